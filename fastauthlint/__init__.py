@@ -1,0 +1,3 @@
+"""fastauthlint: static analysis of authentication in FastAPI codebases."""
+
+__version__ = "0.1.0"

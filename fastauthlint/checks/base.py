@@ -1,0 +1,44 @@
+"""The shape of a check: one family of rules, a per-file visitor and an optional linking step.
+
+A check module defines `CHECK = SomeCheck()`. Per file, `visitor(ctx)` returns a libcst visitor
+that runs in the single batched traversal with every other check's visitor; it reports local
+findings and returns plain-data facts (never CST nodes: they cross process boundaries and are
+cached). After all files are read, `link(project)` sees every file's facts and reports the
+findings that need more than one file.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Iterable, List, Optional, Tuple
+
+import libcst as cst
+
+from fastauthlint.config import Option
+from fastauthlint.context import FileContext
+from fastauthlint.findings import Finding
+
+
+class CheckVisitor(cst.BatchableCSTVisitor):
+    def __init__(self, ctx: FileContext):
+        super().__init__()
+        self.ctx = ctx
+        self.findings: List[Finding] = []
+
+    def report(self, rule: str, node: cst.CSTNode, message: str, **kw) -> None:
+        self.findings.append(self.ctx.finding(rule, node, message, **kw))
+
+    def facts(self) -> Any:
+        """Plain, picklable facts about this file for the linking phase (None: nothing)."""
+        return None
+
+
+class Check:
+    name: str = ""
+    rules: Tuple[str, ...] = ()
+    options: Tuple[Option, ...] = ()
+
+    def visitor(self, ctx: FileContext) -> Optional[CheckVisitor]:
+        return None
+
+    def link(self, project: "Project") -> Iterable[Finding]:  # noqa: F821 - avoids an import cycle
+        return ()

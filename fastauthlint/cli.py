@@ -1,0 +1,238 @@
+"""Command line: `fastauthlint PATH...` lints; `rule`, `rules` and `routes` are sub-commands.
+
+Exit codes: 0 no findings, 1 findings, 2 usage, configuration or internal error.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from pathlib import Path
+from typing import List, Optional, Sequence, Tuple
+
+import click
+
+from fastauthlint import __version__
+from fastauthlint.config import Config, ConfigError, load_config
+from fastauthlint.discovery import DiscoveryError
+from fastauthlint.report import FORMATS, Report, render
+from fastauthlint.rules import all_rules, expand_selector, get_rule
+
+EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
+PROGRESS_MIN_FILES = 200
+
+
+class DefaultToLint(click.Group):
+    """`fastauthlint src/` means `fastauthlint lint src/`: users type the short form in CI and
+    pre-commit. A first argument naming a sub-command runs it (lint a directory called `rules`
+    with `fastauthlint lint rules` or `fastauthlint ./rules`)."""
+
+    def parse_args(self, ctx, args):
+        if args and args[0] in ("--help", "-h", "--version"):
+            return super().parse_args(ctx, args)
+        first = next((a for a in args if not a.startswith("-") or a == "-"), None)
+        if first is None or first not in self.commands:
+            args = ["lint", *args]
+        return super().parse_args(ctx, args)
+
+
+def _selectors(value: Optional[str], option: str) -> Tuple[str, ...]:
+    if not value:
+        return ()
+    out = tuple(v.strip() for v in value.split(",") if v.strip())
+    for v in out:
+        if not expand_selector(v):
+            raise click.BadParameter(f"unknown rule or prefix '{v}' (see `fastauthlint rules`)",
+                                     param_hint=option)
+    return out
+
+
+def _fail(message: str) -> "None":
+    click.echo(f"fastauthlint: error: {message}", err=True)
+    sys.exit(EXIT_ERROR)
+
+
+def _load(paths: Sequence[Path], config_file: Optional[Path], select: Tuple[str, ...],
+          extend_select: Tuple[str, ...], ignore: Tuple[str, ...]) -> Config:
+    try:
+        config = load_config(paths, config_file)
+    except ConfigError as e:
+        _fail(str(e))
+    if select:
+        config.select = select
+        config.extend_select = ()
+    config.extend_select = config.extend_select + extend_select
+    config.ignore = config.ignore + ignore
+    config.__post_init__()
+    return config
+
+
+def _use_color(output: Optional[str]) -> bool:
+    if output or os.environ.get("NO_COLOR"):
+        return False
+    if os.environ.get("FORCE_COLOR"):
+        return True
+    return sys.stdout.isatty()
+
+
+@click.group(cls=DefaultToLint, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="fastauthlint")
+def cli() -> None:
+    """Find authentication mistakes in FastAPI code: unprotected routes, queries that forget
+    their owner, secrets in code, tokens in logs, weakened JWT verification.
+
+    \b
+      fastauthlint src/                 lint (the default command)
+      fastauthlint rules                list the rules
+      fastauthlint rule FAL501          explain a rule
+      fastauthlint routes src/          the route inventory and how each route is protected
+    """
+
+
+@cli.command("lint")
+@click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
+@click.option("--format", "fmt", type=click.Choice(FORMATS), default="text", show_default=True,
+              help="Output format.")
+@click.option("--select", help="Comma-separated rule IDs or prefixes to enable (replaces the configured set).")
+@click.option("--extend-select", help="Rule IDs or prefixes to enable in addition.")
+@click.option("--ignore", help="Comma-separated rule IDs or prefixes to disable.")
+@click.option("--config", "config_file", type=click.Path(path_type=Path, dir_okay=False),
+              help="Read configuration from this file instead of the nearest pyproject.toml.")
+@click.option("--exit-zero", is_flag=True, help="Exit 0 even when there are findings.")
+@click.option("--no-cache", is_flag=True, help="Do not read or write the cache.")
+@click.option("--jobs", "-j", type=click.IntRange(min=0), default=0,
+              help="Worker processes (default: one per CPU; 1 runs in-process).")
+@click.option("--force-exclude", is_flag=True,
+              help="Apply exclude patterns even to files named on the command line (pre-commit).")
+@click.option("--output", "-o", type=click.Path(path_type=Path, dir_okay=False),
+              help="Write the report to this file instead of standard output.")
+@click.option("--stdin-filename", type=click.Path(path_type=Path),
+              help="With PATH '-': the name of the file being read from standard input.")
+def lint(paths: Tuple[Path, ...], fmt: str, select: Optional[str], extend_select: Optional[str],
+         ignore: Optional[str], config_file: Optional[Path], exit_zero: bool, no_cache: bool, jobs: int,
+         force_exclude: bool, output: Optional[Path], stdin_filename: Optional[Path]) -> None:
+    """Lint PATHS (files or directories; '-' reads standard input)."""
+    from fastauthlint.engine import RunOptions, run
+
+    sel = _selectors(select, "--select")
+    ext = _selectors(extend_select, "--extend-select")
+    ign = _selectors(ignore, "--ignore")
+    use_stdin = any(str(p) == "-" for p in paths)
+    if stdin_filename is not None and not use_stdin:
+        raise click.UsageError("--stdin-filename goes with the path '-'")
+    if not paths:
+        paths = (Path("."),)
+    stdin_path = (stdin_filename or Path("stdin.py")) if use_stdin else None
+    anchor = [stdin_path] if stdin_path is not None else [p for p in paths if str(p) != "-"]
+    config = _load(anchor, config_file, sel, ext, ign)
+    stdin_data = sys.stdin.buffer.read() if use_stdin else None
+
+    progress_cb, progress_ctx = _progress()
+    try:
+        with progress_ctx:
+            result = run(RunOptions(
+                paths=[p for p in paths if str(p) != "-"], config=config, force_exclude=force_exclude,
+                jobs=jobs, use_cache=not no_cache, stdin_path=stdin_path, stdin_data=stdin_data,
+                progress=progress_cb,
+            ))
+    except DiscoveryError as e:
+        _fail(str(e))
+
+    def source_lines(shown: str) -> List[str]:
+        if stdin_path is not None and shown == stdin_path.as_posix():
+            return (stdin_data or b"").decode("utf-8", "replace").splitlines()
+        try:
+            return Path(shown).read_bytes().decode("utf-8", "replace").splitlines()
+        except OSError:
+            return []
+
+    report = Report(findings=result.findings, files_checked=len(result.targets), source_lines=source_lines)
+    text = render(fmt, report, color=(fmt == "text" and _use_color(str(output) if output else None)))
+    if output:
+        try:
+            output.write_text(text, encoding="utf-8")
+        except OSError as e:
+            _fail(f"cannot write {output}: {e.strerror or e}")
+    else:
+        click.echo(text, nl=False)
+    sys.exit(EXIT_FINDINGS if result.findings and not exit_zero else EXIT_CLEAN)
+
+
+def _progress():
+    """A transient progress bar on stderr for long runs in a terminal; nothing otherwise."""
+    import contextlib
+
+    if not sys.stderr.isatty():
+        return None, contextlib.nullcontext()
+    from rich.console import Console
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    progress = Progress(TextColumn("analysing"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+                        console=Console(stderr=True), transient=True)
+    state = {"task": None}
+
+    def update(done: int, total: int) -> None:
+        if total < PROGRESS_MIN_FILES:
+            return
+        if state["task"] is None:
+            state["task"] = progress.add_task("files", total=total)
+        progress.update(state["task"], completed=done)
+
+    return update, progress
+
+
+@cli.command("rules")
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+def rules_cmd(fmt: str) -> None:
+    """List every rule with its severity and status."""
+    rules = all_rules()
+    if fmt == "json":
+        click.echo(json.dumps([
+            {"id": r.id, "name": r.name, "summary": r.summary, "severity": r.severity.value,
+             "security_severity": r.security_severity, "cwe": list(r.cwe), "owasp": r.owasp,
+             "family": r.family_title, "status": r.status, "spec_section": r.spec_section}
+            for r in rules.values()
+        ], indent=2))
+        return
+    from rich.console import Console
+    from rich.table import Table
+
+    table = Table(show_edge=False, header_style="bold")
+    for col in ("ID", "name", "severity", "status", "summary"):
+        table.add_column(col, overflow="fold")
+    for r in rules.values():
+        table.add_row(r.id, r.name, r.severity.value, r.status, r.summary)
+    Console(highlight=False, soft_wrap=False, width=None if sys.stdout.isatty() else 160).print(table)
+
+
+@cli.command("rule")
+@click.argument("rule_id")
+def rule_cmd(rule_id: str) -> None:
+    """Print the specification document of RULE_ID (e.g. FAL501)."""
+    rule = get_rule(rule_id)
+    if rule is None:
+        _fail(f"unknown rule '{rule_id}' (see `fastauthlint rules`)")
+    if sys.stdout.isatty() and not os.environ.get("NO_COLOR"):
+        from rich.console import Console
+        from rich.markdown import Markdown
+
+        Console().print(Markdown(rule.doc))
+    else:
+        click.echo(rule.doc.rstrip("\n"))
+
+
+def main(argv: Optional[Sequence[str]] = None) -> None:
+    """Console-script entry point: an unexpected error is a one-line message and exit code 2,
+    never a traceback (set FASTAUTHLINT_DEBUG=1 to see one)."""
+    try:
+        cli.main(args=list(argv) if argv is not None else None, prog_name="fastauthlint")
+    except KeyboardInterrupt:
+        click.echo("fastauthlint: interrupted", err=True)
+        sys.exit(130)
+    except Exception as e:  # noqa: BLE001 - the last line of defence
+        if os.environ.get("FASTAUTHLINT_DEBUG"):
+            raise
+        click.echo(f"fastauthlint: internal error: {type(e).__name__}: {e} "
+                   "(set FASTAUTHLINT_DEBUG=1 for a traceback, and please report it)", err=True)
+        sys.exit(EXIT_ERROR)

@@ -1,0 +1,112 @@
+"""What a check sees of one file during the per-file phase."""
+
+from __future__ import annotations
+
+import re
+from typing import Dict, List, Optional, Sequence, Tuple
+
+import libcst as cst
+from libcst.metadata import MetadataWrapper, PositionProvider
+
+from fastauthlint.config import Config
+from fastauthlint.findings import Finding, Severity, Span
+from fastauthlint.names import ModuleNames
+
+_TEST_PATH = re.compile(r"(^|/)(tests?|testing)/|(^|/)test_[^/]*\.pyi?$|_tests?\.pyi?$|(^|/)conftest\.py$")
+
+
+def is_test_path(rel_path: str) -> bool:
+    """Test code by the usual conventions: tests/ or test/ directories, test_*.py, *_test.py,
+    conftest.py."""
+    return _TEST_PATH.search(rel_path) is not None
+
+
+class FileContext:
+    def __init__(self, path: str, rel: str, source: str, module: cst.Module, wrapper: MetadataWrapper,
+                 names: ModuleNames, config: Config):
+        self.path = path  # absolute POSIX path: the identity of the file in findings and facts
+        self.rel = rel  # POSIX path relative to the project root (for per-file conventions)
+        self.source = source
+        self.module = module
+        self.wrapper = wrapper
+        self.names = names
+        self.config = config
+        self.is_test = is_test_path(rel)
+        self._positions = None
+        self._lines: Optional[List[str]] = None
+        # Imports made inside functions, innermost last (kept by ImportTracker during traversal).
+        self.local_imports: List[Dict[str, str]] = []
+
+    # -- names ---------------------------------------------------------------------------------
+    @property
+    def module_name(self) -> str:
+        return self.names.module
+
+    def qualify(self, expr: cst.BaseExpression) -> Optional[str]:
+        """Qualified dotted name of a Name/Attribute chain, from this file's imports and top-level
+        definitions (see fastauthlint.names); None for locals, builtins and anything else."""
+        merged: Dict[str, str] = {}
+        for scope in self.local_imports:
+            merged.update(scope)
+        return self.names.qualify(expr, merged or None)
+
+    # -- positions -----------------------------------------------------------------------------
+    def span(self, node: cst.CSTNode) -> Span:
+        # Positions cost about as much as a second parse: resolved once, only when a check
+        # actually reports or records a location.
+        if self._positions is None:
+            self._positions = self.wrapper.resolve(PositionProvider)
+        r = self._positions[node]
+        return Span(r.start.line, r.start.column + 1, r.end.line, r.end.column + 1)
+
+    @property
+    def lines(self) -> List[str]:
+        if self._lines is None:
+            self._lines = self.source.splitlines()
+        return self._lines
+
+    def masks_for(self, node: cst.CSTNode) -> Tuple[Tuple[int, int, int], ...]:
+        """Column ranges covering `node` (a literal holding a secret), one per line it spans."""
+        s = self.span(node)
+        if s.line == s.end_line:
+            return ((s.line, s.column, s.end_column),)
+        out = [(s.line, s.column, len(self.lines[s.line - 1]) + 1)]
+        for ln in range(s.line + 1, s.end_line):
+            out.append((ln, 1, len(self.lines[ln - 1]) + 1))
+        out.append((s.end_line, 1, s.end_column))
+        return tuple(out)
+
+    def finding(self, rule: str, node: cst.CSTNode, message: str, *, severity: Optional[Severity] = None,
+                masks: Sequence[Tuple[int, int, int]] = (), extra: Optional[dict] = None) -> Finding:
+        return Finding(rule=rule, path=self.path, span=self.span(node), message=message,
+                       severity=severity, masks=tuple(masks), extra=dict(extra or {}))
+
+
+class ImportTracker(cst.BatchableCSTVisitor):
+    """Runs first in the batched traversal and keeps FileContext.local_imports current, so that
+    `from jose import jwt` inside a function is known to the checks visiting that function.
+    Its ScopeCloser runs last, so every check's leave_FunctionDef still sees the function's imports."""
+
+    def __init__(self, ctx: FileContext):
+        super().__init__()
+        self.ctx = ctx
+
+    def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
+        self.ctx.local_imports.append({})
+
+    def visit_Import(self, node: cst.Import) -> None:
+        if self.ctx.local_imports:
+            self.ctx.names.add_import(node, into=self.ctx.local_imports[-1])
+
+    def visit_ImportFrom(self, node: cst.ImportFrom) -> None:
+        if self.ctx.local_imports:
+            self.ctx.names.add_import_from(node, into=self.ctx.local_imports[-1])
+
+
+class ScopeCloser(cst.BatchableCSTVisitor):
+    def __init__(self, ctx: FileContext):
+        super().__init__()
+        self.ctx = ctx
+
+    def leave_FunctionDef(self, original_node: cst.FunctionDef) -> None:
+        self.ctx.local_imports.pop()

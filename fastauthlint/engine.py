@@ -1,0 +1,210 @@
+"""Orchestration: discover -> per-file phase (cached, in parallel) -> link -> filter -> sort."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable, Dict, List, Optional, Sequence, Tuple
+
+from fastauthlint.analysis import FileResult, analyze_path
+from fastauthlint.cache import Cache
+from fastauthlint.checks import all_checks
+from fastauthlint.config import Config
+from fastauthlint.discovery import Discovered, discover, module_name
+from fastauthlint.findings import Finding, assign_fingerprints
+from fastauthlint.masking import mask_line
+from fastauthlint.project import Project
+from fastauthlint.rules import all_rules
+from fastauthlint.suppress import UNUSED_SUPPRESSION, apply_suppressions, unused_suppressions
+
+# Below this many files to analyse, starting worker processes costs more than it saves.
+PARALLEL_THRESHOLD = 16
+
+
+@dataclass
+class RunOptions:
+    paths: Sequence[Path]
+    config: Config
+    force_exclude: bool = False
+    jobs: int = 0  # 0: one per CPU
+    use_cache: bool = True
+    stdin_path: Optional[Path] = None  # lint this path's content from `stdin_data` instead of disk
+    stdin_data: Optional[bytes] = None
+    progress: Optional[Callable[[int, int], None]] = None  # (done, total) of files analysed
+
+
+@dataclass
+class RunResult:
+    findings: List[Finding]
+    targets: List[str]  # absolute POSIX paths linted
+    project: Project
+    display: Dict[str, str] = field(default_factory=dict)  # absolute path -> shown path
+
+    def show(self, path: str) -> str:
+        return self.display.get(path, path)
+
+
+def display_path(path: str, cwd: str) -> str:
+    try:
+        rel = os.path.relpath(path, cwd)
+    except ValueError:  # another drive on Windows
+        return Path(path).as_posix()
+    return Path(rel).as_posix()
+
+
+# -- the per-file phase, possibly in worker processes ----------------------------------------
+
+_WORKER_CONFIG: Optional[Config] = None
+
+
+def _init_worker(config: Config) -> None:
+    global _WORKER_CONFIG
+    _WORKER_CONFIG = config
+
+
+def _work(job: Tuple[str, str, str, bool, Optional[bytes], str]) -> FileResult:
+    path, rel, module, is_package, data, digest = job
+    assert _WORKER_CONFIG is not None
+    return analyze_path(Path(path), rel, module, is_package, _WORKER_CONFIG, data=data, digest=digest)
+
+
+def _analyze_all(jobs: List[tuple], config: Config, workers: int,
+                 progress: Optional[Callable[[int, int], None]]) -> List[FileResult]:
+    total = len(jobs)
+    if workers <= 1 or total < PARALLEL_THRESHOLD:
+        _init_worker(config)
+        out = []
+        for i, job in enumerate(jobs, 1):
+            out.append(_work(job))
+            if progress:
+                progress(i, total)
+        return out
+    chunk = max(1, min(32, total // (workers * 4)))
+    out = []
+    with ProcessPoolExecutor(max_workers=workers, initializer=_init_worker, initargs=(config,)) as pool:
+        for i, res in enumerate(pool.map(_work, jobs, chunksize=chunk), 1):
+            out.append(res)
+            if progress:
+                progress(i, total)
+    return out
+
+
+# -- the run ---------------------------------------------------------------------------------
+
+def run(opts: RunOptions) -> RunResult:
+    config = opts.config
+    root = config.root.resolve()
+    paths = [p for p in opts.paths if str(p) != "-"]
+    found = discover(paths, config, force_exclude=opts.force_exclude)
+    targets = [p.as_posix() for p in found.targets]
+    project_files = [p.as_posix() for p in found.project]
+    stdin_abs = None
+    if opts.stdin_path is not None:
+        stdin_abs = opts.stdin_path.absolute().as_posix()
+        if stdin_abs not in targets:
+            targets.append(stdin_abs)
+        if stdin_abs not in project_files:
+            project_files.append(stdin_abs)
+
+    cache = Cache(root, config.cache_key(), enabled=opts.use_cache)
+    results: Dict[str, FileResult] = {}
+    jobs = []
+    for path in project_files:
+        rel = display_path(path, str(root))
+        mod, is_pkg = module_name(Path(path), root)
+        if path == stdin_abs:
+            data: Optional[bytes] = opts.stdin_data or b""
+        else:
+            try:
+                data = Path(path).read_bytes()
+            except OSError:
+                data = None  # analyze_path reads again and reports why it cannot
+        digest = hashlib.sha256(data).hexdigest() if data is not None else ""
+        cached = cache.get(path, digest) if data is not None and path != stdin_abs else None
+        if cached is not None:
+            results[path] = cached
+        else:
+            jobs.append((path, rel, mod, is_pkg, data, digest))
+
+    workers = opts.jobs or os.cpu_count() or 1
+    for res in _analyze_all(jobs, config, workers, opts.progress):
+        results[res.path] = res
+        if res.path != stdin_abs:
+            cache.put(res)
+    cache.prune(set(project_files))
+    cache.save()
+
+    project = Project(results, config)
+    target_set = set(targets)
+    by_file: Dict[str, List[Finding]] = {t: list(results[t].findings) for t in targets if t in results}
+    for check in all_checks():
+        for f in check.link(project):
+            if f.path in target_set:
+                by_file.setdefault(f.path, []).append(f)
+
+    findings = _filter(by_file, results, config)
+    cwd = os.getcwd()
+    display = {t: display_path(t, cwd) for t in targets}
+    if opts.stdin_path is not None and stdin_abs is not None:
+        display[stdin_abs] = Path(str(opts.stdin_path)).as_posix()
+    findings = _finish(findings, display, {p: r.rel for p, r in results.items()}, config, opts)
+    return RunResult(findings=findings, targets=targets, project=project, display=display)
+
+
+def _filter(by_file: Dict[str, List[Finding]], results: Dict[str, FileResult], config: Config) -> List[Finding]:
+    """Selection, per-file-ignores and inline suppressions; then FAL001 for suppressions that
+    silenced nothing although their rule ran."""
+    enabled = config.enabled_rules()
+    rules = all_rules()
+    known = set(rules)
+    implemented = {r for r, rule in rules.items() if rule.implemented}
+    out: List[Finding] = []
+    for path in sorted(by_file):
+        res = results.get(path)
+        rel = res.rel if res else path
+        active = set(enabled) - set(config.ignored_for(rel))
+        kept = [f for f in by_file[path] if f.rule in active]
+        if res is not None and res.suppressions:
+            kept = apply_suppressions(kept, res.suppressions)
+            if UNUSED_SUPPRESSION in active:
+                kept.extend(apply_suppressions(
+                    unused_suppressions(path, res.suppressions, active & implemented, known),
+                    res.suppressions))
+        out.extend(kept)
+    return out
+
+
+def _finish(findings: List[Finding], display: Dict[str, str], rel: Dict[str, str], config: Config,
+            opts: RunOptions) -> List[Finding]:
+    rules = all_rules()
+    lines_cache: Dict[str, List[str]] = {}
+
+    def source_lines(path: str) -> List[str]:
+        if path not in lines_cache:
+            if opts.stdin_path is not None and path == opts.stdin_path.absolute().as_posix():
+                raw = opts.stdin_data or b""
+            else:
+                try:
+                    raw = Path(path).read_bytes()
+                except OSError:
+                    raw = b""
+            lines_cache[path] = raw.decode("utf-8", "replace").splitlines()
+        return lines_cache[path]
+
+    def line_text(f: Finding) -> str:
+        lines = source_lines(f.path)
+        text = lines[f.line - 1] if 0 < f.line <= len(lines) else ""
+        return mask_line(text, f.line, f.masks)
+
+    finished = []
+    # Fingerprints use the root-relative path: the same on every machine and from any directory.
+    for f in assign_fingerprints(findings, line_text, lambda f: rel.get(f.path, f.path)):
+        rule = rules.get(f.rule)
+        severity = f.severity or (rule.severity if rule else None)
+        spec_ref = config.spec_refs.get(f.rule) or (rule.spec_section if rule else None) or None
+        finished.append(f.with_(path=display.get(f.path, f.path), severity=severity, spec_ref=spec_ref))
+    finished.sort(key=Finding.sort_key)
+    return finished

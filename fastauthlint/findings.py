@@ -1,0 +1,89 @@
+"""What a check reports: one Finding per problem, plain data that crosses process boundaries."""
+
+from __future__ import annotations
+
+import enum
+import hashlib
+from dataclasses import dataclass, field, replace
+from typing import Callable, Iterable, List, Optional, Tuple
+
+
+class Severity(str, enum.Enum):
+    """Ordered from most to least severe. SARIF calls `info` "note"; the words here are the ones
+    editors' problem matchers understand."""
+
+    ERROR = "error"
+    WARNING = "warning"
+    INFO = "info"
+
+    def lower(self) -> "Severity":
+        return {Severity.ERROR: Severity.WARNING, Severity.WARNING: Severity.INFO}.get(self, Severity.INFO)
+
+    @property
+    def sarif_level(self) -> str:
+        return {"error": "error", "warning": "warning", "info": "note"}[self.value]
+
+
+@dataclass(frozen=True)
+class Span:
+    """1-based lines and columns; end is inclusive of the last line, exclusive of the end column."""
+
+    line: int
+    column: int
+    end_line: int
+    end_column: int
+
+
+@dataclass(frozen=True)
+class Finding:
+    rule: str
+    path: str  # POSIX path relative to the working directory (as shown to the user)
+    span: Span
+    message: str
+    # None means "the rule's default severity"; a check lowers it (e.g. secrets in test code).
+    severity: Optional[Severity] = None
+    # Column ranges (line, start_col, end_col; 1-based, end exclusive) holding a secret value:
+    # every reporter that shows source masks them. The value itself is never stored.
+    masks: Tuple[Tuple[int, int, int], ...] = ()
+    fingerprint: str = ""
+    spec_ref: Optional[str] = None
+    # Free-form, JSON-serialisable details a reporter may show (e.g. the route's full path).
+    extra: dict = field(default_factory=dict, compare=False, hash=False)
+
+    @property
+    def line(self) -> int:
+        return self.span.line
+
+    @property
+    def column(self) -> int:
+        return self.span.column
+
+    @property
+    def end_line(self) -> int:
+        return self.span.end_line
+
+    @property
+    def end_column(self) -> int:
+        return self.span.end_column
+
+    def sort_key(self):
+        return (self.path, self.span.line, self.span.column, self.rule, self.message)
+
+    def with_(self, **changes) -> "Finding":
+        return replace(self, **changes)
+
+
+def assign_fingerprints(findings: Iterable[Finding], line_text: Callable[[Finding], str],
+                        path_key: Callable[[Finding], str]) -> List[Finding]:
+    """Fingerprints survive edits elsewhere in the file: they hash the rule, the path, the
+    whitespace-normalised (and secret-masked) text of the reported line and the occurrence number
+    of that triple, never the line number (the model is GitHub's primaryLocationLineHash)."""
+    seen: dict = {}
+    out = []
+    for f in sorted(findings, key=Finding.sort_key):
+        key = (f.rule, path_key(f), " ".join(line_text(f).split()))
+        n = seen.get(key, 0)
+        seen[key] = n + 1
+        digest = hashlib.sha256(f"{key[0]}\0{key[1]}\0{key[2]}\0{n}".encode("utf-8", "surrogatepass"))
+        out.append(f.with_(fingerprint=digest.hexdigest()[:32]))
+    return out

@@ -1,0 +1,15 @@
+"""`path:line:col: FAL101 [error] message`, one line each: what editors' problem matchers read
+(see the problem-matcher files under .github/ and .vscode/)."""
+
+from __future__ import annotations
+
+from fastauthlint.report import Report
+
+
+def render_concise(report: Report) -> str:
+    lines = []
+    for f in report.findings:
+        sev = f.severity.value if f.severity else "error"
+        message = " ".join(f.message.split())  # one physical line per finding, always
+        lines.append(f"{f.path}:{f.line}:{f.column}: {f.rule} [{sev}] {message}")
+    return "\n".join(lines) + ("\n" if lines else "")
