@@ -1,0 +1,169 @@
+"""Small, shared helpers for reading libcst nodes. Checks use these instead of re-deriving them."""
+
+from __future__ import annotations
+
+from typing import Any, Dict, Iterator, List, Optional, Sequence, Tuple, Union
+
+import libcst as cst
+
+_NOT_LITERAL = object()
+
+
+def literal_str(node: Optional[cst.CSTNode]) -> Optional[str]:
+    """The value of a plain string literal (implicit concatenation included), else None.
+    f-strings with placeholders are not literals."""
+    if isinstance(node, cst.SimpleString):
+        try:
+            value = node.evaluated_value
+        except Exception:  # malformed escapes in odd code: not our concern here
+            return None
+        return value if isinstance(value, str) else None
+    if isinstance(node, cst.ConcatenatedString):
+        left, right = literal_str(node.left), literal_str(node.right)
+        return left + right if left is not None and right is not None else None
+    if isinstance(node, cst.FormattedString):
+        if all(isinstance(p, cst.FormattedStringText) for p in node.parts):
+            return "".join(p.value for p in node.parts)
+    return None
+
+
+def literal_value(node: Optional[cst.CSTNode], default: Any = _NOT_LITERAL) -> Any:
+    """A Python value for literal expressions: str, int, float, bool, None, and lists, tuples,
+    sets and dicts of those (dict keys must be literals). `default` (or raises ValueError when
+    not given) for anything else."""
+    try:
+        return _literal(node)
+    except ValueError:
+        if default is _NOT_LITERAL:
+            raise
+        return default
+
+
+def _literal(node: Optional[cst.CSTNode]) -> Any:
+    if node is None:
+        raise ValueError("no node")
+    s = literal_str(node)
+    if s is not None:
+        return s
+    if isinstance(node, cst.Integer):
+        return int(node.value.replace("_", ""), 0)
+    if isinstance(node, cst.Float):
+        return float(node.value.replace("_", ""))
+    if isinstance(node, cst.Name) and node.value in ("True", "False", "None"):
+        return {"True": True, "False": False, "None": None}[node.value]
+    if isinstance(node, cst.UnaryOperation) and isinstance(node.operator, cst.Minus):
+        v = _literal(node.expression)
+        if isinstance(v, (int, float)) and not isinstance(v, bool):
+            return -v
+    if isinstance(node, cst.BinaryOperation) and isinstance(node.operator, (cst.Multiply, cst.Add)):
+        a, b = _literal(node.left), _literal(node.right)
+        if all(isinstance(x, (int, float)) and not isinstance(x, bool) for x in (a, b)):
+            return a * b if isinstance(node.operator, cst.Multiply) else a + b
+    if isinstance(node, (cst.List, cst.Tuple, cst.Set)):
+        items = [_literal(el.value) for el in node.elements if not isinstance(el, cst.StarredElement)]
+        if any(isinstance(el, cst.StarredElement) for el in node.elements):
+            raise ValueError("starred")
+        return tuple(items) if isinstance(node, cst.Tuple) else (set(items) if isinstance(node, cst.Set) else items)
+    if isinstance(node, cst.Dict):
+        out = {}
+        for el in node.elements:
+            if not isinstance(el, cst.DictElement):
+                raise ValueError("** in dict")
+            out[_literal(el.key)] = _literal(el.value)
+        return out
+    raise ValueError(type(node).__name__)
+
+
+def keyword(call: cst.Call, name: str) -> Optional[cst.Arg]:
+    for arg in call.args:
+        if arg.keyword is not None and arg.keyword.value == name:
+            return arg
+    return None
+
+
+def positional(call: cst.Call) -> List[cst.Arg]:
+    """Positional arguments up to the first keyword or `*`/`**` argument."""
+    out = []
+    for arg in call.args:
+        if arg.keyword is not None or arg.star:
+            break
+        out.append(arg)
+    return out
+
+
+def argument(call: cst.Call, name: str, position: Optional[int] = None) -> Optional[cst.BaseExpression]:
+    """The expression passed for a parameter, by keyword or by position."""
+    kw = keyword(call, name)
+    if kw is not None:
+        return kw.value
+    if position is not None:
+        pos = positional(call)
+        if position < len(pos):
+            return pos[position].value
+    return None
+
+
+def has_star_args(call: cst.Call) -> bool:
+    return any(arg.star for arg in call.args)
+
+
+def dict_items(node: cst.Dict) -> Iterator[Tuple[Optional[str], cst.BaseExpression, cst.DictElement]]:
+    """(literal key or None, value, element) for each `key: value` of a dict display."""
+    for el in node.elements:
+        if isinstance(el, cst.DictElement):
+            yield literal_str(el.key), el.value, el
+
+
+def parameters(func: Union[cst.FunctionDef, cst.Lambda]) -> List[cst.Param]:
+    p = func.params
+    out = list(p.posonly_params) + list(p.params)
+    if isinstance(p.star_arg, cst.Param):
+        out.append(p.star_arg)
+    out.extend(p.kwonly_params)
+    if p.star_kwarg is not None:
+        out.append(p.star_kwarg)
+    return out
+
+
+def decorator_call(dec: cst.Decorator) -> Tuple[cst.BaseExpression, Optional[cst.Call]]:
+    """(the decorator's callee, the call if it is called): `@router.get("/")` -> (router.get, call)."""
+    if isinstance(dec.decorator, cst.Call):
+        return dec.decorator.func, dec.decorator
+    return dec.decorator, None
+
+
+def name_of(node: Optional[cst.CSTNode]) -> Optional[str]:
+    """The identifier of a Name, or the last attribute of an Attribute chain."""
+    if isinstance(node, cst.Name):
+        return node.value
+    if isinstance(node, cst.Attribute):
+        return node.attr.value
+    return None
+
+
+def walk(node: cst.CSTNode) -> Iterator[cst.CSTNode]:
+    """Every node below `node` (pre-order), for small subtrees (a call, a function body). The
+    file-wide work belongs in the batched visitor, not here."""
+    stack: List[cst.CSTNode] = [node]
+    while stack:
+        n = stack.pop()
+        yield n
+        stack.extend(reversed(n.children))
+
+
+def module_constants(module: cst.Module) -> Dict[str, cst.BaseExpression]:
+    """Top-level `NAME = <expr>` assignments (the last one wins), for following an `options`
+    dict or a flag given through a module constant."""
+    out: Dict[str, cst.BaseExpression] = {}
+    for stmt in module.body:
+        if isinstance(stmt, cst.SimpleStatementLine):
+            for small in stmt.body:
+                if isinstance(small, cst.Assign) and len(small.targets) == 1 and isinstance(small.targets[0].target, cst.Name):
+                    out[small.targets[0].target.value] = small.value
+                elif isinstance(small, cst.AnnAssign) and isinstance(small.target, cst.Name) and small.value is not None:
+                    out[small.target.value] = small.value
+    return out
+
+
+def call_name_matches(qualname: Optional[str], names: Sequence[str]) -> bool:
+    return qualname is not None and qualname in names
