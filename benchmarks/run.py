@@ -83,9 +83,10 @@ def find_tool(name: str, venv: Path) -> Optional[str]:
     return shutil.which(name)
 
 
-def version_of(cmd: Sequence[str]) -> str:
+def version_of(cmd: Sequence[str], env: Optional[Dict[str, str]] = None) -> str:
     try:
-        p = subprocess.run(list(cmd), capture_output=True, text=True, timeout=120)
+        p = subprocess.run(list(cmd), capture_output=True, text=True, timeout=120, env=env,
+                           stdin=subprocess.DEVNULL)
         text = (p.stdout or p.stderr).strip().splitlines()
         return text[0].strip() if text else "?"
     except (OSError, subprocess.TimeoutExpired):
@@ -120,7 +121,8 @@ class Timed:
 def timed(cmd: Sequence[str], cwd: Path, env: Dict[str, str], ok_codes=(0, 1)) -> Timed:
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     t0 = time.perf_counter()
-    p = subprocess.run(list(cmd), cwd=cwd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    p = subprocess.run(list(cmd), cwd=cwd, env=env, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                       stderr=subprocess.PIPE)
     wall = time.perf_counter() - t0
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
     cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
@@ -173,7 +175,9 @@ class Bench:
                 self.skipped[name] = f"not installed; {INSTALL_HINT}"
                 continue
             self.tools[name] = [exe]
-            self.versions[name] = version_of([exe, "--version"])
+            # semgrep's --version otherwise waits for a network version check where there is none.
+            extra = ["--disable-version-check"] if name == "semgrep" else []
+            self.versions[name] = version_of([exe, "--version", *extra], self.env)
         for name, why in self.skipped.items():
             print(f"skipping {name}: {why}", file=sys.stderr)
 
@@ -215,10 +219,11 @@ class Bench:
 
     # -- measuring -----------------------------------------------------------------------------
     def measure(self, label: str, cmd: List[str], files: int, prepare=None) -> dict:
-        times, cpus = [], []
+        times, cpus, loads = [], [], []
         for i in range(self.args.repeat):
             if prepare:
                 prepare()
+            loads.append(round(os.getloadavg()[0], 2) if hasattr(os, "getloadavg") else None)
             t = timed(cmd, self.corpus, self.env)
             times.append(t.wall)
             cpus.append(t.cpu)
@@ -229,7 +234,8 @@ class Bench:
                            + (" ..." if len(cmd) > 12 else ""),
                 "times": [round(t, 3) for t in times], "median": round(med, 3),
                 "min": round(min(times), 3), "max": round(max(times), 3),
-                "cpu_median": round(statistics.median(cpus), 3),
+                "cpu_median": round(statistics.median(cpus), 3), "cpu": [round(c, 3) for c in cpus],
+                "load_before": loads,
                 "files": files, "files_per_s": round(files / med, 1) if med > 0 else None}
 
     def clear_cache(self) -> None:
@@ -239,7 +245,7 @@ class Bench:
         n = len(self.files)
         print(f"corpus: {n} files in {self.corpus}; {self.nproc} CPUs; {self.args.repeat} runs per scenario",
               file=sys.stderr)
-        counts = self.check_file_sets()
+        counts = self.check_file_sets() if not self.args.skip_file_check else {"corpus": n}
         print(f"file sets: {counts}", file=sys.stderr)
         scen: Dict[str, Dict[str, dict]] = {}
         T = self.tools
@@ -248,33 +254,50 @@ class Bench:
             scen.setdefault(s, {})[tool] = res
 
         k = len(self.subset)
+        want = set(self.args.scenarios.split(","))
+        whole = want & {"cold-1", "cold-N", "warm"}
+        part = want & {"precommit", "precommit-cold"}
         if "fastauthlint" in T:
-            add("cold-1", "fastauthlint", self.measure("fastauthlint cold -j1", self.fal("--no-cache", "-j", "1"), n))
-            add("cold-N", "fastauthlint", self.measure(f"fastauthlint cold -j{self.jobs}",
-                                                       self.fal("--no-cache", "-j", str(self.args.jobs)), n))
-            self.clear_cache()
-            timed(self.fal(), self.corpus, self.env)  # fill the cache (untimed)
-            add("warm", "fastauthlint", self.measure("fastauthlint warm", self.fal(), n))
-            add("precommit", "fastauthlint", self.measure(
-                f"fastauthlint precommit ({k} files, warm)", self.fal("--force-exclude", targets=self.subset), k))
-            add("precommit-cold", "fastauthlint", self.measure(
-                f"fastauthlint precommit ({k} files, no cache)",
-                self.fal("--no-cache", "--force-exclude", targets=self.subset), k))
+            if "cold-1" in want:
+                add("cold-1", "fastauthlint", self.measure("fastauthlint cold -j1",
+                                                           self.fal("--no-cache", "-j", "1"), n))
+            if "cold-N" in want:
+                add("cold-N", "fastauthlint", self.measure(f"fastauthlint cold -j{self.jobs}",
+                                                           self.fal("--no-cache", "-j", str(self.args.jobs)), n))
+            if want & {"warm", "precommit"}:
+                self.clear_cache()
+                timed(self.fal(), self.corpus, self.env)  # fill the cache (untimed)
+            if "warm" in want:
+                add("warm", "fastauthlint", self.measure("fastauthlint warm", self.fal(), n))
+            if "precommit" in want:
+                add("precommit", "fastauthlint", self.measure(
+                    f"fastauthlint precommit ({k} files, warm)", self.fal("--force-exclude", targets=self.subset), k))
+            if "precommit-cold" in want:
+                add("precommit-cold", "fastauthlint", self.measure(
+                    f"fastauthlint precommit ({k} files, no cache)",
+                    self.fal("--no-cache", "--force-exclude", targets=self.subset), k))
         if "bandit" in T:
-            res = self.measure("bandit -r", self.bandit((".",)), n)
-            for s in ("cold-1", "cold-N", "warm"):
-                add(s, "bandit", res)
-            res = self.measure(f"bandit ({k} files)", self.bandit(tuple(self.subset)), k)
-            add("precommit", "bandit", res)
-            add("precommit-cold", "bandit", res)
+            if whole:
+                res = self.measure("bandit -r", self.bandit((".",)), n)
+                for s in whole:
+                    add(s, "bandit", res)
+            if part:
+                res = self.measure(f"bandit ({k} files)", self.bandit(tuple(self.subset)), k)
+                for s in part:
+                    add(s, "bandit", res)
         if "semgrep" in T:
-            add("cold-1", "semgrep", self.measure("semgrep -j1", self.semgrep(1, (".",)), n))
-            res = self.measure(f"semgrep -j{self.jobs}", self.semgrep(self.jobs, (".",)), n)
-            add("cold-N", "semgrep", res)
-            add("warm", "semgrep", res)
-            res = self.measure(f"semgrep ({k} files)", self.semgrep(self.jobs, tuple(self.subset)), k)
-            add("precommit", "semgrep", res)
-            add("precommit-cold", "semgrep", res)
+            if "cold-1" in want:
+                add("cold-1", "semgrep", self.measure("semgrep -j1", self.semgrep(1, (".",)), n))
+            if want & {"cold-N", "warm"}:
+                res = self.measure(f"semgrep -j{self.jobs}", self.semgrep(self.jobs, (".",)), n)
+                for s in want & {"cold-N", "warm"}:
+                    add(s, "semgrep", res)
+            if part:
+                res = self.measure(f"semgrep ({k} files)", self.semgrep(self.jobs, tuple(self.subset)), k)
+                for s in part:
+                    add(s, "semgrep", res)
+        # Table rows in a fixed order whatever was asked.
+        scen = {s: scen[s] for s in SCENARIO_TEXT if s in scen}
 
         ratios: Dict[str, Dict[str, Optional[float]]] = {}
         for s, by in scen.items():
@@ -283,8 +306,11 @@ class Bench:
                 continue
             ratios[s] = {b: round(fal["median"] / by[b]["median"], 2) if b in by and by[b]["median"] else None
                          for b in ("bandit", "semgrep")}
+            ratios[s].update({f"{b}_cpu": round(fal["cpu_median"] / by[b]["cpu_median"], 2)
+                              if b in by and by[b].get("cpu_median") else None for b in ("bandit", "semgrep")})
         return {
             "date": _dt.datetime.now().isoformat(timespec="seconds"),
+            "label": self.args.label,
             "machine": self.machine(),
             "tools": self.versions,
             "skipped_tools": self.skipped,
@@ -335,41 +361,50 @@ BASELINE_TEXT = {
 def fmt_s(res: Optional[dict]) -> str:
     if not res:
         return "—"
-    return f"{res['median']:.2f} s"
+    cpu = res.get("cpu_median")
+    return f"{res['median']:.2f} s" + (f" ({cpu:.1f} cpu)" if cpu is not None else "")
 
 
-def fmt_ratio(x: Optional[float]) -> str:
-    return "—" if x is None else f"**{x:.2f}×**"
+def ratio(a: Optional[dict], b: Optional[dict], key: str) -> str:
+    if not a or not b or not b.get(key) or a.get(key) is None:
+        return "—"
+    return f"{a[key] / b[key]:.2f}×"
 
 
 def markdown(r: dict) -> str:
     N, k = r["jobs"], len(r["subset"])
     m, c = r["machine"], r["corpus"].get("total", {})
+    loads = [x for by in r["scenarios"].values() for res in by.values() for x in res.get("load_before", []) if x is not None]
     lines = [
-        f"### Results {r['date'][:10]} (fastauthlint {m['fastauthlint_commit']})",
+        f"### Results {r['date'][:10]}{' — ' + r['label'] if r.get('label') else ''} "
+        f"(fastauthlint {m['fastauthlint_commit']})",
         "",
         f"Corpus: {c.get('files', '?')} Python files, {c.get('lines', 0):,} lines "
         f"({len(r['corpus'].get('repos', {}))} repositories, benchmarks/corpus.toml). "
         f"Machine: {m['nproc']} CPUs ({m['cpu']}), {m['memory']}, Python {m['python']}. "
-        f"Median of {r['repeat']} runs.",
+        f"Median of {r['repeat']} runs: wall seconds, with the CPU seconds (user+sys of the tool and "
+        f"its children) in brackets."
+        + (f" Load average before the runs: {min(loads):.1f}–{max(loads):.1f}"
+           f"{' (the machine was shared: wall times are inflated, CPU-time ratios are the reliable ones)' if max(loads) > 1.5 else ''}."
+           if loads else ""),
         "",
-        "Ratio = fastauthlint time / baseline time on the same files (below 1: fastauthlint is faster).",
+        "Ratio = fastauthlint / baseline on the same files (below 1: fastauthlint is faster); "
+        "by wall time and by CPU time.",
         "",
-        "| scenario | fastauthlint | files/s | bandit | ratio vs bandit | semgrep | ratio vs semgrep |",
+        "| scenario | fastauthlint | files/s | bandit | vs bandit (wall / cpu) | semgrep | vs semgrep (wall / cpu) |",
         "|---|---:|---:|---:|---:|---:|---:|",
     ]
     for s, by in r["scenarios"].items():
-        fal = by.get("fastauthlint")
-        rat = r["ratios"].get(s, {})
+        fal, bd, sg = by.get("fastauthlint"), by.get("bandit"), by.get("semgrep")
         bt, st = (t.format(N=N, k=k) for t in BASELINE_TEXT[s])
         lines.append(
             f"| {SCENARIO_TEXT[s].format(N=N, k=k)} | {fmt_s(fal)} | "
             f"{fal['files_per_s'] if fal else '—'} | "
-            f"{fmt_s(by.get('bandit'))} ({bt}) | {fmt_ratio(rat.get('bandit'))} | "
-            f"{fmt_s(by.get('semgrep'))} ({st}) | {fmt_ratio(rat.get('semgrep'))} |")
+            f"{fmt_s(bd)} `{bt}` | **{ratio(fal, bd, 'median')}** / {ratio(fal, bd, 'cpu_median')} | "
+            f"{fmt_s(sg)} `{st}` | **{ratio(fal, sg, 'median')}** / {ratio(fal, sg, 'cpu_median')} |")
     lines += ["", "Tools: " + "; ".join(f"{k}: {v}" for k, v in r["tools"].items()) + "."]
     fs = r["file_sets"]
-    lines += [f"Files each tool reported scanning: " + ", ".join(f"{k} {v}" for k, v in fs.items()) + "."]
+    lines += ["Files each tool reported scanning: " + ", ".join(f"{k} {v}" for k, v in fs.items()) + "."]
     if r["skipped_tools"]:
         lines += ["Skipped: " + "; ".join(f"{k} ({v})" for k, v in r["skipped_tools"].items()) + "."]
     return "\n".join(lines) + "\n"
@@ -384,9 +419,22 @@ def main(argv=None) -> int:
     ap.add_argument("--tools-venv", type=Path, default=DEFAULT_TOOLS_VENV,
                     help="venv holding bandit and semgrep (default: %(default)s)")
     ap.add_argument("--fastauthlint-python", help="Python that has the fastauthlint under test (default: this one)")
+    ap.add_argument("--scenarios", default="cold-1,cold-N,warm,precommit,precommit-cold",
+                    help="comma-separated subset of the scenarios (default: all)")
+    ap.add_argument("--skip-file-check", action="store_true",
+                    help="do not first run each tool once to check that all see the same files")
     ap.add_argument("--out", type=Path, default=RESULTS, help="where results are written")
     ap.add_argument("--no-write", action="store_true", help="print only")
+    ap.add_argument("--label", help="suffix of the result files (<date>-<label>.json), e.g. a prototype's name")
+    ap.add_argument("--report", type=Path, help="only re-render the Markdown of an earlier results JSON")
     args = ap.parse_args(argv)
+
+    if args.report:
+        md = markdown(json.loads(args.report.read_text()))
+        print(md)
+        if not args.no_write:
+            args.report.with_suffix(".md").write_text(md)
+        return 0
 
     bench = Bench(args)
     try:
@@ -397,7 +445,7 @@ def main(argv=None) -> int:
     print(md)
     if not args.no_write:
         args.out.mkdir(parents=True, exist_ok=True)
-        stem = args.out / result["date"][:10]
+        stem = args.out / (result["date"][:10] + (f"-{args.label}" if args.label else ""))
         stem.with_suffix(".json").write_text(json.dumps(result, indent=2) + "\n")
         stem.with_suffix(".md").write_text(md)
         print(f"wrote {stem}.json and {stem}.md", file=sys.stderr)
