@@ -41,6 +41,7 @@ import platform
 import random
 import resource
 import shutil
+import signal
 import statistics
 import subprocess
 import sys
@@ -160,7 +161,7 @@ class Bench:
         if "fastauthlint" in wanted:
             probe = subprocess.run([py, "-c", "import fastauthlint, libcst, importlib.metadata as m;"
                                     "print(fastauthlint.__version__, m.version('libcst'), fastauthlint.__file__)"],
-                                   capture_output=True, text=True)
+                                   capture_output=True, text=True, cwd=self.corpus, env=self.env)
             if probe.returncode == 0:
                 ver, libcst_ver, where = probe.stdout.split()
                 self.tools["fastauthlint"] = [py, "-m", "fastauthlint"]
@@ -436,6 +437,8 @@ def main(argv=None) -> int:
             args.report.with_suffix(".md").write_text(md)
         return 0
 
+    # A stopped benchmark stops the tool it is timing (subprocess.run kills it on the exception).
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     bench = Bench(args)
     try:
         result = bench.run()
