@@ -56,6 +56,9 @@ def main(argv=None) -> int:
     for spec in args.variants:
         name, _, d = spec.partition("=")
         d = Path(d).resolve()
+        if not (d / "fastauthlint").is_dir() or not (d / "rules").is_dir():
+            # Without the spec documents beside the package no rule is known, so none is enabled.
+            raise SystemExit(f"{d}: needs fastauthlint/ and rules/ (a copy or a symlink of the spec)")
         cpus = []
         for i in range(args.repeat):
             cpu, wall, found = run(d, corpus, Path(tempfile.mkdtemp()) / "out.json")
