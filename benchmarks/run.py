@@ -374,6 +374,14 @@ def fmt_s(res: Optional[dict]) -> str:
     return f"{res['median']:.2f} s" + (f" ({cpu:.1f} cpu)" if cpu is not None else "")
 
 
+def per_s(res: Optional[dict]) -> str:
+    """Files per wall second, and per CPU second in brackets (the load-independent figure)."""
+    if not res:
+        return "—"
+    cpu = res.get("cpu_median")
+    return f"{res['files_per_s']}" + (f" ({res['files'] / cpu:.0f})" if cpu else "")
+
+
 def ratio(a: Optional[dict], b: Optional[dict], key: str) -> str:
     if not a or not b or not b.get(key) or a.get(key) is None:
         return "—"
@@ -400,7 +408,7 @@ def markdown(r: dict) -> str:
         "Ratio = fastauthlint / baseline on the same files (below 1: fastauthlint is faster); "
         "by wall time and by CPU time.",
         "",
-        "| scenario | fastauthlint | files/s | bandit | vs bandit (wall / cpu) | semgrep | vs semgrep (wall / cpu) |",
+        "| scenario | fastauthlint | files/s (per cpu-s) | bandit | vs bandit (wall / cpu) | semgrep | vs semgrep (wall / cpu) |",
         "|---|---:|---:|---:|---:|---:|---:|",
     ]
     for s, by in r["scenarios"].items():
@@ -408,7 +416,7 @@ def markdown(r: dict) -> str:
         bt, st = (t.format(N=N, k=k) for t in BASELINE_TEXT[s])
         lines.append(
             f"| {SCENARIO_TEXT[s].format(N=N, k=k)} | {fmt_s(fal)} | "
-            f"{fal['files_per_s'] if fal else '—'} | "
+            f"{per_s(fal)} | "
             f"{fmt_s(bd)} `{bt}` | **{ratio(fal, bd, 'median')}** / {ratio(fal, bd, 'cpu_median')} | "
             f"{fmt_s(sg)} `{st}` | **{ratio(fal, sg, 'median')}** / {ratio(fal, sg, 'cpu_median')} |")
     lines += ["", "Tools: " + "; ".join(f"{k}: {v}" for k, v in r["tools"].items()) + "."]
@@ -438,14 +446,27 @@ def main(argv=None) -> int:
     ap.add_argument("--out", type=Path, default=RESULTS, help="where results are written")
     ap.add_argument("--no-write", action="store_true", help="print only")
     ap.add_argument("--label", help="suffix of the result files (<date>-<label>.json), e.g. a prototype's name")
-    ap.add_argument("--report", type=Path, help="only re-render the Markdown of an earlier results JSON")
+    ap.add_argument("--report", type=Path, nargs="+",
+                    help="only re-render the Markdown of earlier results JSON (several: one merged table)")
+    ap.add_argument("--out-md", type=Path, help="with --report: where to write the Markdown")
     args = ap.parse_args(argv)
 
     if args.report:
-        md = markdown(json.loads(args.report.read_text()))
+        # Several results of the same corpus (e.g. scenarios measured in separate runs) make one table.
+        docs = [json.loads(p.read_text()) for p in args.report]
+        merged = docs[0]
+        for d in docs[1:]:
+            for scen, by in d["scenarios"].items():
+                merged["scenarios"].setdefault(scen, {}).update(by)
+            merged["machine"] = d["machine"] if not merged.get("machine") else merged["machine"]
+        merged["scenarios"] = {s: merged["scenarios"][s] for s in SCENARIO_TEXT if s in merged["scenarios"]}
+        if len(docs) > 1:
+            merged["label"] = " + ".join(d.get("label") or d["date"] for d in docs)
+        md = markdown(merged)
         print(md)
         if not args.no_write:
-            args.report.with_suffix(".md").write_text(md)
+            out = args.out_md or args.report[0].with_suffix(".md")
+            out.write_text(md)
         return 0
 
     # A stopped benchmark stops the tool it is timing (subprocess.run kills it on the exception).
