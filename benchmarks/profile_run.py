@@ -8,7 +8,7 @@
 Three measurements, all on the materialised corpus (benchmarks/fetch_corpus.py):
 
 1. phases of a real run (`engine.run`, jobs=1, cold then warm cache): the engine's own functions
-   are wrapped with CPU-time timers (time.process_time: independent of machine load; cheap, unlike a tracing profiler, which inflates
+   are wrapped with CPU-time timers (time.process_time: far less affected by other jobs than wall time; cheap, unlike a tracing profiler, which inflates
    Python-heavy code such as visitors against the native parser);
 2. per-file costs measured separately on every file: libcst parse, `ast.parse` (for scale),
    PositionProvider (what the first `ctx.span()` in a file costs), an empty batched traversal, and
@@ -39,7 +39,7 @@ from collections import defaultdict
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
-# CPU time of this process: the numbers do not depend on what else runs on the machine.
+# CPU time of this process: far less affected than wall time by what else runs on the machine.
 CLOCK = time.process_time
 sys.setrecursionlimit(max(sys.getrecursionlimit(), 10000))
 

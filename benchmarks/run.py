@@ -375,7 +375,7 @@ def fmt_s(res: Optional[dict]) -> str:
 
 
 def per_s(res: Optional[dict]) -> str:
-    """Files per wall second, and per CPU second in brackets (the load-independent figure)."""
+    """Files per wall second, and per CPU second in brackets (less affected by machine load)."""
     if not res:
         return "—"
     cpu = res.get("cpu_median")

@@ -6,7 +6,7 @@
 
 Each VARIANT=DIR is a directory holding a `fastauthlint/` package; it is put first on PYTHONPATH
 and run as `python -m fastauthlint --no-cache -j1 --format json` with the corpus as working
-directory. CPU time (user+sys, from rusage: independent of machine load) is reported per variant
+directory. CPU time (user+sys, from rusage: far less affected by machine load than wall time) is reported per variant
 (median of --repeat runs), and every variant's findings (rule, path, line, column, message) must
 equal the first variant's: an optimisation that changes a finding is a bug, not a speed-up.
 """

@@ -24,7 +24,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from fastwalk import _TRIVIA, walk_batched  # noqa: E402
 
 HERE = Path(__file__).resolve().parent.parent
-# CPU time of this process: the numbers do not depend on what else runs on the machine.
+# CPU time of this process: far less affected than wall time by what else runs on the machine.
 CLOCK = time.process_time
 
 

@@ -1,10 +1,10 @@
 #!/usr/bin/env python3
-"""How the process pool's chunking and job order affect a cold parallel run (load-independent).
+"""How the process pool's chunking and job order affect a cold parallel run (from CPU times, not wall).
 
     .venv/bin/python benchmarks/prototypes/pool_sim.py [--corpus DIR] [--costs costs.json]
 
 Measures each file's per-file-phase cost once, in this process, as CPU time (time.process_time:
-insensitive to other jobs on the machine), plus the cost of pickling its FileResult back to the
+little affected by other jobs on the machine), plus the cost of pickling its FileResult back to the
 parent. Then simulates `ProcessPoolExecutor.map(..., chunksize=c)` (chunks handed, in order, to
 whichever worker is free first) for N workers and reports the makespan against the ideal
 (total / N), for the engine's current policy (files in path order, chunksize min(32, n // (4N)))
