@@ -36,6 +36,8 @@ class FileContext:
         self._lines: Optional[List[str]] = None
         # Imports made inside functions, innermost last (kept by ImportTracker during traversal).
         self.local_imports: List[Dict[str, str]] = []
+        # Column ranges of every secret literal a check found in this file (see mark_secret).
+        self.secret_masks: List[Tuple[int, int, int]] = []
 
     # -- names ---------------------------------------------------------------------------------
     @property
@@ -75,6 +77,14 @@ class FileContext:
             out.append((ln, 1, len(self.lines[ln - 1]) + 1))
         out.append((s.end_line, 1, s.end_column))
         return tuple(out)
+
+    def mark_secret(self, node: cst.CSTNode) -> Tuple[Tuple[int, int, int], ...]:
+        """Record `node` as a secret literal: every finding shown on its lines masks it, whatever
+        rule it belongs to and even when the secret's own finding is suppressed or deselected.
+        Returns its masks (for `finding(..., masks=)`)."""
+        masks = self.masks_for(node)
+        self.secret_masks.extend(masks)
+        return masks
 
     def finding(self, rule: str, node: cst.CSTNode, message: str, *, severity: Optional[Severity] = None,
                 masks: Sequence[Tuple[int, int, int]] = (), extra: Optional[dict] = None) -> Finding:
