@@ -44,7 +44,7 @@ KEY_QUALIFIERS = frozenset({
     "decrypt", "jwt", "hmac", "master", "access", "auth", "app", "client", "fernet", "aes", "crypt",
     "crypto", "cipher", "license", "service", "webhook", "admin", "root", "ssh", "rsa", "ecdsa",
     "ed25519", "gpg", "pgp", "account", "developer", "consumer", "subscription", "shared",
-    "symmetric", "hs256", "jwe", "jws", "token", "bot", "integration",
+    "symmetric", "hs256", "jwe", "jws", "bot", "integration",
 })
 # Compound single words (`apikey`, `accesstoken`): their ending decides.
 _COMPOUND_ENDINGS = (("password", "password"), ("passwd", "password"), ("passphrase", "password"),
@@ -64,6 +64,12 @@ _NOT_THE_SECRET = frozenset({
     "should", "can", "verify", "check", "validate", "forgot", "err", "error",
 })
 
+# ... and words that say so wherever they stand (`REGISTER_INVALID_PASSWORD`, `user_hashed_password`).
+_NOT_THE_SECRET_ANYWHERE = frozenset({
+    "invalid", "wrong", "bad", "incorrect", "missing", "expired", "unknown", "malformed", "revoked", "hashed",
+    "hash", "encrypted", "masked", "redacted", "max", "min", "num", "total", "public", "pub",
+})
+
 
 def secret_name_kind(name: Optional[str]) -> Optional[str]:
     """"password", "token" or "secret" when `name` names a secret value itself (its head noun
@@ -75,7 +81,7 @@ def secret_name_kind(name: Optional[str]) -> Optional[str]:
     words = split_words(name)
     if not words:
         return None
-    if words[0] in _NOT_THE_SECRET and len(words) > 1:
+    if len(words) > 1 and (words[0] in _NOT_THE_SECRET or set(words[1:-1]) & _NOT_THE_SECRET_ANYWHERE):
         return None
     head = words[-1]
     if head in PASSWORD_NOUNS:
@@ -147,6 +153,9 @@ _HEADER_NAMES = frozenset({"authorization", "proxy-authorization", "cookie", "se
 _UPPER_IDENT = re.compile(r"^[A-Z][A-Z0-9]*(_[A-Z0-9]+)+$")
 _SECRET_WORDS = PASSWORD_NOUNS | TOKEN_NOUNS | SECRET_NOUNS | {"key", "keys", "api"}
 
+_DUMMY_PREFIXED = re.compile(r"^(xox[abposr]-|xapp-|(sk|pk|rk)_(live|test)_|gh[pousr]_|github_pat_|glpat-|AKIA|ASIA|AIza|"
+                            r"hf_|npm_|SG\.|sk-(proj-|ant-)?)", re.I)
+
 SECRET = "secret"
 PLACEHOLDER = "placeholder"
 A_NAME = "name"  # the value is the name of a secret (an env var, a field): a secret only if used as one
@@ -171,6 +180,11 @@ def classify_value(value: str, name: Optional[str] = None, kind: Optional[str] =
         return None  # credentials inside URLs are found by token_formats()
     if _PATH_RX.match(v) or (_FILE_EXT_RX.search(v) and " " not in v):
         return None
+    m = re.match(r"^(bearer|basic|token|jwt|digest|apikey|api-key)\s+(\S+)$", v, re.I)
+    if m:  # an Authorization header's value: judge the credential after the scheme
+        return classify_value(m.group(2), None, kind)
+    if _DUMMY_PREFIXED.match(v) and not _random_enough(v):
+        return None  # `xoxb-valid`, `sk_test_123`, `ghp_xxxx`: the shape of a key, not a key
     words = split_words(v)
     if any(c.isspace() for c in v):
         # Prose: an error message or a description, not a secret.

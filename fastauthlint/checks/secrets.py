@@ -18,6 +18,7 @@ literal's column ranges (`masks=`), so no output prints it. Facts hold positions
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import Dict, Iterable, List, Optional, Set, Tuple
 
@@ -81,6 +82,7 @@ ENV_GETTERS = {  # qualified name -> position of the default argument
     "os.getenv": 1, "os.environ.get": 1, "os.environ.setdefault": 1, "os.getenvb": 1,
     "os.environb.get": 1, "decouple.config": 1,
 }
+_CONFIG_LIKE = re.compile(r"(^|[._])(env|environ|environment|config|conf|cfg|settings|secrets|vault|options)$", re.I)
 ENV_FACTORIES = {"starlette.config.Config": 2, "decouple.AutoConfig": 1, "decouple.Config": 1,
                  "environs.Env": 1}
 
@@ -231,8 +233,8 @@ class SecretsVisitor(CheckVisitor):
                     verdict = SECRET
                 if verdict not in (SECRET, PLACEHOLDER):
                     continue
-            self._add(HARDCODED, value, f"hardcoded secret `{name}` = {_what(verdict, text)} is used as "
-                                        f"{what}; {_FIX}", 2)
+            self._add(HARDCODED, value, f"hardcoded secret in `{name}`, used as {what}: "
+                                        f"{_what(verdict, text)}; {_FIX}", 2)
         for cand in sorted(self.candidates.values(), key=lambda c: _span_tuple(self.ctx.span(c.node))):
             masks = self.ctx.mark_secret(cand.node)
             self.report(cand.rule, cand.node, cand.message, masks=masks, severity=self._severity(cand.rule))
@@ -424,7 +426,10 @@ class SecretsVisitor(CheckVisitor):
         elif astutil.name_of(node.func) in ("config", "env") and astutil.keyword(node, "default") is not None:
             # `config("JWT_SECRET", default="…")` with a Config/Env object imported from elsewhere.
             name_arg, default = astutil.argument(node, "key", 0), astutil.keyword(node, "default").value
-        elif isinstance(node.func, cst.Attribute) and node.func.attr.value == "get":
+        elif isinstance(node.func, cst.Attribute) and node.func.attr.value == "get" \
+                and _CONFIG_LIKE.search(dotted(node.func.value) or ""):
+            # `settings.get("SECRET_KEY", "dev")`, `app.config.get(...)`: a configuration lookup
+            # (not any dict: `response.json().get("password", "")` is data).
             name_arg, default = astutil.argument(node, "key", 0), astutil.argument(node, "default", 1)
         elif isinstance(node.func, cst.Name) and node.func.value == "getattr" and q is None:
             name_arg, default = astutil.argument(node, "name", 1), astutil.argument(node, "default", 2)

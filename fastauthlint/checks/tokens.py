@@ -115,6 +115,11 @@ _FOREIGN_ROOTS = frozenset({
     "itsdangerous", "click", "typer", "rich", "pprint", "textwrap", "email", "smtplib", "celery", "jinja2",
     "builtins", "io", "subprocess", "shutil", "tempfile", "string", "operator", "decimal", "sentry_sdk",
 })
+# A project function that returns tokens has one of these words in its name.
+_ISSUER_WORDS = frozenset({"token", "tokens", "jwt", "secret", "key", "password", "credential", "credentials",
+                           "auth", "authenticate", "login", "signin", "sign", "session", "bearer", "access",
+                           "refresh", "issue", "mint", "encode", "cookie", "api", "apikey", "otp", "magic",
+                           "link", "reset", "verify", "verification", "invite", "invitation", "pat"})
 KNOWN_MODULE_NAMES = frozenset({"jwt", "jose.jwt", "authlib.jose.jwt", "secrets", "jose", "authlib.jose"})
 
 # -- labels ------------------------------------------------------------------------------------
@@ -186,7 +191,10 @@ class Flow:
     ref: str  # the parameter's index, or the callee's qualified name
     rule: str
     sink: str  # how the sink is shown (`logger.info`)
-    span: Tuple[int, int, int, int]
+    # Where the sink is, when a finding may be reported there (a parameter fed by a dependency
+    # defined elsewhere, a call's result); None for a plain parameter, which only summarises the
+    # function for its callers (positions cost a second parse: computed only when needed).
+    span: Optional[Tuple[int, int, int, int]]
     response: bool  # a response sink (an issued token is fine there)
     test: bool
 
@@ -197,7 +205,7 @@ class CallFlow:
 
     callee: str
     arg: str  # position ("0") or keyword name
-    span: Tuple[int, int, int, int]
+    span: Optional[Tuple[int, int, int, int]]  # where a tainted value is passed (None for a parameter)
     desc: str = ""  # the local source, when tainted here
     param: int = -1  # the caller's parameter index, when it passes one of its parameters
     test: bool = False
@@ -250,6 +258,12 @@ class TokensVisitor(CheckVisitor):
         self.function_facts: List[FunctionFacts] = []
         self.depth = 0  # function nesting
         self.class_depth = 0
+        # Calls collected during the traversal, by the statement (or compound statement's
+        # header) that holds them: walking a libcst subtree's `children` costs more than the
+        # traversal itself.
+        self.owners: List[cst.CSTNode] = []
+        self.calls_by_owner: Dict[int, List[cst.Call]] = {}
+        self.lambdas = 0
 
     # -- file-level knowledge ---------------------------------------------------------------
     def visit_Module(self, node: cst.Module) -> None:
@@ -298,11 +312,90 @@ class TokensVisitor(CheckVisitor):
         return None
 
     def visit_Assign(self, node: cst.Assign) -> None:
+        self.owners.append(node)
         # `self.log = logging.getLogger(...)` anywhere: `self.log.info(...)` is a logger call.
         if self._is_logger_expr(node.value):
             for t in node.targets:
                 if isinstance(t.target, (cst.Name, cst.Attribute)):
                     self.loggers.add(dotted(t.target) or "")
+
+    # (libcst finds visitor methods by their __name__: no aliases.)
+    def visit_Expr(self, node: cst.Expr) -> None:
+        self.owners.append(node)
+
+    def leave_Expr(self, original_node: cst.Expr) -> None:
+        self.owners.pop()
+
+    def visit_Return(self, node: cst.Return) -> None:
+        self.owners.append(node)
+
+    def leave_Return(self, original_node: cst.Return) -> None:
+        self.owners.pop()
+
+    def visit_Raise(self, node: cst.Raise) -> None:
+        self.owners.append(node)
+
+    def leave_Raise(self, original_node: cst.Raise) -> None:
+        self.owners.pop()
+
+    def visit_AugAssign(self, node: cst.AugAssign) -> None:
+        self.owners.append(node)
+
+    def leave_AugAssign(self, original_node: cst.AugAssign) -> None:
+        self.owners.pop()
+
+    def visit_AnnAssign(self, node: cst.AnnAssign) -> None:
+        self.owners.append(node)
+
+    def leave_AnnAssign(self, original_node: cst.AnnAssign) -> None:
+        self.owners.pop()
+
+    def visit_If(self, node: cst.If) -> None:
+        self.owners.append(node)
+
+    def leave_If(self, original_node: cst.If) -> None:
+        self.owners.pop()
+
+    def visit_For(self, node: cst.For) -> None:
+        self.owners.append(node)
+
+    def leave_For(self, original_node: cst.For) -> None:
+        self.owners.pop()
+
+    def visit_While(self, node: cst.While) -> None:
+        self.owners.append(node)
+
+    def leave_While(self, original_node: cst.While) -> None:
+        self.owners.pop()
+
+    def visit_With(self, node: cst.With) -> None:
+        self.owners.append(node)
+
+    def leave_With(self, original_node: cst.With) -> None:
+        self.owners.pop()
+
+    def visit_Match(self, node: cst.Match) -> None:
+        self.owners.append(node)
+
+    def leave_Match(self, original_node: cst.Match) -> None:
+        self.owners.pop()
+
+
+    def leave_Assign(self, original_node: cst.Assign) -> None:
+        self.owners.pop()
+
+    def visit_Lambda(self, node: cst.Lambda) -> None:
+        self.lambdas += 1
+
+    def leave_Lambda(self, original_node: cst.Lambda) -> None:
+        self.lambdas -= 1
+
+    def visit_Call(self, node: cst.Call) -> None:
+        if self.owners and not self.lambdas:
+            self.calls_by_owner.setdefault(id(self.owners[-1]), []).append(node)
+
+    def _calls(self, owner: cst.CSTNode) -> List[cst.Call]:
+        return self.calls_by_owner.get(id(owner), [])
 
     def visit_ClassDef(self, node: cst.ClassDef) -> None:
         self.class_depth += 1
@@ -347,7 +440,7 @@ class TokensVisitor(CheckVisitor):
         self._block(func.body.body if isinstance(func.body, cst.IndentedBlock) else [func.body], scope)
         if facts is not None and (facts.flows or facts.calls or facts.returns or facts.returns_calls
                                   or facts.deps or facts.returns_params):
-            facts.flows.sort(key=lambda f: f.span)
+            facts.flows.sort(key=lambda f: (f.span or (0, 0, 0, 0), f.label, f.ref))
             self.function_facts.append(facts)
 
     def _param_taint(self, i: int, p: cst.Param, scope: _Scope) -> Taint:
@@ -397,7 +490,7 @@ class TokensVisitor(CheckVisitor):
                 self._small(small, scope)
             return
         if isinstance(stmt, cst.If):
-            self._sinks(stmt.test, scope)
+            self._sinks(stmt, scope)
             self._block(stmt.body.body, scope)
             orelse = stmt.orelse
             if isinstance(orelse, cst.If):
@@ -406,19 +499,19 @@ class TokensVisitor(CheckVisitor):
                 self._block(orelse.body.body, scope)
             return
         if isinstance(stmt, (cst.For,)):
-            self._sinks(stmt.iter, scope)
+            self._sinks(stmt, scope)
             self._bind(stmt.target, self.taint(stmt.iter, scope), scope, stmt.iter)
             self._block(stmt.body.body, scope)
             if stmt.orelse is not None:
                 self._block(stmt.orelse.body.body, scope)
             return
         if isinstance(stmt, cst.While):
-            self._sinks(stmt.test, scope)
+            self._sinks(stmt, scope)
             self._block(stmt.body.body, scope)
             return
         if isinstance(stmt, cst.With):
+            self._sinks(stmt, scope)
             for item in stmt.items:
-                self._sinks(item.item, scope)
                 if item.asname is not None:
                     self._bind(item.asname.name, self.taint(item.item, scope), scope, item.item)
             self._block(stmt.body.body, scope)
@@ -433,7 +526,7 @@ class TokensVisitor(CheckVisitor):
                 self._block(stmt.finalbody.body.body, scope)
             return
         if type(stmt).__name__ == "Match":
-            self._sinks(stmt.subject, scope)
+            self._sinks(stmt, scope)
             for case in stmt.cases:
                 self._block(case.body.body, scope)
             return
@@ -443,30 +536,29 @@ class TokensVisitor(CheckVisitor):
 
     def _small(self, small: cst.BaseSmallStatement, scope: _Scope) -> None:
         if isinstance(small, cst.Assign):
-            self._sinks(small.value, scope)
+            self._sinks(small, scope)
             value = self.taint(small.value, scope)
             for t in small.targets:
-                self._sinks(t.target, scope)
                 self._header_sink(t.target, small.value, value, scope)
                 self._bind(t.target, value, scope, small.value)
         elif isinstance(small, cst.AnnAssign):
             if small.value is not None:
-                self._sinks(small.value, scope)
+                self._sinks(small, scope)
                 self._bind(small.target, self.taint(small.value, scope), scope, small.value)
         elif isinstance(small, cst.AugAssign):
-            self._sinks(small.value, scope)
+            self._sinks(small, scope)
             if isinstance(small.target, cst.Name):
                 name = small.target.value
                 scope.env[name] = scope.env.get(name, EMPTY) | self.taint(small.value, scope)
         elif isinstance(small, cst.Expr):
-            self._sinks(small.value, scope)
+            self._sinks(small, scope)
         elif isinstance(small, cst.Return):
             if small.value is not None:
-                self._sinks(small.value, scope)
+                self._sinks(small, scope)
                 self._returned(small.value, scope)
         elif isinstance(small, cst.Raise):
             if small.exc is not None:
-                self._sinks(small.exc, scope, raised=True)
+                self._sinks(small, scope, raised=small.exc)
 
     def _bind(self, target: cst.BaseExpression, value: Taint, scope: _Scope,
               value_node: Optional[cst.BaseExpression] = None) -> None:
@@ -635,14 +727,17 @@ class TokensVisitor(CheckVisitor):
         if kind is not None:
             how = "issued by" if kind == "issued" else "returned by"
             return _src(kind, f"the {secret_name_kind(name)} {how} `{name}()`")
-        if q is not None and q.split(".")[0] not in _FOREIGN_ROOTS and scope.facts is not None:
+        if q is not None and q.split(".")[0] not in _FOREIGN_ROOTS and scope.facts is not None \
+                and set(split_words(q.split(".")[-1])) & _ISSUER_WORDS:
+            # Perhaps a project function that issues tokens (`login_user()` returning a JWT):
+            # the linking step knows.
             return frozenset({("ret", q, "")})
         return EMPTY
 
     # -- sinks ----------------------------------------------------------------------------------
-    def _sinks(self, expr: cst.CSTNode, scope: _Scope, raised: bool = False) -> None:
-        for call in _calls(expr):
-            self._check_call(call, scope, raised and call is expr)
+    def _sinks(self, owner: cst.CSTNode, scope: _Scope, raised: Optional[cst.CSTNode] = None) -> None:
+        for call in self._calls(owner):
+            self._check_call(call, scope, call is raised)
 
     def _check_call(self, call: cst.Call, scope: _Scope, raised: bool) -> None:
         sink = self._log_sink(call)
@@ -712,10 +807,13 @@ class TokensVisitor(CheckVisitor):
             self._report_sink(rule, call, shown, srcs, scope)
             return
         if scope.facts is not None:
-            span = None
             for lab in sorted((lab for lab in taint if lab[0] in ("param", "ret")), key=str):
-                span = span or _span(self.ctx.span(call))
-                scope.facts.flows.append(Flow(lab[0], str(lab[1]), rule, shown, span, response, self.ctx.is_test))
+                self._flow(scope, lab, rule, shown, call, response)
+
+    def _flow(self, scope: _Scope, lab: Label, rule: str, shown: str, node: cst.CSTNode, response: bool) -> None:
+        needs_span = lab[0] == "ret" or _may_be_credential(scope.facts.deps.get(str(lab[1])))
+        span = _span(self.ctx.span(node)) if needs_span else None
+        scope.facts.flows.append(Flow(lab[0], str(lab[1]), rule, shown, span, response, self.ctx.is_test))
 
     def _report_sink(self, rule: str, node: cst.CSTNode, shown: str, srcs: List[Label], scope: _Scope) -> None:
         key = (id(node), rule)
@@ -766,11 +864,9 @@ class TokensVisitor(CheckVisitor):
         if srcs:
             self._report_sink(ECHOED, value, "the route's response", srcs, scope)
         elif scope.facts is not None and not issuing:
-            span = None
             for lab in sorted((lab for lab in taint if lab[0] == "param"), key=str):
-                span = span or _span(self.ctx.span(value))
-                scope.facts.flows.append(Flow("param", str(lab[1]), ECHOED, "the route's response", span, True,
-                                              self.ctx.is_test))
+                if _may_be_credential(scope.facts.deps.get(str(lab[1]))):
+                    self._flow(scope, lab, ECHOED, "the route's response", value, True)
 
     def _returned_taint(self, value: cst.BaseExpression, scope: _Scope) -> Taint:
         """What a return statement hands out: also the arguments of a model or response being
@@ -791,7 +887,6 @@ class TokensVisitor(CheckVisitor):
     def _helper_call(self, call: cst.Call, q: Optional[str], scope: _Scope) -> None:
         if q is None or q.split(".")[0] in _FOREIGN_ROOTS:
             return
-        span = None
         for i, a in enumerate(call.args):
             if a.star:
                 break
@@ -804,7 +899,7 @@ class TokensVisitor(CheckVisitor):
             elif scope.facts is not None:
                 for lab in t:
                     if lab[0] == "param":
-                        self._pending_call(scope, CallFlow(q, key, _span(self.ctx.span(a.value)), param=int(lab[1]),
+                        self._pending_call(scope, CallFlow(q, key, None, param=int(lab[1]),
                                                            test=self.ctx.is_test))
 
     def _pending_call(self, scope: _Scope, flow: CallFlow) -> None:
@@ -812,16 +907,18 @@ class TokensVisitor(CheckVisitor):
             scope.facts.calls.append(flow)
 
 
-def _calls(expr: cst.CSTNode) -> Iterator[cst.Call]:
-    """Calls inside an expression (outermost first), not entering lambdas or nested scopes."""
-    stack = [expr]
-    while stack:
-        n = stack.pop()
-        if isinstance(n, (cst.Lambda, cst.FunctionDef, cst.ClassDef)):
-            continue
-        if isinstance(n, cst.Call):
-            yield n
-        stack.extend(reversed(n.children))
+_CREDENTIAL_HINTS = frozenset({"scheme", "oauth", "oauth2", "bearer", "security", "auth", "token", "key", "api",
+                               "apikey", "credential", "credentials", "creds", "basic", "http", "jwt", "header",
+                               "cookie", "secret", "password", "authorization", "sso", "oidc", "openid"})
+
+
+def _may_be_credential(ref: Optional[str]) -> bool:
+    """Whether a dependency defined elsewhere may be a security scheme or return a credential,
+    judged by its name (`reusable_oauth2`, `TokenDep`, `api_key_header`; not `get_db`,
+    `CurrentUser`): only then is a sink's position worth recording for the linking step."""
+    if not ref:
+        return False
+    return bool(set(split_words(ref.split(".")[-1])) & _CREDENTIAL_HINTS)
 
 
 def _annotated_dependency(node: Optional[cst.BaseExpression]) -> Optional[cst.BaseExpression]:
@@ -1039,12 +1136,12 @@ def _link(project, check_name: str) -> List[Finding]:
             if not c.desc:
                 continue
             tk = target_key(c.callee, path, c.arg)
-            for rule, sink, spath, sspan in reaches.get(tk, []) if tk else []:
+            for rule, sink, spath, _ in reaches.get(tk, []) if tk else []:
                 pname = funcs[tk[0]][1].params[tk[1]] if tk[0] in funcs else c.arg
-                where = f"{project.results[spath].rel}:{sspan[0]}" if spath in project.results else ""
+                where = f" in {project.results[spath].rel}" if spath in project.results else ""
                 verb = "written to" if rule == LOGGED else "placed in"
                 emit(rule, path, c.span, f"{c.desc} is passed to `{c.callee.split('.')[-1]}()`, whose parameter "
-                                         f"`{pname}` is {verb} {sink} ({where}): raw tokens and secrets must not "
+                                         f"`{pname}` is {verb} {sink}{where}: raw tokens and secrets must not "
                                          f"reach logs, errors or responses", c.test)
                 break
         # b. parameters fed by a security scheme defined elsewhere; c. results of token issuers
@@ -1059,7 +1156,7 @@ def _link(project, check_name: str) -> List[Finding]:
                 if kind and not (fl.response and kind not in RESPONSE_KINDS):
                     word = "token issued by" if kind == "issued" else f"{_KIND_WORD.get(kind, 'credential')} returned by"
                     desc = f"the {word} `{fl.ref.split('.')[-1]}()`"
-            if desc is None:
+            if desc is None or fl.span is None:
                 continue
             if fl.rule == LOGGED:
                 msg = (f"{desc} is written to {fl.sink}: raw tokens and secrets must not reach logs or output; "
