@@ -67,8 +67,13 @@ _NOT_THE_SECRET = frozenset({
 # ... and words that say so wherever they stand (`REGISTER_INVALID_PASSWORD`, `user_hashed_password`).
 _NOT_THE_SECRET_ANYWHERE = frozenset({
     "invalid", "wrong", "bad", "incorrect", "missing", "expired", "unknown", "malformed", "revoked", "hashed",
-    "hash", "encrypted", "masked", "redacted", "max", "min", "num", "total", "public", "pub",
+    "hash", "encrypted", "masked", "redacted", "max", "min", "num", "total", "public", "pub", "page", "next",
+    "prev", "pagination", "continuation", "cursor",
 })
+
+# Trailing words that name a representation of the same value.
+_REPRESENTATION = frozenset({"bytes", "str", "string", "value", "val", "raw", "text", "b", "bin", "utf8", "plain",
+                             "plaintext", "b64", "base64", "hex", "literal"})
 
 
 def secret_name_kind(name: Optional[str]) -> Optional[str]:
@@ -79,6 +84,8 @@ def secret_name_kind(name: Optional[str]) -> Optional[str]:
     if not name:
         return None
     words = split_words(name)
+    while len(words) > 1 and words[-1] in _REPRESENTATION:
+        words = words[:-1]  # `correct_password_bytes`, `secret_value`, `api_key_str`
     if not words:
         return None
     if len(words) > 1 and (words[0] in _NOT_THE_SECRET or set(words[1:-1]) & _NOT_THE_SECRET_ANYWHERE):
@@ -182,7 +189,10 @@ def classify_value(value: str, name: Optional[str] = None, kind: Optional[str] =
         return None
     m = re.match(r"^(bearer|basic|token|jwt|digest|apikey|api-key)\s+(\S+)$", v, re.I)
     if m:  # an Authorization header's value: judge the credential after the scheme
-        return classify_value(m.group(2), None, kind)
+        cred = m.group(2)
+        if re.fullmatch(r"[a-z]{1,12}|[a-z]+[-_][a-z]+", cred):
+            return None  # `Bearer garbage`, `Bearer invalid-token`: a test's rejected token
+        return classify_value(cred, None, kind)
     if _DUMMY_PREFIXED.match(v) and not _random_enough(v):
         return None  # `xoxb-valid`, `sk_test_123`, `ghp_xxxx`: the shape of a key, not a key
     words = split_words(v)

@@ -195,6 +195,7 @@ class SecretsVisitor(CheckVisitor):
         self.used_as_secret: Dict[str, Tuple[str, str]] = {}  # constant name -> (mode, what)
         self.local_settings: Set[str] = set()
         self.class_facts: List[ClassFact] = []
+        self._concatenated: Set[int] = set()  # parts of a concatenation already judged whole
 
     # -- bookkeeping ------------------------------------------------------------------------
     def _severity(self, rule: str) -> Optional[Severity]:
@@ -380,6 +381,9 @@ class SecretsVisitor(CheckVisitor):
         # placeholder is the opposite, a guard against deploying it (`== "changethis"`).
         if len(node.comparisons) != 1 or not isinstance(node.comparisons[0].operator, (cst.Equal, cst.NotEqual)):
             return
+        # `!=` rejects everything but the literal: a credential check, whatever the value.
+        # `==` against a placeholder is a guard (`if SECRET_KEY == "changethis": raise`).
+        accepted = (SECRET, PLACEHOLDER) if isinstance(node.comparisons[0].operator, cst.NotEqual) else (SECRET,)
         left, right = node.left, node.comparisons[0].comparator
         for named, lit in ((left, right), (right, left)):
             name = _target_name(named) if isinstance(named, (cst.Name, cst.Attribute, cst.Subscript)) else None
@@ -387,16 +391,34 @@ class SecretsVisitor(CheckVisitor):
             kind = secret_name_kind(name)
             if kind is None or text is None or names_a_name(name):
                 continue
-            if classify_value(text, name, kind) == SECRET:
-                self._add(HARDCODED, lit, f"{kind} `{name}` compared with the hardcoded value {mask_secret(text)}: "
-                                          f"a credential written into the code; {_FIX}", 1)
+            verdict = classify_value(text, name, kind)
+            if verdict in accepted:
+                self._add(HARDCODED, lit, f"{kind} `{name}` compared with the hardcoded value "
+                                          f"{_what(verdict, text)}: a credential written into the code; {_FIX}", 1)
 
     # -- calls: signing keys, environment fallbacks -----------------------------------------
     def visit_Call(self, node: cst.Call) -> None:
         q = self.ctx.qualify(node.func)
         if q in KEY_SINKS:
             self._key_sink(node, q)
+        elif q in ("secrets.compare_digest", "hmac.compare_digest"):
+            self._compare_digest(node, q)
         self._env_fallback(node, q)
+
+    def _compare_digest(self, node: cst.Call, q: str) -> None:
+        """`secrets.compare_digest(given, b"swordfish")`: the credential is in the code."""
+        pos = astutil.positional(node)
+        if len(pos) != 2:
+            return
+        for mine, other in ((pos[0].value, pos[1].value), (pos[1].value, pos[0].value)):
+            text = string_of(mine)
+            if text is None:
+                continue
+            name = _target_name(other) if isinstance(other, (cst.Name, cst.Attribute, cst.Subscript)) else None
+            verdict = classify_value(text, name, secret_name_kind(name))
+            if verdict in (SECRET, PLACEHOLDER):
+                self._add(HARDCODED, mine, f"credential compared by `{q}` with the hardcoded value "
+                                           f"{_what(verdict, text)}; {_FIX}", 1)
 
     def _key_sink(self, node: cst.Call, q: str) -> None:
         pname, pos = KEY_SINKS[q]
@@ -431,7 +453,8 @@ class SecretsVisitor(CheckVisitor):
             # `settings.get("SECRET_KEY", "dev")`, `app.config.get(...)`: a configuration lookup
             # (not any dict: `response.json().get("password", "")` is data).
             name_arg, default = astutil.argument(node, "key", 0), astutil.argument(node, "default", 1)
-        elif isinstance(node.func, cst.Name) and node.func.value == "getattr" and q is None:
+        elif isinstance(node.func, cst.Name) and node.func.value == "getattr" and q is None \
+                and _CONFIG_LIKE.search(dotted(astutil.argument(node, "object", 0) or cst.Name("_")) or ""):
             name_arg, default = astutil.argument(node, "name", 1), astutil.argument(node, "default", 2)
         if name_arg is None or default is None:
             return
@@ -465,7 +488,15 @@ class SecretsVisitor(CheckVisitor):
 
     # -- known credential formats, anywhere -------------------------------------------------
     def visit_SimpleString(self, node: cst.SimpleString) -> None:
-        self._formats(node, string_of(node))
+        if id(node) not in self._concatenated:
+            self._formats(node, string_of(node))
+
+    def visit_ConcatenatedString(self, node: cst.ConcatenatedString) -> None:
+        # A key split over implicitly concatenated lines ("-----BEGIN PRIVATE KEY-----\n" "MIG…").
+        text = string_of(node)
+        if text is not None and token_formats(text):
+            self._formats(node, text)
+            self._concatenated.update(id(n) for n in astutil.walk(node))
 
     def visit_FormattedString(self, node: cst.FormattedString) -> None:
         text = "".join(p.value for p in node.parts if isinstance(p, cst.FormattedStringText))

@@ -253,6 +253,7 @@ class TokensVisitor(CheckVisitor):
         super().__init__(ctx)
         self.constants: Dict[str, cst.BaseExpression] = {}
         self.schemes: Dict[str, str] = {}  # top-level name -> security class
+        self.local_security: Set[str] = set()  # classes of this file deriving from a security class
         self.aliases: Dict[str, str] = {}
         self.loggers: Set[str] = set()  # names (and `self.x` attributes) bound to loggers
         self.function_facts: List[FunctionFacts] = []
@@ -268,6 +269,9 @@ class TokensVisitor(CheckVisitor):
     # -- file-level knowledge ---------------------------------------------------------------
     def visit_Module(self, node: cst.Module) -> None:
         self.constants = astutil.module_constants(node)
+        for stmt in node.body:  # `class HTTPBearer403(HTTPBearer)`: a security class too
+            if isinstance(stmt, cst.ClassDef) and any(self._security_class(b.value) for b in stmt.bases):
+                self.local_security.add(stmt.name.value)
         for name, value in self.constants.items():
             if isinstance(value, cst.Call):
                 if self._security_class(value.func):
@@ -279,6 +283,8 @@ class TokensVisitor(CheckVisitor):
                 self.aliases[name] = target
 
     def _security_class(self, func: cst.BaseExpression) -> bool:
+        if isinstance(func, cst.Name) and func.value in self.local_security:
+            return True
         q = self.ctx.qualify(func)
         return q is not None and q.split(".")[-1] in SECURITY_CLASSES and q.startswith(SECURITY_MODULES)
 
@@ -500,7 +506,7 @@ class TokensVisitor(CheckVisitor):
             return
         if isinstance(stmt, (cst.For,)):
             self._sinks(stmt, scope)
-            self._bind(stmt.target, self.taint(stmt.iter, scope), scope, stmt.iter)
+            self._bind(stmt.target, self.taint(stmt.iter, scope), scope)  # the iterable says what it holds
             self._block(stmt.body.body, scope)
             if stmt.orelse is not None:
                 self._block(stmt.orelse.body.body, scope)
@@ -601,9 +607,14 @@ class TokensVisitor(CheckVisitor):
             own = _name_source(attr, _shown(node), incoming=incoming)
             base_srcs = _sources(base)
             if own and base_srcs:
-                # `credentials.credentials`: named by the attribute, of the kind of the object.
-                return _src(base_srcs[0][1], f"the {base_srcs[0][1] if base_srcs[0][1] != 'issued' else 'token'} "
-                                             f"`{_shown(node)}`")
+                # `credentials.credentials`: named by the attribute, of the kind of the object
+                # (unless the attribute says more: `credentials.password`).
+                own_kind = _sources(own)[0][1]
+                kind = own_kind if own_kind in ("password", "secret") and base_srcs[0][1] != "credential" \
+                    else base_srcs[0][1]
+                kind = "password" if own_kind == "password" else kind
+                word = {"issued": "token", "credential": "credential"}.get(kind, kind)
+                return _src(kind, f"the {word} `{_shown(node)}`")
             return own or base
         if isinstance(node, cst.Subscript):
             return self._subscript(node, scope)
@@ -666,7 +677,8 @@ class TokensVisitor(CheckVisitor):
             header = self._request_item(node.value, key)
             if header:
                 return header
-            own = _name_source(key, _shown(node), incoming=scope.is_route)
+            incoming = scope.is_route and isinstance(node.value, cst.Name) and node.value.value in scope.params
+            own = _name_source(key, _shown(node), incoming=incoming)
             if own:
                 return own
             if key in SAFE_NAMES or "type" in split_words(key):
@@ -701,7 +713,8 @@ class TokensVisitor(CheckVisitor):
                 header = self._request_item(func.value, key)
                 if header:
                     return header
-                own = _name_source(key, f'{_shown(func.value)}.get("{key}")', incoming=scope.is_route)
+                incoming = scope.is_route and isinstance(func.value, cst.Name) and func.value.value in scope.params
+                own = _name_source(key, f'{_shown(func.value)}.get("{key}")', incoming=incoming)
                 if own:
                     return own
                 if key in SAFE_NAMES or "type" in split_words(key):
@@ -753,9 +766,11 @@ class TokensVisitor(CheckVisitor):
             self._sink(ECHOED, call, f"`{name}` detail", exprs, scope, response=False)
             return
         if q is not None and (q.startswith(RESPONSE_MODULES) and (name or "").endswith("Response")):
-            exprs = [e for e in (astutil.argument(call, "content", 0), astutil.argument(call, "headers", 2),
-                                 astutil.argument(call, "url", 0)) if e is not None]
-            self._sink(ECHOED, call, f"a `{name}`", exprs, scope, response=True)
+            content = astutil.argument(call, "content", 0)
+            exprs = [e for e in (content, astutil.argument(call, "headers", 2), astutil.argument(call, "url", 0))
+                     if e is not None]
+            issuing = content is not None and _token_response_shape(content)
+            self._sink(ECHOED, call, f"a `{name}`", exprs, scope, response=True, issuing=issuing)
             return
         if raised and name is not None and (name.endswith(("Error", "Exception")) or q in ("Exception",)):
             exprs = [a.value for a in call.args]
@@ -796,13 +811,17 @@ class TokensVisitor(CheckVisitor):
         return False
 
     def _sink(self, rule: str, call: cst.Call, shown: str, exprs: List[cst.BaseExpression], scope: _Scope,
-              response: bool) -> None:
+              response: bool, issuing: bool = False) -> None:
         taint: Taint = EMPTY
         for e in exprs:
             taint |= self.taint(e, scope)
         srcs = _sources(taint)
         if response:
-            srcs = [s for s in srcs if s[1] in RESPONSE_KINDS]
+            # What a response must not carry; the response that issues a token carries one.
+            if issuing or any(s[1] == "issued" for s in srcs):
+                srcs = [s for s in srcs if s[1] in ("password", "secret")]
+            else:
+                srcs = [s for s in srcs if s[1] in RESPONSE_KINDS]
         if srcs:
             self._report_sink(rule, call, shown, srcs, scope)
             return
