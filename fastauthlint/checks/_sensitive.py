@@ -303,3 +303,12 @@ def token_formats(text: str) -> List[Tuple[str, str]]:
 def is_public_key(value: str) -> bool:
     """A public key or certificate: safe to hard-code (an RS256 verifier's key)."""
     return bool(re.search(r"-----BEGIN (RSA |EC )?(PUBLIC KEY|CERTIFICATE)-----|^ssh-(rsa|ed25519|dss) ", value))
+
+
+_TEST_NAME = re.compile(r"^(Test|test_|Fake|Mock|Dummy|Stub)")
+
+
+def is_test_name(name: str) -> bool:
+    """A class or function that is test scaffolding (`TestAppSettings`, `test_login`,
+    `FakeMailer`) even outside tests/: its values get the lower severity test code gets."""
+    return bool(_TEST_NAME.match(name))

@@ -27,6 +27,7 @@ import libcst as cst
 from fastauthlint import astutil
 from fastauthlint.checks._sensitive import (
     A_NAME,
+    is_test_name,
     PLACEHOLDER,
     SECRET,
     classify_value,
@@ -195,11 +196,12 @@ class SecretsVisitor(CheckVisitor):
         self.used_as_secret: Dict[str, Tuple[str, str]] = {}  # constant name -> (mode, what)
         self.local_settings: Set[str] = set()
         self.class_facts: List[ClassFact] = []
+        self.test_scopes = 0  # inside `class TestX` / `def test_x` / `class FakeX` outside tests/
         self._concatenated: Set[int] = set()  # parts of a concatenation already judged whole
 
     # -- bookkeeping ------------------------------------------------------------------------
     def _severity(self, rule: str) -> Optional[Severity]:
-        if self.ctx.is_test:
+        if self.ctx.is_test or self.test_scopes:
             r = get_rule(rule)
             return r.severity.lower() if r else Severity.WARNING
         return None
@@ -242,9 +244,13 @@ class SecretsVisitor(CheckVisitor):
 
     def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
         self.functions += 1
+        if is_test_name(node.name.value):
+            self.test_scopes += 1
 
     def leave_FunctionDef(self, original_node: cst.FunctionDef) -> None:
         self.functions -= 1
+        if is_test_name(original_node.name.value):
+            self.test_scopes -= 1
 
     def visit_ClassDef(self, node: cst.ClassDef) -> None:
         bases = []
@@ -264,11 +270,15 @@ class SecretsVisitor(CheckVisitor):
                  for b in bases) and not self.classes and not self.functions:
             kind = "pending"  # a project base class: the linking step decides
         self.classes.append({"name": node.name.value, "kind": kind, "bases": bases, "fields": []})
+        if is_test_name(node.name.value):
+            self.test_scopes += 1
         if kind == "settings" and not self.classes[:-1] and not self.functions:
             self.local_settings.add(node.name.value)
 
     def leave_ClassDef(self, original_node: cst.ClassDef) -> None:
         info = self.classes.pop()
+        if is_test_name(original_node.name.value):
+            self.test_scopes -= 1
         if not self.classes and not self.functions:
             self.class_facts.append(ClassFact(info["name"], info["bases"], info["fields"]))
 
@@ -367,7 +377,8 @@ class SecretsVisitor(CheckVisitor):
             self._add(FALLBACK, lit, _settings_message(name, cls, verdict, mask_secret(text)), 3)
         elif info["kind"] == "pending":
             info["fields"].append(FieldFact(name, _span_tuple(self.ctx.span(lit)), self.ctx.mark_secret(lit),
-                                            mask_secret(text), verdict, kind, self.ctx.is_test))
+                                            mask_secret(text), verdict, kind,
+                                            self.ctx.is_test or bool(self.test_scopes)))
         else:
             self._add(HARDCODED, lit, f"hardcoded {kind} as the default of field `{cls}.{name}`: "
                                       f"{_what(verdict, text)}; {_FIX}", 1)
@@ -506,6 +517,9 @@ class SecretsVisitor(CheckVisitor):
         if not text or len(text) < 16:
             return
         found = token_formats(text)
+        if self.example_depth:
+            # OpenAPI examples show a token's shape (`"access_token": "eyJ…"`); keys stay keys.
+            found = [f for f in found if f[0] != "JSON Web Token"]
         if found:
             what, secret = found[0]
             more = f" (and {len(found) - 1} more)" if len(found) > 1 else ""

@@ -39,7 +39,7 @@ from typing import Dict, FrozenSet, Iterable, Iterator, List, Optional, Set, Tup
 import libcst as cst
 
 from fastauthlint import astutil
-from fastauthlint.checks._sensitive import secret_name_kind, split_words
+from fastauthlint.checks._sensitive import is_test_name, secret_name_kind, split_words
 from fastauthlint.checks.base import Check, CheckVisitor
 from fastauthlint.findings import Finding, Severity, Span
 from fastauthlint.names import dotted
@@ -265,6 +265,7 @@ class TokensVisitor(CheckVisitor):
         self.owners: List[cst.CSTNode] = []
         self.calls_by_owner: Dict[int, List[cst.Call]] = {}
         self.lambdas = 0
+        self.test_scopes = 0  # inside `class TestX` / `def test_x` / `class FakeX` outside tests/
 
     # -- file-level knowledge ---------------------------------------------------------------
     def visit_Module(self, node: cst.Module) -> None:
@@ -405,17 +406,25 @@ class TokensVisitor(CheckVisitor):
 
     def visit_ClassDef(self, node: cst.ClassDef) -> None:
         self.class_depth += 1
+        self.test_scopes += is_test_name(node.name.value)
 
     def leave_ClassDef(self, original_node: cst.ClassDef) -> None:
         self.class_depth -= 1
+        self.test_scopes -= is_test_name(original_node.name.value)
 
     def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
         self.depth += 1
+        self.test_scopes += is_test_name(node.name.value)
 
     def leave_FunctionDef(self, original_node: cst.FunctionDef) -> None:
         top = self.depth == 1 and self.class_depth == 0
         self.depth -= 1
         self._analyse_function(original_node, top)
+        self.test_scopes -= is_test_name(original_node.name.value)
+
+    @property
+    def in_test(self) -> bool:
+        return self.ctx.is_test or self.test_scopes > 0
 
     def leave_Module(self, original_node: cst.Module) -> None:
         # Module-level code; its calls to helpers are kept like a function's.
@@ -832,7 +841,7 @@ class TokensVisitor(CheckVisitor):
     def _flow(self, scope: _Scope, lab: Label, rule: str, shown: str, node: cst.CSTNode, response: bool) -> None:
         needs_span = lab[0] == "ret" or _may_be_credential(scope.facts.deps.get(str(lab[1])))
         span = _span(self.ctx.span(node)) if needs_span else None
-        scope.facts.flows.append(Flow(lab[0], str(lab[1]), rule, shown, span, response, self.ctx.is_test))
+        scope.facts.flows.append(Flow(lab[0], str(lab[1]), rule, shown, span, response, self.in_test))
 
     def _report_sink(self, rule: str, node: cst.CSTNode, shown: str, srcs: List[Label], scope: _Scope) -> None:
         key = (id(node), rule)
@@ -850,7 +859,7 @@ class TokensVisitor(CheckVisitor):
         self.report(rule, node, msg, severity=self._severity(rule))
 
     def _severity(self, rule: str) -> Optional[Severity]:
-        if self.ctx.is_test:
+        if self.in_test:
             r = get_rule(rule)
             return r.severity.lower() if r else Severity.WARNING
         return None
@@ -914,12 +923,12 @@ class TokensVisitor(CheckVisitor):
             srcs = _sources(t)
             if srcs:
                 span = _span(self.ctx.span(a.value))
-                self._pending_call(scope, CallFlow(q, key, span, desc=srcs[0][2], test=self.ctx.is_test))
+                self._pending_call(scope, CallFlow(q, key, span, desc=srcs[0][2], test=self.in_test))
             elif scope.facts is not None:
                 for lab in t:
                     if lab[0] == "param":
                         self._pending_call(scope, CallFlow(q, key, None, param=int(lab[1]),
-                                                           test=self.ctx.is_test))
+                                                           test=self.in_test))
 
     def _pending_call(self, scope: _Scope, flow: CallFlow) -> None:
         if scope.facts is not None:
