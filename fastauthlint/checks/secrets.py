@@ -182,6 +182,7 @@ class _Candidate:
     node: cst.CSTNode  # the literal reported and masked
     message: str
     priority: int
+    test: bool  # in test code or test scaffolding: the lower severity
 
 
 class SecretsVisitor(CheckVisitor):
@@ -200,16 +201,17 @@ class SecretsVisitor(CheckVisitor):
         self._concatenated: Set[int] = set()  # parts of a concatenation already judged whole
 
     # -- bookkeeping ------------------------------------------------------------------------
-    def _severity(self, rule: str) -> Optional[Severity]:
-        if self.ctx.is_test or self.test_scopes:
-            r = get_rule(rule)
-            return r.severity.lower() if r else Severity.WARNING
-        return None
+    @staticmethod
+    def _severity(rule: str) -> Severity:
+        """Test code's: one step below the rule's."""
+        r = get_rule(rule)
+        return r.severity.lower() if r else Severity.WARNING
 
     def _add(self, rule: str, node: cst.CSTNode, message: str, priority: int) -> None:
         cur = self.candidates.get(id(node))
         if cur is None or priority > cur.priority:
-            self.candidates[id(node)] = _Candidate(rule, node, message, priority)
+            self.candidates[id(node)] = _Candidate(rule, node, message, priority,
+                                                   self.ctx.is_test or self.test_scopes > 0)
 
     def visit_Module(self, node: cst.Module) -> None:
         self.constants = astutil.module_constants(node)
@@ -240,7 +242,8 @@ class SecretsVisitor(CheckVisitor):
                                         f"{_what(verdict, text)}; {_FIX}", 2)
         for cand in sorted(self.candidates.values(), key=lambda c: _span_tuple(self.ctx.span(c.node))):
             masks = self.ctx.mark_secret(cand.node)
-            self.report(cand.rule, cand.node, cand.message, masks=masks, severity=self._severity(cand.rule))
+            self.report(cand.rule, cand.node, cand.message, masks=masks,
+                        severity=self._severity(cand.rule) if cand.test else None)
 
     def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
         self.functions += 1

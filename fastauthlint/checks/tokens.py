@@ -280,6 +280,11 @@ class TokensVisitor(CheckVisitor):
                 if self._is_logger_expr(value):
                     self.loggers.add(name)
             target = self._alias_target(value)
+            if target is None and isinstance(value, (cst.Name, cst.Attribute)):
+                # `AuthToken = TokenDep`: an alias of an alias (perhaps imported).
+                q = self.ctx.qualify(value)
+                if q is not None and q.split(".")[0] not in _FOREIGN_ROOTS and _may_be_credential(q):
+                    target = q
             if target is not None:
                 self.aliases[name] = target
 
