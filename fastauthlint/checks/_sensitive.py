@@ -81,8 +81,8 @@ def secret_name_kind(name: Optional[str]) -> Optional[str]:
     is one), else None: `SECRET_KEY` secret, `db_password` password, `access_token` token;
     `token_type`, `TOKEN_URL`, `SECRET_KEY_ENV`, `ACCESS_TOKEN_EXPIRE_MINUTES`,
     `password_hash`, `hashed_password`, `PUBLIC_KEY`, `max_tokens` are not."""
-    if not name:
-        return None
+    if not name or any(c.isspace() for c in name):
+        return None  # `"code id_token"` is a phrase (an OAuth response type), not a name
     words = split_words(name)
     while len(words) > 1 and words[-1] in _REPRESENTATION:
         words = words[:-1]  # `correct_password_bytes`, `secret_value`, `api_key_str`
@@ -217,6 +217,8 @@ def classify_value(value: str, name: Optional[str] = None, kind: Optional[str] =
         return None
     if _norm(v) in _PLACEHOLDER_WORDS or _PLACEHOLDER_RX.search(v):
         return PLACEHOLDER
+    if re.fullmatch(r"[A-Z]{2,10}", v):
+        return None  # a sentinel (`password = "LDAP"` marks users who sign in elsewhere)
     return SECRET
 
 

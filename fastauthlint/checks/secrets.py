@@ -376,9 +376,9 @@ class SecretsVisitor(CheckVisitor):
         if verdict not in (SECRET, PLACEHOLDER):
             return
         cls = info["name"]
-        if info["kind"] == "settings":
+        if info["kind"] == "settings" and not name.startswith("_"):  # `_x` is private: never from the env
             self._add(FALLBACK, lit, _settings_message(name, cls, verdict, mask_secret(text)), 3)
-        elif info["kind"] == "pending":
+        elif info["kind"] == "pending" and not name.startswith("_"):
             info["fields"].append(FieldFact(name, _span_tuple(self.ctx.span(lit)), self.ctx.mark_secret(lit),
                                             mask_secret(text), verdict, kind,
                                             self.ctx.is_test or bool(self.test_scopes)))

@@ -64,9 +64,10 @@ LOGGER_FACTORIES = frozenset({"logging.getLogger", "logging.LoggerAdapter", "str
                               "loguru.logger.bind", "logging.root"})
 LOGGER_OBJECTS = frozenset({"logging", "loguru.logger", "logging.root", "structlog"})
 _LOGGER_NAME = re.compile(r"^_*(log|logger|logr|\w+_logger|\w+_log|audit_log|\w+logger)$", re.I)
+# (`click.echo`/`typer.echo` are a command-line tool's interface, not its logs: a CLI that shows
+# the operator a generated password is doing its job.)
 PRINT_SINKS = frozenset({"sys.stdout.write", "sys.stderr.write", "sys.stdout.writelines", "sys.stderr.writelines",
-                         "pprint.pprint", "pprint.pp", "rich.print", "click.echo", "click.secho", "typer.echo",
-                         "typer.secho", "warnings.warn", "sys.__stdout__.write", "sys.__stderr__.write"})
+                         "pprint.pprint", "pprint.pp", "warnings.warn", "sys.__stdout__.write", "sys.__stderr__.write"})
 NOT_LOGGED_KWARGS = frozenset({"exc_info", "stack_info", "stacklevel", "level", "file", "flush", "sep", "end",
                                "category", "err", "nl", "color", "fg", "bg"})
 HTTP_EXCEPTIONS = frozenset({"fastapi.HTTPException", "fastapi.exceptions.HTTPException",
@@ -101,7 +102,7 @@ SANITIZER_RX = re.compile(r"(^|_)(mask|masked|redact|redacted|obfuscate|truncate
                           r"digest|fingerprint|sha\d*|md5|blake2[bs]?|hmac|len|count|preview|hint|last4|"
                           r"scrub|sanitize|sanitized|hide|hidden)(_|$)", re.I)
 ISSUE_VERBS = frozenset({"create", "generate", "issue", "make", "mint", "encode", "sign", "new", "build",
-                         "refresh", "rotate", "gen", "grant"})
+                         "refresh", "rotate", "gen", "grant", "regenerate", "renew", "reissue", "recreate"})
 OBTAIN_VERBS = frozenset({"get", "fetch", "obtain", "request", "read", "load", "authorize", "exchange",
                           "extract", "parse", "retrieve", "acquire"})
 _LOOKUP_WORDS = frozenset({"by", "with", "of", "in", "on", "is", "has"})
@@ -131,7 +132,8 @@ Label = Tuple[str, object, str]
 Taint = FrozenSet[Label]
 EMPTY: Taint = frozenset()
 
-RESPONSE_KINDS = frozenset({"credential", "password", "secret"})  # what must not be echoed in a response
+RESPONSE_KINDS = frozenset({"credential", "password", "secret", "config"})  # never echoed in a response
+ISSUING_RESPONSE_KINDS = frozenset({"password", "config"})  # not even beside a newly issued token
 
 
 def _src(kind: str, desc: str) -> Taint:
@@ -142,17 +144,32 @@ def _sources(t: Taint) -> List[Label]:
     return sorted((lab for lab in t if lab[0] == "src"), key=lambda lab: (_KIND_ORDER.get(lab[1], 9), lab[2]))
 
 
-_KIND_ORDER = {"credential": 0, "password": 1, "secret": 2, "issued": 3, "token": 4}
+_KIND_ORDER = {"credential": 0, "password": 1, "config": 2, "secret": 3, "issued": 4, "token": 5}
 _KIND_WORD = {"password": "password", "secret": "secret", "token": "token"}
 
 
-def _name_source(name: str, shown: str, incoming: bool = False) -> Taint:
+def _name_source(name: str, shown: str, incoming: bool = False, config: bool = False) -> Taint:
+    """A value known by its name. `config`: a configuration value (`settings.SECRET_KEY`, a module
+    constant `JWT_SECRET`), which no response may carry, not even the one issuing a token."""
     kind = secret_name_kind(name)
     if kind is None:
         return EMPTY
     if kind == "token":
-        return _src("credential" if incoming else "token", f"the token `{shown}`")
+        return _src("credential" if incoming else ("config" if config else "token"), f"the token `{shown}`")
+    if kind == "secret" and config:
+        return _src("config", f"the secret `{shown}`")
     return _src(kind, f"the {kind} `{shown}`")
+
+
+_CONFIG_OBJECT = re.compile(r"(^|_)(settings|config|conf|cfg|env|environ|secrets|vault|options|app_config)$", re.I)
+
+
+def _is_config_base(node: cst.BaseExpression) -> bool:
+    """`settings`, `app.config`, `get_settings()`: where configuration secrets are read from."""
+    if isinstance(node, cst.Call):
+        node = node.func
+    name = astutil.name_of(node)
+    return bool(name and _CONFIG_OBJECT.search(name))
 
 
 def issuing_call_kind(name: Optional[str]) -> Optional[str]:
@@ -245,6 +262,7 @@ class _Scope:
         self.facts = facts
         self.env: Dict[str, Taint] = {}
         self.params: Set[str] = set()  # a route's parameters hold what the client sent
+        self.fresh: Set[str] = set()  # names bound to objects created here (`Webhook()`, `repo.create(...)`)
         self.reported: Set[Tuple[int, str]] = set()
 
 
@@ -488,7 +506,7 @@ class TokensVisitor(CheckVisitor):
             if t in CREDENTIAL_TYPES:
                 kind = "credential" if t == "HTTPAuthorizationCredentials" else "password"
                 return _src(kind, f"the credentials `{name}` (`{t}`)")
-        own = _name_source(name, name, incoming=scope.is_route)
+        own = _name_source(name, name, incoming=scope.is_route) if _stringish(ann) else EMPTY
         if own:
             return own
         if scope.facts is not None:
@@ -584,9 +602,13 @@ class TokensVisitor(CheckVisitor):
               value_node: Optional[cst.BaseExpression] = None) -> None:
         if isinstance(target, cst.Name):
             name = target.value
-            if not value and value_node is not None and not _clean_by_construction(value_node):
-                # An opaque value stored under a secret's name is taken at its name's word.
-                value = _name_source(name, name)
+            if value_node is not None and _is_creation(value_node):
+                scope.fresh.add(name)  # an object made here (`api_key = APIKey(...)`), not a raw secret
+            else:
+                scope.fresh.discard(name)
+                if not value and value_node is not None and not _clean_by_construction(value_node):
+                    # An opaque value stored under a secret's name is taken at its name's word.
+                    value = _name_source(name, name)
             scope.env[name] = value
         elif isinstance(target, (cst.Tuple, cst.List)):
             for el in target.elements:
@@ -609,7 +631,7 @@ class TokensVisitor(CheckVisitor):
             q = self.ctx.qualify(node)
             if q is not None and (q == node.value or q in KNOWN_MODULE_NAMES):
                 return EMPTY  # a module (`jwt`, `secrets`), not a variable
-            return _name_source(node.value, node.value)
+            return _name_source(node.value, node.value, config=node.value.isupper())
         if isinstance(node, cst.Attribute):
             attr = node.attr.value
             if self.ctx.qualify(node) in KNOWN_MODULE_NAMES:
@@ -618,7 +640,10 @@ class TokensVisitor(CheckVisitor):
                 return EMPTY
             base = self.taint(node.value, scope)
             incoming = scope.is_route and isinstance(node.value, cst.Name) and node.value.value in scope.params
-            own = _name_source(attr, _shown(node), incoming=incoming)
+            if isinstance(node.value, cst.Name) and node.value.value in scope.fresh and secret_name_kind(attr):
+                # `webhook = Webhook(); … webhook.secret`: minted with the object made here.
+                return _src("issued", f"the {secret_name_kind(attr)} of the new `{node.value.value}`")
+            own = _name_source(attr, _shown(node), incoming=incoming, config=_is_config_base(node.value))
             base_srcs = _sources(base)
             if own and base_srcs:
                 # `credentials.credentials`: named by the attribute, of the kind of the object
@@ -804,9 +829,6 @@ class TokensVisitor(CheckVisitor):
             return f"`{q}`", logged
         if isinstance(func, cst.Attribute) and func.attr.value in LOG_METHODS and self._is_logger(func.value):
             return f"`{dotted(func) or func.attr.value}`", logged
-        if isinstance(func, cst.Attribute) and func.attr.value in ("print", "log") \
-                and astutil.name_of(func.value) in ("console", "Console"):
-            return f"`{dotted(func)}`", logged
         return None
 
     def _is_logger(self, node: cst.BaseExpression) -> bool:
@@ -833,7 +855,7 @@ class TokensVisitor(CheckVisitor):
         if response:
             # What a response must not carry; the response that issues a token carries one.
             if issuing or any(s[1] == "issued" for s in srcs):
-                srcs = [s for s in srcs if s[1] in ("password", "secret")]
+                srcs = [s for s in srcs if s[1] in ISSUING_RESPONSE_KINDS]
             else:
                 srcs = [s for s in srcs if s[1] in RESPONSE_KINDS]
         if srcs:
@@ -873,7 +895,7 @@ class TokensVisitor(CheckVisitor):
                      scope: _Scope) -> None:
         """`response.headers["X-Token"] = token`."""
         if isinstance(target, cst.Subscript) and isinstance(target.value, cst.Attribute) \
-                and target.value.attr.value == "headers":
+                and target.value.attr.value == "headers" and "resp" in (astutil.name_of(target.value.value) or "").lower():
             srcs = [s for s in _sources(value) if s[1] in RESPONSE_KINDS]
             if srcs:
                 self._report_sink(ECHOED, target, "a response header", srcs, scope)
@@ -892,7 +914,7 @@ class TokensVisitor(CheckVisitor):
             return
         srcs = _sources(taint)
         issuing = any(s[1] == "issued" for s in srcs) or _token_response_shape(value)
-        keep = {"password", "secret"} if issuing else RESPONSE_KINDS
+        keep = ISSUING_RESPONSE_KINDS if issuing else RESPONSE_KINDS
         srcs = [s for s in srcs if s[1] in keep]
         if srcs:
             self._report_sink(ECHOED, value, "the route's response", srcs, scope)
@@ -984,6 +1006,30 @@ def _annotation_types(node: Optional[cst.BaseExpression]) -> Iterator[str]:
         s = astutil.literal_str(node)
         if s:
             yield s.split("[")[0].split(".")[-1].strip()
+
+
+_STRINGISH = frozenset({"str", "bytes", "Optional", "Union", "None", "Any", "Annotated", "list", "List", "Sequence",
+                        "tuple", "Tuple", "Literal", "bytearray", ""})
+
+
+def _stringish(ann: Optional[cst.BaseExpression]) -> bool:
+    """No annotation, or one that can hold the raw string (`str`, `str | None`, `Annotated[str, …]`);
+    not an object (`api_key: APIKey`) nor a masking wrapper (`password: SecretStr`)."""
+    return all(t in _STRINGISH for t in _annotation_types(ann))
+
+
+_CREATE_NAMES = frozenset({"create", "create_one", "insert", "insert_one", "add", "new", "save", "build", "make",
+                           "register", "upsert", "get_or_create"})
+
+
+def _is_creation(node: cst.BaseExpression) -> bool:
+    """`Webhook()`, `await repository.create(webhook)`, `create_api_key(...)`: an object made here."""
+    if isinstance(node, cst.Await):
+        node = node.expression
+    if not isinstance(node, cst.Call):
+        return False
+    name = astutil.name_of(node.func) or ""
+    return (name[:1].isupper() and not name.isupper()) or name in _CREATE_NAMES or name.startswith(("create_", "new_"))
 
 
 def _masked_slice(sl: cst.Slice) -> bool:
