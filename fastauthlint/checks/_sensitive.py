@@ -68,7 +68,7 @@ _NOT_THE_SECRET = frozenset({
 _NOT_THE_SECRET_ANYWHERE = frozenset({
     "invalid", "wrong", "bad", "incorrect", "missing", "expired", "unknown", "malformed", "revoked", "hashed",
     "hash", "encrypted", "masked", "redacted", "max", "min", "num", "total", "public", "pub", "page", "next",
-    "prev", "pagination", "continuation", "cursor",
+    "prev", "pagination", "continuation", "cursor", "push", "device", "fcm", "apns", "expo", "notification",
 })
 
 # Trailing words that name a representation of the same value.
@@ -152,6 +152,10 @@ _PLACEHOLDER_RX = re.compile(
     r"|^(secret|super[\W_]*secret|top[\W_]*secret)[\W_]*(key|token|value|secret|password|[0-9]*)$",
     re.I,
 )
+# The same, written without separators (`DummyKey`, `ChangeMe`, `YourApiKey`).
+_PLACEHOLDER_NORM_RX = re.compile(
+    r"(dummy|fake|changeme|changethis|your|my|example|sample|placeholder|insecure|dev|test|default|demo|mock)"
+    r"(api)?(secret|key|token|password|pass|value)\d*")
 _FORMAT_RX = re.compile(r"\{[A-Za-z_0-9.\[\]!:]*\}|%\([A-Za-z_]\w*\)[sdr]|%[sdrif]\b|\$\{[^}]*\}|\{\{[^}]*\}\}")
 _URL_RX = re.compile(r"^[A-Za-z][A-Za-z0-9+.\-]*://")
 _PATH_RX = re.compile(r"^(\.{0,2}/|~/|[A-Za-z]:\\)[^\s]*$")
@@ -209,13 +213,15 @@ def classify_value(value: str, name: Optional[str] = None, kind: Optional[str] =
         name_words = split_words(name)
         if len(words) >= 2 and name_words[-len(words):] == words and not re.search(r"\d", v):
             return A_NAME
+        if re.fullmatch(r"[a-z][a-z0-9]*(_[a-z0-9]+)+", v) and words[-len(name_words):] == name_words:
+            return A_NAME  # `access_token = "polar_access_token"`: a label that names its kind
     if _UPPER_IDENT.match(v) and set(words) & _SECRET_WORDS:
         return A_NAME  # `"JWT_SECRET"`: an environment variable's name
     if low == "password" and kind == "password":
         return PLACEHOLDER
     if low in TYPE_LABELS:
         return None
-    if _norm(v) in _PLACEHOLDER_WORDS or _PLACEHOLDER_RX.search(v):
+    if _norm(v) in _PLACEHOLDER_WORDS or _PLACEHOLDER_RX.search(v) or _PLACEHOLDER_NORM_RX.fullmatch(_norm(v)):
         return PLACEHOLDER
     if re.fullmatch(r"[A-Z]{2,10}", v):
         return None  # a sentinel (`password = "LDAP"` marks users who sign in elsewhere)
@@ -308,9 +314,17 @@ def is_public_key(value: str) -> bool:
 
 
 _TEST_NAME = re.compile(r"^(Test|test_|Fake|Mock|Dummy|Stub)")
+_TEST_LIKE_PATH = re.compile(r"(^|/)(seeds?|seeding|seed_\w+|fixtures|factories|mocks?|fakes?|stubs?|sample_data|"
+                             r"demo_data)(/|\.py$|_\w*\.py$)", re.I)
 
 
 def is_test_name(name: str) -> bool:
     """A class or function that is test scaffolding (`TestAppSettings`, `test_login`,
     `FakeMailer`) even outside tests/: its values get the lower severity test code gets."""
     return bool(_TEST_NAME.match(name))
+
+
+def is_test_like_path(rel_path: str) -> bool:
+    """Development data outside tests/: seed scripts, fixtures, factories, mocks
+    (`scripts/seeds_load.py`, `app/fixtures/users.py`): the lower severity of test code."""
+    return bool(_TEST_LIKE_PATH.search(rel_path))

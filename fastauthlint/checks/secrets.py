@@ -27,6 +27,7 @@ import libcst as cst
 from fastauthlint import astutil
 from fastauthlint.checks._sensitive import (
     A_NAME,
+    is_test_like_path,
     is_test_name,
     PLACEHOLDER,
     SECRET,
@@ -198,6 +199,7 @@ class SecretsVisitor(CheckVisitor):
         self.local_settings: Set[str] = set()
         self.class_facts: List[ClassFact] = []
         self.test_scopes = 0  # inside `class TestX` / `def test_x` / `class FakeX` outside tests/
+        self.test_path = False  # seeds, fixtures, factories, mocks (is_test_like_path)
         self._concatenated: Set[int] = set()  # parts of a concatenation already judged whole
 
     # -- bookkeeping ------------------------------------------------------------------------
@@ -210,10 +212,14 @@ class SecretsVisitor(CheckVisitor):
     def _add(self, rule: str, node: cst.CSTNode, message: str, priority: int) -> None:
         cur = self.candidates.get(id(node))
         if cur is None or priority > cur.priority:
-            self.candidates[id(node)] = _Candidate(rule, node, message, priority,
-                                                   self.ctx.is_test or self.test_scopes > 0)
+            self.candidates[id(node)] = _Candidate(rule, node, message, priority, self.in_test)
+
+    @property
+    def in_test(self) -> bool:
+        return self.ctx.is_test or self.test_path or self.test_scopes > 0
 
     def visit_Module(self, node: cst.Module) -> None:
+        self.test_path = is_test_like_path(self.ctx.rel)
         self.constants = astutil.module_constants(node)
         for name, value in self.constants.items():
             if isinstance(value, cst.Call):
@@ -263,7 +269,9 @@ class SecretsVisitor(CheckVisitor):
                 if q is not None:
                     bases.append(q)
         kind = "plain"
-        if any(b in SETTINGS_BASES for b in bases):
+        if any(b.startswith("enum.") for b in bases):
+            kind = "enum"  # members are labels: `access_token = "polar_access_token"`
+        elif any(b in SETTINGS_BASES for b in bases):
             kind = "settings"
         elif any(b.startswith(f"{self.ctx.module_name}.") and b.split(".")[-1] in self.local_settings
                  for b in bases):
@@ -369,7 +377,7 @@ class SecretsVisitor(CheckVisitor):
         info = self.classes[-1]
         kind = secret_name_kind(name)
         lit = _default_of(value)
-        if kind is None or names_a_name(name) or lit is None:
+        if kind is None or names_a_name(name) or lit is None or info["kind"] == "enum":
             return
         text = string_of(lit)
         verdict = classify_value(text, name, kind)
@@ -380,8 +388,7 @@ class SecretsVisitor(CheckVisitor):
             self._add(FALLBACK, lit, _settings_message(name, cls, verdict, mask_secret(text)), 3)
         elif info["kind"] == "pending" and not name.startswith("_"):
             info["fields"].append(FieldFact(name, _span_tuple(self.ctx.span(lit)), self.ctx.mark_secret(lit),
-                                            mask_secret(text), verdict, kind,
-                                            self.ctx.is_test or bool(self.test_scopes)))
+                                            mask_secret(text), verdict, kind, self.in_test))
         else:
             self._add(HARDCODED, lit, f"hardcoded {kind} as the default of field `{cls}.{name}`: "
                                       f"{_what(verdict, text)}; {_FIX}", 1)

@@ -39,7 +39,7 @@ from typing import Dict, FrozenSet, Iterable, Iterator, List, Optional, Set, Tup
 import libcst as cst
 
 from fastauthlint import astutil
-from fastauthlint.checks._sensitive import is_test_name, secret_name_kind, split_words
+from fastauthlint.checks._sensitive import is_test_like_path, is_test_name, secret_name_kind, split_words
 from fastauthlint.checks.base import Check, CheckVisitor
 from fastauthlint.findings import Finding, Severity, Span
 from fastauthlint.names import dotted
@@ -263,6 +263,8 @@ class _Scope:
         self.env: Dict[str, Taint] = {}
         self.params: Set[str] = set()  # a route's parameters hold what the client sent
         self.fresh: Set[str] = set()  # names bound to objects created here (`Webhook()`, `repo.create(...)`)
+        # In push-notification code a bare `token` is a device's address, not a credential.
+        self.device_tokens = func is not None and bool(set(split_words(func.name.value)) & _PUSH_WORDS)
         self.reported: Set[Tuple[int, str]] = set()
 
 
@@ -447,7 +449,7 @@ class TokensVisitor(CheckVisitor):
 
     @property
     def in_test(self) -> bool:
-        return self.ctx.is_test or self.test_scopes > 0
+        return self.ctx.is_test or self.test_scopes > 0 or is_test_like_path(self.ctx.rel)
 
     def leave_Module(self, original_node: cst.Module) -> None:
         # Module-level code; its calls to helpers are kept like a function's.
@@ -506,7 +508,8 @@ class TokensVisitor(CheckVisitor):
             if t in CREDENTIAL_TYPES:
                 kind = "credential" if t == "HTTPAuthorizationCredentials" else "password"
                 return _src(kind, f"the credentials `{name}` (`{t}`)")
-        own = _name_source(name, name, incoming=scope.is_route) if _stringish(ann) else EMPTY
+        own = _name_source(name, name, incoming=scope.is_route) \
+            if _stringish(ann) and not (scope.device_tokens and name in ("token", "tokens")) else EMPTY
         if own:
             return own
         if scope.facts is not None:
@@ -962,6 +965,7 @@ class TokensVisitor(CheckVisitor):
             scope.facts.calls.append(flow)
 
 
+_PUSH_WORDS = frozenset({"push", "notification", "notifications", "notify", "device", "devices", "fcm", "apns", "expo"})
 _CREDENTIAL_HINTS = frozenset({"scheme", "oauth", "oauth2", "bearer", "security", "auth", "token", "key", "api",
                                "apikey", "credential", "credentials", "creds", "basic", "http", "jwt", "header",
                                "cookie", "secret", "password", "authorization", "sso", "oidc", "openid"})
@@ -1018,18 +1022,21 @@ def _stringish(ann: Optional[cst.BaseExpression]) -> bool:
     return all(t in _STRINGISH for t in _annotation_types(ann))
 
 
-_CREATE_NAMES = frozenset({"create", "create_one", "insert", "insert_one", "add", "new", "save", "build", "make",
-                           "register", "upsert", "get_or_create"})
+_CREATE_VERBS = frozenset({"create", "insert", "add", "new", "save", "build", "make", "register", "upsert", "enroll",
+                           "setup", "provision", "generate", "issue", "mint", "regenerate", "rotate", "reset"})
 
 
 def _is_creation(node: cst.BaseExpression) -> bool:
-    """`Webhook()`, `await repository.create(webhook)`, `create_api_key(...)`: an object made here."""
+    """`Webhook()`, `await repository.create(webhook)`, `await totp.enroll(user)`: an object
+    made here (its secrets are new, its name is not its content)."""
     if isinstance(node, cst.Await):
         node = node.expression
     if not isinstance(node, cst.Call):
         return False
     name = astutil.name_of(node.func) or ""
-    return (name[:1].isupper() and not name.isupper()) or name in _CREATE_NAMES or name.startswith(("create_", "new_"))
+    words = split_words(name)
+    return (name[:1].isupper() and not name.isupper()) or bool(words and words[0] in _CREATE_VERBS) \
+        or name == "get_or_create"
 
 
 def _masked_slice(sl: cst.Slice) -> bool:
