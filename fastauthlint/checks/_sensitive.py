@@ -146,7 +146,7 @@ _PLACEHOLDER_RX = re.compile(
     r"^(<[^<>]+>|\[[^\[\]]+\])$"  # <your-secret>, [API_KEY]
     r"|change[\W_]*(this|me|it)"  # change-this-in-production
     r"|^(please|must|todo|fixme)[\W_]*(change|replace|set)"
-    r"|^(your|my|the|some|a)[\W_]*.{0,20}(secret|key|token|password|passwd)"  # your-secret-key
+    r"|^(your|my|the|some|a|super|top|very)[\W_]*.{0,20}(secret|key|token|password|passwd)"  # your-secret-key
     r"|^(dev|devel|development|test|testing|local|debug|insecure|unsafe|dummy|fake|example|sample|default|demo)"
     r"[\W_]+.{0,30}(secret|key|token|password|passwd|pass)"  # dev-secret-key, test_password
     r"|^(secret|super[\W_]*secret|top[\W_]*secret)[\W_]*(key|token|value|secret|password|[0-9]*)$",
@@ -166,6 +166,14 @@ _SECRET_WORDS = PASSWORD_NOUNS | TOKEN_NOUNS | SECRET_NOUNS | {"key", "keys", "a
 
 _DUMMY_PREFIXED = re.compile(r"^(xox[abposr]-|xapp-|(sk|pk|rk)_(live|test)_|gh[pousr]_|github_pat_|glpat-|AKIA|ASIA|AIza|"
                             r"hf_|npm_|SG\.|sk-(proj-|ant-)?)", re.I)
+
+_MESSAGE_WORDS = frozenset({
+    "invalid", "incorrect", "wrong", "required", "must", "expired", "missing", "enter", "please", "your", "is",
+    "are", "not", "failed", "error", "cannot", "can", "should", "too", "short", "match", "matches", "does",
+    "doesn", "provided", "characters", "least", "has", "have", "been", "was", "no", "bad", "unknown",
+    "malformed", "revoked", "unauthorized", "forbidden", "denied", "could", "unable", "new", "confirm",
+    "forgot", "reset", "change", "show", "hide", "login", "sign", "log", "for", "the", "of", "to", "with",
+})
 
 SECRET = "secret"
 PLACEHOLDER = "placeholder"
@@ -201,8 +209,9 @@ def classify_value(value: str, name: Optional[str] = None, kind: Optional[str] =
         return None  # `xoxb-valid`, `sk_test_123`, `ghp_xxxx`: the shape of a key, not a key
     words = split_words(v)
     if any(c.isspace() for c in v):
-        # Prose: an error message or a description, not a secret.
-        if set(words) & _SECRET_WORDS or v[-1] in ".!?:" or len(words) >= 5:
+        # Prose: an error message, a label or a description (`"Incorrect email or password"`),
+        # not a passphrase (`"correct horse battery staple"`, `"super secret jwt secret"`).
+        if v[-1] in ".!?:" or len(words) >= 6 or set(words) & _MESSAGE_WORDS:
             return None
     if low in _HEADER_NAMES or re.match(r"^x-[A-Za-z0-9-]+$", v, re.I):
         return None

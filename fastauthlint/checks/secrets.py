@@ -367,6 +367,9 @@ class SecretsVisitor(CheckVisitor):
             self._store(name, node.value, node.target)
 
     def _store(self, name: str, value: cst.BaseExpression, target: cst.BaseExpression) -> None:
+        if isinstance(value, cst.Name) and secret_name_kind(name) and not names_a_name(name):
+            # `reset_password_token_secret = SECRET`: the constant is used as a secret.
+            self._use_as_secret(value.value, name, f"`{name}`")
         if self._in_class_body() and isinstance(target, cst.Name):
             self._class_field(name, value)
             return
