@@ -149,12 +149,14 @@ def test_test_code_gets_the_lower_severity(tmp_path):
         "tests/test_auth.py": 'JWT_SECRET = "Zq8Wm3Kx7Pn2Tv5Rb"\n',
         "tests/conftest.py": 'import os\nSECRET = os.getenv("JWT_SECRET", "Zq8Wm3Kx7Pn2Tv5Rb")\n',
         "app/fakes.py": 'class FakeMailer:\n    password = "Zq8Wm3Kx7Pn2Tv5Rb"\n',
+        "scripts/seeds_load.py": 'ADMIN = {"password": "Zq8Wm3Kx7Pn2Tv5Rb"}\n',
     })
     sev = {(f.path.split("/")[-1], f.rule): f.severity for f in found}
     assert sev[("config.py", "FAL301")] == Severity.ERROR
     assert sev[("test_auth.py", "FAL301")] == Severity.WARNING
     assert sev[("conftest.py", "FAL302")] == Severity.WARNING
     assert sev[("fakes.py", "FAL301")] == Severity.WARNING
+    assert sev[("seeds_load.py", "FAL301")] == Severity.WARNING
 
 
 def test_per_file_ignores_still_apply_to_tests(tmp_path):

@@ -317,6 +317,11 @@ def token_formats(text: str) -> List[Tuple[str, str]]:
     return out
 
 
+def is_template(value: str) -> bool:
+    """A format string or a template a generator fills in (`"{{cookiecutter.secret_key}}"`)."""
+    return bool(_FORMAT_RX.search(value))
+
+
 def is_public_key(value: str) -> bool:
     """A public key or certificate: safe to hard-code (an RS256 verifier's key)."""
     return bool(re.search(r"-----BEGIN (RSA |EC )?(PUBLIC KEY|CERTIFICATE)-----|^ssh-(rsa|ed25519|dss) ", value))

@@ -33,6 +33,7 @@ from fastauthlint.checks._sensitive import (
     SECRET,
     classify_value,
     is_public_key,
+    is_template,
     names_a_name,
     secret_name_kind,
     token_formats,
@@ -234,7 +235,7 @@ class SecretsVisitor(CheckVisitor):
             if text is None or id(value) in self.candidates:
                 continue
             if mode == "key":
-                if not text.strip() or is_public_key(text):
+                if not text.strip() or is_public_key(text) or is_template(text):
                     continue
                 verdict = PLACEHOLDER if classify_value(text) == PLACEHOLDER else SECRET
             else:
@@ -451,7 +452,7 @@ class SecretsVisitor(CheckVisitor):
             return
         text = string_of(arg)
         if text is not None:
-            if not text.strip() or is_public_key(text):
+            if not text.strip() or is_public_key(text) or is_template(text):
                 return
             verdict = PLACEHOLDER if classify_value(text) == PLACEHOLDER else SECRET
             self._add(HARDCODED, arg, f"hardcoded key passed to `{q}`: {_what(verdict, text)}; {_FIX}", 2)

@@ -172,6 +172,20 @@ def _is_config_base(node: cst.BaseExpression) -> bool:
     return bool(name and _CONFIG_OBJECT.search(name))
 
 
+def _of_kind(own: Taint, base: Taint) -> Taint:
+    """A part of a tainted object named like a secret (`credentials.credentials`,
+    `tok.get("secret")` of a token just issued): named by the part, of the object's kind, unless
+    the part says more (`credentials.password`)."""
+    base_srcs = _sources(base)
+    if not base_srcs:
+        return own
+    own_src = _sources(own)[0]
+    kind = "password" if own_src[1] == "password" else base_srcs[0][1]
+    word = {"issued": "token", "config": "secret"}.get(kind, kind)
+    shown = own_src[2].split("`", 1)[1] if "`" in own_src[2] else ""
+    return _src(kind, f"the {word} `{shown}" if shown else own_src[2])
+
+
 def issuing_call_kind(name: Optional[str]) -> Optional[str]:
     """"issued" for `create_access_token`, "token" for `get_api_key`; None for `verify_token`,
     `get_password_hash`, `get_user_by_token`."""
@@ -609,9 +623,10 @@ class TokensVisitor(CheckVisitor):
                 scope.fresh.add(name)  # an object made here (`api_key = APIKey(...)`), not a raw secret
             else:
                 scope.fresh.discard(name)
-                if not value and value_node is not None and not _clean_by_construction(value_node):
-                    # An opaque value stored under a secret's name is taken at its name's word.
-                    value = _name_source(name, name)
+                if not _sources(value) and value_node is not None and not _clean_by_construction(value_node):
+                    # An opaque value stored under a secret's name is taken at its name's word
+                    # (symbolic labels, a parameter's or a call's, say nothing of it yet).
+                    value = value | _name_source(name, name)
             scope.env[name] = value
         elif isinstance(target, (cst.Tuple, cst.List)):
             for el in target.elements:
@@ -647,17 +662,7 @@ class TokensVisitor(CheckVisitor):
                 # `webhook = Webhook(); … webhook.secret`: minted with the object made here.
                 return _src("issued", f"the {secret_name_kind(attr)} of the new `{node.value.value}`")
             own = _name_source(attr, _shown(node), incoming=incoming, config=_is_config_base(node.value))
-            base_srcs = _sources(base)
-            if own and base_srcs:
-                # `credentials.credentials`: named by the attribute, of the kind of the object
-                # (unless the attribute says more: `credentials.password`).
-                own_kind = _sources(own)[0][1]
-                kind = own_kind if own_kind in ("password", "secret") and base_srcs[0][1] != "credential" \
-                    else base_srcs[0][1]
-                kind = "password" if own_kind == "password" else kind
-                word = {"issued": "token", "credential": "credential"}.get(kind, kind)
-                return _src(kind, f"the {word} `{_shown(node)}`")
-            return own or base
+            return _of_kind(own, base) if own else base
         if isinstance(node, cst.Subscript):
             return self._subscript(node, scope)
         if isinstance(node, cst.Call):
@@ -720,9 +725,9 @@ class TokensVisitor(CheckVisitor):
             if header:
                 return header
             incoming = scope.is_route and isinstance(node.value, cst.Name) and node.value.value in scope.params
-            own = _name_source(key, _shown(node), incoming=incoming)
+            own = _name_source(key, _shown(node), incoming=incoming, config=_is_config_base(node.value))
             if own:
-                return own
+                return _of_kind(own, self.taint(node.value, scope))
             if key in SAFE_NAMES or "type" in split_words(key):
                 return EMPTY
         return self.taint(node.value, scope)
@@ -756,9 +761,10 @@ class TokensVisitor(CheckVisitor):
                 if header:
                     return header
                 incoming = scope.is_route and isinstance(func.value, cst.Name) and func.value.value in scope.params
-                own = _name_source(key, f'{_shown(func.value)}.get("{key}")', incoming=incoming)
+                own = _name_source(key, f'{_shown(func.value)}.get("{key}")', incoming=incoming,
+                                   config=_is_config_base(func.value))
                 if own:
-                    return own
+                    return _of_kind(own, self.taint(func.value, scope))
                 if key in SAFE_NAMES or "type" in split_words(key):
                     return EMPTY
         if name is not None and SANITIZER_RX.search(name) or q in ("hash", "id", "type", "bool", "int", "float",
