@@ -7,9 +7,10 @@ decoded or parsed yields one FAL000 finding saying why, and the run goes on.
 
 from __future__ import annotations
 
+import ast
 import codecs
-import io
-import tokenize
+import re
+import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Dict, List, Optional, Tuple
@@ -25,6 +26,17 @@ from fastauthlint.suppress import Suppression, parse_suppressions
 
 UNPARSEABLE = "FAL000"
 MAX_FILE_BYTES = 10 * 1024 * 1024
+# libcst's native parser crashes the process (stack overflow) or runs for minutes on expressions
+# a few thousand levels deep; CPython's own parser refuses brackets deeper than 200. Files past
+# these bounds are reported instead of parsed.
+MAX_TREE_DEPTH = 1000
+_HAZARD_OPS, _HAZARD_BRACKETS = 400, 60
+_SCAN = re.compile(
+    r"""(?P<s>[rRbBuUfFtT]{0,2}(?:'''(?:\\.|[^\\])*?'''|"{3}(?:\\.|[^\\])*?"{3}"""
+    r"""|"(?:\\.|[^\\"\n])*"|'(?:\\.|[^\\'\n])*'))"""
+    r"""|(?P<c>\#[^\n]*)|(?P<o>[\[({])|(?P<x>[\])}])|(?P<n>\n)"""
+    r"""|(?P<op>\*\*|//|<<|>>|[-+*/%@&|^~.]|\b(?:not|and|or|if|lambda|await)\b)"""
+)
 
 
 @dataclass
@@ -52,15 +64,30 @@ def _line_col(data: bytes, offset: int) -> Tuple[int, int]:
     return line, offset - (before.rfind(b"\n") + 1) + 1
 
 
+_CODING = re.compile(rb"^[ \t\f]*#.*?coding[:=][ \t]*([-\w.]+)")
+
+
+def _declared_encoding(data: bytes) -> str:
+    """PEP 263: a BOM, or a coding declaration on one of the first two lines, else UTF-8.
+    (tokenize.detect_encoding would refuse a file whose first lines are not UTF-8 before we can
+    say where the bad byte is.)"""
+    if data.startswith(codecs.BOM_UTF8):
+        return "utf-8-sig"
+    for line in data.split(b"\n", 2)[:2]:
+        m = _CODING.match(line)
+        if m:
+            return m.group(1).decode("ascii", "replace")
+        if line.strip() and not line.lstrip().startswith(b"#"):
+            break  # the declaration must come before any code
+    return "utf-8"
+
+
 def decode_source(path: str, data: bytes) -> Tuple[Optional[str], Optional[Finding]]:
     """Text of a Python source file by its PEP 263 declaration (or BOM, or UTF-8), or FAL000."""
     if b"\0" in data:
         line, col = _line_col(data, data.index(b"\0"))
         return None, _fal000(path, "file contains NUL bytes; not Python source text", line, col)
-    try:
-        encoding, _ = tokenize.detect_encoding(io.BytesIO(data).readline)
-    except SyntaxError as e:
-        return None, _fal000(path, f"invalid encoding declaration: {e.msg if hasattr(e, 'msg') else e}")
+    encoding = _declared_encoding(data)
     try:
         text = data.decode(encoding)
     except (UnicodeDecodeError, LookupError) as e:
@@ -74,9 +101,52 @@ def decode_source(path: str, data: bytes) -> Tuple[Optional[str], Optional[Findi
                 line, col,
             )
         return None, _fal000(path, f"unknown encoding {encoding!r}")
-    if text.startswith(codecs.BOM_UTF8.decode("utf-8")):
-        text = text[1:]
     return text, None
+
+
+def _nesting_problem(text: str) -> Optional[Tuple[str, int, int]]:
+    """(message, line, column) when the file is too deep to parse safely, else None.
+
+    A regex scan (C speed) flags the rare file with deep brackets or a statement made of hundreds
+    of operators; only those are parsed with CPython's `ast` (robust against depth: it raises
+    instead of crashing) and measured exactly."""
+    depth = max_depth = ops = max_ops = 0
+    for m in _SCAN.finditer(text):
+        kind = m.lastgroup
+        if kind == "o":  # also an operator: `f()()()` chains calls as deep as `a+b+c` chains adds
+            depth += 1
+            max_depth = max(max_depth, depth)
+            ops += 1
+            max_ops = max(max_ops, ops)
+        elif kind == "x":
+            depth = max(0, depth - 1)
+        elif kind == "n":
+            if depth == 0:
+                ops = 0
+        elif kind in ("op", "s"):  # adjacent strings nest like operators in libcst's tree
+            ops += 1
+            max_ops = max(max_ops, ops)
+    if max_depth < _HAZARD_BRACKETS and max_ops < _HAZARD_OPS:
+        return None
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            tree = ast.parse(text)
+    except SyntaxError as e:
+        return f"syntax error: {e.msg}", e.lineno or 1, max(1, e.offset or 1)
+    except (RecursionError, MemoryError):
+        return f"too deeply nested to analyse (more than {MAX_TREE_DEPTH} levels)", 1, 1
+    deepest, where = 0, (1, 1)
+    stack = [(tree, 1)]
+    while stack:
+        node, d = stack.pop()
+        if d > deepest:
+            deepest = d
+            where = (getattr(node, "lineno", where[0]), getattr(node, "col_offset", where[1] - 1) + 1)
+        stack.extend((child, d + 1) for child in ast.iter_child_nodes(node))
+    if deepest > MAX_TREE_DEPTH:
+        return f"too deeply nested to analyse ({deepest} levels; the limit is {MAX_TREE_DEPTH})", where[0], where[1]
+    return None
 
 
 def _syntax_error(path: str, text: str, err: "cst.ParserSyntaxError") -> Finding:
@@ -84,10 +154,6 @@ def _syntax_error(path: str, text: str, err: "cst.ParserSyntaxError") -> Finding
     runs nothing) names the real mistake ("'(' was never closed") where libcst's native parser
     reports the token it stopped at; libcst's text is kept when this Python parses the file fine
     (syntax newer than the interpreter is not an error)."""
-    import ast
-    import re
-    import warnings
-
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
@@ -109,6 +175,11 @@ def analyze_source(path: str, rel: str, digest: str, text: str, module_name: str
     from fastauthlint.checks import all_checks
 
     result = FileResult(path=path, rel=rel, digest=digest)
+    deep = _nesting_problem(text)
+    if deep is not None:
+        result.findings.append(_fal000(path, *deep))
+        result.error = "syntax" if deep[0].startswith("syntax") else "recursion"
+        return result
     try:
         module = cst.parse_module(text)
     except cst.ParserSyntaxError as e:

@@ -26,13 +26,12 @@ PROGRESS_MIN_FILES = 200
 class DefaultToLint(click.Group):
     """`fastauthlint src/` means `fastauthlint lint src/`: users type the short form in CI and
     pre-commit. A first argument naming a sub-command runs it (lint a directory called `rules`
-    with `fastauthlint lint rules` or `fastauthlint ./rules`)."""
+    with `fastauthlint ./rules` or `fastauthlint lint rules`)."""
 
     def parse_args(self, ctx, args):
         if args and args[0] in ("--help", "-h", "--version"):
             return super().parse_args(ctx, args)
-        first = next((a for a in args if not a.startswith("-") or a == "-"), None)
-        if first is None or first not in self.commands:
+        if not args or args[0] not in self.commands:
             args = ["lint", *args]
         return super().parse_args(ctx, args)
 
@@ -148,14 +147,15 @@ def lint(paths: Tuple[Path, ...], fmt: str, select: Optional[str], extend_select
             return []
 
     report = Report(findings=result.findings, files_checked=len(result.targets), source_lines=source_lines)
-    text = render(fmt, report, color=(fmt == "text" and _use_color(str(output) if output else None)))
+    color = fmt == "text" and _use_color(str(output) if output else None)
+    text = render(fmt, report, color=color)
     if output:
         try:
             output.write_text(text, encoding="utf-8")
         except OSError as e:
             _fail(f"cannot write {output}: {e.strerror or e}")
     else:
-        click.echo(text, nl=False)
+        click.echo(text, nl=False, color=color)  # click would strip the colour it cannot see a TTY for
     sys.exit(EXIT_FINDINGS if result.findings and not exit_zero else EXIT_CLEAN)
 
 

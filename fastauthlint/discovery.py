@@ -55,13 +55,16 @@ def discover(paths: Sequence[Path], config: Config, force_exclude: bool = False,
     seen: Set[Path] = set()
 
     def add(p: Path, into: List[Path], seen_set: Set[Path]) -> None:
+        # A symlinked file keeps its own name (that is where the user sees it); directories in
+        # its path are resolved so that paths compare with the resolved project root.
+        shown = p.absolute().parent.resolve() / p.name
         try:
-            r = p.resolve()
-        except (OSError, RuntimeError):  # symlink loop on the file itself
-            r = p.absolute()
-        if r not in seen_set:
-            seen_set.add(r)
-            into.append(r)
+            identity = p.resolve()
+        except (OSError, RuntimeError):  # a symlink loop on the file itself
+            identity = shown
+        if identity not in seen_set:
+            seen_set.add(identity)
+            into.append(shown)
 
     for raw in paths:
         p = raw.absolute()

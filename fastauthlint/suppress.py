@@ -21,7 +21,9 @@ from fastauthlint.findings import Finding, Span
 
 UNUSED_SUPPRESSION = "FAL001"
 
-_NOQA = re.compile(r"#\s*noqa\s*:\s*(?P<codes>[A-Za-z]+\d+(?:[\s,]+[A-Za-z]+\d+)*)", re.I)
+# Codes are words of letters and digits (`FAL501`; a typo such as `FAL5O1` stays one word so
+# that FAL001 can name it); words after the codes are other tools' or prose, and are dropped.
+_NOQA = re.compile(r"#\s*noqa\s*:\s*(?P<codes>[A-Za-z]+\w*(?:[\s,]+[A-Za-z]+\w*)*)", re.I)
 _OURS = re.compile(r"#\s*fastauthlint\s*:\s*(?P<kind>ignore-file|ignore)\b(?:\[(?P<codes>[^\]]*)\])?", re.I)
 _CODE = re.compile(r"^FAL\d{3}$")
 
@@ -40,9 +42,10 @@ def _comments(text: str) -> Iterable[Tuple[int, int, str]]:
     """(line, 0-based column, comment text) of every comment; a fallback scan when the tokenizer
     of this Python does not understand the file (newer syntax than the interpreter's)."""
     try:
-        for tok in tokenize.generate_tokens(io.StringIO(text).readline):
-            if tok.type == tokenize.COMMENT:
-                yield tok.start[0], tok.start[1], tok.string
+        found = [(tok.start[0], tok.start[1], tok.string)
+                 for tok in tokenize.generate_tokens(io.StringIO(text).readline)
+                 if tok.type == tokenize.COMMENT]
+        yield from found
         return
     except (tokenize.TokenError, SyntaxError, IndentationError):
         pass

@@ -1,0 +1,188 @@
+"""The command line through the installed console script: exit codes, formats, options, stdin."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import jsonschema
+import pytest
+
+from conftest import TESTS, run_cli
+
+SARIF_SCHEMA = json.loads((TESTS / "data" / "sarif-schema-2.1.0.json").read_text())
+
+
+@pytest.fixture
+def project(tmp_path: Path) -> Path:
+    """A small project with two findings that need no rule family: an unparseable file (FAL000)
+    and a suppression naming a rule that does not exist (FAL001)."""
+    root = tmp_path / "proj"
+    (root / "app").mkdir(parents=True)
+    (root / "pyproject.toml").write_text("[tool.fastauthlint]\nspec-refs = { FAL000 = \"ACME-AUTH-9.1\" }\n")
+    (root / "app" / "__init__.py").write_text("")
+    (root / "app" / "broken.py").write_text("from fastapi import APIRouter\nrouter = APIRouter(\n")
+    (root / "app" / "main.py").write_text("from fastapi import FastAPI\n\napp = FastAPI()  # noqa: FAL1O1\n")
+    (root / "app" / "clean.py").write_text("VALUE = 1\n")
+    return root
+
+
+def test_version_and_help():
+    out = run_cli("--version")
+    assert out.returncode == 0 and re.search(rb"fastauthlint, version \d+\.\d+", out.stdout)
+    out = run_cli("--help")
+    assert out.returncode == 0 and b"fastauthlint rule FAL501" in out.stdout
+
+
+def test_exit_codes(project):
+    assert run_cli("app/clean.py", cwd=project).returncode == 0
+    assert run_cli("app", cwd=project).returncode == 1
+    assert run_cli("--exit-zero", "app", cwd=project).returncode == 0
+    assert run_cli("--format", "nope", "app", cwd=project).returncode == 2
+    missing = run_cli("does/not/exist", cwd=project)
+    assert missing.returncode == 2 and b"no such file or directory" in missing.stderr
+    bad_select = run_cli("--select", "FAL9", "app", cwd=project)
+    assert bad_select.returncode == 2 and b"unknown rule or prefix 'FAL9'" in bad_select.stderr
+    for proc in (missing, bad_select):
+        assert b"Traceback" not in proc.stderr
+
+
+def test_default_command_and_explicit_lint(project):
+    a = run_cli("--format", "concise", "app", cwd=project)
+    b = run_cli("lint", "--format", "concise", "app", cwd=project)
+    assert a.stdout == b.stdout and a.stdout
+
+
+def test_text_format(project):
+    out = run_cli("app", cwd=project).stdout.decode()
+    assert "app/broken.py:2:19: FAL000 unparseable-file [error] (spec ACME-AUTH-9.1)" in out
+    assert "  syntax error: '(' was never closed" in out
+    assert "2 | router = APIRouter(" in out and "^ FAL000" in out
+    assert "app/main.py:3:18: FAL001 unused-suppression [warning]" in out
+    assert out.rstrip().endswith("Found 2 findings (1 error, 1 warning) in 2 of 4 files.")
+    assert "\x1b[" not in out  # NO_COLOR / not a terminal: plain text
+    clean = run_cli("app/clean.py", cwd=project).stdout.decode()
+    assert clean.strip() == "No findings in 1 file."
+
+
+def test_color_when_forced(project):
+    out = run_cli("app", cwd=project, env={"FORCE_COLOR": "1", "NO_COLOR": ""}).stdout.decode()
+    assert "\x1b[" in out
+
+
+def test_concise_format(project):
+    out = run_cli("--format", "concise", "app", cwd=project).stdout.decode().splitlines()
+    assert out == [
+        "app/broken.py:2:19: FAL000 [error] syntax error: '(' was never closed",
+        "app/main.py:3:18: FAL001 [warning] suppression names unknown rule FAL1O1",
+    ]
+
+
+def test_json_format(project):
+    doc = json.loads(run_cli("--format", "json", "app", cwd=project).stdout)
+    assert doc["version"]
+    assert doc["summary"]["findings"] == 2 and doc["summary"]["files_checked"] == 4
+    first = doc["findings"][0]
+    assert set(first) == {"rule", "name", "severity", "path", "line", "column", "end_line", "end_column",
+                          "message", "spec_ref", "fingerprint"}
+    assert (first["rule"], first["path"], first["line"], first["column"]) == ("FAL000", "app/broken.py", 2, 19)
+    assert first["spec_ref"] == "ACME-AUTH-9.1"
+    assert re.fullmatch(r"[0-9a-f]{32}", first["fingerprint"])
+
+
+def test_fingerprints_survive_line_shifts_and_working_directory(project):
+    before = json.loads(run_cli("--format", "json", "app", cwd=project).stdout)["findings"]
+    main = project / "app" / "main.py"
+    main.write_text("# a new first line\n" + main.read_text())
+    after = json.loads(run_cli("--format", "json", "proj/app", cwd=project.parent).stdout)["findings"]
+    fp = {f["rule"]: f["fingerprint"] for f in before}
+    assert {f["rule"]: f["fingerprint"] for f in after} == fp
+    assert [f["line"] for f in after if f["rule"] == "FAL001"] == [4]
+
+
+def test_sarif_format_is_valid_and_complete(project):
+    doc = json.loads(run_cli("--format", "sarif", "app", cwd=project).stdout)
+    jsonschema.validate(doc, SARIF_SCHEMA)
+    run = doc["runs"][0]
+    rules = run["tool"]["driver"]["rules"]
+    ids = [r["id"] for r in rules]
+    for r in rules:
+        assert r["shortDescription"]["text"] and r["fullDescription"]["text"] and r["help"]["text"]
+        assert float(r["properties"]["security-severity"]) >= 0
+        assert "security" in r["properties"]["tags"]
+    fal101 = rules[ids.index("FAL101")]
+    assert "external/cwe/cwe-306" in fal101["properties"]["tags"]
+    results = run["results"]
+    assert len(results) == 2
+    for res in results:
+        assert ids[res["ruleIndex"]] == res["ruleId"]
+        loc = res["locations"][0]["physicalLocation"]
+        assert not loc["artifactLocation"]["uri"].startswith("/")
+        assert loc["region"]["startLine"] >= 1 and loc["region"]["startColumn"] >= 1
+        assert res["partialFingerprints"]
+        assert res["level"] in ("error", "warning", "note")
+        assert res["message"]["text"]
+
+
+def test_github_format(project):
+    out = run_cli("--format", "github", "app", cwd=project).stdout.decode().splitlines()
+    assert out[0] == ("::error file=app/broken.py,line=2,col=19,endLine=2,endColumn=19,"
+                      "title=FAL000 unparseable-file::syntax error: '(' was never closed")
+    assert out[1].startswith("::warning file=app/main.py,line=3,col=18,")
+
+
+def test_output_file(project, tmp_path):
+    target = tmp_path / "report.json"
+    proc = run_cli("--format", "json", "--output", str(target), "app", cwd=project)
+    assert proc.returncode == 1 and proc.stdout == b""
+    assert json.loads(target.read_text())["summary"]["findings"] == 2
+
+
+def test_select_and_ignore(project):
+    out = run_cli("--format", "concise", "--select", "FAL0", "--ignore", "FAL001", "app", cwd=project)
+    assert [line.split()[1] for line in out.stdout.decode().splitlines()] == ["FAL000"]
+
+
+def test_stdin_with_filename(project):
+    src = b"from fastapi import FastAPI\napp = FastAPI(\n"
+    proc = run_cli("--format", "concise", "-", "--stdin-filename", "app/main.py", cwd=project, input=src)
+    assert proc.returncode == 1
+    assert proc.stdout.decode().startswith("app/main.py:2:14: FAL000 [error]")
+    # the file on disk is not what was linted
+    assert b"FAL001" not in proc.stdout
+
+
+def test_jobs_do_not_change_the_output(tmp_path):
+    root = tmp_path / "many"
+    root.mkdir()
+    (root / "pyproject.toml").write_text("[project]\nname = 'many'\n")
+    for i in range(40):
+        body = f"x{i} = (\n" if i % 3 == 0 else f"y = {i}  # noqa: FAL9{i:02d}\n"
+        (root / f"m{i:02d}.py").write_text(body)
+    serial = run_cli("--format", "json", "--no-cache", "--jobs", "1", ".", cwd=root).stdout
+    parallel = run_cli("--format", "json", "--no-cache", "--jobs", "4", ".", cwd=root).stdout
+    cached = run_cli("--format", "json", "--jobs", "4", ".", cwd=root).stdout
+    cached2 = run_cli("--format", "json", "--jobs", "4", ".", cwd=root).stdout
+    assert serial == parallel == cached == cached2
+    assert json.loads(serial)["summary"]["findings"] == 40
+
+
+def test_rules_and_rule_commands():
+    listing = run_cli("rules").stdout.decode()
+    assert "FAL101" in listing and "route-missing-auth" in listing
+    rules = json.loads(run_cli("rules", "--format", "json").stdout)
+    assert {r["id"] for r in rules} >= {"FAL000", "FAL101", "FAL501"}
+    doc = run_cli("rule", "fal000")
+    assert doc.returncode == 0 and doc.stdout.decode().startswith("# FAL000 unparseable-file")
+    unknown = run_cli("rule", "FAL999")
+    assert unknown.returncode == 2 and b"unknown rule" in unknown.stderr
+
+
+def test_lint_a_directory_named_like_a_subcommand(tmp_path):
+    (tmp_path / "rules").mkdir()
+    (tmp_path / "rules" / "bad.py").write_text("x = (\n")
+    proc = run_cli("lint", "--format", "concise", "rules", cwd=tmp_path)
+    assert proc.returncode == 1 and b"rules/bad.py" in proc.stdout
+    proc = run_cli("--format", "concise", "./rules", cwd=tmp_path)
+    assert proc.returncode == 1 and b"rules/bad.py" in proc.stdout
