@@ -166,7 +166,7 @@ class SecretsFacts:
 # -- messages -----------------------------------------------------------------------------------
 
 _FIX = "load it from the environment or a secret store"
-_PLACEHOLDER_NOTE = "a placeholder (like the template default \"changethis\"), which ships to production"
+_PLACEHOLDER_NOTE = "a placeholder (like the template default \"changethis\") that ends up in production"
 
 
 def _value(verdict: str, shown: str) -> str:
