@@ -69,6 +69,8 @@ _NOT_THE_SECRET_ANYWHERE = frozenset({
     "invalid", "wrong", "bad", "incorrect", "missing", "expired", "unknown", "malformed", "revoked", "hashed",
     "hash", "encrypted", "masked", "redacted", "max", "min", "num", "total", "public", "pub", "page", "next",
     "prev", "pagination", "continuation", "cursor", "push", "device", "fcm", "apns", "expo", "notification",
+    # a language model's special tokens: `DEFAULT_PAD_TOKEN = "[PAD]"`, `eod_token="<eod>"`
+    "bos", "eos", "eod", "eot", "pad", "unk", "sep", "cls", "mask", "special", "avg", "prompt", "completion",
 })
 
 # Trailing words that name a representation of the same value.
@@ -88,7 +90,7 @@ def secret_name_kind(name: Optional[str]) -> Optional[str]:
         words = words[:-1]  # `correct_password_bytes`, `secret_value`, `api_key_str`
     if not words:
         return None
-    if len(words) > 1 and (words[0] in _NOT_THE_SECRET or set(words[1:-1]) & _NOT_THE_SECRET_ANYWHERE):
+    if len(words) > 1 and (words[0] in _NOT_THE_SECRET or set(words[:-1]) & _NOT_THE_SECRET_ANYWHERE):
         return None
     head = words[-1]
     if head in PASSWORD_NOUNS:
@@ -128,7 +130,10 @@ TYPE_LABELS = frozenset({
 # Not values at all: masks, "no value" words, template syntax a generator substitutes.
 _NON_VALUES = frozenset({"redacted", "[redacted]", "<redacted>", "(redacted)", "hidden", "masked", "none",
                          "null", "nil", "undefined", "true", "false", "n/a", "na", "-", "unset", "not set",
-                         "<hidden>", "[hidden]", "[filtered]", "filtered", "omitted", "<omitted>"})
+                         "<hidden>", "[hidden]", "[filtered]", "filtered", "omitted", "<omitted>",
+                         # "no key needed" conventions of local OpenAI-compatible servers (vLLM, llama.cpp)
+                         "empty", "unused", "not-needed", "not_needed", "notneeded", "no-key", "nokey",
+                         "sk-no-key-required", "not-used", "ignored"})
 _MASK_CHARS = frozenset("*xX\u2022.#-_?\u2026 ")
 # Placeholders: strings that hold the place of a secret and, left in the code, become the
 # production secret (full-stack-fastapi-template's "changethis" shipped to real deployments).
@@ -143,10 +148,10 @@ _PLACEHOLDER_WORDS = frozenset({
     "debug", "unsafe", "hunter2", "root", "toor", "guest", "demo", "string",
 })
 _PLACEHOLDER_RX = re.compile(
-    r"^(<[^<>]+>|\[[^\[\]]+\])$"  # <your-secret>, [API_KEY]
+    r"^(<[^<>]*(secret|key|token|passw|pwd|pass|api|credential)[^<>]*>|\[[^\[\]]*(secret|key|token|passw|pwd|api)[^\[\]]*\])$"  # <your-secret>, [API_KEY]
     r"|change[\W_]*(this|me|it)"  # change-this-in-production
     r"|^(please|must|todo|fixme)[\W_]*(change|replace|set)"
-    r"|^(your|my|the|some|a|super|top|very)[\W_]*.{0,20}(secret|key|token|password|passwd)"  # your-secret-key
+    r"|^(your|my|the|some|a|super|top|very)[\W_]+.{0,20}(secret|key|token|password|passwd)"  # your-secret-key
     r"|^(dev|devel|development|test|testing|local|debug|insecure|unsafe|dummy|fake|example|sample|default|demo)"
     r"[\W_]+.{0,30}(secret|key|token|password|passwd|pass)"  # dev-secret-key, test_password
     r"|^(secret|super[\W_]*secret|top[\W_]*secret)[\W_]*(key|token|value|secret|password|[0-9]*)$",

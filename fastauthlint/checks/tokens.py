@@ -623,7 +623,8 @@ class TokensVisitor(CheckVisitor):
                 scope.fresh.add(name)  # an object made here (`api_key = APIKey(...)`), not a raw secret
             else:
                 scope.fresh.discard(name)
-                if not _sources(value) and value_node is not None and not _clean_by_construction(value_node):
+                if not _sources(value) and value_node is not None and not _clean_by_construction(value_node) \
+                        and not _named_otherwise(value_node):
                     # An opaque value stored under a secret's name is taken at its name's word
                     # (symbolic labels, a parameter's or a call's, say nothing of it yet).
                     value = value | _name_source(name, name)
@@ -1043,6 +1044,23 @@ def _is_creation(node: cst.BaseExpression) -> bool:
     words = split_words(name)
     return (name[:1].isupper() and not name.isupper()) or bool(words and words[0] in _CREATE_VERBS) \
         or name == "get_or_create"
+
+
+_GENERIC_NAMES = frozenset({"value", "val", "data", "raw", "result", "results", "body", "payload_value", "get",
+                            "text", "json"})
+
+
+def _named_otherwise(node: cst.BaseExpression) -> bool:
+    """`token = chunk.choices[0].delta.content`, `token = claims["sub"]`: the value says what it is
+    (content, a subject), whatever it is stored under; `.value`, `["data"]` say nothing."""
+    if isinstance(node, cst.Await):
+        node = node.expression
+    name = None
+    if isinstance(node, cst.Attribute):
+        name = node.attr.value
+    elif isinstance(node, cst.Subscript) and len(node.slice) == 1 and isinstance(node.slice[0].slice, cst.Index):
+        name = astutil.literal_str(node.slice[0].slice.value)
+    return bool(name) and secret_name_kind(name) is None and name not in _GENERIC_NAMES
 
 
 def _masked_slice(sl: cst.Slice) -> bool:
