@@ -128,6 +128,11 @@ TYPE_LABELS = frozenset({
     "api_key", "apikey", "header", "query", "cookie", "password", "refresh", "access",
 })
 # Not values at all: masks, "no value" words, template syntax a generator substitutes.
+# Values that say they are not valid credentials (a test's rejected token): `"invalid"`,
+# `"bad-token"`, `"not-a-valid-jwt"`.
+_INVALID_RX = re.compile(r"(invalid|garbage|bogus|wrong|bad|expired|malformed|broken|junk|nope|"
+                         r"not[-_ ]?an?[-_ ]?(valid[-_ ]?|real[-_ ]?)?)([-_ ]?(token|key|secret|password|jwt|"
+                         r"credentials?|value|one))?", re.I)
 _NON_VALUES = frozenset({"redacted", "[redacted]", "<redacted>", "(redacted)", "hidden", "masked", "none",
                          "null", "nil", "undefined", "true", "false", "n/a", "na", "-", "unset", "not set",
                          "<hidden>", "[hidden]", "[filtered]", "filtered", "omitted", "<omitted>",
@@ -196,7 +201,7 @@ def classify_value(value: str, name: Optional[str] = None, kind: Optional[str] =
     if not v:
         return None
     low = v.lower()
-    if low in _NON_VALUES or set(v) <= _MASK_CHARS:
+    if low in _NON_VALUES or set(v) <= _MASK_CHARS or _INVALID_RX.fullmatch(v):
         return None
     if _FORMAT_RX.search(v):  # a format string or a template a generator substitutes
         return None
@@ -334,7 +339,7 @@ def is_public_key(value: str) -> bool:
 
 _TEST_NAME = re.compile(r"^(Test|test_|Fake|Mock|Dummy|Stub)")
 _TEST_LIKE_PATH = re.compile(r"(^|/)(seeds?|seeding|seed_\w+|fixtures|factories|mocks?|fakes?|stubs?|sample_data|"
-                             r"demo_data)(/|\.py$|_\w*\.py$)", re.I)
+                             r"demo_data)(/|\.py$|_\w*\.py$)|(^|/)(docs?|docs_src|documentation)/", re.I)
 
 
 def is_test_name(name: str) -> bool:
@@ -344,6 +349,7 @@ def is_test_name(name: str) -> bool:
 
 
 def is_test_like_path(rel_path: str) -> bool:
-    """Development data outside tests/: seed scripts, fixtures, factories, mocks
-    (`scripts/seeds_load.py`, `app/fixtures/users.py`): the lower severity of test code."""
+    """Development data outside tests/ (seed scripts, fixtures, factories, mocks:
+    `scripts/seeds_load.py`, `app/fixtures/users.py`) and documentation code (`docs/`,
+    `docs_src/`): not deployed, so the lower severity of test code."""
     return bool(_TEST_LIKE_PATH.search(rel_path))
