@@ -52,7 +52,7 @@ def test_secret_names(name, kind):
     # bandit/ruff flag these; none of them holds a secret.
     "token_type", "TOKEN_URL", "tokenUrl", "password_reset_url", "SECRET_KEY_ENV", "ACCESS_TOKEN_EXPIRE_MINUTES",
     "PASSWORD_MIN_LENGTH", "password_hash", "hashed_password", "PUBLIC_KEY", "CACHE_KEY", "max_tokens",
-    "next_page_token", "eos_token", "INVALID_TOKEN", "REGISTER_INVALID_PASSWORD", "LOGIN_BAD_CREDENTIALS",
+    "next_page_token", "eos_token", "DEFAULT_PAD_TOKEN", "expo_push_token", "INVALID_TOKEN", "REGISTER_INVALID_PASSWORD", "LOGIN_BAD_CREDENTIALS",
     "credentials_exception", "is_token_valid", "CSRF_TOKEN_KEY", "key", "primary_key", "token_endpoint",
 ])
 def test_not_secret_names(name):
@@ -93,6 +93,14 @@ def test_not_secret_names(name):
     ("Bearer garbage", "Authorization", "token", None),
     ("Bearer 8f3kLm2Qw9ZxV7bN4c", "Authorization", "token", SECRET),
     ("xoxb-valid", "token", "token", None),
+    ("invalid", "token", "token", None),
+    ("not-a-valid-jwt", "token", "token", None),
+    ("fake", "SECRET_KEY", "secret", PLACEHOLDER),
+    ("LDAP", "password", "password", None),
+    ("EMPTY", "OPENAI_API_KEY", "secret", None),
+    ("[PAD]", "pad", None, None),
+    ("super secret jwt secret", "SECRET", "secret", PLACEHOLDER),
+    ("DummyKey", "API_KEY", "secret", PLACEHOLDER),
 ])
 def test_values(value, name, kind, verdict):
     assert classify_value(value, name, kind) == verdict
@@ -150,6 +158,7 @@ def test_test_code_gets_the_lower_severity(tmp_path):
         "tests/conftest.py": 'import os\nSECRET = os.getenv("JWT_SECRET", "Zq8Wm3Kx7Pn2Tv5Rb")\n',
         "app/fakes.py": 'class FakeMailer:\n    password = "Zq8Wm3Kx7Pn2Tv5Rb"\n',
         "scripts/seeds_load.py": 'ADMIN = {"password": "Zq8Wm3Kx7Pn2Tv5Rb"}\n',
+        "docs/src/app.py": 'SECRET_KEY = "Zq8Wm3Kx7Pn2Tv5Rb"\n',
     })
     sev = {(f.path.split("/")[-1], f.rule): f.severity for f in found}
     assert sev[("config.py", "FAL301")] == Severity.ERROR
@@ -157,6 +166,7 @@ def test_test_code_gets_the_lower_severity(tmp_path):
     assert sev[("conftest.py", "FAL302")] == Severity.WARNING
     assert sev[("fakes.py", "FAL301")] == Severity.WARNING
     assert sev[("seeds_load.py", "FAL301")] == Severity.WARNING
+    assert sev[("app.py", "FAL301")] == Severity.WARNING
 
 
 def test_per_file_ignores_still_apply_to_tests(tmp_path):
