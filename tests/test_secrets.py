@@ -98,7 +98,8 @@ def test_not_secret_names(name):
     ("fake", "SECRET_KEY", "secret", PLACEHOLDER),
     ("LDAP", "password", "password", None),
     ("EMPTY", "OPENAI_API_KEY", "secret", None),
-    ("[PAD]", "pad", None, None),
+    ("[PAD]", None, None, None),
+    ("<|endoftext|>", None, None, None),
     ("super secret jwt secret", "SECRET", "secret", PLACEHOLDER),
     ("DummyKey", "API_KEY", "secret", PLACEHOLDER),
 ])
