@@ -133,6 +133,8 @@ TYPE_LABELS = frozenset({
 _INVALID_RX = re.compile(r"(invalid|garbage|bogus|wrong|bad|expired|malformed|broken|junk|nope|"
                          r"not[-_ ]?an?[-_ ]?(valid[-_ ]?|real[-_ ]?)?)([-_ ]?(token|key|secret|password|jwt|"
                          r"credentials?|value|one))?", re.I)
+# A language model's special tokens: `[PAD]`, `</s>`, `<|endoftext|>`, `<eod>`.
+_SPECIAL_TOKEN_RX = re.compile(r"<\|[\w.-]{1,24}\|>|\[[A-Z_]{2,12}\]|</?[a-z_]{1,8}>")
 _NON_VALUES = frozenset({"redacted", "[redacted]", "<redacted>", "(redacted)", "hidden", "masked", "none",
                          "null", "nil", "undefined", "true", "false", "n/a", "na", "-", "unset", "not set",
                          "<hidden>", "[hidden]", "[filtered]", "filtered", "omitted", "<omitted>",
@@ -201,7 +203,7 @@ def classify_value(value: str, name: Optional[str] = None, kind: Optional[str] =
     if not v:
         return None
     low = v.lower()
-    if low in _NON_VALUES or set(v) <= _MASK_CHARS or _INVALID_RX.fullmatch(v):
+    if low in _NON_VALUES or set(v) <= _MASK_CHARS or _INVALID_RX.fullmatch(v) or _SPECIAL_TOKEN_RX.fullmatch(v):
         return None
     if _FORMAT_RX.search(v):  # a format string or a template a generator substitutes
         return None
