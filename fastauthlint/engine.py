@@ -207,7 +207,7 @@ def _finish(findings: List[Finding], display: Dict[str, str], rel: Dict[str, str
 
     # A secret literal is masked on every line shown, whichever finding shows it (a suppressed
     # or deselected FAL301 must not leave its value in another rule's code frame).
-    file_masks = {p: r.masks for p, r in results.items() if r.masks}
+    file_masks = {p: r.masks for p, r in results.items() if getattr(r, "masks", None)}
     if file_masks:
         findings = [_with_file_masks(f, file_masks.get(f.path, ())) for f in findings]
 
