@@ -1240,7 +1240,7 @@ def _link(project, check_name: str) -> List[Finding]:
             sev = r.severity.lower() if r else Severity.WARNING
         out[key] = Finding(rule=rule, path=path, span=Span(*span), message=message, severity=sev)
 
-    for qual, (path, f) in funcs.items():
+    for path, f in funcs.values():
         # a. a secret passed to a helper that logs (or raises) its parameter
         for c in f.calls:
             if not c.desc:
