@@ -13,7 +13,7 @@ from fastauthlint.analysis import FileResult, analyze_path
 from fastauthlint.cache import Cache
 from fastauthlint.checks import all_checks
 from fastauthlint.config import Config
-from fastauthlint.discovery import Discovered, discover, module_name
+from fastauthlint.discovery import discover, module_name
 from fastauthlint.findings import Finding, assign_fingerprints
 from fastauthlint.masking import mask_line
 from fastauthlint.project import Project

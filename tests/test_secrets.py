@@ -163,11 +163,11 @@ def test_test_code_gets_the_lower_severity(tmp_path):
     })
     sev = {(f.path.split("/")[-1], f.rule): f.severity for f in found}
     assert sev[("config.py", "FAL301")] == Severity.ERROR
-    assert sev[("test_auth.py", "FAL301")] == Severity.WARNING
-    assert sev[("conftest.py", "FAL302")] == Severity.WARNING
-    assert sev[("fakes.py", "FAL301")] == Severity.WARNING
-    assert sev[("seeds_load.py", "FAL301")] == Severity.WARNING
-    assert sev[("app.py", "FAL301")] == Severity.WARNING
+    assert sev[("test_auth.py", "FAL301")] == Severity.INFO
+    assert sev[("conftest.py", "FAL302")] == Severity.INFO
+    assert sev[("fakes.py", "FAL301")] == Severity.INFO
+    assert sev[("seeds_load.py", "FAL301")] == Severity.INFO
+    assert sev[("app.py", "FAL301")] == Severity.INFO
 
 
 def test_per_file_ignores_still_apply_to_tests(tmp_path):

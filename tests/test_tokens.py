@@ -176,7 +176,7 @@ def test_test_code_gets_the_lower_severity(tmp_path):
         "app/cli.py": "def show(token):\n    print(token)\n",
     })
     sev = {f.path.split("/")[-1]: f.severity for f in lint([tmp_path], config={}) if f.rule == "FAL401"}
-    assert sev == {"test_login.py": Severity.WARNING, "cli.py": Severity.ERROR}
+    assert sev == {"test_login.py": Severity.INFO, "cli.py": Severity.ERROR}
 
 
 def test_messages_name_the_source_and_the_sink_never_a_value(tmp_path):

@@ -39,10 +39,9 @@ from fastauthlint.checks._sensitive import (
     token_formats,
 )
 from fastauthlint.checks.base import Check, CheckVisitor
-from fastauthlint.findings import Finding, Severity, Span
+from fastauthlint.findings import TEST_CODE_SEVERITY, Finding, Severity, Span
 from fastauthlint.masking import mask_secret
 from fastauthlint.names import dotted
-from fastauthlint.rules import get_rule
 
 HARDCODED = "FAL301"
 FALLBACK = "FAL302"
@@ -206,9 +205,8 @@ class SecretsVisitor(CheckVisitor):
     # -- bookkeeping ------------------------------------------------------------------------
     @staticmethod
     def _severity(rule: str) -> Severity:
-        """Test code's: one step below the rule's."""
-        r = get_rule(rule)
-        return r.severity.lower() if r else Severity.WARNING
+        """Test code's (see findings.TEST_CODE_SEVERITY)."""
+        return TEST_CODE_SEVERITY
 
     def _add(self, rule: str, node: cst.CSTNode, message: str, priority: int) -> None:
         cur = self.candidates.get(id(node))
@@ -610,10 +608,7 @@ class SecretsCheck(Check):
                     else:
                         msg = (f"hardcoded {f.kind} as the default of field `{cf.name}.{f.name}`: "
                                f"{_value(f.verdict, f.shown)}; {_FIX}")
-                    sev = None
-                    if f.is_test:
-                        r = get_rule(rule)
-                        sev = r.severity.lower() if r else Severity.WARNING
+                    sev = TEST_CODE_SEVERITY if f.is_test else None
                     out.append(Finding(rule=rule, path=path, span=Span(*f.span), message=msg,
                                        severity=sev, masks=tuple(tuple(m) for m in f.masks)))
         return out

@@ -41,9 +41,8 @@ import libcst as cst
 from fastauthlint import astutil
 from fastauthlint.checks._sensitive import is_test_like_path, is_test_name, secret_name_kind, split_words
 from fastauthlint.checks.base import Check, CheckVisitor
-from fastauthlint.findings import Finding, Severity, Span
+from fastauthlint.findings import TEST_CODE_SEVERITY, Finding, Severity, Span
 from fastauthlint.names import dotted
-from fastauthlint.rules import get_rule
 
 LOGGED = "FAL401"
 ECHOED = "FAL402"
@@ -896,10 +895,7 @@ class TokensVisitor(CheckVisitor):
         self.report(rule, node, msg, severity=self._severity(rule))
 
     def _severity(self, rule: str) -> Optional[Severity]:
-        if self.in_test:
-            r = get_rule(rule)
-            return r.severity.lower() if r else Severity.WARNING
-        return None
+        return TEST_CODE_SEVERITY if self.in_test else None
 
     def _header_sink(self, target: cst.BaseExpression, value_node: cst.BaseExpression, value: Taint,
                      scope: _Scope) -> None:
@@ -1234,10 +1230,7 @@ def _link(project, check_name: str) -> List[Finding]:
         key = (path, tuple(span), rule)
         if key in out:
             return
-        sev = None
-        if test:
-            r = get_rule(rule)
-            sev = r.severity.lower() if r else Severity.WARNING
+        sev = TEST_CODE_SEVERITY if test else None
         out[key] = Finding(rule=rule, path=path, span=Span(*span), message=message, severity=sev)
 
     for path, f in funcs.values():
