@@ -1,0 +1,211 @@
+"""The JWT-verification family (spec §4.3–§4.6 and §2.3): FAL501–FAL505.
+
+One visitor collects the calls that may belong to a JWT library while the batched traversal runs;
+when a function is left (its function-local imports are still known then), each call is resolved
+(`jwt_model.resolve`: the library from the file's imports, never from a variable's name), and each
+rule looks at the resolved call:
+
+    FAL501 jwt-expiry-not-verified      jwt_expiry.py
+    FAL502 jwt-signature-not-verified   jwt_signature.py
+    FAL503 jwt-unsafe-algorithms        jwt_algorithms.py
+    FAL504 jwt-claim-checks-disabled    jwt_claims.py
+    FAL505 token-issued-without-expiry  jwt_issue.py
+
+Values given through locals, module constants and mutated dicts are followed by `jwt_flow.Scope`,
+built only for functions that call a JWT library. Test code is not checked: tests forge expired,
+unsigned and `alg=none` tokens on purpose to prove that the application rejects them.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Dict, Iterable, List, Optional, Tuple
+
+import libcst as cst
+
+from fastauthlint.checks.base import Check, CheckVisitor
+from fastauthlint.checks.jwt_flow import ClaimUses, Scope, claim_uses
+from fastauthlint.checks.jwt_model import INTERESTING, Site, identity_claim, resolve
+from fastauthlint.checks.jwt_time import Durations
+from fastauthlint.config import Option
+from fastauthlint.context import FileContext
+from fastauthlint.findings import Severity
+
+
+def _non_negative(value: int) -> Optional[str]:
+    return None if value >= 0 else "must be 0 or more (seconds)"
+
+
+def _positive(value: int) -> Optional[str]:
+    return None if value > 0 else "must be more than 0 (seconds)"
+
+
+MAX_LEEWAY = Option(
+    key="max-jwt-leeway", kind="int", default=60,
+    help="Largest clock-skew leeway, in seconds, a JWT decode may allow (FAL504).",
+    rules=("FAL504",), check=_non_negative)
+MAX_LIFETIME = Option(
+    key="max-access-token-lifetime", kind="int", default=24 * 3600,
+    help="Longest lifetime, in seconds, of an access token the code issues with a literal expiry (FAL505).",
+    rules=("FAL505",), check=_positive)
+
+# Functions whose name or docstring says they return unverified claims (their callers decide
+# what to do with them): `decode_unverified`, `peek_claims`, """Read claims without verification""".
+_UNVERIFIED_HELPER = re.compile(r"unverified|insecure|unsafe|no_?verif|without_?verif|skip_?verif|peek|"
+                                r"unchecked|untrusted", re.I)
+_UNVERIFIED_DOC = re.compile(r"unverified|not verif|no verif|without (any |signature |the signature )?"
+                             r"(verif|validat|checking)|insecure|for debug|debugging|untrusted", re.I)
+# Calls that verify a token or a signature by other means (a JWK's `.verify`, `jws.verify`,
+# `verify_token(...)`, google-auth's `verify_oauth2_token`, ...).
+_VERIFIES = re.compile(r"^_*verify$|verify.*(token|jwt|sig|claim)|(token|jwt|sig|claim).*verif|^_*validate_(token|jwt)",
+                       re.I)
+
+
+class Env:
+    """What the rules need besides the call: configuration, the enclosing function, shared and
+    cached analyses."""
+
+    def __init__(self, ctx: FileContext, function: Optional[cst.FunctionDef], scope: Scope):
+        self.ctx = ctx
+        self.function = function
+        self.scope = scope
+        self.max_leeway = ctx.config.option(MAX_LEEWAY.key)
+        self.max_lifetime = ctx.config.option(MAX_LIFETIME.key)
+        self._uses: Dict[int, ClaimUses] = {}
+        self._verified: Optional[bool] = None
+        self.sites: List[Site] = []
+
+    @property
+    def function_name(self) -> str:
+        return self.function.name.value if self.function is not None else ""
+
+    def line(self, node: cst.CSTNode) -> int:
+        return self.ctx.span(node).line
+
+    def uses(self, site: Site) -> ClaimUses:
+        key = id(site.call)
+        if key not in self._uses:
+            self._uses[key] = claim_uses(site.scope, site.call, identity_claim)
+        return self._uses[key]
+
+    def durations(self, site: Site) -> Durations:
+        return Durations(site.scope, site.call, self.ctx.qualify)
+
+    def named_unverified_helper(self) -> bool:
+        if _UNVERIFIED_HELPER.search(self.function_name):
+            return True
+        doc = self.function.get_docstring() if self.function is not None else None
+        return bool(doc and _UNVERIFIED_DOC.search(doc))
+
+    def verifies_elsewhere(self, site: Site) -> bool:
+        """Does this function also verify the token: a decode with the signature checked, or a
+        call that verifies a signature or a token by other means?"""
+        for other in self.sites:
+            if other is site or other.kind not in ("decode", "jws_verify"):
+                continue
+            if not other.signature_off()[0]:
+                return True
+        for call in site.scope.calls:
+            if call is site.call:
+                continue
+            func = call.func
+            name = func.attr.value if isinstance(func, cst.Attribute) else (
+                func.value if isinstance(func, cst.Name) else "")
+            if _VERIFIES.search(name):
+                return True
+        return False
+
+
+class _Frame:
+    __slots__ = ("owner", "calls", "scope")
+
+    def __init__(self, owner: Optional[cst.CSTNode]):
+        self.owner = owner
+        self.calls: List[cst.Call] = []
+        self.scope: Optional[Scope] = None
+
+
+class JwtVisitor(CheckVisitor):
+    def __init__(self, ctx: FileContext):
+        super().__init__(ctx)
+        self.frames: List[_Frame] = [_Frame(ctx.module)]
+
+    def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
+        self.frames.append(_Frame(node))
+
+    def leave_FunctionDef(self, original_node: cst.FunctionDef) -> None:
+        self._analyse(len(self.frames) - 1)
+        self.frames.pop()
+
+    def leave_Module(self, original_node: cst.Module) -> None:
+        self._analyse(0)
+
+    def visit_Call(self, node: cst.Call) -> None:
+        func = node.func
+        tail = func.attr.value if isinstance(func, cst.Attribute) else (func.value if isinstance(func, cst.Name) else None)
+        if tail in INTERESTING:
+            self.frames[-1].calls.append(node)
+
+    # ------------------------------------------------------------------------------------
+    def _scope(self, i: int) -> Scope:
+        frame = self.frames[i]
+        if frame.scope is None:
+            parent = self._scope(i - 1) if i > 0 else None
+            frame.scope = Scope(frame.owner, parent, self.ctx.qualify)
+        return frame.scope
+
+    def _analyse(self, i: int) -> None:
+        frame = self.frames[i]
+        if not frame.calls:
+            return
+        sites: List[Site] = []
+        for call in frame.calls:
+            # Cheap first: a call whose callee names nothing imported from a JWT library and is
+            # not a method of a local instance is skipped before any function index is built.
+            if not self._may_be_jwt(call):
+                continue
+            site = resolve(call, self._scope(i), self.ctx.qualify)
+            if site is not None:
+                sites.append(site)
+        if not sites:
+            return
+        owner = frame.owner if isinstance(frame.owner, cst.FunctionDef) else None
+        env = Env(self.ctx, owner, self._scope(i))
+        env.sites = sites
+        from fastauthlint.checks import jwt_algorithms, jwt_claims, jwt_expiry, jwt_issue, jwt_signature
+
+        for site in sites:
+            for module in (jwt_expiry, jwt_signature, jwt_algorithms, jwt_claims, jwt_issue):
+                for rule, message, severity in module.check(site, env):
+                    self.report(rule, site.call.func, message, severity=severity)
+
+    def _may_be_jwt(self, call: cst.Call) -> bool:
+        func = call.func
+        if isinstance(func, cst.Attribute) and isinstance(func.value, cst.Call):
+            return True  # jwt.PyJWT().decode(...)
+        head = func
+        while isinstance(head, cst.Attribute):
+            head = head.value
+        if not isinstance(head, cst.Name):
+            return False
+        q = self.ctx.qualify(head)
+        if q is None:  # a local: perhaps an instance built here (`decoder = jwt.PyJWT()`)
+            return isinstance(func, cst.Attribute)
+        module = self.ctx.module_name
+        return q.split(".")[0] in ("jwt", "jose", "authlib") or bool(module and q.startswith(module + "."))
+
+
+class JwtCheck(Check):
+    name = "jwt"
+    rules = ("FAL501", "FAL502", "FAL503", "FAL504", "FAL505")
+    options = (MAX_LEEWAY, MAX_LIFETIME)
+
+    def visitor(self, ctx: FileContext) -> Optional[CheckVisitor]:
+        if ctx.is_test:
+            return None
+        if "jwt" not in ctx.source and "jose" not in ctx.source:
+            return None
+        return JwtVisitor(ctx)
+
+
+CHECK = JwtCheck()

@@ -1,0 +1,136 @@
+"""FAL502 jwt-signature-not-verified (spec §4.3): the backend MUST verify the token's signature and
+MUST NOT decide who the user is from claims decoded without verification.
+
+Reported:
+- a decode that verifies against no key: PyJWT without a key (its default is the empty string),
+  or an explicit `None` / empty key, with verification on;
+- claims read without verification — PyJWT/python-jose `options={"verify_signature": False}`,
+  PyJWT 1.x `verify=False`, python-jose `get_unverified_claims` — whose value decides identity:
+  it is returned, a claim other than iss/aud/exp/iat/nbf/jti/kid/tid/azp is read from it
+  (`sub`, `email`, `roles`, ...), it is spread into an object (`User(**claims)`) or stored
+  (`request.state.user = claims`).
+
+Not reported: reading the unverified header (`get_unverified_header`) or the unverified `iss`/`kid`
+to choose the key; a function that also verifies the token (a verifying decode, a JWK's
+`.verify(...)`, `verify_token(...)`); a helper whose name says it returns unverified claims
+(`decode_unverified`, `peek_claims`): its callers are where the claims are used.
+"""
+
+from __future__ import annotations
+
+from typing import Iterator, Optional, Tuple
+
+import libcst as cst
+
+from fastauthlint.checks.jwt_flow import Sink
+from fastauthlint.checks.jwt_model import JOSE, PYJWT, UNKNOWN, Site
+from fastauthlint.findings import Severity
+
+RULE = "FAL502"
+CLAUSE = "spec §4.3: the signature MUST be verified before the token decides who the user is"
+
+
+def check(site: Site, env) -> Iterator[Tuple[str, str, Optional[Severity]]]:
+    if site.lib not in (PYJWT, JOSE):
+        return
+    if site.kind == "decode":
+        may_off, _ = site.signature_off()
+        if not may_off:
+            problem = _empty_key(site)
+            if problem:
+                yield RULE, (f"`{site.display}` {problem}: the token's signature is not checked against "
+                             f"the shared secret ({CLAUSE})"), None
+            return
+    if site.kind not in ("decode", "unverified_claims") or not site.api.claims:
+        return
+    sink = unverified_sink(site, env)
+    if sink is None:
+        return
+    how = _how(site)
+    yield RULE, (f"`{site.display}` reads the token's claims without verifying its signature{how}, "
+                 f"and {_describe(sink)} (line {env.line(sink.node)}): anyone can forge them ({CLAUSE})"), None
+
+
+def unverified_sink(site: Site, env) -> Optional[Sink]:
+    """The first use that lets unverified claims decide identity, or None."""
+    may_off, _ = site.signature_off()
+    if not may_off:
+        return None
+    uses = env.uses(site)
+    sinks = [s for s in uses.sinks if not (s.kind == "return" and env.named_unverified_helper())]
+    if not sinks or env.verifies_elsewhere(site) or _from_token_endpoint(site):
+        return None
+    return sinks[0]
+
+
+# Calls that return what an authorization server's token endpoint answered: an ID token received
+# directly from the provider over TLS may be used without checking its signature (OpenID Connect
+# Core 1.0 §3.1.3.7, item 6).
+_TOKEN_ENDPOINT = {"authorize_access_token", "fetch_token", "fetch_access_token", "exchange_code",
+                   "exchange_code_for_token", "exchange_code_for_tokens", "request_token"}
+
+
+def _from_token_endpoint(site: Site) -> bool:
+    """Does the token come from a token endpoint's answer (`resp.json()["id_token"]`,
+    `await oauth.google.authorize_access_token(request)`)?"""
+    frontier = [site.arg(site.api.params[0])]
+    for _ in range(6):
+        nxt = []
+        for v in frontier:
+            if isinstance(v, cst.Await):
+                v = v.expression
+            if isinstance(v, cst.Subscript) or isinstance(v, cst.Attribute):
+                nxt.append(v.value)
+            elif isinstance(v, cst.Call):
+                func = v.func
+                name = func.attr.value if isinstance(func, cst.Attribute) else (
+                    func.value if isinstance(func, cst.Name) else None)
+                if name == "json" and isinstance(func, cst.Attribute):
+                    # `resp.json()` of a response this function obtained, not `request.json()`
+                    recv = func.value
+                    got = [recv] if isinstance(recv, (cst.Call, cst.Await)) else (
+                        site.scope.values(recv, site.call) if isinstance(recv, cst.Name) else [])
+                    if any(isinstance(x, (cst.Call, cst.Await)) for x in got):
+                        return True
+                elif name in _TOKEN_ENDPOINT:
+                    return True
+                if name == "get" and isinstance(func, cst.Attribute):
+                    nxt.append(func.value)
+            elif isinstance(v, cst.Name):
+                nxt.extend(x for x in site.scope.values(v, site.call) if isinstance(x, cst.BaseExpression))
+        frontier = nxt
+        if not frontier:
+            break
+    return False
+
+
+def _how(site: Site) -> str:
+    if site.kind == "unverified_claims":
+        return ""
+    if any(v is False for v in site.legacy_verify()):
+        return " (`verify=False`, PyJWT 1.x)"
+    return ' (`"verify_signature": False`)'
+
+
+def _describe(sink: Sink) -> str:
+    if sink.kind == "read":
+        return f"`{sink.detail}` is read from them"
+    if sink.kind == "return":
+        return "they are returned"
+    if sink.kind == "splat":
+        return f"they are spread into `{sink.detail}(**...)`"
+    return f"they are stored in `{sink.detail}`"
+
+
+def _empty_key(site: Site) -> Optional[str]:
+    key = site.arg("key")
+    if key is None:
+        if site.lib == PYJWT and site.missing("key"):
+            return "is given no key (PyJWT then verifies with an empty secret)"
+        return None
+    vals = site.literals(key)
+    if vals and all(v is None for v in vals):
+        return "is given `None` as the key"
+    if vals and all(v in ("", b"") for v in vals):
+        return "is given an empty key"
+    return None
