@@ -116,6 +116,9 @@ class Env:
         return False
 
 
+_MENTIONS_ACCESS_TOKEN = re.compile(r"access_?token", re.I)
+
+
 class _Frame:
     __slots__ = ("owner", "calls", "scope")
 
@@ -139,6 +142,27 @@ class JwtVisitor(CheckVisitor):
 
     def leave_Module(self, original_node: cst.Module) -> None:
         self._analyse(0)
+
+    # -- configured access-token lifetimes (module constants and class attributes) ------------
+    def visit_Assign(self, node: cst.Assign) -> None:
+        if len(self.frames) == 1 and len(node.targets) == 1 and isinstance(node.targets[0].target, cst.Name):
+            self._lifetime_setting(node.targets[0].target, node.value)
+
+    def visit_AnnAssign(self, node: cst.AnnAssign) -> None:
+        if len(self.frames) == 1 and isinstance(node.target, cst.Name) and node.value is not None:
+            self._lifetime_setting(node.target, node.value)
+
+    def _lifetime_setting(self, target: cst.Name, value: cst.BaseExpression) -> None:
+        from fastauthlint.checks import jwt_issue
+
+        if not jwt_issue._LIFETIME_NAME.match(target.value):
+            return
+        scope = self._scope(0)
+        seconds = jwt_issue.lifetime_setting(target.value, value, scope, self.ctx.qualify, target)
+        limit = self.ctx.config.option(MAX_LIFETIME.key)
+        if seconds is not None and seconds > limit:
+            for rule, message, severity in jwt_issue.setting_finding(target.value, seconds, limit):
+                self.report(rule, target, message, severity=severity)
 
     def visit_Call(self, node: cst.Call) -> None:
         func = node.func
@@ -203,7 +227,7 @@ class JwtCheck(Check):
     def visitor(self, ctx: FileContext) -> Optional[CheckVisitor]:
         if ctx.is_test:
             return None
-        if "jwt" not in ctx.source and "jose" not in ctx.source:
+        if "jwt" not in ctx.source and "jose" not in ctx.source and not _MENTIONS_ACCESS_TOKEN.search(ctx.source):
             return None
         return JwtVisitor(ctx)
 

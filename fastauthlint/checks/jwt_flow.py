@@ -175,6 +175,7 @@ class Scope:
         self.path_of: Dict[cst.CSTNode, Path] = {}
         self.writes: Dict[str, List[Write]] = {}
         self.params: Set[str] = set()
+        self.param_defaults: Dict[str, cst.BaseExpression] = {}
         self.local_defs: Set[str] = set()  # functions/classes defined in this body
         self.uses: Dict[str, List[cst.Name]] = {}  # loads of local names, in source order
         self.calls: List[cst.Call] = []
@@ -188,6 +189,8 @@ class Scope:
 
             for p in parameters(owner):
                 self.params.add(p.name.value)
+                if p.default is not None:
+                    self.param_defaults[p.name.value] = p.default
             roots: Sequence[cst.CSTNode] = [owner.body]
         elif isinstance(owner, cst.Module):
             roots = list(owner.body)
@@ -441,7 +444,9 @@ class Scope:
     def _name(self, name: str, at: int, at_path: Path, depth: int) -> List[Value]:
         writes = [w for w in self.writes.get(name, ()) if w.index < at and reaches(w.path, at_path)]
         if not writes:
-            if name in self.params or name in self.writes or name in self.local_defs:
+            if name in self.params:
+                return self._param_value(name, depth)
+            if name in self.writes or name in self.local_defs:
                 return [UNKNOWN]
             if self.outer is not None:
                 return self.outer._name(name, 1 << 30, (), depth + 1)
@@ -453,7 +458,7 @@ class Scope:
                 start = i
         if start is None:
             if name in self.params:
-                state: List[Value] = [UNKNOWN]
+                state: List[Value] = self._param_value(name, depth)
             elif self.outer is not None and not self.is_local(name):
                 state = self.outer._name(name, 1 << 30, (), depth + 1)
             else:
@@ -466,6 +471,15 @@ class Scope:
             maybe = not _is_prefix(w.path, at_path)
             state = self._apply(state, w, maybe, depth)
         return _limit(state)
+
+    def _param_value(self, name: str, depth: int) -> List[Value]:
+        """A parameter: whatever the caller passes, or its default when the caller passes nothing
+        (`def create_token(user, days=7)`)."""
+        default = self.param_defaults.get(name)
+        if default is None or not isinstance(default, cst.BaseExpression):
+            return [UNKNOWN]
+        scope = self.outer if self.outer is not None else self
+        return [UNKNOWN] + scope._eval(default, 1 << 30, (), depth + 1)
 
     def _write_value(self, w: Write, depth: int) -> List[Value]:
         if w.kind == "assign" and w.value is not None:
@@ -687,7 +701,7 @@ def claim_uses(scope: Scope, start: cst.CSTNode, identity_key) -> ClaimUses:
                 key = subscript_key(parent)
                 if key is not None:
                     uses.reads.add(key)
-                    if identity_key(key):
+                    if identity_key(key) and not _in_assert(scope, parent):
                         uses.sinks.append(Sink("read", parent, key))
                     break
                 cur = parent  # claims[SOME_NAME]: a derived value
@@ -703,7 +717,7 @@ def claim_uses(scope: Scope, start: cst.CSTNode, identity_key) -> ClaimUses:
                     key = literal_str(grand.args[0].value)
                     if key is not None:
                         uses.reads.add(key)
-                        if identity_key(key):
+                        if identity_key(key) and not _in_assert(scope, grand):
                             uses.sinks.append(Sink("read", grand, key))
                         break
                     cur = grand
@@ -754,6 +768,16 @@ def claim_uses(scope: Scope, start: cst.CSTNode, identity_key) -> ClaimUses:
                 break
             break
     return uses
+
+
+def _in_assert(scope: Scope, node: cst.CSTNode) -> bool:
+    """Is `node` part of an `assert` (a sanity check, not a decision)?"""
+    cur: Optional[cst.CSTNode] = node
+    while cur is not None and not isinstance(cur, (cst.SimpleStatementLine, cst.BaseCompoundStatement)):
+        if isinstance(cur, cst.Assert):
+            return True
+        cur = scope.parent(cur)
+    return False
 
 
 def _loads_after(scope: Scope, name: str, assign: cst.CSTNode) -> List[cst.Name]:

@@ -83,3 +83,86 @@ def _access_token(site: Site, env, dicts, names) -> bool:
                 words.extend(x for x in site.scope.literals(v, site.call) if isinstance(x, str))
     # A word that names the access token ("create_access_token") never makes it something else.
     return not any(w and "access" not in w.lower() and _NOT_ACCESS.search(w) for w in words)
+
+
+# -- the configured lifetime of access tokens -----------------------------------------------------
+#
+#     ACCESS_TOKEN_EXPIRE_MINUTES = 60 * 24 * 8            (the FastAPI tutorial's name)
+#     class Settings(BaseSettings):
+#         access_token_expire_minutes: int = 60 * 24 * 30
+#         ACCESS_TOKEN_LIFETIME: timedelta = timedelta(days=30)
+#
+# A module constant or class attribute whose name says it is the access-token lifetime, with its
+# unit, is the lifetime the code ships with even where the token itself is built in another file
+# from `timedelta(minutes=settings.ACCESS_TOKEN_EXPIRE_MINUTES)`.
+
+_LIFETIME_NAME = re.compile(
+    r"^_*(?=jwt|auth|access|bearer|token)(?:(?:jwt|auth|access|bearer)_?)*(?:tokens?_?)?(?:expire|expires|expiry|expiration|exp|lifetime|life|ttl|timeout|"
+    r"duration|max_age|age|valid(?:ity)?)(?:_(?:in|after|time|delta))?(?:_(seconds|secs|sec|minutes|mins|min|"
+    r"hours|hrs|hr|days|weeks))?$", re.I)
+_UNIT = {"seconds": 1, "secs": 1, "sec": 1, "minutes": 60, "mins": 60, "min": 60, "hours": 3600, "hrs": 3600,
+         "hr": 3600, "days": 86400, "weeks": 604800}
+
+
+def lifetime_setting(name: str, value: cst.BaseExpression, scope, qualify, at) -> Optional[float]:
+    """Seconds configured by `NAME = value` when NAME reads as an access-token lifetime with a
+    unit (or the value is a timedelta), else None."""
+    m = _LIFETIME_NAME.match(name)
+    if not m:
+        return None
+    value = _unwrap_default(value, qualify)
+    if value is None:
+        return None
+    from fastauthlint.checks.jwt_time import Durations
+
+    durations = Durations(scope, at, qualify)
+    if isinstance(value, cst.Call) and qualify(value.func) == "datetime.timedelta":
+        found = durations.seconds(value)
+        return max(found) if found else None
+    unit = m.group(1)
+    if unit is None:
+        return None
+    n = scope.number(value, at)
+    if n is None:
+        lit = None
+        from fastauthlint.astutil import literal_str
+
+        text = literal_str(value)
+        if text is not None:
+            try:
+                lit = float(text.strip())
+            except ValueError:
+                lit = None
+        n = lit
+    return n * _UNIT[unit.lower()] if n is not None else None
+
+
+def _unwrap_default(value: cst.BaseExpression, qualify) -> Optional[cst.BaseExpression]:
+    """The literal default behind `Field(default=...)`, `int(os.getenv("X", "60"))`,
+    `os.environ.get("X", 60)`, `config("X", default=60, cast=int)`."""
+    from fastauthlint.astutil import argument
+
+    for _ in range(3):
+        if not isinstance(value, cst.Call):
+            return value
+        func = value.func
+        q = qualify(func) or ""
+        name = func.value if isinstance(func, cst.Name) else (func.attr.value if isinstance(func, cst.Attribute) else "")
+        if name in ("int", "float") and len(value.args) == 1:
+            value = value.args[0].value
+        elif q.endswith("Field") or name == "Field":
+            value = argument(value, "default", 0)
+        elif q in ("os.getenv", "os.environ.get") or name in ("getenv", "config") or \
+                (isinstance(func, cst.Attribute) and name == "get" and q.startswith("os.environ")):
+            value = argument(value, "default", 1)
+        else:
+            return value
+        if value is None:
+            return None
+    return value
+
+
+def setting_finding(name: str, seconds: float, limit: int):
+    lim = _fmt(limit)
+    yield RULE, (f"`{name}` makes access tokens live {_fmt(seconds)} (`max-access-token-lifetime` is {lim}; "
+                 f"{LIFETIME_CLAUSE.format(limit=lim)})"), Severity.WARNING

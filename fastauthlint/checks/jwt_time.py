@@ -40,9 +40,7 @@ class Durations:
             return []
         out: List[float] = []
         for v in self._values(expr, depth):
-            s = self._seconds_of(v, depth)
-            if s is not None:
-                out.append(s)
+            out.extend(self._seconds_of(v, depth))
         return out
 
     def _values(self, expr: cst.BaseExpression, depth: int) -> List[Value]:
@@ -52,27 +50,27 @@ class Durations:
             self.names_seen.add(expr.attr.value)
         return self.scope.values(expr, self.at, depth)
 
-    def _seconds_of(self, v: Value, depth: int) -> Optional[float]:
+    def _seconds_of(self, v: Value, depth: int) -> List[float]:
         if v is UNKNOWN or isinstance(v, DictVal) or not isinstance(v, cst.BaseExpression):
-            return None
+            return []
         if isinstance(v, cst.Call):
             q = self.qualify(v.func)
             if q in _TIMEDELTA:
                 return self._timedelta(v, depth)
             if isinstance(v.func, cst.Attribute) and v.func.attr.value == "total_seconds" and not v.args:
-                vals = self.seconds(v.func.value, depth + 1)
-                return vals[0] if len(vals) == 1 else None
+                return self.seconds(v.func.value, depth + 1)
         if isinstance(v, cst.BinaryOperation) and isinstance(v.operator, (cst.Multiply, cst.Add)):
             # timedelta(hours=1) * 24, timedelta(days=1) + timedelta(hours=1), 60 * 60 * 24
+            if isinstance(v.operator, cst.Multiply) and self._is_timedelta(v.left, depth) \
+                    and self._is_timedelta(v.right, depth):
+                return []
             left = self.seconds(v.left, depth + 1)
             right = self.seconds(v.right, depth + 1)
-            if len(left) == 1 and len(right) == 1:
-                if isinstance(v.operator, cst.Add):
-                    return left[0] + right[0]
-                if self._is_timedelta(v.left, depth) and self._is_timedelta(v.right, depth):
-                    return None
-                return left[0] * right[0]
-        return self.scope.number(v, self.at)
+            if isinstance(v.operator, cst.Add):
+                return [a + b for a in left for b in right][:8]
+            return [a * b for a in left for b in right][:8]
+        n = self.scope.number(v, self.at)
+        return [n] if n is not None else []
 
     def _is_timedelta(self, expr: cst.BaseExpression, depth: int) -> bool:
         for v in self._values(expr, depth + 1):
@@ -80,30 +78,33 @@ class Durations:
                 return True
         return False
 
-    def _timedelta(self, call: cst.Call, depth: int) -> Optional[float]:
-        total = 0.0
+    def _timedelta(self, call: cst.Call, depth: int) -> List[float]:
+        """Possible totals, in seconds, of `timedelta(...)`: an argument may have several known
+        values (`days=days` with `days=7` as the parameter's default)."""
+        totals = [0.0]
         positional = 0
         for arg in call.args:
             if arg.star:
-                return None
+                return []
             if arg.keyword is not None:
                 unit = arg.keyword.value
             elif positional < len(_TIMEDELTA_POSITIONAL):
                 unit = _TIMEDELTA_POSITIONAL[positional]
                 positional += 1
             else:
-                return None
+                return []
             if unit not in _UNIT_SECONDS:
-                return None
+                return []
             if isinstance(arg.value, cst.Name):
                 self.names_seen.add(arg.value.value)
             if isinstance(arg.value, cst.Attribute):
                 self.names_seen.add(arg.value.attr.value)
-            vals = [self.scope.number(x, self.at) for x in self.scope.values(arg.value, self.at, depth + 1)]
-            if len(vals) != 1 or vals[0] is None:
-                return None
-            total += vals[0] * _UNIT_SECONDS[unit]
-        return total
+            known = [n for n in (self.scope.number(x, self.at) for x in
+                                 self.scope.values(arg.value, self.at, depth + 1)) if n is not None]
+            if not known:
+                return []
+            totals = [t + n * _UNIT_SECONDS[unit] for t in totals for n in known][:8]
+        return totals
 
     # -- lifetimes -------------------------------------------------------------------------
     def lifetimes(self, exp: cst.BaseExpression, depth: int = 0) -> List[float]:
