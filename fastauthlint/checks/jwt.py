@@ -24,7 +24,7 @@ from typing import Dict, Iterable, List, Optional, Tuple
 import libcst as cst
 
 from fastauthlint.checks.base import Check, CheckVisitor
-from fastauthlint.checks.jwt_flow import ClaimUses, Scope, claim_uses
+from fastauthlint.checks.jwt_flow import ClaimUses, Scope, claim_uses, same_flow
 from fastauthlint.checks.jwt_model import INTERESTING, Site, identity_claim, resolve
 from fastauthlint.checks.jwt_time import Durations
 from fastauthlint.config import Option
@@ -100,13 +100,15 @@ class Env:
     def verifies_elsewhere(self, site: Site) -> bool:
         """Does this function also verify the token: a decode with the signature checked, or a
         call that verifies a signature or a token by other means?"""
+        scope = site.scope
+        here = scope.path(site.call)
         for other in self.sites:
             if other is site or other.kind not in ("decode", "jws_verify"):
                 continue
-            if not other.signature_off()[0]:
+            if not other.signature_off()[0] and same_flow(here, scope.path(other.call)):
                 return True
-        for call in site.scope.calls:
-            if call is site.call:
+        for call in scope.calls:
+            if call is site.call or not same_flow(here, scope.path(call)):
                 continue
             func = call.func
             name = func.attr.value if isinstance(func, cst.Attribute) else (

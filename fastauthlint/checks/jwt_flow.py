@@ -153,6 +153,23 @@ def reaches(write_path: Path, at_path: Path) -> bool:
     return True
 
 
+def same_flow(a: Path, b: Path) -> bool:
+    """Can code at `a` and code at `b` both run in one pass? False for the two branches of an
+    `if`/`match`, and for a `try` body and one of its `except` handlers (the handler runs because
+    the body failed)."""
+    for x, y in zip(a, b):
+        if x == y:
+            continue
+        if x[0] == y[0]:
+            kinds = {str(x[1]), str(y[1])}
+            if isinstance(x[1], tuple) and isinstance(y[1], tuple):
+                return False
+            if "try" in kinds and any(k.startswith("except") for k in kinds):
+                return False
+        return True
+    return True
+
+
 def _target_names(target: cst.BaseExpression) -> Iterator[str]:
     if isinstance(target, cst.Name):
         yield target.value

@@ -96,10 +96,12 @@ def _access_token(site: Site, env, dicts, names) -> bool:
 # unit, is the lifetime the code ships with even where the token itself is built in another file
 # from `timedelta(minutes=settings.ACCESS_TOKEN_EXPIRE_MINUTES)`.
 
+_EXPIRY_WORDS = (r"(?:expire|expires|expiry|expiration|exp|lifetime|life|ttl|timeout|duration|max_age|age|"
+                 r"valid(?:ity)?)(?:_(?:in|after|time|delta))?(?:_(seconds|secs|sec|minutes|mins|min|hours|hrs|hr|"
+                 r"days|weeks))?$")
 _LIFETIME_NAME = re.compile(
-    r"^_*(?=jwt|auth|access|bearer|token)(?:(?:jwt|auth|access|bearer)_?)*(?:tokens?_?)?(?:expire|expires|expiry|expiration|exp|lifetime|life|ttl|timeout|"
-    r"duration|max_age|age|valid(?:ity)?)(?:_(?:in|after|time|delta))?(?:_(seconds|secs|sec|minutes|mins|min|"
-    r"hours|hrs|hr|days|weeks))?$", re.I)
+    r"^(?:(?:\w*?_)?access_?tokens?_?|_*(?:(?:jwt|auth|bearer)_?)+(?:tokens?_?)?|_*tokens?_?)" + _EXPIRY_WORDS,
+    re.I)
 _UNIT = {"seconds": 1, "secs": 1, "sec": 1, "minutes": 60, "mins": 60, "min": 60, "hours": 3600, "hrs": 3600,
          "hr": 3600, "days": 86400, "weeks": 604800}
 
@@ -108,7 +110,7 @@ def lifetime_setting(name: str, value: cst.BaseExpression, scope, qualify, at) -
     """Seconds configured by `NAME = value` when NAME reads as an access-token lifetime with a
     unit (or the value is a timedelta), else None."""
     m = _LIFETIME_NAME.match(name)
-    if not m:
+    if not m or _NOT_ACCESS.search(name):
         return None
     value = _unwrap_default(value, qualify)
     if value is None:
