@@ -118,6 +118,7 @@ class Env:
         return False
 
 
+_LIBRARY_ROOTS = ("jwt", "jose", "authlib")
 _MENTIONS_ACCESS_TOKEN = re.compile(r"access_?token", re.I)
 
 
@@ -168,9 +169,14 @@ class JwtVisitor(CheckVisitor):
 
     def visit_Call(self, node: cst.Call) -> None:
         func = node.func
-        tail = func.attr.value if isinstance(func, cst.Attribute) else (func.value if isinstance(func, cst.Name) else None)
-        if tail in INTERESTING:
-            self.frames[-1].calls.append(node)
+        if isinstance(func, cst.Attribute):
+            if func.attr.value in INTERESTING:
+                self.frames[-1].calls.append(node)
+        elif isinstance(func, cst.Name):
+            # `decode(...)` / `jwt_decode(...)` imported from a JWT library under any name
+            q = self.ctx.qualify(func)
+            if q is not None and q.split(".")[0] in _LIBRARY_ROOTS:
+                self.frames[-1].calls.append(node)
 
     # ------------------------------------------------------------------------------------
     def _scope(self, i: int) -> Scope:
@@ -218,7 +224,7 @@ class JwtVisitor(CheckVisitor):
         if q is None:  # a local: perhaps an instance built here (`decoder = jwt.PyJWT()`)
             return isinstance(func, cst.Attribute)
         module = self.ctx.module_name
-        return q.split(".")[0] in ("jwt", "jose", "authlib") or bool(module and q.startswith(module + "."))
+        return q.split(".")[0] in _LIBRARY_ROOTS or bool(module and q.startswith(module + "."))
 
 
 class JwtCheck(Check):

@@ -361,7 +361,10 @@ class Scope:
         return self.parent_of.get(node)
 
     def is_local(self, name: str) -> bool:
-        return name in self.writes or name in self.params or name in self.local_defs
+        """Is `name` bound in this body (assigned, a parameter, a nested def)? Mutating or passing
+        a module-level name does not make it local."""
+        return name in self.params or name in self.local_defs or any(
+            w.kind in ("assign", "unknown") for w in self.writes.get(name, ()))
 
     def loads(self, name: str) -> List[cst.Name]:
         """Reads of a local name in this body, in source order (not assignment targets,
@@ -463,7 +466,7 @@ class Scope:
         if not writes:
             if name in self.params:
                 return self._param_value(name, depth)
-            if name in self.writes or name in self.local_defs:
+            if self.is_local(name):
                 return [UNKNOWN]
             if self.outer is not None:
                 return self.outer._name(name, 1 << 30, (), depth + 1)
