@@ -731,3 +731,56 @@ def test_module_level_code(tmp_path):
         print(claims["email"])
         """, name="scripts/whoami.py")
     assert rules(found) == ["FAL502"]
+
+
+def test_fal502_token_the_object_holds(tmp_path):
+    # An API client reading the token it obtained is not a request's token; a view's request is.
+    found = run(tmp_path, """
+        import jwt
+
+        class Client:
+            def user_id(self):
+                claims = jwt.decode(self.token["id_token"], options={"verify_signature": False})
+                return claims["user_id"]
+
+        class View:
+            def get(self):
+                claims = jwt.decode(self.request.headers["authorization"], options={"verify_signature": False})
+                return claims["sub"]
+        """)
+    assert [(f.line, f.rule) for f in found] == [(11, "FAL502")]
+
+
+def test_fal501_revoking_an_expired_token_is_fine(tmp_path):
+    found = run(tmp_path, """
+        import jwt
+
+        def logout(token, key, store):
+            claims = jwt.decode(token, key, algorithms=["HS256"], options={"verify_exp": False})
+            store.add(claims["jti"])
+
+        def end_session(token, key, store):
+            claims = jwt.decode(token, key, algorithms=["HS256"], options={"verify_exp": False})
+            revoke_token(claims.get("jti"), store)
+
+        def current_user(token, key, store):
+            claims = jwt.decode(token, key, algorithms=["HS256"], options={"verify_exp": False})
+            if is_blacklisted(claims["jti"], store):
+                raise PermissionError
+            return claims["sub"]
+        """)
+    assert [(f.line, f.rule) for f in found] == [(13, "FAL501")]
+
+
+def test_parameter_defaults_are_possible_values(tmp_path):
+    found = run(tmp_path, """
+        import jwt
+
+        def decode(token, key, verify_aud=False):
+            return jwt.decode(token, key, algorithms=["HS256"], options={"verify_aud": verify_aud})
+
+        def decode_strict(token, key, verify_aud=True):
+            return jwt.decode(token, key, algorithms=["HS256"], options={"verify_aud": verify_aud})
+        """)
+    assert [(f.line, f.rule) for f in found] == [(5, "FAL504")]
+    assert "another audience" in found[0].message

@@ -61,6 +61,12 @@ _VERIFIES = re.compile(r"^_*verify$|verify.*(token|jwt|sig|claim)|(token|jwt|sig
                        re.I)
 
 
+_REVOKES = re.compile(r"log_?out|sign_?out|revoke|blacklist|blocklist|denylist|deny_list|invalidate", re.I)
+# Calls that revoke (not the ones that check: `is_blacklisted`, `check_revoked`).
+_REVOKING_CALL = re.compile(r"^_*(revoke|invalidate|blacklist|blocklist|denylist|add_to_(black|block|deny)_?list|"
+                            r"log_?out|sign_?out)", re.I)
+
+
 class Env:
     """What the rules need besides the call: configuration, the enclosing function, shared and
     cached analyses."""
@@ -96,6 +102,19 @@ class Env:
             return True
         doc = self.function.get_docstring() if self.function is not None else None
         return bool(doc and _UNVERIFIED_DOC.search(doc))
+
+    def revokes(self) -> bool:
+        """Is this function signing a token out or revoking it (where an expired token may be
+        decoded on purpose)? Its name, or a call it makes, says so."""
+        if _REVOKES.search(self.function_name):
+            return True
+        for call in self.scope.calls:
+            func = call.func
+            name = func.attr.value if isinstance(func, cst.Attribute) else (
+                func.value if isinstance(func, cst.Name) else "")
+            if _REVOKING_CALL.search(name):
+                return True
+        return False
 
     def verifies_elsewhere(self, site: Site) -> bool:
         """Does this function also verify the token: a decode with the signature checked, or a

@@ -27,6 +27,16 @@ RULE = "FAL504"
 CLAUSE = "spec §4.6: `aud` and `iss` MUST be verified and the `iat`/`nbf` checks MUST NOT be disabled"
 LEEWAY_CLAUSE = "spec §4.6: clock-skew leeway SHOULD NOT exceed {limit}"
 _CHECKS = ("verify_aud", "verify_iss", "verify_iat", "verify_nbf")
+_EFFECT = {
+    "verify_aud": "tokens issued for another audience",
+    "verify_iss": "tokens from another issuer",
+    "verify_iat": "tokens with a bad `iat`",
+    "verify_nbf": "tokens used before their `nbf`",
+}
+
+
+def _join(items: List[str]) -> str:
+    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
 
 
 def check(site: Site, env) -> Iterator[Tuple[str, str, Optional[Severity]]]:
@@ -45,8 +55,8 @@ def check(site: Site, env) -> Iterator[Tuple[str, str, Optional[Severity]]]:
     disabled = [k for k in _CHECKS if site.flag_may_be_false(k, own=True) and k[len("verify_"):] not in read]
     if disabled:
         names = ", ".join(f"`{k}`" for k in disabled)
-        yield RULE, (f"`{site.display}` is told {names} False: tokens meant for another audience or "
-                     f"issuer, or used outside their validity window, are accepted ({CLAUSE})"), None
+        effects = [_EFFECT[k] for k in disabled]
+        yield RULE, (f"`{site.display}` is told {names} False: {_join(effects)} are accepted ({CLAUSE})"), None
     leeway = _leeway(site, env)
     if leeway is not None:
         yield RULE, f"`{site.display}` {leeway}", Severity.WARNING

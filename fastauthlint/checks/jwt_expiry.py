@@ -41,6 +41,8 @@ def check(site: Site, env) -> Iterator[Tuple[str, str, Optional[Severity]]]:
         return
     if "exp" in env.uses(site).reads:
         return  # the function reads `exp` itself: a hand-written expiry check (grace periods, ...)
+    if env.revokes():
+        return  # signing out / revoking a token: an expired one may be revoked too
     reasons = []
     if site.flag_may_be_false("verify_exp", own=True):
         reasons.append("is told `verify_exp: False`: expired tokens are accepted")

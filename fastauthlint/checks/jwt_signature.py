@@ -58,9 +58,34 @@ def unverified_sink(site: Site, env) -> Optional[Sink]:
         return None
     uses = env.uses(site)
     sinks = [s for s in uses.sinks if not (s.kind == "return" and env.named_unverified_helper())]
-    if not sinks or env.verifies_elsewhere(site) or _from_token_endpoint(site):
+    if not sinks or env.verifies_elsewhere(site) or _from_token_endpoint(site) or _held_token(site):
         return None
     return sinks[0]
+
+
+_REQUEST_PARTS = {"request", "req", "headers", "META", "cookies", "COOKIES", "scope", "query_params", "GET",
+                  "POST", "data", "body", "json", "form", "args", "environ", "websocket", "ws"}
+
+
+def _held_token(site: Site) -> bool:
+    """A token the object itself holds (`self.token["id_token"]`, `self._access_token`): an API
+    client or session object reading the token it obtained, not a request's token. A chain
+    through the request (`self.request.headers[...]`) is the request's token."""
+    expr = site.arg(site.api.params[0])
+    parts = []
+    for _ in range(8):
+        if isinstance(expr, cst.Subscript):
+            expr = expr.value
+        elif isinstance(expr, cst.Attribute):
+            parts.append(expr.attr.value)
+            expr = expr.value
+        elif isinstance(expr, cst.Call) and isinstance(expr.func, cst.Attribute) and \
+                expr.func.attr.value in ("get", "get_secret_value"):
+            expr = expr.func.value
+        else:
+            break
+    return isinstance(expr, cst.Name) and expr.value in ("self", "cls") and bool(parts) and \
+        not any(p in _REQUEST_PARTS for p in parts)
 
 
 # Calls that return what an authorization server's token endpoint answered: an ID token received
