@@ -784,3 +784,26 @@ def test_parameter_defaults_are_possible_values(tmp_path):
         """)
     assert [(f.line, f.rule) for f in found] == [(5, "FAL504")]
     assert "another audience" in found[0].message
+
+
+def test_fal505_fastapi_users_strategy(tmp_path):
+    found = run(tmp_path, """
+        import os
+
+        from fastapi_users.authentication import JWTStrategy
+
+        SECRET = os.environ["SECRET"]
+        LIFETIME = 60 * 60 * 24 * 30
+
+        def get_jwt_strategy() -> JWTStrategy:
+            return JWTStrategy(secret=SECRET, lifetime_seconds=3600)
+
+        def get_forever_strategy() -> JWTStrategy:
+            return JWTStrategy(SECRET, None)
+
+        def get_monthly_strategy() -> JWTStrategy:
+            return JWTStrategy(secret=SECRET, lifetime_seconds=LIFETIME)
+        """)
+    assert [(f.line, f.rule, f.severity) for f in found] == [
+        (13, "FAL505", Severity.ERROR), (16, "FAL505", Severity.WARNING)]
+    assert "never expire" in found[0].message

@@ -137,7 +137,7 @@ class Env:
         return False
 
 
-_LIBRARY_ROOTS = ("jwt", "jose", "authlib")
+_LIBRARY_ROOTS = ("jwt", "jose", "authlib", "fastapi_users")
 _MENTIONS_ACCESS_TOKEN = re.compile(r"access_?token", re.I)
 
 
@@ -254,7 +254,9 @@ class JwtCheck(Check):
     def visitor(self, ctx: FileContext) -> Optional[CheckVisitor]:
         if ctx.is_test:
             return None
-        if "jwt" not in ctx.source and "jose" not in ctx.source and not _MENTIONS_ACCESS_TOKEN.search(ctx.source):
+        src = ctx.source
+        if "jwt" not in src and "jose" not in src and "JWTStrategy" not in src and \
+                not _MENTIONS_ACCESS_TOKEN.search(src):
             return None
         return JwtVisitor(ctx)
 

@@ -42,6 +42,9 @@ _PAYLOAD_PARAM = {PYJWT: "payload", JOSE: "claims", AUTHLIB: "payload"}
 
 
 def check(site: Site, env) -> Iterator[Tuple[str, str, Optional[Severity]]]:
+    if site.kind == "strategy":
+        yield from _strategy(site, env)
+        return
     if site.kind != "encode" or not site.api.claims:
         return
     expr = site.arg(_PAYLOAD_PARAM[site.lib])
@@ -83,6 +86,25 @@ def _access_token(site: Site, env, dicts, names) -> bool:
                 words.extend(x for x in site.scope.literals(v, site.call) if isinstance(x, str))
     # A word that names the access token ("create_access_token") never makes it something else.
     return not any(w and "access" not in w.lower() and _NOT_ACCESS.search(w) for w in words)
+
+
+def _strategy(site: Site, env):
+    """fastapi-users `JWTStrategy(secret, lifetime_seconds)`: `None` issues tokens without `exp`."""
+    expr = site.arg("lifetime_seconds")
+    if expr is None:
+        return
+    durations = env.durations(site)
+    values = site.literals(expr)
+    if values and all(v is None for v in values):
+        yield RULE, (f"`{site.display}` is given `lifetime_seconds=None`: its access tokens have no `exp` "
+                     f"claim and never expire ({CLAUSE})"), None
+        return
+    over = [s for s in durations.seconds(expr) if s > env.max_lifetime]
+    if over:
+        limit = _fmt(env.max_lifetime)
+        yield RULE, (f"`{site.display}` issues access tokens that live {_fmt(max(over))} "
+                     f"(`max-access-token-lifetime` is {limit}; {LIFETIME_CLAUSE.format(limit=limit)})"), \
+            Severity.WARNING
 
 
 # -- the configured lifetime of access tokens -----------------------------------------------------

@@ -39,6 +39,7 @@ from fastauthlint.checks.jwt_flow import ABSENT, UNKNOWN, DictVal, Scope, Value,
 PYJWT = "PyJWT"
 JOSE = "python-jose"
 AUTHLIB = "Authlib"
+FASTAPI_USERS = "fastapi-users"
 
 
 @dataclass(frozen=True)
@@ -62,6 +63,9 @@ JOSE_JWS_VERIFY = Api(JOSE, "jws_verify", ("token", "key", "algorithms", "verify
 AUTHLIB_DECODE = Api(AUTHLIB, "decode", ("s", "key", "claims_cls", "claims_options", "claims_params"))
 AUTHLIB_ENCODE = Api(AUTHLIB, "encode", ("header", "payload", "key", "check"))
 AUTHLIB_CTOR = Api(AUTHLIB, "ctor", ("algorithms", "private_headers"))
+# fastapi-users issues its access tokens with PyJWT; `lifetime_seconds=None` means no `exp`.
+FASTAPI_USERS_STRATEGY = Api(FASTAPI_USERS, "strategy",
+                             ("secret", "lifetime_seconds", "token_audience", "algorithm", "public_key"))
 
 FUNCTIONS: Dict[str, Api] = {}
 for _mod in ("jwt", "jwt.api_jwt"):
@@ -78,6 +82,9 @@ FUNCTIONS["jose.jws.get_unverified_claims"] = JOSE_UNVERIFIED
 FUNCTIONS["jose.jws.verify"] = JOSE_JWS_VERIFY
 FUNCTIONS["authlib.jose.jwt.decode"] = AUTHLIB_DECODE
 FUNCTIONS["authlib.jose.jwt.encode"] = AUTHLIB_ENCODE
+for _q in ("fastapi_users.authentication.JWTStrategy", "fastapi_users.authentication.strategy.JWTStrategy",
+           "fastapi_users.authentication.strategy.jwt.JWTStrategy"):
+    FUNCTIONS[_q] = FASTAPI_USERS_STRATEGY
 
 # class -> (constructor api, {method: api})
 CLASSES: Dict[str, Tuple[Api, Dict[str, Api]]] = {}
@@ -90,7 +97,7 @@ for _q in ("authlib.jose.JsonWebToken", "authlib.jose.rfc7519.JsonWebToken", "au
 
 # Method names worth resolving at all (everything else is skipped before any name lookup).
 INTERESTING = {"decode", "decode_complete", "encode", "get_unverified_claims", "verify", "PyJWT", "PyJWS",
-               "JsonWebToken"}
+               "JsonWebToken", "JWTStrategy"}
 
 # Claims whose value decides who the user is or what they may do: `sub`, `user_id`, `email`,
 # `preferred_username`, `roles`, `scope`, `permissions`, `groups`, `tenant_id`, `is_admin`, ...
@@ -270,7 +277,8 @@ def resolve(call: cst.Call, scope: Scope, qualify) -> Optional[Site]:
     if q is not None:
         if q in FUNCTIONS:
             api = FUNCTIONS[q]
-            return Site(call, api, q, scope, default_instance=q.startswith("authlib.jose.jwt."))
+            display = "fastapi_users.authentication.JWTStrategy" if api is FASTAPI_USERS_STRATEGY else q
+            return Site(call, api, display, scope, default_instance=q.startswith("authlib.jose.jwt."))
         if q in CLASSES:
             return Site(call, CLASSES[q][0], q, scope)
     if not isinstance(func, cst.Attribute):
