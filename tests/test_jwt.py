@@ -807,3 +807,17 @@ def test_fal505_fastapi_users_strategy(tmp_path):
     assert [(f.line, f.rule, f.severity) for f in found] == [
         (13, "FAL505", Severity.ERROR), (16, "FAL505", Severity.WARNING)]
     assert "never expire" in found[0].message
+
+
+def test_fal505_far_future_fixed_expiry(tmp_path):
+    found = run(tmp_path, """
+        import jwt
+
+        NEVER = 9999999999
+
+        def issue(user_id, key):
+            jwt.encode({"sub": user_id, "exp": 1767225600}, key, algorithm="HS256")
+            return jwt.encode({"sub": user_id, "exp": NEVER}, key, algorithm="HS256")
+        """)
+    assert [(f.line, f.rule) for f in found] == [(8, "FAL505")]
+    assert "2100" in found[0].message

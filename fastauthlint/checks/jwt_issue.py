@@ -37,6 +37,7 @@ LIFETIME_CLAUSE = "spec §2.3: access tokens SHOULD live at most {limit}"
 _NOT_ACCESS = re.compile(r"refresh|reset|verif|confirm|invit|activat|magic|remember|unsubscri|download|share|"
                          r"recover|e_?mail|password|passwd|api_?key|long_?lived|offline|signup|sign_up|"
                          r"register|onboard", re.I)
+_YEAR_2100 = 4102444800  # 2100-01-01T00:00:00Z as a Unix timestamp
 _KIND_CLAIMS = ("type", "typ", "token_type", "tokenType", "kind", "scope", "purpose", "use", "token_use")
 _PAYLOAD_PARAM = {PYJWT: "payload", JOSE: "claims", AUTHLIB: "payload"}
 
@@ -62,6 +63,11 @@ def check(site: Site, env) -> Iterator[Tuple[str, str, Optional[Severity]]]:
     lifetimes: List[float] = []
     for v in exp:
         if isinstance(v, cst.BaseExpression):
+            fixed = site.scope.number(v, site.call)
+            if fixed is not None and fixed >= _YEAR_2100:
+                yield RULE, (f"`{site.display}` issues a token whose `exp` is a fixed time after the year 2100: "
+                             f"it never expires in practice ({CLAUSE})"), None
+                return
             lifetimes.extend(durations.lifetimes(v))
     over = [s for s in lifetimes if s > env.max_lifetime]
     if not over:
