@@ -821,3 +821,67 @@ def test_fal505_far_future_fixed_expiry(tmp_path):
         """)
     assert [(f.line, f.rule) for f in found] == [(8, "FAL505")]
     assert "2100" in found[0].message
+
+
+def test_values_imported_from_another_module(tmp_path):
+    found = run(tmp_path, """
+        import jwt
+
+        from . import config
+        from .config import ALGORITHMS, PEEK, STRICT
+        from app.settings import OPTIONS as SHARED_OPTIONS
+        from somewhere_else import OPTIONS as THIRD_PARTY
+
+        def a(token, key):
+            return jwt.decode(token, key, algorithms=ALGORITHMS, options=SHARED_OPTIONS)
+
+        def b(token):
+            claims = jwt.decode(token, options=PEEK)
+            return claims["sub"]
+
+        def c(token, key):
+            return jwt.decode(token, key, algorithms=["HS256"], options=STRICT)
+
+        def d(token, key):
+            return jwt.decode(token, key, algorithms=["HS256"], options=THIRD_PARTY)
+
+        def e(token):
+            claims = jwt.decode(token, options=PEEK)
+            return claims["iss"]
+        """, name="app/auth/deps.py", extra={
+        "app/__init__.py": "",
+        "app/auth/__init__.py": "",
+        "app/auth/config.py": """
+            ALGORITHMS = ["HS256", "RS512"]
+            PEEK = {"verify_signature": False, "verify_exp": False}
+            STRICT = {"require": ["exp", "sub"], "verify_aud": True}
+            """,
+        "app/settings/__init__.py": "from app.settings.base import *\n",
+        "app/settings/base.py": """
+            OPTIONS = dict(verify_exp=False, verify_iss=False, require=["sub"])
+            """,
+    })
+    assert [(f.path.rsplit("/", 1)[-1], f.line, f.rule) for f in found] == [
+        ("deps.py", 10, "FAL501"), ("deps.py", 10, "FAL503"), ("deps.py", 10, "FAL504"),
+        ("deps.py", 13, "FAL501"), ("deps.py", 13, "FAL502")]
+    fal501 = found[0].message
+    assert "`verify_exp: False`" in fal501 and 'requires "sub" but not "exp"' in fal501
+    assert "`sub` is read from them (line 14)" in found[4].message
+
+
+def test_options_the_code_does_not_show(tmp_path):
+    found = run(tmp_path, """
+        import jwt
+
+        from app.config import VERIFYING
+
+        def peek(token, settings):
+            return jwt.decode(token, options=settings.PEEK_OPTIONS)["exp"]
+
+        def verify(token, key, settings):
+            return jwt.decode(token, key, options=settings.JWT_OPTIONS)
+
+        def imported(token):
+            return jwt.decode(token, options=VERIFYING)
+        """, name="app/auth.py", extra={"app/__init__.py": "", "app/config.py": 'VERIFYING = {"require": ["exp"]}\n'})
+    assert [(f.line, f.rule) for f in found] == [(10, "FAL503"), (13, "FAL502"), (13, "FAL503")]

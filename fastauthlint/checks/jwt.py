@@ -23,6 +23,7 @@ from typing import Dict, Iterable, List, Optional, Tuple
 
 import libcst as cst
 
+from fastauthlint.checks import jwt_link
 from fastauthlint.checks.base import Check, CheckVisitor
 from fastauthlint.checks.jwt_flow import ClaimUses, Scope, claim_uses, same_flow
 from fastauthlint.checks.jwt_model import INTERESTING, Site, identity_claim, resolve
@@ -138,7 +139,9 @@ class Env:
 
 
 _LIBRARY_ROOTS = ("jwt", "jose", "authlib", "fastapi_users")
-_MENTIONS_ACCESS_TOKEN = re.compile(r"access_?token", re.I)
+# A file worth visiting: it may use a JWT library, configure an access-token lifetime, or define
+# options or algorithm lists that another module imports. Everything else is skipped unvisited.
+_RELEVANT = re.compile(r"jwt|jose|access_?token|verify_|algorithm|leeway", re.I)
 
 
 class _Frame:
@@ -154,6 +157,7 @@ class JwtVisitor(CheckVisitor):
     def __init__(self, ctx: FileContext):
         super().__init__(ctx)
         self.frames: List[_Frame] = [_Frame(ctx.module)]
+        self.refs: List[jwt_link.ImportedRef] = []
 
     def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
         self.frames.append(_Frame(node))
@@ -229,6 +233,73 @@ class JwtVisitor(CheckVisitor):
             for module in (jwt_expiry, jwt_signature, jwt_algorithms, jwt_claims, jwt_issue):
                 for rule, message, severity in module.check(site, env):
                     self.report(rule, site.call.func, message, severity=severity)
+            self._record_imported(site, env)
+
+    # -- values imported from another module: judged in the linking phase (jwt_link) -------------
+    def _record_imported(self, site: Site, env: Env) -> None:
+        from fastauthlint.astutil import keyword
+        from fastauthlint.checks.jwt_model import JOSE, PYJWT
+
+        if site.lib not in (PYJWT, JOSE) or not site.api.claims or site.kind not in ("decode", "ctor"):
+            return
+        roles = [("options", site.arg("options"))]
+        if site.kind == "decode":
+            roles.append(("algorithms", site.algorithms_arg()))
+            if site.lib == PYJWT:
+                kw = keyword(site.call, "leeway")
+                roles.append(("leeway", kw.value if kw is not None else None))
+        for role, expr in roles:
+            ref = self._imported_name(site, expr)
+            if ref is None:
+                continue
+            span = self.ctx.span(site.call.func)
+            may_off, certain_off = site.signature_off()
+            identity = ""
+            if role == "options" and site.kind == "decode":
+                from fastauthlint.checks import jwt_signature
+
+                sink = jwt_signature.unverified_sink(site, env, assume_unverified=True)
+                identity = jwt_signature.sink_text(sink, env) if sink is not None else ""
+            legacy = site.legacy_verify()
+            key_problem, no_algorithms = "", False
+            if role == "options" and site.kind == "decode" and site.signature_unknown():
+                from fastauthlint.checks import jwt_algorithms, jwt_signature
+
+                peek = jwt_algorithms.looks_like_peek(site)
+                key_problem = (jwt_signature.empty_key(site) or "") if peek else ""
+                no_algorithms = peek and site.algorithms_arg() is None and not site.has_kwargs_splat() \
+                    and not site.has_args_splat() and not (site.lib == PYJWT and jwt_algorithms._pyjwk_key(site))
+            self.refs.append(jwt_link.ImportedRef(
+                role=role, ref=ref, line=span.line, column=span.column, end_line=span.end_line,
+                end_column=span.end_column, display=site.display, lib=site.lib, kind=site.kind,
+                reads=sorted(env.uses(site).reads), revokes=env.revokes(), identity=identity,
+                legacy_off=any(v is False for v in legacy),
+                signature="off" if certain_off else ("maybe" if may_off else "on"),
+                key_problem=key_problem, no_algorithms=no_algorithms))
+
+    def _imported_name(self, site: Site, expr) -> Optional[str]:
+        """The qualified name when `expr` is a name imported from another module (not a local, not
+        this module's own constant), else None."""
+        if not isinstance(expr, cst.Name) or site.scope.is_local(expr.value):
+            return None
+        scope = site.scope
+        while scope.outer is not None:
+            scope = scope.outer
+            if scope.is_local(expr.value):
+                return None
+        q = self.ctx.qualify(expr)
+        if q is None or q.split(".")[0] in _LIBRARY_ROOTS:
+            return None
+        module = self.ctx.module_name
+        if module and q.startswith(module + "."):
+            return None
+        return q
+
+    def facts(self):
+        constants = jwt_link.module_constants_facts(self.ctx.module)
+        if not constants and not self.refs:
+            return None
+        return jwt_link.JwtFacts(constants=constants, refs=self.refs)
 
     def _may_be_jwt(self, call: cst.Call) -> bool:
         func = call.func
@@ -252,13 +323,12 @@ class JwtCheck(Check):
     options = (MAX_LEEWAY, MAX_LIFETIME)
 
     def visitor(self, ctx: FileContext) -> Optional[CheckVisitor]:
-        if ctx.is_test:
-            return None
-        src = ctx.source
-        if "jwt" not in src and "jose" not in src and "JWTStrategy" not in src and \
-                not _MENTIONS_ACCESS_TOKEN.search(src):
+        if ctx.is_test or not _RELEVANT.search(ctx.source):
             return None
         return JwtVisitor(ctx)
+
+    def link(self, project) -> Iterable:
+        return jwt_link.link(project, self.name)
 
 
 CHECK = JwtCheck()

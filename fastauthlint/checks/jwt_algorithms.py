@@ -66,21 +66,38 @@ def _decode(site: Site):
             return
         if site.lib == PYJWT and _pyjwk_key(site):
             return
-        what = "is given `algorithms=None`" if explicit_none else "is called without `algorithms=`"
-        if site.lib == PYJWT:
-            effect = ("PyJWT 1.x then accepts whatever algorithm the token's header names (PyJWT 2 "
-                      "refuses to verify)")
-        else:
-            effect = "python-jose then accepts whatever algorithm the token's header names"
-        yield RULE, f"`{site.display}` {what}: {effect} ({CLAUSE})", None
+        if site.signature_unknown() and looks_like_peek(site):
+            return  # no key, options the code does not show: judged by what they say (jwt_link)
+        yield RULE, missing_message(site.display, site.lib, explicit_none), None
         return
     problem = _bad_list(site, expr)
     if problem:
         yield RULE, f"`{site.display}` {problem}", None
 
 
+def missing_message(display: str, lib: str, explicit_none: bool = False) -> str:
+    what = "is given `algorithms=None`" if explicit_none else "is called without `algorithms=`"
+    if lib == PYJWT:
+        effect = "PyJWT 1.x then accepts whatever algorithm the token's header names (PyJWT 2 refuses to verify)"
+    else:
+        effect = "python-jose then accepts whatever algorithm the token's header names"
+    return f"`{display}` {what}: {effect} ({CLAUSE})"
+
+
+def looks_like_peek(site: Site) -> bool:
+    """No key, or a `None`/empty one: a decode meant not to verify."""
+    from fastauthlint.checks.jwt_signature import empty_key
+
+    return site.arg("key") is None or empty_key(site) is not None
+
+
 def _bad_list(site: Site, expr: cst.BaseExpression) -> Optional[str]:
     names, _unknown = literal_names(site.literals(expr))
+    return list_problem(names)
+
+
+def list_problem(names: List[str]) -> Optional[str]:
+    """What is wrong with the algorithm names an accepted list holds, or None."""
     if any(n.lower() == "none" for n in names):
         return f"accepts the `none` algorithm: unsigned tokens pass ({NONE_CLAUSE})"
     families = {algorithm_family(n) for n in names} - {None}

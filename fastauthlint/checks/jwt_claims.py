@@ -54,12 +54,16 @@ def check(site: Site, env) -> Iterator[Tuple[str, str, Optional[Severity]]]:
     read = env.uses(site).reads
     disabled = [k for k in _CHECKS if site.flag_may_be_false(k, own=True) and k[len("verify_"):] not in read]
     if disabled:
-        names = ", ".join(f"`{k}`" for k in disabled)
-        effects = [_EFFECT[k] for k in disabled]
-        yield RULE, (f"`{site.display}` is told {names} False: {_join(effects)} are accepted ({CLAUSE})"), None
+        yield RULE, flags_message(site.display, disabled), None
     leeway = _leeway(site, env)
     if leeway is not None:
         yield RULE, f"`{site.display}` {leeway}", Severity.WARNING
+
+
+def flags_message(display: str, disabled: List[str]) -> str:
+    names = ", ".join(f"`{k}`" for k in disabled)
+    effects = [_EFFECT[k] for k in disabled]
+    return f"`{display}` is told {names} False: {_join(effects)} are accepted ({CLAUSE})"
 
 
 def _leeway(site: Site, env) -> Optional[str]:
@@ -75,10 +79,10 @@ def _leeway(site: Site, env) -> Optional[str]:
         for v in key_values(dicts, "leeway"):
             if isinstance(v, cst.BaseExpression):
                 found.extend(durations.seconds(v))
-    return _too_long(found, env.max_leeway)
+    return too_long(found, env.max_leeway)
 
 
-def _too_long(found: List[float], limit: int) -> Optional[str]:
+def too_long(found: List[float], limit: int) -> Optional[str]:
     over = [s for s in found if s > limit]
     if not over:
         return None
@@ -94,7 +98,7 @@ def _authlib_leeway(site: Site, env):
         expr = kw.value if kw is not None else (call.args[1].value if len(call.args) > 1 and not call.args[1].keyword else None)
         if expr is None:
             continue
-        problem = _too_long(durations.seconds(expr), env.max_leeway)
+        problem = too_long(durations.seconds(expr), env.max_leeway)
         if problem:
             yield RULE, f"`{site.display}`: `claims.validate()` {problem}", Severity.WARNING
             return

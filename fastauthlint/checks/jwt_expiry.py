@@ -14,7 +14,7 @@ A decode with the signature check off is FAL502's concern; it is reported here a
 
 from __future__ import annotations
 
-from typing import Iterator, Optional, Tuple
+from typing import Iterator, List, Optional, Tuple
 
 from fastauthlint.checks.jwt_model import ABSENT, AUTHLIB, JOSE, PYJWT, UNKNOWN, Site
 from fastauthlint.findings import Severity
@@ -36,26 +36,43 @@ def check(site: Site, env) -> Iterator[Tuple[str, str, Optional[Severity]]]:
         return  # an instance for reading unverified claims: judged where its result is used
     if certain_off:
         if site.flag_may_be_false("verify_exp", own=True) and _decides_identity(site, env):
-            yield RULE, (f"`{site.display}` is told `verify_exp: False` as well as not verifying the "
-                         f"signature, and its claims decide who the user is ({CLAUSE})"), None
+            yield RULE, unverified_message(site.display), None
         return
     if "exp" in env.uses(site).reads:
         return  # the function reads `exp` itself: a hand-written expiry check (grace periods, ...)
     if env.revokes():
         return  # signing out / revoking a token: an expired one may be revoked too
+    message = expiry_message(
+        site.display,
+        verify_exp_off=site.flag_may_be_false("verify_exp", own=True),
+        required=_require_without_exp(site) if site.lib == PYJWT else None,
+        require_exp_off=site.flag_may_be_false("require_exp", own=True),
+    )
+    if message:
+        yield RULE, message, None
+
+
+def unverified_message(display: str) -> str:
+    return (f"`{display}` is told `verify_exp: False` as well as not verifying the signature, and its "
+            f"claims decide who the user is ({CLAUSE})")
+
+
+def expiry_message(display: str, verify_exp_off: bool, required: Optional[List[str]],
+                   require_exp_off: bool) -> Optional[str]:
+    """The FAL501 message for a verifying decode, or None. `required`: the claims of an explicit
+    PyJWT `require` list that lacks "exp" (None when there is no such list)."""
     reasons = []
-    if site.flag_may_be_false("verify_exp", own=True):
+    if verify_exp_off:
         reasons.append("is told `verify_exp: False`: expired tokens are accepted")
-    if site.lib == PYJWT:
-        missing = _require_without_exp(site)
-        if missing is not None:
-            listed = ", ".join(f'"{c}"' for c in missing) if missing else "nothing"
-            reasons.append(f"requires {listed} but not \"exp\": a token without `exp` never expires "
-                           "and is accepted")
-    if site.flag_may_be_false("require_exp", own=True):
+    if required is not None:
+        listed = ", ".join(f'"{c}"' for c in required) if required else "nothing"
+        reasons.append(f"requires {listed} but not \"exp\": a token without `exp` never expires "
+                       "and is accepted")
+    if require_exp_off:
         reasons.append("is told `require_exp: False`: a token without `exp` never expires and is accepted")
-    if reasons:
-        yield RULE, f"`{site.display}` " + "; it also ".join(reasons) + f" ({CLAUSE})", None
+    if not reasons:
+        return None
+    return f"`{display}` " + "; it also ".join(reasons) + f" ({CLAUSE})"
 
 
 def _require_without_exp(site: Site):

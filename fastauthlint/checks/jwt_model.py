@@ -249,6 +249,11 @@ class Site:
             certain = certain or all(_falsy_literal(v) for v in legacy)
         return maybe, certain
 
+    def signature_unknown(self) -> bool:
+        """Do options the code does not show (`options=settings.JWT_OPTIONS`, an imported
+        constant) decide whether the signature is verified?"""
+        return self.kind == "decode" and UNKNOWN in self.flag("verify_signature")
+
     def algorithms_arg(self) -> Optional[cst.BaseExpression]:
         """The `algorithms` argument; PyJWT's third positional is `verify` (1.x) when boolean."""
         expr = self.arg("algorithms")

@@ -36,25 +36,34 @@ def check(site: Site, env) -> Iterator[Tuple[str, str, Optional[Severity]]]:
     if site.kind == "decode":
         may_off, _ = site.signature_off()
         if not may_off:
-            problem = _empty_key(site)
+            # With no key and options the code does not show, this reads as a peek whose options
+            # turn verification off: left to what those options say (jwt_link for imported ones).
+            problem = None if site.signature_unknown() else empty_key(site)
             if problem:
-                yield RULE, (f"`{site.display}` {problem}: the token's signature is not checked against "
-                             f"the shared secret ({CLAUSE})"), None
+                yield RULE, key_message(site.display, problem), None
             return
     if site.kind not in ("decode", "unverified_claims") or not site.api.claims:
         return
     sink = unverified_sink(site, env)
     if sink is None:
         return
-    how = _how(site)
-    yield RULE, (f"`{site.display}` reads the token's claims without verifying its signature{how}, "
-                 f"and {_describe(sink)} (line {env.line(sink.node)}): anyone can forge them ({CLAUSE})"), None
+    yield RULE, unverified_message(site.display, _how(site), sink_text(sink, env)), None
 
 
-def unverified_sink(site: Site, env) -> Optional[Sink]:
-    """The first use that lets unverified claims decide identity, or None."""
+def unverified_message(display: str, how: str, sink: str) -> str:
+    return (f"`{display}` reads the token's claims without verifying its signature{how}, and {sink}: "
+            f"anyone can forge them ({CLAUSE})")
+
+
+def sink_text(sink: Sink, env) -> str:
+    return f"{_describe(sink)} (line {env.line(sink.node)})"
+
+
+def unverified_sink(site: Site, env, assume_unverified: bool = False) -> Optional[Sink]:
+    """The first use that lets unverified claims decide identity, or None. `assume_unverified`:
+    as if the call did not verify (its options come from another module)."""
     may_off, _ = site.signature_off()
-    if not may_off:
+    if not may_off and not assume_unverified:
         return None
     uses = env.uses(site)
     sinks = [s for s in uses.sinks if not (s.kind == "return" and env.named_unverified_helper())]
@@ -147,7 +156,11 @@ def _describe(sink: Sink) -> str:
     return f"they are stored in `{sink.detail}`"
 
 
-def _empty_key(site: Site) -> Optional[str]:
+def key_message(display: str, problem: str) -> str:
+    return f"`{display}` {problem}: the token's signature is not checked against the shared secret ({CLAUSE})"
+
+
+def empty_key(site: Site) -> Optional[str]:
     key = site.arg("key")
     if key is None:
         if site.lib == PYJWT and site.missing("key"):
