@@ -141,7 +141,7 @@ class Env:
 _LIBRARY_ROOTS = ("jwt", "jose", "authlib", "fastapi_users")
 # A file worth visiting: it may use a JWT library, configure an access-token lifetime, or define
 # options or algorithm lists that another module imports. Everything else is skipped unvisited.
-_RELEVANT = re.compile(r"jwt|jose|access_?token|verify_|algorithm|leeway", re.I)
+_RELEVANT = re.compile(r"jwt|jose|access_?token|verify_|require|algorithm|leeway", re.I)
 
 
 class _Frame:
