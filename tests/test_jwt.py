@@ -308,12 +308,13 @@ def test_fal501_authlib_claims_must_be_validated(tmp_path):
     ("return User(**claims)", "spread into `User"),
     ("request.state.user = claims", "stored in `request.state.user`"),
     ('roles = claims["https://example.com/roles"]', "roles"),
+    ("user = await get_user_from_payload(db, claims)", "passed to `get_user_from_payload(...)`"),
 ])
 def test_fal502_unverified_claims_that_decide_identity(tmp_path, use, detail):
     found = run(tmp_path, f"""
         import jwt
 
-        def current_user(request, token):
+        async def current_user(request, token, db):
             claims = jwt.decode(token, options={{"verify_signature": False}})
             {use}
         """)

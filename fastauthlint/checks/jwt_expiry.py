@@ -102,8 +102,8 @@ def _authlib(site: Site, env):
     if not sinks:
         return
     s = sinks[0]
-    what = f"`{s.detail}` is read from them" if s.kind == "read" else (
-        f"they are spread into `{s.detail}(**...)`" if s.kind == "splat" else f"they are stored in `{s.detail}`")
+    what = {"read": f"`{s.detail}` is read from them", "splat": f"they are spread into `{s.detail}(**...)`",
+            "lookup": f"they are passed to `{s.detail}(...)`"}.get(s.kind, f"they are stored in `{s.detail}`")
     yield RULE, (f"`{site.display}` returns claims that are never validated, yet {what} "
                  f"(line {env.line(s.node)}): Authlib checks `exp` only in `claims.validate()`, so "
                  f"expired tokens are accepted ({CLAUSE})"), None

@@ -22,6 +22,7 @@ map to their possible values), or `UNKNOWN`.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import Dict, Iterator, List, Optional, Sequence, Set, Tuple, Union
 
@@ -698,6 +699,9 @@ class ClaimUses:
 
 _MODEL_BUILDERS = {"model_validate", "parse_obj", "from_dict", "from_claims", "from_payload", "from_token",
                    "construct", "model_construct", "validate_python"}
+# Helpers that turn claims into a user: `get_user_from_payload(claims)`, `authenticate(claims)`.
+_LOOKUP = re.compile(r"user|account|member|principal|identity|profile|owner|customer|person|employee|"
+                     r"authenticat|login|session", re.I)
 _IDENTITY_ATTRS = {"sub", "user_id", "userid", "uid", "id", "email", "username", "user", "subject", "login"}
 
 
@@ -762,6 +766,9 @@ def claim_uses(scope: Scope, start: cst.CSTNode, identity_key) -> ClaimUses:
                     break
                 if parent.star == "**":
                     uses.sinks.append(Sink("splat", parent, callee))
+                    break
+                if _LOOKUP.search(callee):
+                    uses.sinks.append(Sink("lookup", call, callee))
                     break
                 if callee in _MODEL_BUILDERS:
                     cur = call

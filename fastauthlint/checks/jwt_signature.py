@@ -153,6 +153,8 @@ def _describe(sink: Sink) -> str:
         return "they are returned"
     if sink.kind == "splat":
         return f"they are spread into `{sink.detail}(**...)`"
+    if sink.kind == "lookup":
+        return f"they are passed to `{sink.detail}(...)`"
     return f"they are stored in `{sink.detail}`"
 
 
