@@ -28,7 +28,7 @@ from typing import Dict, Iterator, List, Optional, Sequence, Set, Tuple, Union
 
 import libcst as cst
 
-from fastauthlint.astutil import literal_str, literal_value
+from fastauthlint.astutil import iter_children, literal_str, literal_value
 
 # -- abstract values ---------------------------------------------------------------------------
 
@@ -137,6 +137,16 @@ _MUTATORS = {"update", "setdefault", "pop", "popitem", "clear", "__setitem__", "
              "append", "extend", "insert", "remove", "add", "discard"}
 
 
+# Node types whose children get block paths of their own, and node types that write names.
+_COMPOUND = {cst.FunctionDef, cst.ClassDef, cst.If, cst.For, cst.While, cst.Try, cst.Match, cst.IfExp}
+if hasattr(cst, "TryStar"):
+    _COMPOUND.add(cst.TryStar)
+_RECORDED = {cst.Assign, cst.AnnAssign, cst.NamedExpr, cst.AugAssign, cst.Del, cst.For, cst.CompFor, cst.WithItem,
+             cst.ExceptHandler, cst.Call}
+if hasattr(cst, "ExceptStarHandler"):
+    _RECORDED.add(cst.ExceptStarHandler)
+
+
 def _is_prefix(prefix: Path, path: Path) -> bool:
     return len(prefix) <= len(path) and path[: len(prefix)] == prefix
 
@@ -197,6 +207,7 @@ class Scope:
         self.local_defs: Set[str] = set()  # functions/classes defined in this body
         self.uses: Dict[str, List[cst.Name]] = {}  # loads of local names, in source order
         self.calls: List[cst.Call] = []
+        self._memo: Dict[Tuple[int, int, int], List[Value]] = {}
         self._build()
 
     # -- building --------------------------------------------------------------------------
@@ -230,6 +241,10 @@ class Scope:
                 stack.append((child, node, child_path))
 
     def _children(self, node: cst.CSTNode, path: Path) -> Iterator[Tuple[cst.CSTNode, Path]]:
+        if type(node) not in _COMPOUND:
+            for child in iter_children(node):
+                yield child, path
+            return
         if isinstance(node, (cst.FunctionDef, cst.ClassDef)) and node is not self.owner:
             # A nested definition: its decorators and defaults run here, its body does not.
             self.local_defs.add(node.name.value)
@@ -246,7 +261,7 @@ class Scope:
                 yield node.orelse, path + ((id(node), (_EXCLUSIVE, 1)),)
             return
         if isinstance(node, (cst.For, cst.While)):
-            for child in node.children:
+            for child in iter_children(node):
                 if child is node.body or child is node.orelse:
                     yield child, path + ((id(node), "loop"),)
                 else:
@@ -271,7 +286,7 @@ class Scope:
             yield node.body, path + ((id(node), (_EXCLUSIVE, 0)),)
             yield node.orelse, path + ((id(node), (_EXCLUSIVE, 1)),)
             return
-        for child in node.children:
+        for child in iter_children(node):
             yield child, path
 
     def _write(self, name: str, kind: str, node: cst.CSTNode, path: Path, **kw) -> None:
@@ -279,6 +294,8 @@ class Scope:
             Write(name, kind, self.order[node], path, node, **kw))
 
     def _record(self, node: cst.CSTNode, path: Path) -> None:
+        if type(node) not in _RECORDED:
+            return
         if isinstance(node, cst.Assign):
             for t in node.targets:
                 self._assign_target(t.target, node.value, node, path)
@@ -305,7 +322,8 @@ class Scope:
         elif isinstance(node, cst.WithItem) and node.asname is not None:
             for n in _target_names(node.asname.name):
                 self._write(n, "unknown", node, path)
-        elif isinstance(node, cst.ExceptHandler) and node.name is not None:
+        elif isinstance(node, (cst.ExceptHandler, getattr(cst, "ExceptStarHandler", cst.ExceptHandler))) \
+                and node.name is not None:
             for n in _target_names(node.name.name):
                 self._write(n, "unknown", node, path)
         elif isinstance(node, cst.Call):
@@ -411,7 +429,12 @@ class Scope:
         """Possible values of `expr` as read at node `at` (a node of this body)."""
         if expr is None:
             return [UNKNOWN]
-        return _limit(self._eval(expr, self.index(at), self.path(at), depth))
+        key = (id(expr), id(at), depth)
+        found = self._memo.get(key)
+        if found is None:
+            # Callers only read what they get (DictVal is copied before any change).
+            found = self._memo[key] = _limit(self._eval(expr, self.index(at), self.path(at), depth))
+        return found
 
     def _eval(self, expr: cst.BaseExpression, at: int, at_path: Path, depth: int) -> List[Value]:
         if depth > MAX_DEPTH:

@@ -173,6 +173,9 @@ class Site:
         the PyJWT instance's constructor options, then the call's `options=` (python-jose keeps
         `leeway` there too). `own`: the call's own options only (the constructor's are reported
         where the instance is built)."""
+        cache_key = f"options/{own}"
+        if cache_key in self._cache:
+            return self._cache[cache_key]  # type: ignore[return-value]
         out = []
         if not own and self.ctor is not None and self.ctor_scope is not None and self.ctor_api is not None \
                 and "options" in self.ctor_api.params:
@@ -183,6 +186,7 @@ class Site:
             expr = self.arg("options")
             if expr is not None:
                 out.append((self.scope.values(expr, self.call), self.scope, self.call))
+        self._cache[cache_key] = out
         return out
 
     def flag(self, key: str, own: bool = False) -> List[object]:
