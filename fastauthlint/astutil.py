@@ -176,6 +176,19 @@ _SYNTAX_ONLY = (
     cst.BaseBooleanOp, cst.BaseCompOp, cst.BaseUnaryOp, cst.BaseAugOp,
 )
 _CHILD_FIELDS: Dict[type, Tuple[str, ...]] = {}
+# Nodes whose dataclass fields are not in source order.
+_SOURCE_ORDER: Dict[str, Tuple[str, ...]] = {
+    "Arg": ("keyword", "value"),
+    "IfExp": ("body", "test", "orelse"),
+    "ExceptHandler": ("type", "name", "body"),
+    "ExceptStarHandler": ("type", "name", "body"),
+    "MatchCase": ("pattern", "guard", "body"),
+    "FunctionDef": ("decorators", "asynchronous", "name", "type_parameters", "params", "returns", "body"),
+    "ClassDef": ("decorators", "name", "type_parameters", "bases", "keywords", "body"),
+    "With": ("asynchronous",),
+    "For": ("asynchronous",),
+    "Parameters": ("posonly_params", "posonly_ind"),
+}
 _KIND: Dict[type, int] = {}  # 0: not a node, 1: a node that carries meaning, 2: syntax only
 
 
@@ -189,15 +202,15 @@ def _kind(t: type) -> int:
 
 def iter_children(node: cst.CSTNode) -> Iterator[cst.CSTNode]:
     """The children of `node` that carry meaning (no whitespace, comments, brackets, commas or
-    operator tokens), in field order, which is source order for statements and expressions
-    (except `x if c else y`, which yields `c` first). Several times faster than `node.children`,
-    which re-visits the node to collect them; for indexing a function body, not for code generation."""
+    operator tokens), in source order, like `node.children` without the syntax. Several times
+    faster than `node.children`, which re-visits the node to collect them."""
     t = type(node)
     fields = _CHILD_FIELDS.get(t)
     if fields is None:
         import dataclasses
 
-        fields = tuple(f.name for f in dataclasses.fields(node))
+        first = _SOURCE_ORDER.get(t.__name__, ())
+        fields = first + tuple(f.name for f in dataclasses.fields(node) if f.name not in first)
         _CHILD_FIELDS[t] = fields
     for name in fields:
         value = getattr(node, name)

@@ -886,3 +886,52 @@ def test_options_the_code_does_not_show(tmp_path):
             return jwt.decode(token, options=VERIFYING)
         """, name="app/auth.py", extra={"app/__init__.py": "", "app/config.py": 'VERIFYING = {"require": ["exp"]}\n'})
     assert [(f.line, f.rule) for f in found] == [(10, "FAL503"), (13, "FAL502"), (13, "FAL503")]
+
+
+def test_iter_children_matches_libcst_children():
+    """astutil.iter_children (used to index function bodies) yields libcst's own children minus
+    syntax-only tokens, in the same order for statements and ordinary expressions."""
+    import libcst as cst
+
+    from fastauthlint.astutil import iter_children, walk
+
+    module = cst.parse_module(textwrap.dedent("""
+        def f(token, key=None, *args, **kw):
+            opts = {"verify_exp": False, **BASE}
+            opts["x"] = [a for a in range(3) if a]
+            if token:
+                del opts["x"]
+            elif key:
+                opts |= {"y": (1, 2)}
+            else:
+                pass
+            try:
+                return jwt.decode(token, key, *args, algorithms=["HS256"], options=opts, **kw)[0].sub
+            except (ValueError, KeyError) as exc:
+                raise RuntimeError(f"{exc!r}") from exc
+            finally:
+                x = lambda y: y + 1 if y else token
+
+        @decorate(1)
+        class C(Base, metaclass=Meta):
+            @staticmethod
+            async def g(a, /, b: int = 2, *c, d, **e) -> None:
+                async with open(a) as fa, open(b):
+                    async for item in fa:
+                        match item:
+                            case {"k": v} if v:
+                                pass
+                            case _:
+                                pass
+        """))
+    syntax = (cst.BaseParenthesizableWhitespace, cst.EmptyLine, cst.TrailingWhitespace, cst.Newline,
+              cst.Comment, cst.LeftParen, cst.RightParen, cst.LeftSquareBracket, cst.RightSquareBracket,
+              cst.LeftCurlyBrace, cst.RightCurlyBrace, cst.Comma, cst.Dot, cst.Colon, cst.AssignEqual,
+              cst.Semicolon, cst.BaseBinaryOp, cst.BaseBooleanOp, cst.BaseCompOp, cst.BaseUnaryOp, cst.BaseAugOp)
+    checked = 0
+    for node in walk(module):
+        mine = list(iter_children(node))
+        theirs = [c for c in node.children if not isinstance(c, syntax)]
+        assert mine == theirs, type(node).__name__
+        checked += 1
+    assert checked > 200
