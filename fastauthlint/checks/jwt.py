@@ -19,7 +19,7 @@ unsigned and `alg=none` tokens on purpose to prove that the application rejects 
 from __future__ import annotations
 
 import re
-from typing import Dict, Iterable, List, Optional, Tuple
+from typing import Dict, Iterable, List, Optional
 
 import libcst as cst
 
@@ -30,7 +30,6 @@ from fastauthlint.checks.jwt_model import INTERESTING, Site, identity_claim, res
 from fastauthlint.checks.jwt_time import Durations
 from fastauthlint.config import Option
 from fastauthlint.context import FileContext
-from fastauthlint.findings import Severity
 
 
 def _non_negative(value: int) -> Optional[str]:
@@ -79,7 +78,6 @@ class Env:
         self.max_leeway = ctx.config.option(MAX_LEEWAY.key)
         self.max_lifetime = ctx.config.option(MAX_LIFETIME.key)
         self._uses: Dict[int, ClaimUses] = {}
-        self._verified: Optional[bool] = None
         self.sites: List[Site] = []
 
     @property

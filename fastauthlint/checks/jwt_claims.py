@@ -91,7 +91,6 @@ def too_long(found: List[float], limit: int) -> Optional[str]:
 
 
 def _authlib_leeway(site: Site, env):
-    uses = env.uses(site)
     durations = env.durations(site)
     for call in _validate_calls(site):
         kw = keyword(call, "leeway")
@@ -102,7 +101,6 @@ def _authlib_leeway(site: Site, env):
         if problem:
             yield RULE, f"`{site.display}`: `claims.validate()` {problem}", Severity.WARNING
             return
-    del uses
 
 
 def _validate_calls(site: Site) -> List[cst.Call]:

@@ -626,9 +626,6 @@ class Scope:
             return self.number(v.args[0].value, at, depth + 1)
         return None
 
-    def dicts(self, expr: Optional[cst.BaseExpression], at: cst.CSTNode) -> List[Value]:
-        return self.values(expr, at)
-
 
 def key_values(dicts: Sequence[Value], key: str) -> List[object]:
     """Possible values of `key` across the possible dicts (ABSENT when it may be missing,

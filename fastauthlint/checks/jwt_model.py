@@ -369,14 +369,6 @@ def literal_names(values: Sequence[object]) -> Tuple[List[str], bool]:
     return names, unknown
 
 
-def is_none_literal(expr: Optional[cst.BaseExpression]) -> bool:
-    return isinstance(expr, cst.Name) and expr.value == "None"
-
-
-def string_or_none(site: Site, expr: Optional[cst.BaseExpression]) -> List[object]:
-    return site.literals(expr) if expr is not None else []
-
-
 __all__ = [
     "ABSENT", "UNKNOWN", "Api", "Site", "resolve", "PYJWT", "JOSE", "AUTHLIB", "INTERESTING",
     "identity_claim", "algorithm_family", "literal_names", "header_alg", "literal_str",
