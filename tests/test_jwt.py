@@ -729,7 +729,7 @@ def test_module_level_code(tmp_path):
 
         OPTIONS = {"verify_signature": False}
         claims = jwt.decode(sys.argv[1], options=OPTIONS)
-        print(claims["email"])
+        OWNER = claims["email"]
         """, name="scripts/whoami.py")
     assert rules(found) == ["FAL502"]
 
@@ -935,3 +935,24 @@ def test_iter_children_matches_libcst_children():
         assert mine == theirs, type(node).__name__
         checked += 1
     assert checked > 200
+
+
+def test_fal502_claims_only_logged(tmp_path):
+    found = run(tmp_path, """
+        import logging
+        import jwt
+
+        log = logging.getLogger(__name__)
+
+        def log_token(token):
+            claims = jwt.decode(token, options={"verify_signature": False})
+            log.info("token for %s issued by %s", claims.get("sub"), claims["iss"])
+            print(f"user={claims['email']}")
+
+        def trust_token(token):
+            claims = jwt.decode(token, options={"verify_signature": False})
+            log.info("token for %s", claims.get("sub"))
+            return claims.get("sub")
+        """)
+    assert [(f.line, f.rule) for f in found] == [(13, "FAL502")]
+    assert "(line 15)" in found[0].message

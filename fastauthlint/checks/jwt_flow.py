@@ -745,7 +745,7 @@ def claim_uses(scope: Scope, start: cst.CSTNode, identity_key) -> ClaimUses:
                 key = subscript_key(parent)
                 if key is not None:
                     uses.reads.add(key)
-                    if identity_key(key) and not _in_assert(scope, parent):
+                    if identity_key(key) and not _in_assert(scope, parent) and not _only_logged(scope, parent):
                         uses.sinks.append(Sink("read", parent, key))
                     break
                 cur = parent  # claims[SOME_NAME]: a derived value
@@ -761,7 +761,7 @@ def claim_uses(scope: Scope, start: cst.CSTNode, identity_key) -> ClaimUses:
                     key = literal_str(grand.args[0].value)
                     if key is not None:
                         uses.reads.add(key)
-                        if identity_key(key) and not _in_assert(scope, grand):
+                        if identity_key(key) and not _in_assert(scope, grand) and not _only_logged(scope, grand):
                             uses.sinks.append(Sink("read", grand, key))
                         break
                     cur = grand
@@ -824,6 +824,26 @@ def _in_assert(scope: Scope, node: cst.CSTNode) -> bool:
         if isinstance(cur, cst.Assert):
             return True
         cur = scope.parent(cur)
+    return False
+
+
+_LOG_CALLS = {"debug", "info", "warning", "warn", "error", "exception", "critical", "log", "print", "echo",
+              "secho", "add_breadcrumb", "set_tag", "set_attribute"}
+
+
+def _only_logged(scope: Scope, node: cst.CSTNode) -> bool:
+    """Is the value of `node` only written to a log (`logger.info("user %s", claims["sub"])`,
+    `print(f"{claims['email']}")`)?"""
+    cur = node
+    for _ in range(8):
+        parent = scope.parent(cur)
+        if isinstance(parent, (cst.FormattedStringExpression, cst.FormattedString, cst.ConcatenatedString,
+                               cst.BinaryOperation, cst.Arg, cst.DictElement, cst.Dict, cst.Element, cst.Tuple)):
+            cur = parent
+            continue
+        if isinstance(parent, cst.Call) and cur is not parent.func:
+            return _callee_name(parent.func) in _LOG_CALLS
+        return False
     return False
 
 
