@@ -956,3 +956,21 @@ def test_fal502_claims_only_logged(tmp_path):
         """)
     assert [(f.line, f.rule) for f in found] == [(13, "FAL502")]
     assert "(line 15)" in found[0].message
+
+
+def test_fal503_whole_registries(tmp_path):
+    found = run(tmp_path, """
+        import jwt
+        from jose import jwt as jose_jwt
+        from jose.constants import ALGORITHMS
+
+        def a(token, key):
+            return jose_jwt.decode(token, key, algorithms=ALGORITHMS.SUPPORTED)
+
+        def b(token, key):
+            return jwt.decode(token, key, algorithms=list(jwt.algorithms.get_default_algorithms()))
+
+        def c(token, key):
+            return jose_jwt.decode(token, key, algorithms=[ALGORITHMS.HS256])
+        """)
+    assert [(f.line, f.rule) for f in found] == [(7, "FAL503"), (10, "FAL503")]

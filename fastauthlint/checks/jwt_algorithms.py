@@ -70,9 +70,38 @@ def _decode(site: Site):
             return  # no key, options the code does not show: judged by what they say (jwt_link)
         yield RULE, missing_message(site.display, site.lib, explicit_none), None
         return
-    problem = _bad_list(site, expr)
+    problem = _whole_registry(site, expr) or _bad_list(site, expr)
     if problem:
         yield RULE, f"`{site.display}` {problem}", None
+
+
+# Every algorithm a library knows: HMAC and public-key ones together (python-jose's ALL has `none`).
+_REGISTRIES = {
+    "jose.constants.ALGORITHMS.SUPPORTED": "every algorithm python-jose supports",
+    "jose.constants.ALGORITHMS.ALL": "every algorithm python-jose knows, `none` included",
+    "jose.jwt.ALGORITHMS.SUPPORTED": "every algorithm python-jose supports",
+    "jose.jwt.ALGORITHMS.ALL": "every algorithm python-jose knows, `none` included",
+    "jwt.algorithms.get_default_algorithms": "every algorithm PyJWT has",
+    "jwt.api_jws.get_default_algorithms": "every algorithm PyJWT has",
+}
+
+
+def _whole_registry(site: Site, expr: cst.BaseExpression) -> Optional[str]:
+    """`algorithms=ALGORITHMS.SUPPORTED`, `algorithms=list(get_default_algorithms())`."""
+    for v in site.scope.values(expr, site.call):
+        for _ in range(3):  # list(...), sorted(...), set(...)
+            if isinstance(v, cst.Call) and isinstance(v.func, cst.Name) and v.func.value in ("list", "sorted", "set",
+                                                                                             "tuple") and v.args:
+                v = v.args[0].value
+            elif isinstance(v, cst.Call) and isinstance(v.func, cst.Attribute) and v.func.attr.value == "keys":
+                v = v.func.value
+        target = v.func if isinstance(v, cst.Call) else v
+        if isinstance(target, (cst.Name, cst.Attribute)):
+            what = _REGISTRIES.get(site.scope.qualify(target) or "")
+            if what:
+                return (f"accepts {what}: HMAC and public-key algorithms alike, whatever the token's header "
+                        f"names ({MIX_CLAUSE})")
+    return None
 
 
 def missing_message(display: str, lib: str, explicit_none: bool = False) -> str:
