@@ -17,10 +17,11 @@ class DecodeError(ValueError):
 
 
 def encode(obj: Any) -> Any:
-    if obj is None or isinstance(obj, (bool, int, float, str)):
-        return obj
+    # Enums first: Severity is a `str` enum and must come back as a Severity, not a plain str.
     if isinstance(obj, enum.Enum):
         return {"__e__": _name(type(obj)), "v": obj.value}
+    if obj is None or isinstance(obj, (bool, int, float, str)):
+        return obj
     if dataclasses.is_dataclass(obj) and not isinstance(obj, type):
         out = {"__d__": _name(type(obj))}
         for f in dataclasses.fields(obj):

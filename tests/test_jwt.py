@@ -974,3 +974,41 @@ def test_fal503_whole_registries(tmp_path):
             return jose_jwt.decode(token, key, algorithms=[ALGORITHMS.HS256])
         """)
     assert [(f.line, f.rule) for f in found] == [(7, "FAL503"), (10, "FAL503")]
+
+
+def test_findings_and_facts_survive_the_cache(tmp_path, monkeypatch):
+    """Warnings keep their severity and imported-constant facts keep their shape when read back
+    from the cache (the JSON codec once turned the `str` enum Severity into a plain str)."""
+    from fastauthlint import serial
+    from fastauthlint.checks.jwt_link import ImportedRef, JwtFacts
+    from fastauthlint.findings import Finding, Span
+
+    finding = Finding(rule="FAL504", path="/x.py", span=Span(1, 1, 1, 2), message="m", severity=Severity.WARNING)
+    back = serial.decode(serial.encode(finding))
+    assert back.severity is Severity.WARNING
+    facts = JwtFacts(constants={"OPTS": {"verify_aud": False, "require": ["exp"]}},
+                     refs=[ImportedRef(role="options", ref="a.b.OPTS", line=1, column=1, end_line=1, end_column=9,
+                                       display="jwt.decode", lib="PyJWT", kind="decode", reads=["exp"])])
+    assert serial.decode(serial.encode(facts)) == facts
+
+    source = {"app/__init__.py": "", "app/config.py": 'OPTIONS = {"verify_aud": False}\nLEEWAY = 600\n'}
+    code = """
+        import jwt
+        from app.config import LEEWAY, OPTIONS
+
+        def verify(token, key):
+            return jwt.decode(token, key, algorithms=["HS256"], options=OPTIONS, leeway=LEEWAY)
+        """
+    monkeypatch.setenv("FASTAUTHLINT_CACHE_DIR", str(tmp_path / "cache"))
+    for rel, text in {**source, "app/auth.py": textwrap.dedent(code)}.items():
+        (tmp_path / "p" / rel).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / "p" / rel).write_text(text, encoding="utf-8")
+    from fastauthlint.config import parse_table
+    from fastauthlint.engine import RunOptions, run as run_engine
+
+    cfg = parse_table({}, root=(tmp_path / "p").resolve())
+    first = run_engine(RunOptions(paths=[tmp_path / "p"], config=cfg, jobs=1, use_cache=True)).findings
+    second = run_engine(RunOptions(paths=[tmp_path / "p"], config=cfg, jobs=1, use_cache=True)).findings
+    summary = [(f.rule, f.severity, f.line) for f in first]
+    assert sorted(summary) == [("FAL504", Severity.ERROR, 6), ("FAL504", Severity.WARNING, 6)]
+    assert [(f.rule, f.severity, f.line) for f in second] == summary
