@@ -154,6 +154,7 @@ class FuncFact:
     param_calls: Tuple[Tuple[str, str], ...]  # `p.method(...)` on parameter p
     local_values: Tuple[Tuple[str, V], ...]
     request_to_call: bool  # hands a Request parameter to another call
+    takes_request: bool = False  # has a Request/WebSocket parameter
 
 
 @dataclass(frozen=True)
@@ -258,11 +259,60 @@ def _is_status(node: cst.CSTNode) -> bool:
                            or name in ("UNAUTHORIZED", "FORBIDDEN"))
 
 
+def _sub_expressions(node: cst.CSTNode):
+    """The expression children of the node kinds a condition or a status argument is made of;
+    cheaper than `node.children` (which rebuilds the node) for these small walks."""
+    if isinstance(node, cst.Attribute):
+        yield node.value
+    elif isinstance(node, cst.Call):
+        yield node.func
+        for a in node.args:
+            yield a.value
+    elif isinstance(node, cst.Comparison):
+        yield node.left
+        for c in node.comparisons:
+            yield c.comparator
+    elif isinstance(node, cst.BooleanOperation):
+        yield node.left
+        yield node.right
+    elif isinstance(node, cst.UnaryOperation):
+        yield node.expression
+    elif isinstance(node, cst.BinaryOperation):
+        yield node.left
+        yield node.right
+    elif isinstance(node, cst.Subscript):
+        yield node.value
+        for e in node.slice:
+            if isinstance(e.slice, cst.Index):
+                yield e.slice.value
+    elif isinstance(node, (cst.List, cst.Tuple, cst.Set)):
+        for el in node.elements:
+            yield el.value
+    elif isinstance(node, cst.Await):
+        yield node.expression
+
+
+def _expr_walk(node: cst.CSTNode, limit: int = 200):
+    stack = [node]
+    n = 0
+    while stack and n < limit:
+        cur = stack.pop()
+        n += 1
+        yield cur
+        stack.extend(_sub_expressions(cur))
+
+
 def _mentions_status(node: cst.CSTNode) -> bool:
-    for n in astutil.walk(node):
-        if _is_status(n):
-            return True
-    return False
+    """A 401/403 status among a raised/returned call's arguments (`HTTPException(401)`,
+    `status_code=status.HTTP_401_UNAUTHORIZED`, `HTTPStatus.FORBIDDEN.value`)."""
+    if isinstance(node, cst.Call):
+        for a in node.args:
+            if a.keyword is None or a.keyword.value in ("status_code", "status", "code"):
+                for n in _expr_walk(a.value, 8):
+                    if _is_status(n):
+                        return True
+        return False
+    return _is_status(node)
 
 
 def _guard_names(expr: cst.BaseExpression, out: set) -> None:
@@ -590,7 +640,7 @@ class RoutesVisitor(CheckVisitor):
             calls=tuple(dict.fromkeys(frame.calls))[:64], passes_names=frame.passes_names,
             admin_check=frame.admin_check, param_calls=tuple(dict.fromkeys(frame.param_calls)),
             local_values=tuple((k, v) for k, v in frame.locals.items() if v.k != "unk"),
-            request_to_call=frame.request_to_call,
+            request_to_call=frame.request_to_call, takes_request=bool(frame.request_params),
         )
         self.out.functions[frame.qual] = fact
 
@@ -694,6 +744,10 @@ class RoutesVisitor(CheckVisitor):
     # -- calls: routes, inclusions and evidence --------------------------------------------
     def visit_Call(self, node: cst.Call) -> None:
         func = node.func
+        if isinstance(func, cst.Call) and isinstance(func.func, cst.Attribute) and node.args:
+            # `router.post("/register")(register_user)`: a decorator applied by hand
+            if func.func.attr.value in ROUTE_DECORATORS:
+                self._route_applied(node, func)
         if isinstance(func, cst.Attribute):
             attr = func.attr.value
             if attr in ROUTE_CALLS:
@@ -764,6 +818,21 @@ class RoutesVisitor(CheckVisitor):
             "path": self.val(path_node), "dependencies": self._opt_val(astutil.argument(call, "dependencies")),
             "handler": qual, "endpoint": None, "cls": top.qual if top is not None and top.kind == "class" else "",
         }, dec, lines_nodes))
+
+    def _route_applied(self, node: cst.Call, deco: cst.Call) -> None:
+        assert isinstance(deco.func, cst.Attribute)
+        kind, default_methods = ROUTE_DECORATORS[deco.func.attr.value]
+        path_node = astutil.argument(deco, "path", 0)
+        if path_node is None:
+            return
+        top = self._top()
+        self._pending_routes.append(({
+            "receiver": self.val(deco.func.value), "kind": kind, "form": "decorator-call",
+            "methods": self._methods(deco, default_methods, kind), "path": self.val(path_node),
+            "dependencies": self._opt_val(astutil.argument(deco, "dependencies")), "handler": "",
+            "endpoint": self.val(node.args[0].value),
+            "cls": top.qual if top is not None and top.kind == "class" else "",
+        }, node, [node]))
 
     def _methods(self, call: cst.Call, default: Tuple[str, ...], kind: str) -> Tuple[str, ...]:
         if kind == "ws":
@@ -860,7 +929,7 @@ class RoutesVisitor(CheckVisitor):
             if st is not None and "deref" not in st:
                 st["checked"] = True
         # admin checks: `if not user.is_superuser`, `if "admin" not in user.roles`
-        for n in astutil.walk(test):
+        for n in _expr_walk(test):
             if isinstance(n, cst.Attribute) and n.attr.value in ADMIN_ATTRS:
                 frame.admin_check = True
                 break
@@ -927,6 +996,8 @@ class RoutesVisitor(CheckVisitor):
             # `return JSONResponse(status_code=401, ...)`
             frame.raises_auth = True
         frame.returns.append(self.val(value))
+        if isinstance(value, cst.Call):
+            self._maybe_call_fact(value)
 
     def visit_Yield(self, node: cst.Yield) -> None:
         frame = self._func()

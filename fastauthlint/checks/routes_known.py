@@ -152,8 +152,8 @@ FACTORIES: Dict[Tuple[str, str], Factory] = {
     ("fastapi_auth0.Auth0", "get_user"): Factory("Auth0 get_user", call=False),
     ("fastapi_auth0.auth.Auth0", "get_user"): Factory("Auth0 get_user", call=False),
 }
-# factories reachable from a module-level function rather than a method
-FUNCTION_FACTORIES = {mod_attr: f for mod_attr, f in FACTORIES.items() if mod_attr[0].islower() and not mod_attr[0][:1].isupper()}
+
+FACTORY_OWNERS = frozenset(owner for owner, _ in FACTORIES)
 
 # fastapi-jwt-auth style: the handler takes `Authorize: AuthJWT = Depends()` and calls one of these.
 BODY_CALL_AUTH: Dict[str, Tuple[str, ...]] = {
@@ -175,7 +175,8 @@ VERIFIERS = frozenset({
     "itsdangerous.URLSafeTimedSerializer", "itsdangerous.URLSafeSerializer",
     "itsdangerous.TimestampSigner", "itsdangerous.Signer", "paseto.parse", "pyseto.decode",
     "clerk_backend_api.Clerk", "jwt.JWT", "jwt.jwk_from_dict", "hmac.compare_digest",
-    "secrets.compare_digest",
+    "secrets.compare_digest", "slack_sdk.signature.SignatureVerifier", "stripe.Webhook.construct_event",
+    "svix.webhooks.Webhook", "github_webhook.Webhook",
 })
 # Method names that verify or look up a credential when called on an object we cannot see into
 # (`jwt_service.verify(token)`, `auth.verify_id_token(token)`): evidence only together with a
@@ -184,6 +185,8 @@ VERIFIER_METHODS = frozenset({
     "decode", "verify", "verify_token", "decode_token", "validate_token", "verify_id_token",
     "verify_jwt", "decode_jwt", "validate", "authenticate", "verify_access_token",
     "decode_access_token", "introspect", "get_user_by_token", "verify_session", "loads",
+    "is_valid_request", "verify_signature", "validate_signature", "is_valid_signature", "check_signature",
+    "construct_event",
 })
 
 # -- words -----------------------------------------------------------------------------------

@@ -256,7 +256,8 @@ class Linker:
         if top in ("fastapi", "starlette", "typing", "typing_extensions", "pydantic") and not self._project_has(top):
             return True
         return (q in K.ROUTER_CLASSES or q in K.DEPENDS or q in K.SECURITY or K.is_scheme_class(q)
-                or q in K.LOGIN_FORMS or q in K.REQUEST_TYPES)
+                or q in K.LOGIN_FORMS or q in K.REQUEST_TYPES or q in K.FACTORY_OWNERS
+                or K.is_auth_library_class(q) or q in K.CBV_DECORATORS)
 
     def _project_has(self, top: str) -> bool:
         return self.project.module_path(top) is not None
@@ -298,8 +299,31 @@ class Linker:
             p = next(p for p in f.params if p.name == name)
             if p.default is not None and p.default.k == "lit":
                 return [Obj("lit", lit=p.default.lit)]
-            return [Obj("param", path, scope, extra=name, v=p.ann)]
+            return self.ev_param_type(path, scope, p)
         return [Obj("unk", extra=name)]
+
+    def ev_param_type(self, path: str, scope: str, p: ParamFact) -> List[Obj]:
+        """A parameter no caller binds: an instance of its annotated class (`app: FastAPI`,
+        `authenticator: Authenticator`)."""
+        ann = p.ann
+        while ann is not None and ann.k in ("opt", "ann") and ann.a:
+            ann = ann.a[0]
+        out = []
+        if ann is not None and ann.k in ("ref", "attr"):
+            for o in self.ev(ann, path):
+                if o.kind == "ext" and o.name in K.ROUTER_CLASSES:
+                    out.append(Obj("router", path, self.qual(path, f"{scope}.<param>.{p.name}"),
+                                   extra="app" if o.name in K.APP_CLASSES else "router"))
+                elif o.kind == "ext":
+                    out.append(Obj("extinst", name=o.name, extra=path))
+                elif o.kind == "class":
+                    is_router, is_app, _, _ = self.class_kind(o.path, o.name)
+                    if is_router:
+                        out.append(Obj("router", path, self.qual(path, f"{scope}.<param>.{p.name}"),
+                                       extra="app" if is_app else "router"))
+                    else:
+                        out.append(Obj("inst", o.path, o.name, extra="param"))
+        return out or [Obj("param", path, scope, extra=p.name, v=p.ann)]
 
     def param_bindings(self) -> Dict[Tuple[str, str, str], List[Tuple[V, str]]]:
         """Function parameters bound to what callers pass (`register_routes(app)`)."""
@@ -418,12 +442,16 @@ class Linker:
             if lit is not _NOLIT:
                 new_env[kname] = lit
         fenv = tuple(sorted(new_env.items(), key=lambda kv: kv[0]))
-        if not f.returns:
-            return [Obj("unk", extra=f"{short_name(qual)}()")]
         out = []
         for r in f.returns:
             out.extend(self.ev(r, fpath, fenv))
-        return out
+        if all(o.kind in ("unk", "param") for o in out) and f.returns_ann is not None:
+            # `def get_settings() -> Settings: return environments[env]()`: trust the annotation
+            typed = [o for o in self.ev_param_type(fpath, qual, ParamFact("<return>", f.returns_ann, None))
+                     if o.kind in ("inst", "extinst")]
+            if typed:
+                return typed
+        return out or [Obj("unk", extra=f"{short_name(qual)}()")]
 
     def _literal(self, v: V, path: str, env: Tuple) -> Any:
         if v.k == "lit":
@@ -851,7 +879,10 @@ class Linker:
             cred = creds[0].split(":", 1)[-1]
             if decodes:
                 return f"reads `{cred}` and verifies it"
-            if reject or (role != "handler" and f.raises):
+            # a handler raises for many reasons (404...): a raise counts for a header/cookie it
+            # reads on purpose, a query parameter named like a token needs a 401/403
+            from_query = creds[0].startswith("query:")
+            if reject or (f.raises and (role == "dependency" or not from_query)):
                 return f"reads `{cred}` and rejects requests without a valid one"
             if role == "dependency" and f.passes_names and (f.verifier_call or f.calls):
                 return f"reads `{cred}` and looks it up"
@@ -859,6 +890,8 @@ class Linker:
             return "requires request.user (authentication middleware)"
         if f.request_to_call and reject:
             return "hands the request to an authenticator and rejects with 401/403"
+        if f.takes_request and decodes and reject:
+            return "verifies the request's credentials or signature and rejects with 401/403"
         for pname, meth in f.param_calls:
             p = next((p for p in params if p.name == pname), None)
             if p is None or p.ann is None:
@@ -1069,6 +1102,8 @@ class TableBuilder:
 
     def build_graph(self) -> None:
         for path, facts in sorted(self.L.files.items()):
+            if self.is_test(path):  # test apps include routers in ways production never does
+                continue
             for inc in facts.includes:
                 parents, _ = self.L.routers_of(inc.parent, path)
                 children, _ = self.L.routers_of(inc.child, path)
