@@ -14,6 +14,8 @@ from dataclasses import dataclass
 from typing import Dict, Iterable, List, Optional, Tuple
 
 from fastauthlint.checks.base import Check, CheckVisitor
+from fastauthlint.checks.routes_facts import short_name
+from fastauthlint.checks.routes_known import BODY_CALL_AUTH
 from fastauthlint.config import Option
 from fastauthlint.context import FileContext, is_test_path
 from fastauthlint.findings import Finding, Span
@@ -118,17 +120,24 @@ def _fal101(group) -> Finding:
     parts: List[str] = []
     if lr.status == "optional":
         opt = "; ".join(f"{a.where}: {a.auth.text}" for a in lr.optional[:2])
-        parts.append(f"only optional authentication applies ({opt}) and the handler never requires the user")
+        checked = lr.handler_fact is not None and any(
+            p.checked for p in lr.handler_fact.params if p.name in {a.param for a in lr.optional})
+        parts.append(f"only optional authentication applies ({opt}) and the handler "
+                     + ("checks the user but never rejects a missing one" if checked else "never requires the user"))
     else:
         if fact.kind == "starlette":
             parts.append("it is a Starlette route, so FastAPI dependencies never run for it")
-        seen = lr.seen
+        seen = list(dict.fromkeys(o.label() for o in lr.seen))
         if seen:
             parts.append("none of its dependencies authenticates (" + ", ".join(f"`{s}`" for s in seen[:5]) + ")")
         else:
             parts.append("no parameter, decorator, router or include_router dependency authenticates it")
-        externals = [s for s in seen if "." in s]
-        if externals:
+        externals = list(dict.fromkeys(o.label() for o in lr.seen if o.kind in ("ext", "extinst")))
+        body_call = [e for e in externals if e in BODY_CALL_AUTH]
+        if body_call:
+            parts.append(f"the handler takes `{short_name(body_call[0])}` but never calls "
+                         f"`{BODY_CALL_AUTH[body_call[0]][0]}()`")
+        elif externals:
             parts.append(f"`{externals[0]}` is outside the analysed code; list it in `auth-dependencies` if it authenticates")
         parts.extend(lr.hints[:1])
     chain = lr.chain
@@ -140,7 +149,7 @@ def _fal101(group) -> Finding:
         protected_elsewhere = [g for g in _siblings(lr) if g.status == "protected"]
         if protected_elsewhere:
             parts.append(f"it is protected through another inclusion ({protected_elsewhere[0].path}) but not this one")
-    message = (f"{what} is reachable without authentication: " + "; ".join(parts)
+    message = (f"{what} {'is' if len(shown) == 1 else 'are'} reachable without authentication: " + "; ".join(parts)
                + ". Add an authenticating dependency, or declare the route public (`public-routes`, "
                  "`# fastauthlint: public <reason>`)")
     return Finding(rule=FAL101, path=lr.file, span=Span(fact.line, fact.column, fact.line, fact.column),

@@ -74,6 +74,7 @@ class RouterInfo:
     ctor: Optional[V]
     is_app: bool
     label: str
+    env: Tuple = ()  # the factory's arguments when it is built inside a function
 
 
 @dataclass
@@ -82,7 +83,7 @@ class Chain:
     there."""
 
     full_path: str
-    deps: List[Tuple[V, str, str]]  # (dependencies V, file to resolve it in, where it comes from)
+    deps: List[Tuple[V, str, str, Tuple]]  # (dependencies V, file to resolve it in, where it comes from, env)
     routers: List[str]
     root: str
     root_is_app: bool
@@ -277,7 +278,7 @@ class Linker:
     def ev_local(self, path: str, scope: str, name: str, env: Tuple) -> List[Obj]:
         for k, val in env:
             if k == name:
-                return [Obj("lit", lit=val)] if not isinstance(val, Obj) else [val]
+                return [Obj("str", name=val)] if isinstance(val, str) else [Obj("lit", lit=val)]
         f = self.func(path, scope)
         if f is None:
             return [Obj("unk", extra=name)]
@@ -456,6 +457,8 @@ class Linker:
     def _literal(self, v: V, path: str, env: Tuple) -> Any:
         if v.k == "lit":
             return v.lit
+        if v.k == "str" and not v.q.startswith("?"):
+            return v.q
         if v.k == "loc":
             for k, val in env:
                 if k == v.q:
@@ -689,7 +692,7 @@ class Linker:
 
     def param_auth(self, p: ParamFact, path: str) -> Tuple[Optional[Auth], List[str]]:
         """The authentication a parameter brings, and the dependencies it was seen to use."""
-        seen: List[str] = []
+        seen: List[Obj] = []
         best: Optional[Auth] = None
 
         def consider(a: Optional[Auth]):
@@ -714,12 +717,12 @@ class Linker:
                 seen.extend(self._ann_dep_labels(p.ann, path))
         return best, seen
 
-    def _dep_labels(self, dep: Optional[V], path: str, ann: Optional[V]) -> List[str]:
+    def _dep_labels(self, dep: Optional[V], path: str, ann: Optional[V]) -> List[Obj]:
         if dep is None or dep.k != "dep":
             return []
-        return [o.label() for o in self.dep_targets(dep, path, (), ann)]
+        return list(self.dep_targets(dep, path, (), ann))
 
-    def _ann_dep_labels(self, ann: V, path: str, depth: int = 0) -> List[str]:
+    def _ann_dep_labels(self, ann: V, path: str, depth: int = 0) -> List[Obj]:
         if depth > 6:
             return []
         if ann.k == "opt" and ann.a:
@@ -924,21 +927,21 @@ class Linker:
         return False
 
     # -- dependencies lists ------------------------------------------------------------------
-    def deps_auth(self, deps: Optional[V], path: str) -> Tuple[List[Auth], List[str]]:
-        """Authentications in a `dependencies=[...]` value, and the labels of all its entries."""
+    def deps_auth(self, deps: Optional[V], path: str, env: Tuple = ()) -> Tuple[List[Auth], List[Obj]]:
+        """Authentications in a `dependencies=[...]` value, and what all its entries call."""
         if deps is None:
             return [], []
         auths: List[Auth] = []
-        labels: List[str] = []
-        for item, ipath, ienv in self.iter_items(deps, path, ()):
+        labels: List[Obj] = []
+        for item, ipath, ienv in self.iter_items(deps, path, env):
             objs = [Obj("dep", ipath, v=item, env=ienv)] if item.k == "dep" else self.ev(item, ipath, ienv)
             for o in objs:
                 if o.kind == "dep":
                     a = self.auth_of_dep(o.v, o.path, o.env)
-                    labels.extend(t.label() for t in self.dep_targets(o.v, o.path, o.env))
+                    labels.extend(self.dep_targets(o.v, o.path, o.env))
                 else:
                     a = self.auth_of(o)
-                    labels.append(o.label())
+                    labels.append(o)
                 if a is not None:
                     auths.append(a)
         return auths, labels
@@ -960,7 +963,7 @@ class Linker:
         if mod and label.startswith(mod + "."):
             label = f"{mod.rsplit('.', 1)[-1]}.{label[len(mod) + 1:]}"
         label = label.replace(".<locals>", "")
-        return RouterInfo(key=o.name, path=o.path, ctor=o.v, is_app=o.extra == "app", label=label)
+        return RouterInfo(key=o.name, path=o.path, ctor=o.v, is_app=o.extra == "app", label=label, env=o.env)
 
 
 class _NoLit:
@@ -1060,7 +1063,7 @@ class LinkedRoute:
     public: Optional[str]
     status: str  # "protected" | "public" | "optional" | "optional-unchecked" | "unprotected"
     chain: Chain
-    seen: List[str]
+    seen: List[Obj]  # what the route's dependencies call, none of which authenticates
     hints: List[str]
     enforced_in_handler: bool = False
     optional_unchecked: bool = False  # an optional user parameter is dereferenced before any check
@@ -1140,22 +1143,23 @@ class TableBuilder:
     def own_prefix(self, info: RouterInfo) -> str:
         if info.ctor is None or info.ctor.k != "call":
             return ""
-        return self.L.path_text(info.ctor.kwarg("prefix"), info.path)
+        return self.L.path_text(info.ctor.kwarg("prefix"), info.path, info.env)
 
-    def own_deps(self, info: RouterInfo) -> Optional[V]:
+    def own_deps(self, info: RouterInfo) -> Optional[Tuple[V, Tuple]]:
         if info.ctor is None or info.ctor.k != "call":
             return None
-        return info.ctor.kwarg("dependencies")
+        d = info.ctor.kwarg("dependencies")
+        return (d, info.env) if d is not None else None
 
     def chain_for(self, fact: RouteFact, file: str, key: str, edges: List[Edge]) -> Chain:
         info = self.infos[key]
         full = self.own_prefix(info) + self.L.path_text(fact.path, file)
-        deps: List[Tuple[V, str, str]] = []
+        deps: List[Tuple[V, str, str, Tuple]] = []
         if fact.dependencies is not None:
-            deps.append((fact.dependencies, file, "the decorator's dependencies"))
+            deps.append((fact.dependencies, file, "the decorator's dependencies", ()))
         own = self.own_deps(info)
         if own is not None:
-            deps.append((own, info.path, f"{'app' if info.is_app else 'router'} `{info.label}`"))
+            deps.append((own[0], info.path, f"{'app' if info.is_app else 'router'} `{info.label}`", own[1]))
         apply = True
         gaps: List[str] = []
         routers = [info.label]
@@ -1170,12 +1174,12 @@ class TableBuilder:
                 full = self.own_prefix(parent) + self.L.path_text(e.prefix, e.path) + full
                 if apply:
                     if e.dependencies is not None:
-                        deps.append((e.dependencies, e.path, f"include_router of `{cur.label}` in {where}"))
+                        deps.append((e.dependencies, e.path, f"include_router of `{cur.label}` in {where}", ()))
                     else:
                         gaps.append(f"`{cur.label}` is included into `{parent.label}` in {where} without dependencies")
                     pd = self.own_deps(parent)
                     if pd is not None:
-                        deps.append((pd, parent.path, f"{'app' if parent.is_app else 'router'} `{parent.label}`"))
+                        deps.append((pd[0], parent.path, f"{'app' if parent.is_app else 'router'} `{parent.label}`", pd[1]))
             routers.append(parent.label)
             cur = parent
         orphan = not edges and not info.is_app
@@ -1221,7 +1225,7 @@ class TableBuilder:
         if key in self._handler_memo:
             return self._handler_memo[key]
         applied: List[Applied] = []
-        seen: List[str] = []
+        seen: List[Obj] = []
         hints: List[str] = []
         login = False
         enforced = False
@@ -1230,23 +1234,27 @@ class TableBuilder:
             params = list(hfact.params)
             if (hfact.is_method or fact.cls) and params and params[0].name in ("self", "cls"):
                 params = params[1:]
-        for p in params + self.class_params(fact, file):
+        class_params = self.class_params(fact, file)
+        for p in params + class_params:
             a, labels = self.L.param_auth(p, hfile)
             if a is not None:
-                applied.append(Applied(a, f"parameter `{p.name}`", p.name))
+                where = f"class attribute `{p.name}`" if p in class_params else f"parameter `{p.name}`"
+                applied.append(Applied(a, where, p.name))
                 if a.optional and p.checked and hfact is not None and (hfact.raises or self.L.raises_reject(hfact, hfile)):
                     enforced = True
             else:
                 seen.extend(labels)
-                if labels and _USERISH.search(p.name):
-                    hints.append(f"parameter `{p.name}` uses {', '.join('`%s`' % x for x in labels[:2])}, "
-                                 "which reads no credential and depends on no authenticating dependency")
+                inside = [o for o in labels if o.kind in ("func", "class", "inst", "method")]
+                if inside and len(inside) == len(labels) and _USERISH.search(p.name):
+                    hints.append(f"parameter `{p.name}` is named like a user but "
+                                 f"{', '.join('`%s`' % o.label() for o in inside[:2])} reads no credential and "
+                                 "depends on no authenticating dependency")
             if self.L.is_login_form_param(p, hfile):
                 login = True
         if hfact is not None:
             body = self.L.body_auth(hfact, hfile, params, role="handler")
             if body is not None:
-                applied.append(Applied(Auth(self.L.qual(hfile, hfact.name), f"the handler {body}"), "the handler"))
+                applied.append(Applied(Auth(self.L.qual(hfile, hfact.name), body), "the handler"))
             else:
                 ca = self.L.calls_auth(hfact, hfile)
                 if ca is not None:
@@ -1290,8 +1298,8 @@ class TableBuilder:
                             applied = [a for a in applied_h if not a.param]
                         seen = list(seen_h)
                         if fact.kind != "starlette":
-                            for dv, dpath, where in chain.deps:
-                                auths, labels = self.L.deps_auth(dv, dpath)
+                            for dv, dpath, where, denv in chain.deps:
+                                auths, labels = self.L.deps_auth(dv, dpath, denv)
                                 for a in auths:
                                     applied.append(Applied(a, where))
                                 if not auths:
