@@ -155,6 +155,7 @@ class FuncFact:
     local_values: Tuple[Tuple[str, V], ...]
     request_to_call: bool  # hands a Request parameter to another call
     takes_request: bool = False  # has a Request/WebSocket parameter
+    super_init: Optional[V] = None  # `super().__init__(...)` in an __init__ (router subclasses' defaults)
 
 
 @dataclass(frozen=True)
@@ -615,9 +616,9 @@ class RoutesVisitor(CheckVisitor):
                     is_credential_name(key) or is_credential_key(key))):
                 return f"{kind}:{key.lower()}"
             return ""
-        if p.default is None and is_credential_name(pname):
-            if ann is None or (isinstance(ann, cst.Name) and ann.value == "str"):
-                return f"query:{pname.lower()}"
+        no_default = p.default is None or (isinstance(p.default, cst.Name) and p.default.value == "None")
+        if no_default and is_credential_name(pname) and (ann is None or _is_str_annotation(ann)):
+            return f"query:{pname.lower()}"
         return ""
 
     def leave_FunctionDef(self, original_node: cst.FunctionDef) -> None:
@@ -641,6 +642,7 @@ class RoutesVisitor(CheckVisitor):
             admin_check=frame.admin_check, param_calls=tuple(dict.fromkeys(frame.param_calls)),
             local_values=tuple((k, v) for k, v in frame.locals.items() if v.k != "unk"),
             request_to_call=frame.request_to_call, takes_request=bool(frame.request_params),
+            super_init=getattr(frame, "super_init", None),
         )
         self.out.functions[frame.qual] = fact
 
@@ -759,6 +761,9 @@ class RoutesVisitor(CheckVisitor):
         frame = self._func()
         if frame is not None:
             self._call_evidence(frame, node)
+            if (isinstance(func, cst.Attribute) and func.attr.value == "__init__" and isinstance(func.value, cst.Call)
+                    and isinstance(func.value.func, cst.Name) and func.value.func.value == "super"):
+                frame.super_init = self.val(node)  # type: ignore[attr-defined]
 
     def _call_evidence(self, frame: _Frame, node: cst.Call) -> None:
         func = node.func
@@ -1054,6 +1059,19 @@ def _with(obj, **changes):
     import dataclasses
 
     return dataclasses.replace(obj, **changes)
+
+
+def _is_str_annotation(ann: cst.BaseExpression) -> bool:
+    """`str`, `Optional[str]`, `str | None`."""
+    if isinstance(ann, cst.Name):
+        return ann.value == "str"
+    if isinstance(ann, cst.BinaryOperation) and isinstance(ann.operator, cst.BitOr):
+        return any(isinstance(x, cst.Name) and x.value == "str" for x in (ann.left, ann.right)) and any(
+            isinstance(x, cst.Name) and x.value == "None" for x in (ann.left, ann.right))
+    if isinstance(ann, cst.Subscript) and isinstance(ann.value, cst.Name) and ann.value.value == "Optional":
+        return len(ann.slice) == 1 and isinstance(ann.slice[0].slice, cst.Index) and _is_str_annotation(
+            ann.slice[0].slice.value)
+    return False
 
 
 def _required_marker(call: cst.Call) -> bool:

@@ -75,6 +75,7 @@ class RouterInfo:
     is_app: bool
     label: str
     env: Tuple = ()  # the factory's arguments when it is built inside a function
+    class_init: Optional[Tuple[V, str]] = None  # a router subclass's `super().__init__(...)` call
 
 
 @dataclass
@@ -271,7 +272,7 @@ class Linker:
         for o in objs:
             if o.kind == "router" and o.name.startswith("anon:"):
                 key = self.qual(path, f"{scope}.<locals>.{name}" if scope else name)
-                o = Obj("router", path, key, v=o.v, env=o.env, extra=o.extra)
+                o = Obj("router", path, key, v=o.v, env=o.env, extra=o.extra, base=o.base)
             out.append(o)
         return out
 
@@ -396,7 +397,7 @@ class Linker:
             is_router, is_app, _, _ = self.class_kind(o.path, o.name)
             if is_router:
                 return [Obj("router", path, f"anon:{path}:{call.text()[:80]}", v=call, env=env,
-                            extra="app" if is_app else "router")]
+                            extra="app" if is_app else "router", base=o)]
             return [Obj("inst", o.path, o.name, v=call, env=env, extra=path)]
         if o.kind == "ext":
             q = o.name
@@ -963,7 +964,30 @@ class Linker:
         if mod and label.startswith(mod + "."):
             label = f"{mod.rsplit('.', 1)[-1]}.{label[len(mod) + 1:]}"
         label = label.replace(".<locals>", "")
-        return RouterInfo(key=o.name, path=o.path, ctor=o.v, is_app=o.extra == "app", label=label, env=o.env)
+        info = RouterInfo(key=o.name, path=o.path, ctor=o.v, is_app=o.extra == "app", label=label, env=o.env)
+        if o.base is not None and o.base.kind == "class":
+            info.class_init = self.router_class_init(o.base.path, o.base.name)
+        return info
+
+    def router_class_init(self, path: str, qual: str, depth: int = 0) -> Optional[Tuple[V, str]]:
+        """What a project APIRouter subclass passes to `super().__init__` (its built-in
+        dependencies and prefix): `class UserRouter(APIRouter): def __init__(self, **kw):
+        super().__init__(dependencies=[Depends(current_user)], **kw)`."""
+        if depth > 8:
+            return None
+        f = self.func(path, f"{qual}.__init__")
+        if f is not None and f.super_init is not None:
+            return (f.super_init, path)
+        c = self.cls(path, qual)
+        if c is None:
+            return None
+        for b in c.bases:
+            for bo in self.ev(b, path):
+                if bo.kind == "class":
+                    found = self.router_class_init(bo.path, bo.name, depth + 1)
+                    if found is not None:
+                        return found
+        return None
 
 
 class _NoLit:
@@ -1143,13 +1167,24 @@ class TableBuilder:
     def own_prefix(self, info: RouterInfo) -> str:
         if info.ctor is None or info.ctor.k != "call":
             return ""
-        return self.L.path_text(info.ctor.kwarg("prefix"), info.path, info.env)
+        p = info.ctor.kwarg("prefix")
+        if p is None and info.class_init is not None:
+            sup = info.class_init[0].kwarg("prefix")
+            if sup is not None and sup.k in ("str", "fmt"):
+                return self.L.path_text(sup, info.class_init[1])
+        return self.L.path_text(p, info.path, info.env)
 
-    def own_deps(self, info: RouterInfo) -> Optional[Tuple[V, Tuple]]:
-        if info.ctor is None or info.ctor.k != "call":
-            return None
-        d = info.ctor.kwarg("dependencies")
-        return (d, info.env) if d is not None else None
+    def own_deps(self, info: RouterInfo) -> List[Tuple[V, str, Tuple]]:
+        out = []
+        if info.ctor is not None and info.ctor.k == "call":
+            d = info.ctor.kwarg("dependencies")
+            if d is not None:
+                out.append((d, info.path, info.env))
+        if info.class_init is not None:
+            d = info.class_init[0].kwarg("dependencies")
+            if d is not None and d.k != "loc":  # a `dependencies` parameter passed through is the ctor's
+                out.append((d, info.class_init[1], ()))
+        return out
 
     def chain_for(self, fact: RouteFact, file: str, key: str, edges: List[Edge]) -> Chain:
         info = self.infos[key]
@@ -1157,9 +1192,8 @@ class TableBuilder:
         deps: List[Tuple[V, str, str, Tuple]] = []
         if fact.dependencies is not None:
             deps.append((fact.dependencies, file, "the decorator's dependencies", ()))
-        own = self.own_deps(info)
-        if own is not None:
-            deps.append((own[0], info.path, f"{'app' if info.is_app else 'router'} `{info.label}`", own[1]))
+        for dv, dpath, denv in self.own_deps(info):
+            deps.append((dv, dpath, f"{'app' if info.is_app else 'router'} `{info.label}`", denv))
         apply = True
         gaps: List[str] = []
         routers = [info.label]
@@ -1177,9 +1211,8 @@ class TableBuilder:
                         deps.append((e.dependencies, e.path, f"include_router of `{cur.label}` in {where}", ()))
                     else:
                         gaps.append(f"`{cur.label}` is included into `{parent.label}` in {where} without dependencies")
-                    pd = self.own_deps(parent)
-                    if pd is not None:
-                        deps.append((pd[0], parent.path, f"{'app' if parent.is_app else 'router'} `{parent.label}`", pd[1]))
+                    for dv, dpath, denv in self.own_deps(parent):
+                        deps.append((dv, dpath, f"{'app' if parent.is_app else 'router'} `{parent.label}`", denv))
             routers.append(parent.label)
             cur = parent
         orphan = not edges and not info.is_app
@@ -1199,8 +1232,11 @@ class TableBuilder:
         return text, file, None
 
     def class_params(self, fact: RouteFact, file: str) -> List[ParamFact]:
-        """Class-level dependencies of a class-based view (`@cbv(router)`): attributes whose value
-        or annotation is a dependency apply to every route of the class."""
+        """Class-level dependencies of a class-based view: a class decorated with a call that
+        takes the router its methods are registered on (`@cbv(router)`, a project's own
+        `@controller(router)`), or with fastapi-utils/fastapi-restful's `cbv`. Its attributes
+        whose value or annotation is a dependency, including inherited ones, apply to every
+        route of the class."""
         if not fact.cls:
             return []
         c = self.L.cls(file, fact.cls)
@@ -1209,16 +1245,29 @@ class TableBuilder:
         is_cbv = False
         for d in c.decorators:
             target = d.callee if d.k == "call" else d
-            for o in self.L.ev(target, file):
-                if o.kind == "ext" and o.name in K.CBV_DECORATORS:
-                    is_cbv = True
+            if any(o.kind == "ext" and o.name in K.CBV_DECORATORS for o in self.L.ev(target, file)):
+                is_cbv = True
+            elif d.k == "call" and any(o.kind == "router" for a in d.args for o in self.L.ev(a, file)):
+                is_cbv = True
         if not is_cbv:
             return []
-        out = []
+        out: Dict[str, ParamFact] = {}
+        self._collect_class_attrs(file, fact.cls, out, 0)
+        return list(out.values())
+
+    def _collect_class_attrs(self, path: str, qual: str, out: Dict[str, ParamFact], depth: int) -> None:
+        c = self.L.cls(path, qual)
+        if c is None or depth > 10:
+            return
         for name, ann, value in c.attrs:
+            if name in out:
+                continue
             if (value is not None and value.k == "dep") or (ann is not None and ann.k in ("ann", "ref", "opt")):
-                out.append(ParamFact(name=name, ann=ann, default=value))
-        return out
+                out[name] = ParamFact(name=name, ann=ann, default=value)
+        for b in c.bases:
+            for bo in self.L.ev(b, path):
+                if bo.kind == "class":
+                    self._collect_class_attrs(bo.path, bo.name, out, depth + 1)
 
     def handler_analysis(self, fact: RouteFact, file: str, hfile: str, hfact: Optional[FuncFact]):
         key = (file, fact.handler or (fact.endpoint.text() if fact.endpoint else ""), fact.cls)
