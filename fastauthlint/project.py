@@ -36,6 +36,8 @@ class Project:
         # `backend/app/api/deps.py` (named `backend.app.api.deps` from the root).
         self._by_suffix: Dict[str, List[str]] = {}
         self._names: Dict[str, ModuleNames] = {}
+        self._resolved: Dict[Tuple[str, Optional[str]], Optional[Symbol]] = {}
+        self._resolving: set = set()
         for path, res in results.items():
             if res.names is None:
                 continue
@@ -82,6 +84,23 @@ class Project:
         that defines it. None for names outside the project (fastapi.Depends) or not found."""
         if _depth > 20 or not qualname:
             return None
+        # Memoised, and a name already being resolved (an import cycle through star imports or
+        # re-exports) is not found along that path: without this, projects whose packages
+        # star-import each other take exponential time here.
+        key = (qualname, near)
+        if key in self._resolved:
+            return self._resolved[key]
+        if key in self._resolving:
+            return None
+        self._resolving.add(key)
+        try:
+            found = self._resolve(qualname, near, _depth)
+        finally:
+            self._resolving.discard(key)
+        self._resolved[key] = found
+        return found
+
+    def _resolve(self, qualname: str, near: Optional[str], _depth: int) -> Optional[Symbol]:
         parts = qualname.split(".")
         # The longest prefix that is a project module; the rest is a name in it (plus attributes).
         for cut in range(len(parts) - 1, 0, -1):

@@ -207,7 +207,9 @@ class CallFact:
 
 
 @dataclass
-class RoutesFacts:
+class FileFacts:
+    """Everything one file says (in memory; routes_store.py packs it for the cache)."""
+
     module: str
     uses_fastapi: bool
     functions: Dict[str, FuncFact] = field(default_factory=dict)
@@ -342,7 +344,7 @@ class RoutesVisitor(CheckVisitor):
     def __init__(self, ctx: FileContext):
         super().__init__(ctx)
         names = ctx.names
-        self.out = RoutesFacts(
+        self.out = FileFacts(
             module=ctx.module_name,
             uses_fastapi=any(v == "fastapi" or v.startswith("fastapi.") for v in names.imports.values())
             or any(s.startswith("fastapi") for s in names.star_imports),
@@ -637,10 +639,10 @@ class RoutesVisitor(CheckVisitor):
             decorators=frame.decorator_vals, is_method=frame.is_method,  # type: ignore[attr-defined]
             decodes=frame.decodes, verifier_call=frame.verifier_call, reads=tuple(dict.fromkeys(frame.reads)),
             raises=frame.raises, raises_auth=frame.raises_auth, raised=tuple(frame.raised[:16]),
-            returns_none=frame.returns_none, returns=tuple(frame.returns[:16]),
+            returns_none=frame.returns_none, returns=tuple(r for r in frame.returns[:16] if _worth_keeping(r)),
             calls=tuple(dict.fromkeys(frame.calls))[:64], passes_names=frame.passes_names,
             admin_check=frame.admin_check, param_calls=tuple(dict.fromkeys(frame.param_calls)),
-            local_values=tuple((k, v) for k, v in frame.locals.items() if v.k != "unk"),
+            local_values=tuple((k, v) for k, v in frame.locals.items() if _worth_keeping(v)),
             request_to_call=frame.request_to_call, takes_request=bool(frame.request_params),
             super_init=getattr(frame, "super_init", None),
         )
@@ -1014,7 +1016,7 @@ class RoutesVisitor(CheckVisitor):
         frame.returns.append(self.val(node.value))
 
     # -- output ----------------------------------------------------------------------------
-    def facts(self) -> RoutesFacts:
+    def facts(self):
         if self._pending_routes:
             lines = self.ctx.lines
             for info, node, mark_nodes in self._pending_routes:
@@ -1035,7 +1037,9 @@ class RoutesVisitor(CheckVisitor):
                 f = self.out.functions.get(fq)
                 if f is not None:
                     self.out.functions[fq] = _with(f, line=self.ctx.span(node.name).line)
-        return self.out
+        from fastauthlint.checks.routes_store import pack
+
+        return pack(self.out)
 
     @staticmethod
     def _public_marker(lines: List[str], spans, first_line: int) -> Optional[str]:
@@ -1053,6 +1057,28 @@ class RoutesVisitor(CheckVisitor):
                 if m:
                     return m.group("reason").strip()
         return None
+
+
+def _worth_keeping(v: V) -> bool:
+    """Local and returned values the linker can use: names, dependencies, aliases, routers and
+    other objects built by calling a name, path strings. Query chains
+    (`session.exec(select(X)).all()`) and other computed values are dropped: they are most of a
+    project's code and never denote a router or a dependency."""
+    k = v.k
+    if k in ("def", "ref", "loc", "dep", "ann", "opt"):
+        return True
+    if k == "attr":
+        return v.a[0].k in ("ref", "loc", "attr") and _worth_keeping(v.a[0])
+    if k == "call":
+        callee = v.a[0]
+        return callee.k in ("ref", "loc", "def") or (callee.k == "attr" and _worth_keeping(callee))
+    if k == "ifexp":
+        return _worth_keeping(v.a[1]) or _worth_keeping(v.a[2])
+    if k == "list":
+        return any(_worth_keeping(x) for x in v.a)
+    if k in ("str", "fmt"):
+        return not (k == "str" and v.q.startswith("?"))
+    return k == "iter"
 
 
 def _with(obj, **changes):

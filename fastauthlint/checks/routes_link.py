@@ -16,8 +16,9 @@ from typing import Any, Dict, Iterable, List, Optional, Sequence, Tuple
 
 from fastauthlint.checks import routes_known as K
 from fastauthlint.checks.routes_facts import (
-    CallFact, ClassFact, FuncFact, IncludeFact, ParamFact, RouteFact, RoutesFacts, V, short_name,
+    CallFact, ClassFact, FileFacts, FuncFact, IncludeFact, ParamFact, RouteFact, V, short_name,
 )
+from fastauthlint.checks.routes_store import LazyFileFacts
 
 CHECK_NAME = "routes"
 MAX_ALTERNATIVES = 8
@@ -95,7 +96,7 @@ class Chain:
 class Linker:
     def __init__(self, project, auth_dependencies: Sequence[str] = ()):
         self.project = project
-        self.files: Dict[str, RoutesFacts] = dict(project.facts(CHECK_NAME))
+        self.files: Dict[str, FileFacts] = {path: LazyFileFacts(packed) for path, packed in project.facts(CHECK_NAME)}
         self.auth_patterns = [p.strip() for p in auth_dependencies if p.strip()]
         self._ev_memo: Dict[Any, List[Obj]] = {}
         self._ev_stack: set = set()
