@@ -21,8 +21,8 @@ from fastauthlint import astutil
 from fastauthlint.checks.base import CheckVisitor
 from fastauthlint.checks.routes_known import (
     ADMIN_ATTRS, ADMIN_WORDS, ANNOTATED, COOKIE_PARAMS, DEPENDS, HEADER_PARAMS, OPTIONAL,
-    QUERY_PARAMS, REJECT_EXCEPTION_NAMES, REQUEST_TYPES, ROUTE_CALLS, ROUTE_DECORATORS, SECURITY,
-    UNION, VERIFIER_METHODS, VERIFIERS, is_credential_key, is_credential_name,
+    QUERY_PARAMS, FORBIDDEN_NAMES, REQUEST_TYPES, ROUTE_CALLS, ROUTE_DECORATORS, SECURITY,
+    UNAUTHENTICATED_NAMES, UNION, VERIFIER_METHODS, VERIFIERS, is_credential_key, is_credential_name,
 )
 from fastauthlint.context import FileContext
 from fastauthlint.names import dotted
@@ -144,7 +144,7 @@ class FuncFact:
     verifier_call: bool  # calls a verifier-named method on an object we cannot see
     reads: Tuple[str, ...]  # credentials read from the request: "header:authorization", "cookie:…", "user"
     raises: bool
-    raises_auth: bool  # raises/returns a 401/403
+    raises_auth: int  # raises/returns a 401 or (only) a 403; 0 if neither
     raised: Tuple[V, ...]  # what is raised by name (`raise credentials_exception`)
     returns_none: bool
     returns: Tuple[V, ...]
@@ -156,6 +156,7 @@ class FuncFact:
     request_to_call: bool  # hands a Request parameter to another call
     takes_request: bool = False  # has a Request/WebSocket parameter
     super_init: Optional[V] = None  # `super().__init__(...)` in an __init__ (router subclasses' defaults)
+    super_calls: Tuple[str, ...] = ()  # methods called on `super()`
 
 
 @dataclass(frozen=True)
@@ -165,7 +166,7 @@ class ClassFact:
     decorators: Tuple[V, ...]
     attrs: Tuple[Tuple[str, Optional[V], Optional[V]], ...]  # (name, annotation, value)
     methods: Tuple[str, ...]
-    mentions_reject: bool  # a 401/403 status appears in its body (exception classes)
+    mentions_reject: int  # a 401/403 status appears in its body (exception classes); 0 if not
 
 
 @dataclass(frozen=True)
@@ -236,7 +237,7 @@ class _Frame:
         self.verifier_call = False
         self.reads: List[str] = []
         self.raises = False
-        self.raises_auth = False
+        self.raises_auth = 0
         self.raised: List[V] = []
         self.returns_none = False
         self.returns: List[V] = []
@@ -250,16 +251,34 @@ class _Frame:
         self.decorators: Tuple[V, ...] = ()
         self.attrs: List[Tuple[str, Optional[V], Optional[V]]] = []
         self.methods: List[str] = []
-        self.mentions_reject = False
+        self.mentions_reject = 0
 
 
-def _is_status(node: cst.CSTNode) -> bool:
-    """401/403 as an integer or a `status.HTTP_401_UNAUTHORIZED`-style name."""
+def _status_code(node: cst.CSTNode) -> int:
+    """401 or 403 for an integer or a `status.HTTP_401_UNAUTHORIZED`-style name, else 0."""
     if isinstance(node, cst.Integer):
-        return node.value in ("401", "403")
+        return int(node.value) if node.value in ("401", "403") else 0
     name = astutil.name_of(node)
-    return bool(name) and (name.startswith("HTTP_401") or name.startswith("HTTP_403")
-                           or name in ("UNAUTHORIZED", "FORBIDDEN"))
+    if not name:
+        return 0
+    if name.startswith("HTTP_401") or name == "UNAUTHORIZED":
+        return 401
+    if name.startswith("HTTP_403") or name == "FORBIDDEN":
+        return 403
+    return 0
+
+
+def strongest(a: int, b: int) -> int:
+    """Of two rejection statuses, the one that says more about authentication (401 > 403 > 0)."""
+    return 401 if 401 in (a, b) else max(a, b)
+
+
+def rejection_by_name(name: str) -> int:
+    if UNAUTHENTICATED_NAMES.search(name):
+        return 401
+    if FORBIDDEN_NAMES.search(name):
+        return 403
+    return 0
 
 
 def _sub_expressions(node: cst.CSTNode):
@@ -305,17 +324,17 @@ def _expr_walk(node: cst.CSTNode, limit: int = 200):
         stack.extend(_sub_expressions(cur))
 
 
-def _mentions_status(node: cst.CSTNode) -> bool:
+def _mentions_status(node: cst.CSTNode) -> int:
     """A 401/403 status among a raised/returned call's arguments (`HTTPException(401)`,
-    `status_code=status.HTTP_401_UNAUTHORIZED`, `HTTPStatus.FORBIDDEN.value`)."""
+    `status_code=status.HTTP_401_UNAUTHORIZED`, `HTTPStatus.FORBIDDEN.value`); 0 if none."""
     if isinstance(node, cst.Call):
+        found = 0
         for a in node.args:
             if a.keyword is None or a.keyword.value in ("status_code", "status", "code"):
                 for n in _expr_walk(a.value, 8):
-                    if _is_status(n):
-                        return True
-        return False
-    return _is_status(node)
+                    found = strongest(found, _status_code(n))
+        return found
+    return _status_code(node)
 
 
 def _guard_names(expr: cst.BaseExpression, out: set) -> None:
@@ -645,6 +664,7 @@ class RoutesVisitor(CheckVisitor):
             local_values=tuple((k, v) for k, v in frame.locals.items() if _worth_keeping(v)),
             request_to_call=frame.request_to_call, takes_request=bool(frame.request_params),
             super_init=getattr(frame, "super_init", None),
+            super_calls=tuple(dict.fromkeys(getattr(frame, "super_calls", ()))),
         )
         self.out.functions[frame.qual] = fact
 
@@ -669,7 +689,7 @@ class RoutesVisitor(CheckVisitor):
         if node.value in ("401", "403"):
             for f in self.stack:
                 if f.kind == "class":
-                    f.mentions_reject = True
+                    f.mentions_reject = strongest(f.mentions_reject, int(node.value))
 
     # -- bindings --------------------------------------------------------------------------
     def _bind(self, target: cst.BaseExpression, value: V, annotation: Optional[V] = None) -> None:
@@ -763,9 +783,11 @@ class RoutesVisitor(CheckVisitor):
         frame = self._func()
         if frame is not None:
             self._call_evidence(frame, node)
-            if (isinstance(func, cst.Attribute) and func.attr.value == "__init__" and isinstance(func.value, cst.Call)
+            if (isinstance(func, cst.Attribute) and isinstance(func.value, cst.Call)
                     and isinstance(func.value.func, cst.Name) and func.value.func.value == "super"):
-                frame.super_init = self.val(node)  # type: ignore[attr-defined]
+                frame.__dict__.setdefault("super_calls", []).append(func.attr.value)
+                if func.attr.value == "__init__":
+                    frame.super_init = self.val(node)  # type: ignore[attr-defined]
 
     def _call_evidence(self, frame: _Frame, node: cst.Call) -> None:
         func = node.func
@@ -977,18 +999,15 @@ class RoutesVisitor(CheckVisitor):
             return
         frame.raises = True
         exc = node.exc
-        if _mentions_status(exc):
-            frame.raises_auth = True
+        frame.raises_auth = strongest(frame.raises_auth, _mentions_status(exc))
         target = exc.func if isinstance(exc, cst.Call) else exc
         if isinstance(target, (cst.Name, cst.Attribute)):
-            name = astutil.name_of(target) or ""
-            if REJECT_EXCEPTION_NAMES.search(name):
-                frame.raises_auth = True
+            frame.raises_auth = strongest(frame.raises_auth, rejection_by_name(astutil.name_of(target) or ""))
             v = self.val(target)
             if v.k == "loc":
                 bound = frame.locals.get(v.q)
-                if bound is not None and bound.k == "call" and _v_mentions_reject(bound):
-                    frame.raises_auth = True
+                if bound is not None and bound.k == "call":
+                    frame.raises_auth = strongest(frame.raises_auth, v_rejection(bound))
             frame.raised.append(v)
 
     def visit_Return(self, node: cst.Return) -> None:
@@ -999,9 +1018,9 @@ class RoutesVisitor(CheckVisitor):
         if value is None or (isinstance(value, cst.Name) and value.value == "None"):
             frame.returns_none = True
             return
-        if isinstance(value, cst.Call) and _mentions_status(value):
+        if isinstance(value, cst.Call):
             # `return JSONResponse(status_code=401, ...)`
-            frame.raises_auth = True
+            frame.raises_auth = strongest(frame.raises_auth, _mentions_status(value))
         frame.returns.append(self.val(value))
         if isinstance(value, cst.Call):
             self._maybe_call_fact(value)
@@ -1108,19 +1127,25 @@ def _required_marker(call: cst.Call) -> bool:
     return isinstance(default, cst.Ellipsis)
 
 
-def _v_mentions_reject(v: V) -> bool:
+def v_rejection(v: V) -> int:
+    """401/403 carried by a symbolic value (`HTTPException(status_code=401)`, an exception class
+    named `Unauthorized`), else 0."""
     if v.k == "lit" and v.lit in (401, 403):
-        return True
-    if v.k == "ref" and (short_name(v.q).startswith(("HTTP_401", "HTTP_403"))):
-        return True
-    if v.k == "call":
-        callee = v.callee
-        if callee is not None and callee.k == "ref" and REJECT_EXCEPTION_NAMES.search(short_name(callee.q)):
-            return True
-        return any(_v_mentions_reject(a) for a in v.args) or any(_v_mentions_reject(x) for _, x in v.kw)
+        return v.lit
+    if v.k == "ref":
+        n = short_name(v.q)
+        return 401 if n.startswith("HTTP_401") else 403 if n.startswith("HTTP_403") else 0
     if v.k == "attr":
-        return v.q.startswith(("HTTP_401", "HTTP_403"))
-    return False
+        return 401 if v.q.startswith("HTTP_401") else 403 if v.q.startswith("HTTP_403") else 0
+    if v.k == "call":
+        found = 0
+        callee = v.callee
+        if callee is not None and callee.k in ("ref", "loc"):
+            found = rejection_by_name(short_name(callee.q))
+        for a in list(v.args) + [x for n, x in v.kw if n in ("status_code", "status", "code")]:
+            found = strongest(found, v_rejection(a))
+        return found
+    return 0
 
 
 _ORDER = {m: i for i, m in enumerate(("GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS", "TRACE", "WEBSOCKET"))}

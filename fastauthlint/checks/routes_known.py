@@ -218,9 +218,9 @@ ADMIN_WORDS = re.compile(r"admin|superuser|super_user|staff|\broot\b|sudo|supera
 ADMIN_ATTRS = frozenset({"is_superuser", "is_admin", "is_staff", "superuser", "admin", "is_root",
                          "is_super_admin", "is_superadmin"})
 
-# Exception class names that say "not authenticated / not allowed" when raised.
-REJECT_EXCEPTION_NAMES = re.compile(
+# Exception class names that say "not authenticated" (401) or "not allowed" (403) when raised.
+UNAUTHENTICATED_NAMES = re.compile(
     r"unauthori[sz]ed|unauthenticated|notauthenticated|authenticationerror|authenticationfailed|"
     r"authentication_?exception|auth_?error|invalidcredentials|credentials_?exception|"
-    r"invalid_?token|tokenexpired|expiredtoken|permissiondenied|forbidden|accessdenied|"
-    r"notauthorized|invalidauth", re.I)
+    r"invalid_?token|tokenexpired|expiredtoken|notauthorized|invalidauth|loginrequired|login_required", re.I)
+FORBIDDEN_NAMES = re.compile(r"permissiondenied|forbidden|accessdenied|notpermitted|insufficient", re.I)

@@ -16,7 +16,8 @@ from typing import Any, Dict, Iterable, List, Optional, Sequence, Tuple
 
 from fastauthlint.checks import routes_known as K
 from fastauthlint.checks.routes_facts import (
-    CallFact, ClassFact, FileFacts, FuncFact, IncludeFact, ParamFact, RouteFact, V, short_name,
+    CallFact, ClassFact, FileFacts, FuncFact, IncludeFact, ParamFact, RouteFact, V, short_name, strongest,
+    v_rejection,
 )
 from fastauthlint.checks.routes_store import LazyFileFacts
 
@@ -793,22 +794,24 @@ class Linker:
         self._decode_memo[key] = res
         return res
 
-    def raises_reject(self, f: FuncFact, path: str) -> bool:
-        if f.raises_auth:
-            return True
+    def raises_reject(self, f: FuncFact, path: str) -> int:
+        """401 when the function rejects as unauthenticated, 403 when it only forbids, else 0:
+        from what it raises or returns, including exceptions bound to names elsewhere
+        (`raise credentials_exception`) and project exception classes built with a status."""
+        found = f.raises_auth
+        if found == 401:
+            return found
         for r in f.raised:
             for o in self.ev(r, path):
-                if o.kind in ("class",) and self.cls(o.path, o.name) and self.cls(o.path, o.name).mentions_reject:
-                    return True
+                if o.kind in ("class", "inst"):
+                    c = self.cls(o.path, o.name)
+                    if c is not None:
+                        found = strongest(found, c.mentions_reject)
                 if o.kind in ("inst", "extinst") and o.v is not None:
-                    from fastauthlint.checks.routes_facts import _v_mentions_reject
-                    if _v_mentions_reject(o.v):
-                        return True
-                    if o.kind == "inst":
-                        c = self.cls(o.path, o.name)
-                        if c is not None and c.mentions_reject:
-                            return True
-        return False
+                    found = strongest(found, v_rejection(o.v))
+                if found == 401:
+                    return found
+        return found
 
     def auth_of_func(self, path: str, qual: str, bound: bool = False) -> Optional[Auth]:
         key = ("func", path, qual, bound)
@@ -837,11 +840,19 @@ class Linker:
         params = list(f.params)
         if (f.is_method or bound) and params and params[0].name in ("self", "cls"):
             params = params[1:]
-        subs: List[Tuple[ParamFact, Auth]] = []
+        subs: List[Tuple[Optional[ParamFact], Auth]] = []
         for p in params:
             a, _ = self.param_auth(p, path)
             if a is not None:
                 subs.append((p, a))
+        method = qual.rsplit(".", 1)[-1]
+        if f.is_method and method in f.super_calls:
+            # `return await super().__call__(request)`: what the base class method does
+            base = self.base_method(path, qual.rsplit(".", 1)[0], method)
+            if base is not None:
+                a = self.auth_of_func(base[0], base[1], bound=True)
+                if a is not None:
+                    subs.append((None, a))
         body = self.body_auth(f, path, params)
         calls = self.calls_auth(f, path)
         if not subs and body is None and calls is None:
@@ -855,7 +866,7 @@ class Linker:
             optional = f.returns_none
             via = None
         else:
-            checked = any(p.checked for p, a in subs)
+            checked = any(p is not None and p.checked for p, a in subs)
             optional = not (checked and rejects) or f.returns_none
             via = subs[0][1]
         admin = f.admin_check or bool(K.ADMIN_WORDS.search(label)) or any(a.admin for _, a in subs)
@@ -866,6 +877,19 @@ class Linker:
         else:
             text = f"{label} → {calls.text}" if label else calls.text
         return Auth(qn, text, optional, admin, True)
+
+    def base_method(self, path: str, cls_qual: str, method: str) -> Optional[Tuple[str, str]]:
+        """(file, qualname) of `method` in the nearest project base class of a class."""
+        c = self.cls(path, cls_qual)
+        if c is None:
+            return None
+        for b in c.bases:
+            for bo in self.ev(b, path):
+                if bo.kind == "class":
+                    found = self.class_member(bo.path, bo.name, method)
+                    if found is not None and found[0] == "method":
+                        return found[1], found[2]
+        return None
 
     def body_auth(self, f: FuncFact, path: str, params: Sequence[ParamFact], role: str = "dependency") -> Optional[str]:
         """Evidence in the function itself: it reads a credential (an Authorization/API-key
@@ -897,6 +921,10 @@ class Linker:
             return "hands the request to an authenticator and rejects with 401/403"
         if f.takes_request and decodes and reject:
             return "verifies the request's credentials or signature and rejects with 401/403"
+        if role == "dependency" and reject == 401:
+            # a dependency answering 401 is an authentication gate, whatever it reads
+            # (a session, request.state set by a middleware, a subject passed in)
+            return "rejects unauthenticated requests with 401"
         for pname, meth in f.param_calls:
             p = next((p for p in params if p.name == pname), None)
             if p is None or p.ann is None:
