@@ -106,7 +106,7 @@ class V:
         if k == "ifexp":
             return f"{self.a[1].text()} if {self.a[0].text()} else {self.a[2].text()}"
         if k == "iter":
-            return f"<element of {self.a[0].text()}>"
+            return f"{self.a[0].text()}[…]"
         return self.q or "…"
 
 

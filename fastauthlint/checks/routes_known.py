@@ -194,8 +194,8 @@ VERIFIER_METHODS = frozenset({
 _CRED_EXACT = re.compile(
     r"^(x_)?(api_?key|apikey|access_?token|auth_?token|token|jwt|authorization|auth|bearer|"
     r"session(_?id|_?token)?|sid|id_?token|credentials?|secret|key|x_?token|auth_?key|"
-    r"refresh_?token|session_?cookie)$")
-_CRED_SUBSTR = re.compile(r"token|session|auth|jwt|api[-_]?key|apikey|bearer|credential|sid\b")
+    r"refresh_?token|session_?cookie|(\w+_)?signature(_\w+)?)$")
+_CRED_SUBSTR = re.compile(r"token|session|auth|jwt|api[-_]?key|apikey|bearer|credential|sid\b|signature")
 
 
 def is_credential_name(name: str) -> bool:

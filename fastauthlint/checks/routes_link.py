@@ -902,7 +902,8 @@ class Linker:
         reads from a request object (its parameters are whatever its caller passes)."""
         reads = [r for r in f.reads if r != "user"]
         creds = reads if role == "callee" else [p.credential for p in params if p.credential] + reads
-        decodes = f.decodes or self.decodes(path, f.name)
+        # a verifier-named method on an object we cannot see counts only with a credential read here
+        decodes = f.decodes or self.decodes(path, f.name) or (bool(creds) and f.verifier_call)
         reject = self.raises_reject(f, path)
         if creds:
             cred = creds[0].split(":", 1)[-1]
