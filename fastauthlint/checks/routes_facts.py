@@ -198,6 +198,15 @@ class IncludeFact:
 
 
 @dataclass(frozen=True)
+class MiddlewareFact:
+    """`app.add_middleware(AuthMiddleware, ...)` or `@app.middleware("http")` on a function."""
+
+    receiver: V
+    target: V  # the middleware class, or the decorated function
+    line: int = 0
+
+
+@dataclass(frozen=True)
 class CallFact:
     """A call passing names to a function (`register_routes(app)`): lets the linker bind the
     function's parameters to what the caller passes."""
@@ -219,6 +228,7 @@ class FileFacts:
     routes: List[RouteFact] = field(default_factory=list)
     includes: List[IncludeFact] = field(default_factory=list)
     calls: List[CallFact] = field(default_factory=list)
+    middleware: List[MiddlewareFact] = field(default_factory=list)
 
 
 # -- the visitor -----------------------------------------------------------------------------
@@ -780,6 +790,8 @@ class RoutesVisitor(CheckVisitor):
                 self._include(node)
             elif attr == "mount":
                 self._mount(node)
+            elif attr == "add_middleware" and node.args and node.args[0].keyword is None:
+                self.out.middleware.append(MiddlewareFact(self.val(func.value), self.val(node.args[0].value)))
         frame = self._func()
         if frame is not None:
             self._call_evidence(frame, node)
@@ -811,7 +823,7 @@ class RoutesVisitor(CheckVisitor):
             base = func.value
             # request.headers.get("Authorization") / request.cookies.get("session")
             if attr == "get" and isinstance(base, cst.Attribute) and base.attr.value in ("headers", "cookies"):
-                key = astutil.literal_str(node.args[0].value) if node.args else None
+                key = _header_key(node.args[0].value) if node.args else None
                 if key is not None and is_credential_key(key):
                     frame.reads.append(f"{'header' if base.attr.value == 'headers' else 'cookie'}:{key.lower()}")
             elif isinstance(base, cst.Name) and base.value == "self":
@@ -834,6 +846,9 @@ class RoutesVisitor(CheckVisitor):
         if call is None or not isinstance(callee, cst.Attribute):
             return
         attr = callee.attr.value
+        if attr == "middleware":  # @app.middleware("http")
+            self.out.middleware.append(MiddlewareFact(self.val(callee.value), V("def", q=qual)))
+            return
         if attr not in ROUTE_DECORATORS:
             return
         kind, default_methods = ROUTE_DECORATORS[attr]
@@ -919,7 +934,7 @@ class RoutesVisitor(CheckVisitor):
         base = node.value
         if isinstance(base, cst.Attribute) and base.attr.value in ("headers", "cookies") and node.slice:
             el = node.slice[0].slice
-            key = astutil.literal_str(el.value) if isinstance(el, cst.Index) else None
+            key = _header_key(el.value) if isinstance(el, cst.Index) else None
             if key is not None and is_credential_key(key):
                 frame.reads.append(f"{'header' if base.attr.value == 'headers' else 'cookie'}:{key.lower()}")
         if isinstance(base, cst.Name):
@@ -1104,6 +1119,21 @@ def _with(obj, **changes):
     import dataclasses
 
     return dataclasses.replace(obj, **changes)
+
+
+def _header_key(node: cst.BaseExpression) -> Optional[str]:
+    """A header/cookie name literal, str or bytes (`b"authorization"` in ASGI middleware)."""
+    s = astutil.literal_str(node)
+    if s is not None:
+        return s
+    if isinstance(node, cst.SimpleString):
+        try:
+            value = node.evaluated_value
+        except Exception:
+            return None
+        if isinstance(value, bytes):
+            return value.decode("latin-1")
+    return None
 
 
 def _is_str_annotation(ann: cst.BaseExpression) -> bool:

@@ -87,6 +87,13 @@ _AUTH_LIBRARY_CLASSES = {
 }
 
 
+# Middleware of libraries that reject unauthenticated requests before any route runs.
+AUTH_MIDDLEWARE = frozenset({
+    "fastapi_keycloak_middleware.KeycloakMiddleware", "starlette_oauth2_api.AuthenticateMiddleware",
+    "fastapi_auth_middleware.AuthMiddleware", "asgi_auth_github.GitHubAuth",
+})
+
+
 def is_scheme_class(q: Optional[str]) -> bool:
     if not q:
         return False

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import fnmatch
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Dict, Iterable, List, Optional, Sequence, Tuple
 
 from fastauthlint.checks import routes_known as K
@@ -92,6 +92,7 @@ class Chain:
     root_is_app: bool
     orphan: bool  # the route's router is included nowhere
     gaps: List[str]  # inclusion steps without dependencies (for messages)
+    middleware: List[Tuple[V, str, str]] = field(default_factory=list)  # (target, file, where)
 
 
 class Linker:
@@ -957,6 +958,40 @@ class Linker:
                 return True
         return False
 
+    # -- middleware --------------------------------------------------------------------------
+    def middleware_auth(self, target: V, path: str) -> Optional[Auth]:
+        """An authenticating middleware: a function (`@app.middleware("http")`) or a class
+        (`dispatch` of a BaseHTTPMiddleware, or an ASGI `__call__`) that reads a credential from
+        the request and rejects or verifies it, or answers 401; or a known library middleware."""
+        for o in self.ev(target, path):
+            if o.kind == "ext" and (K.is_auth_library_class(o.name) or o.name in K.AUTH_MIDDLEWARE):
+                return Auth(o.name, short_name(o.name))
+            funcs: List[Tuple[str, str]] = []
+            if o.kind == "func":
+                funcs.append((o.path, o.name))
+            elif o.kind == "class":
+                for meth in ("dispatch", "dispatch_func", "__call__"):
+                    found = self.class_member(o.path, o.name, meth)
+                    if found is not None and found[0] == "method":
+                        funcs.append((found[1], found[2]))
+            for fpath, qual in funcs:
+                f = self.func(fpath, qual)
+                if f is None:
+                    continue
+                qn = self.qual(fpath, qual)
+                if self.configured(qn):
+                    return Auth(qn, f"{short_name(qn)} (configured in auth-dependencies)")
+                body = self.body_auth(f, fpath, f.params, role="callee")
+                if body is None and self.raises_reject(f, fpath) == 401:
+                    body = "answers 401"
+                if body is None:
+                    called = self.calls_auth(f, fpath)
+                    body = f"calls {called.text}" if called is not None else None
+                if body is not None:
+                    label = short_name(qual.replace(".<locals>", "")) if o.kind == "func" else short_name(o.name)
+                    return Auth(qn, f"{label} ({body})", user=False)
+        return None
+
     # -- dependencies lists ------------------------------------------------------------------
     def deps_auth(self, deps: Optional[V], path: str, env: Tuple = ()) -> Tuple[List[Auth], List[Obj]]:
         """Authentications in a `dependencies=[...]` value, and what all its entries call."""
@@ -1145,6 +1180,7 @@ class TableBuilder:
         self.is_test = is_test
         self.infos: Dict[str, RouterInfo] = {}
         self.incoming: Dict[str, List[Edge]] = {}
+        self.middleware: Dict[str, List[Tuple[V, str]]] = {}
         self._chains: Dict[str, List[List[Edge]]] = {}
         self._handler_memo: Dict[Tuple[str, str, str], Any] = {}
 
@@ -1161,6 +1197,10 @@ class TableBuilder:
         for path, facts in sorted(self.L.files.items()):
             if self.is_test(path):  # test apps include routers in ways production never does
                 continue
+            for m in facts.middleware:
+                for r in self.L.routers_of(m.receiver, path)[0]:
+                    self._note_router(r)
+                    self.middleware.setdefault(r.name, []).append((m.target, path))
             for inc in facts.includes:
                 parents, _ = self.L.routers_of(inc.parent, path)
                 children, _ = self.L.routers_of(inc.child, path)
@@ -1246,8 +1286,22 @@ class TableBuilder:
             routers.append(parent.label)
             cur = parent
         orphan = not edges and not info.is_app
+        middleware: List[Tuple[V, str, str]] = []
+        for r in [info] + [self.infos[e.parent] for e in edges]:
+            for target, mpath in self.own_middleware(r):
+                middleware.append((target, mpath, f"middleware of {'app' if r.is_app else 'router'} `{r.label}`"))
         return Chain(full_path=full or "/", deps=deps, routers=routers, root=cur.key, root_is_app=cur.is_app,
-                     orphan=orphan, gaps=gaps)
+                     orphan=orphan, gaps=gaps, middleware=middleware)
+
+    def own_middleware(self, info: RouterInfo) -> List[Tuple[V, str]]:
+        out = list(self.middleware.get(info.key, []))
+        if info.ctor is not None and info.ctor.k == "call":
+            # FastAPI(middleware=[Middleware(AuthMiddleware, ...)])
+            for item, ipath, _ in self.L.iter_items(info.ctor.kwarg("middleware"), info.path, info.env) \
+                    if info.ctor.kwarg("middleware") is not None else []:
+                if item.k == "call" and item.args:
+                    out.append((item.args[0], ipath))
+        return out
 
     # -- handlers ------------------------------------------------------------------------
     def handler_of(self, fact: RouteFact, file: str) -> Tuple[str, str, Optional[FuncFact]]:
@@ -1376,6 +1430,10 @@ class TableBuilder:
                         if fact.kind == "starlette":  # FastAPI dependencies never run for these
                             applied = [a for a in applied_h if not a.param]
                         seen = list(seen_h)
+                        for target, mpath, where in chain.middleware:
+                            a = self.L.middleware_auth(target, mpath)
+                            if a is not None:
+                                applied.append(Applied(a, where))
                         if fact.kind != "starlette":
                             for dv, dpath, where, denv in chain.deps:
                                 auths, labels = self.L.deps_auth(dv, dpath, denv)

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from typing import Any, Dict, List, Optional
 
 from fastauthlint.checks.routes_facts import (
-    CallFact, ClassFact, FileFacts, FuncFact, IncludeFact, ParamFact, RouteFact, V,
+    CallFact, ClassFact, FileFacts, FuncFact, IncludeFact, MiddlewareFact, ParamFact, RouteFact, V,
 )
 
 
@@ -81,6 +81,7 @@ _SCHEMA: Dict[type, List[tuple]] = {
     IncludeFact: [("parent", "v"), ("child", "v"), ("prefix", "ov"), ("dependencies", "ov"), ("kind", "s"),
                   ("line", "i")],
     CallFact: [("callee", "v"), ("args", "vs"), ("kw", "sv")],
+    MiddlewareFact: [("receiver", "v"), ("target", "v"), ("line", "i")],
 }
 
 
@@ -95,7 +96,8 @@ def _unpack(cls: type, data: list) -> Any:
 # -- files -----------------------------------------------------------------------------------
 
 def pack(facts: FileFacts) -> RoutesFacts:
-    head = [[_pack(r) for r in facts.routes], [_pack(i) for i in facts.includes], [_pack(c) for c in facts.calls]]
+    head = [[_pack(r) for r in facts.routes], [_pack(i) for i in facts.includes], [_pack(c) for c in facts.calls],
+            [_pack(m) for m in facts.middleware]]
     body = [[_pack(f) for f in facts.functions.values()], [_pack(c) for c in facts.classes.values()],
             [[k, pack_v(v)] for k, v in facts.assigns.items()]]
     dump = lambda x: json.dumps(x, separators=(",", ":"), ensure_ascii=False)  # noqa: E731
@@ -115,11 +117,12 @@ class LazyFileFacts(FileFacts):
         packed = self.__dict__.get("_packed")
         if packed is None:
             raise AttributeError(name)
-        if name in ("routes", "includes", "calls"):
-            routes, includes, calls = json.loads(packed.head)
+        if name in ("routes", "includes", "calls", "middleware"):
+            routes, includes, calls, middleware = json.loads(packed.head)
             self.routes = [_unpack(RouteFact, r) for r in routes]
             self.includes = [_unpack(IncludeFact, i) for i in includes]
             self.calls = [_unpack(CallFact, c) for c in calls]
+            self.middleware = [_unpack(MiddlewareFact, m) for m in middleware]
             return self.__dict__[name]
         if name in ("functions", "classes", "assigns"):
             functions, classes, assigns = json.loads(packed.body)
