@@ -917,7 +917,7 @@ class Linker:
                 return f"reads `{cred}` and rejects requests without a valid one"
             if role == "dependency" and f.passes_names and (f.verifier_call or f.calls):
                 return f"reads `{cred}` and looks it up"
-        if "user" in f.reads and (reject or f.raises):
+        if "user" in f.reads and reject:
             return "requires request.user (authentication middleware)"
         if f.request_to_call and reject:
             return "hands the request to an authenticator and rejects with 401/403"
