@@ -981,12 +981,12 @@ class Linker:
                 qn = self.qual(fpath, qual)
                 if self.configured(qn):
                     return Auth(qn, f"{short_name(qn)} (configured in auth-dependencies)")
+                # Only what the middleware does itself: an identity middleware that calls a
+                # resolver which rejects bad tokens but lets anonymous requests through (and
+                # leaves the decision to the routes) protects nothing by itself.
                 body = self.body_auth(f, fpath, f.params, role="callee")
                 if body is None and self.raises_reject(f, fpath) == 401:
                     body = "answers 401"
-                if body is None:
-                    called = self.calls_auth(f, fpath)
-                    body = f"calls {called.text}" if called is not None else None
                 if body is not None:
                     label = short_name(qual.replace(".<locals>", "")) if o.kind == "func" else short_name(o.name)
                     return Auth(qn, f"{label} ({body})", user=False)
