@@ -243,3 +243,69 @@ def test_routes_command_paths_relative_to_cwd():
     assert res.returncode == 0, res.stderr
     files = {d["file"] for d in json.loads(res.stdout)}
     assert files == {"tests/fixtures/apps/routes_public/web/auth.py", "tests/fixtures/apps/routes_public/web/misc.py"}
+
+
+# -- auth-dependencies ---------------------------------------------------------------------------
+
+_EXTERNAL_AUTH_APP = {
+    "pyproject.toml": "[project]\nname='x'\n",
+    "app.py": """
+        from fastapi import Depends, FastAPI
+        from acme_auth.fastapi import require_user, require_admin
+
+        app = FastAPI()
+
+        @app.get("/a")
+        def a(user=Depends(require_user)):
+            return user
+
+        @app.get("/b", dependencies=[Depends(require_admin)])
+        def b():
+            return 1
+    """,
+}
+
+
+@pytest.mark.parametrize("entries,protected", [
+    ([], set()),
+    (["acme_auth.fastapi.require_user"], {"/a"}),
+    (["require_admin"], {"/b"}),  # a dotted suffix
+    (["acme_auth.*"], {"/a", "/b"}),  # a glob
+    (["fastapi.require_user"], {"/a"}),
+    (["user"], set()),  # a suffix is whole names, not any ending
+])
+def test_auth_dependencies_option(tmp_path, entries, protected):
+    write(tmp_path, _EXTERNAL_AUTH_APP)
+    _, routes = table(tmp_path, config={"auth-dependencies": entries})
+    assert {r.path for r in routes if r.auth} == protected
+
+
+def test_bad_auth_dependency_is_a_config_error(tmp_path):
+    (tmp_path / "pyproject.toml").write_text('[tool.fastauthlint]\nauth-dependencies = ["get current user"]\n')
+    (tmp_path / "a.py").write_text("x = 1\n")
+    res = run_cli(".", cwd=tmp_path)
+    assert res.returncode == 2
+    assert b"auth-dependencies" in res.stderr
+
+
+def test_unresolved_prefix_still_matches_public_pattern(tmp_path):
+    write(tmp_path, {
+        "pyproject.toml": "[project]\nname='x'\n",
+        "app.py": """
+            from fastapi import APIRouter, FastAPI
+            from somewhere import settings
+
+            router = APIRouter()
+
+            @router.post("/auth/login")
+            def login():
+                return 1
+
+            app = FastAPI()
+            app.include_router(router, prefix=settings.API_PREFIX)
+        """,
+    })
+    _, routes = table(tmp_path, config={"public-routes": ["POST /auth/*"]})
+    (r,) = routes
+    assert r.path == "{settings.API_PREFIX}/auth/login"
+    assert r.public == "public-routes: POST /auth/*"

@@ -37,6 +37,11 @@ ROUTER_CLASSES = APP_CLASSES | frozenset({
     "fastapi_utils.inferring_router.InferringRouter", "fastapi_restful.inferring_router.InferringRouter",
     "fastapi_utils.routers.InferringRouter",
 })
+# FastAPI's own URL attributes and their defaults (`app.swagger_ui_oauth2_redirect_url` in a route path)
+APP_URL_DEFAULTS = {
+    "docs_url": "/docs", "redoc_url": "/redoc", "openapi_url": "/openapi.json",
+    "swagger_ui_oauth2_redirect_url": "/docs/oauth2-redirect", "root_path": "",
+}
 CBV_DECORATORS = frozenset({"fastapi_utils.cbv.cbv", "fastapi_restful.cbv.cbv", "fastapi_utils.cbv", "fastapi_restful.cbv"})
 
 DEPENDS = frozenset({"fastapi.Depends", "fastapi.params.Depends", "fastapi.param_functions.Depends"})

@@ -357,6 +357,10 @@ class Linker:
         if o.kind == "router":
             if attr == "router":
                 return [o]
+            if o.extra == "app" and attr in K.APP_URL_DEFAULTS:
+                # app.docs_url, app.openapi_url...: the constructor's value, else FastAPI's default
+                given = o.v.kwarg(attr) if o.v is not None and o.v.k == "call" else None
+                return self.ev(given, o.path, o.env) if given is not None else [Obj("str", name=K.APP_URL_DEFAULTS[attr])]
             return [Obj("unk", extra=f"{o.label()}.{attr}")]
         if o.kind in ("inst", "class"):
             found = self.class_member(o.path, o.name, attr)
@@ -506,7 +510,11 @@ class Linker:
         objs = self.ev(v, path, env)
         if len(objs) == 1 and objs[0].kind == "str":
             return objs[0].name if not objs[0].name.startswith("?") else "{…}"
-        return "{" + v.text() + "}"
+        text = v.text()
+        if v.k == "ref":  # `{settings.API_PREFIX}` rather than the module's full dotted name
+            sym = self._resolve(v.q, path)
+            text = ".".join((sym.name, *sym.attrs)) if sym is not None else ".".join(v.q.split(".")[-2:])
+        return "{" + text + "}"
 
     # -- factories ---------------------------------------------------------------------------
     @staticmethod
