@@ -1191,6 +1191,7 @@ class TableBuilder:
         self.middleware: Dict[str, List[Tuple[V, str]]] = {}
         self._chains: Dict[str, List[List[Edge]]] = {}
         self._handler_memo: Dict[Tuple[str, str, str], Any] = {}
+        self.skipped: List[Tuple[str, int]] = []  # routes too deeply nested to analyse
 
     def rel(self, path: str) -> str:
         res = self.L.project.results.get(path)
@@ -1418,43 +1419,51 @@ class TableBuilder:
             if not facts.routes or self.is_test(file):
                 continue
             for fact in facts.routes:
-                receivers, other = self.L.routers_of(fact.receiver, file)
-                if not receivers:
-                    if other or not facts.uses_fastapi:
+                try:
+                    out.extend(self.build_route(fact, file, facts))
+                except RecursionError:  # pathological nesting: skip this route, keep the run going
+                    self.skipped.append((file, fact.line))
+        return out
+
+    def build_route(self, fact: RouteFact, file: str, facts: FileFacts) -> List[LinkedRoute]:
+        out: List[LinkedRoute] = []
+        receivers, other = self.L.routers_of(fact.receiver, file)
+        if not receivers:
+            if other or not facts.uses_fastapi:
+                return out
+            label = fact.receiver.text()
+            o = Obj("router", file, f"?{file}:{label}", extra="unknown")
+            self.infos.setdefault(o.name, RouterInfo(o.name, file, None, False, label))
+            receivers = [o]
+        for r in receivers:
+            self._note_router(r)
+        hname, hfile, hfact = self.handler_of(fact, file)
+        applied_h, seen_h, hints, login, enforced, params = self.handler_analysis(fact, file, hfile, hfact)
+        seen_paths = set()
+        for r in receivers:
+            for edges in self.chains(r.name):
+                chain = self.chain_for(fact, file, r.name, edges)
+                applied = list(applied_h)
+                if fact.kind == "starlette":  # FastAPI dependencies never run for these
+                    applied = [a for a in applied_h if not a.param]
+                seen = list(seen_h)
+                for target, mpath, where in chain.middleware:
+                    a = self.L.middleware_auth(target, mpath)
+                    if a is not None:
+                        applied.append(Applied(a, where))
+                if fact.kind != "starlette":
+                    for dv, dpath, where, denv in chain.deps:
+                        auths, labels = self.L.deps_auth(dv, dpath, denv)
+                        for a in auths:
+                            applied.append(Applied(a, where))
+                        if not auths:
+                            seen.extend(labels)
+                for method in fact.methods:
+                    if (method, chain.full_path) in seen_paths:
                         continue
-                    label = fact.receiver.text()
-                    o = Obj("router", file, f"?{file}:{label}", extra="unknown")
-                    self.infos.setdefault(o.name, RouterInfo(o.name, file, None, False, label))
-                    receivers = [o]
-                for r in receivers:
-                    self._note_router(r)
-                hname, hfile, hfact = self.handler_of(fact, file)
-                applied_h, seen_h, hints, login, enforced, params = self.handler_analysis(fact, file, hfile, hfact)
-                seen_paths = set()
-                for r in receivers:
-                    for edges in self.chains(r.name):
-                        chain = self.chain_for(fact, file, r.name, edges)
-                        applied = list(applied_h)
-                        if fact.kind == "starlette":  # FastAPI dependencies never run for these
-                            applied = [a for a in applied_h if not a.param]
-                        seen = list(seen_h)
-                        for target, mpath, where in chain.middleware:
-                            a = self.L.middleware_auth(target, mpath)
-                            if a is not None:
-                                applied.append(Applied(a, where))
-                        if fact.kind != "starlette":
-                            for dv, dpath, where, denv in chain.deps:
-                                auths, labels = self.L.deps_auth(dv, dpath, denv)
-                                for a in auths:
-                                    applied.append(Applied(a, where))
-                                if not auths:
-                                    seen.extend(labels)
-                        for method in fact.methods:
-                            if (method, chain.full_path) in seen_paths:
-                                continue
-                            seen_paths.add((method, chain.full_path))
-                            out.append(self.classify(fact, file, method, chain, hname, hfile, hfact, applied,
-                                                     seen, hints, login, enforced))
+                    seen_paths.add((method, chain.full_path))
+                    out.append(self.classify(fact, file, method, chain, hname, hfile, hfact, applied,
+                                             seen, hints, login, enforced))
         return out
 
     def classify(self, fact, file, method, chain, hname, hfile, hfact, applied, seen, hints, login, enforced) -> LinkedRoute:
