@@ -907,9 +907,23 @@ class Linker:
 
         `role` says how the function runs: a "dependency" gets its parameters from the request
         (so `authorization: str = Header()` or a `token` query parameter is a credential read), a
-        "handler" must verify or reject what it reads, and a plain "callee" only counts what it
-        reads from a request object (its parameters are whatever its caller passes)."""
+        "handler" must verify or reject what it reads, a plain "callee" only counts what it
+        reads from a request object (its parameters are whatever its caller passes), and a
+        "middleware" must turn requests away."""
         reads = [r for r in f.reads if r != "user"]
+        if role == "middleware":
+            # Only a middleware that turns requests away is a gate: one that identifies the
+            # caller when a token is present and lets the others through protects nothing.
+            reject = self.raises_reject(f, path)
+            if not reject:
+                return None
+            if reads:
+                return f"reads `{reads[0].split(':', 1)[-1]}` and rejects requests without a valid one"
+            if "user" in f.reads:
+                return "requires request.user and rejects with 401/403"
+            if f.request_to_call:
+                return "hands the request to an authenticator and rejects with 401/403"
+            return "answers 401" if reject == 401 else None
         creds = reads if role == "callee" else [p.credential for p in params if p.credential] + reads
         # a verifier-named method on an object we cannot see counts only with a credential read here
         decodes = f.decodes or self.decodes(path, f.name) or (bool(creds) and f.verifier_call)
@@ -992,9 +1006,7 @@ class Linker:
                 # Only what the middleware does itself: an identity middleware that calls a
                 # resolver which rejects bad tokens but lets anonymous requests through (and
                 # leaves the decision to the routes) protects nothing by itself.
-                body = self.body_auth(f, fpath, f.params, role="callee")
-                if body is None and self.raises_reject(f, fpath) == 401:
-                    body = "answers 401"
+                body = self.body_auth(f, fpath, f.params, role="middleware")
                 if body is not None:
                     label = short_name(qual.replace(".<locals>", "")) if o.kind == "func" else short_name(o.name)
                     return Auth(qn, f"{label} ({body})", user=False)
