@@ -309,3 +309,34 @@ def test_unresolved_prefix_still_matches_public_pattern(tmp_path):
     (r,) = routes
     assert r.path == "{settings.API_PREFIX}/auth/login"
     assert r.public == "public-routes: POST /auth/*"
+
+
+def test_import_cycles_resolve_quickly(tmp_path):
+    """Packages that re-export each other's names (star imports, `from .x import y` both ways)
+    used to send name resolution into exponential time."""
+    import time
+
+    files = {"pyproject.toml": "[project]\nname='x'\n", "pkg/__init__.py": ""}
+    n = 14
+    for i in range(n):
+        files[f"pkg/m{i}.py"] = "\n".join([
+            f"from pkg.m{(i + 1) % n} import *",
+            f"from pkg.m{(i + 2) % n} import *",
+            f"from pkg.m{(i + 3) % n} import helper_{(i + 3) % n}",
+            f"def helper_{i}():\n    return 1",
+        ]) + "\n"
+    files["pkg/app.py"] = """
+        from fastapi import Depends, FastAPI
+        from pkg.m0 import missing_name, helper_5
+
+        app = FastAPI()
+
+        @app.get("/x")
+        def x(a=Depends(missing_name), b=Depends(helper_5)):
+            return 1
+    """
+    write(tmp_path, files)
+    start = time.monotonic()
+    _, routes = table(tmp_path)
+    assert time.monotonic() - start < 10
+    assert [r.path for r in routes] == ["/x"] and routes[0].auth is None
