@@ -148,7 +148,9 @@ def _fal101(group) -> Finding:
         parts.append("served through " + " → ".join(f"`{r}`" for r in chain.routers))
         protected_elsewhere = [g for g in _siblings(lr) if g.status == "protected"]
         if protected_elsewhere:
-            parts.append(f"it is protected through another inclusion ({protected_elsewhere[0].path}) but not this one")
+            gap = f": {chain.gaps[0]}" if chain.gaps else ""
+            parts.append(f"it is protected through another inclusion ({protected_elsewhere[0].path}) but not "
+                         f"this one{gap}")
     message = (f"{what} {'is' if len(shown) == 1 else 'are'} reachable without authentication: " + "; ".join(parts)
                + ". Add an authenticating dependency, or declare the route public (`public-routes`, "
                  "`# fastauthlint: public <reason>`)")

@@ -173,7 +173,6 @@ BODY_CALL_AUTH: Dict[str, Tuple[str, ...]] = {
     "async_fastapi_jwt_auth.AuthJWT": ("jwt_required", "fresh_jwt_required", "jwt_refresh_token_required"),
     "fastapi_another_jwt_auth.AuthJWT": ("jwt_required", "fresh_jwt_required", "jwt_refresh_token_required"),
 }
-BODY_CALL_OPTIONAL = ("jwt_optional",)
 
 # -- token verification ----------------------------------------------------------------------
 

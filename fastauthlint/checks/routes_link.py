@@ -12,11 +12,11 @@ from __future__ import annotations
 import fnmatch
 import re
 from dataclasses import dataclass, field
-from typing import Any, Dict, Iterable, List, Optional, Sequence, Tuple
+from typing import Any, Dict, List, Optional, Sequence, Tuple
 
 from fastauthlint.checks import routes_known as K
 from fastauthlint.checks.routes_facts import (
-    CallFact, ClassFact, FileFacts, FuncFact, IncludeFact, ParamFact, RouteFact, V, short_name, strongest,
+    ClassFact, FileFacts, FuncFact, ParamFact, RouteFact, V, short_name, strongest,
     v_rejection,
 )
 from fastauthlint.checks.routes_store import LazyFileFacts
@@ -973,12 +973,6 @@ class Linker:
                     if body is not None and not g.returns_none:
                         return Auth(self.qual(o.path, o.name), f"{short_name(o.name)} ({body})")
         return None
-
-    def body_call_optional(self, f: FuncFact, path: str) -> bool:
-        for pname, meth in f.param_calls:
-            if meth in K.BODY_CALL_OPTIONAL:
-                return True
-        return False
 
     # -- middleware --------------------------------------------------------------------------
     def middleware_auth(self, target: V, path: str) -> Optional[Auth]:
