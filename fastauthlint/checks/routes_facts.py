@@ -678,10 +678,10 @@ class RoutesVisitor(CheckVisitor):
             decorators=frame.decorator_vals, is_method=frame.is_method,  # type: ignore[attr-defined]
             decodes=frame.decodes, verifier_call=frame.verifier_call, reads=tuple(dict.fromkeys(frame.reads)),
             raises=frame.raises, raises_auth=frame.raises_auth, raised=tuple(frame.raised[:16]),
-            returns_none=frame.returns_none, returns=tuple(r for r in frame.returns[:16] if _worth_keeping(r)),
+            returns_none=frame.returns_none, returns=tuple(_slim(r) for r in frame.returns[:16] if _worth_keeping(r)),
             calls=tuple(dict.fromkeys(frame.calls))[:64], passes_names=frame.passes_names,
             admin_check=frame.admin_check, param_calls=tuple(dict.fromkeys(frame.param_calls)),
-            local_values=tuple((k, v) for k, v in frame.locals.items() if _worth_keeping(v)),
+            local_values=tuple((k, _slim(v)) for k, v in frame.locals.items() if _worth_keeping(v)),
             request_to_call=frame.request_to_call, takes_request=bool(frame.request_params),
             super_init=getattr(frame, "super_init", None),
             super_calls=tuple(dict.fromkeys(getattr(frame, "super_calls", ()))),
@@ -761,12 +761,18 @@ class RoutesVisitor(CheckVisitor):
                 "include_router", "mount", "add_api_route", "add_middleware", "get", "post"):
             return
         callee = self._callee_val(call.func, 0)
-        if callee.k not in ("ref", "def", "loc", "attr"):
+        # functions called by name (`register_routes(app)`), not methods of objects
+        # (`session.add(item)`, most of a program's calls)
+        if callee.k not in ("ref", "def", "loc"):
             return
-        if callee.k == "ref" and callee.q.split(".")[0] in ("fastapi", "starlette", "typing", "logging", "os", "sys"):
+        if callee.k == "ref" and callee.q.split(".")[0] in _NOT_PROJECT:
             return
-        args = tuple(self.val(a.value) for a in call.args if a.keyword is None and not a.star)
-        kw = tuple((a.keyword.value, self.val(a.value)) for a in call.args if a.keyword is not None)
+
+        def arg(node: cst.BaseExpression) -> V:
+            return self.val(node) if isinstance(node, (cst.Name, cst.Attribute)) else UNK
+
+        args = tuple(arg(a.value) for a in call.args if a.keyword is None and not a.star)
+        kw = tuple((a.keyword.value, arg(a.value)) for a in call.args if a.keyword is not None)
         self.out.calls.append(CallFact(callee=callee, args=args, kw=kw))
 
     # -- loops -----------------------------------------------------------------------------
@@ -1101,6 +1107,40 @@ class RoutesVisitor(CheckVisitor):
                 if m:
                     return m.group("reason").strip()
         return None
+
+
+_NOT_PROJECT = frozenset({
+    "fastapi", "starlette", "typing", "typing_extensions", "logging", "os", "sys", "json", "re", "datetime",
+    "pydantic", "sqlalchemy", "sqlmodel", "asyncio", "time", "uuid", "math", "random", "itertools",
+    "functools", "collections", "pathlib", "builtins",
+})
+
+
+def _slim(v: V, depth: int = 0) -> V:
+    """A kept value without the parts the linker never reads: arguments that are neither names,
+    paths, literals, dependencies nor lists of those are dropped (query and formatting
+    expressions passed to constructors are most of a local value's size)."""
+    k = v.k
+    if k == "call":
+        if depth > 2:
+            return V("call", a=(v.a[0],))
+        return V("call", a=(v.a[0],) + tuple(_slim_arg(a, depth) for a in v.args),
+                 kw=tuple((n, _slim_arg(x, depth)) for n, x in v.kw))
+    if k == "ifexp":
+        return V("ifexp", a=tuple(_slim(x, depth + 1) for x in v.a))
+    if k == "list":
+        return V("list", a=tuple(_slim_arg(x, depth) for x in v.a))
+    return v
+
+
+def _slim_arg(v: V, depth: int) -> V:
+    if v.k in ("ref", "loc", "def", "str", "fmt", "lit", "dep", "ann", "opt", "iter"):
+        return v
+    if v.k == "attr" and _worth_keeping(v):
+        return v
+    if v.k in ("call", "list", "ifexp"):
+        return _slim(v, depth + 1)
+    return UNK
 
 
 def _worth_keeping(v: V) -> bool:
