@@ -1087,6 +1087,7 @@ class RoutesVisitor(CheckVisitor):
                 f = self.out.functions.get(fq)
                 if f is not None:
                     self.out.functions[fq] = _with(f, line=self.ctx.span(node.name).line)
+        _prune_locals(self.out)
         from fastauthlint.checks.routes_store import pack
 
         return pack(self.out)
@@ -1163,6 +1164,56 @@ def _worth_keeping(v: V) -> bool:
     if k in ("str", "fmt"):
         return not (k == "str" and v.q.startswith("?"))
     return k == "iter"
+
+
+def _loc_refs(values, into: set) -> None:
+    """(function, name) of every local name the values mention."""
+    stack = [v for v in values if v is not None]
+    while stack:
+        v = stack.pop()
+        if v.k == "loc":
+            into.add((v.s, v.q))
+        stack.extend(v.a)
+        stack.extend(x for _, x in v.kw)
+
+
+def _prune_locals(out: "FileFacts") -> None:
+    """Keep a function's local values only when something kept mentions them (a route's router,
+    an inclusion, a returned value, a raised exception, a nested function's dependency...):
+    the rest is most of the facts' size and the linker never asks for it."""
+    needed: set = set()
+    roots: list = []
+    for r in out.routes:
+        roots += [r.receiver, r.path, r.dependencies, r.endpoint]
+    for i in out.includes:
+        roots += [i.parent, i.child, i.prefix, i.dependencies]
+    for m in out.middleware:
+        roots += [m.receiver, m.target]
+    for c in out.calls:
+        roots += [c.callee, *c.args, *(x for _, x in c.kw)]
+    roots += list(out.assigns.values())
+    for c in out.classes.values():
+        roots += [*c.bases, *c.decorators, *(x for _, a, b in c.attrs for x in (a, b))]
+    for f in out.functions.values():
+        roots += [f.returns_ann, f.super_init, *f.returns, *f.raised, *f.decorators, *f.calls]
+        roots += [x for p in f.params for x in (p.ann, p.default)]
+    _loc_refs(roots, needed)
+    done: set = set()
+    while True:
+        more = []
+        for f in out.functions.values():
+            for name, v in f.local_values:
+                key = (f.name, name)
+                if key in needed and key not in done:
+                    done.add(key)
+                    more.append(v)
+        if not more:
+            break
+        _loc_refs(more, needed)
+    for q, f in list(out.functions.items()):
+        kept = tuple((n, v) for n, v in f.local_values if (f.name, n) in needed or v.k == "def")
+        if len(kept) != len(f.local_values):
+            out.functions[q] = _with(f, local_values=kept)
 
 
 def _with(obj, **changes):
