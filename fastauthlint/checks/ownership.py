@@ -129,7 +129,9 @@ class OwnershipVisitor(CheckVisitor):
                          for a in value.args if a.keyword is None and not a.star)
             kwargs = tuple((a.keyword.value, ref_of(self.ctx, a.value)) for a in value.args
                            if a.keyword is not None and isinstance(a.value, (cst.Name, cst.Attribute)))
-            self.out.instances.append(InstanceFact(name=name, cls=cls, args=args + type_args, kwargs=kwargs))
+            literal = astutil.literal_str(value.args[0].value) if value.args else None
+            self.out.instances.append(InstanceFact(name=name, cls=cls, args=args + type_args, kwargs=kwargs,
+                                                   literal=literal or ""))
 
     def _depends_target(self, node: cst.BaseExpression) -> str:
         if not isinstance(node, cst.Call):

@@ -185,6 +185,7 @@ class InstanceFact:
     cls: str  # qualified class reference
     args: Tuple[str, ...] = ()  # qualified references of positional arguments ("" when not a name)
     kwargs: Tuple[Tuple[str, str], ...] = ()
+    literal: str = ""  # a first string argument: `items = Table("items", metadata, ...)`
 
 
 @dataclass

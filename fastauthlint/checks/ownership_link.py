@@ -33,6 +33,7 @@ from fastauthlint.checks.ownership_models import Model, ModelRegistry
 from fastauthlint.findings import Finding, Span
 
 MAX_DEPTH = 12
+_CREATES = re.compile(r"^(create|insert|add|new|bulk_create|create_\w+|insert_\w+|add_\w+)$")
 _SESSIONISH = re.compile(r"^(db|session|db_session|async_session|conn|connection|cursor|engine|database|tx|uow|"
                          r"request|background_tasks|options|schema_to_select|limit|offset|skip|page)$")
 _USER_PROVIDER_NAME = re.compile(r"current_?\w*user|user_from_token|authenticat|require_\w*user", re.I)
@@ -65,11 +66,12 @@ class Problem:
 
 @dataclass
 class Stats:
-    sites: Set[Tuple[str, int]] = field(default_factory=set)  # owner-scoped query sites reached
-    scoped: Set[Tuple[str, int]] = field(default_factory=set)  # filtered/checked/admin on some route
-    filtered: Set[Tuple[str, int]] = field(default_factory=set)  # filtered by a user value
-    reported: Set[Tuple[str, int]] = field(default_factory=set)
-    unowned_sites: Set[Tuple[str, int]] = field(default_factory=set)  # queries on models without owner
+    # (path, function, site index) of query sites reached from authenticated routes
+    sites: Set[Tuple[str, str, int]] = field(default_factory=set)  # on owner-scoped models
+    scoped: Set[Tuple[str, str, int]] = field(default_factory=set)  # filtered/checked/admin on some route
+    filtered: Set[Tuple[str, str, int]] = field(default_factory=set)  # filtered by a user-derived value
+    reported: Set[Tuple[str, str, int]] = field(default_factory=set)
+    unowned_sites: Set[Tuple[str, str, int]] = field(default_factory=set)  # on models without owner column
 
 
 class Linker:
@@ -96,6 +98,7 @@ class Linker:
         self._stack: Set[Tuple[str, Binding]] = set()
         self._checks_memo: Dict[Tuple[str, Binding], List[OwnerCheck]] = {}
         self._verified_memo: Dict[Tuple[str, Binding], Dict[Tuple[str, str], int]] = {}
+        self._identity_memo: Dict[Tuple[str, Binding], Set[Tuple[str, str]]] = {}
         self._resolve_cache: Dict[Tuple[str, str], Optional[str]] = {}
         self.user_providers: Set[str] = set()
         self.findings201: Dict[Tuple[str, Span], dict] = {}
@@ -287,21 +290,48 @@ class Linker:
             return o
         return o
 
-    def is_user(self, path: str, fs: FuncSummary, b: Binding, o: Origin, depth: int = 0) -> bool:
+    def is_user(self, path: str, fs: FuncSummary, b: Binding, o: Origin, depth: int = 0,
+                identity: bool = True) -> bool:
         if depth > 6:
             return False
         o = self._canonical(path, fs, b, o)
+        if identity and (o.kind, o.name) in self.identity_roots(path, fs, b):
+            return True
         if o.kind == "param":
             return o.name in b.user
         if o.kind == "request_user":
             return True
         if o.kind == "dict" and not o.attrs:
-            return any(self.is_user(path, fs, b, v, depth + 1) for _, v in fs.dicts[int(o.name)])
+            return any(self.is_user(path, fs, b, v, depth + 1, identity) for _, v in fs.dicts[int(o.name)])
         if o.kind == "site":
             site = fs.sites[int(o.name)]
-            return any(self.is_user(path, fs, b, v, depth + 1) for _, v in site.filters) or any(
-                self.is_user(path, fs, b, k, depth + 1) for k in site.keys)
+            return any(self.is_user(path, fs, b, v, depth + 1, identity) for _, v in site.filters) or any(
+                self.is_user(path, fs, b, k, depth + 1, identity) for k in site.keys)
         return False
+
+    def identity_roots(self, path: str, fs: FuncSummary, b: Binding) -> Set[Tuple[str, str]]:
+        """Values checked to be the current user's identity, refusing otherwise (`if user_id !=
+        current_user.id: raise ...`), and the identifiers of rows checked that way (`user =
+        session.get(User, user_id)` then `if user != current_user: raise ...`)."""
+        key = (fs.qualname, b)
+        cached = self._identity_memo.get(key)
+        if cached is not None:
+            return cached
+        out: Set[Tuple[str, str]] = set()
+        self._identity_memo[key] = out
+        for chk in fs.checks:
+            if chk.kind != "identity":
+                continue
+            if not self.is_user(path, fs, b, chk.value, identity=False) or \
+                    self.is_user(path, fs, b, chk.subject, identity=False):
+                continue
+            subj = self._canonical(path, fs, b, chk.subject)
+            out.add((subj.kind, subj.name))
+            for k in self._keys_of(path, fs, b, subj):
+                k = self._canonical(path, fs, b, k)
+                if k.kind == "param" and not k.attrs and not _SESSIONISH.match(k.name):
+                    out.add((k.kind, k.name))
+        return out
 
     def is_verified(self, path: str, fs: FuncSummary, b: Binding, o: Origin, order: int, depth: int = 0) -> bool:
         """A value that is an owner-verified row, an attribute or identifier of one, at `order`."""
@@ -329,6 +359,10 @@ class Linker:
             if subj.kind in ("site", "call", "param"):
                 root = (subj.kind, subj.name)
                 out[root] = min(out.get(root, chk.order), chk.order)
+        # rows this request creates itself: `Item(**data, owner_id=user.id)`, `crud.create(...)`
+        for call in fs.calls:
+            if self._creates_row(path, fs, b, call):
+                out.setdefault(("call", str(call.idx)), call.order)
         changed = True
         rounds = 0
         while changed and rounds < 6:
@@ -357,6 +391,20 @@ class Linker:
                         out[root] = when
                         changed = True
         return out
+
+    def _creates_row(self, path: str, fs: FuncSummary, b: Binding, call: CallSite) -> bool:
+        name = call.callee.name.split(".")[-1] if call.callee.kind == "global" else (
+            call.callee.attrs[-1] if call.callee.attrs else "")
+        if _CREATES.match(name):
+            return True
+        if call.callee.kind == "global":
+            if self.models.model(call.callee.name, near=path) is not None:
+                return True  # Item(...): a new row
+            parent, _, meth = call.callee.name.rpartition(".")
+            if meth in ("model_validate", "from_orm", "parse_obj", "model_construct", "construct") and \
+                    self.models.model(parent, near=path) is not None:
+                return True
+        return False
 
     def _keys_of(self, path: str, fs: FuncSummary, b: Binding, node: Origin) -> List[Origin]:
         if node.kind == "site":
@@ -442,6 +490,10 @@ class Linker:
         if not guards:
             return False
         valid = {c.idx for c in self.valid_checks(path, fs, b) if c.kind in ("guard", "pred_guard")}
+        for c in fs.checks:
+            if c.kind == "identity_guard" and self.is_user(path, fs, b, c.value, identity=False) \
+                    and not self.is_user(path, fs, b, c.subject, identity=False):
+                valid.add(c.idx)
         return any(g in valid for g in guards)
 
     # -- models of a query ------------------------------------------------------------------
@@ -458,7 +510,7 @@ class Linker:
         for ref in site.models:
             m = None
             if ref.kind == "global":
-                m = self.models.model(ref.name, near=path)
+                m = self.models.model(ref.name, near=path) or self._object_model(path, fs, b, site, ref.name)
             elif ref.kind == "param" and ref.name == fs.self_name and ref.attrs[:1] in (
                     ("model",), ("_model",), ("model_class",), ("__model__",), ("entity",)):
                 if b.self_model:
@@ -470,6 +522,22 @@ class Linker:
             if m is not None and m not in out:
                 out.append(m)
         return out
+
+    def _object_model(self, path: str, fs: FuncSummary, b: Binding, site: QuerySite, ref: str) -> Optional[Model]:
+        """A module-level object standing for a model: a Core `items = Table("items", ...)`, or
+        a CRUD object of a library class built with a model (`crud_posts = FastCRUD(Post)`),
+        whose methods are queries on that model with keyword filters."""
+        target = self.resolve_name(ref, path)
+        if target not in self.instances:
+            return None
+        ipath, inst = self.instances[target]
+        if inst.cls.split(".")[-1] == "Table" and inst.literal:
+            return self.models.table_model(inst.literal)
+        if site.alt_call >= 0 and self.resolve_call(path, fs, b, fs.calls[site.alt_call].callee) is not None:
+            return None
+        cls = self.models.find_class(inst.cls, near=ipath)
+        q = self.instance_model(ipath, inst, cls[1].qualname if cls else "")
+        return self.models.model(q) if q else None
 
     def use_site(self, path: str, fs: FuncSummary, b: Binding, site: QuerySite) -> bool:
         """`crud.item.get(...)`: a query when `crud.item` is a model, a helper call otherwise."""
@@ -567,7 +635,7 @@ class Linker:
             if not models:
                 continue
             owned = [m for m in models if m.owned]
-            skey = (path, site.idx)
+            skey = (path, fs.qualname, site.idx)
             if not owned:
                 self.stats.unowned_sites.add(skey)
                 continue
@@ -601,12 +669,12 @@ class Linker:
                 continue
             if self.is_admin(path, fs, b, call.admin) or self.guarded(path, fs, b, call.guards):
                 for p in sub:
-                    self.stats.scoped.add((p.site_path, p.site.idx))
+                    self.stats.scoped.add((p.site_path, p.func, p.site.idx))
                 continue
             node = Origin("call", str(call.idx))
             for p in sub:
                 if p.returned and self.node_verified(path, fs, b, node, call.order):
-                    self.stats.scoped.add((p.site_path, p.site.idx))
+                    self.stats.scoped.add((p.site_path, p.func, p.site.idx))
                     continue
                 q = replace(p, node=("call", call.idx), via=(t.qualname,) + p.via,
                             returned=p.returned and self.returned(path, fs, b, node))
@@ -729,7 +797,7 @@ class Linker:
                 label = f"{r.method} {r.path}".strip()
                 if label not in entry["routes"]:
                     entry["routes"].append(label)
-                self.stats.reported.add((p.site_path, p.site.idx))
+                self.stats.reported.add((p.site_path, p.func, p.site.idx))
 
     def _handler(self, r) -> Optional[Tuple[str, FuncSummary]]:
         hit = self.funcs.get(r.handler)
@@ -758,7 +826,7 @@ class Linker:
         p: Problem = entry["problem"]
         m = p.model
         cols = " / ".join(f"`{c}`" for c in m.owner_columns) or "owner column"
-        verb = {"read": "reads", "update": "updates", "delete": "deletes"}.get(p.op, "reads")
+        verb = {"read": "reads", "update": "updates", "delete": "deletes", "count": "counts"}.get(p.op, "reads")
         routes = entry["routes"]
         route = routes[0] + (f" (and {len(routes) - 1} more route{'s' if len(routes) > 2 else ''})"
                              if len(routes) > 1 else "")
@@ -769,6 +837,10 @@ class Linker:
                 return (f"`{p.site.text}` {verb} {m.name} rows by an identifier it receives, ignoring the current "
                         f"user it is given: nothing restricts it to the user's rows (owner column {cols}) on "
                         f"{route}; filter on `{m.name}.{col0}` or check the row's owner and refuse on mismatch")
+            if self._filters_owner(p):
+                return (f"`{p.site.text}` {verb} {m.name} rows filtered on {cols} with a value that does not come "
+                        f"from the current user (spec §2.1: the user comes from the token only) on {route}: "
+                        f"use `<current user>.id` as the owner")
             return (f"`{p.site.text}` {verb} {m.name} rows without an owner filter on {route}{where_user}: "
                     f"filter on `{m.name}.{col0} == <current user>.id` or compare the row's `{col0}` with the "
                     f"current user and refuse on mismatch")
@@ -776,7 +848,18 @@ class Linker:
         short = helper.split(".")[-1] if "." in helper else helper
         res = self.project.results.get(p.site_path)
         inner = res.rel if res is not None else p.site_path
+        if self._filters_owner(p):
+            what = f"filters {cols} with a value that does not come from the current user"
+            fix = "pass the current user's id as the owner"
+        else:
+            what = f"has no filter on {cols}"
+            fix = "pass the current user's id to filter on"
         return (f"`{short}(...)` {verb} {m.name} rows not scoped to the current user on {route}{where_user}: "
-                f"inside it, `{p.site.text}` ({p.func}, {inner}:{p.site.span.line}) has no filter on {cols} and "
-                f"its result is not checked here; pass the current user's id to filter on, or compare "
-                f"the row's `{col0}` with the current user and refuse on mismatch")
+                f"inside it, `{p.site.text}` ({p.func}, {inner}:{p.site.span.line}) {what} and its result is "
+                f"not checked here; {fix}, or compare the row's `{col0}` with the current user and refuse "
+                f"on mismatch")
+
+    @staticmethod
+    def _filters_owner(p: Problem) -> bool:
+        names = set(p.model.owner_columns) | set(p.model.owner_relations)
+        return any(c.split(".")[0] in names for c, _ in p.site.filters)

@@ -600,6 +600,13 @@ class ModelRegistry:
                     self._by_table.setdefault(m.tablename.lower(), m)
         return self._by_table.get(table.lower())
 
+    def table_model(self, table: str) -> Model:
+        m = self.by_table(table)
+        if m is not None:
+            return m
+        name, cols = self.table_owner_columns(table)
+        return Model(qualname=f"table:{table}", name=name, path="", tablename=table, owner_columns=cols)
+
     def table_owner_columns(self, table: str) -> Tuple[str, Tuple[str, ...]]:
         """(display name, owner columns) of a table used in raw SQL."""
         m = self.by_table(table)

@@ -46,7 +46,8 @@ MODEL_METHODS = {
     "find", "find_one", "find_many", "find_all", "select", "get_by_id", "get_by", "delete", "update",
     "count", "exists", "raw", "aggregate", "get_multi", "get_all", "objects", "where", "one",
     "one_or_none", "fetch", "search", "list", "get_many", "delete_many", "update_many",
-    "find_one_and_update", "find_one_and_delete", "select_for_update", "in_bulk",
+    "find_one_and_update", "find_one_and_delete", "select_for_update", "in_bulk", "db_delete", "get_joined",
+    "get_multi_joined", "get_multi_by_cursor", "update_multi", "delete_multi",
 }
 # Methods that refine a query already built (its filters are the query's filters).
 FILTER_METHODS = {"where", "filter", "filter_by", "having", "join", "outerjoin", "join_from",
@@ -55,7 +56,7 @@ FILTER_METHODS = {"where", "filter", "filter_by", "having", "join", "outerjoin",
                   "values", "find_all", "exists", "count", "filter_and", "where_in"}
 UPDATE_METHODS = {"update", "values", "save", "set", "inc", "update_from_dict", "upsert", "replace",
                   "modify", "find_one_and_update"}
-DELETE_METHODS = {"delete", "remove", "delete_many", "find_one_and_delete"}
+DELETE_METHODS = {"delete", "remove", "delete_many", "find_one_and_delete", "db_delete", "delete_multi"}
 SESSION_QUERY = {"query"}
 SESSION_GET = {"get", "get_one"}
 ODMANTIC_METHODS = {"find", "find_one", "count"}
@@ -86,6 +87,7 @@ EXTERNAL_ROOTS = {
 _ADMIN_NAME = re.compile(r"superuser|admin|is_staff|is_root|sudo|staff_only", re.I)
 _ADMIN_LITERAL = re.compile(r"^(super_?user|super_?admin|admin|administrator|root|staff|sysadmin|owner_admin)$|admin",
                             re.I)
+_IDENTITY_ATTRS = {"id", "pk", "uuid", "username", "email", "sub", "user_id", "_id"}
 _MODEL_PARAM = re.compile(r"^(cls|klass|entity|table|model\w*|\w*_model|\w*_cls|\w*_class)$")
 _NOT_FOUND_NAME = re.compile(r"not_?found|does_?not_?exist|no_?such|missing", re.I)
 _FORBIDDEN_NAME = re.compile(r"forbidden|permission|not_?allowed|access_?denied|not_?owner|not_?authori[sz]ed",
@@ -328,6 +330,9 @@ class FunctionWalker:
             for subj, col, val, mismatch in self.owner_comparisons(small.test):
                 if not mismatch:
                     self._add_check("deny", subj, col, val, None, small.test)
+            for subj, col, val, mismatch in self.identity_comparisons(small.test):
+                if not mismatch:
+                    self._add_check("identity", subj, col, val, None, small.test)
 
     def _remember_literals(self, target, value) -> None:
         if not isinstance(target, cst.Name):
@@ -405,10 +410,14 @@ class FunctionWalker:
             for subj, col, val, mismatch in comps:
                 if mismatch:
                     self._add_check("filter", self.loop_subjects[-1], col, val, None, test)
+        # `if user_id != current_user.id: raise ...` / `if user == current_user:` (decided at link)
+        for subj, col, val, mismatch in self.identity_comparisons(test):
+            if mismatch and body_term:
+                self._add_check("identity", subj, col, val, None, test)
+            elif not mismatch:
+                guard_ids.append(self._add_check("identity_guard", subj, col, val, None, test))
         if not comps:
-            pred = self._predicate_call(test)
-            if pred is not None:
-                call_idx, negated = pred
+            for call_idx, negated in self._predicate_calls(test):
                 if negated and body_term:
                     self._add_pred("pred_deny", call_idx, self._denial_in(node.body), test)
                 elif not negated:
@@ -446,16 +455,24 @@ class FunctionWalker:
                                               span=self.ctx.span(node)))
         return idx
 
-    def _predicate_call(self, test) -> Optional[Tuple[int, bool]]:
-        negated = False
-        while isinstance(test, cst.UnaryOperation) and isinstance(test.operator, cst.Not):
-            negated = not negated
-            test = test.expression
-        if isinstance(test, cst.Await):
-            test = test.expression
-        if isinstance(test, cst.Call) and id(test) in self._call_of_node:
-            return self._call_of_node[id(test)], negated
-        return None
+    def _predicate_calls(self, test) -> List[Tuple[int, bool]]:
+        """Calls in a condition with whether the body runs when the call is false:
+        `if not item or not can_access(item, user): raise` -> [(can_access, True)]."""
+        out: List[Tuple[int, bool]] = []
+
+        def visit(e, negated: bool) -> None:
+            if isinstance(e, cst.UnaryOperation) and isinstance(e.operator, cst.Not):
+                visit(e.expression, not negated)
+            elif isinstance(e, cst.BooleanOperation):
+                visit(e.left, negated)
+                visit(e.right, negated)
+            elif isinstance(e, cst.Await):
+                visit(e.expression, negated)
+            elif isinstance(e, cst.Call) and id(e) in self._call_of_node:
+                out.append((self._call_of_node[id(e)], negated))
+
+        visit(test, False)
+        return out
 
     # admin tests ---------------------------------------------------------------------------
     def admin_polarity(self, test) -> Optional[Tuple[bool, Origin]]:
@@ -576,6 +593,57 @@ class FunctionWalker:
                     if val.kind in ("literal",) or (isinstance(b, cst.Name) and b.value == "None"):
                         continue
                     out.append((subj, col, val, mismatch))
+
+        visit(test, False)
+        return out
+
+    def identity_comparisons(self, test) -> List[Tuple[Origin, str, Origin, bool]]:
+        """Comparisons of a value or a row's identity with something else: `user_id !=
+        current_user.id`, `user == current_user`, `db_user.id != current_user["id"]`. Which side
+        is the current user is decided at link time."""
+        out: List[Tuple[Origin, str, Origin, bool]] = []
+
+        def side(e) -> Optional[Tuple[Origin, str]]:
+            if isinstance(e, cst.Call) and len(e.args) == 1 and astutil.name_of(e.func) in ("str", "int", "UUID"):
+                e = e.args[0].value
+            attr = ""
+            if isinstance(e, cst.Attribute) and isinstance(e.value, cst.Name) and e.attr.value in _IDENTITY_ATTRS:
+                attr, e = e.attr.value, e.value
+            elif isinstance(e, cst.Subscript) and isinstance(e.value, cst.Name) and len(e.slice) == 1 \
+                    and isinstance(e.slice[0].slice, cst.Index) \
+                    and astutil.literal_str(e.slice[0].slice.value) in _IDENTITY_ATTRS:
+                attr, e = astutil.literal_str(e.slice[0].slice.value) or "", e.value
+            if isinstance(e, cst.Name) and self._is_local(e.value):
+                o = self._peek(e)
+                if o.kind in ("param", "site", "call") and not o.attrs:
+                    return o, attr
+            return None
+
+        def visit(e, negated: bool) -> None:
+            if isinstance(e, cst.UnaryOperation) and isinstance(e.operator, cst.Not):
+                visit(e.expression, not negated)
+            elif isinstance(e, cst.BooleanOperation):
+                visit(e.left, negated)
+                visit(e.right, negated)
+            elif isinstance(e, cst.Comparison) and len(e.comparisons) == 1:
+                op = e.comparisons[0].operator
+                if isinstance(op, (cst.Equal, cst.Is)):
+                    mismatch = negated
+                elif isinstance(op, (cst.NotEqual, cst.IsNot)):
+                    mismatch = not negated
+                else:
+                    return
+                right = e.comparisons[0].comparator
+                for a, b in ((e.left, right), (right, e.left)):
+                    if self._owner_attr(a) is not None:
+                        continue
+                    sd = side(a)
+                    if sd is None:
+                        continue
+                    val = self._peek_value(b)
+                    if val.kind in ("literal", "unknown", "global"):
+                        continue
+                    out.append((sd[0], sd[1], val, mismatch))
 
         visit(test, False)
         return out
@@ -864,6 +932,9 @@ class FunctionWalker:
         # SQLAlchemy / SQLModel statements
         if gq in SELECT_FUNCS or gq in UPDATE_FUNCS or gq in DELETE_FUNCS:
             op = "update" if gq in UPDATE_FUNCS else ("delete" if gq in DELETE_FUNCS else "read")
+            if op == "read" and node.args and all(isinstance(a.value, cst.Call) and astutil.name_of(a.value.func) == "count"
+                                                  for a in node.args):
+                op = "count"
             models = []
             for a in node.args:
                 models += self.model_refs(a.value)
@@ -896,10 +967,14 @@ class FunctionWalker:
                     for a in args_nodes:
                         site.models = tuple(site.models) + tuple(self.model_refs(a.value))
                 self._filters_from_args(args_nodes, site)
+                if method in ("where", "filter", "filter_by", "find", "find_one", "get", "exclude", "get_or_none"):
+                    site.text = _collapse(self.ctx.module.code_for_node(node))
                 if method in DELETE_METHODS:
                     site.op = "delete"
                 elif method in UPDATE_METHODS and site.op == "read" and method != "values":
                     site.op = "update"
+                elif method == "count" and site.op == "read":
+                    site.op = "count"
                 if method == "get" and args_nodes and args_nodes[0].keyword is None:
                     site.keys.append(self.eval(args_nodes[0].value))
                 if method in ("bindparams", "params"):
@@ -1041,11 +1116,16 @@ class FunctionWalker:
                 q = self.ctx.qualify(expr)
                 if q and q.split(".")[0] not in EXTERNAL_ROOTS:
                     parts = q.split(".")
-                    # `Item.owner_id` -> `Item`: keep up to the last capitalised part
-                    for i in range(len(parts) - 1, -1, -1):
-                        if parts[i][:1].isupper():
-                            out.append(Origin("global", ".".join(parts[: i + 1])))
-                            break
+                    if ".c." in q:  # items.c.owner_id: a Core table
+                        out.append(Origin("global", q[: q.index(".c.")]))
+                    else:
+                        # `Item.owner_id` -> `Item`: keep up to the last capitalised part
+                        for i in range(len(parts) - 1, -1, -1):
+                            if parts[i][:1].isupper():
+                                out.append(Origin("global", ".".join(parts[: i + 1])))
+                                break
+                        else:
+                            out.append(Origin("global", q))  # a Core `items = Table(...)`
         elif isinstance(expr, cst.Call):
             for a in expr.args:
                 out += self.model_refs(a.value)
