@@ -33,6 +33,7 @@ from fastauthlint.checks.ownership_models import Model, ModelRegistry
 from fastauthlint.findings import Finding, Span
 
 MAX_DEPTH = 12
+_PERSONAL = re.compile(r"(^|_)(owner|user|author|creator|created_by)(_id)?$|user_id$")
 _CREATES = re.compile(r"^(create|insert|add|new|bulk_create|create_\w+|insert_\w+|add_\w+)$")
 _SESSIONISH = re.compile(r"^(db|session|db_session|async_session|conn|connection|cursor|engine|database|tx|uow|"
                          r"request|background_tasks|options|schema_to_select|limit|offset|skip|page)$")
@@ -62,6 +63,8 @@ class Problem:
     located: Optional[Tuple[str, Span]] = None
     via: Tuple[str, ...] = ()  # helpers from the reporting function down to the query
     returned: bool = False
+    entry: str = ""  # how the reporting function enters the helper chain, as written
+    user_params: Tuple[str, ...] = ()  # the current-user parameters of the function holding the query
 
 
 @dataclass
@@ -83,7 +86,8 @@ class Linker:
         self.facts: Dict[str, OwnershipFacts] = dict(project.facts("ownership"))
         self.funcs: Dict[str, Tuple[str, FuncSummary]] = {}
         self.instances: Dict[str, Tuple[str, InstanceFact]] = {}
-        self.aliases: Dict[str, Tuple[str, str]] = {}
+        self.aliases: Dict[str, Tuple[str, str]] = {}  # alias qualname -> (path, dependency)
+        self.alias_types: Dict[str, Tuple[str, str]] = {}  # alias qualname -> (path, annotated type)
         for path, f in self.facts.items():
             for fs in f.functions:
                 self.funcs.setdefault(fs.qualname, (path, fs))
@@ -92,6 +96,8 @@ class Linker:
                 self.instances[f"{mod}.{inst.name}" if mod else inst.name] = (path, inst)
             for al in f.aliases:
                 self.aliases[f"{mod}.{al.name}" if mod else al.name] = (path, al.depends)
+                if al.annotation:
+                    self.alias_types[f"{mod}.{al.name}" if mod else al.name] = (path, al.annotation)
         self.models = ModelRegistry(project, self.facts, self.owner_fields)
         self.stats = Stats()
         self._memo: Dict[Tuple[str, Binding], List[Problem]] = {}
@@ -203,11 +209,18 @@ class Linker:
             param = next((p for p in fs.params if p.name == callee.name), None)
             if param is None:
                 return None
-            for ref in (param.depends_call.name if param.depends_call else "",
-                        param.depends.name if param.depends else "", param.annotation):
+            refs = [(param.depends_call.name if param.depends_call else "", path),
+                    (param.depends.name if param.depends else "", path), (param.annotation, path)]
+            for cand in (param.alias, param.default_ref):
+                target = self.resolve_name(cand, path) if cand else None
+                if target in self.aliases:
+                    refs.append((self.aliases[target][1], self.aliases[target][0]))
+                if target in self.alias_types:
+                    refs.append((self.alias_types[target][1], self.alias_types[target][0]))
+            for ref, near in refs:
                 if not ref:
                     continue
-                cls = self.models.find_class(ref, near=path) if ref else None
+                cls = self.models.find_class(ref, near=near)
                 if cls is not None and not self.models.is_table_model(cls[1].qualname):
                     m = self.method(cls[1].qualname, meth)
                     if m is not None:
@@ -613,6 +626,7 @@ class Linker:
                 q = replace(p, node=("param", i), via=(d.qualname,) + p.via, returned=self.returned(path, fs, b, node))
                 if q.located is None and (b.has_user or b.root) and param.span is not None:
                     q.located = (path, param.span)
+                    q.entry = f"Depends({d.qualname.split('.')[-1]})"
                 problems.append(q)
         for dep in fs.route_deps:
             hit = self.resolve_call(path, fs, b, dep.callee)
@@ -625,6 +639,7 @@ class Linker:
                     q = replace(p, node=("dep", -1), via=(d.qualname,) + p.via, returned=False)
                     if q.located is None and (b.has_user or b.root):
                         q.located = (path, dep.span)
+                        q.entry = f"Depends({dep.text})"
                     if not b.admin:
                         problems.append(q)
         # the function's own queries
@@ -652,7 +667,7 @@ class Linker:
             problems.append(Problem(
                 site_path=path, site=site, func=fs.qualname, model=owned[0], op=site.op, node=("site", site.idx),
                 located=(path, site.span) if (b.has_user or b.root) else None,
-                returned=self.returned(path, fs, b, node)))
+                returned=self.returned(path, fs, b, node), user_params=tuple(sorted(b.user))))
         # calls into project code
         for call in fs.calls:
             if call.alt_site >= 0 and self.use_site(path, fs, b, fs.sites[call.alt_site]):
@@ -680,6 +695,7 @@ class Linker:
                             returned=p.returned and self.returned(path, fs, b, node))
                 if q.located is None and (b.has_user or b.root):
                     q.located = (path, call.span)
+                    q.entry = f"{call.text}(...)"
                 problems.append(q)
         return problems
 
@@ -832,18 +848,21 @@ class Linker:
                              if len(routes) > 1 else "")
         col0 = m.owner_columns[0] if m.owner_columns else "owner_id"
         where_user = "" if entry["has_user"] else " (the handler does not even take the current user)"
+        value = f"<current user>.{'id' if _PERSONAL.search(col0) else col0}"
         if p.site_path == path and p.site.span == span:
             if p.via:
-                return (f"`{p.site.text}` {verb} {m.name} rows by an identifier it receives, ignoring the current "
-                        f"user it is given: nothing restricts it to the user's rows (owner column {cols}) on "
-                        f"{route}; filter on `{m.name}.{col0}` or check the row's owner and refuse on mismatch")
+                who = f"`{p.user_params[0]}`" if p.user_params else "the current user"
+                return (f"`{p.site.text}` {verb} {m.name} rows without restricting them to the current user on "
+                        f"{route}: {p.func.split('.')[-1]}() receives {who} but does not use it for this query "
+                        f"(owner column {cols}); filter on `{m.name}.{col0} == {value}` or compare the row's "
+                        f"`{col0}` with the current user and refuse on mismatch")
             if self._filters_owner(p):
                 return (f"`{p.site.text}` {verb} {m.name} rows filtered on {cols} with a value that does not come "
                         f"from the current user (spec §2.1: the user comes from the token only) on {route}: "
-                        f"use `<current user>.id` as the owner")
+                        f"use `{value}` as the owner")
             return (f"`{p.site.text}` {verb} {m.name} rows without an owner filter on {route}{where_user}: "
-                    f"filter on `{m.name}.{col0} == <current user>.id` or compare the row's `{col0}` with the "
-                    f"current user and refuse on mismatch")
+                    f"filter on `{m.name}.{col0} == {value}` or compare the row's `{col0}` with the current "
+                    f"user and refuse on mismatch")
         helper = p.via[0] if p.via else p.func
         short = helper.split(".")[-1] if "." in helper else helper
         res = self.project.results.get(p.site_path)
@@ -854,7 +873,7 @@ class Linker:
         else:
             what = f"has no filter on {cols}"
             fix = "pass the current user's id to filter on"
-        return (f"`{short}(...)` {verb} {m.name} rows not scoped to the current user on {route}{where_user}: "
+        return (f"`{p.entry or short + '(...)'}` {verb} {m.name} rows not scoped to the current user on {route}{where_user}: "
                 f"inside it, `{p.site.text}` ({p.func}, {inner}:{p.site.span.line}) {what} and its result is "
                 f"not checked here; {fix}, or compare the row's `{col0}` with the current user and refuse "
                 f"on mismatch")

@@ -1013,7 +1013,8 @@ class FunctionWalker:
             o = self.eval(args_nodes[0].value)
             if o.kind == "site" and not o.attrs:
                 self.summary.sites[int(o.name)].op = "delete"
-            return UNKNOWN
+                return UNKNOWN
+            self._pre = (node, args_nodes[0].value, o)  # `repo.delete(doc_id)`: maybe a helper
 
         # Model.get(...), Model.filter(...), Model.objects.filter(...), Model.query.filter(...)
         site_alt = -1
