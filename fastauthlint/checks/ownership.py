@@ -16,9 +16,10 @@ import libcst as cst
 
 from fastauthlint import astutil
 from fastauthlint.checks.base import Check, CheckVisitor
-from fastauthlint.checks.ownership_facts import AliasFact, InstanceFact, OwnershipFacts
+from fastauthlint.checks.ownership_facts import AliasFact, InstanceFact, OwnershipFacts, SqlConstant
 from fastauthlint.checks.ownership_models import class_fact, ref_of, table_from_call, tables_from_sql
 from fastauthlint.checks.ownership_queries import DEPENDS, FunctionWalker
+from fastauthlint.checks.ownership_sql import parse_sql, placeholder_key
 from fastauthlint.config import Option
 from fastauthlint.context import FileContext
 from fastauthlint.findings import Finding
@@ -102,6 +103,23 @@ class OwnershipVisitor(CheckVisitor):
         self._module_binding(node.target.value, node.value)
 
     def _module_binding(self, name: str, value: cst.BaseExpression) -> None:
+        text = astutil.literal_str(value)
+        if text is not None:
+            stmt = parse_sql(text)
+            if stmt is not None:
+                comps = []
+                positional = 0
+                keys = {}
+                for ph in stmt.placeholders:
+                    k = placeholder_key(ph)
+                    if not k:
+                        k = f"#{positional}"
+                        positional += 1
+                    keys.setdefault(ph, k)
+                for col, ph in stmt.comparisons:
+                    comps.append((col, placeholder_key(ph) or keys.get(ph, "#0")))
+                self.out.sql.append(SqlConstant(name=name, op=stmt.op, tables=stmt.tables, comparisons=tuple(comps)))
+            return
         if isinstance(value, cst.Subscript) and astutil.name_of(value.value) == "Annotated":
             elems = [e.slice.value for e in value.slice if isinstance(e.slice, cst.Index)]
             for meta in elems[1:]:
@@ -160,7 +178,7 @@ class OwnershipVisitor(CheckVisitor):
 
     def facts(self):
         o = self.out
-        if not (o.functions or o.classes or o.instances or o.aliases or o.tables):
+        if not (o.functions or o.classes or o.instances or o.aliases or o.tables or o.sql):
             return None
         return o
 

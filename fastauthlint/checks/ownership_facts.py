@@ -101,6 +101,8 @@ class QuerySite:
     # raw SQL: columns compared in WHERE/ON with the placeholder bound to each
     placeholders: List[Tuple[str, str]] = field(default_factory=list)
     alt_call: int = -1  # `crud.item.get(...)`: the same expression read as a helper call
+    sql_ref: str = ""  # raw SQL held in a constant of another module (resolved at link)
+    params: List[Tuple[str, Origin]] = field(default_factory=list)  # raw SQL parameters by name / "#<n>"
 
 
 @dataclass
@@ -208,6 +210,17 @@ class TableFact:
 
 
 @dataclass
+class SqlConstant:
+    """A module-level string constant holding SQL (`INVOICE_BY_ID = "SELECT ... WHERE id = :id"`),
+    parsed: its text is not kept."""
+
+    name: str
+    op: str
+    tables: Tuple[str, ...]
+    comparisons: Tuple[Tuple[str, str], ...]  # (column, placeholder key)
+
+
+@dataclass
 class OwnershipFacts:
     module: str
     functions: List[FuncSummary] = field(default_factory=list)
@@ -215,3 +228,4 @@ class OwnershipFacts:
     instances: List[InstanceFact] = field(default_factory=list)
     aliases: List[AliasFact] = field(default_factory=list)
     tables: List[TableFact] = field(default_factory=list)
+    sql: List[SqlConstant] = field(default_factory=list)

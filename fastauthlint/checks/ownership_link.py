@@ -98,6 +98,11 @@ class Linker:
                 self.aliases[f"{mod}.{al.name}" if mod else al.name] = (path, al.depends)
                 if al.annotation:
                     self.alias_types[f"{mod}.{al.name}" if mod else al.name] = (path, al.annotation)
+        self.sql_constants: Dict[str, object] = {}
+        for path, f in self.facts.items():
+            for c in f.sql:
+                self.sql_constants[f"{f.module}.{c.name}" if f.module else c.name] = c
+        self._completed: Dict[Tuple[str, str, int], QuerySite] = {}
         self.models = ModelRegistry(project, self.facts, self.owner_fields)
         self.stats = Stats()
         self._memo: Dict[Tuple[str, Binding], List[Problem]] = {}
@@ -644,6 +649,7 @@ class Linker:
                         problems.append(q)
         # the function's own queries
         for site in fs.sites:
+            site = self._complete(path, fs, site)
             if not self.use_site(path, fs, b, site):
                 continue
             models = self.site_models(path, fs, b, site)
@@ -698,6 +704,24 @@ class Linker:
                     q.entry = f"{call.text}(...)"
                 problems.append(q)
         return problems
+
+    def _complete(self, path: str, fs: FuncSummary, site: QuerySite) -> QuerySite:
+        """A raw query whose SQL is a constant of another module, with its tables and filters."""
+        if not site.sql_ref:
+            return site
+        key = (path, fs.qualname, site.idx)
+        done = self._completed.get(key)
+        if done is None:
+            target = self.resolve_name(site.sql_ref, path) or site.sql_ref
+            const = self.sql_constants.get(target)
+            if const is None:
+                done = replace(site, tables=())
+            else:
+                params = dict(site.params)
+                filters = [(col, params[k]) for col, k in const.comparisons if k in params]
+                done = replace(site, tables=tuple(const.tables), op=const.op, filters=list(site.filters) + filters)
+            self._completed[key] = done
+        return done
 
     def call_binding(self, path: str, fs: FuncSummary, b: Binding, call: CallSite, t: FuncSummary, bound: bool,
                      tcls: str, tmodel: str) -> Binding:

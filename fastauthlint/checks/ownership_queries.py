@@ -959,10 +959,17 @@ class FunctionWalker:
                     entries.append(("*", self._last))
             return UNKNOWN
         # chained refinements of a query already built: select(Item).where(...), qs.filter(...)
-        if recv is not None and recv.kind == "site" and not recv.attrs:
-            sidx = int(recv.name)
+        refining = method in FILTER_METHODS or method in UPDATE_METHODS or method in DELETE_METHODS
+        site_recv = recv
+        if recv is not None and recv.kind == "call" and not recv.attrs and refining:
+            # `bookmarks.select().where(...)`: the call may be a query on a Core table (link decides)
+            alt = self.summary.calls[int(recv.name)].alt_site
+            if alt >= 0:
+                site_recv = Origin("site", str(alt))
+        if site_recv is not None and site_recv.kind == "site" and not site_recv.attrs:
+            sidx = int(site_recv.name)
             site = self.summary.sites[sidx]
-            if method in FILTER_METHODS or method in UPDATE_METHODS or method in DELETE_METHODS:
+            if refining:
                 if method in ("select_from", "join", "outerjoin", "join_from") and not site.models:
                     for a in args_nodes:
                         site.models = tuple(site.models) + tuple(self.model_refs(a.value))
@@ -993,7 +1000,9 @@ class FunctionWalker:
 
         # session.get(Model, id) / engine.find(Model, Model.owner == ...)
         pos = astutil.positional(node)
-        if method in SESSION_GET | ODMANTIC_METHODS and recv is not None and len(pos) >= 1:
+        engine_like = recv is not None or (gq is not None and gq.split(".")[-2:-1] != [] and
+                                           gq.split(".")[-2][:1].islower())
+        if method in SESSION_GET | ODMANTIC_METHODS and engine_like and len(pos) >= 1:
             first = pos[0].value
             if isinstance(first, (cst.Name, cst.Attribute)):
                 m = self._peek_model(first)
@@ -1093,7 +1102,8 @@ class FunctionWalker:
         """A model reference in `session.get(<ref>, id)`: a class name, `self.model`, a param."""
         o = self._peek(expr)
         if o.kind == "param":
-            return o
+            return o if (_MODEL_PARAM.search(o.name) and not o.attrs) or (
+                o.name == self.summary.self_name and o.attrs[-1:] in (("model",), ("_model",), ("model_class",))) else None
         if o.kind == "unknown" and isinstance(expr, (cst.Name, cst.Attribute)):
             root = expr
             while isinstance(root, cst.Attribute):
@@ -1304,6 +1314,14 @@ class FunctionWalker:
             return None
         rest = [a for a in node.args if a.value is not first]
         sql, fx = self._sql_text(first)
+        if sql is None and isinstance(first, (cst.Name, cst.Attribute)) and self._peek(first).kind == "unknown":
+            q = self.ctx.qualify(first)
+            if q and q.split(".")[0] not in EXTERNAL_ROOTS and name != "raw":
+                # SQL held in a constant of another module: parsed there, bound at link time
+                sidx = self._new_site(node, "raw", [])
+                self.summary.sites[sidx].sql_ref = q
+                self._bind_placeholders(self.summary.sites[sidx], rest)
+                return Origin("site", str(sidx))
         if sql is None:
             if isinstance(first, (cst.Name, cst.Attribute, cst.Call)):
                 o = self.eval(first)
@@ -1358,6 +1376,8 @@ class FunctionWalker:
         for col, k in site.placeholders:
             if k in by_key:
                 site.filters.append((col, by_key[k]))
+        if site.sql_ref:
+            site.params.extend(by_key.items())
 
     def _bind_container(self, v, by_key: Dict[str, Origin]) -> None:
         if isinstance(v, cst.Dict):
