@@ -754,6 +754,8 @@ class Linker:
         for chk in self.valid_checks(path, fs, b):
             if chk.idx < 0 or chk.denial is None or chk.kind in ("filter", "returns"):
                 continue
+            if not chk.column and b.root and chk.kind in ("deny", "guard"):
+                continue  # a handler comparing a path parameter with the user: an identity check
             d = chk.denial
             status = d.status
             if status is None and d.exception:

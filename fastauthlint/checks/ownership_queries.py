@@ -673,6 +673,16 @@ class FunctionWalker:
         while isinstance(e, cst.Attribute):
             attrs.append(e.attr.value)
             e = e.value
+        if isinstance(e, cst.Name) and not attrs and self._is_local(e.value):
+            # a variable holding an owner value: `owner_id = item.owner_id`, or a helper's
+            # `owner_id` parameter (`check_owner(current_user, item.owner_id)`)
+            base = self._peek(e)
+            if base.kind in ("site", "call") and base.attrs and (
+                    base.attrs[-1] in self.owner_fields or f"{base.attrs[-1]}_id" in self.owner_fields):
+                return Origin(base.kind, base.name), ".".join(base.attrs)
+            if base.kind == "param" and not base.attrs and e.value in self.owner_fields:
+                return base, ""
+            return None
         if not isinstance(e, cst.Name) or not attrs:
             return None
         attrs.reverse()
