@@ -19,6 +19,7 @@ from fastauthlint.checks.base import Check, CheckVisitor
 from fastauthlint.checks.ownership_facts import AliasFact, InstanceFact, OwnershipFacts, SqlConstant
 from fastauthlint.checks.ownership_models import class_fact, ref_of, table_from_call, tables_from_sql
 from fastauthlint.checks.ownership_queries import DEPENDS, FunctionWalker
+from fastauthlint.checks.ownership_spans import FunctionLocator, SourceLocator
 from fastauthlint.checks.ownership_sql import parse_sql, placeholder_key
 from fastauthlint.config import Option
 from fastauthlint.context import FileContext
@@ -48,6 +49,9 @@ class OwnershipVisitor(CheckVisitor):
         self.kinds: List[str] = []
         self.owner_fields = tuple(ctx.config.option("owner-fields"))
         self._constants = None
+        self.locator = SourceLocator(ctx)
+        self._def_seen: dict = {}  # function name -> how many `def name` were entered (source order)
+        self._def_index: List[int] = []
 
     # -- structure --------------------------------------------------------------------------
     def _qual(self, name: str) -> str:
@@ -67,14 +71,18 @@ class OwnershipVisitor(CheckVisitor):
     def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
         self.scope.append(node.name.value)
         self.kinds.append("func")
+        n = self._def_seen.get(node.name.value, 0)
+        self._def_seen[node.name.value] = n + 1
+        self._def_index.append(n)
 
     def leave_FunctionDef(self, original_node: cst.FunctionDef) -> None:
         self.scope.pop()
         kind = self.kinds.pop()
         in_class = bool(self.kinds) and self.kinds[-1] == "class"
         # Function-local imports are still known here (the scope closer runs after every check).
+        start = self.locator.def_offset(original_node.name.value, self._def_index.pop())
         walker = FunctionWalker(self.ctx, original_node, self._qual(original_node.name.value), self.owner_fields,
-                                self.constants, in_class)
+                                self.constants, in_class, FunctionLocator(self.locator, start))
         summary = walker.run()
         if summary.sites or summary.calls or summary.checks or summary.route_deps or any(
                 p.depends or p.alias or p.default_ref or p.annotation for p in summary.params):

@@ -27,6 +27,7 @@ from fastauthlint.checks.ownership_facts import (
     LITERAL, UNKNOWN, CallSite, Denial, FuncSummary, Origin, OwnerCheck, ParamFact, QuerySite,
 )
 from fastauthlint.checks.ownership_models import ref_of, status_of, unwrap_annotation
+from fastauthlint.checks.ownership_spans import FunctionLocator
 from fastauthlint.checks.ownership_sql import parse_sql, placeholder_key
 from fastauthlint.context import FileContext
 from fastauthlint.findings import Span
@@ -133,8 +134,9 @@ class _Sink:
 
 class FunctionWalker:
     def __init__(self, ctx: FileContext, func: cst.FunctionDef, qualname: str, owner_fields: Sequence[str],
-                 constants: Dict[str, str], in_class: bool):
+                 constants: Dict[str, str], in_class: bool, loc: FunctionLocator):
         self.ctx = ctx
+        self.loc = loc
         self.func = func
         self.owner_fields = set(owner_fields)
         self.constants = constants
@@ -155,6 +157,8 @@ class FunctionWalker:
         self.in_class = in_class
         self._pre: Optional[Tuple[cst.Call, cst.BaseExpression, Origin]] = None
         self._last: Origin = UNKNOWN  # origin of the last expression _filters_from evaluated
+        self._test_node = None  # the condition whose refusal branch is being located
+        self._test_span_cache = None
 
     # -- entry -----------------------------------------------------------------------------
     def run(self) -> FuncSummary:
@@ -210,7 +214,7 @@ class FunctionWalker:
                     fact.depends = Origin("global", ref_of(self.ctx, target))
                 elif target is None and fact.annotation:  # Depends() with the annotation as dependency
                     fact.depends = Origin("global", fact.annotation)
-                fact.span = self.ctx.span(dep_call)
+                fact.span = self.loc.span(dep_call)
             if fact.annotation in REQUEST_TYPES or (name == "request" and not fact.annotation):
                 self.request_params.add(name)
             self.summary.params.append(fact)
@@ -231,7 +235,7 @@ class FunctionWalker:
                     target = astutil.argument(v, "dependency", 0)
                     if isinstance(target, (cst.Name, cst.Attribute)) and ref_of(self.ctx, target):
                         self.summary.route_deps.append(CallSite(
-                            idx=-1, span=self.ctx.span(v), callee=Origin("global", ref_of(self.ctx, target)),
+                            idx=-1, span=self.loc.decorator_span(v), callee=Origin("global", ref_of(self.ctx, target)),
                             text=dotted(target) or "", dependency=True))
 
     def _is_depends(self, call: cst.Call) -> bool:
@@ -248,6 +252,7 @@ class FunctionWalker:
 
     def stmt(self, stmt, following: Sequence) -> None:
         self.order += 1
+        self.loc.statement(stmt if isinstance(stmt, cst.SimpleStatementLine) else None)
         if isinstance(stmt, cst.SimpleStatementLine):
             for small in stmt.body:
                 self.small(small)
@@ -370,6 +375,8 @@ class FunctionWalker:
     def if_stmt(self, node: cst.If, following: Sequence) -> None:
         test = node.test
         self.eval(test)
+        self._test_node = test
+        self._test_span_cache = None
         body_term = _terminates(node.body)
         orelse = node.orelse
         admin = self.admin_polarity(test)
@@ -445,14 +452,13 @@ class FunctionWalker:
     def _add_check(self, kind: str, subj: Origin, col: str, val: Origin, denial: Optional[Denial], node) -> int:
         idx = len(self.summary.checks)
         self.summary.checks.append(OwnerCheck(idx=idx, kind=kind, subject=subj, column=col, value=val,
-                                              order=self.order, denial=denial, span=self.ctx.span(node)))
+                                              order=self.order, denial=denial))
         return idx
 
     def _add_pred(self, kind: str, call_idx: int, denial: Optional[Denial], node) -> int:
         idx = len(self.summary.checks)
         self.summary.checks.append(OwnerCheck(idx=idx, kind=kind, subject=UNKNOWN, column="", value=UNKNOWN,
-                                              order=self.order, denial=denial, call=call_idx,
-                                              span=self.ctx.span(node)))
+                                              order=self.order, denial=denial, call=call_idx))
         return idx
 
     def _predicate_calls(self, test) -> List[Tuple[int, bool]]:
@@ -695,6 +701,13 @@ class FunctionWalker:
         return base, ".".join(attrs)
 
     # denials -----------------------------------------------------------------------------
+    @property
+    def _test_span(self) -> Optional[Span]:
+        """Where the condition of the refusal being located is: the refusal is searched after it."""
+        if self._test_span_cache is None and self._test_node is not None:
+            self._test_span_cache = self.loc.span(self._test_node)
+        return self._test_span_cache
+
     def _denial_in(self, block) -> Optional[Denial]:
         for stmt in _block_statements(block):
             d = self._denial_stmt(stmt)
@@ -709,22 +722,22 @@ class FunctionWalker:
                 exc = small.exc
                 if isinstance(exc, cst.Name) and exc.value in self.exceptions:
                     d = self.exceptions[exc.value]
-                    return Denial(span=self.ctx.span(small), status=d.status, text=d.text, exception=d.exception)
+                    return Denial(span=self.loc.span(small, after=self._test_span), status=d.status, text=d.text, exception=d.exception)
                 if isinstance(exc, cst.Call):
                     d = self._exception_denial(exc)
                     if d is not None:
-                        return Denial(span=self.ctx.span(small), status=d.status, text=d.text, exception=d.exception)
+                        return Denial(span=self.loc.span(small, after=self._test_span), status=d.status, text=d.text, exception=d.exception)
                 q = self.ctx.qualify(exc) if isinstance(exc, (cst.Name, cst.Attribute)) else None
                 name = astutil.name_of(exc) or ""
-                return Denial(span=self.ctx.span(small), status=self._status_by_name(name), text=f"raise {name}",
+                return Denial(span=self.loc.span(small, after=self._test_span), status=self._status_by_name(name), text=f"raise {name}",
                               exception=q or "")
             if isinstance(small, cst.Return):
                 v = small.value
                 if isinstance(v, cst.Call) and (astutil.name_of(v.func) or "") in RESPONSES:
                     st = status_of(astutil.argument(v, "status_code"))
-                    return Denial(span=self.ctx.span(small), status=st,
+                    return Denial(span=self.loc.span(small, after=self._test_span), status=st,
                                   text=f"{astutil.name_of(v.func)}(status_code={st})")
-                return Denial(span=self.ctx.span(small), status=None, text="return")
+                return Denial(span=self.loc.span(small, after=self._test_span), status=None, text="return")
         return None
 
     def _exception_denial(self, call: cst.Call) -> Optional[Denial]:
@@ -1093,7 +1106,7 @@ class FunctionWalker:
             return passthrough or (recv if recv is not None and recv.kind == "site" else UNKNOWN)
         idx = len(self.summary.calls)
         self.summary.calls.append(CallSite(
-            idx=idx, span=self.ctx.span(node), callee=callee, text=dotted(func) or (method or ""),
+            idx=idx, span=self.loc.span(node), callee=callee, text=dotted(func) or (method or ""),
             args=tuple(arg_origins), kwargs=tuple(kw_origins), star=star, passthrough=passthrough,
             admin=self.admin, guards=self.guards, order=self.order))
         if site_alt >= 0:
@@ -1156,7 +1169,7 @@ class FunctionWalker:
         idx = len(self.summary.sites)
         text = _collapse(self.ctx.module.code_for_node(node))
         self.summary.sites.append(QuerySite(
-            idx=idx, span=self.ctx.span(node), text=text, kind=kind, models=tuple(models), tables=tuple(tables),
+            idx=idx, span=self.loc.span(node), text=text, kind=kind, models=tuple(models), tables=tuple(tables),
             op=op, admin=self.admin, guards=self.guards, order=self.order))
         self._site_nodes[id(node)] = idx
         return idx
