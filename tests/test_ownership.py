@@ -226,3 +226,25 @@ def test_create_table_statements():
     t = tables[0]
     assert t.name == "invoices" and t.columns == ("id", "user_id", "amount")
     assert ("user_id", "users") in t.fks
+
+
+def test_text_locations_agree_with_libcst_positions(monkeypatch):
+    # Query, call and refusal locations are found in the source text (cheaper than resolving
+    # PositionProvider for every file); they must be exactly where libcst puts them.
+    import fastauthlint.checks.ownership_spans as spans
+
+    seen, wrong = [], []
+    original = spans.FunctionLocator.span
+
+    def checked(self, node, after=None):
+        got = original(self, node, after)
+        want = self.locator.ctx.span(node)
+        seen.append(got)
+        if got != want:
+            wrong.append((self.locator.ctx.rel, want, got))
+        return got
+
+    monkeypatch.setattr(spans.FunctionLocator, "span", checked)
+    for app in sorted(APPS.glob("ownership_*")):
+        lint([app])
+    assert len(seen) > 100 and not wrong
