@@ -50,6 +50,7 @@ class Binding:
     self_model: str = ""  # model of `self.model` (CRUD-object pattern)
     models: Tuple[Tuple[str, str], ...] = ()  # parameter -> model qualname passed to it
     root: bool = False
+    rows: FrozenSet[str] = frozenset()  # parameters holding a fetched row (not request data)
 
 
 @dataclass
@@ -741,9 +742,15 @@ class Linker:
         if bound and b.self_cls and tcls and not tmodel and b.self_model:
             tmodel = b.self_model
         own_user = {p.name for p in t.params if self.is_user_dependency(path, p)}
+        rows = set()
+        for name, o in args.items():
+            c = self._canonical(path, fs, b, o)
+            if c.kind in ("site", "call") or (c.kind == "param" and (c.name in b.rows or c.name in b.verified)):
+                rows.add(name)
         return Binding(user=frozenset(user | own_user), verified=frozenset(verified),
                        admin=b.admin or self.is_admin(path, fs, b, call.admin), has_user=bool(user | own_user),
-                       self_cls=tcls if bound else "", self_model=tmodel, models=tuple(sorted(models)))
+                       self_cls=tcls if bound else "", self_model=tmodel, models=tuple(sorted(models)),
+                       rows=frozenset(rows))
 
     def dependency_binding(self, path: str, d: FuncSummary, b: Binding, dcls: str, dmodel: str) -> Binding:
         user = {p.name for p in d.params if self.is_user_dependency(path, p)}
@@ -754,8 +761,12 @@ class Linker:
         for chk in self.valid_checks(path, fs, b):
             if chk.idx < 0 or chk.denial is None or chk.kind in ("filter", "returns"):
                 continue
-            if not chk.column and b.root and chk.kind in ("deny", "guard"):
-                continue  # a handler comparing a path parameter with the user: an identity check
+            if chk.kind in ("deny", "guard"):
+                subj = self._canonical(path, fs, b, chk.subject)
+                if subj.kind == "param" and subj.name not in b.rows:
+                    # request data (`data.user_id != user.id`) or a path parameter compared with
+                    # the user: input validation or an identity check, not "exists but not yours"
+                    continue
             d = chk.denial
             status = d.status
             if status is None and d.exception:
@@ -828,8 +839,10 @@ class Linker:
             path, fs = hit
             parts = r.handler.split(".")
             self_cls = ".".join(parts[:-1]) if ".".join(parts[:-1]) in self.models.classes else ""
+            rows = frozenset(p.name for p in fs.params if p.name not in users
+                             and self.dependency_target(path, p) is not None)
             b = Binding(user=frozenset(users), admin=bool(r.admin_only), has_user=True, root=True, self_cls=self_cls,
-                        self_model=self.class_model(self_cls) if self_cls else "")
+                        self_model=self.class_model(self_cls) if self_cls else "", rows=rows)
             self._route = r
             for p in self.analyze(path, fs, b):
                 if p.located is None:
