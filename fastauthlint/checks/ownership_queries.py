@@ -95,7 +95,26 @@ _FORBIDDEN_NAME = re.compile(r"forbidden|permission|not_?allowed|access_?denied|
                              re.I)
 
 
+def _strip_comments(text: str) -> str:
+    out = []
+    for line in text.split("\n"):
+        quote = None
+        for k, ch in enumerate(line):
+            if quote is not None:
+                if ch == quote:
+                    quote = None
+            elif ch in "'\"":
+                quote = ch
+            elif ch == "#":
+                line = line[:k]
+                break
+        out.append(line)
+    return "\n".join(out)
+
+
 def _collapse(text: str, limit: int = 90) -> str:
+    if "#" in text:
+        text = _strip_comments(text)
     text = " ".join(text.split())
     text = re.sub(r"\(\s+", "(", text)
     text = re.sub(r"\s+\)", ")", text)
