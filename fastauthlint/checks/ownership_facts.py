@@ -174,6 +174,9 @@ class ClassFact:
     orm_hint: bool = False  # declares columns, __tablename__, Meta/Settings of an ORM
     class_refs: Dict[str, str] = field(default_factory=dict)  # class attr -> qualified name (model = Item)
     init_attrs: Dict[str, str] = field(default_factory=dict)  # self.<attr> = <param> in __init__
+    # the class of an attribute: `repo: ItemRepository` in the body, `self.repo = ItemRepository(...)`,
+    # or `self.repo = repo` for an `__init__(self, repo: ItemRepository)` parameter
+    attr_types: Dict[str, str] = field(default_factory=dict)
     init_params: Tuple[str, ...] = ()
     status_code: Optional[int] = None  # an exception class answering with this status
     decorators: Tuple[str, ...] = ()

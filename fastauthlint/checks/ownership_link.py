@@ -210,6 +210,19 @@ class Linker:
                 if m is not None:
                     return m[0], m[1], b.self_cls, b.self_model, True
                 return None
+            if callee.name == fs.self_name and fs.self_name and len(callee.attrs) == 2 and b.self_cls:
+                # self._repository.get(...): the attribute's class
+                for cpath, c in self.models.chain(b.self_cls):
+                    ref = c.attr_types.get(callee.attrs[0])
+                    if not ref:
+                        continue
+                    cls = self.models.find_class(ref, near=cpath)
+                    if cls is not None and not self.models.is_table_model(cls[1].qualname):
+                        m = self.method(cls[1].qualname, meth)
+                        if m is not None:
+                            return m[0], m[1], cls[1].qualname, self.class_model(cls[1].qualname), True
+                    break
+                return None
             if len(callee.attrs) != 1:
                 return None
             param = next((p for p in fs.params if p.name == callee.name), None)

@@ -235,6 +235,9 @@ def class_fact(ctx: FileContext, node: cst.ClassDef, qualname: str) -> ClassFact
         if isinstance(stmt, cst.SimpleStatementLine):
             for small in stmt.body:
                 if isinstance(small, cst.AnnAssign) and isinstance(small.target, cst.Name):
+                    inner = unwrap_annotation(small.annotation.annotation)
+                    if isinstance(inner, (cst.Name, cst.Attribute)) and small.value is None:
+                        fact.attr_types.setdefault(small.target.value, ref_of(ctx, inner))
                     f = _field_from(ctx, small.target.value, small.annotation.annotation, small.value)
                     if f is not None:
                         fact.fields.append(f)
@@ -311,8 +314,26 @@ def _first_return(func: cst.FunctionDef) -> Optional[cst.BaseExpression]:
     return None
 
 
+def _param_type(ctx: FileContext, param: cst.Param) -> str:
+    """The class a parameter holds: its annotation (unwrapped), or the dependency of a bare
+    `Depends()` / `Depends(Cls)` default."""
+    ann = param.annotation.annotation if param.annotation is not None else None
+    if isinstance(ann, cst.Subscript) and astutil.name_of(ann.value) == "Annotated":
+        elems = [e.slice.value for e in ann.slice if isinstance(e.slice, cst.Index)]
+        ann = elems[0] if elems else None
+    inner = unwrap_annotation(ann) if ann is not None else None
+    if isinstance(inner, (cst.Name, cst.Attribute, cst.SimpleString)):
+        return ref_of(ctx, inner)
+    if isinstance(param.default, cst.Call) and astutil.name_of(param.default.func) in ("Depends", "Security") \
+            and param.default.args and isinstance(param.default.args[0].value, (cst.Name, cst.Attribute)):
+        return ref_of(ctx, param.default.args[0].value)
+    return ""
+
+
 def _init_facts(ctx: FileContext, fact: ClassFact, func: cst.FunctionDef) -> None:
-    params = [p.name.value for p in astutil.parameters(func)]
+    plist = astutil.parameters(func)
+    params = [p.name.value for p in plist]
+    types = {p.name.value: _param_type(ctx, p) for p in plist}
     fact.init_params = tuple(params)
     body = func.body.body if isinstance(func.body, cst.IndentedBlock) else ()
     for stmt in body:
@@ -322,9 +343,21 @@ def _init_facts(ctx: FileContext, fact: ClassFact, func: cst.FunctionDef) -> Non
             if isinstance(small, (cst.Assign, cst.AnnAssign)):
                 targets = [t.target for t in small.targets] if isinstance(small, cst.Assign) else [small.target]
                 for t in targets:
-                    if isinstance(t, cst.Attribute) and isinstance(t.value, cst.Name) and t.value.value == "self" \
-                            and isinstance(small.value, cst.Name) and small.value.value in params:
-                        fact.init_attrs[t.attr.value] = small.value.value
+                    if not (isinstance(t, cst.Attribute) and isinstance(t.value, cst.Name) and t.value.value == "self"):
+                        continue
+                    v = small.value
+                    if isinstance(v, cst.Name) and v.value in params:
+                        fact.init_attrs[t.attr.value] = v.value
+                        if types.get(v.value):
+                            fact.attr_types[t.attr.value] = types[v.value]
+                    elif isinstance(v, cst.Call) and isinstance(v.func, (cst.Name, cst.Attribute)):
+                        ref = ref_of(ctx, v.func)
+                        if ref.split(".")[-1][:1].isupper():
+                            fact.attr_types[t.attr.value] = ref
+                    if isinstance(small, cst.AnnAssign):
+                        inner = unwrap_annotation(small.annotation.annotation)
+                        if isinstance(inner, (cst.Name, cst.Attribute)):
+                            fact.attr_types[t.attr.value] = ref_of(ctx, inner)
             elif isinstance(small, cst.Expr) and isinstance(small.value, cst.Call):
                 call = small.value
                 if isinstance(call.func, cst.Attribute) and call.func.attr.value == "__init__":
