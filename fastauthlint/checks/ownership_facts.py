@@ -101,6 +101,7 @@ class QuerySite:
     # raw SQL: columns compared in WHERE/ON with the placeholder bound to each
     placeholders: List[Tuple[str, str]] = field(default_factory=list)
     alt_call: int = -1  # `crud.item.get(...)`: the same expression read as a helper call
+    conds: Tuple[Tuple[str, bool], ...] = ()  # enclosing tests of a parameter's truthiness: (name, holds)
     sql_ref: str = ""  # raw SQL held in a constant of another module (resolved at link)
     params: List[Tuple[str, Origin]] = field(default_factory=list)  # raw SQL parameters by name / "#<n>"
 
@@ -120,6 +121,7 @@ class CallSite:
     order: int = 0
     dependency: bool = False  # a `Depends(...)` FastAPI calls (decorator `dependencies=[...]`)
     alt_site: int = -1  # `crud.item.get(...)`: the same expression read as a model query
+    conds: Tuple[Tuple[str, bool], ...] = ()
 
 
 @dataclass

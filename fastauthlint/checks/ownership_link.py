@@ -664,6 +664,8 @@ class Linker:
         # the function's own queries
         for site in fs.sites:
             site = self._complete(path, fs, site)
+            if self._infeasible(site.conds, b):
+                continue
             if not self.use_site(path, fs, b, site):
                 continue
             models = self.site_models(path, fs, b, site)
@@ -691,6 +693,8 @@ class Linker:
         # calls into project code
         for call in fs.calls:
             if call.alt_site >= 0 and self.use_site(path, fs, b, fs.sites[call.alt_site]):
+                continue
+            if self._infeasible(call.conds, b):
                 continue
             hit = self.resolve_call(path, fs, b, call.callee)
             if hit is None:
@@ -736,6 +740,12 @@ class Linker:
                 done = replace(site, tables=tuple(const.tables), op=const.op, filters=list(site.filters) + filters)
             self._completed[key] = done
         return done
+
+    @staticmethod
+    def _infeasible(conds, b: Binding) -> bool:
+        """A branch taken only when a parameter is empty, while it holds the current user's id
+        (`if owner_id: <filtered> else: <everything>` called with `owner_id=user.id`)."""
+        return any(not holds and name in b.user for name, holds in conds)
 
     def call_binding(self, path: str, fs: FuncSummary, b: Binding, call: CallSite, t: FuncSummary, bound: bool,
                      tcls: str, tmodel: str) -> Binding:

@@ -168,6 +168,7 @@ class FunctionWalker:
         self.order = 0
         self.admin: Tuple[int, ...] = ()
         self.guards: Tuple[int, ...] = ()
+        self.conds: Tuple[Tuple[str, bool], ...] = ()  # `if owner_id:` / `else:` of a parameter
         self.loop_subjects: List[Origin] = []
         self._collect: Optional[List[Origin]] = None
         self._call_of_node: Dict[int, int] = {}
@@ -263,11 +264,11 @@ class FunctionWalker:
 
     # -- statements -------------------------------------------------------------------------
     def block(self, stmts: Sequence) -> None:
-        saved_admin = self.admin
+        saved_admin, saved_conds = self.admin, self.conds
         stmts = list(stmts)
         for i, stmt in enumerate(stmts):
             self.stmt(stmt, stmts[i + 1:])
-        self.admin = saved_admin
+        self.admin, self.conds = saved_admin, saved_conds
 
     def stmt(self, stmt, following: Sequence) -> None:
         self.order += 1
@@ -453,11 +454,38 @@ class FunctionWalker:
                     elif following:
                         denial = self._denial_stmt(following[0])
                     guard_ids.append(self._add_pred("pred_guard", call_idx, denial, test))
-        saved_guards = self.guards
+        saved_guards, saved_conds = self.guards, self.conds
+        truth = self._param_truth(test)
         self.guards = saved_guards + tuple(guard_ids)
+        if truth is not None:
+            self.conds = saved_conds + (truth,)
         self.block(_block_statements(node.body))
         self.guards = saved_guards
+        if truth is not None:
+            self.conds = saved_conds + ((truth[0], not truth[1]),)
         self._orelse(orelse, following)
+        self.conds = saved_conds
+        if truth is not None and body_term and orelse is None:
+            # `if owner_id: return <filtered>` then the rest runs only when it is empty
+            self.conds = saved_conds + ((truth[0], not truth[1]),)
+
+    def _param_truth(self, test) -> Optional[Tuple[str, bool]]:
+        """`if owner_id:` -> ("owner_id", True); `if owner_id is None:` -> ("owner_id", False)."""
+        negated = False
+        while isinstance(test, cst.UnaryOperation) and isinstance(test.operator, cst.Not):
+            negated = not negated
+            test = test.expression
+        if isinstance(test, cst.Name) and test.value in self.params and test.value not in self.env:
+            return test.value, not negated
+        if isinstance(test, cst.Comparison) and len(test.comparisons) == 1 and isinstance(test.left, cst.Name) \
+                and test.left.value in self.params and test.left.value not in self.env:
+            comp = test.comparisons[0]
+            if isinstance(comp.comparator, cst.Name) and comp.comparator.value == "None":
+                if isinstance(comp.operator, (cst.Is, cst.Equal)):
+                    return test.left.value, negated
+                if isinstance(comp.operator, (cst.IsNot, cst.NotEqual)):
+                    return test.left.value, not negated
+        return None
 
     def _orelse(self, orelse, following) -> None:
         if orelse is None:
@@ -1127,7 +1155,7 @@ class FunctionWalker:
         self.summary.calls.append(CallSite(
             idx=idx, span=self.loc.span(node), callee=callee, text=dotted(func) or (method or ""),
             args=tuple(arg_origins), kwargs=tuple(kw_origins), star=star, passthrough=passthrough,
-            admin=self.admin, guards=self.guards, order=self.order))
+            admin=self.admin, guards=self.guards, order=self.order, conds=self.conds))
         if site_alt >= 0:
             self.summary.calls[-1].alt_site = site_alt
             self.summary.sites[site_alt].alt_call = idx
@@ -1189,7 +1217,7 @@ class FunctionWalker:
         text = _collapse(self.ctx.module.code_for_node(node))
         self.summary.sites.append(QuerySite(
             idx=idx, span=self.loc.span(node), text=text, kind=kind, models=tuple(models), tables=tuple(tables),
-            op=op, admin=self.admin, guards=self.guards, order=self.order))
+            op=op, admin=self.admin, guards=self.guards, order=self.order, conds=self.conds))
         self._site_nodes[id(node)] = idx
         return idx
 
