@@ -30,6 +30,7 @@ from fastauthlint.checks.ownership_facts import (
     CallSite, ClassFact, FuncSummary, InstanceFact, Origin, OwnerCheck, OwnershipFacts, ParamFact, QuerySite,
 )
 from fastauthlint.checks.ownership_models import Model, ModelRegistry
+from fastauthlint.checks.ownership_queries import _MODEL_ATTRS
 from fastauthlint.findings import Finding, Span
 
 MAX_DEPTH = 12
@@ -160,7 +161,7 @@ class Linker:
     def class_model(self, cls_qual: str) -> str:
         """`class CRUDItem(CRUDBase[Item, ...])` or `model = Item` in the class body."""
         for path, c in self.models.chain(cls_qual):
-            for attr in ("model", "_model", "model_class", "__model__", "entity"):
+            for attr in sorted(_MODEL_ATTRS):
                 if attr in c.class_refs:
                     m = self.models.model(c.class_refs[attr], near=path)
                     if m is not None:
@@ -543,8 +544,8 @@ class Linker:
             m = None
             if ref.kind == "global":
                 m = self.models.model(ref.name, near=path) or self._object_model(path, fs, b, site, ref.name)
-            elif ref.kind == "param" and ref.name == fs.self_name and ref.attrs[:1] in (
-                    ("model",), ("_model",), ("model_class",), ("__model__",), ("entity",)):
+            elif ref.kind == "param" and ref.name == fs.self_name and len(ref.attrs) == 1 \
+                    and ref.attrs[0] in _MODEL_ATTRS:
                 if b.self_model:
                     m = self.models.model(b.self_model)
             elif ref.kind == "param":

@@ -88,6 +88,8 @@ EXTERNAL_ROOTS = {
 _ADMIN_NAME = re.compile(r"superuser|admin|is_staff|is_root|sudo|staff_only", re.I)
 _ADMIN_LITERAL = re.compile(r"^(super_?user|super_?admin|admin|administrator|root|staff|sysadmin|owner_admin)$|admin",
                             re.I)
+_MODEL_ATTRS = {"model", "_model", "model_class", "_model_class", "model_cls", "__model__", "entity", "_entity",
+                "document", "document_class", "table"}
 _IDENTITY_ATTRS = {"id", "pk", "uuid", "username", "email", "sub", "user_id", "_id"}
 _MODEL_PARAM = re.compile(r"^(cls|klass|entity|table|model\w*|\w*_model|\w*_cls|\w*_class)$")
 _NOT_FOUND_NAME = re.compile(r"not_?found|does_?not_?exist|no_?such|missing", re.I)
@@ -1102,21 +1104,16 @@ class FunctionWalker:
             for suffix in (".objects", ".query"):
                 if model_ref.endswith(suffix):
                     model_ref = model_ref[: -len(suffix)]
-            sidx = self._new_site(node, "orm", [Origin("global", model_ref)])
-            site = self.summary.sites[sidx]
-            if method in DELETE_METHODS:
-                site.op = "delete"
-            elif method in UPDATE_METHODS:
-                site.op = "update"
-            if method in ("get", "get_or_none", "get_by_id", "get_or_404", "find_one") and pos \
-                    and pos[0].keyword is None and not isinstance(pos[0].value, cst.Comparison):
-                site.keys.append(self._peek_value(pos[0].value))
-            self._filters_from_args(args_nodes, site)
-            site_alt = sidx
+            site_alt = self._model_method_site(node, method, Origin("global", model_ref), pos, args_nodes)
             # `crud.item.get(...)`: a lower-case name may be a helper object, not a model class;
             # both readings are kept and link time decides.
             if model_ref.split(".")[-1][:1].isupper():
-                return Origin("site", str(sidx))
+                return Origin("site", str(site_alt))
+        # self.model.find_one(...) / cls.model.get(...) / model.filter(...) in generic repositories
+        if method in MODEL_METHODS and recv is not None and recv.kind == "param" and (
+                (recv.name == self.summary.self_name and len(recv.attrs) == 1 and recv.attrs[0] in _MODEL_ATTRS)
+                or (not recv.attrs and _MODEL_PARAM.search(recv.name) and recv.name != self.summary.self_name)):
+            return Origin("site", str(self._model_method_site(node, method, recv, pos, args_nodes)))
 
         # anything else: a possible call into project code
         arg_origins: List[Origin] = []
@@ -1162,6 +1159,21 @@ class FunctionWalker:
         self._call_of_node[id(node)] = idx
         return Origin("call", str(idx))
 
+    def _model_method_site(self, node: cst.Call, method: str, model: Origin, pos, args_nodes) -> int:
+        sidx = self._new_site(node, "orm", [model])
+        site = self.summary.sites[sidx]
+        if method in DELETE_METHODS:
+            site.op = "delete"
+        elif method in UPDATE_METHODS:
+            site.op = "update"
+        elif method == "count":
+            site.op = "count"
+        if method in ("get", "get_or_none", "get_by_id", "get_or_404", "find_one") and pos \
+                and pos[0].keyword is None and not isinstance(pos[0].value, (cst.Comparison, cst.Dict)):
+            site.keys.append(self._peek_value(pos[0].value))
+        self._filters_from_args(args_nodes, site)
+        return sidx
+
     def _param_may_be_project(self, name: str) -> bool:
         for p in self.summary.params:
             if p.name == name:
@@ -1173,7 +1185,7 @@ class FunctionWalker:
         o = self._peek(expr)
         if o.kind == "param":
             return o if (_MODEL_PARAM.search(o.name) and not o.attrs) or (
-                o.name == self.summary.self_name and o.attrs[-1:] in (("model",), ("_model",), ("model_class",))) else None
+                o.name == self.summary.self_name and len(o.attrs) == 1 and o.attrs[0] in _MODEL_ATTRS) else None
         if o.kind == "unknown" and isinstance(expr, (cst.Name, cst.Attribute)):
             root = expr
             while isinstance(root, cst.Attribute):
@@ -1330,7 +1342,7 @@ class FunctionWalker:
         if attrs[0] == "c" and len(attrs) > 1:
             attrs = attrs[1:]
         if (e.value == self.summary.self_name and e.value) or (e.value in self.params and attrs and attrs[0] == "model"):
-            attrs = attrs[1:] if attrs and attrs[0] in ("model", "_model", "model_class") else attrs
+            attrs = attrs[1:] if attrs and attrs[0] in _MODEL_ATTRS else attrs
             return ".".join(attrs) if attrs else None
         if self._is_local(e.value):
             o = self._peek(e)
