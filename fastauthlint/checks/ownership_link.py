@@ -35,6 +35,8 @@ from fastauthlint.findings import Finding, Span
 
 MAX_DEPTH = 12
 _PERSONAL = re.compile(r"(^|_)(owner|user|author|creator|created_by)(_id)?$|user_id$")
+_PUBLIC_FLAG = re.compile(r"^(is_)?(public|published|shared|visible)$")
+_VISIBILITY_COL = re.compile(r"(^|_)(status|state|visibility|privacy|access|scope)$")
 _CREATES = re.compile(r"^(create|insert|add|new|bulk_create|create_\w+|insert_\w+|add_\w+)$")
 _SESSIONISH = re.compile(r"^(db|session|db_session|async_session|conn|connection|cursor|engine|database|tx|uow|"
                          r"request|background_tasks|options|schema_to_select|limit|offset|skip|page)$")
@@ -401,6 +403,16 @@ class Linker:
         while changed and rounds < 6:
             changed = False
             rounds += 1
+            for chk in fs.checks:  # a value checked to belong to a verified row
+                if chk.kind != "member":
+                    continue
+                coll = self._canonical(path, fs, b, chk.value)
+                when = out.get((coll.kind, coll.name))
+                subj = self._canonical(path, fs, b, chk.subject)
+                if when is not None and when <= chk.order and subj.kind in ("site", "call", "param") \
+                        and out.get((subj.kind, subj.name), 1 << 30) > chk.order:
+                    out[(subj.kind, subj.name)] = chk.order
+                    changed = True
             for (kind, name), when in list(out.items()):
                 if kind not in ("site", "call"):
                     continue
@@ -583,13 +595,27 @@ class Linker:
             return True, "admin"
         if self.guarded(path, fs, b, site.guards):
             return True, "guard"
-        for _, v in site.filters:
+        for col, v in site.filters:
             if self.is_user(path, fs, b, v) or self.is_verified(path, fs, b, v, site.order):
                 return True, "filter"
+            if self._public_filter(col, v):
+                return True, "public"
         for k in site.keys:
             if self.is_user(path, fs, b, k) or self.is_verified(path, fs, b, k, site.order):
                 return True, "filter"
         return False, ""
+
+    @staticmethod
+    def _public_filter(col: str, v: Origin) -> bool:
+        """Rows explicitly restricted to public ones: `is_public == True`, `status ==
+        Status.PUBLISHED`, `{"visibility": "public"}`."""
+        name = col.split(".")[-1].lower()
+        text = v.name if v.kind in ("literal", "global") else ""
+        if _PUBLIC_FLAG.search(name):
+            return v.kind == "literal" and v.name.lower() == "true"
+        if _VISIBILITY_COL.search(name):
+            return bool(re.search(r"public|publish|shared", text.split(".")[-1], re.I))
+        return False
 
     def node_verified(self, path: str, fs: FuncSummary, b: Binding, node: Origin, after: int) -> bool:
         node = self._canonical(path, fs, b, node)

@@ -90,6 +90,7 @@ _ADMIN_LITERAL = re.compile(r"^(super_?user|super_?admin|admin|administrator|roo
                             re.I)
 _MODEL_ATTRS = {"model", "_model", "model_class", "_model_class", "model_cls", "__model__", "entity", "_entity",
                 "document", "document_class", "table"}
+_VISIBILITY_WORD = re.compile(r"public|publish|shared|visible", re.I)
 _IDENTITY_ATTRS = {"id", "pk", "uuid", "username", "email", "sub", "user_id", "_id"}
 _MODEL_PARAM = re.compile(r"^(cls|klass|entity|table|model\w*|\w*_model|\w*_cls|\w*_class)$")
 _NOT_FOUND_NAME = re.compile(r"not_?found|does_?not_?exist|no_?such|missing", re.I)
@@ -179,6 +180,7 @@ class FunctionWalker:
         self.in_class = in_class
         self._pre: Optional[Tuple[cst.Call, cst.BaseExpression, Origin]] = None
         self._last: Origin = UNKNOWN  # origin of the last expression _filters_from evaluated
+        self.bool_exprs: Dict[str, cst.BaseExpression] = {}  # `is_owner = item.owner_id == user.id`
         self._test_node = None  # the condition whose refusal branch is being located
         self._test_span_cache = None
 
@@ -325,6 +327,11 @@ class FunctionWalker:
             for t in small.targets:
                 self._remember_literals(t.target, value)
                 self.bind(t.target, o)
+                if isinstance(t.target, cst.Name):
+                    if isinstance(value, (cst.Comparison, cst.BooleanOperation, cst.UnaryOperation)):
+                        self.bool_exprs[t.target.value] = value
+                    else:
+                        self.bool_exprs.pop(t.target.value, None)
         elif isinstance(small, cst.AnnAssign):
             if small.value is not None:
                 o = self.eval(small.value)
@@ -389,7 +396,7 @@ class FunctionWalker:
         elif isinstance(target, (cst.Tuple, cst.List)):
             for el in target.elements:
                 # `item, = ...` / `for a, b in rows`: elements derive from the same rows
-                self.bind(el.value, origin if origin.kind in ("site", "call") else UNKNOWN)
+                self.bind(el.value, origin if origin.kind in ("site", "call", "param") else UNKNOWN)
         elif isinstance(target, cst.StarredElement):
             self.bind(target.value, origin)
 
@@ -439,6 +446,10 @@ class FunctionWalker:
             for subj, col, val, mismatch in comps:
                 if mismatch:
                     self._add_check("filter", self.loop_subjects[-1], col, val, None, test)
+        # `if question_id not in {q.id for q in collection.questions}: raise ...`
+        if body_term:
+            for subj, val in self._membership(test):
+                self._add_check("member", subj, "", val, None, test)
         # `if user_id != current_user.id: raise ...` / `if user == current_user:` (decided at link)
         for subj, col, val, mismatch in self.identity_comparisons(test):
             if mismatch and body_term:
@@ -515,7 +526,13 @@ class FunctionWalker:
         `if not item or not can_access(item, user): raise` -> [(can_access, True)]."""
         out: List[Tuple[int, bool]] = []
 
+        seen: Set[str] = set()
+
         def visit(e, negated: bool) -> None:
+            if isinstance(e, cst.Name) and e.value in self.bool_exprs and e.value not in seen:
+                seen.add(e.value)
+                visit(self.bool_exprs[e.value], negated)
+                return
             if isinstance(e, cst.UnaryOperation) and isinstance(e.operator, cst.Not):
                 visit(e.expression, not negated)
             elif isinstance(e, cst.BooleanOperation):
@@ -624,7 +641,13 @@ class FunctionWalker:
         for every comparison of an owner attribute in a condition."""
         out: List[Tuple[Origin, str, Origin, bool]] = []
 
+        seen: Set[str] = set()
+
         def visit(e, negated: bool) -> None:
+            if isinstance(e, cst.Name) and e.value in self.bool_exprs and e.value not in seen:
+                seen.add(e.value)
+                visit(self.bool_exprs[e.value], negated)
+                return
             if isinstance(e, cst.UnaryOperation) and isinstance(e.operator, cst.Not):
                 visit(e.expression, not negated)
             elif isinstance(e, cst.BooleanOperation):
@@ -652,6 +675,30 @@ class FunctionWalker:
         visit(test, False)
         return out
 
+    def _membership(self, test) -> List[Tuple[Origin, Origin]]:
+        """(value, collection) of `value not in collection` tests whose body refuses."""
+        out: List[Tuple[Origin, Origin]] = []
+        seen: Set[str] = set()
+
+        def visit(e, negated: bool) -> None:
+            if isinstance(e, cst.Name) and e.value in self.bool_exprs and e.value not in seen:
+                seen.add(e.value)
+                visit(self.bool_exprs[e.value], negated)
+            elif isinstance(e, cst.UnaryOperation) and isinstance(e.operator, cst.Not):
+                visit(e.expression, not negated)
+            elif isinstance(e, cst.BooleanOperation):
+                visit(e.left, negated)
+                visit(e.right, negated)
+            elif isinstance(e, cst.Comparison) and len(e.comparisons) == 1:
+                op = e.comparisons[0].operator
+                if (isinstance(op, cst.NotIn) and not negated) or (isinstance(op, cst.In) and negated):
+                    subj, coll = self._peek(e.left), self._peek(e.comparisons[0].comparator)
+                    if subj.kind in ("param", "site", "call") and coll.kind in ("site", "call", "param"):
+                        out.append((subj, coll))
+
+        visit(test, False)
+        return out
+
     def identity_comparisons(self, test) -> List[Tuple[Origin, str, Origin, bool]]:
         """Comparisons of a value or a row's identity with something else: `user_id !=
         current_user.id`, `user == current_user`, `db_user.id != current_user["id"]`. Which side
@@ -674,7 +721,13 @@ class FunctionWalker:
                     return o, attr
             return None
 
+        seen: Set[str] = set()
+
         def visit(e, negated: bool) -> None:
+            if isinstance(e, cst.Name) and e.value in self.bool_exprs and e.value not in seen:
+                seen.add(e.value)
+                visit(self.bool_exprs[e.value], negated)
+                return
             if isinstance(e, cst.UnaryOperation) and isinstance(e.operator, cst.Not):
                 visit(e.expression, not negated)
             elif isinstance(e, cst.BooleanOperation):
@@ -818,7 +871,7 @@ class FunctionWalker:
             elif v in self.params:
                 o = Origin("param", v)
             elif v in ("True", "False", "None"):
-                return LITERAL
+                return Origin("literal", v) if v == "True" else LITERAL
             else:
                 q = self.ctx.qualify(e)
                 return Origin("global", q) if q else UNKNOWN
@@ -851,7 +904,11 @@ class FunctionWalker:
                     self.eval(el.slice.value)
                     key = astutil.literal_str(el.slice.value)
             return base.attr(f"[{key}]" if key else "[]")
-        if isinstance(e, (cst.SimpleString, cst.ConcatenatedString, cst.Integer, cst.Float, cst.Imaginary)):
+        if isinstance(e, (cst.SimpleString, cst.ConcatenatedString)):
+            text = astutil.literal_str(e) or ""
+            # only visibility words are kept: `status == "published"` (never other string values)
+            return Origin("literal", text.lower()) if _VISIBILITY_WORD.search(text) and len(text) < 20 else LITERAL
+        if isinstance(e, (cst.Integer, cst.Float, cst.Imaginary)):
             return LITERAL
         if isinstance(e, cst.FormattedString):
             for part in e.parts:
@@ -913,10 +970,10 @@ class FunctionWalker:
             self.eval(e.expression)
             return UNKNOWN
         if isinstance(e, cst.Comparison):
-            self.eval(e.left)
-            for c in e.comparisons:
-                self.eval(c.comparator)
-            return UNKNOWN
+            # `cond = Item.owner_id == user.id` (used later in .where(cond)): keep what it compares
+            sink = _Sink()
+            self._filters_from(e, sink)
+            return self._new_dict(sink.filters) if sink.filters else UNKNOWN
         for child in e.children:
             if isinstance(child, cst.BaseExpression):
                 self.eval(child)
@@ -985,6 +1042,8 @@ class FunctionWalker:
             recv = self.eval(func)
 
         bare = func.value if isinstance(func, cst.Name) else None
+        if method in ("items", "keys", "values") and recv is not None and recv.kind == "param" and not node.args:
+            return recv
         # conversions keep the value: str(current_user.id)
         if (gq in CONVERSIONS or bare in ("str", "int")) and node.args:
             o = self.eval(node.args[0].value)
@@ -1258,9 +1317,11 @@ class FunctionWalker:
         `Item.owner_id.in_(...)`, `{"owner_id": user.id}`, `col(Item.owner_id) == uid`."""
         if isinstance(expr, cst.Comparison):
             left = expr.left
-            for comp in expr.comparisons:
+            for n, comp in enumerate(expr.comparisons):
                 right = comp.comparator
                 lcol, rcol = self._column(left), self._column(right)
+                if n == 0 and lcol is None:
+                    left_origin = self.eval(left)
                 if lcol is not None and rcol is None:
                     o = self.eval(right)
                     if site is not None:
@@ -1268,7 +1329,7 @@ class FunctionWalker:
                         if lcol.split(".")[-1] in ("id", "pk", "_id"):
                             site.keys.append(o)
                 elif rcol is not None and lcol is None:
-                    o = self.eval(left)
+                    o = left_origin if n == 0 else self.eval(left)
                     if site is not None:
                         site.filters.append((rcol, o))
                         if rcol.split(".")[-1] in ("id", "pk", "_id"):
@@ -1288,10 +1349,12 @@ class FunctionWalker:
             for el in expr.elements:
                 if isinstance(el, cst.DictElement):
                     key = astutil.literal_str(el.key)
+                    if key is None:
+                        self.eval(el.key)
                     o = self.eval(el.value)
-                    if key and site is not None:
-                        site.filters.append((key, o))
-                        if key in ("_id", "id"):
+                    if site is not None:
+                        site.filters.append((key or "*", o))
+                        if key in ("_id", "id") or key is None:
                             site.keys.append(o)
             return
         if isinstance(expr, cst.Call):
@@ -1322,6 +1385,10 @@ class FunctionWalker:
                         self._filters_from(a.value, site)
                 return
         self._last = self.eval(expr)
+        if site is not None and isinstance(expr, (cst.Name, cst.Attribute, cst.Subscript)) \
+                and self._last.kind in ("dict", "param", "site", "call"):
+            # .where(condition) / .find(filter_criteria): built elsewhere, judged by its origin
+            site.filters.append(("*", self._last))
 
     def _column(self, expr) -> Optional[str]:
         """`Item.owner_id` -> "owner_id", `Item.owner.id` -> "owner.id", `col(Item.owner_id)`,
