@@ -54,6 +54,7 @@ class Binding:
     models: Tuple[Tuple[str, str], ...] = ()  # parameter -> model qualname passed to it
     root: bool = False
     rows: FrozenSet[str] = frozenset()  # parameters holding a fetched row (not request data)
+    public: FrozenSet[str] = frozenset()  # parameters holding a filter restricted to public rows
 
 
 @dataclass
@@ -598,12 +599,22 @@ class Linker:
         for col, v in site.filters:
             if self.is_user(path, fs, b, v) or self.is_verified(path, fs, b, v, site.order):
                 return True, "filter"
-            if self._public_filter(col, v):
+            if self._public_filter(col, v) or self._public_origin(path, fs, b, v):
                 return True, "public"
         for k in site.keys:
             if self.is_user(path, fs, b, k) or self.is_verified(path, fs, b, k, site.order):
                 return True, "filter"
         return False, ""
+
+    def _public_origin(self, path: str, fs: FuncSummary, b: Binding, v: Origin, depth: int = 0) -> bool:
+        """A filter dict (or a parameter bound to one) that restricts to public rows."""
+        v = self._canonical(path, fs, b, v)
+        if v.kind == "param" and not v.attrs:
+            return v.name in b.public
+        if v.kind == "dict" and not v.attrs and depth < 3:
+            return any(self._public_filter(k, x) or self._public_origin(path, fs, b, x, depth + 1)
+                       for k, x in fs.dicts[int(v.name)])
+        return False
 
     @staticmethod
     def _public_filter(col: str, v: Origin) -> bool:
@@ -792,15 +803,17 @@ class Linker:
         if bound and b.self_cls and tcls and not tmodel and b.self_model:
             tmodel = b.self_model
         own_user = {p.name for p in t.params if self.is_user_dependency(path, p)}
-        rows = set()
+        rows, public = set(), set()
         for name, o in args.items():
+            if self._public_origin(path, fs, b, o):
+                public.add(name)
             c = self._canonical(path, fs, b, o)
             if c.kind in ("site", "call") or (c.kind == "param" and (c.name in b.rows or c.name in b.verified)):
                 rows.add(name)
         return Binding(user=frozenset(user | own_user), verified=frozenset(verified),
                        admin=b.admin or self.is_admin(path, fs, b, call.admin), has_user=bool(user | own_user),
                        self_cls=tcls if bound else "", self_model=tmodel, models=tuple(sorted(models)),
-                       rows=frozenset(rows))
+                       rows=frozenset(rows), public=frozenset(public))
 
     def dependency_binding(self, path: str, d: FuncSummary, b: Binding, dcls: str, dmodel: str) -> Binding:
         user = {p.name for p in d.params if self.is_user_dependency(path, p)}

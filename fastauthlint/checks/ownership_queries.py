@@ -472,7 +472,12 @@ class FunctionWalker:
         self.guards = saved_guards + tuple(guard_ids)
         if truth is not None:
             self.conds = saved_conds + (truth,)
+        before = self.env.get(truth[0]) if truth is not None else None
         self.block(_block_statements(node.body))
+        if truth is not None and not truth[1] and self.env.get(truth[0]) != before:
+            # `if filters is None: filters = {}`: a default, the caller's value still flows on
+            self.env[truth[0]] = self._new_dict([("*", before or Origin("param", truth[0])),
+                                                 ("*", self.env.get(truth[0], UNKNOWN))])
         self.guards = saved_guards
         if truth is not None:
             self.conds = saved_conds + ((truth[0], not truth[1]),)
