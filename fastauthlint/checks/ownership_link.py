@@ -119,6 +119,7 @@ class Linker:
         self.user_providers: Set[str] = set()
         self.findings201: Dict[Tuple[str, Span], dict] = {}
         self.findings202: Dict[Tuple[str, Span], Finding] = {}
+        self.errors: List[Finding] = []
         self._route = None
 
     # -- names ------------------------------------------------------------------------------
@@ -907,7 +908,15 @@ class Linker:
             b = Binding(user=frozenset(users), admin=bool(r.admin_only), has_user=True, root=True, self_cls=self_cls,
                         self_model=self.class_model(self_cls) if self_cls else "", rows=rows)
             self._route = r
-            for p in self.analyze(path, fs, b):
+            try:
+                problems = self.analyze(path, fs, b)
+            except (RecursionError, Exception) as e:  # a bug here must not end the run: say so
+                self.errors.append(Finding(
+                    rule="FAL000", path=path, span=Span(1, 1, 1, 1),
+                    message=f"internal error while checking ownership for {r.method} {r.path} "
+                            f"({type(e).__name__}: {e}); please report it"))
+                continue
+            for p in problems:
                 if p.located is None:
                     continue
                 key = p.located
@@ -939,6 +948,11 @@ class Linker:
             yield Finding(rule="FAL201", path=path, span=span, message=self._message201(entry, path, span))
         for key in sorted(self.findings202, key=lambda k: (k[0], k[1].line, k[1].column)):
             yield self.findings202[key]
+        seen = set()
+        for f in self.errors:
+            if f.path not in seen:
+                seen.add(f.path)
+                yield f
 
     def _message201(self, entry: dict, path: str, span: Span) -> str:
         p: Problem = entry["problem"]
