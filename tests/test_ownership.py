@@ -254,3 +254,16 @@ def test_text_locations_agree_with_libcst_positions(monkeypatch):
     for app in sorted(APPS.glob("ownership_*")):
         lint([app])
     assert len(seen) > 100 and not wrong
+
+
+def test_an_internal_error_while_linking_is_reported_and_the_run_goes_on(monkeypatch):
+    from fastauthlint.checks import ownership_link
+
+    def boom(self, path, fs, b, depth=0):
+        raise RuntimeError("synthetic")
+
+    monkeypatch.setattr(ownership_link.Linker, "analyze", boom)
+    findings = lint([SQLMODEL_APP])
+    errors = [f for f in findings if f.rule == "FAL000"]
+    assert errors and "internal error while checking ownership" in errors[0].message
+    assert "synthetic" in errors[0].message
