@@ -87,6 +87,29 @@ def _build(project) -> List[Route]:
         for stmt in module.body:
             if isinstance(stmt, cst.FunctionDef):
                 routes.extend(_routes_of(project, stmt, modname, path, aliases))
+            elif isinstance(stmt, cst.ClassDef) and any(
+                    astutil.name_of(astutil.decorator_call(d)[0]) == "cbv" for d in stmt.decorators):
+                # fastapi-utils class-based view: class attributes are dependencies of every method
+                cls_users = []
+                body = stmt.body.body if isinstance(stmt.body, cst.IndentedBlock) else ()
+                for item in body:
+                    if isinstance(item, cst.SimpleStatementLine):
+                        for small in item.body:
+                            if isinstance(small, cst.AnnAssign) and isinstance(small.target, cst.Name):
+                                d = _dep_name(small.value) if small.value is not None else None
+                                if d and _USER_DEP.search(d.split(".")[-1]):
+                                    cls_users.append((small.target.value, d))
+                for item in body:
+                    if isinstance(item, cst.FunctionDef):
+                        for r in _routes_of(project, item, f"{modname}.{stmt.name.value}", path, aliases):
+                            deps = tuple(project.qualify_in(path, d) or d for _, d in cls_users)
+                            routes.append(Route(
+                                method=r.method, path=r.path, handler=r.handler, handler_file=path, file=path, line=1,
+                                auth=r.auth or (deps[0] if deps else None), public=None,
+                                auth_dependencies=r.auth_dependencies + deps,
+                                user_params=r.user_params + tuple(n for n, _ in cls_users),
+                                optional_user_params=r.optional_user_params,
+                                admin_only=r.admin_only or any(_ADMIN.search(d.split(".")[-1]) for d in deps)))
     return routes
 
 

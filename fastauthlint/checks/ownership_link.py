@@ -55,6 +55,7 @@ class Binding:
     root: bool = False
     rows: FrozenSet[str] = frozenset()  # parameters holding a fetched row (not request data)
     public: FrozenSet[str] = frozenset()  # parameters holding a filter restricted to public rows
+    self_user: FrozenSet[str] = frozenset()  # class-based views: `self.<attr>` holding the user
 
 
 @dataclass
@@ -335,6 +336,8 @@ class Linker:
         if identity and (o.kind, o.name) in self.identity_roots(path, fs, b):
             return True
         if o.kind == "param":
+            if o.name == fs.self_name and o.attrs and o.attrs[0] in b.self_user:
+                return True
             return o.name in b.user
         if o.kind == "request_user":
             return True
@@ -811,8 +814,10 @@ class Linker:
             c = self._canonical(path, fs, b, o)
             if c.kind in ("site", "call") or (c.kind == "param" and (c.name in b.rows or c.name in b.verified)):
                 rows.add(name)
-        return Binding(user=frozenset(user | own_user), verified=frozenset(verified),
-                       admin=b.admin or self.is_admin(path, fs, b, call.admin), has_user=bool(user | own_user),
+        self_user = b.self_user if bound and tcls == b.self_cls else frozenset()
+        return Binding(user=frozenset(user | own_user), verified=frozenset(verified), self_user=self_user,
+                       admin=b.admin or self.is_admin(path, fs, b, call.admin),
+                       has_user=bool(user | own_user | self_user),
                        self_cls=tcls if bound else "", self_model=tmodel, models=tuple(sorted(models)),
                        rows=frozenset(rows), public=frozenset(public))
 
@@ -905,8 +910,10 @@ class Linker:
             self_cls = ".".join(parts[:-1]) if ".".join(parts[:-1]) in self.models.classes else ""
             rows = frozenset(p.name for p in fs.params if p.name not in users
                              and self.dependency_target(path, p) is not None)
+            names = {p.name for p in fs.params}
             b = Binding(user=frozenset(users), admin=bool(r.admin_only), has_user=True, root=True, self_cls=self_cls,
-                        self_model=self.class_model(self_cls) if self_cls else "", rows=rows)
+                        self_model=self.class_model(self_cls) if self_cls else "", rows=rows,
+                        self_user=frozenset(u for u in users if u not in names) if fs.self_name else frozenset())
             self._route = r
             try:
                 problems = self.analyze(path, fs, b)

@@ -88,6 +88,7 @@ EXTERNAL_ROOTS = {
 _ADMIN_NAME = re.compile(r"superuser|admin|is_staff|is_root|sudo|staff_only", re.I)
 _ADMIN_LITERAL = re.compile(r"^(super_?user|super_?admin|admin|administrator|root|staff|sysadmin|owner_admin)$|admin",
                             re.I)
+_RAISER = re.compile(r"^_?(abort|raise|throw|deny|forbid|reject|fail|not_found|forbidden|unauthori[sz]ed)", re.I)
 _MODEL_ATTRS = {"model", "_model", "model_class", "_model_class", "model_cls", "__model__", "entity", "_entity",
                 "document", "document_class", "table"}
 _VISIBILITY_WORD = re.compile(r"public|publish|shared|visible", re.I)
@@ -135,6 +136,11 @@ def _terminates(block: Optional[cst.BaseSuite]) -> bool:
         for small in smalls:
             if isinstance(small, (cst.Raise, cst.Return, cst.Continue, cst.Break)):
                 return True
+            # `raise_not_found()` / `abort(404)`: helpers that raise
+            if isinstance(small, cst.Expr) and isinstance(small.value, (cst.Call, cst.Await)):
+                call = small.value.expression if isinstance(small.value, cst.Await) else small.value
+                if isinstance(call, cst.Call) and _RAISER.match(astutil.name_of(call.func) or ""):
+                    return True
     return False
 
 
@@ -838,6 +844,13 @@ class FunctionWalker:
                 name = astutil.name_of(exc) or ""
                 return Denial(span=self.loc.span(small, after=self._test_span), status=self._status_by_name(name), text=f"raise {name}",
                               exception=q or "")
+            if isinstance(small, cst.Expr) and isinstance(small.value, (cst.Call, cst.Await)):
+                call = small.value.expression if isinstance(small.value, cst.Await) else small.value
+                name = astutil.name_of(call.func) if isinstance(call, cst.Call) else ""
+                if name and _RAISER.match(name):
+                    st = status_of(call.args[0].value) if call.args else None
+                    return Denial(span=self.loc.span(small, after=self._test_span), status=st or self._status_by_name(name),
+                                  text=f"{name}(...)")
             if isinstance(small, cst.Return):
                 v = small.value
                 if isinstance(v, cst.Call) and (astutil.name_of(v.func) or "") in RESPONSES:
@@ -1414,8 +1427,10 @@ class FunctionWalker:
         if attrs[0] == "c" and len(attrs) > 1:
             attrs = attrs[1:]
         if (e.value == self.summary.self_name and e.value) or (e.value in self.params and attrs and attrs[0] == "model"):
-            attrs = attrs[1:] if attrs and attrs[0] in _MODEL_ATTRS else attrs
-            return ".".join(attrs) if attrs else None
+            # self.model.owner_id is a column; self.user.id is a value
+            if not attrs or attrs[0] not in _MODEL_ATTRS or len(attrs) < 2:
+                return None
+            return ".".join(attrs[1:])
         if self._is_local(e.value):
             o = self._peek(e)
             if o.kind == "param" and not o.attrs and _MODEL_PARAM.search(o.name):
