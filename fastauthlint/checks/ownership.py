@@ -77,7 +77,7 @@ class OwnershipVisitor(CheckVisitor):
 
     def leave_FunctionDef(self, original_node: cst.FunctionDef) -> None:
         self.scope.pop()
-        kind = self.kinds.pop()
+        self.kinds.pop()
         in_class = bool(self.kinds) and self.kinds[-1] == "class"
         # Function-local imports are still known here (the scope closer runs after every check).
         start = self.locator.def_offset(original_node.name.value, self._def_index.pop())
@@ -87,7 +87,6 @@ class OwnershipVisitor(CheckVisitor):
         if summary.sites or summary.calls or summary.checks or summary.route_deps or any(
                 p.depends or p.alias or p.default_ref or p.annotation for p in summary.params):
             self.out.functions.append(summary)
-        del kind
 
     @property
     def constants(self):
@@ -209,8 +208,6 @@ class OwnershipCheck(Check):
         return OwnershipVisitor(ctx)
 
     def link(self, project) -> Iterable[Finding]:
-        from fastauthlint.checks.ownership_link import Linker
-
         linker = project.memo("ownership-link", lambda: self._run(project))
         return list(linker.findings())
 

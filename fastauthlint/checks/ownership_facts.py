@@ -69,7 +69,10 @@ class OwnerCheck:
       i.owner_id == user.id]`);
     - "returns": the function returns the comparison (an ownership predicate);
     - "pred_deny" / "pred_guard": the test is a call (`if not can_edit(item, user): raise ...`),
-      decided at link time from the callee's "returns" checks.
+      decided at link time from the callee's "returns" checks;
+    - "identity" / "identity_guard": a value or row compared with the user itself (`if user_id !=
+      current_user.id: raise ...`): afterwards it stands for the current user;
+    - "member": `if x not in <ids of a row>: raise ...`: x belongs to that row.
     """
 
     idx: int
@@ -80,8 +83,6 @@ class OwnerCheck:
     order: int
     denial: Optional[Denial] = None
     call: int = -1  # pred_*: index of the CallSite of the predicate
-    negated: bool = False
-    span: Optional[Span] = None
 
 
 @dataclass
@@ -119,7 +120,6 @@ class CallSite:
     admin: Tuple[int, ...] = ()
     guards: Tuple[int, ...] = ()
     order: int = 0
-    dependency: bool = False  # a `Depends(...)` FastAPI calls (decorator `dependencies=[...]`)
     alt_site: int = -1  # `crud.item.get(...)`: the same expression read as a model query
     conds: Tuple[Tuple[str, bool], ...] = ()
 
@@ -139,13 +139,11 @@ class ParamFact:
 @dataclass
 class FuncSummary:
     qualname: str  # "<module>.<func>" or "<module>.<Class>.<method>"
-    line: int
     params: List[ParamFact] = field(default_factory=list)
     sites: List[QuerySite] = field(default_factory=list)
     calls: List[CallSite] = field(default_factory=list)
     checks: List[OwnerCheck] = field(default_factory=list)
     returns: List[Origin] = field(default_factory=list)
-    is_async: bool = False
     self_name: str = ""  # first parameter of a method ("self"/"cls"), "" for plain functions
     # dict/list literals built in the function (`filters = {"user_id": user.id}`,
     # `conditions = [Item.owner_id == uid]`): their entries as (key or column, value origin)
@@ -167,7 +165,6 @@ class FieldFact:
 class ClassFact:
     name: str
     qualname: str
-    line: int
     bases: Tuple[str, ...] = ()  # qualified names (or dotted text) of the bases
     base_args: Tuple[Tuple[str, ...], ...] = ()  # per base: type arguments of a subscripted base
     keywords: Dict[str, str] = field(default_factory=dict)  # class keywords: table=True
@@ -179,7 +176,6 @@ class ClassFact:
     # the class of an attribute: `repo: ItemRepository` in the body, `self.repo = ItemRepository(...)`,
     # or `self.repo = repo` for an `__init__(self, repo: ItemRepository)` parameter
     attr_types: Dict[str, str] = field(default_factory=dict)
-    init_params: Tuple[str, ...] = ()
     status_code: Optional[int] = None  # an exception class answering with this status
     decorators: Tuple[str, ...] = ()
 

@@ -230,7 +230,7 @@ def class_fact(ctx: FileContext, node: cst.ClassDef, qualname: str) -> ClassFact
     for kw in node.keywords:
         if kw.keyword is not None:
             keywords[kw.keyword.value] = dotted(kw.value) or ""
-    fact = ClassFact(name=node.name.value, qualname=qualname, line=0, bases=tuple(bases),
+    fact = ClassFact(name=node.name.value, qualname=qualname, bases=tuple(bases),
                      base_args=tuple(base_args), keywords=keywords,
                      decorators=tuple(ref_of(ctx, astutil.decorator_call(d)[0]) for d in node.decorators))
     body = node.body.body if isinstance(node.body, cst.IndentedBlock) else ()
@@ -337,7 +337,6 @@ def _init_facts(ctx: FileContext, fact: ClassFact, func: cst.FunctionDef) -> Non
     plist = astutil.parameters(func)
     params = [p.name.value for p in plist]
     types = {p.name.value: _param_type(ctx, p) for p in plist}
-    fact.init_params = tuple(params)
     body = func.body.body if isinstance(func.body, cst.IndentedBlock) else ()
     for stmt in body:
         if not isinstance(stmt, cst.SimpleStatementLine):

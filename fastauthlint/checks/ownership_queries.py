@@ -168,7 +168,7 @@ class FunctionWalker:
         self.func = func
         self.owner_fields = set(owner_fields)
         self.constants = constants
-        self.summary = FuncSummary(qualname=qualname, line=0, is_async=func.asynchronous is not None)
+        self.summary = FuncSummary(qualname=qualname)
         self.env: Dict[str, Origin] = {}
         self.strings: Dict[str, str] = {}
         self.exceptions: Dict[str, Denial] = {}
@@ -266,7 +266,7 @@ class FunctionWalker:
                     if isinstance(target, (cst.Name, cst.Attribute)) and ref_of(self.ctx, target):
                         self.summary.route_deps.append(CallSite(
                             idx=-1, span=self.loc.decorator_span(v), callee=Origin("global", ref_of(self.ctx, target)),
-                            text=dotted(target) or "", dependency=True))
+                            text=dotted(target) or ""))
 
     def _is_depends(self, call: cst.Call) -> bool:
         q = self.ctx.qualify(call.func) or dotted(call.func) or ""
