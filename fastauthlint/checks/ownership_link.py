@@ -35,6 +35,9 @@ from fastauthlint.findings import Finding, Span
 
 MAX_DEPTH = 12
 _PERSONAL = re.compile(r"(^|_)(owner|user|author|creator|created_by)(_id)?$|user_id$")
+_CREDENTIAL_COL = re.compile(
+    r"(^|_)(token|secret|api_?key|key_hash|token_hash|hashed_token|hashed_key|otp|nonce|jti|share_code|"
+    r"invite_code|invitation_code|verification_code|reset_code|magic_code|session_key|session_token)$", re.I)
 _PUBLIC_FLAG = re.compile(r"^(is_)?(public|published|shared|visible)$")
 _VISIBILITY_COL = re.compile(r"(^|_)(status|state|visibility|privacy|access|scope)$")
 _CREATES = re.compile(r"^(create|insert|add|new|bulk_create|create_\w+|insert_\w+|add_\w+)$")
@@ -605,6 +608,10 @@ class Linker:
                 return True, "filter"
             if self._public_filter(col, v) or self._public_origin(path, fs, b, v):
                 return True, "public"
+            if _CREDENTIAL_COL.search(col.split(".")[-1]) and v.kind not in ("literal", "unknown"):
+                # looked up by a secret the caller holds (a token, a share link, an API key): holding
+                # it is the authorization
+                return True, "credential"
         for k in site.keys:
             if self.is_user(path, fs, b, k) or self.is_verified(path, fs, b, k, site.order):
                 return True, "filter"
