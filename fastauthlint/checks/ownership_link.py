@@ -402,6 +402,11 @@ class Linker:
             if subj.kind in ("site", "call", "param"):
                 root = (subj.kind, subj.name)
                 out[root] = min(out.get(root, chk.order), chk.order)
+        # rows looked up by a credential the caller holds (a share token): what they point to is theirs
+        for site in fs.sites:
+            if any(_CREDENTIAL_COL.search(c.split(".")[-1]) and v.kind not in ("literal", "unknown")
+                   for c, v in site.filters):
+                out.setdefault(("site", str(site.idx)), site.order)
         # rows this request creates itself: `Item(**data, owner_id=user.id)`, `crud.create(...)`
         for call in fs.calls:
             if self._creates_row(path, fs, b, call):
