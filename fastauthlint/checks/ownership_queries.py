@@ -1124,7 +1124,7 @@ class FunctionWalker:
                         site.models = tuple(site.models) + tuple(self.model_refs(a.value))
                 self._filters_from_args(args_nodes, site)
                 if method in ("where", "filter", "filter_by", "find", "find_one", "get", "exclude", "get_or_none"):
-                    site.text = _collapse(self.ctx.module.code_for_node(node))
+                    site.text = _collapse(self.loc.locator.code(node) or "")
                 if method in DELETE_METHODS:
                     site.op = "delete"
                 elif method in UPDATE_METHODS and site.op == "read" and method != "values":
@@ -1303,7 +1303,7 @@ class FunctionWalker:
 
     def _new_site(self, node: cst.Call, kind: str, models, op: str = "read", tables=()) -> int:
         idx = len(self.summary.sites)
-        text = _collapse(self.ctx.module.code_for_node(node))
+        text = _collapse(self.loc.locator.code(node) or "")
         self.summary.sites.append(QuerySite(
             idx=idx, span=self.loc.span(node), text=text, kind=kind, models=tuple(models), tables=tuple(tables),
             op=op, admin=self.admin, guards=self.guards, order=self.order, conds=self.conds))

@@ -30,6 +30,7 @@ class SourceLocator:
         self._line_starts: Optional[List[int]] = None
         self._defs: Dict[str, List[int]] = {}
         self._claimed: set = set()  # (offset, text) already attributed to a node
+        self._code: Dict[tuple, Optional[str]] = {}
 
     # -- offsets <-> lines ------------------------------------------------------------------
     def _starts(self) -> List[int]:
@@ -79,6 +80,19 @@ class SourceLocator:
         return found[occurrence] if occurrence < len(found) else -1
 
     # -- nodes ----------------------------------------------------------------------------------
+    def code(self, node: cst.CSTNode, strip_parens: bool = False) -> Optional[str]:
+        """The node's source code, stripped (cached: a node is often both located and quoted)."""
+        key = (id(node), strip_parens)
+        if key in self._code:
+            return self._code[key]
+        try:
+            n = node.with_changes(lpar=[], rpar=[]) if strip_parens and getattr(node, "lpar", None) else node
+            text: Optional[str] = self.ctx.module.code_for_node(n).strip()
+        except Exception:
+            text = None
+        self._code[key] = text
+        return text
+
     def _matches(self, at: int, squeezed: str) -> int:
         """End offset when the source from `at` spells `squeezed` (the code without whitespace),
         whitespace aside; -1 otherwise."""
@@ -95,13 +109,9 @@ class SourceLocator:
     def find(self, node: cst.CSTNode, start: int, claim: bool = True) -> Optional[Span]:
         """The span of `node`, searching from offset `start` for an occurrence of its code that no
         other node claimed; None when not found."""
-        try:
-            if getattr(node, "lpar", None):
-                node = node.with_changes(lpar=[], rpar=[])  # positions exclude parentheses
-            text = self.ctx.module.code_for_node(node)
-        except Exception:
+        text = self.code(node, strip_parens=True)
+        if text is None:
             return None
-        text = text.strip()
         if not text:
             return None
         first = text.split("\n", 1)[0].rstrip()
