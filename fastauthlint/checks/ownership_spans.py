@@ -182,12 +182,49 @@ class FunctionLocator:
 
     def _origin(self) -> int:
         if self._stmt is not None and self._stmt_start is None:
-            found = self.locator.find(self._stmt, self.cursor, claim=False)
-            if found is None and self.cursor > self.start:
-                found = self.locator.find(self._stmt, self.start, claim=False)
-            self._stmt_start = self.locator.offset_of(found) if found is not None else self.cursor
-            self.cursor = self._stmt_start
+            at = self._head_offset(self._stmt)
+            if at is None:
+                found = self.locator.find(self._stmt, self.cursor, claim=False)
+                if found is None and self.cursor > self.start:
+                    found = self.locator.find(self._stmt, self.start, claim=False)
+                at = self.locator.offset_of(found) if found is not None else self.cursor
+            self._stmt_start = at
+            self.cursor = at
         return self._stmt_start if self._stmt_start is not None else self.cursor
+
+    def _head_offset(self, stmt: cst.CSTNode) -> Optional[int]:
+        """Where a simple statement starts, found by its head only (`x =`, `return`, `raise`,
+        `session.add(`): generating the whole statement costs more than the rest of the lookup."""
+        small = stmt.body[0] if isinstance(stmt, cst.SimpleStatementLine) and stmt.body else None
+        if isinstance(small, cst.Assign) and len(small.targets) == 1:
+            head, tail = self.locator.code(small.targets[0].target), r"\s*="
+        elif isinstance(small, cst.AnnAssign):
+            head, tail = self.locator.code(small.target), r"\s*:"
+        elif isinstance(small, cst.Return):
+            head, tail = "return", r"\b"
+        elif isinstance(small, cst.Raise):
+            head, tail = "raise", r"\b"
+        elif isinstance(small, cst.Expr):
+            v = small.value.expression if isinstance(small.value, cst.Await) else small.value
+            if not isinstance(v, cst.Call):
+                return None
+            head, tail = self.locator.code(v.func), r"\s*\("
+            if isinstance(small.value, cst.Await):
+                head = "await " + head if head else head
+        else:
+            return None
+        if not head or "\n" in head:
+            return None
+        pattern = re.compile(r"(?<![\w.])" + re.escape(head).replace(r"\ ", r"\s+") + tail)
+        src = self.locator.source
+        pos = self.cursor
+        while True:
+            m = pattern.search(src, pos)
+            if m is None:
+                return None
+            if not self.locator._in_comment(m.start()):
+                return m.start()
+            pos = m.start() + 1
 
     def _span(self, node: cst.CSTNode, after: Optional[Span] = None) -> Span:
         if self.reliable:
