@@ -267,3 +267,43 @@ def test_an_internal_error_while_linking_is_reported_and_the_run_goes_on(monkeyp
     errors = [f for f in findings if f.rule == "FAL000"]
     assert errors and "internal error while checking ownership" in errors[0].message
     assert "synthetic" in errors[0].message
+
+
+def test_messages_and_cached_facts_never_carry_a_literal_key(tmp_path, monkeypatch):
+    monkeypatch.setenv("FASTAUTHLINT_CACHE_DIR", str(tmp_path / "cache"))
+    key = "sk_live_" + "4f9c2a7b1e8d3c6a5f0b"
+    files = {
+        "app/deps.py": DEPS,
+        "app/models.py": """
+            from sqlmodel import Field, SQLModel
+
+
+            class Order(SQLModel, table=True):
+                id: int = Field(primary_key=True)
+                user_id: int = Field(foreign_key="user.id")
+                partner_key: str
+        """,
+        "app/routes.py": f"""
+            from fastapi import APIRouter
+            from sqlmodel import select
+
+            from app.deps import CurrentUser, SessionDep
+            from app.models import Order
+
+            router = APIRouter()
+
+
+            @router.get("/partner-orders")
+            def partner_orders(db: SessionDep, user: CurrentUser):
+                return db.exec(select(Order).where(Order.partner_key == "{key}")).all()
+        """,
+    }
+    root = _write(tmp_path / "app", files)
+    cfg = parse_table({}, root=root.resolve())
+    findings = run(RunOptions(paths=[root], config=cfg, use_cache=True, jobs=1)).findings
+    ours = [f for f in findings if f.rule == "FAL201"]
+    assert ours and all(key not in f.message for f in ours)
+    cached = list((tmp_path / "cache").glob("*.json"))
+    assert cached
+    for c in cached:
+        assert key not in c.read_text(encoding="utf-8")

@@ -116,9 +116,16 @@ def _strip_comments(text: str) -> str:
     return "\n".join(out)
 
 
+_OPAQUE_STRING = re.compile(r"""(?P<q>['"])(?P<body>[^'"\s]{16,})(?P=q)""")
+
+
 def _collapse(text: str, limit: int = 90) -> str:
+    """The query as shown in messages: one line, no comments, shortened; long opaque string
+    literals (what a token or key looks like) are elided, since messages and cached facts must
+    never carry a secret."""
     if "#" in text:
         text = _strip_comments(text)
+    text = _OPAQUE_STRING.sub(lambda m: f"{m.group('q')}…{m.group('q')}", text)
     text = " ".join(text.split())
     text = re.sub(r"\(\s+", "(", text)
     text = re.sub(r"\s+\)", ")", text)
