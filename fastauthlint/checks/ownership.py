@@ -214,25 +214,11 @@ class OwnershipCheck(Check):
     @staticmethod
     def _run(project):
         from fastauthlint.checks.ownership_link import Linker
+        from fastauthlint.checks.routes import route_table  # the route table is a linking result
 
         linker = Linker(project)
         linker.run(route_table(project))
         return linker
-
-
-def route_table(project):
-    """The route table of feat/routes, or the temporary stand-in until that branch is merged."""
-    try:
-        from fastauthlint.checks import routes  # type: ignore[attr-defined]
-
-        table = getattr(routes, "route_table", None)
-    except ImportError:
-        table = None
-    if table is None:
-        from fastauthlint.checks import _routes_standin
-
-        table = _routes_standin.route_table
-    return table(project)
 
 
 CHECK = OwnershipCheck()
