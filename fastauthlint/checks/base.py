@@ -9,34 +9,20 @@ findings that need more than one file.
 
 from __future__ import annotations
 
-from typing import Any, Callable, Dict, Iterable, List, Mapping, Optional, Tuple
+from typing import Any, Iterable, List, Optional, Tuple
 
 import libcst as cst
 
 from fastauthlint.config import Option
-from fastauthlint.context import FileContext
+from fastauthlint.context import BatchedVisitor, FileContext
 from fastauthlint.findings import Finding
 
 
-_VISITOR_METHODS: Dict[type, Tuple[str, ...]] = {}
-
-
-class CheckVisitor(cst.BatchableCSTVisitor):
+class CheckVisitor(BatchedVisitor):
     def __init__(self, ctx: FileContext):
         super().__init__()
         self.ctx = ctx
         self.findings: List[Finding] = []
-
-    def get_visitors(self) -> Mapping[str, Callable]:
-        """libcst's own version inspects every attribute of the instance, per file (a third of a
-        run's time); the method names depend only on the class."""
-        cls = type(self)
-        names = _VISITOR_METHODS.get(cls)
-        if names is None:
-            names = tuple(n for n in dir(cls) if n.startswith(("visit_", "leave_"))
-                          and callable(getattr(cls, n)) and not getattr(getattr(cls, n), "_is_no_op", False))
-            _VISITOR_METHODS[cls] = names
-        return {n: getattr(self, n) for n in names}
 
     def report(self, rule: str, node: cst.CSTNode, message: str, **kw) -> None:
         self.findings.append(self.ctx.finding(rule, node, message, **kw))

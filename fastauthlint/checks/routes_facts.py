@@ -386,16 +386,6 @@ class RoutesVisitor(CheckVisitor):
         self._func_nodes: Dict[str, cst.CSTNode] = {}
         self._depth_guard = 0
 
-    def get_visitors(self):
-        """libcst finds a batched visitor's methods with `inspect.getmembers` on every file,
-        which costs more than this visitor's own work; the names are a property of the class."""
-        cls = type(self)
-        names = cls.__dict__.get("_visitor_names")
-        if names is None:
-            names = tuple(super().get_visitors())
-            cls._visitor_names = names
-        return {n: getattr(self, n) for n in names}
-
     # -- scopes ----------------------------------------------------------------------------
     def _func(self) -> Optional[_Frame]:
         for f in reversed(self.stack):
