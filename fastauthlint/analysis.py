@@ -48,6 +48,8 @@ class FileResult:
     facts: Dict[str, Any] = field(default_factory=dict)  # check name -> that check's facts
     findings: List[Finding] = field(default_factory=list)
     suppressions: List[Suppression] = field(default_factory=list)
+    # Column ranges (line, start, end) of secret literals: masked in any finding's source line.
+    masks: List[Tuple[int, int, int]] = field(default_factory=list)
     # Public-by-design and similar markers are check facts; this is only for FAL000.
     error: Optional[str] = None
 
@@ -210,6 +212,7 @@ def analyze_source(path: str, rel: str, digest: str, text: str, module_name: str
             facts = v.facts()
             if facts is not None:
                 result.facts[check.name] = facts
+        result.masks = sorted(set(ctx.secret_masks))
     except RecursionError:
         result.findings.append(_fal000(path, "too deeply nested to analyse"))
         result.error = "recursion"

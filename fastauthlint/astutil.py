@@ -167,3 +167,57 @@ def module_constants(module: cst.Module) -> Dict[str, cst.BaseExpression]:
 
 def call_name_matches(qualname: Optional[str], names: Sequence[str]) -> bool:
     return qualname is not None and qualname in names
+
+
+_SYNTAX_ONLY = (
+    cst.BaseParenthesizableWhitespace, cst.EmptyLine, cst.TrailingWhitespace, cst.Newline, cst.Comment,
+    cst.LeftParen, cst.RightParen, cst.LeftSquareBracket, cst.RightSquareBracket, cst.LeftCurlyBrace,
+    cst.RightCurlyBrace, cst.Comma, cst.Dot, cst.Colon, cst.AssignEqual, cst.Semicolon, cst.BaseBinaryOp,
+    cst.BaseBooleanOp, cst.BaseCompOp, cst.BaseUnaryOp, cst.BaseAugOp,
+)
+_CHILD_FIELDS: Dict[type, Tuple[str, ...]] = {}
+# Nodes whose dataclass fields are not in source order.
+_SOURCE_ORDER: Dict[str, Tuple[str, ...]] = {
+    "Arg": ("keyword", "value"),
+    "IfExp": ("body", "test", "orelse"),
+    "ExceptHandler": ("type", "name", "body"),
+    "ExceptStarHandler": ("type", "name", "body"),
+    "MatchCase": ("pattern", "guard", "body"),
+    "FunctionDef": ("decorators", "asynchronous", "name", "type_parameters", "params", "returns", "body"),
+    "ClassDef": ("decorators", "name", "type_parameters", "bases", "keywords", "body"),
+    "With": ("asynchronous",),
+    "For": ("asynchronous",),
+    "Parameters": ("posonly_params", "posonly_ind"),
+}
+_KIND: Dict[type, int] = {}  # 0: not a node, 1: a node that carries meaning, 2: syntax only
+
+
+def _kind(t: type) -> int:
+    k = _KIND.get(t)
+    if k is None:
+        k = 0 if not issubclass(t, cst.CSTNode) else (2 if issubclass(t, _SYNTAX_ONLY) else 1)
+        _KIND[t] = k
+    return k
+
+
+def iter_children(node: cst.CSTNode) -> Iterator[cst.CSTNode]:
+    """The children of `node` that carry meaning (no whitespace, comments, brackets, commas or
+    operator tokens), in source order, like `node.children` without the syntax. Several times
+    faster than `node.children`, which re-visits the node to collect them."""
+    t = type(node)
+    fields = _CHILD_FIELDS.get(t)
+    if fields is None:
+        import dataclasses
+
+        first = _SOURCE_ORDER.get(t.__name__, ())
+        fields = first + tuple(f.name for f in dataclasses.fields(node) if f.name not in first)
+        _CHILD_FIELDS[t] = fields
+    for name in fields:
+        value = getattr(node, name)
+        vt = type(value)
+        if vt is list or vt is tuple:
+            for item in value:
+                if _kind(type(item)) == 1:
+                    yield item
+        elif _kind(vt) == 1:
+            yield value

@@ -1,6 +1,7 @@
 """Command line: `fastauthlint PATH...` lints; `rule`, `rules` and `routes` are sub-commands.
 
-Exit codes: 0 no findings, 1 findings, 2 usage, configuration or internal error.
+Exit codes: 0 no findings, 1 findings (at or above the `fail-on` severity, default warning),
+2 usage, configuration or internal error.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ import click
 from fastauthlint import __version__
 from fastauthlint.config import Config, ConfigError, load_config
 from fastauthlint.discovery import DiscoveryError
+from fastauthlint.findings import Severity
 from fastauthlint.report import FORMATS, Report, render
 from fastauthlint.rules import all_rules, expand_selector, get_rule
 
@@ -99,6 +101,9 @@ def cli() -> None:
 @click.option("--config", "config_file", type=click.Path(path_type=Path, dir_okay=False),
               help="Read configuration from this file instead of the nearest pyproject.toml.")
 @click.option("--exit-zero", is_flag=True, help="Exit 0 even when there are findings.")
+@click.option("--fail-on", type=click.Choice(["error", "warning", "info"]), default=None,
+              help="Lowest severity that makes the exit code 1 (default: warning, or `fail-on` in the "
+                   "configuration; info findings come from test, seed and documentation code).")
 @click.option("--no-cache", is_flag=True, help="Do not read or write the cache.")
 @click.option("--jobs", "-j", type=click.IntRange(min=0), default=0,
               help="Worker processes (default: one per CPU; 1 runs in-process).")
@@ -109,7 +114,8 @@ def cli() -> None:
 @click.option("--stdin-filename", type=click.Path(path_type=Path),
               help="With PATH '-': the name of the file being read from standard input.")
 def lint(paths: Tuple[Path, ...], fmt: str, select: Optional[str], extend_select: Optional[str],
-         ignore: Optional[str], config_file: Optional[Path], exit_zero: bool, no_cache: bool, jobs: int,
+         ignore: Optional[str], config_file: Optional[Path], exit_zero: bool, fail_on: Optional[str],
+         no_cache: bool, jobs: int,
          force_exclude: bool, output: Optional[Path], stdin_filename: Optional[Path]) -> None:
     """Lint PATHS (files or directories; '-' reads standard input)."""
     from fastauthlint.engine import RunOptions, run
@@ -156,7 +162,9 @@ def lint(paths: Tuple[Path, ...], fmt: str, select: Optional[str], extend_select
             _fail(f"cannot write {output}: {e.strerror or e}")
     else:
         click.echo(text, nl=False, color=color)  # click would strip the colour it cannot see a TTY for
-    sys.exit(EXIT_FINDINGS if result.findings and not exit_zero else EXIT_CLEAN)
+    threshold = Severity(fail_on or config.fail_on).rank
+    failing = any((f.severity or Severity.ERROR).rank >= threshold for f in result.findings)
+    sys.exit(EXIT_FINDINGS if failing and not exit_zero else EXIT_CLEAN)
 
 
 def _progress():
@@ -220,6 +228,65 @@ def rule_cmd(rule_id: str) -> None:
         Console().print(Markdown(rule.doc))
     else:
         click.echo(rule.doc.rstrip("\n"))
+
+
+@cli.command("routes")
+@click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True,
+              help="A table for people, or a JSON list for tools.")
+@click.option("--config", "config_file", type=click.Path(path_type=Path, dir_okay=False),
+              help="Read configuration from this file instead of the nearest pyproject.toml.")
+@click.option("--no-cache", is_flag=True, help="Do not read or write the cache.")
+@click.option("--jobs", "-j", type=click.IntRange(min=0), default=0,
+              help="Worker processes (default: one per CPU; 1 runs in-process).")
+def routes_cmd(paths: Tuple[Path, ...], fmt: str, config_file: Optional[Path], no_cache: bool, jobs: int) -> None:
+    """The route inventory of PATHS: every route with its full path, its handler and how it is
+    protected (or `public (reason)`, or UNPROTECTED)."""
+    from fastauthlint.checks.routes import route_table
+    from fastauthlint.engine import RunOptions, display_path, run
+
+    if not paths:
+        paths = (Path("."),)
+    config = _load(list(paths), config_file, (), (), ())
+    try:
+        result = run(RunOptions(paths=list(paths), config=config, jobs=jobs, use_cache=not no_cache))
+    except DiscoveryError as e:
+        _fail(str(e))
+    targets = set(result.targets)
+    cwd = os.getcwd()
+    rows = [r for r in route_table(result.project) if r.file in targets]
+    rows.sort(key=lambda r: (display_path(r.file, cwd), r.line, r.path, r.method))
+    if fmt == "json":
+        click.echo(json.dumps([
+            {"method": r.method, "path": r.path, "handler": r.handler, "file": display_path(r.file, cwd),
+             "line": r.line, "auth": r.auth, "public": r.public}
+            for r in rows
+        ], indent=2))
+        return
+    from rich.console import Console
+    from rich.table import Table
+    from rich.text import Text
+
+    table = Table(show_edge=False, header_style="bold")
+    for col in ("method", "path", "handler", "file:line", "protection"):
+        table.add_column(col, overflow="fold")
+    for r in rows:
+        if r.auth:
+            protection = Text(r.auth)
+        elif r.public is not None:
+            protection = Text(f"public ({r.public})", style="cyan")
+        elif r.optional_auth:
+            protection = Text(f"UNPROTECTED (optional authentication only: {r.optional_auth})", style="bold red")
+        else:
+            protection = Text("UNPROTECTED", style="bold red")
+        table.add_row(r.method, r.path, r.handler, f"{display_path(r.file, cwd)}:{r.line}", protection)
+    console = Console(highlight=False, soft_wrap=False, no_color=not _use_color(None),
+                      width=None if sys.stdout.isatty() else 200)
+    console.print(table)
+    unprotected = sum(1 for r in rows if not r.auth and r.public is None)
+    public = sum(1 for r in rows if not r.auth and r.public is not None)
+    console.print(f"{len(rows)} routes: {len(rows) - unprotected - public} protected, {public} public, "
+                  f"{unprotected} unprotected")
 
 
 def main(argv: Optional[Sequence[str]] = None) -> None:

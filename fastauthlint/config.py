@@ -44,7 +44,9 @@ CORE_KEYS = {
     "extend-exclude": "list[str]",
     "per-file-ignores": "dict[str,list[str]]",
     "spec-refs": "dict[str,str]",
+    "fail-on": "str",
 }
+FAIL_ON = ("error", "warning", "info")
 
 DEFAULT_EXCLUDE = (
     ".git", ".hg", ".svn", ".venv", "venv", "env", ".env", "node_modules", "__pycache__",
@@ -106,6 +108,9 @@ class Config:
     extend_exclude: Tuple[str, ...] = ()
     per_file_ignores: Tuple[Tuple[str, Tuple[str, ...]], ...] = ()
     spec_refs: Dict[str, str] = field(default_factory=dict)
+    # The lowest severity that makes the exit code 1. Info findings (test, seed and documentation
+    # code) are shown but do not fail a run by default.
+    fail_on: str = "warning"
     options: Dict[str, Any] = field(default_factory=dict)
 
     def __post_init__(self):
@@ -266,6 +271,10 @@ def parse_table(table: Dict[str, Any], root: Path, source: Optional[Path] = None
             for pattern, codes in value.items():
                 check_selectors(f"per-file-ignores.\"{pattern}\"", codes)
             cfg.per_file_ignores = tuple((p, tuple(c)) for p, c in value.items())
+        elif key == "fail-on":
+            if value not in FAIL_ON:
+                raise fail(key, f"expected one of {', '.join(FAIL_ON)}, got {value!r}")
+            cfg.fail_on = value
         elif key == "spec-refs":
             for rule_id in value:
                 if rule_id.upper() not in known_rules:

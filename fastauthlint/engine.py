@@ -13,7 +13,7 @@ from fastauthlint.analysis import FileResult, analyze_path
 from fastauthlint.cache import Cache
 from fastauthlint.checks import all_checks
 from fastauthlint.config import Config
-from fastauthlint.discovery import Discovered, discover, module_name
+from fastauthlint.discovery import discover, module_name
 from fastauthlint.findings import Finding, assign_fingerprints
 from fastauthlint.masking import mask_line
 from fastauthlint.project import Project
@@ -150,7 +150,7 @@ def run(opts: RunOptions) -> RunResult:
     display = {t: display_path(t, cwd) for t in targets}
     if opts.stdin_path is not None and stdin_abs is not None:
         display[stdin_abs] = Path(str(opts.stdin_path)).as_posix()
-    findings = _finish(findings, display, {p: r.rel for p, r in results.items()}, config, opts)
+    findings = _finish(findings, display, {p: r.rel for p, r in results.items()}, config, opts, results)
     return RunResult(findings=findings, targets=targets, project=project, display=display)
 
 
@@ -177,8 +177,14 @@ def _filter(by_file: Dict[str, List[Finding]], results: Dict[str, FileResult], c
     return out
 
 
+def _with_file_masks(f: Finding, masks) -> Finding:
+    extra = tuple(m for m in masks if f.span.line <= m[0] <= f.span.end_line and tuple(m) not in f.masks)
+    return f.with_(masks=f.masks + tuple(tuple(m) for m in extra)) if extra else f
+
+
 def _finish(findings: List[Finding], display: Dict[str, str], rel: Dict[str, str], config: Config,
-            opts: RunOptions) -> List[Finding]:
+            opts: RunOptions, results: Optional[Dict[str, FileResult]] = None) -> List[Finding]:
+    results = results or {}
     rules = all_rules()
     lines_cache: Dict[str, List[str]] = {}
 
@@ -198,6 +204,12 @@ def _finish(findings: List[Finding], display: Dict[str, str], rel: Dict[str, str
         lines = source_lines(f.path)
         text = lines[f.line - 1] if 0 < f.line <= len(lines) else ""
         return mask_line(text, f.line, f.masks)
+
+    # A secret literal is masked on every line shown, whichever finding shows it (a suppressed
+    # or deselected FAL301 must not leave its value in another rule's code frame).
+    file_masks = {p: r.masks for p, r in results.items() if getattr(r, "masks", None)}
+    if file_masks:
+        findings = [_with_file_masks(f, file_masks.get(f.path, ())) for f in findings]
 
     finished = []
     # Fingerprints use the root-relative path: the same on every machine and from any directory.

@@ -20,8 +20,17 @@ class Severity(str, enum.Enum):
         return {Severity.ERROR: Severity.WARNING, Severity.WARNING: Severity.INFO}.get(self, Severity.INFO)
 
     @property
+    def rank(self) -> int:
+        return {"error": 3, "warning": 2, "info": 1}[self.value]
+
+    @property
     def sarif_level(self) -> str:
         return {"error": "error", "warning": "warning", "info": "note"}[self.value]
+
+
+# Findings in test, seed and documentation code (literal passwords of fake users, example keys):
+# reported, so nothing is hidden, but below the default `fail-on` threshold, so they do not fail CI.
+TEST_CODE_SEVERITY = Severity.INFO
 
 
 @dataclass(frozen=True)

@@ -36,6 +36,10 @@ class Project:
         # `backend/app/api/deps.py` (named `backend.app.api.deps` from the root).
         self._by_suffix: Dict[str, List[str]] = {}
         self._names: Dict[str, ModuleNames] = {}
+        self._resolved: Dict[tuple, Optional[Symbol]] = {}
+        self._resolving: set = set()
+        self._cuts = 0
+        self._negative_here: set = set()
         for path, res in results.items():
             if res.names is None:
                 continue
@@ -82,6 +86,36 @@ class Project:
         that defines it. None for names outside the project (fastapi.Depends) or not found."""
         if _depth > 20 or not qualname:
             return None
+        # Memoised, and a name already being resolved (an import cycle through star imports or
+        # re-exports) is not found along that path: without this, projects whose packages
+        # star-import each other take exponential time here.
+        return self._guarded((qualname, near), lambda: self._resolve(qualname, near, _depth))
+
+    def _guarded(self, key: tuple, compute: Callable[[], Optional[Symbol]]) -> Optional[Symbol]:
+        """Memoised `compute()`; a key met again while it is being computed is a cycle and
+        answers None on that path. A "not found" reached through such a cut is not memoised
+        (another path into the cycle may still find the name)."""
+        if key in self._resolved:
+            return self._resolved[key]
+        if key in self._resolving or key in self._negative_here:
+            self._cuts += 1
+            return None
+        cuts = self._cuts
+        self._resolving.add(key)
+        try:
+            found = compute()
+        finally:
+            self._resolving.discard(key)
+        if found is not None or self._cuts == cuts:
+            self._resolved[key] = found
+        else:
+            # good for the rest of this query: its traversal reaches everything from here anyway
+            self._negative_here.add(key)
+        if not self._resolving:
+            self._negative_here.clear()
+        return found
+
+    def _resolve(self, qualname: str, near: Optional[str], _depth: int) -> Optional[Symbol]:
         parts = qualname.split(".")
         # The longest prefix that is a project module; the rest is a name in it (plus attributes).
         for cut in range(len(parts) - 1, 0, -1):
@@ -94,6 +128,12 @@ class Project:
         return None
 
     def _lookup(self, path: str, name: str, attrs: Tuple[str, ...], depth: int) -> Optional[Symbol]:
+        # The same guard as resolve(): star imports that import each other in a cycle.
+        if depth > 40:
+            return None
+        return self._guarded(("lookup", path, name, attrs), lambda: self._lookup_uncached(path, name, attrs, depth))
+
+    def _lookup_uncached(self, path: str, name: str, attrs: Tuple[str, ...], depth: int) -> Optional[Symbol]:
         names = self._names.get(path)
         if names is None:
             return None

@@ -17,10 +17,10 @@ class DecodeError(ValueError):
 
 
 def encode(obj: Any) -> Any:
+    if isinstance(obj, enum.Enum):  # before str: Severity is a str enum
+        return {"__e__": _name(type(obj)), "v": obj.value}
     if obj is None or isinstance(obj, (bool, int, float, str)):
         return obj
-    if isinstance(obj, enum.Enum):
-        return {"__e__": _name(type(obj)), "v": obj.value}
     if dataclasses.is_dataclass(obj) and not isinstance(obj, type):
         out = {"__d__": _name(type(obj))}
         for f in dataclasses.fields(obj):

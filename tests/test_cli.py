@@ -186,3 +186,21 @@ def test_lint_a_directory_named_like_a_subcommand(tmp_path):
     assert proc.returncode == 1 and b"rules/bad.py" in proc.stdout
     proc = run_cli("--format", "concise", "./rules", cwd=tmp_path)
     assert proc.returncode == 1 and b"rules/bad.py" in proc.stdout
+
+
+def test_fail_on_threshold(tmp_path):
+    """A literal password in test code is an info finding: shown, not failing, unless asked."""
+    (tmp_path / "pyproject.toml").write_text("[project]\nname = 'x'\n")
+    (tmp_path / "tests").mkdir()
+    (tmp_path / "tests" / "test_login.py").write_text(
+        'import jwt\n\nTEST_SECRET_KEY = "test-signing-key-0123456789abcdef"\n\n'
+        'def test_login():\n    jwt.encode({"sub": "1", "exp": 1}, TEST_SECRET_KEY, algorithm="HS256")\n')
+    out = run_cli("--format", "concise", ".", cwd=tmp_path)
+    assert out.returncode == 0, out.stdout
+    assert b"[info]" in out.stdout and b"[error]" not in out.stdout and b"[warning]" not in out.stdout
+    assert run_cli("--fail-on", "info", ".", cwd=tmp_path).returncode == 1
+    (tmp_path / "pyproject.toml").write_text("[tool.fastauthlint]\nfail-on = 'info'\n")
+    assert run_cli(".", cwd=tmp_path).returncode == 1
+    (tmp_path / "pyproject.toml").write_text("[tool.fastauthlint]\nfail-on = 'never'\n")
+    bad = run_cli(".", cwd=tmp_path)
+    assert bad.returncode == 2 and b"'fail-on'" in bad.stderr

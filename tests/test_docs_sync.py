@@ -3,10 +3,12 @@ when they drift. Regenerate with: FASTAUTHLINT_UPDATE_DOCS=1 python -m pytest te
 
 from __future__ import annotations
 
+import json
 import os
 import re
 from pathlib import Path
 
+from fastauthlint.config import declared_options
 from fastauthlint.rules import all_rules
 
 REPO = Path(__file__).resolve().parent.parent
@@ -21,11 +23,24 @@ def rules_table(link_prefix: str) -> str:
     return "\n".join(rows)
 
 
-def _check(path: Path, link_prefix: str) -> None:
+def options_table() -> str:
+    rows = ["| key | type | default | rules | meaning |", "|---|---|---|---|---|"]
+    for key, opt in sorted(declared_options().items()):
+        default = json.dumps(opt.default)
+        rows.append(f"| `{key}` | {opt.kind} | `{default}` | {', '.join(opt.rules)} | {opt.help} |")
+    return "\n".join(rows)
+
+
+def _replace(text: str, start: str, end: str, body: str) -> str:
+    assert start in text and end in text, f"markers {start} … {end} are missing"
+    return re.sub(re.escape(start) + ".*?" + re.escape(end), lambda _: f"{start}\n{body}\n{end}", text, flags=re.S)
+
+
+def _check(path: Path, link_prefix: str, options: bool = False) -> None:
     text = path.read_text(encoding="utf-8")
-    assert START in text and END in text, f"{path.name} lacks the rules-table markers"
-    fresh = re.sub(re.escape(START) + ".*?" + re.escape(END),
-                   f"{START}\n{rules_table(link_prefix)}\n{END}", text, flags=re.S)
+    fresh = _replace(text, START, END, rules_table(link_prefix))
+    if options:
+        fresh = _replace(fresh, "<!-- options-table:start -->", "<!-- options-table:end -->", options_table())
     if fresh != text and os.environ.get("FASTAUTHLINT_UPDATE_DOCS"):
         path.write_text(fresh, encoding="utf-8")
         return
@@ -34,7 +49,7 @@ def _check(path: Path, link_prefix: str) -> None:
 
 
 def test_readme_rule_table_is_in_sync():
-    _check(REPO / "README.md", "rules/")
+    _check(REPO / "README.md", "rules/", options=True)
 
 
 def test_spec_rule_table_is_in_sync():
@@ -51,3 +66,21 @@ def test_readme_has_exactly_two_setup_commands():
     assert "pytest" in lines[1]
     ci = (REPO / ".ci" / "run").read_text()
     assert lines[1].strip() in ci, ".ci/run must run the README's test command"
+
+
+def test_readme_configuration_examples_are_valid(tmp_path):
+    """Every [tool.fastauthlint] snippet in the README is accepted as written."""
+    import sys
+
+    if sys.version_info >= (3, 11):
+        import tomllib
+    else:  # pragma: no cover
+        import tomli as tomllib
+    from fastauthlint.config import parse_table
+
+    text = (REPO / "README.md").read_text(encoding="utf-8")
+    snippets = re.findall(r"```toml\n(.*?)```", text, flags=re.S)
+    assert snippets
+    for snippet in snippets:
+        table = tomllib.loads(snippet)["tool"]["fastauthlint"]
+        parse_table(table, root=tmp_path)

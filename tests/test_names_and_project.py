@@ -108,3 +108,15 @@ def test_resolution_survives_import_cycles(tmp_path):
         "b.py": "from a import x\n",
     })
     assert proj.resolve("a.x") is None
+
+
+def test_cached_results_round_trip_exactly(tmp_path):
+    """What the cache stores decodes to equal objects, enums (a str subclass) included."""
+    from fastauthlint import serial
+    from fastauthlint.findings import Finding, Severity, Span
+
+    f = Finding("FAL301", "/x.py", Span(1, 2, 1, 9), "m", severity=Severity.INFO, masks=((1, 2, 9),))
+    back = serial.decode(serial.encode(f))
+    assert back == f and isinstance(back.severity, Severity)
+    with pytest.raises(serial.DecodeError):
+        serial.decode({"__d__": "os:system"})

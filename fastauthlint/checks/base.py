@@ -14,11 +14,11 @@ from typing import Any, Iterable, List, Optional, Tuple
 import libcst as cst
 
 from fastauthlint.config import Option
-from fastauthlint.context import FileContext
+from fastauthlint.context import BatchedVisitor, FileContext
 from fastauthlint.findings import Finding
 
 
-class CheckVisitor(cst.BatchableCSTVisitor):
+class CheckVisitor(BatchedVisitor):
     def __init__(self, ctx: FileContext):
         super().__init__()
         self.ctx = ctx

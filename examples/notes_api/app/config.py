@@ -12,4 +12,4 @@ class Settings(BaseSettings):
 settings = Settings()
 
 # Falls back to a key everybody can read when the variable is missing.
-JWT_SECRET = os.getenv("JWT_SECRET", "dev-secret-change-me")
+JWT_SECRET = os.getenv("JWT_SECRET", "dev-secret-change-me")  # expect: FAL302

@@ -17,13 +17,13 @@ def list_notes(session: SessionDep, user: CurrentUser) -> list[Note]:
 
 @router.get("/{note_id}")
 def read_note(note_id: uuid.UUID, session: SessionDep, user: CurrentUser) -> Note:
-    note = session.get(Note, note_id)
+    note = session.get(Note, note_id)  # expect: FAL201
     if note is None:
         raise HTTPException(status_code=404, detail="Note not found")
     return note
 
 
-@router.delete("/{note_id}")
+@router.delete("/{note_id}")  # expect: FAL101
 def delete_note(note_id: uuid.UUID, session: SessionDep) -> dict:
     note = session.get(Note, note_id)
     if note is None:

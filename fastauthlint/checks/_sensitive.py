@@ -1,0 +1,357 @@
+"""What looks like a secret: names (`SECRET_KEY`, `client_secret`, `access_token`), values
+(`"changethis"` vs `"bearer"` vs `"/auth/token"`) and well-known token formats (JWTs, PEM private
+keys, provider API keys). Shared by the secrets (FAL301/FAL302) and token-handling (FAL401/FAL402)
+checks; pure functions over strings, no libcst.
+
+The judgement is deliberately two-sided: bandit's B105-B107 and ruff's S105-S107 flag any string
+next to a word like "token" (`token_type = "bearer"`, `TOKEN_URL = "/auth/token"`); here the *head
+noun* of the name must be a secret (`ACCESS_TOKEN_EXPIRE_MINUTES` is minutes, `password_reset_url`
+is a URL) and the value must be something that can be used as a secret.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+import re
+from typing import List, Optional, Tuple
+
+# -- names ---------------------------------------------------------------------------------------
+
+_CAMEL = re.compile(r"[A-Z]+(?=[A-Z][a-z])|[A-Z]?[a-z]+|[A-Z]+|\d+")
+
+
+def split_words(name: str) -> List[str]:
+    """`SECRET_KEY` -> [secret, key]; `tokenUrl` -> [token, url]; `X-API-Key` -> [x, api, key];
+    `APIKeyHeader` -> [api, key, header]. Digits are dropped (`password2` -> [password])."""
+    words: List[str] = []
+    for chunk in re.split(r"[^A-Za-z0-9]+", name):
+        for w in _CAMEL.findall(chunk):
+            if not w.isdigit():
+                words.append(w.lower())
+    return words
+
+
+PASSWORD_NOUNS = frozenset({"password", "passwd", "pwd", "pass", "passphrase", "pw", "passcode", "passwords"})
+TOKEN_NOUNS = frozenset({"token", "tokens", "jwt", "authorization"})
+SECRET_NOUNS = frozenset({"secret", "secrets", "credential", "credentials", "creds", "apikey", "privatekey",
+                          "secretkey", "accesskey", "signingkey"})
+# `<qualifier>_key` is a secret only for these qualifiers: `CACHE_KEY`, `PRIMARY_KEY`,
+# `PUBLIC_KEY`, `SESSION_KEY` (a session's name in a store) are not.
+KEY_QUALIFIERS = frozenset({
+    "secret", "private", "api", "apikey", "signing", "sign", "encryption", "encrypt", "decryption",
+    "decrypt", "jwt", "hmac", "master", "access", "auth", "app", "client", "fernet", "aes", "crypt",
+    "crypto", "cipher", "license", "service", "webhook", "admin", "root", "ssh", "rsa", "ecdsa",
+    "ed25519", "gpg", "pgp", "account", "developer", "consumer", "subscription", "shared",
+    "symmetric", "hs256", "jwe", "jws", "bot", "integration",
+})
+# Compound single words (`apikey`, `accesstoken`): their ending decides.
+_COMPOUND_ENDINGS = (("password", "password"), ("passwd", "password"), ("passphrase", "password"),
+                     ("token", "token"), ("secret", "secret"), ("apikey", "secret"),
+                     ("privatekey", "secret"), ("secretkey", "secret"), ("accesskey", "secret"),
+                     ("signingkey", "secret"))
+# A leading word that makes the name about something other than the secret itself: a message
+# (`INVALID_TOKEN`), a flag (`is_token_valid`, `use_password`), a derived value (`hashed_password`),
+# a count (`max_tokens`), a pagination or NLP token (`next_token`, `eos_token`), a public key.
+_NOT_THE_SECRET = frozenset({
+    "invalid", "wrong", "bad", "incorrect", "missing", "expired", "unknown", "no", "empty", "malformed",
+    "revoked", "hashed", "hash", "encrypted", "masked", "redacted", "max", "min", "num", "number", "total",
+    "n", "count", "page", "next", "prev", "previous", "pagination", "continuation", "cursor", "sync",
+    "bos", "eos", "pad", "unk", "sep", "mask", "cls", "start", "end", "stop", "special", "prompt",
+    "completion", "input", "output", "reasoning", "public", "pub", "is", "has", "use", "uses",
+    "require", "requires", "required", "enable", "enabled", "allow", "allowed", "show", "with", "needs",
+    "should", "can", "verify", "check", "validate", "forgot", "err", "error",
+})
+
+# ... and words that say so wherever they stand (`REGISTER_INVALID_PASSWORD`, `user_hashed_password`).
+_NOT_THE_SECRET_ANYWHERE = frozenset({
+    "invalid", "wrong", "bad", "incorrect", "missing", "expired", "unknown", "malformed", "revoked", "hashed",
+    "hash", "encrypted", "masked", "redacted", "max", "min", "num", "total", "public", "pub", "page", "next",
+    "prev", "pagination", "continuation", "cursor", "push", "device", "fcm", "apns", "expo", "notification",
+    # a language model's special tokens: `DEFAULT_PAD_TOKEN = "[PAD]"`, `eod_token="<eod>"`
+    "bos", "eos", "eod", "eot", "pad", "unk", "sep", "cls", "mask", "special", "avg", "prompt", "completion",
+})
+
+# Trailing words that name a representation of the same value.
+_REPRESENTATION = frozenset({"bytes", "str", "string", "value", "val", "raw", "text", "b", "bin", "utf8", "plain",
+                             "plaintext", "b64", "base64", "hex", "literal"})
+
+
+def secret_name_kind(name: Optional[str]) -> Optional[str]:
+    """"password", "token" or "secret" when `name` names a secret value itself (its head noun
+    is one), else None: `SECRET_KEY` secret, `db_password` password, `access_token` token;
+    `token_type`, `TOKEN_URL`, `SECRET_KEY_ENV`, `ACCESS_TOKEN_EXPIRE_MINUTES`,
+    `password_hash`, `hashed_password`, `PUBLIC_KEY`, `max_tokens` are not."""
+    if not name or any(c.isspace() for c in name):
+        return None  # `"code id_token"` is a phrase (an OAuth response type), not a name
+    words = split_words(name)
+    while len(words) > 1 and words[-1] in _REPRESENTATION:
+        words = words[:-1]  # `correct_password_bytes`, `secret_value`, `api_key_str`
+    if not words:
+        return None
+    if len(words) > 1 and (words[0] in _NOT_THE_SECRET or set(words[:-1]) & _NOT_THE_SECRET_ANYWHERE):
+        return None
+    head = words[-1]
+    if head in PASSWORD_NOUNS:
+        return "password"
+    if head in TOKEN_NOUNS:
+        return "token"
+    if head in SECRET_NOUNS:
+        return "secret"
+    if head in ("key", "keys") and len(words) > 1 and words[-2] in KEY_QUALIFIERS:
+        return "secret"
+    if len(words) == 1:
+        for ending, kind in _COMPOUND_ENDINGS:
+            if head.endswith(ending) and head != ending:
+                return kind
+    return None
+
+
+def names_a_name(name: Optional[str]) -> bool:
+    """Names whose value is the *name* of a secret, not the secret: `SECRET_KEY_ENV`,
+    `TOKEN_HEADER`, `PASSWORD_FIELD`, `api_key_name`, `token_cookie`."""
+    if not name:
+        return False
+    words = split_words(name)
+    return bool(words) and words[-1] in {"env", "var", "variable", "name", "field", "header", "cookie",
+                                         "param", "parameter", "key_name", "attr", "attribute", "alias",
+                                         "column", "label", "setting"}
+
+
+# -- values --------------------------------------------------------------------------------------
+
+# Token and grant *types*: labels, never credentials.
+TYPE_LABELS = frozenset({
+    "bearer", "basic", "digest", "refresh_token", "access_token", "id_token", "authorization_code",
+    "client_credentials", "implicit", "jwt", "mac", "hs256", "rs256", "es256", "token", "code",
+    "api_key", "apikey", "header", "query", "cookie", "password", "refresh", "access",
+})
+# Not values at all: masks, "no value" words, template syntax a generator substitutes.
+# Values that say they are not valid credentials (a test's rejected token): `"invalid"`,
+# `"bad-token"`, `"not-a-valid-jwt"`.
+_INVALID_RX = re.compile(r"(invalid|garbage|bogus|wrong|bad|expired|malformed|broken|junk|nope|"
+                         r"not[-_ ]?an?[-_ ]?(valid[-_ ]?|real[-_ ]?)?)([-_ ]?(token|key|secret|password|jwt|"
+                         r"credentials?|value|one))?", re.I)
+# A language model's special tokens: `[PAD]`, `</s>`, `<|endoftext|>`, `<eod>`.
+_SPECIAL_TOKEN_RX = re.compile(r"<\|[\w.-]{1,24}\|>|\[[A-Z_]{2,12}\]|</?[a-z_]{1,8}>")
+_NON_VALUES = frozenset({"redacted", "[redacted]", "<redacted>", "(redacted)", "hidden", "masked", "none",
+                         "null", "nil", "undefined", "true", "false", "n/a", "na", "-", "unset", "not set",
+                         "<hidden>", "[hidden]", "[filtered]", "filtered", "omitted", "<omitted>",
+                         # "no key needed" conventions of local OpenAI-compatible servers (vLLM, llama.cpp)
+                         "empty", "unused", "not-needed", "not_needed", "notneeded", "no-key", "nokey",
+                         "sk-no-key-required", "not-used", "ignored"})
+_MASK_CHARS = frozenset("*xX\u2022.#-_?\u2026 ")
+# Placeholders: strings that hold the place of a secret and, left in the code, become the
+# production secret (full-stack-fastapi-template's "changethis" shipped to real deployments).
+# Reported, with a message of their own.
+_PLACEHOLDER_WORDS = frozenset({
+    "changethis", "changeme", "change", "secret", "secretkey", "mysecret", "mysecretkey", "supersecret",
+    "supersecretkey", "topsecret", "yoursecret", "yoursecretkey", "password", "pass", "admin", "test",
+    "testing", "dev", "development", "default", "example", "sample", "dummy", "fake", "foo", "bar",
+    "foobar", "abc", "abc123", "123", "1234", "12345", "123456", "12345678", "123456789", "qwerty",
+    "letmein", "replaceme", "todo", "fixme", "tbd", "insecure", "notsecret", "notasecret", "key",
+    "token", "mytoken", "apikey", "myapikey", "yourapikey", "yourtoken", "placeholder", "xxx", "local",
+    "debug", "unsafe", "hunter2", "root", "toor", "guest", "demo", "string",
+})
+_PLACEHOLDER_RX = re.compile(
+    r"^(<[^<>]*(secret|key|token|passw|pwd|pass|api|credential)[^<>]*>|\[[^\[\]]*(secret|key|token|passw|pwd|api)[^\[\]]*\])$"  # <your-secret>, [API_KEY]
+    r"|change[\W_]*(this|me|it)"  # change-this-in-production
+    r"|^(please|must|todo|fixme)[\W_]*(change|replace|set)"
+    r"|^(your|my|the|some|a|super|top|very)[\W_]+.{0,20}(secret|key|token|password|passwd)"  # your-secret-key
+    r"|^(dev|devel|development|test|testing|local|debug|insecure|unsafe|dummy|fake|example|sample|default|demo)"
+    r"[\W_]+.{0,30}(secret|key|token|password|passwd|pass)"  # dev-secret-key, test_password
+    r"|^(secret|super[\W_]*secret|top[\W_]*secret)[\W_]*(key|token|value|secret|password|[0-9]*)$",
+    re.I,
+)
+# The same, written without separators (`DummyKey`, `ChangeMe`, `YourApiKey`).
+_PLACEHOLDER_NORM_RX = re.compile(
+    r"(dummy|fake|changeme|changethis|your|my|example|sample|placeholder|insecure|dev|test|default|demo|mock)"
+    r"(api)?(secret|key|token|password|pass|value)\d*")
+_FORMAT_RX = re.compile(r"\{[A-Za-z_0-9.\[\]!:]*\}|%\([A-Za-z_]\w*\)[sdr]|%[sdrif]\b|\$\{[^}]*\}|\{\{[^}]*\}\}")
+_URL_RX = re.compile(r"^[A-Za-z][A-Za-z0-9+.\-]*://")
+_PATH_RX = re.compile(r"^(\.{0,2}/|~/|[A-Za-z]:\\)[^\s]*$")
+_FILE_EXT_RX = re.compile(r"\.(pem|key|crt|cer|der|p12|pfx|jks|json|txt|env|ya?ml|toml|ini|cfg|conf|pub|asc|gpg)$", re.I)
+_HEADER_NAMES = frozenset({"authorization", "proxy-authorization", "cookie", "set-cookie", "www-authenticate"})
+_UPPER_IDENT = re.compile(r"^[A-Z][A-Z0-9]*(_[A-Z0-9]+)+$")
+_SECRET_WORDS = PASSWORD_NOUNS | TOKEN_NOUNS | SECRET_NOUNS | {"key", "keys", "api"}
+
+_DUMMY_PREFIXED = re.compile(r"^(xox[abposr]-|xapp-|(sk|pk|rk)_(live|test)_|gh[pousr]_|github_pat_|glpat-|AKIA|ASIA|AIza|"
+                            r"hf_|npm_|SG\.|sk-(proj-|ant-)?)", re.I)
+
+_MESSAGE_WORDS = frozenset({
+    "invalid", "incorrect", "wrong", "required", "must", "expired", "missing", "enter", "please", "your", "is",
+    "are", "not", "failed", "error", "cannot", "can", "should", "too", "short", "match", "matches", "does",
+    "doesn", "provided", "characters", "least", "has", "have", "been", "was", "no", "bad", "unknown",
+    "malformed", "revoked", "unauthorized", "forbidden", "denied", "could", "unable", "new", "confirm",
+    "forgot", "reset", "change", "show", "hide", "login", "sign", "log", "for", "the", "of", "to", "with",
+})
+
+SECRET = "secret"
+PLACEHOLDER = "placeholder"
+A_NAME = "name"  # the value is the name of a secret (an env var, a field): a secret only if used as one
+
+
+def _norm(s: str) -> str:
+    return re.sub(r"[^a-z0-9]", "", s.lower())
+
+
+def classify_value(value: str, name: Optional[str] = None, kind: Optional[str] = None) -> Optional[str]:
+    """SECRET, PLACEHOLDER, A_NAME or None (not a secret) for a string literal found where a
+    secret goes (under a secret-like `name` of `kind`, or as a signing key)."""
+    v = value.strip()
+    if not v:
+        return None
+    low = v.lower()
+    if low in _NON_VALUES or set(v) <= _MASK_CHARS or _INVALID_RX.fullmatch(v) or _SPECIAL_TOKEN_RX.fullmatch(v):
+        return None
+    if _FORMAT_RX.search(v):  # a format string or a template a generator substitutes
+        return None
+    if _URL_RX.match(v):
+        return None  # credentials inside URLs are found by token_formats()
+    if _PATH_RX.match(v) or (_FILE_EXT_RX.search(v) and " " not in v):
+        return None
+    m = re.match(r"^(bearer|basic|token|jwt|digest|apikey|api-key)\s+(\S+)$", v, re.I)
+    if m:  # an Authorization header's value: judge the credential after the scheme
+        cred = m.group(2)
+        if re.fullmatch(r"[a-z]{1,12}|[a-z]+[-_][a-z]+", cred):
+            return None  # `Bearer garbage`, `Bearer invalid-token`: a test's rejected token
+        return classify_value(cred, None, kind)
+    if _DUMMY_PREFIXED.match(v) and not _random_enough(v):
+        return None  # `xoxb-valid`, `sk_test_123`, `ghp_xxxx`: the shape of a key, not a key
+    words = split_words(v)
+    if any(c.isspace() for c in v):
+        # Prose: an error message, a label or a description (`"Incorrect email or password"`),
+        # not a passphrase (`"correct horse battery staple"`, `"super secret jwt secret"`).
+        if v[-1] in ".!?:" or len(words) >= 6 or set(words) & _MESSAGE_WORDS:
+            return None
+    if low in _HEADER_NAMES or re.match(r"^x-[A-Za-z0-9-]+$", v, re.I):
+        return None
+    if name is not None:
+        nv, nn = _norm(v), _norm(name)
+        if nv == nn:
+            return A_NAME
+        name_words = split_words(name)
+        if len(words) >= 2 and name_words[-len(words):] == words and not re.search(r"\d", v):
+            return A_NAME
+        if re.fullmatch(r"[a-z][a-z0-9]*(_[a-z0-9]+)+", v) and words[-len(name_words):] == name_words:
+            return A_NAME  # `access_token = "polar_access_token"`: a label that names its kind
+    if _UPPER_IDENT.match(v) and set(words) & _SECRET_WORDS:
+        return A_NAME  # `"JWT_SECRET"`: an environment variable's name
+    if low == "password" and kind == "password":
+        return PLACEHOLDER
+    if low in TYPE_LABELS:
+        return None
+    if _norm(v) in _PLACEHOLDER_WORDS or _PLACEHOLDER_RX.search(v) or _PLACEHOLDER_NORM_RX.fullmatch(_norm(v)):
+        return PLACEHOLDER
+    if re.fullmatch(r"[A-Z]{2,10}", v):
+        return None  # a sentinel (`password = "LDAP"` marks users who sign in elsewhere)
+    return SECRET
+
+
+# -- token formats ---------------------------------------------------------------------------------
+
+_B64URL = r"[A-Za-z0-9_-]"
+_JWT_RX = re.compile(rf"\beyJ{_B64URL}{{8,}}\.eyJ{_B64URL}{{4,}}\.{_B64URL}{{16,}}")
+_PEM_PRIVATE_RX = re.compile(
+    r"-----BEGIN ((?:RSA |EC |DSA |OPENSSH |ENCRYPTED |PGP )?PRIVATE KEY(?: BLOCK)?)-----\s*"
+    r"((?:[A-Za-z0-9+/=]{16,}\s*|[A-Za-z-]+: [^\n]*\n\s*){2,})"
+)
+_PROVIDERS: Tuple[Tuple[str, "re.Pattern[str]"], ...] = (
+    ("AWS access key ID", re.compile(r"\b(?:AKIA|ASIA|ABIA|ACCA)[0-9A-Z]{16}\b")),
+    ("GitHub token", re.compile(r"\b(?:ghp|gho|ghu|ghs|ghr)_[A-Za-z0-9]{36}\b")),
+    ("GitHub fine-grained token", re.compile(r"\bgithub_pat_[A-Za-z0-9]{22}_[A-Za-z0-9]{59}\b")),
+    ("GitLab token", re.compile(r"\bglpat-[A-Za-z0-9_-]{20}\b")),
+    ("Slack token", re.compile(r"\bxox[abposr]-(?:\d+-)+[A-Za-z0-9-]{10,}")),
+    ("Slack webhook URL", re.compile(r"https://hooks\.slack\.com/services/T[A-Z0-9]{6,}/B[A-Z0-9]{6,}/[A-Za-z0-9]{20,}")),
+    ("Stripe live key", re.compile(r"\b(?:sk|rk)_live_[0-9A-Za-z]{20,}\b")),
+    ("Google API key", re.compile(r"\bAIza[0-9A-Za-z_-]{35}\b")),
+    ("OpenAI API key", re.compile(r"\bsk-(?:proj-|svcacct-|admin-)?[A-Za-z0-9_-]{20,}T3BlbkFJ[A-Za-z0-9_-]{20,}"
+                                  r"|\bsk-(?:proj|svcacct|admin)-[A-Za-z0-9_-]{40,}|\bsk-[A-Za-z0-9]{48}\b")),
+    ("Anthropic API key", re.compile(r"\bsk-ant-(?:api|admin)\d\d-[A-Za-z0-9_-]{80,}")),
+    ("SendGrid API key", re.compile(r"\bSG\.[A-Za-z0-9_-]{22}\.[A-Za-z0-9_-]{43}\b")),
+    ("Hugging Face token", re.compile(r"\bhf_[A-Za-z]{34}\b")),
+    ("npm token", re.compile(r"\bnpm_[A-Za-z0-9]{36}\b")),
+    ("PyPI token", re.compile(r"\bpypi-AgEIcHlwaS5vcmc[A-Za-z0-9_-]{50,}")),
+    ("Twilio API key", re.compile(r"\bSK[0-9a-f]{32}\b")),
+)
+_URL_CREDS_RX = re.compile(r"\b([a-z][a-z0-9+.\-]*)://([^\s:/@]+):([^\s/@]+)@([^\s/:?#]+)", re.I)
+# Values published in documentation as examples (AWS's, jwt.io's): not anybody's secret.
+_KNOWN_EXAMPLES = ("EXAMPLE", "SflKxwRJSMeKKF2QT4fwpMeJf36POk6yJV_adQssw5c")
+_LOCAL_HOSTS = frozenset({"localhost", "127.0.0.1", "0.0.0.0", "::1", "[::1]", "host.docker.internal"})
+
+
+def _random_enough(s: str) -> bool:
+    """Fakes like `ghp_xxxxxxxx…`, `AKIA0000000000000000` or `sk_live_123456789…` are not keys."""
+    body = re.sub(r"^[a-z]+[_-]+", "", s, flags=re.I)
+    return len(set(body)) >= 8 and not re.search(r"(.)\1{5,}", body) and "0123456789" not in body \
+        and "abcdefgh" not in body.lower()
+
+
+def _jwt_header_ok(token: str) -> bool:
+    head = token.split(".", 1)[0]
+    try:
+        raw = base64.urlsafe_b64decode(head + "=" * (-len(head) % 4))
+        data = json.loads(raw.decode("utf-8"))
+    except (binascii.Error, ValueError, UnicodeDecodeError):
+        return False
+    return isinstance(data, dict) and "alg" in data and str(data.get("alg", "")).lower() != "none"
+
+
+def token_formats(text: str) -> List[Tuple[str, str]]:
+    """(what, the matched secret) for every well-known credential format in `text`."""
+    out: List[Tuple[str, str]] = []
+    if len(text) < 16:
+        return out
+    if "eyJ" in text:
+        for m in _JWT_RX.finditer(text):
+            tok = m.group(0)
+            if _jwt_header_ok(tok) and not any(e in tok for e in _KNOWN_EXAMPLES) and _random_enough(tok.rsplit(".", 1)[1]):
+                out.append(("JSON Web Token", tok))
+    if "PRIVATE KEY" in text:
+        for m in _PEM_PRIVATE_RX.finditer(text):
+            body = re.sub(r"\s+", "", m.group(2))
+            if _random_enough(body):
+                out.append(("PEM private key", m.group(0)))
+    for what, rx in _PROVIDERS:
+        for m in rx.finditer(text):
+            tok = m.group(0)
+            if not any(e in tok for e in _KNOWN_EXAMPLES) and _random_enough(tok):
+                out.append((what, tok))
+    if "://" in text and "@" in text:
+        for m in _URL_CREDS_RX.finditer(text):
+            password, host = m.group(3), m.group(4).lower()
+            if host in _LOCAL_HOSTS or "." not in host:
+                continue  # a local or docker-compose service: a development default
+            if classify_value(password, "password", "password") not in (SECRET,):
+                continue
+            out.append((f"password in a {m.group(1).lower()} URL", password))
+    return out
+
+
+def is_template(value: str) -> bool:
+    """A format string or a template a generator fills in (`"{{cookiecutter.secret_key}}"`)."""
+    return bool(_FORMAT_RX.search(value))
+
+
+def is_public_key(value: str) -> bool:
+    """A public key or certificate: safe to hard-code (an RS256 verifier's key)."""
+    return bool(re.search(r"-----BEGIN (RSA |EC )?(PUBLIC KEY|CERTIFICATE)-----|^ssh-(rsa|ed25519|dss) ", value))
+
+
+_TEST_NAME = re.compile(r"^(Test|test_|Fake|Mock|Dummy|Stub)")
+_TEST_LIKE_PATH = re.compile(r"(^|/)(seeds?|seeding|seed_\w+|fixtures|factories|mocks?|fakes?|stubs?|sample_data|"
+                             r"demo_data)(/|\.py$|_\w*\.py$)|(^|/)(docs?|docs_src|documentation)/", re.I)
+
+
+def is_test_name(name: str) -> bool:
+    """A class or function that is test scaffolding (`TestAppSettings`, `test_login`,
+    `FakeMailer`) even outside tests/: its values get the lower severity test code gets."""
+    return bool(_TEST_NAME.match(name))
+
+
+def is_test_like_path(rel_path: str) -> bool:
+    """Development data outside tests/ (seed scripts, fixtures, factories, mocks:
+    `scripts/seeds_load.py`, `app/fixtures/users.py`) and documentation code (`docs/`,
+    `docs_src/`): not deployed, so the lower severity of test code."""
+    return bool(_TEST_LIKE_PATH.search(rel_path))

@@ -1,0 +1,332 @@
+"""The JWT-verification family (spec §4.3–§4.6 and §2.3): FAL501–FAL505.
+
+One visitor collects the calls that may belong to a JWT library while the batched traversal runs;
+when a function is left (its function-local imports are still known then), each call is resolved
+(`jwt_model.resolve`: the library from the file's imports, never from a variable's name), and each
+rule looks at the resolved call:
+
+    FAL501 jwt-expiry-not-verified      jwt_expiry.py
+    FAL502 jwt-signature-not-verified   jwt_signature.py
+    FAL503 jwt-unsafe-algorithms        jwt_algorithms.py
+    FAL504 jwt-claim-checks-disabled    jwt_claims.py
+    FAL505 token-issued-without-expiry  jwt_issue.py
+
+Values given through locals, module constants and mutated dicts are followed by `jwt_flow.Scope`,
+built only for functions that call a JWT library. Test code is not checked: tests forge expired,
+unsigned and `alg=none` tokens on purpose to prove that the application rejects them.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Dict, Iterable, List, Optional
+
+import libcst as cst
+
+from fastauthlint.checks import jwt_link
+from fastauthlint.checks.base import Check, CheckVisitor
+from fastauthlint.checks.jwt_flow import ClaimUses, Scope, claim_uses, same_flow
+from fastauthlint.checks.jwt_model import INTERESTING, Site, identity_claim, resolve
+from fastauthlint.checks.jwt_time import Durations
+from fastauthlint.config import Option
+from fastauthlint.context import FileContext
+
+
+def _non_negative(value: int) -> Optional[str]:
+    return None if value >= 0 else "must be 0 or more (seconds)"
+
+
+def _positive(value: int) -> Optional[str]:
+    return None if value > 0 else "must be more than 0 (seconds)"
+
+
+MAX_LEEWAY = Option(
+    key="max-jwt-leeway", kind="int", default=60,
+    help="Largest clock-skew leeway, in seconds, a JWT decode may allow (FAL504).",
+    rules=("FAL504",), check=_non_negative)
+MAX_LIFETIME = Option(
+    key="max-access-token-lifetime", kind="int", default=24 * 3600,
+    help="Longest lifetime, in seconds, of an access token the code issues with a literal expiry (FAL505).",
+    rules=("FAL505",), check=_positive)
+
+# Functions whose name or docstring says they return unverified claims (their callers decide
+# what to do with them): `decode_unverified`, `peek_claims`, """Read claims without verification""".
+_UNVERIFIED_HELPER = re.compile(r"unverified|insecure|unsafe|no_?verif|without_?verif|skip_?verif|peek|"
+                                r"unchecked|untrusted", re.I)
+_UNVERIFIED_DOC = re.compile(r"unverified|not verif|no verif|without (any |signature |the signature )?"
+                             r"(verif|validat|checking)|insecure|for debug|debugging|untrusted", re.I)
+# Calls that verify a token or a signature by other means (a JWK's `.verify`, `jws.verify`,
+# `verify_token(...)`, google-auth's `verify_oauth2_token`, ...).
+_VERIFIES = re.compile(r"^_*verify$|verify.*(token|jwt|sig|claim)|(token|jwt|sig|claim).*verif|^_*validate_(token|jwt)",
+                       re.I)
+
+
+_REVOKES = re.compile(r"log_?out|sign_?out|revoke|blacklist|blocklist|denylist|deny_list|invalidate", re.I)
+# Calls that revoke (not the ones that check: `is_blacklisted`, `check_revoked`).
+_REVOKING_CALL = re.compile(r"^_*(revoke|invalidate|blacklist|blocklist|denylist|add_to_(black|block|deny)_?list|"
+                            r"log_?out|sign_?out)", re.I)
+
+
+class Env:
+    """What the rules need besides the call: configuration, the enclosing function, shared and
+    cached analyses."""
+
+    def __init__(self, ctx: FileContext, function: Optional[cst.FunctionDef], scope: Scope):
+        self.ctx = ctx
+        self.function = function
+        self.scope = scope
+        self.max_leeway = ctx.config.option(MAX_LEEWAY.key)
+        self.max_lifetime = ctx.config.option(MAX_LIFETIME.key)
+        self._uses: Dict[int, ClaimUses] = {}
+        self.sites: List[Site] = []
+
+    @property
+    def function_name(self) -> str:
+        return self.function.name.value if self.function is not None else ""
+
+    def line(self, node: cst.CSTNode) -> int:
+        return self.ctx.span(node).line
+
+    def uses(self, site: Site) -> ClaimUses:
+        key = id(site.call)
+        if key not in self._uses:
+            self._uses[key] = claim_uses(site.scope, site.call, identity_claim)
+        return self._uses[key]
+
+    def durations(self, site: Site) -> Durations:
+        return Durations(site.scope, site.call, self.ctx.qualify)
+
+    def named_unverified_helper(self) -> bool:
+        if _UNVERIFIED_HELPER.search(self.function_name):
+            return True
+        doc = self.function.get_docstring() if self.function is not None else None
+        return bool(doc and _UNVERIFIED_DOC.search(doc))
+
+    def revokes(self) -> bool:
+        """Is this function signing a token out or revoking it (where an expired token may be
+        decoded on purpose)? Its name, or a call it makes, says so."""
+        if _REVOKES.search(self.function_name):
+            return True
+        for call in self.scope.calls:
+            func = call.func
+            name = func.attr.value if isinstance(func, cst.Attribute) else (
+                func.value if isinstance(func, cst.Name) else "")
+            if _REVOKING_CALL.search(name):
+                return True
+        return False
+
+    def verifies_elsewhere(self, site: Site) -> bool:
+        """Does this function also verify the token: a decode with the signature checked, or a
+        call that verifies a signature or a token by other means?"""
+        scope = site.scope
+        here = scope.path(site.call)
+        for other in self.sites:
+            if other is site or other.kind not in ("decode", "jws_verify"):
+                continue
+            if not other.signature_off()[0] and same_flow(here, scope.path(other.call)):
+                return True
+        for call in scope.calls:
+            if call is site.call or not same_flow(here, scope.path(call)):
+                continue
+            func = call.func
+            name = func.attr.value if isinstance(func, cst.Attribute) else (
+                func.value if isinstance(func, cst.Name) else "")
+            if _VERIFIES.search(name):
+                return True
+        return False
+
+
+_LIBRARY_ROOTS = ("jwt", "jose", "authlib", "fastapi_users")
+# A file worth visiting: it may use a JWT library, configure an access-token lifetime, or define
+# options or algorithm lists that another module imports. Everything else is skipped unvisited.
+_RELEVANT = re.compile(r"jwt|jose|access_?token|verify_|require|algorithm|leeway", re.I)
+
+
+class _Frame:
+    __slots__ = ("owner", "calls", "scope")
+
+    def __init__(self, owner: Optional[cst.CSTNode]):
+        self.owner = owner
+        self.calls: List[cst.Call] = []
+        self.scope: Optional[Scope] = None
+
+
+class JwtVisitor(CheckVisitor):
+    def __init__(self, ctx: FileContext):
+        super().__init__(ctx)
+        self.frames: List[_Frame] = [_Frame(ctx.module)]
+        self.refs: List[jwt_link.ImportedRef] = []
+
+    def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
+        self.frames.append(_Frame(node))
+
+    def leave_FunctionDef(self, original_node: cst.FunctionDef) -> None:
+        self._analyse(len(self.frames) - 1)
+        self.frames.pop()
+
+    def leave_Module(self, original_node: cst.Module) -> None:
+        self._analyse(0)
+
+    # -- configured access-token lifetimes (module constants and class attributes) ------------
+    def visit_Assign(self, node: cst.Assign) -> None:
+        if len(self.frames) == 1 and len(node.targets) == 1 and isinstance(node.targets[0].target, cst.Name):
+            self._lifetime_setting(node.targets[0].target, node.value)
+
+    def visit_AnnAssign(self, node: cst.AnnAssign) -> None:
+        if len(self.frames) == 1 and isinstance(node.target, cst.Name) and node.value is not None:
+            self._lifetime_setting(node.target, node.value)
+
+    def _lifetime_setting(self, target: cst.Name, value: cst.BaseExpression) -> None:
+        from fastauthlint.checks import jwt_issue
+
+        if not jwt_issue._LIFETIME_NAME.match(target.value):
+            return
+        scope = self._scope(0)
+        seconds = jwt_issue.lifetime_setting(target.value, value, scope, self.ctx.qualify, target)
+        limit = self.ctx.config.option(MAX_LIFETIME.key)
+        if seconds is not None and seconds > limit:
+            for rule, message, severity in jwt_issue.setting_finding(target.value, seconds, limit):
+                self.report(rule, target, message, severity=severity)
+
+    def visit_Call(self, node: cst.Call) -> None:
+        func = node.func
+        if isinstance(func, cst.Attribute):
+            if func.attr.value in INTERESTING:
+                self.frames[-1].calls.append(node)
+        elif isinstance(func, cst.Name):
+            # `decode(...)` / `jwt_decode(...)` imported from a JWT library under any name
+            q = self.ctx.qualify(func)
+            if q is not None and q.split(".")[0] in _LIBRARY_ROOTS:
+                self.frames[-1].calls.append(node)
+
+    # ------------------------------------------------------------------------------------
+    def _scope(self, i: int) -> Scope:
+        frame = self.frames[i]
+        if frame.scope is None:
+            parent = self._scope(i - 1) if i > 0 else None
+            frame.scope = Scope(frame.owner, parent, self.ctx.qualify)
+        return frame.scope
+
+    def _analyse(self, i: int) -> None:
+        frame = self.frames[i]
+        if not frame.calls:
+            return
+        sites: List[Site] = []
+        for call in frame.calls:
+            # Cheap first: a call whose callee names nothing imported from a JWT library and is
+            # not a method of a local instance is skipped before any function index is built.
+            if not self._may_be_jwt(call):
+                continue
+            site = resolve(call, self._scope(i), self.ctx.qualify)
+            if site is not None:
+                sites.append(site)
+        if not sites:
+            return
+        owner = frame.owner if isinstance(frame.owner, cst.FunctionDef) else None
+        env = Env(self.ctx, owner, self._scope(i))
+        env.sites = sites
+        from fastauthlint.checks import jwt_algorithms, jwt_claims, jwt_expiry, jwt_issue, jwt_signature
+
+        for site in sites:
+            for module in (jwt_expiry, jwt_signature, jwt_algorithms, jwt_claims, jwt_issue):
+                for rule, message, severity in module.check(site, env):
+                    self.report(rule, site.call.func, message, severity=severity)
+            self._record_imported(site, env)
+
+    # -- values imported from another module: judged in the linking phase (jwt_link) -------------
+    def _record_imported(self, site: Site, env: Env) -> None:
+        from fastauthlint.astutil import keyword
+        from fastauthlint.checks.jwt_model import JOSE, PYJWT
+
+        if site.lib not in (PYJWT, JOSE) or not site.api.claims or site.kind not in ("decode", "ctor"):
+            return
+        roles = [("options", site.arg("options"))]
+        if site.kind == "decode":
+            roles.append(("algorithms", site.algorithms_arg()))
+            if site.lib == PYJWT:
+                kw = keyword(site.call, "leeway")
+                roles.append(("leeway", kw.value if kw is not None else None))
+        for role, expr in roles:
+            ref = self._imported_name(site, expr)
+            if ref is None:
+                continue
+            span = self.ctx.span(site.call.func)
+            may_off, certain_off = site.signature_off()
+            identity = ""
+            if role == "options" and site.kind == "decode":
+                from fastauthlint.checks import jwt_signature
+
+                sink = jwt_signature.unverified_sink(site, env, assume_unverified=True)
+                identity = jwt_signature.sink_text(sink, env) if sink is not None else ""
+            legacy = site.legacy_verify()
+            key_problem, no_algorithms = "", False
+            if role == "options" and site.kind == "decode" and site.signature_unknown():
+                from fastauthlint.checks import jwt_algorithms, jwt_signature
+
+                peek = jwt_algorithms.looks_like_peek(site)
+                key_problem = (jwt_signature.empty_key(site) or "") if peek else ""
+                no_algorithms = peek and site.algorithms_arg() is None and not site.has_kwargs_splat() \
+                    and not site.has_args_splat() and not (site.lib == PYJWT and jwt_algorithms._pyjwk_key(site))
+            self.refs.append(jwt_link.ImportedRef(
+                role=role, ref=ref, line=span.line, column=span.column, end_line=span.end_line,
+                end_column=span.end_column, display=site.display, lib=site.lib, kind=site.kind,
+                reads=sorted(env.uses(site).reads), revokes=env.revokes(), identity=identity,
+                legacy_off=any(v is False for v in legacy),
+                signature="off" if certain_off else ("maybe" if may_off else "on"),
+                key_problem=key_problem, no_algorithms=no_algorithms))
+
+    def _imported_name(self, site: Site, expr) -> Optional[str]:
+        """The qualified name when `expr` is a name imported from another module (not a local, not
+        this module's own constant), else None."""
+        if not isinstance(expr, cst.Name) or site.scope.is_local(expr.value):
+            return None
+        scope = site.scope
+        while scope.outer is not None:
+            scope = scope.outer
+            if scope.is_local(expr.value):
+                return None
+        q = self.ctx.qualify(expr)
+        if q is None or q.split(".")[0] in _LIBRARY_ROOTS:
+            return None
+        module = self.ctx.module_name
+        if module and q.startswith(module + "."):
+            return None
+        return q
+
+    def facts(self):
+        constants = jwt_link.module_constants_facts(self.ctx.module)
+        if not constants and not self.refs:
+            return None
+        return jwt_link.JwtFacts(constants=constants, refs=self.refs)
+
+    def _may_be_jwt(self, call: cst.Call) -> bool:
+        func = call.func
+        if isinstance(func, cst.Attribute) and isinstance(func.value, cst.Call):
+            return True  # jwt.PyJWT().decode(...)
+        head = func
+        while isinstance(head, cst.Attribute):
+            head = head.value
+        if not isinstance(head, cst.Name):
+            return False
+        q = self.ctx.qualify(head)
+        if q is None:  # a local: perhaps an instance built here (`decoder = jwt.PyJWT()`)
+            return isinstance(func, cst.Attribute)
+        module = self.ctx.module_name
+        return q.split(".")[0] in _LIBRARY_ROOTS or bool(module and q.startswith(module + "."))
+
+
+class JwtCheck(Check):
+    name = "jwt"
+    rules = ("FAL501", "FAL502", "FAL503", "FAL504", "FAL505")
+    options = (MAX_LEEWAY, MAX_LIFETIME)
+
+    def visitor(self, ctx: FileContext) -> Optional[CheckVisitor]:
+        if ctx.is_test or not _RELEVANT.search(ctx.source):
+            return None
+        return JwtVisitor(ctx)
+
+    def link(self, project) -> Iterable:
+        return jwt_link.link(project, self.name)
+
+
+CHECK = JwtCheck()

@@ -1,0 +1,198 @@
+"""FAL505 token-issued-without-expiry (spec §2.3): every token the backend issues MUST carry an `exp`
+claim, and access tokens SHOULD live at most `max-access-token-lifetime` seconds (24 hours by
+default).
+
+Reported:
+- PyJWT / python-jose `encode(payload, ...)` and Authlib `jwt.encode(header, payload, key)` whose
+  payload is a dict the code builds — a literal, `dict(...)`, or a variable built in the same
+  function or at module level and then mutated (`payload["exp"] = ...`, `payload.update(...)`,
+  `{**base, "exp": ...}`) — that certainly has no `exp`. A payload that cannot be seen whole (a
+  parameter, `**extra`, a model's `.dict()`, a dict passed to an unknown helper) is not reported,
+  and neither is a payload where `exp` is set on some path only (`if expires: payload["exp"] = ...`).
+- an `exp` computed as now plus a literal duration longer than the maximum (`datetime.now(tz) +
+  timedelta(days=30)`, `int(time.time()) + 30 * 86400`, through names and module constants), for
+  access tokens. A token is taken for something else — and its lifetime not judged — when the
+  function, the variable receiving it, the duration's names or its `type`/`token_type`/`scope`
+  claim say refresh, reset, verify, confirm, invite, activation, magic link, remember-me,
+  unsubscribe, download, share, recovery, e-mail, password or API key. These findings are
+  warnings: the clause is a SHOULD.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Iterator, List, Optional, Tuple
+
+import libcst as cst
+
+from fastauthlint.checks.jwt_claims import _fmt
+from fastauthlint.checks.jwt_flow import ABSENT, DictVal, key_values
+from fastauthlint.checks.jwt_model import AUTHLIB, JOSE, PYJWT, Site
+from fastauthlint.findings import Severity
+
+RULE = "FAL505"
+CLAUSE = "spec §2.3: every token the backend issues MUST carry `exp`"
+LIFETIME_CLAUSE = "spec §2.3: access tokens SHOULD live at most {limit}"
+
+_NOT_ACCESS = re.compile(r"refresh|reset|verif|confirm|invit|activat|magic|remember|unsubscri|download|share|"
+                         r"recover|e_?mail|password|passwd|api_?key|long_?lived|offline|signup|sign_up|"
+                         r"register|onboard", re.I)
+_YEAR_2100 = 4102444800  # 2100-01-01T00:00:00Z as a Unix timestamp
+_KIND_CLAIMS = ("type", "typ", "token_type", "tokenType", "kind", "scope", "purpose", "use", "token_use")
+_PAYLOAD_PARAM = {PYJWT: "payload", JOSE: "claims", AUTHLIB: "payload"}
+
+
+def check(site: Site, env) -> Iterator[Tuple[str, str, Optional[Severity]]]:
+    if site.kind == "strategy":
+        yield from _strategy(site, env)
+        return
+    if site.kind != "encode" or not site.api.claims:
+        return
+    expr = site.arg(_PAYLOAD_PARAM[site.lib])
+    if expr is None:
+        return
+    dicts = site.scope.values(expr, site.call)
+    if not dicts or not all(isinstance(d, DictVal) for d in dicts):
+        return
+    exp = key_values(dicts, "exp")
+    if all(v is ABSENT for v in exp):
+        yield RULE, (f"`{site.display}` issues a token whose payload has no `exp` claim: it never expires "
+                     f"({CLAUSE})"), None
+        return
+    durations = env.durations(site)
+    lifetimes: List[float] = []
+    for v in exp:
+        if isinstance(v, cst.BaseExpression):
+            fixed = site.scope.number(v, site.call)
+            if fixed is not None and fixed >= _YEAR_2100:
+                yield RULE, (f"`{site.display}` issues a token whose `exp` is a fixed time after the year 2100: "
+                             f"it never expires in practice ({CLAUSE})"), None
+                return
+            lifetimes.extend(durations.lifetimes(v))
+    over = [s for s in lifetimes if s > env.max_lifetime]
+    if not over:
+        return
+    if not _access_token(site, env, dicts, durations.names_seen):
+        return
+    limit = _fmt(env.max_lifetime)
+    yield RULE, (f"`{site.display}` issues an access token that lives {_fmt(max(over))} "
+                 f"(`max-access-token-lifetime` is {limit}; {LIFETIME_CLAUSE.format(limit=limit)})"), Severity.WARNING
+
+
+def _access_token(site: Site, env, dicts, names) -> bool:
+    words = [env.function_name, *names]
+    parent = site.scope.parent(site.call)
+    if isinstance(parent, cst.Assign):
+        words.extend(t.target.value for t in parent.targets if isinstance(t.target, cst.Name))
+    elif isinstance(parent, cst.AnnAssign) and isinstance(parent.target, cst.Name):
+        words.append(parent.target.value)
+    for claim in _KIND_CLAIMS:
+        for v in key_values(dicts, claim):
+            if isinstance(v, cst.BaseExpression):
+                words.extend(x for x in site.scope.literals(v, site.call) if isinstance(x, str))
+    # A word that names the access token ("create_access_token") never makes it something else.
+    return not any(w and "access" not in w.lower() and _NOT_ACCESS.search(w) for w in words)
+
+
+def _strategy(site: Site, env):
+    """fastapi-users `JWTStrategy(secret, lifetime_seconds)`: `None` issues tokens without `exp`."""
+    expr = site.arg("lifetime_seconds")
+    if expr is None:
+        return
+    durations = env.durations(site)
+    values = site.literals(expr)
+    if values and all(v is None for v in values):
+        yield RULE, (f"`{site.display}` is given `lifetime_seconds=None`: its access tokens have no `exp` "
+                     f"claim and never expire ({CLAUSE})"), None
+        return
+    over = [s for s in durations.seconds(expr) if s > env.max_lifetime]
+    if over:
+        limit = _fmt(env.max_lifetime)
+        yield RULE, (f"`{site.display}` issues access tokens that live {_fmt(max(over))} "
+                     f"(`max-access-token-lifetime` is {limit}; {LIFETIME_CLAUSE.format(limit=limit)})"), \
+            Severity.WARNING
+
+
+# -- the configured lifetime of access tokens -----------------------------------------------------
+#
+#     ACCESS_TOKEN_EXPIRE_MINUTES = 60 * 24 * 8            (the FastAPI tutorial's name)
+#     class Settings(BaseSettings):
+#         access_token_expire_minutes: int = 60 * 24 * 30
+#         ACCESS_TOKEN_LIFETIME: timedelta = timedelta(days=30)
+#
+# A module constant or class attribute whose name says it is the access-token lifetime, with its
+# unit, is the lifetime the code ships with even where the token itself is built in another file
+# from `timedelta(minutes=settings.ACCESS_TOKEN_EXPIRE_MINUTES)`.
+
+_EXPIRY_WORDS = (r"(?:expire|expires|expiry|expiration|exp|lifetime|life|ttl|timeout|duration|max_age|age|"
+                 r"valid(?:ity)?)(?:_(?:in|after|time|delta))?(?:_(seconds|secs|sec|minutes|mins|min|hours|hrs|hr|"
+                 r"days|weeks))?$")
+_LIFETIME_NAME = re.compile(
+    r"^(?:(?:\w*?_)?access_?tokens?_?|_*(?:(?:jwt|auth|bearer)_?)+(?:tokens?_?)?|_*tokens?_?)" + _EXPIRY_WORDS,
+    re.I)
+_UNIT = {"seconds": 1, "secs": 1, "sec": 1, "minutes": 60, "mins": 60, "min": 60, "hours": 3600, "hrs": 3600,
+         "hr": 3600, "days": 86400, "weeks": 604800}
+
+
+def lifetime_setting(name: str, value: cst.BaseExpression, scope, qualify, at) -> Optional[float]:
+    """Seconds configured by `NAME = value` when NAME reads as an access-token lifetime with a
+    unit (or the value is a timedelta), else None."""
+    m = _LIFETIME_NAME.match(name)
+    if not m or _NOT_ACCESS.search(name):
+        return None
+    value = _unwrap_default(value, qualify)
+    if value is None:
+        return None
+    from fastauthlint.checks.jwt_time import Durations
+
+    durations = Durations(scope, at, qualify)
+    if isinstance(value, cst.Call) and qualify(value.func) == "datetime.timedelta":
+        found = durations.seconds(value)
+        return max(found) if found else None
+    unit = m.group(1)
+    if unit is None:
+        return None
+    n = scope.number(value, at)
+    if n is None:
+        lit = None
+        from fastauthlint.astutil import literal_str
+
+        text = literal_str(value)
+        if text is not None:
+            try:
+                lit = float(text.strip())
+            except ValueError:
+                lit = None
+        n = lit
+    return n * _UNIT[unit.lower()] if n is not None else None
+
+
+def _unwrap_default(value: cst.BaseExpression, qualify) -> Optional[cst.BaseExpression]:
+    """The literal default behind `Field(default=...)`, `int(os.getenv("X", "60"))`,
+    `os.environ.get("X", 60)`, `config("X", default=60, cast=int)`."""
+    from fastauthlint.astutil import argument
+
+    for _ in range(3):
+        if not isinstance(value, cst.Call):
+            return value
+        func = value.func
+        q = qualify(func) or ""
+        name = func.value if isinstance(func, cst.Name) else (func.attr.value if isinstance(func, cst.Attribute) else "")
+        if name in ("int", "float") and len(value.args) == 1:
+            value = value.args[0].value
+        elif q.endswith("Field") or name == "Field":
+            value = argument(value, "default", 0)
+        elif q in ("os.getenv", "os.environ.get") or name in ("getenv", "config") or \
+                (isinstance(func, cst.Attribute) and name == "get" and q.startswith("os.environ")):
+            value = argument(value, "default", 1)
+        else:
+            return value
+        if value is None:
+            return None
+    return value
+
+
+def setting_finding(name: str, seconds: float, limit: int):
+    lim = _fmt(limit)
+    yield RULE, (f"`{name}` makes access tokens live {_fmt(seconds)} (`max-access-token-lifetime` is {lim}; "
+                 f"{LIFETIME_CLAUSE.format(limit=lim)})"), Severity.WARNING

@@ -1,0 +1,108 @@
+"""No secret value ever leaves the tool whole: not in any output format, not in the cache.
+
+The fixture app `secrets_masking` plants known secret values (a JWT signing key, an environment
+fallback, provider keys, a password inside a URL, a PEM private key, a JWT, a key passed to
+`jwt.encode`, and a key on a line whose own FAL301 is suppressed but which another rule reports).
+The installed console script is run on a copy of it with every `--format`, to standard output and
+to `-o` files, with the cache enabled (twice: the second run is served from the cache), with the
+secrets rule deselected, and with colours forced; then every byte written is searched.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+
+import pytest
+
+from conftest import APPS, run_cli
+from fastauthlint.report import FORMATS
+
+FIXTURE = APPS / "secrets_masking"
+
+PLANTED = (
+    "7d1f0c9e2b8a4f6d3e5c7b9a1d0f2e4c6b8a0d2f4e6c8a1b3d5f7e9c0b2a4d6f",
+    "Zr8Wq3Kx1Pn6Tv-dev9",
+    "sk_live_9Qm2Zx7Kp4Lw8Rt3Vb6Nc1Jh",
+    "AKIAZ7Q3M9X2W8V4K6T1",
+    "ghp_R8f3kLm2Qw9ZxV7bN4cT1yU6pA0sD5gH3jK8",
+    "Vx9mQ2kL7wTz",
+    "MIIEpQIBAAKCAQEAw3Jk9Lm2Qp8Zr7Xv4Tn1Bc6Hs0Yd5Fg3Wq9Ke2Mu7Pa4Lb8Nc",
+    "Zt5Vx1Rw6Qy3Us9Ko2Ip7Hm4Jn8Lg0Fd5Sa2De9Cf6Bv3Nx1Mz4Ly7Kw0Jt8Hr5Q",
+    "eyJzdWIiOiJzdmMtYmlsbGluZyJ9.Qk3b9Lz7LmP2vR8tY4wN6cA1sD0fG5hJxW",
+    "inline-Hk4Pq9Wm2Zt7Xr",
+    "k3y-Hx7Pq2Wm9Zt4Lb",
+)
+# A mask shows at most four characters of a value; any ten consecutive ones are a leak (not
+# eight: "sk_live_" alone is a prefix every Stripe key shares, and the rule docs show one).
+WINDOW = 10
+
+
+def _leaks(data: bytes) -> list:
+    text = data.decode("utf-8", "replace")
+    escaped = text.encode("ascii", "backslashreplace").decode("ascii")  # \u2026 in JSON
+    found = []
+    for value in PLANTED:
+        for i in range(len(value) - WINDOW + 1):
+            piece = value[i : i + WINDOW]
+            if piece in text or piece in escaped or json.dumps(piece)[1:-1] in text:
+                found.append(value)
+                break
+    return found
+
+
+@pytest.fixture
+def workspace(tmp_path):
+    work = tmp_path / "work"
+    shutil.copytree(FIXTURE, work)
+    cache = tmp_path / "cache"
+    sources = {p.relative_to(work) for p in work.rglob("*") if p.is_file()}
+    return work, cache, sources
+
+
+def test_planted_values_are_in_the_sources():
+    """The test below can fail: every planted value is really in the fixture."""
+    text = "".join(p.read_text(encoding="utf-8") for p in FIXTURE.rglob("*.py"))
+    for value in PLANTED:
+        assert value in text, value
+
+
+def test_no_output_and_no_cache_file_shows_a_planted_secret(workspace):
+    work, cache, sources = workspace
+    env = {"FASTAUTHLINT_CACHE_DIR": str(cache)}
+    outputs = {}
+    runs = []
+    for fmt in FORMATS:  # a cold run to standard output, then from the cache to a file
+        runs.append((f"{fmt}-cold", ["--format", fmt, "svc"], {}))
+    for fmt in FORMATS:
+        runs.append((f"{fmt}-cached", ["--format", fmt, "-o", f"report.{fmt}", "svc"], {}))
+    runs.append(("text-color", ["--format", "text", "svc"], {"FORCE_COLOR": "1", "NO_COLOR": ""}))
+    # The secrets rule deselected: the suppressed/deselected secret's line is still masked
+    # wherever another rule shows it.
+    runs.append(("token-rules-only", ["--format", "text", "--select", "FAL4", "svc"], {}))
+    runs.append(("no-select", ["--format", "text", "--ignore", "FAL301,FAL302", "svc"], {}))
+    for name, args, extra_env in runs:
+        proc = run_cli(*args, cwd=work, env={**env, **extra_env})
+        assert proc.returncode == 1, (name, proc.returncode, proc.stderr.decode())
+        outputs[name] = proc.stdout + proc.stderr
+
+    # The findings are there (masked), so the masks were really exercised.
+    report = json.loads(outputs["json-cold"])
+    rules = sorted(f["rule"] for f in report["findings"])
+    assert rules.count("FAL301") == 8 and "FAL302" in rules and "FAL401" in rules, rules
+    assert json.loads((work / "report.json").read_text(encoding="utf-8"))["findings"] == report["findings"]
+    assert "\u2026" in outputs["text-cold"].decode("utf-8")  # code frames show masked literals
+    assert "FAL401" in outputs["token-rules-only"].decode("utf-8")
+
+    for name, data in outputs.items():
+        assert not _leaks(data), f"{name} shows {_leaks(data)}"
+
+    written = [p for p in work.rglob("*") if p.is_file() and p.relative_to(work) not in sources]
+    assert written, "the -o reports were written"
+    for path in written:
+        assert not _leaks(path.read_bytes()), f"{path.name} shows {_leaks(path.read_bytes())}"
+
+    cache_files = [p for p in cache.rglob("*") if p.is_file()]
+    assert any(p.suffix == ".json" and p.stat().st_size > 0 for p in cache_files), "the cache was written"
+    for path in cache_files:
+        assert not _leaks(path.read_bytes()), f"cache file {path.name} shows {_leaks(path.read_bytes())}"
