@@ -402,7 +402,7 @@ def markdown(r: dict) -> str:
         f"{'Median of ' + str(r['repeat']) + ' runs' if r['repeat'] > 1 else 'One run'} per scenario: wall seconds, with the CPU seconds (user+sys of the tool and "
         f"its children) in brackets."
         + (f" Load average before the runs: {min(loads):.1f}–{max(loads):.1f}"
-           f"{' (the machine was shared: wall times are inflated, CPU-time ratios are the reliable ones)' if max(loads) > 1.5 else ''}."
+           f"{' (the machine was shared: wall times are inflated, CPU-time ratios are the reliable ones)' if max(loads) > m['nproc'] + 1 else ''}."
            if loads else ""),
         "",
         "Ratio = fastauthlint / baseline on the same files (below 1: fastauthlint is faster); "
