@@ -31,6 +31,7 @@ MAX_FILE_BYTES = 10 * 1024 * 1024
 # these bounds are reported instead of parsed.
 MAX_TREE_DEPTH = 1000
 _HAZARD_OPS, _HAZARD_BRACKETS = 400, 60
+_UNSAFE_OPS = 2500  # operators in one statement past which libcst is not given a file CPython cannot measure
 _SCAN = re.compile(
     r"""(?P<s>[rRbBuUfFtT]{0,2}(?:'''(?:\\.|[^\\])*?'''|"{3}(?:\\.|[^\\])*?"{3}"""
     r"""|"(?:\\.|[^\\"\n])*"|'(?:\\.|[^\\'\n])*'))"""
@@ -133,7 +134,11 @@ def _nesting_problem(text: str) -> Optional[Tuple[str, int, int]]:
             warnings.simplefilter("ignore")
             tree = ast.parse(text)
     except SyntaxError as e:
-        return f"syntax error: {e.msg}", e.lineno or 1, max(1, e.offset or 1)
+        if "too many nested" in str(e.msg) or max_ops > _UNSAFE_OPS:
+            return f"syntax error: {e.msg}", e.lineno or 1, max(1, e.offset or 1)
+        # Syntax newer than this interpreter (`type X = ...` on 3.11): libcst's grammar decides,
+        # and the scan above bounds what it will be given.
+        return None
     except (RecursionError, MemoryError):
         return f"too deeply nested to analyse (more than {MAX_TREE_DEPTH} levels)", 1, 1
     deepest, where = 0, (1, 1)
