@@ -877,6 +877,10 @@ class Linker:
         else:
             checked = any(p is not None and p.checked for p, a in subs)
             optional = not (checked and rejects) or f.returns_none
+            if optional and _promises_a_value(f, {p.name for p, _ in subs if p is not None}):
+                # `-> WalletTypeInfo` built by a checker that raises without a key: the optional
+                # scheme only lets the function do its own rejecting.
+                optional = False
             via = subs[0][1]
         admin = f.admin_check or bool(K.ADMIN_WORDS.search(label)) or any(a.admin for _, a in subs)
         if via is not None:
@@ -1502,3 +1506,18 @@ class TableBuilder:
                            handler_file=hfile, handler_fact=hfact, applied=applied, public=public, status=status,
                            chain=chain, seen=list(dict.fromkeys(seen)), hints=hints, enforced_in_handler=enforced,
                            optional_unchecked=unchecked)
+
+
+def _promises_a_value(f: FuncFact, optional_params) -> bool:
+    """The function's return annotation is a concrete type (not Optional, not `X | None`, not
+    Any), it never returns None, and it does not hand back one of its optional credentials as is:
+    whatever it returns was obtained some other way, so it rejects the request itself."""
+    ann = f.returns_ann
+    if ann is None or f.returns_none or ann.k not in ("ref", "loc", "attr", "def"):
+        return False
+    if ann.q in ("typing.Any", "object", "Any", "typing.Optional", "None"):
+        return False
+    for r in f.returns:
+        if r.k == "loc" and r.q in optional_params:
+            return False
+    return bool(f.returns)
