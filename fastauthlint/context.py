@@ -15,6 +15,15 @@ from fastauthlint.names import ModuleNames
 _TEST_PATH = re.compile(r"(^|/)(tests?|testing)/|(^|/)test_[^/]*\.pyi?$|_tests?\.pyi?$|(^|/)conftest\.py$")
 
 
+_DOCS_PATH = re.compile(r"(^|/)(docs?|docs_src|documentation)/", re.I)
+
+
+def is_documentation_path(rel_path: str) -> bool:
+    """Code under docs/, docs_src/ or documentation/: examples for readers, never deployed. Its
+    findings are reported with the severity of test code (see findings.TEST_CODE_SEVERITY)."""
+    return _DOCS_PATH.search(rel_path) is not None
+
+
 def is_test_path(rel_path: str) -> bool:
     """Test code by the usual conventions: tests/ or test/ directories, test_*.py, *_test.py,
     conftest.py."""

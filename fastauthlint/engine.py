@@ -13,8 +13,9 @@ from fastauthlint.analysis import FileResult, analyze_path
 from fastauthlint.cache import Cache
 from fastauthlint.checks import all_checks
 from fastauthlint.config import Config
+from fastauthlint.context import is_documentation_path
 from fastauthlint.discovery import discover, module_name
-from fastauthlint.findings import Finding, assign_fingerprints
+from fastauthlint.findings import TEST_CODE_SEVERITY, Finding, assign_fingerprints
 from fastauthlint.masking import mask_line
 from fastauthlint.project import Project
 from fastauthlint.rules import all_rules
@@ -216,6 +217,8 @@ def _finish(findings: List[Finding], display: Dict[str, str], rel: Dict[str, str
     for f in assign_fingerprints(findings, line_text, lambda f: rel.get(f.path, f.path)):
         rule = rules.get(f.rule)
         severity = f.severity or (rule.severity if rule else None)
+        if f.rule != "FAL000" and is_documentation_path(rel.get(f.path, f.path)):
+            severity = TEST_CODE_SEVERITY  # example code for readers: shown, not failing the run
         spec_ref = config.spec_refs.get(f.rule) or (rule.spec_section if rule else None) or None
         finished.append(f.with_(path=display.get(f.path, f.path), severity=severity, spec_ref=spec_ref))
     finished.sort(key=Finding.sort_key)

@@ -244,3 +244,16 @@ def test_pre_commit_subset_sees_protection_in_other_files_and_follows_their_chan
     (tmp_path / "legacy" / "old.py").write_text("x = (\n")
     assert run_cli("--force-exclude", "legacy/old.py", cwd=tmp_path).returncode == 0
     assert run_cli("legacy/old.py", cwd=tmp_path).returncode == 1
+
+
+def test_documentation_code_findings_are_info(tmp_path):
+    (tmp_path / "pyproject.toml").write_text("[project]\nname = 'x'\n")
+    for where in ("docs_src/tutorial", "app"):
+        (tmp_path / where).mkdir(parents=True)
+        (tmp_path / where / "main.py").write_text(
+            "from fastapi import FastAPI\n\napp = FastAPI()\n\n\n@app.get('/items')\ndef items():\n    return []\n")
+    out = run_cli("--format", "concise", ".", cwd=tmp_path).stdout.decode().splitlines()
+    assert out == [
+        "app/main.py:6:1: FAL101 [error] " + out[0].split("[error] ", 1)[1],
+        "docs_src/tutorial/main.py:6:1: FAL101 [info] " + out[1].split("[info] ", 1)[1],
+    ]
