@@ -23,6 +23,7 @@ from fastauthlint.context import FileContext, ImportTracker, ScopeCloser
 from fastauthlint.findings import Finding, Span
 from fastauthlint.names import ModuleNames, collect_module_names
 from fastauthlint.suppress import Suppression, parse_suppressions
+from fastauthlint.walk import walk_batched
 
 UNPARSEABLE = "FAL000"
 MAX_FILE_BYTES = 10 * 1024 * 1024
@@ -206,7 +207,9 @@ def analyze_source(path: str, rel: str, digest: str, text: str, module_name: str
         if v is not None:
             visitors.append((check, v))
     try:
-        wrapper.visit_batched([ImportTracker(ctx), *(v for _, v in visitors), ScopeCloser(ctx)])
+        # One read-only traversal for every visitor: the same visit_/leave_ calls, in the same
+        # order, as libcst's MetadataWrapper.visit_batched, without rebuilding the tree (walk.py).
+        walk_batched(module, [ImportTracker(ctx), *(v for _, v in visitors), ScopeCloser(ctx)])
         for check, v in visitors:
             result.findings.extend(v.findings)
             facts = v.facts()
