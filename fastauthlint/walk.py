@@ -39,7 +39,7 @@ from typing import Callable, Dict, FrozenSet, List, Optional, Sequence, Set, Tup
 import libcst as cst
 from libcst._maybe_sentinel import MaybeSentinel
 
-__all__ = ["walk_batched", "child_fields", "node_classes"]
+__all__ = ["walk_batched", "child_fields", "node_classes", "prepare"]
 
 # -- what libcst's node classes look like (computed once) ----------------------------------------
 
@@ -212,6 +212,12 @@ def _shape(cls: type):
     return shape
 
 
+def prepare() -> None:
+    """Read every node class's fields now (about 0.07 s), e.g. before forking workers."""
+    for c in node_classes():
+        _shape(c)
+
+
 # -- code generation, once per set of visitor classes --------------------------------------------
 
 _UNSET = object()
@@ -380,6 +386,11 @@ def walk_batched(module: cst.CSTNode, visitors: Sequence[cst.BatchableCSTVisitor
         if isinstance(cls, type) and issubclass(cls, cst.CSTNode) and cls not in table:
             raise UnknownNodeClass(f"cannot walk a {cls.__name__} node") from None
         raise
+    finally:
+        # The walk functions refer to the table and the table to them: break the cycle, so that
+        # the visitors (and through them the file's tree) are freed now, not by the next full
+        # garbage collection.
+        table.clear()
 
 
 def _libcst_walk(module: cst.CSTNode, visitors) -> None:
