@@ -33,10 +33,13 @@ MAX_FILE_BYTES = 10 * 1024 * 1024
 MAX_TREE_DEPTH = 1000
 _HAZARD_OPS, _HAZARD_BRACKETS = 400, 60
 _SCAN = re.compile(
+    # The look-ahead lists every character a token below can start with: it changes no match,
+    # but lets the regex engine pass other positions without trying each alternative (~2x faster).
+    r"""(?=[\[\](){}\n#'"rRbBuUfFtT\-+*/%@&|^~.<>nailo])(?:"""
     r"""(?P<s>[rRbBuUfFtT]{0,2}(?:'''(?:\\.|[^\\])*?'''|"{3}(?:\\.|[^\\])*?"{3}"""
     r"""|"(?:\\.|[^\\"\n])*"|'(?:\\.|[^\\'\n])*'))"""
     r"""|(?P<c>\#[^\n]*)|(?P<o>[\[({])|(?P<x>[\])}])|(?P<n>\n)"""
-    r"""|(?P<op>\*\*|//|<<|>>|[-+*/%@&|^~.]|\b(?:not|and|or|if|lambda|await)\b)"""
+    r"""|(?P<op>\*\*|//|<<|>>|[-+*/%@&|^~.]|\b(?:not|and|or|if|lambda|await)\b))"""
 )
 
 
