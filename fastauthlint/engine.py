@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
+import gc
 import hashlib
 import os
+from contextlib import contextmanager
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Dict, List, Optional, Sequence, Tuple
 
 from fastauthlint.analysis import FileResult, analyze_path
-from fastauthlint.cache import Cache
+from fastauthlint.cache import Cache, CacheDamaged, linked_key
 from fastauthlint.checks import all_checks
 from fastauthlint.config import Config
 from fastauthlint.discovery import discover, module_name
@@ -110,8 +112,92 @@ def run(opts: RunOptions) -> RunResult:
             project_files.append(stdin_abs)
 
     cache = Cache(root, config.cache_key(), enabled=opts.use_cache)
-    results: Dict[str, FileResult] = {}
-    jobs = []
+    with _gc_paused():
+        results, jobs = _from_cache(cache, project_files, root, stdin_abs, opts)
+    workers = opts.jobs or os.cpu_count() or 1
+    frozen = _freeze(bool(jobs) and len(results) > 0)
+    try:
+        for res in _analyze_all(jobs, config, workers, opts.progress):
+            results[res.path] = res
+            if res.path != stdin_abs:
+                cache.put(res)
+    finally:
+        if frozen:
+            gc.unfreeze()
+    cache.prune(set(project_files))
+
+    # The linked findings of every file (the selection comes later: they depend on no option of
+    # the run), reused as they are when no file of the project changed.
+    key = None
+    if stdin_abs is None and all(r.digest for r in results.values()):
+        key = linked_key((p, r.digest) for p, r in results.items())
+    linked = cache.linked(key) if key else None
+    project = Project(results, config)
+    if linked is None:
+        try:
+            with _gc_paused():
+                linked = _link(project)
+        except CacheDamaged:
+            # A damaged cache file: what came from it is analysed again, and it is rewritten.
+            cache.discard()
+            cache = Cache(root, config.cache_key(), enabled=opts.use_cache, load=False)
+            results = {p: r for p, r in results.items() if isinstance(r.facts, dict)}
+            redo = [j for j in _jobs(project_files, root, stdin_abs, opts) if j[0] not in results]
+            for res in _analyze_all(redo, config, workers, opts.progress):
+                results[res.path] = res
+            for res in results.values():
+                if res.path != stdin_abs:
+                    cache.put(res)
+            project = Project(results, config)
+            with _gc_paused():
+                linked = _link(project)
+        if key:
+            cache.put_linked(key, linked)
+    cache.save()
+
+    with _gc_paused():
+        target_set = set(targets)
+        by_file: Dict[str, List[Finding]] = {t: list(results[t].findings) for t in targets if t in results}
+        for f in linked:
+            if f.path in target_set:
+                by_file.setdefault(f.path, []).append(f)
+
+        findings = _filter(by_file, results, config)
+        cwd = os.getcwd()
+        display = {t: display_path(t, cwd) for t in targets}
+        if opts.stdin_path is not None and stdin_abs is not None:
+            display[stdin_abs] = Path(str(opts.stdin_path)).as_posix()
+        findings = _finish(findings, display, {p: r.rel for p, r in results.items()}, config, opts, results)
+    return RunResult(findings=findings, targets=targets, project=project, display=display)
+
+
+# -- cache and link --------------------------------------------------------------------------
+
+@contextmanager
+def _gc_paused():
+    """No cyclic garbage collection while plain data is decoded and linked: those phases build
+    millions of small acyclic objects (freed by reference counting alone), and each collection
+    would walk all of them again (measured: more than half of a warm run)."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
+def _freeze(wanted: bool) -> bool:
+    """Before analysing files in this process, move what is loaded so far out of the collector's
+    sight (it is acyclic data that lives until the end of the run)."""
+    if not wanted or not hasattr(gc, "freeze"):
+        return False
+    gc.freeze()
+    return True
+
+
+def _jobs(project_files: List[str], root: Path, stdin_abs: Optional[str], opts: RunOptions):
+    """(path, rel, module, is_package, data, digest) for every project file."""
     for path in project_files:
         rel = display_path(path, str(root))
         mod, is_pkg = module_name(Path(path), root)
@@ -123,35 +209,29 @@ def run(opts: RunOptions) -> RunResult:
             except OSError:
                 data = None  # analyze_path reads again and reports why it cannot
         digest = hashlib.sha256(data).hexdigest() if data is not None else ""
-        cached = cache.get(path, digest) if data is not None and path != stdin_abs else None
+        yield (path, rel, mod, is_pkg, data, digest)
+
+
+def _from_cache(cache: Cache, project_files: List[str], root: Path, stdin_abs: Optional[str],
+                opts: RunOptions) -> Tuple[Dict[str, FileResult], List[tuple]]:
+    """The cached results of unchanged files, and the jobs for the others."""
+    results: Dict[str, FileResult] = {}
+    jobs = []
+    for job in _jobs(project_files, root, stdin_abs, opts):
+        path, data = job[0], job[4]
+        cached = cache.get(path, job[5]) if data is not None and path != stdin_abs else None
         if cached is not None:
             results[path] = cached
         else:
-            jobs.append((path, rel, mod, is_pkg, data, digest))
+            jobs.append(job)
+    return results, jobs
 
-    workers = opts.jobs or os.cpu_count() or 1
-    for res in _analyze_all(jobs, config, workers, opts.progress):
-        results[res.path] = res
-        if res.path != stdin_abs:
-            cache.put(res)
-    cache.prune(set(project_files))
-    cache.save()
 
-    project = Project(results, config)
-    target_set = set(targets)
-    by_file: Dict[str, List[Finding]] = {t: list(results[t].findings) for t in targets if t in results}
+def _link(project: Project) -> List[Finding]:
+    out: List[Finding] = []
     for check in all_checks():
-        for f in check.link(project):
-            if f.path in target_set:
-                by_file.setdefault(f.path, []).append(f)
-
-    findings = _filter(by_file, results, config)
-    cwd = os.getcwd()
-    display = {t: display_path(t, cwd) for t in targets}
-    if opts.stdin_path is not None and stdin_abs is not None:
-        display[stdin_abs] = Path(str(opts.stdin_path)).as_posix()
-    findings = _finish(findings, display, {p: r.rel for p, r in results.items()}, config, opts, results)
-    return RunResult(findings=findings, targets=targets, project=project, display=display)
+        out.extend(check.link(project))
+    return out
 
 
 def _filter(by_file: Dict[str, List[Finding]], results: Dict[str, FileResult], config: Config) -> List[Finding]:
