@@ -11,7 +11,10 @@ and with a fresh cache directory per variant, it runs, in the corpus:
   warm       the same again (nothing changed)
   precommit  `--force-exclude F1..F5` (run.py's fixed subset) with the warm cache
   nocache    `--no-cache --format json .` (reference: never touches a cache)
-  edited     after appending a comment line to F1..F5 in a copy of the corpus... (see --edit)
+  edit-top   F1..F5 edited since the cache was filled (a comment line inserted at the top: every
+             line moves), then `--force-exclude F1..F5`; compared with a `--no-cache` run of the
+             same edited files (the files are restored afterwards: use a copy of the corpus)
+  edit-end   the same with the comment appended at the end (the facts do not move)
 
 and requires every scenario's findings (rule, path, line, column, message) to equal the first
 variant's `nocache` findings (full runs) or their restriction to F1..F5 (precommit). CPU time
@@ -79,7 +82,7 @@ def main(argv=None) -> int:
     scen = a.scenarios.split(",")
     ref = {}
     if a.ref:
-        for kind in ("full", "precommit"):
+        for kind in ("full", "precommit", "edit-top", "edit-end"):
             f = a.ref / f"{kind}.json"
             if f.exists():
                 ref[kind] = [tuple(x) for x in json.loads(f.read_text())]
@@ -97,9 +100,27 @@ def main(argv=None) -> int:
                 cpu, wall, found = run(d, corpus, cache, ["."], a.jobs)
             elif s in ("precommit", "precommit2"):
                 cpu, wall, found = run(d, corpus, cache, ["--force-exclude", *subset], a.jobs)
+            elif s.startswith("edit-"):
+                # the real pre-commit case: F1..F5 edited since the cache was filled (a comment
+                # line inserted at the top, shifting every line, or appended at the end)
+                originals = {f: (corpus / f).read_bytes() for f in subset}
+                try:
+                    for f, data in originals.items():
+                        edited = b"# edited\n" + data if s == "edit-top" else data + b"\n# edited\n"
+                        (corpus / f).write_bytes(edited)
+                    cpu, wall, found = run(d, corpus, cache, ["--force-exclude", *subset], a.jobs)
+                    kind = s
+                    if kind not in ref:
+                        ref[kind] = run(d, corpus, Path(tempfile.mkdtemp()), ["--no-cache", "--force-exclude", *subset],
+                                        a.jobs)[2]
+                        if a.save:
+                            (a.save / f"{kind}.json").write_text(json.dumps(ref[kind]))
+                finally:
+                    for f, data in originals.items():
+                        (corpus / f).write_bytes(data)
             else:
                 raise SystemExit(f"unknown scenario {s}")
-            kind = "precommit" if s.startswith("precommit") else "full"
+            kind = "precommit" if s.startswith("precommit") else s if s.startswith("edit-") else "full"
             if a.save:
                 a.save.mkdir(parents=True, exist_ok=True)
                 (a.save / f"{name}-{s}.json").write_text(json.dumps(found))
