@@ -97,6 +97,13 @@ def _analyze_all(jobs: List[tuple], config: Config, workers: int,
 # -- the run ---------------------------------------------------------------------------------
 
 def run(opts: RunOptions) -> RunResult:
+    try:
+        return _run(opts)
+    finally:
+        _gc_thaw()
+
+
+def _run(opts: RunOptions) -> RunResult:
     config = opts.config
     root = config.root.resolve()
     paths = [p for p in opts.paths if str(p) != "-"]
@@ -115,15 +122,10 @@ def run(opts: RunOptions) -> RunResult:
     with _gc_paused():
         results, jobs = _from_cache(cache, project_files, root, stdin_abs, opts)
     workers = opts.jobs or os.cpu_count() or 1
-    frozen = _freeze(bool(jobs) and len(results) > 0)
-    try:
-        for res in _analyze_all(jobs, config, workers, opts.progress):
-            results[res.path] = res
-            if res.path != stdin_abs:
-                cache.put(res)
-    finally:
-        if frozen:
-            gc.unfreeze()
+    for res in _analyze_all(jobs, config, workers, opts.progress):
+        results[res.path] = res
+        if res.path != stdin_abs:
+            cache.put(res)
     cache.prune(set(project_files))
 
     # The linked findings of every file (the selection comes later: they depend on no option of
@@ -142,7 +144,7 @@ def run(opts: RunOptions) -> RunResult:
             cache.discard()
             cache = Cache(root, config.cache_key(), enabled=opts.use_cache, load=False)
             results = {p: r for p, r in results.items() if isinstance(r.facts, dict)}
-            redo = [j for j in _jobs(project_files, root, stdin_abs, opts) if j[0] not in results]
+            redo = [_job(p, root, *_read(p, stdin_abs, opts)) for p in project_files if p not in results]
             for res in _analyze_all(redo, config, workers, opts.progress):
                 results[res.path] = res
             for res in results.values():
@@ -177,39 +179,45 @@ def run(opts: RunOptions) -> RunResult:
 def _gc_paused():
     """No cyclic garbage collection while plain data is decoded and linked: those phases build
     millions of small acyclic objects (freed by reference counting alone), and each collection
-    would walk all of them again (measured: more than half of a warm run)."""
+    would walk all of them again (measured: more than half of a warm run). On the way out what
+    was built is frozen (moved out of the collector's sight, as before a fork) rather than left
+    for the next collection to walk once more; `_gc_thaw` at the end of the run gives it back."""
     enabled = gc.isenabled()
     gc.disable()
     try:
         yield
     finally:
+        if hasattr(gc, "freeze"):
+            gc.freeze()
+            _FROZEN[0] = True
         if enabled:
             gc.enable()
 
 
-def _freeze(wanted: bool) -> bool:
-    """Before analysing files in this process, move what is loaded so far out of the collector's
-    sight (it is acyclic data that lives until the end of the run)."""
-    if not wanted or not hasattr(gc, "freeze"):
-        return False
-    gc.freeze()
-    return True
+_FROZEN = [False]
 
 
-def _jobs(project_files: List[str], root: Path, stdin_abs: Optional[str], opts: RunOptions):
-    """(path, rel, module, is_package, data, digest) for every project file."""
-    for path in project_files:
-        rel = display_path(path, str(root))
-        mod, is_pkg = module_name(Path(path), root)
-        if path == stdin_abs:
-            data: Optional[bytes] = opts.stdin_data or b""
-        else:
-            try:
-                data = Path(path).read_bytes()
-            except OSError:
-                data = None  # analyze_path reads again and reports why it cannot
-        digest = hashlib.sha256(data).hexdigest() if data is not None else ""
-        yield (path, rel, mod, is_pkg, data, digest)
+def _gc_thaw() -> None:
+    if _FROZEN[0]:
+        _FROZEN[0] = False
+        gc.unfreeze()
+
+
+def _read(path: str, stdin_abs: Optional[str], opts: RunOptions) -> Tuple[Optional[bytes], str]:
+    if path == stdin_abs:
+        data: Optional[bytes] = opts.stdin_data or b""
+    else:
+        try:
+            data = Path(path).read_bytes()
+        except OSError:
+            data = None  # analyze_path reads again and reports why it cannot
+    return data, (hashlib.sha256(data).hexdigest() if data is not None else "")
+
+
+def _job(path: str, root: Path, data: Optional[bytes], digest: str) -> tuple:
+    """(path, rel, module, is_package, data, digest): what a worker analyses."""
+    mod, is_pkg = module_name(Path(path), root)
+    return (path, display_path(path, str(root)), mod, is_pkg, data, digest)
 
 
 def _from_cache(cache: Cache, project_files: List[str], root: Path, stdin_abs: Optional[str],
@@ -217,13 +225,13 @@ def _from_cache(cache: Cache, project_files: List[str], root: Path, stdin_abs: O
     """The cached results of unchanged files, and the jobs for the others."""
     results: Dict[str, FileResult] = {}
     jobs = []
-    for job in _jobs(project_files, root, stdin_abs, opts):
-        path, data = job[0], job[4]
-        cached = cache.get(path, job[5]) if data is not None and path != stdin_abs else None
+    for path in project_files:
+        data, digest = _read(path, stdin_abs, opts)
+        cached = cache.get(path, digest) if data is not None and path != stdin_abs else None
         if cached is not None:
             results[path] = cached
         else:
-            jobs.append(job)
+            jobs.append(_job(path, root, data, digest))
     return results, jobs
 
 
