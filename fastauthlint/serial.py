@@ -375,27 +375,96 @@ def _dataclass_codec(cls: type) -> Tuple[Callable[[Any], Any], Callable[[Any], A
         del out[i:]
         return out
 
-    def dec_real(data: Any) -> Any:
-        if type(data) is not list:
-            return decode(data)  # the generic form (see enc_real), or null for a broken file
-        m = len(data)
-        if m > n:
-            raise DecodeError(f"{name}: {m} fields for {n}")
-        obj = cls.__new__(cls)
-        d = obj.__dict__
-        for i in range(m):
-            f = decs[i]
-            d[names[i]] = data[i] if f is None else f(data[i])
-        for i in range(m, n):
-            kind, v = fills[i]
-            if kind == "v":
-                d[names[i]] = v
-            elif kind == "f":
-                d[names[i]] = v()
-            else:
-                raise DecodeError(f"{name}: field {names[i]} missing")
-        return obj
+    dec_real = _compile_decoder(cls, names, [hints.get(f.name, Any) for f in fields], fills)
 
     slots[0], slots[1] = enc_real, dec_real
     _DC_CODECS[cls] = (enc_real, dec_real)
     return enc_real, dec_real
+
+
+def _compile_decoder(cls: type, names: List[str], types: List[Any], fills: List[Tuple[str, Any]]
+                     ) -> Callable[[Any], Any]:
+    """A decoder for one dataclass, generated from its field list (as dataclasses generates
+    `__init__`): each field's declared type becomes one expression (containers as
+    comprehensions, nested dataclasses as calls to their own decoders), the fields go straight
+    into the instance's `__dict__`, and trailing ones left out by the encoder are filled back from
+    their defaults. The generated text holds only this class's field names and indexes and
+    names bound to decoders: the data decoded is never part of any code."""
+    n = len(names)
+    env: Dict[str, Any] = {"_generic": decode, "_new": cls.__new__, "_cls": cls, "_set": object.__setattr__,
+                           "_Err": DecodeError, "_msg": f"{_name(cls)}: too many fields"}
+    counter = [0]
+
+    def bind(fn: Any) -> str:
+        counter[0] += 1
+        key = f"_c{counter[0]}"
+        env[key] = fn
+        return key
+
+    def expr(tp: Any, src: str, depth: int) -> str:
+        if depth > 6:
+            dec = _codec(tp)[1]
+            return src if dec is _ident else f"{bind(dec)}({src})"
+        var = f"x{depth}"
+        if tp in _SCALARS or tp is Raw:
+            return src
+        if isinstance(tp, type) and dataclasses.is_dataclass(tp):
+            # through the codec table: a class being compiled (V inside V) is reached through
+            # its placeholder, which forwards to the real decoder once it exists
+            return f"{bind(_dataclass_codec(tp)[1])}({src})"
+        origin = typing.get_origin(tp)
+        args = typing.get_args(tp)
+        if origin is typing.Union and not all(a in _SCALARS for a in args):
+            rest = [a for a in args if a is not type(None)]
+            if len(rest) == 1 and len(args) == 2:
+                inner = expr(rest[0], src, depth + 1)
+                return src if inner == src else f"(None if {src} is None else {inner})"
+        elif origin in (list, tuple, set, frozenset) and args and not (origin is tuple and args == ((),)):
+            if origin is tuple and not (len(args) == 2 and args[1] is Ellipsis):
+                base = src if src.isidentifier() else var
+                parts = ", ".join(expr(a, f"{base}[{i}]", depth + 1) for i, a in enumerate(args))
+                one = "," if len(args) == 1 else ""
+                return f"({parts}{one})" if base == src else f"(lambda {var}: ({parts}{one}))({src})"
+            inner = expr(args[0], var, depth + 1)
+            make = {list: "list", tuple: "tuple", set: "set", frozenset: "frozenset"}[origin]
+            env[make] = origin
+            if inner == var:
+                return f"{make}({src})"
+            return f"{make}([{inner} for {var} in {src}])"
+        elif origin is dict and len(args) == 2 and args[0] is str:
+            inner = expr(args[1], var, depth + 1)
+            if inner == var:
+                return f"dict({src})"
+            return f"{{k{depth}: {inner} for k{depth}, {var} in {src}.items()}}"
+        dec = _codec(tp)[1]
+        return src if dec is _ident else f"{bind(dec)}({src})"
+
+    values = []
+    for i, name in enumerate(names):
+        value = expr(types[i], f"data[{i}]", 0)
+        kind, default = fills[i]
+        if kind == "v":
+            env[f"_f{i}"] = default
+            value = f"({value} if m > {i} else _f{i})"
+        elif kind == "f":
+            env[f"_f{i}"] = default
+            value = f"({value} if m > {i} else _f{i}())"
+        values.append(value)
+    if cls.__setattr__ is object.__setattr__ and all(name.isidentifier() for name in names):
+        # plain attribute stores: the fastest way to fill an instance (its values stay inline)
+        body = [f"    o.{name} = {value}" for name, value in zip(names, values)]
+    else:  # frozen: past its __setattr__, in one go
+        body = ["    _set(o, '__dict__', {", *(f"        {name!r}: {value}," for name, value in zip(names, values)), "    })"]
+    src = "\n".join([
+        "def dec(data):",
+        "    if type(data) is not list:",
+        "        return _generic(data)",  # the generic form, or null for a broken file
+        "    m = len(data)",
+        f"    if m > {n}:",
+        "        raise _Err(_msg)",
+        "    o = _new(_cls)",
+        *body,
+        "    return o",
+    ])
+    exec(compile(src, f"<serial decoder for {_name(cls)}>", "exec"), env)  # noqa: S102 - our own field names only
+    return env["dec"]
