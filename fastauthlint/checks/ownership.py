@@ -54,7 +54,9 @@ class OwnershipVisitor(CheckVisitor):
         self.out = OwnershipFacts(module=ctx.module_name)
         self.scope: List[str] = []  # enclosing class/function names
         self.kinds: List[str] = []
-        self.owner_fields = tuple(ctx.config.option("owner-fields"))
+        # Checks on a fetched row are recorded for owner and tenant columns alike (`if
+        # row.workspace_id != self.workspace_id: raise`); the linker tells them apart.
+        self.owner_fields = tuple(ctx.config.option("owner-fields")) + tuple(ctx.config.option("tenant-fields"))
         self._constants = None
         self.locator = SourceLocator(ctx)
         self._def_seen: dict = {}  # function name -> how many `def name` were entered (source order)

@@ -445,9 +445,15 @@ class Linker:
             if any(_CREDENTIAL_COL.search(c.split(".")[-1]) and v.kind not in ("literal", "unknown")
                    for c, v in site.filters):
                 out.setdefault(("site", str(site.idx)), site.order)
-        # rows this request creates itself: `Item(**data, owner_id=user.id)`, `crud.create(...)`
+        # rows this request creates itself: `Item(**data, owner_id=user.id)`, `crud.create(...)`;
+        # rows fetched within the caller's tenant here, or by a helper that scopes its query
+        # (`case = await service.get_case(case_id)`): what hangs off them (`Comment.case_id ==
+        # case.id`) is the caller's too
+        for site in fs.sites:
+            if self.site_scoped(path, fs, b, self._complete(path, fs, site))[1] == "tenant":
+                out.setdefault(("site", str(site.idx)), site.order)
         for call in fs.calls:
-            if self._creates_row(path, fs, b, call):
+            if self._creates_row(path, fs, b, call) or self._returns_scoped_row(path, fs, b, call):
                 out.setdefault(("call", str(call.idx)), call.order)
         changed = True
         rounds = 0
@@ -487,6 +493,26 @@ class Linker:
                         out[root] = when
                         changed = True
         return out
+
+    def _returns_scoped_row(self, path: str, fs: FuncSummary, b: Binding, call: CallSite, depth: int = 0) -> bool:
+        """Whether a project helper called here returns a row fetched by a query it scopes."""
+        if depth > 3:
+            return False
+        hit = self.resolve_call(path, fs, b, call.callee)
+        if hit is None:
+            return False
+        tpath, t, tcls, tmodel, bound = hit
+        tb = self.call_binding(path, fs, b, call, t, bound, tcls, tmodel)
+        for r in t.returns:
+            r = self._canonical(tpath, t, tb, r)
+            if r.kind == "site" and not r.attrs:
+                site = self._complete(tpath, t, t.sites[int(r.name)])
+                if self.site_scoped(tpath, t, tb, site)[0]:
+                    return True
+            elif r.kind == "call" and not r.attrs:
+                if self._returns_scoped_row(tpath, t, tb, t.calls[int(r.name)], depth + 1):
+                    return True
+        return False
 
     def _creates_row(self, path: str, fs: FuncSummary, b: Binding, call: CallSite) -> bool:
         name = call.callee.name.split(".")[-1] if call.callee.kind == "global" else (
@@ -530,6 +556,9 @@ class Linker:
             if chk.kind in ("deny", "guard", "filter", "returns"):
                 if self.is_user(path, fs, b, chk.value) and not self.is_user(path, fs, b, chk.subject):
                     out.append(chk)
+                elif chk.column.split(".")[0] in self.tenant_fields and not self.is_user(path, fs, b, chk.subject) \
+                        and self.is_tenant_context(path, fs, b, chk.value):
+                    out.append(chk)  # `if row.workspace_id != self.workspace_id: raise`
             elif chk.kind in ("pred_deny", "pred_guard") and 0 <= chk.call < len(fs.calls):
                 for subj, val in self._helper_checks(path, fs, b, fs.calls[chk.call], ("returns", "deny")):
                     if self.is_user(path, fs, b, val):
