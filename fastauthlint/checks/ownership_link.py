@@ -38,6 +38,7 @@ _PERSONAL = re.compile(r"(^|_)(owner|user|author|creator|created_by)(_id)?$|user
 _CREDENTIAL_COL = re.compile(
     r"(^|_)(token|secret|api_?key|key_hash|token_hash|hashed_token|hashed_key|otp|nonce|jti|share_code|"
     r"invite_code|invitation_code|verification_code|reset_code|magic_code|session_key|session_token)$", re.I)
+_EXPIRY_COL = re.compile(r"(^|_)(expires?|expired|expiry|expiration|expires_at|expired_at|valid_until)(_at|_on)?$", re.I)
 _PUBLIC_FLAG = re.compile(r"^(is_)?(public|published|shared|visible)$")
 _VISIBILITY_COL = re.compile(r"(^|_)(status|state|visibility|privacy|access|scope)$")
 _CREATES = re.compile(r"^(create|insert|add|new|bulk_create|create_\w+|insert_\w+|add_\w+)$")
@@ -675,6 +676,8 @@ class Linker:
             return True, "admin"
         if self.guarded(path, fs, b, site.guards):
             return True, "guard"
+        if site.op == "delete" and site.filters and all(_EXPIRY_COL.search(c.split(".")[-1]) for c, _ in site.filters):
+            return True, "expired"  # a purge of expired rows (`expires_at < now()`): they are nobody's any more
         for col, v in site.filters:
             if self.is_user(path, fs, b, v) or self.is_verified(path, fs, b, v, site.order):
                 return True, "filter"
