@@ -191,13 +191,19 @@ def issuing_call_kind(name: Optional[str]) -> Optional[str]:
     if not name:
         return None
     words = split_words(name)
-    if len(words) < 2 or secret_name_kind(name) is None or set(words) & _LOOKUP_WORDS:
+    # What is made or obtained is named after the verb (`create_access_token` -> access_token).
+    if len(words) < 2 or secret_name_kind("_".join(words[1:])) is None or set(words) & _LOOKUP_WORDS:
         return None
     if words[0] in ISSUE_VERBS:
         return "issued"
     if words[0] in OBTAIN_VERBS:
         return "token"
     return None
+
+
+def issued_kind_word(name: str) -> str:
+    """The kind of secret an issuing call's name says it returns (`create_api_key` -> secret)."""
+    return secret_name_kind("_".join(split_words(name)[1:])) or "token"
 
 
 def _shown(node: cst.CSTNode) -> str:
@@ -787,7 +793,7 @@ class TokensVisitor(CheckVisitor):
         kind = issuing_call_kind(name)
         if kind is not None:
             how = "issued by" if kind == "issued" else "returned by"
-            return _src(kind, f"the {secret_name_kind(name)} {how} `{name}()`")
+            return _src(kind, f"the {issued_kind_word(name)} {how} `{name}()`")
         if q is not None and q.split(".")[0] not in _FOREIGN_ROOTS and scope.facts is not None \
                 and set(split_words(q.split(".")[-1])) & _ISSUER_WORDS:
             # Perhaps a project function that issues tokens (`login_user()` returning a JWT):
