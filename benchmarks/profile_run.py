@@ -8,11 +8,14 @@
 Three measurements, all on the materialised corpus (benchmarks/fetch_corpus.py):
 
 1. phases of a real run (`engine.run`, jobs=1, cold then warm cache): the engine's own functions
-   are wrapped with CPU-time timers (time.process_time: far less affected by other jobs than wall time; cheap, unlike a tracing profiler, which inflates
-   Python-heavy code such as visitors against the native parser);
+   are wrapped with CPU-time timers (time.process_time: far less affected by other jobs than wall
+   time; cheap, unlike a tracing profiler, which inflates Python-heavy code such as visitors
+   against the native parser); garbage collection time is reported beside them;
 2. per-file costs measured separately on every file: libcst parse, `ast.parse` (for scale),
-   PositionProvider (what the first `ctx.span()` in a file costs), an empty batched traversal, and
-   each check's visitor alone (its traversal minus the empty one);
+   positions with fastauthlint.positions (what the first `ctx.span()` in a file costs) and with
+   libcst's PositionProvider (for scale), an empty traversal with fastauthlint.walk and with
+   libcst's visit_batched (for scale), and each check's visitor alone (run by fastauthlint.walk:
+   its traversal minus the empty one);
 3. a text pre-scan: how many files contain none of the words the checks look for, i.e. how many
    libcst parses a cheap scan could avoid (and what `ast` would cost to still get their names).
 
@@ -76,7 +79,10 @@ PHASES = [
     ("libcst parse", "libcst", "parse_module"),
     ("module names (imports/defs)", "fastauthlint.analysis", "collect_module_names"),
     ("suppression comments", "fastauthlint.analysis", "parse_suppressions"),
-    ("batched traversal (all visitors)", "libcst.metadata", "MetadataWrapper.visit_batched"),
+    ("batched traversal (all visitors)", "fastauthlint.analysis", "walk_batched"),
+    ("positions (fastauthlint.positions)", "fastauthlint.positions", "Positions._compute"),
+    # what versions before fastauthlint.walk / fastauthlint.positions used (not called since)
+    ("batched traversal (libcst visit_batched)", "libcst.metadata", "MetadataWrapper.visit_batched"),
     ("positions (PositionProvider)", "libcst.metadata", "MetadataWrapper.resolve"),
     ("cache: load", "fastauthlint.cache", "Cache._load"),
     ("cache: encode results", "fastauthlint.cache", "serial.encode"),
@@ -110,12 +116,32 @@ def install_timers():
     return missing
 
 
+GC = {"seconds": 0.0, "full": 0, "full_seconds": 0.0}
+
+
+def _gc_timer(phase, info, _start=[0.0]):
+    if phase == "start":
+        _start[0] = CLOCK()
+    else:
+        dt = CLOCK() - _start[0]
+        GC["seconds"] += dt
+        if info.get("generation") == 2:
+            GC["full"] += 1
+            GC["full_seconds"] += dt
+
+
 def run_engine(corpus: Path, use_cache: bool, jobs: int = 1):
+    import gc
     from fastauthlint.config import load_config
     from fastauthlint.engine import RunOptions, run
     config = load_config([corpus])
+    GC.update(seconds=0.0, full=0, full_seconds=0.0)
+    gc.callbacks.append(_gc_timer)
     t0 = CLOCK()
-    res = run(RunOptions(paths=[corpus], config=config, jobs=jobs, use_cache=use_cache))
+    try:
+        res = run(RunOptions(paths=[corpus], config=config, jobs=jobs, use_cache=use_cache))
+    finally:
+        gc.callbacks.remove(_gc_timer)
     return CLOCK() - t0, res
 
 
@@ -127,6 +153,8 @@ def phase_table(title: str, wall: float) -> str:
         out.append(f"{name:40} {secs:9.2f} {100 * secs / wall:6.1f}% {COUNTS[name]:7}")
     out.append(f"{'(other: interpreter, glue, FileResult)':40} {wall - accounted:9.2f} "
                f"{100 * (wall - accounted) / wall:6.1f}%")
+    out.append(f"(garbage collection, inside the phases above: {GC['seconds']:.2f} s, "
+               f"{100 * GC['seconds'] / wall:.1f}%; {GC['full']} full collections {GC['full_seconds']:.2f} s)")
     return "\n".join(out)
 
 
@@ -150,6 +178,8 @@ def per_file(corpus: Path, files, checks_filter=None):
     from fastauthlint.context import FileContext, ImportTracker, ScopeCloser
     from fastauthlint.discovery import module_name
     from fastauthlint.names import collect_module_names
+    from fastauthlint.positions import Positions
+    from fastauthlint.walk import walk_batched
 
     config = load_config([corpus])
     root = config.root.resolve()
@@ -197,14 +227,21 @@ def per_file(corpus: Path, files, checks_filter=None):
         wrapper = MetadataWrapper(module, unsafe_skip_copy=True)
         t0 = CLOCK()
         wrapper.resolve(PositionProvider)
-        t["positions (PositionProvider)"] += CLOCK() - t0
+        t["positions: libcst PositionProvider (for scale)"] += CLOCK() - t0
+        t0 = CLOCK()
+        Positions(module).range(module)
+        t["positions: fastauthlint.positions (what ctx.span costs)"] += CLOCK() - t0
 
         wrapper = MetadataWrapper(module, unsafe_skip_copy=True)
         ctx = FileContext(str(path), path.relative_to(root).as_posix(), text, module, wrapper, names, config)
         t0 = CLOCK()
         wrapper.visit_batched([ImportTracker(ctx), ScopeCloser(ctx)])
+        t["traversal, no check: libcst visit_batched (for scale)"] += CLOCK() - t0
+        ctx = FileContext(str(path), path.relative_to(root).as_posix(), text, module, wrapper, names, config)
+        t0 = CLOCK()
+        walk_batched(module, [ImportTracker(ctx), ScopeCloser(ctx)])
         empty = CLOCK() - t0
-        t["traversal, no check (ImportTracker only)"] += empty
+        t["traversal, no check: fastauthlint.walk (ImportTracker only)"] += empty
         for check in checks:
             wrapper = MetadataWrapper(module, unsafe_skip_copy=True)
             ctx = FileContext(str(path), path.relative_to(root).as_posix(), text, module, wrapper, names, config)
@@ -213,7 +250,7 @@ def per_file(corpus: Path, files, checks_filter=None):
             if v is None:
                 continue
             try:
-                wrapper.visit_batched([ImportTracker(ctx), v, ScopeCloser(ctx)])
+                walk_batched(module, [ImportTracker(ctx), v, ScopeCloser(ctx)])
                 v.facts()
             except Exception:
                 pass

@@ -23,6 +23,7 @@ from fastauthlint.context import FileContext, ImportTracker, ScopeCloser
 from fastauthlint.findings import Finding, Span
 from fastauthlint.names import ModuleNames, collect_module_names
 from fastauthlint.suppress import Suppression, parse_suppressions
+from fastauthlint.walk import walk_batched
 
 UNPARSEABLE = "FAL000"
 MAX_FILE_BYTES = 10 * 1024 * 1024
@@ -33,10 +34,13 @@ MAX_TREE_DEPTH = 1000
 _HAZARD_OPS, _HAZARD_BRACKETS = 400, 60
 _UNSAFE_OPS = 2500  # operators in one statement past which libcst is not given a file CPython cannot measure
 _SCAN = re.compile(
+    # The look-ahead lists every character a token below can start with: it changes no match,
+    # but lets the regex engine pass other positions without trying each alternative (~2x faster).
+    r"""(?=[\[\](){}\n#'"rRbBuUfFtT\-+*/%@&|^~.<>nailo])(?:"""
     r"""(?P<s>[rRbBuUfFtT]{0,2}(?:'''(?:\\.|[^\\])*?'''|"{3}(?:\\.|[^\\])*?"{3}"""
     r"""|"(?:\\.|[^\\"\n])*"|'(?:\\.|[^\\'\n])*'))"""
     r"""|(?P<c>\#[^\n]*)|(?P<o>[\[({])|(?P<x>[\])}])|(?P<n>\n)"""
-    r"""|(?P<op>\*\*|//|<<|>>|[-+*/%@&|^~.]|\b(?:not|and|or|if|lambda|await)\b)"""
+    r"""|(?P<op>\*\*|//|<<|>>|[-+*/%@&|^~.]|\b(?:not|and|or|if|lambda|await)\b))"""
 )
 
 
@@ -211,7 +215,9 @@ def analyze_source(path: str, rel: str, digest: str, text: str, module_name: str
         if v is not None:
             visitors.append((check, v))
     try:
-        wrapper.visit_batched([ImportTracker(ctx), *(v for _, v in visitors), ScopeCloser(ctx)])
+        # One read-only traversal for every visitor: the same visit_/leave_ calls, in the same
+        # order, as libcst's MetadataWrapper.visit_batched, without rebuilding the tree (walk.py).
+        walk_batched(module, [ImportTracker(ctx), *(v for _, v in visitors), ScopeCloser(ctx)])
         for check, v in visitors:
             result.findings.extend(v.findings)
             facts = v.facts()

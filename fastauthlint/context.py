@@ -6,13 +6,23 @@ import re
 from typing import Dict, List, Optional, Sequence, Tuple
 
 import libcst as cst
-from libcst.metadata import MetadataWrapper, PositionProvider
+from libcst.metadata import MetadataWrapper
 
 from fastauthlint.config import Config
 from fastauthlint.findings import Finding, Severity, Span
 from fastauthlint.names import ModuleNames
+from fastauthlint.positions import Positions
 
 _TEST_PATH = re.compile(r"(^|/)(tests?|testing)/|(^|/)test_[^/]*\.pyi?$|_tests?\.pyi?$|(^|/)conftest\.py$")
+
+
+_DOCS_PATH = re.compile(r"(^|/)(docs?|docs_src|documentation)/", re.I)
+
+
+def is_documentation_path(rel_path: str) -> bool:
+    """Code under docs/, docs_src/ or documentation/: examples for readers, never deployed. Its
+    findings are reported with the severity of test code (see findings.TEST_CODE_SEVERITY)."""
+    return _DOCS_PATH.search(rel_path) is not None
 
 
 def is_test_path(rel_path: str) -> bool:
@@ -28,11 +38,11 @@ class FileContext:
         self.rel = rel  # POSIX path relative to the project root (for per-file conventions)
         self.source = source
         self.module = module
-        self.wrapper = wrapper
+        self.wrapper = wrapper  # for a check that needs other libcst metadata (none does)
         self.names = names
         self.config = config
         self.is_test = is_test_path(rel)
-        self._positions = None
+        self._positions = Positions(module)
         self._lines: Optional[List[str]] = None
         # Imports made inside functions, innermost last (kept by ImportTracker during traversal).
         self.local_imports: List[Dict[str, str]] = []
@@ -54,12 +64,11 @@ class FileContext:
 
     # -- positions -----------------------------------------------------------------------------
     def span(self, node: cst.CSTNode) -> Span:
-        # Positions cost about as much as a second parse: resolved once, only when a check
-        # actually reports or records a location.
-        if self._positions is None:
-            self._positions = self.wrapper.resolve(PositionProvider)
-        r = self._positions[node]
-        return Span(r.start.line, r.start.column + 1, r.end.line, r.end.column + 1)
+        """Where `node` is (1-based lines and columns): libcst's PositionProvider range, computed
+        for the whole file on the first call (see fastauthlint.positions: about 0.4 of a parse),
+        so only files where a check reports or records a location pay for it."""
+        line, column, end_line, end_column = self._positions.range(node)
+        return Span(line, column + 1, end_line, end_column + 1)
 
     @property
     def lines(self) -> List[str]:

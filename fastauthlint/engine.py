@@ -2,23 +2,27 @@
 
 from __future__ import annotations
 
+import gc
 import hashlib
 import os
+from contextlib import contextmanager
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Dict, List, Optional, Sequence, Tuple
 
 from fastauthlint.analysis import FileResult, analyze_path
-from fastauthlint.cache import Cache
+from fastauthlint.cache import Cache, CacheDamaged, linked_key
 from fastauthlint.checks import all_checks
 from fastauthlint.config import Config
+from fastauthlint.context import is_documentation_path
 from fastauthlint.discovery import discover, module_name
-from fastauthlint.findings import Finding, assign_fingerprints
+from fastauthlint.findings import TEST_CODE_SEVERITY, Finding, assign_fingerprints
 from fastauthlint.masking import mask_line
 from fastauthlint.project import Project
 from fastauthlint.rules import all_rules
 from fastauthlint.suppress import UNUSED_SUPPRESSION, apply_suppressions, unused_suppressions
+from fastauthlint.walk import prepare as walk_prepare
 
 # Below this many files to analyse, starting worker processes costs more than it saves.
 PARALLEL_THRESHOLD = 16
@@ -73,28 +77,84 @@ def _work(job: Tuple[str, str, str, bool, Optional[bytes], str]) -> FileResult:
 
 def _analyze_all(jobs: List[tuple], config: Config, workers: int,
                  progress: Optional[Callable[[int, int], None]]) -> List[FileResult]:
+    """Every job's FileResult, in the order of `jobs` whatever the parallelism."""
     total = len(jobs)
+    keep = _results_kept_out_of_gc(total)
     if workers <= 1 or total < PARALLEL_THRESHOLD:
         _init_worker(config)
         out = []
         for i, job in enumerate(jobs, 1):
             out.append(_work(job))
+            keep()
             if progress:
                 progress(i, total)
         return out
-    chunk = max(1, min(32, total // (workers * 4)))
-    out = []
+    # Largest files first, in small chunks: the costliest files start early instead of
+    # ending the run on one busy worker (benchmarks/prototypes/pool_sim.py: within 0.1% of
+    # the ideal makespan at 2-16 workers). Ties keep the discovery order; the results are put
+    # back in the order of `jobs`.
+    order = sorted(range(total), key=lambda i: (-_job_size(jobs[i]), i))
+    chunk = max(1, min(4, total // (workers * 8)))
+    walk_prepare()  # computed once here, inherited by forked workers
+    out_of_order: List[Optional[FileResult]] = [None] * total
     with ProcessPoolExecutor(max_workers=workers, initializer=_init_worker, initargs=(config,)) as pool:
-        for i, res in enumerate(pool.map(_work, jobs, chunksize=chunk), 1):
-            out.append(res)
+        results = pool.map(_work_in_pool, [jobs[i] for i in order], chunksize=chunk)
+        for n, (i, res) in enumerate(zip(order, results), 1):
+            out_of_order[i] = res
+            keep()
             if progress:
-                progress(i, total)
-    return out
+                progress(n, total)
+    return [r for r in out_of_order if r is not None]
+
+
+def _work_in_pool(job: tuple) -> FileResult:
+    res = _work(job)
+    # A worker keeps nothing between files, but its full collections scan everything it imported
+    # and every tree not yet collected: collect now and freeze the survivors (the same as
+    # _results_kept_out_of_gc below does in the parent; measured: -10% CPU in the workers).
+    if gc.isenabled():
+        gc.collect()
+        gc.freeze()
+    return res
+
+
+def _job_size(job: tuple) -> int:
+    data = job[4]
+    return len(data) if data is not None else 0
+
+
+def _results_kept_out_of_gc(total: int) -> Callable[[], None]:
+    """While results accumulate, keep them out of the garbage collector's full collections.
+
+    Each file's analysis leaves cyclic garbage (its tree, kept alive by closures in the checks
+    and in ast.literal_eval) that only a collection frees; those trees reach the oldest
+    generation, so full collections run, and each one scans every result kept so far: with one
+    process that was ~17% of the per-file phase on 1,500 files, growing with the project. So after
+    each result: collect (cheap: everything older is frozen) and freeze what survived — the
+    results — so no later collection scans them again. Everything is unfrozen when the run ends
+    (`_gc_thaw`, shared with `_gc_paused`). Left alone for a few files, or when the collector is
+    disabled."""
+    if total < 64 or not gc.isenabled():
+        return lambda: None
+
+    def keep() -> None:
+        gc.collect()
+        gc.freeze()
+        _FROZEN[0] = True
+
+    return keep
 
 
 # -- the run ---------------------------------------------------------------------------------
 
 def run(opts: RunOptions) -> RunResult:
+    try:
+        return _run(opts)
+    finally:
+        _gc_thaw()
+
+
+def _run(opts: RunOptions) -> RunResult:
     config = opts.config
     root = config.root.resolve()
     paths = [p for p in opts.paths if str(p) != "-"]
@@ -110,48 +170,127 @@ def run(opts: RunOptions) -> RunResult:
             project_files.append(stdin_abs)
 
     cache = Cache(root, config.cache_key(), enabled=opts.use_cache)
-    results: Dict[str, FileResult] = {}
-    jobs = []
-    for path in project_files:
-        rel = display_path(path, str(root))
-        mod, is_pkg = module_name(Path(path), root)
-        if path == stdin_abs:
-            data: Optional[bytes] = opts.stdin_data or b""
-        else:
-            try:
-                data = Path(path).read_bytes()
-            except OSError:
-                data = None  # analyze_path reads again and reports why it cannot
-        digest = hashlib.sha256(data).hexdigest() if data is not None else ""
-        cached = cache.get(path, digest) if data is not None and path != stdin_abs else None
-        if cached is not None:
-            results[path] = cached
-        else:
-            jobs.append((path, rel, mod, is_pkg, data, digest))
-
+    with _gc_paused():
+        results, jobs = _from_cache(cache, project_files, root, stdin_abs, opts)
     workers = opts.jobs or os.cpu_count() or 1
     for res in _analyze_all(jobs, config, workers, opts.progress):
         results[res.path] = res
         if res.path != stdin_abs:
             cache.put(res)
     cache.prune(set(project_files))
+
+    # The linked findings of every file (the selection comes later: they depend on no option of
+    # the run), reused as they are when no file of the project changed.
+    key = None
+    if stdin_abs is None and all(r.digest for r in results.values()):
+        key = linked_key((p, r.digest) for p, r in results.items())
+    linked = cache.linked(key) if key else None
+    project = Project(results, config)
+    if linked is None:
+        try:
+            with _gc_paused():
+                linked = _link(project)
+        except CacheDamaged:
+            # A damaged cache file: what came from it is analysed again, and it is rewritten.
+            cache.discard()
+            cache = Cache(root, config.cache_key(), enabled=opts.use_cache, load=False)
+            results = {p: r for p, r in results.items() if isinstance(r.facts, dict)}
+            redo = [_job(p, root, *_read(p, stdin_abs, opts)) for p in project_files if p not in results]
+            for res in _analyze_all(redo, config, workers, opts.progress):
+                results[res.path] = res
+            for res in results.values():
+                if res.path != stdin_abs:
+                    cache.put(res)
+            project = Project(results, config)
+            with _gc_paused():
+                linked = _link(project)
+        if key:
+            cache.put_linked(key, linked)
     cache.save()
 
-    project = Project(results, config)
-    target_set = set(targets)
-    by_file: Dict[str, List[Finding]] = {t: list(results[t].findings) for t in targets if t in results}
-    for check in all_checks():
-        for f in check.link(project):
+    with _gc_paused():
+        target_set = set(targets)
+        by_file: Dict[str, List[Finding]] = {t: list(results[t].findings) for t in targets if t in results}
+        for f in linked:
             if f.path in target_set:
                 by_file.setdefault(f.path, []).append(f)
 
-    findings = _filter(by_file, results, config)
-    cwd = os.getcwd()
-    display = {t: display_path(t, cwd) for t in targets}
-    if opts.stdin_path is not None and stdin_abs is not None:
-        display[stdin_abs] = Path(str(opts.stdin_path)).as_posix()
-    findings = _finish(findings, display, {p: r.rel for p, r in results.items()}, config, opts, results)
+        findings = _filter(by_file, results, config)
+        cwd = os.getcwd()
+        display = {t: display_path(t, cwd) for t in targets}
+        if opts.stdin_path is not None and stdin_abs is not None:
+            display[stdin_abs] = Path(str(opts.stdin_path)).as_posix()
+        findings = _finish(findings, display, {p: r.rel for p, r in results.items()}, config, opts, results)
     return RunResult(findings=findings, targets=targets, project=project, display=display)
+
+
+# -- cache and link --------------------------------------------------------------------------
+
+@contextmanager
+def _gc_paused():
+    """No cyclic garbage collection while plain data is decoded and linked: those phases build
+    millions of small acyclic objects (freed by reference counting alone), and each collection
+    would walk all of them again (measured: more than half of a warm run). On the way out what
+    was built is frozen (moved out of the collector's sight, as before a fork) rather than left
+    for the next collection to walk once more; `_gc_thaw` at the end of the run gives it back."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if hasattr(gc, "freeze"):
+            gc.freeze()
+            _FROZEN[0] = True
+        if enabled:
+            gc.enable()
+
+
+_FROZEN = [False]
+
+
+def _gc_thaw() -> None:
+    if _FROZEN[0]:
+        _FROZEN[0] = False
+        gc.unfreeze()
+
+
+def _read(path: str, stdin_abs: Optional[str], opts: RunOptions) -> Tuple[Optional[bytes], str]:
+    if path == stdin_abs:
+        data: Optional[bytes] = opts.stdin_data or b""
+    else:
+        try:
+            data = Path(path).read_bytes()
+        except OSError:
+            data = None  # analyze_path reads again and reports why it cannot
+    return data, (hashlib.sha256(data).hexdigest() if data is not None else "")
+
+
+def _job(path: str, root: Path, data: Optional[bytes], digest: str) -> tuple:
+    """(path, rel, module, is_package, data, digest): what a worker analyses."""
+    mod, is_pkg = module_name(Path(path), root)
+    return (path, display_path(path, str(root)), mod, is_pkg, data, digest)
+
+
+def _from_cache(cache: Cache, project_files: List[str], root: Path, stdin_abs: Optional[str],
+                opts: RunOptions) -> Tuple[Dict[str, FileResult], List[tuple]]:
+    """The cached results of unchanged files, and the jobs for the others."""
+    results: Dict[str, FileResult] = {}
+    jobs = []
+    for path in project_files:
+        data, digest = _read(path, stdin_abs, opts)
+        cached = cache.get(path, digest) if data is not None and path != stdin_abs else None
+        if cached is not None:
+            results[path] = cached
+        else:
+            jobs.append(_job(path, root, data, digest))
+    return results, jobs
+
+
+def _link(project: Project) -> List[Finding]:
+    out: List[Finding] = []
+    for check in all_checks():
+        out.extend(check.link(project))
+    return out
 
 
 def _filter(by_file: Dict[str, List[Finding]], results: Dict[str, FileResult], config: Config) -> List[Finding]:
@@ -216,6 +355,8 @@ def _finish(findings: List[Finding], display: Dict[str, str], rel: Dict[str, str
     for f in assign_fingerprints(findings, line_text, lambda f: rel.get(f.path, f.path)):
         rule = rules.get(f.rule)
         severity = f.severity or (rule.severity if rule else None)
+        if f.rule != "FAL000" and is_documentation_path(rel.get(f.path, f.path)):
+            severity = TEST_CODE_SEVERITY  # example code for readers: shown, not failing the run
         spec_ref = config.spec_refs.get(f.rule) or (rule.spec_section if rule else None) or None
         finished.append(f.with_(path=display.get(f.path, f.path), severity=severity, spec_ref=spec_ref))
     finished.sort(key=Finding.sort_key)

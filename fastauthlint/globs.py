@@ -58,3 +58,25 @@ def compile_glob(pattern: str) -> Callable[[str], bool]:
         return lambda path: any(rx.match(part) for part in path.split("/"))
     rx = re.compile(_translate(pat.lstrip("/")) + r"(?:/.*)?\Z")
     return lambda path: rx.match(path) is not None
+
+
+def compile_globs(patterns) -> "tuple[Callable[[str], bool], Callable[[str], bool]]":
+    """The same patterns as `compile_glob`, as two predicates for a directory walk: one over a
+    single path component (the patterns without `/`), one over the root-relative path (the
+    anchored ones). A path is matched by the patterns iff one of its components matches the first
+    or the path matches the second."""
+    names, anchored = [], []
+    for pattern in patterns:
+        pat = pattern.strip()
+        if pat.startswith("./"):
+            pat = pat[2:]
+        pat = pat.rstrip("/") or pat
+        if "/" not in pat:
+            names.append(f"(?:{_translate(pat)})")
+        else:
+            anchored.append(f"(?:{_translate(pat.lstrip('/'))})")
+    name_rx = re.compile("(?:" + "|".join(names) + r")\Z") if names else None
+    path_rx = re.compile("(?:" + "|".join(anchored) + r")(?:/.*)?\Z") if anchored else None
+    name_pred = (lambda part: name_rx.match(part) is not None) if name_rx else (lambda part: False)
+    path_pred = (lambda path: path_rx.match(path) is not None) if path_rx else (lambda path: False)
+    return name_pred, path_pred

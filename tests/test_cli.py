@@ -204,3 +204,56 @@ def test_fail_on_threshold(tmp_path):
     (tmp_path / "pyproject.toml").write_text("[tool.fastauthlint]\nfail-on = 'never'\n")
     bad = run_cli(".", cwd=tmp_path)
     assert bad.returncode == 2 and b"'fail-on'" in bad.stderr
+
+
+def _two_file_app(root: Path, protected: bool) -> None:
+    (root / "app").mkdir(parents=True, exist_ok=True)
+    (root / "pyproject.toml").write_text("[tool.fastauthlint]\nextend-exclude = ['legacy']\n")
+    (root / "app" / "__init__.py").write_text("")
+    (root / "app" / "deps.py").write_text(
+        "from fastapi import Depends, HTTPException\n"
+        "from fastapi.security import OAuth2PasswordBearer\n\n"
+        "oauth2 = OAuth2PasswordBearer(tokenUrl='token')\n\n"
+        "def current_user(token: str = Depends(oauth2)):\n"
+        "    return lookup(token)\n")
+    deps = "[Depends(current_user)]" if protected else "[]"
+    (root / "app" / "main.py").write_text(
+        "from fastapi import Depends, FastAPI\n\nfrom app import items\nfrom app.deps import current_user\n\n"
+        f"app = FastAPI()\napp.include_router(items.router, dependencies={deps})\n")
+    (root / "app" / "items.py").write_text(
+        "from fastapi import APIRouter\n\nrouter = APIRouter()\n\n\n"
+        "@router.get('/items')\ndef list_items():\n    return []\n")
+
+
+def test_pre_commit_subset_sees_protection_in_other_files_and_follows_their_changes(tmp_path):
+    """pre-commit passes only changed files: facts still come from the whole project (the
+    protection lives in main.py), findings only for the files passed, and a change in another
+    file is not hidden by the cache."""
+    _two_file_app(tmp_path, protected=True)
+    ok = run_cli("--force-exclude", "--format", "concise", "app/items.py", cwd=tmp_path)
+    assert ok.returncode == 0, ok.stdout
+    _two_file_app(tmp_path, protected=False)  # main.py changes; items.py does not
+    bad = run_cli("--force-exclude", "--format", "concise", "app/items.py", cwd=tmp_path)
+    assert bad.returncode == 1
+    lines = bad.stdout.decode().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("app/items.py:6:1: FAL101")
+    # findings in files not passed are not reported
+    assert run_cli("--force-exclude", "app/deps.py", cwd=tmp_path).returncode == 0
+    # an excluded file passed by pre-commit is skipped with --force-exclude
+    (tmp_path / "legacy").mkdir()
+    (tmp_path / "legacy" / "old.py").write_text("x = (\n")
+    assert run_cli("--force-exclude", "legacy/old.py", cwd=tmp_path).returncode == 0
+    assert run_cli("legacy/old.py", cwd=tmp_path).returncode == 1
+
+
+def test_documentation_code_findings_are_info(tmp_path):
+    (tmp_path / "pyproject.toml").write_text("[project]\nname = 'x'\n")
+    for where in ("docs_src/tutorial", "app"):
+        (tmp_path / where).mkdir(parents=True)
+        (tmp_path / where / "main.py").write_text(
+            "from fastapi import FastAPI\n\napp = FastAPI()\n\n\n@app.get('/items')\ndef items():\n    return []\n")
+    out = run_cli("--format", "concise", ".", cwd=tmp_path).stdout.decode().splitlines()
+    assert out == [
+        "app/main.py:6:1: FAL101 [error] " + out[0].split("[error] ", 1)[1],
+        "docs_src/tutorial/main.py:6:1: FAL101 [info] " + out[1].split("[info] ", 1)[1],
+    ]

@@ -7,8 +7,9 @@
 Each VARIANT=DIR is a directory holding a `fastauthlint/` package; it is put first on PYTHONPATH
 and run as `python -m fastauthlint --no-cache -j1 --format json` with the corpus as working
 directory. CPU time (user+sys, from rusage: far less affected by machine load than wall time) is reported per variant
-(median of --repeat runs), and every variant's findings (rule, path, line, column, message) must
-equal the first variant's: an optimisation that changes a finding is a bug, not a speed-up.
+(median of --repeat runs), and every variant's findings (every field of the JSON output: rule,
+path, line, column, end line and column, message, severity, fingerprint, ...) must equal the first
+variant's: an optimisation that changes a finding is a bug, not a speed-up.
 """
 
 from __future__ import annotations
@@ -25,12 +26,12 @@ import time
 from pathlib import Path
 
 
-def run(variant_dir: Path, corpus: Path, out: Path) -> tuple:
+def run(variant_dir: Path, corpus: Path, out: Path, jobs: str = "1") -> tuple:
     env = dict(os.environ, PYTHONPATH=str(variant_dir), NO_COLOR="1",
                FASTAUTHLINT_CACHE_DIR=tempfile.mkdtemp(prefix="fal-variant-"))
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     t0 = time.perf_counter()
-    p = subprocess.run([sys.executable, "-m", "fastauthlint", "--no-cache", "-j", "1", "--format", "json",
+    p = subprocess.run([sys.executable, "-m", "fastauthlint", "--no-cache", "-j", jobs, "--format", "json",
                         "--exit-zero", "-o", str(out), "."], cwd=corpus, env=env, stdin=subprocess.DEVNULL,
                        stderr=subprocess.PIPE)
     wall = time.perf_counter() - t0
@@ -39,7 +40,8 @@ def run(variant_dir: Path, corpus: Path, out: Path) -> tuple:
         raise SystemExit(f"{variant_dir}: exit {p.returncode}\n{p.stderr.decode()[-2000:]}")
     cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
     doc = json.loads(out.read_text())
-    found = sorted((f["rule"], f["path"], f["line"], f["column"], f["message"]) for f in doc["findings"])
+    # Every field of every finding (positions to the end column, severity, fingerprint, ...).
+    found = sorted(tuple(sorted((k, json.dumps(v, sort_keys=True)) for k, v in f.items())) for f in doc["findings"])
     return cpu, wall, found
 
 
@@ -47,6 +49,7 @@ def main(argv=None) -> int:
     ap = argparse.ArgumentParser()
     ap.add_argument("--corpus", type=Path, required=True)
     ap.add_argument("--repeat", type=int, default=1)
+    ap.add_argument("--jobs", default="1", help="-j for fastauthlint (default 1)")
     ap.add_argument("variants", nargs="+", help="NAME=DIR")
     args = ap.parse_args(argv)
     corpus = args.corpus.resolve()
@@ -61,7 +64,7 @@ def main(argv=None) -> int:
             raise SystemExit(f"{d}: needs fastauthlint/ and rules/ (a copy or a symlink of the spec)")
         cpus = []
         for i in range(args.repeat):
-            cpu, wall, found = run(d, corpus, Path(tempfile.mkdtemp()) / "out.json")
+            cpu, wall, found = run(d, corpus, Path(tempfile.mkdtemp()) / "out.json", args.jobs)
             cpus.append(cpu)
             print(f"{name:24} run {i + 1}: {cpu:7.2f} s CPU ({wall:.1f} s wall), {len(found)} findings",
                   file=sys.stderr)
@@ -79,7 +82,7 @@ def main(argv=None) -> int:
         results[name] = {"cpu_median": round(med, 2), "cpu": [round(c, 2) for c in cpus],
                          "findings": len(found), "same_findings_as_first": same}
     base = next(iter(results.values()))["cpu_median"]
-    print(f"\ncorpus {corpus} — CPU seconds, cold, 1 process, median of {args.repeat}")
+    print(f"\ncorpus {corpus} — CPU seconds, cold, -j{args.jobs}, median of {args.repeat}")
     print(f"{'variant':24} {'CPU s':>8} {'vs first':>9} {'findings':>9}  same findings")
     for name, r in results.items():
         print(f"{name:24} {r['cpu_median']:8.2f} {r['cpu_median'] / base:8.2f}× {r['findings']:9}  "

@@ -16,7 +16,7 @@ import libcst as cst
 
 from fastauthlint import astutil
 from fastauthlint.checks.base import Check, CheckVisitor
-from fastauthlint.checks.ownership_facts import AliasFact, InstanceFact, OwnershipFacts, SqlConstant
+from fastauthlint.checks.ownership_facts import AliasFact, InstanceFact, OwnershipFacts, SqlConstant, store
 from fastauthlint.checks.ownership_models import class_fact, ref_of, table_from_call, tables_from_sql
 from fastauthlint.checks.ownership_queries import DEPENDS, FunctionWalker
 from fastauthlint.checks.ownership_spans import FunctionLocator, SourceLocator
@@ -187,7 +187,7 @@ class OwnershipVisitor(CheckVisitor):
         o = self.out
         if not (o.functions or o.classes or o.instances or o.aliases or o.tables or o.sql):
             return None
-        return o
+        return store(o)
 
 
 class OwnershipCheck(Check):

@@ -22,9 +22,11 @@ The vocabulary:
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Dict, List, Optional, Tuple
+from typing import Any, Dict, Iterator, List, Optional, Tuple
 
+from fastauthlint import serial
 from fastauthlint.findings import Span
+from fastauthlint.serial import Raw
 
 
 @dataclass(frozen=True)
@@ -230,3 +232,37 @@ class OwnershipFacts:
     aliases: List[AliasFact] = field(default_factory=list)
     tables: List[TableFact] = field(default_factory=list)
     sql: List[SqlConstant] = field(default_factory=list)
+
+
+@dataclass
+class StoredOwnership:
+    """What a file's ownership facts are once extracted: the same as OwnershipFacts, with each
+    function summary kept packed (serial.pack) next to its qualified name. They are most of the
+    facts (thousands per project) and the linker reads only those it reaches from a route, so a
+    summary is unpacked when the linker first asks for it (`summary`)."""
+
+    module: str
+    functions: Raw  # [[qualname, packed FuncSummary], ...] in source order
+    classes: List[ClassFact] = field(default_factory=list)
+    instances: List[InstanceFact] = field(default_factory=list)
+    aliases: List[AliasFact] = field(default_factory=list)
+    tables: List[TableFact] = field(default_factory=list)
+    sql: List[SqlConstant] = field(default_factory=list)
+
+    def qualnames(self) -> Iterator[Tuple[int, str]]:
+        """(index, qualname) of every function summary, in source order."""
+        for i, entry in enumerate(self.functions):
+            yield i, entry[0]
+
+    def summary(self, index: int) -> FuncSummary:
+        return unpack_summary(self.functions[index][1])
+
+
+def store(facts: OwnershipFacts) -> StoredOwnership:
+    return StoredOwnership(
+        module=facts.module, functions=[[fs.qualname, serial.pack(fs, FuncSummary)] for fs in facts.functions],
+        classes=facts.classes, instances=facts.instances, aliases=facts.aliases, tables=facts.tables, sql=facts.sql)
+
+
+def unpack_summary(packed: Any) -> FuncSummary:
+    return serial.unpack(packed, FuncSummary)

@@ -27,7 +27,7 @@ from dataclasses import dataclass, field, replace
 from typing import Dict, FrozenSet, Iterable, List, Optional, Set, Tuple
 
 from fastauthlint.checks.ownership_facts import (
-    CallSite, ClassFact, FuncSummary, InstanceFact, Origin, OwnerCheck, OwnershipFacts, ParamFact, QuerySite,
+    CallSite, ClassFact, FuncSummary, InstanceFact, Origin, OwnerCheck, ParamFact, QuerySite, StoredOwnership,
 )
 from fastauthlint.checks.ownership_models import Model, ModelRegistry
 from fastauthlint.checks.ownership_queries import _MODEL_ATTRS
@@ -86,20 +86,50 @@ class Stats:
     unowned_sites: Set[Tuple[str, str, int]] = field(default_factory=set)  # on models without owner column
 
 
+class _Summaries:
+    """The project's function summaries by qualified name (the first one of a name wins), each
+    unpacked from the stored facts when first asked for."""
+
+    def __init__(self) -> None:
+        self._where: Dict[str, Tuple[str, StoredOwnership, int]] = {}
+        self._done: Dict[Tuple[str, int], Tuple[str, FuncSummary]] = {}
+
+    def add(self, qualname: str, path: str, facts: StoredOwnership, index: int) -> None:
+        if qualname not in self._where:
+            self._where[qualname] = (path, facts, index)
+
+    def summary(self, path: str, facts: StoredOwnership, index: int) -> FuncSummary:
+        key = (path, index)
+        hit = self._done.get(key)
+        if hit is None:
+            hit = self._done[key] = (path, facts.summary(index))
+        return hit[1]
+
+    def get(self, qualname: str, default=None) -> Optional[Tuple[str, FuncSummary]]:
+        where = self._where.get(qualname)
+        if where is None:
+            return default
+        path, facts, index = where
+        return path, self.summary(path, facts, index)
+
+    def __contains__(self, qualname: object) -> bool:
+        return qualname in self._where
+
+
 class Linker:
     def __init__(self, project):
         self.project = project
         cfg = project.config
         self.owner_fields = tuple(cfg.option("owner-fields"))
         self.denial_status = int(cfg.option("ownership-denial-status"))
-        self.facts: Dict[str, OwnershipFacts] = dict(project.facts("ownership"))
-        self.funcs: Dict[str, Tuple[str, FuncSummary]] = {}
+        self.facts: Dict[str, StoredOwnership] = dict(project.facts("ownership"))
+        self.funcs = _Summaries()  # qualname -> (path, summary), unpacked on first use
         self.instances: Dict[str, Tuple[str, InstanceFact]] = {}
         self.aliases: Dict[str, Tuple[str, str]] = {}  # alias qualname -> (path, dependency)
         self.alias_types: Dict[str, Tuple[str, str]] = {}  # alias qualname -> (path, annotated type)
         for path, f in self.facts.items():
-            for fs in f.functions:
-                self.funcs.setdefault(fs.qualname, (path, fs))
+            for i, qualname in f.qualnames():
+                self.funcs.add(qualname, path, f, i)
             mod = f.module
             for inst in f.instances:
                 self.instances[f"{mod}.{inst.name}" if mod else inst.name] = (path, inst)
@@ -955,9 +985,9 @@ class Linker:
             if facts is not None:
                 local = r.handler[len(names.module) + 1:] if names.module and r.handler.startswith(names.module + ".") \
                     else r.handler.split(".")[-1]
-                for fs in facts.functions:
-                    if fs.qualname.endswith("." + local) or fs.qualname == local:
-                        return r.handler_file, fs
+                for i, qualname in facts.qualnames():
+                    if qualname.endswith("." + local) or qualname == local:
+                        return r.handler_file, self.funcs.summary(r.handler_file, facts, i)
         return None
 
     # -- findings -------------------------------------------------------------------------------

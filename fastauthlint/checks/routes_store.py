@@ -1,133 +1,126 @@
 """Compact storage of the route facts of one file.
 
-The facts of every file are cached and read back on every run, so their size is the cost of a
-warm run. The generic cache codec spells out every field of every dataclass; route facts are
-mostly small symbolic expressions (`V`), hundreds per file. Here they are packed positionally
-into two JSON strings: the *head* (routes, inclusions, calls: read for every file) and the *body*
-(functions, classes, module assignments: decoded only for the files the linker actually looks
-into).
+The facts of every file are cached and read back whenever the project is linked, so decoding
+them is part of every pre-commit run that changed a file. Route facts are mostly small symbolic
+expressions (`V`), hundreds per file; they are packed positionally by their declared types
+(serial.pack: a dataclass is a JSON array of its fields, no field names, no type tags) and kept
+packed until the linker asks:
+
+- the *head* (routes, inclusions, calls, middleware: read for every file) is unpacked on first
+  use of any of them;
+- functions, classes and module assignments are unpacked one by one, when the linker looks that
+  name up (it looks into a small part of them: the dependencies and routers it resolves).
 """
 
 from __future__ import annotations
 
-import json
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any, Dict, List, Optional
+from typing import Any, Callable, Dict, Iterator, List
 
+from fastauthlint import serial
 from fastauthlint.checks.routes_facts import (
-    CallFact, ClassFact, FileFacts, FuncFact, IncludeFact, MiddlewareFact, ParamFact, RouteFact, V,
+    CallFact, ClassFact, FileFacts, FuncFact, IncludeFact, MiddlewareFact, RouteFact, V,
 )
+from fastauthlint.serial import Raw
+
+_HEAD = (List[RouteFact], List[IncludeFact], List[CallFact], List[MiddlewareFact])
 
 
 @dataclass
 class RoutesFacts:
-    """What the cache stores for one file."""
+    """What the cache stores for one file (JSON-compatible data inside, see serial.Raw)."""
 
     module: str
     uses_fastapi: bool
-    head: str
-    body: str
+    head: Raw  # [routes, includes, calls, middleware], each a list of packed facts; [] if all are empty
+    functions: Raw  # {qualname in the file: packed FuncFact}
+    classes: Raw  # {qualname in the file: packed ClassFact}
+    assigns: Raw  # {name: packed V}
 
 
-# -- V ---------------------------------------------------------------------------------------
-
-def pack_v(v: Optional[V]) -> Any:
-    if v is None:
-        return None
-    out: List[Any] = [v.k, v.q, [pack_v(a) for a in v.a], [[n, pack_v(x)] for n, x in v.kw], v.lit, v.s]
-    while len(out) > 1 and out[-1] in ("", [], None):
-        out.pop()
-    return out
+def pack_v(v: Any) -> Any:
+    return None if v is None else serial.pack(v, V)
 
 
-def unpack_v(d: Any) -> Optional[V]:
-    if d is None:
-        return None
-    n = len(d)
-    return V(d[0], d[1] if n > 1 else "", tuple(unpack_v(a) for a in d[2]) if n > 2 else (),
-             tuple((k, unpack_v(x)) for k, x in d[3]) if n > 3 else (), d[4] if n > 4 else None,
-             d[5] if n > 5 else "")
+def unpack_v(d: Any) -> Any:
+    return None if d is None else serial.unpack(d, V)
 
-
-# -- dataclasses by schema -------------------------------------------------------------------
-
-_PACK = {
-    "s": lambda x: x, "i": lambda x: x, "os": lambda x: x, "b": lambda x: 1 if x else 0,
-    "v": pack_v, "ov": pack_v, "vs": lambda xs: [pack_v(x) for x in xs],
-    "ss": list, "sv": lambda xs: [[n, pack_v(x)] for n, x in xs], "s2": lambda xs: [list(p) for p in xs],
-    "params": lambda xs: [_pack(p) for p in xs],
-    "attrs": lambda xs: [[n, pack_v(a), pack_v(b)] for n, a, b in xs],
-}
-_UNPACK = {
-    "s": lambda x: x, "i": lambda x: x, "os": lambda x: x, "b": bool,
-    "v": unpack_v, "ov": unpack_v, "vs": lambda xs: tuple(unpack_v(x) for x in xs),
-    "ss": tuple, "sv": lambda xs: tuple((n, unpack_v(x)) for n, x in xs), "s2": lambda xs: tuple(tuple(p) for p in xs),
-    "params": lambda xs: tuple(_unpack(ParamFact, p) for p in xs),
-    "attrs": lambda xs: tuple((n, unpack_v(a), unpack_v(b)) for n, a, b in xs),
-}
-_SCHEMA: Dict[type, List[tuple]] = {
-    ParamFact: [("name", "s"), ("ann", "ov"), ("default", "ov"), ("star", "b"), ("credential", "s"),
-                ("required", "b"), ("checked", "b"), ("deref_line", "i"), ("deref_text", "s")],
-    FuncFact: [("name", "s"), ("line", "i"), ("params", "params"), ("returns_ann", "ov"), ("decorators", "vs"),
-               ("is_method", "b"), ("decodes", "b"), ("verifier_call", "b"), ("reads", "ss"), ("raises", "b"),
-               ("raises_auth", "i"), ("raised", "vs"), ("returns_none", "b"), ("returns", "vs"), ("calls", "vs"),
-               ("passes_names", "b"), ("admin_check", "b"), ("param_calls", "s2"), ("local_values", "sv"),
-               ("request_to_call", "b"), ("takes_request", "b"), ("super_init", "ov"), ("super_calls", "ss")],
-    ClassFact: [("name", "s"), ("bases", "vs"), ("decorators", "vs"), ("attrs", "attrs"), ("methods", "ss"),
-                ("mentions_reject", "i")],
-    RouteFact: [("receiver", "v"), ("kind", "s"), ("form", "s"), ("methods", "ss"), ("path", "v"),
-                ("dependencies", "ov"), ("handler", "s"), ("endpoint", "ov"), ("line", "i"), ("column", "i"),
-                ("end_line", "i"), ("end_column", "i"), ("public", "os"), ("cls", "s")],
-    IncludeFact: [("parent", "v"), ("child", "v"), ("prefix", "ov"), ("dependencies", "ov"), ("kind", "s"),
-                  ("line", "i")],
-    CallFact: [("callee", "v"), ("args", "vs"), ("kw", "sv")],
-    MiddlewareFact: [("receiver", "v"), ("target", "v"), ("line", "i")],
-}
-
-
-def _pack(obj: Any) -> list:
-    return [_PACK[kind](getattr(obj, name)) for name, kind in _SCHEMA[type(obj)]]
-
-
-def _unpack(cls: type, data: list) -> Any:
-    return cls(*(_UNPACK[kind](x) for (_, kind), x in zip(_SCHEMA[cls], data)))
-
-
-# -- files -----------------------------------------------------------------------------------
 
 def pack(facts: FileFacts) -> RoutesFacts:
-    head = [[_pack(r) for r in facts.routes], [_pack(i) for i in facts.includes], [_pack(c) for c in facts.calls],
-            [_pack(m) for m in facts.middleware]]
-    body = [[_pack(f) for f in facts.functions.values()], [_pack(c) for c in facts.classes.values()],
-            [[k, pack_v(v)] for k, v in facts.assigns.items()]]
-    dump = lambda x: json.dumps(x, separators=(",", ":"), ensure_ascii=False)  # noqa: E731
-    return RoutesFacts(module=facts.module, uses_fastapi=facts.uses_fastapi, head=dump(head), body=dump(body))
+    head = [serial.pack(facts.routes, _HEAD[0]), serial.pack(facts.includes, _HEAD[1]),
+            serial.pack(facts.calls, _HEAD[2]), serial.pack(facts.middleware, _HEAD[3])]
+    if not any(head):
+        head = []  # most files: nothing to unpack
+    return RoutesFacts(
+        module=facts.module, uses_fastapi=facts.uses_fastapi, head=head,
+        functions={k: serial.pack(f, FuncFact) for k, f in facts.functions.items()},
+        classes={k: serial.pack(c, ClassFact) for k, c in facts.classes.items()},
+        assigns={k: serial.pack(v, V) for k, v in facts.assigns.items()},
+    )
+
+
+class LazyMap(Mapping):
+    """A read-only dict whose values are unpacked on first access."""
+
+    __slots__ = ("_raw", "_unpack", "_done")
+
+    def __init__(self, raw: Dict[str, Any], unpack: Callable[[Any], Any]):
+        self._raw = raw
+        self._unpack = unpack
+        self._done: Dict[str, Any] = {}
+
+    def __getitem__(self, key: str) -> Any:
+        try:
+            return self._done[key]
+        except KeyError:
+            pass
+        value = self._done[key] = self._unpack(self._raw[key])
+        return value
+
+    def get(self, key: str, default: Any = None) -> Any:
+        if key in self._raw:
+            return self[key]
+        return default
+
+    def __contains__(self, key: object) -> bool:
+        return key in self._raw
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._raw)
+
+    def __len__(self) -> int:
+        return len(self._raw)
+
+
+def _unpacker(tp: Any) -> Callable[[Any], Any]:
+    return lambda d: serial.unpack(d, tp)
+
+
+_UNPACK_FUNC = _unpacker(FuncFact)
+_UNPACK_CLASS = _unpacker(ClassFact)
+_UNPACK_V = _unpacker(V)
 
 
 class LazyFileFacts(FileFacts):
-    """A file's facts decoded on first use: the head when routes/inclusions/calls are read, the
-    body when its functions, classes or assignments are."""
+    """A file's facts unpacked on first use: the head when routes/inclusions/calls/middleware are
+    read, each function, class or assignment when it is looked up."""
 
     def __init__(self, packed: RoutesFacts):  # noqa: D107 - FileFacts' fields are filled lazily
         self.module = packed.module
         self.uses_fastapi = packed.uses_fastapi
-        self._packed = packed
+        self.functions = LazyMap(packed.functions, _UNPACK_FUNC)  # type: ignore[assignment]
+        self.classes = LazyMap(packed.classes, _UNPACK_CLASS)  # type: ignore[assignment]
+        self.assigns = LazyMap(packed.assigns, _UNPACK_V)  # type: ignore[assignment]
+        self._head = packed.head
 
     def __getattr__(self, name: str) -> Any:
-        packed = self.__dict__.get("_packed")
-        if packed is None:
+        head = self.__dict__.get("_head")
+        if head is None or name not in ("routes", "includes", "calls", "middleware"):
             raise AttributeError(name)
-        if name in ("routes", "includes", "calls", "middleware"):
-            routes, includes, calls, middleware = json.loads(packed.head)
-            self.routes = [_unpack(RouteFact, r) for r in routes]
-            self.includes = [_unpack(IncludeFact, i) for i in includes]
-            self.calls = [_unpack(CallFact, c) for c in calls]
-            self.middleware = [_unpack(MiddlewareFact, m) for m in middleware]
-            return self.__dict__[name]
-        if name in ("functions", "classes", "assigns"):
-            functions, classes, assigns = json.loads(packed.body)
-            self.functions = {f[0]: _unpack(FuncFact, f) for f in functions}
-            self.classes = {c[0]: _unpack(ClassFact, c) for c in classes}
-            self.assigns = {k: unpack_v(v) for k, v in assigns}
-            return self.__dict__[name]
-        raise AttributeError(name)
+        if not head:
+            self.routes, self.includes, self.calls, self.middleware = [], [], [], []
+        else:
+            self.routes, self.includes, self.calls, self.middleware = (
+                serial.unpack(part, tp) for part, tp in zip(head, _HEAD))
+        return self.__dict__[name]

@@ -1,0 +1,178 @@
+#!/usr/bin/env python3
+"""Equivalence of fastauthlint's own traversal and positions with libcst's, file by file, on a corpus.
+
+    .venv/bin/python benchmarks/check_equivalence.py [--corpus DIR] [--limit N] [--only walk,positions,checks]
+
+For every parseable file:
+
+- walk: `fastauthlint.walk.walk_batched` and libcst's `MetadataWrapper.visit_batched` call the
+  same visitor methods on the same nodes in the same order — with a visitor that has visit_/leave_
+  methods for every node class (trivia included), together with a check-like one (Call, Name,
+  FunctionDef, ...) and one with attribute hooks (visit_Call_func, ...);
+- positions: `fastauthlint.positions.Positions` gives the same range as libcst's
+  `PositionProvider` for every node PositionProvider positions (and positions no other node);
+- checks: every registered check's visitor (with the engine's ImportTracker and ScopeCloser) gives
+  the same findings, facts and secret masks after either traversal.
+
+Prints the counts and the first differences; exits 1 if anything differs. Times (CPU) are printed
+for scale: libcst parse, PositionProvider and Positions.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from pathlib import Path
+
+import libcst as cst
+from libcst.metadata import MetadataWrapper, PositionProvider
+
+HERE = Path(__file__).resolve().parent
+CLOCK = time.process_time
+
+
+def _named(name, fn):
+    fn.__name__ = fn.__qualname__ = name
+    return fn
+
+
+def recorder(names, hooks=()):
+    ns = {}
+    for n in names:
+        for kind in ("visit", "leave"):
+            m = f"{kind}_{n}"
+            ns[m] = _named(m, (lambda m: lambda self, node: self.events.append((m, id(node))))(m))
+    for m in hooks:
+        ns[m] = _named(m, (lambda m: lambda self, node: self.events.append((m, id(node))))(m))
+
+    def __init__(self):
+        cst.BatchableCSTVisitor.__init__(self)
+        self.events = []
+
+    ns["__init__"] = __init__
+    return type("Recorder", (cst.BatchableCSTVisitor,), ns)
+
+
+def main(argv=None) -> int:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--corpus", type=Path, default=HERE / "corpus")
+    ap.add_argument("--limit", type=int, default=0)
+    ap.add_argument("--only", default="walk,positions,checks")
+    args = ap.parse_args(argv)
+    sys.setrecursionlimit(max(sys.getrecursionlimit(), 20000))
+    what = set(args.only.split(","))
+
+    from fastauthlint.analysis import decode_source
+    from fastauthlint.checks import all_checks
+    from fastauthlint.config import load_config
+    from fastauthlint.context import FileContext, ImportTracker, ScopeCloser
+    from fastauthlint.discovery import module_name
+    from fastauthlint.names import collect_module_names
+    from fastauthlint.positions import Positions
+    from fastauthlint.walk import node_classes, walk_batched
+
+    corpus = args.corpus.resolve()
+    config = load_config([corpus])
+    root = config.root.resolve()
+    files = sorted(corpus.rglob("*.py"))
+    if args.limit:
+        files = files[: args.limit]
+    every = recorder([c.__name__ for c in node_classes()])
+    check_like = recorder(["Call", "Attribute", "Name", "FunctionDef", "ClassDef", "Decorator", "SimpleString",
+                           "Assign", "Return", "Import", "ImportFrom"])
+    hooks = recorder([], ["visit_Call_func", "leave_Call_args", "visit_FunctionDef_body", "visit_Module_body",
+                          "leave_FunctionDef_decorators", "visit_FormattedStringExpression_format_spec",
+                          "visit_ImportFrom_names", "leave_Attribute_attr"])
+    checks = all_checks()
+    stats = dict(files=0, unparseable=0, walk_events=0, walk_diff=0, pos_nodes=0, pos_diff=0, check_files=0,
+                 check_diff=0)
+    t = dict(parse=0.0, provider=0.0, positions=0.0)
+    shown = 0
+
+    def report(msg):
+        nonlocal shown
+        shown += 1
+        if shown <= 10:
+            print(msg)
+
+    for path in files:
+        text, problem = decode_source(str(path), path.read_bytes())
+        if problem:
+            stats["unparseable"] += 1
+            continue
+        t0 = CLOCK()
+        try:
+            module = cst.parse_module(text)
+        except Exception:
+            stats["unparseable"] += 1
+            continue
+        t["parse"] += CLOCK() - t0
+        stats["files"] += 1
+        rel = path.relative_to(corpus).as_posix()
+        if "walk" in what:
+            theirs = [every(), check_like(), hooks()]
+            ours = [every(), check_like(), hooks()]
+            MetadataWrapper(module, unsafe_skip_copy=True).visit_batched(theirs)
+            walk_batched(module, ours)
+            for a, b in zip(theirs, ours):
+                stats["walk_events"] += len(a.events)
+                if a.events != b.events:
+                    stats["walk_diff"] += 1
+                    i = next((i for i, (x, y) in enumerate(zip(a.events, b.events)) if x != y),
+                             min(len(a.events), len(b.events)))
+                    report(f"WALK {rel}: event {i}: libcst {a.events[i:i + 1]} walk {b.events[i:i + 1]}")
+                    break
+        if "positions" in what:
+            t0 = CLOCK()
+            expected = MetadataWrapper(module, unsafe_skip_copy=True).resolve(PositionProvider)
+            t1 = CLOCK()
+            ours = Positions(module)
+            ours.range(module)
+            t["positions"] += CLOCK() - t1
+            t["provider"] += t1 - t0
+            bad = len(ours._computed) != len(expected)
+            for node, r in expected.items():
+                stats["pos_nodes"] += 1
+                if ours.range(node) != (r.start.line, r.start.column, r.end.line, r.end.column):
+                    bad = True
+                    report(f"POSITION {rel}: {type(node).__name__}: {ours.range(node)} != {r}")
+                    break
+            stats["pos_diff"] += bad
+        if "checks" in what:
+            mod, is_pkg = module_name(path, root)
+            outcome = []
+            for use_walker in (False, True):
+                names = collect_module_names(module, mod, is_pkg)
+                ctx = FileContext(str(path), rel, text, module, MetadataWrapper(module, unsafe_skip_copy=True),
+                                  names, config)
+                visitors = [v for v in (c.visitor(ctx) for c in checks) if v is not None]
+                vs = [ImportTracker(ctx), *visitors, ScopeCloser(ctx)]
+                try:
+                    if use_walker:
+                        walk_batched(module, vs)
+                    else:
+                        MetadataWrapper(module, unsafe_skip_copy=True).visit_batched(vs)
+                    outcome.append(([(type(v).__name__, v.findings, v.facts()) for v in visitors],
+                                    sorted(set(ctx.secret_masks))))
+                except RecursionError:
+                    outcome.append("recursion")
+            stats["check_files"] += 1
+            if outcome[0] != outcome[1]:
+                stats["check_diff"] += 1
+                report(f"CHECKS {rel}: findings/facts differ")
+    print(f"corpus {corpus}: {stats['files']} files parsed ({stats['unparseable']} not parseable)")
+    if "walk" in what:
+        print(f"walk: {stats['walk_events']} libcst visitor calls compared, {stats['walk_diff']} files differ")
+    if "positions" in what:
+        print(f"positions: {stats['pos_nodes']} nodes compared with PositionProvider, {stats['pos_diff']} files differ; "
+              f"CPU: parse {t['parse']:.1f} s, PositionProvider {t['provider']:.1f} s "
+              f"({t['provider'] / max(t['parse'], 1e-9):.2f}× parse), Positions {t['positions']:.1f} s "
+              f"({t['positions'] / max(t['parse'], 1e-9):.2f}× parse)")
+    if "checks" in what:
+        print(f"checks: {stats['check_files']} files, findings+facts+masks differ in {stats['check_diff']}")
+    return 1 if stats["walk_diff"] or stats["pos_diff"] or stats["check_diff"] else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
