@@ -329,7 +329,6 @@ class TokensVisitor(CheckVisitor):
         # Per class being traversed: attributes holding a SecretStr (`x: SecretStr`, `self.x = x`
         # from a parameter annotated SecretStr).
         self.class_masked: List[Set[str]] = []
-        self.class_functions: List[int] = []  # function depth at which each class was entered
         self._unmasking = 0  # inside `x.get_secret_value()`: the wrapped value
 
     # -- file-level knowledge ---------------------------------------------------------------
@@ -492,13 +491,11 @@ class TokensVisitor(CheckVisitor):
                             and set(_annotation_types(small.annotation.annotation)) & MASKING_TYPES:
                         masked.add(small.target.value)
         self.class_masked.append(masked)
-        self.class_functions.append(self.depth)
 
     def leave_ClassDef(self, original_node: cst.ClassDef) -> None:
         self.class_depth -= 1
         self.test_scopes -= is_test_name(original_node.name.value)
         self.class_masked.pop()
-        self.class_functions.pop()
 
     def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
         self.depth += 1
@@ -703,16 +700,7 @@ class TokensVisitor(CheckVisitor):
                 scope.fresh.add(name)  # an object made here (`api_key = APIKey(...)`), not a raw secret
             else:
                 scope.fresh.discard(name)
-                if value_node is not None and _names_an_identifier(name) and _is_call(value_node):
-                    # `item_id = await vault.create_credential(...)`, `txn_id = secrets.token_urlsafe()`:
-                    # what the call returns is named by what it is stored under.
-                    value = EMPTY
-                elif not _sources(value) and value_node is not None and name not in scope.not_secret \
-                        and self._origin_hidden(value_node, scope):
-                    # A value whose origin is out of sight (a call into a library, a global) stored
-                    # under a secret's name is taken at its name's word; one built here from what
-                    # is known (`token = node.children[0]`, `total = sum(counts)`) is what it is.
-                    value = value | _name_source(name, name)
+                value = self._as_named(name, value, value_node, scope)
             scope.env[name] = value
         elif isinstance(target, (cst.Tuple, cst.List)):
             elements = [el.value for el in target.elements]
@@ -733,10 +721,30 @@ class TokensVisitor(CheckVisitor):
                     # named like one, not the context returned beside it.
                     scope.env[inner.value] = EMPTY
                     scope.fresh.discard(inner.value)
+                elif isinstance(inner, cst.Name) and value_node is not None:
+                    # `access_token, refresh_token = await idp.exchange_code(code)`: each part of
+                    # an opaque result is taken at its name's word, like a single name.
+                    scope.fresh.discard(inner.value)
+                    scope.env[inner.value] = self._as_named(inner.value, value, value_node, scope)
                 else:
                     self._bind(inner, value, scope, None)
         elif isinstance(target, cst.StarredElement):
             self._bind(target.value, value, scope, None)
+
+    def _as_named(self, name: str, value: Taint, value_node: Optional[cst.BaseExpression], scope: _Scope) -> Taint:
+        """What a name bound to `value_node` holds, when its name says more than the value."""
+        if value_node is None:
+            return value
+        if _names_an_identifier(name) and _is_call(value_node):
+            # `item_id = await vault.create_credential(...)`, `txn_id = secrets.token_urlsafe()`:
+            # what the call returns is named by what it is stored under.
+            return EMPTY
+        if not _sources(value) and name not in scope.not_secret and self._origin_hidden(value_node, scope):
+            # A value whose origin is out of sight (a call into a library, a global) stored under
+            # a secret's name is taken at its name's word; one built here from what is known
+            # (`token = node.children[0]`, `total = sum(counts)`) is what it is.
+            return value | _name_source(name, name)
+        return value
 
     def _loop_bind(self, target: cst.BaseExpression, iter_node: cst.BaseExpression, scope: _Scope) -> None:
         """The target of `for target in iter_node` (a statement or a comprehension)."""
@@ -1328,10 +1336,16 @@ def _target_names(target: cst.BaseExpression) -> Iterator[str]:
 
 _SHORT_LITERAL = re.compile(r"[^\w\s]{1,3}|\w{1,2}")
 _LEXICAL_METHODS = frozenset({"isdigit", "isnumeric", "isdecimal", "isidentifier"})
+# A secret store's lookup by name: `vault.get_secret(name)`, `ssm.get_parameter(path)`,
+# `secrets.get(key_name)`, `settings.get(key)`, `os.getenv(var)`. Its argument is the name a
+# secret is stored under. Only these: a token passed to any other call (`get_user_info(token)`,
+# `token_store.get(token)`, `cache.get(session_token)`) is what the call consumes, the credential.
 _LOOKUP_METHOD = re.compile(r"^(get|fetch|read|load|lookup|retrieve|resolve)_(secret|secrets|parameter|param|"
-                            r"parameters|setting|settings|config|env|variable|var)(_\w+)?$|^get_or_default$")
-_STORE_NAME = re.compile(r"(^|_)(secrets|vault|keyring|ssm|secret_manager|secrets_manager|store|env|environ|"
+                            r"parameters|setting|settings|config|env|variable|var)(_value|_values|_string|"
+                            r"_by_name|_by_key|_by_path)?$")
+_STORE_NAME = re.compile(r"(^|_)(secrets|vault|keyring|ssm|secret_manager|secrets_manager|env|environ|"
                          r"config|settings)$", re.I)
+_STORE_METHODS = frozenset({"get", "pop", "getenv", "get_or_default", "__getitem__"})
 
 
 def _literal_strings(node: cst.BaseExpression) -> Optional[List[str]]:
@@ -1362,19 +1376,27 @@ def _shown_not_secret(calls: List[cst.Call], comparisons: List[cst.Comparison], 
         func = call.func
         pos = [a.value for a in call.args if a.keyword is None and not a.star]
         if isinstance(func, cst.Name) and func.value in ("int", "float") and len(pos) == 1 \
-                and isinstance(pos[0], cst.Name):
+                and isinstance(pos[0], cst.Name) and not _may_be_numeric_secret(pos[0].value):
             out.add(pos[0].value)
         elif isinstance(func, cst.Attribute) and isinstance(func.value, cst.Name) \
-                and func.attr.value in _LEXICAL_METHODS:
+                and func.attr.value in _LEXICAL_METHODS and not _may_be_numeric_secret(func.value.value):
             out.add(func.value.value)
-        if not pos or not isinstance(pos[0], cst.Name) or not isinstance(func, cst.Attribute):
+        if not pos or not isinstance(pos[0], cst.Name):
             continue
-        method = func.attr.value
-        receiver = astutil.name_of(func.value) or ""
-        if _LOOKUP_METHOD.match(method) or (method in ("get", "pop", "getenv") and _STORE_NAME.search(receiver)) \
-                or ctx.qualify(func) in ("os.getenv", "os.environ.get"):
+        if ctx.qualify(func) in ("os.getenv", "os.environ.get") or isinstance(func, cst.Attribute) and (
+                _LOOKUP_METHOD.match(func.attr.value)
+                or (func.attr.value in _STORE_METHODS and _STORE_NAME.search(astutil.name_of(func.value) or ""))):
             out.add(pos[0].value)
     return out
+
+
+_ONE_TIME_WORDS = frozenset({"otp", "totp", "hotp", "mfa", "2fa", "pin", "sms", "verification", "verify", "code"})
+
+
+def _may_be_numeric_secret(name: str) -> bool:
+    """A password, a PIN or a one-time code may well be all digits (`int(passcode)`,
+    `otp_token.isdigit()`): parsing it as a number says nothing against it."""
+    return secret_name_kind(name) == "password" or bool(set(split_words(name)) & _ONE_TIME_WORDS)
 
 
 def _masked_slice(sl: cst.Slice) -> bool:
