@@ -212,7 +212,7 @@ class SecretsVisitor(CheckVisitor):
         self.dev_scopes = 0  # inside `def create_dev_user` / `def seed_demo_data`
         self._concatenated: Set[int] = set()  # parts of a concatenation already judged whole
         self._table_values: Set[int] = set()  # values repeated under several keys of a dict literal
-        self.asserts = 0
+        self.asserts = 0  # inside an assert statement
 
     # -- bookkeeping ------------------------------------------------------------------------
     @staticmethod
@@ -436,7 +436,9 @@ class SecretsVisitor(CheckVisitor):
             self._named_literal(node.name.value, node.default, "default of parameter", default=True)
 
     def visit_Assert(self, node: cst.Assert) -> None:
-        self.asserts += 1  # `assert api_key == "test-key"`: a test's expectation, not a credential check
+        # `assert client.api_key == "test-key"` in a test: an expectation, not a credential check
+        # (outside tests, an assert comparing a credential with a literal is one).
+        self.asserts += 1
 
     def leave_Assert(self, original_node: cst.Assert) -> None:
         self.asserts -= 1
@@ -445,7 +447,7 @@ class SecretsVisitor(CheckVisitor):
         # `if password == "admin123"`: a credential written into the code. Comparing with a
         # placeholder is the opposite, a guard against deploying it (`== "changethis"`).
         if len(node.comparisons) != 1 or not isinstance(node.comparisons[0].operator, (cst.Equal, cst.NotEqual)) \
-                or self.asserts:
+                or (self.asserts and self.in_test):
             return
         # A placeholder that says it must be replaced is a guard against deploying it, whatever the
         # operator (`if SECRET_KEY == "changethis": raise`, `return key if key != "PLACEHOLDER" else None`);

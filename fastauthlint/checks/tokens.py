@@ -303,6 +303,7 @@ class _Scope:
         self.masked: Set[str] = set()
         self.masked_attrs: Set[str] = set()  # `self.<attr>` holding a SecretStr in this class
         self.masking_params: Set[str] = set()  # parameters annotated SecretStr
+        self.typed: Dict[str, str] = {}  # parameters annotated with a class of `masked_fields`
 
 
 class TokensVisitor(CheckVisitor):
@@ -330,6 +331,10 @@ class TokensVisitor(CheckVisitor):
         # from a parameter annotated SecretStr).
         self.class_masked: List[Set[str]] = []
         self._unmasking = 0  # inside `x.get_secret_value()`: the wrapped value
+        # Classes of this file with fields annotated SecretStr, and module constants made of them
+        # (`settings = Settings()`): `settings.jwt_secret` prints masked.
+        self.masked_fields: Dict[str, Set[str]] = {}
+        self.typed_globals: Dict[str, str] = {}
 
     # -- file-level knowledge ---------------------------------------------------------------
     def visit_Module(self, node: cst.Module) -> None:
@@ -337,6 +342,12 @@ class TokensVisitor(CheckVisitor):
         for stmt in node.body:  # `class HTTPBearer403(HTTPBearer)`: a security class too
             if isinstance(stmt, cst.ClassDef) and any(self._security_class(b.value) for b in stmt.bases):
                 self.local_security.add(stmt.name.value)
+            if isinstance(stmt, cst.ClassDef) and _masked_fields(stmt):
+                self.masked_fields[stmt.name.value] = _masked_fields(stmt)
+        for name, value in self.constants.items():  # `settings = Settings()`
+            if isinstance(value, cst.Call) and isinstance(value.func, cst.Name) \
+                    and value.func.value in self.masked_fields:
+                self.typed_globals[name] = value.func.value
         for name, value in self.constants.items():
             if isinstance(value, cst.Call):
                 if self._security_class(value.func):
@@ -482,15 +493,7 @@ class TokensVisitor(CheckVisitor):
     def visit_ClassDef(self, node: cst.ClassDef) -> None:
         self.class_depth += 1
         self.test_scopes += is_test_name(node.name.value)
-        masked: Set[str] = set()
-        for stmt in node.body.body if isinstance(node.body, cst.IndentedBlock) else ():
-            # `token: SecretStr`, `api_key: SecretStr | None = None`
-            if isinstance(stmt, cst.SimpleStatementLine):
-                for small in stmt.body:
-                    if isinstance(small, cst.AnnAssign) and isinstance(small.target, cst.Name) \
-                            and set(_annotation_types(small.annotation.annotation)) & MASKING_TYPES:
-                        masked.add(small.target.value)
-        self.class_masked.append(masked)
+        self.class_masked.append(_masked_fields(node))
 
     def leave_ClassDef(self, original_node: cst.ClassDef) -> None:
         self.class_depth -= 1
@@ -550,6 +553,8 @@ class TokensVisitor(CheckVisitor):
             scope.masked_attrs = self.class_masked[-1]
         scope.masking_params = {p.name.value for p in params if p.annotation is not None
                                 and set(_annotation_types(p.annotation.annotation)) & MASKING_TYPES}
+        scope.typed = {p.name.value: t for p in params if p.annotation is not None
+                       for t in _annotation_types(p.annotation.annotation) if t in self.masked_fields}
         for i, p in enumerate(params):
             scope.env[p.name.value] = self._param_taint(i, p, scope)
         self._block(func.body.body if isinstance(func.body, cst.IndentedBlock) else [func.body], scope)
@@ -583,9 +588,12 @@ class TokensVisitor(CheckVisitor):
             if t in CREDENTIAL_TYPES:
                 kind = "credential" if t == "HTTPAuthorizationCredentials" else "password"
                 return _src(kind, f"the credentials `{name}` (`{t}`)")
+        if name in scope.not_secret:
+            # `def array_index(token): if token == "-": ... int(token)`: neither a credential nor
+            # a way for its callers' credentials to reach a sink.
+            return EMPTY
         own = _name_source(name, name, incoming=scope.is_route) \
-            if _stringish(ann) and not (scope.device_tokens and name in ("token", "tokens")) \
-            and name not in scope.not_secret else EMPTY
+            if _stringish(ann) and not (scope.device_tokens and name in ("token", "tokens")) else EMPTY
         if own:
             return own
         if scope.facts is not None:
@@ -814,9 +822,7 @@ class TokensVisitor(CheckVisitor):
                 return EMPTY
             if attr in SAFE_NAMES or "type" in split_words(attr) or names_a_name(attr):
                 return EMPTY
-            if not self._unmasking and (dotted(node) in scope.masked or (
-                    attr in scope.masked_attrs and isinstance(node.value, cst.Name)
-                    and node.value.value in ("self", "cls"))):
+            if not self._unmasking and (dotted(node) in scope.masked or self._masked_field(node, scope)):
                 return EMPTY  # a SecretStr attribute
             base = self.taint(node.value, scope)
             incoming = scope.is_route and isinstance(node.value, cst.Name) and node.value.value in scope.params
@@ -896,6 +902,17 @@ class TokensVisitor(CheckVisitor):
                 scope.env[n] = old
         scope.fresh = fresh
         return out
+
+    def _masked_field(self, node: cst.Attribute, scope: _Scope) -> bool:
+        """`self.api_key` of a class declaring `api_key: SecretStr`, `creds.token` of a parameter
+        `creds: Credentials`, `settings.jwt_secret` of `settings = Settings()`."""
+        if not isinstance(node.value, cst.Name):
+            return False
+        base, attr = node.value.value, node.attr.value
+        if base in ("self", "cls"):
+            return attr in scope.masked_attrs
+        cls = scope.typed.get(base) or (self.typed_globals.get(base) if base not in scope.env else None)
+        return cls is not None and attr in self.masked_fields[cls]
 
     def _unmasked(self, node: cst.BaseExpression, scope: _Scope) -> Taint:
         self._unmasking += 1
@@ -1261,6 +1278,18 @@ def _named_otherwise(node: cst.BaseExpression) -> bool:
 
 
 MASKING_TYPES = frozenset({"SecretStr", "SecretBytes", "Secret"})
+
+
+def _masked_fields(cls: cst.ClassDef) -> Set[str]:
+    """Fields a class declares with a masking type: `token: SecretStr`, `api_key: SecretStr | None`."""
+    out: Set[str] = set()
+    for stmt in cls.body.body if isinstance(cls.body, cst.IndentedBlock) else ():
+        if isinstance(stmt, cst.SimpleStatementLine):
+            for small in stmt.body:
+                if isinstance(small, cst.AnnAssign) and isinstance(small.target, cst.Name) \
+                        and set(_annotation_types(small.annotation.annotation)) & MASKING_TYPES:
+                    out.add(small.target.value)
+    return out
 # Attribute and key names through which a tainted object's value passes (`secret.value`,
 # `resp["data"]`); any other non-secret name is a field of its own (`.total_bytes`, `["app"]`).
 _CARRIERS = frozenset({
