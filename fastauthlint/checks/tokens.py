@@ -706,6 +706,8 @@ class TokensVisitor(CheckVisitor):
             name = target.value
             if value_node is not None and _is_creation(value_node):
                 scope.fresh.add(name)  # an object made here (`api_key = APIKey(...)`), not a raw secret
+                if _names_an_identifier(name):
+                    value = EMPTY  # `credential_id = await vault.create_credential(...)`
             else:
                 scope.fresh.discard(name)
                 value = self._as_named(name, value, value_node, scope)
