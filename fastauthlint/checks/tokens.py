@@ -48,7 +48,7 @@ from fastauthlint.checks._sensitive import (
     split_words,
 )
 from fastauthlint.checks.base import Check, CheckVisitor
-from fastauthlint.findings import TEST_CODE_SEVERITY, Finding, Severity, Span
+from fastauthlint.findings import TEST_CODE_SEVERITY, Finding, Span
 from fastauthlint.names import dotted
 
 LOGGED = "FAL401"
@@ -241,7 +241,7 @@ class Flow:
     # function for its callers (positions cost a second parse: computed only when needed).
     span: Optional[Tuple[int, int, int, int]]
     response: bool  # a response sink (an issued token is fine there)
-    test: bool
+    test: bool  # reported with the lower severity (test code, a development script's console output)
 
 
 @dataclass
