@@ -26,11 +26,18 @@ from fastauthlint.context import FileContext
 from fastauthlint.findings import Finding
 
 DEFAULT_OWNER_FIELDS = ("owner_id", "user_id", "created_by_id", "author_id")
+# Columns naming the tenant a row belongs to. In a multi-tenant schema `user_id` often records who
+# acted (the author of a comment, the member of an organization), and rows are scoped by tenant.
+DEFAULT_TENANT_FIELDS = ("organization_id", "organisation_id", "org_id", "workspace_id", "tenant_id", "team_id")
 
 
 def _check_fields(value) -> Optional[str]:
     if not value:
         return "must name at least one column"
+    return _check_columns(value)
+
+
+def _check_columns(value) -> Optional[str]:
     for v in value:
         if not v.isidentifier():
             return f"'{v}' is not a column name"
@@ -197,6 +204,10 @@ class OwnershipCheck(Check):
         Option("owner-fields", "list[str]", list(DEFAULT_OWNER_FIELDS),
                "Columns that make a model owner-scoped (add organization_id, tenant_id, ... when rows belong "
                "to a tenant).", rules=("FAL201", "FAL202"), check=_check_fields),
+        Option("tenant-fields", "list[str]", list(DEFAULT_TENANT_FIELDS),
+               "Tenant columns: a query filtered on one with the caller's tenant (from the current user, or "
+               "the service's own context such as `self.workspace_id`) is scoped. [] turns this off.",
+               rules=("FAL201",), check=_check_columns),
         Option("ownership-denial-status", "int", 404,
                "How \"exists but is not yours\" is answered: 404 (default) or 403.", rules=("FAL202",),
                check=_check_status),

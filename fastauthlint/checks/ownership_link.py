@@ -58,6 +58,7 @@ class Binding:
     root: bool = False
     rows: FrozenSet[str] = frozenset()  # parameters holding a fetched row (not request data)
     public: FrozenSet[str] = frozenset()  # parameters holding a filter restricted to public rows
+    tenant: FrozenSet[str] = frozenset()  # parameters holding the caller's tenant (from a service's context)
     self_user: FrozenSet[str] = frozenset()  # class-based views: `self.<attr>` holding the user
 
 
@@ -115,12 +116,18 @@ class _Summaries:
     def __contains__(self, qualname: object) -> bool:
         return qualname in self._where
 
+    def nested(self, qualname: str) -> List[str]:
+        """The functions defined inside `qualname` (a factory's closures)."""
+        prefix = qualname + "."
+        return [q for q in self._where if q.startswith(prefix)]
+
 
 class Linker:
     def __init__(self, project):
         self.project = project
         cfg = project.config
         self.owner_fields = tuple(cfg.option("owner-fields"))
+        self.tenant_fields = frozenset(cfg.option("tenant-fields"))
         self.denial_status = int(cfg.option("ownership-denial-status"))
         self.facts: Dict[str, StoredOwnership] = dict(project.facts("ownership"))
         self.funcs = _Summaries()  # qualname -> (path, summary), unpacked on first use
@@ -150,6 +157,7 @@ class Linker:
         self._verified_memo: Dict[Tuple[str, Binding], Dict[Tuple[str, str], int]] = {}
         self._identity_memo: Dict[Tuple[str, Binding], Set[Tuple[str, str]]] = {}
         self._resolve_cache: Dict[Tuple[str, str], Optional[str]] = {}
+        self._dep_params_memo: Dict[str, Set[str]] = {}
         self.user_providers: Set[str] = set()
         self.findings201: Dict[Tuple[str, Span], dict] = {}
         self.findings202: Dict[Tuple[str, Span], Finding] = {}
@@ -643,6 +651,8 @@ class Linker:
                 return True, "filter"
             if self._public_filter(col, v) or self._public_origin(path, fs, b, v):
                 return True, "public"
+            if col.split(".")[-1] in self.tenant_fields and self.is_tenant_context(path, fs, b, v):
+                return True, "tenant"
             if _CREDENTIAL_COL.search(col.split(".")[-1]) and v.kind not in ("literal", "unknown"):
                 # looked up by a secret the caller holds (a token, a share link, an API key): holding
                 # it is the authorization
@@ -651,6 +661,18 @@ class Linker:
             if self.is_user(path, fs, b, k) or self.is_verified(path, fs, b, k, site.order):
                 return True, "filter"
         return False, ""
+
+    def is_tenant_context(self, path: str, fs: FuncSummary, b: Binding, v: Origin) -> bool:
+        """The caller's tenant, as a filter value: derived from the current user
+        (`current_user.organization_id`, `role.workspace_id`), or the context a service or
+        repository holds (`self.workspace_id`, `self.role.organization_id`: set when it was built
+        for the request, not read from the request), or a helper parameter bound to either."""
+        v = self._canonical(path, fs, b, v)
+        if v.kind != "param":
+            return False
+        if v.name == fs.self_name and fs.self_name and v.attrs:
+            return True
+        return v.name in b.tenant or self.is_user(path, fs, b, v)
 
     def _public_origin(self, path: str, fs: FuncSummary, b: Binding, v: Origin, depth: int = 0) -> bool:
         """A filter dict (or a parameter bound to one) that restricts to public rows."""
@@ -849,10 +871,12 @@ class Linker:
         if bound and b.self_cls and tcls and not tmodel and b.self_model:
             tmodel = b.self_model
         own_user = {p.name for p in t.params if self.is_user_dependency(path, p)}
-        rows, public = set(), set()
+        rows, public, tenant = set(), set(), set()
         for name, o in args.items():
             if self._public_origin(path, fs, b, o):
                 public.add(name)
+            if name not in user and self.is_tenant_context(path, fs, b, o):
+                tenant.add(name)
             c = self._canonical(path, fs, b, o)
             if c.kind in ("site", "call") or (c.kind == "param" and (c.name in b.rows or c.name in b.verified)):
                 rows.add(name)
@@ -861,7 +885,7 @@ class Linker:
                        admin=b.admin or self.is_admin(path, fs, b, call.admin),
                        has_user=bool(user | own_user | self_user),
                        self_cls=tcls if bound else "", self_model=tmodel, models=tuple(sorted(models)),
-                       rows=frozenset(rows), public=frozenset(public))
+                       rows=frozenset(rows), public=frozenset(public), tenant=frozenset(tenant))
 
     def dependency_binding(self, path: str, d: FuncSummary, b: Binding, dcls: str, dmodel: str) -> Binding:
         user = {p.name for p in d.params if self.is_user_dependency(path, p)}
@@ -955,6 +979,7 @@ class Linker:
             names = {p.name for p in fs.params}
             b = Binding(user=frozenset(users), admin=bool(r.admin_only), has_user=True, root=True, self_cls=self_cls,
                         self_model=self.class_model(self_cls) if self_cls else "", rows=rows,
+                        tenant=self._tenants_checked_by_auth(r, fs),
                         self_user=frozenset(u for u in users if u not in names) if fs.self_name else frozenset())
             self._route = r
             try:
@@ -974,6 +999,37 @@ class Linker:
                 if label not in entry["routes"]:
                     entry["routes"].append(label)
                 self.stats.reported.add((p.site_path, p.func, p.site.idx))
+
+    def _tenants_checked_by_auth(self, r, fs: FuncSummary) -> FrozenSet[str]:
+        """The route's tenant parameters (`/orgs/{org_id}/...`) that its authenticating dependency
+        reads too: FastAPI hands it the same value, and an authenticating dependency reads the
+        tenant to check that the caller belongs to it (`require_member(org_id, user=Depends(...))`)."""
+        wanted = {p.name for p in fs.params if p.name in self.tenant_fields}
+        if not wanted:
+            return frozenset()
+        read: Set[str] = set()
+        for dep in r.auth_dependencies:
+            read |= self._dependency_params(dep)
+        return frozenset(wanted & read)
+
+    def _dependency_params(self, qualname: str) -> Set[str]:
+        """A dependency's parameter names; for a closure made by a dependency factory, those of
+        every closure of that factory (which one it returns depends on its arguments)."""
+        cached = self._dep_params_memo.get(qualname)
+        if cached is not None:
+            return cached
+        own = qualname.replace(".<locals>", "")  # the route table names closures as Python does
+        quals = [own]
+        parent = own.rpartition(".")[0]
+        if parent and parent in self.funcs:
+            quals += self.funcs.nested(parent)
+        out: Set[str] = set()
+        for q in quals:
+            hit = self.function(q)
+            if hit is not None:
+                out |= {p.name for p in hit[1].params}
+        self._dep_params_memo[qualname] = out
+        return out
 
     def _handler(self, r) -> Optional[Tuple[str, FuncSummary]]:
         hit = self.funcs.get(r.handler)
@@ -1013,6 +1069,9 @@ class Linker:
                              if len(routes) > 1 else "")
         col0 = m.owner_columns[0] if m.owner_columns else "owner_id"
         where_user = "" if entry["has_user"] else " (the handler does not even take the current user)"
+        tenants = sorted({c.split(".")[-1] for c, _ in p.site.filters if c.split(".")[-1] in self.tenant_fields})
+        if tenants:  # not the caller's tenant, or the query would be scoped
+            where_user += f" (its `{tenants[0]}` filter takes the tenant from the request, not from the caller)"
         value = f"<current user>.{'id' if _PERSONAL.search(col0) else col0}"
         if p.site_path == path and p.site.span == span:
             if p.via:
