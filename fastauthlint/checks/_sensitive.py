@@ -62,6 +62,12 @@ _NOT_THE_SECRET = frozenset({
     "completion", "input", "output", "reasoning", "public", "pub", "is", "has", "use", "uses",
     "require", "requires", "required", "enable", "enabled", "allow", "allowed", "show", "with", "needs",
     "should", "can", "verify", "check", "validate", "forgot", "err", "error",
+    # a verb: the name of an action or a tool (`list_credentials`, `get_token` as a dict key), not a value
+    "list", "get", "fetch", "create", "delete", "remove", "update", "set", "save", "load", "rotate", "revoke",
+    "generate", "parse", "handle", "lookup", "find", "search", "send", "add", "edit", "manage", "upload",
+    "download", "store", "request",
+    # a cancellation token (asyncio, .NET style), a decoded token (its claims), a stand-in value
+    "cancel", "cancellation", "decoded", "placeholder", "sentinel", "dummy", "fake", "mock", "example", "sample",
 })
 
 # ... and words that say so wherever they stand (`REGISTER_INVALID_PASSWORD`, `user_hashed_password`).
@@ -71,7 +77,36 @@ _NOT_THE_SECRET_ANYWHERE = frozenset({
     "prev", "pagination", "continuation", "cursor", "push", "device", "fcm", "apns", "expo", "notification",
     # a language model's special tokens: `DEFAULT_PAD_TOKEN = "[PAD]"`, `eod_token="<eod>"`
     "bos", "eos", "eod", "eot", "pad", "unk", "sep", "cls", "mask", "special", "avg", "prompt", "completion",
+    # flags about credentials (`CORS_ALLOW_CREDENTIALS`, `ATHENA_OPTIONAL_CREDENTIALS`), decoded claims
+    "allow", "allowed", "enable", "enabled", "disable", "disabled", "optional", "decoded", "cancel", "cancellation",
+    "placeholder", "sentinel",
 })
+
+# A plural `tokens` is a count (`kept_tokens`, `cached_tokens`), a lexer's or a language model's
+# tokens, unless a word before it says whose credentials they are (`access_tokens`, `api_tokens`).
+_CREDENTIAL_TOKEN_QUALIFIERS = frozenset({
+    "access", "refresh", "id", "auth", "authentication", "authorization", "api", "bearer", "session", "oauth",
+    "oauth2", "jwt", "user", "users", "service", "bot", "personal", "app", "client", "provider", "providers", "idp",
+    "github", "gitlab", "slack", "discord", "telegram", "reset", "verification", "verify", "invite", "invitation",
+    "magic", "login", "csrf", "xsrf", "otp", "mfa", "security", "secret", "sso", "pat", "org", "organization",
+    "team", "workspace", "integration", "webhook", "connection", "account", "stored", "saved", "issued", "active",
+    "valid", "credential", "admin",
+})
+# `pass` as a password (`smtp_pass`, `DB_PASS`) or a pass of an algorithm, a status or a ticket
+# (`eviction_pass`, `APPLY_PATCH_PASS`, `first_pass`, `boarding_pass`).
+_NOT_A_PASSWORD_PASS = frozenset({
+    "first", "second", "third", "fourth", "last", "final", "next", "single", "multi", "one", "two", "each", "full",
+    "main", "extra", "patch", "apply", "install", "test", "tests", "build", "check", "lint", "compile", "render",
+    "forward", "backward", "sweep", "mark", "gc", "boarding", "hall", "day", "season", "bus", "free", "by", "fast",
+    "slow", "quick", "cheap", "late", "early", "tax", "type", "lex", "parse", "eval", "run", "step", "stage",
+    "initial", "final",
+})
+
+
+def _a_pass_of_something(words: List[str]) -> bool:
+    """`eviction_pass`, `APPLY_PATCH_PASS`: `pass` after a word that makes it a pass, not a password."""
+    q = words[-2]
+    return q in _NOT_A_PASSWORD_PASS or q.endswith(("ion", "ing", "ment", "ward"))
 
 # Trailing words that name a representation of the same value.
 _REPRESENTATION = frozenset({"bytes", "str", "string", "value", "val", "raw", "text", "b", "bin", "utf8", "plain",
@@ -93,8 +128,12 @@ def secret_name_kind(name: Optional[str]) -> Optional[str]:
     if len(words) > 1 and (words[0] in _NOT_THE_SECRET or set(words[:-1]) & _NOT_THE_SECRET_ANYWHERE):
         return None
     head = words[-1]
+    if head == "pass" and len(words) > 1 and _a_pass_of_something(words):
+        return None
     if head in PASSWORD_NOUNS:
         return "password"
+    if head == "tokens" and (len(words) == 1 or words[-2] not in _CREDENTIAL_TOKEN_QUALIFIERS):
+        return None
     if head in TOKEN_NOUNS:
         return "token"
     if head in SECRET_NOUNS:
@@ -142,6 +181,9 @@ _NON_VALUES = frozenset({"redacted", "[redacted]", "<redacted>", "(redacted)", "
                          "empty", "unused", "not-needed", "not_needed", "notneeded", "no-key", "nokey",
                          "sk-no-key-required", "not-used", "ignored"})
 _MASK_CHARS = frozenset("*xX\u2022.#-_?\u2026 ")
+# Words that say a value was taken out (`"<redacted otp secret>"`, `"elided"`, `"[removed]"`).
+_MASK_WORDS = frozenset({"redacted", "masked", "elided", "omitted", "censored", "obfuscated", "scrubbed", "removed",
+                         "hidden", "filtered"})
 # Placeholders: strings that hold the place of a secret and, left in the code, become the
 # production secret (full-stack-fastapi-template's "changethis" shipped to real deployments).
 # Reported, with a message of their own.
@@ -152,8 +194,22 @@ _PLACEHOLDER_WORDS = frozenset({
     "foobar", "abc", "abc123", "123", "1234", "12345", "123456", "12345678", "123456789", "qwerty",
     "letmein", "replaceme", "todo", "fixme", "tbd", "insecure", "notsecret", "notasecret", "key",
     "token", "mytoken", "apikey", "myapikey", "yourapikey", "yourtoken", "placeholder", "xxx", "local",
-    "debug", "unsafe", "hunter2", "root", "toor", "guest", "demo", "string",
+    "debug", "unsafe", "hunter2", "root", "toor", "guest", "demo", "string", "fillmein", "fillme", "placeholder",
 })
+# Placeholders that say, in so many words, that they must be replaced: compared with the
+# configured value, they are a guard against deploying them (`if key != "PLACEHOLDER"`), not a
+# credential check.
+_MARKER_PLACEHOLDER_RX = re.compile(
+    r"placeholder|change[\W_]*(this|me|it)|fill[\W_]*(me|this|it)|replace[\W_]*(me|this|it)|^(todo|fixme|tbd|xxx+)$"
+    r"|^<[^<>]+>$|^\[[^\[\]]+\]$|^(your|enter|insert|put|set)[\W_]", re.I)
+# A word for a credential followed by a few digits (`password1234`, `admin123`).
+_WORD_DIGITS_RX = re.compile(r"^(password|passwd|pass|admin|secret|test|user|demo|guest|root|qwerty|letmein|welcome|"
+                             r"default|dev|changeme|token|key)[\W_]?\d{1,8}$", re.I)
+# Lower-case words ending in the kind of secret they stand for: a value that describes itself
+# (`"openapi-client-secret"`, `"llm-token"`), a stand-in rather than a key.
+# Words that say a value is a stand-in (`"sk-FAKE-OPENAI-API-KEY"`, `"dummy-token"`).
+_STAND_IN_WORDS = frozenset({"fake", "dummy", "placeholder", "example", "sample", "mock", "stub", "fixme", "todo"})
+_SELF_DESCRIBED_RX = re.compile(r"^[a-z]+([-_][a-z]+)*[-_](secret|key|token|password|passwd|pass|apikey|pwd)$")
 _PLACEHOLDER_RX = re.compile(
     r"^(<[^<>]*(secret|key|token|passw|pwd|pass|api|credential)[^<>]*>|\[[^\[\]]*(secret|key|token|passw|pwd|api)[^\[\]]*\])$"  # <your-secret>, [API_KEY]
     r"|change[\W_]*(this|me|it)"  # change-this-in-production
@@ -168,6 +224,18 @@ _PLACEHOLDER_RX = re.compile(
 _PLACEHOLDER_NORM_RX = re.compile(
     r"(dummy|fake|changeme|changethis|your|my|example|sample|placeholder|insecure|dev|test|default|demo|mock)"
     r"(api)?(secret|key|token|password|pass|value)\d*")
+# A regular expression (`r"[!#$%&'*+.^_`|~A-Za-z0-9-]+"`, `r"^\\d{6}$"`).
+_REGEX_RX = re.compile(r"\[[^\]]+\][+*?{]|\\[dswbDSWB]|\(\?[:P<=!]|^\^.+\$$")
+# A relative module (`".types"`, `"..api.secrets"`): lazy-import tables.
+_REL_MODULE_RX = re.compile(r"^\.{1,3}[A-Za-z_][\w.]*$")
+# A prefix (`"secret-"`, `"sk_"`, `"token:"`): what identifiers start with, not a value.
+_PREFIX_RX = re.compile(r"^[a-z][a-z0-9]*([-_.][a-z0-9]+)*[-_:./]$")
+# A sentinel label (`"__pending_bot_token__"`).
+_SENTINEL_RX = re.compile(r"^_{1,2}[a-z][a-z0-9_]*[a-z0-9]_{1,2}$")
+# A log or output marker (`">>>>> Applied Patch"`, `"*** Tests Passed"`).
+_MARKER_PREFIX_RX = re.compile(r"^[^\w\s]{2,}\s")
+# Keys made to be public (PostHog project keys, Stripe publishable keys, Mapbox public tokens).
+_PUBLIC_KEY_RX = re.compile(r"^(phc_|pk_live_|pk_test_|pk\.eyJ)")
 _FORMAT_RX = re.compile(r"\{[A-Za-z_0-9.\[\]!:]*\}|%\([A-Za-z_]\w*\)[sdr]|%[sdrif]\b|\$\{[^}]*\}|\{\{[^}]*\}\}")
 _URL_RX = re.compile(r"^[A-Za-z][A-Za-z0-9+.\-]*://")
 _PATH_RX = re.compile(r"^(\.{0,2}/|~/|[A-Za-z]:\\)[^\s]*$")
@@ -207,6 +275,12 @@ def classify_value(value: str, name: Optional[str] = None, kind: Optional[str] =
         return None
     if _FORMAT_RX.search(v):  # a format string or a template a generator substitutes
         return None
+    if set(split_words(low)) & _MASK_WORDS and (len(v) <= 24 or v[0] in "<[(*"):
+        return None  # `"<redacted otp secret>"`, `"elided"`
+    if _REGEX_RX.search(v) or _REL_MODULE_RX.match(v) or _PREFIX_RX.match(v) or _PUBLIC_KEY_RX.match(v):
+        return None
+    if _SENTINEL_RX.match(v):
+        return A_NAME
     if _URL_RX.match(v):
         return None  # credentials inside URLs are found by token_formats()
     if _PATH_RX.match(v) or (_FILE_EXT_RX.search(v) and " " not in v):
@@ -223,7 +297,7 @@ def classify_value(value: str, name: Optional[str] = None, kind: Optional[str] =
     if any(c.isspace() for c in v):
         # Prose: an error message, a label or a description (`"Incorrect email or password"`),
         # not a passphrase (`"correct horse battery staple"`, `"super secret jwt secret"`).
-        if v[-1] in ".!?:" or len(words) >= 6 or set(words) & _MESSAGE_WORDS:
+        if v[-1] in ".!?:" or len(words) >= 6 or set(words) & _MESSAGE_WORDS or _MARKER_PREFIX_RX.match(v):
             return None
     if low in _HEADER_NAMES or re.match(r"^x-[A-Za-z0-9-]+$", v, re.I):
         return None
@@ -242,8 +316,12 @@ def classify_value(value: str, name: Optional[str] = None, kind: Optional[str] =
         return PLACEHOLDER
     if low in TYPE_LABELS:
         return None
-    if _norm(v) in _PLACEHOLDER_WORDS or _PLACEHOLDER_RX.search(v) or _PLACEHOLDER_NORM_RX.fullmatch(_norm(v)):
+    if is_stand_in(v) or _SELF_DESCRIBED_RX.match(v):
         return PLACEHOLDER
+    if len(v) <= 3:
+        return None  # `"0"`, `"url"`: too short to be anybody's credential
+    if _UPPER_IDENT.match(v) and all(re.fullmatch(r"[A-Z]+[0-9]{0,2}", part) for part in v.split("_")):
+        return A_NAME  # `"TRACECAT_AWS_EXTERNAL_ID"`: an environment variable's or a setting's name
     if re.fullmatch(r"[A-Z]{2,10}", v):
         return None  # a sentinel (`password = "LDAP"` marks users who sign in elsewhere)
     return SECRET
@@ -329,6 +407,24 @@ def token_formats(text: str) -> List[Tuple[str, str]]:
     return out
 
 
+def is_stand_in(value: str) -> bool:
+    """A placeholder, a weak default or a fake (`"changethis"`, `"admin123"`, `"your-api-key"`,
+    `"sk-FAKE-KEY"`): reported, with the placeholder message."""
+    v = value.strip()
+    n = _norm(v)
+    return bool(n in _PLACEHOLDER_WORDS or _PLACEHOLDER_RX.search(v) or _PLACEHOLDER_NORM_RX.fullmatch(n)
+                or _MARKER_PLACEHOLDER_RX.search(v) or _WORD_DIGITS_RX.match(v)
+                or set(split_words(v)) & _STAND_IN_WORDS)
+
+
+def is_marker_placeholder(value: str) -> bool:
+    """A placeholder that says it must be replaced (`"PLACEHOLDER"`, `"changethis"`, `"fillmein"`,
+    `"<your-key>"`), as opposed to a weak but usable value (`"admin"`, `"password"`)."""
+    v = value.strip()
+    return bool(v) and bool(_MARKER_PLACEHOLDER_RX.search(v) or _norm(v) in ("changethis", "changeme", "fillmein",
+                                                                                "replaceme", "placeholder"))
+
+
 def is_template(value: str) -> bool:
     """A format string or a template a generator fills in (`"{{cookiecutter.secret_key}}"`)."""
     return bool(_FORMAT_RX.search(value))
@@ -355,3 +451,20 @@ def is_test_like_path(rel_path: str) -> bool:
     `scripts/seeds_load.py`, `app/fixtures/users.py`) and documentation code (`docs/`,
     `docs_src/`): not deployed, so the lower severity of test code."""
     return bool(_TEST_LIKE_PATH.search(rel_path))
+
+
+_DEV_TOOLING_PATH = re.compile(r"(^|/)(scripts?|bin|benchmarks?|bench|devtools?|hack)/|(^|/)[\w.-]+[-_]benchmarks?/", re.I)
+_DEV_WORDS = frozenset({"dev", "devel", "development", "seed", "seeds", "seeding", "demo", "sample", "fixture",
+                        "fixtures"})
+
+
+def is_dev_tooling_path(rel_path: str) -> bool:
+    """Development tooling that is not deployed with the application: scripts, benchmarks
+    (`scripts/openapi/generate.py`, `packages/app-benchmark/runner.py`). Stand-in values there get
+    the lower severity of test code; a real key there is still a leak."""
+    return bool(_DEV_TOOLING_PATH.search(rel_path))
+
+
+def is_dev_name(name: str) -> bool:
+    """A function made for development data (`create_dev_user`, `seed_demo_org`)."""
+    return bool(set(split_words(name)) & _DEV_WORDS)

@@ -27,12 +27,16 @@ import libcst as cst
 from fastauthlint import astutil
 from fastauthlint.checks._sensitive import (
     A_NAME,
+    is_dev_name,
+    is_dev_tooling_path,
     is_test_like_path,
     is_test_name,
     PLACEHOLDER,
     SECRET,
     classify_value,
+    is_marker_placeholder,
     is_public_key,
+    is_stand_in,
     is_template,
     names_a_name,
     secret_name_kind,
@@ -77,6 +81,10 @@ SETTINGS_BASES = frozenset({"pydantic.BaseSettings", "pydantic_settings.BaseSett
 # Calls whose `default` (keyword or first argument) is a field's or parameter's default.
 DEFAULT_WRAPPERS = frozenset({"Field", "field", "Query", "Header", "Cookie", "Form", "Body", "Path", "Param",
                               "SecretStr", "SecretBytes", "Secret"})
+_LOGIN_KEYS = frozenset({"user", "username", "user_name", "login", "email", "name", "account", "uid"})
+# A label passed as a keyword argument (`api_key="health-probe"`, `token="mcp-http-session-owner"`):
+# lower-case words joined by hyphens, the name of a principal or a purpose, not a key.
+_KEBAB_LABEL = re.compile(r"[a-z]{2,}(-[a-z]{2,}){1,4}")
 # Dictionary keys and keyword arguments holding example data for documentation (OpenAPI).
 EXAMPLE_KEYS = frozenset({"example", "examples", "json_schema_extra", "schema_extra", "openapi_examples"})
 
@@ -200,7 +208,11 @@ class SecretsVisitor(CheckVisitor):
         self.class_facts: List[ClassFact] = []
         self.test_scopes = 0  # inside `class TestX` / `def test_x` / `class FakeX` outside tests/
         self.test_path = False  # seeds, fixtures, factories, mocks (is_test_like_path)
+        self.dev_path = False  # scripts, benchmarks (is_dev_tooling_path)
+        self.dev_scopes = 0  # inside `def create_dev_user` / `def seed_demo_data`
         self._concatenated: Set[int] = set()  # parts of a concatenation already judged whole
+        self._table_values: Set[int] = set()  # values repeated under several keys of a dict literal
+        self.asserts = 0  # inside an assert statement
 
     # -- bookkeeping ------------------------------------------------------------------------
     @staticmethod
@@ -208,17 +220,23 @@ class SecretsVisitor(CheckVisitor):
         """Test code's (see findings.TEST_CODE_SEVERITY)."""
         return TEST_CODE_SEVERITY
 
-    def _add(self, rule: str, node: cst.CSTNode, message: str, priority: int) -> None:
+    def _add(self, rule: str, node: cst.CSTNode, message: str, priority: int, verdict: Optional[str] = None) -> None:
         cur = self.candidates.get(id(node))
         if cur is None or priority > cur.priority:
-            self.candidates[id(node)] = _Candidate(rule, node, message, priority, self.in_test)
+            self.candidates[id(node)] = _Candidate(rule, node, message, priority, self._lower(verdict))
 
     @property
     def in_test(self) -> bool:
         return self.ctx.is_test or self.test_path or self.test_scopes > 0
 
+    def _lower(self, verdict: Optional[str]) -> bool:
+        """The lower severity: test code, and stand-ins in development tooling (a script's or a
+        dev-user command's `"password1234"`; a real-looking key there is still a leak)."""
+        return self.in_test or (verdict == PLACEHOLDER and (self.dev_path or self.dev_scopes > 0))
+
     def visit_Module(self, node: cst.Module) -> None:
         self.test_path = is_test_like_path(self.ctx.rel)
+        self.dev_path = is_dev_tooling_path(self.ctx.rel)
         self.constants = astutil.module_constants(node)
         for name, value in self.constants.items():
             if isinstance(value, cst.Call):
@@ -244,7 +262,7 @@ class SecretsVisitor(CheckVisitor):
                 if verdict not in (SECRET, PLACEHOLDER):
                     continue
             self._add(HARDCODED, value, f"hardcoded secret in `{name}`, used as {what}: "
-                                        f"{_what(verdict, text)}; {_FIX}", 2)
+                                        f"{_what(verdict, text)}; {_FIX}", 2, verdict)
         for cand in sorted(self.candidates.values(), key=lambda c: _span_tuple(self.ctx.span(c.node))):
             masks = self.ctx.mark_secret(cand.node)
             self.report(cand.rule, cand.node, cand.message, masks=masks,
@@ -254,11 +272,13 @@ class SecretsVisitor(CheckVisitor):
         self.functions += 1
         if is_test_name(node.name.value):
             self.test_scopes += 1
+        self.dev_scopes += is_dev_name(node.name.value)
 
     def leave_FunctionDef(self, original_node: cst.FunctionDef) -> None:
         self.functions -= 1
         if is_test_name(original_node.name.value):
             self.test_scopes -= 1
+        self.dev_scopes -= is_dev_name(original_node.name.value)
 
     def visit_ClassDef(self, node: cst.ClassDef) -> None:
         bases = []
@@ -296,11 +316,25 @@ class SecretsVisitor(CheckVisitor):
         return bool(self.classes) and self.functions == 0
 
     # -- example data is documentation ------------------------------------------------------
+    def visit_Dict(self, node: cst.Dict) -> None:
+        # A table of labels: the same value under several keys (`{"email": "textbox", "password":
+        # "textbox"}`, `{"pass": "password", "passwd": "password"}`, a lazy-import map) is a
+        # mapping of names, not credentials; `{"user": "admin", "password": "admin"}` is a login.
+        seen: Dict[str, List[Tuple[Optional[str], cst.BaseExpression]]] = {}
+        for el in node.elements:
+            if isinstance(el, cst.DictElement):
+                text = astutil.literal_str(el.value)
+                if text is not None:
+                    seen.setdefault(text, []).append((astutil.literal_str(el.key), el.value))
+        for entries in seen.values():
+            if len(entries) > 1 and not any(k is not None and k.lower() in _LOGIN_KEYS for k, _ in entries):
+                self._table_values.update(id(v) for _, v in entries)
+
     def visit_DictElement(self, node: cst.DictElement) -> None:
         key = astutil.literal_str(node.key)
         if key in EXAMPLE_KEYS:
             self.example_depth += 1
-        elif key is not None and not self.example_depth:
+        elif key is not None and not self.example_depth and id(node.value) not in self._table_values:
             self._named_literal(key, node.value, "dictionary key")
 
     def leave_DictElement(self, original_node: cst.DictElement) -> None:
@@ -314,7 +348,9 @@ class SecretsVisitor(CheckVisitor):
         if kw in EXAMPLE_KEYS:
             self.example_depth += 1
         elif not self.example_depth:
-            self._named_literal(kw, node.value, "keyword argument")
+            text = string_of(node.value)
+            if text is None or not _KEBAB_LABEL.fullmatch(text) or is_stand_in(text):
+                self._named_literal(kw, node.value, "keyword argument")
             if isinstance(node.value, cst.Name) and secret_name_kind(kw):
                 self._use_as_secret(node.value.value, kw, f"the `{kw}=` argument")
 
@@ -342,7 +378,7 @@ class SecretsVisitor(CheckVisitor):
         verdict = classify_value(text, name, kind)
         if verdict not in (SECRET, PLACEHOLDER):
             return verdict
-        self._add(HARDCODED, lit, f"hardcoded {kind} in {where} `{name}`: {_what(verdict, text)}; {_FIX}", 1)
+        self._add(HARDCODED, lit, f"hardcoded {kind} in {where} `{name}`: {_what(verdict, text)}; {_FIX}", 1, verdict)
         return verdict
 
     def visit_Assign(self, node: cst.Assign) -> None:
@@ -387,37 +423,49 @@ class SecretsVisitor(CheckVisitor):
             return
         cls = info["name"]
         if info["kind"] == "settings" and not name.startswith("_"):  # `_x` is private: never from the env
-            self._add(FALLBACK, lit, _settings_message(name, cls, verdict, mask_secret(text)), 3)
+            self._add(FALLBACK, lit, _settings_message(name, cls, verdict, mask_secret(text)), 3, verdict)
         elif info["kind"] == "pending" and not name.startswith("_"):
             info["fields"].append(FieldFact(name, _span_tuple(self.ctx.span(lit)), self.ctx.mark_secret(lit),
-                                            mask_secret(text), verdict, kind, self.in_test))
+                                            mask_secret(text), verdict, kind, self._lower(verdict)))
         else:
             self._add(HARDCODED, lit, f"hardcoded {kind} as the default of field `{cls}.{name}`: "
-                                      f"{_what(verdict, text)}; {_FIX}", 1)
+                                      f"{_what(verdict, text)}; {_FIX}", 1, verdict)
 
     def visit_Param(self, node: cst.Param) -> None:
         if node.default is not None:
             self._named_literal(node.name.value, node.default, "default of parameter", default=True)
 
+    def visit_Assert(self, node: cst.Assert) -> None:
+        # `assert client.api_key == "test-key"` in a test: an expectation, not a credential check
+        # (outside tests, an assert comparing a credential with a literal is one).
+        self.asserts += 1
+
+    def leave_Assert(self, original_node: cst.Assert) -> None:
+        self.asserts -= 1
+
     def visit_Comparison(self, node: cst.Comparison) -> None:
         # `if password == "admin123"`: a credential written into the code. Comparing with a
         # placeholder is the opposite, a guard against deploying it (`== "changethis"`).
-        if len(node.comparisons) != 1 or not isinstance(node.comparisons[0].operator, (cst.Equal, cst.NotEqual)):
+        if len(node.comparisons) != 1 or not isinstance(node.comparisons[0].operator, (cst.Equal, cst.NotEqual)) \
+                or (self.asserts and self.in_test):
             return
-        # `!=` rejects everything but the literal: a credential check, whatever the value.
-        # `==` against a placeholder is a guard (`if SECRET_KEY == "changethis": raise`).
-        accepted = (SECRET, PLACEHOLDER) if isinstance(node.comparisons[0].operator, cst.NotEqual) else (SECRET,)
+        # A placeholder that says it must be replaced is a guard against deploying it, whatever the
+        # operator (`if SECRET_KEY == "changethis": raise`, `return key if key != "PLACEHOLDER" else None`);
+        # a weak value (`"admin123"`) compared with a credential is the credential.
         left, right = node.left, node.comparisons[0].comparator
         for named, lit in ((left, right), (right, left)):
             name = _target_name(named) if isinstance(named, (cst.Name, cst.Attribute, cst.Subscript)) else None
             text = string_of(lit)
             kind = secret_name_kind(name)
-            if kind is None or text is None or names_a_name(name):
+            if kind is None or text is None or names_a_name(name) or is_marker_placeholder(text):
                 continue
+            if kind == "token" and re.fullmatch(r"[A-Za-z]{1,24}", text.strip()):
+                continue  # `token == "RequestPolicy"`: a lexer's or a parser's token, not a credential
             verdict = classify_value(text, name, kind)
-            if verdict in accepted:
+            if verdict in (SECRET, PLACEHOLDER):
                 self._add(HARDCODED, lit, f"{kind} `{name}` compared with the hardcoded value "
-                                          f"{_what(verdict, text)}: a credential written into the code; {_FIX}", 1)
+                                          f"{_what(verdict, text)}: a credential written into the code; {_FIX}", 1,
+                          verdict)
 
     # -- calls: signing keys, environment fallbacks -----------------------------------------
     def visit_Call(self, node: cst.Call) -> None:
@@ -441,7 +489,7 @@ class SecretsVisitor(CheckVisitor):
             verdict = classify_value(text, name, secret_name_kind(name))
             if verdict in (SECRET, PLACEHOLDER):
                 self._add(HARDCODED, mine, f"credential compared by `{q}` with the hardcoded value "
-                                           f"{_what(verdict, text)}; {_FIX}", 1)
+                                           f"{_what(verdict, text)}; {_FIX}", 1, verdict)
 
     def _key_sink(self, node: cst.Call, q: str) -> None:
         pname, pos = KEY_SINKS[q]
@@ -453,7 +501,7 @@ class SecretsVisitor(CheckVisitor):
             if not text.strip() or is_public_key(text) or is_template(text):
                 return
             verdict = PLACEHOLDER if classify_value(text) == PLACEHOLDER else SECRET
-            self._add(HARDCODED, arg, f"hardcoded key passed to `{q}`: {_what(verdict, text)}; {_FIX}", 2)
+            self._add(HARDCODED, arg, f"hardcoded key passed to `{q}`: {_what(verdict, text)}; {_FIX}", 2, verdict)
         elif isinstance(arg, cst.Name):
             self._use_as_secret(arg.value, "key", f"the key of `{q}`")
 
@@ -496,7 +544,8 @@ class SecretsVisitor(CheckVisitor):
             return
         self._add(FALLBACK, default, f"`{env_name}` falls back to a literal when it is not set: "
                                      f"{_what(verdict, text)}; the application then runs with a known secret; "
-                                     f"require it (`os.environ[\"{env_name}\"]`) so that start-up fails without it", 3)
+                                     f"require it (`os.environ[\"{env_name}\"]`) so that start-up fails without it", 3,
+                  verdict)
 
     def visit_BooleanOperation(self, node: cst.BooleanOperation) -> None:
         # `os.getenv("JWT_SECRET") or "dev"`

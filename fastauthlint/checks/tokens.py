@@ -39,9 +39,16 @@ from typing import Dict, FrozenSet, Iterable, Iterator, List, Optional, Set, Tup
 import libcst as cst
 
 from fastauthlint import astutil
-from fastauthlint.checks._sensitive import is_test_like_path, is_test_name, secret_name_kind, split_words
+from fastauthlint.checks._sensitive import (
+    is_dev_tooling_path,
+    is_test_like_path,
+    is_test_name,
+    names_a_name,
+    secret_name_kind,
+    split_words,
+)
 from fastauthlint.checks.base import Check, CheckVisitor
-from fastauthlint.findings import TEST_CODE_SEVERITY, Finding, Severity, Span
+from fastauthlint.findings import TEST_CODE_SEVERITY, Finding, Span
 from fastauthlint.names import dotted
 
 LOGGED = "FAL401"
@@ -67,6 +74,8 @@ _LOGGER_NAME = re.compile(r"^_*(log|logger|logr|\w+_logger|\w+_log|audit_log|\w+
 # the operator a generated password is doing its job.)
 PRINT_SINKS = frozenset({"sys.stdout.write", "sys.stderr.write", "sys.stdout.writelines", "sys.stderr.writelines",
                          "pprint.pprint", "pprint.pp", "warnings.warn", "sys.__stdout__.write", "sys.__stderr__.write"})
+_CONSOLE_SINKS = frozenset({"`print`", "`sys.stdout.write`", "`sys.stdout.writelines`", "`pprint.pprint`",
+                            "`pprint.pp`"})
 NOT_LOGGED_KWARGS = frozenset({"exc_info", "stack_info", "stacklevel", "level", "file", "flush", "sep", "end",
                                "category", "err", "nl", "color", "fg", "bg"})
 HTTP_EXCEPTIONS = frozenset({"fastapi.HTTPException", "fastapi.exceptions.HTTPException",
@@ -191,13 +200,19 @@ def issuing_call_kind(name: Optional[str]) -> Optional[str]:
     if not name:
         return None
     words = split_words(name)
-    if len(words) < 2 or secret_name_kind(name) is None or set(words) & _LOOKUP_WORDS:
+    # What is made or obtained is named after the verb (`create_access_token` -> access_token).
+    if len(words) < 2 or secret_name_kind("_".join(words[1:])) is None or set(words) & _LOOKUP_WORDS:
         return None
     if words[0] in ISSUE_VERBS:
         return "issued"
     if words[0] in OBTAIN_VERBS:
         return "token"
     return None
+
+
+def issued_kind_word(name: str) -> str:
+    """The kind of secret an issuing call's name says it returns (`create_api_key` -> secret)."""
+    return secret_name_kind("_".join(split_words(name)[1:])) or "token"
 
 
 def _shown(node: cst.CSTNode) -> str:
@@ -226,7 +241,7 @@ class Flow:
     # function for its callers (positions cost a second parse: computed only when needed).
     span: Optional[Tuple[int, int, int, int]]
     response: bool  # a response sink (an issued token is fine there)
-    test: bool
+    test: bool  # reported with the lower severity (test code, a development script's console output)
 
 
 @dataclass
@@ -279,6 +294,16 @@ class _Scope:
         # In push-notification code a bare `token` is a device's address, not a credential.
         self.device_tokens = func is not None and bool(set(split_words(func.name.value)) & _PUSH_WORDS)
         self.reported: Set[Tuple[int, str]] = set()
+        # Names the function itself shows are not credentials, whatever they are called: a
+        # lexer's token (`token == "-"`, `int(token)`), the name a secret is looked up under
+        # (`vault.get_secret(totp_secret_key)`).
+        self.not_secret: Set[str] = set()
+        # Names and attributes holding a masking wrapper (`x.get_secret_value()` is called: `x`
+        # is a SecretStr, whose str() is "**********").
+        self.masked: Set[str] = set()
+        self.masked_attrs: Set[str] = set()  # `self.<attr>` holding a SecretStr in this class
+        self.masking_params: Set[str] = set()  # parameters annotated SecretStr
+        self.typed: Dict[str, str] = {}  # parameters annotated with a class of `masked_fields`
 
 
 class TokensVisitor(CheckVisitor):
@@ -299,6 +324,17 @@ class TokensVisitor(CheckVisitor):
         self.calls_by_owner: Dict[int, List[cst.Call]] = {}
         self.lambdas = 0
         self.test_scopes = 0  # inside `class TestX` / `def test_x` / `class FakeX` outside tests/
+        # Per function being traversed: its calls and comparisons (what it shows about its names).
+        self.func_calls: List[List[cst.Call]] = []
+        self.func_comparisons: List[List[cst.Comparison]] = []
+        # Per class being traversed: attributes holding a SecretStr (`x: SecretStr`, `self.x = x`
+        # from a parameter annotated SecretStr).
+        self.class_masked: List[Set[str]] = []
+        self._unmasking = 0  # inside `x.get_secret_value()`: the wrapped value
+        # Classes of this file with fields annotated SecretStr, and module constants made of them
+        # (`settings = Settings()`): `settings.jwt_secret` prints masked.
+        self.masked_fields: Dict[str, Set[str]] = {}
+        self.typed_globals: Dict[str, str] = {}
 
     # -- file-level knowledge ---------------------------------------------------------------
     def visit_Module(self, node: cst.Module) -> None:
@@ -306,6 +342,12 @@ class TokensVisitor(CheckVisitor):
         for stmt in node.body:  # `class HTTPBearer403(HTTPBearer)`: a security class too
             if isinstance(stmt, cst.ClassDef) and any(self._security_class(b.value) for b in stmt.bases):
                 self.local_security.add(stmt.name.value)
+            if isinstance(stmt, cst.ClassDef) and _masked_fields(stmt):
+                self.masked_fields[stmt.name.value] = _masked_fields(stmt)
+        for name, value in self.constants.items():  # `settings = Settings()`
+            if isinstance(value, cst.Call) and isinstance(value.func, cst.Name) \
+                    and value.func.value in self.masked_fields:
+                self.typed_globals[name] = value.func.value
         for name, value in self.constants.items():
             if isinstance(value, cst.Call):
                 if self._security_class(value.func):
@@ -438,6 +480,12 @@ class TokensVisitor(CheckVisitor):
     def visit_Call(self, node: cst.Call) -> None:
         if self.owners and not self.lambdas:
             self.calls_by_owner.setdefault(id(self.owners[-1]), []).append(node)
+        if self.func_calls:
+            self.func_calls[-1].append(node)
+
+    def visit_Comparison(self, node: cst.Comparison) -> None:
+        if self.func_comparisons:
+            self.func_comparisons[-1].append(node)
 
     def _calls(self, owner: cst.CSTNode) -> List[cst.Call]:
         return self.calls_by_owner.get(id(owner), [])
@@ -445,20 +493,28 @@ class TokensVisitor(CheckVisitor):
     def visit_ClassDef(self, node: cst.ClassDef) -> None:
         self.class_depth += 1
         self.test_scopes += is_test_name(node.name.value)
+        self.class_masked.append(_masked_fields(node))
 
     def leave_ClassDef(self, original_node: cst.ClassDef) -> None:
         self.class_depth -= 1
         self.test_scopes -= is_test_name(original_node.name.value)
+        self.class_masked.pop()
 
     def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
         self.depth += 1
         self.test_scopes += is_test_name(node.name.value)
+        self.func_calls.append([])
+        self.func_comparisons.append([])
 
     def leave_FunctionDef(self, original_node: cst.FunctionDef) -> None:
         top = self.depth == 1 and self.class_depth == 0
         self.depth -= 1
         self._analyse_function(original_node, top)
         self.test_scopes -= is_test_name(original_node.name.value)
+        calls, comparisons = self.func_calls.pop(), self.func_comparisons.pop()
+        if self.func_calls:  # a nested function's calls are its enclosing function's too
+            self.func_calls[-1].extend(calls)
+            self.func_comparisons[-1].extend(comparisons)
 
     @property
     def in_test(self) -> bool:
@@ -488,6 +544,17 @@ class TokensVisitor(CheckVisitor):
         facts = FunctionFacts(func.name.value, [p.name.value for p in params]) if top else None
         scope = _Scope(func, is_route, facts)
         scope.params = {p.name.value for p in params}
+        calls = self.func_calls[-1] if self.func_calls else []
+        scope.not_secret = _shown_not_secret(calls, self.func_comparisons[-1] if self.func_comparisons else [],
+                                             self.ctx)
+        scope.masked = {d for d in (dotted(c.func.value) for c in calls if isinstance(c.func, cst.Attribute)
+                                    and c.func.attr.value == "get_secret_value") if d}
+        if self.class_masked:
+            scope.masked_attrs = self.class_masked[-1]
+        scope.masking_params = {p.name.value for p in params if p.annotation is not None
+                                and set(_annotation_types(p.annotation.annotation)) & MASKING_TYPES}
+        scope.typed = {p.name.value: t for p in params if p.annotation is not None
+                       for t in _annotation_types(p.annotation.annotation) if t in self.masked_fields}
         for i, p in enumerate(params):
             scope.env[p.name.value] = self._param_taint(i, p, scope)
         self._block(func.body.body if isinstance(func.body, cst.IndentedBlock) else [func.body], scope)
@@ -521,6 +588,10 @@ class TokensVisitor(CheckVisitor):
             if t in CREDENTIAL_TYPES:
                 kind = "credential" if t == "HTTPAuthorizationCredentials" else "password"
                 return _src(kind, f"the credentials `{name}` (`{t}`)")
+        if name in scope.not_secret:
+            # `def array_index(token): if token == "-": ... int(token)`: neither a credential nor
+            # a way for its callers' credentials to reach a sink.
+            return EMPTY
         own = _name_source(name, name, incoming=scope.is_route) \
             if _stringish(ann) and not (scope.device_tokens and name in ("token", "tokens")) else EMPTY
         if own:
@@ -554,7 +625,7 @@ class TokensVisitor(CheckVisitor):
             return
         if isinstance(stmt, (cst.For,)):
             self._sinks(stmt, scope)
-            self._bind(stmt.target, self.taint(stmt.iter, scope), scope)  # the iterable says what it holds
+            self._loop_bind(stmt.target, stmt.iter, scope)  # the iterable says what it holds
             self._block(stmt.body.body, scope)
             if stmt.orelse is not None:
                 self._block(stmt.orelse.body.body, scope)
@@ -592,6 +663,7 @@ class TokensVisitor(CheckVisitor):
         if isinstance(small, cst.Assign):
             self._sinks(small, scope)
             value = self.taint(small.value, scope)
+            self._note_masked_attr(small, scope)
             for t in small.targets:
                 self._header_sink(t.target, small.value, value, scope)
                 self._bind(t.target, value, scope, small.value)
@@ -614,55 +686,157 @@ class TokensVisitor(CheckVisitor):
             if small.exc is not None:
                 self._sinks(small, scope, raised=small.exc)
 
+    def _note_masked_attr(self, small: cst.Assign, scope: _Scope) -> None:
+        """`self.token = token` (a parameter annotated SecretStr), `self.key = SecretStr(...)`."""
+        if not self.class_masked:
+            return
+        v = small.value
+        masking = (isinstance(v, cst.Name) and v.value in scope.masking_params) or (
+            isinstance(v, cst.Call) and astutil.name_of(v.func) in MASKING_TYPES)
+        if not masking:
+            return
+        for t in small.targets:
+            if isinstance(t.target, cst.Attribute) and isinstance(t.target.value, cst.Name) \
+                    and t.target.value.value in ("self", "cls"):
+                self.class_masked[-1].add(t.target.attr.value)
+
     def _bind(self, target: cst.BaseExpression, value: Taint, scope: _Scope,
               value_node: Optional[cst.BaseExpression] = None) -> None:
         if isinstance(target, cst.Name):
             name = target.value
             if value_node is not None and _is_creation(value_node):
                 scope.fresh.add(name)  # an object made here (`api_key = APIKey(...)`), not a raw secret
+                if _names_an_identifier(name):
+                    value = EMPTY  # `credential_id = await vault.create_credential(...)`
             else:
                 scope.fresh.discard(name)
-                if not _sources(value) and value_node is not None and not _clean_by_construction(value_node) \
-                        and not _named_otherwise(value_node):
-                    # An opaque value stored under a secret's name is taken at its name's word
-                    # (symbolic labels, a parameter's or a call's, say nothing of it yet).
-                    value = value | _name_source(name, name)
+                value = self._as_named(name, value, value_node, scope)
             scope.env[name] = value
         elif isinstance(target, (cst.Tuple, cst.List)):
-            for el in target.elements:
-                inner = el.value
+            elements = [el.value for el in target.elements]
+            if isinstance(value_node, (cst.Tuple, cst.List)) and len(value_node.elements) == len(elements) \
+                    and not any(isinstance(e, cst.StarredElement) for e in value_node.elements):
+                # `a, b = token, user_id`: element by element.
+                for inner, el in zip(elements, value_node.elements):
+                    self._bind(inner, self.taint(el.value, scope), scope, el.value)
+                return
+            named = [e for e in elements if isinstance(e, cst.Name) and secret_name_kind(e.value)]
+            for inner in elements:
                 if isinstance(inner, cst.Name) and (inner.value in SAFE_NAMES or inner.value == "_"
                                                     or "type" in split_words(inner.value)):
                     scope.env[inner.value] = EMPTY
+                elif named and isinstance(inner, cst.Name) and all(inner is not n for n in named) \
+                        and _is_call(value_node):
+                    # `ctx, new_refresh_token = rotate_refresh_token(...)`: the secret is the part
+                    # named like one, not the context returned beside it.
+                    scope.env[inner.value] = EMPTY
+                    scope.fresh.discard(inner.value)
+                elif isinstance(inner, cst.Name) and value_node is not None:
+                    # `access_token, refresh_token = await idp.exchange_code(code)`: each part of
+                    # an opaque result is taken at its name's word, like a single name.
+                    scope.fresh.discard(inner.value)
+                    scope.env[inner.value] = self._as_named(inner.value, value, value_node, scope)
                 else:
                     self._bind(inner, value, scope, None)
         elif isinstance(target, cst.StarredElement):
             self._bind(target.value, value, scope, None)
+
+    def _as_named(self, name: str, value: Taint, value_node: Optional[cst.BaseExpression], scope: _Scope) -> Taint:
+        """What a name bound to `value_node` holds, when its name says more than the value."""
+        if value_node is None:
+            return value
+        if _names_an_identifier(name) and _is_call(value_node):
+            # `item_id = await vault.create_credential(...)`, `txn_id = secrets.token_urlsafe()`:
+            # what the call returns is named by what it is stored under.
+            return EMPTY
+        if not _sources(value) and name not in scope.not_secret and self._origin_hidden(value_node, scope):
+            # A value whose origin is out of sight (a call into a library, a global) stored under
+            # a secret's name is taken at its name's word; one built here from what is known
+            # (`token = node.children[0]`, `total = sum(counts)`) is what it is.
+            return value | _name_source(name, name)
+        return value
+
+    def _loop_bind(self, target: cst.BaseExpression, iter_node: cst.BaseExpression, scope: _Scope) -> None:
+        """The target of `for target in iter_node` (a statement or a comprehension)."""
+        value = self.taint(iter_node, scope)
+        if isinstance(target, (cst.Tuple, cst.List)) and len(target.elements) == 2 and _is_items_call(iter_node):
+            # `for name, secret in secrets.items()`: the keys are names.
+            key, val = target.elements[0].value, target.elements[1].value
+            if isinstance(key, cst.Name):
+                scope.env[key.value] = EMPTY
+            else:
+                self._bind(key, EMPTY, scope)
+            self._bind(val, value, scope)
+            return
+        if isinstance(target, cst.Name) and value and secret_name_kind(target.value) is None \
+                and target.value.lower() not in _GENERIC_ELEMENTS and len(target.value) > 2:
+            # `for provider in self.provider_tokens`, `for secret_name in secrets`: the element is
+            # what its name says (a dictionary's keys, a record), not the credential.
+            value = EMPTY
+        self._bind(target, value, scope)
+
+    def _origin_hidden(self, node: cst.BaseExpression, scope: _Scope) -> bool:
+        """Whether where a value comes from is out of sight: a library call, a global, an attribute
+        of `self`; not a part of a local or a parameter, not something built here."""
+        if isinstance(node, cst.Await):
+            node = node.expression
+        if _clean_by_construction(node) or _named_otherwise(node):
+            return False
+        if _reads_input(node):
+            return True  # `request.headers.get("x-amzn-oidc-data")`: what the client sent
+        if isinstance(node, cst.Name):
+            return node.value not in scope.env or node.value in ("self", "cls")
+        if isinstance(node, (cst.Attribute, cst.Subscript)):
+            root: cst.BaseExpression = node
+            while isinstance(root, (cst.Attribute, cst.Subscript)):
+                root = root.value
+            return not (isinstance(root, cst.Name) and root.value in scope.env and root.value not in ("self", "cls"))
+        if isinstance(node, cst.Call):
+            func = node.func
+            if isinstance(func, cst.Attribute) and (func.attr.value in TRANSFORMS or func.attr.value in _PART_METHODS):
+                return self._origin_hidden(func.value, scope)  # `parts = header.split()`: a part of a known value
+            q = self.ctx.qualify(func)
+            bare = func.value if isinstance(func, cst.Name) and q is None else None
+            if bare in PROPAGATING_CALLS or q in PROPAGATING_CALLS or (q or "").startswith("builtins."):
+                return any(self._origin_hidden(a.value, scope) for a in node.args)  # `set()`, `list(known)`
+            words = split_words(astutil.name_of(func) or "")
+            return not (words and words[0] in _RECORD_VERBS)  # `service.search_secrets(...)`: records
+        return False  # built here (containers, strings, operations): their parts' taint is known
 
     # -- taint of an expression ---------------------------------------------------------------------
     def taint(self, node: Optional[cst.CSTNode], scope: _Scope) -> Taint:
         if node is None:
             return EMPTY
         if isinstance(node, cst.Name):
+            if node.value in scope.masked and not self._unmasking:
+                return EMPTY  # a SecretStr: printed as "**********"
             if node.value in scope.env:
                 return scope.env[node.value]
             q = self.ctx.qualify(node)
             if q is not None and (q == node.value or q in KNOWN_MODULE_NAMES):
                 return EMPTY  # a module (`jwt`, `secrets`), not a variable
+            if node.value in scope.not_secret:
+                return EMPTY
             return _name_source(node.value, node.value, config=node.value.isupper())
         if isinstance(node, cst.Attribute):
             attr = node.attr.value
             if self.ctx.qualify(node) in KNOWN_MODULE_NAMES:
                 return EMPTY
-            if attr in SAFE_NAMES or "type" in split_words(attr):
+            if attr in SAFE_NAMES or "type" in split_words(attr) or names_a_name(attr):
                 return EMPTY
+            if not self._unmasking and (dotted(node) in scope.masked or self._masked_field(node, scope)):
+                return EMPTY  # a SecretStr attribute
             base = self.taint(node.value, scope)
             incoming = scope.is_route and isinstance(node.value, cst.Name) and node.value.value in scope.params
             if isinstance(node.value, cst.Name) and node.value.value in scope.fresh and secret_name_kind(attr):
                 # `webhook = Webhook(); … webhook.secret`: minted with the object made here.
                 return _src("issued", f"the {secret_name_kind(attr)} of the new `{node.value.value}`")
             own = _name_source(attr, _shown(node), incoming=incoming, config=_is_config_base(node.value))
-            return _of_kind(own, base) if own else base
+            if own:
+                return _of_kind(own, base)
+            # A string has no data attributes: a field of a tainted object is the secret only when
+            # it carries the object's value (`.value`, `.raw`), not `.total_bytes` or `.organization_id`.
+            return base if attr.lower() in _CARRIERS else EMPTY
         if isinstance(node, cst.Subscript):
             return self._subscript(node, scope)
         if isinstance(node, cst.Call):
@@ -701,10 +875,8 @@ class TokensVisitor(CheckVisitor):
                 else:
                     out |= self.taint(el.value, scope)
             return out
-        if isinstance(node, (cst.ListComp, cst.SetComp, cst.GeneratorExp)):
-            return self.taint(node.elt, scope) | self.taint(node.for_in.iter, scope)
-        if isinstance(node, cst.DictComp):
-            return self.taint(node.value, scope) | self.taint(node.for_in.iter, scope)
+        if isinstance(node, (cst.ListComp, cst.SetComp, cst.GeneratorExp, cst.DictComp)):
+            return self._comprehension(node, scope)
         if isinstance(node, cst.NamedExpr):
             value = self.taint(node.value, scope)
             self._bind(node.target, value, scope, node.value)
@@ -712,6 +884,44 @@ class TokensVisitor(CheckVisitor):
         if isinstance(node, cst.StarredElement):
             return self.taint(node.value, scope)
         return EMPTY
+
+    def _comprehension(self, node, scope: _Scope) -> Taint:
+        """What a comprehension builds: its element, with each target bound to what it iterates
+        (`[s.name for s in secrets]` is names; `{k: v for k, v in secrets.items()}` is secrets)."""
+        saved: Dict[str, Optional[Taint]] = {}
+        fresh = set(scope.fresh)
+        f = node.for_in
+        while f is not None:
+            for n in _target_names(f.target):
+                saved.setdefault(n, scope.env.get(n))
+            self._loop_bind(f.target, f.iter, scope)
+            f = f.inner_for_in
+        out = self.taint(node.value if isinstance(node, cst.DictComp) else node.elt, scope)
+        for n, old in saved.items():
+            if old is None:
+                scope.env.pop(n, None)
+            else:
+                scope.env[n] = old
+        scope.fresh = fresh
+        return out
+
+    def _masked_field(self, node: cst.Attribute, scope: _Scope) -> bool:
+        """`self.api_key` of a class declaring `api_key: SecretStr`, `creds.token` of a parameter
+        `creds: Credentials`, `settings.jwt_secret` of `settings = Settings()`."""
+        if not isinstance(node.value, cst.Name):
+            return False
+        base, attr = node.value.value, node.attr.value
+        if base in ("self", "cls"):
+            return attr in scope.masked_attrs
+        cls = scope.typed.get(base) or (self.typed_globals.get(base) if base not in scope.env else None)
+        return cls is not None and attr in self.masked_fields[cls]
+
+    def _unmasked(self, node: cst.BaseExpression, scope: _Scope) -> Taint:
+        self._unmasking += 1
+        try:
+            return self.taint(node, scope)
+        finally:
+            self._unmasking -= 1
 
     def _subscript(self, node: cst.Subscript, scope: _Scope) -> Taint:
         if len(node.slice) != 1:
@@ -728,8 +938,8 @@ class TokensVisitor(CheckVisitor):
             own = _name_source(key, _shown(node), incoming=incoming, config=_is_config_base(node.value))
             if own:
                 return _of_kind(own, self.taint(node.value, scope))
-            if key in SAFE_NAMES or "type" in split_words(key):
-                return EMPTY
+            # `auth_token["app"]`, `secrets["SMTP_PORT"]`: the value under a key that is not a secret's.
+            return self.taint(node.value, scope) if key.lower() in _CARRIERS else EMPTY
         return self.taint(node.value, scope)
 
     def _request_item(self, container: cst.BaseExpression, key: str) -> Taint:
@@ -753,6 +963,10 @@ class TokensVisitor(CheckVisitor):
             return _src("issued", f"the token issued by `{q}`")
         if q is not None and q.startswith("secrets.token_"):
             return _src("issued", f"the secret generated by `{q}`")
+        if isinstance(func, cst.Attribute) and func.attr.value == "get_secret_value":
+            # What a SecretStr wraps, revealed.
+            base = self._unmasked(func.value, scope)
+            return base if _sources(base) else _src("secret", f"the secret value of `{_shown(func.value)}`")
         # request.headers.get("Authorization"), request.cookies.get("token")
         if isinstance(func, cst.Attribute) and func.attr.value == "get":
             key = astutil.literal_str(astutil.argument(node, "key", 0))
@@ -761,12 +975,16 @@ class TokensVisitor(CheckVisitor):
                 if header:
                     return header
                 incoming = scope.is_route and isinstance(func.value, cst.Name) and func.value.value in scope.params
+                default = astutil.literal_value(astutil.argument(node, "default", 1), None)
+                if isinstance(default, (bool, int, float)) or (isinstance(default, str) and default.lower() in (
+                        "true", "false", "yes", "no", "on", "off", "0", "1")):
+                    return EMPTY  # `os.environ.get("ALLOW_CREDENTIALS", "false")`: a flag
                 own = _name_source(key, f'{_shown(func.value)}.get("{key}")', incoming=incoming,
                                    config=_is_config_base(func.value))
                 if own:
                     return _of_kind(own, self.taint(func.value, scope))
-                if key in SAFE_NAMES or "type" in split_words(key):
-                    return EMPTY
+                if key.lower() not in _CARRIERS:
+                    return EMPTY  # `secrets.get("SMTP_PORT")`, `client_kwargs.get("scope")`
         if name is not None and SANITIZER_RX.search(name) or q in ("hash", "id", "type", "bool", "int", "float",
                                                                    "isinstance", "callable"):
             return EMPTY
@@ -787,7 +1005,7 @@ class TokensVisitor(CheckVisitor):
         kind = issuing_call_kind(name)
         if kind is not None:
             how = "issued by" if kind == "issued" else "returned by"
-            return _src(kind, f"the {secret_name_kind(name)} {how} `{name}()`")
+            return _src(kind, f"the {issued_kind_word(name)} {how} `{name}()`")
         if q is not None and q.split(".")[0] not in _FOREIGN_ROOTS and scope.facts is not None \
                 and set(split_words(q.split(".")[-1])) & _ISSUER_WORDS:
             # Perhaps a project function that issues tokens (`login_user()` returning a JWT):
@@ -877,7 +1095,7 @@ class TokensVisitor(CheckVisitor):
     def _flow(self, scope: _Scope, lab: Label, rule: str, shown: str, node: cst.CSTNode, response: bool) -> None:
         needs_span = lab[0] == "ret" or _may_be_credential(scope.facts.deps.get(str(lab[1])))
         span = _span(self.ctx.span(node)) if needs_span else None
-        scope.facts.flows.append(Flow(lab[0], str(lab[1]), rule, shown, span, response, self.in_test))
+        scope.facts.flows.append(Flow(lab[0], str(lab[1]), rule, shown, span, response, self._lower(shown)))
 
     def _report_sink(self, rule: str, node: cst.CSTNode, shown: str, srcs: List[Label], scope: _Scope) -> None:
         key = (id(node), rule)
@@ -892,10 +1110,12 @@ class TokensVisitor(CheckVisitor):
         else:
             msg = (f"{desc}{more} is placed in {shown}: raw tokens and secrets must not be returned to "
                    f"clients in errors or responses")
-        self.report(rule, node, msg, severity=self._severity(rule))
+        self.report(rule, node, msg, severity=TEST_CODE_SEVERITY if self._lower(shown) else None)
 
-    def _severity(self, rule: str) -> Optional[Severity]:
-        return TEST_CODE_SEVERITY if self.in_test else None
+    def _lower(self, shown: str) -> bool:
+        """The lower severity: test code, and a development script's own output (a script that
+        creates an API key prints it to the operator who ran it)."""
+        return self.in_test or (shown in _CONSOLE_SINKS and is_dev_tooling_path(self.ctx.rel))
 
     def _header_sink(self, target: cst.BaseExpression, value_node: cst.BaseExpression, value: Taint,
                      scope: _Scope) -> None:
@@ -1059,6 +1279,157 @@ def _named_otherwise(node: cst.BaseExpression) -> bool:
     return bool(name) and secret_name_kind(name) is None and name not in _GENERIC_NAMES
 
 
+MASKING_TYPES = frozenset({"SecretStr", "SecretBytes", "Secret"})
+
+
+def _masked_fields(cls: cst.ClassDef) -> Set[str]:
+    """Fields a class declares with a masking type: `token: SecretStr`, `api_key: SecretStr | None`."""
+    out: Set[str] = set()
+    for stmt in cls.body.body if isinstance(cls.body, cst.IndentedBlock) else ():
+        if isinstance(stmt, cst.SimpleStatementLine):
+            for small in stmt.body:
+                if isinstance(small, cst.AnnAssign) and isinstance(small.target, cst.Name) \
+                        and set(_annotation_types(small.annotation.annotation)) & MASKING_TYPES:
+                    out.add(small.target.value)
+    return out
+# Attribute and key names through which a tainted object's value passes (`secret.value`,
+# `resp["data"]`); any other non-secret name is a field of its own (`.total_bytes`, `["app"]`).
+_CARRIERS = frozenset({
+    "value", "val", "raw", "data", "plaintext", "plain", "text", "content", "string", "str", "body", "result",
+    "results", "key", "secret", "access", "refresh", "bearer", "headers", "header", "cookies", "cookie", "env",
+    "environ", "params", "args", "kwargs", "config", "settings", "options", "extra", "extras", "auth", "signature",
+    "encoded", "decrypted", "json", "form", "query_params", "values", "items", "__dict__", "dict", "attrs",
+    "attributes", "fields", "metadata", "info", "details", "response", "output", "message",
+})
+# Loop targets that say nothing of the element (`for t in tokens`, `for item in secrets`).
+_GENERIC_ELEMENTS = frozenset({
+    "item", "items", "entry", "value", "val", "obj", "part", "parts", "chunk", "piece", "seg", "segment", "line",
+    "row", "data", "key", "cred", "tok", "sec", "each", "elem", "element", "record", "rec", "arg", "word", "field",
+    "one", "thing", "candidate", "option", "raw",
+})
+# Methods returning a part of the value they are called on (`name.partition(".")`, `parts.copy()`).
+_PART_METHODS = frozenset({"keys", "group", "groups", "groupdict", "removeprefix", "removesuffix", "__getitem__"})
+# Calls returning stored records or collections, not a raw secret (`service.search_secrets(...)`).
+_RECORD_VERBS = frozenset({"search", "list", "find", "query", "filter", "select", "count", "all", "iter",
+                           "scan", "paginate", "browse"})
+# Names that say they hold an identifier, a label or a count, not the credential itself.
+_IDENTIFIER_NOUNS = frozenset({"id", "ids", "uuid", "uid", "pk", "name", "names", "count", "status", "path",
+                               "url", "uri", "index", "idx", "number", "num", "version", "slug", "label"})
+_CREDENTIAL_IDS = frozenset({"session", "sid", "csrf", "xsrf", "nonce"})
+
+
+def _names_an_identifier(name: str) -> bool:
+    """`item_id`, `txn_id`, `secret_name`: not `session_id` (a session id is a bearer credential)."""
+    words = split_words(name)
+    return bool(words) and words[-1] in _IDENTIFIER_NOUNS and not set(words) & _CREDENTIAL_IDS \
+        and secret_name_kind(name) is None
+
+
+_INPUT_ATTRS = frozenset({"headers", "cookies", "query_params", "path_params", "environ", "form", "args", "GET",
+                          "POST", "META"})
+
+
+def _reads_input(node: cst.BaseExpression) -> bool:
+    """A read from a request's headers, cookies or parameters, or from the environment
+    (`request.headers.get("x-amzn-oidc-data")`, `websocket.cookies["sid"]`, `os.environ[...]`)."""
+    while True:
+        if isinstance(node, cst.Call):
+            node = node.func
+        if isinstance(node, cst.Subscript):
+            node = node.value
+        elif isinstance(node, cst.Attribute):
+            if node.attr.value in _INPUT_ATTRS:
+                return True
+            node = node.value
+        else:
+            return False
+
+
+def _is_call(node: Optional[cst.BaseExpression]) -> bool:
+    if isinstance(node, cst.Await):
+        node = node.expression
+    return isinstance(node, cst.Call)
+
+
+def _is_items_call(node: cst.BaseExpression) -> bool:
+    return isinstance(node, cst.Call) and isinstance(node.func, cst.Attribute) and node.func.attr.value == "items"
+
+
+def _target_names(target: cst.BaseExpression) -> Iterator[str]:
+    if isinstance(target, cst.Name):
+        yield target.value
+    elif isinstance(target, (cst.Tuple, cst.List)):
+        for el in target.elements:
+            yield from _target_names(el.value)
+    elif isinstance(target, cst.StarredElement):
+        yield from _target_names(target.value)
+
+
+_SHORT_LITERAL = re.compile(r"[^\w\s]{1,3}|\w{1,2}")
+_LEXICAL_METHODS = frozenset({"isdigit", "isnumeric", "isdecimal", "isidentifier"})
+# A secret store's lookup by name: `vault.get_secret(name)`, `ssm.get_parameter(path)`,
+# `secrets.get(key_name)`, `settings.get(key)`, `os.getenv(var)`. Its argument is the name a
+# secret is stored under. Only these: a token passed to any other call (`get_user_info(token)`,
+# `token_store.get(token)`, `cache.get(session_token)`) is what the call consumes, the credential.
+_LOOKUP_METHOD = re.compile(r"^(get|fetch|read|load|lookup|retrieve|resolve)_(secret|secrets|parameter|param|"
+                            r"parameters|setting|settings|config|env|variable|var)(_value|_values|_string|"
+                            r"_by_name|_by_key|_by_path)?$")
+_STORE_NAME = re.compile(r"(^|_)(secrets|vault|keyring|ssm|secret_manager|secrets_manager|env|environ|"
+                         r"config|settings)$", re.I)
+_STORE_METHODS = frozenset({"get", "pop", "getenv", "get_or_default", "__getitem__"})
+
+
+def _literal_strings(node: cst.BaseExpression) -> Optional[List[str]]:
+    """A string literal, or a tuple/list/set of them."""
+    s = astutil.literal_str(node)
+    if s is not None:
+        return [s]
+    if isinstance(node, (cst.Tuple, cst.List, cst.Set)) and node.elements:
+        out = [astutil.literal_str(el.value) for el in node.elements]
+        return None if any(x is None for x in out) else out  # type: ignore[return-value]
+    return None
+
+
+def _shown_not_secret(calls: List[cst.Call], comparisons: List[cst.Comparison], ctx) -> Set[str]:
+    """Names a function shows are no credentials: compared with punctuation or a character or two
+    (`token == "-"`, `tok in ("(", ")")`), parsed as numbers (`int(token)`, `token.isdigit()`), or
+    the key a secret is looked up under (`vault.get_secret(totp_secret_key)`)."""
+    out: Set[str] = set()
+    for c in comparisons:
+        if not all(isinstance(t.operator, (cst.Equal, cst.NotEqual, cst.In, cst.NotIn)) for t in c.comparisons):
+            continue
+        operands = [c.left] + [t.comparator for t in c.comparisons]
+        names = [o.value for o in operands if isinstance(o, cst.Name)]
+        lits = [_literal_strings(o) for o in operands if not isinstance(o, cst.Name)]
+        if names and lits and all(ls and all(_SHORT_LITERAL.fullmatch(x) for x in ls) for ls in lits):
+            out.update(names)
+    for call in calls:
+        func = call.func
+        pos = [a.value for a in call.args if a.keyword is None and not a.star]
+        if isinstance(func, cst.Name) and func.value in ("int", "float") and len(pos) == 1 \
+                and isinstance(pos[0], cst.Name) and not _may_be_numeric_secret(pos[0].value):
+            out.add(pos[0].value)
+        elif isinstance(func, cst.Attribute) and isinstance(func.value, cst.Name) \
+                and func.attr.value in _LEXICAL_METHODS and not _may_be_numeric_secret(func.value.value):
+            out.add(func.value.value)
+        if not pos or not isinstance(pos[0], cst.Name):
+            continue
+        if ctx.qualify(func) in ("os.getenv", "os.environ.get") or isinstance(func, cst.Attribute) and (
+                _LOOKUP_METHOD.match(func.attr.value)
+                or (func.attr.value in _STORE_METHODS and _STORE_NAME.search(astutil.name_of(func.value) or ""))):
+            out.add(pos[0].value)
+    return out
+
+
+_ONE_TIME_WORDS = frozenset({"otp", "totp", "hotp", "mfa", "2fa", "pin", "sms", "verification", "verify", "code"})
+
+
+def _may_be_numeric_secret(name: str) -> bool:
+    """A password, a PIN or a one-time code may well be all digits (`int(passcode)`,
+    `otp_token.isdigit()`): parsing it as a number says nothing against it."""
+    return secret_name_kind(name) == "password" or bool(set(split_words(name)) & _ONE_TIME_WORDS)
+
+
 def _masked_slice(sl: cst.Slice) -> bool:
     """`token[:6]`, `token[-4:]`: a few characters, shown to identify a token, not to use it."""
     def num(n):
@@ -1066,11 +1437,19 @@ def _masked_slice(sl: cst.Slice) -> bool:
         return v if isinstance(v, int) and not isinstance(v, bool) else None
 
     lower, upper = num(sl.lower), num(sl.upper)
-    if sl.lower is None and upper is not None and 0 < upper <= 12:
+    if (sl.lower is None or lower == 0) and upper is not None and 0 < upper <= 12:
         return True
     if sl.upper is None and lower is not None and -12 <= lower < 0:
         return True
     return False
+
+
+# Calls whose result is a number, a boolean or a digest, whatever they are given.
+_NUMERIC_CALLS = frozenset({"len", "bool", "int", "float", "hexdigest", "sum", "round", "abs", "divmod", "ceil",
+                            "floor", "isinstance", "callable", "hasattr"})
+_NUMERIC_METHODS = frozenset({"hexdigest", "digest", "count", "index", "find", "rfind", "startswith", "endswith",
+                              "isdigit", "isnumeric", "isdecimal", "isalpha", "isalnum", "isascii", "isidentifier",
+                              "bit_length", "total_seconds", "timestamp"})
 
 
 def _clean_by_construction(node: cst.CSTNode) -> bool:
@@ -1086,9 +1465,9 @@ def _clean_by_construction(node: cst.CSTNode) -> bool:
         return _masked_slice(node.slice[0].slice)
     if isinstance(node, cst.Call):
         name = astutil.name_of(node.func)
-        if name is not None and (SANITIZER_RX.search(name) or name in ("len", "bool", "int", "float", "hexdigest")):
+        if name is not None and (SANITIZER_RX.search(name) or name in _NUMERIC_CALLS):
             return True
-        if isinstance(node.func, cst.Attribute) and node.func.attr.value in ("hexdigest", "digest"):
+        if isinstance(node.func, cst.Attribute) and node.func.attr.value in _NUMERIC_METHODS:
             return True
         return False
     if isinstance(node, cst.BinaryOperation):
@@ -1241,6 +1620,10 @@ def _link(project, check_name: str) -> List[Finding]:
             tk = target_key(c.callee, path, c.arg)
             for rule, sink, spath, _ in reaches.get(tk, []) if tk else []:
                 pname = funcs[tk[0]][1].params[tk[1]] if tk[0] in funcs else c.arg
+                if _NAME_DESC.match(c.desc) and _param_names_otherwise(pname):
+                    # Known only by its name (`collected.secrets`), received as `secret_exprs`: the
+                    # helper says what it is given.
+                    break
                 where = f" in {project.results[spath].rel}" if spath in project.results else ""
                 verb = "written to" if rule == LOGGED else "placed in"
                 emit(rule, path, c.span, f"{c.desc} is passed to `{c.callee.split('.')[-1]}()`, whose parameter "
@@ -1269,6 +1652,20 @@ def _link(project, check_name: str) -> List[Finding]:
                        f"in errors or responses")
             emit(fl.rule, path, fl.span, msg, fl.test)
     return list(out.values())
+
+
+# How a value known only by its name is described (`_name_source`).
+_NAME_DESC = re.compile(r"^the (token|secret|password) `")
+_REFERENCE_NOUNS = frozenset({"expr", "exprs", "expression", "expressions", "ref", "refs", "reference", "references",
+                              "pattern", "patterns", "template", "templates", "spec", "specs", "keys"})
+
+
+def _param_names_otherwise(pname: str) -> bool:
+    """A parameter whose name says it holds names or references, not credentials (`secret_exprs`,
+    `secret_names`, `credential_id`)."""
+    words = split_words(pname)
+    return bool(words) and secret_name_kind(pname) is None and (
+        words[-1] in _REFERENCE_NOUNS or _names_an_identifier(pname) or names_a_name(pname))
 
 
 def _param_index(f: FunctionFacts, arg: str) -> Optional[int]:
