@@ -17,6 +17,8 @@ import json
 import re
 from typing import List, Optional, Tuple
 
+from fastauthlint.context import is_documentation_path
+
 # -- names ---------------------------------------------------------------------------------------
 
 _CAMEL = re.compile(r"[A-Z]+(?=[A-Z][a-z])|[A-Z]?[a-z]+|[A-Z]+|\d+")
@@ -437,7 +439,7 @@ def is_public_key(value: str) -> bool:
 
 _TEST_NAME = re.compile(r"^(Test|test_|Fake|Mock|Dummy|Stub)")
 _TEST_LIKE_PATH = re.compile(r"(^|/)(seeds?|seeding|seed_\w+|fixtures|factories|mocks?|fakes?|stubs?|sample_data|"
-                             r"demo_data)(/|\.py$|_\w*\.py$)|(^|/)(docs?|docs_src|documentation)/", re.I)
+                             r"demo_data)(/|\.py$|_\w*\.py$)", re.I)
 
 
 def is_test_name(name: str) -> bool:
@@ -450,7 +452,7 @@ def is_test_like_path(rel_path: str) -> bool:
     """Development data outside tests/ (seed scripts, fixtures, factories, mocks:
     `scripts/seeds_load.py`, `app/fixtures/users.py`) and documentation code (`docs/`,
     `docs_src/`): not deployed, so the lower severity of test code."""
-    return bool(_TEST_LIKE_PATH.search(rel_path))
+    return bool(_TEST_LIKE_PATH.search(rel_path)) or is_documentation_path(rel_path)
 
 
 _DEV_TOOLING_PATH = re.compile(r"(^|/)(scripts?|bin|benchmarks?|bench|devtools?|hack)/|(^|/)[\w.-]+[-_]benchmarks?/", re.I)
