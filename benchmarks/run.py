@@ -24,6 +24,8 @@ Scenarios (each tool is given exactly the same files; the script checks the coun
   cold-N      no cache, N = CPUs processes     fastauthlint --no-cache     | bandit | semgrep -jN
   warm        nothing changed since last run   fastauthlint (cache)        | bandit | semgrep -jN
   precommit   5 changed files, warm cache      fastauthlint --force-exclude F1..F5 | bandit F1..F5 | semgrep F1..F5
+              (before each fastauthlint run the 5 files are edited, as a commit edits them, so the
+              cache holds their old version; they are restored afterwards)
   precommit-cold  the same without a cache (fastauthlint then reads the whole project for facts)
 
 bandit has no parallel mode and neither baseline has a cache, so their times in warm/precommit are
@@ -34,6 +36,7 @@ Results go to benchmarks/results/<date>.json and <date>.md (and are printed).
 from __future__ import annotations
 
 import argparse
+import contextlib
 import datetime as _dt
 import json
 import os
@@ -247,6 +250,24 @@ class Bench:
                 "load_before": loads,
                 "files": files, "files_per_s": round(files / med, 1) if med > 0 else None}
 
+    @contextlib.contextmanager
+    def edited(self, files: Sequence[str]):
+        """Yields a function that edits `files` as a commit would (a comment appended, different on
+        each call, so a cache never holds the new version); the files are restored on the way out."""
+        originals = {f: (self.corpus / f).read_bytes() for f in files}
+        runs = [0]
+
+        def edit() -> None:
+            runs[0] += 1
+            for f, data in originals.items():
+                (self.corpus / f).write_bytes(data + f"\n# edited for the pre-commit benchmark ({runs[0]})\n".encode())
+
+        try:
+            yield edit
+        finally:
+            for f, data in originals.items():
+                (self.corpus / f).write_bytes(data)
+
     def clear_cache(self) -> None:
         shutil.rmtree(self.tmp / "cache", ignore_errors=True)
 
@@ -279,8 +300,10 @@ class Bench:
             if "warm" in want:
                 add("warm", "fastauthlint", self.measure("fastauthlint warm", self.fal(), n))
             if "precommit" in want:
-                add("precommit", "fastauthlint", self.measure(
-                    f"fastauthlint precommit ({k} files, warm)", self.fal("--force-exclude", targets=self.subset), k))
+                with self.edited(self.subset) as edit:
+                    add("precommit", "fastauthlint", self.measure(
+                        f"fastauthlint precommit ({k} files, warm)", self.fal("--force-exclude", targets=self.subset),
+                        k, prepare=edit))
             if "precommit-cold" in want:
                 add("precommit-cold", "fastauthlint", self.measure(
                     f"fastauthlint precommit ({k} files, no cache)",
