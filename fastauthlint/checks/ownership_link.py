@@ -44,7 +44,7 @@ _VISIBILITY_COL = re.compile(r"(^|_)(status|state|visibility|privacy|access|scop
 _CREATES = re.compile(r"^(create|insert|add|new|bulk_create|create_\w+|insert_\w+|add_\w+)$")
 _SESSIONISH = re.compile(r"^(db|session|db_session|async_session|conn|connection|cursor|engine|database|tx|uow|"
                          r"request|background_tasks|options|schema_to_select|limit|offset|skip|page)$")
-_USER_PROVIDER_NAME = re.compile(r"current_?\w*user|user_from_token|authenticat|require_\w*user", re.I)
+_USER_PROVIDER_NAME = re.compile(r"current_?\w*user|user_from_token|authenticat|require_\w*user|^get_user_id$|^user_id_from_", re.I)
 
 
 @dataclass(frozen=True)
@@ -1009,7 +1009,10 @@ class Linker:
             rows = frozenset(p.name for p in fs.params if p.name not in users
                              and self.dependency_target(path, p) is not None)
             names = {p.name for p in fs.params}
-            b = Binding(user=frozenset(users), admin=bool(r.admin_only), has_user=True, root=True, self_cls=self_cls,
+            # a parameter given by a dependency named for the current user (`user_id: str =
+            # Depends(get_user_id)`) holds them, even when that dependency is another package's
+            given = {p.name for p in fs.params if p.name not in users and self.is_user_dependency(path, p)}
+            b = Binding(user=frozenset(users) | given, admin=bool(r.admin_only), has_user=True, root=True, self_cls=self_cls,
                         self_model=self.class_model(self_cls) if self_cls else "", rows=rows,
                         tenant=self._tenants_checked_by_auth(r, fs),
                         self_user=frozenset(u for u in users if u not in names) if fs.self_name else frozenset())
