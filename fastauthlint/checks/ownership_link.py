@@ -694,12 +694,19 @@ class Linker:
                 return True, "filter"
         return False, ""
 
-    def is_tenant_context(self, path: str, fs: FuncSummary, b: Binding, v: Origin) -> bool:
+    def is_tenant_context(self, path: str, fs: FuncSummary, b: Binding, v: Origin, depth: int = 0) -> bool:
         """The caller's tenant, as a filter value: derived from the current user
         (`current_user.organization_id`, `role.workspace_id`), or the context a service or
         repository holds (`self.workspace_id`, `self.role.organization_id`: set when it was built
-        for the request, not read from the request), or a helper parameter bound to either."""
+        for the request, not read from the request), or a helper parameter bound to either, or
+        the tenant's own row fetched by one."""
         v = self._canonical(path, fs, b, v)
+        if v.kind == "site" and depth < 3:
+            # the tenant's own row, or a row of the tenant (`org = select(Organization).where(
+            # Organization.id == self.organization_id)` then `Member.organization_id == org.id`)
+            site = fs.sites[int(v.name)]
+            return any(self.is_tenant_context(path, fs, b, f, depth + 1) for c, f in site.filters
+                       if c.split(".")[-1] in ("id", "pk") or c.split(".")[-1] in self.tenant_fields)
         if v.kind != "param":
             return False
         if v.name == fs.self_name and fs.self_name and v.attrs:

@@ -1421,6 +1421,13 @@ class FunctionWalker:
         if isinstance(expr, cst.Call) and len(expr.args) == 1 and astutil.name_of(expr.func) in (
                 "col", "cast", "func.lower", "lower", "str", "coalesce"):
             expr = expr.args[0].value
+        elif isinstance(expr, cst.Call) and len(expr.args) == 2:
+            # `typing.cast(Any, Item.owner_id)` (for the type checker), `sa.cast(Item.owner_id, UUID)`
+            q = self.ctx.qualify(expr.func) or ""
+            if q == "typing.cast":
+                expr = expr.args[1].value
+            elif q.startswith("sqlalchemy") and q.rsplit(".", 1)[-1] in ("cast", "type_coerce"):
+                expr = expr.args[0].value
         if not isinstance(expr, cst.Attribute):
             return None
         attrs: List[str] = []
