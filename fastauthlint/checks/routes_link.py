@@ -1000,6 +1000,13 @@ class Linker:
                     if g is None:
                         continue
                     body = self.body_auth(g, o.path, g.params, role="callee")
+                    if body is None:
+                        # `return await authenticate(token)`: a function that verifies what it is
+                        # handed and rejects with 401, called with the credential
+                        body = self.body_auth(g, o.path, g.params, role="dependency")
+                        if body is not None and not (self.raises_reject(g, o.path) == 401 and (
+                                g.decodes or self.decodes(o.path, o.name))):
+                            body = None
                     if body is not None and not g.returns_none:
                         return Auth(self.qual(o.path, o.name), f"{short_name(o.name)} ({body})")
         return None
