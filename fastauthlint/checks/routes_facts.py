@@ -250,6 +250,7 @@ class _Frame:
         self.raises_auth = 0
         self.raised: List[V] = []
         self.returns_none = False
+        self.tests: List[cst.BaseExpression] = []  # conditions of the `if`s around the current statement
         self.returns: List[V] = []
         self.calls: List[V] = []
         self.passes_names = False
@@ -385,6 +386,7 @@ class RoutesVisitor(CheckVisitor):
         self._deref_nodes: Dict[Tuple[str, str], cst.CSTNode] = {}
         self._func_nodes: Dict[str, cst.CSTNode] = {}
         self._depth_guard = 0
+        self._if_frames: List[Optional[_Frame]] = []
 
     # -- scopes ----------------------------------------------------------------------------
     def _func(self) -> Optional[_Frame]:
@@ -991,6 +993,40 @@ class RoutesVisitor(CheckVisitor):
 
     def visit_If(self, node: cst.If) -> None:
         self._guard(node.test)
+        top = self._top()
+        if top is not None and top.kind == "func":
+            top.tests.append(node.test)
+            self._if_frames.append(top)
+        else:
+            self._if_frames.append(None)
+
+    def leave_If(self, original_node: cst.If) -> None:
+        frame = self._if_frames.pop() if self._if_frames else None
+        if frame is not None and frame.tests:
+            frame.tests.pop()
+
+    def _config_toggle(self, frame: _Frame) -> bool:
+        """The `if`s around a statement test only the deployment's configuration
+        (`if not settings.AUTH_ENABLED:`, `if not auth_required():`), nothing of the request:
+        no parameter, no local variable of the function."""
+        if not frame.tests:
+            return False
+        for test in frame.tests:
+            nodes = list(astutil.walk(test))
+            # `.attr` and `keyword=` names are not variables
+            skip = {id(n.attr) for n in nodes if isinstance(n, cst.Attribute)}
+            skip |= {id(n.keyword) for n in nodes if isinstance(n, cst.Arg) and n.keyword is not None}
+            for n in nodes:
+                if id(n) in skip:
+                    continue
+                if isinstance(n, cst.Name):
+                    if n.value in ("True", "False", "None"):
+                        continue
+                    if n.value in frame.params or n.value in frame.locals or self.ctx.qualify(n) is None:
+                        return False
+                elif isinstance(n, (cst.Lambda, cst.NamedExpr, cst.Await)):
+                    return False
+        return True
 
     def visit_While(self, node: cst.While) -> None:
         self._guard(node.test)
@@ -1037,7 +1073,10 @@ class RoutesVisitor(CheckVisitor):
             return
         value = node.value
         if value is None or (isinstance(value, cst.Name) and value.value == "None"):
-            frame.returns_none = True
+            # `if not settings.AUTH_ENABLED: return None` switches authentication off for the
+            # whole deployment; it does not let an anonymous request through an enabled one
+            if not self._config_toggle(frame):
+                frame.returns_none = True
             return
         if isinstance(value, cst.Call):
             # `return JSONResponse(status_code=401, ...)`

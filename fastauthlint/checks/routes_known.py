@@ -167,6 +167,14 @@ FACTORIES: Dict[Tuple[str, str], Factory] = {
 
 FACTORY_OWNERS = frozenset(owner for owner, _ in FACTORIES)
 
+# (class qualified name, attribute) -> the library class of that attribute's value, for the
+# objects a project reaches through a library instance or a subclass of one
+# (`self.authenticator.current_user_token()` in a FastAPIUsers subclass).
+LIBRARY_ATTRS: Dict[Tuple[str, str], str] = {
+    ("fastapi_users.FastAPIUsers", "authenticator"): "fastapi_users.authentication.Authenticator",
+    ("fastapi_users.fastapi_users.FastAPIUsers", "authenticator"): "fastapi_users.authentication.Authenticator",
+}
+
 # fastapi-jwt-auth style: the handler takes `Authorize: AuthJWT = Depends()` and calls one of these.
 BODY_CALL_AUTH: Dict[str, Tuple[str, ...]] = {
     "fastapi_jwt_auth.AuthJWT": ("jwt_required", "fresh_jwt_required", "jwt_refresh_token_required"),

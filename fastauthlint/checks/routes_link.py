@@ -371,8 +371,19 @@ class Linker:
                         return [Obj("method", fpath, value, base=o, extra=attr)]
                     return [Obj("func", fpath, value)]
                 return self.ev_binding(fpath, "", f"{o.name}.{attr}", value, ())
+            if o.kind == "inst":
+                # a method inherited from a library class: `class Users(FastAPIUsers[User, UUID])`
+                # (a project subclass adding a router) keeps `current_user()` of its base
+                for ext in self.external_bases(o.path, o.name):
+                    if (ext, attr) in K.LIBRARY_ATTRS:
+                        return [Obj("extinst", name=K.LIBRARY_ATTRS[(ext, attr)], extra=o.path)]
+                    if self.factory_for(ext, attr) is not None:
+                        return [Obj("method", base=Obj("extinst", name=ext, v=o.v, env=o.env, extra=o.path),
+                                    extra=attr)]
             return [Obj("unk", extra=f"{o.label()}.{attr}")]
         if o.kind == "extinst":
+            if (o.name, attr) in K.LIBRARY_ATTRS:
+                return [Obj("extinst", name=K.LIBRARY_ATTRS[(o.name, attr)], extra=o.extra)]
             return [Obj("method", base=o, extra=attr)]
         if o.kind == "ext":
             return [Obj("ext", name=f"{o.name}.{attr}")]
@@ -396,6 +407,21 @@ class Linker:
                     if found is not None:
                         return found
         return None
+
+    def external_bases(self, path: str, qual: str, depth: int = 0) -> List[str]:
+        """Qualified names of the library classes a project class derives from, through its
+        project bases."""
+        c = self.cls(path, qual)
+        if c is None or depth > 10:
+            return []
+        out: List[str] = []
+        for b in c.bases:
+            for bo in self.ev(b, path):
+                if bo.kind == "ext":
+                    out.append(bo.name)
+                elif bo.kind == "class":
+                    out.extend(self.external_bases(bo.path, bo.name, depth + 1))
+        return out
 
     def call_obj(self, o: Obj, call: V, path: str, env: Tuple) -> List[Obj]:
         if o.kind == "func":
@@ -974,6 +1000,13 @@ class Linker:
                     if g is None:
                         continue
                     body = self.body_auth(g, o.path, g.params, role="callee")
+                    if body is None:
+                        # `return await authenticate(token)`: a function that verifies what it is
+                        # handed and rejects with 401, called with the credential
+                        body = self.body_auth(g, o.path, g.params, role="dependency")
+                        if body is not None and not (self.raises_reject(g, o.path) == 401 and (
+                                g.decodes or self.decodes(o.path, o.name))):
+                            body = None
                     if body is not None and not g.returns_none:
                         return Auth(self.qual(o.path, o.name), f"{short_name(o.name)} ({body})")
         return None
@@ -1031,10 +1064,28 @@ class Linker:
         return auths, labels
 
     # -- routers -----------------------------------------------------------------------------
+    def ev_each_binding(self, v: V, path: str) -> List[Obj]:
+        """Like `ev`, but a parameter of a helper is followed into every call of the helper, not
+        only the first few: `def include_scoped(app, router): app.include_router(router, ...)`
+        called once per router of the project includes each of them."""
+        if v.k == "loc":
+            f = self.func(path, v.s)
+            if f is not None and not any(k == v.q for k, _ in f.local_values) \
+                    and any(p.name == v.q for p in f.params):
+                bound = self.param_bindings().get((path, v.s, v.q))
+                if bound and len(bound) > MAX_ALTERNATIVES:
+                    out: List[Obj] = []
+                    for argv, apath in bound:
+                        for o in self.ev(argv, apath):
+                            if o not in out:
+                                out.append(o)
+                    return out
+        return self.ev(v, path)
+
     def routers_of(self, v: V, path: str) -> Tuple[List[Obj], bool]:
         """Router objects a receiver/child value denotes; the flag says it is something else
         entirely (a Flask app, a dict) rather than unknown."""
-        objs = self.ev(v, path)
+        objs = self.ev_each_binding(v, path)
         routers = [o for o in objs if o.kind == "router"]
         other = any(o.kind in ("inst", "extinst", "func", "class", "str", "lit", "list", "dep", "alias")
                     for o in objs)
