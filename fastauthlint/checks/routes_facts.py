@@ -128,6 +128,7 @@ class ParamFact:
     credential: str = ""  # "header:authorization", "cookie:session", "query:token" when the parameter reads one
     required: bool = True  # no default / `...`
     checked: bool = False  # appears in a None/truthiness guard (if/assert/and/or/ternary)
+    rejects_missing: bool = False  # `if p is None: raise ...`, `if not p: return 401`
     deref_line: int = 0  # first `p.x` / `p[...]` before any guard (0: none)
     deref_text: str = ""
 
@@ -368,6 +369,41 @@ def _guard_names(expr: cst.BaseExpression, out: set) -> None:
     elif isinstance(expr, cst.Call) and isinstance(expr.func, cst.Name) and expr.func.value in ("isinstance", "bool"):
         if expr.args and isinstance(expr.args[0].value, cst.Name):
             out.add(expr.args[0].value.value)
+
+
+def _missing_test(expr: cst.BaseExpression) -> Tuple[Optional[str], bool]:
+    """(name, True) when `expr` holds for a missing value of `name` (`not x`, `x is None`,
+    `x == None`), (name, False) when it holds for a present one (`x`, `x is not None`)."""
+    if isinstance(expr, cst.Name):
+        return expr.value, False
+    if isinstance(expr, cst.UnaryOperation) and isinstance(expr.operator, cst.Not):
+        name, missing = _missing_test(expr.expression)
+        return name, not missing
+    if isinstance(expr, cst.Comparison) and len(expr.comparisons) == 1 and isinstance(expr.left, cst.Name):
+        c = expr.comparisons[0]
+        if isinstance(c.comparator, cst.Name) and c.comparator.value == "None":
+            if isinstance(c.operator, (cst.Is, cst.Equal)):
+                return expr.left.value, True
+            if isinstance(c.operator, (cst.IsNot, cst.NotEqual)):
+                return expr.left.value, False
+    return None, False
+
+
+_REFUSING_CALL = re.compile(r"(^|[._])(raise|abort|deny|reject|forbid|unauthori[sz]ed|forbidden)", re.I)
+
+
+def _refuses(body: cst.BaseSuite) -> bool:
+    """A block that ends the request: it raises, returns a 401/403 response, or calls a helper
+    named for refusing (`raise_unauthorized()`, `abort(401)`)."""
+    for n in astutil.walk(body):
+        if isinstance(n, cst.Raise):
+            return True
+        if isinstance(n, cst.Return) and n.value is not None and _mentions_status(n.value):
+            return True
+        if isinstance(n, cst.Call) and _REFUSING_CALL.search(astutil.name_of(n.func) or ""):
+            return True
+    return False
+
 
 
 class RoutesVisitor(CheckVisitor):
@@ -661,7 +697,8 @@ class RoutesVisitor(CheckVisitor):
             st = frame.params.get(pf.name, {})
             params.append(ParamFact(name=pf.name, ann=pf.ann, default=pf.default, star=pf.star,
                                     credential=pf.credential, required=pf.required,
-                                    checked=bool(st.get("checked")), deref_line=0,
+                                    checked=bool(st.get("checked")), rejects_missing=bool(st.get("rejects")),
+                                    deref_line=0,
                                     deref_text=st.get("deref_text", "")))
             if st.get("deref") is not None:
                 self._deref_nodes[(frame.qual, pf.name)] = st["deref"]
@@ -991,7 +1028,20 @@ class RoutesVisitor(CheckVisitor):
                     frame.admin_check = True
                     break
 
+    def _rejection(self, test: cst.BaseExpression, on_missing: Optional[cst.BaseSuite]) -> None:
+        """Marks the parameter a test is about when the block run for its missing value refuses."""
+        frame = self._func()
+        name, missing = _missing_test(test)
+        if frame is None or name is None or name not in frame.params:
+            return
+        if on_missing is not None and _refuses(on_missing):
+            frame.params[name]["rejects"] = True
+
     def visit_If(self, node: cst.If) -> None:
+        name, missing = _missing_test(node.test)
+        if name is not None:
+            other = node.orelse.body if isinstance(node.orelse, cst.Else) else None
+            self._rejection(node.test, node.body if missing else other)
         self._guard(node.test)
         top = self._top()
         if top is not None and top.kind == "func":
@@ -1032,6 +1082,7 @@ class RoutesVisitor(CheckVisitor):
         self._guard(node.test)
 
     def visit_Assert(self, node: cst.Assert) -> None:
+        # `assert user` is a check but not a refusal: `python -O` removes it
         self._guard(node.test)
 
     def visit_IfExp(self, node: cst.IfExp) -> None:

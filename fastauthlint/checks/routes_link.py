@@ -1443,7 +1443,7 @@ class TableBuilder:
             if a is not None:
                 where = f"class attribute `{p.name}`" if p in class_params else f"parameter `{p.name}`"
                 applied.append(Applied(a, where, p.name))
-                if a.optional and p.checked and hfact is not None and (hfact.raises or self.L.raises_reject(hfact, hfile)):
+                if a.optional and p.rejects_missing:
                     enforced = True
             else:
                 seen.extend(labels)
