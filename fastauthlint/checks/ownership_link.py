@@ -38,13 +38,14 @@ _PERSONAL = re.compile(r"(^|_)(owner|user|author|creator|created_by)(_id)?$|user
 _CREDENTIAL_COL = re.compile(
     r"(^|_)(token|secret|api_?key|key_hash|token_hash|hashed_token|hashed_key|otp|nonce|jti|share_code|"
     r"invite_code|invitation_code|verification_code|reset_code|magic_code|session_key|session_token)$", re.I)
-_EXPIRY_COL = re.compile(r"(^|_)(expires?|expired|expiry|expiration|expires_at|expired_at|valid_until)(_at|_on)?$", re.I)
+_EXPIRY_COL = re.compile(r"(^|_)(expires?|expired|expiry|expiration|valid_until)(_at|_on)?$", re.I)
 _PUBLIC_FLAG = re.compile(r"^(is_)?(public|published|shared|visible)$")
 _VISIBILITY_COL = re.compile(r"(^|_)(status|state|visibility|privacy|access|scope)$")
 _CREATES = re.compile(r"^(create|insert|add|new|bulk_create|create_\w+|insert_\w+|add_\w+)$")
 _SESSIONISH = re.compile(r"^(db|session|db_session|async_session|conn|connection|cursor|engine|database|tx|uow|"
                          r"request|background_tasks|options|schema_to_select|limit|offset|skip|page)$")
-_USER_PROVIDER_NAME = re.compile(r"current_?\w*user|user_from_token|authenticat|require_\w*user|^get_user_id$|^user_id_from_", re.I)
+_USER_PROVIDER_NAME = re.compile(
+    r"current_?\w*user|user_from_token|authenticat|require_\w*user|^get_user_id$|^user_id_from_", re.I)
 
 
 @dataclass(frozen=True)
@@ -677,7 +678,7 @@ class Linker:
         if self.guarded(path, fs, b, site.guards):
             return True, "guard"
         if site.op == "delete" and site.filters and all(_EXPIRY_COL.search(c.split(".")[-1]) for c, _ in site.filters):
-            return True, "expired"  # a purge of expired rows (`expires_at < now()`): they are nobody's any more
+            return True, "expired"  # a purge of expired rows (`expires_at < now()`): nobody's any more
         for col, v in site.filters:
             if self.is_user(path, fs, b, v) or self.is_verified(path, fs, b, v, site.order):
                 return True, "filter"
@@ -1019,7 +1020,8 @@ class Linker:
             # a parameter given by a dependency named for the current user (`user_id: str =
             # Depends(get_user_id)`) holds them, even when that dependency is another package's
             given = {p.name for p in fs.params if p.name not in users and self.is_user_dependency(path, p)}
-            b = Binding(user=frozenset(users) | given, admin=bool(r.admin_only), has_user=True, root=True, self_cls=self_cls,
+            b = Binding(user=frozenset(users) | given, admin=bool(r.admin_only), has_user=True, root=True,
+                        self_cls=self_cls,
                         self_model=self.class_model(self_cls) if self_cls else "", rows=rows,
                         tenant=self._tenants_checked_by_auth(r, fs),
                         self_user=frozenset(u for u in users if u not in names) if fs.self_name else frozenset())
