@@ -1028,20 +1028,14 @@ class RoutesVisitor(CheckVisitor):
                     frame.admin_check = True
                     break
 
-    def _rejection(self, test: cst.BaseExpression, on_missing: Optional[cst.BaseSuite]) -> None:
-        """Marks the parameter a test is about when the block run for its missing value refuses."""
-        frame = self._func()
-        name, missing = _missing_test(test)
-        if frame is None or name is None or name not in frame.params:
-            return
-        if on_missing is not None and _refuses(on_missing):
-            frame.params[name]["rejects"] = True
-
     def visit_If(self, node: cst.If) -> None:
+        # `if user is None: raise ...` / `if user: ... else: raise ...`: a missing user is refused
         name, missing = _missing_test(node.test)
-        if name is not None:
-            other = node.orelse.body if isinstance(node.orelse, cst.Else) else None
-            self._rejection(node.test, node.body if missing else other)
+        frame = self._func()
+        if frame is not None and name in frame.params:
+            on_missing = node.body if missing else (node.orelse.body if isinstance(node.orelse, cst.Else) else None)
+            if on_missing is not None and _refuses(on_missing):
+                frame.params[name]["rejects"] = True
         self._guard(node.test)
         top = self._top()
         if top is not None and top.kind == "func":
