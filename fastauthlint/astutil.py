@@ -221,3 +221,14 @@ def iter_children(node: cst.CSTNode) -> Iterator[cst.CSTNode]:
                     yield item
         elif _kind(vt) == 1:
             yield value
+
+
+def assigned_names(target: cst.BaseExpression) -> Iterator[str]:
+    """The names an assignment or `for` target binds: `a`, `a, (b, *c)`, `[a, b]`."""
+    if isinstance(target, cst.Name):
+        yield target.value
+    elif isinstance(target, (cst.Tuple, cst.List)):
+        for el in target.elements:
+            yield from assigned_names(el.value)
+    elif isinstance(target, cst.StarredElement):
+        yield from assigned_names(target.value)

@@ -14,9 +14,11 @@ that merely happens to be called `jwt` qualifies to nothing.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Dict, Iterable, List, Optional, Set
+from typing import Dict, List, Optional, Set
 
 import libcst as cst
+
+from fastauthlint import astutil
 
 
 def dotted(expr: cst.BaseExpression) -> Optional[str]:
@@ -110,15 +112,6 @@ class ModuleNames:
         return f"{target}.{rest}" if rest else target
 
 
-def _assigned_names(target: cst.BaseExpression) -> Iterable[str]:
-    if isinstance(target, cst.Name):
-        yield target.value
-    elif isinstance(target, (cst.Tuple, cst.List)):
-        for el in target.elements:
-            yield from _assigned_names(el.value)
-    elif isinstance(target, cst.StarredElement):
-        yield from _assigned_names(target.value)
-
 
 def collect_module_names(module: cst.Module, name: str, is_package: bool) -> ModuleNames:
     """Top-level bindings, looking into module-level if/try/with/for/while blocks but not into
@@ -135,9 +128,9 @@ def collect_module_names(module: cst.Module, name: str, is_package: bool) -> Mod
                         names.add_import_from(small)
                     elif isinstance(small, cst.Assign):
                         for t in small.targets:
-                            names.defined.update(_assigned_names(t.target))
+                            names.defined.update(astutil.assigned_names(t.target))
                     elif isinstance(small, (cst.AnnAssign, cst.AugAssign)):
-                        names.defined.update(_assigned_names(small.target))
+                        names.defined.update(astutil.assigned_names(small.target))
             elif isinstance(stmt, (cst.FunctionDef, cst.ClassDef)):
                 names.defined.add(stmt.name.value)
             elif isinstance(stmt, cst.If):

@@ -28,7 +28,7 @@ from typing import Dict, Iterator, List, Optional, Sequence, Set, Tuple, Union
 
 import libcst as cst
 
-from fastauthlint.astutil import iter_children, literal_str, literal_value
+from fastauthlint.astutil import assigned_names, iter_children, literal_str, literal_value
 
 # -- abstract values ---------------------------------------------------------------------------
 
@@ -181,15 +181,6 @@ def same_flow(a: Path, b: Path) -> bool:
     return True
 
 
-def _target_names(target: cst.BaseExpression) -> Iterator[str]:
-    if isinstance(target, cst.Name):
-        yield target.value
-    elif isinstance(target, (cst.Tuple, cst.List)):
-        for el in target.elements:
-            yield from _target_names(el.value)
-    elif isinstance(target, cst.StarredElement):
-        yield from _target_names(target.value)
-
 
 class Scope:
     """The index of one function body (or of the module's top level, `owner` a Module)."""
@@ -314,17 +305,17 @@ class Scope:
             if isinstance(t, cst.Subscript) and isinstance(t.value, cst.Name):
                 self._write(t.value.value, "delitem", node, path, key=_subscript_key(t))
             else:
-                for n in _target_names(t):
+                for n in assigned_names(t):
                     self._write(n, "unknown", node, path)
         elif isinstance(node, (cst.For, cst.CompFor)):
-            for n in _target_names(node.target):
+            for n in assigned_names(node.target):
                 self._write(n, "unknown", node, path)
         elif isinstance(node, cst.WithItem) and node.asname is not None:
-            for n in _target_names(node.asname.name):
+            for n in assigned_names(node.asname.name):
                 self._write(n, "unknown", node, path)
         elif isinstance(node, (cst.ExceptHandler, getattr(cst, "ExceptStarHandler", cst.ExceptHandler))) \
                 and node.name is not None:
-            for n in _target_names(node.name.name):
+            for n in assigned_names(node.name.name):
                 self._write(n, "unknown", node, path)
         elif isinstance(node, cst.Call):
             self.calls.append(node)
@@ -339,7 +330,7 @@ class Scope:
         elif isinstance(target, cst.Subscript) and isinstance(target.value, cst.Name):
             self._write(target.value.value, "setitem", node, path, value=value, key=_subscript_key(target))
         else:
-            for n in _target_names(target):
+            for n in assigned_names(target):
                 self._write(n, "unknown", node, path)
 
     def _record_call(self, call: cst.Call, path: Path) -> None:

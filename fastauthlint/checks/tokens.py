@@ -892,7 +892,7 @@ class TokensVisitor(CheckVisitor):
         fresh = set(scope.fresh)
         f = node.for_in
         while f is not None:
-            for n in _target_names(f.target):
+            for n in astutil.assigned_names(f.target):
                 saved.setdefault(n, scope.env.get(n))
             self._loop_bind(f.target, f.iter, scope)
             f = f.inner_for_in
@@ -1354,15 +1354,6 @@ def _is_call(node: Optional[cst.BaseExpression]) -> bool:
 def _is_items_call(node: cst.BaseExpression) -> bool:
     return isinstance(node, cst.Call) and isinstance(node.func, cst.Attribute) and node.func.attr.value == "items"
 
-
-def _target_names(target: cst.BaseExpression) -> Iterator[str]:
-    if isinstance(target, cst.Name):
-        yield target.value
-    elif isinstance(target, (cst.Tuple, cst.List)):
-        for el in target.elements:
-            yield from _target_names(el.value)
-    elif isinstance(target, cst.StarredElement):
-        yield from _target_names(target.value)
 
 
 _SHORT_LITERAL = re.compile(r"[^\w\s]{1,3}|\w{1,2}")
