@@ -18,7 +18,7 @@ filter value is recorded by origin (`param current_user .id`), never judged here
 from __future__ import annotations
 
 import re
-from typing import Dict, List, Optional, Sequence, Set, Tuple
+from typing import Dict, Iterator, List, Optional, Sequence, Set, Tuple
 
 import libcst as cst
 
@@ -654,67 +654,66 @@ class FunctionWalker:
         return UNKNOWN
 
     # ownership comparisons -----------------------------------------------------------------
+    def _comparisons(self, test) -> Iterator[Tuple[cst.Comparison, bool]]:
+        """Every single comparison a condition is made of, through `not`, `and`/`or` and local
+        booleans (`is_owner = item.owner_id == user.id; if not is_owner:`), with whether it
+        stands under an odd number of negations."""
+        seen: Set[str] = set()
+        todo = [(test, False)]
+        while todo:
+            e, negated = todo.pop()
+            if isinstance(e, cst.Name) and e.value in self.bool_exprs and e.value not in seen:
+                seen.add(e.value)
+                todo.append((self.bool_exprs[e.value], negated))
+            elif isinstance(e, cst.UnaryOperation) and isinstance(e.operator, cst.Not):
+                todo.append((e.expression, not negated))
+            elif isinstance(e, cst.BooleanOperation):
+                todo.append((e.right, negated))
+                todo.append((e.left, negated))
+            elif isinstance(e, cst.Comparison) and len(e.comparisons) == 1:
+                yield e, negated
+
+    @staticmethod
+    def _mismatch(op, negated: bool, membership: bool) -> Optional[bool]:
+        """Whether a comparison holds on a mismatch (`!=`, `not ==`), None for other operators."""
+        equal, unequal = (cst.Equal, cst.Is), (cst.NotEqual, cst.IsNot)
+        if membership:
+            equal, unequal = equal + (cst.In,), unequal + (cst.NotIn,)
+        if isinstance(op, equal):
+            return negated
+        if isinstance(op, unequal):
+            return not negated
+        return None
+
     def owner_comparisons(self, test) -> List[Tuple[Origin, str, Origin, bool]]:
         """(subject, owner column path, compared value, True when the test holds on a mismatch)
         for every comparison of an owner attribute in a condition."""
         out: List[Tuple[Origin, str, Origin, bool]] = []
-
-        seen: Set[str] = set()
-
-        def visit(e, negated: bool) -> None:
-            if isinstance(e, cst.Name) and e.value in self.bool_exprs and e.value not in seen:
-                seen.add(e.value)
-                visit(self.bool_exprs[e.value], negated)
-                return
-            if isinstance(e, cst.UnaryOperation) and isinstance(e.operator, cst.Not):
-                visit(e.expression, not negated)
-            elif isinstance(e, cst.BooleanOperation):
-                visit(e.left, negated)
-                visit(e.right, negated)
-            elif isinstance(e, cst.Comparison) and len(e.comparisons) == 1:
-                comp = e.comparisons[0]
-                op = comp.operator
-                if isinstance(op, (cst.Equal, cst.Is, cst.In)):
-                    mismatch = negated
-                elif isinstance(op, (cst.NotEqual, cst.IsNot, cst.NotIn)):
-                    mismatch = not negated
-                else:
-                    return
-                for a, b in ((e.left, comp.comparator), (comp.comparator, e.left)):
-                    owner = self._owner_attr(a)
-                    if owner is None:
-                        continue
-                    subj, col = owner
-                    val = self._peek_value(b)
-                    if val.kind in ("literal",) or (isinstance(b, cst.Name) and b.value == "None"):
-                        continue
-                    out.append((subj, col, val, mismatch))
-
-        visit(test, False)
+        for e, negated in self._comparisons(test):
+            comp = e.comparisons[0]
+            mismatch = self._mismatch(comp.operator, negated, membership=True)
+            if mismatch is None:
+                continue
+            for a, b in ((e.left, comp.comparator), (comp.comparator, e.left)):
+                owner = self._owner_attr(a)
+                if owner is None:
+                    continue
+                subj, col = owner
+                val = self._peek_value(b)
+                if val.kind in ("literal",) or (isinstance(b, cst.Name) and b.value == "None"):
+                    continue
+                out.append((subj, col, val, mismatch))
         return out
 
     def _membership(self, test) -> List[Tuple[Origin, Origin]]:
         """(value, collection) of `value not in collection` tests whose body refuses."""
         out: List[Tuple[Origin, Origin]] = []
-        seen: Set[str] = set()
-
-        def visit(e, negated: bool) -> None:
-            if isinstance(e, cst.Name) and e.value in self.bool_exprs and e.value not in seen:
-                seen.add(e.value)
-                visit(self.bool_exprs[e.value], negated)
-            elif isinstance(e, cst.UnaryOperation) and isinstance(e.operator, cst.Not):
-                visit(e.expression, not negated)
-            elif isinstance(e, cst.BooleanOperation):
-                visit(e.left, negated)
-                visit(e.right, negated)
-            elif isinstance(e, cst.Comparison) and len(e.comparisons) == 1:
-                op = e.comparisons[0].operator
-                if (isinstance(op, cst.NotIn) and not negated) or (isinstance(op, cst.In) and negated):
-                    subj, coll = self._peek(e.left), self._peek(e.comparisons[0].comparator)
-                    if subj.kind in ("param", "site", "call") and coll.kind in ("site", "call", "param"):
-                        out.append((subj, coll))
-
-        visit(test, False)
+        for e, negated in self._comparisons(test):
+            op = e.comparisons[0].operator
+            if (isinstance(op, cst.NotIn) and not negated) or (isinstance(op, cst.In) and negated):
+                subj, coll = self._peek(e.left), self._peek(e.comparisons[0].comparator)
+                if subj.kind in ("param", "site", "call") and coll.kind in ("site", "call", "param"):
+                    out.append((subj, coll))
         return out
 
     def identity_comparisons(self, test) -> List[Tuple[Origin, str, Origin, bool]]:
@@ -739,39 +738,21 @@ class FunctionWalker:
                     return o, attr
             return None
 
-        seen: Set[str] = set()
-
-        def visit(e, negated: bool) -> None:
-            if isinstance(e, cst.Name) and e.value in self.bool_exprs and e.value not in seen:
-                seen.add(e.value)
-                visit(self.bool_exprs[e.value], negated)
-                return
-            if isinstance(e, cst.UnaryOperation) and isinstance(e.operator, cst.Not):
-                visit(e.expression, not negated)
-            elif isinstance(e, cst.BooleanOperation):
-                visit(e.left, negated)
-                visit(e.right, negated)
-            elif isinstance(e, cst.Comparison) and len(e.comparisons) == 1:
-                op = e.comparisons[0].operator
-                if isinstance(op, (cst.Equal, cst.Is)):
-                    mismatch = negated
-                elif isinstance(op, (cst.NotEqual, cst.IsNot)):
-                    mismatch = not negated
-                else:
-                    return
-                right = e.comparisons[0].comparator
-                for a, b in ((e.left, right), (right, e.left)):
-                    if self._owner_attr(a) is not None:
-                        continue
-                    sd = side(a)
-                    if sd is None:
-                        continue
-                    val = self._peek_value(b)
-                    if val.kind in ("literal", "unknown", "global"):
-                        continue
-                    out.append((sd[0], sd[1], val, mismatch))
-
-        visit(test, False)
+        for e, negated in self._comparisons(test):
+            right = e.comparisons[0].comparator
+            mismatch = self._mismatch(e.comparisons[0].operator, negated, membership=False)
+            if mismatch is None:
+                continue
+            for a, b in ((e.left, right), (right, e.left)):
+                if self._owner_attr(a) is not None:
+                    continue
+                sd = side(a)
+                if sd is None:
+                    continue
+                val = self._peek_value(b)
+                if val.kind in ("literal", "unknown", "global"):
+                    continue
+                out.append((sd[0], sd[1], val, mismatch))
         return out
 
     def _peek_value(self, expr) -> Origin:
