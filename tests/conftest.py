@@ -7,6 +7,7 @@ import os
 import re
 import subprocess
 import sys
+import textwrap
 from pathlib import Path
 from typing import Dict, List, Optional, Sequence, Set, Tuple
 
@@ -27,6 +28,15 @@ _ANNOTATION = re.compile(r"#\s*(expect|ok)\s*:\s*(FAL\d{3}(?:\s*,\s*FAL\d{3})*)"
 def _isolated_cache(tmp_path_factory, monkeypatch):
     """Tests never read or write the user's cache."""
     monkeypatch.setenv("FASTAUTHLINT_CACHE_DIR", str(tmp_path_factory.mktemp("cache")))
+
+
+def write_files(root: Path, files: Dict[str, str]) -> Path:
+    """A small project under `root`: {relative path: source (dedented)}."""
+    for rel, text in files.items():
+        p = root / rel
+        p.parent.mkdir(parents=True, exist_ok=True)
+        p.write_text(textwrap.dedent(text), encoding="utf-8")
+    return root
 
 
 def lint(paths: Sequence[Path], config: Optional[dict] = None, jobs: int = 1, **kw) -> List[Finding]:

@@ -3,12 +3,11 @@ linting a subset of a project, the cache, and the SQL reading the check relies o
 
 from __future__ import annotations
 
-import textwrap
 from pathlib import Path
 
 import pytest
 
-from conftest import APPS, lint
+from conftest import APPS, lint, write_files as _write
 from fastauthlint.checks.ownership_models import tables_from_sql
 from fastauthlint.checks.ownership_sql import parse_sql, placeholder_key
 from fastauthlint.config import ConfigError, parse_table
@@ -16,13 +15,6 @@ from fastauthlint.engine import RunOptions, run
 
 SQLMODEL_APP = APPS / "ownership_sqlmodel"
 
-
-def _write(root: Path, files: dict) -> Path:
-    for rel, text in files.items():
-        p = root / rel
-        p.parent.mkdir(parents=True, exist_ok=True)
-        p.write_text(textwrap.dedent(text), encoding="utf-8")
-    return root
 
 
 DEPS = """

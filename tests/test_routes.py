@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import APPS, lint, run_cli
+from conftest import APPS, lint, run_cli, write_files as write
 from fastauthlint.checks.routes import Route, route_table
 from fastauthlint.checks.routes_link import parse_public_pattern, public_match
 from fastauthlint.config import load_config, parse_table
@@ -27,13 +27,6 @@ def by(routes, method, path) -> Route:
     assert len(found) == 1, f"{method} {path}: {[(r.method, r.path) for r in routes]}"
     return found[0]
 
-
-def write(root: Path, files: dict) -> Path:
-    for rel, text in files.items():
-        p = root / rel
-        p.parent.mkdir(parents=True, exist_ok=True)
-        p.write_text(textwrap.dedent(text), encoding="utf-8")
-    return root
 
 
 # -- the table ---------------------------------------------------------------------------------

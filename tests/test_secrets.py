@@ -4,12 +4,11 @@ annotated fixture apps cannot show (messages, severities, configuration, cross-f
 
 from __future__ import annotations
 
-import textwrap
 from pathlib import Path
 
 import pytest
 
-from conftest import lint
+from conftest import lint, write_files as write
 from fastauthlint.checks._sensitive import (
     A_NAME,
     PLACEHOLDER,
@@ -20,13 +19,6 @@ from fastauthlint.checks._sensitive import (
 )
 from fastauthlint.findings import Severity
 
-
-def write(root: Path, files: dict) -> Path:
-    for rel, text in files.items():
-        p = root / rel
-        p.parent.mkdir(parents=True, exist_ok=True)
-        p.write_text(textwrap.dedent(text), encoding="utf-8")
-    return root
 
 
 def findings(tmp_path, files: dict, rules=("FAL301", "FAL302"), config=None):

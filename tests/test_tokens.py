@@ -3,25 +3,17 @@ not show on their own (issuer names, flows across several files, the cache, seve
 
 from __future__ import annotations
 
-import textwrap
 from pathlib import Path
 
 import pytest
 
-from conftest import lint
+from conftest import lint, write_files as write
 from fastauthlint import serial
 from fastauthlint.checks.tokens import issuing_call_kind
 from fastauthlint.config import parse_table
 from fastauthlint.engine import RunOptions, run
 from fastauthlint.findings import Severity
 
-
-def write(root: Path, files: dict) -> Path:
-    for rel, text in files.items():
-        p = root / rel
-        p.parent.mkdir(parents=True, exist_ok=True)
-        p.write_text(textwrap.dedent(text), encoding="utf-8")
-    return root
 
 
 def token_findings(tmp_path, files: dict):
