@@ -12,7 +12,7 @@ from __future__ import annotations
 import fnmatch
 import re
 from dataclasses import dataclass, field
-from typing import Any, Dict, List, Optional, Sequence, Tuple
+from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple
 
 from fastauthlint.checks import routes_known as K
 from fastauthlint.checks.routes_facts import (
@@ -586,19 +586,22 @@ class Linker:
             return f"{self.obj_qualname(o.base)}.{o.extra}"
         return o.name
 
-    def auth_of(self, o: Obj) -> Optional[Auth]:
-        key = o
+    def _memo_auth(self, key: Any, compute: Callable[[], Optional[Auth]]) -> Optional[Auth]:
+        """`compute()` once per key; None while it is being computed (a dependency cycle)."""
         if key in self._auth_memo:
             return self._auth_memo[key]
         if key in self._auth_stack:
             return None
         self._auth_stack.add(key)
         try:
-            res = self._auth_of(o)
+            res = compute()
         finally:
             self._auth_stack.discard(key)
         self._auth_memo[key] = res
         return res
+
+    def auth_of(self, o: Obj) -> Optional[Auth]:
+        return self._memo_auth(o, lambda: self._auth_of(o))
 
     def _auth_of(self, o: Obj) -> Optional[Auth]:
         qn = self.obj_qualname(o)
@@ -849,18 +852,7 @@ class Linker:
         return found
 
     def auth_of_func(self, path: str, qual: str, bound: bool = False) -> Optional[Auth]:
-        key = ("func", path, qual, bound)
-        if key in self._auth_memo:
-            return self._auth_memo[key]
-        if key in self._auth_stack:
-            return None
-        self._auth_stack.add(key)
-        try:
-            res = self._auth_of_func(path, qual, bound)
-        finally:
-            self._auth_stack.discard(key)
-        self._auth_memo[key] = res
-        return res
+        return self._memo_auth(("func", path, qual, bound), lambda: self._auth_of_func(path, qual, bound))
 
     def _auth_of_func(self, path: str, qual: str, bound: bool) -> Optional[Auth]:
         f = self.func(path, qual)
