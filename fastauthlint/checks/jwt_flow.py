@@ -28,7 +28,7 @@ from typing import Dict, Iterator, List, Optional, Sequence, Set, Tuple, Union
 
 import libcst as cst
 
-from fastauthlint.astutil import assigned_names, iter_children, literal_str, literal_value
+from fastauthlint.astutil import assigned_names, iter_children, literal_str, literal_value, name_of, parameters
 
 # -- abstract values ---------------------------------------------------------------------------
 
@@ -205,8 +205,6 @@ class Scope:
     def _build(self) -> None:
         owner = self.owner
         if isinstance(owner, cst.FunctionDef):
-            from fastauthlint.astutil import parameters
-
             for p in parameters(owner):
                 self.params.add(p.name.value)
                 if p.default is not None:
@@ -353,7 +351,7 @@ class Scope:
                 self._write(name, "delitem", call, path, key=literal_str(call.args[0].value))
             else:
                 self._write(name, "escape", call, path)
-        callee = _callee_name(func)
+        callee = name_of(func)
         if callee in _READ_ONLY_CALLEES:
             return
         for arg in call.args:
@@ -672,17 +670,7 @@ def _kwargs_dict(call: cst.Call) -> cst.Dict:
                      if not a.star else cst.StarredDictElement(a.value) for a in call.args])
 
 
-def _callee_name(func: cst.BaseExpression) -> Optional[str]:
-    if isinstance(func, cst.Name):
-        return func.value
-    if isinstance(func, cst.Attribute):
-        return func.attr.value
-    return None
-
-
 def _param_defaults(func: cst.FunctionDef) -> Iterator[cst.CSTNode]:
-    from fastauthlint.astutil import parameters
-
     for p in parameters(func):
         if p.default is not None:
             yield p.default
@@ -770,7 +758,7 @@ def claim_uses(scope: Scope, start: cst.CSTNode, identity_key) -> ClaimUses:
                 call = scope.parent(parent)
                 if not isinstance(call, cst.Call):
                     break
-                callee = _callee_name(call.func) or ""
+                callee = name_of(call.func) or ""
                 low = callee.lower()
                 if "valid" in low or "verify" in low:
                     uses.validated = True
@@ -833,7 +821,7 @@ def _only_logged(scope: Scope, node: cst.CSTNode) -> bool:
             cur = parent
             continue
         if isinstance(parent, cst.Call) and cur is not parent.func:
-            return _callee_name(parent.func) in _LOG_CALLS
+            return name_of(parent.func) in _LOG_CALLS
         return False
     return False
 
