@@ -97,17 +97,18 @@ class ModuleNames:
         """Qualified name of a Name/Attribute chain: through imports (function-local ones first),
         then top-level definitions of this module; None for anything else (locals, builtins)."""
         text = dotted(expr)
-        if text is None:
-            return None
+        return self.qualify_dotted(text, local) if text is not None else None
+
+    def qualify_dotted(self, text: str, local: Optional[Dict[str, str]] = None) -> Optional[str]:
+        """`qualify` for a dotted name given as text (`"models.Item"`)."""
         head, _, rest = text.partition(".")
-        target = None
         if local and head in local:
             target = local[head]
         elif head in self.imports:
             target = self.imports[head]
         elif head in self.defined:
             target = f"{self.module}.{head}" if self.module else head
-        if target is None:
+        else:
             return None
         return f"{target}.{rest}" if rest else target
 

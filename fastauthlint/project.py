@@ -166,11 +166,4 @@ class Project:
         names = self._names.get(path)
         if names is None:
             return None
-        head, _, rest = dotted_name.partition(".")
-        if head in names.imports:
-            base = names.imports[head]
-        elif head in names.defined:
-            base = f"{names.module}.{head}" if names.module else head
-        else:
-            return None
-        return f"{base}.{rest}" if rest else base
+        return names.qualify_dotted(dotted_name)

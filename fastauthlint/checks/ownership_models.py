@@ -80,15 +80,7 @@ def ref_of(ctx: FileContext, expr: Optional[cst.BaseExpression]) -> str:
 def qualify_text(ctx: FileContext, text: str) -> str:
     if not re.fullmatch(r"[A-Za-z_][\w.]*", text or ""):
         return ""
-    head, _, rest = text.partition(".")
-    names = ctx.names
-    if head in names.imports:
-        base = names.imports[head]
-    elif head in names.defined:
-        base = f"{names.module}.{head}" if names.module else head
-    else:
-        return text
-    return f"{base}.{rest}" if rest else base
+    return ctx.names.qualify_dotted(text) or text
 
 
 def unwrap_annotation(expr: Optional[cst.BaseExpression]) -> Optional[cst.BaseExpression]:
