@@ -68,7 +68,7 @@ def main(argv=None) -> int:
     from fastauthlint.config import load_config
     from fastauthlint.context import FileContext, ImportTracker, ScopeCloser
     from fastauthlint.discovery import module_name
-    from fastauthlint.names import collect_module_names
+    from fastauthlint.project.names import collect_module_names
     from fastauthlint.positions import Positions
     from fastauthlint.walk import node_classes, walk_batched
 

@@ -177,7 +177,7 @@ def per_file(corpus: Path, files, checks_filter=None):
     from fastauthlint.config import load_config
     from fastauthlint.context import FileContext, ImportTracker, ScopeCloser
     from fastauthlint.discovery import module_name
-    from fastauthlint.names import collect_module_names
+    from fastauthlint.project.names import collect_module_names
     from fastauthlint.positions import Positions
     from fastauthlint.walk import walk_batched
 

@@ -21,7 +21,7 @@ from libcst.metadata import MetadataWrapper
 from fastauthlint.config import Config
 from fastauthlint.context import FileContext, ImportTracker, ScopeCloser
 from fastauthlint.findings import Finding, Span
-from fastauthlint.names import ModuleNames, collect_module_names
+from fastauthlint.project.names import ModuleNames, collect_module_names
 from fastauthlint.suppress import Suppression, parse_suppressions
 from fastauthlint.walk import walk_batched
 
@@ -222,7 +222,7 @@ def analyze_source(path: str, rel: str, digest: str, text: str, module_name: str
             result.findings.extend(v.findings)
             facts = v.facts()
             if facts is not None:
-                result.facts[check.name] = facts
+                result.facts[check.name] = check.store(facts)
         result.masks = sorted(set(ctx.secret_masks))
     except RecursionError:
         result.findings.append(_fal000(path, "too deeply nested to analyse"))

@@ -40,7 +40,7 @@ from typing import Any, Dict, Iterable, Iterator, List, Optional, Tuple
 from fastauthlint import serial
 from fastauthlint.analysis import FileResult
 from fastauthlint.findings import Finding
-from fastauthlint.names import ModuleNames
+from fastauthlint.project.names import ModuleNames
 from fastauthlint.suppress import Suppression
 
 FORMAT = 2

@@ -8,7 +8,7 @@ import re
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Dict, Iterable, List, Optional, Sequence, Tuple
+from typing import Any, Dict, Iterable, List, Optional, Sequence, Tuple
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -17,23 +17,12 @@ else:  # pragma: no cover - exercised on Python < 3.11 only
 
 from fastauthlint import __version__
 from fastauthlint.globs import compile_glob
+from fastauthlint.options import Option
 from fastauthlint.rules import all_rules, expand_selector
 
 
 class ConfigError(Exception):
     """A configuration problem, reported as `error: <where>: <what>` with exit code 2."""
-
-
-@dataclass(frozen=True)
-class Option:
-    """A rule option a check declares; its key lives directly under [tool.fastauthlint]."""
-
-    key: str
-    kind: str  # "int" | "bool" | "str" | "list[str]" | "list[int]" | "dict[str,str]"
-    default: Any
-    help: str
-    rules: Tuple[str, ...] = ()
-    check: Optional[Callable[[Any], Optional[str]]] = None  # returns an error text or None
 
 
 CORE_KEYS = {

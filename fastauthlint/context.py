@@ -3,15 +3,17 @@
 from __future__ import annotations
 
 import re
-from typing import Dict, List, Optional, Sequence, Tuple
+from typing import TYPE_CHECKING, Dict, List, Optional, Sequence, Tuple
 
 import libcst as cst
 from libcst.metadata import MetadataWrapper
 
-from fastauthlint.config import Config
 from fastauthlint.findings import Finding, Severity, Span
-from fastauthlint.names import ModuleNames
+from fastauthlint.project.names import ModuleNames
 from fastauthlint.positions import Positions
+
+if TYPE_CHECKING:  # types only: importing them would close an import circle
+    from fastauthlint.config import Config
 
 _TEST_PATH = re.compile(r"(^|/)(tests?|testing)/|(^|/)test_[^/]*\.pyi?$|_tests?\.pyi?$|(^|/)conftest\.py$")
 
@@ -56,7 +58,7 @@ class FileContext:
 
     def qualify(self, expr: cst.BaseExpression) -> Optional[str]:
         """Qualified dotted name of a Name/Attribute chain, from this file's imports and top-level
-        definitions (see fastauthlint.names); None for locals, builtins and anything else."""
+        definitions (see fastauthlint.project.names); None for locals, builtins and anything else."""
         merged: Dict[str, str] = {}
         for scope in self.local_imports:
             merged.update(scope)

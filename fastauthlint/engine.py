@@ -19,7 +19,7 @@ from fastauthlint.context import is_documentation_path
 from fastauthlint.discovery import discover, module_name
 from fastauthlint.findings import TEST_CODE_SEVERITY, Finding, assign_fingerprints
 from fastauthlint.masking import mask_line
-from fastauthlint.project import Project
+from fastauthlint.project.model import Project
 from fastauthlint.rules import all_rules
 from fastauthlint.suppress import UNUSED_SUPPRESSION, apply_suppressions, unused_suppressions
 from fastauthlint.walk import prepare as walk_prepare

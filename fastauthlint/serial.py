@@ -338,7 +338,6 @@ def _dataclass_codec(cls: type) -> Tuple[Callable[[Any], Any], Callable[[Any], A
     names = [f.name for f in fields]
     codecs = [_codec(hints.get(f.name, Any)) for f in fields]
     encs = [c[0] for c in codecs]
-    decs = [None if c[1] is _ident else c[1] for c in codecs]
     # how a field left out at the end is filled back: ("v", default) or ("f", factory)
     fills: List[Tuple[str, Any]] = []
     for f in fields:

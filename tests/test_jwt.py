@@ -980,7 +980,7 @@ def test_findings_and_facts_survive_the_cache(tmp_path, monkeypatch):
     """Warnings keep their severity and imported-constant facts keep their shape when read back
     from the cache (the JSON codec once turned the `str` enum Severity into a plain str)."""
     from fastauthlint import serial
-    from fastauthlint.checks.jwt_link import ImportedRef, JwtFacts
+    from fastauthlint.checks.jwt.imported import ImportedRef, JwtFacts
     from fastauthlint.findings import Finding, Span
 
     finding = Finding(rule="FAL504", path="/x.py", span=Span(1, 1, 1, 2), message="m", severity=Severity.WARNING)

@@ -10,8 +10,8 @@ import pytest
 from fastauthlint.analysis import analyze_path
 from fastauthlint.config import Config
 from fastauthlint.discovery import module_name
-from fastauthlint.names import collect_module_names, resolve_relative
-from fastauthlint.project import Project
+from fastauthlint.project.names import collect_module_names, resolve_relative
+from fastauthlint.project.model import Project
 
 
 def qualify(source: str, expr: str, module: str = "app.api.routes", is_package: bool = False):

@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 
 from conftest import APPS, lint, write_files as _write
-from fastauthlint.checks.ownership_models import tables_from_sql
-from fastauthlint.checks.ownership_sql import parse_sql, placeholder_key
+from fastauthlint.checks.ownership.models import tables_from_sql
+from fastauthlint.checks.ownership.sql import parse_sql, placeholder_key
 from fastauthlint.config import ConfigError, parse_table
 from fastauthlint.engine import RunOptions, run
 
@@ -229,7 +229,7 @@ def test_create_table_statements():
 def test_text_locations_agree_with_libcst_positions(monkeypatch):
     # Query, call and refusal locations are found in the source text (cheaper than resolving
     # PositionProvider for every file); they must be exactly where libcst puts them.
-    import fastauthlint.checks.ownership_spans as spans
+    import fastauthlint.checks.ownership.spans as spans
 
     seen, wrong = [], []
     original = spans.FunctionLocator.span
@@ -249,7 +249,7 @@ def test_text_locations_agree_with_libcst_positions(monkeypatch):
 
 
 def test_an_internal_error_while_linking_is_reported_and_the_run_goes_on(monkeypatch):
-    from fastauthlint.checks import ownership_link
+    from fastauthlint.checks.ownership import link as ownership_link
 
     def boom(self, path, fs, b, depth=0):
         raise RuntimeError("synthetic")

@@ -12,7 +12,7 @@ from libcst.metadata import MetadataWrapper, PositionProvider
 from fastauthlint.config import load_config
 from fastauthlint.context import FileContext
 from fastauthlint.findings import Span
-from fastauthlint.names import collect_module_names
+from fastauthlint.project.names import collect_module_names
 from fastauthlint.positions import Positions
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))

@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 
 from conftest import APPS, lint, run_cli, write_files as write
-from fastauthlint.checks.routes import Route, route_table
-from fastauthlint.checks.routes_link import parse_public_pattern, public_match
+from fastauthlint.checks.routes.route_missing_auth import Route, route_table
+from fastauthlint.project.link import parse_public_pattern, public_match
 from fastauthlint.config import load_config, parse_table
 from fastauthlint.engine import RunOptions, run
 
@@ -178,7 +178,7 @@ def test_bad_public_pattern_is_a_config_error(tmp_path):
 def test_facts_round_trip_and_keep_no_secret(tmp_path):
     from fastauthlint.analysis import analyze_source
     from fastauthlint.cache import Cache
-    from fastauthlint.checks.routes_store import LazyFileFacts
+    from fastauthlint.project.store import LazyFileFacts
     from fastauthlint.config import Config
     from fastauthlint.serial import decode, encode
 

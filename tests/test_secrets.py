@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from conftest import lint, write_files as write
-from fastauthlint.checks._sensitive import (
+from fastauthlint.checks.secrets.sensitive import (
     A_NAME,
     PLACEHOLDER,
     SECRET,

@@ -14,7 +14,7 @@ from fastauthlint.analysis import analyze_source
 from fastauthlint.checks import all_checks
 from fastauthlint.config import load_config
 from fastauthlint.context import FileContext, ImportTracker, ScopeCloser
-from fastauthlint.names import collect_module_names
+from fastauthlint.project.names import collect_module_names
 from fastauthlint.walk import child_fields, node_classes, walk_batched
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))

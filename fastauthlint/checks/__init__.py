@@ -1,5 +1,5 @@
-"""The checks, one module per rule family. Each module defines `CHECK`; adding a module here is
-all it takes to add a family (the registry finds it)."""
+"""The rule families, one package each. A family package defines `CHECK` in its `__init__`;
+adding a package here is all it takes to add a family (the registry finds it)."""
 
 from __future__ import annotations
 
@@ -15,7 +15,7 @@ from fastauthlint.checks.base import Check
 def all_checks() -> Tuple[Check, ...]:
     found = []
     for info in sorted(pkgutil.iter_modules(__path__), key=lambda m: m.name):
-        if info.name.startswith("_") or info.name == "base":
+        if not info.ispkg:
             continue
         module = importlib.import_module(f"{__name__}.{info.name}")
         check = getattr(module, "CHECK", None)

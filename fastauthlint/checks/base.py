@@ -13,7 +13,7 @@ from typing import Any, Iterable, List, Optional, Tuple
 
 import libcst as cst
 
-from fastauthlint.config import Option
+from fastauthlint.options import Option
 from fastauthlint.context import BatchedVisitor, FileContext
 from fastauthlint.findings import Finding
 
@@ -39,6 +39,10 @@ class Check:
 
     def visitor(self, ctx: FileContext) -> Optional[CheckVisitor]:
         return None
+
+    def store(self, facts: Any) -> Any:
+        """The form a visitor's facts take in worker results and the cache (default: as they are)."""
+        return facts
 
     def link(self, project: "Project") -> Iterable[Finding]:  # noqa: F821 - avoids an import cycle
         return ()

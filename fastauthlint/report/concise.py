@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from fastauthlint.report import Report
+from fastauthlint.report.model import Report
 
 
 def render_concise(report: Report) -> str:

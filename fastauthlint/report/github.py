@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from fastauthlint.report import Report
+from fastauthlint.report.model import Report
 from fastauthlint.rules import get_rule
 
 _LEVEL = {"error": "error", "warning": "warning", "info": "notice"}

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 
 from fastauthlint import __version__
-from fastauthlint.report import Report
+from fastauthlint.report.model import Report
 from fastauthlint.rules import get_rule
 
 

@@ -8,7 +8,7 @@ from pathlib import Path
 from urllib.parse import quote
 
 from fastauthlint import __version__
-from fastauthlint.report import Report
+from fastauthlint.report.model import Report
 from fastauthlint.rules import all_rules
 
 SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"

@@ -10,7 +10,7 @@ from rich.console import Console
 from rich.text import Text
 
 from fastauthlint.masking import mask_line
-from fastauthlint.report import Report
+from fastauthlint.report.model import Report
 from fastauthlint.rules import get_rule
 
 _SEVERITY_STYLE = {"error": "bold red", "warning": "bold yellow", "info": "bold blue"}

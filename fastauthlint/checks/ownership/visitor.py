@@ -16,12 +16,12 @@ import libcst as cst
 
 from fastauthlint import astutil
 from fastauthlint.checks.base import Check, CheckVisitor
-from fastauthlint.checks.ownership_facts import AliasFact, InstanceFact, OwnershipFacts, SqlConstant, store
-from fastauthlint.checks.ownership_models import class_fact, ref_of, table_from_call, tables_from_sql
-from fastauthlint.checks.ownership_queries import DEPENDS, FunctionWalker
-from fastauthlint.checks.ownership_spans import FunctionLocator, SourceLocator
-from fastauthlint.checks.ownership_sql import parse_sql, placeholder_key
-from fastauthlint.config import Option
+from fastauthlint.checks.ownership.facts import AliasFact, InstanceFact, OwnershipFacts, SqlConstant, store
+from fastauthlint.checks.ownership.models import class_fact, ref_of, table_from_call, tables_from_sql
+from fastauthlint.checks.ownership.queries import DEPENDS, FunctionWalker
+from fastauthlint.checks.ownership.spans import FunctionLocator, SourceLocator
+from fastauthlint.checks.ownership.sql import parse_sql, placeholder_key
+from fastauthlint.options import Option
 from fastauthlint.context import FileContext
 from fastauthlint.findings import Finding
 
@@ -226,8 +226,8 @@ class OwnershipCheck(Check):
 
     @staticmethod
     def _run(project):
-        from fastauthlint.checks.ownership_link import Linker
-        from fastauthlint.checks.routes import route_table  # the route table is a linking result
+        from fastauthlint.checks.ownership.link import Linker
+        from fastauthlint.checks.routes.route_missing_auth import route_table  # the route table is a linking result
 
         linker = Linker(project)
         linker.run(route_table(project))

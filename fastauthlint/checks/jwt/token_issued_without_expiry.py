@@ -25,9 +25,9 @@ from typing import Iterator, List, Optional, Tuple
 
 import libcst as cst
 
-from fastauthlint.checks.jwt_claims import _fmt
-from fastauthlint.checks.jwt_flow import ABSENT, DictVal, key_values
-from fastauthlint.checks.jwt_model import AUTHLIB, JOSE, PYJWT, Site
+from fastauthlint.checks.jwt.claim_checks_disabled import _fmt
+from fastauthlint.checks.jwt.flow import ABSENT, DictVal, key_values
+from fastauthlint.checks.jwt.model import AUTHLIB, JOSE, PYJWT, Site
 from fastauthlint.findings import Severity
 
 RULE = "FAL505"
@@ -143,7 +143,7 @@ def lifetime_setting(name: str, value: cst.BaseExpression, scope, qualify, at) -
     value = _unwrap_default(value, qualify)
     if value is None:
         return None
-    from fastauthlint.checks.jwt_time import Durations
+    from fastauthlint.checks.jwt.durations import Durations
 
     durations = Durations(scope, at, qualify)
     if isinstance(value, cst.Call) and qualify(value.func) == "datetime.timedelta":

@@ -22,7 +22,7 @@ from typing import Iterator, List, Optional, Tuple
 
 import libcst as cst
 
-from fastauthlint.checks.jwt_model import (AUTHLIB, JOSE, PYJWT, Site, algorithm_family, header_alg,
+from fastauthlint.checks.jwt.model import (AUTHLIB, JOSE, PYJWT, Site, algorithm_family, header_alg,
                                            literal_names)
 from fastauthlint.findings import Severity
 
@@ -115,7 +115,7 @@ def missing_message(display: str, lib: str, explicit_none: bool = False) -> str:
 
 def looks_like_peek(site: Site) -> bool:
     """No key, or a `None`/empty one: a decode meant not to verify."""
-    from fastauthlint.checks.jwt_signature import empty_key
+    from fastauthlint.checks.jwt.signature_not_verified import empty_key
 
     return site.arg("key") is None or empty_key(site) is not None
 

@@ -25,7 +25,7 @@ from typing import Dict, Iterable, List, Optional, Set, Tuple
 import libcst as cst
 
 from fastauthlint import astutil
-from fastauthlint.checks._sensitive import (
+from fastauthlint.checks.secrets.sensitive import (
     A_NAME,
     is_dev_name,
     is_dev_tooling_path,
@@ -45,7 +45,7 @@ from fastauthlint.checks._sensitive import (
 from fastauthlint.checks.base import Check, CheckVisitor
 from fastauthlint.findings import TEST_CODE_SEVERITY, Finding, Severity, Span
 from fastauthlint.masking import mask_secret
-from fastauthlint.names import dotted
+from fastauthlint.project.names import dotted
 
 HARDCODED = "FAL301"
 FALLBACK = "FAL302"

@@ -27,9 +27,9 @@ from typing import Dict, Iterable, List, Optional, Sequence, Set, Tuple
 import libcst as cst
 
 from fastauthlint import astutil
-from fastauthlint.checks.ownership_facts import ClassFact, FieldFact, TableFact
+from fastauthlint.checks.ownership.facts import ClassFact, FieldFact, TableFact
 from fastauthlint.context import FileContext
-from fastauthlint.names import dotted
+from fastauthlint.project.names import dotted
 
 # Bases whose subclasses are persisted models whatever they declare.
 ORM_ROOTS = (

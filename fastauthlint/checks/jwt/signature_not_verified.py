@@ -22,8 +22,8 @@ from typing import Iterator, Optional, Tuple
 
 import libcst as cst
 
-from fastauthlint.checks.jwt_flow import Sink
-from fastauthlint.checks.jwt_model import JOSE, PYJWT, Site
+from fastauthlint.checks.jwt.flow import Sink
+from fastauthlint.checks.jwt.model import JOSE, PYJWT, Site
 from fastauthlint.findings import Severity
 
 RULE = "FAL502"

@@ -26,11 +26,11 @@ import re
 from dataclasses import dataclass, field, replace
 from typing import Dict, FrozenSet, Iterable, List, Optional, Set, Tuple
 
-from fastauthlint.checks.ownership_facts import (
+from fastauthlint.checks.ownership.facts import (
     CallSite, ClassFact, FuncSummary, InstanceFact, Origin, OwnerCheck, ParamFact, QuerySite, StoredOwnership,
 )
-from fastauthlint.checks.ownership_models import Model, ModelRegistry
-from fastauthlint.checks.ownership_queries import _MODEL_ATTRS
+from fastauthlint.checks.ownership.models import Model, ModelRegistry
+from fastauthlint.checks.ownership.queries import _MODEL_ATTRS
 from fastauthlint.findings import Finding, Span
 
 MAX_DEPTH = 12

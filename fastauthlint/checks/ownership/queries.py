@@ -23,15 +23,15 @@ from typing import Dict, Iterator, List, Optional, Sequence, Set, Tuple
 import libcst as cst
 
 from fastauthlint import astutil
-from fastauthlint.checks.ownership_facts import (
+from fastauthlint.checks.ownership.facts import (
     LITERAL, UNKNOWN, CallSite, Denial, FuncSummary, Origin, OwnerCheck, ParamFact, QuerySite,
 )
-from fastauthlint.checks.ownership_models import ref_of, status_of, unwrap_annotation
-from fastauthlint.checks.ownership_spans import FunctionLocator
-from fastauthlint.checks.ownership_sql import parse_sql, placeholder_key
+from fastauthlint.checks.ownership.models import ref_of, status_of, unwrap_annotation
+from fastauthlint.checks.ownership.spans import FunctionLocator
+from fastauthlint.checks.ownership.sql import parse_sql, placeholder_key
 from fastauthlint.context import FileContext
 from fastauthlint.findings import Span
-from fastauthlint.names import dotted
+from fastauthlint.project.names import dotted
 
 SELECT_FUNCS = {
     "sqlalchemy.select", "sqlalchemy.future.select", "sqlalchemy.sql.select", "sqlalchemy.sql.expression.select",

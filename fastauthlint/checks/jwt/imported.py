@@ -87,9 +87,12 @@ def module_constants_facts(module: cst.Module) -> Dict[str, Any]:
 
 
 def link(project, check_name: str) -> Iterator[Finding]:
-    from fastauthlint.checks import jwt_algorithms, jwt_claims, jwt_expiry, jwt_signature
-    from fastauthlint.checks.jwt import MAX_LEEWAY
-    from fastauthlint.checks.jwt_model import JOSE, PYJWT
+    from fastauthlint.checks.jwt import unsafe_algorithms as jwt_algorithms
+    from fastauthlint.checks.jwt import claim_checks_disabled as jwt_claims
+    from fastauthlint.checks.jwt import expiry_not_verified as jwt_expiry
+    from fastauthlint.checks.jwt import signature_not_verified as jwt_signature
+    from fastauthlint.checks.jwt.options import MAX_LEEWAY
+    from fastauthlint.checks.jwt.model import JOSE, PYJWT
 
     max_leeway = project.config.option(MAX_LEEWAY.key)
     for path, facts in project.facts(check_name):

@@ -34,7 +34,7 @@ from typing import Dict, List, Optional, Sequence, Tuple
 import libcst as cst
 
 from fastauthlint.astutil import argument, literal_str
-from fastauthlint.checks.jwt_flow import ABSENT, UNKNOWN, DictVal, Scope, Value, key_values
+from fastauthlint.checks.jwt.flow import ABSENT, UNKNOWN, DictVal, Scope, Value, key_values
 
 PYJWT = "PyJWT"
 JOSE = "python-jose"

@@ -20,7 +20,7 @@ from typing import Iterator, List, Optional, Tuple
 import libcst as cst
 
 from fastauthlint.astutil import keyword
-from fastauthlint.checks.jwt_model import AUTHLIB, JOSE, PYJWT, Site
+from fastauthlint.checks.jwt.model import AUTHLIB, JOSE, PYJWT, Site
 from fastauthlint.findings import Severity
 
 RULE = "FAL504"
@@ -74,7 +74,7 @@ def _leeway(site: Site, env) -> Optional[str]:
         if kw is not None:
             found.extend(durations.seconds(kw.value))
     for dicts, scope, at in site.option_dicts(own=True):
-        from fastauthlint.checks.jwt_flow import key_values
+        from fastauthlint.checks.jwt.flow import key_values
 
         for v in key_values(dicts, "leeway"):
             if isinstance(v, cst.BaseExpression):

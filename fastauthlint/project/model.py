@@ -5,11 +5,13 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass
-from typing import Any, Callable, Dict, Iterator, List, Optional, Tuple
+from typing import TYPE_CHECKING, Any, Callable, Dict, Iterator, List, Optional, Tuple
 
-from fastauthlint.analysis import FileResult
-from fastauthlint.config import Config
-from fastauthlint.names import ModuleNames
+from fastauthlint.project.names import ModuleNames
+
+if TYPE_CHECKING:  # types only: importing them would close an import circle
+    from fastauthlint.analysis import FileResult
+    from fastauthlint.config import Config
 
 
 @dataclass(frozen=True)

@@ -19,35 +19,18 @@ unsigned and `alg=none` tokens on purpose to prove that the application rejects 
 from __future__ import annotations
 
 import re
-from typing import Dict, Iterable, List, Optional
+from typing import Dict, List, Optional
 
 import libcst as cst
 
-from fastauthlint.checks import jwt_link
-from fastauthlint.checks.base import Check, CheckVisitor
-from fastauthlint.checks.jwt_flow import ClaimUses, Scope, claim_uses, same_flow
-from fastauthlint.checks.jwt_model import INTERESTING, Site, identity_claim, resolve
-from fastauthlint.checks.jwt_time import Durations
-from fastauthlint.config import Option
+from fastauthlint.checks.jwt import imported as jwt_link
+from fastauthlint.checks.base import CheckVisitor
+from fastauthlint.checks.jwt.flow import ClaimUses, Scope, claim_uses, same_flow
+from fastauthlint.checks.jwt.model import INTERESTING, Site, identity_claim, resolve
+from fastauthlint.checks.jwt.durations import Durations
+from fastauthlint.checks.jwt.options import MAX_LEEWAY, MAX_LIFETIME
 from fastauthlint.context import FileContext
 
-
-def _non_negative(value: int) -> Optional[str]:
-    return None if value >= 0 else "must be 0 or more (seconds)"
-
-
-def _positive(value: int) -> Optional[str]:
-    return None if value > 0 else "must be more than 0 (seconds)"
-
-
-MAX_LEEWAY = Option(
-    key="max-jwt-leeway", kind="int", default=60,
-    help="Largest clock-skew leeway, in seconds, a JWT decode may allow (FAL504).",
-    rules=("FAL504",), check=_non_negative)
-MAX_LIFETIME = Option(
-    key="max-access-token-lifetime", kind="int", default=24 * 3600,
-    help="Longest lifetime, in seconds, of an access token the code issues with a literal expiry (FAL505).",
-    rules=("FAL505",), check=_positive)
 
 # Functions whose name or docstring says they return unverified claims (their callers decide
 # what to do with them): `decode_unverified`, `peek_claims`, """Read claims without verification""".
@@ -139,7 +122,7 @@ class Env:
 _LIBRARY_ROOTS = ("jwt", "jose", "authlib", "fastapi_users")
 # A file worth visiting: it may use a JWT library, configure an access-token lifetime, or define
 # options or algorithm lists that another module imports. Everything else is skipped unvisited.
-_RELEVANT = re.compile(r"jwt|jose|access_?token|verify_|require|algorithm|leeway", re.I)
+RELEVANT = re.compile(r"jwt|jose|access_?token|verify_|require|algorithm|leeway", re.I)
 
 
 class _Frame:
@@ -177,7 +160,7 @@ class JwtVisitor(CheckVisitor):
             self._lifetime_setting(node.target, node.value)
 
     def _lifetime_setting(self, target: cst.Name, value: cst.BaseExpression) -> None:
-        from fastauthlint.checks import jwt_issue
+        from fastauthlint.checks.jwt import token_issued_without_expiry as jwt_issue
 
         if not jwt_issue._LIFETIME_NAME.match(target.value):
             return
@@ -225,7 +208,11 @@ class JwtVisitor(CheckVisitor):
         owner = frame.owner if isinstance(frame.owner, cst.FunctionDef) else None
         env = Env(self.ctx, owner, self._scope(i))
         env.sites = sites
-        from fastauthlint.checks import jwt_algorithms, jwt_claims, jwt_expiry, jwt_issue, jwt_signature
+        from fastauthlint.checks.jwt import unsafe_algorithms as jwt_algorithms
+        from fastauthlint.checks.jwt import claim_checks_disabled as jwt_claims
+        from fastauthlint.checks.jwt import expiry_not_verified as jwt_expiry
+        from fastauthlint.checks.jwt import token_issued_without_expiry as jwt_issue
+        from fastauthlint.checks.jwt import signature_not_verified as jwt_signature
 
         for site in sites:
             for module in (jwt_expiry, jwt_signature, jwt_algorithms, jwt_claims, jwt_issue):
@@ -236,7 +223,7 @@ class JwtVisitor(CheckVisitor):
     # -- values imported from another module: judged in the linking phase (jwt_link) -------------
     def _record_imported(self, site: Site, env: Env) -> None:
         from fastauthlint.astutil import keyword
-        from fastauthlint.checks.jwt_model import JOSE, PYJWT
+        from fastauthlint.checks.jwt.model import JOSE, PYJWT
 
         if site.lib not in (PYJWT, JOSE) or not site.api.claims or site.kind not in ("decode", "ctor"):
             return
@@ -254,14 +241,15 @@ class JwtVisitor(CheckVisitor):
             may_off, certain_off = site.signature_off()
             identity = ""
             if role == "options" and site.kind == "decode":
-                from fastauthlint.checks import jwt_signature
+                from fastauthlint.checks.jwt import signature_not_verified as jwt_signature
 
                 sink = jwt_signature.unverified_sink(site, env, assume_unverified=True)
                 identity = jwt_signature.sink_text(sink, env) if sink is not None else ""
             legacy = site.legacy_verify()
             key_problem, no_algorithms = "", False
             if role == "options" and site.kind == "decode" and site.signature_unknown():
-                from fastauthlint.checks import jwt_algorithms, jwt_signature
+                from fastauthlint.checks.jwt import unsafe_algorithms as jwt_algorithms
+                from fastauthlint.checks.jwt import signature_not_verified as jwt_signature
 
                 peek = jwt_algorithms.looks_like_peek(site)
                 key_problem = (jwt_signature.empty_key(site) or "") if peek else ""
@@ -313,20 +301,3 @@ class JwtVisitor(CheckVisitor):
             return isinstance(func, cst.Attribute)
         module = self.ctx.module_name
         return q.split(".")[0] in _LIBRARY_ROOTS or bool(module and q.startswith(module + "."))
-
-
-class JwtCheck(Check):
-    name = "jwt"
-    rules = ("FAL501", "FAL502", "FAL503", "FAL504", "FAL505")
-    options = (MAX_LEEWAY, MAX_LIFETIME)
-
-    def visitor(self, ctx: FileContext) -> Optional[CheckVisitor]:
-        if ctx.is_test or not _RELEVANT.search(ctx.source):
-            return None
-        return JwtVisitor(ctx)
-
-    def link(self, project) -> Iterable:
-        return jwt_link.link(project, self.name)
-
-
-CHECK = JwtCheck()

@@ -14,9 +14,9 @@ from dataclasses import dataclass
 from typing import Dict, Iterable, List, Optional, Tuple
 
 from fastauthlint.checks.base import Check, CheckVisitor
-from fastauthlint.checks.routes_facts import short_name
-from fastauthlint.checks.routes_known import BODY_CALL_AUTH
-from fastauthlint.config import Option
+from fastauthlint.project.collect import short_name
+from fastauthlint.project.known import BODY_CALL_AUTH
+from fastauthlint.options import Option
 from fastauthlint.context import FileContext, is_test_path
 from fastauthlint.findings import Finding, Span
 
@@ -47,7 +47,7 @@ class Route:
 
 
 def _check_patterns(value) -> Optional[str]:
-    from fastauthlint.checks.routes_link import parse_public_pattern
+    from fastauthlint.project.link import parse_public_pattern
 
     for p in value:
         if parse_public_pattern(p) is None:
@@ -77,9 +77,14 @@ class RoutesCheck(Check):
     )
 
     def visitor(self, ctx: FileContext) -> Optional[CheckVisitor]:
-        from fastauthlint.checks.routes_facts import RoutesVisitor
+        from fastauthlint.project.collect import RoutesVisitor
 
         return RoutesVisitor(ctx)
+
+    def store(self, facts):
+        from fastauthlint.project.store import pack
+
+        return pack(facts)
 
     def link(self, project) -> Iterable[Finding]:
         linked = _linked(project)
@@ -167,7 +172,7 @@ def _siblings(lr):
 
 def _linked(project):
     def compute():
-        from fastauthlint.checks.routes_link import Linker, TableBuilder
+        from fastauthlint.project.link import Linker, TableBuilder
 
         config = project.config
         linker = Linker(project, config.option("auth-dependencies"))

@@ -13,7 +13,7 @@ from typing import Callable, List, Optional, Set
 
 import libcst as cst
 
-from fastauthlint.checks.jwt_flow import MAX_DEPTH, UNKNOWN, DictVal, Scope, Value
+from fastauthlint.checks.jwt.flow import MAX_DEPTH, UNKNOWN, DictVal, Scope, Value
 
 _UNIT_SECONDS = {"weeks": 604800.0, "days": 86400.0, "hours": 3600.0, "minutes": 60.0, "seconds": 1.0,
                  "milliseconds": 0.001, "microseconds": 0.000001}

@@ -39,7 +39,7 @@ from typing import Dict, FrozenSet, Iterable, Iterator, List, Optional, Set, Tup
 import libcst as cst
 
 from fastauthlint import astutil
-from fastauthlint.checks._sensitive import (
+from fastauthlint.checks.secrets.sensitive import (
     is_dev_tooling_path,
     is_test_like_path,
     is_test_name,
@@ -49,7 +49,7 @@ from fastauthlint.checks._sensitive import (
 )
 from fastauthlint.checks.base import Check, CheckVisitor
 from fastauthlint.findings import TEST_CODE_SEVERITY, Finding, Span
-from fastauthlint.names import dotted
+from fastauthlint.project.names import dotted
 
 LOGGED = "FAL401"
 ECHOED = "FAL402"

@@ -19,13 +19,13 @@ import libcst as cst
 
 from fastauthlint import astutil
 from fastauthlint.checks.base import CheckVisitor
-from fastauthlint.checks.routes_known import (
+from fastauthlint.project.known import (
     ADMIN_ATTRS, ADMIN_WORDS, ANNOTATED, COOKIE_PARAMS, DEPENDS, HEADER_PARAMS, OPTIONAL,
     QUERY_PARAMS, FORBIDDEN_NAMES, REQUEST_TYPES, ROUTE_CALLS, ROUTE_DECORATORS, SECURITY,
     UNAUTHENTICATED_NAMES, UNION, VERIFIER_METHODS, VERIFIERS, is_credential_key, is_credential_name,
 )
 from fastauthlint.context import FileContext
-from fastauthlint.names import dotted
+from fastauthlint.project.names import dotted
 
 PUBLIC_MARK = re.compile(r"#\s*fastauthlint\s*:\s*public\b[ \t:,-]*(?P<reason>[^#]*)", re.I)
 MAX_DEPTH = 12
@@ -1162,9 +1162,7 @@ class RoutesVisitor(CheckVisitor):
                 if f is not None:
                     self.out.functions[fq] = _with(f, line=self.ctx.span(node.name).line)
         _prune_locals(self.out)
-        from fastauthlint.checks.routes_store import pack
-
-        return pack(self.out)
+        return self.out
 
     @staticmethod
     def _public_marker(lines: List[str], spans, first_line: int) -> Optional[str]:

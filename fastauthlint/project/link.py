@@ -14,12 +14,12 @@ import re
 from dataclasses import dataclass, field
 from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple
 
-from fastauthlint.checks import routes_known as K
-from fastauthlint.checks.routes_facts import (
+from fastauthlint.project import known as K
+from fastauthlint.project.collect import (
     ClassFact, FileFacts, FuncFact, ParamFact, RouteFact, V, short_name, strongest,
     v_rejection,
 )
-from fastauthlint.checks.routes_store import LazyFileFacts
+from fastauthlint.project.store import LazyFileFacts
 
 CHECK_NAME = "routes"
 MAX_ALTERNATIVES = 8

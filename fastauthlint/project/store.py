@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from typing import Any, Callable, Dict, Iterator, List
 
 from fastauthlint import serial
-from fastauthlint.checks.routes_facts import (
+from fastauthlint.project.collect import (
     CallFact, ClassFact, FileFacts, FuncFact, IncludeFact, MiddlewareFact, RouteFact, V,
 )
 from fastauthlint.serial import Raw

@@ -1,0 +1,5 @@
+"""http family."""
+
+from fastauthlint.checks.http.visitor import CHECK
+
+__all__ = ["CHECK"]

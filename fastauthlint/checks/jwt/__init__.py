@@ -1,0 +1,44 @@
+"""The JWT-verification family (spec §4.3–§4.6 and §2.3): FAL501–FAL505.
+
+One visitor collects the calls that may belong to a JWT library while the batched traversal runs;
+when a function is left (its function-local imports are still known then), each call is resolved
+(`jwt_model.resolve`: the library from the file's imports, never from a variable's name), and each
+rule looks at the resolved call:
+
+    FAL501 jwt-expiry-not-verified      jwt_expiry.py
+    FAL502 jwt-signature-not-verified   jwt_signature.py
+    FAL503 jwt-unsafe-algorithms        jwt_algorithms.py
+    FAL504 jwt-claim-checks-disabled    jwt_claims.py
+    FAL505 token-issued-without-expiry  jwt_issue.py
+
+Values given through locals, module constants and mutated dicts are followed by `jwt_flow.Scope`,
+built only for functions that call a JWT library. Test code is not checked: tests forge expired,
+unsigned and `alg=none` tokens on purpose to prove that the application rejects them.
+"""
+
+from __future__ import annotations
+
+from typing import Iterable, Optional
+
+from fastauthlint.checks.base import Check, CheckVisitor
+from fastauthlint.checks.jwt import imported
+from fastauthlint.checks.jwt.options import MAX_LEEWAY, MAX_LIFETIME
+from fastauthlint.checks.jwt.visitor import RELEVANT, JwtVisitor
+from fastauthlint.context import FileContext
+
+
+class JwtCheck(Check):
+    name = "jwt"
+    rules = ("FAL501", "FAL502", "FAL503", "FAL504", "FAL505")
+    options = (MAX_LEEWAY, MAX_LIFETIME)
+
+    def visitor(self, ctx: FileContext) -> Optional[CheckVisitor]:
+        if ctx.is_test or not RELEVANT.search(ctx.source):
+            return None
+        return JwtVisitor(ctx)
+
+    def link(self, project) -> Iterable:
+        return imported.link(project, self.name)
+
+
+CHECK = JwtCheck()

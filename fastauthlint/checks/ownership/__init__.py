@@ -1,0 +1,5 @@
+"""ownership family."""
+
+from fastauthlint.checks.ownership.visitor import CHECK
+
+__all__ = ["CHECK"]

@@ -1,0 +1,5 @@
+"""routes family."""
+
+from fastauthlint.checks.routes.route_missing_auth import CHECK
+
+__all__ = ["CHECK"]

@@ -1,0 +1,5 @@
+"""tokens family."""
+
+from fastauthlint.checks.tokens.visitor import CHECK
+
+__all__ = ["CHECK"]
