@@ -242,7 +242,7 @@ def rule_cmd(rule_id: str) -> None:
 def routes_cmd(paths: Tuple[Path, ...], fmt: str, config_file: Optional[Path], no_cache: bool, jobs: int) -> None:
     """The route inventory of PATHS: every route with its full path, its handler and how it is
     protected (or `public (reason)`, or UNPROTECTED)."""
-    from fastauthlint.checks.routes.route_missing_auth import route_table
+    from fastauthlint.project.route_table import route_table
     from fastauthlint.engine import RunOptions, display_path, run
 
     if not paths:

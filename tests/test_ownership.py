@@ -3,7 +3,6 @@ linting a subset of a project, the cache, and the SQL reading the check relies o
 
 from __future__ import annotations
 
-from pathlib import Path
 
 import pytest
 

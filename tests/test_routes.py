@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from conftest import APPS, lint, run_cli, write_files as write
-from fastauthlint.checks.routes.route_missing_auth import Route, route_table
+from fastauthlint.project.route_table import Route, route_table
 from fastauthlint.project.link import parse_public_pattern, public_match
 from fastauthlint.config import load_config, parse_table
 from fastauthlint.engine import RunOptions, run

@@ -4,7 +4,6 @@ annotated fixture apps cannot show (messages, severities, configuration, cross-f
 
 from __future__ import annotations
 
-from pathlib import Path
 
 import pytest
 

@@ -227,7 +227,7 @@ class OwnershipCheck(Check):
     @staticmethod
     def _run(project):
         from fastauthlint.checks.ownership.link import Linker
-        from fastauthlint.checks.routes.route_missing_auth import route_table  # the route table is a linking result
+        from fastauthlint.project.route_table import route_table  # the route table is a linking result
 
         linker = Linker(project)
         linker.run(route_table(project))
