@@ -1,14 +1,14 @@
 #!/usr/bin/env python3
 """Materialise the benchmark corpus (benchmarks/corpus.toml) into benchmarks/corpus/.
 
-Each repository's pinned commit is exported with `git archive` (only `*.py` files) from a local git
+Each repository's pinned commit is exported with `git archive` (only `*.py` files) from a git
 directory, found in this order:
 
-  1. --mirror-dir DIR (or $FASTAUTHLINT_MIRROR_DIR): DIR/<owner>+<name>/repo, a bare git directory
-     as the workplace's `fetch` tool leaves them (default DIR: /work/.mirror);
-  2. benchmarks/.clones/<name>: a clone made by this script with --clone (needs network access to
+  1. benchmarks/.clones/<name>: a clone made by this script with --clone (needs network access to
      github.com): `git clone --filter=blob:none https://github.com/<owner>/<name>` and a fetch of
-     the pinned commit.
+     the pinned commit;
+  2. --mirror-dir DIR (or $FASTAUTHLINT_MIRROR_DIR), if given: DIR/<owner>+<name>/repo or
+     DIR/<owner>+<name>, an existing bare mirror or clone (saves the download).
 
 By hand, without this script, the same tree is:
 
@@ -45,7 +45,8 @@ HERE = Path(__file__).resolve().parent
 DEFAULT_MANIFEST = HERE / "corpus.toml"
 DEFAULT_OUT = HERE / "corpus"
 CLONES = HERE / ".clones"
-DEFAULT_MIRROR = Path(os.environ.get("FASTAUTHLINT_MIRROR_DIR", "/work/.mirror"))
+_MIRROR_ENV = os.environ.get("FASTAUTHLINT_MIRROR_DIR")
+DEFAULT_MIRROR = Path(_MIRROR_ENV) if _MIRROR_ENV else None
 
 # Directory names that fastauthlint, bandit and semgrep skip (or that are never source of the
 # project itself). A file under one of them is left out of the corpus so all tools see one set.
@@ -74,10 +75,12 @@ def has_commit(git_dir: Path, commit: str) -> bool:
                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL).returncode == 0
 
 
-def find_git_dir(entry: dict, mirror_dir: Path) -> Path | None:
-    owner_name = entry["repo"].replace("/", "+")
-    candidates = [mirror_dir / owner_name / "repo", mirror_dir / owner_name / "repo" / ".git",
-                  CLONES / entry["name"] / ".git"]
+def find_git_dir(entry: dict, mirror_dir: "Path | None") -> "Path | None":
+    candidates = [CLONES / entry["name"] / ".git"]
+    if mirror_dir is not None:
+        owner_name = entry["repo"].replace("/", "+")
+        candidates += [mirror_dir / owner_name / "repo", mirror_dir / owner_name / "repo" / ".git",
+                       mirror_dir / owner_name, mirror_dir / owner_name / ".git"]
     for c in candidates:
         if c.is_dir() and has_commit(c, entry["commit"]):
             return c
@@ -146,7 +149,7 @@ def main(argv=None) -> int:
     ap.add_argument("--corpus", type=Path, default=DEFAULT_MANIFEST, help="corpus list (TOML)")
     ap.add_argument("--out", type=Path, default=DEFAULT_OUT, help="where to materialise it")
     ap.add_argument("--mirror-dir", type=Path, default=DEFAULT_MIRROR,
-                    help="directory of bare mirrors <owner>+<name>/repo (default: %(default)s)")
+                    help="a directory of existing mirrors <owner>+<name>[/repo] (optional)")
     ap.add_argument("--clone", action="store_true",
                     help="clone from GitHub into benchmarks/.clones/ what no mirror has")
     ap.add_argument("--force", action="store_true", help="re-extract trees already in place")
@@ -191,9 +194,9 @@ def main(argv=None) -> int:
     t = manifest["total"]
     print(f"{'total':32} {'':12} {t['files']:6} files {t['lines']:8} lines ({t['bytes'] / 1e6:.1f} MB)")
     if missing:
-        print("\nMissing repositories: fetch them (workplace `fetch` tool: github:<owner>/<name>), or run "
-              "again with --clone where github.com is reachable, or clone and check out the pinned "
-              "commit by hand (see this script's docstring).", file=sys.stderr)
+        print("\nMissing repositories: run again with --clone (needs github.com), point --mirror-dir at "
+              "existing clones, or clone and check out the pinned commit by hand (see this script's "
+              "docstring).", file=sys.stderr)
         return 1
     return 0
 

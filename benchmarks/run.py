@@ -144,6 +144,14 @@ def timed(cmd: Sequence[str], cwd: Path, env: Dict[str, str], ok_codes=(0, 1)) -
     return Timed(wall, cpu, p.returncode)
 
 
+def shown_path(path: str) -> str:
+    """A path as results record it: relative to this repository, never a machine's directory."""
+    try:
+        return Path(path).resolve().relative_to(HERE.parent).as_posix()
+    except ValueError:
+        return "<installed>" if "site-packages" in path else "<outside the repository>"
+
+
 # -- the tools -----------------------------------------------------------------------------------
 
 class Bench:
@@ -176,7 +184,7 @@ class Bench:
             if probe.returncode == 0:
                 ver, libcst_ver, where = probe.stdout.split()
                 self.tools["fastauthlint"] = [py, "-m", "fastauthlint"]
-                self.versions["fastauthlint"] = f"{ver} (libcst {libcst_ver}; {where})"
+                self.versions["fastauthlint"] = f"{ver} (libcst {libcst_ver}; {shown_path(where)})"
             else:
                 self.skipped["fastauthlint"] = f"not importable by {py}: pip install -e . in that environment"
         for name in ("bandit", "semgrep"):
@@ -242,13 +250,19 @@ class Bench:
             print(f"  {label:40} run {i + 1}/{self.args.repeat}: {t.wall:7.2f} s wall, {t.cpu:7.2f} s cpu",
                   file=sys.stderr)
         med = statistics.median(times)
-        return {"command": " ".join(Path(c).name if j == 0 else c for j, c in enumerate(cmd[:12]))
+        return {"command": " ".join(Path(c).name if j == 0 else self.shown_arg(c) for j, c in enumerate(cmd[:12]))
                            + (" ..." if len(cmd) > 12 else ""),
                 "times": [round(t, 3) for t in times], "median": round(med, 3),
                 "min": round(min(times), 3), "max": round(max(times), 3),
                 "cpu_median": round(statistics.median(cpus), 3), "cpu": [round(c, 3) for c in cpus],
                 "load_before": loads,
                 "files": files, "files_per_s": round(files / med, 1) if med > 0 else None}
+
+    def shown_arg(self, arg: str) -> str:
+        """A command argument as results record it: no directory of this machine."""
+        if arg.startswith(str(self.tmp)):
+            return "<tmp>" + arg[len(str(self.tmp)):]
+        return shown_path(arg) if os.path.isabs(arg) else arg
 
     @contextlib.contextmanager
     def edited(self, files: Sequence[str]):

@@ -90,7 +90,7 @@ def _analyze_all(jobs: List[tuple], config: Config, workers: int,
                 progress(i, total)
         return out
     # Largest files first, in small chunks: the costliest files start early instead of
-    # ending the run on one busy worker (benchmarks/prototypes/pool_sim.py: within 0.1% of
+    # ending the run on one busy worker (simulated from measured per-file costs: within 0.1% of
     # the ideal makespan at 2-16 workers). Ties keep the discovery order; the results are put
     # back in the order of `jobs`.
     order = sorted(range(total), key=lambda i: (-_job_size(jobs[i]), i))
