@@ -158,6 +158,26 @@ def _nesting_problem(text: str) -> Optional[Tuple[str, int, int]]:
     return None
 
 
+# Jinja / cookiecutter markup: `{{ cookiecutter.project_slug }}`, `{% if use_auth %}`, `{#- note #}`.
+_TEMPLATE_MARKUP = re.compile(r"\{\{[^{}\n]*\}\}|\{%-?\s*\w[^\n]*?%\}|\{#[^\n]*?#\}")
+
+
+def is_template(rel: str, text: str) -> bool:
+    """A `.py` file that is a template (a project generator's or a Jinja one), not Python: asked
+    only of files that do not parse."""
+    return "{{" in rel or _TEMPLATE_MARKUP.search(text) is not None
+
+
+def template_root(rel: str) -> str:
+    """The directory a template file belongs to: the outermost directory whose name is itself
+    template markup (`{{cookiecutter.project_slug}}`), else the file's own directory."""
+    parts = rel.split("/")[:-1]
+    for i, part in enumerate(parts):
+        if "{{" in part or "{%" in part:
+            return "/".join(parts[: i + 1])
+    return "/".join(parts)
+
+
 def _syntax_error(path: str, text: str, err: "cst.ParserSyntaxError") -> Finding:
     """The clearest explanation available. CPython's own parser (ast.parse only builds a tree; it
     runs nothing) names the real mistake ("'(' was never closed") where libcst's native parser
@@ -188,12 +208,14 @@ def analyze_source(path: str, rel: str, digest: str, text: str, module_name: str
     if deep is not None:
         result.findings.append(_fal000(path, *deep))
         result.error = "syntax" if deep[0].startswith("syntax") else "recursion"
+        if result.error == "syntax" and is_template(rel, text):
+            result.error = "template"
         return result
     try:
         module = cst.parse_module(text)
     except cst.ParserSyntaxError as e:
         result.findings.append(_syntax_error(path, text, e))
-        result.error = "syntax"
+        result.error = "template" if is_template(rel, text) else "syntax"
         return result
     except RecursionError:
         result.findings.append(_fal000(path, "too deeply nested to parse"))

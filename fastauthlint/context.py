@@ -27,6 +27,40 @@ def is_documentation_path(rel_path: str) -> bool:
     return _DOCS_PATH.search(rel_path) is not None
 
 
+_EXAMPLE_PATH = re.compile(r"(^|/)(examples?|demos?|tutorials?)/", re.I)
+_SCRIPT_PATH = re.compile(r"(^|/)(scripts?|bin|devtools?|hack|benchmarks?)/", re.I)
+# `if __name__ == "__main__":` at the top level: what follows runs only when the file is executed
+# as a script (manual test blocks, one-off maintenance), never when the application imports it.
+_MAIN_GUARD = re.compile(r"""^if\s+(__name__\s*==\s*['"]__main__['"]|['"]__main__['"]\s*==\s*__name__)\s*:""")
+
+
+def is_example_path(rel_path: str) -> bool:
+    """Example and demo code (`examples/`, `demo/`, `tutorials/`): written for readers
+    of a library or template, not deployed; reported like documentation code."""
+    return _EXAMPLE_PATH.search(rel_path) is not None
+
+
+def is_script_path(rel_path: str) -> bool:
+    """Standalone scripts and development tooling (`scripts/`, `bin/`, `benchmarks/`):
+    run by developers, not served by the application."""
+    return _SCRIPT_PATH.search(rel_path) is not None
+
+
+def main_guard_lines(lines: Sequence[str]) -> Tuple[int, int]:
+    """(first, last) 1-based lines of a top-level `if __name__ == "__main__":` block, or (0, -1)
+    when there is none: the block ends at the next line of code at column 0."""
+    for i, line in enumerate(lines):
+        if _MAIN_GUARD.match(line):
+            end = len(lines)
+            for j in range(i + 1, len(lines)):
+                text = lines[j]
+                if text and not text[0].isspace() and not text.startswith("#"):
+                    end = j
+                    break
+            return i + 1, end
+    return 0, -1
+
+
 def is_test_path(rel_path: str) -> bool:
     """Test code by the usual conventions: tests/ or test/ directories, test_*.py, *_test.py,
     conftest.py."""

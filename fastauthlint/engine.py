@@ -11,13 +11,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Dict, List, Optional, Sequence, Tuple
 
-from fastauthlint.analysis import FileResult, analyze_path
+from fastauthlint.analysis import FileResult, analyze_path, template_root
 from fastauthlint.cache import Cache, CacheDamaged, linked_key
 from fastauthlint.checks import all_checks
 from fastauthlint.config import Config
-from fastauthlint.context import is_documentation_path
+from fastauthlint.context import is_documentation_path, is_example_path, is_script_path, main_guard_lines
 from fastauthlint.discovery import discover, module_name
-from fastauthlint.findings import TEST_CODE_SEVERITY, Finding, assign_fingerprints
+from fastauthlint.findings import TEST_CODE_SEVERITY, Finding, Span, assign_fingerprints
 from fastauthlint.masking import mask_line
 from fastauthlint.project.model import Project
 from fastauthlint.rules import all_rules
@@ -350,14 +350,59 @@ def _finish(findings: List[Finding], display: Dict[str, str], rel: Dict[str, str
     if file_masks:
         findings = [_with_file_masks(f, file_masks.get(f.path, ())) for f in findings]
 
+    findings = _templates_once(findings, results, rel)
     finished = []
     # Fingerprints use the root-relative path: the same on every machine and from any directory.
     for f in assign_fingerprints(findings, line_text, lambda f: rel.get(f.path, f.path)):
         rule = rules.get(f.rule)
         severity = f.severity or (rule.severity if rule else None)
-        if f.rule != "FAL000" and is_documentation_path(rel.get(f.path, f.path)):
-            severity = TEST_CODE_SEVERITY  # example code for readers: shown, not failing the run
+        if _not_application(f, rel.get(f.path, f.path), source_lines):
+            severity = TEST_CODE_SEVERITY  # shown, not failing the run
         spec_ref = config.spec_refs.get(f.rule) or (rule.spec_section if rule else None) or None
         finished.append(f.with_(path=display.get(f.path, f.path), severity=severity, spec_ref=spec_ref))
     finished.sort(key=Finding.sort_key)
     return finished
+
+
+# The secrets family judges development tooling itself: a stand-in password in a script is
+# shown as info, a real-looking key there is still a leak.
+_OWN_TOOLING_POLICY = frozenset({"FAL301", "FAL302"})
+
+
+def _not_application(f: Finding, rel_path: str, source_lines: Callable[[str], List[str]]) -> bool:
+    """Code that is not the application gets test code's severity: documentation and examples
+    written for readers, project templates, standalone scripts, and a module's
+    `if __name__ == "__main__":` block."""
+    if f.rule == "FAL000":
+        return False
+    if is_documentation_path(rel_path) or is_example_path(rel_path) or "{{" in rel_path:
+        return True  # for readers, or a project generator's template (`{{cookiecutter.name}}/`)
+    if f.rule in _OWN_TOOLING_POLICY:
+        return False
+    if is_script_path(rel_path):
+        return True
+    first, last = main_guard_lines(source_lines(f.path))
+    return first <= f.line <= last
+
+
+def _templates_once(findings: List[Finding], results: Dict[str, FileResult], rel: Dict[str, str]) -> List[Finding]:
+    """Files that do not parse because they are templates (Jinja or cookiecutter markup in a
+    `.py` file) are one info finding per template directory, not an error per file."""
+    groups: Dict[str, List[Finding]] = {}
+    out: List[Finding] = []
+    for f in findings:
+        res = results.get(f.path)
+        if f.rule == "FAL000" and res is not None and res.error == "template":
+            groups.setdefault(template_root(rel.get(f.path, f.path)), []).append(f)
+        else:
+            out.append(f)
+    for root, group in groups.items():
+        group.sort(key=Finding.sort_key)
+        n = len(group)
+        where = f"under `{root}/`" if root else "at the project root"
+        out.append(group[0].with_(
+            span=Span(1, 1, 1, 1), severity=TEST_CODE_SEVERITY,
+            message=(f"{n} file{'s' if n > 1 else ''} {where} {'hold' if n > 1 else 'holds'} template markup (Jinja or cookiecutter "
+                     "`{{ … }}`, `{% … %}`), not Python: not analysed; lint the generated project instead"),
+            extra={"template_files": n}))
+    return out
