@@ -79,6 +79,7 @@ class Adopted:
 
 def adopt(opts: AdoptOptions, config: Config, run_options, result, fmt: str) -> Adopted:
     from fastauthlint.engine import run
+    from fastauthlint.fixes.memo import FixMemo
     from fastauthlint.fixes.session import Sources, annotate, fix_until_stable
 
     _check_combinations(opts, run_options)
@@ -126,7 +127,10 @@ def adopt(opts: AdoptOptions, config: Config, run_options, result, fmt: str) -> 
             out.notes.append(f"fastauthlint: fixed {fixed.applied} finding{'s' if fixed.applied != 1 else ''} "
                              f"in {len(fixed.after)} file{'s' if len(fixed.after) != 1 else ''}")
     if fmt in ("text", "json") or opts.statistics:
-        out.findings = annotate(out.findings, sources, _absolute(out.result))
+        final = out.result.project.results
+        memo = FixMemo(config.root, config.cache_key(), {p: r.digest for p, r in final.items() if r.digest},
+                       enabled=run_options.use_cache and not sources.overlays)
+        out.findings = annotate(out.findings, sources, _absolute(out.result), memo)
     return out
 
 

@@ -10,6 +10,7 @@ produce valid code is dropped, and so is a file that could not be parsed in the 
 from __future__ import annotations
 
 import io
+import os
 import tokenize
 from typing import Callable, Dict, List, Optional, Sequence, Tuple
 
@@ -66,6 +67,8 @@ def plan_all(ctx: FixContext, findings: Sequence[Finding]) -> List[FixPlan]:
         try:
             plan = planner(f, ctx)
         except Exception:  # noqa: BLE001 - a bug in a fixer must never cost the run; fail closed
+            if os.environ.get("FASTAUTHLINT_DEBUG"):
+                raise
             plan = None
         if plan is not None and plan.edits:
             out.append(plan)

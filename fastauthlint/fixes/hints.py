@@ -47,6 +47,7 @@ class ProjectHints:
         self.root = root.rstrip("/") + "/" if root else ""
         self._algorithms: Optional[Set[str]] = None
         self._schemes: Optional[Set[str]] = None
+        self.used = False  # set when an answer depended on the project (see fixes.memo)
 
     def _texts(self, needle: re.Pattern) -> Iterable[str]:
         for path in self.files:
@@ -59,6 +60,7 @@ class ProjectHints:
 
     def algorithms(self) -> Set[str]:
         """Every JWT algorithm the project's code names for signing or configures."""
+        self.used = True
         if self._algorithms is None:
             found: Set[str] = set()
             for text in self._texts(re.compile("algorithm", re.I)):
@@ -69,6 +71,7 @@ class ProjectHints:
 
     def schemes(self) -> Set[str]:
         """The WWW-Authenticate schemes of the security classes the project instantiates."""
+        self.used = True
         if self._schemes is None:
             found: Set[str] = set()
             for text in self._texts(_SCHEME_USE):

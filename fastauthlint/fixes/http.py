@@ -3,20 +3,24 @@ flags of an auth cookie (FAL603), and a secret compared in constant time (FAL604
 
 from __future__ import annotations
 
+import re
 from typing import Iterable, Optional, Set, Tuple
 
 import libcst as cst
 
-from fastauthlint.astutil import keyword, literal_str, literal_value, name_of, parameters, positional, walk
+from fastauthlint.astutil import keyword, literal_str, literal_value, name_of, parameters, positional
 from fastauthlint.findings import Finding
 from fastauthlint.fixes import cstedit
-from fastauthlint.fixes.context import SAFE, UNSAFE, FixContext, FixPlan
+from fastauthlint.fixes.context import SAFE, UNSAFE, FixContext, FixPlan, walk
 from fastauthlint.fixes.hints import CREDENTIAL_CLASSES, DEFAULT_SCHEME, SCHEME_CLASSES
 
 RULES = ("FAL601", "FAL603", "FAL604")
 # Flags a fixed auth cookie carries, in the order they are added.
 COOKIE_FLAGS = (("httponly", "True"), ("secure", "True"), ("samesite", '"lax"'))
-_SET_COOKIE_SECURE_POSITION = 6  # key, value, max_age, expires, path, domain, secure, httponly, samesite
+_SET_COOKIE_SECURE_POSITION = 6
+_SCHEME_WORDS = (("Bearer", re.compile(r"bearer", re.I)), ("Basic", re.compile(r"^basic\b|http_?basic|basic_?auth", re.I)),
+                 ("APIKey", re.compile(r"api[_ -]?key", re.I)))
+_PASSWORD = re.compile(r"passw(or)?d|passwd|passphrase", re.I)  # key, value, max_age, expires, path, domain, secure, httponly, samesite
 
 
 def plan(finding: Finding, ctx: FixContext) -> Optional[FixPlan]:
@@ -59,10 +63,10 @@ def scheme_for(node: cst.CSTNode, ctx: FixContext) -> Optional[str]:
     functions around it, else from the security classes this file uses, else the project's; the
     spec's Bearer when nothing says otherwise. None when the closest evidence is ambiguous."""
     for func in (a for a in ctx.ancestors(node) if isinstance(a, cst.FunctionDef)):
-        found = _function_schemes(func, ctx)
+        found = _function_schemes(func, ctx) or _named_schemes(func)
         if found:
             return _single(found)
-    found = _schemes_in(walk(ctx.module), ctx)
+    found = ctx.memo("schemes", lambda: _schemes_in(walk(ctx.module), ctx))
     if found:
         return _single(found)
     found = ctx.hints.schemes()
@@ -96,6 +100,23 @@ def _function_schemes(func: cst.FunctionDef, ctx: FixContext) -> Set[str]:
                         target = ctx.module_assignment(target.value) or target
                     if isinstance(target, cst.Call) and _scheme_of_class(target.func):
                         found.add(_scheme_of_class(target.func))
+    return found
+
+
+def _named_schemes(func: cst.FunctionDef) -> Set[str]:
+    """Schemes the function's own words name: `get_bearer_token(request)`, `"Bearer "` split off a
+    header, an `api_key` it checks."""
+    found: Set[str] = set()
+    for n in walk(func):
+        if isinstance(n, cst.Name):
+            text = n.value
+        elif isinstance(n, cst.SimpleString):
+            text = literal_str(n) or ""
+        else:
+            continue
+        for scheme, pattern in _SCHEME_WORDS:
+            if pattern.search(text):
+                found.add(scheme)
     return found
 
 
@@ -147,9 +168,13 @@ def _compare_digest(finding: Finding, ctx: FixContext) -> Optional[FixPlan]:
     func, imports = found
     negate = isinstance(op, cst.NotEqual)
     applicability, note = SAFE, ""
-    if _may_be_none(cmp.left, cmp, ctx) or _may_be_none(cmp.comparisons[0].comparator, cmp, ctx):
+    operands = (cmp.left, cmp.comparisons[0].comparator)
+    if any(_may_be_none(x, cmp, ctx) for x in operands):
         # compare_digest raises TypeError for None where `==` answered False
         applicability, note = UNSAFE, " (an operand may be None, which compare_digest refuses with TypeError)"
+    elif any(_PASSWORD.search(ctx.module.code_for_node(x)) for x in operands):
+        applicability, note = UNSAFE, " (a password may hold non-ASCII characters, which compare_digest refuses " \
+                                      "in a str with TypeError)"
     shown = f"{'not ' if negate else ''}{func}(a, b)"
     return FixPlan(finding, applicability, f"compare with `{shown}`{note}",
                    [(cmp, lambda node: _digest_call(node, func, negate))], imports)

@@ -15,10 +15,10 @@ from typing import Callable, List, Optional, Sequence, Tuple
 
 import libcst as cst
 
-from fastauthlint.astutil import assigned_names, keyword, literal_str, literal_value, parameters, positional, walk
+from fastauthlint.astutil import assigned_names, keyword, literal_str, literal_value, parameters, positional
 from fastauthlint.findings import Finding
 from fastauthlint.fixes import cstedit
-from fastauthlint.fixes.context import SAFE, UNSAFE, FixContext, FixPlan
+from fastauthlint.fixes.context import SAFE, UNSAFE, FixContext, FixPlan, walk
 from fastauthlint.fixes.hints import ALGORITHM, one
 
 FLAGS = {
@@ -27,6 +27,9 @@ FLAGS = {
     "FAL504": ("verify_aud", "verify_iss", "verify_iat", "verify_nbf"),
 }
 RULES = ("FAL501", "FAL502", "FAL503", "FAL504")
+# A key that is a shared (HMAC) secret by its name, not a public key, a JWK or a certificate.
+_SHARED_SECRET = re.compile(r"secret|signing_?key|hmac|jwt_?key", re.I)
+_NOT_SHARED_SECRET = re.compile(r"public|jwk|pem|cert|private|rsa|ecdsa", re.I)
 _MUTATED = r"\b{0}\s*(\[|\.\s*(update|setdefault|pop|popitem|clear|__setitem__)\b|\|=)|\*\*\s*{0}\b"
 
 
@@ -41,8 +44,8 @@ def plan(finding: Finding, ctx: FixContext) -> Optional[FixPlan]:
         return plan
     # Verifying the signature needs a key and, in PyJWT 2, the algorithms: a fix that leaves
     # either out would make every decode fail.
-    key = keyword(call, "key") or (positional(call)[1] if len(positional(call)) > 1 else None)
-    if key is None or literal_value(key.value, "?") in (None, "", b""):
+    key = _key(call)
+    if key is None or literal_value(key, "?") in (None, "", b""):
         return None
     if _algorithms_given(call):
         return plan
@@ -209,26 +212,35 @@ def _add_algorithms(call: cst.CSTNode, algorithms: str) -> cst.CSTNode:
 
 
 def algorithms_for(call: cst.Call, ctx: FixContext) -> Optional[str]:
-    """Source text for `algorithms=` at `call`, from the closest unambiguous evidence: the other
-    decodes of this file, its encodes, its ALGORITHM constant or import, the whole project."""
+    """Source text for `algorithms=` at `call`, from unambiguous evidence about the same key: the
+    file's other decodes and its encodes with that key; and for a shared secret (`SECRET_KEY`,
+    `settings.JWT_SECRET`), the file's ALGORITHM constant or import, else the one HMAC algorithm
+    the project configures. A key from a JWKS or a local variable has no such evidence: a
+    wrong pin would refuse every token, so there is no fix."""
+    key = _key(call)
+    if key is None or not _module_scoped(key, ctx):
+        return None
     code = ctx.module.code_for_node
-    decodes, encodes = set(), set()
-    for node in _calls(ctx.module):
-        if node is call:
+    key_text = code(key)
+    same_key = set()
+    for node in _calls(ctx):
+        other = _key(node) if node is not call else None
+        if other is None or code(other) != key_text:
             continue
         name = node.func.attr.value if isinstance(node.func, cst.Attribute) else (
             node.func.value if isinstance(node.func, cst.Name) else "")
         if name == "decode":
             given = keyword(node, "algorithms")
             if given is not None and _module_scoped(given.value, ctx):
-                decodes.add(code(given.value))
+                same_key.add(code(given.value))
         elif name == "encode" and _is_jwt(node.func, ctx):
             given = keyword(node, "algorithm") or (positional(node)[2] if len(positional(node)) > 2 else None)
             if given is not None and _module_scoped(given.value, ctx):
-                encodes.add(f"[{code(given.value)}]")
-    for found in (decodes, encodes):
-        if found:
-            return one(found)
+                same_key.add(f"[{code(given.value)}]")
+    if same_key:
+        return one(same_key)
+    if not _SHARED_SECRET.search(key_text) or _NOT_SHARED_SECRET.search(key_text):
+        return None
     candidates = set()
     for name in sorted(ctx.names.defined | set(ctx.names.imports)):
         if name.startswith("_") or not re.fullmatch(r"\w*algorithms?", name, re.I):
@@ -244,14 +256,17 @@ def algorithms_for(call: cst.Call, ctx: FixContext) -> Optional[str]:
             candidates.add(name)
     if candidates:
         return one(candidates)
-    alg = one(ctx.hints.algorithms())
+    alg = one({a for a in ctx.hints.algorithms() if a.startswith("HS")})
     return f'["{alg}"]' if alg else None
 
 
-def _calls(module: cst.Module):
-    for node in walk(module):
-        if isinstance(node, cst.Call):
-            yield node
+def _key(call: cst.Call) -> Optional[cst.BaseExpression]:
+    given = keyword(call, "key") or (positional(call)[1] if len(positional(call)) > 1 else None)
+    return given.value if given is not None else None
+
+
+def _calls(ctx: FixContext) -> List[cst.Call]:
+    return ctx.memo("calls", lambda: [n for n in walk(ctx.module) if isinstance(n, cst.Call)])
 
 
 def _is_jwt(func: cst.BaseExpression, ctx: FixContext) -> bool:

@@ -19,6 +19,7 @@ from fastauthlint.findings import Finding, FixInfo
 from fastauthlint.fixes.apply import decode, encode, fixable, fix_text, parse_context, plan_all
 from fastauthlint.fixes.context import FixContext
 from fastauthlint.fixes.hints import ProjectHints
+from fastauthlint.fixes.memo import FixMemo, key_of, lookup
 
 MAX_ROUNDS = 4
 
@@ -68,15 +69,27 @@ def by_file(findings: Iterable[Finding], absolute: Callable[[Finding], str]) -> 
     return {p: fs for p, fs in out.items() if p not in broken}
 
 
-def annotate(findings: Sequence[Finding], sources: Sources, absolute: Callable[[Finding], str]) -> List[Finding]:
-    """`findings` with `fix` set on those a fix resolves (one parse per file that has any)."""
+def annotate(findings: Sequence[Finding], sources: Sources, absolute: Callable[[Finding], str],
+             memo: Optional[FixMemo] = None) -> List[Finding]:
+    """`findings` with `fix` set on those a fix resolves (one parse per file that has any, unless
+    `memo` remembers the answers)."""
     infos: Dict[int, FixInfo] = {}
     for path, fs in by_file(findings, absolute).items():
-        parsed = sources.context(path)
-        if parsed is None:
-            continue
-        for plan in plan_all(parsed[0], fs):
-            infos[id(plan.finding)] = FixInfo(plan.applicability, plan.message)
+        answers = memo.get(path, fs) if memo is not None else None
+        if answers is None:
+            sources.hints.used = False
+            parsed = sources.context(path)
+            planned = {id(p.finding): p for p in plan_all(parsed[0], fs)} if parsed is not None else {}
+            answers = {key_of(f): ((planned[id(f)].applicability, planned[id(f)].message)
+                                   if id(f) in planned else None) for f in fs}
+            if memo is not None:
+                memo.put(path, answers, sources.hints.used)
+        for f in fs:
+            info = lookup(answers, f)
+            if info is not None:
+                infos[id(f)] = info
+    if memo is not None:
+        memo.save()
     return [f.with_(fix=infos[id(f)]) if id(f) in infos else f for f in findings]
 
 
