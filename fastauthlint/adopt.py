@@ -87,8 +87,7 @@ def adopt(opts: AdoptOptions, config: Config, run_options, result, fmt: str) -> 
     overlays = {stdin_abs: run_options.stdin_data or b""} if stdin_abs else {}
     sources = Sources(config.root.resolve(), result.project.results.keys(), overlays)
     absolute = _absolute(result)
-    keyer = baseline.Keyer(rel=lambda f: _rel(absolute(f), config.root),
-                           lines=lambda f: (sources.text(absolute(f)) or "").splitlines())
+    keyer = baseline_keyer(config, sources, absolute)
 
     if opts.write_baseline is not None:
         base = baseline.build(result.findings, keyer)
@@ -98,7 +97,7 @@ def adopt(opts: AdoptOptions, config: Config, run_options, result, fmt: str) -> 
                        output=f"fastauthlint: wrote {n} finding{'s' if n != 1 else ''} to {opts.write_baseline}\n")
 
     path = opts.baseline or (None if opts.no_baseline else config.baseline)
-    base = _baseline_call(baseline.load, path) if path is not None else None
+    base = load_baseline(path) if path is not None else None
 
     def eligible(res) -> Tuple[List[Finding], Optional[int]]:
         if base is None:
@@ -147,6 +146,16 @@ def _check_combinations(opts: AdoptOptions, run_options) -> None:
         raise AdoptError("--fix does not write standard input; use --diff (or the language server)")
     if run_options.stdin_path is not None and opts.write_baseline is not None:
         raise AdoptError("--write-baseline needs files, not standard input")
+
+
+def baseline_keyer(config: Config, sources, absolute: Callable[[Finding], str]) -> baseline.Keyer:
+    """Baseline keys with root-relative paths and the source lines this run sees."""
+    return baseline.Keyer(rel=lambda f: _rel(absolute(f), config.root),
+                          lines=lambda f: (sources.text(absolute(f)) or "").splitlines())
+
+
+def load_baseline(path: Path) -> baseline.Baseline:
+    return _baseline_call(baseline.load, path)
 
 
 def _baseline_call(fn, *args):

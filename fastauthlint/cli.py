@@ -89,6 +89,7 @@ def cli() -> None:
       fastauthlint rules                list the rules
       fastauthlint rule FAL501          explain a rule
       fastauthlint routes src/          the route inventory and how each route is protected
+      fastauthlint server               the language server (editors)
     """
 
 
@@ -307,6 +308,19 @@ def routes_cmd(paths: Tuple[Path, ...], fmt: str, config_file: Optional[Path], n
     public = sum(1 for r in rows if not r.auth and r.public is not None)
     console.print(f"{len(rows)} routes: {len(rows) - unprotected - public} protected, {public} public, "
                   f"{unprotected} unprotected")
+
+
+@cli.command("server")
+@click.option("--jobs", "-j", type=click.IntRange(min=0), default=0,
+              help="Worker processes for a first, uncached analysis of a project (default: one per CPU).")
+def server_cmd(jobs: int) -> None:
+    """Speak the Language Server Protocol on standard input and output (editors start this).
+    Needs the optional `lsp` extra: pip install 'fastauthlint[lsp]'."""
+    try:
+        from fastauthlint.lsp.server import serve
+    except ImportError as e:
+        _fail(f"the language server needs pygls ({e.name or e}); install it with: pip install 'fastauthlint[lsp]'")
+    serve(jobs)
 
 
 def main(argv: Optional[Sequence[str]] = None) -> None:
