@@ -214,3 +214,35 @@ def test_diff_of_standard_input(tmp_path, monkeypatch):
     assert out.exit_code == 1
     assert "+    response.set_cookie(\"access_token\", token, httponly=True, secure=True, samesite=\"lax\")" in out.stdout
     assert (root / "app" / "session.py").read_text() == source
+
+
+def test_options_shared_with_another_decode_are_an_unsafe_fix(tmp_path, monkeypatch):
+    """A logout decodes with the same options on purpose (an expired token may be revoked):
+    removing `verify_exp` from the shared dict would change it too, so that fix is unsafe."""
+    root = write_files(tmp_path / "p", {
+        "pyproject.toml": "[tool.fastauthlint]\nselect = [\"FAL501\"]\n",
+        "app/__init__.py": "",
+        "app/auth.py": """\
+            import os
+
+            import jwt
+
+            SECRET_KEY = os.environ["SECRET_KEY"]
+            OPTIONS = {"verify_exp": False}
+
+
+            def user_id(token: str) -> str:
+                return jwt.decode(token, SECRET_KEY, algorithms=["HS256"], options=OPTIONS)["sub"]
+
+
+            def logout(token: str) -> None:
+                claims = jwt.decode(token, SECRET_KEY, algorithms=["HS256"], options=OPTIONS)
+                revoke_token(claims["jti"])
+            """,
+    })
+    out = _invoke(root, monkeypatch=monkeypatch)
+    assert "help: remove `verify_exp: False`; the options are shared with 1 other use in this file " \
+           "(unsafe fix: --unsafe-fixes)" in out.output, out.output
+    before = _snapshot(root)
+    _invoke(root, "--fix", monkeypatch=monkeypatch)
+    assert _snapshot(root) == before

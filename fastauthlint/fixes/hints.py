@@ -80,6 +80,13 @@ class ProjectHints:
         return self._schemes
 
 
+    def files_naming(self, name: str, exclude: str = "") -> list:
+        """The project's files (tests too) other than `exclude` whose text names `name`."""
+        self.used = True
+        needle = re.compile(rf"\b{re.escape(name)}\b")
+        return [p for p in self.files if p != exclude and needle.search(self.read(p) or "")]
+
+
 def _canonical(alg: str) -> str:
     return "EdDSA" if alg.lower() == "eddsa" else alg.upper()
 

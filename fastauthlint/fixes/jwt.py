@@ -68,9 +68,12 @@ def _drop_flags(finding: Finding, call: cst.Call, ctx: FixContext, flags: Sequen
         removed.append("verify=False")
     options = keyword(call, "options")
     value = options.value if options is not None else None
+    shared = ""
     if isinstance(value, cst.Name):
-        value = _single_dict(value.value, call, ctx)
+        name = value.value
+        value, module_level = _single_dict(name, call, ctx)
         if value is not None:
+            shared = _shared_with(name, ctx, module_level)
             found = _false_flags(value, flags)
             if found:
                 edits.append((value, lambda node: _without_flags(node, found)))
@@ -87,7 +90,22 @@ def _drop_flags(finding: Finding, call: cst.Call, ctx: FixContext, flags: Sequen
     if "verify_aud" in removed and keyword(call, "audience") is None:
         # PyJWT and python-jose then reject every token that carries `aud` until `audience=` is passed.
         applicability, note = UNSAFE, "; tokens that carry `aud` are rejected until `audience=` is passed"
+    if shared:
+        # another decode (a logout that revokes expired tokens, say) may rely on the same dict
+        applicability, note = UNSAFE, f"{note}; the options are shared with {shared}"
     return FixPlan(finding, applicability, f"remove {shown}{note}", edits)
+
+
+def _shared_with(name: str, ctx: FixContext, module_level: bool) -> str:
+    """Who else reads the options dict `name`: other uses in this file, and for a module-level
+    dict other files of the project that name it ('' when this call is the only reader)."""
+    uses = sum(1 for n in walk(ctx.module) if isinstance(n, cst.Name) and n.value == name)
+    if uses > 2:  # the assignment and this call
+        return f"{uses - 2} other use{'s' if uses > 3 else ''} in this file"
+    others = ctx.hints.files_naming(name, exclude=ctx.path) if module_level else []
+    if others:
+        return f"{len(others)} other file{'s' if len(others) > 1 else ''}"
+    return ""
 
 
 def _is_false(expr: cst.BaseExpression) -> bool:
@@ -149,21 +167,23 @@ def _remove_kwarg(call: cst.CSTNode, name: str) -> cst.CSTNode:
     return call
 
 
-def _single_dict(name: str, call: cst.Call, ctx: FixContext) -> Optional[cst.BaseExpression]:
-    """The dict display or `dict(...)` assigned to `name` exactly once — in the function around
-    `call`, else at module level — when no code changes it afterwards."""
+def _single_dict(name: str, call: cst.Call, ctx: FixContext) -> Tuple[Optional[cst.BaseExpression], bool]:
+    """(the dict display or `dict(...)` assigned to `name` exactly once — in the function around
+    `call`, else at module level — when no code changes it afterwards; whether it is the
+    module-level one)."""
     if re.search(_MUTATED.format(re.escape(name)), ctx.text):
-        return None
+        return None, False
     func = ctx.enclosing(call, cst.FunctionDef)
     while func is not None:  # the innermost function that binds the name decides
         if any(p.name.value == name for p in parameters(func)):
-            return None  # given by the caller
+            return None, False  # given by the caller
         local = _assignments(func.body, name)
         if local:
-            return local[0] if len(local) == 1 and _is_options_display(local[0]) else None
+            found = local[0] if len(local) == 1 and _is_options_display(local[0]) else None
+            return found, False
         func = ctx.enclosing(func, cst.FunctionDef)
     value = ctx.module_assignment(name)
-    return value if _is_options_display(value) else None
+    return (value, True) if _is_options_display(value) else (None, False)
 
 
 def _is_options_display(value: Optional[cst.BaseExpression]) -> bool:
