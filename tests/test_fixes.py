@@ -246,3 +246,25 @@ def test_options_shared_with_another_decode_are_an_unsafe_fix(tmp_path, monkeypa
     before = _snapshot(root)
     _invoke(root, "--fix", monkeypatch=monkeypatch)
     assert _snapshot(root) == before
+
+
+def test_no_compare_digest_in_a_query(tmp_path, monkeypatch):
+    """An ORM filter is compared by the database: `hmac.compare_digest` there would break the
+    query, so there is no fix (even when the rule reports the comparison)."""
+    root = write_files(tmp_path / "p", {
+        "pyproject.toml": "[tool.fastauthlint]\nselect = [\"FAL604\"]\n",
+        "app/__init__.py": "",
+        "app/workers.py": """\
+            import sqlmodel
+
+            from app import models
+
+
+            def worker_query(api_key: str):
+                return sqlmodel.select(models.DbWorker).where(models.DbWorker.api_key == api_key)
+            """,
+    })
+    before = _snapshot(root)
+    out = _invoke(root, "--fix", "--unsafe-fixes", monkeypatch=monkeypatch)
+    assert "app/workers.py:7:51: FAL604" in out.output  # reported, not fixed
+    assert _snapshot(root) == before and "Fixed" not in out.output

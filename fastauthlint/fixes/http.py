@@ -20,6 +20,9 @@ COOKIE_FLAGS = (("httponly", "True"), ("secure", "True"), ("samesite", '"lax"'))
 _SET_COOKIE_SECURE_POSITION = 6
 _SCHEME_WORDS = (("Bearer", re.compile(r"bearer", re.I)), ("Basic", re.compile(r"^basic\b|http_?basic|basic_?auth", re.I)),
                  ("APIKey", re.compile(r"api[_ -]?key", re.I)))
+_QUERY_CALLS = frozenset({"where", "filter", "filter_by", "having", "join", "outerjoin", "and_", "or_", "not_",
+                          "case", "select", "exclude", "get_or_none", "first_or_none", "find", "find_one",
+                          "find_many", "update", "delete", "count"})
 _PASSWORD = re.compile(r"passw(or)?d|passwd|passphrase", re.I)  # key, value, max_age, expires, path, domain, secure, httponly, samesite
 
 
@@ -162,6 +165,8 @@ def _compare_digest(finding: Finding, ctx: FixContext) -> Optional[FixPlan]:
     op = cmp.comparisons[0].operator
     if not isinstance(op, (cst.Equal, cst.NotEqual)):
         return None
+    if _in_query(cmp, ctx) or any(_column_like(x) for x in (cmp.left, cmp.comparisons[0].comparator)):
+        return None  # an ORM filter: the database compares, and compare_digest would break the query
     found = _compare_digest_name(ctx, cmp)
     if found is None:
         return None
@@ -178,6 +183,29 @@ def _compare_digest(finding: Finding, ctx: FixContext) -> Optional[FixPlan]:
     shown = f"{'not ' if negate else ''}{func}(a, b)"
     return FixPlan(finding, applicability, f"compare with `{shown}`{note}",
                    [(cmp, lambda node: _digest_call(node, func, negate))], imports)
+
+
+def _column_like(expr: cst.BaseExpression) -> bool:
+    """`Model.token`, `models.DbWorker.api_key`: an attribute of a class (a capitalised, not
+    all-capitals name before the last part), as ORM columns are written."""
+    if not isinstance(expr, cst.Attribute):
+        return False
+    base = expr.value
+    while isinstance(base, cst.Attribute):
+        if base.attr.value[:1].isupper() and not base.attr.value.isupper():
+            return True
+        base = base.value
+    return isinstance(base, cst.Name) and base.value[:1].isupper() and not base.value.isupper()
+
+
+def _in_query(node: cst.CSTNode, ctx: FixContext) -> bool:
+    """Is the comparison an argument of a query builder (`.where(...)`, `.filter(...)`, `and_(...)`)?"""
+    for a in ctx.ancestors(node):
+        if isinstance(a, cst.BaseStatement) or isinstance(a, cst.BaseSmallStatement):
+            return False
+        if isinstance(a, cst.Call) and name_of(a.func) in _QUERY_CALLS:
+            return True
+    return False
 
 
 def _digest_call(node: cst.CSTNode, func: str, negate: bool) -> cst.CSTNode:
