@@ -9,7 +9,6 @@ have one (for the text and JSON reports and `--statistics`).
 from __future__ import annotations
 
 import dataclasses
-import os
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Dict, List, Optional, Tuple
@@ -150,7 +149,10 @@ def _check_combinations(opts: AdoptOptions, run_options) -> None:
 
 def baseline_keyer(config: Config, sources, absolute: Callable[[Finding], str]) -> baseline.Keyer:
     """Baseline keys with root-relative paths and the source lines this run sees."""
-    return baseline.Keyer(rel=lambda f: _rel(absolute(f), config.root),
+    from fastauthlint.engine import display_path
+
+    root = str(config.root.resolve())
+    return baseline.Keyer(rel=lambda f: display_path(absolute(f), root),
                           lines=lambda f: (sources.text(absolute(f)) or "").splitlines())
 
 
@@ -168,13 +170,6 @@ def _baseline_call(fn, *args):
 def _absolute(result) -> Callable[[Finding], str]:
     inverse = {shown: path for path, shown in result.display.items()}
     return lambda f: inverse.get(f.path, f.path)
-
-
-def _rel(path: str, root: Path) -> str:
-    try:
-        return Path(os.path.relpath(path, root.resolve())).as_posix()
-    except ValueError:  # another drive
-        return Path(path).as_posix()
 
 
 def _write(after: Dict[str, bytes], stdin_abs: Optional[str]) -> List[str]:

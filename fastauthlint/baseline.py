@@ -15,12 +15,12 @@ review; it holds masked messages and hashes, never a secret value.
 from __future__ import annotations
 
 import json
-import os
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Dict, List, Optional, Sequence, Tuple
 
+from fastauthlint.fileio import write_atomic
 from fastauthlint.findings import Finding, code_digest, normalise_code, occurrences
 from fastauthlint.masking import mask_line
 
@@ -109,17 +109,9 @@ def dumps(base: Baseline) -> str:
 
 
 def write(path: Path, base: Baseline) -> None:
-    """Write atomically: an interrupted rewrite must not leave half a baseline behind."""
-    text = dumps(base)
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     try:
-        tmp.write_text(text, encoding="utf-8")
-        os.replace(tmp, path)
+        write_atomic(path, dumps(base).encode("utf-8"))
     except OSError as e:
-        try:
-            tmp.unlink()
-        except OSError:
-            pass
         raise BaselineError(f"{path}: cannot write the baseline: {e.strerror or e}") from None
 
 

@@ -12,11 +12,11 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 from pathlib import Path
 from typing import Dict, List, Optional, Tuple
 
 from fastauthlint.cache import cache_home, linked_key
+from fastauthlint.fileio import write_atomic
 from fastauthlint.findings import Finding, FixInfo
 
 _VERSION = 1
@@ -30,8 +30,8 @@ def _finding_key(f: Finding) -> str:
 
 class FixMemo:
     def __init__(self, root: Path, config_key: str, digests: Dict[str, str], enabled: bool = True):
-        root_id = hashlib.sha256(str(root.resolve()).encode("utf-8", "surrogateescape")).hexdigest()[:16]
-        self.file = cache_home() / f"fixes-{root_id}-{config_key}.json"
+        self.root_id = hashlib.sha256(str(root.resolve()).encode("utf-8", "surrogateescape")).hexdigest()[:16]
+        self.file = cache_home() / f"fixes-{self.root_id}-{config_key}.json"
         self.enabled = enabled
         self.digests = digests  # absolute path -> digest of the content this run saw
         self.project = linked_key(digests.items())
@@ -75,11 +75,14 @@ class FixMemo:
         if not (self.enabled and self.dirty):
             return
         live = {p: e for p, e in self.entries.items() if p in self.digests}
+        data = json.dumps({"v": _VERSION, "files": live}, separators=(",", ":")).encode("utf-8")
         try:
             self.file.parent.mkdir(parents=True, exist_ok=True)
-            tmp = self.file.with_name(f"{self.file.name}.{os.getpid()}.tmp")
-            tmp.write_text(json.dumps({"v": _VERSION, "files": live}, separators=(",", ":")), encoding="utf-8")
-            os.replace(tmp, self.file)
+            write_atomic(self.file, data)
+            # answers under another tool version or options are stale (as the cache's own files)
+            for old in self.file.parent.glob(f"fixes-{self.root_id}-*.json"):
+                if old != self.file:
+                    old.unlink()
         except OSError:
             pass  # a cache that cannot be written is only slower
 

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Callable, Dict, Iterable, List, Optional, Sequence, Tuple
 
 from fastauthlint.discovery import module_name
+from fastauthlint.fileio import write_atomic
 from fastauthlint.findings import Finding, FixInfo
 from fastauthlint.fixes.apply import decode, encode, fixable, fix_text, parse_context, plan_all
 from fastauthlint.fixes.context import FixContext
@@ -134,21 +135,10 @@ def fix_until_stable(findings: List[Finding], result: object, sources: Sources,
 
 def write_fixed(after: Dict[str, bytes]) -> List[str]:
     """Write the fixed files (atomically, keeping their mode); the paths that failed."""
-    import os
-    import shutil
-
     failed = []
     for path, data in sorted(after.items()):
-        target = Path(path).resolve()
-        tmp = target.with_name(f".{target.name}.fastauthlint-fix.{os.getpid()}")
         try:
-            tmp.write_bytes(data)
-            shutil.copymode(target, tmp)
-            os.replace(tmp, target)
+            write_atomic(Path(path).resolve(), data, keep_mode=True)
         except OSError:
             failed.append(path)
-            try:
-                tmp.unlink()
-            except OSError:
-                pass
     return failed

@@ -75,6 +75,6 @@ def render(fmt: str, report: Report, color: bool = False) -> str:
 
 
 def render_statistics(fmt: str, report: Report) -> str:
-    from fastauthlint.report.statistics import render_statistics as render
+    from fastauthlint.report import statistics
 
-    return render(fmt, report)
+    return statistics.render_statistics(fmt, report)
