@@ -15,10 +15,11 @@ from typing import List, Optional, Sequence, Tuple
 import click
 
 from fastauthlint import __version__
+from fastauthlint import adopt as adoption
 from fastauthlint.config import Config, ConfigError, load_config
 from fastauthlint.discovery import DiscoveryError
 from fastauthlint.findings import Severity
-from fastauthlint.report import FORMATS, Report, render
+from fastauthlint.report import FORMATS, STATISTICS_FORMATS, Report, render, render_statistics
 from fastauthlint.rules import all_rules, expand_selector, get_rule
 
 EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
@@ -88,6 +89,7 @@ def cli() -> None:
       fastauthlint rules                list the rules
       fastauthlint rule FAL501          explain a rule
       fastauthlint routes src/          the route inventory and how each route is protected
+      fastauthlint server               the language server (editors)
     """
 
 
@@ -113,10 +115,12 @@ def cli() -> None:
               help="Write the report to this file instead of standard output.")
 @click.option("--stdin-filename", type=click.Path(path_type=Path),
               help="With PATH '-': the name of the file being read from standard input.")
+@adoption.options
 def lint(paths: Tuple[Path, ...], fmt: str, select: Optional[str], extend_select: Optional[str],
          ignore: Optional[str], config_file: Optional[Path], exit_zero: bool, fail_on: Optional[str],
          no_cache: bool, jobs: int,
-         force_exclude: bool, output: Optional[Path], stdin_filename: Optional[Path]) -> None:
+         force_exclude: bool, output: Optional[Path], stdin_filename: Optional[Path],
+         adopt: adoption.AdoptOptions) -> None:
     """Lint PATHS (files or directories; '-' reads standard input)."""
     from fastauthlint.engine import RunOptions, run
 
@@ -126,6 +130,8 @@ def lint(paths: Tuple[Path, ...], fmt: str, select: Optional[str], extend_select
     use_stdin = any(str(p) == "-" for p in paths)
     if stdin_filename is not None and not use_stdin:
         raise click.UsageError("--stdin-filename goes with the path '-'")
+    if adopt.statistics and fmt not in STATISTICS_FORMATS:
+        raise click.UsageError(f"--statistics prints {' or '.join(STATISTICS_FORMATS)}, not {fmt}")
     if not paths:
         paths = (Path("."),)
     stdin_path = (stdin_filename or Path("stdin.py")) if use_stdin else None
@@ -134,15 +140,25 @@ def lint(paths: Tuple[Path, ...], fmt: str, select: Optional[str], extend_select
     stdin_data = sys.stdin.buffer.read() if use_stdin else None
 
     progress_cb, progress_ctx = _progress()
+    options = RunOptions(
+        paths=[p for p in paths if str(p) != "-"], config=config, force_exclude=force_exclude,
+        jobs=jobs, use_cache=not no_cache, stdin_path=stdin_path, stdin_data=stdin_data,
+        progress=progress_cb,
+    )
     try:
         with progress_ctx:
-            result = run(RunOptions(
-                paths=[p for p in paths if str(p) != "-"], config=config, force_exclude=force_exclude,
-                jobs=jobs, use_cache=not no_cache, stdin_path=stdin_path, stdin_data=stdin_data,
-                progress=progress_cb,
-            ))
+            result = run(options)
+        # baseline, fixes, fix availability (fastauthlint.adopt)
+        adopted = adoption.adopt(adopt, config, options, result, fmt)
     except DiscoveryError as e:
         _fail(str(e))
+    except adoption.AdoptError as e:
+        _fail(str(e))
+    for note in adopted.notes:
+        click.echo(note, err=True)
+    if adopted.output is not None:
+        _emit(adopted.output, output, color=False)
+        sys.exit(adopted.exit_code or EXIT_CLEAN)
 
     def source_lines(shown: str) -> List[str]:
         if stdin_path is not None and shown == stdin_path.as_posix():
@@ -152,9 +168,17 @@ def lint(paths: Tuple[Path, ...], fmt: str, select: Optional[str], extend_select
         except OSError:
             return []
 
-    report = Report(findings=result.findings, files_checked=len(result.targets), source_lines=source_lines)
+    report = Report(findings=adopted.findings, files_checked=len(result.targets), source_lines=source_lines,
+                    hidden_by_baseline=adopted.hidden, fixed=adopted.fixed, unsafe_fixes=adopt.unsafe_fixes)
     color = fmt == "text" and _use_color(str(output) if output else None)
-    text = render(fmt, report, color=color)
+    text = render_statistics(fmt, report) if adopt.statistics else render(fmt, report, color=color)
+    _emit(text, output, color)
+    threshold = Severity(fail_on or config.fail_on).rank
+    failing = any((f.severity or Severity.ERROR).rank >= threshold for f in adopted.findings)
+    sys.exit(EXIT_FINDINGS if failing and not exit_zero else EXIT_CLEAN)
+
+
+def _emit(text: str, output: Optional[Path], color: bool) -> None:
     if output:
         try:
             output.write_text(text, encoding="utf-8")
@@ -162,9 +186,6 @@ def lint(paths: Tuple[Path, ...], fmt: str, select: Optional[str], extend_select
             _fail(f"cannot write {output}: {e.strerror or e}")
     else:
         click.echo(text, nl=False, color=color)  # click would strip the colour it cannot see a TTY for
-    threshold = Severity(fail_on or config.fail_on).rank
-    failing = any((f.severity or Severity.ERROR).rank >= threshold for f in result.findings)
-    sys.exit(EXIT_FINDINGS if failing and not exit_zero else EXIT_CLEAN)
 
 
 def _progress():
@@ -287,6 +308,19 @@ def routes_cmd(paths: Tuple[Path, ...], fmt: str, config_file: Optional[Path], n
     public = sum(1 for r in rows if not r.auth and r.public is not None)
     console.print(f"{len(rows)} routes: {len(rows) - unprotected - public} protected, {public} public, "
                   f"{unprotected} unprotected")
+
+
+@cli.command("server")
+@click.option("--jobs", "-j", type=click.IntRange(min=0), default=0,
+              help="Worker processes for a first, uncached analysis of a project (default: one per CPU).")
+def server_cmd(jobs: int) -> None:
+    """Speak the Language Server Protocol on standard input and output (editors start this).
+    Needs the optional `lsp` extra: pip install 'fastauthlint[lsp]'."""
+    try:
+        from fastauthlint.lsp.server import serve
+    except ImportError as e:
+        _fail(f"the language server needs pygls ({e.name or e}); install it with: pip install 'fastauthlint[lsp]'")
+    serve(jobs)
 
 
 def main(argv: Optional[Sequence[str]] = None) -> None:

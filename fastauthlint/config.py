@@ -34,6 +34,7 @@ CORE_KEYS = {
     "per-file-ignores": "dict[str,list[str]]",
     "spec-refs": "dict[str,str]",
     "fail-on": "str",
+    "baseline": "str",
 }
 FAIL_ON = ("error", "warning", "info")
 
@@ -101,6 +102,8 @@ class Config:
     # code) are shown but do not fail a run by default.
     fail_on: str = "warning"
     options: Dict[str, Any] = field(default_factory=dict)
+    # A baseline file of known findings (fastauthlint.baseline), relative to the config file.
+    baseline: Optional[Path] = None
 
     def __post_init__(self):
         self._enabled: Optional[frozenset] = None
@@ -264,6 +267,10 @@ def parse_table(table: Dict[str, Any], root: Path, source: Optional[Path] = None
             if value not in FAIL_ON:
                 raise fail(key, f"expected one of {', '.join(FAIL_ON)}, got {value!r}")
             cfg.fail_on = value
+        elif key == "baseline":
+            if not value.strip():
+                raise fail(key, "expected a file name, got an empty string")
+            cfg.baseline = ((source.parent if source else root) / value)
         elif key == "spec-refs":
             for rule_id in value:
                 if rule_id.upper() not in known_rules:

@@ -38,6 +38,10 @@ class RunOptions:
     stdin_path: Optional[Path] = None  # lint this path's content from `stdin_data` instead of disk
     stdin_data: Optional[bytes] = None
     progress: Optional[Callable[[int, int], None]] = None  # (done, total) of files analysed
+    # Contents that replace files on disk for this run (absolute POSIX path -> bytes): the
+    # editor's unsaved buffers, the fixed files `--diff` shows without writing. Read from the
+    # cache when their digest is there; never written to it (the entry is the file on disk's).
+    overlays: Dict[str, bytes] = field(default_factory=dict)
 
 
 @dataclass
@@ -175,14 +179,14 @@ def _run(opts: RunOptions) -> RunResult:
     workers = opts.jobs or os.cpu_count() or 1
     for res in _analyze_all(jobs, config, workers, opts.progress):
         results[res.path] = res
-        if res.path != stdin_abs:
+        if res.path != stdin_abs and res.path not in opts.overlays:
             cache.put(res)
     cache.prune(set(project_files))
 
     # The linked findings of every file (the selection comes later: they depend on no option of
     # the run), reused as they are when no file of the project changed.
     key = None
-    if stdin_abs is None and all(r.digest for r in results.values()):
+    if stdin_abs is None and not opts.overlays and all(r.digest for r in results.values()):
         key = linked_key((p, r.digest) for p, r in results.items())
     linked = cache.linked(key) if key else None
     project = Project(results, config)
@@ -199,7 +203,7 @@ def _run(opts: RunOptions) -> RunResult:
             for res in _analyze_all(redo, config, workers, opts.progress):
                 results[res.path] = res
             for res in results.values():
-                if res.path != stdin_abs:
+                if res.path != stdin_abs and res.path not in opts.overlays:
                     cache.put(res)
             project = Project(results, config)
             with _gc_paused():
@@ -257,6 +261,8 @@ def _gc_thaw() -> None:
 def _read(path: str, stdin_abs: Optional[str], opts: RunOptions) -> Tuple[Optional[bytes], str]:
     if path == stdin_abs:
         data: Optional[bytes] = opts.stdin_data or b""
+    elif path in opts.overlays:
+        data = opts.overlays[path]
     else:
         try:
             data = Path(path).read_bytes()
@@ -331,6 +337,8 @@ def _finish(findings: List[Finding], display: Dict[str, str], rel: Dict[str, str
         if path not in lines_cache:
             if opts.stdin_path is not None and path == opts.stdin_path.absolute().as_posix():
                 raw = opts.stdin_data or b""
+            elif path in opts.overlays:
+                raw = opts.overlays[path]
             else:
                 try:
                     raw = Path(path).read_bytes()

@@ -44,6 +44,15 @@ class Span:
 
 
 @dataclass(frozen=True)
+class FixInfo:
+    """A fix is available for a finding (see fastauthlint.fixes). `applicability`: "safe" (applied by
+    `--fix`) or "unsafe" (only with `--unsafe-fixes`: it changes behaviour beyond the finding)."""
+
+    applicability: str
+    message: str
+
+
+@dataclass(frozen=True)
 class Finding:
     rule: str
     path: str  # POSIX path relative to the working directory (as shown to the user)
@@ -58,6 +67,8 @@ class Finding:
     spec_ref: Optional[str] = None
     # Free-form, JSON-serialisable details a reporter may show (e.g. the route's full path).
     extra: dict = field(default_factory=dict, compare=False, hash=False)
+    # Set after the run for the findings a fix can resolve (never cached: it depends on the project).
+    fix: Optional[FixInfo] = None
 
     @property
     def line(self) -> int:
@@ -82,17 +93,37 @@ class Finding:
         return replace(self, **changes)
 
 
+def normalise_code(text: str) -> str:
+    """Whitespace-insensitive form of source text for fingerprints: re-indenting or re-spacing a
+    line does not make its finding new."""
+    return " ".join(text.split())
+
+
+def code_digest(key: Tuple[str, ...], occurrence: Optional[int] = None) -> str:
+    """The hash behind fingerprints and baseline entries: the key's parts, and the occurrence
+    number of the key when identical findings are told apart by position."""
+    parts = list(key) + ([str(occurrence)] if occurrence is not None else [])
+    return hashlib.sha256("\0".join(parts).encode("utf-8", "surrogatepass")).hexdigest()[:32]
+
+
+def occurrences(findings: Iterable[Finding], key: Callable[[Finding], Tuple[str, ...]]
+                ) -> List[Tuple[Finding, Tuple[str, ...], int]]:
+    """Each finding, in report order, with its key and how many findings before it share the key
+    (several identical lines in one file are told apart by order, never by line number)."""
+    seen: dict = {}
+    out = []
+    for f in sorted(findings, key=Finding.sort_key):
+        k = key(f)
+        n = seen.get(k, 0)
+        seen[k] = n + 1
+        out.append((f, k, n))
+    return out
+
+
 def assign_fingerprints(findings: Iterable[Finding], line_text: Callable[[Finding], str],
                         path_key: Callable[[Finding], str]) -> List[Finding]:
     """Fingerprints survive edits elsewhere in the file: they hash the rule, the path, the
     whitespace-normalised (and secret-masked) text of the reported line and the occurrence number
     of that triple, never the line number (the model is GitHub's primaryLocationLineHash)."""
-    seen: dict = {}
-    out = []
-    for f in sorted(findings, key=Finding.sort_key):
-        key = (f.rule, path_key(f), " ".join(line_text(f).split()))
-        n = seen.get(key, 0)
-        seen[key] = n + 1
-        digest = hashlib.sha256(f"{key[0]}\0{key[1]}\0{key[2]}\0{n}".encode("utf-8", "surrogatepass"))
-        out.append(f.with_(fingerprint=digest.hexdigest()[:32]))
-    return out
+    keyed = occurrences(findings, lambda f: (f.rule, path_key(f), normalise_code(line_text(f))))
+    return [f.with_(fingerprint=code_digest(k, n)) for f, k, n in keyed]

@@ -85,7 +85,8 @@ def test_json_format(project):
     assert doc["summary"]["findings"] == 2 and doc["summary"]["files_checked"] == 4
     first = doc["findings"][0]
     assert set(first) == {"rule", "name", "severity", "path", "line", "column", "end_line", "end_column",
-                          "message", "spec_ref", "fingerprint"}
+                          "message", "spec_ref", "fingerprint", "fix"}
+    assert first["fix"] is None  # a syntax error has no fix
     assert (first["rule"], first["path"], first["line"], first["column"]) == ("FAL000", "app/broken.py", 2, 19)
     assert first["spec_ref"] == "ACME-AUTH-9.1"
     assert re.fullmatch(r"[0-9a-f]{32}", first["fingerprint"])

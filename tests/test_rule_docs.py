@@ -68,3 +68,47 @@ def test_good_examples_are_clean(rule, tmp_path):
         root = tmp_path / f"good{i}"
         found = [f for f in _lint_example(root, example) if f.rule == rule.id]
         assert not found, f"'Use instead' example {i} of {rule.id} is reported: {found}"
+
+
+# -- fixes ---------------------------------------------------------------------------------------
+
+def _fixers():
+    from fastauthlint.fixes.apply import FIXERS
+
+    return FIXERS
+
+
+FIXABLE = [r for r in RULES if r.id in _fixers()]
+
+
+def test_a_rule_documents_a_fix_exactly_when_it_has_one():
+    for rule in RULES:
+        assert ("\n## Fix\n" in rule.doc) == (rule.id in _fixers()), \
+            f"{rule.id}: a `## Fix` section goes with a fixer in fastauthlint/fixes, and only then"
+    for rule in FIXABLE:
+        text = rule.section("Fix")
+        assert "Safe" in text or "Unsafe" in text or "unsafe" in text, f"{rule.id}: say whether the fix is safe"
+        assert rule.doc.index("\n## Fix\n") < rule.doc.index("\n## Options\n")
+
+
+@pytest.mark.parametrize("rule", FIXABLE, ids=[r.id for r in FIXABLE])
+def test_the_fix_resolves_a_documented_example(rule, tmp_path, monkeypatch):
+    """The fix applied to the rule's bad examples resolves findings of the rule, and a second
+    `--fix` changes nothing."""
+    from click.testing import CliRunner
+
+    from fastauthlint.cli import cli
+
+    resolved = 0
+    for i, example in enumerate(rule.examples("Example")):
+        root = tmp_path / f"bad{i}"
+        before = [f for f in _lint_example(root, example) if f.rule == rule.id]
+        monkeypatch.chdir(root)
+        args = ["lint", "--no-cache", "--select", rule.id, "--fix", "--unsafe-fixes", "."]
+        CliRunner().invoke(cli, args, catch_exceptions=False)
+        fixed = {p: p.read_bytes() for p in root.rglob("*.py")}
+        after = [f for f in lint([root], config={}) if f.rule == rule.id]
+        resolved += len(before) - len(after)
+        CliRunner().invoke(cli, args, catch_exceptions=False)
+        assert {p: p.read_bytes() for p in root.rglob("*.py")} == fixed
+    assert resolved > 0, f"no finding of {rule.id}'s examples is resolved by its fix"

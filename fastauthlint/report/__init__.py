@@ -8,6 +8,7 @@ from fastauthlint.report.model import Report
 __all__ = ["FORMATS", "Report", "render"]
 
 FORMATS = ("text", "concise", "json", "sarif", "github")
+STATISTICS_FORMATS = ("text", "json")
 
 
 def render(fmt: str, report: Report, color: bool = False) -> str:
@@ -32,3 +33,9 @@ def render(fmt: str, report: Report, color: bool = False) -> str:
 
         return render_github(report)
     raise ValueError(fmt)
+
+
+def render_statistics(fmt: str, report: Report) -> str:
+    from fastauthlint.report import statistics
+
+    return statistics.render_statistics(fmt, report)

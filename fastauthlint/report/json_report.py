@@ -25,6 +25,7 @@ def finding_dict(f) -> dict:
     if f.spec_ref:
         out["spec_ref"] = f.spec_ref
     out["fingerprint"] = f.fingerprint
+    out["fix"] = {"applicability": f.fix.applicability, "message": f.fix.message} if f.fix else None
     return out
 
 

@@ -61,6 +61,8 @@ def render_text(report: Report, color: bool = False) -> str:
         head = Text()
         head.append(f"{f.path}:{f.line}:{f.column}: ", style="bold")
         head.append(f.rule, style=_SEVERITY_STYLE.get(sev, "bold"))
+        if report.fix_applicable(f):
+            head.append(" [*]", style="bold cyan")  # as ruff marks what --fix resolves
         if rule:
             head.append(f" {rule.name}", style="cyan")
         head.append(f" [{sev}]", style=_SEVERITY_STYLE.get(sev, ""))
@@ -69,6 +71,9 @@ def render_text(report: Report, color: bool = False) -> str:
         console.print(head)
         console.print(Text("  " + f.message))
         console.print(_frame(report, f, masks_by_path[f.path]), end="")
+        if f.fix is not None:
+            unsafe = "" if report.fix_applicable(f) else " (unsafe fix: --unsafe-fixes)"
+            console.print(Text(f"  help: {f.fix.message}{unsafe}", style="cyan"))
         console.print()
     s = report.summary()
     tail = Text()
@@ -83,4 +88,27 @@ def render_text(report: Report, color: bool = False) -> str:
         tail.append("No findings", style="bold green")
         tail.append(f" in {s['files_checked']} file{'s' if s['files_checked'] != 1 else ''}.")
     console.print(tail)
+    for line in adoption_lines(report):
+        console.print(Text(line))
     return buf.getvalue()
+
+
+def adoption_lines(report: Report) -> list:
+    """What the baseline hid, what was fixed and what `--fix` would fix, ruff-style."""
+    s = report.summary()
+    out = []
+    if report.fixed:
+        out.append(f"Fixed {_n(report.fixed, 'finding')}.")
+    if report.hidden_by_baseline:
+        out.append(f"{_n(report.hidden_by_baseline, 'known finding')} hidden by the baseline.")
+    safe, unsafe = s["fixable"], s["fixable_with_unsafe_fixes"]
+    if safe:
+        more = f" ({unsafe} more with `--unsafe-fixes`)" if unsafe else ""
+        out.append(f"[*] {safe} fixable with `fastauthlint --fix`{more}.")
+    elif unsafe:
+        out.append(f"{_n(unsafe, 'finding')} fixable with `fastauthlint --fix --unsafe-fixes`.")
+    return out
+
+
+def _n(n: int, word: str) -> str:
+    return f"{n} {word}{'s' if n != 1 else ''}"
