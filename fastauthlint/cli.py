@@ -10,7 +10,7 @@ import json
 import os
 import sys
 from pathlib import Path
-from typing import List, Optional, Sequence, Tuple
+from typing import Dict, List, Optional, Sequence, Tuple
 
 import click
 
@@ -18,7 +18,7 @@ from fastauthlint import __version__
 from fastauthlint import adopt as adoption
 from fastauthlint.config import Config, ConfigError, load_config
 from fastauthlint.discovery import DiscoveryError
-from fastauthlint.findings import Severity
+from fastauthlint.findings import Finding, Severity
 from fastauthlint.report import FORMATS, STATISTICS_FORMATS, Report, render, render_statistics
 from fastauthlint.rules import all_rules, expand_selector, get_rule
 
@@ -106,6 +106,9 @@ def cli() -> None:
 @click.option("--fail-on", type=click.Choice(["error", "warning", "info"]), default=None,
               help="Lowest severity that makes the exit code 1 (default: warning, or `fail-on` in the "
                    "configuration; info findings come from test, seed and documentation code).")
+@click.option("--show-info", is_flag=True,
+              help="List info findings in text, concise and github output too (they are summarised in one "
+                   "line otherwise; json and sarif always carry them).")
 @click.option("--no-cache", is_flag=True, help="Do not read or write the cache.")
 @click.option("--jobs", "-j", type=click.IntRange(min=0), default=0,
               help="Worker processes (default: one per CPU; 1 runs in-process).")
@@ -118,7 +121,7 @@ def cli() -> None:
 @adoption.options
 def lint(paths: Tuple[Path, ...], fmt: str, select: Optional[str], extend_select: Optional[str],
          ignore: Optional[str], config_file: Optional[Path], exit_zero: bool, fail_on: Optional[str],
-         no_cache: bool, jobs: int,
+         show_info: bool, no_cache: bool, jobs: int,
          force_exclude: bool, output: Optional[Path], stdin_filename: Optional[Path],
          adopt: adoption.AdoptOptions) -> None:
     """Lint PATHS (files or directories; '-' reads standard input)."""
@@ -168,14 +171,34 @@ def lint(paths: Tuple[Path, ...], fmt: str, select: Optional[str], extend_select
         except OSError:
             return []
 
-    report = Report(findings=adopted.findings, files_checked=len(result.targets), source_lines=source_lines,
-                    hidden_by_baseline=adopted.hidden, fixed=adopted.fixed, unsafe_fixes=adopt.unsafe_fixes)
+    threshold = Severity(fail_on or config.fail_on).rank
+    shown, hidden_info = adopted.findings, {}
+    if fmt in INFO_SUMMARISED and not adopt.statistics and not show_info and threshold > Severity.INFO.rank:
+        # Info findings (code that is not the application, low-risk reads) would bury the errors
+        # and warnings on a large codebase: one line counts them instead.
+        shown, hidden_info = _split_info(adopted.findings)
+    report = Report(findings=shown, files_checked=len(result.targets), source_lines=source_lines,
+                    hidden_by_baseline=adopted.hidden, fixed=adopted.fixed, unsafe_fixes=adopt.unsafe_fixes,
+                    hidden_info=hidden_info)
     color = fmt == "text" and _use_color(str(output) if output else None)
     text = render_statistics(fmt, report) if adopt.statistics else render(fmt, report, color=color)
     _emit(text, output, color)
-    threshold = Severity(fail_on or config.fail_on).rank
     failing = any((f.severity or Severity.ERROR).rank >= threshold for f in adopted.findings)
     sys.exit(EXIT_FINDINGS if failing and not exit_zero else EXIT_CLEAN)
+
+
+# The formats people read line by line; json and sarif keep every finding (sarif at level note).
+INFO_SUMMARISED = ("text", "concise", "github")
+
+
+def _split_info(findings: List[Finding]) -> Tuple[List[Finding], Dict[str, int]]:
+    shown, hidden = [], {}
+    for f in findings:
+        if f.severity is Severity.INFO:
+            hidden[f.rule] = hidden.get(f.rule, 0) + 1
+        else:
+            shown.append(f)
+    return shown, dict(sorted(hidden.items(), key=lambda kv: (-kv[1], kv[0])))
 
 
 def _emit(text: str, output: Optional[Path], color: bool) -> None:

@@ -198,8 +198,15 @@ def test_fail_on_threshold(tmp_path):
         'def test_login():\n    jwt.encode({"sub": "1", "exp": 1}, TEST_SECRET_KEY, algorithm="HS256")\n')
     out = run_cli("--format", "concise", ".", cwd=tmp_path)
     assert out.returncode == 0, out.stdout
-    assert b"[info]" in out.stdout and b"[error]" not in out.stdout and b"[warning]" not in out.stdout
-    assert run_cli("--fail-on", "info", ".", cwd=tmp_path).returncode == 1
+    # not listed, counted in one line
+    assert out.stdout.decode().splitlines() == [
+        "1 info finding not shown (FAL301 ×1): code that is not the application or reads of public data; "
+        "--show-info lists them"]
+    listed = run_cli("--format", "concise", "--show-info", ".", cwd=tmp_path)
+    assert listed.returncode == 0 and b"[info]" in listed.stdout
+    assert b"[error]" not in listed.stdout and b"[warning]" not in listed.stdout
+    failing = run_cli("--fail-on", "info", "--format", "concise", ".", cwd=tmp_path)
+    assert failing.returncode == 1 and b"tests/test_login.py:3:" in failing.stdout  # listed when it fails the run
     (tmp_path / "pyproject.toml").write_text("[tool.fastauthlint]\nfail-on = 'info'\n")
     assert run_cli(".", cwd=tmp_path).returncode == 1
     (tmp_path / "pyproject.toml").write_text("[tool.fastauthlint]\nfail-on = 'never'\n")
@@ -253,8 +260,17 @@ def test_documentation_code_findings_are_info(tmp_path):
         (tmp_path / where).mkdir(parents=True)
         (tmp_path / where / "main.py").write_text(
             "from fastapi import FastAPI\n\napp = FastAPI()\n\n\n@app.get('/items')\ndef items():\n    return []\n")
-    out = run_cli("--format", "concise", ".", cwd=tmp_path).stdout.decode().splitlines()
+    out = run_cli("--format", "concise", "--show-info", ".", cwd=tmp_path).stdout.decode().splitlines()
     assert out == [
         "app/main.py:6:1: FAL101 [error] " + out[0].split("[error] ", 1)[1],
         "docs_src/tutorial/main.py:6:1: FAL101 [info] " + out[1].split("[info] ", 1)[1],
     ]
+    default = run_cli("--format", "text", ".", cwd=tmp_path).stdout.decode()
+    assert "app/main.py:6:1: FAL101" in default and "docs_src/tutorial/main.py" not in default
+    assert "1 info finding not shown (FAL101 ×1)" in default
+    github = run_cli("--format", "github", ".", cwd=tmp_path).stdout.decode().splitlines()
+    assert github[0].startswith("::error file=app/main.py,") and github[1].startswith("1 info finding not shown")
+    records = json.loads(run_cli("--format", "json", ".", cwd=tmp_path).stdout)["findings"]
+    assert [f["severity"] for f in records] == ["error", "info"]  # json keeps everything
+    sarif = json.loads(run_cli("--format", "sarif", ".", cwd=tmp_path).stdout)
+    assert sorted(r["level"] for r in sarif["runs"][0]["results"]) == ["error", "note"]

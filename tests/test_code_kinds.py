@@ -117,6 +117,6 @@ def test_info_from_templates_does_not_fail_the_run(tmp_path):
         "pyproject.toml": "[tool.fastauthlint]\n",
         "{{cookiecutter.slug}}/main.py": "{% if cookiecutter.web %}\napp = make_app()\n{% endif %}\n",
     })
-    proc = run_cli("--format", "concise", str(root))
+    proc = run_cli("--format", "concise", "--show-info", str(root))
     assert proc.returncode == 0, (proc.stdout + proc.stderr).decode()
     assert "[info] 1 file under `{{cookiecutter.slug}}/` holds template markup" in proc.stdout.decode()

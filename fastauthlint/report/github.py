@@ -27,4 +27,7 @@ def render_github(report: Report) -> str:
             f"endLine={f.span.end_line},endColumn={f.span.end_column},title={_escape_property(title)}"
         )
         lines.append(f"::{level} {props}::{_escape_data(f.message)}")
+    info = report.hidden_info_line()
+    if info:  # plain log text: no annotation
+        lines.append(info)
     return "\n".join(lines) + ("\n" if lines else "")

@@ -3,7 +3,7 @@ the formats import, so the package that dispatches to them is not imported back)
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Callable, Dict, List, Optional
 
 from fastauthlint.findings import Finding
@@ -19,6 +19,17 @@ class Report:
     hidden_by_baseline: Optional[int] = None
     fixed: int = 0
     unsafe_fixes: bool = False
+    # Info findings left out of a text/concise/github listing (rule -> count), without --show-info.
+    hidden_info: Dict[str, int] = field(default_factory=dict)
+
+    def hidden_info_line(self) -> Optional[str]:
+        """One line that counts the info findings not listed, or None when none was left out."""
+        n = sum(self.hidden_info.values())
+        if not n:
+            return None
+        rules = ", ".join(f"{rule} ×{count}" for rule, count in self.hidden_info.items())
+        return (f"{n} info finding{'s' if n != 1 else ''} not shown ({rules}): code that is not the application "
+                "or reads of public data; --show-info lists them")
 
     def fix_applicable(self, f: Finding) -> bool:
         """Would `--fix` (with this run's `--unsafe-fixes`) resolve the finding?"""

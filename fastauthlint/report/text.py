@@ -88,6 +88,9 @@ def render_text(report: Report, color: bool = False) -> str:
         tail.append("No findings", style="bold green")
         tail.append(f" in {s['files_checked']} file{'s' if s['files_checked'] != 1 else ''}.")
     console.print(tail)
+    info = report.hidden_info_line()
+    if info:
+        console.print(Text(info, style="blue"))
     for line in adoption_lines(report):
         console.print(Text(line))
     return buf.getvalue()
