@@ -5,8 +5,10 @@ its parameters' dependencies, the evidence in its body, the authenticating funct
 class or instance (its `__init__` or `__call__`), a security scheme, a library factory's result,
 an Annotated alias, a Depends marker — and answers an `Auth`: whether it may let anonymous
 requests in (optional), restricts to admins, and whether its value is the authenticated user.
-Both the route table (FAL101/FAL102) and the ownership family ("whose rows may this query
-return?") build on it. Memoised per object; a dependency cycle answers None along the cycle.
+The route table builds on it (which routes are protected, which handler parameters hold the
+user: what the ownership family asks when it judges whose rows a query returns). The evidence a
+function's code shows is evidence.py's. Memoised per object; a dependency cycle answers None
+along the cycle.
 """
 
 from __future__ import annotations
@@ -24,12 +26,13 @@ from fastauthlint.project.values import V, short_name
 
 @dataclass(frozen=True)
 class Auth:
+    """An authentication a dependency brings."""
+
     name: str  # qualified name of the authenticating dependency
     text: str  # how, for people
     optional: bool = False
     admin: bool = False
     user: bool = True  # its value is the authenticated principal (not a raw token)
-
 
 
 class Authentication:
@@ -41,6 +44,7 @@ class Authentication:
         self._auth_stack: set = set()
 
     def configured(self, qualname: str) -> bool:
+        """Listed in `auth-dependencies`: the qualified name, a dotted suffix of it, or a glob."""
         for pat in self.auth_patterns:
             if qualname == pat or qualname.endswith("." + pat):
                 return True
@@ -49,6 +53,7 @@ class Authentication:
                 return True
         return False
 
+    # -- objects -------------------------------------------------------------------------------
     def obj_qualname(self, o: Obj) -> str:
         if o.kind in ("func", "class", "inst"):
             return self.E.qual(o.path, o.name)
@@ -73,6 +78,7 @@ class Authentication:
         return res
 
     def auth_of(self, o: Obj) -> Optional[Auth]:
+        """What anything a route may depend on brings (see the module's docstring)."""
         return self._memo_auth(o, lambda: self._auth_of(o))
 
     def _auth_of(self, o: Obj) -> Optional[Auth]:
@@ -136,6 +142,7 @@ class Authentication:
         return None
 
     def _auto_error_false(self, o: Obj) -> bool:
+        """A scheme built with `auto_error=False`: it lets requests without credentials in."""
         if o.v is None or o.v.k != "call":
             return False
         a = o.v.kwarg("auto_error")
@@ -143,6 +150,7 @@ class Authentication:
 
     @staticmethod
     def _admin_args(call: Optional[V]) -> bool:
+        """An admin-ish string among the arguments (`RoleChecker(["admin"])`, admin scopes)."""
         if call is None:
             return False
 
@@ -152,6 +160,7 @@ class Authentication:
             return any(walk(x) for x in v.a) or any(walk(x) for _, x in v.kw)
         return walk(call)
 
+    # -- markers and annotations ---------------------------------------------------------------
     def dep_targets(self, dep: V, path: str, env: Tuple, annotation: Optional[V] = None) -> List[Obj]:
         """What a Depends()/Security() calls: its argument, or the annotated class for `Depends()`."""
         if dep.a:
@@ -203,7 +212,7 @@ class Authentication:
                         return a
         return None
 
-    def param_auth(self, p: ParamFact, path: str) -> Tuple[Optional[Auth], List[str]]:
+    def param_auth(self, p: ParamFact, path: str) -> Tuple[Optional[Auth], List[Obj]]:
         """The authentication a parameter brings, and the dependencies it was seen to use."""
         seen: List[Obj] = []
         best: Optional[Auth] = None
@@ -254,28 +263,11 @@ class Authentication:
             return out
         return []
 
-    def is_login_form_param(self, p: ParamFact, path: str) -> bool:
-        cands: List[V] = []
-        ann = p.ann
-        while ann is not None and ann.k in ("opt", "ann") and ann.a:
-            if ann.k == "ann":
-                for m in ann.a[1:]:
-                    if m.k == "dep" and m.a:
-                        cands.append(m.a[0])
-            ann = ann.a[0]
-        if ann is not None:
-            cands.append(ann)
-        if p.default is not None and p.default.k == "dep" and p.default.a:
-            cands.append(p.default.a[0])
-        for c in cands:
-            for o in self.E.ev(c, path):
-                if o.kind == "ext" and o.name in K.LOGIN_FORMS:
-                    return True
-                if o.kind == "class" and self.E.classes.kind(o.path, o.name)[3]:
-                    return True
-        return False
-
+    # -- functions -----------------------------------------------------------------------------
     def auth_of_func(self, path: str, qual: str, bound: bool = False) -> Optional[Auth]:
+        """A project function as a dependency: through the dependencies of its parameters, the
+        base class method it delegates to, the evidence in its body and the authenticating
+        functions it calls; optional when it may return None for anonymous requests."""
         return self._memo_auth(("func", path, qual, bound), lambda: self._auth_of_func(path, qual, bound))
 
     def _auth_of_func(self, path: str, qual: str, bound: bool) -> Optional[Auth]:
@@ -408,7 +400,6 @@ class Authentication:
                     auths.append(a)
         return auths, labels
 
-    # -- routers -----------------------------------------------------------------------------
 
 def _promises_a_value(f: FuncFact, optional_params) -> bool:
     """The function's return annotation is a concrete type (not Optional, not `X | None`, not

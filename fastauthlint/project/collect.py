@@ -7,7 +7,7 @@ it) answers questions about them across files.
 The collector is made of three parts, each in its own module: reading expressions as values in
 their scope (collect_values.py), the evidence a function shows (collect_evidence.py), and the
 application's wiring (collect_routes.py). This module keeps the frames of functions and classes,
-the bindings, and what is handed over: only what the linker can use (see `_prune_locals`).
+the bindings, and what is handed over: only what the evaluator can use (see `_prune_locals`).
 """
 
 from __future__ import annotations
@@ -27,6 +27,8 @@ from fastauthlint.project.values import UNK, V
 
 
 class FactsCollector(EvidenceRecorder, RouteRecorder):
+    """One file's facts: `facts()` once the traversal is over."""
+
     def __init__(self, ctx: FileContext):
         super().__init__(ctx)
         names = ctx.names
@@ -192,7 +194,7 @@ class FactsCollector(EvidenceRecorder, RouteRecorder):
 # -- what is handed over ---------------------------------------------------------------------
 
 def _slim(v: V, depth: int = 0) -> V:
-    """A kept value without the parts the linker never reads: arguments that are neither names,
+    """A kept value without the parts the evaluator never reads: arguments that are neither names,
     paths, literals, dependencies nor lists of those are dropped (query and formatting
     expressions passed to constructors are most of a local value's size)."""
     k = v.k
@@ -219,7 +221,7 @@ def _slim_arg(v: V, depth: int) -> V:
 
 
 def _worth_keeping(v: V) -> bool:
-    """Local and returned values the linker can use: names, dependencies, aliases, routers and
+    """Local and returned values the evaluator can use: names, dependencies, aliases, routers and
     other objects built by calling a name, path strings. Query chains
     (`session.exec(select(X)).all()`) and other computed values are dropped: they are most of a
     project's code and never denote a router or a dependency."""
@@ -254,7 +256,7 @@ def _loc_refs(values, into: set) -> None:
 def _prune_locals(out: "FileFacts") -> None:
     """Keep a function's local values only when something kept mentions them (a route's router,
     an inclusion, a returned value, a raised exception, a nested function's dependency...):
-    the rest is most of the facts' size and the linker never asks for it."""
+    the rest is most of the facts' size and the evaluator never asks for it."""
     needed: set = set()
     roots: list = []
     for r in out.routes:

@@ -193,6 +193,8 @@ def _required_marker(call: cst.Call) -> bool:
 # -- what a function shows -------------------------------------------------------------------
 
 class EvidenceRecorder(ValueReader):
+    """Notes on the innermost function's frame what its code shows (the collector's part)."""
+
     def __init__(self, ctx: FileContext):
         super().__init__(ctx)
         self._if_frames: List[Optional[Frame]] = []
@@ -245,7 +247,7 @@ class EvidenceRecorder(ValueReader):
         return ""
 
     def _call_evidence(self, frame: Frame, node: cst.Call) -> None:
-        """A call in the function: what it calls (followed by the linker), a token verifier, a
+        """A call in the function: what it calls (followed across the project), a token verifier, a
         credential read from the request's headers or cookies, a method of a parameter, the
         request or another local handed on."""
         func = node.func
@@ -449,6 +451,7 @@ class EvidenceRecorder(ValueReader):
         frame.returns.append(self.val(node.value))
 
     def visit_Integer(self, node: cst.Integer) -> None:
+        # an exception class built with a status (`status_code = 401`, `super().__init__(403)`)
         if node.value in ("401", "403"):
             for f in self.stack:
                 if f.kind == "class":

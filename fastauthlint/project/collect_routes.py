@@ -28,6 +28,8 @@ _NOT_PROJECT = frozenset({
 
 
 class RouteRecorder(ValueReader):
+    """Records the wiring into the file's facts (the collector's part)."""
+
     out: FileFacts  # created by the collector
 
     def __init__(self, ctx: FileContext):

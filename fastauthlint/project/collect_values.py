@@ -67,6 +67,8 @@ class Frame:
 
 
 class ValueReader(BatchedVisitor):
+    """The scopes of the walk and `val(node)`: the base of the collector's parts."""
+
     def __init__(self, ctx: FileContext):
         super().__init__()
         self.ctx = ctx

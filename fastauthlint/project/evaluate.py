@@ -26,7 +26,33 @@ MAX_EVAL_DEPTH = 40  # evaluations in progress at once
 
 @dataclass(frozen=True)
 class Obj:
-    kind: str  # func | class | inst | extinst | ext | router | method | authdep | dep | alias | str | lit | list | param | unk
+    """An object a value may denote.
+
+    kind     meaning                                  fields
+    func     a project function                       path, name (its qualname in the file)
+    class    a project class                          path, name
+    inst     an instance of a project class           path, name; v, env (the call building it),
+                                                      extra (its file, or "self", "param")
+    router   an app or a router                       path, name (its key), v, env (the constructor
+                                                      call), extra "app"|"router"|"unknown", base
+                                                      (the project class of a subclass)
+    ext      a name outside the project               name
+    extinst  a library object (instance, result)      name; v, env; extra (the file)
+    method   a method of an instance                  base (the instance), extra (the method);
+                                                      path, name (the function, in the project)
+    authdep  a library factory's result that          path, name (how, for people), v (the call),
+             authenticates                            extra "<optional><admin>" as 0/1
+    dep      a Depends()/Security() marker            path, v, env
+    alias    an Annotated[...] value                  path, v, env
+    str      a string                                 name
+    lit      a literal                                lit
+    list     a list/tuple/set display                 path, v, env
+    param    a parameter nothing binds                path, name (the function), extra (the
+                                                      parameter), v (its annotation)
+    unk      anything else                            extra (text for messages)
+    """
+
+    kind: str
     path: str = ""
     name: str = ""
     v: Optional[V] = None
@@ -47,12 +73,14 @@ class Obj:
         return self.extra or self.name or self.kind
 
 
-
 class Evaluator:
+    """What values denote, over every file's facts (one per run: its memos are shared by every
+    question asked of it)."""
+
     def __init__(self, project):
         self.project = project
         self.files: Dict[str, FileFacts] = {path: LazyFileFacts(packed) for path, packed in project.facts(FACTS_KEY)}
-        self.classes = ClassQuestions(self)
+        self.classes = ClassQuestions(self)  # they evaluate the classes' bases with this evaluator
         self._ev_memo: Dict[Any, List[Obj]] = {}
         self._ev_stack: set = set()
         self._resolve_memo: Dict[Tuple[str, str], Any] = {}
@@ -67,6 +95,7 @@ class Evaluator:
         return names.module if names else ""
 
     def qual(self, path: str, name: str) -> str:
+        """The qualified name of `name` defined in file `path`."""
         mod = self.module_of(path)
         return f"{mod}.{name}" if mod else name
 
@@ -86,6 +115,9 @@ class Evaluator:
 
     # -- evaluation --------------------------------------------------------------------------
     def ev(self, v: Optional[V], path: str, env: Tuple = ()) -> List[Obj]:
+        """The objects `v`, written in file `path`, may denote (at most MAX_ALTERNATIVES; "unk" when
+        nothing is known, none for no value); `env` binds a called function's parameters to the
+        literals its caller passed. A value met again while it is evaluated is "unk" there."""
         if v is None:
             return []
         key = (v, path, env)
@@ -173,6 +205,8 @@ class Evaluator:
         return out
 
     def ev_ref(self, q: str, near: str) -> List[Obj]:
+        """A qualified name: a library name, or what the project module defining it binds (then
+        the attributes after it)."""
         if self.is_known_external(q):
             return [Obj("ext", name=q)]
         sym = self._resolve(q, near)
@@ -205,6 +239,8 @@ class Evaluator:
         return objs
 
     def is_known_external(self, q: str) -> bool:
+        """Names taken as the library's without looking into the project (unless the project has
+        a package of that name itself)."""
         top = q.split(".")[0]
         if top in ("fastapi", "starlette", "typing", "typing_extensions", "pydantic") and not self._project_has(top):
             return True
@@ -228,6 +264,8 @@ class Evaluator:
         return out
 
     def ev_local(self, path: str, scope: str, name: str, env: Tuple) -> List[Obj]:
+        """A name local to function `scope`: a literal its caller bound, a local value, `self`, a
+        parameter (what callers pass, its default literal, or its annotated type)."""
         for k, val in env:
             if k == name:
                 return [Obj("str", name=val)] if isinstance(val, str) else [Obj("lit", lit=val)]
@@ -302,6 +340,8 @@ class Evaluator:
         return self._param_bindings
 
     def getattr_obj(self, o: Obj, attr: str) -> List[Obj]:
+        """`o.attr`: a member of a project class (through its bases), an attribute or method of a
+        library object, an app's URL settings."""
         if o.kind == "router":
             if attr == "router":
                 return [o]
@@ -338,6 +378,8 @@ class Evaluator:
         return [Obj("unk", extra=f"{o.label()}.{attr}")]
 
     def call_obj(self, o: Obj, call: V, path: str, env: Tuple) -> List[Obj]:
+        """What calling `o` gives: a project function's results, an instance or a router of a
+        class, a library factory's result, a library object."""
         if o.kind == "func":
             return self.call_func(o.path, o.name, call, path, env)
         if o.kind == "class":

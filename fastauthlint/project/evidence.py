@@ -17,6 +17,8 @@ from fastauthlint.project.values import v_rejection
 
 
 class Evidence:
+    """The evidence in functions' code, memoised per run."""
+
     def __init__(self, evaluator: Evaluator):
         self.E = evaluator
         self._decode_memo: Dict[Tuple[str, str], bool] = {}

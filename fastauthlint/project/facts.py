@@ -102,7 +102,7 @@ class MiddlewareFact:
 
 @dataclass(frozen=True)
 class CallFact:
-    """A call passing names to a function (`register_routes(app)`): lets the linker bind the
+    """A call passing names to a function (`register_routes(app)`): lets the evaluator bind the
     function's parameters to what the caller passes."""
 
     callee: V
@@ -112,7 +112,7 @@ class CallFact:
 
 @dataclass
 class FileFacts:
-    """Everything one file says (in memory; routes_store.py packs it for the cache)."""
+    """Everything one file says (in memory; store.py packs it for the cache)."""
 
     module: str
     uses_fastapi: bool

@@ -22,21 +22,25 @@ MAX_CHAINS = 32  # inclusion chains followed per router
 
 @dataclass(frozen=True)
 class Edge:
-    child: str
+    """`parent.include_router(child, prefix=..., dependencies=...)` or `parent.mount(prefix, child)`."""
+
+    child: str  # router keys
     parent: str
     prefix: Optional[V]
     dependencies: Optional[V]
-    kind: str
+    kind: str  # "include" | "mount"
     path: str  # file of the include_router/mount call
 
 
 @dataclass
 class RouterInfo:
+    """An app or router: where and how it is constructed."""
+
     key: str
     path: str  # file where it is constructed
-    ctor: Optional[V]
+    ctor: Optional[V]  # the constructor call (its prefix, dependencies, middleware)
     is_app: bool
-    label: str
+    label: str  # for people: `items.router`
     env: Tuple = ()  # the factory's arguments when it is built inside a function
     class_init: Optional[Tuple[V, str]] = None  # a router subclass's `super().__init__(...)` call
 
@@ -57,6 +61,9 @@ class Chain:
 
 
 class RouterGraph:
+    """The routers of the project and the edges between them, built once per run (`build`);
+    chains are computed per router on demand."""
+
     def __init__(self, evaluator: Evaluator, is_test: Callable[[str], bool]):
         self.E = evaluator
         self.is_test = is_test
@@ -111,10 +118,12 @@ class RouterGraph:
 
     # -- edges --------------------------------------------------------------------------------
     def note_router(self, o: Obj) -> None:
+        """Record a router met as a receiver, a parent or a child."""
         if o.name not in self.infos:
             self.infos[o.name] = self.router_info(o)
 
     def build(self) -> None:
+        """Every inclusion, mount and middleware of production code."""
         for path, facts in sorted(self.E.files.items()):
             if self.is_test(path):  # test apps include routers in ways production never does
                 continue
@@ -137,6 +146,8 @@ class RouterGraph:
                             lst.append(e)
 
     def chains(self, key: str) -> List[List[Edge]]:
+        """Every way up from a router to a root (an app, or a router included nowhere), as the
+        edges taken; [[]] for a root itself. At most MAX_CHAINS; an inclusion cycle is cut."""
         if key in self._chains:
             return self._chains[key]
         results: List[List[Edge]] = []
@@ -156,6 +167,7 @@ class RouterGraph:
         return results
 
     def own_prefix(self, info: RouterInfo) -> str:
+        """The router's own `prefix=` (or its class's `super().__init__(prefix=...)`)."""
         if info.ctor is None or info.ctor.k != "call":
             return ""
         p = info.ctor.kwarg("prefix")
@@ -166,6 +178,7 @@ class RouterGraph:
         return self.E.path_text(p, info.path, info.env)
 
     def own_deps(self, info: RouterInfo) -> List[Tuple[V, str, Tuple]]:
+        """The router's own `dependencies=` values (its constructor's, its class's)."""
         out = []
         if info.ctor is not None and info.ctor.k == "call":
             d = info.ctor.kwarg("dependencies")
@@ -178,6 +191,9 @@ class RouterGraph:
         return out
 
     def chain_for(self, fact: RouteFact, file: str, key: str, edges: List[Edge]) -> Chain:
+        """A route served through one chain: prefixes from the innermost out, the decorator's,
+        routers' and include_router dependencies (none from past a mount: a mounted app runs
+        its own), and the middleware of every router and app on the way."""
         info = self.infos[key]
         full = self.own_prefix(info) + self.E.path_text(fact.path, file)
         deps: List[Tuple[V, str, str, Tuple]] = []
@@ -215,6 +231,7 @@ class RouterGraph:
                      orphan=orphan, gaps=gaps, middleware=middleware)
 
     def own_middleware(self, info: RouterInfo) -> List[Tuple[V, str]]:
+        """Middleware added to the router or app, or given to its constructor."""
         out = list(self.middleware.get(info.key, []))
         if info.ctor is not None and info.ctor.k == "call":
             # FastAPI(middleware=[Middleware(AuthMiddleware, ...)])
@@ -223,5 +240,3 @@ class RouterGraph:
                 if item.k == "call" and item.args:
                     out.append((item.args[0], ipath))
         return out
-
-    # -- handlers ------------------------------------------------------------------------

@@ -22,6 +22,7 @@ from fastauthlint.project.evidence import Evidence
 from fastauthlint.project.facts import FileFacts, FuncFact, ParamFact, RouteFact
 from fastauthlint.project.graph import Chain, RouterGraph, RouterInfo
 from fastauthlint.project.public import parse_public_pattern, public_match
+from fastauthlint.project.values import V
 
 
 @dataclass
@@ -69,6 +70,9 @@ _USERISH = re.compile(r"(^|_)(user|current_user|me|principal|account|token|claim
 
 
 class TableBuilder:
+    """Builds the linked routes: every route declaration, once per method and per inclusion
+    chain (distinct full paths), with what applies to it from its handler and along the chain."""
+
     def __init__(self, evaluator: Evaluator, authentication: Authentication, graph: RouterGraph,
                  public_patterns: Sequence[str]):
         self.E = evaluator
@@ -86,6 +90,8 @@ class TableBuilder:
 
     # -- handlers ------------------------------------------------------------------------
     def handler_of(self, fact: RouteFact, file: str) -> Tuple[str, str, Optional[FuncFact]]:
+        """(qualified name, file, facts) of the function a route calls; the endpoint's text and
+        no facts when it is not a project function."""
         if fact.handler:
             return self.E.qual(file, fact.handler), file, self.E.func(file, fact.handler)
         for o in self.E.ev(fact.endpoint, file):
@@ -135,6 +141,10 @@ class TableBuilder:
                     self._collect_class_attrs(bo.path, bo.name, out, depth + 1)
 
     def handler_analysis(self, fact: RouteFact, file: str, hfile: str, hfact: Optional[FuncFact]):
+        """What the handler itself brings, whatever the chain: the authentications of its
+        parameters (and of a class-based view's attributes), of its body and its calls, and of
+        `@requires`; what its dependencies were seen to call; hints; whether it takes the login
+        form; whether it refuses a missing optional user. Memoised per handler."""
         key = (file, fact.handler or (fact.endpoint.text() if fact.endpoint else ""), fact.cls)
         if key in self._handler_memo:
             return self._handler_memo[key]
@@ -163,7 +173,7 @@ class TableBuilder:
                     hints.append(f"parameter `{p.name}` is named like a user but "
                                  f"{', '.join('`%s`' % o.label() for o in inside[:2])} reads no credential and "
                                  "depends on no authenticating dependency")
-            if self.auth.is_login_form_param(p, hfile):
+            if self._login_form(p, hfile):
                 login = True
         if hfact is not None:
             body = self.evidence.body_auth(hfact, hfile, params, role="handler")
@@ -183,8 +193,31 @@ class TableBuilder:
         self._handler_memo[key] = res
         return res
 
+    def _login_form(self, p: ParamFact, path: str) -> bool:
+        """The parameter is the OAuth2 password form: the route is the login, public by design."""
+        cands: List[V] = []
+        ann = p.ann
+        while ann is not None and ann.k in ("opt", "ann") and ann.a:
+            if ann.k == "ann":
+                for m in ann.a[1:]:
+                    if m.k == "dep" and m.a:
+                        cands.append(m.a[0])
+            ann = ann.a[0]
+        if ann is not None:
+            cands.append(ann)
+        if p.default is not None and p.default.k == "dep" and p.default.a:
+            cands.append(p.default.a[0])
+        for c in cands:
+            for o in self.E.ev(c, path):
+                if o.kind == "ext" and o.name in K.LOGIN_FORMS:
+                    return True
+                if o.kind == "class" and self.E.classes.kind(o.path, o.name)[3]:
+                    return True
+        return False
+
     # -- build ---------------------------------------------------------------------------
     def build(self) -> List[LinkedRoute]:
+        """Every route of production code (test files are left out), in file order."""
         self.graph.build()
         out: List[LinkedRoute] = []
         for file, facts in sorted(self.E.files.items()):
@@ -198,6 +231,8 @@ class TableBuilder:
         return out
 
     def build_route(self, fact: RouteFact, file: str, facts: FileFacts) -> List[LinkedRoute]:
+        """One declaration: for each router it is on (an unknown receiver in a FastAPI file stands
+        for a router of its own), each chain serving it, each method."""
         out: List[LinkedRoute] = []
         receivers, other = self.graph.routers_of(fact.receiver, file)
         if not receivers:
@@ -239,6 +274,8 @@ class TableBuilder:
         return out
 
     def classify(self, fact, file, method, chain, hname, hfile, hfact, applied, seen, hints, login, enforced) -> LinkedRoute:
+        """Protected (a required authentication applies, or an optional one the handler
+        enforces), optional, unprotected; or public by design when not protected."""
         public = None
         if fact.public is not None:
             public = fact.public or "marked `# fastauthlint: public`"

@@ -1,14 +1,14 @@
 """Compact storage of the project-model facts of one file (facts.py), in worker results and the cache.
 
 The facts of every file are cached and read back whenever the project is linked, so decoding
-them is part of every pre-commit run that changed a file. Route facts are mostly small symbolic
+them is part of every pre-commit run that changed a file. The facts are mostly small symbolic
 expressions (`V`), hundreds per file; they are packed positionally by their declared types
 (serial.pack: a dataclass is a JSON array of its fields, no field names, no type tags) and kept
-packed until the linker asks:
+packed until the evaluator asks:
 
 - the *head* (routes, inclusions, calls, middleware: read for every file) is unpacked on first
   use of any of them;
-- functions, classes and module assignments are unpacked one by one, when the linker looks that
+- functions, classes and module assignments are unpacked one by one, when the evaluator looks that
   name up (it looks into a small part of them: the dependencies and routers it resolves).
 """
 
