@@ -21,7 +21,6 @@ from fastauthlint.checks.routes.route_missing_auth import FAL101
 from fastauthlint.findings import Finding
 from fastauthlint.options import Option
 from fastauthlint.project.public import parse_public_pattern
-from fastauthlint.project.route_table import linked_routes
 
 
 def _check_patterns(value) -> Optional[str]:
@@ -54,6 +53,10 @@ class RoutesCheck(Check):
     )
 
     def link(self, project) -> Iterable[Finding]:
+        # The linking machinery is loaded when linking runs: a warm run that reuses the linked
+        # findings of the cache never needs it.
+        from fastauthlint.project.route_table import linked_routes
+
         linked = linked_routes(project)
         out: List[Finding] = route_missing_auth.findings(linked)
         out.extend(optional_auth_not_enforced.findings(linked))

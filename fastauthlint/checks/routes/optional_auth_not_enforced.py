@@ -7,10 +7,12 @@ place whatever the number of routes served by that handler.
 
 from __future__ import annotations
 
-from typing import List, Set, Tuple
+from typing import TYPE_CHECKING, List, Set, Tuple
 
 from fastauthlint.findings import Finding, Span
-from fastauthlint.project.route_table import LinkedRoute
+
+if TYPE_CHECKING:  # the route table is loaded when linking runs (see the package's link)
+    from fastauthlint.project.route_table import LinkedRoute
 
 FAL102 = "FAL102"
 

@@ -10,12 +10,14 @@ every method and full path served without authentication, with what was seen ins
 
 from __future__ import annotations
 
-from typing import Dict, List, Tuple
+from typing import TYPE_CHECKING, Dict, List, Tuple
 
 from fastauthlint.findings import Finding, Span
 from fastauthlint.project.known import BODY_CALL_AUTH
-from fastauthlint.project.route_table import LinkedRoute
 from fastauthlint.project.values import short_name
+
+if TYPE_CHECKING:  # the route table is loaded when linking runs (see the package's link)
+    from fastauthlint.project.route_table import LinkedRoute
 
 FAL101 = "FAL101"
 
