@@ -73,20 +73,14 @@ class Obj:
         return self.extra or self.name or self.kind
 
 
-class Evaluator:
-    """What values denote, over every file's facts (one per run: its memos are shared by every
-    question asked of it)."""
+class FactIndex:
+    """Every file's facts (unpacked as they are looked at) and where a name's facts are."""
 
     def __init__(self, project):
         self.project = project
         self.files: Dict[str, FileFacts] = {path: LazyFileFacts(packed) for path, packed in project.facts(FACTS_KEY)}
-        self.classes = ClassQuestions(self)  # they evaluate the classes' bases with this evaluator
-        self._ev_memo: Dict[Any, List[Obj]] = {}
-        self._ev_stack: set = set()
         self._resolve_memo: Dict[Tuple[str, str], Any] = {}
-        self._param_bindings: Optional[Dict[Tuple[str, str, str], List[Tuple[V, str]]]] = None
 
-    # -- symbols -----------------------------------------------------------------------------
     def module_of(self, path: str) -> str:
         f = self.files.get(path)
         if f is not None:
@@ -99,7 +93,8 @@ class Evaluator:
         mod = self.module_of(path)
         return f"{mod}.{name}" if mod else name
 
-    def _resolve(self, q: str, near: str):
+    def resolve(self, q: str, near: str):
+        """Project.resolve, memoised: the symbol defining a qualified name written in file `near`."""
         key = (q, near)
         if key not in self._resolve_memo:
             self._resolve_memo[key] = self.project.resolve(q, near=near)
@@ -112,6 +107,18 @@ class Evaluator:
     def cls(self, path: str, qual: str) -> Optional[ClassFact]:
         f = self.files.get(path)
         return f.classes.get(qual) if f else None
+
+
+class Evaluator(FactIndex):
+    """What values denote, over every file's facts (one per run: its memos are shared by every
+    question asked of it)."""
+
+    def __init__(self, project):
+        super().__init__(project)
+        self.classes = ClassQuestions(self)  # they evaluate the classes' bases with this evaluator
+        self._ev_memo: Dict[Any, List[Obj]] = {}
+        self._ev_stack: set = set()
+        self._param_bindings: Optional[Dict[Tuple[str, str, str], List[Tuple[V, str]]]] = None
 
     # -- evaluation --------------------------------------------------------------------------
     def ev(self, v: Optional[V], path: str, env: Tuple = ()) -> List[Obj]:
@@ -209,7 +216,7 @@ class Evaluator:
         the attributes after it)."""
         if self.is_known_external(q):
             return [Obj("ext", name=q)]
-        sym = self._resolve(q, near)
+        sym = self.resolve(q, near)
         if sym is None:
             return [Obj("ext", name=q)]
         facts = self.files.get(sym.path)
@@ -457,7 +464,7 @@ class Evaluator:
             return objs[0].name if not objs[0].name.startswith("?") else "{…}"
         text = v.text()
         if v.k == "ref":  # `{settings.API_PREFIX}` rather than the module's full dotted name
-            sym = self._resolve(v.q, path)
+            sym = self.resolve(v.q, path)
             text = ".".join((sym.name, *sym.attrs)) if sym is not None else ".".join(v.q.split(".")[-2:])
         return "{" + text + "}"
 
