@@ -11,8 +11,9 @@ For every parseable file:
   FunctionDef, ...) and one with attribute hooks (visit_Call_func, ...);
 - positions: `fastauthlint.positions.Positions` gives the same range as libcst's
   `PositionProvider` for every node PositionProvider positions (and positions no other node);
-- checks: every registered check's visitor (with the engine's ImportTracker and ScopeCloser) gives
-  the same findings, facts and secret masks after either traversal.
+- checks: the project model's collector and every registered check's visitor (with the engine's
+  ImportTracker and ScopeCloser) give the same findings, facts and secret masks after either
+  traversal.
 
 Prints the counts and the first differences; exits 1 if anything differs. Times (CPU) are printed
 for scale: libcst parse, PositionProvider and Positions.
@@ -68,6 +69,7 @@ def main(argv=None) -> int:
     from fastauthlint.config import load_config
     from fastauthlint.context import FileContext, ImportTracker, ScopeCloser
     from fastauthlint.discovery import module_name
+    from fastauthlint.project.collect import FactsCollector
     from fastauthlint.project.names import collect_module_names
     from fastauthlint.positions import Positions
     from fastauthlint.walk import node_classes, walk_batched
@@ -146,14 +148,15 @@ def main(argv=None) -> int:
                 names = collect_module_names(module, mod, is_pkg)
                 ctx = FileContext(str(path), rel, text, module, MetadataWrapper(module, unsafe_skip_copy=True),
                                   names, config)
+                collector = FactsCollector(ctx)
                 visitors = [v for v in (c.visitor(ctx) for c in checks) if v is not None]
-                vs = [ImportTracker(ctx), *visitors, ScopeCloser(ctx)]
+                vs = [ImportTracker(ctx), collector, *visitors, ScopeCloser(ctx)]
                 try:
                     if use_walker:
                         walk_batched(module, vs)
                     else:
                         MetadataWrapper(module, unsafe_skip_copy=True).visit_batched(vs)
-                    outcome.append(([(type(v).__name__, v.findings, v.facts()) for v in visitors],
+                    outcome.append((collector.facts(), [(type(v).__name__, v.findings, v.facts()) for v in visitors],
                                     sorted(set(ctx.secret_masks))))
                 except RecursionError:
                     outcome.append("recursion")

@@ -1,4 +1,5 @@
-"""The per-file phase: read, decode, parse once, run every check's visitor in one traversal.
+"""The per-file phase: read, decode, parse once, run the project model's collector and every
+check's visitor in one traversal.
 
 Runs in worker processes; everything it returns is plain data (FileResult), which is also what the
 cache stores. Whatever the file holds, the result is a FileResult: a file that cannot be read,
@@ -21,7 +22,9 @@ from libcst.metadata import MetadataWrapper
 from fastauthlint.config import Config
 from fastauthlint.context import FileContext, ImportTracker, ScopeCloser
 from fastauthlint.findings import Finding, Span
+from fastauthlint.project.collect import FactsCollector
 from fastauthlint.project.names import ModuleNames, collect_module_names
+from fastauthlint.project.store import FACTS_KEY, pack as pack_facts
 from fastauthlint.suppress import Suppression, parse_suppressions
 from fastauthlint.walk import walk_batched
 
@@ -50,7 +53,8 @@ class FileResult:
     rel: str  # relative to the project root
     digest: str
     names: Optional[ModuleNames] = None  # None when the file could not be parsed
-    facts: Dict[str, Any] = field(default_factory=dict)  # check name -> that check's facts
+    # the project model's facts (under store.FACTS_KEY) and each check's, by check name
+    facts: Dict[str, Any] = field(default_factory=dict)
     findings: List[Finding] = field(default_factory=list)
     suppressions: List[Suppression] = field(default_factory=list)
     # Column ranges (line, start, end) of secret literals: masked in any finding's source line.
@@ -231,6 +235,7 @@ def analyze_source(path: str, rel: str, digest: str, text: str, module_name: str
     result.suppressions = parse_suppressions(text)
     wrapper = MetadataWrapper(module, unsafe_skip_copy=True)
     ctx = FileContext(path, rel, text, module, wrapper, names, config)
+    collector = FactsCollector(ctx)  # what the project model knows of this file
     visitors = []
     for check in all_checks():
         v = check.visitor(ctx)
@@ -239,7 +244,8 @@ def analyze_source(path: str, rel: str, digest: str, text: str, module_name: str
     try:
         # One read-only traversal for every visitor: the same visit_/leave_ calls, in the same
         # order, as libcst's MetadataWrapper.visit_batched, without rebuilding the tree (walk.py).
-        walk_batched(module, [ImportTracker(ctx), *(v for _, v in visitors), ScopeCloser(ctx)])
+        walk_batched(module, [ImportTracker(ctx), collector, *(v for _, v in visitors), ScopeCloser(ctx)])
+        result.facts[FACTS_KEY] = pack_facts(collector.facts())
         for check, v in visitors:
             result.findings.extend(v.findings)
             facts = v.facts()

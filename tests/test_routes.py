@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 
 from conftest import APPS, lint, run_cli, write_files as write
+from fastauthlint.project.public import parse_public_pattern, public_match
 from fastauthlint.project.route_table import Route, route_table
-from fastauthlint.project.link import parse_public_pattern, public_match
 from fastauthlint.config import load_config, parse_table
 from fastauthlint.engine import RunOptions, run
 
@@ -178,7 +178,7 @@ def test_bad_public_pattern_is_a_config_error(tmp_path):
 def test_facts_round_trip_and_keep_no_secret(tmp_path):
     from fastauthlint.analysis import analyze_source
     from fastauthlint.cache import Cache
-    from fastauthlint.project.store import LazyFileFacts
+    from fastauthlint.project.store import FACTS_KEY, LazyFileFacts
     from fastauthlint.config import Config
     from fastauthlint.serial import decode, encode
 
@@ -200,7 +200,7 @@ def test_facts_round_trip_and_keep_no_secret(tmp_path):
     blob = json.dumps(encode(res))
     assert "s3cr3t" not in blob and "s3cret" not in blob
     back = decode(json.loads(blob))
-    facts = LazyFileFacts(back.facts["routes"])
+    facts = LazyFileFacts(back.facts[FACTS_KEY])
     (route,) = facts.routes
     assert route.methods == ("GET",) and route.path.q == "/{id}" and route.line == 11
     assert facts.assigns["router"].kwarg("prefix").q == "/items"

@@ -14,6 +14,7 @@ from fastauthlint.analysis import analyze_source
 from fastauthlint.checks import all_checks
 from fastauthlint.config import load_config
 from fastauthlint.context import FileContext, ImportTracker, ScopeCloser
+from fastauthlint.project.collect import FactsCollector
 from fastauthlint.project.names import collect_module_names
 from fastauthlint.walk import child_fields, node_classes, walk_batched
 
@@ -134,18 +135,20 @@ def _facts_and_findings(path: Path, text: str, config, use_walker: bool):
     names = collect_module_names(module, "app.mod", False)
     ctx = FileContext(path.as_posix(), path.name, text, module, MetadataWrapper(module, unsafe_skip_copy=True),
                       names, config)
+    collector = FactsCollector(ctx)
     visitors = [v for v in (c.visitor(ctx) for c in all_checks()) if v is not None]
-    everything = [ImportTracker(ctx), *visitors, ScopeCloser(ctx)]
+    everything = [ImportTracker(ctx), collector, *visitors, ScopeCloser(ctx)]
     if use_walker:
         walk_batched(module, everything)
     else:
         MetadataWrapper(module, unsafe_skip_copy=True).visit_batched(everything)
-    return [(type(v).__name__, v.findings, v.facts()) for v in visitors], sorted(set(ctx.secret_masks))
+    return (collector.facts(), [(type(v).__name__, v.findings, v.facts()) for v in visitors],
+            sorted(set(ctx.secret_masks)))
 
 
 def test_checks_produce_the_same_facts_and_findings():
-    """The real visitors (every check, the engine's import tracker and scope closer) give the same
-    findings and facts whichever traversal runs them."""
+    """The real visitors (the project model's collector, every check, the engine's import tracker
+    and scope closer) give the same findings and facts whichever traversal runs them."""
     config = load_config([ROOT / "tests" / "fixtures" / "apps"])
     for path in SOURCES:
         text = path.read_text(encoding="utf-8")

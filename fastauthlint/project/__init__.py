@@ -1,3 +1,26 @@
 """The shared project model every rule family asks: module names and imports, what a name
 evaluates to across modules, the FastAPI graph (apps, routers, includes, mounts, middleware,
-dependencies) and the route table."""
+dependencies) and the route table.
+
+Per file, in the batched traversal (plain data out, cached):
+    names.py             ModuleNames: a module's imports and top-level names
+    collect.py           FactsCollector: what a file says about the application, made of
+      collect_values.py    expressions read as values (V), in their scope
+      collect_evidence.py  what a function's code shows: credentials, verifiers, rejections, guards
+      collect_routes.py    routes, include_router/mount, middleware, calls into project functions
+    values.py            V, the symbolic value language of the facts
+    facts.py             the plain-data facts (FuncFact, ClassFact, RouteFact, IncludeFact, ...)
+    store.py             the facts packed for the cache, unpacked lazily
+
+Across files, in the linking phase (no parsing):
+    model.py             Project: every file's results; module paths and name resolution
+    evaluate.py          Evaluator: what a value denotes (Obj), across modules
+    classes.py           class questions: members, library bases, router/app/scheme/login-form kind
+    evidence.py          what a function's code shows, followed into the functions it calls
+    authentication.py    which dependencies authenticate (Auth), and whether they give the user
+    graph.py             routers, include/mount edges, chains: full paths, dependencies, middleware
+    public.py            routes public by design: the marker and the `public-routes` patterns
+    route_table.py       the route table: route_table() (Route) and linked_routes() (LinkedRoute)
+
+What it knows of code outside the project: known.py.
+"""

@@ -1,7 +1,8 @@
-"""What the route-coverage check knows about code outside the project: FastAPI's own classes and
-markers, the security schemes, token verifiers, and the authentication factories of well-known
-libraries. Everything here is matched against qualified names (`fastapi.security.HTTPBearer`),
-never against what a project happens to call its variables.
+"""What the project model knows about code outside the project: FastAPI's own classes and
+markers, the security schemes, token verifiers, the authentication factories of well-known
+libraries, and the words that name credentials, admins and rejections. Names are matched as
+qualified names (`fastapi.security.HTTPBearer`), never as what a project happens to call its
+variables.
 """
 
 from __future__ import annotations
@@ -243,3 +244,17 @@ UNAUTHENTICATED_NAMES = re.compile(
     r"authentication_?exception|auth_?error|invalidcredentials|credentials_?exception|"
     r"invalid_?token|tokenexpired|expiredtoken|notauthorized|invalidauth|loginrequired|login_required", re.I)
 FORBIDDEN_NAMES = re.compile(r"permissiondenied|forbidden|accessdenied|notpermitted|insufficient", re.I)
+
+
+def strongest(a: int, b: int) -> int:
+    """Of two rejection statuses, the one that says more about authentication (401 > 403 > 0)."""
+    return 401 if 401 in (a, b) else max(a, b)
+
+
+def rejection_by_name(name: str) -> int:
+    """401 or 403 for an exception named for it (`InvalidCredentials`, `PermissionDenied`), else 0."""
+    if UNAUTHENTICATED_NAMES.search(name):
+        return 401
+    if FORBIDDEN_NAMES.search(name):
+        return 403
+    return 0

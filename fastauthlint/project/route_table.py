@@ -1,15 +1,313 @@
 """The route table: every route of the project with its full path, its handler and how it is
-protected, as the FastAPI graph and the authenticating dependencies decide (memoised per run).
-The coverage family reports on it (FAL101, FAL102), the ownership family follows its handlers,
-and `fastauthlint routes` prints it."""
+protected, as the FastAPI graph (graph.py) and the authenticating dependencies
+(authentication.py) decide; memoised per run.
+
+`route_table(project)` is the public answer (`Route`): the ownership family follows its handlers
+and `fastauthlint routes` prints it. `linked_routes(project)` is the same table with the
+reasoning kept (`LinkedRoute`: what applies and from where, what was seen, which chain): the
+routes family words its FAL101/FAL102 findings from it.
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Dict, List, Optional, Tuple
+import re
+from dataclasses import dataclass, field
+from typing import Any, Dict, List, Optional, Sequence, Tuple
 
 from fastauthlint.context import is_test_path
+from fastauthlint.project import known as K
+from fastauthlint.project.authentication import Auth, Authentication
+from fastauthlint.project.evaluate import Evaluator, Obj
+from fastauthlint.project.evidence import Evidence
+from fastauthlint.project.facts import FileFacts, FuncFact, ParamFact, RouteFact
+from fastauthlint.project.graph import Chain, RouterGraph, RouterInfo
+from fastauthlint.project.public import parse_public_pattern, public_match
+from fastauthlint.project.values import V
 
+
+@dataclass
+class Applied:
+    """One authentication that applies to a route, and where it comes from."""
+
+    auth: Auth
+    where: str  # "parameter `user`", "decorator", "router `items`", "include_router in app/main.py", ...
+    param: str = ""  # handler parameter carrying it
+
+
+@dataclass
+class LinkedRoute:
+    """One route (one method of a route declaration, served through one chain) and why it has
+    its status."""
+
+    fact: RouteFact
+    file: str
+    method: str
+    path: str
+    handler: str
+    handler_file: str
+    handler_fact: Optional[FuncFact]
+    applied: List[Applied]
+    public: Optional[str]
+    status: str  # "protected" | "public" | "optional" | "optional-unchecked" | "unprotected"
+    chain: Chain
+    seen: List[Obj]  # what the route's dependencies call, none of which authenticates
+    hints: List[str]
+    enforced_in_handler: bool = False
+    optional_unchecked: bool = False  # an optional user parameter is dereferenced before any check
+    # every route of the same declaration (decorator or call), this one included
+    siblings: List["LinkedRoute"] = field(default_factory=list, repr=False, compare=False)
+
+    @property
+    def required(self) -> List[Applied]:
+        return [a for a in self.applied if not a.auth.optional]
+
+    @property
+    def optional(self) -> List[Applied]:
+        return [a for a in self.applied if a.auth.optional]
+
+
+_USERISH = re.compile(r"(^|_)(user|current_user|me|principal|account|token|claims|payload|identity|auth)($|_)", re.I)
+
+
+class TableBuilder:
+    """Builds the linked routes: every route declaration, once per method and per inclusion
+    chain (distinct full paths), with what applies to it from its handler and along the chain."""
+
+    def __init__(self, evaluator: Evaluator, authentication: Authentication, graph: RouterGraph,
+                 public_patterns: Sequence[str]):
+        self.E = evaluator
+        self.auth = authentication
+        self.evidence = authentication.evidence
+        self.graph = graph
+        self.is_test = graph.is_test
+        self.patterns = []
+        for p in public_patterns:
+            parsed = parse_public_pattern(p)
+            if parsed is not None:
+                self.patterns.append((parsed[0], parsed[1], p))
+        self._handler_memo: Dict[Tuple[str, str, str], Any] = {}
+        self.skipped: List[Tuple[str, int]] = []  # routes too deeply nested to analyse
+
+    # -- handlers ------------------------------------------------------------------------
+    def handler_of(self, fact: RouteFact, file: str) -> Tuple[str, str, Optional[FuncFact]]:
+        """(qualified name, file, facts) of the function a route calls; the endpoint's text and
+        no facts when it is not a project function."""
+        if fact.handler:
+            return self.E.qual(file, fact.handler), file, self.E.func(file, fact.handler)
+        for o in self.E.ev(fact.endpoint, file):
+            if o.kind == "func":
+                return self.E.qual(o.path, o.name), o.path, self.E.func(o.path, o.name)
+            if o.kind == "method" and o.path:
+                return self.E.qual(o.path, o.name), o.path, self.E.func(o.path, o.name)
+        text = fact.endpoint.text() if fact.endpoint is not None else "?"
+        return text, file, None
+
+    def class_params(self, fact: RouteFact, file: str) -> List[ParamFact]:
+        """Class-level dependencies of a class-based view: a class decorated with a call that
+        takes the router its methods are registered on (`@cbv(router)`, a project's own
+        `@controller(router)`), or with fastapi-utils/fastapi-restful's `cbv`. Its attributes
+        whose value or annotation is a dependency, including inherited ones, apply to every
+        route of the class."""
+        if not fact.cls:
+            return []
+        c = self.E.cls(file, fact.cls)
+        if c is None:
+            return []
+        is_cbv = False
+        for d in c.decorators:
+            target = d.callee if d.k == "call" else d
+            if any(o.kind == "ext" and o.name in K.CBV_DECORATORS for o in self.E.ev(target, file)):
+                is_cbv = True
+            elif d.k == "call" and any(o.kind == "router" for a in d.args for o in self.E.ev(a, file)):
+                is_cbv = True
+        if not is_cbv:
+            return []
+        out: Dict[str, ParamFact] = {}
+        self._collect_class_attrs(file, fact.cls, out, 0)
+        return list(out.values())
+
+    def _collect_class_attrs(self, path: str, qual: str, out: Dict[str, ParamFact], depth: int) -> None:
+        c = self.E.cls(path, qual)
+        if c is None or depth > 10:
+            return
+        for name, ann, value in c.attrs:
+            if name in out:
+                continue
+            if (value is not None and value.k == "dep") or (ann is not None and ann.k in ("ann", "ref", "opt")):
+                out[name] = ParamFact(name=name, ann=ann, default=value)
+        for b in c.bases:
+            for bo in self.E.ev(b, path):
+                if bo.kind == "class":
+                    self._collect_class_attrs(bo.path, bo.name, out, depth + 1)
+
+    def handler_analysis(self, fact: RouteFact, file: str, hfile: str, hfact: Optional[FuncFact]):
+        """What the handler itself brings, whatever the chain: the authentications of its
+        parameters (and of a class-based view's attributes), of its body and its calls, and of
+        `@requires`; what its dependencies were seen to call; hints; whether it takes the login
+        form; whether it refuses a missing optional user. Memoised per handler."""
+        key = (file, fact.handler or (fact.endpoint.text() if fact.endpoint else ""), fact.cls)
+        if key in self._handler_memo:
+            return self._handler_memo[key]
+        applied: List[Applied] = []
+        seen: List[Obj] = []
+        hints: List[str] = []
+        login = False
+        enforced = False
+        params: List[ParamFact] = []
+        if hfact is not None:
+            params = list(hfact.params)
+            if (hfact.is_method or fact.cls) and params and params[0].name in ("self", "cls"):
+                params = params[1:]
+        class_params = self.class_params(fact, file)
+        for p in params + class_params:
+            a, labels = self.auth.param_auth(p, hfile)
+            if a is not None:
+                where = f"class attribute `{p.name}`" if p in class_params else f"parameter `{p.name}`"
+                applied.append(Applied(a, where, p.name))
+                if a.optional and p.rejects_missing:
+                    enforced = True
+            else:
+                seen.extend(labels)
+                inside = [o for o in labels if o.kind in ("func", "class", "inst", "method")]
+                if inside and len(inside) == len(labels) and _USERISH.search(p.name):
+                    hints.append(f"parameter `{p.name}` is named like a user but "
+                                 f"{', '.join('`%s`' % o.label() for o in inside[:2])} reads no credential and "
+                                 "depends on no authenticating dependency")
+            if self._login_form(p, hfile):
+                login = True
+        if hfact is not None:
+            body = self.evidence.body_auth(hfact, hfile, params, role="handler")
+            if body is not None:
+                applied.append(Applied(Auth(self.E.qual(hfile, hfact.name), body), "the handler"))
+            else:
+                ca = self.auth.calls_auth(hfact, hfile)
+                if ca is not None:
+                    applied.append(Applied(ca, "a call in the handler"))
+            for d in hfact.decorators:
+                if d.k == "call":
+                    for o in self.E.ev(d.callee, hfile):
+                        if o.kind == "ext" and o.name in K.STARLETTE_REQUIRES:
+                            applied.append(Applied(Auth(o.name, f"@requires({', '.join(a.text() for a in d.args)})"),
+                                                   "decorator @requires"))
+        res = (applied, seen, hints, login, enforced, params)
+        self._handler_memo[key] = res
+        return res
+
+    def _login_form(self, p: ParamFact, path: str) -> bool:
+        """The parameter is the OAuth2 password form: the route is the login, public by design."""
+        cands: List[V] = []
+        ann = p.ann
+        while ann is not None and ann.k in ("opt", "ann") and ann.a:
+            if ann.k == "ann":
+                for m in ann.a[1:]:
+                    if m.k == "dep" and m.a:
+                        cands.append(m.a[0])
+            ann = ann.a[0]
+        if ann is not None:
+            cands.append(ann)
+        if p.default is not None and p.default.k == "dep" and p.default.a:
+            cands.append(p.default.a[0])
+        for c in cands:
+            for o in self.E.ev(c, path):
+                if o.kind == "ext" and o.name in K.LOGIN_FORMS:
+                    return True
+                if o.kind == "class" and self.E.classes.kind(o.path, o.name)[3]:
+                    return True
+        return False
+
+    # -- build ---------------------------------------------------------------------------
+    def build(self) -> List[LinkedRoute]:
+        """Every route of production code (test files are left out), in file order."""
+        self.graph.build()
+        out: List[LinkedRoute] = []
+        for file, facts in sorted(self.E.files.items()):
+            if not facts.routes or self.is_test(file):
+                continue
+            for fact in facts.routes:
+                try:
+                    out.extend(self.build_route(fact, file, facts))
+                except RecursionError:  # pathological nesting: skip this route, keep the run going
+                    self.skipped.append((file, fact.line))
+        return out
+
+    def build_route(self, fact: RouteFact, file: str, facts: FileFacts) -> List[LinkedRoute]:
+        """One declaration: for each router it is on (an unknown receiver in a FastAPI file stands
+        for a router of its own), each chain serving it, each method."""
+        out: List[LinkedRoute] = []
+        receivers, other = self.graph.routers_of(fact.receiver, file)
+        if not receivers:
+            if other or not facts.uses_fastapi:
+                return out
+            label = fact.receiver.text()
+            o = Obj("router", file, f"?{file}:{label}", extra="unknown")
+            self.graph.infos.setdefault(o.name, RouterInfo(o.name, file, None, False, label))
+            receivers = [o]
+        for r in receivers:
+            self.graph.note_router(r)
+        hname, hfile, hfact = self.handler_of(fact, file)
+        applied_h, seen_h, hints, login, enforced, params = self.handler_analysis(fact, file, hfile, hfact)
+        seen_paths = set()
+        for r in receivers:
+            for edges in self.graph.chains(r.name):
+                chain = self.graph.chain_for(fact, file, r.name, edges)
+                applied = list(applied_h)
+                if fact.kind == "starlette":  # FastAPI dependencies never run for these
+                    applied = [a for a in applied_h if not a.param]
+                seen = list(seen_h)
+                for target, mpath, where in chain.middleware:
+                    a = self.auth.middleware_auth(target, mpath)
+                    if a is not None:
+                        applied.append(Applied(a, where))
+                if fact.kind != "starlette":
+                    for dv, dpath, where, denv in chain.deps:
+                        auths, labels = self.auth.deps_auth(dv, dpath, denv)
+                        for a in auths:
+                            applied.append(Applied(a, where))
+                        if not auths:
+                            seen.extend(labels)
+                for method in fact.methods:
+                    if (method, chain.full_path) in seen_paths:
+                        continue
+                    seen_paths.add((method, chain.full_path))
+                    out.append(self.classify(fact, file, method, chain, hname, hfile, hfact, applied,
+                                             seen, hints, login, enforced))
+        return out
+
+    def classify(self, fact, file, method, chain, hname, hfile, hfact, applied, seen, hints, login, enforced) -> LinkedRoute:
+        """Protected (a required authentication applies, or an optional one the handler
+        enforces), optional, unprotected; or public by design when not protected."""
+        public = None
+        if fact.public is not None:
+            public = fact.public or "marked `# fastauthlint: public`"
+        else:
+            matched = public_match(self.patterns, method, chain.full_path)
+            if matched is not None:
+                public = f"public-routes: {matched}"
+            elif login:
+                public = "login form (OAuth2PasswordRequestForm)"
+        required = [a for a in applied if not a.auth.optional]
+        optional = [a for a in applied if a.auth.optional]
+        unchecked = False
+        if optional and not required and hfact is not None:
+            names = {a.param for a in optional if a.param}
+            unchecked = any(p.name in names and p.deref_line and not p.checked for p in hfact.params)
+        if required or (optional and enforced):
+            status = "protected"
+        elif optional:
+            # Dereferencing the optional user is FAL102's finding; the route then fails for
+            # anonymous requests rather than serving them.
+            status = "optional-unchecked" if unchecked else "optional"
+        else:
+            status = "unprotected"
+        if public is not None and status != "protected":
+            status = "public"
+        return LinkedRoute(fact=fact, file=file, method=method, path=chain.full_path, handler=hname,
+                           handler_file=hfile, handler_fact=hfact, applied=applied, public=public, status=status,
+                           chain=chain, seen=list(dict.fromkeys(seen)), hints=hints, enforced_in_handler=enforced,
+                           optional_unchecked=unchecked)
+
+
+# -- the public answer -----------------------------------------------------------------------------
 
 @dataclass(frozen=True)
 class Route:
@@ -36,34 +334,32 @@ class Route:
 _LINKED_KEY = "routes:linked"
 
 
-def _siblings(lr):
-    return getattr(lr, "_siblings", [])
+def linked_routes(project) -> List[LinkedRoute]:
+    """Every route with the reasoning behind its status (memoised per run)."""
 
-
-def _linked(project):
     def compute():
-        from fastauthlint.project.link import Linker, TableBuilder
-
         config = project.config
-        linker = Linker(project, config.option("auth-dependencies"))
+        evaluator = Evaluator(project)
+        authentication = Authentication(evaluator, Evidence(evaluator), config.option("auth-dependencies"))
 
         def is_test(path: str) -> bool:
             res = project.results.get(path)
             return is_test_path(res.rel if res is not None else path)
 
-        table = TableBuilder(linker, config.option("public-routes"), is_test).build()
+        graph = RouterGraph(evaluator, is_test)
+        table = TableBuilder(evaluator, authentication, graph, config.option("public-routes")).build()
         by_site: Dict[Tuple[str, int], list] = {}
         for lr in table:
             by_site.setdefault((lr.file, lr.fact.line), []).append(lr)
         for group in by_site.values():
             for lr in group:
-                lr._siblings = group  # type: ignore[attr-defined]
+                lr.siblings = group
         return table
 
     return project.memo(_LINKED_KEY, compute)
 
 
-def _auth_text(lr) -> Optional[str]:
+def _auth_text(lr: LinkedRoute) -> Optional[str]:
     if lr.status != "protected":
         return None
     req = lr.required
@@ -83,7 +379,7 @@ def route_table(project) -> List[Route]:
 
     def compute() -> List[Route]:
         out = []
-        for lr in _linked(project):
+        for lr in linked_routes(project):
             applying = lr.applied
             req = lr.required
             user_params = tuple(dict.fromkeys(a.param for a in applying if a.param and a.auth.user))

@@ -1,14 +1,14 @@
-"""Compact storage of the route facts of one file.
+"""Compact storage of the project-model facts of one file (facts.py), in worker results and the cache.
 
 The facts of every file are cached and read back whenever the project is linked, so decoding
-them is part of every pre-commit run that changed a file. Route facts are mostly small symbolic
+them is part of every pre-commit run that changed a file. The facts are mostly small symbolic
 expressions (`V`), hundreds per file; they are packed positionally by their declared types
 (serial.pack: a dataclass is a JSON array of its fields, no field names, no type tags) and kept
-packed until the linker asks:
+packed until the evaluator asks:
 
 - the *head* (routes, inclusions, calls, middleware: read for every file) is unpacked on first
   use of any of them;
-- functions, classes and module assignments are unpacked one by one, when the linker looks that
+- functions, classes and module assignments are unpacked one by one, when the evaluator looks that
   name up (it looks into a small part of them: the dependencies and routers it resolves).
 """
 
@@ -19,17 +19,23 @@ from dataclasses import dataclass
 from typing import Any, Callable, Dict, Iterator, List
 
 from fastauthlint import serial
-from fastauthlint.project.collect import (
-    CallFact, ClassFact, FileFacts, FuncFact, IncludeFact, MiddlewareFact, RouteFact, V,
+from fastauthlint.project.facts import (
+    CallFact, ClassFact, FileFacts, FuncFact, IncludeFact, MiddlewareFact, RouteFact,
 )
+from fastauthlint.project.values import V
 from fastauthlint.serial import Raw
+
+# The key of these facts in FileResult.facts and in the cache. They were the routes check's facts
+# before they became the project model's: the name stays so that the cache format does not change.
+FACTS_KEY = "routes"
 
 _HEAD = (List[RouteFact], List[IncludeFact], List[CallFact], List[MiddlewareFact])
 
 
 @dataclass
 class RoutesFacts:
-    """What the cache stores for one file (JSON-compatible data inside, see serial.Raw)."""
+    """What the cache stores for one file (JSON-compatible data inside, see serial.Raw). The cache
+    tags it by module and name (`fastauthlint.project.store:RoutesFacts`): both are kept."""
 
     module: str
     uses_fastapi: bool
@@ -37,14 +43,6 @@ class RoutesFacts:
     functions: Raw  # {qualname in the file: packed FuncFact}
     classes: Raw  # {qualname in the file: packed ClassFact}
     assigns: Raw  # {name: packed V}
-
-
-def pack_v(v: Any) -> Any:
-    return None if v is None else serial.pack(v, V)
-
-
-def unpack_v(d: Any) -> Any:
-    return None if d is None else serial.unpack(d, V)
 
 
 def pack(facts: FileFacts) -> RoutesFacts:

@@ -1,0 +1,458 @@
+"""Per-file collection, part two: the evidence a function's own code shows about authentication.
+
+What the linking phase weighs (authentication.py, evidence.py) is recorded here while the walk is
+inside a function: the credentials it reads (an Authorization/API-key header or cookie, a token
+query parameter, `request.user`), the token verifiers it calls, what it raises or returns with a
+401/403 status, which of its parameters it tests for None before using them (and whether a
+missing one is refused), admin checks, and whether it hands the request to another call. Exception
+classes record a 401/403 status mentioned in their body.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import List, Optional, Tuple
+
+import libcst as cst
+
+from fastauthlint import astutil
+from fastauthlint.context import FileContext
+from fastauthlint.project.collect_values import Frame, ValueReader
+from fastauthlint.project.facts import ParamFact
+from fastauthlint.project.known import (
+    ADMIN_ATTRS, ADMIN_WORDS, COOKIE_PARAMS, HEADER_PARAMS, QUERY_PARAMS, REQUEST_TYPES, VERIFIER_METHODS,
+    VERIFIERS, is_credential_key, is_credential_name, rejection_by_name, strongest,
+)
+from fastauthlint.project.values import V, v_rejection
+
+
+# -- what an expression shows ---------------------------------------------------------------
+
+def _status_code(node: cst.CSTNode) -> int:
+    """401 or 403 for an integer or a `status.HTTP_401_UNAUTHORIZED`-style name, else 0."""
+    if isinstance(node, cst.Integer):
+        return int(node.value) if node.value in ("401", "403") else 0
+    name = astutil.name_of(node)
+    if not name:
+        return 0
+    if name.startswith("HTTP_401") or name == "UNAUTHORIZED":
+        return 401
+    if name.startswith("HTTP_403") or name == "FORBIDDEN":
+        return 403
+    return 0
+
+
+def _sub_expressions(node: cst.CSTNode):
+    """The expression children of the node kinds a condition or a status argument is made of;
+    cheaper than `node.children` (which rebuilds the node) for these small walks."""
+    if isinstance(node, cst.Attribute):
+        yield node.value
+    elif isinstance(node, cst.Call):
+        yield node.func
+        for a in node.args:
+            yield a.value
+    elif isinstance(node, cst.Comparison):
+        yield node.left
+        for c in node.comparisons:
+            yield c.comparator
+    elif isinstance(node, cst.BooleanOperation):
+        yield node.left
+        yield node.right
+    elif isinstance(node, cst.UnaryOperation):
+        yield node.expression
+    elif isinstance(node, cst.BinaryOperation):
+        yield node.left
+        yield node.right
+    elif isinstance(node, cst.Subscript):
+        yield node.value
+        for e in node.slice:
+            if isinstance(e.slice, cst.Index):
+                yield e.slice.value
+    elif isinstance(node, (cst.List, cst.Tuple, cst.Set)):
+        for el in node.elements:
+            yield el.value
+    elif isinstance(node, cst.Await):
+        yield node.expression
+
+
+def _expr_walk(node: cst.CSTNode, limit: int = 200):
+    stack = [node]
+    n = 0
+    while stack and n < limit:
+        cur = stack.pop()
+        n += 1
+        yield cur
+        stack.extend(_sub_expressions(cur))
+
+
+def _mentions_status(node: cst.CSTNode) -> int:
+    """A 401/403 status among a raised/returned call's arguments (`HTTPException(401)`,
+    `status_code=status.HTTP_401_UNAUTHORIZED`, `HTTPStatus.FORBIDDEN.value`); 0 if none."""
+    if isinstance(node, cst.Call):
+        found = 0
+        for a in node.args:
+            if a.keyword is None or a.keyword.value in ("status_code", "status", "code"):
+                for n in _expr_walk(a.value, 8):
+                    found = strongest(found, _status_code(n))
+        return found
+    return _status_code(node)
+
+
+def _guard_names(expr: cst.BaseExpression, out: set) -> None:
+    """Names tested for None/truthiness by a condition: `x`, `not x`, `x is None`,
+    `x is not None`, `x == None`, `a and b`, `isinstance(x, T)`, `bool(x)`."""
+    if isinstance(expr, cst.Name):
+        out.add(expr.value)
+    elif isinstance(expr, cst.UnaryOperation) and isinstance(expr.operator, cst.Not):
+        _guard_names(expr.expression, out)
+    elif isinstance(expr, cst.BooleanOperation):
+        _guard_names(expr.left, out)
+        _guard_names(expr.right, out)
+    elif isinstance(expr, cst.Comparison):
+        if isinstance(expr.left, cst.Name) and any(
+                isinstance(c.comparator, cst.Name) and c.comparator.value == "None" for c in expr.comparisons):
+            out.add(expr.left.value)
+        for c in expr.comparisons:
+            if isinstance(c.comparator, cst.Name) and isinstance(expr.left, cst.Name) and expr.left.value == "None":
+                out.add(c.comparator.value)
+    elif isinstance(expr, cst.Call) and isinstance(expr.func, cst.Name) and expr.func.value in ("isinstance", "bool"):
+        if expr.args and isinstance(expr.args[0].value, cst.Name):
+            out.add(expr.args[0].value.value)
+
+
+def _missing_test(expr: cst.BaseExpression) -> Tuple[Optional[str], bool]:
+    """(name, True) when `expr` holds for a missing value of `name` (`not x`, `x is None`,
+    `x == None`), (name, False) when it holds for a present one (`x`, `x is not None`)."""
+    if isinstance(expr, cst.Name):
+        return expr.value, False
+    if isinstance(expr, cst.UnaryOperation) and isinstance(expr.operator, cst.Not):
+        name, missing = _missing_test(expr.expression)
+        return name, not missing
+    if isinstance(expr, cst.Comparison) and len(expr.comparisons) == 1 and isinstance(expr.left, cst.Name):
+        c = expr.comparisons[0]
+        if isinstance(c.comparator, cst.Name) and c.comparator.value == "None":
+            if isinstance(c.operator, (cst.Is, cst.Equal)):
+                return expr.left.value, True
+            if isinstance(c.operator, (cst.IsNot, cst.NotEqual)):
+                return expr.left.value, False
+    return None, False
+
+
+_REFUSING_CALL = re.compile(r"(^|[._])(raise|abort|deny|reject|forbid|unauthori[sz]ed|forbidden)", re.I)
+
+
+def _refuses(body: cst.BaseSuite) -> bool:
+    """A block that ends the request: it raises, returns a 401/403 response, or calls a helper
+    named for refusing (`raise_unauthorized()`, `abort(401)`)."""
+    for n in astutil.walk(body):
+        if isinstance(n, cst.Raise):
+            return True
+        if isinstance(n, cst.Return) and n.value is not None and _mentions_status(n.value):
+            return True
+        if isinstance(n, cst.Call) and _REFUSING_CALL.search(astutil.name_of(n.func) or ""):
+            return True
+    return False
+
+
+def _header_key(node: cst.BaseExpression) -> Optional[str]:
+    """A header/cookie name literal, str or bytes (`b"authorization"` in ASGI middleware)."""
+    s = astutil.literal_str(node)
+    if s is not None:
+        return s
+    if isinstance(node, cst.SimpleString):
+        try:
+            value = node.evaluated_value
+        except Exception:
+            return None
+        if isinstance(value, bytes):
+            return value.decode("latin-1")
+    return None
+
+
+def _is_str_annotation(ann: cst.BaseExpression) -> bool:
+    """`str`, `Optional[str]`, `str | None`."""
+    if isinstance(ann, cst.Name):
+        return ann.value == "str"
+    if isinstance(ann, cst.BinaryOperation) and isinstance(ann.operator, cst.BitOr):
+        return any(isinstance(x, cst.Name) and x.value == "str" for x in (ann.left, ann.right)) and any(
+            isinstance(x, cst.Name) and x.value == "None" for x in (ann.left, ann.right))
+    if isinstance(ann, cst.Subscript) and isinstance(ann.value, cst.Name) and ann.value.value == "Optional":
+        return len(ann.slice) == 1 and isinstance(ann.slice[0].slice, cst.Index) and _is_str_annotation(
+            ann.slice[0].slice.value)
+    return False
+
+
+def _required_marker(call: cst.Call) -> bool:
+    """`Header(...)` / `Header()` (no default) are required; `Header(None)` is not."""
+    default = astutil.argument(call, "default", 0)
+    if default is None:
+        return True
+    return isinstance(default, cst.Ellipsis)
+
+
+# -- what a function shows -------------------------------------------------------------------
+
+class EvidenceRecorder(ValueReader):
+    """Notes on the innermost function's frame what its code shows (the collector's part)."""
+
+    def __init__(self, ctx: FileContext):
+        super().__init__(ctx)
+        self._if_frames: List[Optional[Frame]] = []
+
+    def _param_fact(self, frame: Frame, p: cst.Param) -> ParamFact:
+        """A parameter as declared, with the credential it reads itself; noted in `frame` so that
+        the guards and dereferences of it in the body are followed."""
+        pname = p.name.value
+        ann = self.val(p.annotation.annotation) if p.annotation is not None else None
+        default = self.val(p.default) if p.default is not None else None
+        cred = self._param_credential(pname, p)
+        required = p.default is None or (isinstance(p.default, cst.Call) and _required_marker(p.default))
+        frame.params[pname] = {"checked": False}
+        if p.annotation is not None:
+            aq = self.ctx.qualify(p.annotation.annotation) if isinstance(
+                p.annotation.annotation, (cst.Name, cst.Attribute)) else None
+            if aq in REQUEST_TYPES:
+                frame.request_params.add(pname)
+        elif pname in ("request", "websocket"):
+            frame.request_params.add(pname)
+        return ParamFact(name=pname, ann=ann, default=default, star=bool(p.star) and p.star != "",
+                         credential=cred, required=required)
+
+    def _param_credential(self, pname: str, p: cst.Param) -> str:
+        """The credential a parameter reads itself: `authorization: str = Header()`,
+        `Annotated[str, Cookie()]`, `token: str` (query), `x_api_key = Header(alias=...)`."""
+        calls: List[cst.Call] = []
+        if isinstance(p.default, cst.Call):
+            calls.append(p.default)
+        ann = p.annotation.annotation if p.annotation is not None else None
+        if isinstance(ann, cst.Subscript):
+            for e in ann.slice:
+                if isinstance(e.slice, cst.Index) and isinstance(e.slice.value, cst.Call):
+                    calls.append(e.slice.value)
+        for c in calls:
+            q = self.ctx.qualify(c.func) if isinstance(c.func, (cst.Name, cst.Attribute)) else None
+            kind = ("header" if q in HEADER_PARAMS else "cookie" if q in COOKIE_PARAMS
+                    else "query" if q in QUERY_PARAMS else None)
+            if kind is None:
+                continue
+            alias = astutil.literal_str(astutil.argument(c, "alias"))
+            key = alias if alias is not None else pname
+            if (kind == "query" and is_credential_name(key)) or (kind != "query" and (
+                    is_credential_name(key) or is_credential_key(key))):
+                return f"{kind}:{key.lower()}"
+            return ""
+        no_default = p.default is None or (isinstance(p.default, cst.Name) and p.default.value == "None")
+        if no_default and is_credential_name(pname) and (ann is None or _is_str_annotation(ann)):
+            return f"query:{pname.lower()}"
+        return ""
+
+    def _call_evidence(self, frame: Frame, node: cst.Call) -> None:
+        """A call in the function: what it calls (followed across the project), a token verifier, a
+        credential read from the request's headers or cookies, a method of a parameter, the
+        request or another local handed on."""
+        func = node.func
+        q = self.ctx.qualify(func) if isinstance(func, (cst.Name, cst.Attribute)) else None
+        if q is not None:
+            head = func
+            while isinstance(head, cst.Attribute):
+                head = head.value
+            if isinstance(head, cst.Name) and self._local_frame(head.value) is not None:
+                q = None
+        if q is not None:
+            if q in VERIFIERS or any(q.startswith(v + ".") for v in VERIFIERS):
+                frame.decodes = True
+            frame.calls.append(V("ref", q=q))
+        elif isinstance(func, cst.Name):
+            v = self.val(func)
+            if v.k in ("def", "loc"):
+                frame.calls.append(v)
+        elif isinstance(func, cst.Attribute):
+            attr = func.attr.value
+            base = func.value
+            # request.headers.get("Authorization") / request.cookies.get("session")
+            if attr == "get" and isinstance(base, cst.Attribute) and base.attr.value in ("headers", "cookies"):
+                key = _header_key(node.args[0].value) if node.args else None
+                if key is not None and is_credential_key(key):
+                    frame.reads.append(f"{'header' if base.attr.value == 'headers' else 'cookie'}:{key.lower()}")
+            elif isinstance(base, cst.Name) and base.value == "self":
+                frame.calls.append(V("attr", a=(V("loc", q="self", s=frame.qual),), q=attr))
+            elif isinstance(base, cst.Name) and base.value in frame.params:
+                frame.param_calls.append((base.value, attr))
+            if attr in VERIFIER_METHODS:
+                frame.verifier_call = True
+        for a in node.args:
+            if isinstance(a.value, cst.Name):
+                if a.value.value in frame.request_params:
+                    frame.request_to_call = True
+                if a.value.value in frame.params or a.value.value in frame.locals:
+                    frame.passes_names = True
+
+    def visit_Subscript(self, node: cst.Subscript) -> None:
+        frame = self._func()
+        if frame is None:
+            return
+        base = node.value
+        if isinstance(base, cst.Attribute) and base.attr.value in ("headers", "cookies") and node.slice:
+            el = node.slice[0].slice
+            key = _header_key(el.value) if isinstance(el, cst.Index) else None
+            if key is not None and is_credential_key(key):
+                frame.reads.append(f"{'header' if base.attr.value == 'headers' else 'cookie'}:{key.lower()}")
+        if isinstance(base, cst.Name):
+            self._deref(frame, base.value, node)
+
+    def visit_Attribute(self, node: cst.Attribute) -> None:
+        frame = self._func()
+        if frame is None:
+            return
+        base = node.value
+        if isinstance(base, cst.Name):
+            if base.value in frame.request_params and node.attr.value == "user":
+                frame.reads.append("user")
+            self._deref(frame, base.value, node)
+
+    def _deref(self, frame: Frame, name: str, node: cst.CSTNode) -> None:
+        st = frame.params.get(name)
+        if st is None or st.get("checked") or "deref" in st:
+            return
+        if name in frame.locals:  # rebound before use
+            return
+        st["deref"] = node
+        if isinstance(node, cst.Attribute):
+            st["deref_text"] = f"{name}.{node.attr.value}"
+        else:
+            st["deref_text"] = f"{name}[…]"
+
+    def _guard(self, test: cst.BaseExpression) -> None:
+        frame = self._func()
+        if frame is None:
+            return
+        names: set = set()
+        _guard_names(test, names)
+        for n in names:
+            st = frame.params.get(n)
+            if st is not None and "deref" not in st:
+                st["checked"] = True
+        # admin checks: `if not user.is_superuser`, `if "admin" not in user.roles`
+        for n in _expr_walk(test):
+            if isinstance(n, cst.Attribute) and n.attr.value in ADMIN_ATTRS:
+                frame.admin_check = True
+                break
+            if isinstance(n, (cst.SimpleString,)):
+                s = astutil.literal_str(n)
+                if s and len(s) <= 40 and ADMIN_WORDS.search(s):
+                    frame.admin_check = True
+                    break
+
+    def visit_If(self, node: cst.If) -> None:
+        # `if user is None: raise ...` / `if user: ... else: raise ...`: a missing user is refused
+        name, missing = _missing_test(node.test)
+        frame = self._func()
+        if frame is not None and name in frame.params:
+            on_missing = node.body if missing else (node.orelse.body if isinstance(node.orelse, cst.Else) else None)
+            if on_missing is not None and _refuses(on_missing):
+                frame.params[name]["rejects"] = True
+        self._guard(node.test)
+        top = self._top()
+        if top is not None and top.kind == "func":
+            top.tests.append(node.test)
+            self._if_frames.append(top)
+        else:
+            self._if_frames.append(None)
+
+    def leave_If(self, original_node: cst.If) -> None:
+        frame = self._if_frames.pop() if self._if_frames else None
+        if frame is not None and frame.tests:
+            frame.tests.pop()
+
+    def _config_toggle(self, frame: Frame) -> bool:
+        """The `if`s around a statement test only the deployment's configuration
+        (`if not settings.AUTH_ENABLED:`, `if not auth_required():`), nothing of the request:
+        no parameter, no local variable of the function."""
+        if not frame.tests:
+            return False
+        for test in frame.tests:
+            nodes = list(astutil.walk(test))
+            # `.attr` and `keyword=` names are not variables
+            skip = {id(n.attr) for n in nodes if isinstance(n, cst.Attribute)}
+            skip |= {id(n.keyword) for n in nodes if isinstance(n, cst.Arg) and n.keyword is not None}
+            for n in nodes:
+                if id(n) in skip:
+                    continue
+                if isinstance(n, cst.Name):
+                    if n.value in ("True", "False", "None"):
+                        continue
+                    if n.value in frame.params or n.value in frame.locals or self.ctx.qualify(n) is None:
+                        return False
+                elif isinstance(n, (cst.Lambda, cst.NamedExpr, cst.Await)):
+                    return False
+        return True
+
+    def visit_While(self, node: cst.While) -> None:
+        self._guard(node.test)
+
+    def visit_Assert(self, node: cst.Assert) -> None:
+        # `assert user` is a check but not a refusal: `python -O` removes it
+        self._guard(node.test)
+
+    def visit_IfExp(self, node: cst.IfExp) -> None:
+        self._guard(node.test)
+
+    def visit_BooleanOperation(self, node: cst.BooleanOperation) -> None:
+        frame = self._func()
+        if frame is None:
+            return
+        names: set = set()
+        _guard_names(node.left, names)
+        for n in names:
+            st = frame.params.get(n)
+            if st is not None and "deref" not in st:
+                st["checked"] = True
+
+    def visit_Raise(self, node: cst.Raise) -> None:
+        frame = self._func()
+        if frame is None or node.exc is None:
+            if frame is not None:
+                frame.raises = True
+            return
+        frame.raises = True
+        exc = node.exc
+        frame.raises_auth = strongest(frame.raises_auth, _mentions_status(exc))
+        target = exc.func if isinstance(exc, cst.Call) else exc
+        if isinstance(target, (cst.Name, cst.Attribute)):
+            frame.raises_auth = strongest(frame.raises_auth, rejection_by_name(astutil.name_of(target) or ""))
+            v = self.val(target)
+            if v.k == "loc":
+                bound = frame.locals.get(v.q)
+                if bound is not None and bound.k == "call":
+                    frame.raises_auth = strongest(frame.raises_auth, v_rejection(bound))
+            frame.raised.append(v)
+
+    def _return_evidence(self, frame: Frame, value: Optional[cst.BaseExpression]) -> bool:
+        """Note what a `return` shows (a 401/403 response, a None for anonymous requests); False
+        when it returns nothing (`return`, `return None`)."""
+        if value is None or (isinstance(value, cst.Name) and value.value == "None"):
+            # `if not settings.AUTH_ENABLED: return None` switches authentication off for the
+            # whole deployment; it does not let an anonymous request through an enabled one
+            if not self._config_toggle(frame):
+                frame.returns_none = True
+            return False
+        if isinstance(value, cst.Call):
+            # `return JSONResponse(status_code=401, ...)`
+            frame.raises_auth = strongest(frame.raises_auth, _mentions_status(value))
+        return True
+
+    def visit_Yield(self, node: cst.Yield) -> None:
+        frame = self._func()
+        if frame is None or node.value is None or isinstance(node.value, cst.From):
+            return
+        if isinstance(node.value, cst.Name) and node.value.value == "None":
+            frame.returns_none = True
+            return
+        frame.returns.append(self.val(node.value))
+
+    def visit_Integer(self, node: cst.Integer) -> None:
+        # an exception class built with a status (`status_code = 401`, `super().__init__(403)`)
+        if node.value in ("401", "403"):
+            for f in self.stack:
+                if f.kind == "class":
+                    f.mentions_reject = strongest(f.mentions_reject, int(node.value))

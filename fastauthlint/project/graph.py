@@ -1,0 +1,242 @@
+"""The FastAPI object graph: apps and routers, the include_router and mount edges between them,
+their middleware, and every chain by which a route is served — its full path with each prefix,
+the dependencies that apply along the chain, and the middleware in front of it.
+
+A router is identified by the name it is bound to where it is constructed (`app.api.items.router`,
+or `<function>.<locals>.router` for one a factory builds); a helper's parameter standing for a
+router is followed into every call of the helper. Test code is left out of the graph: test apps
+include routers in ways production never does.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Callable, Dict, List, Optional, Tuple
+
+from fastauthlint.project.evaluate import MAX_ALTERNATIVES, Evaluator, Obj
+from fastauthlint.project.facts import RouteFact
+from fastauthlint.project.values import V
+
+MAX_CHAINS = 32  # inclusion chains followed per router
+
+
+@dataclass(frozen=True)
+class Edge:
+    """`parent.include_router(child, prefix=..., dependencies=...)` or `parent.mount(prefix, child)`."""
+
+    child: str  # router keys
+    parent: str
+    prefix: Optional[V]
+    dependencies: Optional[V]
+    kind: str  # "include" | "mount"
+    path: str  # file of the include_router/mount call
+
+
+@dataclass
+class RouterInfo:
+    """An app or router: where and how it is constructed."""
+
+    key: str
+    path: str  # file where it is constructed
+    ctor: Optional[V]  # the constructor call (its prefix, dependencies, middleware)
+    is_app: bool
+    label: str  # for people: `items.router`
+    env: Tuple = ()  # the factory's arguments when it is built inside a function
+    class_init: Optional[Tuple[V, str]] = None  # a router subclass's `super().__init__(...)` call
+
+
+@dataclass
+class Chain:
+    """One way a route is served: its full path, every dependency that applies, and how it got
+    there."""
+
+    full_path: str
+    deps: List[Tuple[V, str, str, Tuple]]  # (dependencies V, file to resolve it in, where it comes from, env)
+    routers: List[str]
+    root: str
+    root_is_app: bool
+    orphan: bool  # the route's router is included nowhere
+    gaps: List[str]  # inclusion steps without dependencies (for messages)
+    middleware: List[Tuple[V, str, str]] = field(default_factory=list)  # (target, file, where)
+
+
+class RouterGraph:
+    """The routers of the project and the edges between them, built once per run (`build`);
+    chains are computed per router on demand."""
+
+    def __init__(self, evaluator: Evaluator, is_test: Callable[[str], bool]):
+        self.E = evaluator
+        self.is_test = is_test
+        self.infos: Dict[str, RouterInfo] = {}
+        self.incoming: Dict[str, List[Edge]] = {}
+        self.middleware: Dict[str, List[Tuple[V, str]]] = {}
+        self._chains: Dict[str, List[List[Edge]]] = {}
+
+    def rel(self, path: str) -> str:
+        res = self.E.project.results.get(path)
+        return res.rel if res is not None else path
+
+    # -- routers -----------------------------------------------------------------------------
+    def ev_each_binding(self, v: V, path: str) -> List[Obj]:
+        """Like `ev`, but a parameter of a helper is followed into every call of the helper, not
+        only the first few: `def include_scoped(app, router): app.include_router(router, ...)`
+        called once per router of the project includes each of them."""
+        if v.k == "loc":
+            f = self.E.func(path, v.s)
+            if f is not None and not any(k == v.q for k, _ in f.local_values) \
+                    and any(p.name == v.q for p in f.params):
+                bound = self.E.param_bindings().get((path, v.s, v.q))
+                if bound and len(bound) > MAX_ALTERNATIVES:
+                    out: List[Obj] = []
+                    for argv, apath in bound:
+                        for o in self.E.ev(argv, apath):
+                            if o not in out:
+                                out.append(o)
+                    return out
+        return self.E.ev(v, path)
+
+    def routers_of(self, v: V, path: str) -> Tuple[List[Obj], bool]:
+        """Router objects a receiver/child value denotes; the flag says it is something else
+        entirely (a Flask app, a dict) rather than unknown."""
+        objs = self.ev_each_binding(v, path)
+        routers = [o for o in objs if o.kind == "router"]
+        other = any(o.kind in ("inst", "extinst", "func", "class", "str", "lit", "list", "dep", "alias")
+                    for o in objs)
+        return routers, (not routers and other)
+
+    def router_info(self, o: Obj) -> RouterInfo:
+        """Routers are labelled `<module's last part>.<name>` (`items.router`, `main.app`)."""
+        label = o.name
+        mod = self.E.module_of(o.path)
+        if mod and label.startswith(mod + "."):
+            label = f"{mod.rsplit('.', 1)[-1]}.{label[len(mod) + 1:]}"
+        label = label.replace(".<locals>", "")
+        info = RouterInfo(key=o.name, path=o.path, ctor=o.v, is_app=o.extra == "app", label=label, env=o.env)
+        if o.base is not None and o.base.kind == "class":
+            info.class_init = self.E.classes.router_init(o.base.path, o.base.name)
+        return info
+
+    # -- edges --------------------------------------------------------------------------------
+    def note_router(self, o: Obj) -> None:
+        """Record a router met as a receiver, a parent or a child."""
+        if o.name not in self.infos:
+            self.infos[o.name] = self.router_info(o)
+
+    def build(self) -> None:
+        """Every inclusion, mount and middleware of production code."""
+        for path, facts in sorted(self.E.files.items()):
+            if self.is_test(path):  # test apps include routers in ways production never does
+                continue
+            for m in facts.middleware:
+                for r in self.routers_of(m.receiver, path)[0]:
+                    self.note_router(r)
+                    self.middleware.setdefault(r.name, []).append((m.target, path))
+            for inc in facts.includes:
+                parents, _ = self.routers_of(inc.parent, path)
+                children, _ = self.routers_of(inc.child, path)
+                for p in parents:
+                    self.note_router(p)
+                    for c in children:
+                        if c.name == p.name:
+                            continue
+                        self.note_router(c)
+                        e = Edge(c.name, p.name, inc.prefix, inc.dependencies, inc.kind, path)
+                        lst = self.incoming.setdefault(c.name, [])
+                        if e not in lst:
+                            lst.append(e)
+
+    def chains(self, key: str) -> List[List[Edge]]:
+        """Every way up from a router to a root (an app, or a router included nowhere), as the
+        edges taken; [[]] for a root itself. At most MAX_CHAINS; an inclusion cycle is cut."""
+        if key in self._chains:
+            return self._chains[key]
+        results: List[List[Edge]] = []
+
+        def walk(k: str, edges: List[Edge], seen: frozenset) -> None:
+            if len(results) >= MAX_CHAINS:
+                return
+            inc = [e for e in self.incoming.get(k, []) if e.parent not in seen]
+            if not inc:
+                results.append(list(edges))
+                return
+            for e in inc:
+                walk(e.parent, edges + [e], seen | {e.parent})
+
+        walk(key, [], frozenset({key}))
+        self._chains[key] = results
+        return results
+
+    def own_prefix(self, info: RouterInfo) -> str:
+        """The router's own `prefix=` (or its class's `super().__init__(prefix=...)`)."""
+        if info.ctor is None or info.ctor.k != "call":
+            return ""
+        p = info.ctor.kwarg("prefix")
+        if p is None and info.class_init is not None:
+            sup = info.class_init[0].kwarg("prefix")
+            if sup is not None and sup.k in ("str", "fmt"):
+                return self.E.path_text(sup, info.class_init[1])
+        return self.E.path_text(p, info.path, info.env)
+
+    def own_deps(self, info: RouterInfo) -> List[Tuple[V, str, Tuple]]:
+        """The router's own `dependencies=` values (its constructor's, its class's)."""
+        out = []
+        if info.ctor is not None and info.ctor.k == "call":
+            d = info.ctor.kwarg("dependencies")
+            if d is not None:
+                out.append((d, info.path, info.env))
+        if info.class_init is not None:
+            d = info.class_init[0].kwarg("dependencies")
+            if d is not None and d.k != "loc":  # a `dependencies` parameter passed through is the ctor's
+                out.append((d, info.class_init[1], ()))
+        return out
+
+    def chain_for(self, fact: RouteFact, file: str, key: str, edges: List[Edge]) -> Chain:
+        """A route served through one chain: prefixes from the innermost out, the decorator's,
+        routers' and include_router dependencies (none from past a mount: a mounted app runs
+        its own), and the middleware of every router and app on the way."""
+        info = self.infos[key]
+        full = self.own_prefix(info) + self.E.path_text(fact.path, file)
+        deps: List[Tuple[V, str, str, Tuple]] = []
+        if fact.dependencies is not None:
+            deps.append((fact.dependencies, file, "the decorator's dependencies", ()))
+        for dv, dpath, denv in self.own_deps(info):
+            deps.append((dv, dpath, f"{'app' if info.is_app else 'router'} `{info.label}`", denv))
+        apply = True
+        gaps: List[str] = []
+        routers = [info.label]
+        cur = info
+        for e in edges:
+            parent = self.infos[e.parent]
+            where = f"{self.rel(e.path)}"
+            if e.kind == "mount":
+                full = self.E.path_text(e.prefix, e.path) + full
+                apply = False
+            else:
+                full = self.own_prefix(parent) + self.E.path_text(e.prefix, e.path) + full
+                if apply:
+                    if e.dependencies is not None:
+                        deps.append((e.dependencies, e.path, f"include_router of `{cur.label}` in {where}", ()))
+                    else:
+                        gaps.append(f"`{cur.label}` is included into `{parent.label}` in {where} without dependencies")
+                    for dv, dpath, denv in self.own_deps(parent):
+                        deps.append((dv, dpath, f"{'app' if parent.is_app else 'router'} `{parent.label}`", denv))
+            routers.append(parent.label)
+            cur = parent
+        orphan = not edges and not info.is_app
+        middleware: List[Tuple[V, str, str]] = []
+        for r in [info] + [self.infos[e.parent] for e in edges]:
+            for target, mpath in self.own_middleware(r):
+                middleware.append((target, mpath, f"middleware of {'app' if r.is_app else 'router'} `{r.label}`"))
+        return Chain(full_path=full or "/", deps=deps, routers=routers, root=cur.key, root_is_app=cur.is_app,
+                     orphan=orphan, gaps=gaps, middleware=middleware)
+
+    def own_middleware(self, info: RouterInfo) -> List[Tuple[V, str]]:
+        """Middleware added to the router or app, or given to its constructor."""
+        out = list(self.middleware.get(info.key, []))
+        if info.ctor is not None and info.ctor.k == "call":
+            # FastAPI(middleware=[Middleware(AuthMiddleware, ...)])
+            for item, ipath, _ in self.E.iter_items(info.ctor.kwarg("middleware"), info.path, info.env) \
+                    if info.ctor.kwarg("middleware") is not None else []:
+                if item.k == "call" and item.args:
+                    out.append((item.args[0], ipath))
+        return out
