@@ -7,7 +7,7 @@ position encoding.
 - `noqa_edit(text, rule, line, end_line)`: `# noqa: FAL604` at the end of the first line of the
   finding whose end is not inside a string, or the rule added to a `# noqa:` already there;
 - `public_edit(text, line)`: `# fastauthlint: public` after the route's decorator line (what
-  routes_facts.PUBLIC_MARK reads), or above it when that line already has a comment.
+  project.public.PUBLIC_MARK reads), or above it when that line already has a comment.
 """
 
 from __future__ import annotations
