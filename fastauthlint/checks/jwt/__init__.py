@@ -5,10 +5,10 @@ traversal runs; when a function is left (its function-local imports are still kn
 call is resolved (`model.resolve`: the library from the file's imports, never from a variable's
 name), and each rule looks at the resolved call:
 
-    FAL501 jwt-expiry-not-verified      expiry_not_verified.py
-    FAL502 jwt-signature-not-verified   signature_not_verified.py
-    FAL503 jwt-unsafe-algorithms        unsafe_algorithms.py
-    FAL504 jwt-claim-checks-disabled    claim_checks_disabled.py
+    FAL501 jwt-expiry-not-verified      jwt_expiry_not_verified.py
+    FAL502 jwt-signature-not-verified   jwt_signature_not_verified.py
+    FAL503 jwt-unsafe-algorithms        jwt_unsafe_algorithms.py
+    FAL504 jwt-claim-checks-disabled    jwt_claim_checks_disabled.py
     FAL505 token-issued-without-expiry  token_issued_without_expiry.py
 
 Values given through locals, module constants and mutated dicts are followed by `flow.Scope` (the

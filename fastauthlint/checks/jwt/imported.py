@@ -25,10 +25,10 @@ import libcst as cst
 
 from fastauthlint.astutil import dict_items, literal_value, module_constants
 from fastauthlint.checks.jwt import (
-    claim_checks_disabled,
-    expiry_not_verified,
-    signature_not_verified,
-    unsafe_algorithms,
+    jwt_claim_checks_disabled,
+    jwt_expiry_not_verified,
+    jwt_signature_not_verified,
+    jwt_unsafe_algorithms,
 )
 from fastauthlint.checks.jwt.model import JOSE, PYJWT
 from fastauthlint.checks.jwt.options import MAX_LEEWAY
@@ -111,21 +111,21 @@ def link(project, check_name: str) -> Iterator[Finding]:
                 if sig_off:
                     if ref.kind == "decode" and ref.identity:
                         how = " (`verify=False`, PyJWT 1.x)" if ref.legacy_off else ' (`"verify_signature": False`)'
-                        yield finding("FAL502", signature_not_verified.unverified_message(ref.display, how,
+                        yield finding("FAL502", jwt_signature_not_verified.unverified_message(ref.display, how,
                                                                                           ref.identity))
                         if value.get("verify_exp") is False:
-                            yield finding("FAL501", expiry_not_verified.unverified_message(ref.display))
+                            yield finding("FAL501", jwt_expiry_not_verified.unverified_message(ref.display))
                     continue
                 if ref.kind == "decode" and ref.key_problem:
-                    yield finding("FAL502", signature_not_verified.key_message(ref.display, ref.key_problem))
+                    yield finding("FAL502", jwt_signature_not_verified.key_message(ref.display, ref.key_problem))
                 if ref.kind == "decode" and ref.no_algorithms:
-                    yield finding("FAL503", unsafe_algorithms.missing_message(ref.display, ref.lib))
+                    yield finding("FAL503", jwt_unsafe_algorithms.missing_message(ref.display, ref.lib))
                 if "exp" not in ref.reads and not ref.revokes:
                     require = value.get("require")
                     required = None
                     if ref.lib == PYJWT and isinstance(require, (list, tuple)) and "exp" not in require:
                         required = sorted(str(x) for x in require)
-                    message = expiry_not_verified.expiry_message(
+                    message = jwt_expiry_not_verified.expiry_message(
                         ref.display, verify_exp_off=value.get("verify_exp") is False, required=required,
                         require_exp_off=value.get("require_exp") is False)
                     if message:
@@ -133,20 +133,20 @@ def link(project, check_name: str) -> Iterator[Finding]:
                 disabled = [k for k in ("verify_aud", "verify_iss", "verify_iat", "verify_nbf")
                             if value.get(k) is False and k[len("verify_"):] not in ref.reads]
                 if disabled:
-                    yield finding("FAL504", claim_checks_disabled.flags_message(ref.display, disabled))
+                    yield finding("FAL504", jwt_claim_checks_disabled.flags_message(ref.display, disabled))
                 leeway = value.get("leeway")
                 if ref.lib == JOSE and isinstance(leeway, (int, float)) and not isinstance(leeway, bool):
-                    problem = claim_checks_disabled.too_long([leeway], max_leeway)
+                    problem = jwt_claim_checks_disabled.too_long([leeway], max_leeway)
                     if problem:
                         yield finding("FAL504", f"`{ref.display}` {problem}", Severity.WARNING)
             elif ref.role == "algorithms" and ref.signature != "off":
                 names = [value] if isinstance(value, str) else list(value) if isinstance(value, list) else []
-                problem = unsafe_algorithms.list_problem([n for n in names if isinstance(n, str)])
+                problem = jwt_unsafe_algorithms.list_problem([n for n in names if isinstance(n, str)])
                 if problem:
                     yield finding("FAL503", f"`{ref.display}` {problem}")
             elif ref.role == "leeway" and ref.signature != "off" and isinstance(value, (int, float)) \
                     and not isinstance(value, bool):
-                problem = claim_checks_disabled.too_long([value], max_leeway)
+                problem = jwt_claim_checks_disabled.too_long([value], max_leeway)
                 if problem:
                     yield finding("FAL504", f"`{ref.display}` {problem}", Severity.WARNING)
 

@@ -17,12 +17,12 @@ import libcst as cst
 from fastauthlint.astutil import keyword
 from fastauthlint.checks.base import CheckVisitor
 from fastauthlint.checks.jwt import (
-    claim_checks_disabled,
-    expiry_not_verified,
+    jwt_claim_checks_disabled,
+    jwt_expiry_not_verified,
     imported,
-    signature_not_verified,
+    jwt_signature_not_verified,
     token_issued_without_expiry,
-    unsafe_algorithms,
+    jwt_unsafe_algorithms,
 )
 from fastauthlint.checks.jwt.claims import ClaimUses, claim_uses
 from fastauthlint.checks.jwt.durations import Durations
@@ -120,7 +120,7 @@ class Env:
 
 
 # The rule modules, in the order their findings are reported for one call.
-RULES = (expiry_not_verified, signature_not_verified, unsafe_algorithms, claim_checks_disabled,
+RULES = (jwt_expiry_not_verified, jwt_signature_not_verified, jwt_unsafe_algorithms, jwt_claim_checks_disabled,
          token_issued_without_expiry)
 _LIBRARY_ROOTS = ("jwt", "jose", "authlib", "fastapi_users")
 # A file worth visiting: it may use a JWT library, configure an access-token lifetime, or define
@@ -233,15 +233,15 @@ class JwtVisitor(CheckVisitor):
             may_off, certain_off = site.signature_off()
             identity = ""
             if role == "options" and site.kind == "decode":
-                sink = signature_not_verified.unverified_sink(site, env, assume_unverified=True)
-                identity = signature_not_verified.sink_text(sink, env) if sink is not None else ""
+                sink = jwt_signature_not_verified.unverified_sink(site, env, assume_unverified=True)
+                identity = jwt_signature_not_verified.sink_text(sink, env) if sink is not None else ""
             legacy = site.legacy_verify()
             key_problem, no_algorithms = "", False
             if role == "options" and site.kind == "decode" and site.signature_unknown():
-                peek = unsafe_algorithms.looks_like_peek(site)
-                key_problem = (signature_not_verified.empty_key(site) or "") if peek else ""
+                peek = jwt_unsafe_algorithms.looks_like_peek(site)
+                key_problem = (jwt_signature_not_verified.empty_key(site) or "") if peek else ""
                 no_algorithms = peek and site.algorithms_arg() is None and not site.has_kwargs_splat() \
-                    and not site.has_args_splat() and not (site.lib == PYJWT and unsafe_algorithms.pyjwk_key(site))
+                    and not site.has_args_splat() and not (site.lib == PYJWT and jwt_unsafe_algorithms.pyjwk_key(site))
             self.refs.append(imported.ImportedRef(
                 role=role, ref=ref, line=span.line, column=span.column, end_line=span.end_line,
                 end_column=span.end_column, display=site.display, lib=site.lib, kind=site.kind,

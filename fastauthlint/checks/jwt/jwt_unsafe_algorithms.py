@@ -24,7 +24,7 @@ import libcst as cst
 
 from fastauthlint.checks.jwt.model import (AUTHLIB, JOSE, PYJWT, Site, algorithm_family, header_alg,
                                            literal_names)
-from fastauthlint.checks.jwt.signature_not_verified import empty_key
+from fastauthlint.checks.jwt.jwt_signature_not_verified import empty_key
 from fastauthlint.findings import Severity
 
 RULE = "FAL503"
