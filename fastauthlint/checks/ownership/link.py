@@ -30,7 +30,7 @@ from fastauthlint.checks.ownership.facts import (
     CallSite, ClassFact, FuncSummary, InstanceFact, Origin, OwnerCheck, ParamFact, QuerySite, StoredOwnership,
 )
 from fastauthlint.checks.ownership.models import Model, ModelRegistry
-from fastauthlint.checks.ownership.queries import _MODEL_ATTRS
+from fastauthlint.checks.ownership.summary.known import MODEL_ATTRS as _MODEL_ATTRS
 from fastauthlint.findings import Finding, Span
 
 MAX_DEPTH = 12

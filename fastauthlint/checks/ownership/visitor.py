@@ -18,7 +18,8 @@ from fastauthlint import astutil
 from fastauthlint.checks.base import Check, CheckVisitor
 from fastauthlint.checks.ownership.facts import AliasFact, InstanceFact, OwnershipFacts, SqlConstant, store
 from fastauthlint.checks.ownership.models import class_fact, ref_of, table_from_call, tables_from_sql
-from fastauthlint.checks.ownership.queries import DEPENDS, FunctionWalker
+from fastauthlint.checks.ownership.summary.known import DEPENDS
+from fastauthlint.checks.ownership.summary.walker import FunctionWalker
 from fastauthlint.checks.ownership.spans import FunctionLocator, SourceLocator
 from fastauthlint.checks.ownership.sql import parse_sql, placeholder_key
 from fastauthlint.options import Option
