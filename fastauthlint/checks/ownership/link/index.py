@@ -45,7 +45,6 @@ class FunctionSummaries:
         return [q for q in self._where if q.startswith(prefix)]
 
 
-
 class OwnershipIndex:
     def __init__(self, project, owner_fields: Sequence[str]):
         self.facts: Dict[str, StoredOwnership] = dict(project.facts("ownership"))

@@ -18,6 +18,7 @@ from fastauthlint.checks.ownership.link.index import OwnershipIndex
 from fastauthlint.checks.ownership.link.words import USER_PROVIDER_NAME
 from fastauthlint.checks.ownership.summary.known import MODEL_ATTRS
 
+
 class CallResolver:
     def __init__(self, project, index: OwnershipIndex):
         self.project = project
@@ -29,6 +30,7 @@ class CallResolver:
         self.models = index.models
         # qualified names of the dependencies that provide the current user (from the route table)
         self.user_providers: Set[str] = set()
+        # (name, near) -> answer: the walk asks the same few names thousands of times
         self._resolve_cache: Dict[Tuple[str, str], Optional[str]] = {}
         self._dep_params_memo: Dict[str, Set[str]] = {}
 
