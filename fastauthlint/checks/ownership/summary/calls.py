@@ -73,9 +73,10 @@ class CallRecognition(WalkState):
         found = self.refinement(node, method, recv, args_nodes)
         if found is None:
             found = self.session_query(node, method, recv, args_nodes)
+        if found is not None:
+            return found
         pos = astutil.positional(node)
-        if found is None:
-            found = self.session_get(node, method, recv, gq, pos, args_nodes)
+        found = self.session_get(node, method, recv, gq, pos, args_nodes)
         if found is None:
             found = self.row_delete(node, method, recv, args_nodes)
         if found is not None:
