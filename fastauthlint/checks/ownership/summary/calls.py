@@ -70,14 +70,16 @@ class CallRecognition(WalkState):
             self.extend_dict(recv, args_nodes)
             return UNKNOWN
         # Each recogniser answers None when the call is not its kind (having recorded nothing).
-        found = self.refinement(node, method, recv, args_nodes)
-        if found is None:
-            found = self.session_query(node, method, recv, args_nodes)
-        if found is not None:
-            return found
+        found = None
+        if recv is not None:  # a method on a local value: a query being refined, a session
+            found = self.refinement(node, method, recv, args_nodes)
+            if found is None:
+                found = self.session_query(node, method, recv, args_nodes)
+            if found is not None:
+                return found
         pos = astutil.positional(node)
         found = self.session_get(node, method, recv, gq, pos, args_nodes)
-        if found is None:
+        if found is None and recv is not None:
             found = self.row_delete(node, method, recv, args_nodes)
         if found is not None:
             return found
