@@ -56,7 +56,7 @@ def _fail(message: str) -> "None":
 
 
 def _load(paths: Sequence[Path], config_file: Optional[Path], select: Tuple[str, ...],
-          extend_select: Tuple[str, ...], ignore: Tuple[str, ...]) -> Config:
+          extend_select: Tuple[str, ...], ignore: Tuple[str, ...], preview: bool = False) -> Config:
     try:
         config = load_config(paths, config_file)
     except ConfigError as e:
@@ -66,6 +66,7 @@ def _load(paths: Sequence[Path], config_file: Optional[Path], select: Tuple[str,
         config.extend_select = ()
     config.extend_select = config.extend_select + extend_select
     config.ignore = config.ignore + ignore
+    config.preview = config.preview or preview
     config.__post_init__()
     return config
 
@@ -100,6 +101,9 @@ def cli() -> None:
 @click.option("--select", help="Comma-separated rule IDs or prefixes to enable (replaces the configured set).")
 @click.option("--extend-select", help="Rule IDs or prefixes to enable in addition.")
 @click.option("--ignore", help="Comma-separated rule IDs or prefixes to disable.")
+@click.option("--preview", is_flag=True,
+              help="Also run the preview rules (new rules, off by default; selecting one by its full ID "
+                   "enables it too).")
 @click.option("--config", "config_file", type=click.Path(path_type=Path, dir_okay=False),
               help="Read configuration from this file instead of the nearest pyproject.toml.")
 @click.option("--exit-zero", is_flag=True, help="Exit 0 even when there are findings.")
@@ -120,8 +124,8 @@ def cli() -> None:
               help="With PATH '-': the name of the file being read from standard input.")
 @adoption.options
 def lint(paths: Tuple[Path, ...], fmt: str, select: Optional[str], extend_select: Optional[str],
-         ignore: Optional[str], config_file: Optional[Path], exit_zero: bool, fail_on: Optional[str],
-         show_info: bool, no_cache: bool, jobs: int,
+         ignore: Optional[str], preview: bool, config_file: Optional[Path], exit_zero: bool,
+         fail_on: Optional[str], show_info: bool, no_cache: bool, jobs: int,
          force_exclude: bool, output: Optional[Path], stdin_filename: Optional[Path],
          adopt: adoption.AdoptOptions) -> None:
     """Lint PATHS (files or directories; '-' reads standard input)."""
@@ -139,7 +143,7 @@ def lint(paths: Tuple[Path, ...], fmt: str, select: Optional[str], extend_select
         paths = (Path("."),)
     stdin_path = (stdin_filename or Path("stdin.py")) if use_stdin else None
     anchor = [stdin_path] if stdin_path is not None else [p for p in paths if str(p) != "-"]
-    config = _load(anchor, config_file, sel, ext, ign)
+    config = _load(anchor, config_file, sel, ext, ign, preview)
     stdin_data = sys.stdin.buffer.read() if use_stdin else None
 
     progress_cb, progress_ctx = _progress()
@@ -255,7 +259,10 @@ def rules_cmd(fmt: str) -> None:
         table.add_column(col, overflow="fold")
     for r in rules.values():
         table.add_row(r.id, r.name, r.severity.value, r.status, r.summary)
-    Console(highlight=False, soft_wrap=False, width=None if sys.stdout.isatty() else 160).print(table)
+    console = Console(highlight=False, soft_wrap=False, width=None if sys.stdout.isatty() else 160)
+    console.print(table)
+    if any(r.preview for r in rules.values()):
+        console.print("\npreview rules run with --preview (preview = true), or when selected by their full ID.")
 
 
 @cli.command("rule")

@@ -36,6 +36,7 @@ CORE_KEYS = {
     "fail-on": "str",
     "baseline": "str",
     "file-timeout": "int",
+    "preview": "bool",
 }
 FAIL_ON = ("error", "warning", "info")
 
@@ -107,6 +108,9 @@ class Config:
     baseline: Optional[Path] = None
     # Seconds one file's analysis may take before it is reported (FAL000) instead (0: no limit).
     file_timeout: int = 120
+    # Preview rules (status `preview`) run only with `preview = true` / `--preview`, or when
+    # selected by their full ID; a prefix or `ALL` does not reach them otherwise.
+    preview: bool = False
 
     def __post_init__(self):
         self._enabled: Optional[frozenset] = None
@@ -120,9 +124,12 @@ class Config:
     # -- rule selection --------------------------------------------------------------------
     def enabled_rules(self) -> frozenset:
         if self._enabled is None:
+            rules = all_rules()
             chosen = set()
             for sel in self.select + self.extend_select:
-                chosen.update(expand_selector(sel))
+                exact = sel.strip().upper()
+                chosen.update(r for r in expand_selector(sel)
+                              if self.preview or r == exact or not rules[r].preview)
             for sel in self.ignore:
                 chosen.difference_update(expand_selector(sel))
             self._enabled = frozenset(chosen)
@@ -270,6 +277,8 @@ def parse_table(table: Dict[str, Any], root: Path, source: Optional[Path] = None
             if value not in FAIL_ON:
                 raise fail(key, f"expected one of {', '.join(FAIL_ON)}, got {value!r}")
             cfg.fail_on = value
+        elif key == "preview":
+            cfg.preview = value
         elif key == "file-timeout":
             if value < 0:
                 raise fail(key, f"expected seconds (0 for no limit), got {value}")

@@ -61,7 +61,7 @@ class Rule:
     security_severity: float
     cwe: Tuple[str, ...]
     owasp: str
-    status: str  # "implemented" | "planned"
+    status: str  # "implemented" | "preview" | "planned"
     spec_section: str
     clause: str  # the MUST/SHOULD text
     doc: str  # the whole document
@@ -76,7 +76,14 @@ class Rule:
 
     @property
     def implemented(self) -> bool:
-        return self.status == "implemented"
+        """A check decides it (a preview rule is implemented too, only off by default)."""
+        return self.status in ("implemented", "preview")
+
+    @property
+    def preview(self) -> bool:
+        """New rules ship as preview until they are precise on projects they were not developed
+        on: off unless `--preview` (`preview = true`) or selected by their full ID."""
+        return self.status == "preview"
 
     def section(self, title: str) -> str:
         return _sections(self.doc).get(title, "")
@@ -146,13 +153,19 @@ def parse_rule_doc(text: str, source: str = "<doc>") -> Rule:
             security_severity=float(fields["Security severity"]),
             cwe=tuple(c.strip() for c in fields.get("CWE", "").split(",") if c.strip()),
             owasp=fields.get("OWASP API Top 10", ""),
-            status=fields["Status"],
+            status=_status(fields["Status"], source),
             spec_section=fields.get("Spec", ""),
             clause=clause,
             doc=text,
         )
     except (KeyError, ValueError) as e:
         raise RuleDocError(f"{source}: bad or missing metadata field {e}") from None
+
+
+def _status(value: str, source: str) -> str:
+    if value not in STATUSES:
+        raise RuleDocError(f"{source}: status must be one of {', '.join(STATUSES)}, got {value!r}")
+    return value
 
 
 @functools.lru_cache(maxsize=None)
@@ -166,6 +179,9 @@ def all_rules() -> Dict[str, Rule]:
 
 def get_rule(rule_id: str) -> Optional[Rule]:
     return all_rules().get(rule_id.upper())
+
+
+STATUSES = ("implemented", "preview", "planned")
 
 
 def expand_selector(selector: str) -> List[str]:

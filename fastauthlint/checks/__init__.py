@@ -1,5 +1,7 @@
 """The rule families, one package each. A family package defines `CHECK` in its `__init__`;
-adding a package here is all it takes to add a family (the registry finds it)."""
+adding a package here is all it takes to add a family (the registry finds it). A family may also
+list in `MORE_CHECKS` checks with a traversal of their own (the preview rules, developed apart from
+the family's visitor until they leave preview)."""
 
 from __future__ import annotations
 
@@ -19,9 +21,9 @@ def all_checks() -> Tuple[Check, ...]:
         if not info.ispkg:
             continue
         module = importlib.import_module(f"{__name__}.{info.name}")
-        check = getattr(module, "CHECK", None)
-        if isinstance(check, Check):
-            found.append(check)
+        for check in (getattr(module, "CHECK", None), *getattr(module, "MORE_CHECKS", ())):
+            if isinstance(check, Check):
+                found.append(check)
     return tuple(found)
 
 

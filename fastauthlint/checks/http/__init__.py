@@ -5,6 +5,7 @@ module per rule:
     FAL602 cors-wildcard-with-credentials         cors_wildcard_with_credentials.py
     FAL603 insecure-auth-cookie                   insecure_auth_cookie.py
     FAL604 non-constant-time-compare              non_constant_time_compare.py
+    FAL605 authentication-failure-as-403          authentication_failure_as_403.py (preview, own traversal)
 
 visitor.py hands each call and comparison to the rule that judges it; constants.py reads the module
 constants some arguments are given through.
@@ -14,6 +15,7 @@ from __future__ import annotations
 
 from fastauthlint.checks.base import Check
 from fastauthlint.checks.http import (
+    authentication_failure_as_403,
     cors_wildcard_with_credentials,
     insecure_auth_cookie,
     non_constant_time_compare,
@@ -33,3 +35,4 @@ class HttpCheck(Check):
 
 
 CHECK = HttpCheck()
+MORE_CHECKS = (authentication_failure_as_403.CHECK,)
