@@ -11,6 +11,10 @@ name), and each rule looks at the resolved call:
     FAL504 jwt-claim-checks-disabled    jwt_claim_checks_disabled.py
     FAL505 token-issued-without-expiry  token_issued_without_expiry.py
 
+Preview rules, each with a traversal of its own until it leaves preview:
+
+    FAL508 privilege-by-default-claim   privilege_by_default_claim.py
+
 Values given through locals, module constants and mutated dicts are followed by `flow.Scope` (the
 abstract values are in values.py), built only for functions that call a JWT library;
 `claims.claim_uses` follows where a decoded token's claims go, and durations.py reads leeways and
@@ -25,7 +29,7 @@ from __future__ import annotations
 from typing import Iterable, Optional
 
 from fastauthlint.checks.base import Check, CheckVisitor
-from fastauthlint.checks.jwt import imported
+from fastauthlint.checks.jwt import imported, privilege_by_default_claim
 from fastauthlint.checks.jwt.options import MAX_LEEWAY, MAX_LIFETIME
 from fastauthlint.checks.jwt.visitor import RELEVANT, JwtVisitor
 from fastauthlint.context import FileContext
@@ -46,3 +50,4 @@ class JwtCheck(Check):
 
 
 CHECK = JwtCheck()
+MORE_CHECKS = (privilege_by_default_claim.CHECK,)
