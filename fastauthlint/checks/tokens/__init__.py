@@ -15,6 +15,7 @@ the question each module answers:
     link.py                        the findings that need more than one file
     token_logged.py                FAL401 token-logged: what counts, how it is worded
     token_in_error_or_response.py  FAL402 token-in-error-or-response: what counts, how it is worded
+    credential_in_url.py           FAL403 credential-in-url (preview, a traversal of its own)
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ from __future__ import annotations
 from typing import Iterable
 
 from fastauthlint.checks.base import Check
-from fastauthlint.checks.tokens import link as _link
+from fastauthlint.checks.tokens import credential_in_url, link as _link
 from fastauthlint.checks.tokens.token_in_error_or_response import RULE as ECHOED
 from fastauthlint.checks.tokens.token_logged import RULE as LOGGED
 from fastauthlint.checks.tokens.visitor import TokensVisitor
@@ -41,3 +42,4 @@ class TokensCheck(Check):
 
 
 CHECK = TokensCheck()
+MORE_CHECKS = (credential_in_url.CHECK,)
