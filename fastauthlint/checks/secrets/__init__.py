@@ -8,6 +8,7 @@ secret-with-literal-fallback.
     literals.py                      reading literals, showing them masked
     sensitive.py                     what looks like a secret (names, values, token formats); shared
                                      with the token-handling family
+    weak_password_hash.py            FAL303 weak-password-hash (preview, a traversal of its own)
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from __future__ import annotations
 from typing import Iterable
 
 from fastauthlint.checks.base import Check
-from fastauthlint.checks.secrets import settings
+from fastauthlint.checks.secrets import settings, weak_password_hash
 from fastauthlint.checks.secrets.hardcoded_secret import RULE as HARDCODED
 from fastauthlint.checks.secrets.secret_with_literal_fallback import RULE as FALLBACK
 from fastauthlint.checks.secrets.visitor import SecretsVisitor
@@ -34,3 +35,4 @@ class SecretsCheck(Check):
 
 
 CHECK = SecretsCheck()
+MORE_CHECKS = (weak_password_hash.CHECK,)
