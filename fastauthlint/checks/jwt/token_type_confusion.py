@@ -1,0 +1,93 @@
+"""FAL507 token-type-confusion (preview; spec §2.2): when one key signs several kinds of token
+(access, refresh, password reset, email verification, invitation), a decode that authenticates
+requests MUST check the kind it got, or a refresh or reset token is accepted as an access token.
+
+Judged when linking (the facts are issued.py's). Kinds are told apart by a claim the payload sets
+(`type`, `typ`, `token_type`, `scope`, `purpose`, `aud`, ...) or, when none is set, by the function
+that makes them (`create_refresh_token`, `generate_password_reset_token`). A key with two kinds or
+more is confusable; a verified decode with that key, in a function that is not itself for another
+kind (a generic or an access-token decode), is reported unless the kind is checked: the claim is read
+from the result, `audience=` is passed when `aud` tells the kinds apart, the function reads a kind
+claim itself, or a caller of it does (a decode helper returning claims to `get_current_user`).
+"""
+
+from __future__ import annotations
+
+from typing import Dict, Iterator, List, Set, Tuple
+
+from fastauthlint.checks.jwt.audience_or_issuer_not_verified import relative
+from fastauthlint.checks.jwt.issued import KIND_CLAIMS, kind_from_name
+from fastauthlint.findings import Finding, Span
+
+RULE = "FAL507"
+
+
+def _kind(issue) -> Tuple[str, str]:
+    """(kind, the claim that tells it, "" when the function's name does)."""
+    for claim in KIND_CLAIMS:
+        values = [v for v in issue.claims.get(claim, []) if v != "?"]
+        if values:
+            return values[0], claim
+    return kind_from_name(issue.function), ""
+
+
+def link(project, facts) -> Iterator[Finding]:
+    kinds: Dict[str, Dict[str, Tuple[str, int]]] = {}  # key -> kind -> where
+    telling: Dict[str, Set[str]] = {}  # key -> claims that tell its kinds apart
+    for path, f in facts:
+        for issue in f.issues:
+            if not issue.key:
+                continue
+            kind, claim = _kind(issue)
+            if not kind:
+                continue
+            kinds.setdefault(issue.key, {}).setdefault(kind, (relative(project, path), issue.line))
+            if claim:
+                telling.setdefault(issue.key, set()).add(claim)
+    confusable = {k: v for k, v in kinds.items() if len(v) >= 2}
+    if not confusable:
+        return
+    readers: Set[str] = set()
+    callers: Dict[str, Set[str]] = {}
+    for _, f in facts:
+        readers.update(f.kind_readers)
+        for function, called in f.functions.items():
+            for name in called:
+                callers.setdefault(name, set()).add(function)
+    for path, f in facts:
+        for accept in f.accepts:
+            if accept.key not in confusable:
+                continue
+            if kind_from_name(accept.function) not in ("", "access"):
+                continue  # a decode for refresh, reset or verification tokens
+            claims = telling.get(accept.key, set())
+            if any(c in accept.reads for c in KIND_CLAIMS):
+                continue
+            if accept.audience == "given" and "aud" in claims:
+                continue
+            if accept.function in f.kind_readers:
+                continue
+            if accept.returns and _checked_by_caller(accept.function, callers, readers):
+                continue
+            found = confusable[accept.key]
+            listed = ", ".join(f"{k} ({w[0]}:{w[1]})" for k, w in sorted(found.items())[:4])
+            how = f"the `{sorted(claims)[0]}` claim" if claims else "a `type` claim set when each kind is issued"
+            yield Finding(rule=RULE, path=path, span=Span(accept.line, accept.column, accept.end_line, accept.end_column),
+                          message=(f"`{accept.display}` accepts every kind of token signed with `{accept.key}` — "
+                                   f"{listed} — without checking which kind it got: check {how}, or sign each "
+                                   "kind with its own key (spec §2.2)"))
+
+
+def _checked_by_caller(function: str, callers: Dict[str, Set[str]], readers: Set[str]) -> bool:
+    """Does a function that calls `function` (directly, or through one more helper) read a kind claim?"""
+    seen: Set[str] = set()
+    work: List[Tuple[str, int]] = [(function, 0)]
+    while work:
+        name, depth = work.pop()
+        for caller in callers.get(name, ()):
+            if caller in readers:
+                return True
+            if caller not in seen and depth < 2:
+                seen.add(caller)
+                work.append((caller, depth + 1))
+    return False
