@@ -3,6 +3,8 @@
 - FAL101 route-missing-auth (route_missing_auth.py): a route anonymous requests can reach.
 - FAL102 optional-auth-not-enforced (optional_auth_not_enforced.py): a handler that uses the user
   of an optional authentication without checking that there is one.
+- FAL103 identity-from-client-header (identity_from_client_header.py, preview, a traversal of its
+  own): the user taken from a header any client can send.
 
 Both are judged on the project model's route table (fastauthlint.project.route_table), which
 knows every route's full path, the dependencies that apply along each inclusion chain, and which
@@ -15,7 +17,7 @@ from __future__ import annotations
 from typing import Iterable, List, Optional
 
 from fastauthlint.checks.base import Check
-from fastauthlint.checks.routes import optional_auth_not_enforced, route_missing_auth
+from fastauthlint.checks.routes import identity_from_client_header, optional_auth_not_enforced, route_missing_auth
 from fastauthlint.checks.routes.optional_auth_not_enforced import FAL102
 from fastauthlint.checks.routes.route_missing_auth import FAL101
 from fastauthlint.findings import Finding
@@ -64,5 +66,6 @@ class RoutesCheck(Check):
 
 
 CHECK = RoutesCheck()
+MORE_CHECKS = (identity_from_client_header.CHECK,)
 
 __all__ = ["CHECK", "RoutesCheck"]
