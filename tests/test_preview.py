@@ -113,3 +113,33 @@ def test_sarif_describes_a_preview_rule_with_its_cwe(tmp_path):
     assert "FAL605" in rules
     assert "external/cwe/cwe-287" in " ".join(rules["FAL605"]["properties"]["tags"])
     assert rules["FAL605"]["help"]["text"]
+
+
+SCHEMES = '''
+    from fastapi import Depends, FastAPI
+    from fastapi.security import APIKeyHeader, HTTPBearer
+
+    app = FastAPI()
+    bearer = HTTPBearer()
+    key = APIKeyHeader(name="X-API-Key")
+    optional = HTTPBearer(auto_error=False)
+'''
+
+
+@pytest.mark.parametrize("pins, reported", [
+    ({"requirements.txt": "fastapi==0.110.0\n"}, True),
+    ({"pyproject.toml": '[tool.poetry.dependencies]\nfastapi = "^0.109.0"\n'}, True),
+    ({"uv.lock": '[[package]]\nname = "fastapi"\nversion = "0.121.3"\n'}, True),
+    ({"requirements.txt": "fastapi==0.122.0\n"}, False),
+    ({"requirements.txt": "fastapi>=0.100\n"}, False),  # an open range says nothing of what is installed
+    ({}, False),
+])
+def test_builtin_schemes_answering_403_are_reported_once_with_the_pinned_version(tmp_path, pins, reported):
+    write_files(tmp_path, {"app.py": SCHEMES, **pins})
+    proc = run_cli("--no-cache", "--format", "json", "--select", "FAL605", ".", cwd=tmp_path)
+    found = [f for f in json.loads(proc.stdout)["findings"] if f["rule"] == "FAL605"]
+    if not reported:
+        assert found == []
+        return
+    assert len(found) == 1
+    assert found[0]["line"] == 6 and "HTTPBearer" in found[0]["message"] and "0.122.0" in found[0]["message"]

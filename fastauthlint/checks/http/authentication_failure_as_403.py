@@ -13,6 +13,10 @@ says the credential itself failed:
   "Invalid token", "Not authenticated", "Invalid API key"), in a function that receives or reads
   a credential.
 
+FastAPI's own schemes (`HTTPBearer`, `APIKeyHeader`, ... with `auto_error` on) answered 403 before
+0.122.0: when the project's dependency files fix an older version (pinned_fastapi.py), that is
+reported once per project, at the first such scheme, with the version.
+
 Not reported: 403 for permissions, roles, scopes, an inactive or unverified user, a CSRF token or a
 webhook signature (those are not the caller's authentication), and test code.
 """
@@ -20,13 +24,16 @@ webhook signature (those are not the caller's authentication), and test code.
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from typing import Dict, Iterable, List, Optional, Sequence, Tuple
 
 import libcst as cst
 
 from fastauthlint.astutil import argument, literal_str, literal_value, parameters
 from fastauthlint.checks.base import Check, CheckVisitor
+from fastauthlint.checks.http import pinned_fastapi
 from fastauthlint.context import FileContext
+from fastauthlint.findings import Finding, Span
 
 RULE = "FAL605"
 
@@ -289,10 +296,39 @@ def message(reason: str) -> str:
             "(spec §3.3)")
 
 
+_SCHEMES_403 = {f"fastapi.security.{c}" for c in ("HTTPBearer", "HTTPDigest", "APIKeyHeader", "APIKeyQuery",
+                                                  "APIKeyCookie", "OpenIdConnect", "OAuth2")}
+
+
+@dataclass
+class BuiltinScheme:
+    """A FastAPI security scheme built with `auto_error` on, that answered 403 before 0.122.0."""
+
+    name: str
+    line: int
+    column: int
+    end_line: int
+    end_column: int
+
+
 class AuthFailureVisitor(CheckVisitor):
     def __init__(self, ctx: FileContext):
         super().__init__(ctx)
         self._module_bound: Optional[Dict[str, cst.Call]] = None
+        self.schemes: List[BuiltinScheme] = []
+
+    def visit_Call(self, node: cst.Call) -> None:
+        q = self.ctx.qualify(node.func)
+        if q in _SCHEMES_403 or (q or "").replace(".api_key.", ".").replace(".http.", ".") in _SCHEMES_403:
+            auto = argument(node, "auto_error")
+            if auto is not None and literal_value(auto, None) is not True:
+                return
+            span = self.ctx.span(node)
+            self.schemes.append(BuiltinScheme(q.rsplit(".", 1)[1], span.line, span.column, span.end_line,
+                                              span.end_column))
+
+    def facts(self) -> Optional[List[BuiltinScheme]]:
+        return self.schemes or None
 
     def leave_FunctionDef(self, original_node: cst.FunctionDef) -> None:
         if self._module_bound is None:
@@ -301,7 +337,7 @@ class AuthFailureVisitor(CheckVisitor):
             self.report(RULE, node, message(reason))
 
 
-_RELEVANT = re.compile(r"403|FORBIDDEN")
+_RELEVANT = re.compile(r"403|FORBIDDEN|fastapi\.security")
 
 
 class AuthFailureCheck(Check):
@@ -312,6 +348,21 @@ class AuthFailureCheck(Check):
         if ctx.is_test or not _RELEVANT.search(ctx.source):
             return None
         return AuthFailureVisitor(ctx)
+
+    def link(self, project) -> Iterable[Finding]:
+        first = next(((path, s) for path, facts in project.facts(self.name) if isinstance(facts, list)
+                      for s in facts), None)
+        if first is None:
+            return
+        found = pinned_fastapi.pinned(str(project.config.root))
+        if found is None or found[0] >= pinned_fastapi.FIXED_IN:
+            return
+        path, scheme = first
+        yield Finding(rule=RULE, path=path, span=Span(scheme.line, scheme.column, scheme.end_line, scheme.end_column),
+                      message=(f"`{scheme.name}` answers a missing or malformed credential with 403 in the FastAPI "
+                               f"the project pins ({found[1]}); FastAPI answers 401 since 0.122.0: upgrade, or "
+                               "build it with `auto_error=False` and raise 401 yourself (spec §3.3; reported once "
+                               "per project)"))
 
 
 CHECK = AuthFailureCheck()
