@@ -53,6 +53,7 @@ class _Reads(cst.CSTVisitor):
         self.root = root
         self.reads: List[Tuple[cst.CSTNode, str, bool]] = []  # node, header, in a fallback
         self.verifies = False
+        self.comparisons: List[cst.Comparison] = []
         self._except = 0
 
     def visit_FunctionDef(self, node: cst.FunctionDef) -> bool:
@@ -78,9 +79,15 @@ class _Reads(cst.CSTVisitor):
             self._read(node, literal_str(node.slice[0].slice.value))
 
     def visit_Comparison(self, node: cst.Comparison) -> None:
-        code = self.ctx.module.code_for_node(node)
-        if _TRUST_NAME.search(code) or "client.host" in code:
-            self.verifies = True
+        self.comparisons.append(node)
+
+    def compares_with_trust(self) -> bool:
+        """A comparison with a secret, a signature or a trusted network (read only when needed)."""
+        for node in self.comparisons:
+            code = self.ctx.module.code_for_node(node)
+            if _TRUST_NAME.search(code) or "client.host" in code:
+                return True
+        return False
 
     def _read(self, node: cst.CSTNode, key: Optional[str]) -> None:
         if key and IDENTITY_HEADER.match(header_name(key)):
@@ -143,7 +150,7 @@ class IdentityHeaderVisitor(CheckVisitor):
         params = _header_params(self.ctx, original_node)
         if not reads.reads and not params:
             return
-        trusted = reads.verifies or _authenticating_dependency(self.ctx, original_node)
+        trusted = reads.verifies or reads.compares_with_trust() or _authenticating_dependency(self.ctx, original_node)
         for node, header in params:
             if not trusted:
                 self.report(RULE, node, message(header, False))
@@ -152,8 +159,8 @@ class IdentityHeaderVisitor(CheckVisitor):
                 self.report(RULE, node, message(header, fallback))
 
 
-_RELEVANT = re.compile(r"forwarded[-_](user|email|groups|preferred)|user[-_]?id|remote[-_]user|auth[-_]request|"
-                       r"x[-_](user|email|role|groups|consumer|goog|ms[-_]client|amzn|webauth|admin)|"
+_RELEVANT = re.compile(r"x[-_](forwarded[-_](user|email|groups|preferred|login)|user|e?mail|roles?|groups|consumer|goog|"
+                       r"ms[-_]client|amzn|webauth|admin|is[-_]admin|remote|auth|authenticated|original)|remote[-_]user|"
                        r"cf[-_]access", re.I)
 
 
