@@ -41,6 +41,7 @@ ONE_TIME = re.compile(r"verif|confirm|reset|invit|activat|magic|unsubscribe|down
                       r"accept|approve|redeem|one_?time|otp", re.I)
 # Handlers that receive a token an external party put in the link (an identity provider's callback).
 _RECEIVES_LINK = re.compile(r"signup|sign_up|register|onboard|claim|email|oauth|sso|callback", re.I)
+_SECRET_WORD = re.compile(r"key|token|secret|auth|pass|cred|sig|session|jwt", re.I)
 _ROUTE_METHODS = {"get", "post", "put", "patch", "delete", "head", "options", "api_route", "websocket",
                   "websocket_route", "route"}
 _QUERY = {"fastapi.Query", "fastapi.params.Query"}
@@ -151,7 +152,10 @@ class CredentialInUrlVisitor(CheckVisitor):
     def visit_Call(self, node: cst.Call) -> None:
         q = self.ctx.qualify(node.func) or ""
         if q in ("fastapi.security.APIKeyQuery", "fastapi.security.api_key.APIKeyQuery"):
-            self._flag(node, "API key scheme `APIKeyQuery` reads the key from the query string")
+            # the scheme also serves identifiers that are not secrets (`name="oasst_user"`)
+            name = literal_str(argument(node, "name", 0))
+            if name is None or _SECRET_WORD.search(name):
+                self._flag(node, "API key scheme `APIKeyQuery` reads the key from the query string")
             return
         if self._one_time and self._one_time[-1]:
             return
