@@ -11,7 +11,8 @@ Reported:
 - a `passlib` `CryptContext(schemes=[...])` whose schemes are all fast or unsalted
   (`hex_sha256`, `md5_crypt`, `ldap_sha1`, `plaintext`, ...).
 
-Not reported: `hashlib.pbkdf2_hmac`, `hashlib.scrypt`, bcrypt, argon2; digests of tokens and API
+Not reported: a digest or HMAC in a function that also calls a slow password hash (a pepper or a
+pre-hash before `bcrypt.hashpw`), `hashlib.pbkdf2_hmac`, `hashlib.scrypt`, bcrypt, argon2; digests of tokens and API
 keys (a fast hash is right for high-entropy values); a value named for a hash (`hashed_password`);
 test code. Comparing a stored hash with `==` is FAL604's business.
 """
@@ -94,10 +95,19 @@ def _schemes(call: cst.Call) -> Optional[List[str]]:
     return [x.strip() for x in s.split(",")] if s else None
 
 
+# A slow password hash in the same function: a fast digest or an HMAC before it is a pepper or a
+# pre-hash (`hmac.new(PEPPER, password, sha256)` then `bcrypt.hashpw`), not the stored hash.
+_SLOW_ROOTS = ("bcrypt.", "argon2.", "passlib.", "pwdlib.", "nacl.pwhash.", "hashlib.pbkdf2_hmac", "hashlib.scrypt")
+_SLOW_NAMES = re.compile(r"^(hashpw|checkpw|pbkdf2_hmac|scrypt|kdf|derive|hash_password|verify_password)$")
+_HASHER_RECEIVER = re.compile(r"ctx|context|hasher|pwd|crypt|argon|bcrypt|password_hash", re.I)
+
+
 class WeakPasswordHashVisitor(CheckVisitor):
     def __init__(self, ctx: FileContext):
         super().__init__(ctx)
         self._params: List[Set[str]] = []
+        # per function: (pending findings, calls a slow password hash)
+        self._frames: List[list] = [[[], False]]
 
     def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
         names: Set[str] = set()
@@ -105,12 +115,39 @@ class WeakPasswordHashVisitor(CheckVisitor):
             names = {p.name.value for p in parameters(node) if p.name.value not in ("self", "cls")
                      and not _NOT_PASSWORD.search(p.name.value)}
         self._params.append(names)
+        self._frames.append([[], False])
 
     def leave_FunctionDef(self, original_node: cst.FunctionDef) -> None:
         self._params.pop()
+        self._flush(self._frames.pop())
+
+    def leave_Module(self, original_node: cst.Module) -> None:
+        self._flush(self._frames.pop())
+
+    def _flush(self, frame: list) -> None:
+        pending, slow = frame
+        if not slow:
+            for node, message in pending:
+                self.report(RULE, node, message)
+
+    def _slow(self, node: cst.Call, q: Optional[str]) -> bool:
+        if q and q.startswith(_SLOW_ROOTS):
+            return True
+        func = node.func
+        name = func.attr.value if isinstance(func, cst.Attribute) else (func.value if isinstance(func, cst.Name) else "")
+        if _SLOW_NAMES.match(name):
+            return True
+        if isinstance(func, cst.Attribute) and name in ("hash", "verify", "encrypt", "using"):
+            recv = func.value
+            recv_name = recv.attr.value if isinstance(recv, cst.Attribute) else (
+                recv.value if isinstance(recv, cst.Name) else "")
+            return bool(_HASHER_RECEIVER.search(recv_name))
+        return False
 
     def visit_Call(self, node: cst.Call) -> None:
         q = self.ctx.qualify(node.func)
+        if self._slow(node, q):
+            self._frames[-1][1] = True
         if q is None:
             return
         extra = self._params[-1] if self._params else set()
@@ -124,8 +161,8 @@ class WeakPasswordHashVisitor(CheckVisitor):
             name = password_names(data, extra) if data is not None else None
             if name is not None:
                 what = "a single HMAC round" if q in _HMAC else f"`{q}` (a fast, unsalted digest)"
-                self.report(RULE, node, f"password `{name}` hashed with {what}: store passwords with argon2, "
-                                        "bcrypt, scrypt or PBKDF2 with a work factor (spec §6)")
+                self._frames[-1][0].append((node, f"password `{name}` hashed with {what}: store passwords with "
+                                                  "argon2, bcrypt, scrypt or PBKDF2 with a work factor (spec §6)"))
         elif q in _CRYPT_CONTEXT:
             schemes = _schemes(node)
             if schemes and all(s in WEAK_SCHEMES for s in schemes):

@@ -8,7 +8,10 @@ Reported:
   with `Query(...)`, or a plain scalar parameter of a route handler (FastAPI reads it from the query
   string) that the route's path does not name;
 - `request.query_params["token"]` / `.get("api_key")`;
-- a URL built with a credential in its query (`f"{base}?token={token}"`, `"...&access_token=" + t`).
+- a URL built with a credential in its query (`f"{FRONTEND_URL}?token={token}"`, `"...&access_token=" + t`)
+  that the application redirects to, logs, assigns to a redirect-named variable, or that points at
+  its own frontend (an outbound call to an API that documents an `access_token` parameter is not
+  the application's leak).
 
 On a WebSocket handshake browsers cannot set headers, so a query credential there is `info`, with the
 advice to use a one-time ticket or the `Sec-WebSocket-Protocol` header. Links meant to carry a
@@ -109,11 +112,43 @@ def _advice(websocket: bool) -> str:
     return "accept it in a header (`Authorization`, `X-API-Key`) or a cookie, never in the URL"
 
 
+# Where a built URL goes that makes a credential in it the application's leak: a redirect, a log
+# line, a variable named for a redirect, or a URL of the application's own frontend. An outbound
+# call to a third-party API whose documented parameter is `access_token` is not reported.
+_REDIRECTS = {"RedirectResponse", "redirect", "HttpResponseRedirect", "TemplateResponse"}
+_LOGS = {"debug", "info", "warning", "warn", "error", "exception", "critical", "log", "print"}
+_REDIRECT_NAME = re.compile(r"redirect|location|callback|return_?to|next_?url", re.I)
+_OWN_FRONTEND = re.compile(r"frontend|front_end|client_?url|app_?url|ui_?url|web_?url|webapp|dashboard_?url|"
+                           r"redirect|callback|origin|site_?url|public_?url|host_?url", re.I)
+
+
 class CredentialInUrlVisitor(CheckVisitor):
     def __init__(self, ctx: FileContext):
         super().__init__(ctx)
         self._ws: List[bool] = []
         self._one_time: List[bool] = []
+        self._sinks: List[str] = []  # enclosing redirect / log calls and redirect-named assignments
+
+    def leave_Call(self, original_node: cst.Call) -> None:
+        if self._sinks and self._sinks[-1] == f"call:{id(original_node)}":
+            self._sinks.pop()
+
+    def visit_Assign(self, node: cst.Assign) -> None:
+        names = [t.target for t in node.targets]
+        text = " ".join(n.value if isinstance(n, cst.Name) else (n.attr.value if isinstance(n, cst.Attribute) else "")
+                        for n in names)
+        self._sinks.append(f"assign:{id(node)}" if _REDIRECT_NAME.search(text) else f"none:{id(node)}")
+
+    def leave_Assign(self, original_node: cst.Assign) -> None:
+        self._sinks.pop()
+
+    def _goes_out(self, node: cst.FormattedString) -> bool:
+        if any(s.startswith(("call:", "assign:")) for s in self._sinks):
+            return True
+        first = next((p for p in node.parts if isinstance(p, cst.FormattedStringExpression)), None)
+        if first is not None and node.parts and node.parts[0] is first:
+            return bool(_OWN_FRONTEND.search(self.ctx.module.code_for_node(first.expression)))
+        return False
 
     def _flag(self, node: cst.CSTNode, what: str) -> None:
         ws = bool(self._ws and self._ws[-1])
@@ -150,6 +185,10 @@ class CredentialInUrlVisitor(CheckVisitor):
         self._one_time.pop()
 
     def visit_Call(self, node: cst.Call) -> None:
+        func = node.func
+        callee = func.attr.value if isinstance(func, cst.Attribute) else (func.value if isinstance(func, cst.Name) else "")
+        if callee in _REDIRECTS or callee in _LOGS:
+            self._sinks.append(f"call:{id(node)}")
         q = self.ctx.qualify(node.func) or ""
         if q in ("fastapi.security.APIKeyQuery", "fastapi.security.api_key.APIKeyQuery"):
             # the scheme also serves identifiers that are not secrets (`name="oasst_user"`)
@@ -184,7 +223,8 @@ class CredentialInUrlVisitor(CheckVisitor):
                 continue
             m = _URL_KEY.search(part.value)
             nxt = parts[i + 1]
-            if m and isinstance(nxt, cst.FormattedStringExpression) and not self._one_time_value(nxt.expression, part):
+            if m and isinstance(nxt, cst.FormattedStringExpression) and not self._one_time_value(nxt.expression, part) \
+                    and self._goes_out(node):
                 self._flag(node, f"credential `{m.group(1)}` put into a URL")
                 return
 
@@ -195,7 +235,8 @@ class CredentialInUrlVisitor(CheckVisitor):
         if text is None and isinstance(node.left, cst.BinaryOperation):
             text = literal_str(node.left.right)
         m = _URL_KEY.search(text or "")
-        if m and not self._one_time_value(node.right, None):
+        if m and not self._one_time_value(node.right, None) and any(s.startswith(("call:", "assign:"))
+                                                                    for s in self._sinks):
             self._flag(node, f"credential `{m.group(1)}` put into a URL")
 
     def _one_time_value(self, expr: cst.BaseExpression, text: Optional[cst.FormattedStringText]) -> bool:
