@@ -13,8 +13,8 @@ name), and each rule looks at the resolved call:
 
 Preview rules, each with a traversal of its own until it leaves preview:
 
-    FAL506 audience-or-issuer-not-verified  audience_or_issuer_not_verified.py  } facts: issued.py,
-    FAL507 token-type-confusion             token_type_confusion.py             } judged when linking
+    FAL506 audience-or-issuer-not-verified  audience_or_issuer_not_verified.py  } facts: issued.py, check:
+    FAL507 token-type-confusion             token_type_confusion.py             } issued_check.py, judged when linking
     FAL508 privilege-by-default-claim       privilege_by_default_claim.py
 
 Values given through locals, module constants and mutated dicts are followed by `flow.Scope` (the
@@ -31,7 +31,7 @@ from __future__ import annotations
 from typing import Iterable, Optional
 
 from fastauthlint.checks.base import Check, CheckVisitor
-from fastauthlint.checks.jwt import imported, issued, privilege_by_default_claim
+from fastauthlint.checks.jwt import imported, issued_check, privilege_by_default_claim
 from fastauthlint.checks.jwt.options import MAX_LEEWAY, MAX_LIFETIME
 from fastauthlint.checks.jwt.visitor import RELEVANT, JwtVisitor
 from fastauthlint.context import FileContext
@@ -52,4 +52,4 @@ class JwtCheck(Check):
 
 
 CHECK = JwtCheck()
-MORE_CHECKS = (issued.CHECK, privilege_by_default_claim.CHECK)
+MORE_CHECKS = (issued_check.CHECK, privilege_by_default_claim.CHECK)

@@ -20,18 +20,17 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from typing import Dict, Iterable, List, Optional, Set
+from typing import Dict, List, Optional, Set
 
 import libcst as cst
 
 from fastauthlint.astutil import keyword, literal_str
-from fastauthlint.checks.base import Check, CheckVisitor
+from fastauthlint.checks.base import CheckVisitor
 from fastauthlint.checks.jwt.claims import claim_uses
 from fastauthlint.checks.jwt.flow import Scope
 from fastauthlint.checks.jwt.model import AUTHLIB, INTERESTING, Site, identity_claim, resolve
 from fastauthlint.checks.jwt.values import ABSENT, UNKNOWN, DictVal, key_values
 from fastauthlint.context import FileContext
-from fastauthlint.findings import Finding
 
 # Claims that tell kinds of token apart.
 KIND_CLAIMS = ("type", "typ", "token_type", "tokentype", "token_use", "purpose", "kind", "scope", "use",
@@ -228,32 +227,3 @@ class IssuedVisitor(CheckVisitor):
         if not self.out.issues and not self.out.accepts:
             return None
         return self.out
-
-
-_RELEVANT = re.compile(r"jwt|jose|authlib", re.I)
-
-
-class IssuedCheck(Check):
-    name = "jwt-issued"
-    rules = ("FAL506", "FAL507")
-
-    @property
-    def options(self):  # declared by FAL506's module, which imports this one's facts
-        from fastauthlint.checks.jwt.audience_or_issuer_not_verified import EXPECTED_AUDIENCE, EXPECTED_ISSUER
-
-        return (EXPECTED_AUDIENCE, EXPECTED_ISSUER)
-
-    def visitor(self, ctx: FileContext) -> Optional[CheckVisitor]:
-        if ctx.is_test or not _RELEVANT.search(ctx.source):
-            return None
-        return IssuedVisitor(ctx)
-
-    def link(self, project) -> Iterable[Finding]:
-        from fastauthlint.checks.jwt import audience_or_issuer_not_verified, token_type_confusion
-
-        facts = [(path, f) for path, f in project.facts(self.name) if isinstance(f, IssuedFacts)]
-        yield from audience_or_issuer_not_verified.link(project, facts)
-        yield from token_type_confusion.link(project, facts)
-
-
-CHECK = IssuedCheck()

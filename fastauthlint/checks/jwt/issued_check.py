@@ -1,0 +1,34 @@
+"""The check of FAL506 and FAL507: issued.py's visitor records per file what is signed and what is
+accepted; the two rules judge those facts together when linking."""
+
+from __future__ import annotations
+
+import re
+from typing import Iterable, Optional
+
+from fastauthlint.checks.base import Check, CheckVisitor
+from fastauthlint.checks.jwt import audience_or_issuer_not_verified, token_type_confusion
+from fastauthlint.checks.jwt.issued import IssuedFacts, IssuedVisitor
+from fastauthlint.context import FileContext
+from fastauthlint.findings import Finding
+
+_RELEVANT = re.compile(r"jwt|jose|authlib", re.I)
+
+
+class IssuedCheck(Check):
+    name = "jwt-issued"
+    rules = (audience_or_issuer_not_verified.RULE, token_type_confusion.RULE)
+    options = (audience_or_issuer_not_verified.EXPECTED_AUDIENCE, audience_or_issuer_not_verified.EXPECTED_ISSUER)
+
+    def visitor(self, ctx: FileContext) -> Optional[CheckVisitor]:
+        if ctx.is_test or not _RELEVANT.search(ctx.source):
+            return None
+        return IssuedVisitor(ctx)
+
+    def link(self, project) -> Iterable[Finding]:
+        facts = [(path, f) for path, f in project.facts(self.name) if isinstance(f, IssuedFacts)]
+        yield from audience_or_issuer_not_verified.link(project, facts)
+        yield from token_type_confusion.link(project, facts)
+
+
+CHECK = IssuedCheck()
