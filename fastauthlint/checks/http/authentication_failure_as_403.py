@@ -50,6 +50,8 @@ _NOT_CREDENTIAL = re.compile(r"csrf|xsrf|signature|webhook", re.I)
 _TOKEN_ERROR = re.compile(r"JWT|Jose|InvalidToken|TokenError|ExpiredSignature|Expired|DecodeError|"
                           r"InvalidSignature|BadSignature|SignatureExpired|InvalidKey|InvalidAudience|"
                           r"InvalidIssuer|ImmatureSignature|MissingRequiredClaim|JWSError|JWTClaimsError")
+# Errors of a valid token that may not act (`FiefAccessTokenMissingPermission`): authorisation.
+_AUTHZ_ERROR = re.compile(r"Permission|Forbidden|Scope|Role|Privilege|NotAllowed|Denied", re.I)
 # Calls that decode or verify a token.
 _VERIFYING_CALL = re.compile(r"^_*(decode|verify|validate|check|authenticate)_?\w*(token|jwt|credential|api_?key)|"
                              r"^_*(token|jwt)_?\w*(decode|verif|valid)|^decode(_complete)?$|^verify_id_token$|"
@@ -230,9 +232,13 @@ class _Function:
             verifies = _verifying_call(self.ctx, stmt.body)
             self._block(stmt.body, why)
             for handler in stmt.handlers:
-                errors = [n for n in _handler_names(handler) if _TOKEN_ERROR.search(n)]
-                reason = (f"`except {errors[0]}`" if errors else
-                          f"the `except` of `{verifies}(...)`" if verifies else None)
+                names = _handler_names(handler)
+                errors = [n for n in names if _TOKEN_ERROR.search(n)]
+                if any(_AUTHZ_ERROR.search(n) for n in names):
+                    reason = None  # the token is valid and may not act
+                else:
+                    reason = (f"`except {errors[0]}`" if errors else
+                              f"the `except` of `{verifies}(...)`" if verifies else None)
                 self._block(handler.body, why + ((reason,) if reason else ()))
             for extra in (stmt.orelse, stmt.finalbody):
                 if extra is not None:

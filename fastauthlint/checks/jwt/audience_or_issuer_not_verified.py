@@ -40,6 +40,8 @@ def link(project, facts) -> Iterator[Finding]:
                     issued[claim].setdefault(issue.key, (relative(project, path), issue.line))
     for path, f in facts:
         for accept in f.accepts:
+            if not accept.decides:
+                continue  # claims read only to revoke or inspect the token
             missing: List[str] = []
             where: Optional[Tuple[str, int]] = None
             for claim, arg, state in (("aud", "audience", accept.audience), ("iss", "issuer", accept.issuer)):

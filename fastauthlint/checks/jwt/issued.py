@@ -8,7 +8,8 @@ uses) the visitor records plain facts:
   values, the function that makes it (`create_refresh_token`) and the key it is signed with;
 - `Accept`: a verified decode — whether it asks for `audience=`/`issuer=` (or turns those checks
   off, which FAL504 reports), which claims the function reads from the result, whether it returns
-  the claims to its caller, the key, the function;
+  the claims to its caller, whether they decide who the caller is (a decode that reads only `exp` to
+  blacklist a token does not), the key, the function;
 - per function, the names it calls and whether it reads a kind claim at all (a caller of a decode
   helper that checks `payload["type"]` itself).
 
@@ -66,6 +67,7 @@ class Accept:
     issuer: str  # given | off | missing
     reads: List[str] = field(default_factory=list)
     returns: bool = False  # the claims go back to the caller
+    decides: bool = True  # the claims decide who the caller is (not only `exp` read to blacklist it)
 
 
 @dataclass
@@ -97,6 +99,10 @@ def kind_from_name(function: str) -> str:
         if word in low:
             return kind
     return ""
+
+
+# Functions that decode a token to revoke it (they read `exp`/`jti`, they authenticate nobody).
+_REVOKES = re.compile(r"log_?out|sign_?out|revoke|blacklist|blocklist|denylist|deny_list|invalidate", re.I)
 
 
 class _Frame:
@@ -205,7 +211,8 @@ class IssuedVisitor(CheckVisitor):
         return Accept(line=span.line, column=span.column, end_line=span.end_line, end_column=span.end_column,
                       display=site.display, function=function, key=key_name(site.arg("key")),
                       audience=self._checked(site, "aud", "audience"), issuer=self._checked(site, "iss", "issuer"),
-                      reads=sorted(uses.reads), returns=any(s.kind == "return" for s in uses.sinks))
+                      reads=sorted(uses.reads), returns=any(s.kind == "return" for s in uses.sinks),
+                      decides=bool(uses.sinks) and not _REVOKES.search(function))
 
     @staticmethod
     def _checked(site: Site, claim: str, arg: str) -> str:

@@ -56,6 +56,8 @@ def link(project, facts) -> Iterator[Finding]:
                 callers.setdefault(name, set()).add(function)
     for path, f in facts:
         for accept in f.accepts:
+            if not accept.decides:
+                continue  # claims read only to revoke or inspect the token
             if accept.key not in confusable:
                 continue
             if kind_from_name(accept.function) not in ("", "access"):
