@@ -43,7 +43,11 @@ _URL_KEY = re.compile(r"[?&](token|access_token|auth_token|jwt|id_token|refresh_
 ONE_TIME = re.compile(r"verif|confirm|reset|invit|activat|magic|unsubscribe|download|share|recover|forgot|"
                       r"accept|approve|redeem|one_?time|otp", re.I)
 # Handlers that receive a token an external party put in the link (an identity provider's callback).
-_RECEIVES_LINK = re.compile(r"signup|sign_up|register|onboard|claim|email|oauth|sso|callback", re.I)
+_RECEIVES_LINK = re.compile(r"signup|sign_up|register|onboard|claim|email|oauth|sso|callback|challenge|webhook|"
+                            r"hub", re.I)
+# Download and export links carry a short-lived `token` of their own (a signed URL): a generic
+# `token` there is the link's, an `api_key` or `password` still is not.
+_DOWNLOADISH = re.compile(r"download|export|zip|asset|attachment|media|image|file|thumbnail|stream|preview", re.I)
 _SECRET_WORD = re.compile(r"key|token|secret|auth|pass|cred|sig|session|jwt", re.I)
 _ROUTE_METHODS = {"get", "post", "put", "patch", "delete", "head", "options", "api_route", "websocket",
                   "websocket_route", "route"}
@@ -127,6 +131,7 @@ class CredentialInUrlVisitor(CheckVisitor):
         super().__init__(ctx)
         self._ws: List[bool] = []
         self._one_time: List[bool] = []
+        self._receives: List[bool] = []  # a handler of a link or a third party's callback
         self._sinks: List[str] = []  # enclosing redirect / log calls and redirect-named assignments
 
     def leave_Call(self, original_node: cst.Call) -> None:
@@ -162,15 +167,18 @@ class CredentialInUrlVisitor(CheckVisitor):
         one_time = bool(ONE_TIME.search(node.name.value) or ONE_TIME.search(path)) or \
             bool(self._one_time and self._one_time[-1])
         self._ws.append(ws)
+        receives = bool(_RECEIVES_LINK.search(node.name.value) or _RECEIVES_LINK.search(path))
         self._one_time.append(one_time)
-        if one_time or _RECEIVES_LINK.search(node.name.value) or _RECEIVES_LINK.search(path):
+        self._receives.append(one_time or receives or bool(self._receives and self._receives[-1]))
+        if self._receives[-1]:
             return
+        download = bool(_DOWNLOADISH.search(node.name.value) or _DOWNLOADISH.search(path))
         for p in parameters(node):
             name = p.name.value
             decl = _param_default(p)
             alias = literal_str(argument(decl, "alias")) if isinstance(decl, cst.Call) else None
             shown = alias or name
-            if not CREDENTIAL.match(shown.replace("-", "_")):
+            if not CREDENTIAL.match(shown.replace("-", "_")) or (download and shown == "token"):
                 continue
             if isinstance(decl, cst.Call) and self.ctx.qualify(decl.func) in _QUERY:
                 self._flag(p.name, f"credential `{shown}` read from the query string")
@@ -183,6 +191,7 @@ class CredentialInUrlVisitor(CheckVisitor):
     def leave_FunctionDef(self, original_node: cst.FunctionDef) -> None:
         self._ws.pop()
         self._one_time.pop()
+        self._receives.pop()
 
     def visit_Call(self, node: cst.Call) -> None:
         func = node.func
@@ -196,7 +205,7 @@ class CredentialInUrlVisitor(CheckVisitor):
             if name is None or _SECRET_WORD.search(name):
                 self._flag(node, "API key scheme `APIKeyQuery` reads the key from the query string")
             return
-        if self._one_time and self._one_time[-1]:
+        if self._receives and self._receives[-1]:
             return
         func = node.func
         if isinstance(func, cst.Attribute) and func.attr.value == "get" and isinstance(func.value, cst.Attribute) \
@@ -206,7 +215,7 @@ class CredentialInUrlVisitor(CheckVisitor):
                 self._flag(node, f"credential `{key}` read from the query string")
 
     def visit_Subscript(self, node: cst.Subscript) -> None:
-        if self._one_time and self._one_time[-1]:
+        if self._receives and self._receives[-1]:
             return
         if isinstance(node.value, cst.Attribute) and node.value.attr.value == "query_params" and len(node.slice) == 1 \
                 and isinstance(node.slice[0].slice, cst.Index):
