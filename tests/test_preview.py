@@ -143,3 +143,22 @@ def test_builtin_schemes_answering_403_are_reported_once_with_the_pinned_version
         return
     assert len(found) == 1
     assert found[0]["line"] == 6 and "HTTPBearer" in found[0]["message"] and "0.122.0" in found[0]["message"]
+
+
+def test_expected_issuer_in_the_configuration_asks_every_decode_for_it(tmp_path):
+    decode = '''
+        import jwt
+
+
+        def current_user(token: str):
+            return jwt.decode(token, KEY, algorithms=["HS256"])["sub"]
+
+
+        def checked(token: str):
+            return jwt.decode(token, KEY, algorithms=["HS256"], issuer=ISSUER, audience=AUD)["sub"]
+    '''
+    write_files(tmp_path, {"app.py": decode, "pyproject.toml": '[tool.fastauthlint]\npreview = true\n'
+                                                               'expected-issuer = "https://auth.example.com"\n'})
+    proc = run_cli("--no-cache", "--format", "json", "--select", "FAL506", ".", cwd=tmp_path)
+    found = [(f["line"], f["message"]) for f in json.loads(proc.stdout)["findings"]]
+    assert len(found) == 1 and found[0][0] == 6 and "`issuer=`" in found[0][1] and "`audience=`" not in found[0][1]

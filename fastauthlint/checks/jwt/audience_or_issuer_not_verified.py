@@ -56,11 +56,13 @@ def link(project, facts) -> Iterator[Finding]:
                 continue
             claims = " and ".join("`aud`" if m == "`audience=`" else "`iss`" for m in missing)
             origin = (f" (tokens signed with `{accept.key}` carry {claims}: {where[0]}:{where[1]})"
-                      if where is not None else " (the configuration expects them)")
+                      if where is not None else " (the configuration says what to expect)")
+            whom = " or ".join(w for m, w in (("`audience=`", "for another audience"), ("`issuer=`", "by another issuer"))
+                               if m in missing)
             yield Finding(rule=RULE, path=path, span=Span(accept.line, accept.column, accept.end_line, accept.end_column),
                           message=(f"`{accept.display}` does not check {claims}: pass {' and '.join(missing)}"
-                                   f"{origin}; without it a token the same key signed for another audience or "
-                                   "by another issuer is accepted (spec §4.6)"))
+                                   f"{origin}; without it a token the same key signed {whom} is accepted "
+                                   "(spec §4.6)"))
 
 
 def relative(project, path: str) -> str:
