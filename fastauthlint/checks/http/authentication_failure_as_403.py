@@ -29,7 +29,7 @@ from typing import Dict, Iterable, List, Optional, Sequence, Tuple
 
 import libcst as cst
 
-from fastauthlint.astutil import argument, literal_str, literal_value, parameters
+from fastauthlint.astutil import argument, iter_children, literal_str, literal_value, parameters
 from fastauthlint.checks.base import Check, CheckVisitor
 from fastauthlint.checks.http import pinned_fastapi
 from fastauthlint.context import FileContext
@@ -144,7 +144,7 @@ def _names_in(expr: cst.BaseExpression) -> Iterable[str]:
             continue
         elif isinstance(node, (cst.UnaryOperation, cst.BooleanOperation, cst.Comparison,
                                cst.ComparisonTarget)):
-            stack.extend(node.children)
+            stack.extend(iter_children(node))
 
 
 def _credential_test(test: cst.BaseExpression) -> Optional[str]:
@@ -174,7 +174,7 @@ def _walk_calls(node: cst.CSTNode) -> Iterable[cst.Call]:
             continue
         if isinstance(n, cst.Call):
             yield n
-        stack.extend(n.children)
+        stack.extend(iter_children(n))
 
 
 def _handler_names(handler: cst.ExceptHandler) -> List[str]:
@@ -200,10 +200,7 @@ class _Function:
         self.bound = dict(bound)
         self.out: List[Tuple[cst.CSTNode, str]] = []
         self.handles_credential = any(CREDENTIAL.match(p.name.value) and not _NOT_CREDENTIAL.search(p.name.value)
-                                      for p in parameters(func))
-        for node in _walk_calls(func.body):
-            if not self.handles_credential and _verifying_call(self.ctx, node):
-                self.handles_credential = True
+                                      for p in parameters(func)) or _verifying_call(self.ctx, func.body) is not None
         for stmt in _statements(func.body):
             if isinstance(stmt, cst.Assign) and len(stmt.targets) == 1 and isinstance(stmt.targets[0].target, cst.Name) \
                     and isinstance(stmt.value, cst.Call):
@@ -285,7 +282,7 @@ def _statements(block: cst.CSTNode) -> Iterable[cst.BaseSmallStatement]:
         if isinstance(n, cst.SimpleStatementLine):
             yield from n.body
             continue
-        stack.extend(n.children)
+        stack.extend(iter_children(n))
 
 
 def _module_exceptions(module: cst.Module) -> Dict[str, cst.Call]:
@@ -326,6 +323,37 @@ class AuthFailureVisitor(CheckVisitor):
         super().__init__(ctx)
         self._module_bound: Optional[Dict[str, cst.Call]] = None
         self.schemes: List[BuiltinScheme] = []
+        # per function: may it answer 403 (a `403`, a FORBIDDEN name, or a module-level 403
+        # exception it names)? Only those are read statement by statement.
+        self._forbids: List[bool] = []
+        self._bound_403: Optional[set] = None
+
+    def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
+        self._forbids.append(False)
+
+    def _mark(self) -> None:
+        if self._forbids:
+            self._forbids[-1] = True
+
+    def visit_Integer(self, node: cst.Integer) -> None:
+        if node.value == "403":
+            self._mark()
+
+    def visit_Name(self, node: cst.Name) -> None:
+        if "FORBIDDEN" in node.value or "403" in node.value:
+            self._mark()
+            return
+        if self._forbids and not self._forbids[-1]:
+            if self._bound_403 is None:
+                self._bound_403 = {name for name, call in self._bound().items()
+                                   if _forbidden(self.ctx, call) is not None}
+            if node.value in self._bound_403:
+                self._mark()
+
+    def _bound(self) -> Dict[str, cst.Call]:
+        if self._module_bound is None:
+            self._module_bound = _module_exceptions(self.ctx.module)
+        return self._module_bound
 
     def visit_Call(self, node: cst.Call) -> None:
         q = self.ctx.qualify(node.func)
@@ -341,11 +369,12 @@ class AuthFailureVisitor(CheckVisitor):
         return self.schemes or None
 
     def leave_FunctionDef(self, original_node: cst.FunctionDef) -> None:
-        if _ONE_TIME.search(original_node.name.value):
+        forbids = self._forbids.pop()
+        if forbids and self._forbids:
+            self._forbids[-1] = True  # the enclosing function contains it too
+        if not forbids or _ONE_TIME.search(original_node.name.value):
             return
-        if self._module_bound is None:
-            self._module_bound = _module_exceptions(self.ctx.module)
-        for node, reason in _Function(self.ctx, original_node, self._module_bound).run():
+        for node, reason in _Function(self.ctx, original_node, self._bound()).run():
             self.report(RULE, node, message(reason))
 
 

@@ -17,7 +17,7 @@ from typing import List, Optional, Tuple
 
 import libcst as cst
 
-from fastauthlint.astutil import argument, literal_str, parameters
+from fastauthlint.astutil import argument, iter_children, literal_str, parameters
 from fastauthlint.checks.base import Check, CheckVisitor
 from fastauthlint.context import FileContext
 
@@ -45,27 +45,32 @@ def header_name(text: str) -> str:
     return text.strip().lower().replace("_", "-")
 
 
-class _Reads(cst.CSTVisitor):
-    """Header reads and verification evidence in one function (nested functions are their own)."""
+class _Reads:
+    """Header reads and verification evidence in one function (nested functions are their own).
+    A plain walk over `iter_children`: a libcst visitor would rebuild the function's tree."""
 
     def __init__(self, ctx: FileContext, root: cst.FunctionDef):
         self.ctx = ctx
-        self.root = root
         self.reads: List[Tuple[cst.CSTNode, str, bool]] = []  # node, header, in a fallback
         self.verifies = False
         self.comparisons: List[cst.Comparison] = []
-        self._except = 0
+        self._in_except = False  # the flag of the node being looked at (a read in an `except`)
+        stack: List[Tuple[cst.CSTNode, bool]] = [(root.body, False)]
+        while stack:
+            node, in_except = stack.pop()
+            if isinstance(node, (cst.FunctionDef, cst.ClassDef, cst.Lambda)):
+                continue
+            self._in_except = in_except
+            if isinstance(node, cst.Call):
+                self._call(node)
+            elif isinstance(node, cst.Subscript):
+                self._subscript(node)
+            elif isinstance(node, cst.Comparison):
+                self.comparisons.append(node)
+            inner = in_except or isinstance(node, cst.ExceptHandler)
+            stack.extend((child, inner) for child in iter_children(node))
 
-    def visit_FunctionDef(self, node: cst.FunctionDef) -> bool:
-        return node is self.root
-
-    def visit_ExceptHandler(self, node: cst.ExceptHandler) -> None:
-        self._except += 1
-
-    def leave_ExceptHandler(self, original_node: cst.ExceptHandler) -> None:
-        self._except -= 1
-
-    def visit_Call(self, node: cst.Call) -> None:
+    def _call(self, node: cst.Call) -> None:
         func = node.func
         name = func.attr.value if isinstance(func, cst.Attribute) else (func.value if isinstance(func, cst.Name) else "")
         q = self.ctx.qualify(func) or ""
@@ -74,12 +79,9 @@ class _Reads(cst.CSTVisitor):
         if name == "get" and isinstance(func, cst.Attribute) and _is_headers(func.value) and node.args:
             self._read(node, literal_str(node.args[0].value))
 
-    def visit_Subscript(self, node: cst.Subscript) -> None:
+    def _subscript(self, node: cst.Subscript) -> None:
         if _is_headers(node.value) and len(node.slice) == 1 and isinstance(node.slice[0].slice, cst.Index):
             self._read(node, literal_str(node.slice[0].slice.value))
-
-    def visit_Comparison(self, node: cst.Comparison) -> None:
-        self.comparisons.append(node)
 
     def compares_with_trust(self) -> bool:
         """A comparison with a secret, a signature or a trusted network (read only when needed)."""
@@ -91,7 +93,7 @@ class _Reads(cst.CSTVisitor):
 
     def _read(self, node: cst.CSTNode, key: Optional[str]) -> None:
         if key and IDENTITY_HEADER.match(header_name(key)):
-            self.reads.append((node, key, self._except > 0))
+            self.reads.append((node, key, self._in_except))
 
 
 def _is_headers(expr: cst.BaseExpression) -> bool:
@@ -146,7 +148,6 @@ def message(header: str, fallback: bool) -> str:
 class IdentityHeaderVisitor(CheckVisitor):
     def leave_FunctionDef(self, original_node: cst.FunctionDef) -> None:
         reads = _Reads(self.ctx, original_node)
-        original_node.visit(reads)
         params = _header_params(self.ctx, original_node)
         if not reads.reads and not params:
             return

@@ -24,7 +24,7 @@ from typing import List, Optional, Set
 
 import libcst as cst
 
-from fastauthlint.astutil import argument, literal_str, parameters
+from fastauthlint.astutil import argument, iter_children, literal_str, parameters
 from fastauthlint.checks.base import Check, CheckVisitor
 from fastauthlint.context import FileContext
 
@@ -77,7 +77,7 @@ def password_names(expr: cst.CSTNode, extra: Set[str]) -> Optional[str]:
             continue
         elif isinstance(node, (cst.Lambda, cst.FunctionDef)):
             continue
-        stack.extend(node.children)
+        stack.extend(iter_children(node))
     return None
 
 
