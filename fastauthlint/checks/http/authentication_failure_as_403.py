@@ -323,32 +323,9 @@ class AuthFailureVisitor(CheckVisitor):
         super().__init__(ctx)
         self._module_bound: Optional[Dict[str, cst.Call]] = None
         self.schemes: List[BuiltinScheme] = []
-        # per function: may it answer 403 (a `403`, a FORBIDDEN name, or a module-level 403
-        # exception it names)? Only those are read statement by statement.
-        self._forbids: List[bool] = []
-        self._bound_403: Optional[set] = None
-
-    def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
-        self._forbids.append(False)
-
-    def _mark(self) -> None:
-        if self._forbids:
-            self._forbids[-1] = True
-
-    def visit_Integer(self, node: cst.Integer) -> None:
-        if node.value == "403":
-            self._mark()
-
-    def visit_Name(self, node: cst.Name) -> None:
-        if "FORBIDDEN" in node.value or "403" in node.value:
-            self._mark()
-            return
-        if self._forbids and not self._forbids[-1]:
-            if self._bound_403 is None:
-                self._bound_403 = {name for name, call in self._bound().items()
-                                   if _forbidden(self.ctx, call) is not None}
-            if node.value in self._bound_403:
-                self._mark()
+        # Functions are read statement by statement only in files that may answer 403 at all.
+        self._answers = bool(_ANSWERS_403.search(ctx.source))
+        self._schemes = "fastapi.security" in ctx.source
 
     def _bound(self) -> Dict[str, cst.Call]:
         if self._module_bound is None:
@@ -356,6 +333,8 @@ class AuthFailureVisitor(CheckVisitor):
         return self._module_bound
 
     def visit_Call(self, node: cst.Call) -> None:
+        if not self._schemes:
+            return
         q = self.ctx.qualify(node.func)
         if q in _SCHEMES_403 or (q or "").replace(".api_key.", ".").replace(".http.", ".") in _SCHEMES_403:
             auto = argument(node, "auto_error")
@@ -369,15 +348,13 @@ class AuthFailureVisitor(CheckVisitor):
         return self.schemes or None
 
     def leave_FunctionDef(self, original_node: cst.FunctionDef) -> None:
-        forbids = self._forbids.pop()
-        if forbids and self._forbids:
-            self._forbids[-1] = True  # the enclosing function contains it too
-        if not forbids or _ONE_TIME.search(original_node.name.value):
+        if not self._answers or _ONE_TIME.search(original_node.name.value):
             return
         for node, reason in _Function(self.ctx, original_node, self._bound()).run():
             self.report(RULE, node, message(reason))
 
 
+_ANSWERS_403 = re.compile(r"403|FORBIDDEN")
 _RELEVANT = re.compile(r"403|FORBIDDEN|fastapi\.security")
 
 

@@ -26,7 +26,7 @@ from typing import List, Optional
 
 import libcst as cst
 
-from fastauthlint.astutil import argument, literal_str, parameters
+from fastauthlint.astutil import argument, iter_children, literal_str, parameters
 from fastauthlint.checks.base import Check, CheckVisitor
 from fastauthlint.context import FileContext
 from fastauthlint.findings import Severity
@@ -132,23 +132,28 @@ class CredentialInUrlVisitor(CheckVisitor):
         self._ws: List[bool] = []
         self._one_time: List[bool] = []
         self._receives: List[bool] = []  # a handler of a link or a third party's callback
-        self._sinks: List[str] = []  # enclosing redirect / log calls and redirect-named assignments
+        # URL-building nodes (f-strings, `+`) inside a redirect or log call or a redirect-named
+        # assignment, marked when that call or assignment is visited (before its children).
+        self._sink_nodes: set = set()
 
-    def leave_Call(self, original_node: cst.Call) -> None:
-        if self._sinks and self._sinks[-1] == f"call:{id(original_node)}":
-            self._sinks.pop()
+    def _mark_sinks(self, expr: cst.CSTNode) -> None:
+        stack = [expr]
+        while stack:
+            n = stack.pop()
+            if isinstance(n, (cst.FormattedString, cst.BinaryOperation)):
+                self._sink_nodes.add(id(n))
+            if not isinstance(n, (cst.Lambda, cst.FunctionDef)):
+                stack.extend(iter_children(n))
 
     def visit_Assign(self, node: cst.Assign) -> None:
         names = [t.target for t in node.targets]
         text = " ".join(n.value if isinstance(n, cst.Name) else (n.attr.value if isinstance(n, cst.Attribute) else "")
                         for n in names)
-        self._sinks.append(f"assign:{id(node)}" if _REDIRECT_NAME.search(text) else f"none:{id(node)}")
-
-    def leave_Assign(self, original_node: cst.Assign) -> None:
-        self._sinks.pop()
+        if _REDIRECT_NAME.search(text):
+            self._mark_sinks(node.value)
 
     def _goes_out(self, node: cst.FormattedString) -> bool:
-        if any(s.startswith(("call:", "assign:")) for s in self._sinks):
+        if id(node) in self._sink_nodes:
             return True
         first = next((p for p in node.parts if isinstance(p, cst.FormattedStringExpression)), None)
         if first is not None and node.parts and node.parts[0] is first:
@@ -197,7 +202,8 @@ class CredentialInUrlVisitor(CheckVisitor):
         func = node.func
         callee = func.attr.value if isinstance(func, cst.Attribute) else (func.value if isinstance(func, cst.Name) else "")
         if callee in _REDIRECTS or callee in _LOGS:
-            self._sinks.append(f"call:{id(node)}")
+            for arg in node.args:
+                self._mark_sinks(arg.value)
         q = self.ctx.qualify(node.func) or ""
         if q in ("fastapi.security.APIKeyQuery", "fastapi.security.api_key.APIKeyQuery"):
             # the scheme also serves identifiers that are not secrets (`name="oasst_user"`)
@@ -244,8 +250,7 @@ class CredentialInUrlVisitor(CheckVisitor):
         if text is None and isinstance(node.left, cst.BinaryOperation):
             text = literal_str(node.left.right)
         m = _URL_KEY.search(text or "")
-        if m and not self._one_time_value(node.right, None) and any(s.startswith(("call:", "assign:"))
-                                                                    for s in self._sinks):
+        if m and not self._one_time_value(node.right, None) and id(node) in self._sink_nodes:
             self._flag(node, f"credential `{m.group(1)}` put into a URL")
 
     def _one_time_value(self, expr: cst.BaseExpression, text: Optional[cst.FormattedStringText]) -> bool:
