@@ -161,6 +161,7 @@ class FieldFact:
     fk: str = ""  # foreign key target as written: "user.id", "models.User", or a qualified name
     relation: str = ""  # relationship()/Relationship()/Link[...] target model reference
     is_column: bool = False  # Column(...)/mapped_column(...)/Field(...)/fields.X(...)
+    primary: bool = False  # the model's own key (`primary_key=True`, `pk=True`): never an owner reference
 
 
 @dataclass

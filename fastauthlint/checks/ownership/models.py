@@ -128,6 +128,8 @@ def _field_from(ctx: FileContext, name: str, annotation: Optional[cst.BaseExpres
         elif tail in _COLUMN_CALLS or (tail and tail.endswith("Field")):
             fact.is_column = True
             fact.fk = _fk_in(ctx, value)
+            fact.primary = any(astutil.literal_value(astutil.keyword(value, k).value, None) is True
+                               for k in ("primary_key", "pk") if astutil.keyword(value, k) is not None)
             # Column("owner_id", ...) keeps the attribute name for queries.
         else:
             return fact if annotation is not None else None

@@ -54,6 +54,8 @@ class UnscopedQueries:
     def _message(self, entry: _Located, path: str, span: Span) -> str:
         p = entry.problem
         m = p.model
+        if not m.owned:
+            return self._user_row_message(entry, path, span)
         cols = " / ".join(f"`{c}`" for c in m.owner_columns) or "owner column"
         verb = {"read": "reads", "update": "updates", "delete": "deletes", "count": "counts"}.get(p.op, "reads")
         routes = entry.routes
@@ -94,6 +96,25 @@ class UnscopedQueries:
                 f"inside it, `{p.site.text}` ({p.func}, {inner}:{p.site.span.line}) {what} and its result is "
                 f"not checked here; {fix}, or compare the row's `{col0}` with the current user and refuse "
                 f"on mismatch")
+
+    def _user_row_message(self, entry: _Located, path: str, span: Span) -> str:
+        """A user model's row changed: it belongs to the user it is."""
+        p = entry.problem
+        m = p.model
+        verb = "deletes" if p.op == "delete" else "changes"
+        routes = entry.routes
+        route = routes[0] + (f" (and {len(routes) - 1} more route{'s' if len(routes) > 2 else ''})"
+                             if len(routes) > 1 else "")
+        where_user = "" if entry.has_user else " (the handler does not even take the current user)"
+        if p.site_path == path and p.site.span == span:
+            what = f"`{p.site.text}` {verb} a {m.name} row"
+        else:
+            res = self.walk.project.results.get(p.site_path)
+            inner = res.rel if res is not None else p.site_path
+            what = (f"`{p.entry or p.via[0].split('.')[-1] + '(...)'}` {verb} a {m.name} row (inside it, "
+                    f"`{p.site.text}`, {p.func}, {inner}:{p.site.span.line})")
+        return (f"{what} chosen by the client on {route}{where_user}, and a user's row belongs to that user: "
+                f"compare its id with the current user's and refuse on mismatch, or require an administrator")
 
     @staticmethod
     def _filters_owner(p: Problem) -> bool:

@@ -45,10 +45,19 @@ class Model:
     owner_columns: Tuple[str, ...]  # column names ("owner_id")
     owner_relations: Tuple[str, ...] = ()  # relationship names standing for them ("owner")
     fields: Dict[str, FieldFact] = field(default_factory=dict)
+    # a user model (the class the current user is loaded as): each row belongs to the user it is,
+    # so changing one picked by the client is an ownership question (`PUT /users/{user_id}`)
+    self_owned: bool = False
 
     @property
     def owned(self) -> bool:
         return bool(self.owner_columns)
+
+    def owned_for(self, op: str) -> bool:
+        """Whether a query doing `op` on this model must be scoped to the current user: rows with
+        an owner column always; a user model's own rows when they are changed (reading another
+        user's public profile is not a leak by itself)."""
+        return self.owned or (self.self_owned and op in ("update", "delete"))
 
 
 class ModelRegistry:
@@ -172,6 +181,8 @@ class ModelRegistry:
         owner_rels: List[str] = []
         for f in fields.values():
             col = f.column
+            if f.primary and not (f.fk or f.relation):
+                continue  # the model's own key named like an owner column (`Account.user_id`)
             if col in self.owner_fields and self._principal_link(f, path):
                 owner_cols.append(col)
                 if f.name != col:
@@ -182,7 +193,7 @@ class ModelRegistry:
                     owner_cols.append(f"{f.name}_id")
         return Model(qualname=qualname, name=cls.name, path=path, tablename=tablename,
                      owner_columns=tuple(dict.fromkeys(owner_cols)), owner_relations=tuple(owner_rels),
-                     fields=fields)
+                     fields=fields, self_owned=qualname in self.principal_models and not owner_cols)
 
     def _principal_link(self, f: FieldFact, near: str) -> bool:
         target = f.fk or f.relation

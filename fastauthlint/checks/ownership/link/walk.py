@@ -130,11 +130,22 @@ class OwnershipWalk(SiteScoping, RowVerification, UserValues):
                     ref = self.resolver.dependency_ref(path, p)
                     if ref:
                         self.resolver.user_providers.add(self.resolver.resolve_name(ref, path) or ref)
-                    if p.annotation:
-                        cls = self.models.find_class(p.annotation, near=path)
+                    for ref, near in self._annotated_types(path, p):
+                        cls = self.models.find_class(ref, near=near)
                         if cls is not None:
                             self.models.principal_models.add(cls[1].qualname)
         self.models.forget_models()  # built before the principals were known
+
+    def _annotated_types(self, path: str, p) -> List[Tuple[str, str]]:
+        """(type, where) a parameter is annotated with, through `CurrentUser = Annotated[User,
+        Depends(...)]` aliases."""
+        out = [(p.annotation, path)] if p.annotation else []
+        for cand in (p.alias, p.annotation):
+            target = self.resolver.resolve_name(cand, path) if cand else None
+            if target in self.index.alias_types:
+                apath, ann = self.index.alias_types[target]
+                out.append((ann, apath))
+        return out
 
     def _root_binding(self, r, path: str, fs: FuncSummary, users: Tuple[str, ...]) -> Binding:
         parts = r.handler.split(".")
@@ -245,7 +256,7 @@ class OwnershipWalk(SiteScoping, RowVerification, UserValues):
             models = self.site_models(path, fs, b, site)
             if not models:
                 continue
-            owned = [m for m in models if m.owned]
+            owned = [m for m in models if m.owned_for(site.op)]
             skey = (path, fs.qualname, site.idx)
             if not owned:
                 self.stats.unowned_sites.add(skey)

@@ -17,7 +17,7 @@ import libcst as cst
 from fastauthlint import astutil
 from fastauthlint.checks.ownership.facts import UNKNOWN, CallSite, Origin
 from fastauthlint.checks.ownership.summary.known import (
-    CONVERSIONS, DELETE_FUNCS, EXTERNAL_ROOTS, MODEL_ATTRS, MODEL_METHODS, MODEL_PARAM, SELECT_FUNCS, UPDATE_FUNCS,
+    CONVERSIONS, DELETE_FUNCS, ROW_SAVES, EXTERNAL_ROOTS, MODEL_ATTRS, MODEL_METHODS, MODEL_PARAM, SELECT_FUNCS, UPDATE_FUNCS,
 )
 from fastauthlint.checks.ownership.summary.state import WalkState
 from fastauthlint.project.names import dotted
@@ -58,6 +58,16 @@ class CallRecognition(WalkState):
             return self.new_dict([(a.keyword.value if a.keyword is not None else "**", self.eval(a.value))
                                   for a in node.args])
 
+        if bare == "setattr" and not self.is_local("setattr") and node.args:
+            self.row_written(self.eval(node.args[0].value))
+            for a in node.args[1:]:
+                self.eval(a.value)
+            return UNKNOWN
+        if recv is not None and method in ROW_SAVES and recv.kind == "site" and not recv.attrs:
+            self.row_written(recv)  # `await note.save()` (Tortoise, Beanie, active record)
+            for a in node.args:
+                self.eval(a.value)
+            return recv
         raw = self.raw_sql(node, method or (bare or (gq.split(".")[-1] if gq else "")), recv, gq)
         if raw is not None:
             return raw

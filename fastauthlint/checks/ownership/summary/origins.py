@@ -38,6 +38,16 @@ class OriginTracking(WalkState):
                 self.bind(el.value, origin if origin.kind in ("site", "call", "param") else UNKNOWN)
         elif isinstance(target, cst.StarredElement):
             self.bind(target.value, origin)
+        elif isinstance(target, cst.Attribute):
+            self.row_written(self.peek(target.value))  # `row.email = ...`
+
+    def row_written(self, row: Origin) -> None:
+        """A fetched row changed in place (`row.email = x`, `setattr(row, k, v)`, `await
+        row.save()`): the query that fetched it is the one a change by id goes through."""
+        if row.kind == "site" and not row.attrs:
+            site = self.summary.sites[int(row.name)]
+            if site.op in ("read", "count"):
+                site.op = "update"
 
     def eval(self, e) -> Origin:
         if isinstance(e, cst.Name):

@@ -6,7 +6,7 @@ admin rights, how a refusal is answered); each question is a mixin in its own mo
 them read and extend this state. The base class holds no behaviour beyond that.
 
 Where the entry points one concern calls on another are defined:
-- origins: `eval`, `peek`, `peek_value`, `bind`, `new_dict`, `request_user`
+- origins: `eval`, `peek`, `peek_value`, `bind`, `new_dict`, `request_user`, `row_written`
 - calls: `call`; queries: `new_site`, `model_refs`, `model_method_site`
 - filters: `filters_from`, `filters_from_args`, `extend_dict`; raw_sql: `raw_sql`, `bind_placeholders`
 - branches: `if_stmt`, `admin_polarity`; owner_checks: `add_check`, `owner_comparisons`,

@@ -203,6 +203,8 @@ class FunctionWalker(Branches, OwnerCheckRecognition, DenialRecognition, CallRec
                 self.bind(small.target, o)
         elif isinstance(small, cst.AugAssign):
             self.eval(small.value)
+            if isinstance(small.target, cst.Attribute):
+                self.row_written(self.peek(small.target.value))
             if isinstance(small.target, cst.Name) and small.target.value in self.strings:
                 s = astutil.literal_str(small.value)
                 if s is not None:
