@@ -162,7 +162,9 @@ def test_bad_options_are_errors_naming_the_key(tmp_path, table, message):
         parse_table(table, root=tmp_path)
 
 
-def test_unauthenticated_routes_are_left_to_route_coverage(tmp_path):
+def test_a_route_without_a_user_reports_rows_picked_by_a_path_id_only(tmp_path):
+    # issue 11: a route without a user that reads an owned row by a client-chosen id is a BOLA even
+    # when the route is public; listing, or looking up by a capability, is what public routes do
     files = {
         "app/models.py": """
             from sqlmodel import Field, SQLModel
@@ -171,9 +173,11 @@ def test_unauthenticated_routes_are_left_to_route_coverage(tmp_path):
             class Order(SQLModel, table=True):
                 id: int = Field(primary_key=True)
                 user_id: int = Field(foreign_key="user.id")
+                share_token: str
         """,
         "app/routes.py": """
             from fastapi import APIRouter
+            from sqlmodel import select
 
             from app.models import Order
 
@@ -183,10 +187,22 @@ def test_unauthenticated_routes_are_left_to_route_coverage(tmp_path):
             @router.get("/orders/{oid}")
             def read_order(oid: int, db):
                 return db.get(Order, oid)
+
+
+            @router.get("/orders")
+            def list_orders(db):
+                return db.exec(select(Order)).all()
+
+
+            @router.get("/shared/{token}")
+            def shared_order(token: str, db):
+                return db.exec(select(Order).where(Order.share_token == token)).first()
         """,
     }
     root = _write(tmp_path / "app", files)
-    assert not [f for f in lint([root], config={}) if f.rule.startswith("FAL2")]
+    found = [f for f in lint([root], config={}) if f.rule.startswith("FAL2")]
+    assert [f.line for f in found] == [12]
+    assert "route without a user" in found[0].message
 
 
 # -- SQL reading --------------------------------------------------------------------------------

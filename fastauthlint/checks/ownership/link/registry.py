@@ -13,10 +13,12 @@ from __future__ import annotations
 
 import os
 import re
+from pathlib import Path
 from dataclasses import dataclass, field
 from typing import Dict, List, Optional, Sequence, Set, Tuple
 
 from fastauthlint.checks.ownership.facts import ClassFact, FieldFact, TableFact
+from fastauthlint.checks.ownership.schema_files import schema_tables
 
 # Bases whose subclasses are persisted models whatever they declare.
 ORM_ROOTS = (
@@ -70,14 +72,19 @@ class ModelRegistry:
         self.classes: Dict[str, Tuple[str, ClassFact]] = {}  # qualname -> (path, fact)
         self.by_name: Dict[str, List[str]] = {}
         self.tables: Dict[str, TableFact] = {}
+        declared: List[TableFact] = []
         for path, f in facts.items():
             for c in f.classes:
                 self.classes[c.qualname] = (path, c)
                 self.by_name.setdefault(c.name, []).append(c.qualname)
-            for t in f.tables:
-                prev = self.tables.get(t.name.lower())
-                if prev is None or len(t.columns) > len(prev.columns):
-                    self.tables[t.name.lower()] = t
+            declared += f.tables
+        root = getattr(getattr(project, "config", None), "root", None)
+        if root is not None:
+            declared += schema_tables(Path(root))  # schema.sql, migrations/*.sql
+        for t in declared:
+            prev = self.tables.get(t.name.lower())
+            if prev is None or len(t.columns) > len(prev.columns):
+                self.tables[t.name.lower()] = t
         self._models: Dict[str, Optional[Model]] = {}
         self._chain: Dict[str, List[Tuple[str, ClassFact]]] = {}
         self.principal_models: Set[str] = set()  # qualnames of user models (annotations of users)
