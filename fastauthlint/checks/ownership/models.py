@@ -145,6 +145,20 @@ def _field_from(ctx: FileContext, name: str, annotation: Optional[cst.BaseExpres
     return fact
 
 
+_MAPPINGS = {"Dict", "dict", "Mapping", "MutableMapping", "DefaultDict", "defaultdict", "OrderedDict"}
+
+
+def store_value_type(ctx: FileContext, annotation: Optional[cst.BaseExpression]) -> str:
+    """`Dict[int, Note]` -> the reference of `Note` (an in-memory store of rows keyed by id)."""
+    if isinstance(annotation, cst.Subscript) and astutil.name_of(annotation.value) in _MAPPINGS \
+            and len(annotation.slice) == 2 and isinstance(annotation.slice[1].slice, cst.Index):
+        inner = unwrap_annotation(annotation.slice[1].slice.value)
+        if isinstance(inner, (cst.Name, cst.Attribute, cst.SimpleString)):
+            ref = ref_of(ctx, inner)
+            return ref if ref.split(".")[-1][:1].isupper() else ""
+    return ""
+
+
 def _class_attr_str(body: Sequence[cst.BaseStatement], names: Iterable[str]) -> Optional[str]:
     wanted = set(names)
     for stmt in body:
@@ -206,6 +220,9 @@ def class_fact(ctx: FileContext, node: cst.ClassDef, qualname: str) -> ClassFact
         if isinstance(stmt, cst.SimpleStatementLine):
             for small in stmt.body:
                 if isinstance(small, cst.AnnAssign) and isinstance(small.target, cst.Name):
+                    vt = store_value_type(ctx, small.annotation.annotation)
+                    if vt:
+                        fact.stores[small.target.value] = vt
                     inner = unwrap_annotation(small.annotation.annotation)
                     if isinstance(inner, (cst.Name, cst.Attribute)) and small.value is None:
                         fact.attr_types.setdefault(small.target.value, ref_of(ctx, inner))
@@ -325,6 +342,9 @@ def _init_facts(ctx: FileContext, fact: ClassFact, func: cst.FunctionDef) -> Non
                         if ref.split(".")[-1][:1].isupper():
                             fact.attr_types[t.attr.value] = ref
                     if isinstance(small, cst.AnnAssign):
+                        vt = store_value_type(ctx, small.annotation.annotation)
+                        if vt:
+                            fact.stores[t.attr.value] = vt
                         inner = unwrap_annotation(small.annotation.annotation)
                         if isinstance(inner, (cst.Name, cst.Attribute)):
                             fact.attr_types[t.attr.value] = ref_of(ctx, inner)

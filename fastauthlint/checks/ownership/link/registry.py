@@ -229,6 +229,27 @@ class ModelRegistry:
             return True
         return PRINCIPAL_RE.search(name) is not None
 
+    def store_model(self, value_type: str, near: str, name: str = "", row_keys: Sequence[str] = ()) -> Optional[Model]:
+        """The rows of an in-memory store: its value class (a model, a pydantic class, a dataclass)
+        with an owner field, or the keys of its literal rows."""
+        if value_type:
+            m = self.model(value_type, near)
+            if m is not None:
+                return m
+            hit = self.find_class(value_type, near)
+            if hit is None:
+                return None
+            fields: Dict[str, FieldFact] = {}
+            for _, c in reversed(self.chain(hit[1].qualname)):
+                for f in c.fields:
+                    fields[f.name] = f
+            cols = tuple(f.column for f in fields.values() if f.column in self.owner_fields
+                         and not f.primary and self._principal_link(f, near))
+            return Model(qualname=hit[1].qualname, name=hit[1].name, path=hit[0], tablename="", owner_columns=cols,
+                         fields=fields)
+        cols = tuple(k for k in row_keys if k in self.owner_fields)
+        return Model(qualname=f"store:{name}", name=name.split(".")[-1], path=near, tablename="", owner_columns=cols)
+
     def by_table(self, table: str) -> Optional[Model]:
         if self._by_table is None:
             self._by_table = {}

@@ -85,10 +85,13 @@ class OriginTracking(WalkState):
         if isinstance(e, cst.Subscript):
             base = self.eval(e.value)
             key = None
+            key_origin = None
             for el in e.slice:
                 if isinstance(el.slice, cst.Index):
-                    self.eval(el.slice.value)
+                    key_origin = self.eval(el.slice.value)
                     key = astutil.literal_str(el.slice.value)
+            if key_origin is not None and len(e.slice) == 1 and self.store_ref(base):
+                return self.store_site(e, base, key_origin, "read")  # `NOTES[note_id]`
             return base.attr(f"[{key}]" if key else "[]")
         if isinstance(e, (cst.SimpleString, cst.ConcatenatedString)):
             text = astutil.literal_str(e) or ""

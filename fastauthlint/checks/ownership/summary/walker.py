@@ -222,6 +222,13 @@ class FunctionWalker(Branches, OwnerCheckRecognition, DenialRecognition, CallRec
                 for x in outs:
                     if x.kind not in ("unknown", "literal") and x not in self.summary.returns:
                         self.summary.returns.append(x)
+        elif isinstance(small, cst.Del):
+            t = small.target
+            if isinstance(t, cst.Subscript) and len(t.slice) == 1 and isinstance(t.slice[0].slice, cst.Index):
+                base = self.eval(t.value)
+                key = self.eval(t.slice[0].slice.value)
+                if self.store_ref(base):
+                    self.store_site(t, base, key, "delete")  # `del NOTES[note_id]`
         elif isinstance(small, cst.Raise):
             if small.exc is not None:
                 self.eval(small.exc)
