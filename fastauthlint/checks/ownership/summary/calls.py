@@ -107,13 +107,14 @@ class CallRecognition(WalkState):
             if model_ref.split(".")[-1][:1].isupper():
                 return Origin("site", str(site_alt))
         # an in-memory store: `NOTES.pop(note_id)`, `self.notes_by_id.get(note_id)`
-        if method in STORE_METHODS and len(args_nodes) >= 1 and args_nodes[0].keyword is None:
+        # (a repository held in `self._repo` has `.get(id)` too: both readings are kept, link decides)
+        if method in STORE_METHODS and site_alt < 0 and args_nodes and args_nodes[0].keyword is None:
             base = recv if recv is not None else (Origin("global", gq[: -len(method) - 1]) if gq else None)
-            if base is not None and self.store_ref(base) and (recv is not None or method != "get" or site_alt < 0):
-                key = self.eval(args_nodes[0].value)
-                for a in args_nodes[1:]:
-                    self.eval(a.value)
-                return self.store_site(node, base, key, "delete" if method == "pop" else "read")
+            if base is not None and self.store_ref(base):
+                key = self.peek_value(args_nodes[0].value)
+                o = self.store_site(node, base, key, "delete" if method == "pop" else "read")
+                if o.kind == "site":
+                    site_alt = int(o.name)
         # self.model.find_one(...) / cls.model.get(...) / model.filter(...) in generic repositories
         if method in MODEL_METHODS and recv is not None and recv.kind == "param" and (
                 (recv.name == self.summary.self_name and len(recv.attrs) == 1 and recv.attrs[0] in MODEL_ATTRS)
