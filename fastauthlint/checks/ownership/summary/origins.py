@@ -215,6 +215,11 @@ class OriginTracking(WalkState):
         if isinstance(expr, cst.Attribute):
             base = self.peek(expr.value)
             return self.request_user(base.attr(expr.attr.value))
+        if isinstance(expr, cst.Subscript) and len(expr.slice) == 1 and isinstance(expr.slice[0].slice, cst.Index):
+            key = astutil.literal_str(expr.slice[0].slice.value)
+            if key:  # `user["id"]`
+                base = self.peek(expr.value)
+                return base.attr(f"[{key}]") if base.kind in ("param", "site", "call") else UNKNOWN
         if isinstance(expr, cst.Call) and isinstance(expr.func, cst.Name) and expr.func.value in ("str", "int", "UUID") \
                 and expr.args:
             return self.peek(expr.args[0].value)
