@@ -314,3 +314,11 @@ def test_messages_and_cached_facts_never_carry_a_literal_key(tmp_path, monkeypat
     assert cached
     for c in cached:
         assert key not in c.read_text(encoding="utf-8")
+
+
+def test_fal202_is_info_where_row_ids_are_random_uuids():
+    # issue 10 item 10: with uuid4 keys a 403 confirms only an id the caller already holds
+    uuid_app = [f for f in lint([SQLMODEL_APP]) if f.rule == "FAL202" and f.path.endswith("routes/items.py")]
+    assert uuid_app and all(f.severity.value == "info" and "random UUIDs" in f.message for f in uuid_app)
+    int_app = [f for f in lint([APPS / "ownership_sqlalchemy_sync"]) if f.rule == "FAL202"]
+    assert int_app and all(f.severity.value == "warning" for f in int_app)  # the rule's own severity

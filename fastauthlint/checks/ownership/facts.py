@@ -162,6 +162,7 @@ class FieldFact:
     relation: str = ""  # relationship()/Relationship()/Link[...] target model reference
     is_column: bool = False  # Column(...)/mapped_column(...)/Field(...)/fields.X(...)
     primary: bool = False  # the model's own key (`primary_key=True`, `pk=True`): never an owner reference
+    random: bool = False  # a key the database or the model draws at random (`default_factory=uuid.uuid4`)
 
 
 @dataclass

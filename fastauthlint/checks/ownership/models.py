@@ -95,6 +95,23 @@ def _fk_in(ctx: FileContext, call: cst.Call) -> str:
     return ""
 
 
+_RANDOM_DEFAULT = re.compile(r"uuid4|uuid_generate_v4|gen_random_uuid|random_uuid|token_hex|token_urlsafe", re.I)
+
+
+def _random_default(call: cst.Call, tail: str) -> bool:
+    """A key drawn at random: `default_factory=uuid.uuid4`, `default=uuid4`,
+    `server_default=text("gen_random_uuid()")`, Tortoise's `UUIDField(pk=True)` (uuid4 by default)."""
+    for k in ("default", "default_factory", "server_default", "insert_default"):
+        kw = astutil.keyword(call, k)
+        if kw is not None:
+            text = dotted(kw.value) or astutil.literal_str(kw.value) or ""
+            if isinstance(kw.value, cst.Call):
+                text = (dotted(kw.value.func) or "") + " " + " ".join(
+                    astutil.literal_str(a.value) or "" for a in kw.value.args)
+            return bool(_RANDOM_DEFAULT.search(text))
+    return tail == "UUIDField"
+
+
 def _field_from(ctx: FileContext, name: str, annotation: Optional[cst.BaseExpression],
                 value: Optional[cst.BaseExpression]) -> Optional[FieldFact]:
     if name.startswith("__"):
@@ -130,6 +147,7 @@ def _field_from(ctx: FileContext, name: str, annotation: Optional[cst.BaseExpres
             fact.fk = _fk_in(ctx, value)
             fact.primary = any(astutil.literal_value(astutil.keyword(value, k).value, None) is True
                                for k in ("primary_key", "pk") if astutil.keyword(value, k) is not None)
+            fact.random = fact.primary and _random_default(value, tail)
             # Column("owner_id", ...) keeps the attribute name for queries.
         else:
             return fact if annotation is not None else None

@@ -55,6 +55,11 @@ class Model:
     def owned(self) -> bool:
         return bool(self.owner_columns)
 
+    @property
+    def random_ids(self) -> bool:
+        """Rows keyed by random values (uuid4): an id cannot be guessed, only learnt."""
+        return any(f.primary and f.random for f in self.fields.values())
+
     def owned_for(self, op: str) -> bool:
         """Whether a query doing `op` on this model must be scoped to the current user: rows with
         an owner column always; a user model's own rows when they are changed (reading another
