@@ -24,3 +24,5 @@ SESSIONISH = re.compile(r"^(db|session|db_session|async_session|conn|connection|
 # defined (another package's `get_current_user` too).
 USER_PROVIDER_NAME = re.compile(
     r"current_?\w*user|user_from_token|authenticat|require_\w*user|^get_user_id$|^user_id_from_", re.I)
+# Attributes of a per-request repository or service holding the caller (`self.user_id`).
+HELD_USER = re.compile(r"^_?(current_)?(user|owner|principal|account)(_id)?$")
