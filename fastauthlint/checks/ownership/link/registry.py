@@ -193,8 +193,10 @@ class ModelRegistry:
         owner_rels: List[str] = []
         for f in fields.values():
             col = f.column
-            if f.primary and not (f.fk or f.relation):
-                continue  # the model's own key named like an owner column (`Account.user_id`)
+            if f.primary and not (f.fk or f.relation) and sum(1 for g in fields.values() if g.primary) == 1:
+                # the model's own key named like an owner column (`Account.user_id`); in a composite
+                # key (`UserRole(user_id, role_id)`) each column refers to another table
+                continue
             if col in self.owner_fields and self._principal_link(f, path):
                 owner_cols.append(col)
                 if f.name != col:
