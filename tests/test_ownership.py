@@ -322,3 +322,35 @@ def test_fal202_is_info_where_row_ids_are_random_uuids():
     assert uuid_app and all(f.severity.value == "info" and "random UUIDs" in f.message for f in uuid_app)
     int_app = [f for f in lint([APPS / "ownership_sqlalchemy_sync"]) if f.rule == "FAL202"]
     assert int_app and all(f.severity.value == "warning" for f in int_app)  # the rule's own severity
+
+
+def test_a_schema_in_sql_files_is_read_and_its_changes_invalidate_the_cached_link(tmp_path, monkeypatch):
+    monkeypatch.setenv("FASTAUTHLINT_CACHE_DIR", str(tmp_path / "cache"))
+    files = {
+        "app/deps.py": DEPS,
+        "app/routes.py": """
+            from fastapi import APIRouter
+
+            from app.deps import CurrentUser
+
+            router = APIRouter()
+
+
+            @router.get("/invoices/{invoice_id}")
+            async def read_invoice(invoice_id: int, conn, user: CurrentUser):
+                return await conn.fetchrow("SELECT * FROM invoices WHERE id = $1", invoice_id)
+        """,
+        "db/schema.sql": "CREATE TABLE invoices (id SERIAL PRIMARY KEY, total INT);\n",
+    }
+    root = _write(tmp_path / "app", files)
+    cfg = parse_table({}, root=root.resolve())
+
+    def fal201():
+        res = run(RunOptions(paths=[root], config=cfg, use_cache=True, jobs=1))
+        return [f for f in res.findings if f.rule == "FAL201"]
+
+    assert fal201() == []  # no owner column yet
+    (root / "db" / "schema.sql").write_text(
+        "CREATE TABLE invoices (\n  id SERIAL PRIMARY KEY,\n  user_id INT REFERENCES users(id)\n);\n")
+    found = fal201()
+    assert [f.line for f in found] == [11] and "invoices" in found[0].message
