@@ -179,6 +179,8 @@ class OriginTracking(WalkState):
                 return Origin("request_user", "", o.attrs[2:])
             if o.attrs[:1] == ("user",):
                 return Origin("request_user", "", o.attrs[1:])
+            if o.attrs[:2] == ("scope", "[user]"):  # `websocket.scope["user"]` (AuthenticationMiddleware)
+                return Origin("request_user", "", o.attrs[2:])
         return o
 
     def comprehension(self, e) -> Origin:
