@@ -33,6 +33,7 @@ from fastauthlint.checks.ownership.link.registry import Model
 from fastauthlint.checks.ownership.link.scoping import SiteScoping
 from fastauthlint.checks.ownership.link.values import UserValues
 from fastauthlint.checks.ownership.link.verification import RowVerification
+from fastauthlint.checks.ownership.link.words import AUTHORSHIP
 from fastauthlint.findings import Finding, Span
 
 MAX_DEPTH = 12  # calls followed from a route before giving up on a chain
@@ -290,9 +291,10 @@ class OwnershipWalk(SiteScoping, RowVerification, UserValues):
             if not owned:
                 self.stats.unowned_sites.add(skey)
                 continue
+            if b.anonymous and (not self.client_keyed(path, fs, b, site) or site.op in ("read", "count") and all(
+                    m.owner_columns and all(AUTHORSHIP.match(c) for c in m.owner_columns) for m in owned)):
+                continue  # a public route reads content by what it is, or content its author wrote
             self.stats.sites.add(skey)
-            if b.anonymous and not self.client_keyed(path, fs, b, site):
-                continue
             scoped, why = self.site_scoped(path, fs, b, site)
             if why == "filter":
                 self.stats.filtered.add(skey)
