@@ -53,11 +53,13 @@ class UserValues(LinkState):
 
     def held_user(self, b: Binding, attr: str) -> bool:
         """A per-request repository or service built for the caller: `self.user_id` set in
-        `__init__` from a parameter (`NoteRepository(session, user_id=user.id)` in the dependency
+        `__init__` from a parameter, or a field of a pydantic repository (`NoteRepository(session, user_id=user.id)` in the dependency
         that builds it). Trusted like a service's own tenant (`self.workspace_id`)."""
-        if not b.self_cls or not HELD_USER.match(attr):
+        if not b.self_cls or not HELD_USER.match(attr) or self.models.is_table_model(b.self_cls):
             return False
-        return any(attr in c.init_attrs for _, c in self.models.chain(b.self_cls))
+        # set in `__init__`, or a field of a pydantic/dataclass repository (`user_id: str`)
+        return any(attr in c.init_attrs or any(f.name == attr for f in c.fields)
+                   for _, c in self.models.chain(b.self_cls))
 
     def identity_roots(self, path: str, fs: FuncSummary, b: Binding) -> Set[Tuple[str, str]]:
         """Values checked to be the current user's identity, refusing otherwise (`if user_id !=
