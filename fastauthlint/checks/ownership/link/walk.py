@@ -34,6 +34,7 @@ from fastauthlint.checks.ownership.link.scoping import SiteScoping
 from fastauthlint.checks.ownership.link.values import UserValues
 from fastauthlint.checks.ownership.link.verification import RowVerification
 from fastauthlint.checks.ownership.link.words import AUTHORSHIP
+from fastauthlint.checks.ownership.summary.known import ADMIN_NAME
 from fastauthlint.findings import Finding, Span
 
 MAX_DEPTH = 12  # calls followed from a route before giving up on a chain
@@ -162,7 +163,10 @@ class OwnershipWalk(SiteScoping, RowVerification, UserValues):
         # a parameter given by a dependency named for the current user (`user_id: str =
         # Depends(get_user_id)`) holds them, even when that dependency is another package's
         given = {p.name for p in fs.params if p.name not in users and self.resolver.is_user_dependency(path, p)}
-        return Binding(user=frozenset(users) | given, admin=bool(r.admin_only), has_user=True, root=True,
+        admin = bool(r.admin_only) or any(
+            p.depends_call is not None and ADMIN_NAME.search(p.depends_call.name.split(".")[-1])
+            for p in fs.params if p.name in users)
+        return Binding(user=frozenset(users) | given, admin=admin, has_user=True, root=True,
                        self_cls=self_cls,
                        self_model=self.resolver.class_model(self_cls) if self_cls else "", rows=rows,
                        tenant=self._tenants_checked_by_auth(r, fs),
@@ -181,6 +185,12 @@ class OwnershipWalk(SiteScoping, RowVerification, UserValues):
         self_cls = ".".join(parts[:-1]) if ".".join(parts[:-1]) in self.models.classes else ""
         return Binding(root=True, anonymous=True, client=client, self_cls=self_cls,
                        self_model=self.resolver.class_model(self_cls) if self_cls else "")
+
+    def keyed_by_param(self, path: str, fs: FuncSummary, b: Binding, site: QuerySite) -> bool:
+        """Whether a query picks rows by an identifier given to the function (request data, or a
+        helper's parameter), rather than by one it fetched itself or by other columns."""
+        keys = list(site.keys) + [v for c, v in site.filters if c.split(".")[-1] in ("id", "pk", "_id")]
+        return any(self.canonical(path, fs, b, k).kind == "param" for k in keys)
 
     def client_keyed(self, path: str, fs: FuncSummary, b: Binding, site: QuerySite) -> bool:
         """Whether a query picks rows by an identifier the client chose (a route without a user
@@ -291,6 +301,8 @@ class OwnershipWalk(SiteScoping, RowVerification, UserValues):
             if not owned:
                 self.stats.unowned_sites.add(skey)
                 continue
+            if not any(m.owned for m in owned) and not self.keyed_by_param(path, fs, b, site):
+                continue  # a user row changed by what it is, or by ids the code found itself (a cascade)
             if b.anonymous and (not self.client_keyed(path, fs, b, site) or site.op in ("read", "count") and all(
                     m.owner_columns and all(AUTHORSHIP.match(c) for c in m.owner_columns) for m in owned)):
                 continue  # a public route reads content by what it is, or content its author wrote
