@@ -53,6 +53,8 @@ class SiteScoping(LinkState):
     def site_models(self, path: str, fs: FuncSummary, b: Binding, site: QuerySite) -> List[Model]:
         """The models a query site reads or changes, as far as the binding tells."""
         out: List[Model] = []
+        if site.kind == "memo":
+            return out
         if site.kind == "raw":
             for t in site.tables:
                 name, cols = self.models.table_owner_columns(t)

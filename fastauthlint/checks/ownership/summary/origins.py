@@ -26,6 +26,9 @@ class OriginTracking(WalkState):
         elif isinstance(target, cst.Subscript):
             # filters["user_id"] = current_user.id
             base = self.peek(target.value)
+            written = self.peek_value(target.value)
+            if self.store_ref(written):
+                self.stores_written.add(written)  # `self._cache[k] = row`: a memo the function fills
             if base.kind == "dict" and not base.attrs:
                 key = None
                 for el in target.slice:

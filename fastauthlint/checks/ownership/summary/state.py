@@ -40,6 +40,7 @@ class WalkState:
         self.request_params: Set[str] = set()  # parameters holding the Request (request.state.user)
         self.strings: Dict[str, str] = {}  # locals holding a string literal (SQL built in steps)
         self.exceptions: Dict[str, Denial] = {}  # locals holding an exception raised later
+        self.stores_written: Set[Origin] = set()  # in-memory stores this function fills (memos)
         self.bool_exprs: Dict[str, cst.BaseExpression] = {}  # `is_owner = item.owner_id == user.id`
         # -- where the walk is -------------------------------------------------------------------
         self.order = 0  # statement counter: checks and queries are compared by it at link time
