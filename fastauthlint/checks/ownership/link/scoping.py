@@ -29,13 +29,15 @@ class SiteScoping(LinkState):
         if site.op == "delete" and site.filters and all(EXPIRY_COL.search(c.split(".")[-1]) for c, _ in site.filters):
             return True, "expired"  # a purge of expired rows (`expires_at < now()`): nobody's any more
         owners = set(self.owner_fields)
+        owner_values = [v for c, v in site.filters
+                        if c.split(".")[-1] in owners or f"{c.split('.')[-1]}_id" in owners]
+        # `filter(user=None)`, `owner_id.is_(None)` alone: rows of no user (global ones) or of a
+        # fixed one, never of a user the client picks (not `or_(owner_id == x, owner_id.is_(None))`)
+        fixed = bool(owner_values) and all(v.kind == "literal" for v in owner_values)
         for col, v in site.filters:
             if self.is_user(path, fs, b, v) or self.is_verified(path, fs, b, v, site.order):
                 return True, "filter"
-            last = col.split(".")[-1]
-            if v.kind == "literal" and (last in owners or f"{last}_id" in owners):
-                # `filter(user=None)`, `owner_id.is_(None)`: rows of no user (global ones) or of a
-                # fixed one, never of a user the client picks
+            if fixed:
                 return True, "fixed"
             if self.public_filter(col, v) or self.public_origin(path, fs, b, v):
                 return True, "public"
