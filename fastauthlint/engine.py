@@ -187,7 +187,8 @@ def _run(opts: RunOptions) -> RunResult:
     # the run), reused as they are when no file of the project changed.
     key = None
     if stdin_abs is None and not opts.overlays and all(r.digest for r in results.values()):
-        key = linked_key((p, r.digest) for p, r in results.items())
+        extra = [i for c in all_checks() for i in c.link_inputs(root)]
+        key = linked_key([(p, r.digest) for p, r in results.items()] + extra)
     linked = cache.linked(key) if key else None
     project = Project(results, config)
     if linked is None:

@@ -162,7 +162,9 @@ def test_bad_options_are_errors_naming_the_key(tmp_path, table, message):
         parse_table(table, root=tmp_path)
 
 
-def test_unauthenticated_routes_are_left_to_route_coverage(tmp_path):
+def test_a_route_without_a_user_reports_rows_picked_by_a_path_id_only(tmp_path):
+    # issue 11: a route without a user that reads an owned row by a client-chosen id is a BOLA even
+    # when the route is public; listing, or looking up by a capability, is what public routes do
     files = {
         "app/models.py": """
             from sqlmodel import Field, SQLModel
@@ -171,9 +173,11 @@ def test_unauthenticated_routes_are_left_to_route_coverage(tmp_path):
             class Order(SQLModel, table=True):
                 id: int = Field(primary_key=True)
                 user_id: int = Field(foreign_key="user.id")
+                share_token: str
         """,
         "app/routes.py": """
             from fastapi import APIRouter
+            from sqlmodel import select
 
             from app.models import Order
 
@@ -183,10 +187,22 @@ def test_unauthenticated_routes_are_left_to_route_coverage(tmp_path):
             @router.get("/orders/{oid}")
             def read_order(oid: int, db):
                 return db.get(Order, oid)
+
+
+            @router.get("/orders")
+            def list_orders(db):
+                return db.exec(select(Order)).all()
+
+
+            @router.get("/shared/{token}")
+            def shared_order(token: str, db):
+                return db.exec(select(Order).where(Order.share_token == token)).first()
         """,
     }
     root = _write(tmp_path / "app", files)
-    assert not [f for f in lint([root], config={}) if f.rule.startswith("FAL2")]
+    found = [f for f in lint([root], config={}) if f.rule.startswith("FAL2")]
+    assert [f.line for f in found] == [12]
+    assert "route without a user" in found[0].message
 
 
 # -- SQL reading --------------------------------------------------------------------------------
@@ -298,3 +314,43 @@ def test_messages_and_cached_facts_never_carry_a_literal_key(tmp_path, monkeypat
     assert cached
     for c in cached:
         assert key not in c.read_text(encoding="utf-8")
+
+
+def test_fal202_is_info_where_row_ids_are_random_uuids():
+    # issue 10 item 10: with uuid4 keys a 403 confirms only an id the caller already holds
+    uuid_app = [f for f in lint([SQLMODEL_APP]) if f.rule == "FAL202" and f.path.endswith("routes/items.py")]
+    assert uuid_app and all(f.severity.value == "info" and "random UUIDs" in f.message for f in uuid_app)
+    int_app = [f for f in lint([APPS / "ownership_sqlalchemy_sync"]) if f.rule == "FAL202"]
+    assert int_app and all(f.severity.value == "warning" for f in int_app)  # the rule's own severity
+
+
+def test_a_schema_in_sql_files_is_read_and_its_changes_invalidate_the_cached_link(tmp_path, monkeypatch):
+    monkeypatch.setenv("FASTAUTHLINT_CACHE_DIR", str(tmp_path / "cache"))
+    files = {
+        "app/deps.py": DEPS,
+        "app/routes.py": """
+            from fastapi import APIRouter
+
+            from app.deps import CurrentUser
+
+            router = APIRouter()
+
+
+            @router.get("/invoices/{invoice_id}")
+            async def read_invoice(invoice_id: int, conn, user: CurrentUser):
+                return await conn.fetchrow("SELECT * FROM invoices WHERE id = $1", invoice_id)
+        """,
+        "db/schema.sql": "CREATE TABLE invoices (id SERIAL PRIMARY KEY, total INT);\n",
+    }
+    root = _write(tmp_path / "app", files)
+    cfg = parse_table({}, root=root.resolve())
+
+    def fal201():
+        res = run(RunOptions(paths=[root], config=cfg, use_cache=True, jobs=1))
+        return [f for f in res.findings if f.rule == "FAL201"]
+
+    assert fal201() == []  # no owner column yet
+    (root / "db" / "schema.sql").write_text(
+        "CREATE TABLE invoices (\n  id SERIAL PRIMARY KEY,\n  user_id INT REFERENCES users(id)\n);\n")
+    found = fal201()
+    assert [f.line for f in found] == [11] and "invoices" in found[0].message

@@ -9,6 +9,7 @@ findings that need more than one file.
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any, Iterable, List, Optional, Tuple
 
 import libcst as cst
@@ -46,3 +47,8 @@ class Check:
 
     def link(self, project: "Project") -> Iterable[Finding]:  # noqa: F821 - avoids an import cycle
         return ()
+
+    def link_inputs(self, root: Path) -> List[Tuple[str, str]]:
+        """(path, digest) of the files other than Python sources the link reads (a schema in
+        `.sql` files): they join the key of the cached linked findings."""
+        return []

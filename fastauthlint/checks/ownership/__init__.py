@@ -12,7 +12,8 @@ and ownership_denial_inconsistent.py (FAL202) decide and word the findings.
 
 from __future__ import annotations
 
-from typing import Iterable, List, Optional
+from pathlib import Path
+from typing import Iterable, List, Optional, Tuple
 
 from fastauthlint.checks.base import Check, CheckVisitor
 from fastauthlint.checks.ownership.visitor import OwnershipVisitor
@@ -63,6 +64,10 @@ class OwnershipCheck(Check):
         if ctx.is_test:
             return None
         return OwnershipVisitor(ctx)
+
+    def link_inputs(self, root: Path) -> List[Tuple[str, str]]:
+        from fastauthlint.checks.ownership.schema_files import schema_digests
+        return schema_digests(root)
 
     def link(self, project) -> Iterable[Finding]:
         return list(project.memo("ownership-link", lambda: self._link(project)))

@@ -161,6 +161,8 @@ class FieldFact:
     fk: str = ""  # foreign key target as written: "user.id", "models.User", or a qualified name
     relation: str = ""  # relationship()/Relationship()/Link[...] target model reference
     is_column: bool = False  # Column(...)/mapped_column(...)/Field(...)/fields.X(...)
+    primary: bool = False  # the model's own key (`primary_key=True`, `pk=True`): never an owner reference
+    random: bool = False  # a key the database or the model draws at random (`default_factory=uuid.uuid4`)
 
 
 @dataclass
@@ -180,6 +182,8 @@ class ClassFact:
     attr_types: Dict[str, str] = field(default_factory=dict)
     status_code: Optional[int] = None  # an exception class answering with this status
     decorators: Tuple[str, ...] = ()
+    # in-memory stores held in attributes (`self.notes_by_id: Dict[int, Note] = {}`): attr -> value class
+    stores: Dict[str, str] = field(default_factory=dict)
 
 
 @dataclass
@@ -213,6 +217,16 @@ class TableFact:
 
 
 @dataclass
+class StoreFact:
+    """A module-level in-memory store keyed by id: `NOTES: Dict[int, Note] = {}` (its value class),
+    or a dict literal of rows `fake_db = {1: {"id": 1, "owner_id": 7, ...}}` (the keys of a row)."""
+
+    name: str
+    value_type: str = ""  # qualified reference of the value class
+    row_keys: Tuple[str, ...] = ()  # keys of the literal rows
+
+
+@dataclass
 class SqlConstant:
     """A module-level string constant holding SQL (`INVOICE_BY_ID = "SELECT ... WHERE id = :id"`),
     parsed: its text is not kept."""
@@ -232,6 +246,7 @@ class OwnershipFacts:
     aliases: List[AliasFact] = field(default_factory=list)
     tables: List[TableFact] = field(default_factory=list)
     sql: List[SqlConstant] = field(default_factory=list)
+    stores: List[StoreFact] = field(default_factory=list)
 
 
 @dataclass
@@ -248,6 +263,7 @@ class StoredOwnership:
     aliases: List[AliasFact] = field(default_factory=list)
     tables: List[TableFact] = field(default_factory=list)
     sql: List[SqlConstant] = field(default_factory=list)
+    stores: List[StoreFact] = field(default_factory=list)
 
     def qualnames(self) -> Iterator[Tuple[int, str]]:
         """(index, qualname) of every function summary, in source order."""
@@ -261,7 +277,8 @@ class StoredOwnership:
 def store(facts: OwnershipFacts) -> StoredOwnership:
     return StoredOwnership(
         module=facts.module, functions=[[fs.qualname, serial.pack(fs, FuncSummary)] for fs in facts.functions],
-        classes=facts.classes, instances=facts.instances, aliases=facts.aliases, tables=facts.tables, sql=facts.sql)
+        classes=facts.classes, instances=facts.instances, aliases=facts.aliases, tables=facts.tables, sql=facts.sql,
+        stores=facts.stores)
 
 
 def unpack_summary(packed: Any) -> FuncSummary:

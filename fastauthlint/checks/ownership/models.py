@@ -95,6 +95,23 @@ def _fk_in(ctx: FileContext, call: cst.Call) -> str:
     return ""
 
 
+_RANDOM_DEFAULT = re.compile(r"uuid4|uuid_generate_v4|gen_random_uuid|random_uuid|token_hex|token_urlsafe", re.I)
+
+
+def _random_default(call: cst.Call, tail: str) -> bool:
+    """A key drawn at random: `default_factory=uuid.uuid4`, `default=uuid4`,
+    `server_default=text("gen_random_uuid()")`, Tortoise's `UUIDField(pk=True)` (uuid4 by default)."""
+    for k in ("default", "default_factory", "server_default", "insert_default"):
+        kw = astutil.keyword(call, k)
+        if kw is not None:
+            text = dotted(kw.value) or astutil.literal_str(kw.value) or ""
+            if isinstance(kw.value, cst.Call):
+                text = (dotted(kw.value.func) or "") + " " + " ".join(
+                    astutil.literal_str(a.value) or "" for a in kw.value.args)
+            return bool(_RANDOM_DEFAULT.search(text))
+    return tail == "UUIDField"
+
+
 def _field_from(ctx: FileContext, name: str, annotation: Optional[cst.BaseExpression],
                 value: Optional[cst.BaseExpression]) -> Optional[FieldFact]:
     if name.startswith("__"):
@@ -128,6 +145,9 @@ def _field_from(ctx: FileContext, name: str, annotation: Optional[cst.BaseExpres
         elif tail in _COLUMN_CALLS or (tail and tail.endswith("Field")):
             fact.is_column = True
             fact.fk = _fk_in(ctx, value)
+            fact.primary = any(astutil.literal_value(astutil.keyword(value, k).value, None) is True
+                               for k in ("primary_key", "pk") if astutil.keyword(value, k) is not None)
+            fact.random = fact.primary and _random_default(value, tail)
             # Column("owner_id", ...) keeps the attribute name for queries.
         else:
             return fact if annotation is not None else None
@@ -141,6 +161,20 @@ def _field_from(ctx: FileContext, name: str, annotation: Optional[cst.BaseExpres
             and _name_tail(value.func) == "relationship":
         fact.relation = ref_of(ctx, ann)
     return fact
+
+
+_MAPPINGS = {"Dict", "dict", "Mapping", "MutableMapping", "DefaultDict", "defaultdict", "OrderedDict"}
+
+
+def store_value_type(ctx: FileContext, annotation: Optional[cst.BaseExpression]) -> str:
+    """`Dict[int, Note]` -> the reference of `Note` (an in-memory store of rows keyed by id)."""
+    if isinstance(annotation, cst.Subscript) and astutil.name_of(annotation.value) in _MAPPINGS \
+            and len(annotation.slice) == 2 and isinstance(annotation.slice[1].slice, cst.Index):
+        inner = unwrap_annotation(annotation.slice[1].slice.value)
+        if isinstance(inner, (cst.Name, cst.Attribute, cst.SimpleString)):
+            ref = ref_of(ctx, inner)
+            return ref if ref.split(".")[-1][:1].isupper() else ""
+    return ""
 
 
 def _class_attr_str(body: Sequence[cst.BaseStatement], names: Iterable[str]) -> Optional[str]:
@@ -204,6 +238,9 @@ def class_fact(ctx: FileContext, node: cst.ClassDef, qualname: str) -> ClassFact
         if isinstance(stmt, cst.SimpleStatementLine):
             for small in stmt.body:
                 if isinstance(small, cst.AnnAssign) and isinstance(small.target, cst.Name):
+                    vt = store_value_type(ctx, small.annotation.annotation)
+                    if vt:
+                        fact.stores[small.target.value] = vt
                     inner = unwrap_annotation(small.annotation.annotation)
                     if isinstance(inner, (cst.Name, cst.Attribute)) and small.value is None:
                         fact.attr_types.setdefault(small.target.value, ref_of(ctx, inner))
@@ -323,6 +360,9 @@ def _init_facts(ctx: FileContext, fact: ClassFact, func: cst.FunctionDef) -> Non
                         if ref.split(".")[-1][:1].isupper():
                             fact.attr_types[t.attr.value] = ref
                     if isinstance(small, cst.AnnAssign):
+                        vt = store_value_type(ctx, small.annotation.annotation)
+                        if vt:
+                            fact.stores[t.attr.value] = vt
                         inner = unwrap_annotation(small.annotation.annotation)
                         if isinstance(inner, (cst.Name, cst.Attribute)):
                             fact.attr_types[t.attr.value] = ref_of(ctx, inner)

@@ -26,6 +26,7 @@ class _Located:
 
     problem: Problem
     has_user: bool  # whether the first route's handler takes the current user
+    anonymous: bool = False  # whether the first route has no user at all (unprotected or public)
     routes: List[str] = field(default_factory=list)
 
 
@@ -40,7 +41,8 @@ class UnscopedQueries:
             for p in problems:
                 if p.located is None:
                     continue
-                entry = self.found.setdefault(p.located, _Located(problem=p, has_user=has_user))
+                entry = self.found.setdefault(p.located, _Located(problem=p, has_user=has_user,
+                                                                  anonymous=self.walk.anonymous(r)))
                 label = f"{r.method} {r.path}".strip()
                 if label not in entry.routes:
                     entry.routes.append(label)
@@ -54,13 +56,15 @@ class UnscopedQueries:
     def _message(self, entry: _Located, path: str, span: Span) -> str:
         p = entry.problem
         m = p.model
+        if not m.owned:
+            return self._user_row_message(entry, path, span)
         cols = " / ".join(f"`{c}`" for c in m.owner_columns) or "owner column"
         verb = {"read": "reads", "update": "updates", "delete": "deletes", "count": "counts"}.get(p.op, "reads")
         routes = entry.routes
         route = routes[0] + (f" (and {len(routes) - 1} more route{'s' if len(routes) > 2 else ''})"
                              if len(routes) > 1 else "")
         col0 = m.owner_columns[0] if m.owner_columns else "owner_id"
-        where_user = "" if entry.has_user else " (the handler does not even take the current user)"
+        where_user = self._where_user(entry)
         tenants = sorted({c.split(".")[-1] for c, _ in p.site.filters if c.split(".")[-1] in self.tenant_fields})
         if tenants:  # not the caller's tenant, or the query would be scoped
             where_user += f" (its `{tenants[0]}` filter takes the tenant from the request, not from the caller)"
@@ -94,6 +98,32 @@ class UnscopedQueries:
                 f"inside it, `{p.site.text}` ({p.func}, {inner}:{p.site.span.line}) {what} and its result is "
                 f"not checked here; {fix}, or compare the row's `{col0}` with the current user and refuse "
                 f"on mismatch")
+
+    def _user_row_message(self, entry: _Located, path: str, span: Span) -> str:
+        """A user model's row changed: it belongs to the user it is."""
+        p = entry.problem
+        m = p.model
+        verb = "deletes" if p.op == "delete" else "changes"
+        routes = entry.routes
+        route = routes[0] + (f" (and {len(routes) - 1} more route{'s' if len(routes) > 2 else ''})"
+                             if len(routes) > 1 else "")
+        where_user = self._where_user(entry)
+        if p.site_path == path and p.site.span == span:
+            what = f"`{p.site.text}` {verb} a {m.name} row"
+        else:
+            res = self.walk.project.results.get(p.site_path)
+            inner = res.rel if res is not None else p.site_path
+            what = (f"`{p.entry or p.via[0].split('.')[-1] + '(...)'}` {verb} a {m.name} row (inside it, "
+                    f"`{p.site.text}`, {p.func}, {inner}:{p.site.span.line})")
+        return (f"{what} chosen by the client on {route}{where_user}, and a user's row belongs to that user: "
+                f"compare its id with the current user's and refuse on mismatch, or require an administrator")
+
+    @staticmethod
+    def _where_user(entry: _Located) -> str:
+        if entry.anonymous:
+            return (" by an identifier from the path, on a route without a user (protect the route, or select the "
+                    "rows by a capability such as a share token, or restrict them to public ones)")
+        return "" if entry.has_user else " (the handler does not even take the current user)"
 
     @staticmethod
     def _filters_owner(p: Problem) -> bool:

@@ -13,10 +13,11 @@ from __future__ import annotations
 
 from typing import Dict, List, Tuple
 
-from fastauthlint.checks.ownership.facts import FuncSummary, OwnerCheck
+from fastauthlint.checks.ownership.facts import FuncSummary, Origin, OwnerCheck
 from fastauthlint.checks.ownership.link.binding import Binding
+from fastauthlint.checks.ownership.link.registry import Model
 from fastauthlint.checks.ownership.link.walk import OwnershipWalk
-from fastauthlint.findings import Finding, Span
+from fastauthlint.findings import Finding, Severity, Span
 
 
 class InconsistentDenials:
@@ -53,9 +54,42 @@ class InconsistentDenials:
             key = (path, d.span)
             if key in self.found:
                 continue
+            models = self.row_models(path, fs, b, chk.subject)
+            random = bool(models) and all(m.random_ids for m in models)
+            message = self._message(status, d.text, chk)
+            if random:
+                message += (f"; {models[0].name} ids are random UUIDs, so the answer confirms only an id the "
+                            f"caller already holds (info)")
             self.found[key] = Finding(
-                rule="FAL202", path=path, span=d.span,
-                message=self._message(status, d.text, chk))
+                rule="FAL202", path=path, span=d.span, message=message,
+                severity=Severity.INFO if random else None)
+
+    def row_models(self, path: str, fs: FuncSummary, b: Binding, o: Origin, depth: int = 0) -> List[Model]:
+        """The models of the row an ownership check looks at: the query that fetched it, or the
+        queries a helper returning it makes ([] when not known)."""
+        walk = self.walk
+        o = walk.canonical(path, fs, b, o)
+        if o.kind == "site" and 0 <= int(o.name) < len(fs.sites):
+            site = walk.complete(path, fs, fs.sites[int(o.name)])
+            return walk.site_models(path, fs, b, site)
+        if o.kind == "call" and depth < 3 and 0 <= int(o.name) < len(fs.calls):
+            call = fs.calls[int(o.name)]
+            if call.alt_site >= 0:
+                found = self.row_models(path, fs, b, Origin("site", str(call.alt_site)), depth + 1)
+                if found:
+                    return found
+            hit = walk.resolver.resolve_call(path, fs, b, call.callee)
+            if hit is None:
+                return []
+            tpath, t, tcls, tmodel, bound = hit
+            tb = walk.call_binding(path, fs, b, call, t, bound, tcls, tmodel)
+            out: List[Model] = []
+            for r in t.returns:
+                for m in self.row_models(tpath, t, tb, r, depth + 1):
+                    if m not in out:
+                        out.append(m)
+            return out
+        return []
 
     def _message(self, status: int, text: str, chk: OwnerCheck) -> str:
         words = {400: "400 Bad Request", 401: "401 Unauthorized", 403: "403 Forbidden", 404: "404 Not Found"}

@@ -13,13 +13,24 @@ import libcst as cst
 
 from fastauthlint import astutil
 from fastauthlint.checks.base import CheckVisitor
-from fastauthlint.checks.ownership.facts import AliasFact, InstanceFact, OwnershipFacts, SqlConstant, store
-from fastauthlint.checks.ownership.models import class_fact, ref_of, table_from_call, tables_from_sql
+from fastauthlint.checks.ownership.facts import AliasFact, InstanceFact, OwnershipFacts, SqlConstant, StoreFact, store
+from fastauthlint.checks.ownership.models import class_fact, ref_of, store_value_type, table_from_call, tables_from_sql
 from fastauthlint.checks.ownership.spans import FunctionLocator, SourceLocator
 from fastauthlint.checks.ownership.sql import parse_sql, placeholder_key
 from fastauthlint.checks.ownership.summary.known import DEPENDS
 from fastauthlint.checks.ownership.summary.walker import FunctionWalker
 from fastauthlint.context import FileContext
+
+
+def _row_keys(value: cst.Dict) -> tuple:
+    """The keys of the rows of a dict literal of rows keyed by id: `{1: {"id": 1, "owner_id": 7}}`
+    (every value a dict with string keys; the first row's keys)."""
+    rows = [el.value for el in value.elements if isinstance(el, cst.DictElement)]
+    if not rows or not all(isinstance(r, cst.Dict) for r in rows):
+        return ()
+    keys = tuple(k for k in (astutil.literal_str(el.key) for el in rows[0].elements
+                             if isinstance(el, cst.DictElement)) if k)
+    return keys if len(keys) >= 2 else ()
 
 
 class OwnershipVisitor(CheckVisitor):
@@ -90,6 +101,10 @@ class OwnershipVisitor(CheckVisitor):
     def visit_AnnAssign(self, node: cst.AnnAssign) -> None:
         if self.scope or node.value is None or not isinstance(node.target, cst.Name):
             return
+        vt = store_value_type(self.ctx, node.annotation.annotation)
+        if vt:
+            self.out.stores.append(StoreFact(name=node.target.value, value_type=vt))
+            return
         self._module_binding(node.target.value, node.value)
 
     def _module_binding(self, name: str, value: cst.BaseExpression) -> None:
@@ -109,6 +124,11 @@ class OwnershipVisitor(CheckVisitor):
                 for col, ph in stmt.comparisons:
                     comps.append((col, placeholder_key(ph) or keys.get(ph, "#0")))
                 self.out.sql.append(SqlConstant(name=name, op=stmt.op, tables=stmt.tables, comparisons=tuple(comps)))
+            return
+        if isinstance(value, cst.Dict):
+            keys = _row_keys(value)
+            if keys:
+                self.out.stores.append(StoreFact(name=name, row_keys=keys))
             return
         if isinstance(value, cst.Subscript) and astutil.name_of(value.value) == "Annotated":
             elems = [e.slice.value for e in value.slice if isinstance(e.slice, cst.Index)]
@@ -168,6 +188,6 @@ class OwnershipVisitor(CheckVisitor):
 
     def facts(self):
         o = self.out
-        if not (o.functions or o.classes or o.instances or o.aliases or o.tables or o.sql):
+        if not (o.functions or o.classes or o.instances or o.aliases or o.tables or o.sql or o.stores):
             return None
         return store(o)

@@ -25,7 +25,7 @@ def read_note(note_id: uuid.UUID, session: SessionDep, user: CurrentUser) -> Not
 
 @router.delete("/{note_id}")  # expect: FAL101
 def delete_note(note_id: uuid.UUID, session: SessionDep) -> dict:
-    note = session.get(Note, note_id)
+    note = session.get(Note, note_id)  # expect: FAL201
     if note is None:
         raise HTTPException(status_code=404, detail="Note not found")
     session.delete(note)

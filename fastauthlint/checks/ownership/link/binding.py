@@ -25,6 +25,10 @@ class Binding:
     public: FrozenSet[str] = frozenset()  # parameters holding a filter restricted to public rows
     tenant: FrozenSet[str] = frozenset()  # parameters holding the caller's tenant (from a service's context)
     self_user: FrozenSet[str] = frozenset()  # class-based views: `self.<attr>` holding the user
+    # a route without a user (unprotected or declared public): only rows picked by an identifier the
+    # client chose are reported, and `client` names the parameters holding one (the path's)
+    anonymous: bool = False
+    client: FrozenSet[str] = frozenset()
 
 
 def arg_map(t: FuncSummary, call: CallSite, bound: bool) -> Dict[str, Origin]:

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import Dict, List, Optional, Sequence, Tuple
 
-from fastauthlint.checks.ownership.facts import FuncSummary, InstanceFact, SqlConstant, StoredOwnership
+from fastauthlint.checks.ownership.facts import FuncSummary, InstanceFact, SqlConstant, StoredOwnership, StoreFact
 from fastauthlint.checks.ownership.link.registry import ModelRegistry
 
 
@@ -63,7 +63,10 @@ class OwnershipIndex:
                 if al.annotation:
                     self.alias_types[f"{mod}.{al.name}" if mod else al.name] = (path, al.annotation)
         self.sql_constants: Dict[str, SqlConstant] = {}
+        self.stores: Dict[str, Tuple[str, StoreFact]] = {}  # in-memory stores of rows by qualname
         for path, f in self.facts.items():
             for c in f.sql:
                 self.sql_constants[f"{f.module}.{c.name}" if f.module else c.name] = c
+            for st in getattr(f, "stores", None) or ():
+                self.stores[f"{f.module}.{st.name}" if f.module else st.name] = (path, st)
         self.models = ModelRegistry(project, self.facts, owner_fields)

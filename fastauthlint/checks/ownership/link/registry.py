@@ -13,10 +13,12 @@ from __future__ import annotations
 
 import os
 import re
+from pathlib import Path
 from dataclasses import dataclass, field
 from typing import Dict, List, Optional, Sequence, Set, Tuple
 
 from fastauthlint.checks.ownership.facts import ClassFact, FieldFact, TableFact
+from fastauthlint.checks.ownership.schema_files import schema_tables
 
 # Bases whose subclasses are persisted models whatever they declare.
 ORM_ROOTS = (
@@ -45,10 +47,24 @@ class Model:
     owner_columns: Tuple[str, ...]  # column names ("owner_id")
     owner_relations: Tuple[str, ...] = ()  # relationship names standing for them ("owner")
     fields: Dict[str, FieldFact] = field(default_factory=dict)
+    # a user model (the class the current user is loaded as): each row belongs to the user it is,
+    # so changing one picked by the client is an ownership question (`PUT /users/{user_id}`)
+    self_owned: bool = False
 
     @property
     def owned(self) -> bool:
         return bool(self.owner_columns)
+
+    @property
+    def random_ids(self) -> bool:
+        """Rows keyed by random values (uuid4): an id cannot be guessed, only learnt."""
+        return any(f.primary and f.random for f in self.fields.values())
+
+    def owned_for(self, op: str) -> bool:
+        """Whether a query doing `op` on this model must be scoped to the current user: rows with
+        an owner column always; a user model's own rows when they are changed (reading another
+        user's public profile is not a leak by itself)."""
+        return self.owned or (self.self_owned and op in ("update", "delete"))
 
 
 class ModelRegistry:
@@ -61,14 +77,19 @@ class ModelRegistry:
         self.classes: Dict[str, Tuple[str, ClassFact]] = {}  # qualname -> (path, fact)
         self.by_name: Dict[str, List[str]] = {}
         self.tables: Dict[str, TableFact] = {}
+        declared: List[TableFact] = []
         for path, f in facts.items():
             for c in f.classes:
                 self.classes[c.qualname] = (path, c)
                 self.by_name.setdefault(c.name, []).append(c.qualname)
-            for t in f.tables:
-                prev = self.tables.get(t.name.lower())
-                if prev is None or len(t.columns) > len(prev.columns):
-                    self.tables[t.name.lower()] = t
+            declared += f.tables
+        root = getattr(getattr(project, "config", None), "root", None)
+        if root is not None:
+            declared += schema_tables(Path(root))  # schema.sql, migrations/*.sql
+        for t in declared:
+            prev = self.tables.get(t.name.lower())
+            if prev is None or len(t.columns) > len(prev.columns):
+                self.tables[t.name.lower()] = t
         self._models: Dict[str, Optional[Model]] = {}
         self._chain: Dict[str, List[Tuple[str, ClassFact]]] = {}
         self.principal_models: Set[str] = set()  # qualnames of user models (annotations of users)
@@ -172,6 +193,10 @@ class ModelRegistry:
         owner_rels: List[str] = []
         for f in fields.values():
             col = f.column
+            if f.primary and not (f.fk or f.relation) and sum(1 for g in fields.values() if g.primary) == 1:
+                # the model's own key named like an owner column (`Account.user_id`); in a composite
+                # key (`UserRole(user_id, role_id)`) each column refers to another table
+                continue
             if col in self.owner_fields and self._principal_link(f, path):
                 owner_cols.append(col)
                 if f.name != col:
@@ -182,7 +207,7 @@ class ModelRegistry:
                     owner_cols.append(f"{f.name}_id")
         return Model(qualname=qualname, name=cls.name, path=path, tablename=tablename,
                      owner_columns=tuple(dict.fromkeys(owner_cols)), owner_relations=tuple(owner_rels),
-                     fields=fields)
+                     fields=fields, self_owned=qualname in self.principal_models and not owner_cols)
 
     def _principal_link(self, f: FieldFact, near: str) -> bool:
         target = f.fk or f.relation
@@ -210,6 +235,27 @@ class ModelRegistry:
         if name.lower() in {m.split(".")[-1].lower() for m in self.principal_models}:
             return True
         return PRINCIPAL_RE.search(name) is not None
+
+    def store_model(self, value_type: str, near: str, name: str = "", row_keys: Sequence[str] = ()) -> Optional[Model]:
+        """The rows of an in-memory store: its value class (a model, a pydantic class, a dataclass)
+        with an owner field, or the keys of its literal rows."""
+        if value_type:
+            m = self.model(value_type, near)
+            if m is not None:
+                return m
+            hit = self.find_class(value_type, near)
+            if hit is None:
+                return None
+            fields: Dict[str, FieldFact] = {}
+            for _, c in reversed(self.chain(hit[1].qualname)):
+                for f in c.fields:
+                    fields[f.name] = f
+            cols = tuple(f.column for f in fields.values() if f.column in self.owner_fields
+                         and not f.primary and self._principal_link(f, near))
+            return Model(qualname=hit[1].qualname, name=hit[1].name, path=hit[0], tablename="", owner_columns=cols,
+                         fields=fields)
+        cols = tuple(k for k in row_keys if k in self.owner_fields)
+        return Model(qualname=f"store:{name}", name=name.split(".")[-1], path=near, tablename="", owner_columns=cols)
 
     def by_table(self, table: str) -> Optional[Model]:
         if self._by_table is None:

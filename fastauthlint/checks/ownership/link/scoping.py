@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import List, Optional, Tuple
 
-from fastauthlint.checks.ownership.facts import FuncSummary, QuerySite
+from fastauthlint.checks.ownership.facts import FuncSummary, Origin, QuerySite
 from fastauthlint.checks.ownership.link.binding import Binding
 from fastauthlint.checks.ownership.link.registry import Model
 from fastauthlint.checks.ownership.link.state import LinkState
@@ -28,9 +28,17 @@ class SiteScoping(LinkState):
             return True, "guard"
         if site.op == "delete" and site.filters and all(EXPIRY_COL.search(c.split(".")[-1]) for c, _ in site.filters):
             return True, "expired"  # a purge of expired rows (`expires_at < now()`): nobody's any more
+        owners = set(self.owner_fields)
+        owner_values = [v for c, v in site.filters
+                        if c.split(".")[-1] in owners or f"{c.split('.')[-1]}_id" in owners]
+        # `filter(user=None)`, `owner_id.is_(None)` alone: rows of no user (global ones) or of a
+        # fixed one, never of a user the client picks (not `or_(owner_id == x, owner_id.is_(None))`)
+        fixed = bool(owner_values) and all(v.kind == "literal" for v in owner_values)
         for col, v in site.filters:
             if self.is_user(path, fs, b, v) or self.is_verified(path, fs, b, v, site.order):
                 return True, "filter"
+            if fixed:
+                return True, "fixed"
             if self.public_filter(col, v) or self.public_origin(path, fs, b, v):
                 return True, "public"
             if col.split(".")[-1] in self.tenant_fields and self.is_tenant_context(path, fs, b, v):
@@ -47,6 +55,8 @@ class SiteScoping(LinkState):
     def site_models(self, path: str, fs: FuncSummary, b: Binding, site: QuerySite) -> List[Model]:
         """The models a query site reads or changes, as far as the binding tells."""
         out: List[Model] = []
+        if site.kind == "memo":
+            return out
         if site.kind == "raw":
             for t in site.tables:
                 name, cols = self.models.table_owner_columns(t)
@@ -57,12 +67,17 @@ class SiteScoping(LinkState):
             return out
         for ref in site.models:
             m = None
-            if ref.kind == "global":
+            if site.kind == "store":
+                m = self.store_rows(path, b, ref)
+            elif ref.kind == "global":
                 m = self.models.model(ref.name, near=path) or self._object_model(path, fs, b, site, ref.name)
             elif ref.kind == "param" and ref.name == fs.self_name and len(ref.attrs) == 1 \
                     and ref.attrs[0] in MODEL_ATTRS:
                 if b.self_model:
                     m = self.models.model(b.self_model)
+            elif ref.kind == "param" and ref.name == fs.self_name and not ref.attrs and b.self_cls:
+                # `select(cls).where(cls.id == ...)` in a model's own classmethod
+                m = self.models.model(b.self_cls) if self.models.is_table_model(b.self_cls) else None
             elif ref.kind == "param":
                 bound = dict(b.models).get(ref.name)
                 if bound:
@@ -77,7 +92,7 @@ class SiteScoping(LinkState):
         whose methods are queries on that model with keyword filters."""
         target = self.resolver.resolve_name(ref, path)
         if target not in self.index.instances:
-            return None
+            return self.store_rows(path, b, Origin("global", ref))  # `NOTES.get(note_id)`
         ipath, inst = self.index.instances[target]
         if inst.cls.split(".")[-1] == "Table" and inst.literal:
             return self.models.table_model(inst.literal)
@@ -86,6 +101,33 @@ class SiteScoping(LinkState):
         cls = self.models.find_class(inst.cls, near=ipath)
         q = self.resolver.instance_model(ipath, inst, cls[1].qualname if cls else "")
         return self.models.model(q) if q else None
+
+    def store_rows(self, path: str, b: Binding, ref: Origin) -> Optional[Model]:
+        """The rows of an in-memory store a lookup reads: a module-level `NOTES: Dict[int, Note]`
+        or dict literal of rows, an attribute of a module-level object (`store.notes_by_id`), or
+        of `self` (`self.notes_by_id`)."""
+        if ref.kind == "param" and len(ref.attrs) == 1 and b.self_cls:
+            for cpath, c in self.models.chain(b.self_cls):
+                if ref.attrs[0] in c.stores:
+                    return self.models.store_model(c.stores[ref.attrs[0]], cpath)
+            return None
+        if ref.kind != "global":
+            return None
+        target = self.resolver.resolve_name(ref.name, path) or ref.name
+        hit = self.index.stores.get(target)
+        if hit is not None:
+            spath, st = hit
+            return self.models.store_model(st.value_type, spath, target, st.row_keys)
+        parent, _, attr = ref.name.rpartition(".")
+        owner = self.resolver.resolve_name(parent, path) if parent else None
+        if owner in self.index.instances:
+            ipath, inst = self.index.instances[owner]
+            cls = self.models.find_class(inst.cls, near=ipath)
+            if cls is not None:
+                for cpath, c in self.models.chain(cls[1].qualname):
+                    if attr in c.stores:
+                        return self.models.store_model(c.stores[attr], cpath)
+        return None
 
     def use_site(self, path: str, fs: FuncSummary, b: Binding, site: QuerySite) -> bool:
         """`crud.item.get(...)`: a query when `crud.item` is a model, a helper call otherwise."""

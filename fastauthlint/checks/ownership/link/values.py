@@ -11,7 +11,7 @@ from typing import List, Set, Tuple
 from fastauthlint.checks.ownership.facts import FuncSummary, Origin
 from fastauthlint.checks.ownership.link.binding import Binding
 from fastauthlint.checks.ownership.link.state import LinkState
-from fastauthlint.checks.ownership.link.words import PUBLIC_FLAG, SESSIONISH, VISIBILITY_COL
+from fastauthlint.checks.ownership.link.words import HELD_USER, PUBLIC_FLAG, SESSIONISH, VISIBILITY_COL
 
 
 class UserValues(LinkState):
@@ -38,7 +38,7 @@ class UserValues(LinkState):
         if identity and (o.kind, o.name) in self.identity_roots(path, fs, b):
             return True
         if o.kind == "param":
-            if o.name == fs.self_name and o.attrs and o.attrs[0] in b.self_user:
+            if o.name == fs.self_name and o.attrs and (o.attrs[0] in b.self_user or self.held_user(b, o.attrs[0])):
                 return True
             return o.name in b.user
         if o.kind == "request_user":
@@ -50,6 +50,16 @@ class UserValues(LinkState):
             return any(self.is_user(path, fs, b, v, depth + 1, identity) for _, v in site.filters) or any(
                 self.is_user(path, fs, b, k, depth + 1, identity) for k in site.keys)
         return False
+
+    def held_user(self, b: Binding, attr: str) -> bool:
+        """A per-request repository or service built for the caller: `self.user_id` set in
+        `__init__` from a parameter, or a field of a pydantic repository (`NoteRepository(session, user_id=user.id)` in the dependency
+        that builds it). Trusted like a service's own tenant (`self.workspace_id`)."""
+        if not b.self_cls or not HELD_USER.match(attr) or self.models.is_table_model(b.self_cls):
+            return False
+        # set in `__init__`, or a field of a pydantic/dataclass repository (`user_id: str`)
+        return any(attr in c.init_attrs or any(f.name == attr for f in c.fields)
+                   for _, c in self.models.chain(b.self_cls))
 
     def identity_roots(self, path: str, fs: FuncSummary, b: Binding) -> Set[Tuple[str, str]]:
         """Values checked to be the current user's identity, refusing otherwise (`if user_id !=

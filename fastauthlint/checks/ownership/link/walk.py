@@ -23,6 +23,7 @@ nearest caller that has the user, of the helper chain leading to the query.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field, replace
 from typing import Callable, Dict, FrozenSet, Iterator, List, Optional, Set, Tuple
 
@@ -32,9 +33,12 @@ from fastauthlint.checks.ownership.link.registry import Model
 from fastauthlint.checks.ownership.link.scoping import SiteScoping
 from fastauthlint.checks.ownership.link.values import UserValues
 from fastauthlint.checks.ownership.link.verification import RowVerification
+from fastauthlint.checks.ownership.link.words import AUTHORSHIP
+from fastauthlint.checks.ownership.summary.known import ADMIN_NAME
 from fastauthlint.findings import Finding, Span
 
 MAX_DEPTH = 12  # calls followed from a route before giving up on a chain
+PATH_PARAM = re.compile(r"\{(\w+)(?::[^}]*)?\}")
 
 
 @dataclass
@@ -83,16 +87,19 @@ class OwnershipWalk(SiteScoping, RowVerification, UserValues):
         walked in order; a route whose walk fails is reported as an internal error (`errors`)."""
         self._learn_user_providers(routes)
         for r in routes:
-            if r.public:
-                continue
             users = tuple(r.user_params) + tuple(r.optional_user_params)
-            if r.auth is None and not users and not r.auth_dependencies:
-                continue
+            anonymous = self.anonymous(r)
             hit = self.resolver.handler(r)
             if hit is None:
                 continue
             path, fs = hit
-            b = self._root_binding(r, path, fs, users)
+            if anonymous:
+                users = ()
+                b = self._anonymous_binding(r, path, fs)
+                if not b.client:
+                    continue  # nothing the client names a row by
+            else:
+                b = self._root_binding(r, path, fs, users)
             try:
                 problems = self.analyze(path, fs, b)
             except (RecursionError, Exception) as e:  # a bug here must not end the run: say so
@@ -130,11 +137,22 @@ class OwnershipWalk(SiteScoping, RowVerification, UserValues):
                     ref = self.resolver.dependency_ref(path, p)
                     if ref:
                         self.resolver.user_providers.add(self.resolver.resolve_name(ref, path) or ref)
-                    if p.annotation:
-                        cls = self.models.find_class(p.annotation, near=path)
+                    for ref, near in self._annotated_types(path, p):
+                        cls = self.models.find_class(ref, near=near)
                         if cls is not None:
                             self.models.principal_models.add(cls[1].qualname)
         self.models.forget_models()  # built before the principals were known
+
+    def _annotated_types(self, path: str, p) -> List[Tuple[str, str]]:
+        """(type, where) a parameter is annotated with, through `CurrentUser = Annotated[User,
+        Depends(...)]` aliases."""
+        out = [(p.annotation, path)] if p.annotation else []
+        for cand in (p.alias, p.annotation):
+            target = self.resolver.resolve_name(cand, path) if cand else None
+            if target in self.index.alias_types:
+                apath, ann = self.index.alias_types[target]
+                out.append((ann, apath))
+        return out
 
     def _root_binding(self, r, path: str, fs: FuncSummary, users: Tuple[str, ...]) -> Binding:
         parts = r.handler.split(".")
@@ -145,11 +163,44 @@ class OwnershipWalk(SiteScoping, RowVerification, UserValues):
         # a parameter given by a dependency named for the current user (`user_id: str =
         # Depends(get_user_id)`) holds them, even when that dependency is another package's
         given = {p.name for p in fs.params if p.name not in users and self.resolver.is_user_dependency(path, p)}
-        return Binding(user=frozenset(users) | given, admin=bool(r.admin_only), has_user=True, root=True,
+        admin = bool(r.admin_only) or any(
+            p.depends_call is not None and ADMIN_NAME.search(p.depends_call.name.split(".")[-1])
+            for p in fs.params if p.name in users)
+        return Binding(user=frozenset(users) | given, admin=admin, has_user=True, root=True,
                        self_cls=self_cls,
                        self_model=self.resolver.class_model(self_cls) if self_cls else "", rows=rows,
                        tenant=self._tenants_checked_by_auth(r, fs),
                        self_user=frozenset(u for u in users if u not in names) if fs.self_name else frozenset())
+
+    @staticmethod
+    def anonymous(r) -> bool:
+        """A route without a user: unprotected, or declared public."""
+        users = tuple(r.user_params) + tuple(r.optional_user_params)
+        return bool(r.public) or (r.auth is None and not users and not r.auth_dependencies)
+
+    def _anonymous_binding(self, r, path: str, fs: FuncSummary) -> Binding:
+        """A route without a user: its path parameters are identifiers the client chose."""
+        client = frozenset(PATH_PARAM.findall(r.path))
+        parts = r.handler.split(".")
+        self_cls = ".".join(parts[:-1]) if ".".join(parts[:-1]) in self.models.classes else ""
+        return Binding(root=True, anonymous=True, client=client, self_cls=self_cls,
+                       self_model=self.resolver.class_model(self_cls) if self_cls else "")
+
+    def keyed_by_param(self, path: str, fs: FuncSummary, b: Binding, site: QuerySite) -> bool:
+        """Whether a query picks rows by an identifier given to the function (request data, or a
+        helper's parameter), rather than by one it fetched itself or by other columns."""
+        keys = list(site.keys) + [v for c, v in site.filters if c.split(".")[-1] in ("id", "pk", "_id")]
+        return any(self.canonical(path, fs, b, k).kind == "param" for k in keys)
+
+    def client_keyed(self, path: str, fs: FuncSummary, b: Binding, site: QuerySite) -> bool:
+        """Whether a query picks rows by an identifier the client chose (a route without a user
+        reports only those: listing or looking up by other means is what a public route is for)."""
+        keys = list(site.keys) + [v for c, v in site.filters if c.split(".")[-1] in ("id", "pk", "_id")]
+        for k in keys:
+            k = self.canonical(path, fs, b, k)
+            if k.kind == "param" and k.name in b.client and not k.attrs:
+                return True
+        return False
 
     def _tenants_checked_by_auth(self, r, fs: FuncSummary) -> FrozenSet[str]:
         """The route's tenant parameters (`/orgs/{org_id}/...`) that its authenticating dependency
@@ -245,11 +296,16 @@ class OwnershipWalk(SiteScoping, RowVerification, UserValues):
             models = self.site_models(path, fs, b, site)
             if not models:
                 continue
-            owned = [m for m in models if m.owned]
+            owned = [m for m in models if m.owned_for(site.op)]
             skey = (path, fs.qualname, site.idx)
             if not owned:
                 self.stats.unowned_sites.add(skey)
                 continue
+            if not any(m.owned for m in owned) and not self.keyed_by_param(path, fs, b, site):
+                continue  # a user row changed by what it is, or by ids the code found itself (a cascade)
+            if b.anonymous and (not self.client_keyed(path, fs, b, site) or site.op in ("read", "count") and all(
+                    m.owner_columns and all(AUTHORSHIP.match(c) for c in m.owner_columns) for m in owned)):
+                continue  # a public route reads content by what it is, or content its author wrote
             self.stats.sites.add(skey)
             scoped, why = self.site_scoped(path, fs, b, site)
             if why == "filter":
@@ -334,14 +390,23 @@ class OwnershipWalk(SiteScoping, RowVerification, UserValues):
             if c.kind in ("site", "call") or (c.kind == "param" and (c.name in b.rows or c.name in b.verified)):
                 rows.add(name)
         self_user = b.self_user if bound and tcls == b.self_cls else frozenset()
-        return Binding(user=frozenset(user | own_user), verified=frozenset(verified), self_user=self_user,
+        client = frozenset(name for name, o in args.items() if b.anonymous and self._client_value(path, fs, b, o))
+        return Binding(anonymous=b.anonymous, client=client,
+                       user=frozenset(user | own_user), verified=frozenset(verified), self_user=self_user,
                        admin=b.admin or self.is_admin(path, fs, b, call.admin),
                        has_user=bool(user | own_user | self_user),
                        self_cls=tcls if bound else "", self_model=tmodel, models=tuple(sorted(models)),
                        rows=frozenset(rows), public=frozenset(public), tenant=frozenset(tenant))
 
+    def _client_value(self, path: str, fs: FuncSummary, b: Binding, o: Origin) -> bool:
+        o = self.canonical(path, fs, b, o)
+        return o.kind == "param" and not o.attrs and o.name in b.client
+
     def dependency_binding(self, path: str, d: FuncSummary, b: Binding, dcls: str, dmodel: str) -> Binding:
         """What a dependency FastAPI calls knows: only its own user dependencies (FastAPI passes it
-        nothing from the caller) and whether the route is admin-only."""
+        nothing from the caller) and whether the route is admin-only; on a route without a user,
+        the path parameters it takes by name."""
         user = {p.name for p in d.params if self.resolver.is_user_dependency(path, p)}
-        return Binding(user=frozenset(user), admin=b.admin, has_user=bool(user), self_cls=dcls, self_model=dmodel)
+        client = frozenset(p.name for p in d.params if p.name in b.client) if b.anonymous else frozenset()
+        return Binding(user=frozenset(user), admin=b.admin, has_user=bool(user), self_cls=dcls, self_model=dmodel,
+                       anonymous=b.anonymous and not user, client=client)

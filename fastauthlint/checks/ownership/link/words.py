@@ -24,3 +24,8 @@ SESSIONISH = re.compile(r"^(db|session|db_session|async_session|conn|connection|
 # defined (another package's `get_current_user` too).
 USER_PROVIDER_NAME = re.compile(
     r"current_?\w*user|user_from_token|authenticat|require_\w*user|^get_user_id$|^user_id_from_", re.I)
+# Attributes of a per-request repository or service holding the caller (`self.user_id`).
+HELD_USER = re.compile(r"^_?(current_)?(user|owner|principal|account)(_id)?$")
+# Owner columns that record who wrote a row (attribution) rather than who it belongs to: on a
+# route without a user such rows are content (blog posts, job offers, comments), public by purpose.
+AUTHORSHIP = re.compile(r"^(author|creator|created_by|posted_by|written_by|published_by|submitted_by)(_user)?(_id)?$")

@@ -17,7 +17,7 @@ import libcst as cst
 from fastauthlint import astutil
 from fastauthlint.checks.ownership.facts import UNKNOWN, CallSite, Origin
 from fastauthlint.checks.ownership.summary.known import (
-    CONVERSIONS, DELETE_FUNCS, EXTERNAL_ROOTS, MODEL_ATTRS, MODEL_METHODS, MODEL_PARAM, SELECT_FUNCS, UPDATE_FUNCS,
+    CONVERSIONS, DELETE_FUNCS, ROW_SAVES, STORE_METHODS, EXTERNAL_ROOTS, MODEL_ATTRS, MODEL_METHODS, MODEL_PARAM, SELECT_FUNCS, UPDATE_FUNCS,
 )
 from fastauthlint.checks.ownership.summary.state import WalkState
 from fastauthlint.project.names import dotted
@@ -58,6 +58,16 @@ class CallRecognition(WalkState):
             return self.new_dict([(a.keyword.value if a.keyword is not None else "**", self.eval(a.value))
                                   for a in node.args])
 
+        if bare == "setattr" and not self.is_local("setattr") and node.args:
+            self.row_written(self.eval(node.args[0].value))
+            for a in node.args[1:]:
+                self.eval(a.value)
+            return UNKNOWN
+        if recv is not None and method in ROW_SAVES and recv.kind == "site" and not recv.attrs:
+            self.row_written(recv)  # `await note.save()` (Tortoise, Beanie, active record)
+            for a in node.args:
+                self.eval(a.value)
+            return recv
         raw = self.raw_sql(node, method or (bare or (gq.split(".")[-1] if gq else "")), recv, gq)
         if raw is not None:
             return raw
@@ -96,6 +106,15 @@ class CallRecognition(WalkState):
             # both readings are kept and link time decides.
             if model_ref.split(".")[-1][:1].isupper():
                 return Origin("site", str(site_alt))
+        # an in-memory store: `NOTES.pop(note_id)`, `self.notes_by_id.get(note_id)`
+        # (a repository held in `self._repo` has `.get(id)` too: both readings are kept, link decides)
+        if method in STORE_METHODS and site_alt < 0 and args_nodes and args_nodes[0].keyword is None:
+            base = recv if recv is not None else (Origin("global", gq[: -len(method) - 1]) if gq else None)
+            if base is not None and self.store_ref(base):
+                key = self.peek_value(args_nodes[0].value)
+                o = self.store_site(node, base, key, "delete" if method == "pop" else "read")
+                if o.kind == "site":
+                    site_alt = int(o.name)
         # self.model.find_one(...) / cls.model.get(...) / model.filter(...) in generic repositories
         if method in MODEL_METHODS and recv is not None and recv.kind == "param" and (
                 (recv.name == self.summary.self_name and len(recv.attrs) == 1 and recv.attrs[0] in MODEL_ATTRS)

@@ -32,6 +32,10 @@ FILTER_METHODS = {"where", "filter", "filter_by", "having", "join", "outerjoin",
                   "values", "find_all", "exists", "count", "filter_and", "where_in"}
 UPDATE_METHODS = {"update", "values", "save", "set", "inc", "update_from_dict", "upsert", "replace",
                   "modify", "find_one_and_update"}
+# Lookups by key in an in-memory store of rows (a dict).
+STORE_METHODS = {"get", "pop"}
+# Methods that write a fetched row back (its query is then a change, not a read).
+ROW_SAVES = {"save", "update_from_dict", "set", "replace", "sqlmodel_update", "save_changes", "upsert"}
 DELETE_METHODS = {"delete", "remove", "delete_many", "find_one_and_delete", "db_delete", "delete_multi"}
 SESSION_QUERY = {"query"}
 SESSION_GET = {"get", "get_one"}

@@ -26,6 +26,9 @@ class OriginTracking(WalkState):
         elif isinstance(target, cst.Subscript):
             # filters["user_id"] = current_user.id
             base = self.peek(target.value)
+            written = self.peek_value(target.value)
+            if self.store_ref(written):
+                self.stores_written.add(written)  # `self._cache[k] = row`: a memo the function fills
             if base.kind == "dict" and not base.attrs:
                 key = None
                 for el in target.slice:
@@ -38,6 +41,16 @@ class OriginTracking(WalkState):
                 self.bind(el.value, origin if origin.kind in ("site", "call", "param") else UNKNOWN)
         elif isinstance(target, cst.StarredElement):
             self.bind(target.value, origin)
+        elif isinstance(target, cst.Attribute):
+            self.row_written(self.peek(target.value))  # `row.email = ...`
+
+    def row_written(self, row: Origin) -> None:
+        """A fetched row changed in place (`row.email = x`, `setattr(row, k, v)`, `await
+        row.save()`): the query that fetched it is the one a change by id goes through."""
+        if row.kind == "site" and not row.attrs:
+            site = self.summary.sites[int(row.name)]
+            if site.op in ("read", "count"):
+                site.op = "update"
 
     def eval(self, e) -> Origin:
         if isinstance(e, cst.Name):
@@ -75,10 +88,13 @@ class OriginTracking(WalkState):
         if isinstance(e, cst.Subscript):
             base = self.eval(e.value)
             key = None
+            key_origin = None
             for el in e.slice:
                 if isinstance(el.slice, cst.Index):
-                    self.eval(el.slice.value)
+                    key_origin = self.eval(el.slice.value)
                     key = astutil.literal_str(el.slice.value)
+            if key_origin is not None and len(e.slice) == 1 and self.store_ref(base):
+                return self.store_site(e, base, key_origin, "read")  # `NOTES[note_id]`
             return base.attr(f"[{key}]" if key else "[]")
         if isinstance(e, (cst.SimpleString, cst.ConcatenatedString)):
             text = astutil.literal_str(e) or ""
@@ -166,6 +182,8 @@ class OriginTracking(WalkState):
                 return Origin("request_user", "", o.attrs[2:])
             if o.attrs[:1] == ("user",):
                 return Origin("request_user", "", o.attrs[1:])
+            if o.attrs[:2] == ("scope", "[user]"):  # `websocket.scope["user"]` (AuthenticationMiddleware)
+                return Origin("request_user", "", o.attrs[2:])
         return o
 
     def comprehension(self, e) -> Origin:
@@ -202,6 +220,11 @@ class OriginTracking(WalkState):
         if isinstance(expr, cst.Attribute):
             base = self.peek(expr.value)
             return self.request_user(base.attr(expr.attr.value))
+        if isinstance(expr, cst.Subscript) and len(expr.slice) == 1 and isinstance(expr.slice[0].slice, cst.Index):
+            key = astutil.literal_str(expr.slice[0].slice.value)
+            if key:  # `user["id"]`
+                base = self.peek(expr.value)
+                return base.attr(f"[{key}]") if base.kind in ("param", "site", "call") else UNKNOWN
         if isinstance(expr, cst.Call) and isinstance(expr.func, cst.Name) and expr.func.value in ("str", "int", "UUID") \
                 and expr.args:
             return self.peek(expr.args[0].value)

@@ -162,8 +162,15 @@ class OwnerCheckRecognition(WalkState):
             expr = expr.args[0].value
         attrs: List[str] = []
         e = expr
-        while isinstance(e, cst.Attribute):
-            attrs.append(e.attr.value)
+        while isinstance(e, (cst.Attribute, cst.Subscript)):
+            if isinstance(e, cst.Attribute):
+                attrs.append(e.attr.value)
+            else:  # `row["user_id"]`: a record of a raw query, a document
+                key = astutil.literal_str(e.slice[0].slice.value) if len(e.slice) == 1 and isinstance(
+                    e.slice[0].slice, cst.Index) else None
+                if not key or not key.isidentifier():
+                    return None
+                attrs.append(key)
             e = e.value
         if isinstance(e, cst.Name) and not attrs and self.is_local(e.value):
             # a variable holding an owner value: `owner_id = item.owner_id`, or a helper's

@@ -208,6 +208,22 @@ class QueryRecognition(WalkState):
                 out += self.model_refs(a.value)
         return out
 
+    def store_ref(self, base: Origin) -> bool:
+        """Whether a subscripted or `.get()` value may be an in-memory store of rows (link time
+        decides): a project-level name or `self.<attr>`, never a row, a parameter or a literal."""
+        if base.kind == "global":
+            return base.name.split(".")[0] not in EXTERNAL_ROOTS and "[" not in base.name
+        return base.kind == "param" and base.name == self.summary.self_name and bool(self.summary.self_name) \
+            and len(base.attrs) == 1 and base.attrs[0] not in MODEL_ATTRS
+
+    def store_site(self, node, base: Origin, key: Origin, op: str) -> Origin:
+        """A lookup by key in an in-memory store: `NOTES[note_id]`, `self.notes.pop(note_id)`."""
+        if key.kind in ("literal", "unknown", "global"):
+            return base.attr("[]") if op == "read" else UNKNOWN
+        sidx = self.new_site(node, "store", [base], op=op)
+        self.summary.sites[sidx].keys.append(key)
+        return Origin("site", str(sidx))
+
     def new_site(self, node: cst.Call, kind: str, models, op: str = "read", tables=()) -> int:
         idx = len(self.summary.sites)
         text = _collapse(self.loc.locator.code(node) or "")

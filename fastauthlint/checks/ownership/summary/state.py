@@ -6,7 +6,7 @@ admin rights, how a refusal is answered); each question is a mixin in its own mo
 them read and extend this state. The base class holds no behaviour beyond that.
 
 Where the entry points one concern calls on another are defined:
-- origins: `eval`, `peek`, `peek_value`, `bind`, `new_dict`, `request_user`
+- origins: `eval`, `peek`, `peek_value`, `bind`, `new_dict`, `request_user`, `row_written`
 - calls: `call`; queries: `new_site`, `model_refs`, `model_method_site`
 - filters: `filters_from`, `filters_from_args`, `extend_dict`; raw_sql: `raw_sql`, `bind_placeholders`
 - branches: `if_stmt`, `admin_polarity`; owner_checks: `add_check`, `owner_comparisons`,
@@ -40,6 +40,7 @@ class WalkState:
         self.request_params: Set[str] = set()  # parameters holding the Request (request.state.user)
         self.strings: Dict[str, str] = {}  # locals holding a string literal (SQL built in steps)
         self.exceptions: Dict[str, Denial] = {}  # locals holding an exception raised later
+        self.stores_written: Set[Origin] = set()  # in-memory stores this function fills (memos)
         self.bool_exprs: Dict[str, cst.BaseExpression] = {}  # `is_owner = item.owner_id == user.id`
         # -- where the walk is -------------------------------------------------------------------
         self.order = 0  # statement counter: checks and queries are compared by it at link time

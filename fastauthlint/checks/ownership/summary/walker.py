@@ -57,6 +57,9 @@ class FunctionWalker(Branches, OwnerCheckRecognition, DenialRecognition, CallRec
                 self.summary.self_name = self.summary.params[0].name
         self._route_deps()
         self.block(block_statements(self.func.body))
+        for site in self.summary.sites:
+            if site.kind == "store" and site.models and site.models[0] in self.stores_written:
+                site.kind = "memo"  # a cache of rows this function fetched itself, not a store of rows
         self.summary.admin_conds = self.admin_conds
         return self.summary
 
@@ -203,6 +206,8 @@ class FunctionWalker(Branches, OwnerCheckRecognition, DenialRecognition, CallRec
                 self.bind(small.target, o)
         elif isinstance(small, cst.AugAssign):
             self.eval(small.value)
+            if isinstance(small.target, cst.Attribute):
+                self.row_written(self.peek(small.target.value))
             if isinstance(small.target, cst.Name) and small.target.value in self.strings:
                 s = astutil.literal_str(small.value)
                 if s is not None:
@@ -220,6 +225,13 @@ class FunctionWalker(Branches, OwnerCheckRecognition, DenialRecognition, CallRec
                 for x in outs:
                     if x.kind not in ("unknown", "literal") and x not in self.summary.returns:
                         self.summary.returns.append(x)
+        elif isinstance(small, cst.Del):
+            t = small.target
+            if isinstance(t, cst.Subscript) and len(t.slice) == 1 and isinstance(t.slice[0].slice, cst.Index):
+                base = self.eval(t.value)
+                key = self.eval(t.slice[0].slice.value)
+                if self.store_ref(base):
+                    self.store_site(t, base, key, "delete")  # `del NOTES[note_id]`
         elif isinstance(small, cst.Raise):
             if small.exc is not None:
                 self.eval(small.exc)
