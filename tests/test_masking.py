@@ -106,3 +106,18 @@ def test_no_output_and_no_cache_file_shows_a_planted_secret(workspace):
     assert any(p.suffix == ".json" and p.stat().st_size > 0 for p in cache_files), "the cache was written"
     for path in cache_files:
         assert not _leaks(path.read_bytes()), f"cache file {path.name} shows {_leaks(path.read_bytes())}"
+
+
+def test_conditions_shown_in_jwt_messages_are_masked(tmp_path):
+    """FAL505 says which condition issues a token without `exp`; a literal in it (here a secret the
+    code compares with) is shown as `"…"`, in every format."""
+    work = tmp_path / "work"
+    shutil.copytree(APPS / "jwt_masking", work)
+    planted = "pt_Qz8Wm3Kx7Rv2Lb9Tn4Hc"
+    assert planted in (work / "svc" / "issue.py").read_text(encoding="utf-8")
+    env = {"FASTAUTHLINT_CACHE_DIR": str(tmp_path / "cache")}
+    for fmt in FORMATS:
+        proc = run_cli("--format", fmt, "svc", cwd=work, env=env)
+        out = (proc.stdout + proc.stderr).decode("utf-8", "replace")
+        assert "FAL505" in out and "partner_token" in out, (fmt, out)
+        assert not any(planted[i:i + WINDOW] in out for i in range(len(planted) - WINDOW + 1)), (fmt, out)

@@ -4,11 +4,13 @@ default).
 
 Reported:
 - PyJWT / python-jose `encode(payload, ...)` and Authlib `jwt.encode(header, payload, key)` whose
-  payload is a dict the code builds — a literal, `dict(...)`, or a variable built in the same
-  function or at module level and then mutated (`payload["exp"] = ...`, `payload.update(...)`,
-  `{**base, "exp": ...}`) — that certainly has no `exp`. A payload that cannot be seen whole (a
-  parameter, `**extra`, a model's `.dict()`, a dict passed to an unknown helper) is not reported,
-  and neither is a payload where `exp` is set on some path only (`if expires: payload["exp"] = ...`).
+  payload is a dict the code builds — a literal, `dict(...)`, a variable built in the same function
+  or at module level and then mutated (`payload["exp"] = ...`, `payload.update(...)`, `{**base,
+  "exp": ...}`), a dict a function of this module returns, a pydantic model of this module dumped
+  (`.model_dump()`, `.dict()`) — that certainly has no `exp` (error), or that gets `exp` on one
+  branch only (warning, naming the condition under which it has none). A payload that cannot be
+  seen whole (a parameter, `**extra`, a dict passed to an unknown helper) is not reported; one
+  copied from such a payload and given `exp` has its lifetime judged.
 - an `exp` computed as now plus a literal duration longer than the maximum (`datetime.now(tz) +
   timedelta(days=30)`, `int(time.time()) + 30 * 86400`, through names and module constants), for
   access tokens. A token is taken for something else — and its lifetime not judged — when the
@@ -28,7 +30,8 @@ import libcst as cst
 from fastauthlint.astutil import argument, literal_str
 from fastauthlint.checks.jwt.durations import Durations, format_duration
 from fastauthlint.checks.jwt.model import AUTHLIB, JOSE, PYJWT, Site
-from fastauthlint.checks.jwt.values import ABSENT, DictVal, key_values
+from fastauthlint.checks.jwt.flow import is_prefix
+from fastauthlint.checks.jwt.values import ABSENT, UNKNOWN, DictVal, key_values
 from fastauthlint.findings import Severity
 
 RULE = "FAL505"
@@ -60,6 +63,10 @@ def check(site: Site, env) -> Iterator[Tuple[str, str, Optional[Severity]]]:
         yield RULE, (f"`{site.display}` issues a token whose payload has no `exp` claim: it never expires "
                      f"({CLAUSE})"), None
         return
+    if ABSENT in exp and UNKNOWN not in exp:
+        yield RULE, (f"`{site.display}` issues a token without an `exp` claim {_path_without_exp(site, expr)}: "
+                     f"that token never expires ({CLAUSE})"), Severity.WARNING
+        return
     durations = env.durations(site)
     lifetimes: List[float] = []
     for v in exp:
@@ -78,6 +85,54 @@ def check(site: Site, env) -> Iterator[Tuple[str, str, Optional[Severity]]]:
     limit = format_duration(env.max_lifetime)
     yield RULE, (f"`{site.display}` issues an access token that lives {format_duration(max(over))} "
                  f"(`max-access-token-lifetime` is {limit}; {LIFETIME_CLAUSE.format(limit=limit)})"), Severity.WARNING
+
+
+def _path_without_exp(site: Site, expr: cst.BaseExpression) -> str:
+    """Which path issues the token without `exp`: `when `expires_delta` is false` for a payload
+    that gets `exp` under `if expires_delta:` only."""
+    scope = site.scope
+    at = scope.path(site.call)
+    if isinstance(expr, cst.Name):
+        for w in scope.writes.get(expr.value, ()):
+            if not _writes_exp(w) or is_prefix(w.path, at):
+                continue
+            for step in reversed(w.path):
+                if step in at or not isinstance(step[1], tuple):
+                    continue
+                node = scope.node_by_id(step[0])
+                if isinstance(node, cst.If):
+                    test, truth = node.test, step[1][1] != 0  # the `else` branch sets it: missing when true
+                    if isinstance(test, cst.UnaryOperation) and isinstance(test.operator, cst.Not):
+                        test, truth = test.expression, not truth
+                    return f"when `{_shown(test)}` is {'true' if truth else 'false'}"
+    return "on some path"
+
+
+class _HideStrings(cst.CSTTransformer):
+    def leave_SimpleString(self, original_node, updated_node):
+        return cst.SimpleString('"…"')
+
+    def leave_FormattedString(self, original_node, updated_node):
+        return cst.SimpleString('"…"')
+
+    def leave_ConcatenatedString(self, original_node, updated_node):
+        return cst.SimpleString('"…"')
+
+
+def _shown(test: cst.BaseExpression) -> str:
+    """A condition as a message shows it: string literals (perhaps a secret) as `"…"`, at most
+    60 characters."""
+    text = cst.Module([]).code_for_node(test.visit(_HideStrings()))
+    text = " ".join(text.split())
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
+def _writes_exp(w) -> bool:
+    if w.kind in ("setitem", "setdefault"):
+        return w.key == "exp"
+    if w.kind == "update" and isinstance(w.value, cst.Dict):
+        return any(literal_str(el.key) == "exp" for el in w.value.elements if isinstance(el, cst.DictElement))
+    return False
 
 
 def _access_token(site: Site, env, dicts, names) -> bool:
