@@ -1088,7 +1088,8 @@ def test_findings_and_facts_survive_the_cache(tmp_path, monkeypatch):
 def test_fal502_severity_follows_where_the_claims_go():
     """A dependency's or a verifier's result is the identity (error); a helper's return, a call it
     passes them to, a store outside the request, an unused result leave their use out of view
-    (warning); a log context only, or a key chosen by the unverified issuer, is silent."""
+    (warning); a log context only, or a key chosen by the unverified issuer, is silent. An
+    identity claim read from them and returned is the identity (error)."""
     import os
 
     from conftest import APPS, lint
@@ -1101,7 +1102,7 @@ def test_fal502_severity_follows_where_the_claims_go():
         os.chdir(cwd)
     severities = {line: f.severity for line, f in found.items()}
     assert severities == {19: Severity.ERROR, 24: Severity.WARNING, 28: Severity.ERROR, 33: Severity.WARNING,
-                          36: Severity.WARNING, 47: Severity.WARNING}, severities
+                          36: Severity.WARNING, 47: Severity.WARNING, 80: Severity.ERROR}, severities
     assert "out of view" in found[24].message and "returned" in found[24].message
     assert "passed to `enqueue(...)`" in found[36].message
     assert "the result is not used" in found[47].message and "proves nothing" in found[47].message

@@ -31,7 +31,8 @@ RULE = "FAL603"
 # Cookie names that carry a credential. CSRF tokens are excluded: they must be readable by scripts.
 AUTH_COOKIE = re.compile(r"token|session|auth|jwt|sid\b|^sid|access|refresh|credential|remember|login", re.I)
 NOT_AUTH_COOKIE = re.compile(r"csrf|xsrf|consent|theme|lang|locale|^(is|has)_|_(expired|authorized|present)$|"
-                             r"expir|_at$|_ttl$|_age$|_hint$|_state$|_mode$|_flag$", re.I)
+                             r"expir|_at$|_ttl$|_age$|_hint$|_state$|_mode$|_flag$|"
+                             r"_(provider|method|type|kind|redirect|next|return_to|url|uri|path)$", re.I)
 # Values that carry a credential, and plain values that do not (an id, a name, a time, a flag).
 _CREDENTIAL_VALUE = re.compile(r"token|session|sid$|jwt|secret|key$|cookie|credential|signed|encoded|sealed|"
                                r"encrypted|hash", re.I)

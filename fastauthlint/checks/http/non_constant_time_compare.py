@@ -50,6 +50,10 @@ QUERY_CALLS = frozenset({"where", "filter", "filter_by", "having", "join", "oute
 # A call that checks a token's signature (`jwt.decode(token, ...)`, `verify_token(token)`).
 _VERIFIES = re.compile(r"(^|_)(decode|verify|validate)(_|$)|^(decode|verify)\w*(token|jwt)", re.I)
 _CONFIG_BASE = re.compile(r"settings|config|conf$|cfg|env", re.I)
+# Parameters that hand in what the server holds: a configuration, a stored or cached value, the
+# database session or cache a value is loaded from.
+_HELD_PARAM = re.compile(r"settings|config|conf$|cfg|^(stored|cached|saved|previous|prev|old|persisted)_|"
+                         r"^(db|session|db_session|cache|redis|store|storage|repo|repository)$", re.I)
 _REQUEST_NAMES = {"request", "req", "websocket", "ws"}
 # Calls that hash or encode their argument: the result carries where the argument came from.
 _DERIVES = re.compile(r"hash|digest|hmac|encode|encrypt|sign(?!ature)|b64|hexlify", re.I)
@@ -124,16 +128,26 @@ def check(ctx: FileContext, node: cst.Comparison, in_eq_method: bool, func: Opti
 
 
 def _secret_operand(expr: cst.BaseExpression) -> Optional[str]:
+    if isinstance(expr, cst.Call) and isinstance(expr.func, cst.Attribute) and expr.func.attr.value == "get" \
+            and expr.args and expr.args[0].keyword is None:  # headers.get("x-api-key")
+        key = literal_str(expr.args[0].value)
+        return key if key and _secret_key(key) else None
     if isinstance(expr, cst.Subscript):  # headers["x-api-key"], secrets["token"]
         sl = expr.slice[0].slice if len(expr.slice) == 1 else None
         key = literal_str(sl.value) if isinstance(sl, cst.Index) else None
-        if key and SECRET_NAME.search(key) and not NOT_SECRET_NAME.search(key):
+        if key and _secret_key(key):
             return key
         return None
     name = name_of(expr)
     if name and SECRET_NAME.search(name) and not NOT_SECRET_NAME.search(name):
         return name
     return None
+
+
+def _secret_key(key: str) -> bool:
+    """A mapping key naming a secret; header names spell words with hyphens (`x-api-key`)."""
+    word = key.replace("-", "_")
+    return SECRET_NAME.search(word) is not None and NOT_SECRET_NAME.search(word) is None
 
 
 def _expected_value(ctx: FileContext, expr: cst.BaseExpression) -> bool:
@@ -208,6 +222,8 @@ def origins(env: Context, expr: cst.BaseExpression, depth: int = 0) -> Set[str]:
         if name in env.params:
             if name in env.not_strings:
                 return {NEUTRAL}  # `expected: FileSignature`: an object, not a secret string
+            if _HELD_PARAM.search(name):
+                return {HELD}  # `old_config`, `stored_hash`: what the server kept, handed in
             return {REQUEST} if name in _REQUEST_NAMES else {PARAM}
         values = env.assigned(name)
         if values:
@@ -229,7 +245,7 @@ def origins(env: Context, expr: cst.BaseExpression, depth: int = 0) -> Set[str]:
         func = expr.func
         if _expected_value(env.ctx, expr):
             return {HELD}
-        if isinstance(func, cst.Attribute) and func.attr.value in _STRING_METHODS:
+        if isinstance(func, cst.Attribute) and func.attr.value in _STRING_METHODS and not _row_lookup(expr):
             inner = origins(env, func.value, depth + 1)
             if inner & {REQUEST, PARAM}:
                 return inner  # `authorization.split(" ")[1]`, `request.headers.get("x-api-key")`
@@ -243,6 +259,17 @@ def origins(env: Context, expr: cst.BaseExpression, depth: int = 0) -> Set[str]:
     if isinstance(expr, cst.BinaryOperation):
         return origins(env, expr.left, depth + 1) | origins(env, expr.right, depth + 1)
     return {HELD}
+
+
+def _row_lookup(call: cst.Call) -> bool:
+    """`db.get(User, user_id)`, `session.get(models.Key, pk)`: a row the server loads by its key,
+    not a value read out of what the request sent (`headers.get("x-api-key")`)."""
+    func = call.func
+    if not isinstance(func, cst.Attribute) or func.attr.value != "get" or not call.args:
+        return False
+    first = call.args[0].value
+    return call.args[0].keyword is None and isinstance(first, (cst.Name, cst.Attribute)) and \
+        (name_of(first) or "")[:1].isupper() and not (name_of(first) or "").isupper()
 
 
 def _string_type(ann: cst.BaseExpression) -> bool:

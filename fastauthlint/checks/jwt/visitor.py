@@ -210,10 +210,24 @@ class JwtVisitor(CheckVisitor):
         env = Env(self.ctx, owner, self._scope(i))
         env.sites = sites
         for site in sites:
+            self._mask_key(site)
             for module in RULES:
                 for rule, message, severity in module.check(site, env):
                     self.report(rule, site.call.func, message, severity=severity)
             self._record_imported(site, env)
+
+    def _mask_key(self, site: Site) -> None:
+        """A literal that reaches the call's key through a local, a default argument or a module
+        constant is a secret: no output prints it, whichever rule shows its line (a FAL502 fix's
+        diff shows the lines around the options it changes)."""
+        if "key" not in site.api.params:
+            return
+        for v in site.scope.values(site.arg("key"), site.call):
+            if isinstance(v, (cst.SimpleString, cst.ConcatenatedString)) and site.literals(v) != [""]:
+                try:
+                    self.ctx.mark_secret(v)
+                except KeyError:  # a node of another module's tree has no position here
+                    continue
 
     # -- values imported from another module: judged in the linking phase (imported.py) ----------
     def _record_imported(self, site: Site, env: Env) -> None:
