@@ -149,3 +149,58 @@ def test_fal603_samesite_none_refresh_cookie_is_info_session_cookie_a_warning():
     found = {f.line: f for f in _findings(APPS / "http_contract", "FAL603")}
     assert found[31].severity == Severity.INFO and "refresh-token cookie" in found[31].message
     assert found[18].severity == Severity.WARNING and "CSRF" in found[18].message
+
+
+def test_fal601_a_jwt_librarys_dependency_answers_for_bearer(tmp_path):
+    """`Authorize: AuthJWT = Depends()` (a JWT library's class) or a function that decodes a JWT
+    answers for Bearer, even where the project's only security class is an API-key header."""
+    root = write_files(tmp_path / "p", {
+        "app/__init__.py": "",
+        "app/keys.py": """
+            from fastapi import HTTPException, Security
+            from fastapi.security import APIKeyHeader
+
+            api_key_header = APIKeyHeader(name="X-API-Key")
+
+
+            def validate_api_key(api_key: str = Security(api_key_header)) -> str:
+                if api_key != "":
+                    raise HTTPException(status_code=401)
+                return api_key
+            """,
+        "app/main.py": """
+            from fastapi import Depends, FastAPI, HTTPException
+            from fastapi_jwt_auth import AuthJWT
+
+            from app.keys import validate_api_key
+
+            app = FastAPI()
+
+
+            @app.get("/me")
+            def me(Authorize: AuthJWT = Depends()):
+                try:
+                    Authorize.jwt_required()
+                except Exception:
+                    raise HTTPException(status_code=401, detail="Invalid token")
+                return {"sub": Authorize.get_jwt_subject()}
+
+
+            @app.get("/other")
+            def other(flag: bool):
+                if flag:
+                    raise HTTPException(status_code=401)
+                return {}
+
+
+            @app.get("/key")
+            def key(k: str = Depends(validate_api_key)):
+                return {}
+            """,
+    })
+    found = {(f.path, f.line): f.extra for f in _findings(root, "FAL601")}
+    assert found == {
+        ("app/main.py", 15): {"scheme": "Bearer", "scheme_from": "function"},
+        ("app/main.py", 22): {"scheme": "APIKey", "scheme_from": "project"},  # no evidence nearer
+        ("app/keys.py", 10): {"scheme": "APIKey", "scheme_from": "function"},
+    }, found

@@ -199,7 +199,7 @@ class _DependencySchemes:
         fact = E.func(path, qual)
         found: Set[str] = set()
         for p in fact.params if fact is not None else ():
-            word = schemes.CREDENTIAL_CLASSES.get(_last(p.ann.q) if p.ann is not None and p.ann.k == "ref" else "")
+            word = schemes.credential_class(_last(p.ann.q) if p.ann is not None and p.ann.k == "ref" else "")
             if word:
                 found.add(word)
             dep = _dependency(p)

@@ -39,7 +39,10 @@ SCHEME_CLASSES: Dict[str, str] = {
 CREDENTIAL_CLASSES: Dict[str, str] = {"HTTPBasicCredentials": "Basic", "HTTPAuthorizationCredentials": "Bearer"}
 DEFAULT_SCHEME = "Bearer"  # the spec's setting: JWTs in `Authorization: Bearer`
 
-_SCHEME_WORDS = (("Bearer", re.compile(r"bearer", re.I)),
+# JWTs travel as bearer tokens (RFC 6750; the spec's setting): a function that reads one, or a
+# dependency of a JWT library's class (`Authorize: AuthJWT = Depends()`), answers for Bearer.
+_BEARER_WORDS = re.compile(r"bearer|jwt", re.I)
+_SCHEME_WORDS = (("Bearer", _BEARER_WORDS),
                  ("Basic", re.compile(r"^basic\b|http_?basic|basic_?auth", re.I)),
                  ("APIKey", re.compile(r"api[_ -]?key", re.I)))
 
@@ -64,6 +67,14 @@ def class_scheme(expr: cst.BaseExpression) -> Optional[str]:
     return SCHEME_CLASSES.get(name) or CREDENTIAL_CLASSES.get(name)
 
 
+def credential_class(name: str) -> Optional[str]:
+    """The scheme of a class a dependency is declared with: FastAPI's credentials classes, or a
+    JWT library's (`AuthJWT`, `JWTBearer`): Bearer."""
+    if name in CREDENTIAL_CLASSES:
+        return CREDENTIAL_CLASSES[name]
+    return DEFAULT_SCHEME if name[:1].isupper() and _BEARER_WORDS.search(name) else None
+
+
 def function_schemes(funcs: Sequence[cst.FunctionDef], assignment: Assignment) -> Set[str]:
     """The schemes of the closest function (innermost first) whose dependencies or words name
     one; empty when none does."""
@@ -84,8 +95,9 @@ def _dependency_schemes(func: cst.FunctionDef, assignment: Assignment) -> Set[st
             parts.append(p.default)
         for part in parts:
             for n in descendants(part):
-                if isinstance(n, (cst.Name, cst.Attribute)) and name_of(n) in CREDENTIAL_CLASSES:
-                    found.add(CREDENTIAL_CLASSES[name_of(n)])
+                word = credential_class(name_of(n) or "") if isinstance(n, (cst.Name, cst.Attribute)) else None
+                if word:
+                    found.add(word)
                 if isinstance(n, cst.Call) and name_of(n.func) in ("Depends", "Security") and n.args:
                     target = n.args[0].value
                     if isinstance(target, cst.Name):
