@@ -204,3 +204,37 @@ def test_fal601_a_jwt_librarys_dependency_answers_for_bearer(tmp_path):
         ("app/main.py", 22): {"scheme": "APIKey", "scheme_from": "project"},  # no evidence nearer
         ("app/keys.py", 10): {"scheme": "APIKey", "scheme_from": "function"},
     }, found
+
+
+def test_fal601_a_dependency_imported_inside_a_function_runs(tmp_path):
+    """A 401 in a dependency that an app factory imports inside a function (`def create_app():
+    from app.auth import require_user`) reaches clients; one nothing imports does not."""
+    root = write_files(tmp_path / "p", {
+        "app/__init__.py": "",
+        "app/auth.py": """
+            from fastapi import HTTPException
+            from fastapi.security import HTTPBasicCredentials
+
+
+            def require_user(credentials: HTTPBasicCredentials):
+                raise HTTPException(status_code=401, detail="Unauthorized")
+
+
+            def unused(credentials: HTTPBasicCredentials):
+                raise HTTPException(status_code=401, detail="Unauthorized")
+            """,
+        "app/main.py": """
+            from fastapi import Depends, FastAPI
+
+
+            def create_app() -> FastAPI:
+                from app.auth import require_user
+
+                app = FastAPI(dependencies=[Depends(require_user)])
+                return app
+
+
+            app = create_app()
+            """,
+    })
+    assert [(f.path, f.line, f.extra["scheme"]) for f in _findings(root, "FAL601")] == [("app/auth.py", 7, "Basic")]

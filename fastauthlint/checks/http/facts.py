@@ -36,7 +36,8 @@ class HttpFacts:
     # Who refers to what: names bound by an import and dotted chains through them
     # (`adapters.retrieve_user`), and this module's own top-level names -> the referrers: the
     # top-level function each use is in, "*" for code that runs (module level, a decorated
-    # function, a class), "ws" for a WebSocket handler.
+    # function, a class), "ws" for a WebSocket handler. A name imported inside a function is kept
+    # qualified, marked with a leading "=" (`=app.keys.require_key`).
     refs: Dict[str, Tuple[str, ...]] = field(default_factory=dict)
     local_refs: Dict[str, Tuple[str, ...]] = field(default_factory=dict)
     # Exception handlers registered here for 401s: (the handler, qualified or a top-level name of

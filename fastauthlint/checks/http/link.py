@@ -111,7 +111,8 @@ class _References:
                 if names is None:
                     continue
                 for key, referrers in f.refs.items():
-                    q = names.qualify_dotted(key)
+                    # "=": a name imported inside a function, qualified where it was read
+                    q = key[1:] if key.startswith("=") else names.qualify_dotted(key)
                     sym = self.project.resolve(q, near=path) if q else None
                     if sym is not None and not sym.attrs and sym.path != path:
                         self._incoming.setdefault((sym.path, sym.name), []).extend((path, r) for r in referrers)

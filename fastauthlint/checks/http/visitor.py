@@ -165,8 +165,14 @@ class HttpVisitor(CheckVisitor):
             return
         if value in self.ctx.names.defined:
             self._local_refs.setdefault(value, {})[self._referrer()] = None
-        elif value in self.ctx.names.imports or any(value in scope for scope in self.ctx.local_imports):
+        elif value in self.ctx.names.imports:
             self._refs.setdefault(value, {})[self._referrer()] = None
+        elif any(value in scope for scope in self.ctx.local_imports):
+            # Imported inside a function: recorded by the name it qualifies to ("=" marks it), since
+            # the linking step knows only the module-level imports.
+            q = self.ctx.qualify(node)
+            if q:
+                self._refs.setdefault("=" + q, {})[self._referrer()] = None
 
     def visit_Attribute(self, node: cst.Attribute) -> None:
         parts = [node.attr.value]
@@ -176,8 +182,12 @@ class HttpVisitor(CheckVisitor):
             head = head.value
         if not isinstance(head, cst.Name):
             return
-        if head.value in self.ctx.names.imports or any(head.value in s for s in self.ctx.local_imports):
+        if head.value in self.ctx.names.imports:
             self._refs.setdefault(".".join([head.value, *reversed(parts)]), {})[self._referrer()] = None
+        elif any(head.value in s for s in self.ctx.local_imports):
+            q = self.ctx.qualify(head)
+            if q:
+                self._refs.setdefault("=" + ".".join([q, *reversed(parts)]), {})[self._referrer()] = None
 
     def visit_Import(self, node: cst.Import) -> None:
         self._not_imports(node.names)

@@ -27,7 +27,7 @@ from typing import Iterator, List, Optional, Tuple
 
 import libcst as cst
 
-from fastauthlint.astutil import argument, literal_str
+from fastauthlint.astutil import argument, literal_str, walk
 from fastauthlint.checks.jwt.durations import Durations, format_duration
 from fastauthlint.checks.jwt.model import AUTHLIB, JOSE, PYJWT, Site
 from fastauthlint.checks.jwt.flow import is_prefix
@@ -76,7 +76,12 @@ def check(site: Site, env) -> Iterator[Tuple[str, str, Optional[Severity]]]:
                 yield RULE, (f"`{site.display}` issues a token whose `exp` is a fixed time after the year 2100: "
                              f"it never expires in practice ({CLAUSE})"), None
                 return
-            lifetimes.extend(durations.lifetimes(v))
+            found = durations.lifetimes(v)
+            values = [x for x in site.scope.values(v, site.call) if isinstance(x, cst.BaseExpression)]
+            others = {id(x) for x in values if _other_kind_branch(site.scope, x)}
+            if others:  # `elif token_type == "refresh": expire = ... days=30`: not the access token's
+                found = [s for x in values if id(x) not in others for s in durations.lifetimes(x)]
+            lifetimes.extend(found)
     over = [s for s in lifetimes if s > env.max_lifetime]
     if not over:
         return
@@ -125,6 +130,21 @@ def _shown(test: cst.BaseExpression) -> str:
     text = cst.Module([]).code_for_node(test.visit(_HideStrings()))
     text = " ".join(text.split())
     return text if len(text) <= 60 else text[:57] + "..."
+
+
+def _other_kind_branch(scope, node: cst.CSTNode) -> bool:
+    """Is `node` assigned only on a branch taken for another kind of token (`if token_type ==
+    "refresh":`), in a function that issues several kinds?"""
+    child, parent = node, scope.parent(node)
+    for _ in range(40):
+        if parent is None or isinstance(parent, (cst.FunctionDef, cst.ClassDef, cst.Module)):
+            return False
+        if isinstance(parent, cst.If) and child is parent.body:
+            words = [literal_str(n) or "" for n in walk(parent.test) if isinstance(n, cst.SimpleString)]
+            if any(_NOT_ACCESS.search(w) and "access" not in w.lower() for w in words):
+                return True
+        child, parent = parent, scope.parent(parent)
+    return False
 
 
 def _writes_exp(w) -> bool:
