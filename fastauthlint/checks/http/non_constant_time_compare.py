@@ -129,9 +129,11 @@ def check(ctx: FileContext, node: cst.Comparison, in_eq_method: bool, func: Opti
 
 def _secret_operand(expr: cst.BaseExpression) -> Optional[str]:
     if isinstance(expr, cst.Call) and isinstance(expr.func, cst.Attribute) and expr.func.attr.value == "get" \
-            and expr.args and expr.args[0].keyword is None:  # headers.get("x-api-key")
+            and expr.args and expr.args[0].keyword is None:
+        # `headers.get("x-api-key")`, `request.query_params.get("token")`: a part of the request
+        # read by name (a stored dict's `.get("refresh_token")` is not judged by its key).
         key = literal_str(expr.args[0].value)
-        return key if key and _secret_key(key) else None
+        return key if key and _secret_key(key) and _request_part(expr.func.value) else None
     if isinstance(expr, cst.Subscript):  # headers["x-api-key"], secrets["token"]
         sl = expr.slice[0].slice if len(expr.slice) == 1 else None
         key = literal_str(sl.value) if isinstance(sl, cst.Index) else None
@@ -142,6 +144,19 @@ def _secret_operand(expr: cst.BaseExpression) -> Optional[str]:
     if name and SECRET_NAME.search(name) and not NOT_SECRET_NAME.search(name):
         return name
     return None
+
+
+_REQUEST_PARTS = re.compile(r"^(request|req|headers|cookies|query_params|query|params|form|form_data|body|"
+                            r"json|args|environ|meta)$", re.I)
+
+
+def _request_part(expr: cst.BaseExpression) -> bool:
+    """Does a name in the chain (`request.headers`, `headers`, `req.cookies`) say it is the request's?"""
+    while isinstance(expr, (cst.Attribute, cst.Call, cst.Subscript)):
+        if isinstance(expr, cst.Attribute) and _REQUEST_PARTS.match(expr.attr.value):
+            return True
+        expr = expr.func if isinstance(expr, cst.Call) else expr.value
+    return isinstance(expr, cst.Name) and _REQUEST_PARTS.match(expr.value) is not None
 
 
 def _secret_key(key: str) -> bool:
