@@ -171,14 +171,41 @@ def webhook_signature(func: cst.FunctionDef) -> bool:
             words.append(n.value)
         elif isinstance(n, cst.SimpleString):
             words.append(literal_str(n) or "")
+        elif isinstance(n, cst.Call) and _jwt_call(n):
+            return False  # a JWT's signature: the caller authenticates with a bearer token
         elif isinstance(n, cst.Call) and _SIGNATURE_CHECK.search(name_of(n.func) or ""):
             checks = True
             signed = signed or name_of(n.func) == "new"  # hmac.new(secret, body, ...)
-        elif isinstance(n, cst.ExceptHandler) and n.type is not None and _SIGNED.search(name_of(n.type) or ""):
+        elif isinstance(n, cst.ExceptHandler) and n.type is not None and _SIGNED.search(name_of(n.type) or "") \
+                and not _JWT_ERROR.search(_dotted(n.type)):
             checks = True
     text = " ".join(words)
     signed = signed or re.search(r"webhook|signature_?header|x[-_]\w*signature|\w+-signature", text, re.I) is not None
     return checks and signed and _SIGNED.search(text) is not None
+
+
+# A JWT library's errors (`jwt.ExpiredSignatureError`, `jose.JWTError`) and decoding calls.
+_JWT_ERROR = re.compile(r"^(jwt|jose|authlib|joserfc)\.|Expired|JWT|JWS|Token", re.I)
+_JWT_MODULES = {"jwt", "jose", "jws", "jwk", "jwt_utils", "JsonWebToken"}
+
+
+def _dotted(expr: cst.BaseExpression) -> str:
+    parts = []
+    while isinstance(expr, cst.Attribute):
+        parts.append(expr.attr.value)
+        expr = expr.value
+    if isinstance(expr, cst.Name):
+        parts.append(expr.value)
+    return ".".join(reversed(parts))
+
+
+def _jwt_call(call: cst.Call) -> bool:
+    """`jwt.decode(...)`, `jose.jwt.decode(...)`, `jwt.PyJWKClient(...).get_signing_key_from_jwt(...)`."""
+    func = call.func
+    if isinstance(func, cst.Attribute) and func.attr.value in ("decode", "decode_complete"):
+        head = func.value
+        return name_of(head) in _JWT_MODULES
+    return name_of(func) == "get_signing_key_from_jwt"
 
 
 def serves_pages(func: cst.FunctionDef, what: str) -> bool:
