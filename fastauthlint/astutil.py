@@ -223,6 +223,16 @@ def iter_children(node: cst.CSTNode) -> Iterator[cst.CSTNode]:
             yield value
 
 
+def descendants(node: cst.CSTNode) -> Iterator[cst.CSTNode]:
+    """`node` and every node below it that carries meaning (no whitespace, commas, brackets),
+    pre-order; several times faster than `walk`."""
+    stack: List[cst.CSTNode] = [node]
+    while stack:
+        n = stack.pop()
+        yield n
+        stack.extend(reversed(list(iter_children(n))))
+
+
 def assigned_names(target: cst.BaseExpression) -> Iterator[str]:
     """The names an assignment or `for` target binds: `a`, `a, (b, *c)`, `[a, b]`."""
     if isinstance(target, cst.Name):

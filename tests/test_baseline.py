@@ -30,7 +30,7 @@ ROUTES = """\
     def refresh(response: Response, token: str) -> None:
         response.set_cookie("access_token", token)
 
-
+    @router.get("/check")  # a route: its 401 reaches clients
     def check(token: str) -> dict:
         if not token:
             raise HTTPException(status_code=401, detail="no token")
@@ -79,7 +79,7 @@ def test_a_new_finding_is_reported_alone(project):
 def remember(response: Response, token: str) -> None:
     response.set_cookie("access_token", token)
 
-
+@router.get("/deny")
 def deny() -> None:
     raise HTTPException(status_code=401, detail="expired")
 ''')

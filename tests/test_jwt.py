@@ -556,7 +556,6 @@ def test_fal504_manual_audience_check_is_fine(tmp_path):
     ('payload = {**CLAIMS, "sub": user_id}', True),
     ('payload = dict(sub=user_id, exp=now() + timedelta(minutes=15))', False),
     ('payload = {"sub": user_id}\nadd_expiry(payload)', False),
-    ('payload = {"sub": user_id}\nif ttl:\n    payload["exp"] = now() + timedelta(seconds=ttl)', False),
     ('payload = {"sub": user_id, "exp": None}\ndel payload["exp"]', True),
     ('payload = {"sub": user_id, "exp": None}\npayload.pop("exp")', True),
     ('payload = extra', False),
@@ -575,6 +574,76 @@ def test_fal505_payload_without_exp(tmp_path, body, reported):
         """) + textwrap.indent(body, "    ") + '\n    return jwt.encode(payload, "k", algorithm="HS256")\n'
     found = run(tmp_path, source)
     assert rules(found) == (["FAL505"] if reported else [])
+
+
+@pytest.mark.parametrize("body,path", [
+    ('payload = {"sub": user_id}\nif ttl:\n    payload["exp"] = now() + timedelta(seconds=ttl)', "when `ttl` is false"),
+    ('payload = {"sub": user_id}\nif not remember:\n    payload.update({"exp": now() + timedelta(hours=1)})',
+     "when `remember` is true"),
+    ('payload = {"sub": user_id}\nif ttl is None:\n    pass\nelse:\n    payload["exp"] = now() + timedelta(seconds=ttl)',
+     "when `ttl is None` is true"),
+])
+def test_fal505_exp_on_one_path_only(tmp_path, body, path):
+    """`exp` set on one branch only: the finding says which path issues a token without it."""
+    source = textwrap.dedent("""
+        from datetime import datetime, timedelta
+        import jwt
+
+        now = datetime.utcnow
+
+        def issue(user_id, ttl=None, remember=False):
+        """) + textwrap.indent(body, "    ") + '\n    return jwt.encode(payload, "k", algorithm="HS256")\n'
+    found = run(tmp_path, source)
+    assert rules(found) == ["FAL505"] and found[0].severity == Severity.WARNING
+    assert path in found[0].message, found[0].message
+
+
+@pytest.mark.parametrize("body,reported", [
+    # to_encode = data.copy(); to_encode.update({"exp": ...}): the lifetime is judged
+    ('to_encode = data.copy()\nto_encode.update({"exp": datetime.utcnow() + timedelta(days=30)})', True),
+    ('to_encode = dict(data)\nto_encode["exp"] = now() + timedelta(minutes=30)', False),
+    ('data["exp"] = datetime.utcnow() + timedelta(days=30)\nto_encode = data', True),
+    # a payload made by a helper of the module
+    ('to_encode = make_claims(data)', "no exp"),
+    ('to_encode = make_claims_with_exp(data)', True),
+    # a pydantic model of the module, dumped
+    ('to_encode = Claims(sub=data["sub"]).model_dump()', "no exp"),
+    ('to_encode = Claims(sub=data["sub"]).dict()', "no exp"),
+    ('to_encode = ExpiringClaims(sub=data["sub"], exp=now() + timedelta(minutes=5)).model_dump()', False),
+    ('to_encode = Claims(**data).model_dump()', False),
+    ('to_encode = Claims(sub="x").model_dump(exclude={"sub"})', False),
+])
+def test_fal505_payload_assembled(tmp_path, body, reported):
+    source = textwrap.dedent("""
+        from datetime import datetime, timedelta
+        import jwt
+        from pydantic import BaseModel
+
+        now = datetime.utcnow
+
+        class Claims(BaseModel):
+            sub: str
+            iss: str = "backend"
+
+        class ExpiringClaims(Claims):
+            exp: datetime
+
+        def make_claims(data):
+            return {"sub": data["sub"], "iss": "backend"}
+
+        def make_claims_with_exp(data):
+            claims = {"sub": data["sub"]}
+            claims["exp"] = datetime.utcnow() + timedelta(days=60)
+            return claims
+
+        def create_access_token(data: dict):
+        """) + textwrap.indent(body, "    ") + '\n    return jwt.encode(to_encode, "k", algorithm="HS256")\n'
+    found = run(tmp_path, source)
+    assert rules(found) == (["FAL505"] if reported else [])
+    if reported == "no exp":
+        assert "has no `exp`" in found[0].message
+    elif reported:
+        assert "lives" in found[0].message and found[0].severity == Severity.WARNING
 
 
 @pytest.mark.parametrize("exp,reported", [
@@ -1012,3 +1081,94 @@ def test_findings_and_facts_survive_the_cache(tmp_path, monkeypatch):
     summary = [(f.rule, f.severity, f.line) for f in first]
     assert sorted(summary) == [("FAL504", Severity.ERROR, 6), ("FAL504", Severity.WARNING, 6)]
     assert [(f.rule, f.severity, f.line) for f in second] == summary
+
+
+# -- FAL502: unverified claims whose use is out of view (issue 12) -----------------------------
+
+def test_fal502_severity_follows_where_the_claims_go():
+    """A dependency's or a verifier's result is the identity (error); a helper's return, a call it
+    passes them to, a store outside the request, an unused result leave their use out of view
+    (warning); a log context only, or a key chosen by the unverified issuer, is silent. An
+    identity claim read from them and returned is the identity (error)."""
+    import os
+
+    from conftest import APPS, lint
+
+    cwd = os.getcwd()
+    os.chdir(APPS / "jwt_value_flow")
+    try:
+        found = {f.line: f for f in lint([Path(".")]) if f.rule == "FAL502" and f.path == "auth/peeks.py"}
+    finally:
+        os.chdir(cwd)
+    severities = {line: f.severity for line, f in found.items()}
+    assert severities == {19: Severity.ERROR, 24: Severity.WARNING, 28: Severity.ERROR, 33: Severity.WARNING,
+                          36: Severity.WARNING, 47: Severity.WARNING, 80: Severity.ERROR}, severities
+    assert "out of view" in found[24].message and "returned" in found[24].message
+    assert "passed to `enqueue(...)`" in found[36].message
+    assert "the result is not used" in found[47].message and "proves nothing" in found[47].message
+
+
+SEMGREP_LIKE = """
+    import jwt
+
+    def accept(encoded, key):
+        jwt.decode(encoded, key, options={"verify_signature": False})
+        opts = {"verify_signature": False}
+        jwt.decode(encoded, key, options=opts)
+        a_false_boolean = False
+        opts2 = {"verify_signature": a_false_boolean}
+        jwt.decode(encoded, key, options=opts2)
+
+    def checks(encoded, key):
+        jwt.decode(encoded, key, algorithms=["HS256"], options={"verify_signature": True})
+        opts = {"verify_signature": True}
+        jwt.decode(encoded, key, algorithms=["HS256"], options=opts)
+        a_false_boolean = True
+        opts2 = {"verify_signature": a_false_boolean}
+        jwt.decode(encoded, key, algorithms=["HS256"], options=opts2)
+        jwt.decode(encoded, key, algorithms=["HS256"])
+    """
+
+
+def test_fal502_unverified_decodes_whose_result_is_dropped(tmp_path):
+    """The other tools' unverified-decode cases: options literal, through a local, a flag through
+    a local; their result dropped. The verifying look-alikes stay silent."""
+    found = [f for f in run(tmp_path, SEMGREP_LIKE) if f.rule == "FAL502"]
+    assert [(f.line, f.severity) for f in found] == [(5, Severity.WARNING), (7, Severity.WARNING),
+                                                     (10, Severity.WARNING)]
+
+
+def test_fal502_empty_key_given_by_a_default_is_a_warning(tmp_path):
+    found = run(tmp_path, """
+        import jwt
+
+        def verify(token, key=""):
+            return jwt.decode(token, key, algorithms=["HS256"])
+
+        def verify_given(token, key):
+            return jwt.decode(token, key, algorithms=["HS256"])
+        """)
+    assert [(f.rule, f.line, f.severity) for f in found] == [("FAL502", 5, Severity.WARNING)]
+    assert "`key` defaults to `''`" in found[0].message
+
+
+def test_fal5xx_options_through_a_settings_attribute(tmp_path):
+    found = run(tmp_path, """
+        import jwt
+
+        from app.config import settings
+
+        def verify(token):
+            return jwt.decode(token, settings.SECRET, algorithms=settings.ALGORITHMS, options=settings.OPTIONS)
+        """, extra={"app/config.py": """
+        from pydantic import Field
+        from pydantic_settings import BaseSettings
+
+        class Settings(BaseSettings):
+            SECRET: str = Field(default=...)
+            ALGORITHMS: list = ["HS256", "RS256"]
+            OPTIONS: dict = Field(default={"verify_exp": False})
+
+        settings = Settings()
+        """})
+    assert rules(found) == ["FAL501", "FAL503"]

@@ -106,3 +106,25 @@ def test_no_output_and_no_cache_file_shows_a_planted_secret(workspace):
     assert any(p.suffix == ".json" and p.stat().st_size > 0 for p in cache_files), "the cache was written"
     for path in cache_files:
         assert not _leaks(path.read_bytes()), f"cache file {path.name} shows {_leaks(path.read_bytes())}"
+
+
+def test_conditions_shown_in_jwt_messages_are_masked(tmp_path):
+    """FAL505 says which condition issues a token without `exp`; a literal in it (here a secret the
+    code compares with) is shown as `"…"`, in every format. A key that reaches a decode through a
+    default argument is masked on the FAL502 finding's line and in the diff of its fix."""
+    work = tmp_path / "work"
+    shutil.copytree(APPS / "jwt_masking", work)
+    planted = ("pt_Qz8Wm3Kx7Rv2Lb9Tn4Hc", "dk_Lm3Qx8Vw2Rt7Zp5N", "ik_Vw2Rt7Zp5NLm3Qx8")
+    text = "".join(p.read_text(encoding="utf-8") for p in (work / "svc").glob("*.py"))
+    assert all(value in text for value in planted)
+    env = {"FASTAUTHLINT_CACHE_DIR": str(tmp_path / "cache")}
+    runs = [("--format", fmt, "svc") for fmt in FORMATS] + [("--diff", "--select", "FAL5", "svc")]
+    for args in runs:
+        proc = run_cli(*args, cwd=work, env=env)
+        out = (proc.stdout + proc.stderr).decode("utf-8", "replace")
+        if "--diff" in args:
+            assert "-    opts = {\"verify_signature\": False}" in out and "dk_L" in out, out
+        else:
+            assert "FAL505" in out and "partner_token" in out and "FAL502" in out, (args, out)
+        for value in planted:
+            assert not any(value[i:i + WINDOW] in out for i in range(len(value) - WINDOW + 1)), (args, value, out)

@@ -10,22 +10,12 @@ done once per run and only when a file's own code does not answer.
 from __future__ import annotations
 
 import re
-from typing import Callable, Dict, Iterable, Optional, Set
+from typing import Callable, Iterable, Optional, Set
 
+from fastauthlint.checks.http.schemes import SCHEME_CLASSES
 from fastauthlint.context import is_test_path
 
 ALGORITHM = re.compile(r"^(HS|RS|PS|ES)(256|384|512)K?$|^EdDSA$", re.I)
-
-# Security scheme classes (fastapi.security) -> the scheme word of their WWW-Authenticate header,
-# as FastAPI itself sends it (APIKey for the API-key classes, fastapi/security/api_key.py).
-SCHEME_CLASSES: Dict[str, str] = {
-    "HTTPBearer": "Bearer", "OAuth2PasswordBearer": "Bearer", "OAuth2AuthorizationCodeBearer": "Bearer",
-    "OAuth2": "Bearer", "OpenIdConnect": "Bearer", "HTTPBasic": "Basic", "HTTPDigest": "Digest",
-    "APIKeyHeader": "APIKey", "APIKeyCookie": "APIKey", "APIKeyQuery": "APIKey",
-}
-# Credentials classes a dependency declares: the scheme they were parsed from.
-CREDENTIAL_CLASSES: Dict[str, str] = {"HTTPBasicCredentials": "Basic", "HTTPAuthorizationCredentials": "Bearer"}
-DEFAULT_SCHEME = "Bearer"  # the spec's setting: JWTs in `Authorization: Bearer`
 
 _ALG = r"""["']((?:HS|RS|PS|ES)(?:256|384|512)|EdDSA)["']"""
 # `algorithm="HS256"` (an encode call), `ALGORITHM = "HS256"`, `JWT_ALGORITHM: str = "HS256"`,

@@ -4,25 +4,21 @@ flags of an auth cookie (FAL603), and a secret compared in constant time (FAL604
 from __future__ import annotations
 
 import re
-from typing import Iterable, Optional, Set, Tuple
+from typing import Optional, Tuple
 
 import libcst as cst
 
 from fastauthlint.astutil import keyword, literal_str, literal_value, name_of, parameters, positional
+from fastauthlint.checks.http import schemes
+from fastauthlint.checks.http.non_constant_time_compare import QUERY_CALLS, is_column
 from fastauthlint.findings import Finding
 from fastauthlint.fixes import cstedit
 from fastauthlint.fixes.context import SAFE, UNSAFE, FixContext, FixPlan, walk
-from fastauthlint.fixes.hints import CREDENTIAL_CLASSES, DEFAULT_SCHEME, SCHEME_CLASSES
 
 RULES = ("FAL601", "FAL603", "FAL604")
 # Flags a fixed auth cookie carries, in the order they are added.
 COOKIE_FLAGS = (("httponly", "True"), ("secure", "True"), ("samesite", '"lax"'))
 _SET_COOKIE_SECURE_POSITION = 6
-_SCHEME_WORDS = (("Bearer", re.compile(r"bearer", re.I)), ("Basic", re.compile(r"^basic\b|http_?basic|basic_?auth", re.I)),
-                 ("APIKey", re.compile(r"api[_ -]?key", re.I)))
-_QUERY_CALLS = frozenset({"where", "filter", "filter_by", "having", "join", "outerjoin", "and_", "or_", "not_",
-                          "case", "select", "exclude", "get_or_none", "first_or_none", "find", "find_one",
-                          "find_many", "update", "delete", "count"})
 _PASSWORD = re.compile(r"passw(or)?d|passwd|passphrase", re.I)  # key, value, max_age, expires, path, domain, secure, httponly, samesite
 
 
@@ -40,7 +36,7 @@ def _www_authenticate(finding: Finding, ctx: FixContext) -> Optional[FixPlan]:
     call = ctx.at(finding.span, cst.Call)
     if call is None or any(a.star for a in call.args):
         return None
-    scheme = scheme_for(call, ctx)
+    scheme = scheme_for(finding, call, ctx)
     if scheme is None:
         return None
     header = f'"WWW-Authenticate": "{scheme}"'
@@ -61,77 +57,21 @@ def _www_authenticate(finding: Finding, ctx: FixContext) -> Optional[FixPlan]:
                                                                                      f'"{scheme}"')]))])
 
 
-def scheme_for(node: cst.CSTNode, ctx: FixContext) -> Optional[str]:
-    """The authentication scheme a 401 at `node` answers for: from the dependencies of the
-    functions around it, else from the security classes this file uses, else the project's; the
-    spec's Bearer when nothing says otherwise. None when the closest evidence is ambiguous."""
-    for func in (a for a in ctx.ancestors(node) if isinstance(a, cst.FunctionDef)):
-        found = _function_schemes(func, ctx) or _named_schemes(func)
-        if found:
-            return _single(found)
-    found = ctx.memo("schemes", lambda: _schemes_in(walk(ctx.module), ctx))
-    if found:
-        return _single(found)
-    found = ctx.hints.schemes()
-    return _single(found) if found else DEFAULT_SCHEME
-
-
-def _single(found: Set[str]) -> Optional[str]:
-    return next(iter(found)) if len(found) == 1 else None
-
-
-def _scheme_of_class(expr: cst.BaseExpression) -> Optional[str]:
-    name = name_of(expr)
-    return SCHEME_CLASSES.get(name or "") or CREDENTIAL_CLASSES.get(name or "")
-
-
-def _function_schemes(func: cst.FunctionDef, ctx: FixContext) -> Set[str]:
-    """Schemes of the function's parameters: `credentials: HTTPBasicCredentials`,
-    `Depends(security)` where `security = HTTPBasic()`, `Security(api_key_header)`."""
-    found: Set[str] = set()
-    for p in parameters(func):
-        parts = [p.annotation.annotation] if p.annotation is not None else []
-        if p.default is not None:
-            parts.append(p.default)
-        for part in parts:
-            for n in walk(part):
-                if isinstance(n, (cst.Name, cst.Attribute)) and name_of(n) in CREDENTIAL_CLASSES:
-                    found.add(CREDENTIAL_CLASSES[name_of(n)])
-                if isinstance(n, cst.Call) and name_of(n.func) in ("Depends", "Security") and n.args:
-                    target = n.args[0].value
-                    if isinstance(target, cst.Name):
-                        target = ctx.module_assignment(target.value) or target
-                    if isinstance(target, cst.Call) and _scheme_of_class(target.func):
-                        found.add(_scheme_of_class(target.func))
-    return found
-
-
-def _named_schemes(func: cst.FunctionDef) -> Set[str]:
-    """Schemes the function's own words name: `get_bearer_token(request)`, `"Bearer "` split off a
-    header, an `api_key` it checks."""
-    found: Set[str] = set()
-    for n in walk(func):
-        if isinstance(n, cst.Name):
-            text = n.value
-        elif isinstance(n, cst.SimpleString):
-            text = literal_str(n) or ""
-        else:
-            continue
-        for scheme, pattern in _SCHEME_WORDS:
-            if pattern.search(text):
-                found.add(scheme)
-    return found
-
-
-def _schemes_in(nodes: Iterable[cst.CSTNode], ctx: FixContext) -> Set[str]:
-    """Security classes instantiated or subclassed in the file."""
-    found: Set[str] = set()
-    for n in nodes:
-        if isinstance(n, cst.Call) and name_of(n.func) in SCHEME_CLASSES:
-            found.add(SCHEME_CLASSES[name_of(n.func)])
-        elif isinstance(n, cst.ClassDef):
-            found.update(SCHEME_CLASSES[name_of(b.value)] for b in n.bases if name_of(b.value) in SCHEME_CLASSES)
-    return found
+def scheme_for(finding: Finding, node: cst.CSTNode, ctx: FixContext) -> Optional[str]:
+    """The scheme the finding names (FAL601 decides it: schemes.py), so the fix writes what the
+    message says; None when the finding names several. A finding without one (from an older
+    record) is answered the same way from this file and the project's text."""
+    if "scheme" in finding.extra:
+        if finding.extra.get("scheme_from") in (schemes.DEPENDENCY, schemes.PROJECT, schemes.DEFAULT):
+            ctx.hints.used = True  # the project's answer: remembered only while no file changes
+        return finding.extra["scheme"] or None
+    funcs = [a for a in ctx.ancestors(node) if isinstance(a, cst.FunctionDef)]
+    found = schemes.function_schemes(funcs, ctx.module_assignment)
+    if not found:
+        found = ctx.memo("schemes", lambda: schemes.module_schemes(walk(ctx.module)))
+    if not found:
+        found = ctx.hints.schemes()
+    return schemes.single(found) if found else schemes.DEFAULT_SCHEME
 
 
 # -- FAL603 -----------------------------------------------------------------------------------
@@ -165,7 +105,7 @@ def _compare_digest(finding: Finding, ctx: FixContext) -> Optional[FixPlan]:
     op = cmp.comparisons[0].operator
     if not isinstance(op, (cst.Equal, cst.NotEqual)):
         return None
-    if _in_query(cmp, ctx) or any(_column_like(x) for x in (cmp.left, cmp.comparisons[0].comparator)):
+    if _in_query(cmp, ctx) or any(is_column(x) for x in (cmp.left, cmp.comparisons[0].comparator)):
         return None  # an ORM filter: the database compares, and compare_digest would break the query
     found = _compare_digest_name(ctx, cmp)
     if found is None:
@@ -185,25 +125,12 @@ def _compare_digest(finding: Finding, ctx: FixContext) -> Optional[FixPlan]:
                    [(cmp, lambda node: _digest_call(node, func, negate))], imports)
 
 
-def _column_like(expr: cst.BaseExpression) -> bool:
-    """`Model.token`, `models.DbWorker.api_key`: an attribute of a class (a capitalised, not
-    all-capitals name before the last part), as ORM columns are written."""
-    if not isinstance(expr, cst.Attribute):
-        return False
-    base = expr.value
-    while isinstance(base, cst.Attribute):
-        if base.attr.value[:1].isupper() and not base.attr.value.isupper():
-            return True
-        base = base.value
-    return isinstance(base, cst.Name) and base.value[:1].isupper() and not base.value.isupper()
-
-
 def _in_query(node: cst.CSTNode, ctx: FixContext) -> bool:
     """Is the comparison an argument of a query builder (`.where(...)`, `.filter(...)`, `and_(...)`)?"""
     for a in ctx.ancestors(node):
         if isinstance(a, cst.BaseStatement) or isinstance(a, cst.BaseSmallStatement):
             return False
-        if isinstance(a, cst.Call) and name_of(a.func) in _QUERY_CALLS:
+        if isinstance(a, cst.Call) and name_of(a.func) in QUERY_CALLS:
             return True
     return False
 

@@ -1,20 +1,28 @@
-"""FAL601 unauthorized-without-www-authenticate (spec §4.7): a 401 response MUST carry
-`WWW-Authenticate: Bearer` (RFC 6750 §3).
+"""FAL601 unauthorized-without-www-authenticate (spec §4.7): a 401 response MUST carry a
+`WWW-Authenticate` challenge naming the scheme in use (RFC 7235 §3.1; `Bearer` for the
+specification's tokens, RFC 6750 §3).
 
-Reported: an `HTTPException` or a response class (`JSONResponse`, `Response`, ...) built with status
-401 (`401`, `status.HTTP_401_UNAUTHORIZED`, `HTTPStatus.UNAUTHORIZED`) whose `headers` are missing or
-a dict literal (perhaps a module constant) without `WWW-Authenticate`. Headers built elsewhere, or
-given through `**kwargs` or a `{**base}` splat, are not guessed at.
+A candidate: an `HTTPException` or a response class (`JSONResponse`, `Response`, ...) built with
+status 401 (`401`, `status.HTTP_401_UNAUTHORIZED`, `HTTPStatus.UNAUTHORIZED`) whose `headers` are
+missing or a dict literal (perhaps a module constant) without `WWW-Authenticate`. Headers built
+elsewhere, or given through `**kwargs` or a `{**base}` splat, are not guessed at.
+
+Reported where the 401 can reach a client that authenticates with a scheme: delivery.py says what
+one file shows (never raised, WebSocket handlers, authentication backends and middleware, replaced
+by an `except`, webhook signatures, pages, misconfiguration), link.py what the project shows (a
+function nothing calls or only WebSocket handlers call, a branch its dependency excludes, an
+exception handler that adds the challenge). The message names the scheme (schemes.py).
 """
 
 from __future__ import annotations
 
 import re
-from typing import Optional
+from typing import Optional, Sequence
 
 import libcst as cst
 
 from fastauthlint.astutil import argument, literal_str, literal_value
+from fastauthlint.checks.http import schemes
 from fastauthlint.checks.http.constants import ModuleConstants
 from fastauthlint.context import FileContext
 
@@ -30,7 +38,7 @@ CALLS = HTTP_EXCEPTIONS | RESPONSES
 _HTTPSTATUS = {"UNAUTHORIZED": 401}
 
 
-def _status_code(ctx: FileContext, expr: Optional[cst.BaseExpression]) -> Optional[int]:
+def status_code(ctx: FileContext, expr: Optional[cst.BaseExpression]) -> Optional[int]:
     """401 from `401`, `status.HTTP_401_UNAUTHORIZED`, `HTTP_401_UNAUTHORIZED`, `HTTPStatus.UNAUTHORIZED`."""
     if expr is None:
         return None
@@ -48,30 +56,36 @@ def _status_code(ctx: FileContext, expr: Optional[cst.BaseExpression]) -> Option
     return None
 
 
-def check(ctx: FileContext, constants: ModuleConstants, node: cst.Call, what: str) -> Optional[str]:
-    """The finding's message for a call of `what` (one of CALLS), or None."""
+def without_challenge(ctx: FileContext, constants: ModuleConstants, node: cst.Call, what: str) -> bool:
+    """Is this call of `what` (one of CALLS) a 401 built without a `WWW-Authenticate` header?"""
     if what in HTTP_EXCEPTIONS:
         status, headers = argument(node, "status_code", 0), argument(node, "headers", 2)
     else:
         status, headers = argument(node, "status_code", 1), argument(node, "headers", 2)
-    if _status_code(ctx, status) != 401:
-        return None
+    if status_code(ctx, status) != 401:
+        return False
     if any(arg.star == "**" for arg in node.args):
-        return None  # headers may come through **kwargs we cannot see
-    if headers is not None:
-        headers = constants.value(headers)
-        if not isinstance(headers, cst.Dict):
-            return None  # built elsewhere: not ours to guess
-        keys = []
-        for el in headers.elements:
-            if not isinstance(el, cst.DictElement):
-                return None  # `{**base, ...}`
-            key = literal_str(el.key)
-            if key is None:
-                return None
-            keys.append(key.lower())
-        if "www-authenticate" in keys:
-            return None
-    short = what.rsplit(".", 1)[1]
-    return (f"{short} answers 401 without a `WWW-Authenticate` header; add "
-            "`headers={\"WWW-Authenticate\": \"Bearer\"}` (RFC 6750 §3, spec §4.7)")
+        return False  # headers may come through **kwargs we cannot see
+    if headers is None:
+        return True
+    headers = constants.value(headers)
+    if not isinstance(headers, cst.Dict):
+        return False  # built elsewhere: not ours to guess
+    keys = []
+    for el in headers.elements:
+        if not isinstance(el, cst.DictElement):
+            return False  # `{**base, ...}`
+        key = literal_str(el.key)
+        if key is None:
+            return False
+        keys.append(key.lower())
+    return "www-authenticate" not in keys
+
+
+def message(what: str, scheme: str, ambiguous: Sequence[str] = ()) -> str:
+    if ambiguous:
+        fix = (f"add a `WWW-Authenticate` header naming the scheme this request authenticates with "
+               f"({schemes.shown(ambiguous)})")
+    else:
+        fix = f"add `headers={{\"WWW-Authenticate\": \"{scheme}\"}}`"
+    return f"{what} answers 401 without a `WWW-Authenticate` header; {fix} (RFC 7235 §3.1, spec §4.7)"

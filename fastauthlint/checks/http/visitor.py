@@ -1,23 +1,43 @@
 """The traversal of the HTTP-contract family (`HttpVisitor`): each call and comparison is handed to
-the rule that judges it. All four rules are local to one file; test code is not judged (it is not
-what the service answers with, and nobody measures the timing of its comparisons).
+the rule that judges it. FAL602–FAL604 are local to one file; FAL601's 401s are judged here as far
+as the file shows (delivery.py) and recorded for the linking step with what the rest of the project
+needs to know about this file (facts.py). Test code is not judged (it is not what the service
+answers with, and nobody measures the timing of its comparisons), but its references to the
+project's functions count.
 """
 
 from __future__ import annotations
 
-from typing import List, Optional
+from dataclasses import dataclass, field
+from typing import Dict, List, Optional, Tuple
 
 import libcst as cst
 
+from fastauthlint.astutil import descendants, literal_str, name_of, parameters
 from fastauthlint.checks.base import CheckVisitor
 from fastauthlint.checks.http import (
     cors_wildcard_with_credentials,
+    delivery,
     insecure_auth_cookie,
     non_constant_time_compare,
-    unauthorized_without_www_authenticate,
+    schemes,
+    unauthorized_without_www_authenticate as fal601,
 )
 from fastauthlint.checks.http.constants import ModuleConstants
+from fastauthlint.checks.http.facts import HttpFacts, Unauthorized
 from fastauthlint.context import FileContext
+
+_MAX_CHAIN = 4  # parts of a dotted reference kept (`khoj.database.adapters.retrieve_user`)
+
+
+@dataclass
+class _Frame:
+    node: cst.FunctionDef
+    qual: str
+    cls_bases: Tuple[str, ...]  # bases of the class it is a method of
+    websocket: bool
+    top: str  # the top-level function it is (in), "" inside a class or a decorated function
+    pending: List[Tuple[cst.Call, str]] = field(default_factory=list)
 
 
 class HttpVisitor(CheckVisitor):
@@ -25,7 +45,19 @@ class HttpVisitor(CheckVisitor):
         super().__init__(ctx)
         self.constants = ModuleConstants(ctx)
         self._in_assert = 0
-        self._func_stack: List[str] = []
+        self._scopes: List[Tuple[str, str, Tuple[str, ...]]] = []  # (kind, qual, class bases)
+        self._frames: List[_Frame] = []
+        self._websocket = 0
+        self._module_pending: List[Tuple[cst.Call, str]] = []
+        self._found: List[Unauthorized] = []
+        self._file_schemes: set = set()
+        self._refs: Dict[str, Dict[str, None]] = {}
+        self._local_refs: Dict[str, Dict[str, None]] = {}
+        self._not_refs: set = set()  # ids of Name nodes that define rather than use
+        self._handlers: List[str] = []
+        self._answering: List[str] = []
+        self._never_falsy: List[str] = []
+        self._query = 0  # depth of query-builder calls (`.where(...)`) the traversal is inside
 
     def _report(self, rule: str, node: cst.CSTNode, message: Optional[str]) -> None:
         if message is not None:
@@ -33,29 +65,246 @@ class HttpVisitor(CheckVisitor):
 
     # -- calls: FAL601, FAL602, FAL603 --------------------------------------------------------
     def visit_Call(self, node: cst.Call) -> None:
+        if name_of(node.func) in non_constant_time_compare.QUERY_CALLS:
+            self._query += 1
         if self.ctx.is_test:
             return  # test code builds responses and cookies to exercise the app; it is not served
         q = self.ctx.qualify(node.func)
-        if q in unauthorized_without_www_authenticate.CALLS:
-            self._report(unauthorized_without_www_authenticate.RULE, node,
-                         unauthorized_without_www_authenticate.check(self.ctx, self.constants, node, q))
+        if q in fal601.CALLS:
+            if fal601.without_challenge(self.ctx, self.constants, node, q):
+                short = q.rsplit(".", 1)[1]
+                (self._frames[-1].pending if self._frames else self._module_pending).append((node, short))
         elif cors_wildcard_with_credentials.is_middleware_call(node, q):
             if cors_wildcard_with_credentials.adds_cors(self.ctx, node, q):
                 self._report(cors_wildcard_with_credentials.RULE, node,
                              cors_wildcard_with_credentials.check(self.constants, node))
         elif insecure_auth_cookie.is_set_cookie(node):
-            self._report(insecure_auth_cookie.RULE, node, insecure_auth_cookie.check(self.constants, node))
+            found = insecure_auth_cookie.check(self.ctx, self.constants, node)
+            if found is not None:
+                self.report(insecure_auth_cookie.RULE, node, found[0], severity=found[1])
+        else:
+            name = name_of(node.func)
+            if name in schemes.SCHEME_CLASSES:
+                self._file_schemes.add(schemes.SCHEME_CLASSES[name])
+            elif name == "add_exception_handler" and len(node.args) >= 2 and self._for_401(node.args[0].value):
+                self._handler(node.args[1].value)
 
-    # -- comparisons: FAL604 ------------------------------------------------------------------
+    def leave_Call(self, original_node: cst.Call) -> None:
+        if name_of(original_node.func) in non_constant_time_compare.QUERY_CALLS:
+            self._query -= 1
+
+    def _for_401(self, expr: cst.BaseExpression) -> bool:
+        """An exception handler's key that catches 401s: the status, or the HTTPException class."""
+        return fal601.status_code(self.ctx, expr) == 401 or name_of(expr) in ("HTTPException", "StarletteHTTPException")
+
+    def _handler(self, expr: cst.BaseExpression) -> None:
+        q = self.ctx.qualify(expr)
+        if q is not None:
+            self._handlers.append(q)
+
+    # -- scopes --------------------------------------------------------------------------------
+    def visit_ClassDef(self, node: cst.ClassDef) -> None:
+        self._not_refs.add(id(node.name))
+        bases = tuple(self.ctx.qualify(b.value) or name_of(b.value) or "" for b in node.bases)
+        for b in node.bases:
+            word = schemes.SCHEME_CLASSES.get(name_of(b.value) or "")
+            if word and not self.ctx.is_test:
+                self._file_schemes.add(word)
+        self._scopes.append(("class", self._qual(node.name.value), bases))
+
+    def leave_ClassDef(self, original_node: cst.ClassDef) -> None:
+        self._scopes.pop()
+
+    def _qual(self, name: str) -> str:
+        if not self._scopes:
+            return name
+        kind, qual, _ = self._scopes[-1]
+        return f"{qual}.<locals>.{name}" if kind == "func" else f"{qual}.{name}"
+
     def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
-        self._func_stack.append(node.name.value)
+        self._not_refs.add(id(node.name))
+        qual = self._qual(node.name.value)
+        in_class = bool(self._scopes) and self._scopes[-1][0] == "class"
+        bases = self._scopes[-1][2] if in_class else ()
+        if any(kind == "class" for kind, _, _ in self._scopes) or node.decorators:
+            top = ""
+        elif self._frames:
+            top = self._frames[0].top
+        else:
+            top = node.name.value
+        websocket = delivery.is_websocket_handler(node, self.ctx)
+        self._websocket += websocket
+        self._frames.append(_Frame(node, qual, bases, websocket, top))
+        self._scopes.append(("func", qual, ()))
+        for dec in node.decorators:
+            d = dec.decorator
+            if isinstance(d, cst.Call) and name_of(d.func) == "exception_handler" and d.args \
+                    and self._for_401(d.args[0].value):
+                self._handlers.append(self.ctx.qualify(node.name) or node.name.value)
 
     def leave_FunctionDef(self, original_node: cst.FunctionDef) -> None:
-        self._func_stack.pop()
+        frame = self._frames[-1]
+        if not self.ctx.is_test:
+            if frame.pending:
+                self._analyse(frame)
+            if not self._scopes[:-1] or self._scopes[-2][0] == "class":
+                self._summarise(frame)
+        self._websocket -= frame.websocket
+        self._frames.pop()
+        self._scopes.pop()
 
+    # -- references to the project's functions (is a function holding a 401 ever called?) -----
+    def _referrer(self) -> str:
+        if self._websocket:
+            return "ws"
+        return self._frames[-1].top or "*" if self._frames else "*"
+
+    def visit_Name(self, node: cst.Name) -> None:
+        value = node.value
+        if id(node) in self._not_refs:
+            return
+        if value in self.ctx.names.defined:
+            self._local_refs.setdefault(value, {})[self._referrer()] = None
+        elif value in self.ctx.names.imports:
+            self._refs.setdefault(value, {})[self._referrer()] = None
+        elif any(value in scope for scope in self.ctx.local_imports):
+            # Imported inside a function: recorded by the name it qualifies to ("=" marks it), since
+            # the linking step knows only the module-level imports.
+            q = self.ctx.qualify(node)
+            if q:
+                self._refs.setdefault("=" + q, {})[self._referrer()] = None
+
+    def visit_Attribute(self, node: cst.Attribute) -> None:
+        parts = [node.attr.value]
+        head: cst.BaseExpression = node.value
+        while isinstance(head, cst.Attribute) and len(parts) < _MAX_CHAIN:
+            parts.append(head.attr.value)
+            head = head.value
+        if not isinstance(head, cst.Name):
+            return
+        if head.value in self.ctx.names.imports:
+            self._refs.setdefault(".".join([head.value, *reversed(parts)]), {})[self._referrer()] = None
+        elif any(head.value in s for s in self.ctx.local_imports):
+            q = self.ctx.qualify(head)
+            if q:
+                self._refs.setdefault("=" + ".".join([q, *reversed(parts)]), {})[self._referrer()] = None
+
+    def visit_Import(self, node: cst.Import) -> None:
+        self._not_imports(node.names)
+
+    def visit_ImportFrom(self, node: cst.ImportFrom) -> None:
+        if not isinstance(node.names, cst.ImportStar):
+            self._not_imports(node.names)
+
+    def _not_imports(self, aliases) -> None:
+        """Importing a name is not using it."""
+        for alias in aliases:
+            for n in descendants(alias):
+                if isinstance(n, cst.Name):
+                    self._not_refs.add(id(n))
+
+    def visit_Assign(self, node: cst.Assign) -> None:
+        for t in node.targets:
+            if isinstance(t.target, cst.Name):
+                self._not_refs.add(id(t.target))
+
+    def visit_AnnAssign(self, node: cst.AnnAssign) -> None:
+        if isinstance(node.target, cst.Name):
+            self._not_refs.add(id(node.target))
+
+    # -- FAL601: what the file shows ----------------------------------------------------------
+    def _analyse(self, frame: _Frame) -> None:
+        func = frame.node
+        parents = delivery.Parents(func)
+        webhook: Optional[bool] = None
+        for call, what in frame.pending:
+            kind, stmt, names = delivery.role(call, parents)
+            if kind == "discard" or (kind == "assign" and not delivery.used_after(func, names, stmt)):
+                continue  # built, never raised
+            if self._websocket:
+                continue  # a WebSocket closes with a code: no HTTP answer
+            exception = what == "HTTPException"
+            if delivery.never_answers(func, frame.cls_bases, exception):
+                continue
+            if kind == "raise" and delivery.replaced(stmt, parents):
+                continue
+            if webhook is None:
+                webhook = delivery.webhook_signature(func)
+            if webhook or delivery.serves_pages(func, what) or \
+                    delivery.misconfiguration(call, stmt, parents, func, self.ctx):
+                continue
+            guard = delivery.guard_param(stmt, parents, func) if kind == "raise" else ""
+            found = schemes.function_schemes([f.node for f in reversed(self._frames)], self._assignment)
+            self._found.append(Unauthorized(
+                span=_span(self.ctx, call), what=what, raised=exception,
+                scheme=schemes.single(found) or "", schemes=tuple(sorted(found)) if len(found) > 1 else (),
+                scheme_from=schemes.FUNCTION if found else "", holder=frame.top, func=frame.qual, guard=guard))
+
+    def _assignment(self, name: str) -> Optional[cst.BaseExpression]:
+        value = self.constants.value(cst.Name(name))
+        return None if isinstance(value, cst.Name) and value.value == name else value
+
+    def _summarise(self, frame: _Frame) -> None:
+        """What other files may ask of a top-level function or method: does this dependency never
+        return a falsy value; does this exception handler answer with a challenge or a page?"""
+        func = frame.node
+        if delivery.looks_like_dependency(func) and delivery.never_falsy(func):
+            self._never_falsy.append(frame.qual)
+        if len(parameters(func)) == 2 and not self._scopes[:-1]:
+            for n in descendants(func.body):
+                if (isinstance(n, cst.SimpleString) and (literal_str(n) or "").lower() == "www-authenticate") or \
+                        (isinstance(n, cst.Call) and name_of(n.func) in ("TemplateResponse", "HTMLResponse")):
+                    self._answering.append(frame.qual)
+                    break
+
+    def leave_Module(self, original_node: cst.Module) -> None:
+        if self._module_pending and not self.ctx.is_test:
+            self._analyse_module(original_node)
+        for u in self._found:
+            if u.scheme_from != schemes.FUNCTION and self._file_schemes:
+                u.file_scheme = schemes.single(self._file_schemes) or ""
+                u.file_schemes = tuple(sorted(self._file_schemes)) if len(self._file_schemes) > 1 else ()
+
+    def _analyse_module(self, module: cst.Module) -> None:
+        """401s built at module or class level: a shared exception (`CREDENTIALS_ERROR =
+        HTTPException(401, ...)`) is raised wherever its name is; one built and dropped is not."""
+        roles: Dict[int, Tuple[str, str]] = {}
+        bodies = [module.body]
+        for stmt in module.body:
+            if isinstance(stmt, cst.ClassDef) and isinstance(stmt.body, cst.IndentedBlock):
+                bodies.append(stmt.body.body)
+        for i, body in enumerate(bodies):
+            for stmt in body:
+                if not isinstance(stmt, cst.SimpleStatementLine):
+                    continue
+                for small in stmt.body:
+                    if isinstance(small, cst.Expr):
+                        roles[id(small.value)] = ("discard", "")
+                    elif isinstance(small, cst.Assign) and len(small.targets) == 1 \
+                            and isinstance(small.targets[0].target, cst.Name):
+                        roles[id(small.value)] = ("assign", small.targets[0].target.value if i == 0 else "")
+        for call, what in self._module_pending:
+            kind, holder = roles.get(id(call), ("other", ""))
+            if kind == "discard":
+                continue
+            self._found.append(Unauthorized(span=_span(self.ctx, call), what=what, raised=what == "HTTPException",
+                                            holder=holder))
+
+    def facts(self) -> Optional[HttpFacts]:
+        schemes_used = tuple(sorted(self._file_schemes))
+        if not (self._found or schemes_used or self._refs or self._local_refs or self._handlers or self._answering
+                or self._never_falsy):
+            return None
+        return HttpFacts(unauthorized=self._found, schemes=schemes_used,
+                         refs={k: tuple(v) for k, v in self._refs.items()},
+                         local_refs={k: tuple(v) for k, v in self._local_refs.items()},
+                         handlers=tuple(self._handlers), answering=tuple(self._answering),
+                         never_falsy=tuple(self._never_falsy))
+
+    # -- comparisons: FAL604 ------------------------------------------------------------------
     @property
     def _in_dunder_eq(self) -> bool:
-        return bool(self._func_stack) and self._func_stack[-1] in ("__eq__", "__ne__")
+        return bool(self._frames) and self._frames[-1].node.name.value in ("__eq__", "__ne__")
 
     def visit_Assert(self, node: cst.Assert) -> None:
         self._in_assert += 1
@@ -67,5 +316,11 @@ class HttpVisitor(CheckVisitor):
         # Tests compare tokens to check behaviour; nobody measures their timing.
         if self._in_assert or self.ctx.is_test:
             return
-        for message in non_constant_time_compare.check(self.ctx, node, self._in_dunder_eq):
+        func = self._frames[-1].node if self._frames else None
+        for message in non_constant_time_compare.check(self.ctx, node, self._in_dunder_eq, func, self._query > 0):
             self.report(non_constant_time_compare.RULE, node, message)
+
+
+def _span(ctx: FileContext, node: cst.CSTNode) -> Tuple[int, int, int, int]:
+    s = ctx.span(node)
+    return (s.line, s.column, s.end_line, s.end_column)

@@ -17,7 +17,10 @@ from fastauthlint.checks.jwt.flow import Scope, is_prefix, subscript_key
 
 @dataclass
 class Sink:
-    kind: str  # return | read | splat | store
+    # Uses that decide identity: read (an identity claim), splat, lookup, store. Uses that leave
+    # the function, whose consequence is out of view: return, pass (to another call), store (on
+    # something that is not the request). discard: the value is never used.
+    kind: str  # return | read | splat | lookup | store | pass | discard
     node: cst.CSTNode
     detail: str  # e.g. the claim read: "sub"
 
@@ -48,10 +51,12 @@ def claim_uses(scope: Scope, start: cst.CSTNode, identity_key) -> ClaimUses:
     uses = ClaimUses()
     work: List[cst.CSTNode] = [start]
     tracked: Set[str] = set()
+    used = False  # the value (or a name holding it) is read somewhere
     steps = 0
     while work and steps < 200:
         steps += 1
         cur = work.pop()
+        used = used or cur is not start
         while True:
             parent = scope.parent(cur)
             if parent is None:
@@ -108,6 +113,8 @@ def claim_uses(scope: Scope, start: cst.CSTNode, identity_key) -> ClaimUses:
                 if callee in _MODEL_BUILDERS:
                     cur = call
                     continue
+                if callee not in _LOG_CALLS and callee not in _READ_ONLY:
+                    uses.sinks.append(Sink("pass", call, callee))
                 break
             if isinstance(parent, (cst.DictElement, cst.Element, cst.StarredDictElement, cst.StarredElement,
                                    cst.Dict, cst.List, cst.Tuple, cst.Set, cst.IfExp, cst.BooleanOperation,
@@ -128,7 +135,11 @@ def claim_uses(scope: Scope, start: cst.CSTNode, identity_key) -> ClaimUses:
                     cur = parent
                     continue
                 break
+            if isinstance(parent, cst.Expr) and cur is start:
+                uses.sinks.append(Sink("discard", parent, ""))
             break
+    if not used and not uses.sinks and not uses.reads and not uses.validated:
+        uses.sinks.append(Sink("discard", start, ""))
     return uses
 
 
@@ -142,8 +153,13 @@ def _in_assert(scope: Scope, node: cst.CSTNode) -> bool:
     return False
 
 
+# Logging, and what binds values to the log context (structlog, loguru, Sentry, OpenTelemetry).
 _LOG_CALLS = {"debug", "info", "warning", "warn", "error", "exception", "critical", "log", "print", "echo",
-              "secho", "add_breadcrumb", "set_tag", "set_attribute"}
+              "secho", "add_breadcrumb", "set_tag", "set_tags", "set_attribute", "set_attributes", "bind",
+              "bind_contextvars", "contextualize", "set_user", "set_context", "set_extra", "add_context"}
+# Calls that only look at a value.
+_READ_ONLY = {"len", "bool", "isinstance", "type", "id", "hash", "repr", "str", "sorted", "list", "tuple", "dict",
+              "set", "any", "all", "dumps", "keys", "values", "items", "get", "jsonable_encoder"}
 
 
 def _only_logged(scope: Scope, node: cst.CSTNode) -> bool:

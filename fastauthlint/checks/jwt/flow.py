@@ -25,7 +25,7 @@ from typing import Dict, Iterator, List, Optional, Sequence, Set, Tuple
 
 import libcst as cst
 
-from fastauthlint.astutil import assigned_names, iter_children, literal_str, literal_value, name_of, parameters
+from fastauthlint.astutil import argument, assigned_names, iter_children, literal_str, literal_value, name_of, parameters
 from fastauthlint.checks.jwt.values import (
     ABSENT,
     MAX_DEPTH,
@@ -128,6 +128,7 @@ class BodyIndex:
         self.local_defs: Set[str] = set()  # functions/classes defined in this body
         self.uses: Dict[str, List[cst.Name]] = {}  # loads of local names, in source order
         self.calls: List[cst.Call] = []
+        self._by_id: Optional[Dict[int, cst.CSTNode]] = None
         self._build()
 
     # -- building --------------------------------------------------------------------------
@@ -294,6 +295,12 @@ class BodyIndex:
     def path(self, node: cst.CSTNode) -> Path:
         return self.path_of.get(node, ())
 
+    def node_by_id(self, ident: int) -> Optional[cst.CSTNode]:
+        """The node of this body with this id (the compound statements of a path)."""
+        if self._by_id is None:
+            self._by_id = {id(n): n for n in self.order}
+        return self._by_id.get(ident)
+
     def parent(self, node: cst.CSTNode) -> Optional[cst.CSTNode]:
         return self.parent_of.get(node)
 
@@ -350,6 +357,11 @@ class Scope(BodyIndex):
     def __init__(self, owner: cst.CSTNode, parent: Optional["Scope"], qualify=None):
         super().__init__(owner, parent, qualify)
         self._memo: Dict[Tuple[int, int, int], List[Value]] = {}
+        # the module's scope only: its top-level definitions, and the scopes of the functions
+        # whose returns were asked for (and those being evaluated, against recursion)
+        self._defs: Optional[Dict[str, cst.CSTNode]] = None
+        self._callees: Dict[str, "Scope"] = {}
+        self._returning: Set[str] = set()
 
     def values(self, expr: Optional[cst.BaseExpression], at: cst.CSTNode, depth: int = 0) -> List[Value]:
         """Possible values of `expr` as read at node `at` (a node of this body)."""
@@ -399,6 +411,17 @@ class Scope(BodyIndex):
             q = self.qualify(func)
             if q in ("copy.copy", "copy.deepcopy") and len(expr.args) == 1:
                 return [copy_value(v) for v in self._eval(expr.args[0].value, at, at_path, depth + 1)]
+            if isinstance(func, cst.Attribute) and func.attr.value in ("model_dump", "dict") \
+                    and not any(a.keyword is not None and a.keyword.value.startswith(("exclude", "include"))
+                                for a in expr.args):
+                models = [self._model_fields(v, depth) for v in self._eval(func.value, at, at_path, depth + 1)]
+                if models and all(m is not None for m in models):
+                    return models  # type: ignore[return-value]
+            if isinstance(func, cst.Name) and self.root().module_def(func.value) is not None \
+                    and self.local_function(func.value) and not self._shadowed(func.value):
+                returned = self.root().returned(func.value, depth)
+                if returned:
+                    return returned
             return [expr]
         if isinstance(expr, cst.IfExp):
             return self._eval(expr.body, at, at_path, depth + 1) + self._eval(expr.orelse, at, at_path, depth + 1)
@@ -442,6 +465,91 @@ class Scope(BodyIndex):
             state = self._apply(state, w, maybe, depth)
         return limit(state)
 
+    # -- values made by this module's own functions and models ------------------------------
+    def root(self) -> "Scope":
+        scope = self
+        while scope.outer is not None:
+            scope = scope.outer  # type: ignore[assignment]
+        return scope
+
+    def _shadowed(self, name: str) -> bool:
+        """Is `name` bound in a function scope on the way to the module (a local, a parameter)?"""
+        scope: Optional[Scope] = self
+        while scope is not None and scope.outer is not None:
+            if scope.is_local(name) or name in scope.local_defs:
+                return True
+            scope = scope.outer  # type: ignore[assignment]
+        return False
+
+    def module_def(self, name: str) -> Optional[cst.CSTNode]:
+        """The top-level function or class `name` of this module (this scope must be the module's)."""
+        if not isinstance(self.owner, cst.Module):
+            return None
+        if self._defs is None:
+            self._defs = {s.name.value: s for s in self.owner.body if isinstance(s, (cst.FunctionDef, cst.ClassDef))}
+        return self._defs.get(name)
+
+    def returned(self, name: str, depth: int) -> List[Value]:
+        """What the module's function `name` returns (`payload = build_claims(user)`): the values of
+        its `return` statements, its parameters unknown; [] when it is not a function or recursion
+        or depth forbids."""
+        func = self.module_def(name)
+        if not isinstance(func, cst.FunctionDef) or name in self._returning or depth > MAX_DEPTH:
+            return []
+        scope = self._callees.get(name)
+        if scope is None:
+            scope = self._callees[name] = Scope(func, self, self.qualify)
+        self._returning.add(name)
+        try:
+            out: List[Value] = []
+            for node in scope.order:
+                if isinstance(node, cst.Return):
+                    out.extend(scope.values(node.value, node, depth + 1) if node.value is not None else [cst.Name("None")])
+            return limit(out)
+        finally:
+            self._returning.discard(name)
+
+    def _model_fields(self, v: Value, depth: int) -> Optional[DictVal]:
+        """`Claims(sub=user).model_dump()` for a pydantic model class of this module: its fields, as
+        given to the constructor or by their defaults (open when a base or a `**splat` hides some)."""
+        if not isinstance(v, cst.Call) or not isinstance(v.func, cst.Name) or self._shadowed(v.func.value):
+            return None
+        root = self.root()
+        cls = root.module_def(v.func.value)
+        if not isinstance(cls, cst.ClassDef):
+            return None
+        out = DictVal()
+        given = {a.keyword.value: a.value for a in v.args if a.keyword is not None}
+        if any(a.star for a in v.args) or any(a.keyword is None for a in v.args):
+            out.make_open()
+        for c in self._model_classes(cls, root):
+            if c is None:
+                out.make_open()
+                continue
+            for line in c.body.body if isinstance(c.body, cst.IndentedBlock) else ():
+                for small in line.body if isinstance(line, cst.SimpleStatementLine) else ():
+                    if isinstance(small, cst.AnnAssign) and isinstance(small.target, cst.Name) \
+                            and small.target.value not in out.keys:
+                        field = small.target.value
+                        value = given.get(field, small.value)
+                        if isinstance(value, cst.Call) and name_of(value.func) == "Field":
+                            value = argument(value, "default", 0)
+                        out.set(field, value if value is not None else UNKNOWN, maybe=False)
+        return out
+
+    def _model_classes(self, cls: cst.ClassDef, root: "Scope", depth: int = 0) -> List[Optional[cst.ClassDef]]:
+        """The class and its bases defined in this module; None for a base that is neither this
+        module's nor pydantic's `BaseModel` (its fields cannot be seen)."""
+        out: List[Optional[cst.ClassDef]] = [cls]
+        for b in cls.bases:
+            name = name_of(b.value) or ""
+            base = root.module_def(name)
+            if isinstance(base, cst.ClassDef) and depth < 4:
+                out.extend(self._model_classes(base, root, depth + 1))
+            elif name not in ("BaseModel", "BaseSettings", "TypedDict", "object"):
+                out.append(None)
+        return out
+
     def _param_value(self, name: str, depth: int) -> List[Value]:
         """A parameter: whatever the caller passes, or its default when the caller passes nothing
         (`def create_token(user, days=7)`)."""
@@ -462,6 +570,8 @@ class Scope(BodyIndex):
             return limit((state + new) if maybe else new)
         out: List[Value] = []
         for v in state:
+            if v is UNKNOWN and w.kind in ("setitem", "update", "setdefault"):
+                v = DictVal(open=True)  # written into by key: a dict whose other keys cannot be seen
             if not isinstance(v, DictVal):
                 # A list or set changed in place (`algs.append(...)`, passed to unknown code).
                 mutable = isinstance(v, (cst.List, cst.Set, cst.ListComp, cst.SetComp))

@@ -23,7 +23,7 @@ from typing import Any, Dict, Iterator, List, Optional
 
 import libcst as cst
 
-from fastauthlint.astutil import dict_items, literal_value, module_constants
+from fastauthlint.astutil import argument, dict_items, literal_value, module_constants, name_of
 from fastauthlint.checks.jwt import (
     jwt_claim_checks_disabled,
     jwt_expiry_not_verified,
@@ -59,6 +59,7 @@ class ImportedRef:
     signature: str = "on"  # on | maybe | off, from what the call site shows
     key_problem: str = ""  # no key / `None` / empty key at the call site
     no_algorithms: bool = False  # no `algorithms=` at the call site (and no PyJWK key, no **kwargs)
+    out_of_view: str = ""  # when they decide nothing here: how they leave the function or go unused
 
 
 @dataclass
@@ -68,9 +69,12 @@ class JwtFacts:
 
 
 def module_constants_facts(module: cst.Module) -> Dict[str, Any]:
-    """Literal top-level constants that can be decode options, algorithm lists or leeways."""
+    """Literal top-level constants that can be decode options, algorithm lists or leeways, and the
+    attributes of settings classes that are (`Settings.JWT_OPTIONS`, and `settings.JWT_OPTIONS`
+    for a module-level `settings = Settings()`)."""
     out: Dict[str, Any] = {}
-    for name, expr in module_constants(module).items():
+    constants = module_constants(module)
+    for name, expr in {**constants, **_settings_attributes(module, constants)}.items():
         if isinstance(expr, cst.Call) and isinstance(expr.func, cst.Name) and expr.func.value == "dict" \
                 and all(a.keyword is not None for a in expr.args):
             value: Any = {a.keyword.value: literal_value(a.value, default=_NOT) for a in expr.args}
@@ -92,6 +96,37 @@ def module_constants_facts(module: cst.Module) -> Dict[str, Any]:
     return out
 
 
+def _settings_attributes(module: cst.Module, constants: Dict[str, cst.BaseExpression]) -> Dict[str, cst.BaseExpression]:
+    """`Class.ATTR` for class-level assignments (a pydantic `Field(default=...)` read as its
+    default), and `instance.ATTR` for module-level instances of those classes."""
+    out: Dict[str, cst.BaseExpression] = {}
+    by_class: Dict[str, Dict[str, cst.BaseExpression]] = {}
+    for stmt in module.body:
+        if not isinstance(stmt, cst.ClassDef) or not isinstance(stmt.body, cst.IndentedBlock):
+            continue
+        attrs: Dict[str, cst.BaseExpression] = {}
+        for line in stmt.body.body:
+            if not isinstance(line, cst.SimpleStatementLine):
+                continue
+            for small in line.body:
+                target, value = None, None
+                if isinstance(small, cst.AnnAssign) and small.value is not None:
+                    target, value = small.target, small.value
+                elif isinstance(small, cst.Assign) and len(small.targets) == 1:
+                    target, value = small.targets[0].target, small.value
+                if isinstance(target, cst.Name) and value is not None:
+                    if isinstance(value, cst.Call) and name_of(value.func) == "Field":
+                        value = argument(value, "default", 0)
+                    if value is not None:
+                        attrs[target.value] = value
+        by_class[stmt.name.value] = attrs
+        out.update({f"{stmt.name.value}.{k}": v for k, v in attrs.items()})
+    for name, expr in constants.items():
+        if isinstance(expr, cst.Call) and isinstance(expr.func, cst.Name) and expr.func.value in by_class:
+            out.update({f"{name}.{k}": v for k, v in by_class[expr.func.value].items()})
+    return out
+
+
 def link(project, check_name: str) -> Iterator[Finding]:
     max_leeway = project.config.option(MAX_LEEWAY.key)
     for path, facts in project.facts(check_name):
@@ -109,12 +144,15 @@ def link(project, check_name: str) -> Iterator[Finding]:
             if ref.role == "options" and isinstance(value, dict):
                 sig_off = value.get("verify_signature") is False or ref.legacy_off
                 if sig_off:
+                    how = " (`verify=False`, PyJWT 1.x)" if ref.legacy_off else ' (`"verify_signature": False`)'
                     if ref.kind == "decode" and ref.identity:
-                        how = " (`verify=False`, PyJWT 1.x)" if ref.legacy_off else ' (`"verify_signature": False`)'
                         yield finding("FAL502", jwt_signature_not_verified.unverified_message(ref.display, how,
                                                                                           ref.identity))
                         if value.get("verify_exp") is False:
                             yield finding("FAL501", jwt_expiry_not_verified.unverified_message(ref.display))
+                    elif ref.kind == "decode" and ref.out_of_view:
+                        yield finding("FAL502", jwt_signature_not_verified.out_of_view_message(
+                            ref.display, how, ref.out_of_view), Severity.WARNING)
                     continue
                 if ref.kind == "decode" and ref.key_problem:
                     yield finding("FAL502", jwt_signature_not_verified.key_message(ref.display, ref.key_problem))
@@ -153,9 +191,9 @@ def link(project, check_name: str) -> Iterator[Finding]:
 
 def _resolve(project, check_name: str, ref: str, near: str) -> Any:
     sym = project.resolve(ref, near=near)
-    if sym is None or sym.attrs:
+    if sym is None or len(sym.attrs) > 1:
         return _NOT
     facts = project.file_facts(check_name, sym.path)
     if not isinstance(facts, JwtFacts):
         return _NOT
-    return facts.constants.get(sym.name, _NOT)
+    return facts.constants.get(".".join((sym.name, *sym.attrs)), _NOT)

@@ -98,7 +98,7 @@ def _authlib(site: Site, env):
     uses = env.uses(site)
     if uses.validated:
         return
-    sinks = [s for s in uses.sinks if s.kind != "return"]
+    sinks = [s for s in uses.sinks if s.kind in ("read", "splat", "lookup", "store")]
     if not sinks:
         return
     s = sinks[0]

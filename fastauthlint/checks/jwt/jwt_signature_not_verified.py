@@ -3,27 +3,34 @@ MUST NOT decide who the user is from claims decoded without verification.
 
 Reported:
 - a decode that verifies against no key: PyJWT without a key (its default is the empty string),
-  or an explicit `None` / empty key, with verification on;
+  or an explicit `None` / empty key, with verification on (error); a key parameter whose default
+  is empty, when a caller passes none (warning);
 - claims read without verification — PyJWT/python-jose `options={"verify_signature": False}`,
-  PyJWT 1.x `verify=False`, python-jose `get_unverified_claims` — whose value decides identity:
-  it is returned, a claim other than iss/aud/exp/iat/nbf/jti/kid/tid/azp is read from it
-  (`sub`, `email`, `roles`, ...), it is spread into an object (`User(**claims)`) or stored
-  (`request.state.user = claims`).
+  PyJWT 1.x `verify=False`, python-jose `get_unverified_claims` — whose value decides identity
+  (error): a claim other than iss/aud/exp/iat/nbf/jti/kid/tid/azp is read from it (`sub`,
+  `email`, `roles`, ...), it is spread into an object (`User(**claims)`), handed to a user lookup,
+  stored on the request (`request.state.user = claims`), or returned by a dependency or the
+  application's token verifier; or whose use is out of view (warning): returned by another helper,
+  passed to another call, stored elsewhere, or not used at all (a check that proves nothing).
 
 Not reported: reading the unverified header (`get_unverified_header`) or the unverified `iss`/`kid`
-to choose the key; a function that also verifies the token (a verifying decode, a JWK's
-`.verify(...)`, `verify_token(...)`); a helper whose name says it returns unverified claims
-(`decode_unverified`, `peek_claims`): its callers are where the claims are used.
+to choose the key; claims that only feed a log or the log context; a function that also verifies
+the token (a verifying decode, a JWK's `.verify(...)`, `verify_token(...)`); a helper whose name
+says it returns unverified claims (`decode_unverified`, `peek_claims`): its callers are where the
+claims are used.
 """
 
 from __future__ import annotations
 
-from typing import Iterator, Optional, Tuple
+import re
+from typing import Iterator, List, Optional, Tuple
 
 import libcst as cst
 
+from fastauthlint.astutil import name_of, parameters
 from fastauthlint.checks.jwt.claims import Sink
 from fastauthlint.checks.jwt.model import JOSE, PYJWT, Site
+from fastauthlint.checks.jwt.values import UNKNOWN
 from fastauthlint.findings import Severity
 
 RULE = "FAL502"
@@ -41,13 +48,20 @@ def check(site: Site, env) -> Iterator[Tuple[str, str, Optional[Severity]]]:
             problem = None if site.signature_unknown() else empty_key(site)
             if problem:
                 yield RULE, key_message(site.display, problem), None
+            elif not site.signature_unknown():
+                default = empty_default_key(site)
+                if default:
+                    yield RULE, key_message(site.display, default), Severity.WARNING
             return
     if site.kind not in ("decode", "unverified_claims") or not site.api.claims:
         return
     sink = unverified_sink(site, env)
-    if sink is None:
+    if sink is not None:
+        yield RULE, unverified_message(site.display, _how(site), sink_text(sink, env)), None
         return
-    yield RULE, unverified_message(site.display, _how(site), sink_text(sink, env)), None
+    sink = out_of_view_sink(site, env)
+    if sink is not None:
+        yield RULE, out_of_view_message(site.display, _how(site), sink_text(sink, env)), Severity.WARNING
 
 
 def unverified_message(display: str, how: str, sink: str) -> str:
@@ -55,21 +69,79 @@ def unverified_message(display: str, how: str, sink: str) -> str:
             f"anyone can forge them ({CLAUSE})")
 
 
+def out_of_view_message(display: str, how: str, sink: str) -> str:
+    if sink == _UNUSED:
+        return (f"`{display}` reads the token's claims without verifying its signature{how}, and {sink}: as a "
+                f"check of the token it proves nothing, since anyone can forge a token that passes ({CLAUSE})")
+    return (f"`{display}` reads the token's claims without verifying its signature{how}, and {sink}: where "
+            f"they are used is out of view here; if they decide who the user is, anyone can forge them "
+            f"(verify the signature, or read only the header with `get_unverified_header`) ({CLAUSE})")
+
+
+_UNUSED = "the result is not used"
+
+
 def sink_text(sink: Sink, env) -> str:
+    if sink.kind == "discard":
+        return _UNUSED
     return f"{_describe(sink)} (line {env.line(sink.node)})"
+
+
+# Stores that make the claims the request's identity (`request.state.user = claims`, Flask's `g`,
+# the session); a store elsewhere (`self.claims = ...`) leaves their use out of view.
+_REQUEST_STORE = re.compile(r"(^|\.)(request|req|websocket|conn|scope|g|session)\.|\.state\.|^(g|session)\[")
+# Functions whose result is the identity: dependencies that read the credential, and the helpers
+# an application verifies its tokens with or loads its users by (`decode_token`, `get_current_user`).
+_IDENTITY_FUNCTION = re.compile(r"^_*(get_)?current_|authenticat|^_*get_user|user_from|load_user|"
+                                r"^_*(verify|validate|decode|parse|check)_?(access_?|id_?|auth_?|bearer_?)?(token|jwt)",
+                                re.I)
+_DEPENDENCY_DEFAULTS = {"Depends", "Security", "Header", "Cookie"}
+
+
+def _deciding(sink: Sink, env) -> bool:
+    if sink.kind in ("read", "splat", "lookup"):
+        return True
+    if sink.kind == "store":
+        return _REQUEST_STORE.search(sink.detail) is not None
+    if sink.kind == "return":
+        return _identity_function(env)
+    return False
+
+
+def _identity_function(env) -> bool:
+    """Is the function's result who the user is: a dependency reading a credential, or a helper
+    named as the application's token verifier or user loader?"""
+    func = env.function
+    if func is None:
+        return False
+    if _IDENTITY_FUNCTION.search(func.name.value) or func.name.value == "__call__":
+        return True
+    return any(isinstance(p.default, cst.Call) and name_of(p.default.func) in _DEPENDENCY_DEFAULTS
+               for p in parameters(func))
 
 
 def unverified_sink(site: Site, env, assume_unverified: bool = False) -> Optional[Sink]:
     """The first use that lets unverified claims decide identity, or None. `assume_unverified`:
     as if the call did not verify (its options come from another module)."""
+    return next((s for s in _sinks(site, env, assume_unverified) if _deciding(s, env)), None)
+
+
+def out_of_view_sink(site: Site, env, assume_unverified: bool = False) -> Optional[Sink]:
+    """The first use that takes unverified claims out of the function (returned, passed on, stored
+    elsewhere), or the sign that they are not used at all, when no use decides identity here."""
+    return next((s for s in _sinks(site, env, assume_unverified) if not _deciding(s, env)), None)
+
+
+def _sinks(site: Site, env, assume_unverified: bool) -> List[Sink]:
     may_off, _ = site.signature_off()
     if not may_off and not assume_unverified:
-        return None
+        return []
     uses = env.uses(site)
-    sinks = [s for s in uses.sinks if not (s.kind == "return" and env.named_unverified_helper())]
+    helper = env.named_unverified_helper()  # its callers are where the claims are used
+    sinks = [s for s in uses.sinks if not (helper and s.kind in ("return", "pass", "discard"))]
     if not sinks or env.verifies_elsewhere(site) or _from_token_endpoint(site) or _held_token(site):
-        return None
-    return sinks[0]
+        return []
+    return sinks
 
 
 _REQUEST_PARTS = {"request", "req", "headers", "META", "cookies", "COOKIES", "scope", "query_params", "GET",
@@ -153,7 +225,7 @@ def _describe(sink: Sink) -> str:
         return "they are returned"
     if sink.kind == "splat":
         return f"they are spread into `{sink.detail}(**...)`"
-    if sink.kind == "lookup":
+    if sink.kind in ("lookup", "pass"):
         return f"they are passed to `{sink.detail}(...)`"
     return f"they are stored in `{sink.detail}`"
 
@@ -173,4 +245,19 @@ def empty_key(site: Site) -> Optional[str]:
         return "is given `None` as the key"
     if vals and all(v in ("", b"") for v in vals):
         return "is given an empty key"
+    return None
+
+
+def empty_default_key(site: Site) -> Optional[str]:
+    """`def decode_token(token, key=""): jwt.decode(token, key, ...)`: a caller that passes no key
+    verifies against an empty secret."""
+    key = site.arg("key")
+    if not isinstance(key, cst.Name) or key.value not in site.scope.params:
+        return None
+    default = site.scope.param_defaults.get(key.value)
+    if default is None:
+        return None
+    vals = [v for v in site.literals(key) if v is not UNKNOWN]
+    if vals and all(v in ("", b"", None) for v in vals):
+        return f"is given an empty key when its caller passes none (`{key.value}` defaults to `{vals[0]!r}`)"
     return None

@@ -4,11 +4,13 @@ default).
 
 Reported:
 - PyJWT / python-jose `encode(payload, ...)` and Authlib `jwt.encode(header, payload, key)` whose
-  payload is a dict the code builds — a literal, `dict(...)`, or a variable built in the same
-  function or at module level and then mutated (`payload["exp"] = ...`, `payload.update(...)`,
-  `{**base, "exp": ...}`) — that certainly has no `exp`. A payload that cannot be seen whole (a
-  parameter, `**extra`, a model's `.dict()`, a dict passed to an unknown helper) is not reported,
-  and neither is a payload where `exp` is set on some path only (`if expires: payload["exp"] = ...`).
+  payload is a dict the code builds — a literal, `dict(...)`, a variable built in the same function
+  or at module level and then mutated (`payload["exp"] = ...`, `payload.update(...)`, `{**base,
+  "exp": ...}`), a dict a function of this module returns, a pydantic model of this module dumped
+  (`.model_dump()`, `.dict()`) — that certainly has no `exp` (error), or that gets `exp` on one
+  branch only (warning, naming the condition under which it has none). A payload that cannot be
+  seen whole (a parameter, `**extra`, a dict passed to an unknown helper) is not reported; one
+  copied from such a payload and given `exp` has its lifetime judged.
 - an `exp` computed as now plus a literal duration longer than the maximum (`datetime.now(tz) +
   timedelta(days=30)`, `int(time.time()) + 30 * 86400`, through names and module constants), for
   access tokens. A token is taken for something else — and its lifetime not judged — when the
@@ -25,10 +27,11 @@ from typing import Iterator, List, Optional, Tuple
 
 import libcst as cst
 
-from fastauthlint.astutil import argument, literal_str
+from fastauthlint.astutil import argument, literal_str, walk
 from fastauthlint.checks.jwt.durations import Durations, format_duration
 from fastauthlint.checks.jwt.model import AUTHLIB, JOSE, PYJWT, Site
-from fastauthlint.checks.jwt.values import ABSENT, DictVal, key_values
+from fastauthlint.checks.jwt.flow import is_prefix
+from fastauthlint.checks.jwt.values import ABSENT, UNKNOWN, DictVal, key_values
 from fastauthlint.findings import Severity
 
 RULE = "FAL505"
@@ -60,6 +63,10 @@ def check(site: Site, env) -> Iterator[Tuple[str, str, Optional[Severity]]]:
         yield RULE, (f"`{site.display}` issues a token whose payload has no `exp` claim: it never expires "
                      f"({CLAUSE})"), None
         return
+    if ABSENT in exp and UNKNOWN not in exp:
+        yield RULE, (f"`{site.display}` issues a token without an `exp` claim {_path_without_exp(site, expr)}: "
+                     f"that token never expires ({CLAUSE})"), Severity.WARNING
+        return
     durations = env.durations(site)
     lifetimes: List[float] = []
     for v in exp:
@@ -69,7 +76,12 @@ def check(site: Site, env) -> Iterator[Tuple[str, str, Optional[Severity]]]:
                 yield RULE, (f"`{site.display}` issues a token whose `exp` is a fixed time after the year 2100: "
                              f"it never expires in practice ({CLAUSE})"), None
                 return
-            lifetimes.extend(durations.lifetimes(v))
+            found = durations.lifetimes(v)
+            values = [x for x in site.scope.values(v, site.call) if isinstance(x, cst.BaseExpression)]
+            others = {id(x) for x in values if _other_kind_branch(site.scope, x)}
+            if others:  # `elif token_type == "refresh": expire = ... days=30`: not the access token's
+                found = [s for x in values if id(x) not in others for s in durations.lifetimes(x)]
+            lifetimes.extend(found)
     over = [s for s in lifetimes if s > env.max_lifetime]
     if not over:
         return
@@ -78,6 +90,69 @@ def check(site: Site, env) -> Iterator[Tuple[str, str, Optional[Severity]]]:
     limit = format_duration(env.max_lifetime)
     yield RULE, (f"`{site.display}` issues an access token that lives {format_duration(max(over))} "
                  f"(`max-access-token-lifetime` is {limit}; {LIFETIME_CLAUSE.format(limit=limit)})"), Severity.WARNING
+
+
+def _path_without_exp(site: Site, expr: cst.BaseExpression) -> str:
+    """Which path issues the token without `exp`: `when `expires_delta` is false` for a payload
+    that gets `exp` under `if expires_delta:` only."""
+    scope = site.scope
+    at = scope.path(site.call)
+    if isinstance(expr, cst.Name):
+        for w in scope.writes.get(expr.value, ()):
+            if not _writes_exp(w) or is_prefix(w.path, at):
+                continue
+            for step in reversed(w.path):
+                if step in at or not isinstance(step[1], tuple):
+                    continue
+                node = scope.node_by_id(step[0])
+                if isinstance(node, cst.If):
+                    test, truth = node.test, step[1][1] != 0  # the `else` branch sets it: missing when true
+                    if isinstance(test, cst.UnaryOperation) and isinstance(test.operator, cst.Not):
+                        test, truth = test.expression, not truth
+                    return f"when `{_shown(test)}` is {'true' if truth else 'false'}"
+    return "on some path"
+
+
+class _HideStrings(cst.CSTTransformer):
+    def leave_SimpleString(self, original_node, updated_node):
+        return cst.SimpleString('"…"')
+
+    def leave_FormattedString(self, original_node, updated_node):
+        return cst.SimpleString('"…"')
+
+    def leave_ConcatenatedString(self, original_node, updated_node):
+        return cst.SimpleString('"…"')
+
+
+def _shown(test: cst.BaseExpression) -> str:
+    """A condition as a message shows it: string literals (perhaps a secret) as `"…"`, at most
+    60 characters."""
+    text = cst.Module([]).code_for_node(test.visit(_HideStrings()))
+    text = " ".join(text.split())
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
+def _other_kind_branch(scope, node: cst.CSTNode) -> bool:
+    """Is `node` assigned only on a branch taken for another kind of token (`if token_type ==
+    "refresh":`), in a function that issues several kinds?"""
+    child, parent = node, scope.parent(node)
+    for _ in range(40):
+        if parent is None or isinstance(parent, (cst.FunctionDef, cst.ClassDef, cst.Module)):
+            return False
+        if isinstance(parent, cst.If) and child is parent.body:
+            words = [literal_str(n) or "" for n in walk(parent.test) if isinstance(n, cst.SimpleString)]
+            if any(_NOT_ACCESS.search(w) and "access" not in w.lower() for w in words):
+                return True
+        child, parent = parent, scope.parent(parent)
+    return False
+
+
+def _writes_exp(w) -> bool:
+    if w.kind in ("setitem", "setdefault"):
+        return w.key == "exp"
+    if w.kind == "update" and isinstance(w.value, cst.Dict):
+        return any(literal_str(el.key) == "exp" for el in w.value.elements if isinstance(el, cst.DictElement))
+    return False
 
 
 def _access_token(site: Site, env, dicts, names) -> bool:

@@ -116,6 +116,10 @@ def merge_all(base: Value, others: List[Value], maybe: bool = False) -> Value:
 
 
 def copy_value(v: Value) -> Value:
+    """`x.copy()`: a dict built in the code is copied; one that cannot be seen is a dict whose keys
+    cannot be seen (so that later writes into the copy are known)."""
+    if v is UNKNOWN:
+        return DictVal(open=True)
     return v.copy() if isinstance(v, DictVal) else v
 
 

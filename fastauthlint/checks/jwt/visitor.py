@@ -210,10 +210,24 @@ class JwtVisitor(CheckVisitor):
         env = Env(self.ctx, owner, self._scope(i))
         env.sites = sites
         for site in sites:
+            self._mask_key(site)
             for module in RULES:
                 for rule, message, severity in module.check(site, env):
                     self.report(rule, site.call.func, message, severity=severity)
             self._record_imported(site, env)
+
+    def _mask_key(self, site: Site) -> None:
+        """A literal that reaches the call's key through a local, a default argument or a module
+        constant is a secret: no output prints it, whichever rule shows its line (a FAL502 fix's
+        diff shows the lines around the options it changes)."""
+        if "key" not in site.api.params:
+            return
+        for v in site.scope.values(site.arg("key"), site.call):
+            if isinstance(v, (cst.SimpleString, cst.ConcatenatedString)) and site.literals(v) != [""]:
+                try:
+                    self.ctx.mark_secret(v)
+                except KeyError:  # a node of another module's tree has no position here
+                    continue
 
     # -- values imported from another module: judged in the linking phase (imported.py) ----------
     def _record_imported(self, site: Site, env: Env) -> None:
@@ -231,10 +245,13 @@ class JwtVisitor(CheckVisitor):
                 continue
             span = self.ctx.span(site.call.func)
             may_off, certain_off = site.signature_off()
-            identity = ""
+            identity = out_of_view = ""
             if role == "options" and site.kind == "decode":
                 sink = jwt_signature_not_verified.unverified_sink(site, env, assume_unverified=True)
                 identity = jwt_signature_not_verified.sink_text(sink, env) if sink is not None else ""
+                other = jwt_signature_not_verified.out_of_view_sink(site, env, assume_unverified=True) \
+                    if sink is None else None
+                out_of_view = jwt_signature_not_verified.sink_text(other, env) if other is not None else ""
             legacy = site.legacy_verify()
             key_problem, no_algorithms = "", False
             if role == "options" and site.kind == "decode" and site.signature_unknown():
@@ -245,20 +262,21 @@ class JwtVisitor(CheckVisitor):
             self.refs.append(imported.ImportedRef(
                 role=role, ref=ref, line=span.line, column=span.column, end_line=span.end_line,
                 end_column=span.end_column, display=site.display, lib=site.lib, kind=site.kind,
-                reads=sorted(env.uses(site).reads), revokes=env.revokes(), identity=identity,
+                reads=sorted(env.uses(site).reads), revokes=env.revokes(), identity=identity, out_of_view=out_of_view,
                 legacy_off=any(v is False for v in legacy),
                 signature="off" if certain_off else ("maybe" if may_off else "on"),
                 key_problem=key_problem, no_algorithms=no_algorithms))
 
     def _imported_name(self, site: Site, expr) -> Optional[str]:
-        """The qualified name when `expr` is a name imported from another module (not a local, not
-        this module's own constant), else None."""
-        if not isinstance(expr, cst.Name) or site.scope.is_local(expr.value):
+        """The qualified name when `expr` is a name imported from another module, or an attribute
+        of one (`settings.JWT_OPTIONS`), not a local and not this module's own constant; else None."""
+        head = expr.value if isinstance(expr, cst.Attribute) else expr
+        if not isinstance(head, cst.Name) or site.scope.is_local(head.value):
             return None
         scope = site.scope
         while scope.outer is not None:
             scope = scope.outer
-            if scope.is_local(expr.value):
+            if scope.is_local(head.value):
                 return None
         q = self.ctx.qualify(expr)
         if q is None or q.split(".")[0] in _LIBRARY_ROOTS:

@@ -1,0 +1,366 @@
+"""Can a 401 the code builds reach an HTTP client, where a challenge means something? What one
+file shows (FAL601; the linking step adds what other files show, see link.py).
+
+Not a 401 a client receives with a missing challenge:
+
+- an exception object built and never raised (`HTTPException(401)` as a statement, a local never
+  used again);
+- raised inside a WebSocket handler (a WebSocket closes with a code, it gets no HTTP answer);
+- returned or raised by a Starlette `AuthenticationBackend.authenticate` (Starlette unpacks its
+  result as `(credentials, user)`; an exception there, as in any middleware, becomes a 500), or
+  raised in a middleware's `dispatch` (an `HTTPException` raised in middleware never reaches the
+  exception handlers);
+- raised in a `try` whose first handler that catches it (`except Exception:`, a bare `except:`)
+  does not raise it again: it is replaced before it leaves;
+- a failed webhook signature (the sender is a machine: it reads no challenge);
+- answered by a route that serves pages (templates, HTML, redirects) or a form login that starts a
+  cookie session: a browser shows the page, and a challenge would only open its login dialog;
+- a server misconfiguration answered 401 (`if not settings.JWT_SECRET: raise HTTPException(401)`):
+  that is the server's failure, not the client's credentials.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Dict, Iterator, List, Optional, Sequence, Tuple
+
+import libcst as cst
+
+from fastauthlint.astutil import descendants, iter_children, literal_str, name_of, parameters
+from fastauthlint.context import FileContext
+
+# Exceptions an `except` clause names that catch an HTTPException.
+_BROAD = {"Exception", "BaseException", "HTTPException", "StarletteHTTPException"}
+_PAGE_RESPONSES = {"TemplateResponse", "HTMLResponse", "RedirectResponse"}
+_WEBSOCKET_TYPES = {"fastapi.WebSocket", "fastapi.websockets.WebSocket", "starlette.websockets.WebSocket"}
+# A webhook's signature check: what verifies it, and what says the request is signed.
+_SIGNATURE_CHECK = re.compile(r"^new$|compare_digest|construct_event|verify_?(webhook|signature|sig)|"
+                              r"validate_?(webhook|event|signature)|(webhook|signature)\w*verif", re.I)
+_SIGNED = re.compile(r"signature|webhook", re.I)
+_MISCONFIGURED = re.compile(r"not (been )?configured|misconfigur|not set up|configuration (error|is missing)|"
+                            r"server configuration|environment variable", re.I)
+_CONFIG_BASE = re.compile(r"settings|config|conf$|cfg|env", re.I)
+
+
+class Parents:
+    """Parent links of the meaningful nodes below `root` (built only for functions holding a 401)."""
+
+    def __init__(self, root: cst.CSTNode):
+        self._of: Dict[int, cst.CSTNode] = {}
+        for node in descendants(root):
+            for child in iter_children(node):
+                self._of[id(child)] = node
+
+    def get(self, node: cst.CSTNode) -> Optional[cst.CSTNode]:
+        return self._of.get(id(node))
+
+    def chain(self, node: cst.CSTNode) -> Iterator[Tuple[cst.CSTNode, cst.CSTNode]]:
+        """(child, parent) pairs from `node` up to the root."""
+        child, parent = node, self.get(node)
+        while parent is not None:
+            yield child, parent
+            child, parent = parent, self.get(parent)
+
+
+def role(call: cst.Call, parents: Parents) -> Tuple[str, Optional[cst.CSTNode], List[str]]:
+    """What the code does with the 401 it builds: ("raise" | "return" | "assign" | "discard" |
+    "other", the statement, the names it is assigned to)."""
+    parent = parents.get(call)
+    if isinstance(parent, cst.Raise) and parent.exc is call:
+        return "raise", parent, []
+    if isinstance(parent, cst.Return):
+        return "return", parent, []
+    if isinstance(parent, (cst.Assign, cst.AnnAssign)) and parent.value is call:
+        targets = [t.target for t in parent.targets] if isinstance(parent, cst.Assign) else [parent.target]
+        names = [t.value for t in targets if isinstance(t, cst.Name)]
+        return ("assign" if len(names) == len(targets) else "other"), parent, names
+    if isinstance(parent, cst.Expr):
+        return "discard", parent, []
+    return "other", parent, []
+
+
+def used_after(func: cst.FunctionDef, names: Sequence[str], assign: cst.CSTNode) -> bool:
+    """Is a name the 401 was assigned to read anywhere in the function (raised, returned, passed)?"""
+    targets = set()
+    if isinstance(assign, cst.Assign):
+        targets = {id(t.target) for t in assign.targets}
+    elif isinstance(assign, cst.AnnAssign):
+        targets = {id(assign.target)}
+    return any(isinstance(n, cst.Name) and n.value in names and id(n) not in targets
+               for n in descendants(func.body))
+
+
+def is_websocket_handler(func: cst.FunctionDef, ctx: FileContext) -> bool:
+    """A parameter annotated `WebSocket`, or a `@router.websocket(...)` decorator."""
+    for p in parameters(func):
+        ann = p.annotation.annotation if p.annotation is not None else None
+        if ann is not None and (ctx.qualify(ann) in _WEBSOCKET_TYPES or name_of(ann) == "WebSocket"):
+            return True
+    for dec in func.decorators:
+        target = dec.decorator.func if isinstance(dec.decorator, cst.Call) else dec.decorator
+        if name_of(target) in ("websocket", "websocket_route"):
+            return True
+    return False
+
+
+def never_answers(func: cst.FunctionDef, cls_bases: Sequence[str], raised: bool) -> bool:
+    """A Starlette `AuthenticationBackend.authenticate` (whatever it returns or raises is no 401
+    response), or a middleware's `dispatch` raising (an HTTPException there becomes a 500)."""
+    name = func.name.value
+    if name == "authenticate" and any(b.endswith("AuthenticationBackend") for b in cls_bases):
+        return True
+    if not raised:
+        return False
+    if name == "dispatch" and any(b.endswith("BaseHTTPMiddleware") for b in cls_bases):
+        return True
+    for dec in func.decorators:
+        if isinstance(dec.decorator, cst.Call) and name_of(dec.decorator.func) == "middleware":
+            return True
+    return False
+
+
+def replaced(stmt: cst.CSTNode, parents: Parents) -> bool:
+    """Is the raise inside a `try` whose first handler that catches an HTTPException does not
+    raise it again?"""
+    for child, parent in parents.chain(stmt):
+        if isinstance(parent, cst.FunctionDef):
+            return False
+        if isinstance(parent, cst.Try) and child is parent.body:
+            for handler in parent.handlers:
+                if _catches(handler.type):
+                    return not _reraises(handler)
+    return False
+
+
+def _catches(kind: Optional[cst.BaseExpression]) -> bool:
+    if kind is None:
+        return True
+    if isinstance(kind, cst.Tuple):
+        return any(_catches(el.value) for el in kind.elements)
+    return name_of(kind) in _BROAD
+
+
+def _reraises(handler: cst.ExceptHandler) -> bool:
+    bound = handler.name.name.value if handler.name is not None and isinstance(handler.name.name, cst.Name) else None
+    for node in _own_nodes(handler.body):
+        if isinstance(node, cst.Raise):
+            if node.exc is None:
+                return True
+            if bound and any(isinstance(n, cst.Name) and n.value == bound for n in descendants(node.exc)):
+                return True  # `raise e`, `raise HTTPException(e.status_code, ...)`
+    return False
+
+
+def _own_nodes(root: cst.CSTNode) -> Iterator[cst.CSTNode]:
+    """Nodes below `root`, not entering nested functions or classes."""
+    stack = [root]
+    while stack:
+        n = stack.pop()
+        yield n
+        stack.extend(c for c in iter_children(n) if not isinstance(c, (cst.FunctionDef, cst.ClassDef, cst.Lambda)))
+
+
+def webhook_signature(func: cst.FunctionDef) -> bool:
+    """Does the function check a webhook's signature: a signature or webhook it names, a check
+    that verifies one (an HMAC, `compare_digest`, `construct_event`, `verify_signature`, an
+    `except ...SignatureError`), and a signed body or a signature header (not a JWT's signature)?"""
+    words: List[str] = [func.name.value] + [p.name.value for p in parameters(func)]
+    checks = signed = False
+    for n in _own_nodes(func.body):
+        if isinstance(n, cst.Name):
+            words.append(n.value)
+        elif isinstance(n, cst.SimpleString):
+            words.append(literal_str(n) or "")
+        elif isinstance(n, cst.Call) and _jwt_call(n):
+            return False  # a JWT's signature: the caller authenticates with a bearer token
+        elif isinstance(n, cst.Call) and _SIGNATURE_CHECK.search(name_of(n.func) or ""):
+            checks = True
+            signed = signed or name_of(n.func) == "new"  # hmac.new(secret, body, ...)
+        elif isinstance(n, cst.ExceptHandler) and n.type is not None and _SIGNED.search(name_of(n.type) or "") \
+                and not _JWT_ERROR.search(_dotted(n.type)):
+            checks = True
+    text = " ".join(words)
+    signed = signed or re.search(r"webhook|signature_?header|x[-_]\w*signature|\w+-signature", text, re.I) is not None
+    return checks and signed and _SIGNED.search(text) is not None
+
+
+# A JWT library's errors (`jwt.ExpiredSignatureError`, `jose.JWTError`) and decoding calls.
+_JWT_ERROR = re.compile(r"^(jwt|jose|authlib|joserfc)\.|Expired|JWT|JWS|Token", re.I)
+_JWT_MODULES = {"jwt", "jose", "jws", "jwk", "jwt_utils", "JsonWebToken"}
+
+
+def _dotted(expr: cst.BaseExpression) -> str:
+    parts = []
+    while isinstance(expr, cst.Attribute):
+        parts.append(expr.attr.value)
+        expr = expr.value
+    if isinstance(expr, cst.Name):
+        parts.append(expr.value)
+    return ".".join(reversed(parts))
+
+
+def _jwt_call(call: cst.Call) -> bool:
+    """`jwt.decode(...)`, `jose.jwt.decode(...)`, `jwt.PyJWKClient(...).get_signing_key_from_jwt(...)`."""
+    func = call.func
+    if isinstance(func, cst.Attribute) and func.attr.value in ("decode", "decode_complete"):
+        head = func.value
+        return name_of(head) in _JWT_MODULES
+    return name_of(func) == "get_signing_key_from_jwt"
+
+
+def serves_pages(func: cst.FunctionDef, what: str) -> bool:
+    """A route that renders pages (templates, HTML, redirects), or a form login that starts a
+    cookie session."""
+    if what in ("HTMLResponse", "RedirectResponse"):
+        return True
+    for dec in func.decorators:
+        if isinstance(dec.decorator, cst.Call):
+            for arg in dec.decorator.args:
+                if arg.keyword is not None and arg.keyword.value == "response_class" \
+                        and name_of(arg.value) in _PAGE_RESPONSES:
+                    return True
+    form = any(isinstance(p.default, cst.Call) and name_of(p.default.func) == "Form" for p in parameters(func))
+    for n in _own_nodes(func.body):
+        if isinstance(n, cst.Call) and name_of(n.func) in _PAGE_RESPONSES:
+            return True
+        if form and isinstance(n, cst.Subscript) and isinstance(n.value, cst.Attribute) \
+                and n.value.attr.value == "session":
+            return True  # request.session["user"] = ... after a form login
+    return False
+
+
+def misconfiguration(call: cst.Call, stmt: cst.CSTNode, parents: Parents, func: Optional[cst.FunctionDef],
+                     ctx: FileContext) -> bool:
+    """A 401 for the server's own missing configuration: its message says so, or the `if` it is
+    raised under only tests that a configured value is absent."""
+    for arg in call.args:
+        text = literal_str(arg.value)
+        if text and _MISCONFIGURED.search(text):
+            return True
+    test = _guarding_test(stmt, parents)
+    return test is not None and _absence_of_config(test, func, ctx)
+
+
+def _guarding_test(stmt: cst.CSTNode, parents: Parents) -> Optional[cst.BaseExpression]:
+    """The test of the innermost `if` whose body holds `stmt`."""
+    for child, parent in parents.chain(stmt):
+        if isinstance(parent, (cst.FunctionDef, cst.ClassDef)):
+            return None
+        if isinstance(parent, cst.If):
+            return parent.test if child is parent.body else None
+    return None
+
+
+def _absence_of_config(test: cst.BaseExpression, func: Optional[cst.FunctionDef], ctx: FileContext) -> bool:
+    if isinstance(test, cst.BooleanOperation):
+        return _absence_of_config(test.left, func, ctx) and _absence_of_config(test.right, func, ctx)
+    subject = _absent_subject(test)
+    return subject is not None and _configured(subject, func, ctx)
+
+
+def _absent_subject(test: cst.BaseExpression) -> Optional[cst.BaseExpression]:
+    """`x` of `not x`, `x is None`, `x == ""`."""
+    if isinstance(test, cst.UnaryOperation) and isinstance(test.operator, cst.Not):
+        return test.expression
+    if isinstance(test, cst.Comparison) and len(test.comparisons) == 1:
+        target = test.comparisons[0]
+        if isinstance(target.operator, (cst.Is, cst.Equal)) and (
+                (isinstance(target.comparator, cst.Name) and target.comparator.value == "None")
+                or literal_str(target.comparator) == ""):
+            return test.left
+    return None
+
+
+def _configured(expr: cst.BaseExpression, func: Optional[cst.FunctionDef], ctx: FileContext, depth: int = 0) -> bool:
+    """A configured value: a settings/config attribute, an environment lookup, an UPPER_CASE
+    constant, or a local assigned from one."""
+    if isinstance(expr, cst.Call):
+        q = ctx.qualify(expr.func) or ""
+        return q in ("os.getenv", "os.environ.get") or name_of(expr.func) == "getenv"
+    if isinstance(expr, cst.Subscript):
+        return ctx.qualify(expr.value) == "os.environ"
+    if isinstance(expr, cst.Attribute):
+        base = expr.value
+        while isinstance(base, cst.Attribute):
+            base = base.value
+        return isinstance(base, cst.Name) and _CONFIG_BASE.search(base.value) is not None
+    if isinstance(expr, cst.Name):
+        if expr.value.isupper() and len(expr.value) > 1:
+            return True
+        if func is None or depth > 2:
+            return False
+        values = [a.value for a in _own_nodes(func.body) if isinstance(a, cst.Assign)
+                  and any(isinstance(t.target, cst.Name) and t.target.value == expr.value for t in a.targets)]
+        return bool(values) and all(_configured(v, func, ctx, depth + 1) for v in values)
+    return False
+
+
+def guard_param(stmt: cst.CSTNode, parents: Parents, func: cst.FunctionDef) -> str:
+    """`P` when the 401 is raised under `if not P:` / `if P is None:` and P is a parameter given by
+    a dependency (`Depends(...)`, `Security(...)`, `Annotated[...]`): whether that branch can run
+    is the dependency's to say."""
+    test = _guarding_test(stmt, parents)
+    subject = _absent_subject(test) if test is not None else None
+    if not isinstance(subject, cst.Name):
+        return ""
+    for p in parameters(func):
+        if p.name.value == subject.value and _dependency_param(p):
+            return p.name.value
+    return ""
+
+
+def _dependency_param(p: cst.Param) -> bool:
+    if isinstance(p.default, cst.Call) and name_of(p.default.func) in ("Depends", "Security"):
+        return True
+    ann = p.annotation.annotation if p.annotation is not None else None
+    return isinstance(ann, cst.Subscript) and name_of(ann.value) == "Annotated"
+
+
+def looks_like_dependency(func: cst.FunctionDef) -> bool:
+    return any(_dependency_param(p) for p in parameters(func))
+
+
+def never_falsy(func: cst.FunctionDef) -> bool:
+    """Does every return of the function give a value that cannot be falsy: a name dereferenced or
+    refused-when-missing by a statement that always runs before, a constructed object? A body that
+    may end without a return gives None."""
+    body = func.body.body if isinstance(func.body, cst.IndentedBlock) else ()
+    if not body or not isinstance(body[-1], (cst.SimpleStatementLine,)) or \
+            not any(isinstance(s, (cst.Return, cst.Raise)) for s in body[-1].body):
+        return False
+    sure: Dict[str, int] = {}  # name -> index of the first top-level statement that proves it truthy
+    for i, stmt in enumerate(body):
+        for node in _evaluated_first(stmt):
+            if isinstance(node, cst.Attribute) and isinstance(node.value, cst.Name):
+                sure.setdefault(node.value.value, i)
+        if isinstance(stmt, cst.If) and _refuses(stmt.body):
+            subject = _absent_subject(stmt.test)
+            if isinstance(subject, cst.Name):
+                sure.setdefault(subject.value, i)
+    returns = 0
+    for i, stmt in enumerate(body):
+        for node in _own_nodes(stmt):
+            if not isinstance(node, cst.Return):
+                continue
+            returns += 1
+            value = node.value
+            if isinstance(value, cst.Await):
+                value = value.expression
+            if isinstance(value, cst.Name) and sure.get(value.value, len(body)) < i:
+                continue
+            if isinstance(value, cst.Call) and (name_of(value.func) or "a")[0].isupper():
+                continue  # `return User(...)`: an object
+            return False
+    return returns > 0
+
+
+def _evaluated_first(stmt: cst.CSTNode) -> Iterator[cst.CSTNode]:
+    """The parts of a top-level statement that always run: a simple statement, an `if`'s test."""
+    if isinstance(stmt, cst.SimpleStatementLine):
+        yield from _own_nodes(stmt)
+    elif isinstance(stmt, cst.If):
+        yield from _own_nodes(stmt.test)
+
+
+def _refuses(block: cst.BaseSuite) -> bool:
+    return any(isinstance(n, cst.Raise) for n in _own_nodes(block))

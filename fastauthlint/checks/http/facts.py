@@ -1,0 +1,48 @@
+"""The HTTP-contract family's per-file facts for the linking step (plain, picklable data): the 401s
+whose delivery depends on other files (is the function around them ever called, and from where?
+does the dependency a guard tests ever return nothing?), and what the rest of the project needs to
+answer that."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Dict, List, Tuple
+
+
+@dataclass
+class Unauthorized:
+    """A 401 built without a `WWW-Authenticate` header that may reach a client."""
+
+    span: Tuple[int, int, int, int]
+    what: str  # the class called: `HTTPException`, `JSONResponse`, ...
+    raised: bool  # an exception (a project-wide exception handler may add the header), not a response
+    scheme: str = ""  # the scheme the closest evidence names ("" when it is ambiguous or absent)
+    schemes: Tuple[str, ...] = ()  # the schemes of an ambiguous answer
+    scheme_from: str = ""  # schemes.FUNCTION when the function's own words or dependencies name it
+    # The file's answer, used when the function's dependencies (followed when linking) name none.
+    file_scheme: str = ""
+    file_schemes: Tuple[str, ...] = ()
+    # The top-level function (or module constant) holding the 401, whose callers decide whether it
+    # runs ("" when something registers it: a decorator, a class).
+    holder: str = ""
+    func: str = ""  # qualname of the function around the 401
+    guard: str = ""  # `if not user: raise ...` on this parameter of `func` (a dependency's value)
+
+
+@dataclass
+class HttpFacts:
+    unauthorized: List[Unauthorized] = field(default_factory=list)
+    schemes: Tuple[str, ...] = ()  # scheme words of the security classes the file uses
+    # Who refers to what: names bound by an import and dotted chains through them
+    # (`adapters.retrieve_user`), and this module's own top-level names -> the referrers: the
+    # top-level function each use is in, "*" for code that runs (module level, a decorated
+    # function, a class), "ws" for a WebSocket handler. A name imported inside a function is kept
+    # qualified, marked with a leading "=" (`=app.keys.require_key`).
+    refs: Dict[str, Tuple[str, ...]] = field(default_factory=dict)
+    local_refs: Dict[str, Tuple[str, ...]] = field(default_factory=dict)
+    # Exception handlers registered here for 401s: (the handler, qualified or a top-level name of
+    # this file); and this file's handlers that answer with a challenge or a page.
+    handlers: Tuple[str, ...] = ()
+    answering: Tuple[str, ...] = ()
+    # Dependencies (qualnames in this file) whose every return is a value that cannot be falsy.
+    never_falsy: Tuple[str, ...] = ()
