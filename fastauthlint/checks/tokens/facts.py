@@ -35,11 +35,12 @@ class CallFlow:
     desc: str = ""  # the local source, when tainted here
     param: int = -1  # the caller's parameter index, when it passes one of its parameters
     test: bool = False
+    ret: str = ""  # the project function whose result is passed, when it may issue a token
 
 
 @dataclass
 class FunctionFacts:
-    name: str
+    name: str  # `f`, or `Class.method` for a method of a top-level class
     params: List[str]
     deps: Dict[str, str] = field(default_factory=dict)  # param index -> qualname of a Depends()/alias
     flows: List[Flow] = field(default_factory=list)
@@ -47,6 +48,9 @@ class FunctionFacts:
     returns: List[str] = field(default_factory=list)  # kinds of secrets it returns
     returns_calls: List[str] = field(default_factory=list)  # project calls whose results it returns
     returns_params: List[int] = field(default_factory=list)
+    star: int = -1  # the index of `*args` among the parameters
+    kwstar: int = -1  # the index of `**kwargs`
+    receiver: str = ""  # "self" or "cls": a method whose first parameter a call through an instance binds
 
 
 @dataclass
@@ -54,6 +58,12 @@ class TokenFacts:
     schemes: List[str] = field(default_factory=list)  # top-level names bound to security scheme objects
     aliases: Dict[str, str] = field(default_factory=dict)  # `TokenDep = Annotated[..., Depends(x)]` -> x
     functions: List[FunctionFacts] = field(default_factory=list)
+    # Module-level objects: `invites = Invites()` -> the class's qualified name (methods called on them)
+    instances: Dict[str, str] = field(default_factory=dict)
+    # Top-level names holding secrets in plain fields -> one such field: classes declaring them
+    # (`SECRET_KEY: str`) and module-level instances of those (`settings = Settings()`); a route
+    # returning one whole hands its secrets out.
+    holders: Dict[str, str] = field(default_factory=dict)
 
 
 def span_tuple(s: Span) -> Tuple[int, int, int, int]:

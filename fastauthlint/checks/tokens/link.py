@@ -37,17 +37,23 @@ def link(project, check_name: str) -> List[Finding]:
     for path, f in funcs.values():
         # a. a secret passed to a helper that logs (or raises) its parameter
         for c in f.calls:
-            if not c.desc:
+            desc = c.desc
+            if c.ret:
+                kind = summaries.returns_secret(c.ret, path)
+                desc = _issued_desc(kind, c.ret) if kind else ""
+            elif c.param >= 0 and c.span is not None and summaries.param_is_credential(path, f, c.param):
+                desc = f"the credential `{f.params[c.param]}` (from `{f.deps[str(c.param)].split('.')[-1]}`)"
+            if not desc:
                 continue
             tk = summaries.target_key(c.callee, path, c.arg)
             for rule, sink, spath, _ in summaries.reaches.get(tk, []) if tk else []:
                 pname = funcs[tk[0]][1].params[tk[1]] if tk[0] in funcs else c.arg
-                if _NAME_DESC.match(c.desc) and _param_names_otherwise(pname):
+                if _NAME_DESC.match(desc) and _param_names_otherwise(pname):
                     # Known only by its name (`collected.secrets`), received as `secret_exprs`: the
                     # helper says what it is given.
                     break
                 where = f" in {project.results[spath].rel}" if spath in project.results else ""
-                emit(rule, path, c.span, RULES[rule].passed_message(c.desc, c.callee.split('.')[-1], pname, sink,
+                emit(rule, path, c.span, RULES[rule].passed_message(desc, c.callee.split('.')[-1], pname, sink,
                                                                     where), c.test)
                 break
         # b. parameters fed by a security scheme defined elsewhere; c. results of token issuers
@@ -60,12 +66,20 @@ def link(project, check_name: str) -> List[Finding]:
             elif fl.label == "ret":
                 kind = summaries.returns_secret(fl.ref, path)
                 if kind and not (fl.response and kind not in RESPONSE_KINDS):
-                    word = "token issued by" if kind == "issued" else f"{KIND_WORD.get(kind, 'credential')} returned by"
-                    desc = f"the {word} `{fl.ref.split('.')[-1]}()`"
+                    desc = _issued_desc(kind, fl.ref)
+            elif fl.label == "obj":
+                field = summaries.holder(fl.ref, path)
+                if field:
+                    desc = f"`{fl.ref.split('.')[-1]}` (its `{field}` among its fields)"
             if desc is None or fl.span is None:
                 continue
             emit(fl.rule, path, fl.span, RULES[fl.rule].message(desc, fl.sink), fl.test)
     return list(out.values())
+
+
+def _issued_desc(kind: str, callee: str) -> str:
+    word = "token issued by" if kind == "issued" else f"{KIND_WORD.get(kind, 'credential')} returned by"
+    return f"the {word} `{callee.split('.')[-1]}()`"
 
 
 # How a value known only by its name is described (`credentials.name_source`).

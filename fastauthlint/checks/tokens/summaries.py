@@ -26,23 +26,67 @@ class Summaries:
         self.funcs: Dict[str, Tuple[str, FunctionFacts]] = {}  # qualified name -> (path, facts)
         self.schemes: Dict[str, Set[str]] = {}
         self.aliases: Dict[str, Dict[str, str]] = {}
+        self.instances: Dict[str, Dict[str, str]] = {}
+        self.holders: Dict[str, Dict[str, str]] = {}
         for path, facts in project.facts(check_name):
             names = project.names(path)
             module = names.module if names else ""
             self.schemes[path] = set(facts.schemes)
             self.aliases[path] = dict(facts.aliases)
+            self.instances[path] = dict(facts.instances)
+            self.holders[path] = dict(facts.holders)
             for f in facts.functions:
                 self.funcs[f"{module}.{f.name}" if module else f.name] = (path, f)
         self._issuer: Dict[str, Optional[str]] = {}
         self.reaches = self._reaching_sinks()
 
     def lookup(self, qual: str, near: str) -> Optional[Tuple[str, FunctionFacts]]:
+        entry = self.lookup_call(qual, near)
+        return (entry[0], entry[1]) if entry is not None else None
+
+    def lookup_call(self, qual: str, near: str) -> Optional[Tuple[str, FunctionFacts, int]]:
+        """(path, facts, how many parameters the call binds before its first argument): a function
+        or a method called through its class (0; 1 for a classmethod), a method called through a
+        module-level instance (`invites.issue(...)`: 1, for `self`)."""
         if qual in self.funcs:
-            return self.funcs[qual]
+            path, f = self.funcs[qual]
+            return path, f, 1 if f.receiver == "cls" else 0
+        sym = self.project.resolve(qual, near=near)
+        if sym is None:
+            return None
+        if not sym.attrs:
+            entry = self.funcs.get(sym.qualname)
+            return (entry[0], entry[1], 0) if entry is not None else None
+        if len(sym.attrs) == 2:  # `Class.method` imported as a module's attribute path
+            entry = self.funcs.get(sym.qualname)
+            if entry is not None:
+                return entry[0], entry[1], 1 if entry[1].receiver == "cls" else 0
+        cls = self.instances.get(sym.path, {}).get(sym.name)
+        if cls is None or len(sym.attrs) != 1:
+            return None
+        csym = self.project.resolve(cls, near=sym.path)
+        if csym is None or csym.attrs:
+            return None
+        entry = self.funcs.get(f"{csym.qualname}.{sym.attrs[0]}")
+        if entry is None or not entry[1].receiver:
+            return None
+        return entry[0], entry[1], 1
+
+    def holder(self, qual: str, near: str) -> Optional[str]:
+        """A secret field of the object or class `qual` names (`app.config.settings`, whose class
+        declares `SECRET_KEY: str`), or None."""
         sym = self.project.resolve(qual, near=near)
         if sym is None or sym.attrs:
             return None
-        return self.funcs.get(sym.qualname)
+        field = self.holders.get(sym.path, {}).get(sym.name)
+        if field is not None:
+            return field
+        cls = self.instances.get(sym.path, {}).get(sym.name)
+        if cls is not None:
+            csym = self.project.resolve(cls, near=sym.path)
+            if csym is not None and not csym.attrs:
+                return self.holders.get(csym.path, {}).get(csym.name)
+        return None
 
     def returns_secret(self, qual: str, near: str, depth: int = 0) -> Optional[str]:
         """The kind of secret a project function returns ("issued", "credential", …), or None."""
@@ -94,11 +138,11 @@ class Summaries:
 
     def target_key(self, callee: str, near: str, arg: str) -> Optional[Tuple[str, int]]:
         """(the callee's qualified name, the index of the parameter `arg` binds), when known."""
-        entry = self.lookup(callee, near)
+        entry = self.lookup_call(callee, near)
         if entry is None:
             return None
-        cpath, cf = entry
-        idx = _param_index(cf, arg)
+        cpath, cf, shift = entry
+        idx = _param_index(cf, arg, shift)
         if idx is None:
             return None
         names = self.project.names(cpath)
@@ -127,8 +171,15 @@ class Summaries:
         return reaches
 
 
-def _param_index(f: FunctionFacts, arg: str) -> Optional[int]:
+def _param_index(f: FunctionFacts, arg: str, shift: int = 0) -> Optional[int]:
+    """The parameter an argument binds: a position (after `shift` bound ones; beyond the named
+    positional parameters, `*args`) or a keyword (one not named, `**kwargs`)."""
     if arg.isdigit():
-        i = int(arg)
-        return i if i < len(f.params) else None
-    return f.params.index(arg) if arg in f.params else None
+        i = int(arg) + shift
+        if f.star >= 0 and i >= f.star:
+            return f.star
+        last = f.kwstar if f.kwstar >= 0 else len(f.params)
+        return i if i < last else None
+    if arg in f.params and f.params.index(arg) not in (f.star, f.kwstar):
+        return f.params.index(arg)
+    return f.kwstar if f.kwstar >= 0 else None

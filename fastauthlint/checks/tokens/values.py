@@ -12,7 +12,7 @@ at its name's word; one built here from what is known is what it is.
 from __future__ import annotations
 
 import re
-from typing import Dict, Optional
+from typing import Dict, List, Optional
 
 import libcst as cst
 
@@ -20,6 +20,7 @@ from fastauthlint import astutil
 from fastauthlint.checks.secrets.sensitive import names_a_name, secret_name_kind, split_words
 from fastauthlint.checks.tokens.credentials import (
     FOREIGN_ROOTS,
+    ISSUE_VERBS,
     ISSUER_WORDS,
     JWT_ENCODERS,
     is_config_base,
@@ -31,7 +32,7 @@ from fastauthlint.checks.tokens.credentials import (
     request_item,
     shown_name,
 )
-from fastauthlint.checks.tokens.taint import EMPTY, FunctionState, Taint, sources, src
+from fastauthlint.checks.tokens.taint import COOKIES_DESC, EMPTY, HEADERS_DESC, FunctionState, Taint, sources, src
 from fastauthlint.project.names import dotted
 
 # Attribute and key names that never carry the credential itself, even of a tainted object.
@@ -59,6 +60,8 @@ PROPAGATING_CALLS = frozenset({"str", "repr", "format", "bytes", "bytearray", "d
 SANITIZER_RX = re.compile(r"(^|_)(mask|masked|redact|redacted|obfuscate|truncate|censor|anonymi[sz]e|hash|hashed|"
                           r"digest|fingerprint|sha\d*|md5|blake2[bs]?|hmac|len|count|preview|hint|last4|"
                           r"scrub|sanitize|sanitized|hide|hidden)(_|$)", re.I)
+LOGGER_BINDERS = frozenset({"bind", "new", "opt"})
+_REQUEST_NAMES = frozenset({"request", "req", "websocket", "ws", "http_request", "starlette_request"})
 KNOWN_MODULE_NAMES = frozenset({"jwt", "jose.jwt", "authlib.jose.jwt", "secrets", "jose", "authlib.jose"})
 # Attribute and key names through which a tainted object's value passes (`secret.value`,
 # `resp["data"]`); any other non-secret name is a field of its own (`.total_bytes`, `["app"]`).
@@ -89,6 +92,26 @@ class Values:
         self.ctx = ctx
         self.credentials = credentials
         self._unmasking = 0  # inside `x.get_secret_value()`: the wrapped value
+        # Top-level functions of this file returning a tuple: which elements are clean whatever
+        # they are given (`return key, key[:8]` -> [False, True]).
+        self._tuple_returns: Dict[str, List[bool]] = {}
+
+    def read_module(self, module: cst.Module) -> None:
+        for stmt in module.body:
+            if isinstance(stmt, cst.FunctionDef) and isinstance(stmt.body, cst.IndentedBlock):
+                parts = _tuple_return(stmt.body.body)
+                if parts is not None:
+                    self._tuple_returns[stmt.name.value] = parts
+
+    def tuple_parts(self, node: Optional[cst.BaseExpression], n: int) -> Optional[List[bool]]:
+        """Which elements of what a call to a function of this file returns are clean, when it
+        returns a tuple of `n` (its return statements at the top of its body say so)."""
+        if isinstance(node, cst.Await):
+            node = node.expression
+        if not isinstance(node, cst.Call) or not isinstance(node.func, cst.Name):
+            return None
+        parts = self._tuple_returns.get(node.func.value)
+        return parts if parts is not None and len(parts) == n and any(parts) else None
 
     # -- taint of an expression ---------------------------------------------------------------------
     def taint(self, node: Optional[cst.CSTNode], state: FunctionState) -> Taint:
@@ -104,7 +127,7 @@ class Values:
                 return EMPTY  # a module (`jwt`, `secrets`), not a variable
             if node.value in state.not_secret:
                 return EMPTY
-            return name_source(node.value, node.value, config=node.value.isupper())
+            return name_source(node.value, node.value, config=node.value.isupper()) or self._holder(node, q, state)
         if isinstance(node, cst.Attribute):
             attr = node.attr.value
             if self.ctx.qualify(node) in KNOWN_MODULE_NAMES:
@@ -113,6 +136,9 @@ class Values:
                 return EMPTY
             if not self._unmasking and (dotted(node) in state.masked or self.credentials.masked_field(node, state)):
                 return EMPTY  # a SecretStr attribute
+            if attr in ("headers", "cookies") and _is_request(node.value, state):
+                # `dict(request.headers)`: every header, `Authorization` and the cookies among them.
+                return src("credential", HEADERS_DESC if attr == "headers" else COOKIES_DESC)
             base = self.taint(node.value, state)
             incoming = state.is_route and isinstance(node.value, cst.Name) and node.value.value in state.params
             if isinstance(node.value, cst.Name) and node.value.value in state.fresh and secret_name_kind(attr):
@@ -184,6 +210,9 @@ class Values:
             self.loop_bind(f.target, f.iter, state)
             f = f.inner_for_in
         out = self.taint(node.value if isinstance(node, cst.DictComp) else node.elt, state)
+        if _filters_credentials(node.for_in):
+            # `{k: v for k, v in request.headers.items() if k.lower() not in ("authorization", "cookie")}`
+            out = frozenset(lab for lab in out if lab[0] != "src" or lab[2] not in (HEADERS_DESC, COOKIES_DESC))
         for n, old in saved.items():
             if old is None:
                 state.env.pop(n, None)
@@ -211,6 +240,9 @@ class Values:
             if header:
                 return header
             incoming = state.is_route and isinstance(node.value, cst.Name) and node.value.value in state.params
+            if isinstance(node.value, cst.Name) and node.value.value in state.fresh and secret_name_kind(key):
+                # `config, uri = await mfa.setup(user); config["secret"]`: minted with the record made here.
+                return src("issued", f"the {secret_name_kind(key)} of the new `{node.value.value}`")
             own = name_source(key, shown_name(node), incoming=incoming, config=is_config_base(node.value))
             if own:
                 return of_kind(own, self.taint(node.value, state))
@@ -223,8 +255,8 @@ class Values:
         q = self.ctx.qualify(func)
         name = astutil.name_of(func)
         if q in JWT_ENCODERS:
-            return src("issued", f"the token issued by `{q}`")
-        if q is not None and q.startswith("secrets.token_"):
+            return src("issued", f"the token issued by `{q}`") | self._minted_for(node, state)
+        if q is not None and (q.startswith("secrets.token_") or q in RANDOM_SECRETS):
             return src("issued", f"the secret generated by `{q}`")
         if isinstance(func, cst.Attribute) and func.attr.value == "get_secret_value":
             # What a SecretStr wraps, revealed.
@@ -262,19 +294,62 @@ class Values:
         if (q is None and isinstance(func, cst.Name) and func.value in PROPAGATING_CALLS) or q in PROPAGATING_CALLS:
             return args
         if isinstance(func, cst.Attribute):
+            if func.attr.value == "replace":
+                return self._replaced(node, state)
             if func.attr.value in TRANSFORMS:
                 return self.taint(func.value, state) | (args if func.attr.value in ("join", "format",
                                                                                    "format_map") else EMPTY)
+            if func.attr.value in LOGGER_BINDERS:
+                # `logger.bind(token=…)`: the bound logger writes its keyword arguments with every line.
+                return _union(self.taint(a.value, state) for a in node.args if a.keyword is not None or a.star == "**")
         kind = issuing_call_kind(name)
         if kind is not None:
             how = "issued by" if kind == "issued" else "returned by"
-            return src(kind, f"the {issued_kind_word(name)} {how} `{name}()`")
+            return src(kind, f"the {issued_kind_word(name)} {how} `{name}()`") | (
+                self._minted_for(node, state) if kind == "issued" else EMPTY)
         if q is not None and q.split(".")[0] not in FOREIGN_ROOTS and state.facts is not None \
-                and set(split_words(q.split(".")[-1])) & ISSUER_WORDS:
-            # Perhaps a project function that issues tokens (`login_user()` returning a JWT):
-            # the linking step knows.
-            return frozenset({("ret", q, "")})
+                and set(split_words(q.split(".")[-1])) & (ISSUER_WORDS | ISSUE_VERBS):
+            # Perhaps a project function that issues tokens (`login_user()` returning a JWT,
+            # `api_keys.generate()`, `invites.issue(...)`): the linking step knows.
+            return frozenset({("ret", q, "")}) | self._minted_for(node, state)
         return EMPTY
+
+    def _minted_for(self, node: cst.Call, state: FunctionState) -> Taint:
+        """("other", the parameter) when a token is minted for an account a route's request names
+        (`create_access_token(sub=user_id)` beside an authenticated caller): FAL402 even in the
+        response that issues it."""
+        if not state.accounts:
+            return EMPTY
+        for a in node.args:
+            for n in astutil.walk(a.value):
+                if isinstance(n, cst.Name) and n.value in state.accounts:
+                    return frozenset({("other", n.value, "")})
+        return EMPTY
+
+    def _holder(self, node: cst.Name, q: Optional[str], state: FunctionState) -> Taint:
+        """A module-level object whose class declares secrets in plain fields (`settings =
+        Settings()` with `SECRET_KEY: str`), used whole: its secrets go wherever it goes. One
+        imported from another project file is the linking step's question ("obj")."""
+        field = self.credentials.holders.get(node.value)
+        if field is not None and node.value in self.credentials.instances:
+            return src("config", f"`{node.value}` (its `{field}` among its fields)")
+        if q is not None and q != node.value and q.split(".")[0] not in FOREIGN_ROOTS and state.facts is not None \
+                and is_config_base(node):
+            return frozenset({("obj", q, "")})
+        return EMPTY
+
+    def _replaced(self, node: cst.Call, state: FunctionState) -> Taint:
+        """`url.replace(password, "****")` takes the secret out; `template.replace("{pw}", password)`
+        puts it in."""
+        recv = self.taint(node.func.value, state)  # type: ignore[attr-defined]
+        pos = [a.value for a in node.args if a.keyword is None and not a.star]
+        if len(pos) < 2:
+            return recv
+        pattern, replacement = self.taint(pos[0], state), self.taint(pos[1], state)
+        if sources(pattern) and not sources(replacement):
+            removed = {lab[1] for lab in sources(pattern)}
+            return frozenset(lab for lab in recv if not (lab[0] == "src" and lab[1] in removed))
+        return recv | replacement
 
     # -- what a name holds once bound -------------------------------------------------------------
     def bind(self, target: cst.BaseExpression, value: Taint, state: FunctionState,
@@ -296,6 +371,24 @@ class Values:
                 # `a, b = token, user_id`: element by element.
                 for inner, el in zip(elements, value_node.elements):
                     self.bind(inner, self.taint(el.value, state), state, el.value)
+                return
+            parts = self.tuple_parts(value_node, len(elements))
+            if parts is not None:
+                # `raw, prefix = new_key()` where the helper returns `k, k[:8]`: element by element.
+                for inner, clean in zip(elements, parts):
+                    self.bind(inner, EMPTY if clean else value, state, None if clean else value_node)
+                return
+            if _is_creation(value_node) and not any(lab[0] in ("src", "ret") for lab in value):
+                # `config, qr, uri = await mfa.setup(user)`: the parts of something made here; one
+                # named like a secret is the new secret (`secret, uri = enroll(user)`).
+                for inner in elements:
+                    if isinstance(inner, cst.Name):
+                        kind = secret_name_kind(inner.value)
+                        state.fresh.add(inner.value)
+                        state.env[inner.value] = src("issued", f"the new {kind} `{inner.value}`") \
+                            if kind and not names_an_identifier(inner.value) else EMPTY
+                    else:
+                        self.bind(inner, EMPTY, state, None)
                 return
             named = [e for e in elements if isinstance(e, cst.Name) and secret_name_kind(e.value)]
             for inner in elements:
@@ -323,10 +416,13 @@ class Values:
         """What a name bound to `value_node` holds, when its name says more than the value."""
         if value_node is None:
             return value
-        if names_an_identifier(name) and _is_call(value_node):
-            # `item_id = await vault.create_credential(...)`, `txn_id = secrets.token_urlsafe()`:
-            # what the call returns is named by what it is stored under.
+        if (names_an_identifier(name) or names_a_part(name)) and _is_call(value_node):
+            # `item_id = await vault.create_credential(...)`, `txn_id = secrets.token_urlsafe()`,
+            # `prefix = key_prefix(key)`: what the call returns is named by what it is stored under.
             return EMPTY
+        if not sources(value) and secret_name_kind(name) and _mints(value_node, self.ctx):
+            # `api_key = str(uuid.uuid4())`, `secret = os.urandom(32).hex()`: a secret made here.
+            return src("issued", f"the {secret_name_kind(name)} `{name}` generated here")
         if not sources(value) and name not in state.not_secret and self._origin_hidden(value_node, state):
             # A value whose origin is out of sight (a call into a library, a global) stored under
             # a secret's name is taken at its name's word; one built here from what is known
@@ -380,6 +476,89 @@ class Values:
             words = split_words(astutil.name_of(func) or "")
             return not (words and words[0] in _RECORD_VERBS)  # `service.search_secrets(...)`: records
         return False  # built here (containers, strings, operations): their parts' taint is known
+
+
+# Random values that become a secret when stored as one (`api_key = uuid4().hex`); a `request_id`
+# made so is an identifier.
+_RANDOM_VALUES = frozenset({"uuid.uuid4", "uuid.uuid1", "os.urandom", "secrets.randbits", "random.getrandbits"})
+RANDOM_SECRETS = frozenset({"pyotp.random_base32", "pyotp.random_hex", "secrets.token_bytes", "secrets.token_hex",
+                            "secrets.token_urlsafe"})
+_PART_WORDS = frozenset({"prefix", "suffix", "hint", "preview", "last4", "first4", "fingerprint", "masked", "mask",
+                         "redacted", "hash", "hashed", "digest", "head", "tail"})
+
+
+_FILTER_WORDS = frozenset({"sensitive", "secret", "secrets", "redact", "redacted", "excluded", "exclude", "hidden",
+                           "private", "blocked", "deny", "denied", "skip", "safe", "allowed", "credential",
+                           "credentials", "auth"})
+
+
+def _filters_credentials(for_in) -> bool:
+    """A comprehension whose conditions name the credential headers (a literal `"authorization"`,
+    a set named `SENSITIVE_HEADERS`, `SAFE_HEADERS`)."""
+    while for_in is not None:
+        for cond in for_in.ifs:
+            for n in astutil.walk(cond.test):
+                text = astutil.literal_str(n)
+                if text is not None and text.lower() in ("authorization", "cookie", "set-cookie"):
+                    return True
+                if isinstance(n, (cst.Name, cst.Attribute)) and set(split_words(astutil.name_of(n) or "")) \
+                        & _FILTER_WORDS:
+                    return True
+        for_in = for_in.inner_for_in
+    return False
+
+
+def _union(taints) -> Taint:
+    out: Taint = EMPTY
+    for t in taints:
+        out |= t
+    return out
+
+
+def _is_request(node: cst.BaseExpression, state: FunctionState) -> bool:
+    """`request`, `websocket`, a parameter annotated `Request`: an incoming request."""
+    name = astutil.name_of(node)
+    return name is not None and (name in state.requests or name.lower() in _REQUEST_NAMES)
+
+
+def _tuple_return(body) -> Optional[List[bool]]:
+    """The elements (clean or not) of the tuple a function's top-level return statements give."""
+    out: Optional[List[bool]] = None
+    for stmt in body:
+        if not isinstance(stmt, cst.SimpleStatementLine):
+            continue
+        for small in stmt.body:
+            if isinstance(small, cst.Return) and isinstance(small.value, cst.Tuple):
+                clean = [_clean_by_construction(el.value) for el in small.value.elements]
+                out = clean if out is None or len(out) != len(clean) else [a and b for a, b in zip(out, clean)]
+    return out
+
+
+def names_a_part(name: str) -> bool:
+    """`prefix`, `key_prefix`, `token_hint`: a part shown to identify a secret, not the secret."""
+    return bool(set(split_words(name)) & _PART_WORDS)
+
+
+def _mints(node: Optional[cst.BaseExpression], ctx) -> bool:
+    """`uuid.uuid4()`, `str(uuid4())`, `uuid4().hex`, `os.urandom(32).hex()`, `secrets.token_hex()`."""
+    while node is not None:
+        if isinstance(node, cst.Await):
+            node = node.expression
+        elif isinstance(node, cst.Attribute) and node.attr.value in ("hex", "urn", "bytes"):
+            node = node.value
+        elif isinstance(node, cst.Call):
+            q = ctx.qualify(node.func)
+            if q in _RANDOM_VALUES or q in RANDOM_SECRETS or (q or "").startswith("secrets.token_"):
+                return True
+            if isinstance(node.func, cst.Attribute) and node.func.attr.value in ("hex", "decode"):
+                node = node.func.value
+            elif astutil.name_of(node.func) in ("str", "bytes") and node.args:
+                node = node.args[0].value
+            else:
+                return False
+        else:
+            return False
+    return False
 
 
 _CREATE_VERBS = frozenset({"create", "insert", "add", "new", "save", "build", "make", "register", "upsert", "enroll",

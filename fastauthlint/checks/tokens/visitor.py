@@ -30,6 +30,7 @@ class TokensVisitor(CheckVisitor):
         super().__init__(ctx)
         self.depth = 0  # function nesting
         self.class_depth = 0
+        self.class_names: List[str] = []
         # Calls collected during the traversal, by the statement (or compound statement's
         # header) that holds them: walking a libcst subtree's `children` costs more than the
         # traversal itself.
@@ -49,6 +50,7 @@ class TokensVisitor(CheckVisitor):
     def visit_Module(self, node: cst.Module) -> None:
         constants = astutil.module_constants(node)
         self.credentials.read_module(node, constants)
+        self.walk.values.read_module(node)
         self.sinks.read_constants(constants)
 
     def visit_Assign(self, node: cst.Assign) -> None:
@@ -139,11 +141,13 @@ class TokensVisitor(CheckVisitor):
     # -- classes and functions --------------------------------------------------------------------
     def visit_ClassDef(self, node: cst.ClassDef) -> None:
         self.class_depth += 1
+        self.class_names.append(node.name.value)
         self.test_scopes += is_test_name(node.name.value)
         self.credentials.enter_class(node)
 
     def leave_ClassDef(self, original_node: cst.ClassDef) -> None:
         self.class_depth -= 1
+        self.class_names.pop()
         self.test_scopes -= is_test_name(original_node.name.value)
         self.credentials.leave_class()
 
@@ -155,10 +159,12 @@ class TokensVisitor(CheckVisitor):
 
     def leave_FunctionDef(self, original_node: cst.FunctionDef) -> None:
         top = self.depth == 1 and self.class_depth == 0
+        # A method of a top-level class (`Invites.issue`): summarised too, for calls through instances.
+        owner = self.class_names[0] if self.depth == 1 and self.class_depth == 1 else None
         self.depth -= 1
         calls = self.func_calls[-1] if self.func_calls else []
         comparisons = self.func_comparisons[-1] if self.func_comparisons else []
-        self.walk.function(original_node, top, calls, comparisons, self.in_test)
+        self.walk.function(original_node, top, calls, comparisons, self.in_test, owner)
         self.test_scopes -= is_test_name(original_node.name.value)
         calls, comparisons = self.func_calls.pop(), self.func_comparisons.pop()
         if self.func_calls:  # a nested function's calls are its enclosing function's too
@@ -174,4 +180,5 @@ class TokensVisitor(CheckVisitor):
 
     def facts(self) -> TokenFacts:
         return TokenFacts(schemes=sorted(self.credentials.schemes), aliases=dict(self.credentials.aliases),
-                          functions=self.walk.function_facts)
+                          functions=self.walk.function_facts, instances=dict(self.credentials.instances),
+                          holders=dict(self.credentials.holders))
