@@ -217,7 +217,7 @@ class Cache:
 
     # -- writing --------------------------------------------------------------------------------
     def put(self, result: FileResult) -> None:
-        if not self.enabled or not result.digest or result.error in ("read", "internal"):
+        if not self.enabled or not result.digest or result.error in ("read", "internal", "timeout"):
             return
         try:
             segs = {check: _DUMP(serial.encode(value)).encode("utf-8", "surrogatepass")
