@@ -238,7 +238,8 @@ def secret_role(name: Optional[str]) -> Optional[str]:
     kind = secret_name_kind(name)
     if kind is None or name is None:
         return None
-    words = set(_name_words(name))
+    # (With the parts that carry digits, which split_words drops: `S3_SECRET_ACCESS_KEY`.)
+    words = set(_name_words(name)) | {c.lower() for c in re.split(r"[^A-Za-z0-9]+", name) if c}
     if kind == "secret" and words & _SIGNING_WORDS:
         return SIGNING
     if words & _SERVICE_WORDS:

@@ -568,7 +568,8 @@ class Credentials:
         own = name_source(name, name, incoming=state.is_route) \
             if stringish(ann) and not (state.device_tokens and name in ("token", "tokens")) else EMPTY
         if own:
-            return own
+            # Also the parameter: an exception its callers catch may carry it to their logs.
+            return own | frozenset({("param", i, name)}) if state.facts is not None else own
         holder = self._settings_param(name, ann)
         if holder:
             return holder

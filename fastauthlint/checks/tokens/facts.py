@@ -23,6 +23,13 @@ class Flow:
     span: Optional[Tuple[int, int, int, int]]
     response: bool  # a response sink (an issued token is fine there)
     test: bool  # reported with the lower severity (test code, a development script's console output)
+    raised: str = ""  # the exception whose message it is, when raised here and not caught here
+    local: bool = False  # reported at the sink already (what the parameter's name says it holds)
+
+
+# What the `except` clauses around a call do with an exception (innermost first): the names they
+# catch ("*" for a bare `except:`), the log they write it to ("" if none), whether it goes on.
+Handler = Tuple[Tuple[str, ...], str, bool]
 
 
 @dataclass
@@ -36,6 +43,7 @@ class CallFlow:
     param: int = -1  # the caller's parameter index, when it passes one of its parameters
     test: bool = False
     ret: str = ""  # the project function whose result is passed, when it may issue a token
+    handlers: Tuple[Handler, ...] = ()  # the `except` clauses around the call
 
 
 @dataclass

@@ -106,3 +106,13 @@ def handler_fate(h: cst.ExceptHandler, calls_by_owner: Dict[int, List[cst.Call]]
             echoed = True  # `HTTPException(detail=str(exc))`, `return {"error": str(exc)}`
         stack.extend(n.children)
     return Fate(caught_names(h), logged, echoed)
+
+
+def catching(raised: str, handlers) -> Optional[tuple]:
+    """The first of a call's `except` clauses (`facts.Handler`, innermost first) that catches the
+    exception `raised` in the callee, or None when it leaves uncaught."""
+    for h in handlers:
+        catches = set(h[0])
+        if "*" in catches or raised in catches or catches & _EVERYTHING:
+            return h
+    return None

@@ -14,7 +14,7 @@ from typing import Dict, List, Tuple
 from fastauthlint.checks.secrets.sensitive import names_a_name, secret_name_kind, split_words
 from fastauthlint.checks.tokens import token_in_error_or_response, token_logged
 from fastauthlint.checks.tokens.credentials import names_an_identifier
-from fastauthlint.checks.tokens.summaries import Summaries
+from fastauthlint.checks.tokens.summaries import Summaries, through
 from fastauthlint.checks.tokens.taint import KIND_WORD
 from fastauthlint.checks.tokens.token_in_error_or_response import RESPONSE_KINDS
 from fastauthlint.findings import TEST_CODE_SEVERITY, Finding, Span
@@ -46,7 +46,11 @@ def link(project, check_name: str) -> List[Finding]:
             if not desc:
                 continue
             tk = summaries.target_key(c.callee, path, c.arg)
-            for rule, sink, spath, _ in summaries.reaches.get(tk, []) if tk else []:
+            for reach in summaries.reaches.get(tk, []) if tk else []:
+                passed = through(reach, c.handlers, summaries.rel(reach[2]))
+                if passed is None or passed[5]:
+                    continue  # a message the `except` around the call drops; one reported where raised
+                rule, sink, spath = passed[:3]
                 pname = funcs[tk[0]][1].params[tk[1]] if tk[0] in funcs else c.arg
                 if _NAME_DESC.match(desc) and _param_names_otherwise(pname):
                     # Known only by its name (`collected.secrets`), received as `secret_exprs`: the

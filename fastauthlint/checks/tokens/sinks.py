@@ -23,7 +23,7 @@ from fastauthlint import astutil
 from fastauthlint.checks.secrets.sensitive import split_words
 from fastauthlint.checks.tokens import token_in_error_or_response, token_logged
 from fastauthlint.checks.tokens.credentials import FOREIGN_ROOTS, may_be_credential
-from fastauthlint.checks.tokens.facts import CallFlow, Flow, span_tuple
+from fastauthlint.checks.tokens.facts import CallFlow, Flow, Handler, span_tuple
 from fastauthlint.checks.tokens.handlers import Fate, caught_by, handler_fate
 from fastauthlint.checks.tokens.taint import EMPTY, FunctionState, Label, Taint, sources
 from fastauthlint.checks.tokens.token_in_error_or_response import RESPONSE_KINDS, token_response_shape
@@ -134,11 +134,14 @@ class Sinks:
             issuing = content is not None and token_response_shape(content)
             self._sink(ECHOED, call, f"a `{name}`", exprs, state, response=True, issuing=issuing)
             return
-        if raised and name is not None and (name.endswith(("Error", "Exception")) or q in ("Exception",)):
+        if raised and name is not None:
+            # Whatever a `raise` constructs is an exception (`raise InvalidInvite(...)` too).
             exprs = [a.value for a in call.args]
             fate = caught_by(state.catchers, name, self._fate)
             if fate is None or fate.echoed:
-                self._sink(ECHOED, call, f"the message of `{name}`", exprs, state, response=False)
+                # Not caught here: the callers' `except` clauses decide where it goes (link.py).
+                self._sink(ECHOED, call, f"the message of `{name}`", exprs, state, response=False,
+                           raised=name if fate is None else "")
             if fate is not None and fate.logged:
                 self._sink(LOGGED, call, f"the message of `{name}`, which the `except` below writes to {fate.logged}",
                            exprs, state, response=False)
@@ -172,24 +175,30 @@ class Sinks:
         return None
 
     def _sink(self, rule: str, call: cst.Call, shown: str, exprs: List[cst.BaseExpression],
-              state: FunctionState, response: bool, issuing: bool = False) -> None:
+              state: FunctionState, response: bool, issuing: bool = False, raised: str = "") -> None:
         taint: Taint = EMPTY
         for e in exprs:
             taint |= self.values.taint(e, state)
         srcs = sources(taint)
         if response:
             srcs = token_in_error_or_response.response_sources(srcs, issuing)
+        local = bool(srcs)
         if srcs:
             self._report_sink(rule, call, shown, srcs, state)
-            return
+            if not raised:
+                return
         if state.facts is not None:
+            # (An exception raised with a parameter in its message: the callers' `except` clauses
+            # may log it, even when it is reported here already.)
             for lab in sorted((lab for lab in taint if lab[0] in ("param", "ret", "obj")), key=str):
-                self._flow(state, lab, rule, shown, call, response)
+                self._flow(state, lab, rule, shown, call, response, raised, local)
 
-    def _flow(self, state: FunctionState, lab: Label, rule: str, shown: str, node: cst.CSTNode, response: bool) -> None:
+    def _flow(self, state: FunctionState, lab: Label, rule: str, shown: str, node: cst.CSTNode, response: bool,
+              raised: str = "", local: bool = False) -> None:
         needs_span = lab[0] in ("ret", "obj") or may_be_credential(state.facts.deps.get(str(lab[1])))
         span = span_tuple(self.ctx.span(node)) if needs_span else None
-        state.facts.flows.append(Flow(lab[0], str(lab[1]), rule, shown, span, response, self._lower(shown, state)))
+        state.facts.flows.append(Flow(lab[0], str(lab[1]), rule, shown, span, response, self._lower(shown, state),
+                                      raised, local))
 
     def _report_sink(self, rule: str, node: cst.CSTNode, shown: str, srcs: List[Label], state: FunctionState) -> None:
         key = (id(node), rule)
@@ -266,30 +275,50 @@ class Sinks:
     def _helper_call(self, call: cst.Call, q: Optional[str], state: FunctionState) -> None:
         if q is None or q.split(".")[0] in FOREIGN_ROOTS:
             return
-        positional = True  # until a `*args`: after it, positions are unknown, keywords still bind
+        # After a `*args` at the call, positions are known only from below: `audit(msg, *parts, t)`
+        # binds `t` (and what `parts` holds) at position 1 or later, which is the callee's `*args`
+        # when that comes at or before it ("1*"); `**kwargs` may bind any keyword parameter.
+        unpacked = -1  # the position of the first `*args` of the call
+        handlers = self._handlers(state)
         for i, a in enumerate(call.args):
-            if a.star:
-                positional = False
+            if a.star == "**":
                 continue
-            if a.keyword is None and not positional:
-                continue
-            key = a.keyword.value if a.keyword is not None else str(i)
+            if a.star == "*" and unpacked < 0:
+                unpacked = i
+            if a.keyword is not None:
+                key = a.keyword.value
+            elif unpacked >= 0:
+                key = f"{unpacked}*"
+            else:
+                key = str(i)
             t = self.values.taint(a.value, state)
             srcs = sources(t)
             if srcs:
                 span = span_tuple(self.ctx.span(a.value))
-                self._pending_call(state, CallFlow(q, key, span, desc=srcs[0][2], test=state.in_test))
+                self._pending_call(state, CallFlow(q, key, span, desc=srcs[0][2], test=state.in_test,
+                                                   handlers=handlers))
             elif state.facts is not None:
                 for lab in sorted(t, key=str):
                     if lab[0] == "param":
                         # Where a parameter a dependency may feed with a credential is passed.
                         span = span_tuple(self.ctx.span(a.value)) \
                             if may_be_credential(state.facts.deps.get(str(lab[1]))) else None
-                        self._pending_call(state, CallFlow(q, key, span, param=int(lab[1]), test=state.in_test))
+                        self._pending_call(state, CallFlow(q, key, span, param=int(lab[1]), test=state.in_test,
+                                                           handlers=handlers))
                     elif lab[0] == "ret":
                         # `audit("created", api_keys.generate())`: a token if the callee issues one.
                         self._pending_call(state, CallFlow(q, key, span_tuple(self.ctx.span(a.value)),
-                                                           ret=str(lab[1]), test=state.in_test))
+                                                           ret=str(lab[1]), test=state.in_test, handlers=handlers))
+
+    def _handlers(self, state: FunctionState) -> Tuple[Handler, ...]:
+        """The `except` clauses around a call, innermost first (what they do with an exception
+        the callee raises decides where its message goes)."""
+        out = []
+        for handlers in reversed(state.catchers):
+            for h in handlers:
+                fate = self._fate(h)
+                out.append((tuple(sorted(fate.catches)), fate.logged, fate.echoed))
+        return tuple(out)
 
     def _pending_call(self, state: FunctionState, flow: CallFlow) -> None:
         if state.facts is not None:

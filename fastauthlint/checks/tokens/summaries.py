@@ -13,11 +13,32 @@ from __future__ import annotations
 
 from typing import Dict, List, Optional, Set, Tuple
 
+from fastauthlint.checks.tokens import token_logged
 from fastauthlint.checks.tokens.facts import FunctionFacts
+from fastauthlint.checks.tokens.handlers import catching
 from fastauthlint.checks.tokens.taint import KIND_ORDER
 
-# A sink a parameter reaches: (rule, how the sink is shown, the file, the sink's span or None).
-Reach = Tuple[str, str, str, Optional[Tuple[int, int, int, int]]]
+# A sink a parameter reaches: (rule, how the sink is shown, the file, the sink's span or None, the
+# exception whose message carries it when it leaves the function uncaught, or "", whether it was
+# reported there already).
+Reach = Tuple[str, str, str, Optional[Tuple[int, int, int, int]], str, bool]
+
+
+def through(reach: Reach, handlers, rel: str) -> Optional[Reach]:
+    """What a sink reached in a callee becomes past the `except` clauses around the call: an
+    exception's message logged by one (FAL401), dropped by one (nothing), or still on its way."""
+    rule, sink, path, span, raised, _ = reach
+    if not raised:
+        return reach
+    h = catching(raised, handlers)
+    if h is None:
+        return reach
+    _, logged, echoed = h
+    if logged:
+        where = f" in {rel}" if rel else ""
+        return (token_logged.RULE, f"{sink}{where}, which the `except` around the call writes to {logged}", "",
+                None, "", False)
+    return (rule, sink, path, span, "", False) if echoed else None
 
 
 class Summaries:
@@ -39,6 +60,10 @@ class Summaries:
                 self.funcs[f"{module}.{f.name}" if module else f.name] = (path, f)
         self._issuer: Dict[str, Optional[str]] = {}
         self.reaches = self._reaching_sinks()
+
+    def rel(self, path: str) -> str:
+        result = self.project.results.get(path) if path else None
+        return result.rel if result is not None else ""
 
     def lookup(self, qual: str, near: str) -> Optional[Tuple[str, FunctionFacts]]:
         entry = self.lookup_call(qual, near)
@@ -155,7 +180,8 @@ class Summaries:
         for qual, (path, f) in self.funcs.items():
             for fl in f.flows:
                 if fl.label == "param" and not fl.response:
-                    reaches.setdefault((qual, int(fl.ref)), []).append((fl.rule, fl.sink, path, fl.span))
+                    reaches.setdefault((qual, int(fl.ref)), []).append((fl.rule, fl.sink, path, fl.span, fl.raised,
+                                                                         fl.local))
         for _ in range(6):  # helpers calling helpers, a few levels deep
             changed = False
             for qual, (path, f) in self.funcs.items():
@@ -164,8 +190,10 @@ class Summaries:
                         continue
                     target = self.target_key(c.callee, path, c.arg)
                     if target is not None and target in reaches:
-                        reaches[(qual, c.param)] = reaches[target]
-                        changed = True
+                        passed = [r for r in (through(r, c.handlers, self.rel(r[2])) for r in reaches[target]) if r]
+                        if passed:
+                            reaches[(qual, c.param)] = passed
+                            changed = True
             if not changed:
                 break
         return reaches
@@ -174,6 +202,11 @@ class Summaries:
 def _param_index(f: FunctionFacts, arg: str, shift: int = 0) -> Optional[int]:
     """The parameter an argument binds: a position (after `shift` bound ones; beyond the named
     positional parameters, `*args`) or a keyword (one not named, `**kwargs`)."""
+    if arg.endswith("*") and arg[:-1].isdigit():
+        # At that position or later (after a `*args` of the call): the callee's `*args`, where a
+        # trailing argument lands unless the unpacked sequence is too short to fill the named
+        # parameters before it (`note(*context, token)` for `def note(event, *details)`).
+        return f.star if f.star >= 0 else None
     if arg.isdigit():
         i = int(arg) + shift
         if f.star >= 0 and i >= f.star:
