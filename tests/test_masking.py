@@ -39,6 +39,14 @@ PLANTED = (
     "redisdevpassword",
     "rl-Mx8Pq3Wz7Kv2Ld9Hs",
     "rt-Hq4Zm8Xv2Kp7Wn3Lc",
+    # `Final`, class and outside attributes, comparisons, a storage key's development default, a
+    # suppressed keyword secret on the line of a token carried to a log by an exception
+    "fn-Lq2Wx8Zr4Kt7Mv3Pb",
+    "s3devsecretvalue",
+    "ca-Vn5Hs9Qd3Jw7Xk2Tm",
+    "at-Gb4Mz8Rq1Wx6Kp3Ls",
+    "cmp-Zx4Kw9Lp2Qr7Vm5N",
+    "kw-Rz3Qm8Xt2Lw6Vp9H",
 )
 # A mask shows at most four characters of a value; any ten consecutive ones are a leak (not
 # eight: "sk_live_" alone is a prefix every Stripe key shares, and the rule docs show one).
@@ -96,7 +104,9 @@ def test_no_output_and_no_cache_file_shows_a_planted_secret(workspace):
     # The findings are there (masked), so the masks were really exercised.
     report = json.loads(outputs["json-cold"])
     rules = sorted(f["rule"] for f in report["findings"])
-    assert rules.count("FAL301") == 12 and rules.count("FAL302") == 3 and "FAL401" in rules, rules
+    assert rules.count("FAL301") == 16 and rules.count("FAL302") == 4 and "FAL401" in rules, rules
+    messages = " ".join(f["message"] for f in report["findings"])
+    assert "which the `except` around the call writes to" in messages  # the exception path is exercised
     severities = {f["severity"] for f in report["findings"] if f["rule"] == "FAL302"}
     assert severities == {"error", "warning"}, severities  # the development default is a warning, masked too
     assert json.loads((work / "report.json").read_text(encoding="utf-8"))["findings"] == report["findings"]
