@@ -536,6 +536,19 @@ class Credentials:
         state.typed = {p.name.value: t for p in params if p.annotation is not None
                        for t in annotation_types(p.annotation.annotation) if t in self.masked_fields}
 
+    def services(self, params: List[cst.Param]) -> Dict[str, str]:
+        """Parameters annotated with a project class (`svc: InviteService = Depends(...)`,
+        `Annotated[InviteService, Depends()]`) -> the class's qualified name."""
+        out: Dict[str, str] = {}
+        for p in params:
+            inner = annotated_inner(p.annotation.annotation) if p.annotation is not None else None
+            if not isinstance(inner, (cst.Name, cst.Attribute)):
+                continue
+            q = self.ctx.qualify(inner)
+            if q and q.split(".")[0] not in FOREIGN_ROOTS and q.split(".")[-1][:1].isupper():
+                out[p.name.value] = q
+        return out
+
     def param_taint(self, i: int, p: cst.Param, state: FunctionState) -> Taint:
         name = p.name.value
         ann = p.annotation.annotation if p.annotation is not None else None

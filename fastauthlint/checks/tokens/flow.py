@@ -72,6 +72,8 @@ class FunctionWalk:
         state.params = {p.name.value for p in params}
         state.requests = {p.name.value for p in params if p.annotation is not None
                           and set(annotation_types(p.annotation.annotation)) & REQUEST_TYPES}
+        if facts is not None:
+            state.services = self.credentials.services(params)
         if state.is_route:
             state.accounts = other_accounts(params, comparisons)
         state.not_secret = shown_not_secret(calls, comparisons, self.ctx, func.name.value)

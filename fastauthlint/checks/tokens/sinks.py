@@ -27,7 +27,7 @@ from fastauthlint.checks.tokens.facts import CallFlow, Flow, Handler, span_tuple
 from fastauthlint.checks.tokens.handlers import Fate, caught_by, handler_fate
 from fastauthlint.checks.tokens.taint import EMPTY, FunctionState, Label, Taint, sources
 from fastauthlint.checks.tokens.token_in_error_or_response import RESPONSE_KINDS, token_response_shape
-from fastauthlint.checks.tokens.values import SAFE_NAMES
+from fastauthlint.checks.tokens.values import SAFE_NAMES, service_method
 from fastauthlint.findings import TEST_CODE_SEVERITY
 from fastauthlint.project.names import dotted
 
@@ -273,6 +273,7 @@ class Sinks:
 
     # -- calls to project functions: recorded for the linking step --------------------------------
     def _helper_call(self, call: cst.Call, q: Optional[str], state: FunctionState) -> None:
+        q = q or service_method(call.func, state)
         if q is None or q.split(".")[0] in FOREIGN_ROOTS:
             return
         # After a `*args` at the call, positions are known only from below: `audit(msg, *parts, t)`

@@ -73,6 +73,11 @@ class Summaries:
         """(path, facts, how many parameters the call binds before its first argument): a function
         or a method called through its class (0; 1 for a classmethod), a method called through a
         module-level instance (`invites.issue(...)`: 1, for `self`)."""
+        if "()." in qual:  # a method called through an instance of a project class (a parameter's type)
+            cls, _, method = qual.partition("().")
+            csym = self.project.resolve(cls, near=near)
+            entry = self.funcs.get(f"{csym.qualname}.{method}") if csym is not None and not csym.attrs else None
+            return (entry[0], entry[1], 1) if entry is not None and entry[1].receiver else None
         if qual in self.funcs:
             path, f = self.funcs[qual]
             return path, f, 1 if f.receiver == "cls" else 0

@@ -70,6 +70,9 @@ class FunctionState:
         self.masking_params: Set[str] = set()  # parameters annotated SecretStr
         self.typed: Dict[str, str] = {}  # parameters annotated with a class of `masked_fields`
         self.requests: Set[str] = set()  # parameters annotated `Request`/`WebSocket`
+        # Parameters annotated with a project class (`svc: InviteService = Depends(...)`): their
+        # methods are project functions (`svc.create_invite(...)`).
+        self.services: Dict[str, str] = {}
         # A route's parameters naming an account (`user_id` in the path) when the route also has an
         # authenticated caller: a token minted for one of them is for someone else.
         self.accounts: Set[str] = set()

@@ -307,6 +307,7 @@ class Values:
             how = "issued by" if kind == "issued" else "returned by"
             return src(kind, f"the {issued_kind_word(name)} {how} `{name}()`") | (
                 self._minted_for(node, state) if kind == "issued" else EMPTY)
+        q = q or service_method(func, state)
         if q is not None and q.split(".")[0] not in FOREIGN_ROOTS and state.facts is not None \
                 and set(split_words(q.split(".")[-1])) & (ISSUER_WORDS | ISSUE_VERBS):
             # Perhaps a project function that issues tokens (`login_user()` returning a JWT,
@@ -672,3 +673,11 @@ def _clean_by_construction(node: cst.CSTNode) -> bool:
     if isinstance(node, cst.FormattedString):
         return all(isinstance(p, cst.FormattedStringText) or _clean_by_construction(p.expression) for p in node.parts)
     return False
+
+
+def service_method(func: cst.BaseExpression, state: FunctionState) -> Optional[str]:
+    """`svc.create_invite` for a parameter `svc: InviteService`: "app.svc.InviteService().create_invite"
+    (a method called through an instance; Summaries.lookup_call binds `self`)."""
+    if isinstance(func, cst.Attribute) and isinstance(func.value, cst.Name) and func.value.value in state.services:
+        return f"{state.services[func.value.value]}().{func.attr.value}"
+    return None
