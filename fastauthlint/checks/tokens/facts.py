@@ -13,8 +13,8 @@ from fastauthlint.findings import Span
 class Flow:
     """A parameter or a project call's result reaching a sink in this function."""
 
-    label: str  # "param" or "ret"
-    ref: str  # the parameter's index, or the callee's qualified name
+    label: str  # "param", "ret", "obj" or "raise" (a secret of this function in a raised message)
+    ref: str  # the parameter's index, the callee's qualified name, or how the secret is described
     rule: str
     sink: str  # how the sink is shown (`logger.info`)
     # Where the sink is, when a finding may be reported there (a parameter fed by a dependency
@@ -72,6 +72,9 @@ class TokenFacts:
     # (`SECRET_KEY: str`) and module-level instances of those (`settings = Settings()`); a route
     # returning one whole hands its secrets out.
     holders: Dict[str, str] = field(default_factory=dict)
+    # The application's exception handlers: (the exception's class name, the handler's qualified
+    # name), from `@app.exception_handler(E)` and `app.add_exception_handler(E, handler)`.
+    exception_handlers: List[Tuple[str, str]] = field(default_factory=list)
 
 
 def span_tuple(s: Span) -> Tuple[int, int, int, int]:

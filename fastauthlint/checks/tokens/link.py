@@ -51,6 +51,12 @@ def link(project, check_name: str) -> List[Finding]:
                 if passed is None or passed[5]:
                     continue  # a message the `except` around the call drops; one reported where raised
                 rule, sink, spath = passed[:3]
+                handled = summaries.logged_exception(passed[4]) if passed[4] else None
+                if handled == "":
+                    continue  # uncaught here too, and the application's handler drops its message
+                if handled:  # uncaught here too, and the application's handler logs it
+                    rule, sink = token_logged.RULE, f"{sink} in {summaries.rel(spath)}, which {handled}"
+                    spath = ""
                 pname = funcs[tk[0]][1].params[tk[1]] if tk[0] in funcs else c.arg
                 if _NAME_DESC.match(desc) and _param_names_otherwise(pname):
                     # Known only by its name (`collected.secrets`), received as `secret_exprs`: the
@@ -71,6 +77,14 @@ def link(project, check_name: str) -> List[Finding]:
                 kind = summaries.returns_secret(fl.ref, path)
                 if kind and not (fl.response and kind not in RESPONSE_KINDS):
                     desc = _issued_desc(kind, fl.ref)
+            elif fl.label == "raise":
+                # A secret in the message of an exception leaving this function, which an exception
+                # handler of the application writes to a log.
+                handled = summaries.logged_exception(fl.raised)
+                if handled:
+                    emit(token_logged.RULE, path, fl.span,
+                         token_logged.message(fl.ref, f"{fl.sink}, which {handled}"), fl.test)
+                continue
             elif fl.label == "obj":
                 field = summaries.holder(fl.ref, path)
                 if field:

@@ -187,6 +187,10 @@ class Sinks:
             self._report_sink(rule, call, shown, srcs, state)
             if not raised:
                 return
+            if state.facts is not None:
+                # Leaving uncaught: an exception handler of the application may log it (link.py).
+                state.facts.flows.append(Flow("raise", srcs[0][2], rule, shown, span_tuple(self.ctx.span(call)),
+                                              False, self._lower(shown, state), raised, True))
         if state.facts is not None:
             # (An exception raised with a parameter in its message: the callers' `except` clauses
             # may log it, even when it is reported here already.)

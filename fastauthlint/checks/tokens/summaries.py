@@ -60,6 +60,39 @@ class Summaries:
                 self.funcs[f"{module}.{f.name}" if module else f.name] = (path, f)
         self._issuer: Dict[str, Optional[str]] = {}
         self.reaches = self._reaching_sinks()
+        self.logged_exceptions = self._logged_exceptions(project, check_name)
+
+    def _logged_exceptions(self, project, check_name: str) -> Dict[str, str]:
+        """The exceptions an application's exception handler writes to a log (its exception
+        parameter reaches a log sink): class name -> how that log is described."""
+        out: Dict[str, str] = {}
+        for path, facts in project.facts(check_name):
+            for exc, handler in getattr(facts, "exception_handlers", ()):
+                entry = self.lookup(handler, path)
+                if entry is None:
+                    continue
+                hpath, f = entry
+                names = project.names(hpath)
+                qual = f"{names.module}.{f.name}" if names and names.module else f.name
+                idx = next((i for i, p in enumerate(f.params) if p in ("exc", "exception", "error", "err", "e", "ex")),
+                           1 if len(f.params) > 1 else -1)
+                where = f" in {self.rel(hpath)}" if self.rel(hpath) else ""
+                logged = [sink for rule, sink, _, _, _, _ in self.reaches.get((qual, idx), ())
+                          if rule == token_logged.RULE]
+                if logged:
+                    out[exc] = f"the exception handler `{f.name}`{where} writes to {logged[0]}"
+                elif not any(fl.label == "param" and fl.ref == str(idx) for fl in f.flows):
+                    out.setdefault(exc, "")  # answered without its message: dropped
+        return out
+
+    def logged_exception(self, raised: str) -> Optional[str]:
+        """What the application's exception handler does with an exception leaving a route
+        uncaught: how it logs it, "" when it drops its message, None when unknown (no handler,
+        or one that hands the message on)."""
+        for name in (raised, "Exception"):
+            if name in self.logged_exceptions:
+                return self.logged_exceptions[name]
+        return None
 
     def rel(self, path: str) -> str:
         result = self.project.results.get(path) if path else None
