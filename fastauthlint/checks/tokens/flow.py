@@ -26,6 +26,7 @@ from fastauthlint.checks.tokens.credentials import (
 )
 from fastauthlint.checks.tokens.facts import FunctionFacts
 from fastauthlint.checks.tokens.taint import EMPTIED, EMPTY, FunctionState
+from fastauthlint.checks.tokens.values import names_credential_headers
 
 def _summary(func: cst.FunctionDef, params: List[cst.Param], owner: Optional[str]) -> FunctionFacts:
     facts = FunctionFacts(f"{owner}.{func.name.value}" if owner else func.name.value, [p.name.value for p in params])
@@ -51,6 +52,13 @@ def is_route(func: cst.FunctionDef) -> bool:
     return False
 
 
+def _skips_credential_headers(body: cst.BaseSuite) -> bool:
+    """A loop body with an `if` naming the credential headers (`if key.lower() in SENSITIVE_HEADERS:
+    continue`, `if k not in ("authorization", "cookie"): out[k] = v`)."""
+    stmts = body.body if isinstance(body, cst.IndentedBlock) else ()
+    return any(isinstance(st, cst.If) and names_credential_headers(st.test) for st in stmts)
+
+
 class FunctionWalk:
     """Reads one function (or the module's top level) at a time, when the traversal leaves it."""
 
@@ -72,6 +80,7 @@ class FunctionWalk:
         state.params = {p.name.value for p in params}
         state.requests = {p.name.value for p in params if p.annotation is not None
                           and set(annotation_types(p.annotation.annotation)) & REQUEST_TYPES}
+        state.owner = owner
         if facts is not None:
             state.services = self.credentials.services(params)
         if state.is_route:
@@ -85,6 +94,7 @@ class FunctionWalk:
                                   or facts.deps or facts.returns_params):
             facts.flows.sort(key=lambda f: (f.span or (0, 0, 0, 0), f.label, f.ref))
             self.function_facts.append(facts)
+            self.values.local_facts[facts.name] = facts
 
     def module(self, node: cst.Module, in_test: bool) -> None:
         """Module-level code; its calls to helpers are kept like a function's."""
@@ -131,7 +141,8 @@ class FunctionWalk:
             return
         if isinstance(stmt, (cst.For,)):
             self.sinks.at(stmt, state)
-            self.values.loop_bind(stmt.target, stmt.iter, state)  # the iterable says what it holds
+            # The iterable says what it holds; a body that skips the credential headers copies the rest.
+            self.values.loop_bind(stmt.target, stmt.iter, state, filtered=_skips_credential_headers(stmt.body))
             self._block(stmt.body.body, state)
             if stmt.orelse is not None:
                 self._block(stmt.orelse.body.body, state)

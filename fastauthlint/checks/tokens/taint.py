@@ -73,6 +73,7 @@ class FunctionState:
         # Parameters annotated with a project class (`svc: InviteService = Depends(...)`): their
         # methods are project functions (`svc.create_invite(...)`).
         self.services: Dict[str, str] = {}
+        self.owner: Optional[str] = None  # the top-level class of a method
         # A route's parameters naming an account (`user_id` in the path) when the route also has an
         # authenticated caller: a token minted for one of them is for someone else.
         self.accounts: Set[str] = set()

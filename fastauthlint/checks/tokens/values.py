@@ -32,6 +32,7 @@ from fastauthlint.checks.tokens.credentials import (
     request_item,
     shown_name,
 )
+from fastauthlint.checks.tokens.facts import FunctionFacts
 from fastauthlint.checks.tokens.taint import COOKIES_DESC, EMPTY, HEADERS_DESC, FunctionState, Taint, sources, src
 from fastauthlint.project.names import dotted
 
@@ -95,6 +96,10 @@ class Values:
         # Top-level functions of this file returning a tuple: which elements are clean whatever
         # they are given (`return key, key[:8]` -> [False, True]).
         self._tuple_returns: Dict[str, List[bool]] = {}
+        # The summaries of this file's functions read so far (`f`, `Class.method`): a helper defined
+        # above its caller that returns what it is given (`headers = self._prepare(request.headers)`)
+        # passes that on.
+        self.local_facts: Dict[str, FunctionFacts] = {}
 
     def read_module(self, module: cst.Module) -> None:
         for stmt in module.body:
@@ -212,7 +217,7 @@ class Values:
         out = self.taint(node.value if isinstance(node, cst.DictComp) else node.elt, state)
         if _filters_credentials(node.for_in):
             # `{k: v for k, v in request.headers.items() if k.lower() not in ("authorization", "cookie")}`
-            out = frozenset(lab for lab in out if lab[0] != "src" or lab[2] not in (HEADERS_DESC, COOKIES_DESC))
+            out = without_credential_headers(out)
         for n, old in saved.items():
             if old is None:
                 state.env.pop(n, None)
@@ -302,6 +307,9 @@ class Values:
             if func.attr.value in LOGGER_BINDERS:
                 # `logger.bind(token=…)`: the bound logger writes its keyword arguments with every line.
                 return _union(self.taint(a.value, state) for a in node.args if a.keyword is not None or a.star == "**")
+        passed = self._passed_through(node, q, state)
+        if passed:
+            return passed
         kind = issuing_call_kind(name)
         if kind is not None:
             how = "issued by" if kind == "issued" else "returned by"
@@ -314,6 +322,28 @@ class Values:
             # `api_keys.generate()`, `invites.issue(...)`): the linking step knows.
             return frozenset({("ret", q, "")}) | self._minted_for(node, state)
         return EMPTY
+
+    def _passed_through(self, node: cst.Call, q: Optional[str], state: FunctionState) -> Taint:
+        """What a call to a helper of this file hands back of its arguments: the secrets of those
+        bound to the parameters it returns (a filtered copy of the request's headers)."""
+        func = node.func
+        facts, shift = None, 0
+        if isinstance(func, cst.Attribute) and isinstance(func.value, cst.Name) and func.value.value in ("self", "cls") \
+                and state.owner:
+            facts, shift = self.local_facts.get(f"{state.owner}.{func.attr.value}"), 1
+        elif isinstance(func, cst.Name) and q is not None and q == f"{self.ctx.module_name}.{func.value}":
+            facts = self.local_facts.get(func.value)
+        if facts is None or not facts.returns_params:
+            return EMPTY
+        out: Taint = EMPTY
+        for i, a in enumerate(node.args):
+            if a.star:
+                continue
+            idx = facts.params.index(a.keyword.value) if a.keyword is not None and a.keyword.value in facts.params \
+                else (i + shift if a.keyword is None else -1)
+            if idx in facts.returns_params:
+                out |= frozenset(lab for lab in self.taint(a.value, state) if lab[0] == "src")
+        return out
 
     def _minted_for(self, node: cst.Call, state: FunctionState) -> Taint:
         """("other", the parameter) when a token is minted for an account a route's request names
@@ -411,6 +441,11 @@ class Values:
                     self.bind(inner, value, state, None)
         elif isinstance(target, cst.StarredElement):
             self.bind(target.value, value, state, None)
+        elif isinstance(target, cst.Subscript) and isinstance(target.value, cst.Name) \
+                and any(lab[0] in ("src", "param") for lab in value):
+            # `filtered[key] = value`: the mapping now holds it (what it held stays).
+            name = target.value.value
+            state.env[name] = state.env.get(name, EMPTY) | value
 
     def _as_named(self, name: str, value: Taint, value_node: Optional[cst.BaseExpression],
                   state: FunctionState) -> Taint:
@@ -431,9 +466,13 @@ class Values:
             return value | name_source(name, name)
         return value
 
-    def loop_bind(self, target: cst.BaseExpression, iter_node: cst.BaseExpression, state: FunctionState) -> None:
-        """The target of `for target in iter_node` (a statement or a comprehension)."""
+    def loop_bind(self, target: cst.BaseExpression, iter_node: cst.BaseExpression, state: FunctionState,
+                  filtered: bool = False) -> None:
+        """The target of `for target in iter_node` (a statement or a comprehension; `filtered`: a
+        loop whose body leaves the credential headers out)."""
         value = self.taint(iter_node, state)
+        if filtered:
+            value = without_credential_headers(value)
         if isinstance(target, (cst.Tuple, cst.List)) and len(target.elements) == 2 and _is_items_call(iter_node):
             # `for name, secret in secrets.items()`: the keys are names.
             key, val = target.elements[0].value, target.elements[1].value
@@ -498,15 +537,29 @@ def _filters_credentials(for_in) -> bool:
     a set named `SENSITIVE_HEADERS`, `SAFE_HEADERS`)."""
     while for_in is not None:
         for cond in for_in.ifs:
-            for n in astutil.walk(cond.test):
-                text = astutil.literal_str(n)
-                if text is not None and text.lower() in ("authorization", "cookie", "set-cookie"):
-                    return True
-                if isinstance(n, (cst.Name, cst.Attribute)) and set(split_words(astutil.name_of(n) or "")) \
-                        & _FILTER_WORDS:
-                    return True
+            if names_credential_headers(cond.test):
+                return True
         for_in = for_in.inner_for_in
     return False
+
+
+def names_credential_headers(test: cst.BaseExpression) -> bool:
+    """A condition that names the credential headers (`k.lower() not in ("authorization", …)`,
+    `key in SENSITIVE_HEADERS`)."""
+    for n in astutil.walk(test):
+        text = astutil.literal_str(n)
+        if text is not None and text.lower() in ("authorization", "cookie", "set-cookie"):
+            return True
+        if isinstance(n, (cst.Name, cst.Attribute)) and set(split_words(astutil.name_of(n) or "")) & _FILTER_WORDS:
+            return True
+    return False
+
+
+def without_credential_headers(value: Taint) -> Taint:
+    """What a copy that leaves the credential headers out holds (of a parameter too: the filter
+    says it is a header mapping)."""
+    return frozenset(lab for lab in value if lab[0] != "param"
+                     and (lab[0] != "src" or lab[2] not in (HEADERS_DESC, COOKIES_DESC)))
 
 
 def _union(taints) -> Taint:
