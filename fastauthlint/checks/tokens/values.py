@@ -61,6 +61,10 @@ PROPAGATING_CALLS = frozenset({"str", "repr", "format", "bytes", "bytearray", "d
 SANITIZER_RX = re.compile(r"(^|_)(mask|masked|redact|redacted|obfuscate|truncate|censor|anonymi[sz]e|hash|hashed|"
                           r"digest|fingerprint|sha\d*|md5|blake2[bs]?|hmac|len|count|preview|hint|last4|"
                           r"scrub|sanitize|sanitized|hide|hidden)(_|$)", re.I)
+# A function named for the part of a value it returns (`_safe_token_prefix(auth)`, `key_suffix(k)`),
+# not one that adds or removes a prefix (`strip_prefix(header)` returns the token).
+_PART_RX = re.compile(r"^(?!_*(add|with|strip|remove|drop|without|ensure|prepend|append|trim)_)\w*(^|_)(prefix|suffix)$",
+                      re.I)
 LOGGER_BINDERS = frozenset({"bind", "new", "opt"})
 _REQUEST_NAMES = frozenset({"request", "req", "websocket", "ws", "http_request", "starlette_request"})
 KNOWN_MODULE_NAMES = frozenset({"jwt", "jose.jwt", "authlib.jose.jwt", "secrets", "jose", "authlib.jose"})
@@ -285,8 +289,8 @@ class Values:
                     return of_kind(own, self.taint(func.value, state))
                 if key.lower() not in _CARRIERS:
                     return EMPTY  # `secrets.get("SMTP_PORT")`, `client_kwargs.get("scope")`
-        if name is not None and SANITIZER_RX.search(name) or q in ("hash", "id", "type", "bool", "int", "float",
-                                                                   "isinstance", "callable"):
+        if name is not None and (SANITIZER_RX.search(name) or _PART_RX.search(name)) \
+                or q in ("hash", "id", "type", "bool", "int", "float", "isinstance", "callable"):
             return EMPTY
         if q is None and isinstance(func, cst.Name) and func.value in ("len", "hash", "bool", "int", "float", "id",
                                                                        "type", "isinstance", "callable", "hasattr"):
