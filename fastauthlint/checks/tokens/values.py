@@ -311,7 +311,7 @@ class Values:
             if func.attr.value in LOGGER_BINDERS:
                 # `logger.bind(token=…)`: the bound logger writes its keyword arguments with every line.
                 return _union(self.taint(a.value, state) for a in node.args if a.keyword is not None or a.star == "**")
-        passed = self._passed_through(node, q, state)
+        passed = _passed_through(self, node, q, state)
         if passed:
             return passed
         kind = issuing_call_kind(name)
@@ -326,28 +326,6 @@ class Values:
             # `api_keys.generate()`, `invites.issue(...)`): the linking step knows.
             return frozenset({("ret", q, "")}) | self._minted_for(node, state)
         return EMPTY
-
-    def _passed_through(self, node: cst.Call, q: Optional[str], state: FunctionState) -> Taint:
-        """What a call to a helper of this file hands back of its arguments: the secrets of those
-        bound to the parameters it returns (a filtered copy of the request's headers)."""
-        func = node.func
-        facts, shift = None, 0
-        if isinstance(func, cst.Attribute) and isinstance(func.value, cst.Name) and func.value.value in ("self", "cls") \
-                and state.owner:
-            facts, shift = self.local_facts.get(f"{state.owner}.{func.attr.value}"), 1
-        elif isinstance(func, cst.Name) and q is not None and q == f"{self.ctx.module_name}.{func.value}":
-            facts = self.local_facts.get(func.value)
-        if facts is None or not facts.returns_params:
-            return EMPTY
-        out: Taint = EMPTY
-        for i, a in enumerate(node.args):
-            if a.star:
-                continue
-            idx = facts.params.index(a.keyword.value) if a.keyword is not None and a.keyword.value in facts.params \
-                else (i + shift if a.keyword is None else -1)
-            if idx in facts.returns_params:
-                out |= frozenset(lab for lab in self.taint(a.value, state) if lab[0] == "src")
-        return out
 
     def _minted_for(self, node: cst.Call, state: FunctionState) -> Taint:
         """("other", the parameter) when a token is minted for an account a route's request names
@@ -463,7 +441,7 @@ class Values:
         if not sources(value) and secret_name_kind(name) and _mints(value_node, self.ctx):
             # `api_key = str(uuid.uuid4())`, `secret = os.urandom(32).hex()`: a secret made here.
             return src("issued", f"the {secret_name_kind(name)} `{name}` generated here")
-        if not sources(value) and name not in state.not_secret and self._origin_hidden(value_node, state):
+        if not sources(value) and name not in state.not_secret and _origin_hidden(value_node, state, self.ctx):
             # A value whose origin is out of sight (a call into a library, a global) stored under
             # a secret's name is taken at its name's word; one built here from what is known
             # (`token = node.children[0]`, `total = sum(counts)`) is what it is.
@@ -493,33 +471,57 @@ class Values:
             value = EMPTY
         self.bind(target, value, state)
 
-    def _origin_hidden(self, node: cst.BaseExpression, state: FunctionState) -> bool:
-        """Whether where a value comes from is out of sight: a library call, a global, an attribute
-        of `self`; not a part of a local or a parameter, not something built here."""
-        if isinstance(node, cst.Await):
-            node = node.expression
-        if _clean_by_construction(node) or _named_otherwise(node):
-            return False
-        if _reads_input(node):
-            return True  # `request.headers.get("x-amzn-oidc-data")`: what the client sent
-        if isinstance(node, cst.Name):
-            return node.value not in state.env or node.value in ("self", "cls")
-        if isinstance(node, (cst.Attribute, cst.Subscript)):
-            root: cst.BaseExpression = node
-            while isinstance(root, (cst.Attribute, cst.Subscript)):
-                root = root.value
-            return not (isinstance(root, cst.Name) and root.value in state.env and root.value not in ("self", "cls"))
-        if isinstance(node, cst.Call):
-            func = node.func
-            if isinstance(func, cst.Attribute) and (func.attr.value in TRANSFORMS or func.attr.value in _PART_METHODS):
-                return self._origin_hidden(func.value, state)  # `parts = header.split()`: a part of a known value
-            q = self.ctx.qualify(func)
-            bare = func.value if isinstance(func, cst.Name) and q is None else None
-            if bare in PROPAGATING_CALLS or q in PROPAGATING_CALLS or (q or "").startswith("builtins."):
-                return any(self._origin_hidden(a.value, state) for a in node.args)  # `set()`, `list(known)`
-            words = split_words(astutil.name_of(func) or "")
-            return not (words and words[0] in _RECORD_VERBS)  # `service.search_secrets(...)`: records
-        return False  # built here (containers, strings, operations): their parts' taint is known
+
+def _origin_hidden(node: cst.BaseExpression, state: FunctionState, ctx) -> bool:
+    """Whether where a value comes from is out of sight: a library call, a global, an attribute
+    of `self`; not a part of a local or a parameter, not something built here."""
+    if isinstance(node, cst.Await):
+        node = node.expression
+    if _clean_by_construction(node) or _named_otherwise(node):
+        return False
+    if _reads_input(node):
+        return True  # `request.headers.get("x-amzn-oidc-data")`: what the client sent
+    if isinstance(node, cst.Name):
+        return node.value not in state.env or node.value in ("self", "cls")
+    if isinstance(node, (cst.Attribute, cst.Subscript)):
+        root: cst.BaseExpression = node
+        while isinstance(root, (cst.Attribute, cst.Subscript)):
+            root = root.value
+        return not (isinstance(root, cst.Name) and root.value in state.env and root.value not in ("self", "cls"))
+    if isinstance(node, cst.Call):
+        func = node.func
+        if isinstance(func, cst.Attribute) and (func.attr.value in TRANSFORMS or func.attr.value in _PART_METHODS):
+            return _origin_hidden(func.value, state, ctx)  # `parts = header.split()`: a part of a known value
+        q = ctx.qualify(func)
+        bare = func.value if isinstance(func, cst.Name) and q is None else None
+        if bare in PROPAGATING_CALLS or q in PROPAGATING_CALLS or (q or "").startswith("builtins."):
+            return any(_origin_hidden(a.value, state, ctx) for a in node.args)  # `set()`, `list(known)`
+        words = split_words(astutil.name_of(func) or "")
+        return not (words and words[0] in _RECORD_VERBS)  # `service.search_secrets(...)`: records
+    return False  # built here (containers, strings, operations): their parts' taint is known
+
+
+def _passed_through(values: "Values", node: cst.Call, q: Optional[str], state: FunctionState) -> Taint:
+    """What a call to a helper of this file hands back of its arguments: the secrets of those
+    bound to the parameters it returns (a filtered copy of the request's headers)."""
+    func = node.func
+    facts, shift = None, 0
+    if isinstance(func, cst.Attribute) and isinstance(func.value, cst.Name) and func.value.value in ("self", "cls") \
+            and state.owner:
+        facts, shift = values.local_facts.get(f"{state.owner}.{func.attr.value}"), 1
+    elif isinstance(func, cst.Name) and q is not None and q == f"{values.ctx.module_name}.{func.value}":
+        facts = values.local_facts.get(func.value)
+    if facts is None or not facts.returns_params:
+        return EMPTY
+    out: Taint = EMPTY
+    for i, a in enumerate(node.args):
+        if a.star:
+            continue
+        idx = facts.params.index(a.keyword.value) if a.keyword is not None and a.keyword.value in facts.params \
+            else (i + shift if a.keyword is None else -1)
+        if idx in facts.returns_params:
+            out |= frozenset(lab for lab in values.taint(a.value, state) if lab[0] == "src")
+    return out
 
 
 # Random values that become a secret when stored as one (`api_key = uuid4().hex`); a `request_id`
