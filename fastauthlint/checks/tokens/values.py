@@ -257,6 +257,8 @@ class Values:
                 return of_kind(own, self.taint(node.value, state))
             # `auth_token["app"]`, `secrets["SMTP_PORT"]`: the value under a key that is not a secret's.
             return self.taint(node.value, state) if key.lower() in _CARRIERS else EMPTY
+        if isinstance(idx, cst.Index):
+            return _one_header(self.taint(node.value, state), idx.value)
         return self.taint(node.value, state)
 
     def _call(self, node: cst.Call, state: FunctionState) -> Taint:
@@ -272,6 +274,11 @@ class Values:
             base = self._unmasked(func.value, state)
             return base if sources(base) else src("secret", f"the secret value of `{shown_name(func.value)}`")
         # request.headers.get("Authorization"), request.cookies.get("token")
+        if isinstance(func, cst.Attribute) and func.attr.value == "get" \
+                and astutil.literal_str(astutil.argument(node, "key", 0)) is None \
+                and astutil.argument(node, "key", 0) is not None:
+            # `request.headers.get(self.role_header)`: one header, a credential if its name says so.
+            return _one_header(self.taint(func.value, state), astutil.argument(node, "key", 0))
         if isinstance(func, cst.Attribute) and func.attr.value == "get":
             key = astutil.literal_str(astutil.argument(node, "key", 0))
             if key is not None:
@@ -566,6 +573,20 @@ def without_credential_headers(value: Taint) -> Taint:
     says it is a header mapping)."""
     return frozenset(lab for lab in value if lab[0] != "param"
                      and (lab[0] != "src" or lab[2] not in (HEADERS_DESC, COOKIES_DESC)))
+
+
+_CREDENTIAL_HEADER_WORDS = frozenset({"auth", "authorization", "token", "key", "secret", "cookie", "session",
+                                      "password", "credential", "credentials", "api", "apikey", "jwt", "bearer"})
+
+
+def _one_header(mapping: Taint, key: cst.BaseExpression) -> Taint:
+    """The value of the request's headers (or cookies) under a name not written here
+    (`request.headers.get(self.role_header)`): a credential when the name's name says so
+    (`settings.API_KEY_HEADER`), else one header like any other."""
+    words = set(split_words(astutil.name_of(key) or "")) if isinstance(key, (cst.Name, cst.Attribute)) else set()
+    if not isinstance(key, (cst.Name, cst.Attribute)) or words & _CREDENTIAL_HEADER_WORDS:
+        return mapping
+    return frozenset(lab for lab in mapping if lab[0] != "src" or lab[2] not in (HEADERS_DESC, COOKIES_DESC))
 
 
 def _union(taints) -> Taint:
