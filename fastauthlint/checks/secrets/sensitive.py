@@ -373,7 +373,7 @@ _URL_RX = re.compile(r"^[A-Za-z][A-Za-z0-9+.\-]*://")
 _PATH_RX = re.compile(r"^(\.{0,2}/|~/|[A-Za-z]:\\)[^\s]*$")
 _FILE_EXT_RX = re.compile(r"\.(pem|key|crt|cer|der|p12|pfx|jks|json|txt|env|ya?ml|toml|ini|cfg|conf|pub|asc|gpg)$", re.I)
 _HEADER_NAMES = frozenset({"authorization", "proxy-authorization", "cookie", "set-cookie", "www-authenticate"})
-_UPPER_IDENT = re.compile(r"^[A-Z][A-Z0-9]*(_[A-Z0-9]+)+$")
+_UPPER_IDENT = re.compile(r"^[A-Z][A-Z0-9]*(_+[A-Z0-9]+)+$")  # `TRACECAT__API_URL` too
 _SECRET_WORDS = PASSWORD_NOUNS | TOKEN_NOUNS | SECRET_NOUNS | {"key", "keys", "api"}
 
 _DUMMY_PREFIXED = re.compile(r"^(xox[abposr]-|xapp-|(sk|pk|rk)_(live|test)_|gh[pousr]_|github_pat_|glpat-|AKIA|ASIA|AIza|"
@@ -460,7 +460,7 @@ def classify_value(value: str, name: Optional[str] = None, kind: Optional[str] =
         return PLACEHOLDER
     if len(v) <= 3:
         return None  # `"0"`, `"url"`: too short to be anybody's credential
-    if _UPPER_IDENT.match(v) and all(re.fullmatch(r"[A-Z]+[0-9]{0,2}", part) for part in v.split("_")):
+    if _UPPER_IDENT.match(v) and all(re.fullmatch(r"[A-Z]+[0-9]{0,2}", part) for part in v.split("_") if part):
         return A_NAME  # `"TRACECAT_AWS_EXTERNAL_ID"`: an environment variable's or a setting's name
     if re.fullmatch(r"[A-Z]{2,10}", v):
         return None  # a sentinel (`password = "LDAP"` marks users who sign in elsewhere)

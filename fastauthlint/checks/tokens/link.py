@@ -103,7 +103,8 @@ def _issued_desc(kind: str, callee: str) -> str:
 # How a value known only by its name is described (`credentials.name_source`).
 _NAME_DESC = re.compile(r"^the (token|secret|password) `")
 _REFERENCE_NOUNS = frozenset({"expr", "exprs", "expression", "expressions", "ref", "refs", "reference", "references",
-                              "pattern", "patterns", "template", "templates", "spec", "specs", "keys"})
+                              "pattern", "patterns", "template", "templates", "spec", "specs", "keys",
+                              "endpoint", "endpoints", "url", "urls", "uri", "uris", "host"})
 
 
 def _param_names_otherwise(pname: str) -> bool:
