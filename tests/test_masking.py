@@ -32,6 +32,21 @@ PLANTED = (
     "eyJzdWIiOiJzdmMtYmlsbGluZyJ9.Qk3b9Lz7LmP2vR8tY4wN6cA1sD0fG5hJxW",
     "inline-Hk4Pq9Wm2Zt7Xr",
     "k3y-Hx7Pq2Wm9Zt4Lb",
+    # lists, misspelt names, tuples, chained comparisons, development defaults, settings lists
+    "tk-Qw7Rt2Zx9Lm4Pn8Vb",
+    "sc-Jh3Kd8Wq2Zp7Lx5Nm",
+    "pw-Tz6Yc1Vb4Nm9Qx2Kd",
+    "redisdevpassword",
+    "rl-Mx8Pq3Wz7Kv2Ld9Hs",
+    "rt-Hq4Zm8Xv2Kp7Wn3Lc",
+    # `Final`, class and outside attributes, comparisons, a storage key's development default, a
+    # suppressed keyword secret on the line of a token carried to a log by an exception
+    "fn-Lq2Wx8Zr4Kt7Mv3Pb",
+    "s3devsecretvalue",
+    "ca-Vn5Hs9Qd3Jw7Xk2Tm",
+    "at-Gb4Mz8Rq1Wx6Kp3Ls",
+    "cmp-Zx4Kw9Lp2Qr7Vm5N",
+    "kw-Rz3Qm8Xt2Lw6Vp9H",
 )
 # A mask shows at most four characters of a value; any ten consecutive ones are a leak (not
 # eight: "sk_live_" alone is a prefix every Stripe key shares, and the rule docs show one).
@@ -89,7 +104,11 @@ def test_no_output_and_no_cache_file_shows_a_planted_secret(workspace):
     # The findings are there (masked), so the masks were really exercised.
     report = json.loads(outputs["json-cold"])
     rules = sorted(f["rule"] for f in report["findings"])
-    assert rules.count("FAL301") == 8 and "FAL302" in rules and "FAL401" in rules, rules
+    assert rules.count("FAL301") == 16 and rules.count("FAL302") == 4 and "FAL401" in rules, rules
+    messages = " ".join(f["message"] for f in report["findings"])
+    assert "which the `except` around the call writes to" in messages  # the exception path is exercised
+    severities = {f["severity"] for f in report["findings"] if f["rule"] == "FAL302"}
+    assert severities == {"error", "warning"}, severities  # the development default is a warning, masked too
     assert json.loads((work / "report.json").read_text(encoding="utf-8"))["findings"] == report["findings"]
     assert "\u2026" in outputs["text-cold"].decode("utf-8")  # code frames show masked literals
     assert "FAL401" in outputs["token-rules-only"].decode("utf-8")

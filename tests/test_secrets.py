@@ -10,10 +10,13 @@ import pytest
 from conftest import lint, write_files as write
 from fastauthlint.checks.secrets.sensitive import (
     A_NAME,
+    OUTBOUND,
     PLACEHOLDER,
     SECRET,
+    SIGNING,
     classify_value,
     secret_name_kind,
+    secret_role,
     token_formats,
 )
 from fastauthlint.findings import Severity
@@ -34,6 +37,10 @@ def findings(tmp_path, files: dict, rules=("FAL301", "FAL302"), config=None):
     ("passwd", "password"), ("correct_password_bytes", "password"), ("access_token", "token"),
     ("refreshToken", "token"), ("reset_password_token", "token"), ("Authorization", "token"),
     ("accesstoken", "token"), ("secret_value", "secret"),
+    # any case, misspelt, written as two words, before a preposition (bandit's and ruff's idioms)
+    ("PassWord", "password"), ("passWord", "password"), ("aPiKeY", "secret"), ("secrete", "secret"),
+    ("passowrd", "password"), ("tokn", "token"), ("pass_word", "password"), ("smtpPassWord", "password"),
+    ("my_secret_password_for_email", "password"), ("ROOT_TOKENS", "token"),
 ])
 def test_secret_names(name, kind):
     assert secret_name_kind(name) == kind
@@ -45,6 +52,7 @@ def test_secret_names(name, kind):
     "PASSWORD_MIN_LENGTH", "password_hash", "hashed_password", "PUBLIC_KEY", "CACHE_KEY", "max_tokens",
     "next_page_token", "eos_token", "DEFAULT_PAD_TOKEN", "expo_push_token", "INVALID_TOKEN", "REGISTER_INVALID_PASSWORD", "LOGIN_BAD_CREDENTIALS",
     "credentials_exception", "is_token_valid", "CSRF_TOKEN_KEY", "key", "primary_key", "token_endpoint",
+    "hashedPassword", "passed_msg", "compassion", "impassable", "COMMON_PASSWORDS", "tokenHolder",
 ])
 def test_not_secret_names(name):
     assert secret_name_kind(name) is None
@@ -93,6 +101,17 @@ def test_not_secret_names(name):
     ("<|endoftext|>", None, None, None),
     ("super secret jwt secret", "SECRET", "secret", PLACEHOLDER),
     ("DummyKey", "API_KEY", "secret", PLACEHOLDER),
+    # media types, PEM armour lines, local hosts, titles and slugs are not secrets (issue 10 item 8)
+    ("application/octet-stream", "Authorization", "token", None),
+    ("-----BEGIN RSA PRIVATE KEY-----", "rsa_private_key", "secret", None),
+    ("localhost", "api_key", "secret", None),
+    ("Elastic Api Key", "api_key", "secret", None),
+    ("this cool password", "password", "password", SECRET),
+    ("jane-doe-42", "url_token", "token", None),
+    ("f3a9c1e0b7d24c6e9a1b0c3d5e7f9a2b", "url_token", "token", SECRET),
+    ("jane-doe-42", "auth_token", "token", SECRET),
+    ("password", "password", "password", PLACEHOLDER),
+    ("password", "PASSWORD", "password", A_NAME),
 ])
 def test_values(value, name, kind, verdict):
     assert classify_value(value, name, kind) == verdict
@@ -243,3 +262,115 @@ def test_the_secret_is_masked_in_other_rules_code_frames(tmp_path):
     (line, start, end), = found[0].masks
     source = (tmp_path / "app/svc.py").read_text().splitlines()[line - 1]
     assert source[start - 1 : end - 1] == '"Zq8Wm3Kx7Pn2Tv5Rb"'
+
+
+@pytest.mark.parametrize("name,role", [
+    ("JWT_SECRET", SIGNING), ("SESSION_SECRET_KEY", SIGNING), ("S3_FILES_DOWNLOAD_SECRET", SIGNING),
+    ("SECRET_KEY", SIGNING), ("auth_secret", SIGNING), ("WEBHOOK_SECRET", SIGNING),
+    ("POSTGRES_PASSWORD", OUTBOUND), ("MINIO_SECRET_KEY", OUTBOUND), ("GITHUB_CLIENT_SECRET", OUTBOUND),
+    ("AUTH_DISCORD_CLIENT_SECRET", OUTBOUND), ("SMTP_PASSWORD", OUTBOUND), ("S3_SECRET_ACCESS_KEY", OUTBOUND),
+    ("R2_ACCESS_KEY_SECRET_3", None),
+    ("API_KEY", None), ("ROOT_TOKEN", None), ("FIRST_SUPERUSER_PASSWORD", None), ("ENCRYPTION_KEY", None),
+])
+def test_secret_roles(name, role):
+    assert secret_role(name) == role
+
+
+def test_fallback_severity_follows_what_the_secret_is_for(tmp_path):
+    """Issue 10 item 10: a literal fallback of a secret that signs is an error (anyone can forge);
+    a development default of a credential presented to another service is a warning; a
+    random-looking value is a real credential wherever it goes."""
+    found = findings(tmp_path, {
+        "app/core/base.py": """
+            from pydantic_settings import BaseSettings
+
+            class Base(BaseSettings):
+                pass
+        """,
+        "app/core/config.py": """
+            import os
+            from pydantic_settings import BaseSettings
+            from app.core.base import Base
+
+            JWT_SECRET = os.getenv("JWT_SECRET", "dev")
+            POSTGRES_PASSWORD = os.getenv("POSTGRES_PASSWORD", "postgres")
+            AWS_SECRET_ACCESS_KEY = os.getenv("AWS_SECRET_ACCESS_KEY", "q8Ls2VwX7nKp4RtZ9bYc")
+
+            class Settings(BaseSettings):
+                MINIO_SECRET_KEY: str = "minioadmin"
+                SESSION_SECRET: str = "changethis"
+
+            class Later(Base):
+                REDIS_PASSWORD: str = "redis"
+        """,
+    }, rules=("FAL302",))
+    sev = {f.line: f.severity for f in found}
+    assert sev == {6: Severity.ERROR, 7: Severity.WARNING, 8: Severity.ERROR, 11: Severity.WARNING,
+                   12: Severity.ERROR, 15: Severity.WARNING}, sev
+    by_line = {f.line: f.message for f in found}
+    assert "development default" in by_line[7] and "postgres" not in by_line[7]
+
+
+def test_empty_defaults_of_signing_secrets(tmp_path):
+    found = findings(tmp_path, {
+        "app/settings.py": """
+            import os
+            from pydantic_settings import BaseSettings
+
+            class Settings(BaseSettings):
+                session_secret_key: str = ""
+                auth_secret: bytes = b""
+                smtp_password: str = ""
+                openai_api_key: str = ""
+                SECRET_KEY: str = ""
+
+            JWT_SECRET = os.getenv("JWT_SECRET", "")
+            CSRF_SECRET = os.environ.get("CSRF_SECRET", "")
+
+            def check():
+                if not CSRF_SECRET:
+                    raise SystemExit("CSRF_SECRET is required")
+        """,
+    }, rules=("FAL302",))
+    assert sorted(f.line for f in found) == [6, 7, 12]
+    assert all("empty" in f.message for f in found)
+
+
+def test_development_data_gets_the_test_severity(tmp_path):
+    """Passwords of sample users in development functions and of throw-away accounts a QA script
+    creates are test data (info); a script's login to an existing account and application code that
+    creates an account in every environment stay errors."""
+    found = findings(tmp_path, {
+        "scripts/qa_users.py": """
+            import uuid
+
+            ADMIN_PASS = "w7vXk2Lm9Qp4"
+
+            def _create_user(client):
+                pwd = "QaLogin123!"
+                client.post("/users", json={"username": f"qa_{uuid.uuid4().hex[:6]}", "password": pwd})
+
+            def run(client):
+                member = f"qa_member_{uuid.uuid4().hex[:4]}"
+                member_password = "Member123!"
+                client.post("/users", json={"username": member, "password": member_password})
+
+            def connect(client):
+                client.post("/connections", json={"user": "reporting", "password": "rP9#kQ2w"})
+        """,
+        "app/cli/database.py": """
+            def seed_database(create_user):
+                create_user(email="demo@example.com", password="Demo123!@#")
+
+            def create_test_user(create_user):
+                create_user(email="e2e@example.com", password="Test123!")
+
+            def create_admin(create_user):
+                create_user(email="admin@example.com", password="Admin123!")
+        """,
+    }, rules=("FAL301",))
+    sev = {(f.path.split("/")[-1], f.line): f.severity for f in found}
+    assert sev == {("qa_users.py", 4): Severity.ERROR, ("qa_users.py", 7): Severity.INFO,
+                   ("qa_users.py", 12): Severity.INFO, ("qa_users.py", 16): Severity.ERROR,
+                   ("database.py", 3): Severity.INFO, ("database.py", 6): Severity.INFO,
+                   ("database.py", 9): Severity.ERROR}, sev

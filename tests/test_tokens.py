@@ -185,3 +185,52 @@ def test_messages_name_the_source_and_the_sink_never_a_value(tmp_path):
     (f,) = [f for f in lint([tmp_path], config={}) if f.rule == "FAL401"]
     assert "`creds.credentials`" in f.message and "`logging.getLogger(\"x\").info`" not in f.message
     assert "logs" in f.message and f.line == 9
+
+
+def test_tokens_from_project_functions_and_wrappers_across_files(tmp_path):
+    """Issue 12 item 3: a token a project function returns (a module function, a method called
+    through a module-level instance) is a token wherever it goes, here through a logging wrapper
+    taking `*args`/`**fields` defined in another file."""
+    found = token_findings(tmp_path, {
+        "app/__init__.py": "",
+        "app/issuing.py": """
+            import secrets
+
+            class Codes:
+                def issue(self, user_id):
+                    return secrets.token_hex(4)
+
+                def count(self):
+                    return 1
+
+            codes = Codes()
+
+            def generate():
+                return secrets.token_urlsafe(24)
+        """,
+        "app/logs.py": """
+            import logging
+
+            log = logging.getLogger("audit")
+
+            def audit(message, *args):
+                log.info(message, *args)
+
+            def record(event, **fields):
+                log.info(event, extra=fields)
+        """,
+        "app/api.py": """
+            from app.issuing import codes, generate
+            from app.logs import audit, record
+
+            def send(user_id):
+                code = codes.issue(user_id)
+                audit("code %s for %s", code, user_id)
+                record("code", value=codes.issue(user_id))
+                audit("%d codes", codes.count())
+                key = generate()
+                audit("a", "b", key)
+                record("key", user=user_id)
+        """,
+    })
+    assert found == [("app/api.py", 7, "FAL401"), ("app/api.py", 8, "FAL401"), ("app/api.py", 11, "FAL401")]

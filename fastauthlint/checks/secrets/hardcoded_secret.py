@@ -25,6 +25,7 @@ from fastauthlint.checks.secrets.sensitive import (
     A_NAME,
     PLACEHOLDER,
     SECRET,
+    SIGNING,
     classify_value,
     is_marker_placeholder,
     is_public_key,
@@ -32,6 +33,8 @@ from fastauthlint.checks.secrets.sensitive import (
     is_template,
     names_a_name,
     secret_name_kind,
+    secret_role,
+    split_words,
     token_formats,
 )
 from fastauthlint.masking import mask_secret
@@ -72,27 +75,76 @@ _KEBAB_LABEL = re.compile(r"[a-z]{2,}(-[a-z]{2,}){1,4}")
 
 def named_literal(name: str, value: cst.BaseExpression, where: str, default: bool = False) -> Optional[Hit]:
     """A secret literal stored under a secret-like name (`default`: the literal may be wrapped,
-    `= Field("x")`, `= Query("x")`)."""
+    `= Field("x")`, `= Query("x")`), or one of a list of them (`ROOT_TOKENS = ["1234"]`)."""
     kind = secret_name_kind(name)
     if kind is None or names_a_name(name):
         return None
     lit = default_of(value) if default else (value if string_of(value) is not None else None)
     if lit is None:
-        return None
+        return _listed(name, kind, value, where)
     text = string_of(lit)
     verdict = classify_value(text, name, kind)
     if verdict not in (SECRET, PLACEHOLDER):
         return None
-    return Hit(lit, f"hardcoded {kind} in {where} `{name}`: {masked_value(verdict, text)}; {FIX}", 1, verdict)
+    return Hit(lit, f"hardcoded {kind} in {where} `{name}`: {masked_value(verdict, text)}; {FIX}", 1, verdict,
+               kind)
+
+
+def _listed(name: str, kind: str, value: cst.BaseExpression, where: str) -> Optional[Hit]:
+    """The first secret of a list, tuple or set of literals stored under a plural secret's name
+    (`ROOT_TOKENS = ["1234"]`, `API_KEYS = ("k-9f…",)`)."""
+    hit = listed_secret(name, kind, value)
+    if hit is None:
+        return None
+    lit, text, verdict = hit
+    return Hit(lit, f"hardcoded {kind} in a list in {where} `{name}`: {masked_value(verdict, text)}; {FIX}", 1,
+               verdict, kind)
+
+
+def listed_secret(name: str, kind: str, value: Optional[cst.BaseExpression]
+                  ) -> Optional[Tuple[cst.BaseExpression, str, str]]:
+    """(literal, text, verdict) of the first secret among the literals of a short list display (a
+    long one is a table: a blocklist of common passwords, test vectors)."""
+    if isinstance(value, cst.Call) and astutil.name_of(value.func) in ("Field", "field"):
+        value = astutil.argument(value, "default", 0)
+    if not isinstance(value, (cst.List, cst.Tuple, cst.Set)) or len(value.elements) > 5 \
+            or set(split_words(name)) & _REFUSED_LISTS:
+        return None
+    texts = [string_of(el.value) for el in value.elements]
+    if not texts or any(t is None for t in texts):
+        return None  # `["author", lambda x: x["url_token"]]`: a row of a table, not credentials
+    for el, text in zip(value.elements, texts):
+        verdict = classify_value(text, name, kind)
+        if verdict in (SECRET, PLACEHOLDER):
+            return el.value, text, verdict
+    return None
+
+
+# Lists of values the application refuses (`_INSECURE_REDIS_PASSWORDS`, `KNOWN_DEFAULT_SECRETS`).
+_REFUSED_LISTS = frozenset({"insecure", "known", "default", "defaults", "placeholder", "placeholders", "example",
+                            "examples", "sample", "samples", "rejected", "reserved", "unsafe", "trivial", "dummy",
+                            "fake", "test"})
+
+
+# An upper-case word passed for one call (`api_key="TEST"`, `token="NONE"`): a probe or a mode;
+# these words are credentials (`password="ADMIN"`) or placeholders of one whatever their case.
+_PROBE_WORD = re.compile(r"[A-Z]{2,12}")
+_CREDENTIAL_WORDS = frozenset({"secret", "password", "pass", "passwd", "admin", "root", "token", "key", "apikey",
+                               "letmein", "qwerty", "guest", "toor", "default", "master", "superuser"})
 
 
 def keyword_argument(kw: str, value: cst.BaseExpression) -> Optional[Hit]:
     """`f(api_key="…")`; a label (`api_key="health-probe"`, `token="mcp-http-session-owner"`: lower-case
-    words joined by hyphens, the name of a principal or a purpose) is not a key."""
+    words joined by hyphens, the name of a principal or a purpose) or an upper-case probe word
+    (`api_key="TEST"`) is not a key, unless it is given as a signing secret
+    (`SessionMiddleware(secret_key="TEST")` signs with it)."""
     text = string_of(value)
-    if text is None or not _KEBAB_LABEL.fullmatch(text) or is_stand_in(text):
-        return named_literal(kw, value, "keyword argument")
-    return None
+    if text is not None and _KEBAB_LABEL.fullmatch(text) and not is_stand_in(text):
+        return None
+    if text is not None and _PROBE_WORD.fullmatch(text) and text.lower() not in _CREDENTIAL_WORDS \
+            and not is_marker_placeholder(text) and secret_role(kw) != SIGNING:
+        return None
+    return named_literal(kw, value, "keyword argument")
 
 
 def label_table_values(node: cst.Dict) -> Set[int]:
@@ -119,16 +171,32 @@ def field_message(kind: str, cls: str, name: str, verdict: str, shown: str) -> s
 
 
 def comparison(node: cst.Comparison) -> List[Hit]:
-    """`if password == "admin123"`: a credential written into the code. Comparing with a
-    placeholder is the opposite, a guard against deploying it (`== "changethis"`)."""
-    if len(node.comparisons) != 1 or not isinstance(node.comparisons[0].operator, (cst.Equal, cst.NotEqual)):
-        return []
+    """`if password == "admin123"`, `password == safe == "s3cr3t"`: a credential written into the
+    code. Comparing with a placeholder is the opposite, a guard against deploying it
+    (`== "changethis"`; the visitor also knows the guards that refuse to run, `assert key != "dev"`)."""
+    out: List[Hit] = []
+    operands = [node.left] + [t.comparator for t in node.comparisons]
+    if len(operands) > 2 and all(isinstance(t.operator, cst.Equal) for t in node.comparisons):
+        # `password == safe == "s3cr3t"`: every operand equals the literal.
+        lits = [o for o in operands if string_of(o) is not None]
+        for lit in lits[:1]:
+            for named in operands:
+                if string_of(named) is None:
+                    out.extend(_compared(named, lit))
+        return out
+    for left, target in zip(operands, node.comparisons):
+        if isinstance(target.operator, (cst.Equal, cst.NotEqual)):
+            out.extend(_compared(left, target.comparator))
+    return out
+
+
+def _compared(left: cst.BaseExpression, right: cst.BaseExpression) -> List[Hit]:
     # A placeholder that says it must be replaced is a guard against deploying it, whatever the
     # operator (`if SECRET_KEY == "changethis": raise`, `return key if key != "PLACEHOLDER" else None`);
     # a weak value (`"admin123"`) compared with a credential is the credential.
     out: List[Hit] = []
-    left, right = node.left, node.comparisons[0].comparator
     for named, lit in ((left, right), (right, left)):
+        named = _unwrap_default(named)
         name = target_name(named) if isinstance(named, (cst.Name, cst.Attribute, cst.Subscript)) else None
         text = string_of(lit)
         kind = secret_name_kind(name)
@@ -136,16 +204,46 @@ def comparison(node: cst.Comparison) -> List[Hit]:
             continue
         if kind == "token" and re.fullmatch(r"[A-Za-z]{1,24}", text.strip()):
             continue  # `token == "RequestPolicy"`: a lexer's or a parser's token, not a credential
+        if _model_column(named):
+            continue  # `User.password == "facebook"` in a query: rows holding a marker, not a login
         verdict = classify_value(text, name, kind)
         if verdict in (SECRET, PLACEHOLDER):
             out.append(Hit(lit, f"{kind} `{name}` compared with the hardcoded value "
                                 f"{masked_value(verdict, text)}: a credential written into the code; {FIX}", 1,
-                           verdict))
+                           verdict, kind))
     return out
 
 
+def _unwrap_default(node: cst.BaseExpression) -> cst.BaseExpression:
+    """`user.password_hash or ""`: the value compared is the name's."""
+    while isinstance(node, cst.BooleanOperation) and isinstance(node.operator, cst.Or):
+        node = node.left
+    return node
+
+
+def _model_column(node: cst.BaseExpression) -> bool:
+    """`User.password`, `models.User.password`: a mapped class's column (a class name: capitalised,
+    not a constant), compared in a query the database evaluates."""
+    if not isinstance(node, cst.Attribute):
+        return False
+    owner = astutil.name_of(node.value) or ""
+    return owner[:1].isupper() and not owner.isupper()
+
+
+_HASH_WORDS = frozenset({"hash", "hashed", "digest", "hashes"})
+# What a password hash looks like (bcrypt, argon2, scrypt, pbkdf2, crypt; a hex or base64 digest).
+_HASH_FORMAT = re.compile(r"^\$(2[abxy]?|argon2(id|i|d)?|scrypt|pbkdf2[\w-]*|[156])\$|^[0-9a-f]{32,128}$|"
+                          r"^[A-Za-z0-9+/]{40,}={0,2}$")
+
+
+def _names_a_hash(name: Optional[str]) -> bool:
+    return bool(name) and bool(set(split_words(name)) & _HASH_WORDS)
+
+
 def compare_digest(node: cst.Call, q: str) -> List[Hit]:
-    """`secrets.compare_digest(given, b"swordfish")`: the credential is in the code."""
+    """`secrets.compare_digest(given, b"swordfish")`: the credential is in the code. A stored hash
+    compared with a literal that is no hash (`compare_digest(user.password_hash or "", "!oauth")`)
+    looks for a marker (accounts that have no password), not a credential."""
     pos = astutil.positional(node)
     if len(pos) != 2:
         return []
@@ -154,7 +252,10 @@ def compare_digest(node: cst.Call, q: str) -> List[Hit]:
         text = string_of(mine)
         if text is None:
             continue
+        other = _unwrap_default(other)
         name = target_name(other) if isinstance(other, (cst.Name, cst.Attribute, cst.Subscript)) else None
+        if _names_a_hash(name) and not _HASH_FORMAT.search(text):
+            continue
         verdict = classify_value(text, name, secret_name_kind(name))
         if verdict in (SECRET, PLACEHOLDER):
             out.append(Hit(mine, f"credential compared by `{q}` with the hardcoded value "

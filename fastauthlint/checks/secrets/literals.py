@@ -20,13 +20,18 @@ DEFAULT_WRAPPERS = frozenset({"Field", "field", "Query", "Header", "Cookie", "Fo
 
 class Hit(NamedTuple):
     """A literal a rule reports: where, what it says, how sure it is (of several rules judging the
-    same literal, the highest priority wins) and the value's verdict (sensitive.SECRET or
-    PLACEHOLDER; None for a known credential format)."""
+    same literal, the highest priority wins), the value's verdict (sensitive.SECRET or
+    PLACEHOLDER; None for a known credential format), the kind of secret its name says
+    ("password", "token", "secret") and whether it is only a warning (a development default of a
+    credential the application presents to another service)."""
 
     node: cst.CSTNode
     message: str
     priority: int
     verdict: Optional[str] = None
+    kind: Optional[str] = None
+    warning: bool = False
+    name: Optional[str] = None  # the secret's name, for an empty default (dropped where the file refuses it empty)
 
 
 def string_of(node: Optional[cst.CSTNode]) -> Optional[str]:

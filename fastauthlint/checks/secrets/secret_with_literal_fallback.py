@@ -17,7 +17,17 @@ import libcst as cst
 
 from fastauthlint import astutil
 from fastauthlint.checks.secrets.literals import Hit, masked_value, shown_value, string_of
-from fastauthlint.checks.secrets.sensitive import PLACEHOLDER, SECRET, classify_value, secret_name_kind
+from fastauthlint.checks.secrets.sensitive import (
+    OUTBOUND,
+    PLACEHOLDER,
+    SECRET,
+    classify_value,
+    looks_random,
+    says_it_signs,
+    secret_name_kind,
+    secret_role,
+)
+from fastauthlint.masking import mask_secret
 from fastauthlint.project.names import dotted
 
 RULE = "FAL302"
@@ -94,16 +104,52 @@ def _fallback(name_arg: cst.BaseExpression, default: cst.BaseExpression,
     text = string_of(default)
     if kind is None or text is None:
         return None
-    verdict = classify_value(text, env_name, kind)
-    if verdict not in (SECRET, PLACEHOLDER):
+    verdict = judge(text, env_name, kind)
+    if verdict is None:
         return None
+    require = f"require it (`os.environ[\"{env_name}\"]`) so that start-up fails without it"
+    if verdict == EMPTY:
+        return Hit(default, f"`{env_name}` falls back to an empty string when it is not set: {_EMPTY_NOTE}; {require}",
+                   3, EMPTY, kind, name=env_name)
+    if is_development_default(env_name, text, verdict):
+        return Hit(default, f"`{env_name}` falls back to the development default {mask_secret(text)} when "
+                            f"it is not set: {_DEV_DEFAULT_NOTE}; {require}", 3, verdict, kind, warning=True)
     return Hit(default, f"`{env_name}` falls back to a literal when it is not set: "
                         f"{masked_value(verdict, text)}; the application then runs with a known secret; "
-                        f"require it (`os.environ[\"{env_name}\"]`) so that start-up fails without it", 3, verdict)
+                        f"{require}", 3, verdict, kind)
 
 
-def settings_message(name: str, cls: str, verdict: str, shown: str) -> str:
+EMPTY = "empty"  # a signing secret's empty default: a known key all the same
+_EMPTY_NOTE = "the application then signs and verifies with an empty key, and anyone can forge what it signs"
+_DEV_DEFAULT_NOTE = ("a credential the application presents to another service, so a deployment that does not set "
+                     "it connects with a known password instead of failing")
+
+
+def judge(text: str, name: Optional[str], kind: str) -> Optional[str]:
+    """SECRET, PLACEHOLDER, EMPTY (an empty or blank default of a secret that signs: `JWT_SECRET=""`)
+    or None (not a secret: the empty default of an optional integration, a label)."""
+    if not text.strip():
+        # An empty default is a known key only where the name says the key signs: `SECRET_KEY = ""`
+        # is as often a value the application refuses or never uses.
+        return EMPTY if says_it_signs(name) else None
+    verdict = classify_value(text, name, kind)
+    return verdict if verdict in (SECRET, PLACEHOLDER) else None
+
+
+def is_development_default(name: Optional[str], text: str, verdict: str) -> bool:
+    """A credential the application presents to another service (`POSTGRES_PASSWORD`,
+    `MINIO_SECRET_KEY`) defaulting to a value a person typed (`"postgres"`, `"minioadmin"`): a
+    warning, where a literal fallback of a secret that signs is an error (anyone can forge with it)
+    and a random-looking value is a real credential in the code, wherever it goes."""
+    return secret_role(name) == OUTBOUND and (verdict == PLACEHOLDER or not looks_random(text))
+
+
+def settings_message(name: str, cls: str, verdict: str, shown: str, warning: bool = False) -> str:
     """A settings field's literal default (`shown`: the masked value)."""
+    fix = "declare the field without a default so that start-up fails"
+    if verdict == EMPTY:
+        return f"settings field `{cls}.{name}` defaults to an empty string: {_EMPTY_NOTE}; {fix}"
+    if warning:
+        return f"settings field `{cls}.{name}` defaults to the development default {shown}: {_DEV_DEFAULT_NOTE}; {fix}"
     return (f"settings field `{cls}.{name}` defaults to the literal {shown_value(verdict, shown)}, so the "
-            f"application runs with a known secret when the environment does not set it; declare the field "
-            f"without a default so that start-up fails")
+            f"application runs with a known secret when the environment does not set it; {fix}")

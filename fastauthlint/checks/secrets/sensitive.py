@@ -82,6 +82,9 @@ _NOT_THE_SECRET_ANYWHERE = frozenset({
     # flags about credentials (`CORS_ALLOW_CREDENTIALS`, `ATHENA_OPTIONAL_CREDENTIALS`), decoded claims
     "allow", "allowed", "enable", "enabled", "disable", "disabled", "optional", "decoded", "cancel", "cancellation",
     "placeholder", "sentinel",
+    # lists of passwords nobody may choose
+    "common", "weak", "banned", "forbidden", "blocked", "blacklist", "blacklisted", "blocklist", "denylist",
+    "disallowed", "leaked", "breached", "compromised",
 })
 
 # A plural `tokens` is a count (`kept_tokens`, `cached_tokens`), a lexer's or a language model's
@@ -92,7 +95,7 @@ _CREDENTIAL_TOKEN_QUALIFIERS = frozenset({
     "github", "gitlab", "slack", "discord", "telegram", "reset", "verification", "verify", "invite", "invitation",
     "magic", "login", "csrf", "xsrf", "otp", "mfa", "security", "secret", "sso", "pat", "org", "organization",
     "team", "workspace", "integration", "webhook", "connection", "account", "stored", "saved", "issued", "active",
-    "valid", "credential", "admin",
+    "valid", "credential", "admin", "root", "master", "trusted", "static", "internal", "system", "worker",
 })
 # `pass` as a password (`smtp_pass`, `DB_PASS`) or a pass of an algorithm, a status or a ticket
 # (`eviction_pass`, `APPLY_PATCH_PASS`, `first_pass`, `boarding_pass`).
@@ -115,18 +118,61 @@ _REPRESENTATION = frozenset({"bytes", "str", "string", "value", "val", "raw", "t
                              "plaintext", "b64", "base64", "hex", "literal"})
 
 
+# Common misspellings of the secret nouns (`secrete`, `passowrd`, `tokn`): bandit and ruff test them.
+_MISSPELLED = {
+    "secrete": "secret", "secert": "secret", "sercet": "secret", "secrt": "secret", "scret": "secret",
+    "passowrd": "password", "pasword": "password", "passwrd": "password", "passwod": "password",
+    "pssword": "password", "passord": "password", "paswd": "passwd", "pswd": "passwd", "passw": "passwd",
+    "tokn": "token", "toekn": "token", "tocken": "token", "tokem": "token",
+}
+# A secret noun written as two words (`pass_word`, `passWord`).
+_SPLIT_NOUNS = {("pass", "word"): "password", ("pass", "wd"): "passwd", ("pass", "phrase"): "passphrase",
+                ("pass", "code"): "passcode"}
+# Words after which the head noun comes before (`password_for_email`, `token_of_user`).
+_PREPOSITIONS = frozenset({"for", "of"})
+
+
+def _name_words(name: str) -> List[str]:
+    """The words of a name as secret_name_kind reads them: misspellings corrected, nouns written as two
+    words joined, the head before a preposition kept, trailing representation words dropped."""
+    words = [_MISSPELLED.get(w, w) for w in split_words(name)]
+    joined: List[str] = []
+    for w in words:
+        merged = _SPLIT_NOUNS.get((joined[-1], w)) if joined else None
+        if merged:
+            joined[-1] = merged
+        else:
+            joined.append(w)
+    words = joined
+    for i, w in enumerate(words):
+        if w in _PREPOSITIONS and 0 < i < len(words) - 1:
+            words = words[:i]  # `my_secret_password_for_email`: a password
+            break
+    while len(words) > 1 and words[-1] in _REPRESENTATION:
+        words = words[:-1]  # `correct_password_bytes`, `secret_value`, `api_key_str`
+    return words
+
+
 def secret_name_kind(name: Optional[str]) -> Optional[str]:
     """"password", "token" or "secret" when `name` names a secret value itself (its head noun
     is one), else None: `SECRET_KEY` secret, `db_password` password, `access_token` token;
     `token_type`, `TOKEN_URL`, `SECRET_KEY_ENV`, `ACCESS_TOKEN_EXPIRE_MINUTES`,
-    `password_hash`, `hashed_password`, `PUBLIC_KEY`, `max_tokens` are not."""
+    `password_hash`, `hashed_password`, `PUBLIC_KEY`, `max_tokens` are not. Names in any case and
+    common misspellings count (`PassWord`, `aPiKeY`, `secrete`)."""
     if not name or any(c.isspace() for c in name):
         return None  # `"code id_token"` is a phrase (an OAuth response type), not a name
-    words = split_words(name)
-    while len(words) > 1 and words[-1] in _REPRESENTATION:
-        words = words[:-1]  # `correct_password_bytes`, `secret_value`, `api_key_str`
+    words = _name_words(name)
     if not words:
         return None
+    kind = _kind_of_words(words)
+    if kind is None and len(words) > 1 and re.fullmatch(r"[A-Za-z]+", name) and not name.islower() \
+            and not name.isupper() and not (set(words) & (_NOT_THE_SECRET | _NOT_THE_SECRET_ANYWHERE)):
+        # Odd case (`aPiKeY`, `PassWord`) splits into pieces that are no words: the whole name is one.
+        kind = _kind_of_words([_MISSPELLED.get(name.lower(), name.lower())])
+    return kind
+
+
+def _kind_of_words(words: List[str]) -> Optional[str]:
     if len(words) > 1 and (words[0] in _NOT_THE_SECRET or set(words[:-1]) & _NOT_THE_SECRET_ANYWHERE):
         return None
     head = words[-1]
@@ -147,6 +193,82 @@ def secret_name_kind(name: Optional[str]) -> Optional[str]:
             if head.endswith(ending) and head != ending:
                 return kind
     return None
+
+
+# Words before `token` that make it a public identifier (`url_token`: a profile's slug, shown in URLs).
+_PUBLIC_ID_QUALIFIERS = frozenset({"url", "uri", "slug", "profile", "handle", "permalink"})
+
+
+def names_public_identifier(name: Optional[str]) -> bool:
+    """`url_token`, `slug_token`: the token of a URL, a public identifier, not a credential (judged
+    by its value where it is a literal: a slug is public, a random string is still a secret)."""
+    if not name:
+        return False
+    words = _name_words(name)
+    return len(words) > 1 and words[-1] in ("token", "tokens") and words[-2] in _PUBLIC_ID_QUALIFIERS
+
+
+# What a secret is for (`secret_role`): a key the application signs or verifies with (a literal lets
+# anyone forge what it signs), or a credential it presents to another service (a database password,
+# an object-store key: a development default there lets nobody forge anything).
+_SIGNING_WORDS = frozenset({
+    "jwt", "jws", "jwe", "signing", "sign", "signature", "session", "sessions", "hmac", "webhook", "webhooks", "csrf",
+    "xsrf", "cookie", "cookies", "download", "hs256", "nextauth", "django", "flask", "starlette", "middleware",
+    "itsdangerous", "verify", "verification", "reset", "invite", "magic",
+})
+_SERVICE_WORDS = frozenset({
+    "db", "database", "postgres", "postgresql", "pg", "psql", "mysql", "mariadb", "mongo", "mongodb", "redis",
+    "rabbitmq", "rabbit", "amqp", "broker", "celery", "kafka", "elastic", "elasticsearch", "opensearch", "minio",
+    "s3", "aws", "gcs", "gcp", "azure", "storage", "bucket", "blob", "smtp", "mail", "email", "imap", "sendgrid",
+    "mailgun", "ses", "twilio", "openai", "anthropic", "llm", "gemini", "mistral", "cohere", "huggingface", "hf",
+    "stripe", "paypal", "github", "gitlab", "bitbucket", "google", "facebook", "twitter", "slack", "discord",
+    "telegram", "sentry", "posthog", "ldap", "ftp", "sftp", "ssh", "proxy", "pgadmin", "influx", "influxdb",
+    "clickhouse", "neo4j", "qdrant", "pinecone", "weaviate", "firebase", "client", "vault", "registry", "docker",
+    "gateway", "provider", "upstream", "remote", "external", "oauth", "sso", "oidc",
+})
+SIGNING = "signing"
+OUTBOUND = "outbound"
+
+
+def secret_role(name: Optional[str]) -> Optional[str]:
+    """SIGNING for a secret the application signs or verifies with (`JWT_SECRET`, `SECRET_KEY`,
+    `SESSION_SECRET`, `WEBHOOK_SECRET`, `S3_FILES_DOWNLOAD_SECRET`), OUTBOUND for a credential it
+    presents to another service (`POSTGRES_PASSWORD`, `MINIO_SECRET_KEY`, `GITHUB_CLIENT_SECRET`),
+    None when the name does not say (`API_KEY`, `ROOT_TOKEN`, `ADMIN_PASSWORD`)."""
+    kind = secret_name_kind(name)
+    if kind is None or name is None:
+        return None
+    # (With the parts that carry digits, which split_words drops: `S3_SECRET_ACCESS_KEY`.)
+    words = set(_name_words(name)) | {c.lower() for c in re.split(r"[^A-Za-z0-9]+", name) if c}
+    if kind == "secret" and words & _SIGNING_WORDS:
+        return SIGNING
+    if words & _SERVICE_WORDS:
+        return OUTBOUND  # `AUTH_DISCORD_CLIENT_SECRET` too: presented to Discord
+    if kind == "secret" and not words & {"api", "apikey", "access", "private", "credential", "credentials", "creds",
+                                         "license", "account", "consumer", "subscription", "developer", "bot",
+                                         "encryption", "encrypt", "fernet", "aes", "cipher", "crypto"}:
+        return SIGNING  # `SECRET_KEY`, `AUTH_SECRET`, `POLAR_SECRET`: the application's own key
+    return None
+
+
+def says_it_signs(name: Optional[str]) -> bool:
+    """A secret whose name says what it signs or verifies (`JWT_SECRET`, `SESSION_SECRET_KEY`,
+    `auth_secret`, `WEBHOOK_SECRET`), not only that it is the application's (`SECRET_KEY`)."""
+    return secret_role(name) == SIGNING and bool(set(_name_words(name or "")) & (_SIGNING_WORDS | {"auth"}))
+
+
+_CHAR_CLASS = ((str.isupper, "A"), (str.islower, "a"), (str.isdigit, "0"))
+
+
+def looks_random(value: str) -> bool:
+    """A generated value (hex, base64, a random password) rather than one a person typed as a default
+    (`"postgres"`, `"minioadmin"`, `"StrongPassword123!"`): its characters change class often."""
+    v = value.strip()
+    if len(v) < 12:
+        return False
+    classes = [next((k for test, k in _CHAR_CLASS if test(c)), "-") for c in v]
+    changes = sum(1 for a, b in zip(classes, classes[1:]) if a != b)
+    return changes / (len(v) - 1) >= 0.3
 
 
 def names_a_name(name: Optional[str]) -> bool:
@@ -228,6 +350,14 @@ _PLACEHOLDER_NORM_RX = re.compile(
     r"(api)?(secret|key|token|password|pass|value)\d*")
 # A regular expression (`r"[!#$%&'*+.^_`|~A-Za-z0-9-]+"`, `r"^\\d{6}$"`).
 _REGEX_RX = re.compile(r"\[[^\]]+\][+*?{]|\\[dswbDSWB]|\(\?[:P<=!]|^\^.+\$$")
+# A media type (`"application/octet-stream"`), a PEM armour line without a body (what a scanner looks
+# for), a local host (`api_key = "localhost"`: the convention for "no key, a local server").
+_MIME_RX = re.compile(r"^(application|text|image|audio|video|multipart|message|font|model)/[a-z0-9.+-]+"
+                      r"(\s*;\s*[a-z-]+=[\w.-]+)*$", re.I)
+_PEM_ARMOUR_RX = re.compile(r"^-----(BEGIN|END) [A-Z0-9 ]+-----\s*$")
+_LOCAL_HOST_RX = re.compile(r"^(localhost|127\.0\.0\.1|0\.0\.0\.0|::1|\[::1\]|host\.docker\.internal)(:\d{1,5})?$", re.I)
+# A slug: lower-case words and short numbers joined by hyphens (`"jane-doe-42"`).
+_SLUG_RX = re.compile(r"[a-z]+(?:[-_.](?:[a-z]+|\d{1,4}))*")
 # A relative module (`".types"`, `"..api.secrets"`): lazy-import tables.
 _REL_MODULE_RX = re.compile(r"^\.{1,3}[A-Za-z_][\w.]*$")
 # A prefix (`"secret-"`, `"sk_"`, `"token:"`): what identifiers start with, not a value.
@@ -243,7 +373,7 @@ _URL_RX = re.compile(r"^[A-Za-z][A-Za-z0-9+.\-]*://")
 _PATH_RX = re.compile(r"^(\.{0,2}/|~/|[A-Za-z]:\\)[^\s]*$")
 _FILE_EXT_RX = re.compile(r"\.(pem|key|crt|cer|der|p12|pfx|jks|json|txt|env|ya?ml|toml|ini|cfg|conf|pub|asc|gpg)$", re.I)
 _HEADER_NAMES = frozenset({"authorization", "proxy-authorization", "cookie", "set-cookie", "www-authenticate"})
-_UPPER_IDENT = re.compile(r"^[A-Z][A-Z0-9]*(_[A-Z0-9]+)+$")
+_UPPER_IDENT = re.compile(r"^[A-Z][A-Z0-9]*(_+[A-Z0-9]+)+$")  # `TRACECAT__API_URL` too
 _SECRET_WORDS = PASSWORD_NOUNS | TOKEN_NOUNS | SECRET_NOUNS | {"key", "keys", "api"}
 
 _DUMMY_PREFIXED = re.compile(r"^(xox[abposr]-|xapp-|(sk|pk|rk)_(live|test)_|gh[pousr]_|github_pat_|glpat-|AKIA|ASIA|AIza|"
@@ -283,6 +413,10 @@ def classify_value(value: str, name: Optional[str] = None, kind: Optional[str] =
         return None
     if _SENTINEL_RX.match(v):
         return A_NAME
+    if _MIME_RX.match(v) or _PEM_ARMOUR_RX.match(v) or _LOCAL_HOST_RX.match(v):
+        return None  # `"application/json"` under an Authorization key, a PEM header alone, "localhost" for "no key"
+    if name is not None and names_public_identifier(name) and _SLUG_RX.fullmatch(v):
+        return None  # `url_token = "jane-doe-42"`: a profile's slug
     if _URL_RX.match(v):
         return None  # credentials inside URLs are found by token_formats()
     if _PATH_RX.match(v) or (_FILE_EXT_RX.search(v) and " " not in v):
@@ -301,10 +435,14 @@ def classify_value(value: str, name: Optional[str] = None, kind: Optional[str] =
         # not a passphrase (`"correct horse battery staple"`, `"super secret jwt secret"`).
         if v[-1] in ".!?:" or len(words) >= 6 or set(words) & _MESSAGE_WORDS or _MARKER_PREFIX_RX.match(v):
             return None
+        if v[0].isupper() and set(words) & _SECRET_WORDS and not is_stand_in(v):
+            return None  # a title (`"Elastic Api Key"`, `"GitHub personal access token"`), not a passphrase
     if low in _HEADER_NAMES or re.match(r"^x-[A-Za-z0-9-]+$", v, re.I):
         return None
     if name is not None:
         nv, nn = _norm(v), _norm(name)
+        if nv == nn and name.islower() and kind in ("password", "secret") and nv in _PLACEHOLDER_WORDS:
+            return PLACEHOLDER  # `password = "password"`: a variable, not a table of names (`PASSWORD = "password"`)
         if nv == nn:
             return A_NAME
         name_words = split_words(name)
@@ -322,7 +460,7 @@ def classify_value(value: str, name: Optional[str] = None, kind: Optional[str] =
         return PLACEHOLDER
     if len(v) <= 3:
         return None  # `"0"`, `"url"`: too short to be anybody's credential
-    if _UPPER_IDENT.match(v) and all(re.fullmatch(r"[A-Z]+[0-9]{0,2}", part) for part in v.split("_")):
+    if _UPPER_IDENT.match(v) and all(re.fullmatch(r"[A-Z]+[0-9]{0,2}", part) for part in v.split("_") if part):
         return A_NAME  # `"TRACECAT_AWS_EXTERNAL_ID"`: an environment variable's or a setting's name
     if re.fullmatch(r"[A-Z]{2,10}", v):
         return None  # a sentinel (`password = "LDAP"` marks users who sign in elsewhere)
@@ -457,7 +595,7 @@ def is_test_like_path(rel_path: str) -> bool:
 
 _DEV_TOOLING_PATH = re.compile(r"(^|/)(scripts?|bin|benchmarks?|bench|devtools?|hack)/|(^|/)[\w.-]+[-_]benchmarks?/", re.I)
 _DEV_WORDS = frozenset({"dev", "devel", "development", "seed", "seeds", "seeding", "demo", "sample", "fixture",
-                        "fixtures"})
+                        "fixtures", "test", "testing", "e2e", "qa", "smoke"})
 
 
 def is_dev_tooling_path(rel_path: str) -> bool:
@@ -468,5 +606,6 @@ def is_dev_tooling_path(rel_path: str) -> bool:
 
 
 def is_dev_name(name: str) -> bool:
-    """A function made for development data (`create_dev_user`, `seed_demo_org`)."""
+    """A function made for development or test data (`create_dev_user`, `seed_demo_org`,
+    `create_test_user`)."""
     return bool(set(split_words(name)) & _DEV_WORDS)

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from typing import Dict, List, Optional, Set, Tuple
 
 from fastauthlint.checks.secrets import hardcoded_secret, secret_with_literal_fallback
-from fastauthlint.findings import TEST_CODE_SEVERITY, Finding, Span
+from fastauthlint.findings import TEST_CODE_SEVERITY, Finding, Severity, Span
 
 SETTINGS_BASES = frozenset({"pydantic.BaseSettings", "pydantic_settings.BaseSettings",
                             "pydantic_settings.main.BaseSettings", "pydantic.env_settings.BaseSettings"})
@@ -46,6 +46,7 @@ class FieldFact:
     verdict: str  # SECRET or PLACEHOLDER
     kind: str  # password / token / secret
     is_test: bool
+    warning: bool = False  # as a settings field: a development default of a credential for another service
 
 
 @dataclass
@@ -111,13 +112,17 @@ def link(project, check_name: str) -> List[Finding]:
                 continue
             settings_cls = any(is_settings(b, path) for b in cf.bases)
             for f in cf.fields:
+                warning = False
                 if settings_cls:
                     rule = secret_with_literal_fallback.RULE
-                    msg = secret_with_literal_fallback.settings_message(f.name, cf.name, f.verdict, f.shown)
+                    msg = secret_with_literal_fallback.settings_message(f.name, cf.name, f.verdict, f.shown, f.warning)
+                    warning = f.warning
+                elif f.verdict == secret_with_literal_fallback.EMPTY:
+                    continue  # an empty default is a known key only as a fallback
                 else:
                     rule = hardcoded_secret.RULE
                     msg = hardcoded_secret.field_message(f.kind, cf.name, f.name, f.verdict, f.shown)
-                sev = TEST_CODE_SEVERITY if f.is_test else None
+                sev = TEST_CODE_SEVERITY if f.is_test else (Severity.WARNING if warning else None)
                 out.append(Finding(rule=rule, path=path, span=Span(*f.span), message=msg,
                                    severity=sev, masks=tuple(tuple(m) for m in f.masks)))
     return out

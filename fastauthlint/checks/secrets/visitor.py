@@ -22,8 +22,6 @@ from fastauthlint.checks.secrets import hardcoded_secret, secret_with_literal_fa
 from fastauthlint.checks.secrets.literals import Hit, default_of, string_of, target_name
 from fastauthlint.checks.secrets.sensitive import (
     PLACEHOLDER,
-    SECRET,
-    classify_value,
     is_dev_name,
     is_dev_tooling_path,
     is_test_like_path,
@@ -33,7 +31,15 @@ from fastauthlint.checks.secrets.sensitive import (
     token_formats,
 )
 from fastauthlint.checks.secrets.settings import ClassFact, FieldFact, SecretsFacts, span_tuple
-from fastauthlint.findings import TEST_CODE_SEVERITY
+from fastauthlint.checks.secrets.surroundings import (
+    creates_something,
+    generated_identity,
+    generated_identity_item,
+    guarded_comparisons,
+    refused_when_empty,
+    refuses,
+)
+from fastauthlint.findings import TEST_CODE_SEVERITY, Severity
 from fastauthlint.masking import mask_secret
 
 HARDCODED = hardcoded_secret.RULE
@@ -50,6 +56,8 @@ class _Candidate:
     message: str
     priority: int
     test: bool  # in test code or test scaffolding: the lower severity
+    warning: bool = False  # a development default of a credential for another service
+    empty_name: Optional[str] = None  # an empty default of this secret (FAL302): kept unless the file refuses it
 
 
 class SecretsVisitor(CheckVisitor):
@@ -71,25 +79,37 @@ class SecretsVisitor(CheckVisitor):
         self._concatenated: Set[int] = set()  # parts of a concatenation already judged whole
         self._table_values: Set[int] = set()  # values repeated under several keys of a dict literal
         self.asserts = 0  # inside an assert statement
+        self._guards: Set[int] = set()  # comparisons whose failure refuses to run (surroundings.py)
+        self.refused_empty: Set[str] = set()  # names the file refuses to run with empty (`if not SECRET_KEY: raise`)
+        # Per function: does it make a throw-away account, and the password literals it holds.
+        self.frames: List[dict] = []
 
     # -- bookkeeping ------------------------------------------------------------------------
-    def _add(self, rule: str, node: cst.CSTNode, message: str, priority: int, verdict: Optional[str] = None) -> None:
+    def _add(self, rule: str, node: cst.CSTNode, message: str, priority: int, verdict: Optional[str] = None,
+             kind: Optional[str] = None, warning: bool = False, empty_name: Optional[str] = None) -> None:
         cur = self.candidates.get(id(node))
         if cur is None or priority > cur.priority:
-            self.candidates[id(node)] = _Candidate(rule, node, message, priority, self._lower(verdict))
+            self.candidates[id(node)] = _Candidate(rule, node, message, priority, self._lower(verdict, kind), warning,
+                                                   empty_name)
+            if kind == "password" and self.frames and self.dev_path:
+                self.frames[-1]["passwords"].append(id(node))
 
     def _found(self, rule: str, hit: Optional[Hit]) -> None:
         if hit is not None:
-            self._add(rule, hit.node, hit.message, hit.priority, hit.verdict)
+            self._add(rule, hit.node, hit.message, hit.priority, hit.verdict, hit.kind, hit.warning,
+                      hit.name if hit.verdict == secret_with_literal_fallback.EMPTY else None)
 
     @property
     def in_test(self) -> bool:
         return self.ctx.is_test or self.test_path or self.test_scopes > 0
 
-    def _lower(self, verdict: Optional[str]) -> bool:
-        """The lower severity: test code, and stand-ins in development tooling (a script's or a
-        dev-user command's `"password1234"`; a real-looking key there is still a leak)."""
-        return self.in_test or (verdict == PLACEHOLDER and (self.dev_path or self.dev_scopes > 0))
+    def _lower(self, verdict: Optional[str], kind: Optional[str] = None) -> bool:
+        """The lower severity: test code, stand-ins in development tooling (a script's or a
+        dev-user command's `"password1234"`; a real-looking key there is still a leak), and the
+        passwords of sample users in development functions (`def seed_database`, `create_test_user`)."""
+        known = verdict in (PLACEHOLDER, secret_with_literal_fallback.EMPTY)
+        return self.in_test or (known and (self.dev_path or self.dev_scopes > 0)) \
+            or (kind == "password" and self.dev_scopes > 0)
 
     def visit_Module(self, node: cst.Module) -> None:
         self.test_path = is_test_like_path(self.ctx.rel)
@@ -102,22 +122,39 @@ class SecretsVisitor(CheckVisitor):
             value = self.constants.get(name)
             if id(value) not in self.candidates:
                 self._found(HARDCODED, hardcoded_secret.used_constant(name, mode, what, value))
+        for key in [k for k, c in self.candidates.items() if c.empty_name and c.empty_name.lower() in self.refused_empty]:
+            del self.candidates[key]  # `if not self.SECRET_KEY: raise ...`: start-up fails without it after all
+        for cf in self.class_facts:
+            cf.fields = [f for f in cf.fields if not (f.verdict == secret_with_literal_fallback.EMPTY
+                                                      and f.name.lower() in self.refused_empty)]
         for cand in sorted(self.candidates.values(), key=lambda c: span_tuple(self.ctx.span(c.node))):
             masks = self.ctx.mark_secret(cand.node)
             self.report(cand.rule, cand.node, cand.message, masks=masks,
-                        severity=TEST_CODE_SEVERITY if cand.test else None)
+                        severity=TEST_CODE_SEVERITY if cand.test else (Severity.WARNING if cand.warning else None))
 
     def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
         self.functions += 1
         if is_test_name(node.name.value):
             self.test_scopes += 1
         self.dev_scopes += is_dev_name(node.name.value)
+        self.frames.append({"fixture": creates_something(node.name.value), "passwords": []})
 
     def leave_FunctionDef(self, original_node: cst.FunctionDef) -> None:
         self.functions -= 1
         if is_test_name(original_node.name.value):
             self.test_scopes -= 1
         self.dev_scopes -= is_dev_name(original_node.name.value)
+        frame = self.frames.pop()
+        if frame["fixture"]:
+            # A development script's function that creates an account (`def _create_user`, or one
+            # named `f"qa_{suffix}"`): the password it chooses for it is test data.
+            for key in frame["passwords"]:
+                if key in self.candidates:
+                    self.candidates[key].test = True
+
+    def _identity(self, generated: bool) -> None:
+        if generated and self.frames:
+            self.frames[-1]["fixture"] = True
 
     def visit_ClassDef(self, node: cst.ClassDef) -> None:
         bases = []
@@ -150,6 +187,8 @@ class SecretsVisitor(CheckVisitor):
 
     def visit_DictElement(self, node: cst.DictElement) -> None:
         key = astutil.literal_str(node.key)
+        if key is not None:
+            self._identity(generated_identity_item(key, node.value))
         if key in EXAMPLE_KEYS:
             self.example_depth += 1
         elif key is not None and not self.example_depth and id(node.value) not in self._table_values:
@@ -163,6 +202,7 @@ class SecretsVisitor(CheckVisitor):
         if node.keyword is None:
             return
         kw = node.keyword.value
+        self._identity(generated_identity_item(kw, node.value))
         if kw in EXAMPLE_KEYS:
             self.example_depth += 1
         elif not self.example_depth:
@@ -185,12 +225,20 @@ class SecretsVisitor(CheckVisitor):
         if self.example_depth:
             return
         for t in node.targets:
+            self._identity(generated_identity(t.target, node.value))
             name = target_name(t.target)
             if name in EXAMPLE_KEYS:
                 self.example_depth += 1  # `schema_extra = {...}`: balanced in leave_Assign
                 return
             if name is not None:
                 self._store(name, node.value, t.target)
+            elif isinstance(t.target, (cst.Tuple, cst.List)) and isinstance(node.value, (cst.Tuple, cst.List)) \
+                    and len(t.target.elements) == len(node.value.elements):
+                # `user, password = "admin", "s3cr3t"`: element by element.
+                for el, val in zip(t.target.elements, node.value.elements):
+                    el_name = target_name(el.value)
+                    if el_name is not None:
+                        self._store(el_name, val.value, el.value)
 
     def leave_Assign(self, original_node: cst.Assign) -> None:
         if any(target_name(t.target) in EXAMPLE_KEYS for t in original_node.targets):
@@ -213,27 +261,40 @@ class SecretsVisitor(CheckVisitor):
         self._found(HARDCODED, hardcoded_secret.named_literal(name, value, where))
 
     def _class_field(self, name: str, value: cst.BaseExpression) -> None:
-        """A field's literal default: FAL302 in a settings class, FAL301 in another, a fact for
-        the linking step in a class whose bases are defined in other files."""
+        """A field's literal default (or a short list of them: `ROOT_TOKENS: List[str] = ["1234"]`):
+        FAL302 in a settings class, FAL301 in another, a fact for the linking step in a class whose
+        bases are defined in other files. An empty default is a known key only for a secret that
+        signs, and only as a fallback (FAL302)."""
         info = self.classes[-1]
         kind = secret_name_kind(name)
-        lit = default_of(value)
-        if kind is None or names_a_name(name) or lit is None or info["kind"] == "enum":
+        if kind is None or names_a_name(name) or info["kind"] == "enum":
             return
-        text = string_of(lit)
-        verdict = classify_value(text, name, kind)
-        if verdict not in (SECRET, PLACEHOLDER):
+        lit = default_of(value)
+        if lit is not None:
+            text = string_of(lit) or ""
+            verdict = secret_with_literal_fallback.judge(text, name, kind)
+        else:
+            listed = hardcoded_secret.listed_secret(name, kind, value)
+            if listed is None:
+                return
+            lit, text, verdict = listed
+        if verdict is None:
             return
         cls = info["name"]
-        if info["kind"] == "settings" and not name.startswith("_"):  # `_x` is private: never from the env
-            message = secret_with_literal_fallback.settings_message(name, cls, verdict, mask_secret(text))
-            self._add(FALLBACK, lit, message, 3, verdict)
-        elif info["kind"] == "pending" and not name.startswith("_"):
+        env_field = info["kind"] in ("settings", "pending") and not name.startswith("_")  # `_x`: never from the env
+        if verdict == secret_with_literal_fallback.EMPTY and not env_field:
+            return
+        warning = secret_with_literal_fallback.is_development_default(name, text, verdict)
+        if info["kind"] == "settings" and env_field:
+            message = secret_with_literal_fallback.settings_message(name, cls, verdict, mask_secret(text), warning)
+            self._add(FALLBACK, lit, message, 3, verdict, kind, warning,
+                      name if verdict == secret_with_literal_fallback.EMPTY else None)
+        elif info["kind"] == "pending" and env_field:
             info["fields"].append(FieldFact(name, span_tuple(self.ctx.span(lit)), self.ctx.mark_secret(lit),
-                                            mask_secret(text), verdict, kind, self._lower(verdict)))
+                                            mask_secret(text), verdict, kind, self._lower(verdict, kind), warning))
         else:
             message = hardcoded_secret.field_message(kind, cls, name, verdict, mask_secret(text))
-            self._add(HARDCODED, lit, message, 1, verdict)
+            self._add(HARDCODED, lit, message, 1, verdict, kind)
 
     def visit_Param(self, node: cst.Param) -> None:
         if node.default is not None:
@@ -242,14 +303,23 @@ class SecretsVisitor(CheckVisitor):
 
     def visit_Assert(self, node: cst.Assert) -> None:
         # `assert client.api_key == "test-key"` in a test: an expectation, not a credential check
-        # (outside tests, an assert comparing a credential with a literal is one).
+        # (outside tests, an assert comparing a credential with a literal is one, unless it refuses
+        # the literal: `assert SECRET_KEY != "development_secret"`).
         self.asserts += 1
+        self._guards.update(id(c) for c in guarded_comparisons(node.test, refusing_when_true=False))
+        self.refused_empty.update(n.lower() for n in refused_when_empty(node.test, refusing_when_true=False))
 
     def leave_Assert(self, original_node: cst.Assert) -> None:
         self.asserts -= 1
 
+    def visit_If(self, node: cst.If) -> None:
+        # `if settings.SECRET_KEY == "dev": raise RuntimeError(...)`: a guard against deploying it.
+        if refuses(node.body.body):
+            self._guards.update(id(c) for c in guarded_comparisons(node.test, refusing_when_true=True))
+            self.refused_empty.update(n.lower() for n in refused_when_empty(node.test, refusing_when_true=True))
+
     def visit_Comparison(self, node: cst.Comparison) -> None:
-        if self.asserts and self.in_test:
+        if (self.asserts and self.in_test) or id(node) in self._guards:
             return
         for hit in hardcoded_secret.comparison(node):
             self._found(HARDCODED, hit)

@@ -27,8 +27,8 @@ from typing import Dict, Iterator, List, Optional, Set
 import libcst as cst
 
 from fastauthlint import astutil
-from fastauthlint.checks.secrets.sensitive import secret_name_kind, split_words
-from fastauthlint.checks.tokens.taint import EMPTY, FunctionState, Taint, sources, src
+from fastauthlint.checks.secrets.sensitive import names_a_name, names_public_identifier, secret_name_kind, split_words
+from fastauthlint.checks.tokens.taint import EMPTY, HEADERS_DESC, FunctionState, Taint, sources, src
 from fastauthlint.project.names import dotted
 
 SECURITY_CLASSES = frozenset({
@@ -70,8 +70,8 @@ def name_source(name: str, shown: str, incoming: bool = False, config: bool = Fa
     """A value known by its name. `config`: a configuration value (`settings.SECRET_KEY`, a module
     constant `JWT_SECRET`), which no response may carry, not even the one issuing a token."""
     kind = secret_name_kind(name)
-    if kind is None:
-        return EMPTY
+    if kind is None or names_public_identifier(name):
+        return EMPTY  # `url_token`: a profile's slug, shown in URLs
     if kind == "token":
         return src("credential" if incoming else ("config" if config else "token"), f"the token `{shown}`")
     if kind == "secret" and config:
@@ -269,11 +269,13 @@ def _literal_strings(node: cst.BaseExpression) -> Optional[List[str]]:
     return None
 
 
-def shown_not_secret(calls: List[cst.Call], comparisons: List[cst.Comparison], ctx) -> Set[str]:
+def shown_not_secret(calls: List[cst.Call], comparisons: List[cst.Comparison], ctx, func_name: str = "") -> Set[str]:
     """Names a function shows are no credentials: compared with punctuation or a character or two
-    (`token == "-"`, `tok in ("(", ")")`), parsed as numbers (`int(token)`, `token.isdigit()`), or
-    the key a secret is looked up under (`vault.get_secret(totp_secret_key)`)."""
+    (`token == "-"`, `tok in ("(", ")")`), parsed as numbers (`int(token)`, `token.isdigit()`),
+    searched for an operator by a parser (`def parse_leaf(token): token.find("=")`), or the key a
+    secret is looked up under (`vault.get_secret(totp_secret_key)`)."""
     out: Set[str] = set()
+    parser = bool(split_words(func_name)[:1] and split_words(func_name)[0] in _PARSER_VERBS)
     for c in comparisons:
         if not all(isinstance(t.operator, (cst.Equal, cst.NotEqual, cst.In, cst.NotIn)) for t in c.comparisons):
             continue
@@ -291,6 +293,10 @@ def shown_not_secret(calls: List[cst.Call], comparisons: List[cst.Comparison], c
         elif isinstance(func, cst.Attribute) and isinstance(func.value, cst.Name) \
                 and func.attr.value in _LEXICAL_METHODS and not _may_be_numeric_secret(func.value.value):
             out.add(func.value.value)
+        if parser and isinstance(func, cst.Attribute) and isinstance(func.value, cst.Name) \
+                and func.attr.value in _SEARCH_METHODS and len(pos) >= 1 \
+                and (astutil.literal_str(pos[0]) or ".") not in _TOKEN_SEPARATORS:
+            out.add(func.value.value)  # `token.find("=")` in a parser: a term of an expression
         if not pos or not isinstance(pos[0], cst.Name):
             continue
         if ctx.qualify(func) in ("os.getenv", "os.environ.get") or isinstance(func, cst.Attribute) and (
@@ -300,6 +306,13 @@ def shown_not_secret(calls: List[cst.Call], comparisons: List[cst.Comparison], c
     return out
 
 
+_PARSER_VERBS = frozenset({"parse", "lex", "tokenize", "scan"})
+_SEARCH_METHODS = frozenset({"find", "rfind", "index", "rindex", "partition", "rpartition"})
+# What a credential is split on (a JWT's dots, a scheme's space, Basic's colon): searching a token
+# for one of these says nothing against it.
+_TOKEN_SEPARATORS = frozenset({".", " ", ":", "", "$", "_", "-"})
+
+
 _ONE_TIME_WORDS = frozenset({"otp", "totp", "hotp", "mfa", "2fa", "pin", "sms", "verification", "verify", "code"})
 
 
@@ -307,6 +320,121 @@ def _may_be_numeric_secret(name: str) -> bool:
     """A password, a PIN or a one-time code may well be all digits (`int(passcode)`,
     `otp_token.isdigit()`): parsing it as a number says nothing against it."""
     return secret_name_kind(name) == "password" or bool(set(split_words(name)) & _ONE_TIME_WORDS)
+
+
+# -- what a branch or a statement shows --------------------------------------------------------------
+
+def falsy_names(test: cst.BaseExpression):
+    """(names empty where `test` holds, names empty where it does not): `not token`,
+    `token is None`, `token == ""` and `len(token) == 0` make `token` empty in the branch; a bare
+    `token` makes it empty in the `else`. Only conditions that hold together (`and`)."""
+    if isinstance(test, cst.BooleanOperation) and isinstance(test.operator, cst.And):
+        left, right = falsy_names(test.left), falsy_names(test.right)
+        return left[0] + right[0], []
+    if isinstance(test, cst.UnaryOperation) and isinstance(test.operator, cst.Not):
+        inner = test.expression
+        if isinstance(inner, cst.Name):
+            return [inner.value], []
+        return [], []
+    if isinstance(test, cst.Name):
+        return [], [test.value]
+    if isinstance(test, cst.Comparison) and len(test.comparisons) == 1:
+        op, right = test.comparisons[0].operator, test.comparisons[0].comparator
+        left = test.left
+        if isinstance(left, cst.Call) and astutil.name_of(left.func) == "len" and len(left.args) == 1 \
+                and astutil.literal_value(right, None) == 0 and isinstance(op, cst.Equal):
+            left, right = left.args[0].value, cst.SimpleString('""')
+        empty = (isinstance(right, cst.Name) and right.value == "None") or astutil.literal_str(right) == "" \
+            or astutil.literal_value(right, 1) in (b"",)
+        if isinstance(left, cst.Name) and empty and isinstance(op, (cst.Is, cst.Equal)):
+            return [left.value], []
+    return [], []
+
+
+_AUTH_HEADERS = frozenset({"authorization", "cookie", "proxy-authorization", "x-api-key"})
+
+
+def removed_header(node: cst.CSTNode, state: FunctionState) -> None:
+    """`del headers["Authorization"]`, `headers.pop("cookie", None)`: a copy of the request's headers
+    without its credentials (when every credential header is taken out, the copy is clean)."""
+    name = key = None
+    if isinstance(node, cst.Del) and isinstance(node.target, cst.Subscript) \
+            and isinstance(node.target.value, cst.Name) and len(node.target.slice) == 1 \
+            and isinstance(node.target.slice[0].slice, cst.Index):
+        name, key = node.target.value.value, astutil.literal_str(node.target.slice[0].slice.value)
+    elif isinstance(node, cst.Call) and isinstance(node.func, cst.Attribute) and node.func.attr.value == "pop" \
+            and isinstance(node.func.value, cst.Name) and node.args:
+        name, key = node.func.value.value, astutil.literal_str(node.args[0].value)
+    if name is None or key is None or key.lower() not in _AUTH_HEADERS or name not in state.env:
+        return
+    removed = state.removed_headers.setdefault(name, set())
+    removed.add(key.lower())
+    if {"authorization", "cookie"} <= removed:
+        state.env[name] = frozenset(lab for lab in state.env[name] if lab[0] != "src" or lab[2] != HEADERS_DESC)
+
+
+_ACCOUNT_WORDS = frozenset({"user", "users", "account", "member", "customer", "owner", "email", "username",
+                            "subject", "sub", "login", "principal", "tenant_user"})
+_CALLER_WORDS = frozenset({"current", "me", "caller", "principal", "admin", "user", "auth", "authenticated",
+                           "requester", "actor", "session"})
+
+
+def other_accounts(params: List[cst.Param], comparisons: List[cst.Comparison]) -> Set[str]:
+    """A route's parameters that name an account (`user_id`, `email` from the path, query or body),
+    when the route also has an authenticated caller (a `Depends()` parameter named like a user) and
+    does not compare them with it: a token minted for one of them is handed to someone else."""
+    callers = set()
+    accounts = set()
+    for p in params:
+        words = set(split_words(p.name.value))
+        fed = isinstance(p.default, cst.Call) and astutil.name_of(p.default.func) in ("Depends", "Security") \
+            or (p.annotation is not None and annotated_dependency(p.annotation.annotation) is not None)
+        if fed and words & _CALLER_WORDS:
+            callers.add(p.name.value)
+        elif not fed and words & _ACCOUNT_WORDS and stringish_or_id(p):
+            accounts.add(p.name.value)
+    if not callers:
+        return set()
+    for c in comparisons:  # `if user_id != current_user.id: raise`: the caller's own account
+        names = {n.value for n in astutil.walk(c) if isinstance(n, cst.Name)}
+        if names & callers:
+            accounts -= names
+    return accounts
+
+
+def stringish_or_id(p: cst.Param) -> bool:
+    """A scalar parameter (an id, an e-mail), not a body model."""
+    return all(t in _STRINGISH or t in ("int", "UUID", "EmailStr") for t in annotation_types(
+        p.annotation.annotation if p.annotation is not None else None))
+
+
+REQUEST_TYPES = frozenset({"Request", "WebSocket", "HTTPConnection"})
+
+
+def annotated_inner(ann: Optional[cst.BaseExpression]) -> Optional[cst.BaseExpression]:
+    """`Annotated[Settings, Depends(get_settings)]` -> `Settings`."""
+    if isinstance(ann, cst.Subscript) and astutil.name_of(ann.value) == "Annotated" and ann.slice \
+            and isinstance(ann.slice[0].slice, cst.Index):
+        return ann.slice[0].slice.value
+    return ann
+
+
+def secret_field_of(cls: cst.ClassDef) -> Optional[str]:
+    """The first field a class declares under a secret's name and not masked (`SECRET_KEY: str`,
+    `api_key = os.getenv("API_KEY")`; not `SECRET_KEY: SecretStr`, not `token_type: str`)."""
+    for stmt in cls.body.body if isinstance(cls.body, cst.IndentedBlock) else ():
+        if not isinstance(stmt, cst.SimpleStatementLine):
+            continue
+        for small in stmt.body:
+            target, ann = None, None
+            if isinstance(small, cst.AnnAssign):
+                target, ann = small.target, small.annotation.annotation
+            elif isinstance(small, cst.Assign) and len(small.targets) == 1:
+                target = small.targets[0].target
+            if isinstance(target, cst.Name) and secret_name_kind(target.value) and not names_a_name(target.value) \
+                    and not set(annotation_types(ann)) & MASKING_TYPES and (ann is None or stringish(ann)):
+                return target.value
+    return None
 
 
 # -- what one file says ---------------------------------------------------------------------------
@@ -326,6 +454,10 @@ class Credentials:
         # (`settings = Settings()`): `settings.jwt_secret` prints masked.
         self.masked_fields: Dict[str, Set[str]] = {}
         self.typed_globals: Dict[str, str] = {}
+        # Module-level objects (`invites = Invites()` -> qualified class) and the top-level names
+        # holding secrets in plain fields (-> one of those fields): see TokenFacts.
+        self.instances: Dict[str, str] = {}
+        self.holders: Dict[str, str] = {}
         # Per class being traversed: attributes holding a SecretStr (`x: SecretStr`, `self.x = x`
         # from a parameter annotated SecretStr).
         self.class_masked: List[Set[str]] = []
@@ -336,10 +468,21 @@ class Credentials:
                 self.local_security.add(stmt.name.value)
             if isinstance(stmt, cst.ClassDef) and masked_fields_of(stmt):
                 self.masked_fields[stmt.name.value] = masked_fields_of(stmt)
+            if isinstance(stmt, cst.ClassDef):
+                field = secret_field_of(stmt)
+                if field:
+                    self.holders[stmt.name.value] = field
         for name, value in constants.items():  # `settings = Settings()`
             if isinstance(value, cst.Call) and isinstance(value.func, cst.Name) \
                     and value.func.value in self.masked_fields:
                 self.typed_globals[name] = value.func.value
+            if isinstance(value, cst.Call) and isinstance(value.func, (cst.Name, cst.Attribute)):
+                cls = astutil.name_of(value.func) or ""
+                q = self.ctx.qualify(value.func)
+                if cls[:1].isupper() and q is not None and q.split(".")[0] not in FOREIGN_ROOTS:
+                    self.instances[name] = q
+                if isinstance(value.func, cst.Name) and cls in self.holders:
+                    self.holders[name] = self.holders[cls]
         for name, value in constants.items():
             if isinstance(value, cst.Call) and self.security_class(value.func):
                 self.schemes[name] = astutil.name_of(value.func) or ""
@@ -393,6 +536,19 @@ class Credentials:
         state.typed = {p.name.value: t for p in params if p.annotation is not None
                        for t in annotation_types(p.annotation.annotation) if t in self.masked_fields}
 
+    def services(self, params: List[cst.Param]) -> Dict[str, str]:
+        """Parameters annotated with a project class (`svc: InviteService = Depends(...)`,
+        `Annotated[InviteService, Depends()]`) -> the class's qualified name."""
+        out: Dict[str, str] = {}
+        for p in params:
+            inner = annotated_inner(p.annotation.annotation) if p.annotation is not None else None
+            if not isinstance(inner, (cst.Name, cst.Attribute)):
+                continue
+            q = self.ctx.qualify(inner)
+            if q and q.split(".")[0] not in FOREIGN_ROOTS and q.split(".")[-1][:1].isupper():
+                out[p.name.value] = q
+        return out
+
     def param_taint(self, i: int, p: cst.Param, state: FunctionState) -> Taint:
         name = p.name.value
         ann = p.annotation.annotation if p.annotation is not None else None
@@ -425,11 +581,29 @@ class Credentials:
         own = name_source(name, name, incoming=state.is_route) \
             if stringish(ann) and not (state.device_tokens and name in ("token", "tokens")) else EMPTY
         if own:
-            return own
+            # Also the parameter: an exception its callers catch may carry it to their logs.
+            return own | frozenset({("param", i, name)}) if state.facts is not None else own
+        holder = self._settings_param(name, ann)
+        if holder:
+            return holder
         if state.facts is not None:
             if ref is not None:
                 state.facts.deps[str(i)] = ref
             return frozenset({("param", i, name)})
+        return EMPTY
+
+    def _settings_param(self, name: str, ann: Optional[cst.BaseExpression]) -> Taint:
+        """`settings: Settings = Depends(get_settings)`: the configuration object, whose class may
+        declare secrets in plain fields (here, or in another file: the linking step's "obj")."""
+        ann = annotated_inner(ann)
+        if not isinstance(ann, (cst.Name, cst.Attribute)) or not is_config_base(cst.Name(name)):
+            return EMPTY
+        cls = astutil.name_of(ann) or ""
+        if isinstance(ann, cst.Name) and cls in self.holders:
+            return src("config", f"`{name}` (its `{self.holders[cls]}` among its fields)")
+        q = self.ctx.qualify(ann)
+        if q is not None and q.split(".")[0] not in FOREIGN_ROOTS:
+            return frozenset({("obj", q, "")})
         return EMPTY
 
     def masked_field(self, node: cst.Attribute, state: FunctionState) -> bool:

@@ -10,14 +10,35 @@ their own. Top-level functions leave a summary (`FunctionFacts`) for the linking
 
 from __future__ import annotations
 
-from typing import List
+from typing import List, Optional
 
 import libcst as cst
 
 from fastauthlint import astutil
-from fastauthlint.checks.tokens.credentials import is_push_code, shown_not_secret
+from fastauthlint.checks.tokens.credentials import (
+    REQUEST_TYPES,
+    annotation_types,
+    falsy_names,
+    is_push_code,
+    other_accounts,
+    removed_header,
+    shown_not_secret,
+)
 from fastauthlint.checks.tokens.facts import FunctionFacts
-from fastauthlint.checks.tokens.taint import EMPTY, FunctionState
+from fastauthlint.checks.tokens.taint import EMPTIED, EMPTY, FunctionState
+from fastauthlint.checks.tokens.values import names_credential_headers
+
+def _summary(func: cst.FunctionDef, params: List[cst.Param], owner: Optional[str]) -> FunctionFacts:
+    facts = FunctionFacts(f"{owner}.{func.name.value}" if owner else func.name.value, [p.name.value for p in params])
+    if isinstance(func.params.star_arg, cst.Param):
+        facts.star = params.index(func.params.star_arg)
+    if func.params.star_kwarg is not None:
+        facts.kwstar = len(params) - 1
+    if owner:
+        decorators = {astutil.name_of(d.decorator) for d in func.decorators}
+        facts.receiver = "" if "staticmethod" in decorators else ("cls" if "classmethod" in decorators else "self")
+    return facts
+
 
 ROUTE_METHODS = frozenset({"get", "post", "put", "patch", "delete", "options", "head", "api_route", "route",
                            "websocket", "trace"})
@@ -31,6 +52,13 @@ def is_route(func: cst.FunctionDef) -> bool:
     return False
 
 
+def _skips_credential_headers(body: cst.BaseSuite) -> bool:
+    """A loop body with an `if` naming the credential headers (`if key.lower() in SENSITIVE_HEADERS:
+    continue`, `if k not in ("authorization", "cookie"): out[k] = v`)."""
+    stmts = body.body if isinstance(body, cst.IndentedBlock) else ()
+    return any(isinstance(st, cst.If) and names_credential_headers(st.test) for st in stmts)
+
+
 class FunctionWalk:
     """Reads one function (or the module's top level) at a time, when the traversal leaves it."""
 
@@ -42,13 +70,22 @@ class FunctionWalk:
         self.function_facts: List[FunctionFacts] = []  # summaries of the functions worth linking
 
     def function(self, func: cst.FunctionDef, top: bool, calls: List[cst.Call],
-                 comparisons: List[cst.Comparison], in_test: bool) -> None:
-        """`calls`, `comparisons`: those of the function's body, nested functions' included."""
+                 comparisons: List[cst.Comparison], in_test: bool, owner: Optional[str] = None) -> None:
+        """`calls`, `comparisons`: those of the function's body, nested functions' included;
+        `top`: a top-level function, `owner`: the top-level class of a method (both summarised for
+        the linking step)."""
         params = astutil.parameters(func)
-        facts = FunctionFacts(func.name.value, [p.name.value for p in params]) if top else None
+        facts = _summary(func, params, owner) if top or owner else None
         state = FunctionState(is_route(func), facts, in_test, device_tokens=is_push_code(func))
         state.params = {p.name.value for p in params}
-        state.not_secret = shown_not_secret(calls, comparisons, self.ctx)
+        state.requests = {p.name.value for p in params if p.annotation is not None
+                          and set(annotation_types(p.annotation.annotation)) & REQUEST_TYPES}
+        state.owner = owner
+        if facts is not None:
+            state.services = self.credentials.services(params)
+        if state.is_route:
+            state.accounts = other_accounts(params, comparisons)
+        state.not_secret = shown_not_secret(calls, comparisons, self.ctx, func.name.value)
         self.credentials.masks(state, params, calls)
         for i, p in enumerate(params):
             state.env[p.name.value] = self.credentials.param_taint(i, p, state)
@@ -57,6 +94,7 @@ class FunctionWalk:
                                   or facts.deps or facts.returns_params):
             facts.flows.sort(key=lambda f: (f.span or (0, 0, 0, 0), f.label, f.ref))
             self.function_facts.append(facts)
+            self.values.local_facts[facts.name] = facts
 
     def module(self, node: cst.Module, in_test: bool) -> None:
         """Module-level code; its calls to helpers are kept like a function's."""
@@ -70,6 +108,20 @@ class FunctionWalk:
         for stmt in body:
             self._statement(stmt, state)
 
+    def _block_where_empty(self, body, names: List[str], state: FunctionState) -> None:
+        """A branch where `names` are known to be empty (`if not token: log.warning(f"bad {token}")`
+        logs an empty string): read with them empty, then as they were unless the branch rebinds them."""
+        saved = {n: state.env.get(n) for n in names}
+        for n in names:
+            state.env[n] = EMPTIED
+        self._block(body, state)
+        for n, old in saved.items():
+            if state.env.get(n) == EMPTIED:
+                if old is None:
+                    state.env.pop(n, None)
+                else:
+                    state.env[n] = old
+
     def _statement(self, stmt: cst.CSTNode, state: FunctionState) -> None:
         if isinstance(stmt, (cst.FunctionDef, cst.ClassDef)):
             return  # analysed on their own
@@ -79,16 +131,18 @@ class FunctionWalk:
             return
         if isinstance(stmt, cst.If):
             self.sinks.at(stmt, state)
-            self._block(stmt.body.body, state)
+            falsy, truthy = falsy_names(stmt.test)
+            self._block_where_empty(stmt.body.body, falsy, state)
             orelse = stmt.orelse
             if isinstance(orelse, cst.If):
                 self._statement(orelse, state)
             elif orelse is not None:
-                self._block(orelse.body.body, state)
+                self._block_where_empty(orelse.body.body, truthy, state)
             return
         if isinstance(stmt, (cst.For,)):
             self.sinks.at(stmt, state)
-            self.values.loop_bind(stmt.target, stmt.iter, state)  # the iterable says what it holds
+            # The iterable says what it holds; a body that skips the credential headers copies the rest.
+            self.values.loop_bind(stmt.target, stmt.iter, state, filtered=_skips_credential_headers(stmt.body))
             self._block(stmt.body.body, state)
             if stmt.orelse is not None:
                 self._block(stmt.orelse.body.body, state)
@@ -105,7 +159,11 @@ class FunctionWalk:
             self._block(stmt.body.body, state)
             return
         if isinstance(stmt, cst.Try) or type(stmt).__name__ == "TryStar":
+            # What the handlers do with what they catch decides where a message raised in the
+            # body ends up (a log, a response, nowhere).
+            state.catchers.append(list(stmt.handlers))
             self._block(stmt.body.body, state)
+            state.catchers.pop()
             for h in stmt.handlers:
                 self._block(h.body.body, state)
             if stmt.orelse is not None:
@@ -141,6 +199,9 @@ class FunctionWalk:
                 state.env[name] = state.env.get(name, EMPTY) | self.values.taint(small.value, state)
         elif isinstance(small, cst.Expr):
             self.sinks.at(small, state)
+            removed_header(small.value, state)
+        elif isinstance(small, cst.Del):
+            removed_header(small, state)
         elif isinstance(small, cst.Return):
             if small.value is not None:
                 self.sinks.at(small, state)

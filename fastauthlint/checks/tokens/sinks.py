@@ -23,10 +23,11 @@ from fastauthlint import astutil
 from fastauthlint.checks.secrets.sensitive import split_words
 from fastauthlint.checks.tokens import token_in_error_or_response, token_logged
 from fastauthlint.checks.tokens.credentials import FOREIGN_ROOTS, may_be_credential
-from fastauthlint.checks.tokens.facts import CallFlow, Flow, span_tuple
+from fastauthlint.checks.tokens.facts import CallFlow, Flow, Handler, span_tuple
+from fastauthlint.checks.tokens.handlers import Fate, caught_by, handler_fate
 from fastauthlint.checks.tokens.taint import EMPTY, FunctionState, Label, Taint, sources
 from fastauthlint.checks.tokens.token_in_error_or_response import RESPONSE_KINDS, token_response_shape
-from fastauthlint.checks.tokens.values import SAFE_NAMES
+from fastauthlint.checks.tokens.values import SAFE_NAMES, service_method
 from fastauthlint.findings import TEST_CODE_SEVERITY
 from fastauthlint.project.names import dotted
 
@@ -65,6 +66,7 @@ class Sinks:
         # The calls of each statement (by id), collected by the traversal: walking a libcst
         # subtree's `children` costs more than the traversal itself.
         self.calls_by_owner = calls_by_owner
+        self._fates: Dict[int, Fate] = {}  # what each `except` does with what it catches (handlers.py)
 
     # -- loggers ----------------------------------------------------------------------------------
     def read_constants(self, constants: Dict[str, cst.BaseExpression]) -> None:
@@ -132,11 +134,29 @@ class Sinks:
             issuing = content is not None and token_response_shape(content)
             self._sink(ECHOED, call, f"a `{name}`", exprs, state, response=True, issuing=issuing)
             return
-        if raised and name is not None and (name.endswith(("Error", "Exception")) or q in ("Exception",)):
+        if raised and name is not None:
+            # Whatever a `raise` constructs is an exception (`raise InvalidInvite(...)` too).
             exprs = [a.value for a in call.args]
-            self._sink(ECHOED, call, f"the message of `{name}`", exprs, state, response=False)
+            fate = caught_by(state.catchers, name, self._fate)
+            if fate is None or fate.echoed:
+                # Not caught here: the callers' `except` clauses decide where it goes (link.py).
+                self._sink(ECHOED, call, f"the message of `{name}`", exprs, state, response=False,
+                           raised=name if fate is None else "")
+            if fate is not None and fate.logged:
+                self._sink(LOGGED, call, f"the message of `{name}`, which the `except` below writes to {fate.logged}",
+                           exprs, state, response=False)
             return
         self._helper_call(call, q, state)
+
+    def _fate(self, handler: cst.ExceptHandler) -> Fate:
+        fate = self._fates.get(id(handler))
+        if fate is None:
+            fate = self._fates[id(handler)] = handler_fate(handler, self.calls_by_owner, self._log_shown)
+        return fate
+
+    def _log_shown(self, call: cst.Call) -> Optional[str]:
+        sink = self._log_sink(call)
+        return sink[0] if sink is not None else None
 
     def _log_sink(self, call: cst.Call) -> Optional[Tuple[str, List[cst.BaseExpression]]]:
         func = call.func
@@ -149,28 +169,40 @@ class Sinks:
         if q in PRINT_SINKS:
             return f"`{q}`", logged
         if isinstance(func, cst.Attribute) and func.attr.value in LOG_METHODS and self.is_logger(func.value):
-            return f"`{dotted(func) or func.attr.value}`", logged
+            # What the logger was bound with is written too (`logger.bind(token=t).info(...)`, a
+            # `log = logger.bind(token=t)` of this function).
+            return f"`{dotted(func) or _chain_shown(func)}`", logged + [func.value]
         return None
 
     def _sink(self, rule: str, call: cst.Call, shown: str, exprs: List[cst.BaseExpression],
-              state: FunctionState, response: bool, issuing: bool = False) -> None:
+              state: FunctionState, response: bool, issuing: bool = False, raised: str = "") -> None:
         taint: Taint = EMPTY
         for e in exprs:
             taint |= self.values.taint(e, state)
         srcs = sources(taint)
         if response:
             srcs = token_in_error_or_response.response_sources(srcs, issuing)
+        local = bool(srcs)
         if srcs:
             self._report_sink(rule, call, shown, srcs, state)
-            return
+            if not raised:
+                return
+            if state.facts is not None:
+                # Leaving uncaught: an exception handler of the application may log it (link.py).
+                state.facts.flows.append(Flow("raise", srcs[0][2], rule, shown, span_tuple(self.ctx.span(call)),
+                                              False, self._lower(shown, state), raised, True))
         if state.facts is not None:
-            for lab in sorted((lab for lab in taint if lab[0] in ("param", "ret")), key=str):
-                self._flow(state, lab, rule, shown, call, response)
+            # (An exception raised with a parameter in its message: the callers' `except` clauses
+            # may log it, even when it is reported here already.)
+            for lab in sorted((lab for lab in taint if lab[0] in ("param", "ret", "obj")), key=str):
+                self._flow(state, lab, rule, shown, call, response, raised, local)
 
-    def _flow(self, state: FunctionState, lab: Label, rule: str, shown: str, node: cst.CSTNode, response: bool) -> None:
-        needs_span = lab[0] == "ret" or may_be_credential(state.facts.deps.get(str(lab[1])))
+    def _flow(self, state: FunctionState, lab: Label, rule: str, shown: str, node: cst.CSTNode, response: bool,
+              raised: str = "", local: bool = False) -> None:
+        needs_span = lab[0] in ("ret", "obj") or may_be_credential(state.facts.deps.get(str(lab[1])))
         span = span_tuple(self.ctx.span(node)) if needs_span else None
-        state.facts.flows.append(Flow(lab[0], str(lab[1]), rule, shown, span, response, self._lower(shown, state)))
+        state.facts.flows.append(Flow(lab[0], str(lab[1]), rule, shown, span, response, self._lower(shown, state),
+                                      raised, local))
 
     def _report_sink(self, rule: str, node: cst.CSTNode, shown: str, srcs: List[Label], state: FunctionState) -> None:
         key = (id(node), rule)
@@ -213,11 +245,15 @@ class Sinks:
         srcs = sources(taint)
         issuing = any(s[1] == "issued" for s in srcs) or token_response_shape(value)
         srcs = token_in_error_or_response.response_sources(srcs, issuing)
+        others = sorted(str(lab[1]) for lab in taint if lab[0] == "other")
+        if others and not srcs:
+            # A token minted for the account the request names, handed to another caller.
+            srcs = [("src", "issued", token_in_error_or_response.minted_for_desc(others[0]))]
         if srcs:
             self._report_sink(ECHOED, value, "the route's response", srcs, state)
         elif state.facts is not None and not issuing:
-            for lab in sorted((lab for lab in taint if lab[0] == "param"), key=str):
-                if may_be_credential(state.facts.deps.get(str(lab[1]))):
+            for lab in sorted((lab for lab in taint if lab[0] in ("param", "obj")), key=str):
+                if lab[0] == "obj" or may_be_credential(state.facts.deps.get(str(lab[1]))):
                     self._flow(state, lab, ECHOED, "the route's response", value, True)
 
     def _returned_taint(self, value: cst.BaseExpression, state: FunctionState) -> Taint:
@@ -225,35 +261,81 @@ class Sinks:
         constructed (`return Token(access_token=token)`)."""
         if isinstance(value, cst.Call):
             name = astutil.name_of(value.func) or ""
+            if "Template" in name or name.startswith("render"):
+                return EMPTY  # a page rendered from its context shows what the template shows
             if name[:1].isupper():
                 out: Taint = EMPTY
                 for a in value.args:
                     if a.keyword is not None and (a.keyword.value in SAFE_NAMES
                                                   or "type" in split_words(a.keyword.value)):
                         continue
+                    if a.star == "**":
+                        continue  # `PublicSettings(**settings.dict())`: the model keeps the fields it declares
                     out |= self.values.taint(a.value, state)
                 return out | self.values.taint(value, state)
         return self.values.taint(value, state)
 
     # -- calls to project functions: recorded for the linking step --------------------------------
     def _helper_call(self, call: cst.Call, q: Optional[str], state: FunctionState) -> None:
+        q = q or service_method(call.func, state)
         if q is None or q.split(".")[0] in FOREIGN_ROOTS:
             return
+        # After a `*args` at the call, positions are known only from below: `audit(msg, *parts, t)`
+        # binds `t` (and what `parts` holds) at position 1 or later, which is the callee's `*args`
+        # when that comes at or before it ("1*"); `**kwargs` may bind any keyword parameter.
+        unpacked = -1  # the position of the first `*args` of the call
+        handlers = self._handlers(state)
         for i, a in enumerate(call.args):
-            if a.star:
-                break
-            key = a.keyword.value if a.keyword is not None else str(i)
+            if a.star == "**":
+                continue
+            if a.star == "*" and unpacked < 0:
+                unpacked = i
+            if a.keyword is not None:
+                key = a.keyword.value
+            elif unpacked >= 0:
+                key = f"{unpacked}*"
+            else:
+                key = str(i)
             t = self.values.taint(a.value, state)
             srcs = sources(t)
             if srcs:
                 span = span_tuple(self.ctx.span(a.value))
-                self._pending_call(state, CallFlow(q, key, span, desc=srcs[0][2], test=state.in_test))
+                self._pending_call(state, CallFlow(q, key, span, desc=srcs[0][2], test=state.in_test,
+                                                   handlers=handlers))
             elif state.facts is not None:
-                for lab in t:
+                for lab in sorted(t, key=str):
                     if lab[0] == "param":
-                        self._pending_call(state, CallFlow(q, key, None, param=int(lab[1]),
-                                                           test=state.in_test))
+                        # Where a parameter a dependency may feed with a credential is passed.
+                        span = span_tuple(self.ctx.span(a.value)) \
+                            if may_be_credential(state.facts.deps.get(str(lab[1]))) else None
+                        self._pending_call(state, CallFlow(q, key, span, param=int(lab[1]), test=state.in_test,
+                                                           handlers=handlers))
+                    elif lab[0] == "ret":
+                        # `audit("created", api_keys.generate())`: a token if the callee issues one.
+                        self._pending_call(state, CallFlow(q, key, span_tuple(self.ctx.span(a.value)),
+                                                           ret=str(lab[1]), test=state.in_test, handlers=handlers))
+
+    def _handlers(self, state: FunctionState) -> Tuple[Handler, ...]:
+        """The `except` clauses around a call, innermost first (what they do with an exception
+        the callee raises decides where its message goes)."""
+        out = []
+        for handlers in reversed(state.catchers):
+            for h in handlers:
+                fate = self._fate(h)
+                out.append((tuple(sorted(fate.catches)), fate.logged, fate.echoed))
+        return tuple(out)
 
     def _pending_call(self, state: FunctionState, flow: CallFlow) -> None:
         if state.facts is not None:
             state.facts.calls.append(flow)
+
+
+def _chain_shown(func: cst.Attribute) -> str:
+    """`logger.bind(key=…).info` for a method of a call's result."""
+    root: cst.BaseExpression = func.value
+    while isinstance(root, (cst.Call, cst.Attribute)):
+        root = root.func if isinstance(root, cst.Call) else root.value
+    name = dotted(root) if isinstance(root, cst.Name) else None
+    inner = func.value.func if isinstance(func.value, cst.Call) else None
+    middle = f".{inner.attr.value}(…)" if isinstance(inner, cst.Attribute) else "(…)"
+    return f"{name}{middle}.{func.attr.value}" if name else func.attr.value

@@ -21,6 +21,13 @@ from fastauthlint.checks.tokens.facts import FunctionFacts
 Label = Tuple[str, object, str]
 Taint = FrozenSet[Label]
 EMPTY: Taint = frozenset()
+# A name known to be empty in a branch (`if not token:`): no secret, and told apart from a name the
+# branch rebinds.
+EMPTIED: Taint = frozenset({("empty", "", "")})
+# How the request's header and cookie mappings are named (a copy without `Authorization` and
+# `Cookie` is clean again).
+HEADERS_DESC = "the request's headers (`Authorization` and the cookies among them)"
+COOKIES_DESC = "the request's cookies"
 
 
 def src(kind: str, desc: str) -> Taint:
@@ -62,3 +69,14 @@ class FunctionState:
         self.masked_attrs: Set[str] = set()  # `self.<attr>` holding a SecretStr in this class
         self.masking_params: Set[str] = set()  # parameters annotated SecretStr
         self.typed: Dict[str, str] = {}  # parameters annotated with a class of `masked_fields`
+        self.requests: Set[str] = set()  # parameters annotated `Request`/`WebSocket`
+        # Parameters annotated with a project class (`svc: InviteService = Depends(...)`): their
+        # methods are project functions (`svc.create_invite(...)`).
+        self.services: Dict[str, str] = {}
+        self.owner: Optional[str] = None  # the top-level class of a method
+        # A route's parameters naming an account (`user_id` in the path) when the route also has an
+        # authenticated caller: a token minted for one of them is for someone else.
+        self.accounts: Set[str] = set()
+        # Per enclosing `try` being read: what each handler does with what it catches (sinks.py).
+        self.catchers: List[list] = []
+        self.removed_headers: Dict[str, Set[str]] = {}  # names of header copies -> credential headers taken out

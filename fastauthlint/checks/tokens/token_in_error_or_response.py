@@ -54,3 +54,9 @@ def passed_message(desc: str, callee: str, param: str, sink: str, where: str) ->
     """A secret passed to a project helper whose parameter reaches an error (`where`: " in path")."""
     return (f"{desc} is passed to `{callee}()`, whose parameter `{param}` is placed in {sink}{where}: raw "
             f"tokens and secrets must not reach logs, errors or responses")
+
+
+def minted_for_desc(param: str) -> str:
+    """A token minted in a route for the account its request names (`user_id`), not for the caller
+    the route authenticated: the response that issues it hands one account's credential to another."""
+    return f"a token minted for the account `{param}` of the request (not the authenticated caller)"

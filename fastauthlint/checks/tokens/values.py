@@ -12,7 +12,7 @@ at its name's word; one built here from what is known is what it is.
 from __future__ import annotations
 
 import re
-from typing import Dict, Optional
+from typing import Dict, List, Optional
 
 import libcst as cst
 
@@ -20,6 +20,7 @@ from fastauthlint import astutil
 from fastauthlint.checks.secrets.sensitive import names_a_name, secret_name_kind, split_words
 from fastauthlint.checks.tokens.credentials import (
     FOREIGN_ROOTS,
+    ISSUE_VERBS,
     ISSUER_WORDS,
     JWT_ENCODERS,
     is_config_base,
@@ -31,7 +32,8 @@ from fastauthlint.checks.tokens.credentials import (
     request_item,
     shown_name,
 )
-from fastauthlint.checks.tokens.taint import EMPTY, FunctionState, Taint, sources, src
+from fastauthlint.checks.tokens.facts import FunctionFacts
+from fastauthlint.checks.tokens.taint import COOKIES_DESC, EMPTY, HEADERS_DESC, FunctionState, Taint, sources, src
 from fastauthlint.project.names import dotted
 
 # Attribute and key names that never carry the credential itself, even of a tainted object.
@@ -59,6 +61,12 @@ PROPAGATING_CALLS = frozenset({"str", "repr", "format", "bytes", "bytearray", "d
 SANITIZER_RX = re.compile(r"(^|_)(mask|masked|redact|redacted|obfuscate|truncate|censor|anonymi[sz]e|hash|hashed|"
                           r"digest|fingerprint|sha\d*|md5|blake2[bs]?|hmac|len|count|preview|hint|last4|"
                           r"scrub|sanitize|sanitized|hide|hidden)(_|$)", re.I)
+# A function named for the part of a value it returns (`_safe_token_prefix(auth)`, `key_suffix(k)`),
+# not one that adds or removes a prefix (`strip_prefix(header)` returns the token).
+_PART_RX = re.compile(r"^(?!_*(add|with|strip|remove|drop|without|ensure|prepend|append|trim)_)\w*(^|_)(prefix|suffix)$",
+                      re.I)
+LOGGER_BINDERS = frozenset({"bind", "new", "opt"})
+_REQUEST_NAMES = frozenset({"request", "req", "websocket", "ws", "http_request", "starlette_request"})
 KNOWN_MODULE_NAMES = frozenset({"jwt", "jose.jwt", "authlib.jose.jwt", "secrets", "jose", "authlib.jose"})
 # Attribute and key names through which a tainted object's value passes (`secret.value`,
 # `resp["data"]`); any other non-secret name is a field of its own (`.total_bytes`, `["app"]`).
@@ -89,6 +97,30 @@ class Values:
         self.ctx = ctx
         self.credentials = credentials
         self._unmasking = 0  # inside `x.get_secret_value()`: the wrapped value
+        # Top-level functions of this file returning a tuple: which elements are clean whatever
+        # they are given (`return key, key[:8]` -> [False, True]).
+        self._tuple_returns: Dict[str, List[bool]] = {}
+        # The summaries of this file's functions read so far (`f`, `Class.method`): a helper defined
+        # above its caller that returns what it is given (`headers = self._prepare(request.headers)`)
+        # passes that on.
+        self.local_facts: Dict[str, FunctionFacts] = {}
+
+    def read_module(self, module: cst.Module) -> None:
+        for stmt in module.body:
+            if isinstance(stmt, cst.FunctionDef) and isinstance(stmt.body, cst.IndentedBlock):
+                parts = _tuple_return(stmt.body.body)
+                if parts is not None:
+                    self._tuple_returns[stmt.name.value] = parts
+
+    def tuple_parts(self, node: Optional[cst.BaseExpression], n: int) -> Optional[List[bool]]:
+        """Which elements of what a call to a function of this file returns are clean, when it
+        returns a tuple of `n` (its return statements at the top of its body say so)."""
+        if isinstance(node, cst.Await):
+            node = node.expression
+        if not isinstance(node, cst.Call) or not isinstance(node.func, cst.Name):
+            return None
+        parts = self._tuple_returns.get(node.func.value)
+        return parts if parts is not None and len(parts) == n and any(parts) else None
 
     # -- taint of an expression ---------------------------------------------------------------------
     def taint(self, node: Optional[cst.CSTNode], state: FunctionState) -> Taint:
@@ -104,7 +136,7 @@ class Values:
                 return EMPTY  # a module (`jwt`, `secrets`), not a variable
             if node.value in state.not_secret:
                 return EMPTY
-            return name_source(node.value, node.value, config=node.value.isupper())
+            return name_source(node.value, node.value, config=node.value.isupper()) or self._holder(node, q, state)
         if isinstance(node, cst.Attribute):
             attr = node.attr.value
             if self.ctx.qualify(node) in KNOWN_MODULE_NAMES:
@@ -113,6 +145,9 @@ class Values:
                 return EMPTY
             if not self._unmasking and (dotted(node) in state.masked or self.credentials.masked_field(node, state)):
                 return EMPTY  # a SecretStr attribute
+            if attr in ("headers", "cookies") and _is_request(node.value, state):
+                # `dict(request.headers)`: every header, `Authorization` and the cookies among them.
+                return src("credential", HEADERS_DESC if attr == "headers" else COOKIES_DESC)
             base = self.taint(node.value, state)
             incoming = state.is_route and isinstance(node.value, cst.Name) and node.value.value in state.params
             if isinstance(node.value, cst.Name) and node.value.value in state.fresh and secret_name_kind(attr):
@@ -184,6 +219,9 @@ class Values:
             self.loop_bind(f.target, f.iter, state)
             f = f.inner_for_in
         out = self.taint(node.value if isinstance(node, cst.DictComp) else node.elt, state)
+        if _filters_credentials(node.for_in):
+            # `{k: v for k, v in request.headers.items() if k.lower() not in ("authorization", "cookie")}`
+            out = without_credential_headers(out)
         for n, old in saved.items():
             if old is None:
                 state.env.pop(n, None)
@@ -211,11 +249,16 @@ class Values:
             if header:
                 return header
             incoming = state.is_route and isinstance(node.value, cst.Name) and node.value.value in state.params
+            if isinstance(node.value, cst.Name) and node.value.value in state.fresh and secret_name_kind(key):
+                # `config, uri = await mfa.setup(user); config["secret"]`: minted with the record made here.
+                return src("issued", f"the {secret_name_kind(key)} of the new `{node.value.value}`")
             own = name_source(key, shown_name(node), incoming=incoming, config=is_config_base(node.value))
             if own:
                 return of_kind(own, self.taint(node.value, state))
             # `auth_token["app"]`, `secrets["SMTP_PORT"]`: the value under a key that is not a secret's.
             return self.taint(node.value, state) if key.lower() in _CARRIERS else EMPTY
+        if isinstance(idx, cst.Index):
+            return _one_header(self.taint(node.value, state), idx.value)
         return self.taint(node.value, state)
 
     def _call(self, node: cst.Call, state: FunctionState) -> Taint:
@@ -223,14 +266,19 @@ class Values:
         q = self.ctx.qualify(func)
         name = astutil.name_of(func)
         if q in JWT_ENCODERS:
-            return src("issued", f"the token issued by `{q}`")
-        if q is not None and q.startswith("secrets.token_"):
+            return src("issued", f"the token issued by `{q}`") | self._minted_for(node, state)
+        if q is not None and (q.startswith("secrets.token_") or q in RANDOM_SECRETS):
             return src("issued", f"the secret generated by `{q}`")
         if isinstance(func, cst.Attribute) and func.attr.value == "get_secret_value":
             # What a SecretStr wraps, revealed.
             base = self._unmasked(func.value, state)
             return base if sources(base) else src("secret", f"the secret value of `{shown_name(func.value)}`")
         # request.headers.get("Authorization"), request.cookies.get("token")
+        if isinstance(func, cst.Attribute) and func.attr.value == "get" \
+                and astutil.literal_str(astutil.argument(node, "key", 0)) is None \
+                and astutil.argument(node, "key", 0) is not None:
+            # `request.headers.get(self.role_header)`: one header, a credential if its name says so.
+            return _one_header(self.taint(func.value, state), astutil.argument(node, "key", 0))
         if isinstance(func, cst.Attribute) and func.attr.value == "get":
             key = astutil.literal_str(astutil.argument(node, "key", 0))
             if key is not None:
@@ -248,8 +296,8 @@ class Values:
                     return of_kind(own, self.taint(func.value, state))
                 if key.lower() not in _CARRIERS:
                     return EMPTY  # `secrets.get("SMTP_PORT")`, `client_kwargs.get("scope")`
-        if name is not None and SANITIZER_RX.search(name) or q in ("hash", "id", "type", "bool", "int", "float",
-                                                                   "isinstance", "callable"):
+        if name is not None and (SANITIZER_RX.search(name) or _PART_RX.search(name)) \
+                or q in ("hash", "id", "type", "bool", "int", "float", "isinstance", "callable"):
             return EMPTY
         if q is None and isinstance(func, cst.Name) and func.value in ("len", "hash", "bool", "int", "float", "id",
                                                                        "type", "isinstance", "callable", "hasattr"):
@@ -262,19 +310,66 @@ class Values:
         if (q is None and isinstance(func, cst.Name) and func.value in PROPAGATING_CALLS) or q in PROPAGATING_CALLS:
             return args
         if isinstance(func, cst.Attribute):
+            if func.attr.value == "replace":
+                return self._replaced(node, state)
             if func.attr.value in TRANSFORMS:
                 return self.taint(func.value, state) | (args if func.attr.value in ("join", "format",
                                                                                    "format_map") else EMPTY)
+            if func.attr.value in LOGGER_BINDERS:
+                # `logger.bind(token=…)`: the bound logger writes its keyword arguments with every line.
+                return _union(self.taint(a.value, state) for a in node.args if a.keyword is not None or a.star == "**")
+        passed = _passed_through(self, node, q, state)
+        if passed:
+            return passed
         kind = issuing_call_kind(name)
         if kind is not None:
             how = "issued by" if kind == "issued" else "returned by"
-            return src(kind, f"the {issued_kind_word(name)} {how} `{name}()`")
+            return src(kind, f"the {issued_kind_word(name)} {how} `{name}()`") | (
+                self._minted_for(node, state) if kind == "issued" else EMPTY)
+        q = q or service_method(func, state)
         if q is not None and q.split(".")[0] not in FOREIGN_ROOTS and state.facts is not None \
-                and set(split_words(q.split(".")[-1])) & ISSUER_WORDS:
-            # Perhaps a project function that issues tokens (`login_user()` returning a JWT):
-            # the linking step knows.
-            return frozenset({("ret", q, "")})
+                and set(split_words(q.split(".")[-1])) & (ISSUER_WORDS | ISSUE_VERBS):
+            # Perhaps a project function that issues tokens (`login_user()` returning a JWT,
+            # `api_keys.generate()`, `invites.issue(...)`): the linking step knows.
+            return frozenset({("ret", q, "")}) | self._minted_for(node, state)
         return EMPTY
+
+    def _minted_for(self, node: cst.Call, state: FunctionState) -> Taint:
+        """("other", the parameter) when a token is minted for an account a route's request names
+        (`create_access_token(sub=user_id)` beside an authenticated caller): FAL402 even in the
+        response that issues it."""
+        if not state.accounts:
+            return EMPTY
+        for a in node.args:
+            for n in astutil.walk(a.value):
+                if isinstance(n, cst.Name) and n.value in state.accounts:
+                    return frozenset({("other", n.value, "")})
+        return EMPTY
+
+    def _holder(self, node: cst.Name, q: Optional[str], state: FunctionState) -> Taint:
+        """A module-level object whose class declares secrets in plain fields (`settings =
+        Settings()` with `SECRET_KEY: str`), used whole: its secrets go wherever it goes. One
+        imported from another project file is the linking step's question ("obj")."""
+        field = self.credentials.holders.get(node.value)
+        if field is not None and node.value in self.credentials.instances:
+            return src("config", f"`{node.value}` (its `{field}` among its fields)")
+        if q is not None and q != node.value and q.split(".")[0] not in FOREIGN_ROOTS and state.facts is not None \
+                and is_config_base(node):
+            return frozenset({("obj", q, "")})
+        return EMPTY
+
+    def _replaced(self, node: cst.Call, state: FunctionState) -> Taint:
+        """`url.replace(password, "****")` takes the secret out; `template.replace("{pw}", password)`
+        puts it in."""
+        recv = self.taint(node.func.value, state)  # type: ignore[attr-defined]
+        pos = [a.value for a in node.args if a.keyword is None and not a.star]
+        if len(pos) < 2:
+            return recv
+        pattern, replacement = self.taint(pos[0], state), self.taint(pos[1], state)
+        if sources(pattern) and not sources(replacement):
+            removed = {lab[1] for lab in sources(pattern)}
+            return frozenset(lab for lab in recv if not (lab[0] == "src" and lab[1] in removed))
+        return recv | replacement
 
     # -- what a name holds once bound -------------------------------------------------------------
     def bind(self, target: cst.BaseExpression, value: Taint, state: FunctionState,
@@ -297,6 +392,24 @@ class Values:
                 for inner, el in zip(elements, value_node.elements):
                     self.bind(inner, self.taint(el.value, state), state, el.value)
                 return
+            parts = self.tuple_parts(value_node, len(elements))
+            if parts is not None:
+                # `raw, prefix = new_key()` where the helper returns `k, k[:8]`: element by element.
+                for inner, clean in zip(elements, parts):
+                    self.bind(inner, EMPTY if clean else value, state, None if clean else value_node)
+                return
+            if _is_creation(value_node) and not any(lab[0] in ("src", "ret") for lab in value):
+                # `config, qr, uri = await mfa.setup(user)`: the parts of something made here; one
+                # named like a secret is the new secret (`secret, uri = enroll(user)`).
+                for inner in elements:
+                    if isinstance(inner, cst.Name):
+                        kind = secret_name_kind(inner.value)
+                        state.fresh.add(inner.value)
+                        state.env[inner.value] = src("issued", f"the new {kind} `{inner.value}`") \
+                            if kind and not names_an_identifier(inner.value) else EMPTY
+                    else:
+                        self.bind(inner, EMPTY, state, None)
+                return
             named = [e for e in elements if isinstance(e, cst.Name) and secret_name_kind(e.value)]
             for inner in elements:
                 if isinstance(inner, cst.Name) and (inner.value in SAFE_NAMES or inner.value == "_"
@@ -317,26 +430,38 @@ class Values:
                     self.bind(inner, value, state, None)
         elif isinstance(target, cst.StarredElement):
             self.bind(target.value, value, state, None)
+        elif isinstance(target, cst.Subscript) and isinstance(target.value, cst.Name) \
+                and any(lab[0] in ("src", "param") for lab in value):
+            # `filtered[key] = value`: the mapping now holds it (what it held stays).
+            name = target.value.value
+            state.env[name] = state.env.get(name, EMPTY) | value
 
     def _as_named(self, name: str, value: Taint, value_node: Optional[cst.BaseExpression],
                   state: FunctionState) -> Taint:
         """What a name bound to `value_node` holds, when its name says more than the value."""
         if value_node is None:
             return value
-        if names_an_identifier(name) and _is_call(value_node):
-            # `item_id = await vault.create_credential(...)`, `txn_id = secrets.token_urlsafe()`:
-            # what the call returns is named by what it is stored under.
+        if (names_an_identifier(name) or names_a_part(name)) and _is_call(value_node):
+            # `item_id = await vault.create_credential(...)`, `txn_id = secrets.token_urlsafe()`,
+            # `prefix = key_prefix(key)`: what the call returns is named by what it is stored under.
             return EMPTY
-        if not sources(value) and name not in state.not_secret and self._origin_hidden(value_node, state):
+        if not sources(value) and secret_name_kind(name) and _mints(value_node, self.ctx):
+            # `api_key = str(uuid.uuid4())`, `secret = os.urandom(32).hex()`: a secret made here.
+            return src("issued", f"the {secret_name_kind(name)} `{name}` generated here")
+        if not sources(value) and name not in state.not_secret and _origin_hidden(value_node, state, self.ctx):
             # A value whose origin is out of sight (a call into a library, a global) stored under
             # a secret's name is taken at its name's word; one built here from what is known
             # (`token = node.children[0]`, `total = sum(counts)`) is what it is.
             return value | name_source(name, name)
         return value
 
-    def loop_bind(self, target: cst.BaseExpression, iter_node: cst.BaseExpression, state: FunctionState) -> None:
-        """The target of `for target in iter_node` (a statement or a comprehension)."""
+    def loop_bind(self, target: cst.BaseExpression, iter_node: cst.BaseExpression, state: FunctionState,
+                  filtered: bool = False) -> None:
+        """The target of `for target in iter_node` (a statement or a comprehension; `filtered`: a
+        loop whose body leaves the credential headers out)."""
         value = self.taint(iter_node, state)
+        if filtered:
+            value = without_credential_headers(value)
         if isinstance(target, (cst.Tuple, cst.List)) and len(target.elements) == 2 and _is_items_call(iter_node):
             # `for name, secret in secrets.items()`: the keys are names.
             key, val = target.elements[0].value, target.elements[1].value
@@ -353,33 +478,168 @@ class Values:
             value = EMPTY
         self.bind(target, value, state)
 
-    def _origin_hidden(self, node: cst.BaseExpression, state: FunctionState) -> bool:
-        """Whether where a value comes from is out of sight: a library call, a global, an attribute
-        of `self`; not a part of a local or a parameter, not something built here."""
+
+def _origin_hidden(node: cst.BaseExpression, state: FunctionState, ctx) -> bool:
+    """Whether where a value comes from is out of sight: a library call, a global, an attribute
+    of `self`; not a part of a local or a parameter, not something built here."""
+    if isinstance(node, cst.Await):
+        node = node.expression
+    if _clean_by_construction(node) or _named_otherwise(node):
+        return False
+    if _reads_input(node):
+        return True  # `request.headers.get("x-amzn-oidc-data")`: what the client sent
+    if isinstance(node, cst.Name):
+        return node.value not in state.env or node.value in ("self", "cls")
+    if isinstance(node, (cst.Attribute, cst.Subscript)):
+        root: cst.BaseExpression = node
+        while isinstance(root, (cst.Attribute, cst.Subscript)):
+            root = root.value
+        return not (isinstance(root, cst.Name) and root.value in state.env and root.value not in ("self", "cls"))
+    if isinstance(node, cst.Call):
+        func = node.func
+        if isinstance(func, cst.Attribute) and (func.attr.value in TRANSFORMS or func.attr.value in _PART_METHODS):
+            return _origin_hidden(func.value, state, ctx)  # `parts = header.split()`: a part of a known value
+        q = ctx.qualify(func)
+        bare = func.value if isinstance(func, cst.Name) and q is None else None
+        if bare in PROPAGATING_CALLS or q in PROPAGATING_CALLS or (q or "").startswith("builtins."):
+            return any(_origin_hidden(a.value, state, ctx) for a in node.args)  # `set()`, `list(known)`
+        words = split_words(astutil.name_of(func) or "")
+        return not (words and words[0] in _RECORD_VERBS)  # `service.search_secrets(...)`: records
+    return False  # built here (containers, strings, operations): their parts' taint is known
+
+
+def _passed_through(values: "Values", node: cst.Call, q: Optional[str], state: FunctionState) -> Taint:
+    """What a call to a helper of this file hands back of its arguments: the secrets of those
+    bound to the parameters it returns (a filtered copy of the request's headers)."""
+    func = node.func
+    facts, shift = None, 0
+    if isinstance(func, cst.Attribute) and isinstance(func.value, cst.Name) and func.value.value in ("self", "cls") \
+            and state.owner:
+        facts, shift = values.local_facts.get(f"{state.owner}.{func.attr.value}"), 1
+    elif isinstance(func, cst.Name) and q is not None and q == f"{values.ctx.module_name}.{func.value}":
+        facts = values.local_facts.get(func.value)
+    if facts is None or not facts.returns_params:
+        return EMPTY
+    out: Taint = EMPTY
+    for i, a in enumerate(node.args):
+        if a.star:
+            continue
+        idx = facts.params.index(a.keyword.value) if a.keyword is not None and a.keyword.value in facts.params \
+            else (i + shift if a.keyword is None else -1)
+        if idx in facts.returns_params:
+            out |= frozenset(lab for lab in values.taint(a.value, state) if lab[0] == "src")
+    return out
+
+
+# Random values that become a secret when stored as one (`api_key = uuid4().hex`); a `request_id`
+# made so is an identifier.
+_RANDOM_VALUES = frozenset({"uuid.uuid4", "uuid.uuid1", "os.urandom", "secrets.randbits", "random.getrandbits"})
+RANDOM_SECRETS = frozenset({"pyotp.random_base32", "pyotp.random_hex", "secrets.token_bytes", "secrets.token_hex",
+                            "secrets.token_urlsafe"})
+_PART_WORDS = frozenset({"prefix", "suffix", "hint", "preview", "last4", "first4", "fingerprint", "masked", "mask",
+                         "redacted", "hash", "hashed", "digest", "head", "tail"})
+
+
+_FILTER_WORDS = frozenset({"sensitive", "secret", "secrets", "redact", "redacted", "excluded", "exclude", "hidden",
+                           "private", "blocked", "deny", "denied", "skip", "safe", "allowed", "credential",
+                           "credentials", "auth"})
+
+
+def _filters_credentials(for_in) -> bool:
+    """A comprehension whose conditions name the credential headers (a literal `"authorization"`,
+    a set named `SENSITIVE_HEADERS`, `SAFE_HEADERS`)."""
+    while for_in is not None:
+        for cond in for_in.ifs:
+            if names_credential_headers(cond.test):
+                return True
+        for_in = for_in.inner_for_in
+    return False
+
+
+def names_credential_headers(test: cst.BaseExpression) -> bool:
+    """A condition that names the credential headers (`k.lower() not in ("authorization", …)`,
+    `key in SENSITIVE_HEADERS`)."""
+    for n in astutil.walk(test):
+        text = astutil.literal_str(n)
+        if text is not None and text.lower() in ("authorization", "cookie", "set-cookie"):
+            return True
+        if isinstance(n, (cst.Name, cst.Attribute)) and set(split_words(astutil.name_of(n) or "")) & _FILTER_WORDS:
+            return True
+    return False
+
+
+def without_credential_headers(value: Taint) -> Taint:
+    """What a copy that leaves the credential headers out holds (of a parameter too: the filter
+    says it is a header mapping)."""
+    return frozenset(lab for lab in value if lab[0] != "param"
+                     and (lab[0] != "src" or lab[2] not in (HEADERS_DESC, COOKIES_DESC)))
+
+
+_CREDENTIAL_HEADER_WORDS = frozenset({"auth", "authorization", "token", "key", "secret", "cookie", "session",
+                                      "password", "credential", "credentials", "api", "apikey", "jwt", "bearer"})
+
+
+def _one_header(mapping: Taint, key: cst.BaseExpression) -> Taint:
+    """The value of the request's headers (or cookies) under a name not written here
+    (`request.headers.get(self.role_header)`): a credential when the name's name says so
+    (`settings.API_KEY_HEADER`), else one header like any other."""
+    words = set(split_words(astutil.name_of(key) or "")) if isinstance(key, (cst.Name, cst.Attribute)) else set()
+    if not isinstance(key, (cst.Name, cst.Attribute)) or words & _CREDENTIAL_HEADER_WORDS:
+        return mapping
+    return frozenset(lab for lab in mapping if lab[0] != "src" or lab[2] not in (HEADERS_DESC, COOKIES_DESC))
+
+
+def _union(taints) -> Taint:
+    out: Taint = EMPTY
+    for t in taints:
+        out |= t
+    return out
+
+
+def _is_request(node: cst.BaseExpression, state: FunctionState) -> bool:
+    """`request`, `websocket`, a parameter annotated `Request`: an incoming request."""
+    name = astutil.name_of(node)
+    return name is not None and (name in state.requests or name.lower() in _REQUEST_NAMES)
+
+
+def _tuple_return(body) -> Optional[List[bool]]:
+    """The elements (clean or not) of the tuple a function's top-level return statements give."""
+    out: Optional[List[bool]] = None
+    for stmt in body:
+        if not isinstance(stmt, cst.SimpleStatementLine):
+            continue
+        for small in stmt.body:
+            if isinstance(small, cst.Return) and isinstance(small.value, cst.Tuple):
+                clean = [_clean_by_construction(el.value) for el in small.value.elements]
+                out = clean if out is None or len(out) != len(clean) else [a and b for a, b in zip(out, clean)]
+    return out
+
+
+def names_a_part(name: str) -> bool:
+    """`prefix`, `key_prefix`, `token_hint`: a part shown to identify a secret, not the secret."""
+    return bool(set(split_words(name)) & _PART_WORDS)
+
+
+def _mints(node: Optional[cst.BaseExpression], ctx) -> bool:
+    """`uuid.uuid4()`, `str(uuid4())`, `uuid4().hex`, `os.urandom(32).hex()`, `secrets.token_hex()`."""
+    while node is not None:
         if isinstance(node, cst.Await):
             node = node.expression
-        if _clean_by_construction(node) or _named_otherwise(node):
+        elif isinstance(node, cst.Attribute) and node.attr.value in ("hex", "urn", "bytes"):
+            node = node.value
+        elif isinstance(node, cst.Call):
+            q = ctx.qualify(node.func)
+            if q in _RANDOM_VALUES or q in RANDOM_SECRETS or (q or "").startswith("secrets.token_"):
+                return True
+            if isinstance(node.func, cst.Attribute) and node.func.attr.value in ("hex", "decode"):
+                node = node.func.value
+            elif astutil.name_of(node.func) in ("str", "bytes") and node.args:
+                node = node.args[0].value
+            else:
+                return False
+        else:
             return False
-        if _reads_input(node):
-            return True  # `request.headers.get("x-amzn-oidc-data")`: what the client sent
-        if isinstance(node, cst.Name):
-            return node.value not in state.env or node.value in ("self", "cls")
-        if isinstance(node, (cst.Attribute, cst.Subscript)):
-            root: cst.BaseExpression = node
-            while isinstance(root, (cst.Attribute, cst.Subscript)):
-                root = root.value
-            return not (isinstance(root, cst.Name) and root.value in state.env and root.value not in ("self", "cls"))
-        if isinstance(node, cst.Call):
-            func = node.func
-            if isinstance(func, cst.Attribute) and (func.attr.value in TRANSFORMS or func.attr.value in _PART_METHODS):
-                return self._origin_hidden(func.value, state)  # `parts = header.split()`: a part of a known value
-            q = self.ctx.qualify(func)
-            bare = func.value if isinstance(func, cst.Name) and q is None else None
-            if bare in PROPAGATING_CALLS or q in PROPAGATING_CALLS or (q or "").startswith("builtins."):
-                return any(self._origin_hidden(a.value, state) for a in node.args)  # `set()`, `list(known)`
-            words = split_words(astutil.name_of(func) or "")
-            return not (words and words[0] in _RECORD_VERBS)  # `service.search_secrets(...)`: records
-        return False  # built here (containers, strings, operations): their parts' taint is known
+    return False
 
 
 _CREATE_VERBS = frozenset({"create", "insert", "add", "new", "save", "build", "make", "register", "upsert", "enroll",
@@ -493,3 +753,11 @@ def _clean_by_construction(node: cst.CSTNode) -> bool:
     if isinstance(node, cst.FormattedString):
         return all(isinstance(p, cst.FormattedStringText) or _clean_by_construction(p.expression) for p in node.parts)
     return False
+
+
+def service_method(func: cst.BaseExpression, state: FunctionState) -> Optional[str]:
+    """`svc.create_invite` for a parameter `svc: InviteService`: "app.svc.InviteService().create_invite"
+    (a method called through an instance; Summaries.lookup_call binds `self`)."""
+    if isinstance(func, cst.Attribute) and isinstance(func.value, cst.Name) and func.value.value in state.services:
+        return f"{state.services[func.value.value]}().{func.attr.value}"
+    return None

@@ -11,7 +11,7 @@ file), `Values` (what an expression or a name holds), `Sinks` (where it must not
 
 from __future__ import annotations
 
-from typing import Dict, List
+from typing import Dict, List, Tuple
 
 import libcst as cst
 
@@ -30,6 +30,7 @@ class TokensVisitor(CheckVisitor):
         super().__init__(ctx)
         self.depth = 0  # function nesting
         self.class_depth = 0
+        self.class_names: List[str] = []
         # Calls collected during the traversal, by the statement (or compound statement's
         # header) that holds them: walking a libcst subtree's `children` costs more than the
         # traversal itself.
@@ -44,11 +45,13 @@ class TokensVisitor(CheckVisitor):
         values = Values(ctx, self.credentials)
         self.sinks = Sinks(ctx, values, self.report, self.calls_by_owner)
         self.walk = FunctionWalk(ctx, self.credentials, values, self.sinks)
+        self.exception_handlers: List[Tuple[str, str]] = []
 
     # -- file-level knowledge ---------------------------------------------------------------
     def visit_Module(self, node: cst.Module) -> None:
         constants = astutil.module_constants(node)
         self.credentials.read_module(node, constants)
+        self.walk.values.read_module(node)
         self.sinks.read_constants(constants)
 
     def visit_Assign(self, node: cst.Assign) -> None:
@@ -127,6 +130,12 @@ class TokensVisitor(CheckVisitor):
         self.lambdas -= 1
 
     def visit_Call(self, node: cst.Call) -> None:
+        if isinstance(node.func, cst.Attribute) and node.func.attr.value == "add_exception_handler":
+            # `app.add_exception_handler(InvalidInvite, log_and_refuse)`
+            exc, handler = astutil.argument(node, "exc_class_or_status_code", 0), astutil.argument(node, "handler", 1)
+            q = self.ctx.qualify(handler) if isinstance(handler, (cst.Name, cst.Attribute)) else None
+            if exc is not None and q and astutil.name_of(exc):
+                self.exception_handlers.append((astutil.name_of(exc), q))
         if self.owners and not self.lambdas:
             self.calls_by_owner.setdefault(id(self.owners[-1]), []).append(node)
         if self.func_calls:
@@ -139,11 +148,13 @@ class TokensVisitor(CheckVisitor):
     # -- classes and functions --------------------------------------------------------------------
     def visit_ClassDef(self, node: cst.ClassDef) -> None:
         self.class_depth += 1
+        self.class_names.append(node.name.value)
         self.test_scopes += is_test_name(node.name.value)
         self.credentials.enter_class(node)
 
     def leave_ClassDef(self, original_node: cst.ClassDef) -> None:
         self.class_depth -= 1
+        self.class_names.pop()
         self.test_scopes -= is_test_name(original_node.name.value)
         self.credentials.leave_class()
 
@@ -155,15 +166,30 @@ class TokensVisitor(CheckVisitor):
 
     def leave_FunctionDef(self, original_node: cst.FunctionDef) -> None:
         top = self.depth == 1 and self.class_depth == 0
+        # A method of a top-level class (`Invites.issue`): summarised too, for calls through instances.
+        owner = self.class_names[0] if self.depth == 1 and self.class_depth == 1 else None
         self.depth -= 1
         calls = self.func_calls[-1] if self.func_calls else []
         comparisons = self.func_comparisons[-1] if self.func_comparisons else []
-        self.walk.function(original_node, top, calls, comparisons, self.in_test)
+        self.walk.function(original_node, top, calls, comparisons, self.in_test, owner)
+        if top:
+            self._exception_handler(original_node)
         self.test_scopes -= is_test_name(original_node.name.value)
         calls, comparisons = self.func_calls.pop(), self.func_comparisons.pop()
         if self.func_calls:  # a nested function's calls are its enclosing function's too
             self.func_calls[-1].extend(calls)
             self.func_comparisons[-1].extend(comparisons)
+
+    def _exception_handler(self, func: cst.FunctionDef) -> None:
+        """`@app.exception_handler(InvalidInvite)` on a top-level function."""
+        for dec in func.decorators:
+            callee, call = astutil.decorator_call(dec)
+            if call is not None and isinstance(callee, cst.Attribute) and callee.attr.value == "exception_handler":
+                exc = astutil.argument(call, "exc_class_or_status_code", 0)
+                if exc is not None and astutil.name_of(exc):
+                    module = self.ctx.module_name
+                    name = func.name.value
+                    self.exception_handlers.append((astutil.name_of(exc), f"{module}.{name}" if module else name))
 
     @property
     def in_test(self) -> bool:
@@ -174,4 +200,6 @@ class TokensVisitor(CheckVisitor):
 
     def facts(self) -> TokenFacts:
         return TokenFacts(schemes=sorted(self.credentials.schemes), aliases=dict(self.credentials.aliases),
-                          functions=self.walk.function_facts)
+                          functions=self.walk.function_facts, instances=dict(self.credentials.instances),
+                          holders=dict(self.credentials.holders),
+                          exception_handlers=sorted(set(self.exception_handlers)))
