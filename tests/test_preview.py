@@ -14,7 +14,7 @@ from fastauthlint.rules import all_rules
 APP = {
     "app.py": '''
         import jwt
-        from fastapi import Depends, HTTPException
+        from fastapi import Depends, FastAPI, HTTPException
         from fastapi.security import OAuth2PasswordBearer
 
         scheme = OAuth2PasswordBearer(tokenUrl="login")
@@ -27,7 +27,12 @@ APP = {
                 raise HTTPException(status_code=403, detail="Could not validate credentials")
 
 
-        def unauthorized():
+        app = FastAPI()
+
+
+        @app.get("/me")
+        def me(user=Depends(get_current_user)):
+            # a 401 a client receives, without a challenge: FAL601 (not a preview rule)
             raise HTTPException(status_code=401, detail="no")
     ''',
 }
