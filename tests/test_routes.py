@@ -222,12 +222,14 @@ def test_routes_command_table_and_json():
     res = run_cli("routes", "--no-cache", "--format", "json", "app/api/routes/items.py", cwd=root)
     assert res.returncode == 0, res.stderr
     data = json.loads(res.stdout)
-    assert all(set(d) == {"method", "path", "handler", "file", "line", "auth", "public"} for d in data)
+    assert all(set(d) == {"method", "path", "handler", "file", "line", "auth", "public", "purpose", "guard",
+                          "severity", "risk"} for d in data)
     assert {d["file"] for d in data} == {"app/api/routes/items.py"}
     row = next(d for d in data if d["path"] == "/api/v1/items/stats/public")
     assert row == {"method": "GET", "path": "/api/v1/items/stats/public",
                    "handler": "app.api.routes.items.item_stats", "file": "app/api/routes/items.py",
-                   "line": 18, "auth": None, "public": None}
+                   "line": 18, "auth": None, "public": None, "purpose": None, "guard": None, "severity": "info",
+                   "risk": "it answers static information (constants and settings that are not secrets)"}
 
 
 def test_routes_command_paths_relative_to_cwd():

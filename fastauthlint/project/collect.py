@@ -20,13 +20,14 @@ import libcst as cst
 from fastauthlint import astutil
 from fastauthlint.context import FileContext
 from fastauthlint.project.collect_evidence import EvidenceRecorder
+from fastauthlint.project.collect_purpose import PurposeRecorder
 from fastauthlint.project.collect_routes import RouteRecorder
 from fastauthlint.project.collect_values import Frame
 from fastauthlint.project.facts import ClassFact, FileFacts, FuncFact, ParamFact
 from fastauthlint.project.values import UNK, V
 
 
-class FactsCollector(EvidenceRecorder, RouteRecorder):
+class FactsCollector(EvidenceRecorder, RouteRecorder, PurposeRecorder):
     """One file's facts: `facts()` once the traversal is over."""
 
     def __init__(self, ctx: FileContext):
@@ -61,6 +62,7 @@ class FactsCollector(EvidenceRecorder, RouteRecorder):
             else:
                 top.methods.append(node.name.value)
         self.stack.append(frame)
+        self._pp_enter(frame, node)
         self._func_nodes[qual] = node
 
     def leave_FunctionDef(self, original_node: cst.FunctionDef) -> None:
@@ -75,6 +77,7 @@ class FactsCollector(EvidenceRecorder, RouteRecorder):
                                     deref_text=st.get("deref_text", "")))
             if st.get("deref") is not None:
                 self._deref_nodes[(frame.qual, pf.name)] = st["deref"]
+        actions, models, xcalls = self._pp_actions(frame)
         fact = FuncFact(
             name=frame.qual, line=0, params=tuple(params), returns_ann=frame.returns_ann,
             decorators=frame.decorator_vals, is_method=frame.is_method,
@@ -86,6 +89,7 @@ class FactsCollector(EvidenceRecorder, RouteRecorder):
             local_values=tuple((k, _slim(v)) for k, v in frame.locals.items() if _worth_keeping(v)),
             request_to_call=frame.request_to_call, takes_request=bool(frame.request_params),
             super_init=frame.super_init, super_calls=tuple(dict.fromkeys(frame.super_calls)),
+            actions=actions, models=models, xcalls=xcalls,
         )
         self.out.functions[frame.qual] = fact
 
@@ -127,6 +131,7 @@ class FactsCollector(EvidenceRecorder, RouteRecorder):
                     break
 
     def visit_Assign(self, node: cst.Assign) -> None:
+        self._pp_assign([t.target for t in node.targets], node.value)
         value = self.val(node.value)
         for t in node.targets:
             self._bind(t.target, value)
@@ -134,6 +139,7 @@ class FactsCollector(EvidenceRecorder, RouteRecorder):
             self._maybe_call_fact(node.value)
 
     def visit_AnnAssign(self, node: cst.AnnAssign) -> None:
+        self._pp_assign([node.target], node.value)
         ann = self.val(node.annotation.annotation)
         value = self.val(node.value) if node.value is not None else UNK
         if isinstance(node.target, cst.Name) and node.value is None and (self._top() is None or self._top().kind != "class"):
@@ -155,6 +161,7 @@ class FactsCollector(EvidenceRecorder, RouteRecorder):
         frame = self._func()
         if frame is not None:
             self._call_evidence(frame, node)
+            self._pp_call(frame, node)
             func = node.func
             if (isinstance(func, cst.Attribute) and isinstance(func.value, cst.Call)
                     and isinstance(func.value.func, cst.Name) and func.value.func.value == "super"):
@@ -164,6 +171,8 @@ class FactsCollector(EvidenceRecorder, RouteRecorder):
 
     def visit_Return(self, node: cst.Return) -> None:
         frame = self._func()
+        if frame is not None:
+            self._pp_return(frame, node.value)
         if frame is None or not self._return_evidence(frame, node.value):
             return
         frame.returns.append(self.val(node.value))
@@ -271,7 +280,7 @@ def _prune_locals(out: "FileFacts") -> None:
     for c in out.classes.values():
         roots += [*c.bases, *c.decorators, *(x for _, a, b in c.attrs for x in (a, b))]
     for f in out.functions.values():
-        roots += [f.returns_ann, f.super_init, *f.returns, *f.raised, *f.decorators, *f.calls]
+        roots += [f.returns_ann, f.super_init, *f.returns, *f.raised, *f.decorators, *f.calls, *f.xcalls]
         roots += [x for p in f.params for x in (p.ann, p.default)]
     _loc_refs(roots, needed)
     done: set = set()

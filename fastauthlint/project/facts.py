@@ -51,6 +51,10 @@ class FuncFact:
     takes_request: bool = False  # has a Request/WebSocket parameter
     super_init: Optional[V] = None  # `super().__init__(...)` in an __init__ (router subclasses' defaults)
     super_calls: Tuple[str, ...] = ()  # methods called on `super()`
+    # what the function does, for route purposes, guards and risk (collect_purpose.py)
+    actions: Tuple[str, ...] = ()  # "pw-verify", "issue", "check:lookup:reset_token", "writes", ...
+    models: Tuple[V, ...] = ()  # the model classes its queries name
+    xcalls: Tuple[V, ...] = ()  # methods called on objects held in locals and attributes (`self.repo.get`)
 
 
 @dataclass(frozen=True)

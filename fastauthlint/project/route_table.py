@@ -17,11 +17,14 @@ from typing import Any, Dict, List, Optional, Sequence, Tuple
 from fastauthlint.context import is_test_path
 from fastauthlint.project import known as K
 from fastauthlint.project.authentication import Auth, Authentication
+from fastauthlint.project.data_access import AttributeModelKinds, DataAccess, Risk
 from fastauthlint.project.evaluate import Evaluator, Obj
 from fastauthlint.project.evidence import Evidence
 from fastauthlint.project.facts import FileFacts, FuncFact, ParamFact, RouteFact
 from fastauthlint.project.graph import Chain, RouterGraph, RouterInfo
 from fastauthlint.project.public import parse_public_pattern, public_match
+from fastauthlint.project.purpose import Judgement, Purposes, configured_call
+from fastauthlint.project.reach import Reach
 from fastauthlint.project.values import V
 
 
@@ -48,12 +51,15 @@ class LinkedRoute:
     handler_fact: Optional[FuncFact]
     applied: List[Applied]
     public: Optional[str]
-    status: str  # "protected" | "public" | "optional" | "optional-unchecked" | "unprotected"
+    status: str  # "protected" | "guarded" | "public" | "optional" | "optional-unchecked" | "unprotected"
     chain: Chain
     seen: List[Obj]  # what the route's dependencies call, none of which authenticates
     hints: List[str]
     enforced_in_handler: bool = False
     optional_unchecked: bool = False  # an optional user parameter is dereferenced before any check
+    purpose: Optional[Judgement] = None  # what its handler is for (public by purpose unless infer-public is off)
+    guard: Optional[Judgement] = None  # protection that is not a user: a capability, a signature (status "guarded")
+    risk: Optional[Risk] = None  # how much it matters that anonymous requests reach it (unprotected routes)
     # every route of the same declaration (decorator or call), this one included
     siblings: List["LinkedRoute"] = field(default_factory=list, repr=False, compare=False)
 
@@ -74,8 +80,12 @@ class TableBuilder:
     chain (distinct full paths), with what applies to it from its handler and along the chain."""
 
     def __init__(self, evaluator: Evaluator, authentication: Authentication, graph: RouterGraph,
-                 public_patterns: Sequence[str]):
+                 public_patterns: Sequence[str], infer_public: bool = True, owner_fields: Sequence[str] = ()):
         self.E = evaluator
+        self.infer_public = infer_public
+        reach = Reach(evaluator)
+        self.purposes = Purposes(reach)
+        self.access = DataAccess(reach, AttributeModelKinds(evaluator, owner_fields))
         self.auth = authentication
         self.evidence = authentication.evidence
         self.graph = graph
@@ -180,7 +190,7 @@ class TableBuilder:
             if body is not None:
                 applied.append(Applied(Auth(self.E.qual(hfile, hfact.name), body), "the handler"))
             else:
-                ca = self.auth.calls_auth(hfact, hfile)
+                ca = self.auth.calls_auth(hfact, hfile) or configured_call(self.auth, self.purposes.reach, hfile, hfact)
                 if ca is not None:
                     applied.append(Applied(ca, "a call in the handler"))
             for d in hfact.decorators:
@@ -299,12 +309,25 @@ class TableBuilder:
             status = "optional-unchecked" if unchecked else "optional"
         else:
             status = "unprotected"
+        purpose = guard = risk = None
+        if status in ("unprotected", "optional") and public is None and hfact is not None:
+            # what the handler does may make it public by purpose, or guard it without a user
+            judged = self.purposes.judge(method, chain.full_path, hfile, hfact)
+            if judged is not None and judged.kind == "purpose":
+                purpose = judged
+                if self.infer_public:
+                    public = judged.label
+            elif judged is not None:
+                guard = judged
+                status = "guarded"
         if public is not None and status != "protected":
             status = "public"
+        if status in ("unprotected", "optional"):
+            risk = self.access.risk(method, hfile, hfact)
         return LinkedRoute(fact=fact, file=file, method=method, path=chain.full_path, handler=hname,
                            handler_file=hfile, handler_fact=hfact, applied=applied, public=public, status=status,
                            chain=chain, seen=list(dict.fromkeys(seen)), hints=hints, enforced_in_handler=enforced,
-                           optional_unchecked=unchecked)
+                           optional_unchecked=unchecked, purpose=purpose, guard=guard, risk=risk)
 
 
 # -- the public answer -----------------------------------------------------------------------------
@@ -329,6 +352,11 @@ class Route:
     kind: str = "api"  # "api" | "ws" | "starlette"
     routers: Tuple[str, ...] = ()  # the router, then each router/app it is included into
     orphan: bool = False  # its router is included nowhere in the analysed code
+    purpose: Optional[str] = None  # what its handler is for, when that makes it public ("login", "health")
+    # protection that is not a user: "capability (`share_token` verified)", "signature (Stripe webhook
+    # signature)"; `auth` stays None (no user), so families that need one leave these routes alone
+    guard: Optional[str] = None
+    risk: Optional[str] = None  # an unprotected route that matters less: why it is info
 
 
 _LINKED_KEY = "routes:linked"
@@ -347,7 +375,9 @@ def linked_routes(project) -> List[LinkedRoute]:
             return is_test_path(res.rel if res is not None else path)
 
         graph = RouterGraph(evaluator, is_test)
-        table = TableBuilder(evaluator, authentication, graph, config.option("public-routes")).build()
+        table = TableBuilder(evaluator, authentication, graph, config.option("public-routes"),
+                             infer_public=config.option("infer-public"),
+                             owner_fields=list(config.option("owner-fields")) + list(config.option("tenant-fields"))).build()
         by_site: Dict[Tuple[str, int], list] = {}
         for lr in table:
             by_site.setdefault((lr.file, lr.fact.line), []).append(lr)
@@ -394,6 +424,9 @@ def route_table(project) -> List[Route]:
                 user_params=user_params, optional_user_params=optional_params,
                 admin_only=any(a.auth.admin for a in req), optional_auth=optional_text, column=lr.fact.column,
                 kind=lr.fact.kind, routers=tuple(lr.chain.routers), orphan=lr.chain.orphan,
+                purpose=lr.purpose.label if lr.purpose is not None and lr.status == "public" else None,
+                guard=lr.guard.text() if lr.guard is not None else None,
+                risk=lr.risk.reason if lr.risk is not None and lr.risk.severity == "info" else None,
             ))
         return out
 

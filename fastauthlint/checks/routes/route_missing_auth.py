@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Dict, List, Tuple
 
-from fastauthlint.findings import Finding, Span
+from fastauthlint.findings import Finding, Severity, Span
 from fastauthlint.project.known import BODY_CALL_AUTH
 from fastauthlint.project.values import short_name
 
@@ -59,6 +59,10 @@ def _finding(group: List[LinkedRoute]) -> Finding:
         elif externals:
             parts.append(f"`{externals[0]}` is outside the analysed code; list it in `auth-dependencies` if it authenticates")
         parts.extend(lr.hints[:1])
+    if lr.purpose is not None:
+        # strict mode (`infer-public = false`): the purpose is shown, the declaration asked for
+        parts.append(f"it looks like a {lr.purpose.label} route ({lr.purpose.why}); with `infer-public = false` "
+                     "such routes must be declared")
     chain = lr.chain
     if chain.orphan and fact.kind != "starlette":
         parts.append(f"router `{chain.routers[0]}` is not included anywhere in the analysed code, so it was judged "
@@ -70,8 +74,14 @@ def _finding(group: List[LinkedRoute]) -> Finding:
             gap = f": {chain.gaps[0]}" if chain.gaps else ""
             parts.append(f"it is protected through another inclusion ({protected_elsewhere[0].path}) but not "
                          f"this one{gap}")
+    # Risk decides severity: info only when every route of the declaration reads nothing that
+    # belongs to a user or a tenant and changes nothing
+    risks = [g.risk for g in group]
+    info = bool(risks) and all(r is not None and r.severity == "info" for r in risks)
+    if info:
+        parts.append(f"info because {risks[0].reason}")
     message = (f"{what} {'is' if len(shown) == 1 else 'are'} reachable without authentication: " + "; ".join(parts)
                + ". Add an authenticating dependency, or declare the route public (`public-routes`, "
                  "`# fastauthlint: public <reason>`)")
     return Finding(rule=FAL101, path=lr.file, span=Span(fact.line, fact.column, fact.line, fact.column),
-                   message=message, extra={"routes": shown})
+                   message=message, severity=Severity.INFO if info else None, extra={"routes": shown})

@@ -1,0 +1,279 @@
+"""What a route's handler does, with everything it calls: the actions (collect_purpose.py) of the
+handler, of the dependencies it takes and of the project functions and methods they call, a few
+levels deep. Calls are followed into project functions, methods of module-level service objects,
+of objects built in the function or held in its attributes (`self.repo.get`), and of injected
+services (`svc: AuthService = Depends(get_auth_service)`, whose class is its annotation or what
+the dependency returns).
+
+`Reach.deeds(path, handler)` answers one `Deeds` per handler (memoised): the purposes
+(purpose.py) and the risk of an unprotected route (data_access.py) are read from it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Dict, List, Optional, Set, Tuple
+
+from fastauthlint.project import known as K
+from fastauthlint.project.evaluate import Evaluator, Obj
+from fastauthlint.project.facts import FuncFact, ParamFact
+from fastauthlint.project.values import V
+
+MAX_DEPTH = 4  # calls followed from the handler
+MAX_FUNCS = 48  # functions looked at per handler
+
+# Parameters that are infrastructure, not a service with project methods: calls on them are
+# never followed and never make a handler's data access unknown.
+_PLUMBING = frozenset({"db", "session", "conn", "connection", "cursor", "redis", "cache", "request", "response",
+                       "background_tasks", "settings", "config", "tx", "transaction", "websocket", "client",
+                       "http_client", "logger", "log", "app", "templates", "storage", "bucket", "s3", "uow"})
+
+
+@dataclass
+class Deeds:
+    """The actions of a handler and of what it calls, put together."""
+
+    tags: Set[str] = field(default_factory=set)
+    # (how: "verify"|"lookup", token-like name, found in a dependency of the handler or below it)
+    checks: List[Tuple[str, str, bool]] = field(default_factory=list)
+    sigs: List[str] = field(default_factory=list)  # signature verifiers ("stripe", "hmac", ...)
+    models: List[Obj] = field(default_factory=list)  # project classes its queries name
+    funcs: List[Tuple[str, str, int]] = field(default_factory=list)  # (file, qualname, depth) reached
+    refuses: bool = False  # some function on the way raises or answers 4xx
+    static: bool = False  # the handler's answer is built of constants (through what it returns)
+    opaque: bool = False  # it calls a service nothing here resolves: its data access is unknown
+    busy: bool = False  # the handler calls something besides building its answer, logging and refusing
+    inputs: Tuple[str, ...] = ()  # the handler's parameters the request fills (query, path, body...)
+
+    def has(self, *tags: str) -> bool:
+        return any(t in self.tags for t in tags)
+
+
+class Reach:
+    def __init__(self, evaluator: Evaluator):
+        self.E = evaluator
+        self._memo: Dict[Tuple[str, str], Deeds] = {}
+        self._static_memo: Dict[Tuple[str, str], bool] = {}
+
+    # -- the public answer ---------------------------------------------------------------------
+    def deeds(self, path: str, f: FuncFact) -> Deeds:
+        key = (path, f.name)
+        hit = self._memo.get(key)
+        if hit is None:
+            hit = self._memo[key] = self._deeds(path, f)
+        return hit
+
+    def _deeds(self, path: str, handler: FuncFact) -> Deeds:
+        d = Deeds()
+        d.inputs = tuple(p.name for p in self._own_params(handler) if self.is_input(p, path))
+        d.static = self.static(path, handler)
+        d.busy = "busy" in handler.actions
+        seen: Set[Tuple[str, str]] = {(path, handler.name)}
+        # (file, function, depth, below a dependency of the handler, its checks count)
+        queue: List[Tuple[str, FuncFact, int, bool, bool]] = [(path, handler, 0, False, True)]
+        for p in self._own_params(handler):
+            for fpath, g in self._dependency_funcs(p, path):
+                if (fpath, g.name) not in seen:
+                    seen.add((fpath, g.name))
+                    queue.append((fpath, g, 1, True, True))
+        i = 0
+        while i < len(queue) and i < MAX_FUNCS:
+            fpath, f, depth, dep, trusted = queue[i]
+            i += 1
+            d.funcs.append((fpath, f.name, depth))
+            self._absorb(d, fpath, f, dep, trusted, depth)
+            if depth >= MAX_DEPTH:
+                continue
+            # a call inside a `try` whose `except` lets the request go on verifies nothing
+            swallowed = {t[8:] for t in f.actions if t.startswith("swallow:")}
+            for gpath, g in self.callees(fpath, f, d):
+                if (gpath, g.name) not in seen:
+                    seen.add((gpath, g.name))
+                    short = g.name.rsplit(".", 1)[-1].lstrip("_").lower()
+                    queue.append((gpath, g, depth + 1, dep, trusted and short not in swallowed))
+        return d
+
+    def _absorb(self, d: Deeds, path: str, f: FuncFact, dep: bool, trusted: bool, depth: int) -> None:
+        for t in f.actions:
+            if not trusted and t.startswith(("check:", "sig:", "idp-verify", "oauth-exchange", "pw-verify")):
+                continue
+            if depth and t in ("static", "static-calls", "redirect"):
+                continue  # the handler's answer, not a helper's
+            if dep and t in ("writes", "creates"):
+                continue  # a dependency's bookkeeping (a session's commit, a rate limiter's counter)
+            if t.startswith("check:"):
+                _, how, name = t.split(":", 2)
+                d.checks.append((how, name, dep))
+            elif t.startswith("sig:"):
+                d.sigs.append(t[4:])
+            d.tags.add(t)
+        if f.raises or f.raises_auth or "refuses" in f.actions:
+            d.refuses = True
+        for m in f.models:
+            for o in self.E.ev(m, path):
+                if o.kind == "class" and o not in d.models:
+                    d.models.append(o)
+
+    # -- calls ---------------------------------------------------------------------------------
+    def callees(self, path: str, f: FuncFact, d: Optional[Deeds] = None) -> List[Tuple[str, FuncFact]]:
+        """The project functions `f` calls: by name, as methods of objects it builds or holds,
+        and as methods of its injected parameters."""
+        out: List[Tuple[str, FuncFact]] = []
+        for c in f.calls:
+            for o in self.E.ev(c, path):
+                self._add_func(o, out)
+        for x in f.xcalls:
+            objs = self.E.ev(x, path)
+            if all(o.kind == "unk" for o in objs) and x.a and x.a[0].k == "attr":
+                objs = self._self_attr_method(x, path)
+            for o in objs:
+                self._add_func(o, out)
+        params = {p.name: p for p in f.params}
+        for pname, meth in f.param_calls:
+            p = params.get(pname)
+            if p is None or pname in ("self", "cls"):
+                continue
+            found = False
+            for o in self.receivers(p, path):
+                if o.kind in ("inst", "class"):
+                    m = self.E.classes.member(o.path, o.name, meth)
+                    if m is not None and m[0] == "method":
+                        g = self.E.func(m[1], m[2])
+                        if g is not None:
+                            out.append((m[1], g))
+                            found = True
+                elif o.kind in ("ext", "extinst"):
+                    found = True  # a library object (a database session, a client): nothing to follow
+            if not found and d is not None and pname.lower() not in _PLUMBING:
+                d.opaque = True
+        return out
+
+    def _add_func(self, o: Obj, out: List[Tuple[str, FuncFact]]) -> None:
+        if o.kind in ("func", "method") and o.path:
+            g = self.E.func(o.path, o.name)
+            if g is not None:
+                out.append((o.path, g))
+
+    def _self_attr_method(self, x: V, path: str) -> List[Obj]:
+        """`self.repo.get(...)` where the class declares `repo: UserRepository` without a value."""
+        inner = x.a[0]
+        if not inner.a or inner.a[0].k != "loc" or inner.a[0].q != "self":
+            return []
+        out: List[Obj] = []
+        for o in self.E.ev(inner.a[0], path):
+            if o.kind != "inst":
+                continue
+            c = self.E.cls(o.path, o.name)
+            if c is None:
+                continue
+            for name, ann, _value in c.attrs:
+                if name == inner.q and ann is not None:
+                    for t in self.E.ev(_unwrap(ann), o.path):
+                        if t.kind == "class":
+                            m = self.E.classes.member(t.path, t.name, x.q)
+                            if m is not None and m[0] == "method":
+                                out.append(Obj("func", m[1], m[2]))
+        return out
+
+    def receivers(self, p: ParamFact, path: str) -> List[Obj]:
+        """What an injected parameter holds: its annotated class, or what its dependency returns."""
+        out: List[Obj] = []
+        ann = _unwrap(p.ann) if p.ann is not None else None
+        if ann is not None and ann.k in ("ref", "attr", "loc"):
+            for o in self.E.ev(ann, path):
+                if o.kind == "class":
+                    out.append(Obj("inst", o.path, o.name))
+                elif o.kind == "ext":
+                    out.append(o)
+                elif o.kind == "alias" and o.v is not None and o.v.a:
+                    for t in self.E.ev(o.v.a[0], o.path):
+                        if t.kind == "class":
+                            out.append(Obj("inst", t.path, t.name))
+        for target, tpath in self._dep_targets(p, path):
+            for o in self.E.ev(V("call", a=(target,)), tpath):
+                if o.kind in ("inst", "ext", "extinst"):
+                    out.append(o)
+        return out
+
+    def _dep_targets(self, p: ParamFact, path: str) -> List[Tuple[V, str]]:
+        """The callables of the Depends() markers in a parameter's default or annotation."""
+        out: List[Tuple[V, str]] = []
+        if p.default is not None and p.default.k == "dep" and p.default.a:
+            out.append((p.default.a[0], path))
+        ann = p.ann
+        while ann is not None and ann.k == "opt" and ann.a:
+            ann = ann.a[0]
+        if ann is not None and ann.k == "ann":
+            for m in ann.a[1:]:
+                if m.k == "dep" and m.a:
+                    out.append((m.a[0], path))
+        elif ann is not None and ann.k in ("ref", "attr"):
+            for o in self.E.ev(ann, path):
+                if o.kind == "alias" and o.v is not None:
+                    for m in o.v.a[1:]:
+                        if m.k == "dep" and m.a:
+                            out.append((m.a[0], o.path))
+        return out
+
+    def _dependency_funcs(self, p: ParamFact, path: str) -> List[Tuple[str, FuncFact]]:
+        out: List[Tuple[str, FuncFact]] = []
+        for target, tpath in self._dep_targets(p, path):
+            for o in self.E.ev(target, tpath):
+                if o.kind == "func":
+                    g = self.E.func(o.path, o.name)
+                    if g is not None:
+                        out.append((o.path, g))
+        return out
+
+    # -- the handler's own answers ---------------------------------------------------------------
+    @staticmethod
+    def _own_params(f: FuncFact) -> List[ParamFact]:
+        params = list(f.params)
+        if params and params[0].name in ("self", "cls"):
+            params = params[1:]
+        return [p for p in params if not p.star]
+
+    def is_input(self, p: ParamFact, path: str) -> bool:
+        """A parameter the request fills (query, path, body, header, cookie), as opposed to a
+        dependency, the request object itself, the response or background tasks."""
+        if p.default is not None and p.default.k == "dep":
+            return False
+        if self._dep_targets(p, path):
+            return False
+        ann = _unwrap(p.ann) if p.ann is not None else None
+        if ann is not None and ann.k in ("ref", "attr"):
+            for o in self.E.ev(ann, path):
+                if o.kind == "ext" and (o.name in K.REQUEST_TYPES or o.name.rsplit(".", 1)[-1] in (
+                        "Response", "BackgroundTasks", "Request", "WebSocket", "HTTPConnection")):
+                    return False
+        return True
+
+    def static(self, path: str, f: FuncFact, depth: int = 0) -> bool:
+        """The function answers with constants only, itself or through the functions whose
+        results it returns (`return await readiness()`)."""
+        key = (path, f.name)
+        if key in self._static_memo:
+            return self._static_memo[key]
+        self._static_memo[key] = False
+        res = "static" in f.actions
+        if not res and "static-calls" in f.actions and depth < 3:
+            res = True
+            resolved = 0
+            for r in f.returns:
+                if r.k != "call":
+                    continue
+                for o in self.E.ev(r.callee, path):
+                    g = self.E.func(o.path, o.name) if o.kind in ("func", "method") and o.path else None
+                    if g is None or not self.static(o.path, g, depth + 1):
+                        res = False
+                    else:
+                        resolved += 1
+            res = res and resolved > 0
+        self._static_memo[key] = res
+        return res
+
+
+def _unwrap(ann: Optional[V]) -> Optional[V]:
+    while ann is not None and ann.k in ("opt", "ann") and ann.a:
+        ann = ann.a[0]
+    return ann
