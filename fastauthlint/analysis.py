@@ -11,7 +11,10 @@ from __future__ import annotations
 import ast
 import codecs
 import re
+import signal
+import threading
 import warnings
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Dict, List, Optional, Tuple
@@ -262,9 +265,46 @@ def analyze_source(path: str, rel: str, digest: str, text: str, module_name: str
     return result
 
 
+class _TimeLimit(BaseException):
+    """Not an Exception: the `except Exception` guards around checks must not swallow it."""
+
+
+@contextmanager
+def _time_limit(seconds: int):
+    """Raise _TimeLimit in this thread after `seconds` (a pathological file must not hang the run).
+    Only where a real-time timer can interrupt: the main thread on a system with SIGALRM (worker
+    processes and the command line; not the language server's threads, nor Windows)."""
+    if (seconds <= 0 or not hasattr(signal, "setitimer")
+            or threading.current_thread() is not threading.main_thread()):
+        yield
+        return
+
+    def expired(signum, frame):
+        raise _TimeLimit()
+
+    previous = signal.signal(signal.SIGALRM, expired)
+    signal.setitimer(signal.ITIMER_REAL, seconds)
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
+
+
 def analyze_path(path: Path, rel: str, module_name: str, is_package: bool, config: Config,
                  data: Optional[bytes] = None, digest: str = "") -> FileResult:
     p = path.as_posix()
+    try:
+        with _time_limit(config.file_timeout):
+            return _analyze_path(path, p, rel, module_name, is_package, config, data, digest)
+    except _TimeLimit:
+        return FileResult(path=p, rel=rel, digest=digest, error="timeout", findings=[_fal000(
+            p, f"analysis did not finish within {config.file_timeout} s (`file-timeout`); the file was "
+               "skipped: please report it")])
+
+
+def _analyze_path(path: Path, p: str, rel: str, module_name: str, is_package: bool, config: Config,
+                  data: Optional[bytes], digest: str) -> FileResult:
     if data is None:
         try:
             data = path.read_bytes()

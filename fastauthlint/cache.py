@@ -43,7 +43,7 @@ from fastauthlint.findings import Finding
 from fastauthlint.project.names import ModuleNames
 from fastauthlint.suppress import Suppression
 
-FORMAT = 2
+FORMAT = 3  # 3: fact classes moved into the family packages
 MAGIC = b"fastauthlint-cache %d\n" % FORMAT
 _DUMP = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), check_circular=False).encode
 _DECODE_ERRORS = (serial.DecodeError, TypeError, KeyError, ValueError, IndexError, AttributeError)
@@ -217,7 +217,7 @@ class Cache:
 
     # -- writing --------------------------------------------------------------------------------
     def put(self, result: FileResult) -> None:
-        if not self.enabled or not result.digest or result.error in ("read", "internal"):
+        if not self.enabled or not result.digest or result.error in ("read", "internal", "timeout"):
             return
         try:
             segs = {check: _DUMP(serial.encode(value)).encode("utf-8", "surrogatepass")

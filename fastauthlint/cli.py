@@ -262,16 +262,22 @@ def rules_cmd(fmt: str) -> None:
 @click.argument("rule_id")
 def rule_cmd(rule_id: str) -> None:
     """Print the specification document of RULE_ID (e.g. FAL501)."""
+    from fastauthlint.checks import rule_module
+
     rule = get_rule(rule_id)
     if rule is None:
         _fail(f"unknown rule '{rule_id}' (see `fastauthlint rules`)")
+    module = rule_module(rule.id, rule.name)
+    doc = rule.doc.rstrip("\n")
+    if module:
+        doc += f"\n\n---\nImplemented in `{module}`.\n"
     if sys.stdout.isatty() and not os.environ.get("NO_COLOR"):
         from rich.console import Console
         from rich.markdown import Markdown
 
-        Console().print(Markdown(rule.doc))
+        Console().print(Markdown(doc))
     else:
-        click.echo(rule.doc.rstrip("\n"))
+        click.echo(doc.rstrip("\n"))
 
 
 @cli.command("routes")

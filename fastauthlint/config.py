@@ -35,6 +35,7 @@ CORE_KEYS = {
     "spec-refs": "dict[str,str]",
     "fail-on": "str",
     "baseline": "str",
+    "file-timeout": "int",
 }
 FAIL_ON = ("error", "warning", "info")
 
@@ -104,6 +105,8 @@ class Config:
     options: Dict[str, Any] = field(default_factory=dict)
     # A baseline file of known findings (fastauthlint.baseline), relative to the config file.
     baseline: Optional[Path] = None
+    # Seconds one file's analysis may take before it is reported (FAL000) instead (0: no limit).
+    file_timeout: int = 120
 
     def __post_init__(self):
         self._enabled: Optional[frozenset] = None
@@ -267,6 +270,10 @@ def parse_table(table: Dict[str, Any], root: Path, source: Optional[Path] = None
             if value not in FAIL_ON:
                 raise fail(key, f"expected one of {', '.join(FAIL_ON)}, got {value!r}")
             cfg.fail_on = value
+        elif key == "file-timeout":
+            if value < 0:
+                raise fail(key, f"expected seconds (0 for no limit), got {value}")
+            cfg.file_timeout = value
         elif key == "baseline":
             if not value.strip():
                 raise fail(key, "expected a file name, got an empty string")

@@ -123,3 +123,39 @@ def test_newer_syntax_in_a_file_the_depth_scan_flags_is_still_parsed(tmp_path):
     body = "type Pair = tuple[int, int]\n" + "NESTED = " + "[" * 70 + "]" * 70 + "\n"
     (tmp_path / "mod.py").write_text(body)
     assert lint([tmp_path], config={}) == []
+
+
+def test_a_file_that_takes_too_long_is_fal000_and_the_run_goes_on(tmp_path, monkeypatch):
+    """A pathological file becomes a FAL000 finding when its analysis passes `file-timeout`,
+    instead of hanging the run; the result is not cached, and the other files are linted."""
+    import time
+
+    from fastauthlint import analysis
+
+    root = tmp_path / "proj"
+    root.mkdir()
+    (root / "pyproject.toml").write_text("[tool.fastauthlint]\nfile-timeout = 1\n")
+    (root / "slow.py").write_text("x = 1\n")
+    (root / "routes.py").write_text(
+        "from fastapi import FastAPI\n\napp = FastAPI()\n\n\n@app.delete('/items/{i}')\ndef drop(i: int):\n    return i\n")
+    real = analysis.analyze_source
+
+    def slow(path, *args, **kw):
+        if path.endswith("slow.py"):
+            time.sleep(5)
+        return real(path, *args, **kw)
+
+    monkeypatch.setattr(analysis, "analyze_source", slow)
+    started = time.monotonic()
+    findings = lint([root])
+    assert time.monotonic() - started < 4
+    by_file = {Path(f.path).name: f for f in findings}
+    assert by_file["slow.py"].rule == "FAL000"
+    assert "did not finish within 1 s (`file-timeout`)" in by_file["slow.py"].message
+    assert by_file["routes.py"].rule == "FAL101"
+
+
+def test_file_timeout_must_be_seconds(tmp_path):
+    (tmp_path / "pyproject.toml").write_text("[tool.fastauthlint]\nfile-timeout = -1\n")
+    bad = run_cli(".", cwd=tmp_path)
+    assert bad.returncode == 2 and b"'file-timeout'" in bad.stderr and b"Traceback" not in bad.stderr

@@ -248,12 +248,12 @@ def test_text_locations_agree_with_libcst_positions(monkeypatch):
 
 
 def test_an_internal_error_while_linking_is_reported_and_the_run_goes_on(monkeypatch):
-    from fastauthlint.checks.ownership import link as ownership_link
+    from fastauthlint.checks.ownership.link.walk import OwnershipWalk
 
     def boom(self, path, fs, b, depth=0):
         raise RuntimeError("synthetic")
 
-    monkeypatch.setattr(ownership_link.Linker, "analyze", boom)
+    monkeypatch.setattr(OwnershipWalk, "analyze", boom)
     findings = lint([SQLMODEL_APP])
     errors = [f for f in findings if f.rule == "FAL000"]
     assert errors and "internal error while checking ownership" in errors[0].message

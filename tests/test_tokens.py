@@ -9,7 +9,7 @@ import pytest
 
 from conftest import lint, write_files as write
 from fastauthlint import serial
-from fastauthlint.checks.tokens.visitor import issuing_call_kind
+from fastauthlint.checks.tokens.credentials import issuing_call_kind
 from fastauthlint.config import parse_table
 from fastauthlint.engine import RunOptions, run
 from fastauthlint.findings import Severity

@@ -1,19 +1,23 @@
 """The JWT-verification family (spec §4.3–§4.6 and §2.3): FAL501–FAL505.
 
-One visitor collects the calls that may belong to a JWT library while the batched traversal runs;
-when a function is left (its function-local imports are still known then), each call is resolved
-(`jwt_model.resolve`: the library from the file's imports, never from a variable's name), and each
-rule looks at the resolved call:
+One visitor (visitor.py) collects the calls that may belong to a JWT library while the batched
+traversal runs; when a function is left (its function-local imports are still known then), each
+call is resolved (`model.resolve`: the library from the file's imports, never from a variable's
+name), and each rule looks at the resolved call:
 
-    FAL501 jwt-expiry-not-verified      jwt_expiry.py
-    FAL502 jwt-signature-not-verified   jwt_signature.py
-    FAL503 jwt-unsafe-algorithms        jwt_algorithms.py
-    FAL504 jwt-claim-checks-disabled    jwt_claims.py
-    FAL505 token-issued-without-expiry  jwt_issue.py
+    FAL501 jwt-expiry-not-verified      jwt_expiry_not_verified.py
+    FAL502 jwt-signature-not-verified   jwt_signature_not_verified.py
+    FAL503 jwt-unsafe-algorithms        jwt_unsafe_algorithms.py
+    FAL504 jwt-claim-checks-disabled    jwt_claim_checks_disabled.py
+    FAL505 token-issued-without-expiry  token_issued_without_expiry.py
 
-Values given through locals, module constants and mutated dicts are followed by `jwt_flow.Scope`,
-built only for functions that call a JWT library. Test code is not checked: tests forge expired,
-unsigned and `alg=none` tokens on purpose to prove that the application rejects them.
+Values given through locals, module constants and mutated dicts are followed by `flow.Scope` (the
+abstract values are in values.py), built only for functions that call a JWT library;
+`claims.claim_uses` follows where a decoded token's claims go, and durations.py reads leeways and
+lifetimes. Options, algorithm lists and leeways imported from another module are judged by the
+linking step (imported.py); the family's options are in options.py. Test code is not checked:
+tests forge expired, unsigned and `alg=none` tokens on purpose to prove that the application
+rejects them.
 """
 
 from __future__ import annotations

@@ -5,6 +5,8 @@
     "exp": datetime.now(timezone.utc) + timedelta(days=30)         a 30-day lifetime
     "exp": int(time.time()) + 60 * 60 * 24 * 30                      a 30-day lifetime
     expire = datetime.utcnow() + timedelta(minutes=EXPIRE_MINUTES)   through names and constants
+
+and how messages write a duration (`format_duration`: 90 s, 5 minutes, 24 hours, 30 days).
 """
 
 from __future__ import annotations
@@ -13,7 +15,8 @@ from typing import Callable, List, Optional, Set
 
 import libcst as cst
 
-from fastauthlint.checks.jwt.flow import MAX_DEPTH, UNKNOWN, DictVal, Scope, Value
+from fastauthlint.checks.jwt.flow import Scope
+from fastauthlint.checks.jwt.values import MAX_DEPTH, UNKNOWN, DictVal, Value
 
 _UNIT_SECONDS = {"weeks": 604800.0, "days": 86400.0, "hours": 3600.0, "minutes": 60.0, "seconds": 1.0,
                  "milliseconds": 0.001, "microseconds": 0.000001}
@@ -163,3 +166,17 @@ class Durations:
             if isinstance(expr.func, cst.Attribute) and expr.func.attr.value in ("replace", "astimezone"):
                 return self.is_now(expr.func.value, depth + 1)
         return False
+
+
+def format_duration(seconds: float) -> str:
+    """A duration as people write it: 90 s, 5 minutes, 24 hours, 30 days."""
+    s = int(seconds) if float(seconds).is_integer() else seconds
+    if not isinstance(s, int):
+        return f"{s} s"
+    if s >= 2 * 86400 and s % 86400 == 0:
+        return f"{s // 86400} days"
+    if s >= 2 * 3600 and s % 3600 == 0:
+        return f"{s // 3600} hours"
+    if s >= 120 and s % 60 == 0:
+        return f"{s // 60} minutes"
+    return f"{s} s"

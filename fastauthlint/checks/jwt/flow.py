@@ -1,4 +1,5 @@
-"""Function-local value tracking for the JWT rules (FAL501–FAL505).
+"""Function-local value tracking for the JWT rules (FAL501–FAL505): what a name holds where a call
+reads it.
 
 The JWT rules must follow an `options` dict, an `algorithms` list, a `leeway` or a payload given
 through a local variable, a module constant, or a dict built and then mutated:
@@ -8,104 +9,33 @@ through a local variable, a module constant, or a dict built and then mutated:
         opts["verify_exp"] = False             # a conditional mutation: a possible value
     jwt.decode(token, key, algorithms=ALGS, options=opts)
 
-A `Scope` indexes one function body (or the module's top level) in a single small walk: source
+A `BodyIndex` indexes one function body (or the module's top level) in a single small walk: source
 order, block nesting, parents, and every write to a local name (assignment, item assignment,
-`update`/`setdefault`/`pop`, `|=`, `del`, escaping into an unknown call). `Scope.values(expr, at)`
-then gives the *possible* values of an expression where a call reads it: the last unconditional
-assignment before the call, plus every conditional write after it. Nothing is guessed: what cannot
-be seen (a parameter, `**kwargs`, an attribute, a call's result) is UNKNOWN, and the rules report
-only what the known values prove.
-
-Values are CST expressions (literals and other expressions), `DictVal` (a dict whose literal keys
-map to their possible values), or `UNKNOWN`.
+`update`/`setdefault`/`pop`, `|=`, `del`, escaping into an unknown call). A `Scope` is that index
+able to evaluate: `Scope.values(expr, at)` gives the *possible* values (values.py) of an expression
+where a call reads it: the last unconditional assignment before the call, plus every conditional
+write after it. What cannot be seen (a parameter, `**kwargs`, an attribute, a call's result) is
+UNKNOWN.
 """
 
 from __future__ import annotations
 
-import re
-from dataclasses import dataclass, field
-from typing import Dict, Iterator, List, Optional, Sequence, Set, Tuple, Union
+from dataclasses import dataclass
+from typing import Dict, Iterator, List, Optional, Sequence, Set, Tuple
 
 import libcst as cst
 
 from fastauthlint.astutil import assigned_names, iter_children, literal_str, literal_value, name_of, parameters
-
-# -- abstract values ---------------------------------------------------------------------------
-
-
-class _Marker:
-    def __init__(self, name: str):
-        self.name = name
-
-    def __repr__(self) -> str:  # pragma: no cover - debugging aid
-        return self.name
-
-
-UNKNOWN = _Marker("UNKNOWN")  # a value that cannot be seen
-ABSENT = _Marker("ABSENT")  # "this key may be missing" inside a DictVal
-
-MAX_ALTERNATIVES = 8
-MAX_DEPTH = 12
-
-
-@dataclass
-class DictVal:
-    """A dict built in the code: literal keys -> possible values (CST expressions, DictVal,
-    UNKNOWN, or ABSENT when the key may be missing). `open` means keys that cannot be seen may be
-    present too (a `**splat` of something unknown, a non-literal key, an escaping call)."""
-
-    keys: Dict[str, List[object]] = field(default_factory=dict)
-    open: bool = False
-
-    def copy(self) -> "DictVal":
-        return DictVal({k: list(v) for k, v in self.keys.items()}, self.open)
-
-    def set(self, key: str, value: object, maybe: bool) -> None:
-        if maybe:
-            self.keys.setdefault(key, [ABSENT] if not self.open else [ABSENT, UNKNOWN]).append(value)
-        else:
-            self.keys[key] = [value]
-
-    def remove(self, key: str, maybe: bool) -> None:
-        if maybe:
-            self.keys.setdefault(key, []).append(ABSENT)
-        else:
-            self.keys[key] = [ABSENT]
-
-    def make_open(self) -> None:
-        """Unknown code may have changed any key: every known key may now hold anything too."""
-        self.open = True
-        for vals in self.keys.values():
-            if UNKNOWN not in vals:
-                vals.append(UNKNOWN)
-
-    def merge(self, other: object, maybe: bool = False) -> "DictVal":
-        """`{**self, **other}` (`other` wins); with maybe=True the update may not happen."""
-        out = self.copy()
-        if isinstance(other, DictVal):
-            for k, vals in other.keys.items():
-                if ABSENT in vals or maybe:
-                    keep = out.keys.get(k, [ABSENT] if not out.open else [ABSENT, UNKNOWN])
-                    out.keys[k] = _dedupe(keep + [v for v in vals if v is not ABSENT])
-                else:
-                    out.keys[k] = list(vals)
-            if other.open:
-                out.make_open()
-        else:
-            out.make_open()
-        return out
-
-
-Value = Union[cst.BaseExpression, DictVal, _Marker]
-
-
-def _dedupe(vals: List[object]) -> List[object]:
-    out: List[object] = []
-    for v in vals:
-        if not any(v is o for o in out):
-            out.append(v)
-    return out[: MAX_ALTERNATIVES * 2]
-
+from fastauthlint.checks.jwt.values import (
+    ABSENT,
+    MAX_DEPTH,
+    UNKNOWN,
+    DictVal,
+    Value,
+    copy_value,
+    limit,
+    merge_all,
+)
 
 # -- the index of one function body -----------------------------------------------------------
 
@@ -147,7 +77,7 @@ if hasattr(cst, "ExceptStarHandler"):
     _RECORDED.add(cst.ExceptStarHandler)
 
 
-def _is_prefix(prefix: Path, path: Path) -> bool:
+def is_prefix(prefix: Path, path: Path) -> bool:
     return len(prefix) <= len(path) and path[: len(prefix)] == prefix
 
 
@@ -181,11 +111,11 @@ def same_flow(a: Path, b: Path) -> bool:
     return True
 
 
+class BodyIndex:
+    """The index of one function body (or of the module's top level, `owner` a Module): where each
+    node is (source order, block path, parent) and what writes each name."""
 
-class Scope:
-    """The index of one function body (or of the module's top level, `owner` a Module)."""
-
-    def __init__(self, owner: cst.CSTNode, parent: Optional["Scope"], qualify=None):
+    def __init__(self, owner: cst.CSTNode, parent: Optional["BodyIndex"], qualify=None):
         self.owner = owner
         self.outer = parent
         self.qualify = qualify or (lambda expr: None)
@@ -198,7 +128,6 @@ class Scope:
         self.local_defs: Set[str] = set()  # functions/classes defined in this body
         self.uses: Dict[str, List[cst.Name]] = {}  # loads of local names, in source order
         self.calls: List[cst.Call] = []
-        self._memo: Dict[Tuple[int, int, int], List[Value]] = {}
         self._build()
 
     # -- building --------------------------------------------------------------------------
@@ -301,7 +230,7 @@ class Scope:
         elif isinstance(node, cst.Del):
             t = node.target
             if isinstance(t, cst.Subscript) and isinstance(t.value, cst.Name):
-                self._write(t.value.value, "delitem", node, path, key=_subscript_key(t))
+                self._write(t.value.value, "delitem", node, path, key=subscript_key(t))
             else:
                 for n in assigned_names(t):
                     self._write(n, "unknown", node, path)
@@ -326,7 +255,7 @@ class Scope:
         if isinstance(target, cst.Name):
             self._write(target.value, "assign", node, path, value=value)
         elif isinstance(target, cst.Subscript) and isinstance(target.value, cst.Name):
-            self._write(target.value.value, "setitem", node, path, value=value, key=_subscript_key(target))
+            self._write(target.value.value, "setitem", node, path, value=value, key=subscript_key(target))
         else:
             for n in assigned_names(target):
                 self._write(n, "unknown", node, path)
@@ -405,7 +334,7 @@ class Scope:
 
     def local_function(self, name: str) -> bool:
         """Is `name` a function or class defined in this body or an enclosing one?"""
-        scope: Optional[Scope] = self
+        scope: Optional[BodyIndex] = self
         while scope is not None:
             if name in scope.local_defs:
                 return True
@@ -413,6 +342,14 @@ class Scope:
                 return False
             scope = scope.outer
         return False
+
+
+class Scope(BodyIndex):
+    """A body's index that can evaluate: the possible values of an expression where it is read."""
+
+    def __init__(self, owner: cst.CSTNode, parent: Optional["Scope"], qualify=None):
+        super().__init__(owner, parent, qualify)
+        self._memo: Dict[Tuple[int, int, int], List[Value]] = {}
 
     def values(self, expr: Optional[cst.BaseExpression], at: cst.CSTNode, depth: int = 0) -> List[Value]:
         """Possible values of `expr` as read at node `at` (a node of this body)."""
@@ -422,7 +359,7 @@ class Scope:
         found = self._memo.get(key)
         if found is None:
             # Callers only read what they get (DictVal is copied before any change).
-            found = self._memo[key] = _limit(self._eval(expr, self.index(at), self.path(at), depth))
+            found = self._memo[key] = limit(self._eval(expr, self.index(at), self.path(at), depth))
         return found
 
     def _eval(self, expr: cst.BaseExpression, at: int, at_path: Path, depth: int) -> List[Value]:
@@ -442,7 +379,7 @@ class Scope:
                     else:
                         out.set(key, el.value, maybe=False)
                 else:  # **splat
-                    out = _merge_all(out, self._eval(el.value, at, at_path, depth + 1))
+                    out = merge_all(out, self._eval(el.value, at, at_path, depth + 1))
             return [out]
         if isinstance(expr, cst.Call):
             func = expr.func
@@ -454,14 +391,14 @@ class Scope:
                             if isinstance(b, DictVal):
                                 b.set(arg.keyword.value, arg.value, maybe=False)
                     else:
-                        base = [_merge_all(b, self._eval(arg.value, at, at_path, depth + 1))
+                        base = [merge_all(b, self._eval(arg.value, at, at_path, depth + 1))
                                 if isinstance(b, DictVal) else b for b in base]
                 return base
             if isinstance(func, cst.Attribute) and func.attr.value == "copy" and not expr.args:
-                return [_copy(v) for v in self._eval(func.value, at, at_path, depth + 1)]
+                return [copy_value(v) for v in self._eval(func.value, at, at_path, depth + 1)]
             q = self.qualify(func)
             if q in ("copy.copy", "copy.deepcopy") and len(expr.args) == 1:
-                return [_copy(v) for v in self._eval(expr.args[0].value, at, at_path, depth + 1)]
+                return [copy_value(v) for v in self._eval(expr.args[0].value, at, at_path, depth + 1)]
             return [expr]
         if isinstance(expr, cst.IfExp):
             return self._eval(expr.body, at, at_path, depth + 1) + self._eval(expr.orelse, at, at_path, depth + 1)
@@ -471,7 +408,7 @@ class Scope:
             left = self._eval(expr.left, at, at_path, depth + 1)
             if all(isinstance(v, DictVal) for v in left):
                 right = self._eval(expr.right, at, at_path, depth + 1)
-                return [_merge_all(v, right) for v in left]
+                return [merge_all(v, right) for v in left]
         return [expr]
 
     def _name(self, name: str, at: int, at_path: Path, depth: int) -> List[Value]:
@@ -487,7 +424,7 @@ class Scope:
         # Where the value starts: the last assignment that certainly runs before the read.
         start = None
         for i, w in enumerate(writes):
-            if w.kind in ("assign", "unknown") and _is_prefix(w.path, at_path):
+            if w.kind in ("assign", "unknown") and is_prefix(w.path, at_path):
                 start = i
         if start is None:
             if name in self.params:
@@ -501,9 +438,9 @@ class Scope:
             state = self._write_value(writes[start], depth)
             rest = writes[start + 1:]
         for w in rest:
-            maybe = not _is_prefix(w.path, at_path)
+            maybe = not is_prefix(w.path, at_path)
             state = self._apply(state, w, maybe, depth)
-        return _limit(state)
+        return limit(state)
 
     def _param_value(self, name: str, depth: int) -> List[Value]:
         """A parameter: whatever the caller passes, or its default when the caller passes nothing
@@ -522,7 +459,7 @@ class Scope:
     def _apply(self, state: List[Value], w: Write, maybe: bool, depth: int) -> List[Value]:
         if w.kind in ("assign", "unknown"):
             new = self._write_value(w, depth)
-            return _limit((state + new) if maybe else new)
+            return limit((state + new) if maybe else new)
         out: List[Value] = []
         for v in state:
             if not isinstance(v, DictVal):
@@ -547,11 +484,11 @@ class Scope:
                 else:
                     d.remove(w.key, maybe)
             elif w.kind == "update":
-                d = _merge_all(d, self._eval(w.value, w.index, w.path, depth + 1), maybe)
+                d = merge_all(d, self._eval(w.value, w.index, w.path, depth + 1), maybe)
             else:  # escape: unknown code may change it
                 d.make_open()
             out.append(d)
-        return _limit(out)
+        return limit(out)
 
     # -- derived views ---------------------------------------------------------------------
     def literals(self, expr: Optional[cst.BaseExpression], at: cst.CSTNode) -> List[object]:
@@ -616,53 +553,10 @@ class Scope:
         return None
 
 
-def key_values(dicts: Sequence[Value], key: str) -> List[object]:
-    """Possible values of `key` across the possible dicts (ABSENT when it may be missing,
-    UNKNOWN when a dict cannot be seen)."""
-    out: List[object] = []
-    for d in dicts:
-        if isinstance(d, DictVal):
-            if key in d.keys:
-                out.extend(d.keys[key])
-            else:
-                out.append(UNKNOWN if d.open else ABSENT)
-        elif isinstance(d, cst.Name) and d.value == "None":
-            out.append(ABSENT)
-        else:
-            out.append(UNKNOWN)
-    return out
-
-
-def _merge_all(base: Value, others: List[Value], maybe: bool = False) -> Value:
-    if not isinstance(base, DictVal):
-        return base
-    if len(others) == 1:
-        return base.merge(others[0], maybe)
-    # Several possible dicts merged in: every key any of them sets may be set.
-    out = base.copy()
-    for o in others:
-        out = out.merge(o, maybe=True)
-    return out
-
-
-def _copy(v: Value) -> Value:
-    return v.copy() if isinstance(v, DictVal) else v
-
-
-def _limit(vals: List[Value]) -> List[Value]:
-    if len(vals) > MAX_ALTERNATIVES:
-        return vals[:MAX_ALTERNATIVES] + [UNKNOWN]
-    return vals
-
-
-def _subscript_key(node: cst.Subscript) -> Optional[str]:
+def subscript_key(node: cst.Subscript) -> Optional[str]:
     if len(node.slice) == 1 and isinstance(node.slice[0].slice, cst.Index):
         return literal_str(node.slice[0].slice.value)
     return None
-
-
-def subscript_key(node: cst.Subscript) -> Optional[str]:
-    return _subscript_key(node)
 
 
 def _kwargs_dict(call: cst.Call) -> cst.Dict:
@@ -674,169 +568,3 @@ def _param_defaults(func: cst.FunctionDef) -> Iterator[cst.CSTNode]:
     for p in parameters(func):
         if p.default is not None:
             yield p.default
-
-
-# -- where a decoded token's claims go ----------------------------------------------------------
-
-
-@dataclass
-class Sink:
-    kind: str  # return | read | splat | store
-    node: cst.CSTNode
-    detail: str  # e.g. the claim read: "sub"
-
-
-@dataclass
-class ClaimUses:
-    sinks: List[Sink] = field(default_factory=list)
-    validated: bool = False  # `.validate()` (Authlib) or passed to a validating/verifying helper
-    reads: Set[str] = field(default_factory=set)  # every claim read by a literal key
-
-    def deciding(self, include_return: bool = True) -> List[Sink]:
-        return [s for s in self.sinks if include_return or s.kind != "return"]
-
-
-_MODEL_BUILDERS = {"model_validate", "parse_obj", "from_dict", "from_claims", "from_payload", "from_token",
-                   "construct", "model_construct", "validate_python"}
-# Helpers that turn claims into a user: `get_user_from_payload(claims)`, `authenticate(claims)`.
-_LOOKUP = re.compile(r"user|account|member|principal|identity|profile|owner|customer|person|employee|"
-                     r"authenticat|login|session", re.I)
-_IDENTITY_ATTRS = {"sub", "user_id", "userid", "uid", "id", "email", "username", "user", "subject", "login"}
-
-
-def claim_uses(scope: Scope, start: cst.CSTNode, identity_key) -> ClaimUses:
-    """Follow the value of `start` (a decode call) through the function: what it is returned as,
-    which claims are read from it, what it is spread into or stored in. Only reads of claims for
-    which `identity_key(name)` holds (sub, email, roles, user_id, ...) are uses that decide who
-    the user is; reading iss/kid/exp to choose a key or see the expiry is not."""
-    uses = ClaimUses()
-    work: List[cst.CSTNode] = [start]
-    tracked: Set[str] = set()
-    steps = 0
-    while work and steps < 200:
-        steps += 1
-        cur = work.pop()
-        while True:
-            parent = scope.parent(cur)
-            if parent is None:
-                break
-            if isinstance(parent, cst.Subscript) and parent.value is cur:
-                key = subscript_key(parent)
-                if key is not None:
-                    uses.reads.add(key)
-                    if identity_key(key) and not _in_assert(scope, parent) and not _only_logged(scope, parent):
-                        uses.sinks.append(Sink("read", parent, key))
-                    break
-                cur = parent  # claims[SOME_NAME]: a derived value
-                continue
-            if isinstance(parent, cst.Attribute) and parent.value is cur:
-                attr = parent.attr.value
-                grand = scope.parent(parent)
-                is_call = isinstance(grand, cst.Call) and grand.func is parent
-                if attr.startswith("validate") and is_call:
-                    uses.validated = True
-                    break
-                if attr in ("get", "pop", "setdefault") and is_call and grand.args:
-                    key = literal_str(grand.args[0].value)
-                    if key is not None:
-                        uses.reads.add(key)
-                        if identity_key(key) and not _in_assert(scope, grand) and not _only_logged(scope, grand):
-                            uses.sinks.append(Sink("read", grand, key))
-                        break
-                    cur = grand
-                    continue
-                if attr in ("copy", "items", "values", "to_dict", "dict", "model_dump") and is_call:
-                    cur = grand
-                    continue
-                if not is_call and attr in _IDENTITY_ATTRS:
-                    uses.sinks.append(Sink("read", parent, attr))
-                break
-            if isinstance(parent, (cst.Return, cst.Yield)):
-                uses.sinks.append(Sink("return", parent, ""))
-                break
-            if isinstance(parent, cst.Arg):
-                call = scope.parent(parent)
-                if not isinstance(call, cst.Call):
-                    break
-                callee = name_of(call.func) or ""
-                low = callee.lower()
-                if "valid" in low or "verify" in low:
-                    uses.validated = True
-                    break
-                if parent.star == "**":
-                    uses.sinks.append(Sink("splat", parent, callee))
-                    break
-                if _LOOKUP.search(callee):
-                    uses.sinks.append(Sink("lookup", call, callee))
-                    break
-                if callee in _MODEL_BUILDERS:
-                    cur = call
-                    continue
-                break
-            if isinstance(parent, (cst.DictElement, cst.Element, cst.StarredDictElement, cst.StarredElement,
-                                   cst.Dict, cst.List, cst.Tuple, cst.Set, cst.IfExp, cst.BooleanOperation,
-                                   cst.Await, cst.Index, cst.SubscriptElement)):
-                cur = parent
-                continue
-            if isinstance(parent, (cst.Assign, cst.AnnAssign, cst.NamedExpr)) and parent.value is cur:
-                targets = ([t.target for t in parent.targets] if isinstance(parent, cst.Assign)
-                           else [parent.target])
-                for t in targets:
-                    if isinstance(t, cst.Name):
-                        if t.value not in tracked:
-                            tracked.add(t.value)
-                            work.extend(_loads_after(scope, t.value, parent))
-                    elif isinstance(t, (cst.Attribute, cst.Subscript)):
-                        uses.sinks.append(Sink("store", parent, _text(t)))
-                if isinstance(parent, cst.NamedExpr):
-                    cur = parent
-                    continue
-                break
-            break
-    return uses
-
-
-def _in_assert(scope: Scope, node: cst.CSTNode) -> bool:
-    """Is `node` part of an `assert` (a sanity check, not a decision)?"""
-    cur: Optional[cst.CSTNode] = node
-    while cur is not None and not isinstance(cur, (cst.SimpleStatementLine, cst.BaseCompoundStatement)):
-        if isinstance(cur, cst.Assert):
-            return True
-        cur = scope.parent(cur)
-    return False
-
-
-_LOG_CALLS = {"debug", "info", "warning", "warn", "error", "exception", "critical", "log", "print", "echo",
-              "secho", "add_breadcrumb", "set_tag", "set_attribute"}
-
-
-def _only_logged(scope: Scope, node: cst.CSTNode) -> bool:
-    """Is the value of `node` only written to a log (`logger.info("user %s", claims["sub"])`,
-    `print(f"{claims['email']}")`)?"""
-    cur = node
-    for _ in range(8):
-        parent = scope.parent(cur)
-        if isinstance(parent, (cst.FormattedStringExpression, cst.FormattedString, cst.ConcatenatedString,
-                               cst.BinaryOperation, cst.Arg, cst.DictElement, cst.Dict, cst.Element, cst.Tuple)):
-            cur = parent
-            continue
-        if isinstance(parent, cst.Call) and cur is not parent.func:
-            return name_of(parent.func) in _LOG_CALLS
-        return False
-    return False
-
-
-def _loads_after(scope: Scope, name: str, assign: cst.CSTNode) -> List[cst.Name]:
-    """Reads of `name` after `assign` and before it is certainly rebound."""
-    at = scope.index(assign)
-    rebinds = [w.index for w in scope.writes.get(name, ())
-               if w.index > at and w.kind in ("assign", "unknown") and _is_prefix(w.path, scope.path(assign))]
-    end = min(rebinds) if rebinds else 1 << 30
-    return [n for n in scope.loads(name) if at < scope.index(n) < end]
-
-
-def _text(node: cst.CSTNode) -> str:
-    try:
-        return cst.Module([]).code_for_node(node)
-    except Exception:  # pragma: no cover - defensive
-        return ""

@@ -23,7 +23,15 @@ from typing import Any, Dict, Iterator, List, Optional
 
 import libcst as cst
 
-from fastauthlint.astutil import dict_items, literal_value
+from fastauthlint.astutil import dict_items, literal_value, module_constants
+from fastauthlint.checks.jwt import (
+    jwt_claim_checks_disabled,
+    jwt_expiry_not_verified,
+    jwt_signature_not_verified,
+    jwt_unsafe_algorithms,
+)
+from fastauthlint.checks.jwt.model import JOSE, PYJWT
+from fastauthlint.checks.jwt.options import MAX_LEEWAY
 from fastauthlint.findings import Finding, Severity, Span
 
 OPTION_KEYS = frozenset({"verify_signature", "verify_exp", "verify_aud", "verify_iss", "verify_iat", "verify_nbf",
@@ -61,8 +69,6 @@ class JwtFacts:
 
 def module_constants_facts(module: cst.Module) -> Dict[str, Any]:
     """Literal top-level constants that can be decode options, algorithm lists or leeways."""
-    from fastauthlint.astutil import module_constants
-
     out: Dict[str, Any] = {}
     for name, expr in module_constants(module).items():
         if isinstance(expr, cst.Call) and isinstance(expr.func, cst.Name) and expr.func.value == "dict" \
@@ -87,13 +93,6 @@ def module_constants_facts(module: cst.Module) -> Dict[str, Any]:
 
 
 def link(project, check_name: str) -> Iterator[Finding]:
-    from fastauthlint.checks.jwt import unsafe_algorithms as jwt_algorithms
-    from fastauthlint.checks.jwt import claim_checks_disabled as jwt_claims
-    from fastauthlint.checks.jwt import expiry_not_verified as jwt_expiry
-    from fastauthlint.checks.jwt import signature_not_verified as jwt_signature
-    from fastauthlint.checks.jwt.options import MAX_LEEWAY
-    from fastauthlint.checks.jwt.model import JOSE, PYJWT
-
     max_leeway = project.config.option(MAX_LEEWAY.key)
     for path, facts in project.facts(check_name):
         if not isinstance(facts, JwtFacts):
@@ -112,20 +111,21 @@ def link(project, check_name: str) -> Iterator[Finding]:
                 if sig_off:
                     if ref.kind == "decode" and ref.identity:
                         how = " (`verify=False`, PyJWT 1.x)" if ref.legacy_off else ' (`"verify_signature": False`)'
-                        yield finding("FAL502", jwt_signature.unverified_message(ref.display, how, ref.identity))
+                        yield finding("FAL502", jwt_signature_not_verified.unverified_message(ref.display, how,
+                                                                                          ref.identity))
                         if value.get("verify_exp") is False:
-                            yield finding("FAL501", jwt_expiry.unverified_message(ref.display))
+                            yield finding("FAL501", jwt_expiry_not_verified.unverified_message(ref.display))
                     continue
                 if ref.kind == "decode" and ref.key_problem:
-                    yield finding("FAL502", jwt_signature.key_message(ref.display, ref.key_problem))
+                    yield finding("FAL502", jwt_signature_not_verified.key_message(ref.display, ref.key_problem))
                 if ref.kind == "decode" and ref.no_algorithms:
-                    yield finding("FAL503", jwt_algorithms.missing_message(ref.display, ref.lib))
+                    yield finding("FAL503", jwt_unsafe_algorithms.missing_message(ref.display, ref.lib))
                 if "exp" not in ref.reads and not ref.revokes:
                     require = value.get("require")
                     required = None
                     if ref.lib == PYJWT and isinstance(require, (list, tuple)) and "exp" not in require:
                         required = sorted(str(x) for x in require)
-                    message = jwt_expiry.expiry_message(
+                    message = jwt_expiry_not_verified.expiry_message(
                         ref.display, verify_exp_off=value.get("verify_exp") is False, required=required,
                         require_exp_off=value.get("require_exp") is False)
                     if message:
@@ -133,20 +133,20 @@ def link(project, check_name: str) -> Iterator[Finding]:
                 disabled = [k for k in ("verify_aud", "verify_iss", "verify_iat", "verify_nbf")
                             if value.get(k) is False and k[len("verify_"):] not in ref.reads]
                 if disabled:
-                    yield finding("FAL504", jwt_claims.flags_message(ref.display, disabled))
+                    yield finding("FAL504", jwt_claim_checks_disabled.flags_message(ref.display, disabled))
                 leeway = value.get("leeway")
                 if ref.lib == JOSE and isinstance(leeway, (int, float)) and not isinstance(leeway, bool):
-                    problem = jwt_claims.too_long([leeway], max_leeway)
+                    problem = jwt_claim_checks_disabled.too_long([leeway], max_leeway)
                     if problem:
                         yield finding("FAL504", f"`{ref.display}` {problem}", Severity.WARNING)
             elif ref.role == "algorithms" and ref.signature != "off":
                 names = [value] if isinstance(value, str) else list(value) if isinstance(value, list) else []
-                problem = jwt_algorithms.list_problem([n for n in names if isinstance(n, str)])
+                problem = jwt_unsafe_algorithms.list_problem([n for n in names if isinstance(n, str)])
                 if problem:
                     yield finding("FAL503", f"`{ref.display}` {problem}")
             elif ref.role == "leeway" and ref.signature != "off" and isinstance(value, (int, float)) \
                     and not isinstance(value, bool):
-                problem = jwt_claims.too_long([value], max_leeway)
+                problem = jwt_claim_checks_disabled.too_long([value], max_leeway)
                 if problem:
                     yield finding("FAL504", f"`{ref.display}` {problem}", Severity.WARNING)
 

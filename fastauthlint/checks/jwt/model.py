@@ -33,8 +33,9 @@ from typing import Dict, List, Optional, Sequence, Tuple
 
 import libcst as cst
 
-from fastauthlint.astutil import argument, literal_str
-from fastauthlint.checks.jwt.flow import ABSENT, UNKNOWN, DictVal, Scope, Value, key_values
+from fastauthlint.astutil import argument, keyword, positional
+from fastauthlint.checks.jwt.flow import Scope
+from fastauthlint.checks.jwt.values import ABSENT, UNKNOWN, DictVal, Value, key_values
 
 PYJWT = "PyJWT"
 JOSE = "python-jose"
@@ -224,8 +225,6 @@ class Site:
         """PyJWT 1.x `verify=`: by keyword, or a boolean third positional argument."""
         if self.lib != PYJWT or self.kind != "decode":
             return []
-        from fastauthlint.astutil import keyword, positional
-
         kw = keyword(self.call, "verify")
         if kw is not None:
             return self.literals(kw.value)
@@ -262,8 +261,6 @@ class Site:
         """The `algorithms` argument; PyJWT's third positional is `verify` (1.x) when boolean."""
         expr = self.arg("algorithms")
         if expr is not None and self.lib == PYJWT and self.arg("algorithms") is not None:
-            from fastauthlint.astutil import keyword
-
             if keyword(self.call, "algorithms") is None:
                 vals = self.literals(expr)
                 if vals and all(isinstance(v, bool) for v in vals):
@@ -370,6 +367,6 @@ def literal_names(values: Sequence[object]) -> Tuple[List[str], bool]:
 
 
 __all__ = [
-    "ABSENT", "UNKNOWN", "Api", "Site", "resolve", "PYJWT", "JOSE", "AUTHLIB", "INTERESTING",
-    "identity_claim", "algorithm_family", "literal_names", "header_alg", "literal_str",
+    "Api", "Site", "resolve", "PYJWT", "JOSE", "AUTHLIB", "INTERESTING",
+    "identity_claim", "algorithm_family", "literal_names", "header_alg",
 ]

@@ -25,9 +25,10 @@ from typing import Iterator, List, Optional, Tuple
 
 import libcst as cst
 
-from fastauthlint.checks.jwt.claim_checks_disabled import _fmt
-from fastauthlint.checks.jwt.flow import ABSENT, DictVal, key_values
+from fastauthlint.astutil import argument, literal_str
+from fastauthlint.checks.jwt.durations import Durations, format_duration
 from fastauthlint.checks.jwt.model import AUTHLIB, JOSE, PYJWT, Site
+from fastauthlint.checks.jwt.values import ABSENT, DictVal, key_values
 from fastauthlint.findings import Severity
 
 RULE = "FAL505"
@@ -74,8 +75,8 @@ def check(site: Site, env) -> Iterator[Tuple[str, str, Optional[Severity]]]:
         return
     if not _access_token(site, env, dicts, durations.names_seen):
         return
-    limit = _fmt(env.max_lifetime)
-    yield RULE, (f"`{site.display}` issues an access token that lives {_fmt(max(over))} "
+    limit = format_duration(env.max_lifetime)
+    yield RULE, (f"`{site.display}` issues an access token that lives {format_duration(max(over))} "
                  f"(`max-access-token-lifetime` is {limit}; {LIFETIME_CLAUSE.format(limit=limit)})"), Severity.WARNING
 
 
@@ -107,8 +108,8 @@ def _strategy(site: Site, env):
         return
     over = [s for s in durations.seconds(expr) if s > env.max_lifetime]
     if over:
-        limit = _fmt(env.max_lifetime)
-        yield RULE, (f"`{site.display}` issues access tokens that live {_fmt(max(over))} "
+        limit = format_duration(env.max_lifetime)
+        yield RULE, (f"`{site.display}` issues access tokens that live {format_duration(max(over))} "
                      f"(`max-access-token-lifetime` is {limit}; {LIFETIME_CLAUSE.format(limit=limit)})"), \
             Severity.WARNING
 
@@ -127,7 +128,7 @@ def _strategy(site: Site, env):
 _EXPIRY_WORDS = (r"(?:expire|expires|expiry|expiration|exp|lifetime|life|ttl|timeout|duration|max_age|age|"
                  r"valid(?:ity)?)(?:_(?:in|after|time|delta))?(?:_(seconds|secs|sec|minutes|mins|min|hours|hrs|hr|"
                  r"days|weeks))?$")
-_LIFETIME_NAME = re.compile(
+LIFETIME_NAME = re.compile(
     r"^(?:(?:\w*?_)?access_?tokens?_?|_*(?:(?:jwt|auth|bearer)_?)+(?:tokens?_?)?|_*tokens?_?)" + _EXPIRY_WORDS,
     re.I)
 _UNIT = {"seconds": 1, "secs": 1, "sec": 1, "minutes": 60, "mins": 60, "min": 60, "hours": 3600, "hrs": 3600,
@@ -137,14 +138,12 @@ _UNIT = {"seconds": 1, "secs": 1, "sec": 1, "minutes": 60, "mins": 60, "min": 60
 def lifetime_setting(name: str, value: cst.BaseExpression, scope, qualify, at) -> Optional[float]:
     """Seconds configured by `NAME = value` when NAME reads as an access-token lifetime with a
     unit (or the value is a timedelta), else None."""
-    m = _LIFETIME_NAME.match(name)
+    m = LIFETIME_NAME.match(name)
     if not m or _NOT_ACCESS.search(name):
         return None
     value = _unwrap_default(value, qualify)
     if value is None:
         return None
-    from fastauthlint.checks.jwt.durations import Durations
-
     durations = Durations(scope, at, qualify)
     if isinstance(value, cst.Call) and qualify(value.func) == "datetime.timedelta":
         found = durations.seconds(value)
@@ -155,8 +154,6 @@ def lifetime_setting(name: str, value: cst.BaseExpression, scope, qualify, at) -
     n = scope.number(value, at)
     if n is None:
         lit = None
-        from fastauthlint.astutil import literal_str
-
         text = literal_str(value)
         if text is not None:
             try:
@@ -170,8 +167,6 @@ def lifetime_setting(name: str, value: cst.BaseExpression, scope, qualify, at) -
 def _unwrap_default(value: cst.BaseExpression, qualify) -> Optional[cst.BaseExpression]:
     """The literal default behind `Field(default=...)`, `int(os.getenv("X", "60"))`,
     `os.environ.get("X", 60)`, `config("X", default=60, cast=int)`."""
-    from fastauthlint.astutil import argument
-
     for _ in range(3):
         if not isinstance(value, cst.Call):
             return value
@@ -193,6 +188,6 @@ def _unwrap_default(value: cst.BaseExpression, qualify) -> Optional[cst.BaseExpr
 
 
 def setting_finding(name: str, seconds: float, limit: int):
-    lim = _fmt(limit)
-    yield RULE, (f"`{name}` makes access tokens live {_fmt(seconds)} (`max-access-token-lifetime` is {lim}; "
+    lim = format_duration(limit)
+    yield RULE, (f"`{name}` makes access tokens live {format_duration(seconds)} (`max-access-token-lifetime` is {lim}; "
                  f"{LIFETIME_CLAUSE.format(limit=lim)})"), Severity.WARNING

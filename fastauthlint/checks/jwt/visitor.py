@@ -1,19 +1,10 @@
-"""The JWT-verification family (spec §4.3–§4.6 and §2.3): FAL501–FAL505.
+"""The traversal of the JWT family (`JwtVisitor`) and what the rules need besides the call (`Env`).
 
-One visitor collects the calls that may belong to a JWT library while the batched traversal runs;
-when a function is left (its function-local imports are still known then), each call is resolved
-(`jwt_model.resolve`: the library from the file's imports, never from a variable's name), and each
-rule looks at the resolved call:
-
-    FAL501 jwt-expiry-not-verified      jwt_expiry.py
-    FAL502 jwt-signature-not-verified   jwt_signature.py
-    FAL503 jwt-unsafe-algorithms        jwt_algorithms.py
-    FAL504 jwt-claim-checks-disabled    jwt_claims.py
-    FAL505 token-issued-without-expiry  jwt_issue.py
-
-Values given through locals, module constants and mutated dicts are followed by `jwt_flow.Scope`,
-built only for functions that call a JWT library. Test code is not checked: tests forge expired,
-unsigned and `alg=none` tokens on purpose to prove that the application rejects them.
+Per function, the visitor collects the calls that may belong to a JWT library; when the function is
+left it resolves them (`model.resolve`), hands each resolved call to the five rule modules and
+records the calls whose options, algorithms or leeway are names imported from another module
+(imported.py judges those when linking). Module constants and class attributes that configure an
+access-token lifetime are judged here as well (FAL505).
 """
 
 from __future__ import annotations
@@ -23,11 +14,20 @@ from typing import Dict, List, Optional
 
 import libcst as cst
 
-from fastauthlint.checks.jwt import imported as jwt_link
+from fastauthlint.astutil import keyword
 from fastauthlint.checks.base import CheckVisitor
-from fastauthlint.checks.jwt.flow import ClaimUses, Scope, claim_uses, same_flow
-from fastauthlint.checks.jwt.model import INTERESTING, Site, identity_claim, resolve
+from fastauthlint.checks.jwt import (
+    jwt_claim_checks_disabled,
+    jwt_expiry_not_verified,
+    imported,
+    jwt_signature_not_verified,
+    token_issued_without_expiry,
+    jwt_unsafe_algorithms,
+)
+from fastauthlint.checks.jwt.claims import ClaimUses, claim_uses
 from fastauthlint.checks.jwt.durations import Durations
+from fastauthlint.checks.jwt.flow import Scope, same_flow
+from fastauthlint.checks.jwt.model import INTERESTING, JOSE, PYJWT, Site, identity_claim, resolve
 from fastauthlint.checks.jwt.options import MAX_LEEWAY, MAX_LIFETIME
 from fastauthlint.context import FileContext
 
@@ -119,6 +119,9 @@ class Env:
         return False
 
 
+# The rule modules, in the order their findings are reported for one call.
+RULES = (jwt_expiry_not_verified, jwt_signature_not_verified, jwt_unsafe_algorithms, jwt_claim_checks_disabled,
+         token_issued_without_expiry)
 _LIBRARY_ROOTS = ("jwt", "jose", "authlib", "fastapi_users")
 # A file worth visiting: it may use a JWT library, configure an access-token lifetime, or define
 # options or algorithm lists that another module imports. Everything else is skipped unvisited.
@@ -138,7 +141,7 @@ class JwtVisitor(CheckVisitor):
     def __init__(self, ctx: FileContext):
         super().__init__(ctx)
         self.frames: List[_Frame] = [_Frame(ctx.module)]
-        self.refs: List[jwt_link.ImportedRef] = []
+        self.refs: List[imported.ImportedRef] = []
 
     def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
         self.frames.append(_Frame(node))
@@ -160,15 +163,13 @@ class JwtVisitor(CheckVisitor):
             self._lifetime_setting(node.target, node.value)
 
     def _lifetime_setting(self, target: cst.Name, value: cst.BaseExpression) -> None:
-        from fastauthlint.checks.jwt import token_issued_without_expiry as jwt_issue
-
-        if not jwt_issue._LIFETIME_NAME.match(target.value):
+        if not token_issued_without_expiry.LIFETIME_NAME.match(target.value):
             return
         scope = self._scope(0)
-        seconds = jwt_issue.lifetime_setting(target.value, value, scope, self.ctx.qualify, target)
+        seconds = token_issued_without_expiry.lifetime_setting(target.value, value, scope, self.ctx.qualify, target)
         limit = self.ctx.config.option(MAX_LIFETIME.key)
         if seconds is not None and seconds > limit:
-            for rule, message, severity in jwt_issue.setting_finding(target.value, seconds, limit):
+            for rule, message, severity in token_issued_without_expiry.setting_finding(target.value, seconds, limit):
                 self.report(rule, target, message, severity=severity)
 
     def visit_Call(self, node: cst.Call) -> None:
@@ -208,23 +209,14 @@ class JwtVisitor(CheckVisitor):
         owner = frame.owner if isinstance(frame.owner, cst.FunctionDef) else None
         env = Env(self.ctx, owner, self._scope(i))
         env.sites = sites
-        from fastauthlint.checks.jwt import unsafe_algorithms as jwt_algorithms
-        from fastauthlint.checks.jwt import claim_checks_disabled as jwt_claims
-        from fastauthlint.checks.jwt import expiry_not_verified as jwt_expiry
-        from fastauthlint.checks.jwt import token_issued_without_expiry as jwt_issue
-        from fastauthlint.checks.jwt import signature_not_verified as jwt_signature
-
         for site in sites:
-            for module in (jwt_expiry, jwt_signature, jwt_algorithms, jwt_claims, jwt_issue):
+            for module in RULES:
                 for rule, message, severity in module.check(site, env):
                     self.report(rule, site.call.func, message, severity=severity)
             self._record_imported(site, env)
 
-    # -- values imported from another module: judged in the linking phase (jwt_link) -------------
+    # -- values imported from another module: judged in the linking phase (imported.py) ----------
     def _record_imported(self, site: Site, env: Env) -> None:
-        from fastauthlint.astutil import keyword
-        from fastauthlint.checks.jwt.model import JOSE, PYJWT
-
         if site.lib not in (PYJWT, JOSE) or not site.api.claims or site.kind not in ("decode", "ctor"):
             return
         roles = [("options", site.arg("options"))]
@@ -241,21 +233,16 @@ class JwtVisitor(CheckVisitor):
             may_off, certain_off = site.signature_off()
             identity = ""
             if role == "options" and site.kind == "decode":
-                from fastauthlint.checks.jwt import signature_not_verified as jwt_signature
-
-                sink = jwt_signature.unverified_sink(site, env, assume_unverified=True)
-                identity = jwt_signature.sink_text(sink, env) if sink is not None else ""
+                sink = jwt_signature_not_verified.unverified_sink(site, env, assume_unverified=True)
+                identity = jwt_signature_not_verified.sink_text(sink, env) if sink is not None else ""
             legacy = site.legacy_verify()
             key_problem, no_algorithms = "", False
             if role == "options" and site.kind == "decode" and site.signature_unknown():
-                from fastauthlint.checks.jwt import unsafe_algorithms as jwt_algorithms
-                from fastauthlint.checks.jwt import signature_not_verified as jwt_signature
-
-                peek = jwt_algorithms.looks_like_peek(site)
-                key_problem = (jwt_signature.empty_key(site) or "") if peek else ""
+                peek = jwt_unsafe_algorithms.looks_like_peek(site)
+                key_problem = (jwt_signature_not_verified.empty_key(site) or "") if peek else ""
                 no_algorithms = peek and site.algorithms_arg() is None and not site.has_kwargs_splat() \
-                    and not site.has_args_splat() and not (site.lib == PYJWT and jwt_algorithms._pyjwk_key(site))
-            self.refs.append(jwt_link.ImportedRef(
+                    and not site.has_args_splat() and not (site.lib == PYJWT and jwt_unsafe_algorithms.pyjwk_key(site))
+            self.refs.append(imported.ImportedRef(
                 role=role, ref=ref, line=span.line, column=span.column, end_line=span.end_line,
                 end_column=span.end_column, display=site.display, lib=site.lib, kind=site.kind,
                 reads=sorted(env.uses(site).reads), revokes=env.revokes(), identity=identity,
@@ -282,10 +269,10 @@ class JwtVisitor(CheckVisitor):
         return q
 
     def facts(self):
-        constants = jwt_link.module_constants_facts(self.ctx.module)
+        constants = imported.module_constants_facts(self.ctx.module)
         if not constants and not self.refs:
             return None
-        return jwt_link.JwtFacts(constants=constants, refs=self.refs)
+        return imported.JwtFacts(constants=constants, refs=self.refs)
 
     def _may_be_jwt(self, call: cst.Call) -> bool:
         func = call.func

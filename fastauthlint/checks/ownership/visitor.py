@@ -1,51 +1,25 @@
-"""Ownership enforcement (spec §5): FAL201 owned-query-without-owner-filter and FAL202
-ownership-denial-inconsistent.
-
-Per file (one batched traversal): model classes and tables (ownership_models), one summary per
-function (ownership_queries: query sites, calls with argument origins, ownership checks, admin
-branches), module-level helper objects and `Annotated[..., Depends(...)]` aliases. At link time
-(ownership_link) the route table says which handlers are authenticated and which parameter holds
-the current user, and the summaries are walked from each handler into the helpers it calls.
+"""The ownership check's per-file visitor (one batched traversal): model classes (models.py),
+tables declared outside classes (`Table(...)`, `op.create_table(...)`, `CREATE TABLE` strings),
+one summary per function (handed to summary/walker.py when the function is left), and module-level
+bindings: SQL held in constants, helper objects (`item = CRUDItem(Item)`) and `Annotated[...,
+Depends(...)]` aliases. Its facts are stored packed (facts.store) for the link phase.
 """
 
 from __future__ import annotations
 
-from typing import Iterable, List, Optional
+from typing import List
 
 import libcst as cst
 
 from fastauthlint import astutil
-from fastauthlint.checks.base import Check, CheckVisitor
+from fastauthlint.checks.base import CheckVisitor
 from fastauthlint.checks.ownership.facts import AliasFact, InstanceFact, OwnershipFacts, SqlConstant, store
 from fastauthlint.checks.ownership.models import class_fact, ref_of, table_from_call, tables_from_sql
-from fastauthlint.checks.ownership.queries import DEPENDS, FunctionWalker
 from fastauthlint.checks.ownership.spans import FunctionLocator, SourceLocator
 from fastauthlint.checks.ownership.sql import parse_sql, placeholder_key
-from fastauthlint.options import Option
+from fastauthlint.checks.ownership.summary.known import DEPENDS
+from fastauthlint.checks.ownership.summary.walker import FunctionWalker
 from fastauthlint.context import FileContext
-from fastauthlint.findings import Finding
-
-DEFAULT_OWNER_FIELDS = ("owner_id", "user_id", "created_by_id", "author_id")
-# Columns naming the tenant a row belongs to. In a multi-tenant schema `user_id` often records who
-# acted (the author of a comment, the member of an organization), and rows are scoped by tenant.
-DEFAULT_TENANT_FIELDS = ("organization_id", "organisation_id", "org_id", "workspace_id", "tenant_id", "team_id")
-
-
-def _check_fields(value) -> Optional[str]:
-    if not value:
-        return "must name at least one column"
-    return _check_columns(value)
-
-
-def _check_columns(value) -> Optional[str]:
-    for v in value:
-        if not v.isidentifier():
-            return f"'{v}' is not a column name"
-    return None
-
-
-def _check_status(value) -> Optional[str]:
-    return None if value in (403, 404) else "must be 404 or 403"
 
 
 class OwnershipVisitor(CheckVisitor):
@@ -197,41 +171,3 @@ class OwnershipVisitor(CheckVisitor):
         if not (o.functions or o.classes or o.instances or o.aliases or o.tables or o.sql):
             return None
         return store(o)
-
-
-class OwnershipCheck(Check):
-    name = "ownership"
-    rules = ("FAL201", "FAL202")
-    options = (
-        Option("owner-fields", "list[str]", list(DEFAULT_OWNER_FIELDS),
-               "Columns that make a model owner-scoped (add organization_id, tenant_id, ... when rows belong "
-               "to a tenant).", rules=("FAL201", "FAL202"), check=_check_fields),
-        Option("tenant-fields", "list[str]", list(DEFAULT_TENANT_FIELDS),
-               "Tenant columns: a query filtered on one with the caller's tenant (from the current user, or "
-               "the service's own context such as `self.workspace_id`) is scoped. [] turns this off.",
-               rules=("FAL201",), check=_check_columns),
-        Option("ownership-denial-status", "int", 404,
-               "How \"exists but is not yours\" is answered: 404 (default) or 403.", rules=("FAL202",),
-               check=_check_status),
-    )
-
-    def visitor(self, ctx: FileContext) -> Optional[CheckVisitor]:
-        if ctx.is_test:
-            return None
-        return OwnershipVisitor(ctx)
-
-    def link(self, project) -> Iterable[Finding]:
-        linker = project.memo("ownership-link", lambda: self._run(project))
-        return list(linker.findings())
-
-    @staticmethod
-    def _run(project):
-        from fastauthlint.checks.ownership.link import Linker
-        from fastauthlint.project.route_table import route_table  # the route table is a linking result
-
-        linker = Linker(project)
-        linker.run(route_table(project))
-        return linker
-
-
-CHECK = OwnershipCheck()

@@ -24,6 +24,7 @@ import libcst as cst
 
 from fastauthlint.checks.jwt.model import (AUTHLIB, JOSE, PYJWT, Site, algorithm_family, header_alg,
                                            literal_names)
+from fastauthlint.checks.jwt.jwt_signature_not_verified import empty_key
 from fastauthlint.findings import Severity
 
 RULE = "FAL503"
@@ -64,10 +65,10 @@ def _decode(site: Site):
     if expr is None or explicit_none:
         if not explicit_none and (site.has_kwargs_splat() or site.has_args_splat()):
             return
-        if site.lib == PYJWT and _pyjwk_key(site):
+        if site.lib == PYJWT and pyjwk_key(site):
             return
         if site.signature_unknown() and looks_like_peek(site):
-            return  # no key, options the code does not show: judged by what they say (jwt_link)
+            return  # no key, options the code does not show: judged by what they say (imported.py)
         yield RULE, missing_message(site.display, site.lib, explicit_none), None
         return
     problem = _whole_registry(site, expr) or _bad_list(site, expr)
@@ -115,8 +116,6 @@ def missing_message(display: str, lib: str, explicit_none: bool = False) -> str:
 
 def looks_like_peek(site: Site) -> bool:
     """No key, or a `None`/empty one: a decode meant not to verify."""
-    from fastauthlint.checks.jwt.signature_not_verified import empty_key
-
     return site.arg("key") is None or empty_key(site) is not None
 
 
@@ -156,7 +155,7 @@ def _encode(site: Site) -> Optional[str]:
     return None
 
 
-def _pyjwk_key(site: Site) -> bool:
+def pyjwk_key(site: Site) -> bool:
     key = site.arg("key")
     if key is None:
         return False

@@ -22,7 +22,7 @@ from typing import Iterator, Optional, Tuple
 
 import libcst as cst
 
-from fastauthlint.checks.jwt.flow import Sink
+from fastauthlint.checks.jwt.claims import Sink
 from fastauthlint.checks.jwt.model import JOSE, PYJWT, Site
 from fastauthlint.findings import Severity
 
@@ -37,7 +37,7 @@ def check(site: Site, env) -> Iterator[Tuple[str, str, Optional[Severity]]]:
         may_off, _ = site.signature_off()
         if not may_off:
             # With no key and options the code does not show, this reads as a peek whose options
-            # turn verification off: left to what those options say (jwt_link for imported ones).
+            # turn verification off: left to what those options say (imported.py for imported ones).
             problem = None if site.signature_unknown() else empty_key(site)
             if problem:
                 yield RULE, key_message(site.display, problem), None

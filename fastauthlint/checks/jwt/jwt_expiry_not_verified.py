@@ -16,7 +16,9 @@ from __future__ import annotations
 
 from typing import Iterator, List, Optional, Tuple
 
-from fastauthlint.checks.jwt.model import ABSENT, AUTHLIB, JOSE, PYJWT, UNKNOWN, Site
+from fastauthlint.checks.jwt import jwt_signature_not_verified
+from fastauthlint.checks.jwt.model import AUTHLIB, JOSE, PYJWT, Site
+from fastauthlint.checks.jwt.values import ABSENT, UNKNOWN
 from fastauthlint.findings import Severity
 
 RULE = "FAL501"
@@ -89,9 +91,7 @@ def _require_without_exp(site: Site):
 
 
 def _decides_identity(site: Site, env) -> bool:
-    from fastauthlint.checks.jwt import signature_not_verified as jwt_signature
-
-    return jwt_signature.unverified_sink(site, env) is not None
+    return jwt_signature_not_verified.unverified_sink(site, env) is not None
 
 
 def _authlib(site: Site, env):

@@ -20,7 +20,9 @@ from typing import Iterator, List, Optional, Tuple
 import libcst as cst
 
 from fastauthlint.astutil import keyword
+from fastauthlint.checks.jwt.durations import format_duration
 from fastauthlint.checks.jwt.model import AUTHLIB, JOSE, PYJWT, Site
+from fastauthlint.checks.jwt.values import key_values
 from fastauthlint.findings import Severity
 
 RULE = "FAL504"
@@ -74,8 +76,6 @@ def _leeway(site: Site, env) -> Optional[str]:
         if kw is not None:
             found.extend(durations.seconds(kw.value))
     for dicts, scope, at in site.option_dicts(own=True):
-        from fastauthlint.checks.jwt.flow import key_values
-
         for v in key_values(dicts, "leeway"):
             if isinstance(v, cst.BaseExpression):
                 found.extend(durations.seconds(v))
@@ -86,8 +86,8 @@ def too_long(found: List[float], limit: int) -> Optional[str]:
     over = [s for s in found if s > limit]
     if not over:
         return None
-    return (f"allows {_fmt(max(over))} of clock-skew leeway: expired tokens stay valid that much longer "
-            f"(`max-jwt-leeway` is {_fmt(limit)}; {LEEWAY_CLAUSE.format(limit=_fmt(limit))})")
+    return (f"allows {format_duration(max(over))} of clock-skew leeway: expired tokens stay valid that much longer "
+            f"(`max-jwt-leeway` is {format_duration(limit)}; {LEEWAY_CLAUSE.format(limit=format_duration(limit))})")
 
 
 def _authlib_leeway(site: Site, env):
@@ -118,17 +118,3 @@ def _validate_calls(site: Site) -> List[cst.Call]:
                 and f.value.value in names and scope.index(call) > scope.index(site.call):
             out.append(call)
     return out
-
-
-def _fmt(seconds: float) -> str:
-    """A duration as people write it: 90 s, 5 minutes, 24 hours, 30 days."""
-    s = int(seconds) if float(seconds).is_integer() else seconds
-    if not isinstance(s, int):
-        return f"{s} s"
-    if s >= 2 * 86400 and s % 86400 == 0:
-        return f"{s // 86400} days"
-    if s >= 2 * 3600 and s % 3600 == 0:
-        return f"{s // 3600} hours"
-    if s >= 120 and s % 60 == 0:
-        return f"{s // 60} minutes"
-    return f"{s} s"

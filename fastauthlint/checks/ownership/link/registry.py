@@ -1,0 +1,241 @@
+"""The model registry of the link phase: every class of the project with the fields it inherits
+across files, which of them are persisted models (an ORM or ODM base, `table=True`, columns or a
+table name), and which of those are owner-scoped.
+
+A column is an owner column when its name is one of `owner-fields` (or a relationship `owner`
+whose `owner_id` is), unless it is a foreign key to a table that is clearly not a principal
+(a user, account, member or tenant table): `owner_id = Column(ForeignKey("service.id"))` names
+the owning *service*, not a user. Tables declared outside classes (`Table(...)`, `CREATE TABLE`)
+answer for raw SQL.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from dataclasses import dataclass, field
+from typing import Dict, List, Optional, Sequence, Set, Tuple
+
+from fastauthlint.checks.ownership.facts import ClassFact, FieldFact, TableFact
+
+# Bases whose subclasses are persisted models whatever they declare.
+ORM_ROOTS = (
+    "tortoise.models.Model", "tortoise.Model", "beanie.Document", "beanie.odm.documents.Document",
+    "odmantic.Model", "odmantic.model.Model", "ormar.Model", "piccolo.table.Table",
+    "mongoengine.Document", "mongoengine.document.Document", "peewee.Model", "pynamodb.models.Model",
+    "sqlalchemy.orm.DeclarativeBase", "sqlalchemy.orm.DeclarativeBaseNoMeta",
+    "flask_sqlalchemy.model.Model", "django.db.models.Model",
+)
+SQLMODEL_ROOT = "sqlmodel.SQLModel"
+
+# A foreign key to one of these is an ownership link (users, accounts, tenants).
+PRINCIPAL_RE = re.compile(
+    r"user|account|member|person|people|owner|author|profile|customer|client|tenant|org|team|group|"
+    r"workspace|compan|employee|staff|principal|identit|creator|login",
+    re.I,
+)
+
+
+@dataclass
+class Model:
+    qualname: str
+    name: str
+    path: str
+    tablename: str
+    owner_columns: Tuple[str, ...]  # column names ("owner_id")
+    owner_relations: Tuple[str, ...] = ()  # relationship names standing for them ("owner")
+    fields: Dict[str, FieldFact] = field(default_factory=dict)
+
+    @property
+    def owned(self) -> bool:
+        return bool(self.owner_columns)
+
+
+class ModelRegistry:
+    """Every class of the project, with the fields it inherits, and the owner-scoped ones among
+    them. Built once per run from the facts (`project.memo`)."""
+
+    def __init__(self, project, facts: Dict[str, object], owner_fields: Sequence[str]):
+        self.project = project
+        self.owner_fields = tuple(owner_fields)
+        self.classes: Dict[str, Tuple[str, ClassFact]] = {}  # qualname -> (path, fact)
+        self.by_name: Dict[str, List[str]] = {}
+        self.tables: Dict[str, TableFact] = {}
+        for path, f in facts.items():
+            for c in f.classes:
+                self.classes[c.qualname] = (path, c)
+                self.by_name.setdefault(c.name, []).append(c.qualname)
+            for t in f.tables:
+                prev = self.tables.get(t.name.lower())
+                if prev is None or len(t.columns) > len(prev.columns):
+                    self.tables[t.name.lower()] = t
+        self._models: Dict[str, Optional[Model]] = {}
+        self._chain: Dict[str, List[Tuple[str, ClassFact]]] = {}
+        self.principal_models: Set[str] = set()  # qualnames of user models (annotations of users)
+        self._by_table: Optional[Dict[str, Model]] = None
+
+    # -- classes ----------------------------------------------------------------------------
+    def find_class(self, ref: str, near: Optional[str] = None) -> Optional[Tuple[str, ClassFact]]:
+        if not ref:
+            return None
+        if ref in self.classes:
+            return self.classes[ref]
+        sym = self.project.resolve(ref, near=near)
+        if sym is not None and not sym.attrs:
+            hit = self.classes.get(f"{sym.module}.{sym.name}" if sym.module else sym.name)
+            if hit is not None:
+                return hit
+        # A forward reference by bare class name ("User", "models.User" in Tortoise).
+        tail = ref.split(".")[-1]
+        cands = self.by_name.get(tail, [])
+        if len(cands) == 1:
+            return self.classes[cands[0]]
+        if cands and near is not None:
+            best = max(cands, key=lambda q: len(os.path.commonprefix([self.classes[q][0], near])))
+            return self.classes[best]
+        return None
+
+    def chain(self, qualname: str) -> List[Tuple[str, ClassFact]]:
+        """The class and its project ancestors, most derived first (depth-first, no repeats)."""
+        if qualname in self._chain:
+            return self._chain[qualname]
+        out: List[Tuple[str, ClassFact]] = []
+        seen: Set[str] = set()
+
+        def visit(q: str, depth: int) -> None:
+            if q in seen or depth > 15 or q not in self.classes:
+                return
+            seen.add(q)
+            path, c = self.classes[q]
+            out.append((path, c))
+            for b in c.bases:
+                hit = self.find_class(b, near=path) if b not in self.classes else self.classes[b]
+                if hit is not None:
+                    visit(hit[1].qualname, depth + 1)
+
+        visit(qualname, 0)
+        self._chain[qualname] = out
+        return out
+
+    def external_bases(self, qualname: str) -> Set[str]:
+        out: Set[str] = set()
+        for path, c in self.chain(qualname):
+            for b in c.bases:
+                if self.find_class(b, near=path) is None:
+                    out.add(b)
+        return out
+
+    def is_table_model(self, qualname: str) -> bool:
+        chain = self.chain(qualname)
+        if not chain:
+            return False
+        ext = self.external_bases(qualname)
+        if any(b == SQLMODEL_ROOT or b.endswith(".SQLModel") or b == "SQLModel" for b in ext):
+            return any(c.keywords.get("table") == "True" for _, c in chain)
+        if any(c.keywords.get("table") == "True" for _, c in chain):
+            return True
+        if any(b in ORM_ROOTS or b.endswith(("declarative_base", ".Document", ".DeclarativeBase"))
+               for b in ext):
+            return True
+        return any(c.orm_hint for _, c in chain)
+
+    # -- models -----------------------------------------------------------------------------
+    def forget_models(self) -> None:
+        """Drop the models built so far (built again when asked): whether a foreign key names a
+        principal depends on `principal_models`, learnt from the routes after some were built."""
+        self._models.clear()
+
+    def model(self, ref: str, near: Optional[str] = None) -> Optional[Model]:
+        hit = self.find_class(ref, near)
+        if hit is None:
+            return None
+        q = hit[1].qualname
+        if q not in self._models:
+            self._models[q] = self._build(q)
+        return self._models[q]
+
+    def _build(self, qualname: str) -> Optional[Model]:
+        if not self.is_table_model(qualname):
+            return None
+        chain = self.chain(qualname)
+        path, cls = chain[0]
+        fields: Dict[str, FieldFact] = {}
+        tablename = ""
+        for _, c in reversed(chain):
+            for f in c.fields:
+                fields[f.name] = f
+            if c.tablename:
+                tablename = c.tablename
+        if not tablename:
+            tablename = cls.name.lower()
+        owner_cols: List[str] = []
+        owner_rels: List[str] = []
+        for f in fields.values():
+            col = f.column
+            if col in self.owner_fields and self._principal_link(f, path):
+                owner_cols.append(col)
+                if f.name != col:
+                    owner_rels.append(f.name)
+            elif f.relation and f"{f.name}_id" in self.owner_fields and self._principal_link(f, path):
+                owner_rels.append(f.name)
+                if f"{f.name}_id" not in owner_cols:
+                    owner_cols.append(f"{f.name}_id")
+        return Model(qualname=qualname, name=cls.name, path=path, tablename=tablename,
+                     owner_columns=tuple(dict.fromkeys(owner_cols)), owner_relations=tuple(owner_rels),
+                     fields=fields)
+
+    def _principal_link(self, f: FieldFact, near: str) -> bool:
+        target = f.fk or f.relation
+        if not target:
+            return True
+        return self.is_principal(target, near)
+
+    def is_principal(self, target: str, near: Optional[str] = None) -> bool:
+        """Whether a foreign-key/relationship target is a user, account or tenant table."""
+        t = target.strip()
+        if not t:
+            return True
+        parts = t.split(".")
+        if len(parts) == 2 and parts[0] != "models" and parts[1][:1].islower():
+            name = parts[0]  # "user.id": a table and its column
+        else:
+            name = parts[-1]
+            hit = self.find_class(t, near)
+            if hit is None and len(parts) > 2:
+                hit = self.find_class(".".join(parts[:-1]), near)  # ForeignKey(User.id)
+            if hit is not None:
+                if hit[1].qualname in self.principal_models:
+                    return True
+                name = hit[1].name
+        if name.lower() in {m.split(".")[-1].lower() for m in self.principal_models}:
+            return True
+        return PRINCIPAL_RE.search(name) is not None
+
+    def by_table(self, table: str) -> Optional[Model]:
+        if self._by_table is None:
+            self._by_table = {}
+            for q in sorted(self.classes):
+                m = self.model(q)
+                if m is not None:
+                    self._by_table.setdefault(m.tablename.lower(), m)
+        return self._by_table.get(table.lower())
+
+    def table_model(self, table: str) -> Model:
+        m = self.by_table(table)
+        if m is not None:
+            return m
+        name, cols = self.table_owner_columns(table)
+        return Model(qualname=f"table:{table}", name=name, path="", tablename=table, owner_columns=cols)
+
+    def table_owner_columns(self, table: str) -> Tuple[str, Tuple[str, ...]]:
+        """(display name, owner columns) of a table used in raw SQL."""
+        m = self.by_table(table)
+        if m is not None:
+            return m.name, m.owner_columns
+        t = self.tables.get(table.lower())
+        if t is None:
+            return table, ()
+        fks = dict(t.fks)
+        cols = tuple(c for c in t.columns if c in self.owner_fields
+                     and (c not in fks or self.is_principal(fks[c])))
+        return t.name, cols

@@ -1,0 +1,112 @@
+"""The scoping judgement: whether one query site, on its way from a route, is restricted to what
+the caller may see — by an owner filter with the current user (or a verified row), its identifier,
+the caller's tenant, a credential, a public-rows filter, an admin-only branch or an owner-match
+guard — and which models it reads or changes (a raw query's tables, `self.model`, a model class
+given as an argument, a Core table or a library CRUD object built with a model)."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from typing import List, Optional, Tuple
+
+from fastauthlint.checks.ownership.facts import FuncSummary, QuerySite
+from fastauthlint.checks.ownership.link.binding import Binding
+from fastauthlint.checks.ownership.link.registry import Model
+from fastauthlint.checks.ownership.link.state import LinkState
+from fastauthlint.checks.ownership.link.words import CREDENTIAL_COL, EXPIRY_COL
+from fastauthlint.checks.ownership.summary.known import MODEL_ATTRS
+
+
+class SiteScoping(LinkState):
+    def site_scoped(self, path: str, fs: FuncSummary, b: Binding, site: QuerySite) -> Tuple[bool, str]:
+        """(scoped, why) with why one of admin, guard, expired, filter, public, tenant, credential
+        ("" when not scoped). A row checked after it is fetched is the walk's question
+        (`node_verified`), not this one."""
+        if self.is_admin(path, fs, b, site.admin):
+            return True, "admin"
+        if self.guarded(path, fs, b, site.guards):
+            return True, "guard"
+        if site.op == "delete" and site.filters and all(EXPIRY_COL.search(c.split(".")[-1]) for c, _ in site.filters):
+            return True, "expired"  # a purge of expired rows (`expires_at < now()`): nobody's any more
+        for col, v in site.filters:
+            if self.is_user(path, fs, b, v) or self.is_verified(path, fs, b, v, site.order):
+                return True, "filter"
+            if self.public_filter(col, v) or self.public_origin(path, fs, b, v):
+                return True, "public"
+            if col.split(".")[-1] in self.tenant_fields and self.is_tenant_context(path, fs, b, v):
+                return True, "tenant"
+            if CREDENTIAL_COL.search(col.split(".")[-1]) and v.kind not in ("literal", "unknown"):
+                # looked up by a secret the caller holds (a token, a share link, an API key): holding
+                # it is the authorization
+                return True, "credential"
+        for k in site.keys:
+            if self.is_user(path, fs, b, k) or self.is_verified(path, fs, b, k, site.order):
+                return True, "filter"
+        return False, ""
+
+    def site_models(self, path: str, fs: FuncSummary, b: Binding, site: QuerySite) -> List[Model]:
+        """The models a query site reads or changes, as far as the binding tells."""
+        out: List[Model] = []
+        if site.kind == "raw":
+            for t in site.tables:
+                name, cols = self.models.table_owner_columns(t)
+                m = self.models.by_table(t)
+                if m is None:
+                    m = Model(qualname=name, name=name, path="", tablename=t, owner_columns=cols)
+                out.append(m)
+            return out
+        for ref in site.models:
+            m = None
+            if ref.kind == "global":
+                m = self.models.model(ref.name, near=path) or self._object_model(path, fs, b, site, ref.name)
+            elif ref.kind == "param" and ref.name == fs.self_name and len(ref.attrs) == 1 \
+                    and ref.attrs[0] in MODEL_ATTRS:
+                if b.self_model:
+                    m = self.models.model(b.self_model)
+            elif ref.kind == "param":
+                bound = dict(b.models).get(ref.name)
+                if bound:
+                    m = self.models.model(bound)
+            if m is not None and m not in out:
+                out.append(m)
+        return out
+
+    def _object_model(self, path: str, fs: FuncSummary, b: Binding, site: QuerySite, ref: str) -> Optional[Model]:
+        """A module-level object standing for a model: a Core `items = Table("items", ...)`, or
+        a CRUD object of a library class built with a model (`crud_posts = FastCRUD(Post)`),
+        whose methods are queries on that model with keyword filters."""
+        target = self.resolver.resolve_name(ref, path)
+        if target not in self.index.instances:
+            return None
+        ipath, inst = self.index.instances[target]
+        if inst.cls.split(".")[-1] == "Table" and inst.literal:
+            return self.models.table_model(inst.literal)
+        if site.alt_call >= 0 and self.resolver.resolve_call(path, fs, b, fs.calls[site.alt_call].callee) is not None:
+            return None
+        cls = self.models.find_class(inst.cls, near=ipath)
+        q = self.resolver.instance_model(ipath, inst, cls[1].qualname if cls else "")
+        return self.models.model(q) if q else None
+
+    def use_site(self, path: str, fs: FuncSummary, b: Binding, site: QuerySite) -> bool:
+        """`crud.item.get(...)`: a query when `crud.item` is a model, a helper call otherwise."""
+        if site.alt_call < 0:
+            return True
+        return bool(self.site_models(path, fs, b, site))
+
+    def complete(self, path: str, fs: FuncSummary, site: QuerySite) -> QuerySite:
+        """A raw query whose SQL is a constant of another module, with its tables and filters."""
+        if not site.sql_ref:
+            return site
+        key = (path, fs.qualname, site.idx)
+        done = self._completed.get(key)
+        if done is None:
+            target = self.resolver.resolve_name(site.sql_ref, path) or site.sql_ref
+            const = self.index.sql_constants.get(target)
+            if const is None:
+                done = replace(site, tables=())
+            else:
+                params = dict(site.params)
+                filters = [(col, params[k]) for col, k in const.comparisons if k in params]
+                done = replace(site, tables=tuple(const.tables), op=const.op, filters=list(site.filters) + filters)
+            self._completed[key] = done
+        return done

@@ -1,0 +1,143 @@
+"""What a value is under a binding: the current user (or derived from them: `current_user.id`, a
+parameter bound to it, a dict or query built from it, a value checked to be the user's identity),
+the caller's tenant, a filter restricted to public rows, the identifiers a row was fetched with;
+and whether code runs for administrators only."""
+
+from __future__ import annotations
+
+import re
+from typing import List, Set, Tuple
+
+from fastauthlint.checks.ownership.facts import FuncSummary, Origin
+from fastauthlint.checks.ownership.link.binding import Binding
+from fastauthlint.checks.ownership.link.state import LinkState
+from fastauthlint.checks.ownership.link.words import PUBLIC_FLAG, SESSIONISH, VISIBILITY_COL
+
+
+class UserValues(LinkState):
+    def canonical(self, path: str, fs: FuncSummary, b: Binding, o: Origin) -> Origin:
+        """A call whose callee is not project code passes its query argument through."""
+        for _ in range(8):
+            if o.kind != "call":
+                return o
+            call = fs.calls[int(o.name)]
+            if call.passthrough is not None and self.resolver.resolve_call(path, fs, b, call.callee) is None:
+                o = Origin(call.passthrough.kind, call.passthrough.name, call.passthrough.attrs + o.attrs)
+                continue
+            return o
+        return o
+
+    def is_user(self, path: str, fs: FuncSummary, b: Binding, o: Origin, depth: int = 0,
+                identity: bool = True) -> bool:
+        """Whether a value is the current user or derived from them under the binding;
+        `identity=False` leaves out the values an identity check made the user's (it is how those
+        checks are judged)."""
+        if depth > 6:
+            return False
+        o = self.canonical(path, fs, b, o)
+        if identity and (o.kind, o.name) in self.identity_roots(path, fs, b):
+            return True
+        if o.kind == "param":
+            if o.name == fs.self_name and o.attrs and o.attrs[0] in b.self_user:
+                return True
+            return o.name in b.user
+        if o.kind == "request_user":
+            return True
+        if o.kind == "dict" and not o.attrs:
+            return any(self.is_user(path, fs, b, v, depth + 1, identity) for _, v in fs.dicts[int(o.name)])
+        if o.kind == "site":
+            site = fs.sites[int(o.name)]
+            return any(self.is_user(path, fs, b, v, depth + 1, identity) for _, v in site.filters) or any(
+                self.is_user(path, fs, b, k, depth + 1, identity) for k in site.keys)
+        return False
+
+    def identity_roots(self, path: str, fs: FuncSummary, b: Binding) -> Set[Tuple[str, str]]:
+        """Values checked to be the current user's identity, refusing otherwise (`if user_id !=
+        current_user.id: raise ...`), and the identifiers of rows checked that way (`user =
+        session.get(User, user_id)` then `if user != current_user: raise ...`)."""
+        key = (fs.qualname, b)
+        cached = self._identity_memo.get(key)
+        if cached is not None:
+            return cached
+        out: Set[Tuple[str, str]] = set()
+        self._identity_memo[key] = out
+        for chk in fs.checks:
+            if chk.kind != "identity":
+                continue
+            if not self.is_user(path, fs, b, chk.value, identity=False) or \
+                    self.is_user(path, fs, b, chk.subject, identity=False):
+                continue
+            subj = self.canonical(path, fs, b, chk.subject)
+            out.add((subj.kind, subj.name))
+            for k in self.keys_of(path, fs, b, subj):
+                k = self.canonical(path, fs, b, k)
+                if k.kind == "param" and not k.attrs and not SESSIONISH.match(k.name):
+                    out.add((k.kind, k.name))
+        return out
+
+    def keys_of(self, path: str, fs: FuncSummary, b: Binding, node: Origin) -> List[Origin]:
+        if node.kind == "site":
+            site = fs.sites[int(node.name)]
+            return list(site.keys) + [v for c, v in site.filters if c in ("id", "pk", "_id", "**", "*")
+                                      or c.endswith(("_id", ".id"))]
+        if node.kind == "call":
+            call = fs.calls[int(node.name)]
+            return [o for o in call.args if not (o.kind == "param" and SESSIONISH.match(o.name))] + [
+                v for k, v in call.kwargs if not SESSIONISH.match(k)]
+        return []
+
+    def same_root(self, path, fs, b, a: Origin, node: Origin) -> bool:
+        a = self.canonical(path, fs, b, a)
+        node = self.canonical(path, fs, b, node)
+        return (a.kind, a.name) == (node.kind, node.name) and a.kind in ("site", "call", "param")
+
+    def is_tenant_context(self, path: str, fs: FuncSummary, b: Binding, v: Origin, depth: int = 0) -> bool:
+        """The caller's tenant, as a filter value: derived from the current user
+        (`current_user.organization_id`, `role.workspace_id`), or the context a service or
+        repository holds (`self.workspace_id`, `self.role.organization_id`: set when it was built
+        for the request, not read from the request), or a helper parameter bound to either, or
+        the tenant's own row fetched by one."""
+        v = self.canonical(path, fs, b, v)
+        if v.kind == "site" and depth < 3:
+            # the tenant's own row, or a row of the tenant (`org = select(Organization).where(
+            # Organization.id == self.organization_id)` then `Member.organization_id == org.id`)
+            site = fs.sites[int(v.name)]
+            return any(self.is_tenant_context(path, fs, b, f, depth + 1) for c, f in site.filters
+                       if c.split(".")[-1] in ("id", "pk") or c.split(".")[-1] in self.tenant_fields)
+        if v.kind != "param":
+            return False
+        if v.name == fs.self_name and fs.self_name and v.attrs:
+            return True
+        return v.name in b.tenant or self.is_user(path, fs, b, v)
+
+    def public_origin(self, path: str, fs: FuncSummary, b: Binding, v: Origin, depth: int = 0) -> bool:
+        """A filter dict (or a parameter bound to one) that restricts to public rows."""
+        v = self.canonical(path, fs, b, v)
+        if v.kind == "param" and not v.attrs:
+            return v.name in b.public
+        if v.kind == "dict" and not v.attrs and depth < 3:
+            return any(self.public_filter(k, x) or self.public_origin(path, fs, b, x, depth + 1)
+                       for k, x in fs.dicts[int(v.name)])
+        return False
+
+    @staticmethod
+    def public_filter(col: str, v: Origin) -> bool:
+        """Rows explicitly restricted to public ones: `is_public == True`, `status ==
+        Status.PUBLISHED`, `{"visibility": "public"}`."""
+        name = col.split(".")[-1].lower()
+        text = v.name if v.kind in ("literal", "global") else ""
+        if PUBLIC_FLAG.search(name):
+            return v.kind == "literal" and v.name.lower() == "true"
+        if VISIBILITY_COL.search(name):
+            return bool(re.search(r"public|publish|shared", text.split(".")[-1], re.I))
+        return False
+
+    def is_admin(self, path: str, fs: FuncSummary, b: Binding, ids: Tuple[int, ...]) -> bool:
+        if b.admin:
+            return True
+        for i in ids:
+            if 0 <= i < len(fs.admin_conds):
+                o = fs.admin_conds[i]
+                if o.kind == "unknown" or self.is_user(path, fs, b, o):
+                    return True
+        return False

@@ -1,0 +1,347 @@
+"""The interprocedural walk of the ownership link: from every authenticated route, walk the
+handler, the dependencies FastAPI calls for it and the project functions they call (following
+arguments, so that a helper receiving `owner_id=current_user.id` is known to filter by the current
+user), and find the queries on owner-scoped models that nothing restricts to the current user.
+
+A query is scoped when, on its way from the route:
+- it filters on a value derived from the current user (directly, through a helper parameter bound
+  to such a value, or through a subquery / a row that was itself fetched that way);
+- its identifier comes from the current user (`session.get(Profile, current_user.id)`) or from a
+  row whose ownership was already verified (`crud.item.remove(db, id=id)` after checking
+  `crud.item.get(db, id=id)`);
+- its result is checked before use (`if item.owner_id != current_user.id: raise ...`, a predicate
+  helper returning that comparison, an assertion helper raising on it, a comprehension keeping only
+  matching rows), possibly in a caller when the helper returns the row;
+- it runs only for administrators (an admin-only route, an `if current_user.is_superuser:` branch,
+  after `if not current_user.is_superuser: raise ...`) or inside an owner-match branch.
+(values, verification and scoping decide each of those; this module carries the bindings.)
+
+Where a problem is located: at the query when the function holding it has the current user
+(the handler, or a helper that takes the user and ignores it); otherwise at the call, in the
+nearest caller that has the user, of the helper chain leading to the query.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from typing import Callable, Dict, FrozenSet, Iterator, List, Optional, Set, Tuple
+
+from fastauthlint.checks.ownership.facts import CallSite, FuncSummary, Origin, QuerySite
+from fastauthlint.checks.ownership.link.binding import Binding, arg_map, infeasible
+from fastauthlint.checks.ownership.link.registry import Model
+from fastauthlint.checks.ownership.link.scoping import SiteScoping
+from fastauthlint.checks.ownership.link.values import UserValues
+from fastauthlint.checks.ownership.link.verification import RowVerification
+from fastauthlint.findings import Finding, Span
+
+MAX_DEPTH = 12  # calls followed from a route before giving up on a chain
+
+
+@dataclass
+class Problem:
+    """A query site nothing scopes, on its way up from the function holding it to where it is
+    reported."""
+
+    site_path: str
+    site: QuerySite
+    func: str  # qualname of the function holding the query
+    model: Model
+    op: str
+    node: Tuple[str, int]  # ("site"|"call"|"param", idx) in the current function
+    located: Optional[Tuple[str, Span]] = None
+    via: Tuple[str, ...] = ()  # helpers from the reporting function down to the query
+    returned: bool = False
+    entry: str = ""  # how the reporting function enters the helper chain, as written
+    user_params: Tuple[str, ...] = ()  # the current-user parameters of the function holding the query
+
+
+@dataclass
+class Stats:
+    """What the walk met, for measuring the check on real projects (not used by the findings)."""
+
+    # (path, function, site index) of query sites reached from authenticated routes
+    sites: Set[Tuple[str, str, int]] = field(default_factory=set)  # on owner-scoped models
+    scoped: Set[Tuple[str, str, int]] = field(default_factory=set)  # filtered/checked/admin on some route
+    filtered: Set[Tuple[str, str, int]] = field(default_factory=set)  # filtered by a user-derived value
+    reported: Set[Tuple[str, str, int]] = field(default_factory=set)
+    unowned_sites: Set[Tuple[str, str, int]] = field(default_factory=set)  # on models without owner column
+
+
+class OwnershipWalk(SiteScoping, RowVerification, UserValues):
+    def __init__(self, project):
+        super().__init__(project)
+        self.stats = Stats()
+        # called with every (function, binding) the walk enters, before its own queries (FAL202)
+        self.observers: List[Callable[[str, FuncSummary, Binding], None]] = []
+        self.errors: List[Finding] = []
+        self._memo: Dict[Tuple[str, Binding], List[Problem]] = {}
+        self._stack: Set[Tuple[str, Binding]] = set()
+
+    # -- routes ---------------------------------------------------------------------------------
+    def routes(self, routes) -> Iterator[Tuple[object, bool, List[Problem]]]:
+        """(route, whether its handler takes the user, problems) for every authenticated route,
+        walked in order; a route whose walk fails is reported as an internal error (`errors`)."""
+        self._learn_user_providers(routes)
+        for r in routes:
+            if r.public:
+                continue
+            users = tuple(r.user_params) + tuple(r.optional_user_params)
+            if r.auth is None and not users and not r.auth_dependencies:
+                continue
+            hit = self.resolver.handler(r)
+            if hit is None:
+                continue
+            path, fs = hit
+            b = self._root_binding(r, path, fs, users)
+            try:
+                problems = self.analyze(path, fs, b)
+            except (RecursionError, Exception) as e:  # a bug here must not end the run: say so
+                self.errors.append(Finding(
+                    rule="FAL000", path=path, span=Span(1, 1, 1, 1),
+                    message=f"internal error while checking ownership for {r.method} {r.path} "
+                            f"({type(e).__name__}: {e}); please report it"))
+                continue
+            yield r, bool(users), problems
+
+    def internal_errors(self) -> List[Finding]:
+        """The internal errors of the walk, one per file."""
+        seen = set()
+        out = []
+        for f in self.errors:
+            if f.path not in seen:
+                seen.add(f.path)
+                out.append(f)
+        return out
+
+    def _learn_user_providers(self, routes) -> None:
+        """The dependencies that provide the current user: the routes' authenticating
+        dependencies and those of the handlers' user parameters; the classes those parameters are
+        annotated with are user models (principals)."""
+        for r in routes:
+            for dep in r.auth_dependencies:
+                self.resolver.user_providers.add(dep)
+        for r in routes:
+            hit = self.resolver.handler(r)
+            if hit is None:
+                continue
+            path, fs = hit
+            for p in fs.params:
+                if p.name in r.user_params or p.name in r.optional_user_params:
+                    ref = self.resolver.dependency_ref(path, p)
+                    if ref:
+                        self.resolver.user_providers.add(self.resolver.resolve_name(ref, path) or ref)
+                    if p.annotation:
+                        cls = self.models.find_class(p.annotation, near=path)
+                        if cls is not None:
+                            self.models.principal_models.add(cls[1].qualname)
+        self.models.forget_models()  # built before the principals were known
+
+    def _root_binding(self, r, path: str, fs: FuncSummary, users: Tuple[str, ...]) -> Binding:
+        parts = r.handler.split(".")
+        self_cls = ".".join(parts[:-1]) if ".".join(parts[:-1]) in self.models.classes else ""
+        rows = frozenset(p.name for p in fs.params if p.name not in users
+                         and self.resolver.dependency_target(path, p) is not None)
+        names = {p.name for p in fs.params}
+        # a parameter given by a dependency named for the current user (`user_id: str =
+        # Depends(get_user_id)`) holds them, even when that dependency is another package's
+        given = {p.name for p in fs.params if p.name not in users and self.resolver.is_user_dependency(path, p)}
+        return Binding(user=frozenset(users) | given, admin=bool(r.admin_only), has_user=True, root=True,
+                       self_cls=self_cls,
+                       self_model=self.resolver.class_model(self_cls) if self_cls else "", rows=rows,
+                       tenant=self._tenants_checked_by_auth(r, fs),
+                       self_user=frozenset(u for u in users if u not in names) if fs.self_name else frozenset())
+
+    def _tenants_checked_by_auth(self, r, fs: FuncSummary) -> FrozenSet[str]:
+        """The route's tenant parameters (`/orgs/{org_id}/...`) that its authenticating dependency
+        reads too: FastAPI hands it the same value, and an authenticating dependency reads the
+        tenant to check that the caller belongs to it (`require_member(org_id, user=Depends(...))`)."""
+        wanted = {p.name for p in fs.params if p.name in self.tenant_fields}
+        if not wanted:
+            return frozenset()
+        read: Set[str] = set()
+        for dep in r.auth_dependencies:
+            read |= self.resolver.dependency_params(dep)
+        return frozenset(wanted & read)
+
+    # -- the walk -------------------------------------------------------------------------------
+    def analyze(self, path: str, fs: FuncSummary, b: Binding, depth: int = 0) -> List[Problem]:
+        """The problems of a function under a binding, its own and those of what it calls
+        (memoised; a function already on the stack, or too deep, adds none)."""
+        key = (fs.qualname, b)
+        if key in self._memo:
+            return self._memo[key]
+        if key in self._stack or depth > MAX_DEPTH:
+            return []
+        self._stack.add(key)
+        try:
+            out = self._analyze(path, fs, b, depth)
+        finally:
+            self._stack.discard(key)
+        self._memo[key] = out
+        return out
+
+    def _analyze(self, path: str, fs: FuncSummary, b: Binding, depth: int) -> List[Problem]:
+        for observe in self.observers:
+            observe(path, fs, b)
+        problems: List[Problem] = []
+        # FastAPI dependencies of the parameters and of the decorator run first
+        problems += self._parameter_dependencies(path, fs, b, depth)
+        problems += self._route_dependencies(path, fs, b, depth)
+        problems += self._own_sites(path, fs, b)
+        problems += self._calls(path, fs, b, depth)
+        return problems
+
+    def _parameter_dependencies(self, path: str, fs: FuncSummary, b: Binding, depth: int) -> List[Problem]:
+        problems: List[Problem] = []
+        for i, param in enumerate(fs.params):
+            if param.name in b.user or param.name == fs.self_name:
+                continue
+            dep = self.resolver.dependency_target(path, param)
+            if dep is None:
+                continue
+            dpath, d, dcls, dmodel = dep
+            db = self.dependency_binding(dpath, d, b, dcls, dmodel)
+            node = Origin("param", param.name)
+            for p in self.analyze(dpath, d, db, depth + 1):
+                if p.returned and self.node_verified(path, fs, b, node, 0):
+                    continue
+                if b.admin:
+                    continue
+                q = replace(p, node=("param", i), via=(d.qualname,) + p.via, returned=self.returned(path, fs, b, node))
+                if q.located is None and (b.has_user or b.root) and param.span is not None:
+                    q.located = (path, param.span)
+                    q.entry = f"Depends({d.qualname.split('.')[-1]})"
+                problems.append(q)
+        return problems
+
+    def _route_dependencies(self, path: str, fs: FuncSummary, b: Binding, depth: int) -> List[Problem]:
+        """`@router.get(..., dependencies=[Depends(x)])`."""
+        problems: List[Problem] = []
+        for dep in fs.route_deps:
+            hit = self.resolver.resolve_call(path, fs, b, dep.callee)
+            if hit is not None:
+                dpath, d = hit[0], hit[1]
+                if d.qualname in self.resolver.user_providers:
+                    continue
+                db = self.dependency_binding(dpath, d, b, hit[2], hit[3])
+                for p in self.analyze(dpath, d, db, depth + 1):
+                    q = replace(p, node=("dep", -1), via=(d.qualname,) + p.via, returned=False)
+                    if q.located is None and (b.has_user or b.root):
+                        q.located = (path, dep.span)
+                        q.entry = f"Depends({dep.text})"
+                    if not b.admin:
+                        problems.append(q)
+        return problems
+
+    def _own_sites(self, path: str, fs: FuncSummary, b: Binding) -> List[Problem]:
+        """The function's own query sites on owner-scoped models that nothing scopes."""
+        problems: List[Problem] = []
+        for site in fs.sites:
+            site = self.complete(path, fs, site)
+            if infeasible(site.conds, b):
+                continue
+            if not self.use_site(path, fs, b, site):
+                continue
+            models = self.site_models(path, fs, b, site)
+            if not models:
+                continue
+            owned = [m for m in models if m.owned]
+            skey = (path, fs.qualname, site.idx)
+            if not owned:
+                self.stats.unowned_sites.add(skey)
+                continue
+            self.stats.sites.add(skey)
+            scoped, why = self.site_scoped(path, fs, b, site)
+            if why == "filter":
+                self.stats.filtered.add(skey)
+            node = Origin("site", str(site.idx))
+            if not scoped and self.node_verified(path, fs, b, node, site.order):
+                scoped = True
+            if scoped:
+                self.stats.scoped.add(skey)
+                continue
+            problems.append(Problem(
+                site_path=path, site=site, func=fs.qualname, model=owned[0], op=site.op, node=("site", site.idx),
+                located=(path, site.span) if (b.has_user or b.root) else None,
+                returned=self.returned(path, fs, b, node), user_params=tuple(sorted(b.user))))
+        return problems
+
+    def _calls(self, path: str, fs: FuncSummary, b: Binding, depth: int) -> List[Problem]:
+        """The problems of the project functions the function calls, unless the call runs for
+        admins only, under an owner-match guard, or its returned row is verified here."""
+        problems: List[Problem] = []
+        for call in fs.calls:
+            if call.alt_site >= 0 and self.use_site(path, fs, b, fs.sites[call.alt_site]):
+                continue
+            if infeasible(call.conds, b):
+                continue
+            hit = self.resolver.resolve_call(path, fs, b, call.callee)
+            if hit is None:
+                continue
+            tpath, t, tcls, tmodel, bound = hit
+            if t.qualname in self.resolver.user_providers:
+                continue
+            tb = self.call_binding(path, fs, b, call, t, bound, tcls, tmodel)
+            sub = self.analyze(tpath, t, tb, depth + 1)
+            if not sub:
+                continue
+            if self.is_admin(path, fs, b, call.admin) or self.guarded(path, fs, b, call.guards):
+                for p in sub:
+                    self.stats.scoped.add((p.site_path, p.func, p.site.idx))
+                continue
+            node = Origin("call", str(call.idx))
+            for p in sub:
+                if p.returned and self.node_verified(path, fs, b, node, call.order):
+                    self.stats.scoped.add((p.site_path, p.func, p.site.idx))
+                    continue
+                q = replace(p, node=("call", call.idx), via=(t.qualname,) + p.via,
+                            returned=p.returned and self.returned(path, fs, b, node))
+                if q.located is None and (b.has_user or b.root):
+                    q.located = (path, call.span)
+                    q.entry = f"{call.text}(...)"
+                problems.append(q)
+        return problems
+
+    # -- bindings through calls and dependencies ----------------------------------------------
+    def call_binding(self, path: str, fs: FuncSummary, b: Binding, call: CallSite, t: FuncSummary, bound: bool,
+                     tcls: str, tmodel: str) -> Binding:
+        """What the callee of a call knows: which of its parameters receive the current user (or
+        are given by a user dependency), verified rows, rows, the caller's tenant, a public-rows
+        filter, a model class; whether the call runs for admins only; what its `self` is."""
+        args = arg_map(t, call, bound)
+        user, verified, models = set(), set(), []
+        for name, o in args.items():
+            if self.is_user(path, fs, b, o):
+                user.add(name)
+            elif self.is_verified(path, fs, b, o, call.order):
+                verified.add(name)
+            if o.kind == "global":
+                m = self.models.model(o.name, near=path)
+                if m is not None:
+                    models.append((name, m.qualname))
+            elif o.kind == "param" and not o.attrs and o.name in dict(b.models):
+                models.append((name, dict(b.models)[o.name]))
+        if bound and b.self_cls and tcls and not tmodel and b.self_model:
+            tmodel = b.self_model
+        own_user = {p.name for p in t.params if self.resolver.is_user_dependency(path, p)}
+        rows, public, tenant = set(), set(), set()
+        for name, o in args.items():
+            if self.public_origin(path, fs, b, o):
+                public.add(name)
+            if name not in user and self.is_tenant_context(path, fs, b, o):
+                tenant.add(name)
+            c = self.canonical(path, fs, b, o)
+            if c.kind in ("site", "call") or (c.kind == "param" and (c.name in b.rows or c.name in b.verified)):
+                rows.add(name)
+        self_user = b.self_user if bound and tcls == b.self_cls else frozenset()
+        return Binding(user=frozenset(user | own_user), verified=frozenset(verified), self_user=self_user,
+                       admin=b.admin or self.is_admin(path, fs, b, call.admin),
+                       has_user=bool(user | own_user | self_user),
+                       self_cls=tcls if bound else "", self_model=tmodel, models=tuple(sorted(models)),
+                       rows=frozenset(rows), public=frozenset(public), tenant=frozenset(tenant))
+
+    def dependency_binding(self, path: str, d: FuncSummary, b: Binding, dcls: str, dmodel: str) -> Binding:
+        """What a dependency FastAPI calls knows: only its own user dependencies (FastAPI passes it
+        nothing from the caller) and whether the route is admin-only."""
+        user = {p.name for p in d.params if self.resolver.is_user_dependency(path, p)}
+        return Binding(user=frozenset(user), admin=b.admin, has_user=bool(user), self_cls=dcls, self_model=dmodel)

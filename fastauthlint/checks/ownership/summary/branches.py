@@ -1,0 +1,203 @@
+"""Conditions that change what the code after them means: admin-only branches (`if
+current_user.is_superuser:`, `if not user.is_admin: raise ...`), ownership checks and predicates
+in an `if` (recognised by owner_checks, placed here with their refusal), and tests of a parameter's
+truthiness (`if owner_id:` ... `else:`), which link time uses to drop infeasible branches."""
+
+from __future__ import annotations
+
+from typing import List, Optional, Sequence, Tuple
+
+import libcst as cst
+
+from fastauthlint import astutil
+from fastauthlint.checks.ownership.facts import UNKNOWN, Origin
+from fastauthlint.checks.ownership.summary.known import ADMIN_LITERAL, ADMIN_NAME
+from fastauthlint.checks.ownership.summary.state import WalkState
+from fastauthlint.checks.ownership.summary.syntax import block_statements, terminates
+
+
+class Branches(WalkState):
+    def if_stmt(self, node: cst.If, following: Sequence) -> None:
+        test = node.test
+        self.eval(test)
+        self._test_node = test
+        self._test_span_cache = None
+        body_term = terminates(node.body)
+        orelse = node.orelse
+        admin = self.admin_polarity(test)
+        if admin is not None:
+            pol, cond = admin
+            cid = len(self.admin_conds)
+            self.admin_conds.append(cond)
+            saved = self.admin
+            if pol:
+                self.admin = saved + (cid,)
+                self.block(block_statements(node.body))
+                self.admin = saved
+                self._orelse(orelse, following)
+            else:
+                self.block(block_statements(node.body))
+                self.admin = saved + (cid,)
+                self._orelse(orelse, following)
+                self.admin = saved
+                if body_term:
+                    self.admin = saved + (cid,)  # the rest of this block runs for admins only
+            return
+        comps = self.owner_comparisons(test)
+        guard_ids: List[int] = []
+        for subj, col, val, mismatch in comps:
+            if mismatch and body_term:
+                self.add_check("deny", subj, col, val, self.denial_in(node.body), test)
+            elif mismatch and self.loop_subjects:
+                pass
+            elif not mismatch:
+                denial = None
+                if orelse is not None and isinstance(orelse, cst.Else) and terminates(orelse.body):
+                    denial = self.denial_in(orelse.body)
+                elif following:
+                    denial = self.denial_stmt(following[0])
+                guard_ids.append(self.add_check("guard", subj, col, val, denial, test))
+        # `for x in rows: if x.owner_id != me: continue` keeps only the user's rows
+        if comps and self.loop_subjects and body_term:
+            for subj, col, val, mismatch in comps:
+                if mismatch:
+                    self.add_check("filter", self.loop_subjects[-1], col, val, None, test)
+        # `if question_id not in {q.id for q in collection.questions}: raise ...`
+        if body_term:
+            for subj, val in self.memberships(test):
+                self.add_check("member", subj, "", val, None, test)
+        # `if user_id != current_user.id: raise ...` / `if user == current_user:` (decided at link)
+        for subj, col, val, mismatch in self.identity_comparisons(test):
+            if mismatch and body_term:
+                self.add_check("identity", subj, col, val, None, test)
+            elif not mismatch:
+                guard_ids.append(self.add_check("identity_guard", subj, col, val, None, test))
+        if not comps:
+            for call_idx, negated in self.predicate_calls(test):
+                if negated and body_term:
+                    self.add_pred("pred_deny", call_idx, self.denial_in(node.body), test)
+                elif not negated:
+                    denial = None
+                    if orelse is not None and isinstance(orelse, cst.Else) and terminates(orelse.body):
+                        denial = self.denial_in(orelse.body)
+                    elif following:
+                        denial = self.denial_stmt(following[0])
+                    guard_ids.append(self.add_pred("pred_guard", call_idx, denial, test))
+        saved_guards, saved_conds = self.guards, self.conds
+        truth = self._param_truth(test)
+        self.guards = saved_guards + tuple(guard_ids)
+        if truth is not None:
+            self.conds = saved_conds + (truth,)
+        before = self.env.get(truth[0]) if truth is not None else None
+        self.block(block_statements(node.body))
+        if truth is not None and not truth[1] and self.env.get(truth[0]) != before:
+            # `if filters is None: filters = {}`: a default, the caller's value still flows on
+            self.env[truth[0]] = self.new_dict([("*", before or Origin("param", truth[0])),
+                                                 ("*", self.env.get(truth[0], UNKNOWN))])
+        self.guards = saved_guards
+        if truth is not None:
+            self.conds = saved_conds + ((truth[0], not truth[1]),)
+        self._orelse(orelse, following)
+        self.conds = saved_conds
+        if truth is not None and body_term and orelse is None:
+            # `if owner_id: return <filtered>` then the rest runs only when it is empty
+            self.conds = saved_conds + ((truth[0], not truth[1]),)
+
+    def _param_truth(self, test) -> Optional[Tuple[str, bool]]:
+        """`if owner_id:` -> ("owner_id", True); `if owner_id is None:` -> ("owner_id", False)."""
+        negated = False
+        while isinstance(test, cst.UnaryOperation) and isinstance(test.operator, cst.Not):
+            negated = not negated
+            test = test.expression
+        if isinstance(test, cst.Name) and test.value in self.params and test.value not in self.env:
+            return test.value, not negated
+        if isinstance(test, cst.Comparison) and len(test.comparisons) == 1 and isinstance(test.left, cst.Name) \
+                and test.left.value in self.params and test.left.value not in self.env:
+            comp = test.comparisons[0]
+            if isinstance(comp.comparator, cst.Name) and comp.comparator.value == "None":
+                if isinstance(comp.operator, (cst.Is, cst.Equal)):
+                    return test.left.value, negated
+                if isinstance(comp.operator, (cst.IsNot, cst.NotEqual)):
+                    return test.left.value, not negated
+        return None
+
+    def _orelse(self, orelse, following) -> None:
+        if orelse is None:
+            return
+        if isinstance(orelse, cst.If):
+            self.order += 1
+            self.if_stmt(orelse, following)
+        else:
+            self.block(block_statements(orelse.body))
+
+    def admin_polarity(self, test) -> Optional[Tuple[bool, Origin]]:
+        """(True, whose) when the test holds only for admins (`current_user.is_superuser`,
+        `user.role == "admin"`, `crud.user.is_superuser(user)`), (False, whose) for its negation;
+        None when the test is not purely about being an admin."""
+        if isinstance(test, cst.UnaryOperation) and isinstance(test.operator, cst.Not):
+            inner = self.admin_polarity(test.expression)
+            return (not inner[0], inner[1]) if inner else None
+        if isinstance(test, cst.BooleanOperation):
+            a, b = self.admin_polarity(test.left), self.admin_polarity(test.right)
+            if a and b and a[0] == b[0]:
+                return a
+            return None
+        if isinstance(test, cst.Await):
+            return self.admin_polarity(test.expression)
+        if isinstance(test, (cst.Name, cst.Attribute)):
+            name = astutil.name_of(test) or ""
+            if ADMIN_NAME.search(name) and not name.lower().startswith(("can_", "allow")):
+                return True, self._owner_of(test)
+            return None
+        if isinstance(test, cst.Call):
+            name = astutil.name_of(test.func) or ""
+            lits = [astutil.literal_str(a.value) for a in test.args]
+            if ADMIN_NAME.search(name) or any(s and ADMIN_LITERAL.search(s) for s in lits) \
+                    or any(self._admin_ref(a.value) for a in test.args):
+                args = [a.value for a in test.args]
+                who = self._owner_of(test.func.value) if isinstance(test.func, cst.Attribute) else UNKNOWN
+                for a in args:
+                    o = self.peek(a)
+                    if o.kind in ("param", "request_user"):
+                        who = o
+                        break
+                return True, who
+            return None
+        if isinstance(test, cst.Comparison) and len(test.comparisons) == 1:
+            comp = test.comparisons[0]
+            op = comp.operator
+            left, right = test.left, comp.comparator
+            admin_side = None
+            if self._admin_ref(right) or (astutil.literal_str(right) and ADMIN_LITERAL.search(astutil.literal_str(right))):
+                admin_side, other = right, left
+            elif self._admin_ref(left) or (astutil.literal_str(left) and ADMIN_LITERAL.search(astutil.literal_str(left))):
+                admin_side, other = left, right
+            elif isinstance(right, (cst.Tuple, cst.List, cst.Set)) and right.elements and all(
+                    self._admin_ref(e.value) or (astutil.literal_str(e.value) and ADMIN_LITERAL.search(
+                        astutil.literal_str(e.value))) for e in right.elements):
+                admin_side, other = right, left
+            elif isinstance(left, (cst.Name, cst.Attribute)) and isinstance(right, cst.Name) \
+                    and right.value in ("True", "False") and ADMIN_NAME.search(astutil.name_of(left) or ""):
+                pol = (right.value == "True") == isinstance(op, (cst.Equal, cst.Is))
+                return pol, self._owner_of(left)
+            if admin_side is None:
+                return None
+            positive = isinstance(op, (cst.Equal, cst.In, cst.Is))
+            negative = isinstance(op, (cst.NotEqual, cst.NotIn, cst.IsNot))
+            if not (positive or negative):
+                return None
+            return positive, self._owner_of(other)
+        return None
+
+    def _admin_ref(self, expr) -> bool:
+        """`Role.ADMIN`, `UserRole.SUPERUSER`: an enum member naming an admin role."""
+        return isinstance(expr, cst.Attribute) and bool(ADMIN_LITERAL.search(expr.attr.value))
+
+    def _owner_of(self, expr) -> Origin:
+        """Whose attribute an admin flag is: `current_user.is_superuser` -> current_user."""
+        while isinstance(expr, (cst.Attribute, cst.Subscript, cst.Call)):
+            if isinstance(expr, cst.Call):
+                expr = expr.func
+                continue
+            expr = expr.value
+        return self.peek(expr) if isinstance(expr, cst.Name) else UNKNOWN

@@ -1,0 +1,158 @@
+"""Calls: what a call expression is, and the calls into project code.
+
+`call` reads a call's callee (a project-level name, or a method on a local value) and asks, in
+order: a conversion that keeps its argument (`str(user.id)`), `dict(...)`, a raw SQL query, an ORM
+statement or a refinement of one, a session or model-class query, a delete of a fetched row, a
+query on a generic repository's model; anything else that may enter project code (a crud, service
+or repository helper) is recorded as a `CallSite` with the origin of each argument, for link time
+to follow.
+"""
+
+from __future__ import annotations
+
+from typing import List, Optional, Tuple
+
+import libcst as cst
+
+from fastauthlint import astutil
+from fastauthlint.checks.ownership.facts import UNKNOWN, CallSite, Origin
+from fastauthlint.checks.ownership.summary.known import (
+    CONVERSIONS, DELETE_FUNCS, EXTERNAL_ROOTS, MODEL_ATTRS, MODEL_METHODS, MODEL_PARAM, SELECT_FUNCS, UPDATE_FUNCS,
+)
+from fastauthlint.checks.ownership.summary.state import WalkState
+from fastauthlint.project.names import dotted
+
+
+class CallRecognition(WalkState):
+    def call(self, node: cst.Call) -> Origin:
+        func = node.func
+        method: Optional[str] = None
+        recv: Optional[Origin] = None
+        gq: Optional[str] = None  # qualified name of the callee when it is a project-level name
+        root = func
+        while isinstance(root, cst.Attribute):
+            root = root.value
+        if isinstance(func, cst.Attribute):
+            method = func.attr.value
+            if isinstance(root, cst.Name) and not self.is_local(root.value):
+                gq = self.ctx.qualify(func)
+            if gq is None:
+                recv = self.eval(func.value)
+        elif isinstance(func, cst.Name):
+            if not self.is_local(func.value):
+                gq = self.ctx.qualify(func)
+        else:
+            recv = self.eval(func)
+
+        bare = func.value if isinstance(func, cst.Name) else None
+        if method in ("items", "keys", "values") and recv is not None and recv.kind == "param" and not node.args:
+            return recv
+        # conversions keep the value: str(current_user.id)
+        if (gq in CONVERSIONS or bare in ("str", "int")) and node.args:
+            o = self.eval(node.args[0].value)
+            for a in node.args[1:]:
+                self.eval(a.value)
+            return o
+
+        if bare == "dict" and not self.is_local("dict"):
+            return self.new_dict([(a.keyword.value if a.keyword is not None else "**", self.eval(a.value))
+                                  for a in node.args])
+
+        raw = self.raw_sql(node, method or (bare or (gq.split(".")[-1] if gq else "")), recv, gq)
+        if raw is not None:
+            return raw
+        if gq in SELECT_FUNCS or gq in UPDATE_FUNCS or gq in DELETE_FUNCS:
+            return self.statement_site(node, gq)
+
+        args_nodes = list(node.args)
+        if recv is not None and recv.kind == "dict" and not recv.attrs and method in (
+                "append", "extend", "update", "setdefault", "add", "insert"):
+            self.extend_dict(recv, args_nodes)
+            return UNKNOWN
+        # Each recogniser answers None when the call is not its kind (having recorded nothing).
+        found = None
+        if recv is not None:  # a method on a local value: a query being refined, a session
+            found = self.refinement(node, method, recv, args_nodes)
+            if found is None:
+                found = self.session_query(node, method, recv, args_nodes)
+            if found is not None:
+                return found
+        pos = astutil.positional(node)
+        found = self.session_get(node, method, recv, gq, pos, args_nodes)
+        if found is None and recv is not None:
+            found = self.row_delete(node, method, recv, args_nodes)
+        if found is not None:
+            return found
+
+        # Model.get(...), Model.filter(...), Model.objects.filter(...), Model.query.filter(...)
+        site_alt = -1
+        if gq and method in MODEL_METHODS and gq.split(".")[0] not in EXTERNAL_ROOTS:
+            model_ref = gq[: -len(method) - 1]
+            for suffix in (".objects", ".query"):
+                if model_ref.endswith(suffix):
+                    model_ref = model_ref[: -len(suffix)]
+            site_alt = self.model_method_site(node, method, Origin("global", model_ref), pos, args_nodes)
+            # `crud.item.get(...)`: a lower-case name may be a helper object, not a model class;
+            # both readings are kept and link time decides.
+            if model_ref.split(".")[-1][:1].isupper():
+                return Origin("site", str(site_alt))
+        # self.model.find_one(...) / cls.model.get(...) / model.filter(...) in generic repositories
+        if method in MODEL_METHODS and recv is not None and recv.kind == "param" and (
+                (recv.name == self.summary.self_name and len(recv.attrs) == 1 and recv.attrs[0] in MODEL_ATTRS)
+                or (not recv.attrs and MODEL_PARAM.search(recv.name) and recv.name != self.summary.self_name)):
+            return Origin("site", str(self.model_method_site(node, method, recv, pos, args_nodes)))
+
+        return self.record_call(node, method, recv, gq, args_nodes, site_alt)
+
+    def record_call(self, node: cst.Call, method: Optional[str], recv: Optional[Origin], gq: Optional[str],
+                    args_nodes: List[cst.Arg], site_alt: int) -> Origin:
+        """A possible call into project code: recorded with the origin of each argument when its
+        callee may be a project function; otherwise the value it passes through."""
+        arg_origins: List[Origin] = []
+        kw_origins: List[Tuple[str, Origin]] = []
+        star = False
+        passthrough: Optional[Origin] = recv if recv is not None and recv.kind in ("site", "call") else None
+        pre = self._pre if self._pre is not None and self._pre[0] is node else None
+        for a in args_nodes:
+            if site_alt >= 0:
+                o = self.peek_value(a.value) if not isinstance(a.value, cst.Call) else UNKNOWN
+            elif pre is not None and a.value is pre[1]:
+                o = pre[2]
+            else:
+                o = self.eval(a.value)
+            if a.star:
+                star = True
+                continue
+            if a.keyword is not None:
+                kw_origins.append((a.keyword.value, o))
+            else:
+                arg_origins.append(o)
+            if passthrough is None and o.kind == "site" and not o.attrs:
+                passthrough = o
+        callee: Optional[Origin] = None
+        if gq is not None:
+            if gq.split(".")[0] not in EXTERNAL_ROOTS and gq not in ("print", "len", "isinstance"):
+                callee = Origin("global", gq)
+        elif recv is not None and method and recv.kind in ("param", "call") and (
+                recv.kind == "call" or recv.name == self.summary.self_name or self._param_may_be_project(recv.name)):
+            callee = recv.attr(method)
+        if callee is None:
+            if recv is not None and recv.kind in ("call",):
+                return recv if passthrough is None else passthrough
+            return passthrough or (recv if recv is not None and recv.kind == "site" else UNKNOWN)
+        idx = len(self.summary.calls)
+        self.summary.calls.append(CallSite(
+            idx=idx, span=self.loc.span(node), callee=callee, text=dotted(node.func) or (method or ""),
+            args=tuple(arg_origins), kwargs=tuple(kw_origins), star=star, passthrough=passthrough,
+            admin=self.admin, guards=self.guards, order=self.order, conds=self.conds))
+        if site_alt >= 0:
+            self.summary.calls[-1].alt_site = site_alt
+            self.summary.sites[site_alt].alt_call = idx
+        self._call_of_node[id(node)] = idx
+        return Origin("call", str(idx))
+
+    def _param_may_be_project(self, name: str) -> bool:
+        for p in self.summary.params:
+            if p.name == name:
+                return bool(p.annotation or p.depends or p.alias)
+        return False

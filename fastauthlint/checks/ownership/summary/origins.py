@@ -1,0 +1,222 @@
+"""Origin tracking: where a value comes from inside one function (a parameter and the attributes
+read from it, a project-level name, the result of a query site or call, a dict or list built here,
+a literal, the user a middleware put on the request), following locals in statement order.
+
+`eval` evaluates an expression for its origin and records what it meets on the way (queries,
+calls, dicts); `peek` answers for a name or attribute without recording anything.
+"""
+
+from __future__ import annotations
+
+from typing import List, Tuple
+
+import libcst as cst
+
+from fastauthlint import astutil
+from fastauthlint.checks.ownership.facts import LITERAL, UNKNOWN, Origin
+from fastauthlint.checks.ownership.summary.filters import Sink
+from fastauthlint.checks.ownership.summary.known import VISIBILITY_WORD
+from fastauthlint.checks.ownership.summary.state import WalkState
+
+
+class OriginTracking(WalkState):
+    def bind(self, target, origin: Origin) -> None:
+        if isinstance(target, cst.Name):
+            self.env[target.value] = origin
+        elif isinstance(target, cst.Subscript):
+            # filters["user_id"] = current_user.id
+            base = self.peek(target.value)
+            if base.kind == "dict" and not base.attrs:
+                key = None
+                for el in target.slice:
+                    if isinstance(el.slice, cst.Index):
+                        key = astutil.literal_str(el.slice.value)
+                self.summary.dicts[int(base.name)].append((key or "*", origin))
+        elif isinstance(target, (cst.Tuple, cst.List)):
+            for el in target.elements:
+                # `item, = ...` / `for a, b in rows`: elements derive from the same rows
+                self.bind(el.value, origin if origin.kind in ("site", "call", "param") else UNKNOWN)
+        elif isinstance(target, cst.StarredElement):
+            self.bind(target.value, origin)
+
+    def eval(self, e) -> Origin:
+        if isinstance(e, cst.Name):
+            v = e.value
+            if v in self.env:
+                o = self.env[v]
+            elif v in self.params:
+                o = Origin("param", v)
+            elif v in ("True", "False", "None"):
+                return Origin("literal", v) if v == "True" else LITERAL
+            else:
+                q = self.ctx.qualify(e)
+                return Origin("global", q) if q else UNKNOWN
+            if self._collect is not None:
+                self._collect.append(o)
+            return o
+        if isinstance(e, cst.Attribute):
+            root = e
+            while isinstance(root, cst.Attribute):
+                root = root.value
+            if isinstance(root, cst.Name) and root.value not in self.env and root.value not in self.params:
+                q = self.ctx.qualify(e)
+                if q:
+                    return Origin("global", q)
+                return UNKNOWN
+            base = self.eval(e.value)
+            return self.request_user(base.attr(e.attr.value))
+        if isinstance(e, cst.Await):
+            return self.eval(e.expression)
+        if isinstance(e, cst.Call):
+            o = self.call(e)
+            if self._collect is not None and o.kind in ("site", "call"):
+                self._collect.append(o)
+            return o
+        if isinstance(e, cst.Subscript):
+            base = self.eval(e.value)
+            key = None
+            for el in e.slice:
+                if isinstance(el.slice, cst.Index):
+                    self.eval(el.slice.value)
+                    key = astutil.literal_str(el.slice.value)
+            return base.attr(f"[{key}]" if key else "[]")
+        if isinstance(e, (cst.SimpleString, cst.ConcatenatedString)):
+            text = astutil.literal_str(e) or ""
+            # only visibility words are kept: `status == "published"` (never other string values)
+            return Origin("literal", text.lower()) if VISIBILITY_WORD.search(text) and len(text) < 20 else LITERAL
+        if isinstance(e, (cst.Integer, cst.Float, cst.Imaginary)):
+            return LITERAL
+        if isinstance(e, cst.FormattedString):
+            for part in e.parts:
+                if isinstance(part, cst.FormattedStringExpression):
+                    self.eval(part.expression)
+            return UNKNOWN
+        if isinstance(e, cst.IfExp):
+            self.eval(e.test)
+            a = self.eval(e.body)
+            b = self.eval(e.orelse)
+            return a if a.kind not in ("unknown", "literal") else b
+        if isinstance(e, (cst.List, cst.Tuple, cst.Set)):
+            entries: List[Tuple[str, Origin]] = []
+            found = UNKNOWN
+            for el in e.elements:
+                v = el.value
+                if isinstance(v, (cst.Comparison, cst.Call)) and not isinstance(el, cst.StarredElement):
+                    sink = Sink()
+                    self._last = UNKNOWN
+                    self.filters_from(v, sink)
+                    if sink.filters:
+                        entries.extend(sink.filters)
+                        continue
+                    o = self._last
+                else:
+                    o = self.eval(v)
+                if found.kind == "unknown" and o.kind in ("site", "call"):
+                    found = o
+                entries.append(("*", o))
+            if found.kind != "unknown":
+                return found
+            return self.new_dict(entries)
+        if isinstance(e, cst.Dict):
+            entries = []
+            for el in e.elements:
+                if isinstance(el, cst.DictElement):
+                    self.eval(el.key)
+                    entries.append((astutil.literal_str(el.key) or "*", self.eval(el.value)))
+                else:
+                    entries.append(("**", self.eval(el.value)))
+            return self.new_dict(entries)
+        if isinstance(e, (cst.ListComp, cst.SetComp, cst.GeneratorExp, cst.DictComp)):
+            return self.comprehension(e)
+        if isinstance(e, cst.NamedExpr):
+            o = self.eval(e.value)
+            self.bind(e.target, o)
+            return o
+        if isinstance(e, cst.StarredElement):
+            return self.eval(e.value)
+        if isinstance(e, cst.Lambda):
+            return UNKNOWN
+        if isinstance(e, (cst.BinaryOperation, cst.BooleanOperation)):
+            a = self.eval(e.left)
+            b = self.eval(e.right)
+            if isinstance(e, cst.BooleanOperation):
+                return a if a.kind in ("site", "call") else (b if b.kind in ("site", "call") else UNKNOWN)
+            return UNKNOWN
+        if isinstance(e, cst.UnaryOperation):
+            self.eval(e.expression)
+            return UNKNOWN
+        if isinstance(e, cst.Comparison):
+            # `cond = Item.owner_id == user.id` (used later in .where(cond)): keep what it compares
+            sink = Sink()
+            self.filters_from(e, sink)
+            return self.new_dict(sink.filters) if sink.filters else UNKNOWN
+        for child in e.children:
+            if isinstance(child, cst.BaseExpression):
+                self.eval(child)
+        return UNKNOWN
+
+    def new_dict(self, entries: List[Tuple[str, Origin]]) -> Origin:
+        self.summary.dicts.append(list(entries))
+        return Origin("dict", str(len(self.summary.dicts) - 1))
+
+    def request_user(self, o: Origin) -> Origin:
+        """`request.state.user` / `request.user`: the user an authentication middleware set."""
+        if o.kind == "param" and o.name in self.request_params:
+            if o.attrs[:2] == ("state", "user"):
+                return Origin("request_user", "", o.attrs[2:])
+            if o.attrs[:1] == ("user",):
+                return Origin("request_user", "", o.attrs[1:])
+        return o
+
+    def comprehension(self, e) -> Origin:
+        saved = dict(self.env)
+        result = UNKNOWN
+        comp = e.for_in
+        while comp is not None:
+            it = self.eval(comp.iter)
+            if result.kind == "unknown":
+                result = it
+            self.bind(comp.target, it)
+            for cond in comp.ifs:
+                self.eval(cond.test)
+                for subj, col, val, mismatch in self.owner_comparisons(cond.test):
+                    if not mismatch and subj == it:
+                        self.add_check("filter", it, col, val, None, cond.test)
+            comp = comp.inner_for_in
+        if isinstance(e, cst.DictComp):
+            self.eval(e.key)
+            self.eval(e.value)
+        else:
+            self.eval(e.elt)
+        self.env = saved
+        return result if result.kind in ("site", "call") else UNKNOWN
+
+    def peek(self, expr) -> Origin:
+        """Origin of a simple name/attribute without recording anything."""
+        if isinstance(expr, cst.Name):
+            if expr.value in self.env:
+                return self.env[expr.value]
+            if expr.value in self.params:
+                return Origin("param", expr.value)
+            return UNKNOWN
+        if isinstance(expr, cst.Attribute):
+            base = self.peek(expr.value)
+            return self.request_user(base.attr(expr.attr.value))
+        if isinstance(expr, cst.Call) and isinstance(expr.func, cst.Name) and expr.func.value in ("str", "int", "UUID") \
+                and expr.args:
+            return self.peek(expr.args[0].value)
+        return UNKNOWN
+
+    def peek_value(self, expr) -> Origin:
+        if isinstance(expr, (cst.SimpleString, cst.Integer, cst.Float, cst.ConcatenatedString)):
+            return LITERAL
+        if isinstance(expr, cst.Name) and expr.value in ("None", "True", "False"):
+            return LITERAL
+        if isinstance(expr, (cst.Tuple, cst.List, cst.Set)) and expr.elements:
+            return self.peek_value(expr.elements[0].value)
+        o = self.peek(expr)
+        if o.kind == "unknown" and isinstance(expr, (cst.Name, cst.Attribute)):
+            q = self.ctx.qualify(expr)
+            if q:
+                return Origin("global", q)
+        return o

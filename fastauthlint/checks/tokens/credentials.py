@@ -1,0 +1,458 @@
+"""What is a credential, for FAL401/FAL402 (the sources of the taint analysis):
+
+- by name: a name whose head noun is a secret (`token`, `access_token`, `settings.SECRET_KEY`,
+  `form_data.password`), not `token_type`, `user_id` or `ACCESS_TOKEN_EXPIRE_MINUTES`
+  (`sensitive.secret_name_kind`); a configuration object's secret is a "config" secret;
+- by where it is read: the `Authorization` (or API key) header and auth cookies of a request;
+- by call: tokens returned by `jwt.encode`, by `secrets.token_*` and by functions named to issue or
+  obtain one (`create_access_token`, `get_api_key`; `issuing_call_kind`);
+- by parameter: parameters fed by a security scheme (`Depends(oauth2_scheme)`, `Security(...)`, an
+  `Annotated[str, Depends(...)]` alias) when the scheme is an instance of a FastAPI security class,
+  and parameters typed `HTTPAuthorizationCredentials`, `HTTPBasicCredentials`,
+  `OAuth2PasswordRequestForm`;
+- and what is not one, whatever it is called: identifiers (`credential_id`), values a pydantic
+  `SecretStr` masks, and names a function shows are something else (`token == "-"`, `int(token)`,
+  the key a secret is looked up under).
+
+`Credentials` holds what one file says (its security schemes, dependency aliases and SecretStr
+fields); the rest are pure functions. Which project functions return credentials across files is
+the linking step's question (`summaries.py`).
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Dict, Iterator, List, Optional, Set
+
+import libcst as cst
+
+from fastauthlint import astutil
+from fastauthlint.checks.secrets.sensitive import secret_name_kind, split_words
+from fastauthlint.checks.tokens.taint import EMPTY, FunctionState, Taint, sources, src
+from fastauthlint.project.names import dotted
+
+SECURITY_CLASSES = frozenset({
+    "OAuth2PasswordBearer", "OAuth2AuthorizationCodeBearer", "OAuth2", "OpenIdConnect", "HTTPBearer",
+    "HTTPBasic", "HTTPDigest", "HTTPBase", "APIKeyHeader", "APIKeyQuery", "APIKeyCookie",
+})
+SECURITY_MODULES = ("fastapi.security", "fastapi.openapi", "starlette")
+CREDENTIAL_TYPES = frozenset({"HTTPAuthorizationCredentials", "HTTPBasicCredentials", "OAuth2PasswordRequestForm",
+                              "OAuth2PasswordRequestFormStrict"})
+JWT_ENCODERS = frozenset({"jwt.encode", "jwt.api_jwt.encode", "jwt.api_jws.encode", "jose.jwt.encode",
+                          "jose.jws.sign", "authlib.jose.jwt.encode", "jwt.PyJWT.encode"})
+ISSUE_VERBS = frozenset({"create", "generate", "issue", "make", "mint", "encode", "sign", "new", "build",
+                         "refresh", "rotate", "gen", "grant", "regenerate", "renew", "reissue", "recreate"})
+OBTAIN_VERBS = frozenset({"get", "fetch", "obtain", "request", "read", "load", "authorize", "exchange",
+                          "extract", "parse", "retrieve", "acquire"})
+_LOOKUP_WORDS = frozenset({"by", "with", "of", "in", "on", "is", "has"})
+
+# Modules whose functions are never project functions: no summaries to look up.
+FOREIGN_ROOTS = frozenset({
+    "os", "sys", "re", "json", "logging", "typing", "datetime", "time", "uuid", "hashlib", "hmac", "base64",
+    "secrets", "fastapi", "starlette", "pydantic", "pydantic_settings", "sqlalchemy", "sqlmodel", "jwt", "jose",
+    "passlib", "bcrypt", "httpx", "requests", "aiohttp", "structlog", "loguru", "warnings", "asyncio",
+    "collections", "functools", "itertools", "pathlib", "urllib", "math", "random", "copy", "contextlib",
+    "dataclasses", "enum", "abc", "inspect", "traceback", "pytest", "unittest", "redis", "boto3", "authlib",
+    "itsdangerous", "click", "typer", "rich", "pprint", "textwrap", "email", "smtplib", "celery", "jinja2",
+    "builtins", "io", "subprocess", "shutil", "tempfile", "string", "operator", "decimal", "sentry_sdk",
+})
+
+# A project function that returns tokens has one of these words in its name.
+ISSUER_WORDS = frozenset({"token", "tokens", "jwt", "secret", "key", "password", "credential", "credentials",
+                          "auth", "authenticate", "login", "signin", "sign", "session", "bearer", "access",
+                          "refresh", "issue", "mint", "encode", "cookie", "api", "apikey", "otp", "magic",
+                          "link", "reset", "verify", "verification", "invite", "invitation", "pat"})
+MASKING_TYPES = frozenset({"SecretStr", "SecretBytes", "Secret"})
+
+# -- by name ------------------------------------------------------------------------------------
+
+def name_source(name: str, shown: str, incoming: bool = False, config: bool = False) -> Taint:
+    """A value known by its name. `config`: a configuration value (`settings.SECRET_KEY`, a module
+    constant `JWT_SECRET`), which no response may carry, not even the one issuing a token."""
+    kind = secret_name_kind(name)
+    if kind is None:
+        return EMPTY
+    if kind == "token":
+        return src("credential" if incoming else ("config" if config else "token"), f"the token `{shown}`")
+    if kind == "secret" and config:
+        return src("config", f"the secret `{shown}`")
+    return src(kind, f"the {kind} `{shown}`")
+
+
+_CONFIG_OBJECT = re.compile(r"(^|_)(settings|config|conf|cfg|env|environ|secrets|vault|options|app_config)$", re.I)
+
+
+def is_config_base(node: cst.BaseExpression) -> bool:
+    """`settings`, `app.config`, `get_settings()`: where configuration secrets are read from."""
+    if isinstance(node, cst.Call):
+        node = node.func
+    name = astutil.name_of(node)
+    return bool(name and _CONFIG_OBJECT.search(name))
+
+
+def of_kind(own: Taint, base: Taint) -> Taint:
+    """A part of a tainted object named like a secret (`credentials.credentials`,
+    `tok.get("secret")` of a token just issued): named by the part, of the object's kind, unless
+    the part says more (`credentials.password`)."""
+    base_srcs = sources(base)
+    if not base_srcs:
+        return own
+    own_src = sources(own)[0]
+    kind = "password" if own_src[1] == "password" else base_srcs[0][1]
+    word = {"issued": "token", "config": "secret"}.get(kind, kind)
+    shown = own_src[2].split("`", 1)[1] if "`" in own_src[2] else ""
+    return src(kind, f"the {word} `{shown}" if shown else own_src[2])
+
+
+def shown_name(node: cst.CSTNode) -> str:
+    text = dotted(node) if isinstance(node, (cst.Name, cst.Attribute)) else None
+    if text is None and isinstance(node, cst.Subscript) and len(node.slice) == 1 \
+            and isinstance(node.slice[0].slice, cst.Index):
+        key = astutil.literal_str(node.slice[0].slice.value)
+        base = dotted(node.value) if isinstance(node.value, (cst.Name, cst.Attribute)) else "…"
+        if key is not None and len(key) <= 40:
+            text = f'{base}["{key}"]'
+    return text or "…"
+
+
+def request_item(container: cst.BaseExpression, key: str) -> Taint:
+    """`request.headers["Authorization"]`, `request.cookies.get("access_token")`."""
+    if not isinstance(container, cst.Attribute):
+        return EMPTY
+    low = key.lower()
+    if container.attr.value == "headers" and (
+            low in ("authorization", "proxy-authorization", "cookie") or secret_name_kind(key)):
+        return src("credential", f"the `{key}` header")
+    if container.attr.value == "cookies" and (secret_name_kind(key) or low in ("session", "sessionid", "sid")
+                                              or any(w in low for w in ("auth", "session", "jwt"))):
+        return src("credential", f"the `{key}` cookie")
+    return EMPTY
+
+
+# -- by call -------------------------------------------------------------------------------------
+
+def issuing_call_kind(name: Optional[str]) -> Optional[str]:
+    """"issued" for `create_access_token`, "token" for `get_api_key`; None for `verify_token`,
+    `get_password_hash`, `get_user_by_token`."""
+    if not name:
+        return None
+    words = split_words(name)
+    # What is made or obtained is named after the verb (`create_access_token` -> access_token).
+    if len(words) < 2 or secret_name_kind("_".join(words[1:])) is None or set(words) & _LOOKUP_WORDS:
+        return None
+    if words[0] in ISSUE_VERBS:
+        return "issued"
+    if words[0] in OBTAIN_VERBS:
+        return "token"
+    return None
+
+
+def issued_kind_word(name: str) -> str:
+    """The kind of secret an issuing call's name says it returns (`create_api_key` -> secret)."""
+    return secret_name_kind("_".join(split_words(name)[1:])) or "token"
+
+
+# -- by parameter and dependency ------------------------------------------------------------------
+
+_PUSH_WORDS = frozenset({"push", "notification", "notifications", "notify", "device", "devices", "fcm", "apns", "expo"})
+_CREDENTIAL_HINTS = frozenset({"scheme", "oauth", "oauth2", "bearer", "security", "auth", "token", "key", "api",
+                               "apikey", "credential", "credentials", "creds", "basic", "http", "jwt", "header",
+                               "cookie", "secret", "password", "authorization", "sso", "oidc", "openid"})
+
+
+def is_push_code(func: cst.FunctionDef) -> bool:
+    """Push-notification code (`send_push`, `notify_devices`): a bare `token` there is a device's
+    address, not a credential."""
+    return bool(set(split_words(func.name.value)) & _PUSH_WORDS)
+
+
+def may_be_credential(ref: Optional[str]) -> bool:
+    """Whether a dependency defined elsewhere may be a security scheme or return a credential,
+    judged by its name (`reusable_oauth2`, `TokenDep`, `api_key_header`; not `get_db`,
+    `CurrentUser`): only then is a sink's position worth recording for the linking step."""
+    if not ref:
+        return False
+    return bool(set(split_words(ref.split(".")[-1])) & _CREDENTIAL_HINTS)
+
+
+def annotated_dependency(node: Optional[cst.BaseExpression]) -> Optional[cst.BaseExpression]:
+    """`Annotated[str, Depends(x)]` -> x (also Security(x))."""
+    if not isinstance(node, cst.Subscript) or astutil.name_of(node.value) != "Annotated":
+        return None
+    for el in node.slice[1:]:
+        inner = el.slice.value if isinstance(el.slice, cst.Index) else None
+        if isinstance(inner, cst.Call) and astutil.name_of(inner.func) in ("Depends", "Security"):
+            return astutil.argument(inner, "dependency", 0)
+    return None
+
+
+def annotation_types(node: Optional[cst.BaseExpression]) -> Iterator[str]:
+    """Type names in an annotation: `Optional[X]`, `X | None`, `Annotated[X, ...]`."""
+    if node is None:
+        return
+    if isinstance(node, (cst.Name, cst.Attribute)):
+        yield astutil.name_of(node) or ""
+    elif isinstance(node, cst.Subscript):
+        for el in node.slice:
+            if isinstance(el.slice, cst.Index):
+                yield from annotation_types(el.slice.value)
+                if astutil.name_of(node.value) == "Annotated":
+                    break
+    elif isinstance(node, cst.BinaryOperation):
+        yield from annotation_types(node.left)
+        yield from annotation_types(node.right)
+    elif isinstance(node, cst.SimpleString):
+        s = astutil.literal_str(node)
+        if s:
+            yield s.split("[")[0].split(".")[-1].strip()
+
+
+_STRINGISH = frozenset({"str", "bytes", "Optional", "Union", "None", "Any", "Annotated", "list", "List", "Sequence",
+                        "tuple", "Tuple", "Literal", "bytearray", ""})
+
+
+def stringish(ann: Optional[cst.BaseExpression]) -> bool:
+    """No annotation, or one that can hold the raw string (`str`, `str | None`, `Annotated[str, …]`);
+    not an object (`api_key: APIKey`) nor a masking wrapper (`password: SecretStr`)."""
+    return all(t in _STRINGISH for t in annotation_types(ann))
+
+
+def masked_fields_of(cls: cst.ClassDef) -> Set[str]:
+    """Fields a class declares with a masking type: `token: SecretStr`, `api_key: SecretStr | None`."""
+    out: Set[str] = set()
+    for stmt in cls.body.body if isinstance(cls.body, cst.IndentedBlock) else ():
+        if isinstance(stmt, cst.SimpleStatementLine):
+            for small in stmt.body:
+                if isinstance(small, cst.AnnAssign) and isinstance(small.target, cst.Name) \
+                        and set(annotation_types(small.annotation.annotation)) & MASKING_TYPES:
+                    out.add(small.target.value)
+    return out
+
+
+# -- what is not a credential, whatever it is called ------------------------------------------------
+
+# Names that say they hold an identifier, a label or a count, not the credential itself.
+_IDENTIFIER_NOUNS = frozenset({"id", "ids", "uuid", "uid", "pk", "name", "names", "count", "status", "path",
+                               "url", "uri", "index", "idx", "number", "num", "version", "slug", "label"})
+_CREDENTIAL_IDS = frozenset({"session", "sid", "csrf", "xsrf", "nonce"})
+
+
+def names_an_identifier(name: str) -> bool:
+    """`item_id`, `txn_id`, `secret_name`: not `session_id` (a session id is a bearer credential)."""
+    words = split_words(name)
+    return bool(words) and words[-1] in _IDENTIFIER_NOUNS and not set(words) & _CREDENTIAL_IDS \
+        and secret_name_kind(name) is None
+
+
+_SHORT_LITERAL = re.compile(r"[^\w\s]{1,3}|\w{1,2}")
+_LEXICAL_METHODS = frozenset({"isdigit", "isnumeric", "isdecimal", "isidentifier"})
+# A secret store's lookup by name: `vault.get_secret(name)`, `ssm.get_parameter(path)`,
+# `secrets.get(key_name)`, `settings.get(key)`, `os.getenv(var)`. Its argument is the name a
+# secret is stored under. Only these: a token passed to any other call (`get_user_info(token)`,
+# `token_store.get(token)`, `cache.get(session_token)`) is what the call consumes, the credential.
+_LOOKUP_METHOD = re.compile(r"^(get|fetch|read|load|lookup|retrieve|resolve)_(secret|secrets|parameter|param|"
+                            r"parameters|setting|settings|config|env|variable|var)(_value|_values|_string|"
+                            r"_by_name|_by_key|_by_path)?$")
+_STORE_NAME = re.compile(r"(^|_)(secrets|vault|keyring|ssm|secret_manager|secrets_manager|env|environ|"
+                         r"config|settings)$", re.I)
+_STORE_METHODS = frozenset({"get", "pop", "getenv", "get_or_default", "__getitem__"})
+
+
+def _literal_strings(node: cst.BaseExpression) -> Optional[List[str]]:
+    """A string literal, or a tuple/list/set of them."""
+    s = astutil.literal_str(node)
+    if s is not None:
+        return [s]
+    if isinstance(node, (cst.Tuple, cst.List, cst.Set)) and node.elements:
+        out = [astutil.literal_str(el.value) for el in node.elements]
+        return None if any(x is None for x in out) else out  # type: ignore[return-value]
+    return None
+
+
+def shown_not_secret(calls: List[cst.Call], comparisons: List[cst.Comparison], ctx) -> Set[str]:
+    """Names a function shows are no credentials: compared with punctuation or a character or two
+    (`token == "-"`, `tok in ("(", ")")`), parsed as numbers (`int(token)`, `token.isdigit()`), or
+    the key a secret is looked up under (`vault.get_secret(totp_secret_key)`)."""
+    out: Set[str] = set()
+    for c in comparisons:
+        if not all(isinstance(t.operator, (cst.Equal, cst.NotEqual, cst.In, cst.NotIn)) for t in c.comparisons):
+            continue
+        operands = [c.left] + [t.comparator for t in c.comparisons]
+        names = [o.value for o in operands if isinstance(o, cst.Name)]
+        lits = [_literal_strings(o) for o in operands if not isinstance(o, cst.Name)]
+        if names and lits and all(ls and all(_SHORT_LITERAL.fullmatch(x) for x in ls) for ls in lits):
+            out.update(names)
+    for call in calls:
+        func = call.func
+        pos = [a.value for a in call.args if a.keyword is None and not a.star]
+        if isinstance(func, cst.Name) and func.value in ("int", "float") and len(pos) == 1 \
+                and isinstance(pos[0], cst.Name) and not _may_be_numeric_secret(pos[0].value):
+            out.add(pos[0].value)
+        elif isinstance(func, cst.Attribute) and isinstance(func.value, cst.Name) \
+                and func.attr.value in _LEXICAL_METHODS and not _may_be_numeric_secret(func.value.value):
+            out.add(func.value.value)
+        if not pos or not isinstance(pos[0], cst.Name):
+            continue
+        if ctx.qualify(func) in ("os.getenv", "os.environ.get") or isinstance(func, cst.Attribute) and (
+                _LOOKUP_METHOD.match(func.attr.value)
+                or (func.attr.value in _STORE_METHODS and _STORE_NAME.search(astutil.name_of(func.value) or ""))):
+            out.add(pos[0].value)
+    return out
+
+
+_ONE_TIME_WORDS = frozenset({"otp", "totp", "hotp", "mfa", "2fa", "pin", "sms", "verification", "verify", "code"})
+
+
+def _may_be_numeric_secret(name: str) -> bool:
+    """A password, a PIN or a one-time code may well be all digits (`int(passcode)`,
+    `otp_token.isdigit()`): parsing it as a number says nothing against it."""
+    return secret_name_kind(name) == "password" or bool(set(split_words(name)) & _ONE_TIME_WORDS)
+
+
+# -- what one file says ---------------------------------------------------------------------------
+
+class Credentials:
+    """What one file says about credentials before any function is read: its security schemes
+    (top-level names bound to FastAPI security objects, and classes deriving from them), its
+    `Annotated[..., Depends(scheme)]` aliases, and its SecretStr fields (whose values print
+    masked); also, while the traversal is inside a class, the attributes that hold a SecretStr."""
+
+    def __init__(self, ctx):
+        self.ctx = ctx
+        self.schemes: Dict[str, str] = {}  # top-level name -> security class
+        self.local_security: Set[str] = set()  # classes of this file deriving from a security class
+        self.aliases: Dict[str, str] = {}
+        # Classes of this file with fields annotated SecretStr, and module constants made of them
+        # (`settings = Settings()`): `settings.jwt_secret` prints masked.
+        self.masked_fields: Dict[str, Set[str]] = {}
+        self.typed_globals: Dict[str, str] = {}
+        # Per class being traversed: attributes holding a SecretStr (`x: SecretStr`, `self.x = x`
+        # from a parameter annotated SecretStr).
+        self.class_masked: List[Set[str]] = []
+
+    def read_module(self, node: cst.Module, constants: Dict[str, cst.BaseExpression]) -> None:
+        for stmt in node.body:  # `class HTTPBearer403(HTTPBearer)`: a security class too
+            if isinstance(stmt, cst.ClassDef) and any(self.security_class(b.value) for b in stmt.bases):
+                self.local_security.add(stmt.name.value)
+            if isinstance(stmt, cst.ClassDef) and masked_fields_of(stmt):
+                self.masked_fields[stmt.name.value] = masked_fields_of(stmt)
+        for name, value in constants.items():  # `settings = Settings()`
+            if isinstance(value, cst.Call) and isinstance(value.func, cst.Name) \
+                    and value.func.value in self.masked_fields:
+                self.typed_globals[name] = value.func.value
+        for name, value in constants.items():
+            if isinstance(value, cst.Call) and self.security_class(value.func):
+                self.schemes[name] = astutil.name_of(value.func) or ""
+            target = self.alias_target(value)
+            if target is None and isinstance(value, (cst.Name, cst.Attribute)):
+                # `AuthToken = TokenDep`: an alias of an alias (perhaps imported).
+                q = self.ctx.qualify(value)
+                if q is not None and q.split(".")[0] not in FOREIGN_ROOTS and may_be_credential(q):
+                    target = q
+            if target is not None:
+                self.aliases[name] = target
+
+    def security_class(self, func: cst.BaseExpression) -> bool:
+        if isinstance(func, cst.Name) and func.value in self.local_security:
+            return True
+        q = self.ctx.qualify(func)
+        return q is not None and q.split(".")[-1] in SECURITY_CLASSES and q.startswith(SECURITY_MODULES)
+
+    def alias_target(self, value: cst.BaseExpression) -> Optional[str]:
+        """`Annotated[str, Depends(oauth2_scheme)]` -> "scheme:<name>" for a scheme defined here,
+        else the qualified name of what Depends() is given."""
+        dep = annotated_dependency(value)
+        if dep is None:
+            return None
+        return self.dependency_ref(dep)
+
+    def dependency_ref(self, dep: cst.BaseExpression) -> Optional[str]:
+        if isinstance(dep, cst.Name) and dep.value in self.schemes:
+            return f"scheme:{dep.value}"
+        if isinstance(dep, cst.Call) and self.security_class(dep.func):  # Depends(HTTPBearer())
+            return "scheme:"
+        if isinstance(dep, (cst.Name, cst.Attribute)):
+            return self.ctx.qualify(dep)
+        return None
+
+    def enter_class(self, node: cst.ClassDef) -> None:
+        self.class_masked.append(masked_fields_of(node))
+
+    def leave_class(self) -> None:
+        self.class_masked.pop()
+
+    def masks(self, state: FunctionState, params: List[cst.Param], calls: List[cst.Call]) -> None:
+        """What the function shows is masked: names it calls `.get_secret_value()` on, its class's
+        SecretStr attributes, parameters annotated SecretStr or with a class that has such fields."""
+        state.masked = {d for d in (dotted(c.func.value) for c in calls if isinstance(c.func, cst.Attribute)
+                                    and c.func.attr.value == "get_secret_value") if d}
+        if self.class_masked:
+            state.masked_attrs = self.class_masked[-1]
+        state.masking_params = {p.name.value for p in params if p.annotation is not None
+                                and set(annotation_types(p.annotation.annotation)) & MASKING_TYPES}
+        state.typed = {p.name.value: t for p in params if p.annotation is not None
+                       for t in annotation_types(p.annotation.annotation) if t in self.masked_fields}
+
+    def param_taint(self, i: int, p: cst.Param, state: FunctionState) -> Taint:
+        name = p.name.value
+        ann = p.annotation.annotation if p.annotation is not None else None
+        # Security-scheme-fed: Depends(scheme) / Security(scheme), in the default or Annotated[].
+        dep = None
+        if isinstance(p.default, cst.Call) and astutil.name_of(p.default.func) in ("Depends", "Security"):
+            dep = astutil.argument(p.default, "dependency", 0)
+        elif ann is not None:
+            dep = annotated_dependency(ann)
+        ref = self.dependency_ref(dep) if dep is not None else None
+        if ref is None and isinstance(ann, (cst.Name, cst.Attribute)):
+            key = ann.value if isinstance(ann, cst.Name) else None
+            if key is not None and key in self.aliases:
+                ref = self.aliases[key]
+            elif dep is None:
+                q = self.ctx.qualify(ann)
+                if q is not None and not q.split(".")[0] in FOREIGN_ROOTS:
+                    ref = q  # perhaps an alias defined in another project file
+        if ref is not None and ref.startswith("scheme:"):
+            scheme = ref[len("scheme:"):] or "a security scheme"
+            return src("credential", f"the credential `{name}` (from `{scheme}`)")
+        for t in annotation_types(ann):
+            if t in CREDENTIAL_TYPES:
+                kind = "credential" if t == "HTTPAuthorizationCredentials" else "password"
+                return src(kind, f"the credentials `{name}` (`{t}`)")
+        if name in state.not_secret:
+            # `def array_index(token): if token == "-": ... int(token)`: neither a credential nor
+            # a way for its callers' credentials to reach a sink.
+            return EMPTY
+        own = name_source(name, name, incoming=state.is_route) \
+            if stringish(ann) and not (state.device_tokens and name in ("token", "tokens")) else EMPTY
+        if own:
+            return own
+        if state.facts is not None:
+            if ref is not None:
+                state.facts.deps[str(i)] = ref
+            return frozenset({("param", i, name)})
+        return EMPTY
+
+    def masked_field(self, node: cst.Attribute, state: FunctionState) -> bool:
+        """`self.api_key` of a class declaring `api_key: SecretStr`, `creds.token` of a parameter
+        `creds: Credentials`, `settings.jwt_secret` of `settings = Settings()`."""
+        if not isinstance(node.value, cst.Name):
+            return False
+        base, attr = node.value.value, node.attr.value
+        if base in ("self", "cls"):
+            return attr in state.masked_attrs
+        cls = state.typed.get(base) or (self.typed_globals.get(base) if base not in state.env else None)
+        return cls is not None and attr in self.masked_fields[cls]
+
+    def note_masked_attr(self, small: cst.Assign, state: FunctionState) -> None:
+        """`self.token = token` (a parameter annotated SecretStr), `self.key = SecretStr(...)`."""
+        if not self.class_masked:
+            return
+        v = small.value
+        masking = (isinstance(v, cst.Name) and v.value in state.masking_params) or (
+            isinstance(v, cst.Call) and astutil.name_of(v.func) in MASKING_TYPES)
+        if not masking:
+            return
+        for t in small.targets:
+            if isinstance(t.target, cst.Attribute) and isinstance(t.target.value, cst.Name) \
+                    and t.target.value.value in ("self", "cls"):
+                self.class_masked[-1].add(t.target.attr.value)

@@ -1,0 +1,495 @@
+"""What a value holds, for FAL401/FAL402: the taint of an expression and what a name holds once
+bound (`Values`).
+
+Propagation: assignment, attribute and item access (except claims and labels: `.sub`,
+`["token_type"]`, `.scheme`), f-strings, `%`, `.format`, `+`, `str()`, string methods (`.split`,
+`.replace`…), containers. Not through `len()`, hashing, comparisons, short slices (`token[:6]`) or
+functions named like masks (`mask_token`), nor through unknown calls (`jwt.decode(token)` gives
+claims). A name bound to a value whose origin is out of sight (a library call, a global) is taken
+at its name's word; one built here from what is known is what it is.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Dict, Optional
+
+import libcst as cst
+
+from fastauthlint import astutil
+from fastauthlint.checks.secrets.sensitive import names_a_name, secret_name_kind, split_words
+from fastauthlint.checks.tokens.credentials import (
+    FOREIGN_ROOTS,
+    ISSUER_WORDS,
+    JWT_ENCODERS,
+    is_config_base,
+    issued_kind_word,
+    issuing_call_kind,
+    name_source,
+    names_an_identifier,
+    of_kind,
+    request_item,
+    shown_name,
+)
+from fastauthlint.checks.tokens.taint import EMPTY, FunctionState, Taint, sources, src
+from fastauthlint.project.names import dotted
+
+# Attribute and key names that never carry the credential itself, even of a tainted object.
+SAFE_NAMES = frozenset({
+    "sub", "id", "user_id", "uid", "email", "username", "user_name", "login", "name", "scheme", "type",
+    "token_type", "exp", "iat", "nbf", "iss", "aud", "jti", "scope", "scopes", "expires_in", "expires_at",
+    "expires", "expiry", "role", "roles", "status", "kid", "alg", "typ", "is_active", "is_superuser",
+    "grant_type", "client_id", "full_name", "permissions", "groups", "tenant_id", "org_id", "owner_id",
+    "status_code", "detail", "message", "created_at", "updated_at", "lifetime", "token_version",
+})
+# Methods through which a string stays the same secret (`auth.split(" ")[1]`, `token.strip()`).
+TRANSFORMS = frozenset({
+    "strip", "lstrip", "rstrip", "split", "rsplit", "partition", "rpartition", "replace", "removeprefix",
+    "removesuffix", "lower", "upper", "encode", "decode", "format", "format_map", "join", "title", "casefold",
+    "splitlines", "ljust", "rjust", "zfill", "center", "expandtabs", "swapcase", "translate", "get", "pop",
+    "copy", "items", "values", "model_dump", "dict", "json", "model_dump_json", "get_secret_value",
+    "as_string", "hex", "to_string", "tostring",
+})
+PROPAGATING_CALLS = frozenset({"str", "repr", "format", "bytes", "bytearray", "dict", "list", "tuple", "set",
+                               "sorted", "reversed", "ascii", "vars", "json.dumps", "base64.b64encode",
+                               "base64.urlsafe_b64encode", "base64.b64decode", "base64.urlsafe_b64decode",
+                               "urllib.parse.quote", "urllib.parse.quote_plus", "urllib.parse.urlencode",
+                               "pprint.pformat", "textwrap.shorten", "typing.cast", "orjson.dumps",
+                               "jsonable_encoder", "fastapi.encoders.jsonable_encoder", "str.join"})
+SANITIZER_RX = re.compile(r"(^|_)(mask|masked|redact|redacted|obfuscate|truncate|censor|anonymi[sz]e|hash|hashed|"
+                          r"digest|fingerprint|sha\d*|md5|blake2[bs]?|hmac|len|count|preview|hint|last4|"
+                          r"scrub|sanitize|sanitized|hide|hidden)(_|$)", re.I)
+KNOWN_MODULE_NAMES = frozenset({"jwt", "jose.jwt", "authlib.jose.jwt", "secrets", "jose", "authlib.jose"})
+# Attribute and key names through which a tainted object's value passes (`secret.value`,
+# `resp["data"]`); any other non-secret name is a field of its own (`.total_bytes`, `["app"]`).
+_CARRIERS = frozenset({
+    "value", "val", "raw", "data", "plaintext", "plain", "text", "content", "string", "str", "body", "result",
+    "results", "key", "secret", "access", "refresh", "bearer", "headers", "header", "cookies", "cookie", "env",
+    "environ", "params", "args", "kwargs", "config", "settings", "options", "extra", "extras", "auth", "signature",
+    "encoded", "decrypted", "json", "form", "query_params", "values", "items", "__dict__", "dict", "attrs",
+    "attributes", "fields", "metadata", "info", "details", "response", "output", "message",
+})
+# Loop targets that say nothing of the element (`for t in tokens`, `for item in secrets`).
+_GENERIC_ELEMENTS = frozenset({
+    "item", "items", "entry", "value", "val", "obj", "part", "parts", "chunk", "piece", "seg", "segment", "line",
+    "row", "data", "key", "cred", "tok", "sec", "each", "elem", "element", "record", "rec", "arg", "word", "field",
+    "one", "thing", "candidate", "option", "raw",
+})
+# Methods returning a part of the value they are called on (`name.partition(".")`, `parts.copy()`).
+_PART_METHODS = frozenset({"keys", "group", "groups", "groupdict", "removeprefix", "removesuffix", "__getitem__"})
+# Calls returning stored records or collections, not a raw secret (`service.search_secrets(...)`).
+_RECORD_VERBS = frozenset({"search", "list", "find", "query", "filter", "select", "count", "all", "iter",
+                           "scan", "paginate", "browse"})
+
+
+class Values:
+    """The taint of expressions and the binding of names, in one function's `FunctionState`."""
+
+    def __init__(self, ctx, credentials):
+        self.ctx = ctx
+        self.credentials = credentials
+        self._unmasking = 0  # inside `x.get_secret_value()`: the wrapped value
+
+    # -- taint of an expression ---------------------------------------------------------------------
+    def taint(self, node: Optional[cst.CSTNode], state: FunctionState) -> Taint:
+        if node is None:
+            return EMPTY
+        if isinstance(node, cst.Name):
+            if node.value in state.masked and not self._unmasking:
+                return EMPTY  # a SecretStr: printed as "**********"
+            if node.value in state.env:
+                return state.env[node.value]
+            q = self.ctx.qualify(node)
+            if q is not None and (q == node.value or q in KNOWN_MODULE_NAMES):
+                return EMPTY  # a module (`jwt`, `secrets`), not a variable
+            if node.value in state.not_secret:
+                return EMPTY
+            return name_source(node.value, node.value, config=node.value.isupper())
+        if isinstance(node, cst.Attribute):
+            attr = node.attr.value
+            if self.ctx.qualify(node) in KNOWN_MODULE_NAMES:
+                return EMPTY
+            if attr in SAFE_NAMES or "type" in split_words(attr) or names_a_name(attr):
+                return EMPTY
+            if not self._unmasking and (dotted(node) in state.masked or self.credentials.masked_field(node, state)):
+                return EMPTY  # a SecretStr attribute
+            base = self.taint(node.value, state)
+            incoming = state.is_route and isinstance(node.value, cst.Name) and node.value.value in state.params
+            if isinstance(node.value, cst.Name) and node.value.value in state.fresh and secret_name_kind(attr):
+                # `webhook = Webhook(); … webhook.secret`: minted with the object made here.
+                return src("issued", f"the {secret_name_kind(attr)} of the new `{node.value.value}`")
+            own = name_source(attr, shown_name(node), incoming=incoming, config=is_config_base(node.value))
+            if own:
+                return of_kind(own, base)
+            # A string has no data attributes: a field of a tainted object is the secret only when
+            # it carries the object's value (`.value`, `.raw`), not `.total_bytes` or `.organization_id`.
+            return base if attr.lower() in _CARRIERS else EMPTY
+        if isinstance(node, cst.Subscript):
+            return self._subscript(node, state)
+        if isinstance(node, cst.Call):
+            return self._call(node, state)
+        if isinstance(node, cst.Await):
+            return self.taint(node.expression, state)
+        if isinstance(node, cst.FormattedString):
+            out: Taint = EMPTY
+            for part in node.parts:
+                if isinstance(part, cst.FormattedStringExpression):
+                    out |= self.taint(part.expression, state)
+            return out
+        if isinstance(node, cst.ConcatenatedString):
+            return self.taint(node.left, state) | self.taint(node.right, state)
+        if isinstance(node, cst.BinaryOperation):
+            if isinstance(node.operator, (cst.Add, cst.Modulo)):
+                return self.taint(node.left, state) | self.taint(node.right, state)
+            return EMPTY
+        if isinstance(node, cst.BooleanOperation):
+            return self.taint(node.left, state) | self.taint(node.right, state)
+        if isinstance(node, cst.IfExp):
+            return self.taint(node.body, state) | self.taint(node.orelse, state)
+        if isinstance(node, (cst.List, cst.Tuple, cst.Set)):
+            out = EMPTY
+            for el in node.elements:
+                out |= self.taint(el.value, state)
+            return out
+        if isinstance(node, cst.Dict):
+            out = EMPTY
+            for el in node.elements:
+                if isinstance(el, cst.DictElement):
+                    key = astutil.literal_str(el.key)
+                    if key is not None and (key in SAFE_NAMES or "type" in split_words(key)):
+                        continue
+                    out |= self.taint(el.value, state)
+                else:
+                    out |= self.taint(el.value, state)
+            return out
+        if isinstance(node, (cst.ListComp, cst.SetComp, cst.GeneratorExp, cst.DictComp)):
+            return self._comprehension(node, state)
+        if isinstance(node, cst.NamedExpr):
+            value = self.taint(node.value, state)
+            self.bind(node.target, value, state, node.value)
+            return value
+        if isinstance(node, cst.StarredElement):
+            return self.taint(node.value, state)
+        return EMPTY
+
+    def _comprehension(self, node, state: FunctionState) -> Taint:
+        """What a comprehension builds: its element, with each target bound to what it iterates
+        (`[s.name for s in secrets]` is names; `{k: v for k, v in secrets.items()}` is secrets)."""
+        saved: Dict[str, Optional[Taint]] = {}
+        fresh = set(state.fresh)
+        f = node.for_in
+        while f is not None:
+            for n in astutil.assigned_names(f.target):
+                saved.setdefault(n, state.env.get(n))
+            self.loop_bind(f.target, f.iter, state)
+            f = f.inner_for_in
+        out = self.taint(node.value if isinstance(node, cst.DictComp) else node.elt, state)
+        for n, old in saved.items():
+            if old is None:
+                state.env.pop(n, None)
+            else:
+                state.env[n] = old
+        state.fresh = fresh
+        return out
+
+    def _unmasked(self, node: cst.BaseExpression, state: FunctionState) -> Taint:
+        self._unmasking += 1
+        try:
+            return self.taint(node, state)
+        finally:
+            self._unmasking -= 1
+
+    def _subscript(self, node: cst.Subscript, state: FunctionState) -> Taint:
+        if len(node.slice) != 1:
+            return self.taint(node.value, state)
+        idx = node.slice[0].slice
+        if isinstance(idx, cst.Slice):
+            return EMPTY if _masked_slice(idx) else self.taint(node.value, state)
+        key = astutil.literal_str(idx.value) if isinstance(idx, cst.Index) else None
+        if key is not None:
+            header = request_item(node.value, key)
+            if header:
+                return header
+            incoming = state.is_route and isinstance(node.value, cst.Name) and node.value.value in state.params
+            own = name_source(key, shown_name(node), incoming=incoming, config=is_config_base(node.value))
+            if own:
+                return of_kind(own, self.taint(node.value, state))
+            # `auth_token["app"]`, `secrets["SMTP_PORT"]`: the value under a key that is not a secret's.
+            return self.taint(node.value, state) if key.lower() in _CARRIERS else EMPTY
+        return self.taint(node.value, state)
+
+    def _call(self, node: cst.Call, state: FunctionState) -> Taint:
+        func = node.func
+        q = self.ctx.qualify(func)
+        name = astutil.name_of(func)
+        if q in JWT_ENCODERS:
+            return src("issued", f"the token issued by `{q}`")
+        if q is not None and q.startswith("secrets.token_"):
+            return src("issued", f"the secret generated by `{q}`")
+        if isinstance(func, cst.Attribute) and func.attr.value == "get_secret_value":
+            # What a SecretStr wraps, revealed.
+            base = self._unmasked(func.value, state)
+            return base if sources(base) else src("secret", f"the secret value of `{shown_name(func.value)}`")
+        # request.headers.get("Authorization"), request.cookies.get("token")
+        if isinstance(func, cst.Attribute) and func.attr.value == "get":
+            key = astutil.literal_str(astutil.argument(node, "key", 0))
+            if key is not None:
+                header = request_item(func.value, key)
+                if header:
+                    return header
+                incoming = state.is_route and isinstance(func.value, cst.Name) and func.value.value in state.params
+                default = astutil.literal_value(astutil.argument(node, "default", 1), None)
+                if isinstance(default, (bool, int, float)) or (isinstance(default, str) and default.lower() in (
+                        "true", "false", "yes", "no", "on", "off", "0", "1")):
+                    return EMPTY  # `os.environ.get("ALLOW_CREDENTIALS", "false")`: a flag
+                own = name_source(key, f'{shown_name(func.value)}.get("{key}")', incoming=incoming,
+                                  config=is_config_base(func.value))
+                if own:
+                    return of_kind(own, self.taint(func.value, state))
+                if key.lower() not in _CARRIERS:
+                    return EMPTY  # `secrets.get("SMTP_PORT")`, `client_kwargs.get("scope")`
+        if name is not None and SANITIZER_RX.search(name) or q in ("hash", "id", "type", "bool", "int", "float",
+                                                                   "isinstance", "callable"):
+            return EMPTY
+        if q is None and isinstance(func, cst.Name) and func.value in ("len", "hash", "bool", "int", "float", "id",
+                                                                       "type", "isinstance", "callable", "hasattr"):
+            return EMPTY
+        if q is not None and q.split(".")[0] in ("hashlib", "hmac", "bcrypt", "passlib"):
+            return EMPTY
+        args = EMPTY
+        for a in node.args:
+            args |= self.taint(a.value, state)
+        if (q is None and isinstance(func, cst.Name) and func.value in PROPAGATING_CALLS) or q in PROPAGATING_CALLS:
+            return args
+        if isinstance(func, cst.Attribute):
+            if func.attr.value in TRANSFORMS:
+                return self.taint(func.value, state) | (args if func.attr.value in ("join", "format",
+                                                                                   "format_map") else EMPTY)
+        kind = issuing_call_kind(name)
+        if kind is not None:
+            how = "issued by" if kind == "issued" else "returned by"
+            return src(kind, f"the {issued_kind_word(name)} {how} `{name}()`")
+        if q is not None and q.split(".")[0] not in FOREIGN_ROOTS and state.facts is not None \
+                and set(split_words(q.split(".")[-1])) & ISSUER_WORDS:
+            # Perhaps a project function that issues tokens (`login_user()` returning a JWT):
+            # the linking step knows.
+            return frozenset({("ret", q, "")})
+        return EMPTY
+
+    # -- what a name holds once bound -------------------------------------------------------------
+    def bind(self, target: cst.BaseExpression, value: Taint, state: FunctionState,
+             value_node: Optional[cst.BaseExpression] = None) -> None:
+        if isinstance(target, cst.Name):
+            name = target.value
+            if value_node is not None and _is_creation(value_node):
+                state.fresh.add(name)  # an object made here (`api_key = APIKey(...)`), not a raw secret
+                if names_an_identifier(name):
+                    value = EMPTY  # `credential_id = await vault.create_credential(...)`
+            else:
+                state.fresh.discard(name)
+                value = self._as_named(name, value, value_node, state)
+            state.env[name] = value
+        elif isinstance(target, (cst.Tuple, cst.List)):
+            elements = [el.value for el in target.elements]
+            if isinstance(value_node, (cst.Tuple, cst.List)) and len(value_node.elements) == len(elements) \
+                    and not any(isinstance(e, cst.StarredElement) for e in value_node.elements):
+                # `a, b = token, user_id`: element by element.
+                for inner, el in zip(elements, value_node.elements):
+                    self.bind(inner, self.taint(el.value, state), state, el.value)
+                return
+            named = [e for e in elements if isinstance(e, cst.Name) and secret_name_kind(e.value)]
+            for inner in elements:
+                if isinstance(inner, cst.Name) and (inner.value in SAFE_NAMES or inner.value == "_"
+                                                    or "type" in split_words(inner.value)):
+                    state.env[inner.value] = EMPTY
+                elif named and isinstance(inner, cst.Name) and all(inner is not n for n in named) \
+                        and _is_call(value_node):
+                    # `ctx, new_refresh_token = rotate_refresh_token(...)`: the secret is the part
+                    # named like one, not the context returned beside it.
+                    state.env[inner.value] = EMPTY
+                    state.fresh.discard(inner.value)
+                elif isinstance(inner, cst.Name) and value_node is not None:
+                    # `access_token, refresh_token = await idp.exchange_code(code)`: each part of
+                    # an opaque result is taken at its name's word, like a single name.
+                    state.fresh.discard(inner.value)
+                    state.env[inner.value] = self._as_named(inner.value, value, value_node, state)
+                else:
+                    self.bind(inner, value, state, None)
+        elif isinstance(target, cst.StarredElement):
+            self.bind(target.value, value, state, None)
+
+    def _as_named(self, name: str, value: Taint, value_node: Optional[cst.BaseExpression],
+                  state: FunctionState) -> Taint:
+        """What a name bound to `value_node` holds, when its name says more than the value."""
+        if value_node is None:
+            return value
+        if names_an_identifier(name) and _is_call(value_node):
+            # `item_id = await vault.create_credential(...)`, `txn_id = secrets.token_urlsafe()`:
+            # what the call returns is named by what it is stored under.
+            return EMPTY
+        if not sources(value) and name not in state.not_secret and self._origin_hidden(value_node, state):
+            # A value whose origin is out of sight (a call into a library, a global) stored under
+            # a secret's name is taken at its name's word; one built here from what is known
+            # (`token = node.children[0]`, `total = sum(counts)`) is what it is.
+            return value | name_source(name, name)
+        return value
+
+    def loop_bind(self, target: cst.BaseExpression, iter_node: cst.BaseExpression, state: FunctionState) -> None:
+        """The target of `for target in iter_node` (a statement or a comprehension)."""
+        value = self.taint(iter_node, state)
+        if isinstance(target, (cst.Tuple, cst.List)) and len(target.elements) == 2 and _is_items_call(iter_node):
+            # `for name, secret in secrets.items()`: the keys are names.
+            key, val = target.elements[0].value, target.elements[1].value
+            if isinstance(key, cst.Name):
+                state.env[key.value] = EMPTY
+            else:
+                self.bind(key, EMPTY, state)
+            self.bind(val, value, state)
+            return
+        if isinstance(target, cst.Name) and value and secret_name_kind(target.value) is None \
+                and target.value.lower() not in _GENERIC_ELEMENTS and len(target.value) > 2:
+            # `for provider in self.provider_tokens`, `for secret_name in secrets`: the element is
+            # what its name says (a dictionary's keys, a record), not the credential.
+            value = EMPTY
+        self.bind(target, value, state)
+
+    def _origin_hidden(self, node: cst.BaseExpression, state: FunctionState) -> bool:
+        """Whether where a value comes from is out of sight: a library call, a global, an attribute
+        of `self`; not a part of a local or a parameter, not something built here."""
+        if isinstance(node, cst.Await):
+            node = node.expression
+        if _clean_by_construction(node) or _named_otherwise(node):
+            return False
+        if _reads_input(node):
+            return True  # `request.headers.get("x-amzn-oidc-data")`: what the client sent
+        if isinstance(node, cst.Name):
+            return node.value not in state.env or node.value in ("self", "cls")
+        if isinstance(node, (cst.Attribute, cst.Subscript)):
+            root: cst.BaseExpression = node
+            while isinstance(root, (cst.Attribute, cst.Subscript)):
+                root = root.value
+            return not (isinstance(root, cst.Name) and root.value in state.env and root.value not in ("self", "cls"))
+        if isinstance(node, cst.Call):
+            func = node.func
+            if isinstance(func, cst.Attribute) and (func.attr.value in TRANSFORMS or func.attr.value in _PART_METHODS):
+                return self._origin_hidden(func.value, state)  # `parts = header.split()`: a part of a known value
+            q = self.ctx.qualify(func)
+            bare = func.value if isinstance(func, cst.Name) and q is None else None
+            if bare in PROPAGATING_CALLS or q in PROPAGATING_CALLS or (q or "").startswith("builtins."):
+                return any(self._origin_hidden(a.value, state) for a in node.args)  # `set()`, `list(known)`
+            words = split_words(astutil.name_of(func) or "")
+            return not (words and words[0] in _RECORD_VERBS)  # `service.search_secrets(...)`: records
+        return False  # built here (containers, strings, operations): their parts' taint is known
+
+
+_CREATE_VERBS = frozenset({"create", "insert", "add", "new", "save", "build", "make", "register", "upsert", "enroll",
+                           "setup", "provision", "generate", "issue", "mint", "regenerate", "rotate", "reset"})
+
+
+def _is_creation(node: cst.BaseExpression) -> bool:
+    """`Webhook()`, `await repository.create(webhook)`, `await totp.enroll(user)`: an object
+    made here (its secrets are new, its name is not its content)."""
+    if isinstance(node, cst.Await):
+        node = node.expression
+    if not isinstance(node, cst.Call):
+        return False
+    name = astutil.name_of(node.func) or ""
+    words = split_words(name)
+    return (name[:1].isupper() and not name.isupper()) or bool(words and words[0] in _CREATE_VERBS) \
+        or name == "get_or_create"
+
+
+_GENERIC_NAMES = frozenset({"value", "val", "data", "raw", "result", "results", "body", "payload_value", "get",
+                            "text", "json"})
+
+
+def _named_otherwise(node: cst.BaseExpression) -> bool:
+    """`token = chunk.choices[0].delta.content`, `token = claims["sub"]`: the value says what it is
+    (content, a subject), whatever it is stored under; `.value`, `["data"]` say nothing."""
+    if isinstance(node, cst.Await):
+        node = node.expression
+    name = None
+    if isinstance(node, cst.Attribute):
+        name = node.attr.value
+    elif isinstance(node, cst.Subscript) and len(node.slice) == 1 and isinstance(node.slice[0].slice, cst.Index):
+        name = astutil.literal_str(node.slice[0].slice.value)
+    return bool(name) and secret_name_kind(name) is None and name not in _GENERIC_NAMES
+
+
+_INPUT_ATTRS = frozenset({"headers", "cookies", "query_params", "path_params", "environ", "form", "args", "GET",
+                          "POST", "META"})
+
+
+def _reads_input(node: cst.BaseExpression) -> bool:
+    """A read from a request's headers, cookies or parameters, or from the environment
+    (`request.headers.get("x-amzn-oidc-data")`, `websocket.cookies["sid"]`, `os.environ[...]`)."""
+    while True:
+        if isinstance(node, cst.Call):
+            node = node.func
+        if isinstance(node, cst.Subscript):
+            node = node.value
+        elif isinstance(node, cst.Attribute):
+            if node.attr.value in _INPUT_ATTRS:
+                return True
+            node = node.value
+        else:
+            return False
+
+
+def _is_call(node: Optional[cst.BaseExpression]) -> bool:
+    if isinstance(node, cst.Await):
+        node = node.expression
+    return isinstance(node, cst.Call)
+
+
+def _is_items_call(node: cst.BaseExpression) -> bool:
+    return isinstance(node, cst.Call) and isinstance(node.func, cst.Attribute) and node.func.attr.value == "items"
+
+
+def _masked_slice(sl: cst.Slice) -> bool:
+    """`token[:6]`, `token[-4:]`: a few characters, shown to identify a token, not to use it."""
+    def num(n):
+        v = astutil.literal_value(n, None) if n is not None else None
+        return v if isinstance(v, int) and not isinstance(v, bool) else None
+
+    lower, upper = num(sl.lower), num(sl.upper)
+    if (sl.lower is None or lower == 0) and upper is not None and 0 < upper <= 12:
+        return True
+    if sl.upper is None and lower is not None and -12 <= lower < 0:
+        return True
+    return False
+
+
+# Calls whose result is a number, a boolean or a digest, whatever they are given.
+_NUMERIC_CALLS = frozenset({"len", "bool", "int", "float", "hexdigest", "sum", "round", "abs", "divmod", "ceil",
+                            "floor", "isinstance", "callable", "hasattr"})
+_NUMERIC_METHODS = frozenset({"hexdigest", "digest", "count", "index", "find", "rfind", "startswith", "endswith",
+                              "isdigit", "isnumeric", "isdecimal", "isalpha", "isalnum", "isascii", "isidentifier",
+                              "bit_length", "total_seconds", "timestamp"})
+
+
+def _clean_by_construction(node: cst.CSTNode) -> bool:
+    """Values that cannot be a raw secret whatever their name: literals, numbers, comparisons,
+    masked slices, lengths and hashes, and strings built only from those."""
+    if isinstance(node, (cst.SimpleString, cst.Integer, cst.Float, cst.Imaginary, cst.Comparison)):
+        return True
+    if isinstance(node, cst.Name) and node.value in ("None", "True", "False"):
+        return True
+    if isinstance(node, cst.UnaryOperation):
+        return True
+    if isinstance(node, cst.Subscript) and len(node.slice) == 1 and isinstance(node.slice[0].slice, cst.Slice):
+        return _masked_slice(node.slice[0].slice)
+    if isinstance(node, cst.Call):
+        name = astutil.name_of(node.func)
+        if name is not None and (SANITIZER_RX.search(name) or name in _NUMERIC_CALLS):
+            return True
+        if isinstance(node.func, cst.Attribute) and node.func.attr.value in _NUMERIC_METHODS:
+            return True
+        return False
+    if isinstance(node, cst.BinaryOperation):
+        return _clean_by_construction(node.left) and _clean_by_construction(node.right)
+    if isinstance(node, cst.ConcatenatedString):
+        return _clean_by_construction(node.left) and _clean_by_construction(node.right)
+    if isinstance(node, cst.FormattedString):
+        return all(isinstance(p, cst.FormattedStringText) or _clean_by_construction(p.expression) for p in node.parts)
+    return False
