@@ -320,17 +320,25 @@ def routes_cmd(paths: Tuple[Path, ...], fmt: str, config_file: Optional[Path], n
         elif r.public is not None:
             protection = Text(f"public ({r.public})", style="cyan")
         elif r.optional_auth:
-            protection = Text(f"UNPROTECTED (optional authentication only: {r.optional_auth})", style="bold red")
+            # anonymous requests get through: what applies does not refuse a missing credential
+            protection = Text(f"optional ({r.optional_auth})", style="bold red")
+        elif r.missing_module:
+            protection = Text(f"unknown (depends on `{r.missing_module}`, which is not in the analysed code)",
+                              style="yellow")
         else:
             protection = Text("UNPROTECTED", style="bold red")
         table.add_row(r.method, r.path, r.handler, f"{display_path(r.file, cwd)}:{r.line}", protection)
     console = Console(highlight=False, soft_wrap=False, no_color=not _use_color(None),
                       width=None if sys.stdout.isatty() else 200)
     console.print(table)
-    unprotected = sum(1 for r in rows if not r.auth and r.public is None)
     public = sum(1 for r in rows if not r.auth and r.public is not None)
-    console.print(f"{len(rows)} routes: {len(rows) - unprotected - public} protected, {public} public, "
-                  f"{unprotected} unprotected")
+    optional = sum(1 for r in rows if not r.auth and r.public is None and r.optional_auth)
+    unknown = sum(1 for r in rows if not r.auth and r.public is None and not r.optional_auth and r.missing_module)
+    unprotected = sum(1 for r in rows if not r.auth and r.public is None and not r.optional_auth
+                      and not r.missing_module)
+    extra = (f", {optional} optional" if optional else "") + (f", {unknown} unknown" if unknown else "")
+    console.print(f"{len(rows)} routes: {len(rows) - unprotected - public - optional - unknown} protected, "
+                  f"{public} public{extra}, {unprotected} unprotected")
 
 
 @cli.command("server")
