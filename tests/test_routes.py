@@ -210,6 +210,19 @@ def test_facts_round_trip_and_keep_no_secret(tmp_path):
 
 # -- the command --------------------------------------------------------------------------------
 
+def test_routes_command_shows_optional_and_unknown_routes():
+    """Optional chains are `optional (...)`, not protected; routes whose dependencies come from a
+    module of the project missing from the analysed code are `unknown`."""
+    res = run_cli("routes", "--no-cache", ".", cwd=APPS / "routes_optional_chains")
+    assert res.returncode == 0, res.stderr
+    out = res.stdout.decode()
+    assert "optional (parameter `db`: get_db_session" in out
+    assert "3 protected, 0 public, 4 optional, 0 unprotected" in out
+    res = run_cli("routes", "--no-cache", ".", cwd=APPS / "routes_missing_modules")
+    out = res.stdout.decode()
+    assert "unknown (depends on `app.api.deps`" in out and "3 unknown, 2 unprotected" in out
+
+
 def test_routes_command_table_and_json():
     root = APPS / "routes_layered"
     res = run_cli("routes", "--no-cache", ".", cwd=root)

@@ -161,7 +161,10 @@ class Authentication:
             return a
         exempt = self.refusal.resolve(inst, a.cond)
         if exempt is None:
-            return a
+            attr, want = a.cond[0]
+            why = ("admitting anonymous requests" if want == "anon" else
+                   f"returning None when `{attr}` is {'set' if want == 'truthy' else 'off'}")
+            return Auth(a.name, f"{a.text}, {why}", True, a.admin, a.user, cond=a.cond, off_unless=a.off_unless)
         return Auth(a.name, a.text, False, a.admin, a.user, exempt=exempt, off_unless=a.off_unless)
 
     def _auto_error_false(self, o: Obj) -> bool:
@@ -207,6 +210,9 @@ class Authentication:
             scopes = dep.kwarg("scopes")
             if scopes is not None and self._admin_args(scopes):
                 best = Auth(best.name, f"{best.text} with admin scopes", best.optional, True, best.user)
+        if best is not None and not best.optional and dep.a and self.refusal.admits_anonymous(dep.a[0], path):
+            # `Authenticator(allowed_subjects={User, Anonymous})`: anonymous requests pass
+            best = Auth(best.name, f"{best.text}, admitting anonymous requests", True, best.admin, best.user)
         return best
 
     def auth_of_annotation(self, ann: Optional[V], path: str, env: Tuple = (), depth: int = 0) -> Optional[Auth]:

@@ -23,7 +23,7 @@ from fastauthlint.project.collect_values import Frame
 from fastauthlint.project.facts import ParamFact
 from fastauthlint.project.names import dotted
 from fastauthlint.project.known import (
-    ADMIN_ATTRS, ADMIN_WORDS, COOKIE_PARAMS, HEADER_PARAMS, QUERY_PARAMS, REQUEST_TYPES, VERIFIER_METHODS,
+    ADMIN_ATTRS, ADMIN_WORDS, ANONYMOUS, COOKIE_PARAMS, HEADER_PARAMS, QUERY_PARAMS, REQUEST_TYPES, VERIFIER_METHODS,
     VERIFIERS, is_credential_key, is_credential_name, rejection_by_name, strongest,
 )
 from fastauthlint.project.values import V, v_rejection
@@ -413,6 +413,15 @@ class EvidenceRecorder(FlowRecorder):
         if isinstance(value, cst.Call):
             # `return JSONResponse(status_code=401, ...)`
             frame.raises_auth = strongest(frame.raises_auth, mentions_status(value))
+        anon = value.func if isinstance(value, cst.Call) else value
+        if ANONYMOUS.match(astutil.name_of(anon) or "") and not self._config_toggle(frame):
+            # `return AnonymousUser()`: anonymous requests pass, as with `return None`; unless
+            # only instances admitting them do (`if Anonymous in self.allowed: return ...`)
+            guard = self._instance_guard(frame)
+            if guard is not None:
+                frame.none_guards.append((guard[0], "anon"))
+            else:
+                frame.returns_none = True
         return True
 
     def visit_Yield(self, node: cst.Yield) -> None:

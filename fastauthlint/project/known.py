@@ -239,6 +239,11 @@ def is_credential_key(name: str) -> bool:
     return n == "authorization" or bool(_CRED_SUBSTR.search(n))
 
 
+# A subject standing for "no one signed in" (`Anonymous`, `AnonymousUser`, Starlette's
+# `UnauthenticatedUser`, a guest), or a flag letting such requests in (`allow_anonymous`).
+ANONYMOUS = re.compile(r"^_?(allow_?)?(anonymous|anon)(_?(user|subject|principal|identity|access))?$|"
+                       r"^(unauthenticated|guest)_?(user|subject|principal)?$", re.I)
+
 ADMIN_WORDS = re.compile(r"admin|superuser|super_user|staff|\broot\b|sudo|superadmin", re.I)
 ADMIN_ATTRS = frozenset({"is_superuser", "is_admin", "is_staff", "superuser", "admin", "is_root",
                          "is_super_admin", "is_superadmin"})

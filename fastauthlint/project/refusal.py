@@ -148,6 +148,31 @@ class Refusal:
                     return True
         return False
 
+    def admits_anonymous(self, v: V, path: str) -> bool:
+        """The dependency is built with an argument admitting anonymous requests: a subject class
+        named for them (`Authenticator(allowed_subjects={User, Anonymous})`) or a flag
+        (`allow_anonymous=True`); also through the name it is bound to."""
+        if v.k == "ref":
+            sym = self.E.resolve(v.q, path)
+            facts = self.E.files.get(sym.path) if sym is not None and not sym.attrs else None
+            bound = facts.assigns.get(sym.name) if facts is not None else None
+            if bound is None:
+                return False
+            v = bound
+        if v.k != "call":
+            return False
+        for name, x in v.kw:
+            if K.ANONYMOUS.search(name) and x.k == "lit" and x.lit is True:
+                return True
+        stack = list(v.args) + [x for _, x in v.kw]
+        while stack:
+            x = stack.pop()
+            if x.k in ("ref", "attr", "loc") and K.ANONYMOUS.match(short_name(x.q)):
+                return True
+            if x.k in ("list", "dict", "call"):
+                stack.extend(x.a)
+        return False
+
     # -- the instance a route depends on ---------------------------------------------------------
     def resolve(self, inst: Obj, guards: Tuple[Tuple[str, str], ...]) -> Optional[Tuple[str, ...]]:
         """For an instance whose `__call__` returns None only in some states of its attributes
@@ -156,6 +181,10 @@ class Refusal:
         it never returns None)."""
         exempt: List[str] = []
         for attr, want in guards:
+            if want == "anon":  # `if Anonymous in self.allowed_subjects: return AnonymousUser()`
+                if self.attr_admits_anonymous(inst, attr) is not False:
+                    return None
+                continue
             state, entries, unread = self.attr_state(inst, attr)
             if state == "unknown" or want == state == "falsy":
                 return None
@@ -185,6 +214,21 @@ class Refusal:
                 states.append(_UNKNOWN)
         return _combine(states)
 
+    def attr_admits_anonymous(self, inst: Obj, attr: str) -> Optional[bool]:
+        """Whether the instance attribute holds an anonymous subject (`{User, Anonymous}`);
+        None when what it holds cannot be told."""
+        found: Optional[bool] = False
+        for src, v in self._attr_sources(inst.path, inst.name, attr):
+            given: Optional[V] = v
+            if src.startswith("p:"):
+                arg = self._arg(inst, src[2:])
+                given = arg[0] if arg is not None else None
+            if given is None or given.k not in ("list", "dict", "lit"):
+                return None
+            if self.admits_anonymous(V("call", a=(V("unk"), given)), inst.path):
+                found = True
+        return found
+
     def _attr_sources(self, path: str, qual: str, attr: str, depth: int = 0) -> List[Tuple[str, Optional[V]]]:
         c = self.E.cls(path, qual)
         if c is None or depth > 8:
@@ -203,27 +247,32 @@ class Refusal:
     def _arg_state(self, inst: Obj, param: str) -> State:
         """The constructor argument `param` of this instance: what the call passes, else the
         parameter's default."""
+        found = self._arg(inst, param)
+        return self.value_state(*found) if found is not None else _UNKNOWN
+
+    def _arg(self, inst: Obj, param: str) -> Optional[Tuple[V, str, Tuple]]:
+        """(value, file, literal bindings) the instance's constructor call passes for `param`,
+        else its default; None when that cannot be told (`*args`, no such parameter)."""
         member = self.E.classes.member(inst.path, inst.name, "__init__")
         init = self.E.func(member[1], member[2]) if member is not None and member[0] == "method" else None
         if init is None:
-            return _UNKNOWN
+            return None
         params = [p for p in init.params if not p.star][1:]
         call = inst.v if inst.v is not None and inst.v.k == "call" else None
-        given: Optional[V] = None
         if call is not None:
             given = call.kwarg(param)
             if given is None:
                 for i, p in enumerate(params):
                     if p.name == param and i < len(call.args):
                         given = call.args[i]
-            if given is None and any(a.k == "iter" for a in call.args):
-                return _UNKNOWN  # `*args`
-        if given is not None:
-            return self.value_state(given, inst.extra or inst.path, inst.env)
+            if given is not None:
+                return given, inst.extra or inst.path, inst.env
+            if any(a.k == "iter" for a in call.args):
+                return None
         p = next((p for p in params if p.name == param), None)
         if p is None or p.default is None:
-            return _UNKNOWN
-        return self.value_state(p.default, member[1], ())
+            return None
+        return p.default, member[1], ()
 
     def value_state(self, v: V, path: str, env: Tuple) -> State:
         lit = literal(v, env)

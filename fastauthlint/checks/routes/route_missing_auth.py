@@ -66,7 +66,8 @@ def _finding(group: List[LinkedRoute]) -> Finding:
         off = next((a.auth.off_unless for a in lr.optional if a.auth.off_unless), "")
         if off:
             # `if get_config("ENV", "DEV") == "PROD": Authorize.jwt_required()`
-            parts.append(f"authentication is off unless {off} ({opt}), and the default environment is not that")
+            key = off.split(" is ", 1)[0]
+            parts.append(f"authentication is off unless {off} ({opt}), and {key} defaults to another value")
         else:
             parts.append(f"only optional authentication applies ({opt}) and the handler "
                          + ("checks the user but never rejects a missing one" if checked else "never requires the user"))
