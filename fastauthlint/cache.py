@@ -43,7 +43,7 @@ from fastauthlint.findings import Finding
 from fastauthlint.project.names import ModuleNames
 from fastauthlint.suppress import Suppression
 
-FORMAT = 3  # 3: fact classes moved into the family packages
+FORMAT = 4  # 4: what functions do (route purposes) and how they end (protection) on FuncFact
 MAGIC = b"fastauthlint-cache %d\n" % FORMAT
 _DUMP = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), check_circular=False).encode
 _DECODE_ERRORS = (serial.DecodeError, TypeError, KeyError, ValueError, IndexError, AttributeError)

@@ -268,7 +268,8 @@ class PurposeState:
     """What the walk has seen of one function so far (kept on its Frame as `frame.pp`)."""
 
     __slots__ = ("tags", "models", "xcalls", "taint", "static_locals", "returns", "static_returns",
-                 "deferred_returns", "hmac", "sig_read", "compare_sig", "redirect", "constructed", "config_params")
+                 "deferred_returns", "hmac", "sig_read", "compare_sig", "redirect", "constructed", "config_params",
+                 "minted")
 
     def __init__(self) -> None:
         self.tags: Set[str] = set()
@@ -285,6 +286,7 @@ class PurposeState:
         self.redirect = False
         self.constructed: Set[str] = set()  # locals bound to a new instance of a class (`user = User(...)`)
         self.config_params: Set[str] = set()  # injected settings (`settings: Settings = Depends(get_settings)`)
+        self.minted: Set[str] = set()  # locals bound to a token this function issues (`token = create_token(...)`)
 
 
 

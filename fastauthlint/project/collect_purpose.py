@@ -147,6 +147,13 @@ class PurposeRecorder(AnswerReader):
                 re.search(r"mail", i, re.I) or A.MAIL.search(A.bare(i)) for a in args for i in A.idents(a, 8)):
             tags.add("mail")
 
+        # a function handed a token this one just issued checks nothing the caller presented
+        # (`token = create_token(account_id); claims = decode_token(token)`): reach.py does not
+        # count its checks
+        if name and any(isinstance(a, cst.Name) and a.value in pp.minted for a in args) and \
+                sum(t.startswith("selfcheck:") for t in pp.tags) < 16:
+            pp.tags.add(f"selfcheck:{name}")
+
         # a value named like a one-time token, checked
         tok = self._tainted(pp, args)
         if tok is not None and not swallowed:
@@ -285,8 +292,14 @@ class PurposeRecorder(AnswerReader):
         carried = pp.taint.get(value.value) if isinstance(value, cst.Name) else self._tainted(pp, [value])
         static = self._static(pp, value)
         built = self._constructor(value)
+        inner = value.expression if isinstance(value, cst.Await) else value
+        minted = isinstance(inner, cst.Call) and self._issues(inner)
         for t in targets:
             if isinstance(t, cst.Name):
+                if minted:
+                    pp.minted.add(t.value)
+                else:
+                    pp.minted.discard(t.value)
                 if built:
                     pp.constructed.add(t.value)
                 else:
@@ -314,6 +327,11 @@ class PurposeRecorder(AnswerReader):
                     pp.static_locals.discard(n)
                     if carried is not None:
                         pp.taint[n] = carried
+
+    def _issues(self, node: cst.Call) -> bool:
+        func = node.func
+        q = self.ctx.qualify(func) if isinstance(func, (cst.Name, cst.Attribute)) else None
+        return q in A.ISSUE_Q or bool(A.ISSUE.match(A.bare(A.last_name(func))))
 
     def visit_Del(self, node: cst.Del) -> None:
         pp = self._pp()

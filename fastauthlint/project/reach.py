@@ -86,6 +86,8 @@ class Reach:
                 continue
             # a call inside a `try` whose `except` lets the request go on verifies nothing
             swallowed = {t[8:] for t in f.actions if t.startswith("swallow:")}
+            # nor does one handed a token the function itself just issued
+            swallowed |= {t[10:] for t in f.actions if t.startswith("selfcheck:")}
             for gpath, g in self.callees(fpath, f, d):
                 if (gpath, g.name) not in seen:
                     seen.add((gpath, g.name))
