@@ -269,7 +269,7 @@ class PurposeState:
 
     __slots__ = ("tags", "models", "xcalls", "taint", "static_locals", "returns", "static_returns",
                  "deferred_returns", "hmac", "sig_read", "compare_sig", "redirect", "constructed", "config_params",
-                 "minted")
+                 "minted", "containers")
 
     def __init__(self) -> None:
         self.tags: Set[str] = set()
@@ -286,6 +286,7 @@ class PurposeState:
         self.redirect = False
         self.constructed: Set[str] = set()  # locals bound to a new instance of a class (`user = User(...)`)
         self.config_params: Set[str] = set()  # injected settings (`settings: Settings = Depends(get_settings)`)
+        self.containers: Set[str] = set()  # locals bound to a new dict, list or set (`checks = {}`)
         self.minted: Set[str] = set()  # locals bound to a token this function issues (`token = create_token(...)`)
 
 

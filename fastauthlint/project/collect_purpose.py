@@ -211,7 +211,10 @@ class PurposeRecorder(AnswerReader):
             tags.add("ping")
 
         # data and effects
-        if name in A.WRITE_CALL or (q is not None and q.split(".")[-1] in ("insert", "update", "delete")
+        # `checks.update(...)` on a dict the function built is no write
+        local_container = isinstance(func, cst.Attribute) and isinstance(func.value, cst.Name) and \
+            func.value.value in pp.containers
+        if (name in A.WRITE_CALL and not local_container) or (q is not None and q.split(".")[-1] in ("insert", "update", "delete")
                                    and top in ("sqlalchemy", "sqlmodel")):
             tags.add("writes")
         if name in A.CREATE_CALL or (q is not None and q.split(".")[-1] == "insert" and top in ("sqlalchemy", "sqlmodel")):
@@ -300,6 +303,10 @@ class PurposeRecorder(AnswerReader):
                     pp.minted.add(t.value)
                 else:
                     pp.minted.discard(t.value)
+                if _container(inner):
+                    pp.containers.add(t.value)
+                else:
+                    pp.containers.discard(t.value)
                 if built:
                     pp.constructed.add(t.value)
                 else:
@@ -414,3 +421,11 @@ class PurposeRecorder(AnswerReader):
             for el in value.elements:
                 if isinstance(el, cst.DictElement) and astutil.literal_str(el.key) == "keys":
                     pp.tags.add("jwks")
+
+
+def _container(node: Optional[cst.BaseExpression]) -> bool:
+    """A new dict, list or set: `{}`, `[...]`, `dict()`, `defaultdict(list)`, a comprehension."""
+    if isinstance(node, (cst.Dict, cst.List, cst.Set, cst.DictComp, cst.ListComp, cst.SetComp)):
+        return True
+    return isinstance(node, cst.Call) and A.last_name(node.func) in ("dict", "list", "set", "defaultdict",
+                                                                    "OrderedDict", "Counter", "deque")

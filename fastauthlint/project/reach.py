@@ -146,9 +146,19 @@ class Reach:
                             found = True
                 elif o.kind in ("ext", "extinst"):
                     found = True  # a library object (a database session, a client): nothing to follow
-            if not found and d is not None and pname.lower() not in _PLUMBING:
+            if not found and d is not None and pname.lower() not in _PLUMBING and self._service_param(p, path):
                 d.opaque = True
         return out
+
+    def _service_param(self, p: ParamFact, path: str) -> bool:
+        """A parameter that may hold a service: injected, or annotated with a class nothing here
+        resolves. A plain value handed down by the caller (`value.strip()`) reads no rows."""
+        if self._dep_targets(p, path):
+            return True
+        ann = _unwrap(p.ann) if p.ann is not None else None
+        if ann is None or ann.k not in ("ref", "attr"):
+            return False
+        return all(o.kind == "unk" for o in self.E.ev(ann, path))
 
     def _add_func(self, o: Obj, out: List[Tuple[str, FuncFact]]) -> None:
         if o.kind in ("func", "method") and o.path:
