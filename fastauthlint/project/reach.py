@@ -54,6 +54,7 @@ class Reach:
         self.E = evaluator
         self._memo: Dict[Tuple[str, str], Deeds] = {}
         self._static_memo: Dict[Tuple[str, str], bool] = {}
+        self._subclasses: Optional[Dict[Tuple[str, str], List[Tuple[str, str]]]] = None
 
     # -- the public answer ---------------------------------------------------------------------
     def deeds(self, path: str, f: FuncFact) -> Deeds:
@@ -144,10 +145,37 @@ class Reach:
                         if g is not None:
                             out.append((m[1], g))
                             found = True
+                            if _abstract(g):
+                                # an interface the dependency picks an implementation of at run time
+                                out.extend(self._overrides(o.path, o.name, meth))
                 elif o.kind in ("ext", "extinst"):
                     found = True  # a library object (a database session, a client): nothing to follow
             if not found and d is not None and pname.lower() not in _PLUMBING and self._service_param(p, path):
                 d.opaque = True
+        return out
+
+    def _overrides(self, path: str, qual: str, meth: str) -> List[Tuple[str, FuncFact]]:
+        """The project subclasses' own definitions of an abstract method (a few)."""
+        if self._subclasses is None:
+            self._subclasses = {}
+            for fpath, facts in self.E.files.items():
+                for cqual, c in facts.classes.items():
+                    for b in c.bases:
+                        for bo in self.E.ev(b, fpath):
+                            if bo.kind == "class":
+                                self._subclasses.setdefault((bo.path, bo.name), []).append((fpath, cqual))
+        out: List[Tuple[str, FuncFact]] = []
+        todo = list(self._subclasses.get((path, qual), ()))
+        seen: Set[Tuple[str, str]] = set()
+        while todo and len(out) < 6 and len(seen) < 32:
+            sub = todo.pop(0)
+            if sub in seen:
+                continue
+            seen.add(sub)
+            g = self.E.func(sub[0], f"{sub[1]}.{meth}")
+            if g is not None and not _abstract(g):
+                out.append((sub[0], g))
+            todo.extend(self._subclasses.get(sub, ()))
         return out
 
     def _service_param(self, p: ParamFact, path: str) -> bool:
@@ -289,3 +317,12 @@ def _unwrap(ann: Optional[V]) -> Optional[V]:
     while ann is not None and ann.k in ("opt", "ann") and ann.a:
         ann = ann.a[0]
     return ann
+
+
+def _abstract(f: FuncFact) -> bool:
+    """A method with no body of its own: `@abstractmethod`, or one that only raises
+    NotImplementedError."""
+    if any((d.q or "").rsplit(".", 1)[-1] == "abstractmethod" for d in f.decorators):
+        return True
+    return len(f.calls) <= 1 and any((r.q or "").rsplit(".", 1)[-1] == "NotImplementedError" or (
+        r.k == "call" and r.a and (r.a[0].q or "").rsplit(".", 1)[-1] == "NotImplementedError") for r in f.raised)
