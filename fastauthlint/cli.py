@@ -310,8 +310,9 @@ def routes_cmd(paths: Tuple[Path, ...], fmt: str, config_file: Optional[Path], n
         click.echo(json.dumps([
             {"method": r.method, "path": r.path, "handler": r.handler, "file": display_path(r.file, cwd),
              "line": r.line, "auth": r.auth, "public": r.public, "purpose": r.purpose, "guard": r.guard,
-             "severity": None if r.auth or r.guard or r.public is not None else ("info" if r.risk else "error"),
-             "risk": r.risk}
+             "severity": None if r.auth or r.guard or r.public is not None or r.missing_module
+             else ("info" if r.risk else "error"),
+             "risk": r.risk, "optional": r.optional_auth or None, "unknown": r.missing_module or None}
             for r in rows
         ], indent=2))
         return

@@ -236,13 +236,14 @@ def test_routes_command_table_and_json():
     assert res.returncode == 0, res.stderr
     data = json.loads(res.stdout)
     assert all(set(d) == {"method", "path", "handler", "file", "line", "auth", "public", "purpose", "guard",
-                          "severity", "risk"} for d in data)
+                          "severity", "risk", "optional", "unknown"} for d in data)
     assert {d["file"] for d in data} == {"app/api/routes/items.py"}
     row = next(d for d in data if d["path"] == "/api/v1/items/stats/public")
     assert row == {"method": "GET", "path": "/api/v1/items/stats/public",
                    "handler": "app.api.routes.items.item_stats", "file": "app/api/routes/items.py",
                    "line": 18, "auth": None, "public": None, "purpose": None, "guard": None, "severity": "info",
-                   "risk": "it answers static information (constants and settings that are not secrets)"}
+                   "risk": "it answers static information (constants and settings that are not secrets)",
+                   "optional": None, "unknown": None}
 
 
 def test_routes_command_paths_relative_to_cwd():
@@ -363,7 +364,7 @@ def test_strict_mode_reports_routes_public_by_purpose(tmp_path):
              if d["rule"] == "FAL101"}
     login = found[("bookshelf/routers/auth.py", 52)]
     assert "looks like a login route" in login and "infer-public = false" in login
-    assert "looks like an oauth callback route" in found[("bookshelf/routers/oauth.py", 42)]
+    assert "looks like an oauth callback route" in found[("bookshelf/routers/oauth.py", 43)]
     assert ("bookshelf/routers/webhooks.py", 21) not in found  # signature: protected, not public
     assert ("bookshelf/routers/shelves.py", 14) not in found  # capability
     res = run_cli("routes", "--no-cache", ".", cwd=root)
