@@ -152,7 +152,7 @@ class Purposes:
             return Judgement("purpose", f"{what} (token check)", f"checks the one-time `{names[0]}`")
         if d.has("mail") and (d.has("mint") or issue):
             return Judgement("purpose", _request_label(words), "sends a one-time link or code by mail")
-        if d.has("logout", "revoke"):
+        if d.has("logout", "revoke") and not d.has("creates", "pw-hash", "mail", "grants-admin") and _session_rows_only(d):
             return Judgement("purpose", "logout", "clears the session or revokes the presented token")
         if d.has("csrf") and not d.models and not d.has("writes"):
             return Judgement("purpose", "csrf token", "hands out a CSRF token")
@@ -170,6 +170,20 @@ def _own_checks(d: Deeds) -> List:
             continue
         out.append((how, name))
     return out
+
+
+# models a logout may delete rows of: the session or the token it ends
+_SESSION_MODEL = re.compile(r"session|token|refresh|jti|blacklist|blocklist|denylist|revoked", re.I)
+
+
+def _session_rows_only(d: Deeds) -> bool:
+    """A cookie deleted is logout only if nothing else changes: what it writes, if anything, is
+    the session or token it ends (`DELETE /account` that also clears the cookie is no logout)."""
+    if not d.has("writes"):
+        return True
+    if d.models:
+        return all(_SESSION_MODEL.search(m.name.rsplit(".", 1)[-1]) for m in d.models)
+    return d.has("revoke")
 
 
 def _request_label(words: str) -> str:
