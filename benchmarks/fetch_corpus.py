@@ -16,6 +16,9 @@ By hand, without this script, the same tree is:
     git -C /tmp/<name> checkout <commit>
     # then copy the *.py files into benchmarks/corpus/<name>/, keeping their relative paths
 
+The `[semgrep-rules]` entry names semgrep's public rule files that overlap fastauthlint's rules;
+they are copied, at the pinned commit, into benchmarks/semgrep-public-rules/ (git-ignored).
+
 The corpus root also gets a `pyproject.toml` with an empty `[tool.fastauthlint]` table (so the
 corpus is one project root for fastauthlint, not this repository), a `.semgrepignore` (so semgrep
 does not apply its default ignore list, which skips tests/, and scans what the others scan) and a
@@ -44,6 +47,7 @@ except ModuleNotFoundError:  # Python < 3.11
 HERE = Path(__file__).resolve().parent
 DEFAULT_MANIFEST = HERE / "corpus.toml"
 DEFAULT_OUT = HERE / "corpus"
+PUBLIC_RULES = HERE / "semgrep-public-rules"
 CLONES = HERE / ".clones"
 _MIRROR_ENV = os.environ.get("FASTAUTHLINT_MIRROR_DIR")
 DEFAULT_MIRROR = Path(_MIRROR_ENV) if _MIRROR_ENV else None
@@ -64,6 +68,44 @@ def load_corpus(path: Path = DEFAULT_MANIFEST) -> list:
             if not r.get(key):
                 raise SystemExit(f"{path}: an entry lacks '{key}': {r}")
     return repos
+
+
+def load_public_rules(path: Path = DEFAULT_MANIFEST) -> "dict | None":
+    """The [semgrep-rules] entry: semgrep's public rule files that overlap fastauthlint's rules."""
+    entry = tomllib.loads(path.read_text(encoding="utf-8")).get("semgrep-rules")
+    if entry is None:
+        return None
+    for key in ("repo", "commit", "files"):
+        if not entry.get(key):
+            raise SystemExit(f"{path}: [semgrep-rules] lacks '{key}'")
+    return {"name": "semgrep-rules", **entry}
+
+
+def fetch_public_rules(entry: dict, mirror_dir: "Path | None", may_clone: bool, force: bool) -> bool:
+    """Copy the pinned rule files into benchmarks/semgrep-public-rules/; False when no clone has them."""
+    marker = PUBLIC_RULES / ".commit"
+    if not force and marker.is_file() and marker.read_text().strip() == entry["commit"] and all(
+            (PUBLIC_RULES / f).is_file() for f in entry["files"]):
+        print(f"{'semgrep-rules':32} {entry['commit'][:12]} already in place")
+        return True
+    gd = find_git_dir(entry, mirror_dir)
+    if gd is None and may_clone:
+        gd = clone(entry)
+    if gd is None:
+        print(f"{'semgrep-rules':32} {entry['commit'][:12]} MISSING: no local git directory has it",
+              file=sys.stderr)
+        return False
+    shutil.rmtree(PUBLIC_RULES, ignore_errors=True)
+    for rel in entry["files"]:
+        proc = git(gd, "show", f"{entry['commit']}:{rel}", stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        if proc.returncode != 0:
+            raise SystemExit(f"{entry['repo']}@{entry['commit'][:12]} has no {rel}")
+        out = PUBLIC_RULES / rel
+        out.parent.mkdir(parents=True, exist_ok=True)
+        out.write_bytes(proc.stdout)
+    marker.write_text(entry["commit"] + "\n")
+    print(f"{'semgrep-rules':32} {entry['commit'][:12]} {len(entry['files']):6} rule files")
+    return True
 
 
 def git(git_dir: Path, *args: str, **kw) -> subprocess.CompletedProcess:
@@ -186,6 +228,9 @@ def main(argv=None) -> int:
         manifest["repos"][entry["name"]] = {"repo": entry["repo"], "commit": entry["commit"], **stats}
         print(f"{entry['name']:32} {entry['commit'][:12]} {stats['files']:6} files "
               f"{stats['lines']:8} lines")
+    rules = load_public_rules(args.corpus)
+    if rules is not None and not fetch_public_rules(rules, args.mirror_dir, args.clone, args.force):
+        missing.append(rules)
     # Forget entries no longer listed.
     listed = {r["name"] for r in load_corpus(args.corpus)}
     manifest["repos"] = {k: v for k, v in sorted(manifest["repos"].items()) if k in listed}

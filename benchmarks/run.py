@@ -58,6 +58,10 @@ REPO = HERE.parent
 DEFAULT_CORPUS = HERE / "corpus"
 DEFAULT_TOOLS_VENV = Path(os.environ.get("FASTAUTHLINT_BENCH_TOOLS", HERE / ".venv-tools"))
 SEMGREP_RULES = HERE / "semgrep-auth-rules.yml"
+# semgrep's own public rules that overlap ours, copied by fetch_corpus.py from corpus.toml's
+# [semgrep-rules] commit: what a team would run instead of fastauthlint.
+PUBLIC_RULES = HERE / "semgrep-public-rules"
+BASELINES = ("bandit", "semgrep", "semgrep-public")
 RESULTS = HERE / "results"
 SUBSET_SIZE = 5
 SUBSET_SEED = 20240601  # fixed: the same "changed files" on every machine
@@ -198,6 +202,18 @@ class Bench:
             # semgrep's --version otherwise waits for a network version check where there is none.
             extra = ["--disable-version-check"] if name == "semgrep" else []
             self.versions[name] = version_of([exe, "--version", *extra], self.env)
+        if "semgrep-public" in wanted:
+            self.public_rules = sorted(PUBLIC_RULES.rglob("*.yaml"))
+            exe = find_tool("semgrep", args.tools_venv)
+            if exe is None:
+                self.skipped["semgrep-public"] = f"not installed; {INSTALL_HINT}"
+            elif not self.public_rules:
+                self.skipped["semgrep-public"] = ("no public rule files: run benchmarks/fetch_corpus.py "
+                                                  "(its [semgrep-rules] entry)")
+            else:
+                self.tools["semgrep-public"] = [exe]
+                commit = (PUBLIC_RULES / ".commit").read_text().strip()[:12] if (PUBLIC_RULES / ".commit").is_file() else "?"
+                self.versions["semgrep-public"] = (f"{len(self.public_rules)} rule files of semgrep/semgrep-rules@{commit}")
         for name, why in self.skipped.items():
             print(f"skipping {name}: {why}", file=sys.stderr)
 
@@ -209,8 +225,11 @@ class Bench:
         cmd = [*self.tools["bandit"], "-q", "-f", "json", "-o", str(out or self.tmp / "bandit.json")]
         return cmd + (["-r", *targets] if targets == (".",) else list(targets))
 
-    def semgrep(self, jobs: int, targets: Sequence[str], out: Optional[Path] = None) -> List[str]:
-        return [*self.tools["semgrep"], "scan", "--config", str(SEMGREP_RULES), "--metrics=off",
+    def semgrep(self, jobs: int, targets: Sequence[str], out: Optional[Path] = None,
+                public: bool = False) -> List[str]:
+        configs = ([a for r in self.public_rules for a in ("--config", str(r))] if public
+                   else ["--config", str(SEMGREP_RULES)])
+        return [*self.tools["semgrep-public" if public else "semgrep"], "scan", *configs, "--metrics=off",
                 "--disable-version-check", "--project-root", ".", "--semgrepignore-v2", "--json",
                 "-o", str(out or self.tmp / "semgrep.json"), "--quiet", "-j", str(jobs),
                 "--timeout", "0", *targets]
@@ -235,6 +254,13 @@ class Bench:
             counts["semgrep"] = len(d.get("paths", {}).get("scanned", []))
             counts["semgrep_errors"] = len(d.get("errors", []))
             counts["semgrep_findings"] = len(d.get("results", []))
+        if "semgrep-public" in self.tools:
+            out = self.tmp / "semgrep-public-check.json"
+            timed(self.semgrep(self.jobs, (".",), out, public=True), self.corpus, self.env)
+            d = json.loads(out.read_text())
+            counts["semgrep_public"] = len(d.get("paths", {}).get("scanned", []))
+            counts["semgrep_public_errors"] = len(d.get("errors", []))
+            counts["semgrep_public_findings"] = len(d.get("results", []))
         return counts
 
     # -- measuring -----------------------------------------------------------------------------
@@ -342,6 +368,19 @@ class Bench:
                 res = self.measure(f"semgrep ({k} files)", self.semgrep(self.jobs, tuple(self.subset)), k)
                 for s in part:
                     add(s, "semgrep", res)
+        if "semgrep-public" in T:
+            if "cold-1" in want:
+                add("cold-1", "semgrep-public", self.measure(
+                    "semgrep public rules -j1", self.semgrep(1, (".",), public=True), n))
+            if want & {"cold-N", "warm"}:
+                res = self.measure(f"semgrep public rules -j{self.jobs}", self.semgrep(self.jobs, (".",), public=True), n)
+                for s in want & {"cold-N", "warm"}:
+                    add(s, "semgrep-public", res)
+            if part:
+                res = self.measure(f"semgrep public rules ({k} files)",
+                                   self.semgrep(self.jobs, tuple(self.subset), public=True), k)
+                for s in part:
+                    add(s, "semgrep-public", res)
         # Table rows in a fixed order whatever was asked.
         scen = {s: scen[s] for s in SCENARIO_TEXT if s in scen}
 
@@ -351,9 +390,9 @@ class Bench:
             if not fal:
                 continue
             ratios[s] = {b: round(fal["median"] / by[b]["median"], 2) if b in by and by[b]["median"] else None
-                         for b in ("bandit", "semgrep")}
+                         for b in BASELINES}
             ratios[s].update({f"{b}_cpu": round(fal["cpu_median"] / by[b]["cpu_median"], 2)
-                              if b in by and by[b].get("cpu_median") else None for b in ("bandit", "semgrep")})
+                              if b in by and by[b].get("cpu_median") else None for b in BASELINES})
         return {
             "date": _dt.datetime.now().isoformat(timespec="seconds"),
             "label": self.args.label,
@@ -396,11 +435,11 @@ SCENARIO_TEXT = {
     "precommit-cold": "pre-commit: {k} changed files, no cache",
 }
 BASELINE_TEXT = {
-    "cold-1": ("bandit -r", "semgrep -j1"),
-    "cold-N": ("bandit -r (1 process)", "semgrep -j{N}"),
-    "warm": ("bandit -r (no cache)", "semgrep -j{N} (no cache)"),
-    "precommit": ("bandit F1..F{k}", "semgrep F1..F{k}"),
-    "precommit-cold": ("bandit F1..F{k}", "semgrep F1..F{k}"),
+    "cold-1": ("bandit -r", "semgrep -j1", "-j1"),
+    "cold-N": ("bandit -r (1 process)", "semgrep -j{N}", "-j{N}"),
+    "warm": ("bandit -r (no cache)", "semgrep -j{N} (no cache)", "-j{N} (no cache)"),
+    "precommit": ("bandit F1..F{k}", "semgrep F1..F{k}", "F1..F{k}"),
+    "precommit-cold": ("bandit F1..F{k}", "semgrep F1..F{k}", "F1..F{k}"),
 }
 
 
@@ -445,17 +484,22 @@ def markdown(r: dict) -> str:
         "Ratio = fastauthlint / baseline on the same files (below 1: fastauthlint is faster); "
         "by wall time and by CPU time.",
         "",
-        "| scenario | fastauthlint | files/s (per cpu-s) | bandit | vs bandit (wall / cpu) | semgrep | vs semgrep (wall / cpu) |",
-        "|---|---:|---:|---:|---:|---:|---:|",
+        "semgrep runs once with our approximation (semgrep-auth-rules.yml) and once with semgrep's "
+        "public rules that overlap ours (corpus.toml [semgrep-rules]).",
+        "",
+        "| scenario | fastauthlint | files/s (per cpu-s) | bandit | vs bandit (wall / cpu) | semgrep, our rules | vs it (wall / cpu) "
+        "| semgrep, public rules | vs it (wall / cpu) |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for s, by in r["scenarios"].items():
-        fal, bd, sg = by.get("fastauthlint"), by.get("bandit"), by.get("semgrep")
-        bt, st = (t.format(N=N, k=k) for t in BASELINE_TEXT[s])
+        fal, bd, sg, sp = (by.get(t) for t in ("fastauthlint", *BASELINES))
+        bt, st, pt = (t.format(N=N, k=k) for t in BASELINE_TEXT[s])
         lines.append(
             f"| {SCENARIO_TEXT[s].format(N=N, k=k)} | {fmt_s(fal)} | "
             f"{per_s(fal)} | "
             f"{fmt_s(bd)} `{bt}` | **{ratio(fal, bd, 'median')}** / {ratio(fal, bd, 'cpu_median')} | "
-            f"{fmt_s(sg)} `{st}` | **{ratio(fal, sg, 'median')}** / {ratio(fal, sg, 'cpu_median')} |")
+            f"{fmt_s(sg)} `{st}` | **{ratio(fal, sg, 'median')}** / {ratio(fal, sg, 'cpu_median')} | "
+            f"{fmt_s(sp)} `{pt}` | **{ratio(fal, sp, 'median')}** / {ratio(fal, sp, 'cpu_median')} |")
     lines += ["", "Tools: " + "; ".join(f"{k}: {v}" for k, v in r["tools"].items()) + "."]
     fs = r["file_sets"]
     if set(fs) == {"corpus"}:
@@ -472,7 +516,7 @@ def main(argv=None) -> int:
     ap.add_argument("--corpus", type=Path, default=DEFAULT_CORPUS, help="materialised corpus (default: %(default)s)")
     ap.add_argument("--repeat", type=int, default=3, help="runs per scenario; the median is reported")
     ap.add_argument("--jobs", type=int, default=0, help="N for the parallel scenarios (default: CPUs)")
-    ap.add_argument("--tools", default="fastauthlint,bandit,semgrep", help="comma-separated subset")
+    ap.add_argument("--tools", default="fastauthlint,bandit,semgrep,semgrep-public", help="comma-separated subset")
     ap.add_argument("--tools-venv", type=Path, default=DEFAULT_TOOLS_VENV,
                     help="venv holding bandit and semgrep (default: %(default)s)")
     ap.add_argument("--fastauthlint-python", help="Python that has the fastauthlint under test (default: this one)")
