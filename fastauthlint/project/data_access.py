@@ -41,7 +41,7 @@ _OWNER = re.compile(r"^(user|owner|author|creator|created_by|updated_by|uploaded
                     r"|tenant|org|organization|organisation|workspace|team|company|client|seller|buyer|employee"
                     r"|patient|student|subscriber|person|sender|recipient|requester)(_id|_uuid|_pk|_ids|_email)?$", re.I)
 _CREDENTIAL = re.compile(r"password|passwd|secret|api_?key|private_?key|key_hash|token|credential|otp", re.I)
-_USER_CLASS = re.compile(r"^(auth)?(user|users|account|accounts|member|members|customer|customers|admin|admins|staff"
+USER_CLASS = re.compile(r"^(auth)?(user|users|account|accounts|member|members|customer|customers|admin|admins|staff"
                          r"|profile|userprofile|person|people|employee|employees)(model|entity|table|orm|db)?$", re.I)
 
 
@@ -69,7 +69,7 @@ class AttributeModelKinds:
         short = qual.rsplit(".", 1)[-1]
         if not names:
             return "unknown"
-        if _USER_CLASS.match(short):
+        if USER_CLASS.match(short):
             return "users"
         if any(_CREDENTIAL.search(n) for n in names):
             return "credentials"

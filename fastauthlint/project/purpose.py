@@ -19,6 +19,7 @@ from typing import List, Optional
 
 from fastauthlint.project.authentication import Auth, Authentication
 from fastauthlint.project.acts import WEAK_TOKEN_NAMES
+from fastauthlint.project.data_access import USER_CLASS
 from fastauthlint.project.facts import FuncFact
 from fastauthlint.project.reach import Deeds, Reach
 from fastauthlint.project.values import short_name
@@ -182,7 +183,9 @@ def _session_rows_only(d: Deeds) -> bool:
     if not d.has("writes"):
         return True
     if d.models:
-        return all(_SESSION_MODEL.search(m.name.rsplit(".", 1)[-1]) for m in d.models)
+        # the session's or token's rows, and no account's (a tenant looked up on the way is no harm)
+        names = [m.name.rsplit(".", 1)[-1] for m in d.models]
+        return any(_SESSION_MODEL.search(n) for n in names) and not any(USER_CLASS.match(n) for n in names)
     return d.has("revoke")
 
 
