@@ -240,7 +240,9 @@ class PurposeRecorder(AnswerReader):
             if a.keyword is not None and a.keyword.value in A.PUBLIC_FLAG and A.public_value(a.value):
                 tags.add("public-filter")
         if name in A.QUERY_CALL:
-            self._pp_models(pp, func, [a.value for a in node.args if a.keyword is None], name)
+            self._pp_models(pp, func, [a.value for a in node.args if a.keyword is None], name, frame)
+        else:
+            self._pp_passed_models(pp, node)
 
         # calls on services held in locals and attributes, followed when the project is linked
         if isinstance(func, cst.Attribute) and q is None:
@@ -252,14 +254,19 @@ class PurposeRecorder(AnswerReader):
                     # `cls._docs(app)` in a classmethod, `self.x()` from a function nested in a method
                     isinstance(base, cst.Name) and base.value in ("cls", "self") and base.value not in frame.params) or (
                     isinstance(base, cst.Name) and base.value != "self" and base.value in frame.locals
-                    and frame.locals[base.value].k == "call"):
+                    and frame.locals[base.value].k == "call") or (
+                    # `GenreRepository(db).get_all()`: a method of an object built on the spot
+                    isinstance(base, cst.Call) and A.camel(base.func)):
                 bv = self.val(base)
-                if bv.k in ("attr", "loc") and len(pp.xcalls) < A.MAX_XCALLS * 2:
+                if bv.k in ("attr", "loc", "call") and len(pp.xcalls) < A.MAX_XCALLS * 2:
                     pp.xcalls.append(V("attr", a=(bv,), q=func.attr.value))
 
-    def _pp_models(self, pp: PurposeState, func: cst.BaseExpression, args: List[cst.BaseExpression], name: str) -> None:
+    def _pp_models(self, pp: PurposeState, func: cst.BaseExpression, args: List[cst.BaseExpression], name: str,
+                   frame: Frame) -> None:
         """The model classes a query names: `select(Item)`, `db.query(Item)`, `Item.objects`,
-        `session.get(Item, id)`, `await Item.get(id=...)`, `select(Item.id)`."""
+        `session.get(Item, id)`, `await Item.get(id=...)`, `select(Item.id)`. A generic query
+        names its model through `self.model` or a parameter: kept as `unk` "self:model" and
+        "param:model", which reach.py resolves through the concrete class or the caller."""
         cands: List[cst.BaseExpression] = []
         if isinstance(func, cst.Attribute):
             base = func.value
@@ -267,15 +274,46 @@ class PurposeRecorder(AnswerReader):
                 base = base.value
             if A.camel(base):
                 cands.append(base)
+            elif base is not func.value or (isinstance(base, cst.Attribute) and "model" in base.attr.value.lower()):
+                self._pp_generic_model(pp, base, frame)  # `self.model.objects.all()`, `self.model.get(id=...)`
         for a in args[:3]:
             if isinstance(a, cst.Attribute) and A.camel(a.value):
                 cands.append(a.value)
             elif A.camel(a):
                 cands.append(a)
+            else:
+                self._pp_generic_model(pp, a, frame)
         for c in cands:
             v = self.val(c)
             if v.k == "ref" and len(pp.models) < A.MAX_MODELS * 2:
                 pp.models.append(v)
+
+    @staticmethod
+    def _pp_generic_model(pp: PurposeState, node: cst.BaseExpression, frame: Frame) -> None:
+        if len(pp.models) >= A.MAX_MODELS * 2:
+            return
+        if isinstance(node, cst.Attribute) and isinstance(node.value, cst.Name) and node.value.value in ("self", "cls"):
+            pp.models.append(V("unk", q="self:" + node.attr.value))
+        elif isinstance(node, cst.Name) and node.value in frame.params:
+            pp.models.append(V("unk", q="param:" + node.value))
+
+    def _pp_passed_models(self, pp: PurposeState, node: cst.Call) -> None:
+        """Model classes handed to a function that may query them (`fetch_or_404(db, Item, id)`,
+        `paginate(db=db, model=Item)`): `pass` values (callee, class) with the parameter they
+        bind, a position ("0") or a keyword; reach.py keeps the class only when that parameter
+        of the callee is what its query names."""
+        pos = 0
+        for a in node.args:
+            if a.star:
+                break
+            v = a.value
+            if A.camel(v) and isinstance(v, (cst.Name, cst.Attribute)) and len(pp.models) < A.MAX_MODELS * 2:
+                mv = self.val(v)
+                if mv.k == "ref":
+                    where = a.keyword.value if a.keyword is not None else str(pos)
+                    pp.models.append(V("pass", q=where, a=(self.val(node.func), mv)))
+            if a.keyword is None:
+                pos += 1
 
     # -- other nodes --------------------------------------------------------------------------
     def _pp_assign(self, targets: List[cst.BaseExpression], value: Optional[cst.BaseExpression]) -> None:

@@ -12,7 +12,7 @@ the dependency returns).
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Dict, List, Optional, Set, Tuple
+from typing import Dict, List, Optional, Sequence, Set, Tuple
 
 from fastauthlint.project import known as K
 from fastauthlint.project.evaluate import Evaluator, Obj
@@ -70,6 +70,9 @@ class Reach:
         d.static = self.static(path, handler)
         d.busy = "busy" in handler.actions
         seen: Set[Tuple[str, str]] = {(path, handler.name)}
+        # the instances a method was reached on (`GenreRepository(db).get_all()` reaches
+        # `BaseRepository.get_all`): its `self.model` is theirs
+        recv: Dict[Tuple[str, str], List[Obj]] = {}
         # (file, function, depth, below a dependency of the handler, its checks count)
         queue: List[Tuple[str, FuncFact, int, bool, bool]] = [(path, handler, 0, False, True)]
         for p in self._own_params(handler):
@@ -82,21 +85,22 @@ class Reach:
             fpath, f, depth, dep, trusted = queue[i]
             i += 1
             d.funcs.append((fpath, f.name, depth))
-            self._absorb(d, fpath, f, dep, trusted, depth)
+            self._absorb(d, fpath, f, dep, trusted, depth, recv.get((fpath, f.name), ()))
             if depth >= MAX_DEPTH:
                 continue
             # a call inside a `try` whose `except` lets the request go on verifies nothing
             swallowed = {t[8:] for t in f.actions if t.startswith("swallow:")}
             # nor does one handed a token the function itself just issued
             swallowed |= {t[10:] for t in f.actions if t.startswith("selfcheck:")}
-            for gpath, g in self.callees(fpath, f, d):
+            for gpath, g in self.callees(fpath, f, d, recv):
                 if (gpath, g.name) not in seen:
                     seen.add((gpath, g.name))
                     short = g.name.rsplit(".", 1)[-1].lstrip("_").lower()
                     queue.append((gpath, g, depth + 1, dep, trusted and short not in swallowed))
         return d
 
-    def _absorb(self, d: Deeds, path: str, f: FuncFact, dep: bool, trusted: bool, depth: int) -> None:
+    def _absorb(self, d: Deeds, path: str, f: FuncFact, dep: bool, trusted: bool, depth: int,
+                receivers: Sequence[Obj] = ()) -> None:
         for t in f.actions:
             if not trusted and t.startswith(("check:", "sig:", "idp-verify", "oauth-exchange", "pw-verify")):
                 continue
@@ -113,24 +117,105 @@ class Reach:
         if f.raises or f.raises_auth or "refuses" in f.actions:
             d.refuses = True
         for m in f.models:
-            for o in self.E.ev(m, path):
+            if m.k == "unk" and m.q.startswith("self:"):
+                found = [o for r in receivers for o in self._self_models(r, m.q[5:])]
+            elif m.k == "pass":
+                found = self._passed_model(m, path)
+            else:
+                found = self.E.ev(m, path)
+            for o in found:
                 if o.kind == "class" and o not in d.models:
                     d.models.append(o)
 
+    # -- generic queries: the model a repository or helper was handed ----------------------------
+    def _self_models(self, r: Obj, attr: str) -> List[Obj]:
+        """The model class `self.<attr>` holds on instance `r`: a class attribute of its class or
+        a base (`model = Book`), the argument its constructor call or a subclass's
+        `super().__init__(session, Genre)` hands to the `__init__` that stores it."""
+        out: List[Obj] = []
+        path, qual = r.path, r.name
+        m = self.E.classes.member(path, qual, attr)
+        if m is not None and m[0] == "attr":
+            out += [o for o in self.E.ev(m[2], m[1]) if o.kind == "class"]
+        if r.kind == "inst" and r.v is not None and r.v.k == "call":
+            out += self._bound_arg(path, qual, attr, r.v, r.extra if r.extra in self.E.files else path)
+        # a subclass's __init__ handing it to its base's
+        c, cpath, cqual, depth = self.E.cls(path, qual), path, qual, 0
+        while c is not None and depth < 6:
+            init = self.E.func(cpath, f"{cqual}.__init__")
+            if init is not None and init.super_init is not None:
+                for b in c.bases:
+                    for bo in self.E.ev(b, cpath):
+                        if bo.kind == "class":
+                            out += self._bound_arg(bo.path, bo.name, attr, init.super_init, cpath)
+                break
+            nxt = None
+            for b in c.bases:
+                for bo in self.E.ev(b, cpath):
+                    if bo.kind == "class" and nxt is None:
+                        nxt = bo
+            if nxt is None:
+                break
+            c, cpath, cqual, depth = self.E.cls(nxt.path, nxt.name), nxt.path, nxt.name, depth + 1
+        return out
+
+    def _bound_arg(self, path: str, qual: str, attr: str, call: V, cpath: str) -> List[Obj]:
+        """The class `call` (building `qual`, or its `super().__init__`) passes to the `__init__`
+        parameter stored in `self.<attr>`."""
+        m = self.E.classes.member(path, qual, "__init__")
+        if m is None or m[0] != "method":
+            return []
+        init = self.E.func(m[1], m[2])
+        if init is None:
+            return []
+        params = [p.name for p in self._own_params(init)]
+        for a, src, _v in init.attr_src:
+            if a != attr or not src.startswith("p:") or src[2:] not in params:
+                continue
+            pname = src[2:]
+            arg = call.kwarg(pname)
+            if arg is None and params.index(pname) < len(call.args):
+                arg = call.args[params.index(pname)]
+            if arg is not None:
+                return [o for o in self.E.ev(arg, cpath) if o.kind == "class"]
+        return []
+
+    def _passed_model(self, m: V, path: str) -> List[Obj]:
+        """A model class handed to a project function whose query names the parameter it binds
+        (`fetch_or_404(db, Item, item_id)` → `db.get(model, item_id)`)."""
+        callee, model = m.a[0], m.a[1]
+        for o in self.E.ev(callee, path):
+            g = self.E.func(o.path, o.name) if o.kind in ("func", "method") and o.path else None
+            if g is None:
+                continue
+            params = [p.name for p in self._own_params(g)]
+            pname = params[int(m.q)] if m.q.isdigit() and int(m.q) < len(params) else m.q
+            if V("unk", q="param:" + pname) in g.models:
+                return [x for x in self.E.ev(model, path) if x.kind == "class"]
+        return []
+
     # -- calls ---------------------------------------------------------------------------------
-    def callees(self, path: str, f: FuncFact, d: Optional[Deeds] = None) -> List[Tuple[str, FuncFact]]:
+    def callees(self, path: str, f: FuncFact, d: Optional[Deeds] = None,
+                recv: Optional[Dict[Tuple[str, str], List[Obj]]] = None) -> List[Tuple[str, FuncFact]]:
         """The project functions `f` calls: by name, as methods of objects it builds or holds,
-        and as methods of its injected parameters."""
+        and as methods of its injected parameters. `recv` gathers the instances methods are
+        called on."""
         out: List[Tuple[str, FuncFact]] = []
-        for c in f.calls:
-            for o in self.E.ev(c, path):
-                self._add_func(o, out)
-        for x in f.xcalls:
-            objs = self.E.ev(x, path)
-            if all(o.kind == "unk" for o in objs) and x.a and x.a[0].k == "attr":
-                objs = self._self_attr_method(x, path)
+        mine = recv.get((path, f.name), []) if recv is not None else []
+        for c in list(f.calls) + list(f.xcalls):
+            n = len(out)
+            objs = self.E.ev(c, path)
+            if all(o.kind == "unk" for o in objs) and c.k == "attr" and c.a and c.a[0].k == "attr":
+                objs = self._self_attr_method(c, path)
             for o in objs:
                 self._add_func(o, out)
+            if recv is not None and len(out) > n and c.k == "attr" and c.a:
+                base = c.a[0]
+                holders = mine if base.k == "loc" and base.q == "self" else [
+                    o for o in self.E.ev(base, path) if o.kind == "inst"] or self._self_attr_insts(base, path)
+                for gpath, g in out[n:]:
+                    lst = recv.setdefault((gpath, g.name), [])
+                    lst.extend(h for h in holders if h not in lst)
         params = {p.name: p for p in f.params}
         for pname, meth in f.param_calls:
             p = params.get(pname)
@@ -145,6 +230,10 @@ class Reach:
                         if g is not None:
                             out.append((m[1], g))
                             found = True
+                            if recv is not None and o.kind == "inst":
+                                lst = recv.setdefault((m[1], g.name), [])
+                                if o not in lst:
+                                    lst.append(o)
                             if _abstract(g):
                                 # an interface the dependency picks an implementation of at run time
                                 out.extend(self._overrides(o.path, o.name, meth))
@@ -195,24 +284,41 @@ class Reach:
                 out.append((o.path, g))
 
     def _self_attr_method(self, x: V, path: str) -> List[Obj]:
-        """`self.repo.get(...)` where the class declares `repo: UserRepository` without a value."""
-        inner = x.a[0]
-        if not inner.a or inner.a[0].k != "loc" or inner.a[0].q != "self":
+        """`self.repo.get(...)` where the class declares `repo: UserRepository` without a value,
+        or its `__init__` stores a parameter annotated so."""
+        out: List[Obj] = []
+        for t in self._self_attr_insts(x.a[0], path):
+            m = self.E.classes.member(t.path, t.name, x.q)
+            if m is not None and m[0] == "method":
+                out.append(Obj("func", m[1], m[2]))
+        return out
+
+    def _self_attr_insts(self, base: V, path: str) -> List[Obj]:
+        """The instances `self.repo` holds, as its class declares them: an annotated attribute
+        (`repo: GenreRepository`), or an `__init__` parameter annotated with a class that it
+        stores there (`def __init__(self, repo: GenreRepository): self.repo = repo`)."""
+        if base.k != "attr" or not base.a or base.a[0].k != "loc" or base.a[0].q != "self":
             return []
         out: List[Obj] = []
-        for o in self.E.ev(inner.a[0], path):
+        for o in self.E.ev(base.a[0], path):
             if o.kind != "inst":
                 continue
-            c = self.E.cls(o.path, o.name)
-            if c is None:
-                continue
-            for name, ann, _value in c.attrs:
-                if name == inner.q and ann is not None:
-                    for t in self.E.ev(_unwrap(ann), o.path):
-                        if t.kind == "class":
-                            m = self.E.classes.member(t.path, t.name, x.q)
-                            if m is not None and m[0] == "method":
-                                out.append(Obj("func", m[1], m[2]))
+            anns: List[Tuple[V, str]] = []
+            found = self.E.classes.annotated(o.path, o.name, base.q)
+            if found is not None:
+                anns.append((found[1], found[0]))
+            m = self.E.classes.member(o.path, o.name, "__init__")
+            init = self.E.func(m[1], m[2]) if m is not None and m[0] == "method" else None
+            if init is not None:
+                params = {p.name: p for p in init.params}
+                for a, src, _v in init.attr_src:
+                    p = params.get(src[2:]) if a == base.q and src.startswith("p:") else None
+                    if p is not None and p.ann is not None:
+                        anns.append((p.ann, m[1]))
+            for ann, apath in anns:
+                for t in self.E.ev(_unwrap(ann), apath):
+                    if t.kind == "class" and Obj("inst", t.path, t.name) not in out:
+                        out.append(Obj("inst", t.path, t.name))
         return out
 
     def receivers(self, p: ParamFact, path: str) -> List[Obj]:
