@@ -127,6 +127,9 @@ QUERY_CALL = frozenset({"query", "select", "get", "filter", "filter_by", "where"
                          "get_multi", "get_all", "list", "aggregate", "search"})
 PUBLIC_FLAG = frozenset({"is_public", "public", "published", "is_published", "visibility", "privacy", "privacy_level",
                           "is_visible", "visible", "is_listed", "listed", "is_shared", "shared"})
+# A catalogue row's "shown to customers" switch: filtering on it keeps a catalogue read public; an
+# owner's rows filtered on it are still the owner's (so not "public-filter").
+ACTIVE_FLAG = frozenset({"is_active", "active", "is_enabled", "enabled", "is_available", "available"})
 PUBLIC_VALUE = re.compile(r"^(public|published|visible|listed|shared|true|1)$", re.I)
 STATIC_RESPONSES = frozenset({"JSONResponse", "Response", "PlainTextResponse", "HTMLResponse", "ORJSONResponse",
                                "UJSONResponse", "RedirectResponse", "FileResponse"})

@@ -239,6 +239,15 @@ class PurposeRecorder(AnswerReader):
                 tags.add("grants-admin")
             if a.keyword is not None and a.keyword.value in A.PUBLIC_FLAG and A.public_value(a.value):
                 tags.add("public-filter")
+            if a.keyword is not None and a.keyword.value in A.ACTIVE_FLAG and A.public_value(a.value):
+                tags.add("active-filter")
+        if name == "is_" and isinstance(func, cst.Attribute) and isinstance(func.value, cst.Attribute) and args \
+                and A.public_value(args[0]):  # `Item.is_active.is_(True)`
+            flag = func.value.attr.value
+            if flag in A.PUBLIC_FLAG:
+                tags.add("public-filter")
+            elif flag in A.ACTIVE_FLAG:
+                tags.add("active-filter")
         if name in A.QUERY_CALL:
             self._pp_models(pp, func, [a.value for a in node.args if a.keyword is None], name, frame)
         else:
@@ -398,6 +407,8 @@ class PurposeRecorder(AnswerReader):
                 pp.tags.add(f"check:lookup:{tok}")
             if isinstance(left, cst.Attribute) and left.attr.value in A.PUBLIC_FLAG and any(A.public_value(r) for r in rights):
                 pp.tags.add("public-filter")
+            elif isinstance(left, cst.Attribute) and left.attr.value in A.ACTIVE_FLAG and any(A.public_value(r) for r in rights):
+                pp.tags.add("active-filter")
 
     def visit_Try(self, node: cst.Try) -> None:
         # A verifying call inside a `try` whose `except` lets the request go on proves nothing.

@@ -17,6 +17,7 @@ import re
 from dataclasses import dataclass
 from typing import Dict, List, Optional, Protocol, Sequence, Set, Tuple
 
+from fastauthlint.project.acts import ACTIVE_FLAG, PUBLIC_FLAG
 from fastauthlint.project.evaluate import Evaluator
 from fastauthlint.project.facts import FuncFact
 from fastauthlint.project.reach import Deeds, Reach
@@ -33,7 +34,8 @@ class Risk:
 class ModelKinds(Protocol):
     def kind(self, path: str, qual: str) -> str:
         """"owned" (a user's or a tenant's rows), "users" (accounts), "credentials", "catalogue"
-        (rows of nobody), or "unknown"."""
+        (rows of nobody), "catalogue-flagged" (rows of nobody with a published/active switch: public
+        when read through it, the hidden ones are not), or "unknown"."""
 
 
 # Columns (or relations) that say whose a row is.
@@ -76,6 +78,8 @@ class AttributeModelKinds:
         if any(_OWNER.match(n) or n.lower() in self.owner_fields or f"{n.lower()}_id" in self.owner_fields
                for n in names):
             return "owned"
+        if any(n.lower() in PUBLIC_FLAG or n.lower() in ACTIVE_FLAG for n in names):
+            return "catalogue-flagged"  # only its shown rows are public
         return "catalogue"
 
     def _attrs(self, path: str, qual: str, out: Set[str], depth: int) -> None:
@@ -107,7 +111,7 @@ class DataAccess:
             for m in d.models:
                 k = self.kinds.kind(m.path, m.name)
                 name = m.name.rsplit(".", 1)[-1]
-                if k == "catalogue":
+                if k == "catalogue" or (k == "catalogue-flagged" and d.has("public-filter", "active-filter")):
                     plain.append(name)
                 elif k == "owned" and d.has("public-filter"):
                     owned.append(name)
