@@ -272,7 +272,7 @@ class PurposeState:
 
     __slots__ = ("tags", "models", "xcalls", "taint", "static_locals", "returns", "static_returns",
                  "deferred_returns", "hmac", "sig_read", "compare_sig", "redirect", "constructed", "config_params",
-                 "minted", "containers")
+                 "minted", "containers", "bundled")
 
     def __init__(self) -> None:
         self.tags: Set[str] = set()
@@ -291,6 +291,7 @@ class PurposeState:
         self.config_params: Set[str] = set()  # injected settings (`settings: Settings = Depends(get_settings)`)
         self.containers: Set[str] = set()  # locals bound to a new dict, list or set (`checks = {}`)
         self.minted: Set[str] = set()  # locals bound to a token this function issues (`token = create_token(...)`)
+        self.bundled: Set[str] = set()  # locals holding a path of a file shipped with the code (`here / "icon.png"`)
 
 
 

@@ -1,22 +1,26 @@
 """Per-file collection, part five: reading the values a function handles, for collect_purpose.py:
 whether its answer is built of constants only (a probe's, a root page's), which token-like value
-from the caller an expression carries, whether an expression builds a new instance of a class.
+from the caller an expression carries, whether an expression builds a new instance of a class,
+whether a path names a file shipped with the code, which models a generic query is handed.
 """
 
 from __future__ import annotations
 
-from typing import List, Optional
+from typing import List, Optional, Set
 
 import libcst as cst
 
 from fastauthlint import astutil
 from fastauthlint.project import acts as A
 from fastauthlint.project.acts import PurposeState
-from fastauthlint.project.collect_values import ValueReader
+from fastauthlint.project.collect_values import Frame, ValueReader
+from fastauthlint.project.values import V
 
 
 class AnswerReader(ValueReader):
     """The value questions of the purpose recorder (a mixin of the collector)."""
+
+    _pp_bundled: Set[str]  # module-level names bound to a path next to the code (collect_purpose.py)
 
     def _tainted(self, pp: PurposeState, args: List[cst.BaseExpression]) -> Optional[str]:
         """The token-like name one of the arguments carries: a tainted local or parameter, a
@@ -184,4 +188,108 @@ class AnswerReader(ValueReader):
             return all(self._static(pp, a.value, d) for a in node.args)
         return False
 
+    # -- what a function reads: files shipped with the code, models handed around --------------
+    def _bundled(self, pp: Optional[PurposeState], node: cst.BaseExpression) -> bool:
+        """A path of a file shipped with the code: built from `__file__` or module-level names
+        bound so, with literals (`Path(__file__).parent / "icon.png"`, `os.path.join(HERE, "x")`),
+        never from anything the request brings."""
+        found = self._path_parts(pp, node, 0)
+        return found is not None and found
 
+    def _path_parts(self, pp: Optional[PurposeState], node: cst.BaseExpression, depth: int) -> Optional[bool]:
+        """None: not made of path parts only; else whether one of them is anchored at the code."""
+        if depth > 6:
+            return None
+        d = depth + 1
+        if isinstance(node, cst.Name):
+            if node.value == "__file__" or (pp is not None and node.value in pp.bundled):
+                return True
+            if node.value in self._pp_bundled and (pp is None or self._local_frame(node.value) is None):
+                return True
+            return None
+        if isinstance(node, (cst.SimpleString, cst.ConcatenatedString)):
+            return False if astutil.literal_str(node) is not None else None
+        subs: List[cst.BaseExpression] = []
+        if isinstance(node, cst.Attribute) and node.attr.value == "parent":
+            subs = [node.value]
+        elif isinstance(node, cst.Subscript) and isinstance(node.value, cst.Attribute) and node.value.attr.value == "parents":
+            subs = [node.value.value]
+        elif isinstance(node, cst.BinaryOperation) and isinstance(node.operator, (cst.Divide, cst.Add)):
+            subs = [node.left, node.right]
+        elif isinstance(node, cst.Call) and A.last_name(node.func) in ("Path", "PurePath", "join", "dirname", "abspath",
+                                                                        "realpath", "resolve", "absolute"):
+            subs = [a.value for a in node.args if a.keyword is None]
+            if isinstance(node.func, cst.Attribute) and A.last_name(node.func) in ("resolve", "absolute"):
+                subs.append(node.func.value)
+        if not subs:
+            return None
+        anchored = False
+        for x in subs:
+            r = self._path_parts(pp, x, d)
+            if r is None:
+                return None
+            anchored = anchored or r
+        return anchored
+
+    def _asset_read(self, pp: PurposeState, func: cst.BaseExpression, name: str, args: List[cst.BaseExpression]) -> bool:
+        """Reads a file shipped with the code: `open(HERE / "x.json")`, `path.read_bytes()`,
+        `FileResponse(STATIC / "logo.png")`."""
+        if name in ("open", "fileresponse") and isinstance(func, cst.Name) and args:  # `bare` lowers it
+            return self._bundled(pp, args[0])
+        if name in ("open", "read_text", "read_bytes") and isinstance(func, cst.Attribute):
+            return self._bundled(pp, func.value)
+        return False
+
+    @staticmethod
+    def _pp_generic_model(pp: PurposeState, node: cst.BaseExpression, frame: Frame) -> None:
+        if len(pp.models) >= A.MAX_MODELS * 2:
+            return
+        if isinstance(node, cst.Attribute) and isinstance(node.value, cst.Name) and node.value.value in ("self", "cls"):
+            pp.models.append(V("unk", q="self:" + node.attr.value))
+        elif isinstance(node, cst.Name) and node.value in frame.params:
+            pp.models.append(V("unk", q="param:" + node.value))
+
+    def _pp_passed_models(self, pp: PurposeState, node: cst.Call) -> None:
+        """Model classes handed to a function that may query them (`fetch_or_404(db, Item, id)`,
+        `paginate(db=db, model=Item)`): `pass` values (callee, class) with the parameter they
+        bind, a position ("0") or a keyword; reach.py keeps the class only when that parameter
+        of the callee is what its query names."""
+        pos = 0
+        for a in node.args:
+            if a.star:
+                break
+            v = a.value
+            if A.camel(v) and isinstance(v, (cst.Name, cst.Attribute)) and len(pp.models) < A.MAX_MODELS * 2:
+                mv = self.val(v)
+                if mv.k == "ref":
+                    where = a.keyword.value if a.keyword is not None else str(pos)
+                    pp.models.append(V("pass", q=where, a=(self.val(node.func), mv)))
+            if a.keyword is None:
+                pos += 1
+
+    def _pp_models(self, pp: PurposeState, func: cst.BaseExpression, args: List[cst.BaseExpression], name: str,
+                   frame: Frame) -> None:
+        """The model classes a query names: `select(Item)`, `db.query(Item)`, `Item.objects`,
+        `session.get(Item, id)`, `await Item.get(id=...)`, `select(Item.id)`. A generic query
+        names its model through `self.model` or a parameter: kept as `unk` "self:model" and
+        "param:model", which reach.py resolves through the concrete class or the caller."""
+        cands: List[cst.BaseExpression] = []
+        if isinstance(func, cst.Attribute):
+            base = func.value
+            while isinstance(base, cst.Attribute) and base.attr.value in ("objects", "query", "select"):
+                base = base.value
+            if A.camel(base):
+                cands.append(base)
+            elif base is not func.value or (isinstance(base, cst.Attribute) and "model" in base.attr.value.lower()):
+                self._pp_generic_model(pp, base, frame)  # `self.model.objects.all()`, `self.model.get(id=...)`
+        for a in args[:3]:
+            if isinstance(a, cst.Attribute) and A.camel(a.value):
+                cands.append(a.value)
+            elif A.camel(a):
+                cands.append(a)
+            else:
+                self._pp_generic_model(pp, a, frame)
+        for c in cands:
+            v = self.val(c)
+            if v.k == "ref" and len(pp.models) < A.MAX_MODELS * 2:
+                pp.models.append(v)

@@ -36,6 +36,7 @@ class PurposeRecorder(AnswerReader):
         super().__init__(ctx)
         self._pp_swallowed: Set[int] = set()  # calls in a `try` whose handlers let the request go on
         self._pp_url_consts: Dict[str, str] = {}  # module-level names bound to OAuth URLs
+        self._pp_bundled: Set[str] = set()  # module-level names bound to a path next to the code (`Path(__file__).parent`)
         # calls written on a `def` that are not its body: decorators (`@router.get(..., response_model=X)`)
         self._pp_outside: Set[int] = set()
 
@@ -248,6 +249,8 @@ class PurposeRecorder(AnswerReader):
                 tags.add("public-filter")
             elif flag in A.ACTIVE_FLAG:
                 tags.add("active-filter")
+        if self._asset_read(pp, func, name, args):
+            tags.add("asset")
         if name in A.QUERY_CALL:
             self._pp_models(pp, func, [a.value for a in node.args if a.keyword is None], name, frame)
         else:
@@ -270,64 +273,13 @@ class PurposeRecorder(AnswerReader):
                 if bv.k in ("attr", "loc", "call") and len(pp.xcalls) < A.MAX_XCALLS * 2:
                     pp.xcalls.append(V("attr", a=(bv,), q=func.attr.value))
 
-    def _pp_models(self, pp: PurposeState, func: cst.BaseExpression, args: List[cst.BaseExpression], name: str,
-                   frame: Frame) -> None:
-        """The model classes a query names: `select(Item)`, `db.query(Item)`, `Item.objects`,
-        `session.get(Item, id)`, `await Item.get(id=...)`, `select(Item.id)`. A generic query
-        names its model through `self.model` or a parameter: kept as `unk` "self:model" and
-        "param:model", which reach.py resolves through the concrete class or the caller."""
-        cands: List[cst.BaseExpression] = []
-        if isinstance(func, cst.Attribute):
-            base = func.value
-            while isinstance(base, cst.Attribute) and base.attr.value in ("objects", "query", "select"):
-                base = base.value
-            if A.camel(base):
-                cands.append(base)
-            elif base is not func.value or (isinstance(base, cst.Attribute) and "model" in base.attr.value.lower()):
-                self._pp_generic_model(pp, base, frame)  # `self.model.objects.all()`, `self.model.get(id=...)`
-        for a in args[:3]:
-            if isinstance(a, cst.Attribute) and A.camel(a.value):
-                cands.append(a.value)
-            elif A.camel(a):
-                cands.append(a)
-            else:
-                self._pp_generic_model(pp, a, frame)
-        for c in cands:
-            v = self.val(c)
-            if v.k == "ref" and len(pp.models) < A.MAX_MODELS * 2:
-                pp.models.append(v)
-
-    @staticmethod
-    def _pp_generic_model(pp: PurposeState, node: cst.BaseExpression, frame: Frame) -> None:
-        if len(pp.models) >= A.MAX_MODELS * 2:
-            return
-        if isinstance(node, cst.Attribute) and isinstance(node.value, cst.Name) and node.value.value in ("self", "cls"):
-            pp.models.append(V("unk", q="self:" + node.attr.value))
-        elif isinstance(node, cst.Name) and node.value in frame.params:
-            pp.models.append(V("unk", q="param:" + node.value))
-
-    def _pp_passed_models(self, pp: PurposeState, node: cst.Call) -> None:
-        """Model classes handed to a function that may query them (`fetch_or_404(db, Item, id)`,
-        `paginate(db=db, model=Item)`): `pass` values (callee, class) with the parameter they
-        bind, a position ("0") or a keyword; reach.py keeps the class only when that parameter
-        of the callee is what its query names."""
-        pos = 0
-        for a in node.args:
-            if a.star:
-                break
-            v = a.value
-            if A.camel(v) and isinstance(v, (cst.Name, cst.Attribute)) and len(pp.models) < A.MAX_MODELS * 2:
-                mv = self.val(v)
-                if mv.k == "ref":
-                    where = a.keyword.value if a.keyword is not None else str(pos)
-                    pp.models.append(V("pass", q=where, a=(self.val(node.func), mv)))
-            if a.keyword is None:
-                pos += 1
-
     # -- other nodes --------------------------------------------------------------------------
     def _pp_assign(self, targets: List[cst.BaseExpression], value: Optional[cst.BaseExpression]) -> None:
         frame = self._func()
         if frame is None:
+            if value is not None and len(targets) == 1 and isinstance(targets[0], cst.Name) and self._bundled(None, value) \
+                    and astutil.literal_str(value) is None:
+                self._pp_bundled.add(targets[0].value)
             if value is not None and len(targets) == 1 and isinstance(targets[0], cst.Name):
                 s = astutil.literal_str(value)
                 if s is not None and len(s) < 300:
@@ -344,8 +296,13 @@ class PurposeRecorder(AnswerReader):
         built = self._constructor(value)
         inner = value.expression if isinstance(value, cst.Await) else value
         minted = isinstance(inner, cst.Call) and self._issues(inner)
+        bundled = self._bundled(pp, value)
         for t in targets:
             if isinstance(t, cst.Name):
+                if bundled:
+                    pp.bundled.add(t.value)
+                else:
+                    pp.bundled.discard(t.value)
                 if minted:
                     pp.minted.add(t.value)
                 else:

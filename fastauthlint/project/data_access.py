@@ -123,6 +123,9 @@ class DataAccess:
                                 "no owner or tenant column")
         if d.static and not d.busy and not d.inputs:
             return Risk("info", "it answers static information (constants and settings that are not secrets)")
+        if d.has("asset") and len(d.funcs) == 1 and not d.inputs:
+            # it calls no project code and depends on nothing: it serves a file shipped with the code
+            return Risk("info", "it answers a file shipped with the code (a bundled asset or manifest)")
         if not d.busy and len(d.funcs) == 1 and not d.refuses and d.inputs:
             # it calls nothing and depends on nothing: its answer is made of what the caller sent
             return Risk("info", "it reads nothing: its answer is built from the request alone")
