@@ -330,7 +330,9 @@ class PurposeRecorder(AnswerReader):
                     pp.tags.add("grants-admin")
                 if isinstance(t.value, cst.Name) and t.value.value not in ("self", "response", "resp", "res") and \
                         t.attr.value not in ("status_code", "headers", "media_type", "background"):
-                    pp.tags.add("writes")  # a fetched row's field set (saved by a commit elsewhere)
+                    # a fetched row's field set (saved by a commit elsewhere); on a parameter of a
+                    # helper it may be an answer being dressed (`data.message = ...`): reach.py decides
+                    pp.tags.add("sets-param-field" if t.value.value in frame.params else "writes")
             elif isinstance(t, cst.Subscript) and A.is_session(t.value):
                 pp.tags.add("issue")
             elif isinstance(t, (cst.Tuple, cst.List)):

@@ -106,6 +106,12 @@ class Reach:
                 continue
             if depth and t in ("static", "static-calls", "redirect"):
                 continue  # the handler's answer, not a helper's
+            if t == "sets-param-field":
+                # the handler's own parameter is what the request or a dependency handed it (a row);
+                # a helper's is whatever its caller passed, a write only with a commit on the way
+                if depth:
+                    continue
+                t = "writes"
             if dep and t in ("writes", "creates"):
                 continue  # a dependency's bookkeeping (a session's commit, a rate limiter's counter)
             if t.startswith("check:"):
