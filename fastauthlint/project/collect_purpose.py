@@ -81,6 +81,10 @@ class PurposeRecorder(AnswerReader):
             tags.add("static-calls")
         if pp.redirect:
             tags.add("redirect")
+        if "grant-literal" in tags:
+            tags.discard("grant-literal")
+            if any(n == "code" or n.endswith("_code") for n in list(frame.params) + list(frame.locals)):
+                tags.add("oauth-exchange")
         return tuple(sorted(tags)), tuple(dict.fromkeys(pp.models))[:A.MAX_MODELS], tuple(dict.fromkeys(pp.xcalls))[:A.MAX_XCALLS]
 
     def _pp(self) -> Optional[PurposeState]:
@@ -388,7 +392,9 @@ class PurposeRecorder(AnswerReader):
             if A.OAUTH_START_URL.search(s):
                 pp.tags.add("oauth-start")
             elif A.OAUTH_TOKEN_URL.search(s):
-                pp.tags.add("oauth-exchange")
+                # the bare grant type is an exchange only beside a code (`{"grant_type":
+                # "authorization_code", "code": code}`), not in a discovery document's list
+                pp.tags.add("grant-literal" if low.strip() == "authorization_code" else "oauth-exchange")
         if "token" in low or "jwks" in low or "certs" in low:
             if A.IDP_URL.search(s):
                 pp.tags.add("idp-verify")

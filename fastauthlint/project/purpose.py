@@ -75,8 +75,9 @@ class Purposes:
         if d.has("jwks") and quiet and not d.has("decrypt"):
             label = ".well-known/jwks" if "/.well-known/" in path else "public keys"
             return Judgement("purpose", label, "publishes public keys")
-        if "/.well-known/" in path and d.static and quiet and not d.inputs:
-            return Judgement("purpose", ".well-known", "a constant document")
+        if "/.well-known/" in path and quiet and not d.inputs and (d.static or (not d.busy and len(d.funcs) == 1)):
+            # constants, or a document it builds alone from its own URLs (OpenID discovery)
+            return Judgement("purpose", ".well-known", "a constant document" if d.static else "a discovery document")
         return None
 
     @staticmethod
