@@ -293,3 +293,11 @@ class AnswerReader(ValueReader):
             v = self.val(c)
             if v.k == "ref" and len(pp.models) < A.MAX_MODELS * 2:
                 pp.models.append(v)
+
+    def _injected(self, p: cst.Param) -> bool:
+        """The parameter's value comes from Depends()/Security(), in its default or Annotated."""
+        calls = [p.default] if isinstance(p.default, cst.Call) else []
+        ann = p.annotation.annotation if p.annotation is not None else None
+        if isinstance(ann, cst.Subscript):
+            calls += [e.slice.value for e in ann.slice if isinstance(e.slice, cst.Index) and isinstance(e.slice.value, cst.Call)]
+        return any(A.last_name(c.func) in ("Depends", "Security") for c in calls)

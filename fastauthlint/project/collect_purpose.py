@@ -59,14 +59,6 @@ class PurposeRecorder(AnswerReader):
             if A.SIGNATURE.search(name):
                 pp.sig_read = True
 
-    def _injected(self, p: cst.Param) -> bool:
-        """The parameter's value comes from Depends()/Security(), in its default or Annotated."""
-        calls = [p.default] if isinstance(p.default, cst.Call) else []
-        ann = p.annotation.annotation if p.annotation is not None else None
-        if isinstance(ann, cst.Subscript):
-            calls += [e.slice.value for e in ann.slice if isinstance(e.slice, cst.Index) and isinstance(e.slice.value, cst.Call)]
-        return any(A.last_name(c.func) in ("Depends", "Security") for c in calls)
-
     def _pp_actions(self, frame: Frame):
         """(actions, models, xcalls) of a function the walk leaves."""
         pp: Optional[PurposeState] = getattr(frame, "pp", None)
