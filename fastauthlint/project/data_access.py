@@ -34,7 +34,7 @@ class Risk:
 class ModelKinds(Protocol):
     def kind(self, path: str, qual: str) -> str:
         """"owned" (a user's or a tenant's rows), "users" (accounts), "credentials", "catalogue"
-        (rows of nobody), "catalogue-flagged" (rows of nobody with a published/active switch: public
+        (rows of nobody), "service" (a class of methods only, no table), "catalogue-flagged" (rows of nobody with a published/active switch: public
         when read through it, the hidden ones are not), or "unknown"."""
 
 
@@ -70,7 +70,9 @@ class AttributeModelKinds:
         self._attrs(path, qual, names, 0)
         short = qual.rsplit(".", 1)[-1]
         if not names:
-            return "unknown"
+            c = self.E.cls(path, qual)
+            # `NewsletterService.fetch(db, id)`: a class of methods only, named like a query's model
+            return "service" if c is not None and c.methods and not self.E.classes.external_bases(path, qual) else "unknown"
         if USER_CLASS.match(short):
             return "users"
         if any(_CREDENTIAL.search(n) for n in names):
@@ -111,12 +113,16 @@ class DataAccess:
             for m in d.models:
                 k = self.kinds.kind(m.path, m.name)
                 name = m.name.rsplit(".", 1)[-1]
+                if k == "service":
+                    continue
                 if k == "catalogue" or (k == "catalogue-flagged" and d.has("public-filter", "active-filter")):
                     plain.append(name)
                 elif k == "owned" and d.has("public-filter"):
                     owned.append(name)
                 else:
                     return Risk("error", "")
+            if not owned and not plain:
+                return Risk("error", "")  # no table among them: what it reads is not known
             if owned:
                 return Risk("info", f"it reads {_names(owned + plain)} rows filtered on a public flag")
             return Risk("info", f"it reads only {_names(plain)}, which {'has' if len(plain) == 1 else 'have'} "
