@@ -43,7 +43,8 @@ from fastauthlint.findings import Finding
 from fastauthlint.project.names import ModuleNames
 from fastauthlint.suppress import Suppression
 
-FORMAT = 4  # 3: fact classes moved into the family packages; 4: HTTP-contract facts (FAL601 links)
+FORMAT = 5  # 3: fact classes moved into the family packages; 4: HTTP-contract facts (FAL601 links);
+           # 5: what functions do (route purposes) and how they end (protection) on FuncFact
 MAGIC = b"fastauthlint-cache %d\n" % FORMAT
 _DUMP = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), check_circular=False).encode
 _DECODE_ERRORS = (serial.DecodeError, TypeError, KeyError, ValueError, IndexError, AttributeError)

@@ -316,7 +316,10 @@ def routes_cmd(paths: Tuple[Path, ...], fmt: str, config_file: Optional[Path], n
     if fmt == "json":
         click.echo(json.dumps([
             {"method": r.method, "path": r.path, "handler": r.handler, "file": display_path(r.file, cwd),
-             "line": r.line, "auth": r.auth, "public": r.public}
+             "line": r.line, "auth": r.auth, "public": r.public, "purpose": r.purpose, "guard": r.guard,
+             "severity": None if r.auth or r.guard or r.public is not None or r.missing_module
+             else ("info" if r.risk else "error"),
+             "risk": r.risk, "optional": r.optional_auth or None, "unknown": r.missing_module or None}
             for r in rows
         ], indent=2))
         return
@@ -330,20 +333,37 @@ def routes_cmd(paths: Tuple[Path, ...], fmt: str, config_file: Optional[Path], n
     for r in rows:
         if r.auth:
             protection = Text(r.auth)
+        elif r.guard:
+            protection = Text(r.guard)
         elif r.public is not None:
             protection = Text(f"public ({r.public})", style="cyan")
         elif r.optional_auth:
-            protection = Text(f"UNPROTECTED (optional authentication only: {r.optional_auth})", style="bold red")
+            # anonymous requests get through: what applies does not refuse a missing credential
+            protection = Text(f"optional ({r.optional_auth})", style="bold red")
+        elif r.missing_module:
+            protection = Text(f"unknown (depends on `{r.missing_module}`, which is not in the analysed code)",
+                              style="yellow")
+        elif r.risk:
+            protection = Text(f"UNPROTECTED (info: {r.risk})", style="yellow")
         else:
             protection = Text("UNPROTECTED", style="bold red")
         table.add_row(r.method, r.path, r.handler, f"{display_path(r.file, cwd)}:{r.line}", protection)
     console = Console(highlight=False, soft_wrap=False, no_color=not _use_color(None),
                       width=None if sys.stdout.isatty() else 200)
     console.print(table)
-    unprotected = sum(1 for r in rows if not r.auth and r.public is None)
-    public = sum(1 for r in rows if not r.auth and r.public is not None)
-    console.print(f"{len(rows)} routes: {len(rows) - unprotected - public} protected, {public} public, "
-                  f"{unprotected} unprotected")
+    def bare(r):
+        return not r.auth and not r.guard and r.public is None
+    public = sum(1 for r in rows if not r.auth and not r.guard and r.public is not None)
+    guarded = sum(1 for r in rows if not r.auth and r.guard)
+    inferred = sum(1 for r in rows if not r.auth and not r.guard and r.public is not None and r.purpose)
+    optional = sum(1 for r in rows if bare(r) and r.optional_auth)
+    unknown = sum(1 for r in rows if bare(r) and not r.optional_auth and r.missing_module)
+    unprotected = sum(1 for r in rows if bare(r) and not r.optional_auth and not r.missing_module)
+    console.print(f"{len(rows)} routes: {len(rows) - unprotected - public - optional - unknown} protected"
+                  + (f" ({guarded} by a capability or signature)" if guarded else "")
+                  + f", {public} public" + (f" ({inferred} by purpose)" if inferred else "")
+                  + (f", {optional} optional" if optional else "") + (f", {unknown} unknown" if unknown else "")
+                  + f", {unprotected} unprotected")
 
 
 @cli.command("server")

@@ -21,7 +21,11 @@ TESTS = Path(__file__).resolve().parent
 FIXTURES = TESTS / "fixtures"
 APPS = FIXTURES / "apps"
 
-_ANNOTATION = re.compile(r"#\s*(expect|ok)\s*:\s*(FAL\d{3}(?:\s*,\s*FAL\d{3})*)")
+# `# expect: FAL101`, `# expect: FAL101[info], FAL601`: a rule, optionally with the severity the
+# finding must have (checked only where given)
+_CODE = r"FAL\d{3}(?:\[(?:error|warning|info)\])?"
+_ANNOTATION = re.compile(r"#\s*(expect|ok)\s*:\s*(" + _CODE + r"(?:\s*,\s*" + _CODE + r")*)")
+_SEVERITY = re.compile(r"^(FAL\d{3})(?:\[(\w+)\])?$")
 
 
 @pytest.fixture(autouse=True)
@@ -51,16 +55,22 @@ def lint(paths: Sequence[Path], config: Optional[dict] = None, jobs: int = 1, **
     return run(RunOptions(paths=paths, config=cfg, jobs=jobs, use_cache=False, **kw)).findings
 
 
-def annotations(root: Path) -> Tuple[Set[Tuple[str, int, str]], Set[Tuple[str, int, str]]]:
+def annotations(root: Path, severities: Optional[Dict[Tuple[str, int, str], str]] = None
+                ) -> Tuple[Set[Tuple[str, int, str]], Set[Tuple[str, int, str]]]:
     """(expected, ok) sets of (root-relative path, line, rule) from `# expect: FAL101[, ...]` and
-    `# ok: FAL101` comments in every .py file below `root`."""
+    `# ok: FAL101` comments in every .py file below `root`; the severities asked for
+    (`# expect: FAL101[info]`) go into `severities` when given."""
     expected, ok = set(), set()
     for path in sorted(root.rglob("*.py")):
         rel = path.relative_to(root).as_posix()
         for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
             for kind, codes in _ANNOTATION.findall(line):
                 for code in re.split(r"\s*,\s*", codes):
-                    (expected if kind == "expect" else ok).add((rel, n, code))
+                    m = _SEVERITY.match(code)
+                    rule, severity = m.group(1), m.group(2)
+                    (expected if kind == "expect" else ok).add((rel, n, rule))
+                    if severity and kind == "expect" and severities is not None:
+                        severities[(rel, n, rule)] = severity
     return expected, ok
 
 
@@ -76,7 +86,8 @@ def check_annotated(root: Path, rules_prefix: Sequence[str] = ("FAL",), config: 
         os.chdir(cwd)
     relevant = [f for f in findings if f.rule.startswith(tuple(rules_prefix))]
     got = {(f.path, f.line, f.rule) for f in relevant}
-    expected, ok = annotations(root)
+    severities: Dict[Tuple[str, int, str], str] = {}
+    expected, ok = annotations(root, severities)
     expected = {e for e in expected if e[2].startswith(tuple(rules_prefix))}
     ok = {o for o in ok if o[2].startswith(tuple(rules_prefix))}
     messages = {(f.path, f.line, f.rule): f.message for f in relevant}
@@ -90,6 +101,11 @@ def check_annotated(root: Path, rules_prefix: Sequence[str] = ("FAL",), config: 
         problems.append(f"ok-trap   {key[0]}:{key[1]} {key[2]}: {messages[key]}")
     for key in unexpected:
         problems.append(f"unexpected {key[0]}:{key[1]} {key[2]}: {messages[key]}")
+    got_severity = {(f.path, f.line, f.rule): f.severity.value if f.severity else "" for f in relevant}
+    for key, want in sorted(severities.items()):
+        if key in got_severity and got_severity[key] != want:
+            problems.append(f"severity  {key[0]}:{key[1]} {key[2]}: {got_severity[key]}, expected {want}: "
+                            f"{messages[key]}")
     assert not problems, "\n" + "\n".join(problems)
     return findings
 

@@ -62,9 +62,10 @@ def workspace(tmp_path: Path) -> Path:
             router = APIRouter()
 
 
+            # not a bare probe (it takes input), so nothing makes it public but a declaration
             @router.get("/health")
-            def health() -> dict:
-                return {"ok": True}
+            def health(verbose: bool = False) -> dict:
+                return {"ok": True, "verbose": verbose}
             """,
     })
 

@@ -210,6 +210,19 @@ def test_facts_round_trip_and_keep_no_secret(tmp_path):
 
 # -- the command --------------------------------------------------------------------------------
 
+def test_routes_command_shows_optional_and_unknown_routes():
+    """Optional chains are `optional (...)`, not protected; routes whose dependencies come from a
+    module of the project missing from the analysed code are `unknown`."""
+    res = run_cli("routes", "--no-cache", ".", cwd=APPS / "routes_optional_chains")
+    assert res.returncode == 0, res.stderr
+    out = res.stdout.decode()
+    assert "optional (parameter `db`: get_db_session" in out
+    assert "3 protected, 0 public, 4 optional, 0 unprotected" in out
+    res = run_cli("routes", "--no-cache", ".", cwd=APPS / "routes_missing_modules")
+    out = res.stdout.decode()
+    assert "unknown (depends on `app.api.deps`" in out and "3 unknown, 2 unprotected" in out
+
+
 def test_routes_command_table_and_json():
     root = APPS / "routes_layered"
     res = run_cli("routes", "--no-cache", ".", cwd=root)
@@ -222,12 +235,15 @@ def test_routes_command_table_and_json():
     res = run_cli("routes", "--no-cache", "--format", "json", "app/api/routes/items.py", cwd=root)
     assert res.returncode == 0, res.stderr
     data = json.loads(res.stdout)
-    assert all(set(d) == {"method", "path", "handler", "file", "line", "auth", "public"} for d in data)
+    assert all(set(d) == {"method", "path", "handler", "file", "line", "auth", "public", "purpose", "guard",
+                          "severity", "risk", "optional", "unknown"} for d in data)
     assert {d["file"] for d in data} == {"app/api/routes/items.py"}
     row = next(d for d in data if d["path"] == "/api/v1/items/stats/public")
     assert row == {"method": "GET", "path": "/api/v1/items/stats/public",
                    "handler": "app.api.routes.items.item_stats", "file": "app/api/routes/items.py",
-                   "line": 18, "auth": None, "public": None}
+                   "line": 18, "auth": None, "public": None, "purpose": None, "guard": None, "severity": "info",
+                   "risk": "it answers static information (constants and settings that are not secrets)",
+                   "optional": None, "unknown": None}
 
 
 def test_routes_command_paths_relative_to_cwd():
@@ -333,3 +349,25 @@ def test_import_cycles_resolve_quickly(tmp_path):
     _, routes = table(tmp_path)
     assert time.monotonic() - start < 10
     assert [r.path for r in routes] == ["/x"] and routes[0].auth is None
+
+
+def test_strict_mode_reports_routes_public_by_purpose(tmp_path):
+    """`infer-public = false`: routes public by purpose are reported again, saying what they look
+    like; routes guarded by a capability or a signature stay protected."""
+    cfg = tmp_path / "strict.toml"
+    cfg.write_text("[tool.fastauthlint]\ninfer-public = false\n")
+    root = APPS / "routes_purpose"
+    res = run_cli("--no-cache", "--format", "json", "--exit-zero", "--config", str(cfg), ".", cwd=root)
+    assert res.returncode == 0, res.stderr
+    data = json.loads(res.stdout)
+    found = {(d["path"].replace(os.sep, "/"), d["line"]): d["message"] for d in data["findings"]
+             if d["rule"] == "FAL101"}
+    login = found[("bookshelf/routers/auth.py", 52)]
+    assert "looks like a login route" in login and "infer-public = false" in login
+    assert "looks like an oauth callback route" in found[("bookshelf/routers/oauth.py", 43)]
+    assert ("bookshelf/routers/webhooks.py", 21) not in found  # signature: protected, not public
+    assert ("bookshelf/routers/shelves.py", 14) not in found  # capability
+    res = run_cli("routes", "--no-cache", ".", cwd=root)
+    out = res.stdout.decode()
+    assert "public (login)" in out and "public (oauth callback)" in out
+    assert "capability (`share_token`" in out and "signature (Stripe webhook signature)" in out

@@ -21,6 +21,7 @@ from fastauthlint.project import known as K
 from fastauthlint.project.evaluate import Evaluator, Obj, factory_for
 from fastauthlint.project.evidence import Evidence
 from fastauthlint.project.facts import FuncFact, ParamFact
+from fastauthlint.project.refusal import Refusal
 from fastauthlint.project.values import V, short_name
 
 
@@ -33,12 +34,20 @@ class Auth:
     optional: bool = False
     admin: bool = False
     user: bool = True  # its value is the authenticated principal (not a raw token)
+    # optional only in some states of the instance it is called on: (attribute, state) pairs
+    # (`auto_error` "falsy", an exclusion list "truthy"), decided per instance
+    cond: Tuple[Tuple[str, str], ...] = ()
+    # "METHODS path" entries of the paths it lets through without a credential (an exclusion
+    # list, a middleware's allow-list): routes matching one are not protected by it
+    exempt: Tuple[str, ...] = ()
+    off_unless: str = ""  # authentication runs only when the environment says so ("ENV is PROD")
 
 
 class Authentication:
     def __init__(self, evaluator: Evaluator, evidence: Evidence, auth_dependencies: Sequence[str] = ()):
         self.E = evaluator
         self.evidence = evidence
+        self.refusal = Refusal(evaluator, evidence)
         self.auth_patterns = [p.strip() for p in auth_dependencies if p.strip()]
         self._auth_memo: Dict[Any, Optional[Auth]] = {}
         self._auth_stack: set = set()
@@ -107,8 +116,10 @@ class Authentication:
             if member is not None and member[0] == "method":
                 a = self.auth_of_func(member[1], member[2], bound=True)
                 if a is not None:
+                    a = self.for_instance(a, o)
                     return Auth(qn, f"{short_name(o.name)}(…) → {a.text}" if a.text else short_name(o.name),
-                                a.optional or self._auto_error_false(o), a.admin or admin_args, True)
+                                a.optional or self._auto_error_false(o), a.admin or admin_args, True,
+                                exempt=a.exempt, off_unless=a.off_unless)
             if is_scheme:
                 return Auth(qn, f"{short_name(o.name)} (security scheme)", optional=self._auto_error_false(o),
                             admin=admin_args, user=member is not None)
@@ -135,11 +146,26 @@ class Authentication:
             if base is not None and base.kind == "inst" and o.path:
                 a = self.auth_of_func(o.path, o.name, bound=True)
                 if a is not None:
-                    return Auth(qn, a.text, a.optional, a.admin, a.user)
+                    a = self.for_instance(a, base)
+                    return Auth(qn, a.text, a.optional, a.admin, a.user, exempt=a.exempt, off_unless=a.off_unless)
             return None
         if o.kind == "alias":
             return self.auth_of_annotation(o.v, o.path, o.env)
         return None
+
+    def for_instance(self, a: Auth, inst: Obj) -> Auth:
+        """A method's authentication as this instance runs it: optional only in states of the
+        instance's attributes (`a.cond`) that its constructor call rules out is required (with
+        the paths of the exclusion list it was given, if any)."""
+        if not (a.optional and a.cond) or self._auto_error_false(inst):
+            return a
+        exempt = self.refusal.resolve(inst, a.cond)
+        if exempt is None:
+            attr, want = a.cond[0]
+            why = ("admitting anonymous requests" if want == "anon" else
+                   f"returning None when `{attr}` is {'set' if want == 'truthy' else 'off'}")
+            return Auth(a.name, f"{a.text}, {why}", True, a.admin, a.user, cond=a.cond, off_unless=a.off_unless)
+        return Auth(a.name, a.text, False, a.admin, a.user, exempt=exempt, off_unless=a.off_unless)
 
     def _auto_error_false(self, o: Obj) -> bool:
         """A scheme built with `auto_error=False`: it lets requests without credentials in."""
@@ -184,6 +210,9 @@ class Authentication:
             scopes = dep.kwarg("scopes")
             if scopes is not None and self._admin_args(scopes):
                 best = Auth(best.name, f"{best.text} with admin scopes", best.optional, True, best.user)
+        if best is not None and not best.optional and dep.a and self.refusal.admits_anonymous(dep.a[0], path):
+            # `Authenticator(allowed_subjects={User, Anonymous})`: anonymous requests pass
+            best = Auth(best.name, f"{best.text}, admitting anonymous requests", True, best.admin, best.user)
         return best
 
     def auth_of_annotation(self, ann: Optional[V], path: str, env: Tuple = (), depth: int = 0) -> Optional[Auth]:
@@ -298,24 +327,44 @@ class Authentication:
                     subs.append((None, a))
         body = self.evidence.body_auth(f, path, params)
         calls = self.calls_auth(f, path)
-        if not subs and body is None and calls is None:
-            return None
         required = [a for _, a in subs if not a.optional]
+        if body is None and calls is None and not required:
+            body = self.refusal.handed_on(
+                f, path, qual, [p for p, _ in subs if p is not None] + self.refusal.credential_params(params, path))
+        gated = self.evidence.gated_auth(f, path, params) if body is None and calls is None else None
+        if not subs and body is None and calls is None and gated is None:
+            return None
         rejects = f.raises or self.evidence.raises_reject(f, path)
+        off_unless = ""
+        user = True
         if required:
             optional = False
             via = required[0]
         elif body is not None or calls is not None:
             optional = f.returns_none
             via = None
+        elif gated is not None:
+            # `if get_config("ENV", "DEV") == "PROD": Authorize.jwt_required()`: off by default
+            optional, via, off_unless = True, None, f.env_gate
+            body = f"{gated} only when {f.env_gate}"
         else:
             checked = any(p is not None and p.checked for p, a in subs)
             optional = not (checked and rejects) or f.returns_none
-            if optional and _promises_a_value(f, {p.name for p, _ in subs if p is not None}):
-                # `-> WalletTypeInfo` built by a checker that raises without a key: the optional
-                # scheme only lets the function do its own rejecting.
-                optional = False
             via = subs[0][1]
+            if optional and _promises_a_value(f, {p.name for p, _ in subs if p is not None}):
+                if self.refusal.rejects_through(f, path):
+                    # `-> WalletTypeInfo` built by a checker that raises without a key: the
+                    # optional scheme only lets the function do its own rejecting.
+                    optional = False
+                else:
+                    # a parser that never refuses (`-> Caller` from an identity header): optional,
+                    # and never None, so its value is no verified user to check for None
+                    user = False
+            off_unless = via.off_unless if optional else ""
+        cond: Tuple[Tuple[str, str], ...] = ()
+        if not optional and not required and f.none_guards:
+            # `return None` only with `auto_error` off or for an exclusion list: per instance
+            optional, cond = True, f.none_guards
         admin = f.admin_check or bool(K.ADMIN_WORDS.search(label)) or any(a.admin for _, a in subs)
         if via is not None:
             text = f"{label} → {via.text}" if label else via.text
@@ -323,14 +372,16 @@ class Authentication:
             text = f"{label} ({body})" if label else body
         else:
             text = f"{label} → {calls.text}" if label else calls.text
-        return Auth(qn, text, optional, admin, True)
+        return Auth(qn, text, optional, admin, user, cond=cond, off_unless=off_unless)
 
     def calls_auth(self, f: FuncFact, path: str) -> Optional[Auth]:
         """A direct call to a function that authenticates the request itself
         (`user = get_current_user(request)`)."""
         if not f.passes_names:
             return None
-        for c in f.calls:
+        # only calls handed a parameter or something read from one: a token the function just
+        # minted (`decode_token(refresh_token)` after `create_refresh_token`) is not the request's
+        for c in f.cred_fed:
             for o in self.E.ev(c, path):
                 if o.kind == "func" and (o.path, o.name) != (path, f.name):
                     g = self.E.func(o.path, o.name)
@@ -346,38 +397,6 @@ class Authentication:
                             body = None
                     if body is not None and not g.returns_none:
                         return Auth(self.E.qual(o.path, o.name), f"{short_name(o.name)} ({body})")
-        return None
-
-    # -- middleware --------------------------------------------------------------------------
-    def middleware_auth(self, target: V, path: str) -> Optional[Auth]:
-        """An authenticating middleware: a function (`@app.middleware("http")`) or a class
-        (`dispatch` of a BaseHTTPMiddleware, or an ASGI `__call__`) that reads a credential from
-        the request and rejects or verifies it, or answers 401; or a known library middleware."""
-        for o in self.E.ev(target, path):
-            if o.kind == "ext" and (K.is_auth_library_class(o.name) or o.name in K.AUTH_MIDDLEWARE):
-                return Auth(o.name, short_name(o.name))
-            funcs: List[Tuple[str, str]] = []
-            if o.kind == "func":
-                funcs.append((o.path, o.name))
-            elif o.kind == "class":
-                for meth in ("dispatch", "dispatch_func", "__call__"):
-                    found = self.E.classes.member(o.path, o.name, meth)
-                    if found is not None and found[0] == "method":
-                        funcs.append((found[1], found[2]))
-            for fpath, qual in funcs:
-                f = self.E.func(fpath, qual)
-                if f is None:
-                    continue
-                qn = self.E.qual(fpath, qual)
-                if self.configured(qn):
-                    return Auth(qn, f"{short_name(qn)} (configured in auth-dependencies)")
-                # Only what the middleware does itself: an identity middleware that calls a
-                # resolver which rejects bad tokens but lets anonymous requests through (and
-                # leaves the decision to the routes) protects nothing by itself.
-                body = self.evidence.body_auth(f, fpath, f.params, role="middleware")
-                if body is not None:
-                    label = short_name(qual.replace(".<locals>", "")) if o.kind == "func" else short_name(o.name)
-                    return Auth(qn, f"{label} ({body})", user=False)
         return None
 
     # -- dependencies lists ------------------------------------------------------------------

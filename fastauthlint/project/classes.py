@@ -39,6 +39,23 @@ class ClassQuestions:
                         return found
         return None
 
+    def annotated(self, path: str, qual: str, attr: str, depth: int = 0) -> Optional[Tuple[str, V]]:
+        """(file, annotation) of an attribute the class (or a project base) declares without a
+        value (`auth: AuthGate` in a dataclass)."""
+        c = self.E.cls(path, qual)
+        if c is None or depth > 10:
+            return None
+        for name, ann, value in c.attrs:
+            if name == attr and ann is not None:
+                return (path, ann)
+        for b in c.bases:
+            for bo in self.E.ev(b, path):
+                if bo.kind == "class":
+                    found = self.annotated(bo.path, bo.name, attr, depth + 1)
+                    if found is not None:
+                        return found
+        return None
+
     def external_bases(self, path: str, qual: str, depth: int = 0) -> List[str]:
         """Qualified names of the library classes a project class derives from, through its
         project bases."""

@@ -4,9 +4,9 @@ in the single batched traversal, that records what the file says about the FastA
 middleware and calls into project functions. The linking phase (evaluate.py and what builds on
 it) answers questions about them across files.
 
-The collector is made of three parts, each in its own module: reading expressions as values in
-their scope (collect_values.py), the evidence a function shows (collect_evidence.py), and the
-application's wiring (collect_routes.py). This module keeps the frames of functions and classes,
+The collector is made of four parts, each in its own module: reading expressions as values in
+their scope (collect_values.py), how a function's code flows (collect_flow.py), the evidence a
+function shows (collect_evidence.py), and the application's wiring (collect_routes.py). This module keeps the frames of functions and classes,
 the bindings, and what is handed over: only what the evaluator can use (see `_prune_locals`).
 """
 
@@ -19,14 +19,16 @@ import libcst as cst
 
 from fastauthlint import astutil
 from fastauthlint.context import FileContext
+from fastauthlint.project import collect_flow as flow
 from fastauthlint.project.collect_evidence import EvidenceRecorder
+from fastauthlint.project.collect_purpose import PurposeRecorder
 from fastauthlint.project.collect_routes import RouteRecorder
 from fastauthlint.project.collect_values import Frame
 from fastauthlint.project.facts import ClassFact, FileFacts, FuncFact, ParamFact
 from fastauthlint.project.values import UNK, V
 
 
-class FactsCollector(EvidenceRecorder, RouteRecorder):
+class FactsCollector(EvidenceRecorder, RouteRecorder, PurposeRecorder):
     """One file's facts: `facts()` once the traversal is over."""
 
     def __init__(self, ctx: FileContext):
@@ -47,8 +49,12 @@ class FactsCollector(EvidenceRecorder, RouteRecorder):
         qual = self._qual_for(node.name.value)
         top = self._top()
         frame = Frame("func", qual, node)
+        if qual in self._func_nodes:
+            self._rename_earlier(qual)
         # the declaration is read in the enclosing scope: the frame is not entered yet
         frame.param_facts = [self._param_fact(frame, p) for p in astutil.parameters(node)]
+        frame.derived = {p.name for p in frame.param_facts}
+        frame.path_names = {p.name for p in frame.param_facts if p.name in flow.PATH_PARAMS}
         frame.returns_ann = self.val(node.returns.annotation) if node.returns is not None else None
         frame.decorator_vals = tuple(self.val(dec.decorator) for dec in node.decorators)
         frame.is_method = top is not None and top.kind == "class"
@@ -61,9 +67,39 @@ class FactsCollector(EvidenceRecorder, RouteRecorder):
             else:
                 top.methods.append(node.name.value)
         self.stack.append(frame)
+        self._pp_enter(frame, node)
         self._func_nodes[qual] = node
 
+    def _rename_earlier(self, qual: str) -> None:
+        """A second `def` of the same name in the same scope: the name now means the new one, and
+        the routes the earlier one handles keep their own function under another key."""
+        n = 1
+        while f"{qual}@{n}" in self._func_nodes:
+            n += 1
+        other = f"{qual}@{n}"
+        self._func_nodes[other] = self._func_nodes.pop(qual)
+        f = self.out.functions.pop(qual, None)
+        if f is not None:
+            self.out.functions[other] = _with(f, name=other)
+        for (fq, pname) in [k for k in self._deref_nodes if k[0] == qual]:
+            self._deref_nodes[(other, pname)] = self._deref_nodes.pop((fq, pname))
+        for info, _, _ in self._pending_routes:
+            if info.get("handler") == qual:
+                info["handler"] = other
+
+    def _lead(self, node: cst.FunctionDef) -> tuple:
+        """The calls of the function's leading statements, as values (see FuncFact.lead)."""
+        stmts: list = []
+        body = node.body
+        # nothing to hand on: a function with no parameters that is not a closure
+        if not node.params.params and not node.params.kwonly_params and not self.stack[:-1]:
+            return ()
+        if isinstance(body, cst.IndentedBlock):
+            flow.lead_statements(body.body, stmts)
+        return tuple(tuple(_slim(self.val(c)) for c in calls[:6]) for calls in stmts)
+
     def leave_FunctionDef(self, original_node: cst.FunctionDef) -> None:
+        lead = self._lead(original_node)
         frame = self.stack.pop()
         params = []
         for pf in frame.param_facts:
@@ -75,6 +111,7 @@ class FactsCollector(EvidenceRecorder, RouteRecorder):
                                     deref_text=st.get("deref_text", "")))
             if st.get("deref") is not None:
                 self._deref_nodes[(frame.qual, pf.name)] = st["deref"]
+        actions, models, xcalls = self._pp_actions(frame)
         fact = FuncFact(
             name=frame.qual, line=0, params=tuple(params), returns_ann=frame.returns_ann,
             decorators=frame.decorator_vals, is_method=frame.is_method,
@@ -86,6 +123,13 @@ class FactsCollector(EvidenceRecorder, RouteRecorder):
             local_values=tuple((k, _slim(v)) for k, v in frame.locals.items() if _worth_keeping(v)),
             request_to_call=frame.request_to_call, takes_request=bool(frame.request_params),
             super_init=frame.super_init, super_calls=tuple(dict.fromkeys(frame.super_calls)),
+            actions=actions, models=models, xcalls=xcalls,
+            ends_open=flow.ends_open(original_node), lead=lead,
+            cred_fed=tuple(dict.fromkeys(frame.cred_fed))[:32],
+            none_guards=tuple(dict.fromkeys(frame.none_guards)),
+            attr_src=tuple(dict.fromkeys((a, s, _slim(v) if v is not None else None) for a, s, v in frame.attr_src))[:32],
+            env_gate=frame.env_gate, env_gated=tuple(dict.fromkeys(frame.env_gated)),
+            path_lists=tuple(_slim(v) for v in frame.path_lists),
         )
         self.out.functions[frame.qual] = fact
 
@@ -122,18 +166,22 @@ class FactsCollector(EvidenceRecorder, RouteRecorder):
             # `self.router = APIRouter(...)` in a method: an attribute of the class
             for f in reversed(self.stack):
                 if f.kind == "class":
-                    if value.k in ("call", "ref", "dep", "list"):
+                    if value.k in ("call", "ref", "dep", "list", "dict"):
                         f.attrs.append((target.attr.value, annotation, value))
                     break
 
     def visit_Assign(self, node: cst.Assign) -> None:
+        self._pp_assign([t.target for t in node.targets], node.value)
         value = self.val(node.value)
         for t in node.targets:
+            if isinstance(t.target, cst.Subscript):
+                self._stores.add(id(t.target))
             self._bind(t.target, value)
         if isinstance(node.value, cst.Call):
             self._maybe_call_fact(node.value)
 
     def visit_AnnAssign(self, node: cst.AnnAssign) -> None:
+        self._pp_assign([node.target], node.value)
         ann = self.val(node.annotation.annotation)
         value = self.val(node.value) if node.value is not None else UNK
         if isinstance(node.target, cst.Name) and node.value is None and (self._top() is None or self._top().kind != "class"):
@@ -155,6 +203,7 @@ class FactsCollector(EvidenceRecorder, RouteRecorder):
         frame = self._func()
         if frame is not None:
             self._call_evidence(frame, node)
+            self._pp_call(frame, node)
             func = node.func
             if (isinstance(func, cst.Attribute) and isinstance(func.value, cst.Call)
                     and isinstance(func.value.func, cst.Name) and func.value.func.value == "super"):
@@ -164,6 +213,8 @@ class FactsCollector(EvidenceRecorder, RouteRecorder):
 
     def visit_Return(self, node: cst.Return) -> None:
         frame = self._func()
+        if frame is not None:
+            self._pp_return(frame, node.value)
         if frame is None or not self._return_evidence(frame, node.value):
             return
         frame.returns.append(self.val(node.value))
@@ -205,8 +256,8 @@ def _slim(v: V, depth: int = 0) -> V:
                  kw=tuple((n, _slim_arg(x, depth)) for n, x in v.kw))
     if k == "ifexp":
         return V("ifexp", a=tuple(_slim(x, depth + 1) for x in v.a))
-    if k == "list":
-        return V("list", a=tuple(_slim_arg(x, depth) for x in v.a))
+    if k in ("list", "dict"):
+        return V(k, a=tuple(_slim_arg(x, depth) for x in v.a))
     return v
 
 
@@ -215,7 +266,7 @@ def _slim_arg(v: V, depth: int) -> V:
         return v
     if v.k == "attr" and _worth_keeping(v):
         return v
-    if v.k in ("call", "list", "ifexp"):
+    if v.k in ("call", "list", "dict", "ifexp"):
         return _slim(v, depth + 1)
     return UNK
 
@@ -235,7 +286,7 @@ def _worth_keeping(v: V) -> bool:
         return callee.k in ("ref", "loc", "def") or (callee.k == "attr" and _worth_keeping(callee))
     if k == "ifexp":
         return _worth_keeping(v.a[1]) or _worth_keeping(v.a[2])
-    if k == "list":
+    if k in ("list", "dict"):
         return any(_worth_keeping(x) for x in v.a)
     if k in ("str", "fmt"):
         return not (k == "str" and v.q.startswith("?"))
@@ -271,7 +322,8 @@ def _prune_locals(out: "FileFacts") -> None:
     for c in out.classes.values():
         roots += [*c.bases, *c.decorators, *(x for _, a, b in c.attrs for x in (a, b))]
     for f in out.functions.values():
-        roots += [f.returns_ann, f.super_init, *f.returns, *f.raised, *f.decorators, *f.calls]
+        roots += [f.returns_ann, f.super_init, *f.returns, *f.raised, *f.decorators, *f.calls, *f.xcalls, *f.cred_fed]
+        roots += [v for calls in f.lead for v in calls] + list(f.path_lists)
         roots += [x for p in f.params for x in (p.ann, p.default)]
     _loc_refs(roots, needed)
     done: set = set()

@@ -1,4 +1,4 @@
-"""Per-file collection, part two: the evidence a function's own code shows about authentication.
+"""Per-file collection, part three: the evidence a function's own code shows about authentication.
 
 What the linking phase weighs (authentication.py, evidence.py) is recorded here while the walk is
 inside a function: the credentials it reads (an Authorization/API-key header or cookie, a token
@@ -17,85 +17,16 @@ import libcst as cst
 
 from fastauthlint import astutil
 from fastauthlint.context import FileContext
-from fastauthlint.project.collect_values import Frame, ValueReader
+from fastauthlint.project import collect_flow as flow
+from fastauthlint.project.collect_flow import FlowRecorder, expr_walk, mentions_status, refuses
+from fastauthlint.project.collect_values import Frame
 from fastauthlint.project.facts import ParamFact
+from fastauthlint.project.names import dotted
 from fastauthlint.project.known import (
-    ADMIN_ATTRS, ADMIN_WORDS, COOKIE_PARAMS, HEADER_PARAMS, QUERY_PARAMS, REQUEST_TYPES, VERIFIER_METHODS,
+    ADMIN_ATTRS, ADMIN_WORDS, ANONYMOUS, COOKIE_PARAMS, HEADER_PARAMS, QUERY_PARAMS, REQUEST_TYPES, VERIFIER_METHODS,
     VERIFIERS, is_credential_key, is_credential_name, rejection_by_name, strongest,
 )
 from fastauthlint.project.values import V, v_rejection
-
-
-# -- what an expression shows ---------------------------------------------------------------
-
-def _status_code(node: cst.CSTNode) -> int:
-    """401 or 403 for an integer or a `status.HTTP_401_UNAUTHORIZED`-style name, else 0."""
-    if isinstance(node, cst.Integer):
-        return int(node.value) if node.value in ("401", "403") else 0
-    name = astutil.name_of(node)
-    if not name:
-        return 0
-    if name.startswith("HTTP_401") or name == "UNAUTHORIZED":
-        return 401
-    if name.startswith("HTTP_403") or name == "FORBIDDEN":
-        return 403
-    return 0
-
-
-def _sub_expressions(node: cst.CSTNode):
-    """The expression children of the node kinds a condition or a status argument is made of;
-    cheaper than `node.children` (which rebuilds the node) for these small walks."""
-    if isinstance(node, cst.Attribute):
-        yield node.value
-    elif isinstance(node, cst.Call):
-        yield node.func
-        for a in node.args:
-            yield a.value
-    elif isinstance(node, cst.Comparison):
-        yield node.left
-        for c in node.comparisons:
-            yield c.comparator
-    elif isinstance(node, cst.BooleanOperation):
-        yield node.left
-        yield node.right
-    elif isinstance(node, cst.UnaryOperation):
-        yield node.expression
-    elif isinstance(node, cst.BinaryOperation):
-        yield node.left
-        yield node.right
-    elif isinstance(node, cst.Subscript):
-        yield node.value
-        for e in node.slice:
-            if isinstance(e.slice, cst.Index):
-                yield e.slice.value
-    elif isinstance(node, (cst.List, cst.Tuple, cst.Set)):
-        for el in node.elements:
-            yield el.value
-    elif isinstance(node, cst.Await):
-        yield node.expression
-
-
-def _expr_walk(node: cst.CSTNode, limit: int = 200):
-    stack = [node]
-    n = 0
-    while stack and n < limit:
-        cur = stack.pop()
-        n += 1
-        yield cur
-        stack.extend(_sub_expressions(cur))
-
-
-def _mentions_status(node: cst.CSTNode) -> int:
-    """A 401/403 status among a raised/returned call's arguments (`HTTPException(401)`,
-    `status_code=status.HTTP_401_UNAUTHORIZED`, `HTTPStatus.FORBIDDEN.value`); 0 if none."""
-    if isinstance(node, cst.Call):
-        found = 0
-        for a in node.args:
-            if a.keyword is None or a.keyword.value in ("status_code", "status", "code"):
-                for n in _expr_walk(a.value, 8):
-                    found = strongest(found, _status_code(n))
-        return found
-    return _status_code(node)
 
 
 def _guard_names(expr: cst.BaseExpression, out: set) -> None:
@@ -138,20 +69,15 @@ def _missing_test(expr: cst.BaseExpression) -> Tuple[Optional[str], bool]:
     return None, False
 
 
-_REFUSING_CALL = re.compile(r"(^|[._])(raise|abort|deny|reject|forbid|unauthori[sz]ed|forbidden)", re.I)
+_CSRF = re.compile(r"csrf|xsrf", re.I)
 
 
-def _refuses(body: cst.BaseSuite) -> bool:
-    """A block that ends the request: it raises, returns a 401/403 response, or calls a helper
-    named for refusing (`raise_unauthorized()`, `abort(401)`)."""
-    for n in astutil.walk(body):
-        if isinstance(n, cst.Raise):
-            return True
-        if isinstance(n, cst.Return) and n.value is not None and _mentions_status(n.value):
-            return True
-        if isinstance(n, cst.Call) and _REFUSING_CALL.search(astutil.name_of(n.func) or ""):
-            return True
-    return False
+def _csrf_call(node: cst.Call) -> bool:
+    """A call that checks a CSRF token (`csrf_protect.validate_csrf(request)`,
+    `compare_digest(csrf_cookie, csrf_form)`): anyone can get one, it authenticates no one."""
+    if _CSRF.search(dotted(node.func) or ""):
+        return True
+    return any(isinstance(n, cst.Name) and _CSRF.search(n.value) for a in node.args for n in expr_walk(a.value, 12))
 
 
 def _header_key(node: cst.BaseExpression) -> Optional[str]:
@@ -192,12 +118,13 @@ def _required_marker(call: cst.Call) -> bool:
 
 # -- what a function shows -------------------------------------------------------------------
 
-class EvidenceRecorder(ValueReader):
+class EvidenceRecorder(FlowRecorder):
     """Notes on the innermost function's frame what its code shows (the collector's part)."""
 
     def __init__(self, ctx: FileContext):
         super().__init__(ctx)
         self._if_frames: List[Optional[Frame]] = []
+        self._stores: set = set()  # ids of subscripts assigned to (not reads)
 
     def _param_fact(self, frame: Frame, p: cst.Param) -> ParamFact:
         """A parameter as declared, with the credential it reads itself; noted in `frame` so that
@@ -258,15 +185,23 @@ class EvidenceRecorder(ValueReader):
                 head = head.value
             if isinstance(head, cst.Name) and self._local_frame(head.value) is not None:
                 q = None
+        callee: Optional[V] = None
         if q is not None:
-            if q in VERIFIERS or any(q.startswith(v + ".") for v in VERIFIERS):
-                frame.decodes = True
-            frame.calls.append(V("ref", q=q))
+            if (q in VERIFIERS or any(q.startswith(v + ".") for v in VERIFIERS)) and not _csrf_call(node):
+                gate = self._env_gated(frame)
+                if gate:
+                    frame.env_gate = frame.env_gate or gate
+                    frame.env_gated.append(("", "decode"))
+                elif not self._swallowed(frame):
+                    frame.decodes = True
+            callee = V("ref", q=q)
+            frame.calls.append(callee)
         elif isinstance(func, cst.Name):
             v = self.val(func)
             if v.k in ("def", "loc"):
+                callee = v
                 frame.calls.append(v)
-        elif isinstance(func, cst.Attribute):
+        if q is None and isinstance(func, cst.Attribute):
             attr = func.attr.value
             base = func.value
             # request.headers.get("Authorization") / request.cookies.get("session")
@@ -275,24 +210,46 @@ class EvidenceRecorder(ValueReader):
                 if key is not None and is_credential_key(key):
                     frame.reads.append(f"{'header' if base.attr.value == 'headers' else 'cookie'}:{key.lower()}")
             elif isinstance(base, cst.Name) and base.value == "self":
-                frame.calls.append(V("attr", a=(V("loc", q="self", s=frame.qual),), q=attr))
+                callee = V("attr", a=(V("loc", q="self", s=frame.qual),), q=attr)
+                frame.calls.append(callee)
             elif isinstance(base, cst.Name) and base.value in frame.params:
-                frame.param_calls.append((base.value, attr))
+                gate = self._env_gated(frame)
+                if gate:  # `if get_config("ENV") == "PROD": Authorize.jwt_required()`
+                    frame.env_gate = frame.env_gate or gate
+                    frame.env_gated.append((base.value, attr))
+                elif not self._swallowed(frame):  # `try: Authorize.jwt_required() except: pass` verifies nothing
+                    frame.param_calls.append((base.value, attr))
             if attr in VERIFIER_METHODS:
                 frame.verifier_call = True
+            filled = flow.appended_attr(node)
+            if filled is not None and frame.is_method:
+                # `for route in self.exclude_routes: self.patterns.append(...)`
+                for it in frame.fors:
+                    for src in flow.mentions(it, set(frame.params)):
+                        frame.attr_src.append((filled, src, None))
+        # `call_next(request)` in a middleware hands the request on, it authenticates nothing;
+        # neither does a CSRF check
+        fed = False
         for a in node.args:
             if isinstance(a.value, cst.Name):
-                if a.value.value in frame.request_params:
+                if a.value.value in frame.request_params and not frame.request_to_call \
+                        and not (isinstance(func, cst.Name) and func.value in frame.params) and not _csrf_call(node):
                     frame.request_to_call = True
                 if a.value.value in frame.params or a.value.value in frame.locals:
                     frame.passes_names = True
+            if flow.head_name(a.value) in frame.derived:
+                fed = True
+        if fed and callee is not None:
+            frame.cred_fed.append(callee)
 
     def visit_Subscript(self, node: cst.Subscript) -> None:
         frame = self._func()
         if frame is None:
             return
         base = node.value
-        if isinstance(base, cst.Attribute) and base.attr.value in ("headers", "cookies") and node.slice:
+        # `response.headers["Access-Control-Allow-Credentials"] = "true"` writes, it reads nothing
+        if isinstance(base, cst.Attribute) and base.attr.value in ("headers", "cookies") and node.slice \
+                and id(node) not in self._stores:
             el = node.slice[0].slice
             key = _header_key(el.value) if isinstance(el, cst.Index) else None
             if key is not None and is_credential_key(key):
@@ -333,7 +290,7 @@ class EvidenceRecorder(ValueReader):
             if st is not None and "deref" not in st:
                 st["checked"] = True
         # admin checks: `if not user.is_superuser`, `if "admin" not in user.roles`
-        for n in _expr_walk(test):
+        for n in expr_walk(test):
             if isinstance(n, cst.Attribute) and n.attr.value in ADMIN_ATTRS:
                 frame.admin_check = True
                 break
@@ -349,20 +306,32 @@ class EvidenceRecorder(ValueReader):
         frame = self._func()
         if frame is not None and name in frame.params:
             on_missing = node.body if missing else (node.orelse.body if isinstance(node.orelse, cst.Else) else None)
-            if on_missing is not None and _refuses(on_missing):
+            if on_missing is not None and refuses(on_missing):
                 frame.params[name]["rejects"] = True
         self._guard(node.test)
         top = self._top()
         if top is not None and top.kind == "func":
+            self._note_path_test(top, node.test)
             top.tests.append(node.test)
+            top.in_else.append(False)
+            top.gates.append(flow.env_gate(node.test, top.env_locals))
             self._if_frames.append(top)
         else:
             self._if_frames.append(None)
+
+    def visit_If_orelse(self, node: cst.If) -> None:
+        frame = self._if_frames[-1] if self._if_frames else None
+        if frame is not None and frame.in_else:
+            frame.in_else[-1] = True
 
     def leave_If(self, original_node: cst.If) -> None:
         frame = self._if_frames.pop() if self._if_frames else None
         if frame is not None and frame.tests:
             frame.tests.pop()
+            frame.in_else.pop()
+            frame.gates.pop()
+            if frame.passed and original_node.orelse is None and flow.block_terminates(original_node.body):
+                frame.passed[-1].append(original_node.test)
 
     def _config_toggle(self, frame: Frame) -> bool:
         """The `if`s around a statement test only the deployment's configuration
@@ -416,7 +385,7 @@ class EvidenceRecorder(ValueReader):
             return
         frame.raises = True
         exc = node.exc
-        frame.raises_auth = strongest(frame.raises_auth, _mentions_status(exc))
+        frame.raises_auth = strongest(frame.raises_auth, mentions_status(exc))
         target = exc.func if isinstance(exc, cst.Call) else exc
         if isinstance(target, (cst.Name, cst.Attribute)):
             frame.raises_auth = strongest(frame.raises_auth, rejection_by_name(astutil.name_of(target) or ""))
@@ -430,15 +399,29 @@ class EvidenceRecorder(ValueReader):
     def _return_evidence(self, frame: Frame, value: Optional[cst.BaseExpression]) -> bool:
         """Note what a `return` shows (a 401/403 response, a None for anonymous requests); False
         when it returns nothing (`return`, `return None`)."""
+        self._note_path_test(frame, value)
         if value is None or (isinstance(value, cst.Name) and value.value == "None"):
             # `if not settings.AUTH_ENABLED: return None` switches authentication off for the
             # whole deployment; it does not let an anonymous request through an enabled one
             if not self._config_toggle(frame):
-                frame.returns_none = True
+                guard = self._instance_guard(frame)
+                if guard is not None:
+                    frame.none_guards.append(guard)
+                else:
+                    frame.returns_none = True
             return False
         if isinstance(value, cst.Call):
             # `return JSONResponse(status_code=401, ...)`
-            frame.raises_auth = strongest(frame.raises_auth, _mentions_status(value))
+            frame.raises_auth = strongest(frame.raises_auth, mentions_status(value))
+        anon = value.func if isinstance(value, cst.Call) else value
+        if ANONYMOUS.match(astutil.name_of(anon) or "") and not self._config_toggle(frame):
+            # `return AnonymousUser()`: anonymous requests pass, as with `return None`; unless
+            # only instances admitting them do (`if Anonymous in self.allowed: return ...`)
+            guard = self._instance_guard(frame)
+            if guard is not None:
+                frame.none_guards.append((guard[0], "anon"))
+            else:
+                frame.returns_none = True
         return True
 
     def visit_Yield(self, node: cst.Yield) -> None:

@@ -1,4 +1,4 @@
-"""Per-file collection, part three: how the application is wired. Routes (decorators, a decorator
+"""Per-file collection, part four: how the application is wired. Routes (decorators, a decorator
 applied by hand, `add_api_route` and Starlette's `add_route`), `include_router` and `mount` edges,
 middleware (`add_middleware`, `@app.middleware`), and calls handing names to project functions
 (`register_routes(app)`: they bind the function's parameters when the project is linked).
@@ -13,7 +13,7 @@ import libcst as cst
 from fastauthlint import astutil
 from fastauthlint.context import FileContext
 from fastauthlint.project.collect_values import Frame, ValueReader
-from fastauthlint.project.facts import CallFact, FileFacts, IncludeFact, MiddlewareFact, RouteFact
+from fastauthlint.project.facts import CallFact, FileFacts, HandlerFact, IncludeFact, MiddlewareFact, RouteFact
 from fastauthlint.project.known import ROUTE_CALLS, ROUTE_DECORATORS
 from fastauthlint.project.public import public_marker
 from fastauthlint.project.values import UNK, V
@@ -55,6 +55,9 @@ class RouteRecorder(ValueReader):
                 self._mount(node)
             elif attr == "add_middleware" and node.args and node.args[0].keyword is None:
                 self.out.middleware.append(MiddlewareFact(self.val(func.value), self.val(node.args[0].value)))
+            elif attr == "add_exception_handler" and len(node.args) >= 2:
+                self.out.exception_handlers.append(HandlerFact(self.val(node.args[0].value),
+                                                               self.val(node.args[1].value)))
 
     def _maybe_call_fact(self, call: cst.Call) -> None:
         """A call passing names to a function of the project (`register_routes(app)`)."""
@@ -85,6 +88,9 @@ class RouteRecorder(ValueReader):
         attr = callee.attr.value
         if attr == "middleware":  # @app.middleware("http")
             self.out.middleware.append(MiddlewareFact(self.val(callee.value), V("def", q=qual)))
+            return
+        if attr == "exception_handler" and call.args:  # @app.exception_handler(AuthError)
+            self.out.exception_handlers.append(HandlerFact(self.val(call.args[0].value), V("def", q=qual)))
             return
         if attr not in ROUTE_DECORATORS:
             return

@@ -22,6 +22,8 @@ from fastauthlint.project.values import UNK, V
 
 MAX_DEPTH = 12  # nesting of one expression read as a value
 MAX_LIST = 64  # elements of a list display, arguments of a call
+# method names survive as strings: an allow-list says which methods of a path it lets through
+_HTTP_METHODS = frozenset({"GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS", "TRACE"})
 
 
 class Frame:
@@ -50,6 +52,22 @@ class Frame:
         self.raised: List[V] = []
         self.returns_none = False
         self.tests: List[cst.BaseExpression] = []  # conditions of the `if`s around the current statement
+        self.in_else: List[bool] = []  # per test: inside its else branch
+        # per block of the function: the tests of the `if`s before, in that block, that returned
+        # or raised when they held (what follows runs only when they did not)
+        self.passed: List[List[cst.BaseExpression]] = []
+        self.gates: List[Optional[Tuple[str, bool]]] = []  # per test: an environment gate (collect_flow.env_gate)
+        self.fors: List[cst.BaseExpression] = []  # iterables of the enclosing `for` loops
+        self.swallow: List[cst.Try] = []  # the `try` statements whose body encloses the current statement
+        self.derived: set = set()  # parameters and the locals read out of them
+        self.cred_fed: List[V] = []
+        self.none_guards: List[Tuple[str, str]] = []
+        self.attr_src: List[Tuple[str, str, Optional[V]]] = []
+        self.env_locals: Dict[str, Tuple[str, Optional[str], bool]] = {}
+        self.env_gate = ""
+        self.env_gated: List[Tuple[str, str]] = []
+        self.path_names: set = set()  # names holding the request's path
+        self.path_lists: List[V] = []
         self.returns: List[V] = []
         self.calls: List[V] = []
         self.passes_names = False
@@ -114,9 +132,15 @@ class ValueReader(BatchedVisitor):
                 if isinstance(el.value, cst.Name):
                     scope[el.value.value] = V("iter", a=(it,), q=str(i))
         self.loops.append(scope)
+        top = self._top()
+        if top is not None and top.kind == "func":
+            top.fors.append(iterable)
 
     def leave_For(self, original_node: cst.For) -> None:
         self.loops.pop()
+        top = self._top()
+        if top is not None and top.kind == "func" and top.fors:
+            top.fors.pop()
 
     # -- values ----------------------------------------------------------------------------
     def val(self, node: Optional[cst.CSTNode], depth: int = 0) -> V:
@@ -163,6 +187,12 @@ class ValueReader(BatchedVisitor):
                 else:
                     items.append(self.val(el.value, d))
             return V("list", a=tuple(items))
+        if isinstance(node, cst.Dict):
+            pairs: List[V] = []
+            for el in node.elements[:MAX_LIST]:
+                if isinstance(el, cst.DictElement):
+                    pairs += [self.val(el.key, d), self.val(el.value, d)]
+            return V("dict", a=tuple(pairs))
         if isinstance(node, cst.IfExp):
             return V("ifexp", a=(self.val(node.test, d), self.val(node.body, d), self.val(node.orelse, d)))
         if isinstance(node, cst.Await):
@@ -179,7 +209,7 @@ class ValueReader(BatchedVisitor):
     def _str_val(self, s: Optional[str]) -> V:
         if s is None:
             return UNK
-        if s == "" or s.startswith("/"):
+        if s == "" or s.startswith("/") or s.upper() in _HTTP_METHODS:
             return V("str", q=s[:300])
         if len(s) <= 40 and ADMIN_WORDS.search(s):
             return V("str", q="?admin")

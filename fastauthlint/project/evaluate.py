@@ -47,6 +47,7 @@ class Obj:
     str      a string                                 name
     lit      a literal                                lit
     list     a list/tuple/set display                 path, v, env
+    dict     a dict display                           path, v, env
     param    a parameter nothing binds                path, name (the function), extra (the
                                                       parameter), v (its annotation)
     unk      anything else                            extra (text for messages)
@@ -181,8 +182,8 @@ class Evaluator(FactIndex):
             return [Obj("str", name=self.path_text(v, path, env))]
         if k == "lit":
             return [Obj("lit", lit=v.lit)]
-        if k == "list":
-            return [Obj("list", path, v=v, env=env)]
+        if k in ("list", "dict"):
+            return [Obj(k, path, v=v, env=env)]
         if k == "ifexp":
             tests = self.ev(v.a[0], path, env)
             if len(tests) == 1 and tests[0].kind == "lit":
@@ -366,6 +367,13 @@ class Evaluator(FactIndex):
                         return [Obj("method", fpath, value, base=o, extra=attr)]
                     return [Obj("func", fpath, value)]
                 return self.ev_binding(fpath, "", f"{o.name}.{attr}", value, ())
+            declared = self.classes.annotated(o.path, o.name, attr) if o.kind == "inst" else None
+            if declared is not None:
+                # `auth: AuthGate` declared on a dataclass: an instance of the declared class
+                typed = [x for x in self.ev_param_type(declared[0], "", ParamFact(attr, declared[1], None))
+                         if x.kind in ("inst", "extinst", "router")]
+                if typed:
+                    return typed
             if o.kind == "inst":
                 # a method inherited from a library class: `class Users(FastAPIUsers[User, UUID])`
                 # (a project subclass adding a router) keeps `current_user()` of its base

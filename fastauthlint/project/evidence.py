@@ -22,6 +22,7 @@ class Evidence:
     def __init__(self, evaluator: Evaluator):
         self.E = evaluator
         self._decode_memo: Dict[Tuple[str, str], bool] = {}
+        self._handled: Optional[Dict[Tuple[str, str], int]] = None
 
     def decodes(self, path: str, qual: str, depth: int = 0) -> bool:
         """The function verifies a token, itself or through project functions it calls."""
@@ -62,14 +63,58 @@ class Evidence:
         for r in f.raised:
             for o in self.E.ev(r, path):
                 if o.kind in ("class", "inst"):
-                    c = self.E.cls(o.path, o.name)
-                    if c is not None:
-                        found = strongest(found, c.mentions_reject)
+                    found = strongest(found, self.class_status(o.path, o.name))
                 if o.kind in ("inst", "extinst") and o.v is not None:
                     found = strongest(found, v_rejection(o.v))
                 if found == 401:
                     return found
         return found
+
+    def gated_auth(self, f: FuncFact, path: str, params: Sequence[ParamFact]) -> Optional[str]:
+        """The verification a function runs only in some environments (FuncFact.env_gated), as
+        text; None when it has none."""
+        for pname, meth in f.env_gated:
+            if not pname:
+                return "verifies a token"
+            p = next((p for p in params if p.name == pname), None)
+            if p is not None and p.ann is not None and any(
+                    o.kind == "ext" and meth in K.BODY_CALL_AUTH.get(o.name, ()) for o in self.E.ev(p.ann, path)):
+                return f"calls {pname}.{meth}()"
+        return None
+
+    def class_status(self, path: str, qual: str, depth: int = 0) -> int:
+        """401/403 an exception class stands for: a status in its body (`status_code = 401`), or
+        the answer of an exception handler registered for it or for a project base class
+        (`@app.exception_handler(AuthError)` returning a 401 response)."""
+        c = self.E.cls(path, qual)
+        if c is None or depth > 8:
+            return 0
+        found = strongest(c.mentions_reject, self.handled().get((path, qual), 0))
+        if found != 401:
+            for b in c.bases:
+                for bo in self.E.ev(b, path):
+                    if bo.kind == "class":
+                        found = strongest(found, self.class_status(bo.path, bo.name, depth + 1))
+        return found
+
+    def handled(self) -> Dict[Tuple[str, str], int]:
+        """(file, class) -> the 401/403 the app's exception handlers answer for that class."""
+        if self._handled is None:
+            self._handled = {}
+            for path, facts in self.E.files.items():
+                for h in facts.exception_handlers:
+                    status = 0
+                    for o in self.E.ev(h.handler, path):
+                        g = self.E.func(o.path, o.name) if o.kind == "func" else None
+                        if g is not None:
+                            status = strongest(status, g.raises_auth)
+                    if not status:
+                        continue
+                    for o in self.E.ev(h.exc, path):
+                        if o.kind == "class":
+                            key = (o.path, o.name)
+                            self._handled[key] = strongest(self._handled.get(key, 0), status)
+        return self._handled
 
     def body_auth(self, f: FuncFact, path: str, params: Sequence[ParamFact], role: str = "dependency") -> Optional[str]:
         """Evidence in the function itself: it reads a credential (an Authorization/API-key

@@ -51,6 +51,30 @@ class FuncFact:
     takes_request: bool = False  # has a Request/WebSocket parameter
     super_init: Optional[V] = None  # `super().__init__(...)` in an __init__ (router subclasses' defaults)
     super_calls: Tuple[str, ...] = ()  # methods called on `super()`
+    # what the function does, for route purposes, guards and risk (collect_purpose.py)
+    actions: Tuple[str, ...] = ()  # "pw-verify", "issue", "check:lookup:reset_token", "writes", ...
+    models: Tuple[V, ...] = ()  # the model classes its queries name
+    xcalls: Tuple[V, ...] = ()  # methods called on objects held in locals and attributes (`self.repo.get`)
+    # -- how the function ends and what it does first (whether it refuses a missing credential) --
+    ends_open: bool = False  # the end of the body is reachable: it may return None implicitly
+    # calls of the leading statements, one tuple per statement, in order: what runs before anything
+    # else (a `try` whose handlers all raise and a `with` are entered; an `if` or a loop ends it)
+    lead: Tuple[Tuple[V, ...], ...] = ()
+    cred_fed: Tuple[V, ...] = ()  # callees handed a parameter or a value read from one (`verify(token)`)
+    # `return None` only under a test of an instance attribute: (attribute, "truthy"|"falsy"), the
+    # attribute's state that reaches it (`if not self.auto_error: return None` -> falsy)
+    none_guards: Tuple[Tuple[str, str], ...] = ()
+    # instance attributes this method sets: (attribute, source); source "p:<parameter>",
+    # "a:<attribute>", "lit" (value = the literal), "value" (a list/dict display), "unknown"
+    attr_src: Tuple[Tuple[str, str, Optional[V]], ...] = ()
+    # verification that runs only when the deployment's environment says so
+    # (`if get_config("ENV", "DEV") == "PROD": Authorize.jwt_required()`): the condition, and the
+    # `p.method()` calls / "decode" it guards (kept out of param_calls and decodes)
+    env_gate: str = ""
+    env_gated: Tuple[Tuple[str, str], ...] = ()
+    # collections the request's path is tested against, named for letting requests through
+    # (`if path in self.PUBLIC_ENDPOINTS`, `any(path.startswith(p) for p in SKIP_AUTH)`)
+    path_lists: Tuple[V, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -110,6 +134,14 @@ class CallFact:
     kw: Tuple[Tuple[str, V], ...]
 
 
+@dataclass(frozen=True)
+class HandlerFact:
+    """An exception handler registered on an app: the exception class and the handler function."""
+
+    exc: V
+    handler: V
+
+
 @dataclass
 class FileFacts:
     """Everything one file says (in memory; store.py packs it for the cache)."""
@@ -123,3 +155,5 @@ class FileFacts:
     includes: List[IncludeFact] = field(default_factory=list)
     calls: List[CallFact] = field(default_factory=list)
     middleware: List[MiddlewareFact] = field(default_factory=list)
+    # `@app.exception_handler(AuthError)` / `app.add_exception_handler(AuthError, handler)`
+    exception_handlers: List["HandlerFact"] = field(default_factory=list)

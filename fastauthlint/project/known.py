@@ -218,21 +218,31 @@ _CRED_EXACT = re.compile(
 _CRED_SUBSTR = re.compile(r"token|session|auth|jwt|api[-_]?key|apikey|bearer|credential|sid\b|signature")
 
 
+# Not credentials although named like one: CORS response headers (`Access-Control-Allow-Credentials`)
+# and CSRF tokens (anyone can get one; they prove where a request comes from, not who sends it).
+_NOT_CREDENTIAL = re.compile(r"^access_control_|csrf|xsrf")
+
+
 def is_credential_name(name: str) -> bool:
     """A parameter/header/cookie name that carries a credential (`authorization`, `x_api_key`,
     `access_token`, `session`): exact shapes, so `page_token` or `author` do not qualify."""
     n = name.lower().replace("-", "_").strip("_")
-    return bool(_CRED_EXACT.match(n))
+    return bool(_CRED_EXACT.match(n)) and not _NOT_CREDENTIAL.search(n)
 
 
 def is_credential_key(name: str) -> bool:
     """A header or cookie key read from the request (`Authorization`, `X-API-Key`,
     `access_token_cookie`, `fastapiusersauth`)."""
     n = name.lower()
-    if n in ("author", "authority"):
+    if n in ("author", "authority") or _NOT_CREDENTIAL.search(n.replace("-", "_")):
         return False
     return n == "authorization" or bool(_CRED_SUBSTR.search(n))
 
+
+# A subject standing for "no one signed in" (`Anonymous`, `AnonymousUser`, Starlette's
+# `UnauthenticatedUser`, a guest), or a flag letting such requests in (`allow_anonymous`).
+ANONYMOUS = re.compile(r"^_?(allow_?)?(anonymous|anon)(_?(user|subject|principal|identity|access))?$|"
+                       r"^(unauthenticated|guest)_?(user|subject|principal)?$", re.I)
 
 ADMIN_WORDS = re.compile(r"admin|superuser|super_user|staff|\broot\b|sudo|superadmin", re.I)
 ADMIN_ATTRS = frozenset({"is_superuser", "is_admin", "is_staff", "superuser", "admin", "is_root",

@@ -37,6 +37,7 @@ class Project:
         # Every dotted suffix of every module name -> files, so that `app.api.deps` finds
         # `backend/app/api/deps.py` (named `backend.app.api.deps` from the root).
         self._by_suffix: Dict[str, List[str]] = {}
+        self._packages: Optional[set] = None
         self._names: Dict[str, ModuleNames] = {}
         self._resolved: Dict[tuple, Optional[Symbol]] = {}
         self._resolving: set = set()
@@ -73,6 +74,13 @@ class Project:
         return self._memo[key]
 
     # -- modules --------------------------------------------------------------------------------
+    def is_package(self, name: str) -> bool:
+        """The project has modules inside a package of this name (`app` for `app/api/items.py`,
+        whether or not `app/__init__.py` exists)."""
+        if self._packages is None:
+            self._packages = {k.split(".", 1)[0] for k in self._by_suffix if "." in k}
+        return name in self._packages
+
     def module_path(self, dotted: str, near: Optional[str] = None) -> Optional[str]:
         """The file of a project module named `dotted` (full or a root-relative suffix), the one
         closest to `near` when several match (monorepos, several apps under one root)."""

@@ -17,11 +17,15 @@ from typing import Any, Dict, List, Optional, Sequence, Tuple
 from fastauthlint.context import is_test_path
 from fastauthlint.project import known as K
 from fastauthlint.project.authentication import Auth, Authentication
+from fastauthlint.project.data_access import AttributeModelKinds, DataAccess, Risk
 from fastauthlint.project.evaluate import Evaluator, Obj
 from fastauthlint.project.evidence import Evidence
 from fastauthlint.project.facts import FileFacts, FuncFact, ParamFact, RouteFact
 from fastauthlint.project.graph import Chain, RouterGraph, RouterInfo
+from fastauthlint.project.middleware import MiddlewareAuthentication
 from fastauthlint.project.public import parse_public_pattern, public_match
+from fastauthlint.project.purpose import Judgement, Purposes, configured_call
+from fastauthlint.project.reach import Reach
 from fastauthlint.project.values import V
 
 
@@ -48,12 +52,18 @@ class LinkedRoute:
     handler_fact: Optional[FuncFact]
     applied: List[Applied]
     public: Optional[str]
-    status: str  # "protected" | "public" | "optional" | "optional-unchecked" | "unprotected"
+    status: str  # "protected" | "guarded" | "public" | "optional" | "optional-unchecked" | "unprotected"
     chain: Chain
     seen: List[Obj]  # what the route's dependencies call, none of which authenticates
     hints: List[str]
     enforced_in_handler: bool = False
     optional_unchecked: bool = False  # an optional user parameter is dereferenced before any check
+    purpose: Optional[Judgement] = None  # what its handler is for (public by purpose unless infer-public is off)
+    guard: Optional[Judgement] = None  # protection that is not a user: a capability, a signature (status "guarded")
+    risk: Optional[Risk] = None  # how much it matters that anonymous requests reach it (unprotected routes)
+    # a module of the project's own packages that its dependencies come from and that is not in
+    # the analysed code (an incomplete checkout): its status cannot be judged
+    missing: str = ""
     # every route of the same declaration (decorator or call), this one included
     siblings: List["LinkedRoute"] = field(default_factory=list, repr=False, compare=False)
 
@@ -66,6 +76,29 @@ class LinkedRoute:
         return [a for a in self.applied if a.auth.optional]
 
 
+_PLACEHOLDER = re.compile(r"\{[^{}]*?\.([^{}.]+)\}")
+
+
+def _norm_placeholders(path: str) -> str:
+    """`{self.settings.API_PREFIX}/login` and `{settings.API_PREFIX}/login` are the same path."""
+    return _PLACEHOLDER.sub(r"{\1}", path)
+
+
+def exempt_match(entries: Sequence[str], method: str, path: str) -> Optional[str]:
+    """The allow-list entry ("METHODS path", a path or a prefix of it) matching a route."""
+    pats = []
+    for e in entries:
+        methods, _, p = e.rpartition(" ")
+        # a prefix the code computes (`f"{settings.API_PREFIX}/products"`): any prefix
+        p = re.sub(r"^(\{[^/]*\})+", "*", _norm_placeholders(p))
+        parsed = parse_public_pattern(f"{methods} {p}".strip())
+        if parsed is not None:
+            methods, p = parsed
+            pats.append((methods, p, e))
+            pats.append((methods, p.rstrip("/") + "/*", e))
+    return public_match(pats, method, _norm_placeholders(path)) if pats else None
+
+
 _USERISH = re.compile(r"(^|_)(user|current_user|me|principal|account|token|claims|payload|identity|auth)($|_)", re.I)
 
 
@@ -74,9 +107,14 @@ class TableBuilder:
     chain (distinct full paths), with what applies to it from its handler and along the chain."""
 
     def __init__(self, evaluator: Evaluator, authentication: Authentication, graph: RouterGraph,
-                 public_patterns: Sequence[str]):
+                 public_patterns: Sequence[str], infer_public: bool = True, owner_fields: Sequence[str] = ()):
         self.E = evaluator
+        self.infer_public = infer_public
+        reach = Reach(evaluator)
+        self.purposes = Purposes(reach)
+        self.access = DataAccess(reach, AttributeModelKinds(evaluator, owner_fields))
         self.auth = authentication
+        self.middleware = MiddlewareAuthentication(authentication)
         self.evidence = authentication.evidence
         self.graph = graph
         self.is_test = graph.is_test
@@ -169,7 +207,10 @@ class TableBuilder:
             else:
                 seen.extend(labels)
                 inside = [o for o in labels if o.kind in ("func", "class", "inst", "method")]
-                if inside and len(inside) == len(labels) and _USERISH.search(p.name):
+                factory = self.factory_hint(labels)
+                if factory:
+                    hints.append(factory)
+                elif inside and len(inside) == len(labels) and _USERISH.search(p.name):
                     hints.append(f"parameter `{p.name}` is named like a user but "
                                  f"{', '.join('`%s`' % o.label() for o in inside[:2])} reads no credential and "
                                  "depends on no authenticating dependency")
@@ -180,9 +221,11 @@ class TableBuilder:
             if body is not None:
                 applied.append(Applied(Auth(self.E.qual(hfile, hfact.name), body), "the handler"))
             else:
-                ca = self.auth.calls_auth(hfact, hfile)
+                ca = self.auth.calls_auth(hfact, hfile) or configured_call(self.auth, self.purposes.reach, hfile, hfact)
                 if ca is not None:
                     applied.append(Applied(ca, "a call in the handler"))
+                else:
+                    applied.extend(self._handler_gate(hfact, hfile, params, applied))
             for d in hfact.decorators:
                 if d.k == "call":
                     for o in self.E.ev(d.callee, hfile):
@@ -192,6 +235,23 @@ class TableBuilder:
         res = (applied, seen, hints, login, enforced, params)
         self._handler_memo[key] = res
         return res
+
+    def _handler_gate(self, hfact: FuncFact, hfile: str, params: List[ParamFact],
+                      applied: List[Applied]) -> List[Applied]:
+        """The handler's first action hands the credential (an optional user or key, a header
+        parameter) to a helper that refuses it (`client = api_auth(api_key, db)`); or it verifies
+        only in some environments (`if get_config("ENV") == "PROD": Authorize.jwt_required()`)."""
+        qn = self.E.qual(hfile, hfact.name)
+        names = {a.param for a in applied if a.param}
+        creds = [p for p in params if p.name in names] + self.auth.refusal.credential_params(params, hfile)
+        handed = self.auth.refusal.handed_on(hfact, hfile, hfact.name, creds)
+        if handed is not None:
+            return [Applied(Auth(qn, handed), "the handler")]
+        gated = self.evidence.gated_auth(hfact, hfile, params)
+        if gated is not None:
+            return [Applied(Auth(qn, f"{gated} only when {hfact.env_gate}", optional=True, user=False,
+                                 off_unless=hfact.env_gate), "the handler")]
+        return []
 
     def _login_form(self, p: ParamFact, path: str) -> bool:
         """The parameter is the OAuth2 password form: the route is the login, public by design."""
@@ -214,6 +274,55 @@ class TableBuilder:
                 if o.kind == "class" and self.E.classes.kind(o.path, o.name)[3]:
                     return True
         return False
+
+    def factory_hint(self, labels: List[Obj]) -> str:
+        """`Depends(require_admin)` where `require_admin()` builds and returns the checker:
+        FastAPI calls the factory and discards the checker it returns, which never runs."""
+        for o in labels:
+            f = self.E.func(o.path, o.name) if o.kind == "func" else None
+            if f is None or any(p.default is None and not p.star for p in f.params):
+                continue
+            for r in f.returns:
+                for ro in self.E.ev(r, o.path):
+                    if ro.kind == "func" and ro.name.startswith(f.name + ".<locals>.") \
+                            and self.auth.auth_of_func(ro.path, ro.name) is not None:
+                        name = o.label()
+                        return (f"`{name}` returns the authenticating dependency instead of being one: "
+                                f"`Depends({name})` runs the factory and never the checker it returns; "
+                                f"write `Depends({name}())`")
+        return ""
+
+    def missing_module(self, o: Obj) -> str:
+        """The module of a name imported from the project's own package that no analysed file
+        provides (`app.api.deps` of `app.api.deps.get_current_user` when `app/api/deps.py` is
+        absent but `app/` is there); "" for names of installed packages and of present modules."""
+        if o.kind != "ext":
+            return ""
+        parts = o.name.split(".")
+        project = self.E.project
+        if len(parts) < 2 or not project.is_package(parts[0]) or self.E.is_known_external(o.name):
+            return ""
+        present = 0
+        for cut in range(len(parts) - 1, 0, -1):
+            if project.module_path(".".join(parts[:cut])) is not None:
+                present = cut
+                break
+        if present >= len(parts) - 1:
+            return ""  # the module is there, the name is not
+        return ".".join(parts[:present + 1])
+
+    @staticmethod
+    def _exempted(applied: List[Applied], method: str, path: str, hints: List[str]) -> Tuple[List[Applied], List[str]]:
+        """What applies to one method and path: an authentication that lets this path through
+        (a middleware's allow-list, a dependency's exclusion list) does not protect it."""
+        out: List[Applied] = []
+        for a in applied:
+            entry = exempt_match(a.auth.exempt, method, path) if a.auth.exempt else None
+            if entry is None:
+                out.append(a)
+            else:
+                hints = [f"{a.where} lets `{entry}` through without a credential ({a.auth.text})"] + hints
+        return out, hints
 
     # -- build ---------------------------------------------------------------------------
     def build(self) -> List[LinkedRoute]:
@@ -255,7 +364,7 @@ class TableBuilder:
                     applied = [a for a in applied_h if not a.param]
                 seen = list(seen_h)
                 for target, mpath, where in chain.middleware:
-                    a = self.auth.middleware_auth(target, mpath)
+                    a = self.middleware.middleware_auth(target, mpath)
                     if a is not None:
                         applied.append(Applied(a, where))
                 if fact.kind != "starlette":
@@ -265,6 +374,9 @@ class TableBuilder:
                             applied.append(Applied(a, where))
                         if not auths:
                             seen.extend(labels)
+                            factory = self.factory_hint(labels)
+                            if factory and factory not in hints:
+                                hints = [factory] + hints
                 for method in fact.methods:
                     if (method, chain.full_path) in seen_paths:
                         continue
@@ -285,11 +397,12 @@ class TableBuilder:
                 public = f"public-routes: {matched}"
             elif login:
                 public = "login form (OAuth2PasswordRequestForm)"
+        applied, hints = self._exempted(applied, method, chain.full_path, hints)
         required = [a for a in applied if not a.auth.optional]
         optional = [a for a in applied if a.auth.optional]
         unchecked = False
         if optional and not required and hfact is not None:
-            names = {a.param for a in optional if a.param}
+            names = {a.param for a in optional if a.param and a.auth.user}
             unchecked = any(p.name in names and p.deref_line and not p.checked for p in hfact.params)
         if required or (optional and enforced):
             status = "protected"
@@ -299,12 +412,28 @@ class TableBuilder:
             status = "optional-unchecked" if unchecked else "optional"
         else:
             status = "unprotected"
+        purpose = guard = risk = None
+        if status in ("unprotected", "optional") and public is None and hfact is not None:
+            # what the handler does may make it public by purpose, or guard it without a user
+            judged = self.purposes.judge(method, chain.full_path, hfile, hfact)
+            if judged is not None and judged.kind == "purpose":
+                purpose = judged
+                if self.infer_public:
+                    public = judged.label
+            elif judged is not None:
+                guard = judged
+                status = "guarded"
         if public is not None and status != "protected":
             status = "public"
+        if status in ("unprotected", "optional"):
+            risk = self.access.risk(method, hfile, hfact)
+        missing = ""
+        if status == "unprotected":
+            missing = next((m for m in (self.missing_module(o) for o in seen) if m), "")
         return LinkedRoute(fact=fact, file=file, method=method, path=chain.full_path, handler=hname,
                            handler_file=hfile, handler_fact=hfact, applied=applied, public=public, status=status,
                            chain=chain, seen=list(dict.fromkeys(seen)), hints=hints, enforced_in_handler=enforced,
-                           optional_unchecked=unchecked)
+                           optional_unchecked=unchecked, purpose=purpose, guard=guard, risk=risk, missing=missing)
 
 
 # -- the public answer -----------------------------------------------------------------------------
@@ -329,6 +458,12 @@ class Route:
     kind: str = "api"  # "api" | "ws" | "starlette"
     routers: Tuple[str, ...] = ()  # the router, then each router/app it is included into
     orphan: bool = False  # its router is included nowhere in the analysed code
+    purpose: Optional[str] = None  # what its handler is for, when that makes it public ("login", "health")
+    # protection that is not a user: "capability (`share_token` verified)", "signature (Stripe webhook
+    # signature)"; `auth` stays None (no user), so families that need one leave these routes alone
+    guard: Optional[str] = None
+    risk: Optional[str] = None  # an unprotected route that matters less: why it is info
+    missing_module: str = ""  # its dependencies come from a module of the project absent from the analysed code
 
 
 _LINKED_KEY = "routes:linked"
@@ -347,7 +482,9 @@ def linked_routes(project) -> List[LinkedRoute]:
             return is_test_path(res.rel if res is not None else path)
 
         graph = RouterGraph(evaluator, is_test)
-        table = TableBuilder(evaluator, authentication, graph, config.option("public-routes")).build()
+        table = TableBuilder(evaluator, authentication, graph, config.option("public-routes"),
+                             infer_public=config.option("infer-public"),
+                             owner_fields=list(config.option("owner-fields")) + list(config.option("tenant-fields"))).build()
         by_site: Dict[Tuple[str, int], list] = {}
         for lr in table:
             by_site.setdefault((lr.file, lr.fact.line), []).append(lr)
@@ -394,6 +531,10 @@ def route_table(project) -> List[Route]:
                 user_params=user_params, optional_user_params=optional_params,
                 admin_only=any(a.auth.admin for a in req), optional_auth=optional_text, column=lr.fact.column,
                 kind=lr.fact.kind, routers=tuple(lr.chain.routers), orphan=lr.chain.orphan,
+                purpose=lr.purpose.label if lr.purpose is not None and lr.status == "public" else None,
+                guard=lr.guard.text() if lr.guard is not None else None,
+                risk=lr.risk.reason if lr.risk is not None and lr.risk.severity == "info" else None,
+                missing_module=lr.missing,
             ))
         return out
 

@@ -20,7 +20,7 @@ from typing import Any, Callable, Dict, Iterator, List
 
 from fastauthlint import serial
 from fastauthlint.project.facts import (
-    CallFact, ClassFact, FileFacts, FuncFact, IncludeFact, MiddlewareFact, RouteFact,
+    CallFact, ClassFact, FileFacts, FuncFact, HandlerFact, IncludeFact, MiddlewareFact, RouteFact,
 )
 from fastauthlint.project.values import V
 from fastauthlint.serial import Raw
@@ -29,7 +29,8 @@ from fastauthlint.serial import Raw
 # before they became the project model's: the name stays so that the cache format does not change.
 FACTS_KEY = "routes"
 
-_HEAD = (List[RouteFact], List[IncludeFact], List[CallFact], List[MiddlewareFact])
+_HEAD = (List[RouteFact], List[IncludeFact], List[CallFact], List[MiddlewareFact], List[HandlerFact])
+_HEAD_NAMES = ("routes", "includes", "calls", "middleware", "exception_handlers")
 
 
 @dataclass
@@ -39,15 +40,14 @@ class RoutesFacts:
 
     module: str
     uses_fastapi: bool
-    head: Raw  # [routes, includes, calls, middleware], each a list of packed facts; [] if all are empty
+    head: Raw  # [routes, includes, calls, middleware, exception handlers], each a list of packed facts; [] if all are empty
     functions: Raw  # {qualname in the file: packed FuncFact}
     classes: Raw  # {qualname in the file: packed ClassFact}
     assigns: Raw  # {name: packed V}
 
 
 def pack(facts: FileFacts) -> RoutesFacts:
-    head = [serial.pack(facts.routes, _HEAD[0]), serial.pack(facts.includes, _HEAD[1]),
-            serial.pack(facts.calls, _HEAD[2]), serial.pack(facts.middleware, _HEAD[3])]
+    head = [serial.pack(getattr(facts, name), tp) for name, tp in zip(_HEAD_NAMES, _HEAD)]
     if not any(head):
         head = []  # most files: nothing to unpack
     return RoutesFacts(
@@ -101,8 +101,8 @@ _UNPACK_V = _unpacker(V)
 
 
 class LazyFileFacts(FileFacts):
-    """A file's facts unpacked on first use: the head when routes/inclusions/calls/middleware are
-    read, each function, class or assignment when it is looked up."""
+    """A file's facts unpacked on first use: the head when routes/inclusions/calls/middleware/
+    exception handlers are read, each function, class or assignment when it is looked up."""
 
     def __init__(self, packed: RoutesFacts):  # noqa: D107 - FileFacts' fields are filled lazily
         self.module = packed.module
@@ -114,11 +114,8 @@ class LazyFileFacts(FileFacts):
 
     def __getattr__(self, name: str) -> Any:
         head = self.__dict__.get("_head")
-        if head is None or name not in ("routes", "includes", "calls", "middleware"):
+        if head is None or name not in _HEAD_NAMES:
             raise AttributeError(name)
-        if not head:
-            self.routes, self.includes, self.calls, self.middleware = [], [], [], []
-        else:
-            self.routes, self.includes, self.calls, self.middleware = (
-                serial.unpack(part, tp) for part, tp in zip(head, _HEAD))
+        for attr, part, tp in zip(_HEAD_NAMES, head or [[]] * len(_HEAD), _HEAD):
+            setattr(self, attr, serial.unpack(part, tp) if head else [])
         return self.__dict__[name]

@@ -30,6 +30,7 @@ class V:
     fmt    concatenation / f-string of a path       a=parts
     lit    int/bool/None                            lit
     list   list/tuple/set display                   a=items
+    dict   dict display                             a=(key, value, key, value, ...)
     ifexp  `b if t else o`                          a=(t, b, o)
     iter   an element of an iterable (for loops)    a=(iterable,), q=index in a tuple target or ""
     def    a function/class defined locally here    q=its qualname in this file
@@ -82,6 +83,8 @@ class V:
             return repr(self.lit)
         if k == "list":
             return "[" + ", ".join(a.text() for a in self.a) + "]"
+        if k == "dict":
+            return "{" + ", ".join(f"{self.a[i].text()}: {self.a[i + 1].text()}" for i in range(0, len(self.a) - 1, 2)) + "}"
         if k == "ifexp":
             return f"{self.a[1].text()} if {self.a[0].text()} else {self.a[2].text()}"
         if k == "iter":
@@ -102,17 +105,16 @@ def v_rejection(v: V) -> int:
     named `Unauthorized`), else 0."""
     if v.k == "lit" and v.lit in (401, 403):
         return v.lit
-    if v.k == "ref":
+    if v.k in ("ref", "attr"):  # `status.HTTP_401_UNAUTHORIZED`, `HTTPStatus.FORBIDDEN`
         n = short_name(v.q)
-        return 401 if n.startswith("HTTP_401") else 403 if n.startswith("HTTP_403") else 0
-    if v.k == "attr":
-        return 401 if v.q.startswith("HTTP_401") else 403 if v.q.startswith("HTTP_403") else 0
+        return 401 if n.startswith("HTTP_401") or n == "UNAUTHORIZED" else (
+            403 if n.startswith("HTTP_403") or n == "FORBIDDEN" else 0)
     if v.k == "call":
         found = 0
         callee = v.callee
         if callee is not None and callee.k in ("ref", "loc"):
             found = rejection_by_name(short_name(callee.q))
-        for a in list(v.args) + [x for n, x in v.kw if n in ("status_code", "status", "code")]:
+        for a in list(v.args) + [x for n, x in v.kw if "status" in n or n == "code"]:
             found = strongest(found, v_rejection(a))
         return found
     return 0

@@ -52,6 +52,10 @@ class RoutesCheck(Check):
                "Routes that are public by design: 'METHOD /path' or '/path', matched against the full "
                "path with every prefix; '*' matches anything, '{param}' one segment.",
                rules=(FAL101,), check=_check_patterns),
+        Option("infer-public", "bool", True,
+               "Routes whose handler shows what they are for (login, signup, password reset, OAuth, logout, "
+               "health, docs...) are public without being declared; false reports them until they are declared.",
+               rules=(FAL101,)),
     )
 
     def link(self, project) -> Iterable[Finding]:

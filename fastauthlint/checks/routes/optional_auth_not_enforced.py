@@ -30,12 +30,19 @@ def findings(linked: List[LinkedRoute]) -> List[Finding]:
                 if key in seen:
                     continue
                 seen.add(key)
-                via = next(a.auth.text for a in lr.optional if a.param == p.name)
+                auth = next(a.auth for a in lr.optional if a.param == p.name)
+                if auth.off_unless:
+                    # `if get_config("ENV", "DEV") == "PROD": Authorize.jwt_required()`
+                    message = (f"authentication is off unless {auth.off_unless} ({auth.text}), so for requests to "
+                               f"{lr.method} {lr.path} in the default environment `{p.deref_text}` is used with "
+                               "nothing verified; authenticate in every environment")
+                else:
+                    message = (f"`{p.name}` comes from optional authentication ({auth.text}) and is None for "
+                               f"anonymous requests to {lr.method} {lr.path}, but `{p.deref_text}` is used without "
+                               f"checking it; reject the request when `{p.name}` is None (or use the required "
+                               "dependency)")
                 out.append(Finding(
                     rule=FAL102, path=lr.handler_file, span=Span(p.deref_line, 1, p.deref_line, 1),
-                    message=(f"`{p.name}` comes from optional authentication ({via}) and is None for "
-                             f"anonymous requests to {lr.method} {lr.path}, but `{p.deref_text}` is used "
-                             f"without checking it; reject the request when `{p.name}` is None (or use the "
-                             "required dependency)"),
+                    message=message,
                     extra={"method": lr.method, "path": lr.path}))
     return out

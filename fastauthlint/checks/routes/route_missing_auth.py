@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Dict, List, Tuple
 
-from fastauthlint.findings import Finding, Span
+from fastauthlint.findings import Finding, Severity, Span
 from fastauthlint.project.known import BODY_CALL_AUTH
 from fastauthlint.project.values import short_name
 
@@ -24,10 +24,32 @@ FAL101 = "FAL101"
 
 def findings(linked: List[LinkedRoute]) -> List[Finding]:
     by_site: Dict[Tuple[str, int], List[LinkedRoute]] = {}
+    by_missing: Dict[str, List[LinkedRoute]] = {}
     for lr in linked:
-        if lr.status in ("unprotected", "optional"):
+        if lr.missing:
+            by_missing.setdefault(lr.missing, []).append(lr)
+        elif lr.status in ("unprotected", "optional"):
             by_site.setdefault((lr.file, lr.fact.line), []).append(lr)
-    return [_finding(group) for _, group in sorted(by_site.items())]
+    out = [_finding(group) for _, group in sorted(by_site.items())]
+    out.extend(_missing_finding(module, group) for module, group in sorted(by_missing.items()))
+    return out
+
+
+def _missing_finding(module: str, group: List[LinkedRoute]) -> Finding:
+    """One warning for the routes whose dependencies come from a module of the project's own
+    package that is not in the analysed code: their protection cannot be judged, and N errors
+    saying so would bury the rest (an incomplete checkout, a wrong analysis root)."""
+    group = sorted(group, key=lambda g: (g.file, g.fact.line, g.method, g.path))
+    first = group[0]
+    shown = sorted({f"{g.method} {g.path}" for g in group})
+    n = len(shown)
+    example = ", ".join(shown[:3]) + (f" and {n - 3} more" if n > 3 else "")
+    message = (f"{n} route{'s' if n != 1 else ''} depend{'' if n != 1 else 's'} on `{module}`, which is not in the "
+               f"analysed code ({example}): their authentication cannot be judged. Lint the whole project, or list "
+               f"the module's authenticating dependencies in `auth-dependencies`")
+    return Finding(rule=FAL101, path=first.file, span=Span(first.fact.line, first.fact.column, first.fact.line,
+                                                           first.fact.column),
+                   message=message, severity=Severity.WARNING, extra={"routes": shown, "missing_module": module})
 
 
 def _finding(group: List[LinkedRoute]) -> Finding:
@@ -41,8 +63,14 @@ def _finding(group: List[LinkedRoute]) -> Finding:
         opt = "; ".join(f"{a.where}: {a.auth.text}" for a in lr.optional[:2])
         checked = lr.handler_fact is not None and any(
             p.checked for p in lr.handler_fact.params if p.name in {a.param for a in lr.optional})
-        parts.append(f"only optional authentication applies ({opt}) and the handler "
-                     + ("checks the user but never rejects a missing one" if checked else "never requires the user"))
+        off = next((a.auth.off_unless for a in lr.optional if a.auth.off_unless), "")
+        if off:
+            # `if get_config("ENV", "DEV") == "PROD": Authorize.jwt_required()`
+            key = off.split(" is ", 1)[0]
+            parts.append(f"authentication is off unless {off} ({opt}), and {key} defaults to another value")
+        else:
+            parts.append(f"only optional authentication applies ({opt}) and the handler "
+                         + ("checks the user but never rejects a missing one" if checked else "never requires the user"))
     else:
         if fact.kind == "starlette":
             parts.append("it is a Starlette route, so FastAPI dependencies never run for it")
@@ -59,6 +87,11 @@ def _finding(group: List[LinkedRoute]) -> Finding:
         elif externals:
             parts.append(f"`{externals[0]}` is outside the analysed code; list it in `auth-dependencies` if it authenticates")
         parts.extend(lr.hints[:1])
+    if lr.purpose is not None:
+        # strict mode (`infer-public = false`): the purpose is shown, the declaration asked for
+        article = "an" if lr.purpose.label[:1].lower() in "aeiou" else "a"
+        parts.append(f"it looks like {article} {lr.purpose.label} route ({lr.purpose.why}); with `infer-public = false` "
+                     "such routes must be declared")
     chain = lr.chain
     if chain.orphan and fact.kind != "starlette":
         parts.append(f"router `{chain.routers[0]}` is not included anywhere in the analysed code, so it was judged "
@@ -70,8 +103,14 @@ def _finding(group: List[LinkedRoute]) -> Finding:
             gap = f": {chain.gaps[0]}" if chain.gaps else ""
             parts.append(f"it is protected through another inclusion ({protected_elsewhere[0].path}) but not "
                          f"this one{gap}")
+    # Risk decides severity: info only when every route of the declaration reads nothing that
+    # belongs to a user or a tenant and changes nothing
+    risks = [g.risk for g in group]
+    info = bool(risks) and all(r is not None and r.severity == "info" for r in risks)
+    if info:
+        parts.append(f"info because {risks[0].reason}")
     message = (f"{what} {'is' if len(shown) == 1 else 'are'} reachable without authentication: " + "; ".join(parts)
                + ". Add an authenticating dependency, or declare the route public (`public-routes`, "
                  "`# fastauthlint: public <reason>`)")
     return Finding(rule=FAL101, path=lr.file, span=Span(fact.line, fact.column, fact.line, fact.column),
-                   message=message, extra={"routes": shown})
+                   message=message, severity=Severity.INFO if info else None, extra={"routes": shown})

@@ -1,0 +1,347 @@
+"""The vocabulary of what a function does (collect_purpose.py): which callee names, qualified names,
+literals and identifiers are evidence of which act. Matched on the last part of a callee's name
+(leading underscores dropped) or on its qualified name, never on the name of the function that
+calls it.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Dict, List, Optional, Set
+
+import libcst as cst
+
+from fastauthlint import astutil
+from fastauthlint.project.known import ADMIN_WORDS
+from fastauthlint.project.values import V
+
+# -- names ---------------------------------------------------------------------------------------
+
+# A value named like a secret the caller holds once: a reset/verification/invitation/share token,
+# a one-time code, a signature. Weak names (`code`, `key`, `state`) need a purpose around them.
+TOKEN_NAME = re.compile(
+    r"^(?:\w+_)?(token|otp|nonce|secret|signature|ticket|jti|passcode)$"
+    r"|^(?:invite|invitation|verification|verify|confirm|confirmation|activation|reset|login|auth|otp|magic"
+    r"|access|share|sharing|download|one_?time|recovery|backup|mfa|totp|sms|email|license|licence|unlock)_(code|key)$"
+    r"|^(code|key|state|pin|oauth_verifier|oauth_token|uidb64)$")
+WEAK_TOKEN_NAMES = frozenset({"code", "key", "state", "pin", "oauth_verifier", "oauth_token", "uidb64"})
+NOT_TOKEN = re.compile(r"^(page|next|prev|previous|continuation|cursor|pagination|csrf|xsrf|sync|push|device|fcm"
+                        r"|apns|notification|firebase|expo|captcha|recaptcha|turnstile|hcaptcha)_token$|^token_type$")
+PASSWORD = re.compile(r"(^|_)(password|passwd|pwd|passphrase)(_hash|_hashed|_digest)?$|^hashed_(password|pwd)$")
+STORED = re.compile(r"hash|digest")
+SIGNATURE = re.compile(r"signature|(^|[_-])sig($|[_-])|hmac", re.I)
+SECRETISH = re.compile(r"secret|password|passwd|token|key|salt|private|credential|dsn|url|uri|conn|auth|cookie", re.I)
+
+# Callee names (the last part, leading underscores dropped).
+PW_VERIFY = re.compile(r"^(checkpw|check_password_hash|verify_and_update)$|(verify|check|match|authenticat|correct|compare)"
+                        r"\w*pass|pass\w*(verif|check|match|authenticat|correct)|^(verify|check)$")
+PW_POLICY = re.compile(r"strength|policy|complex|rule|requirement|length|breach|pwned|history")
+PW_HASH = re.compile(r"^(hashpw|make_password|hash|hashed|set_password)$|hash\w*pass|pass\w*hash|encrypt_?pass")
+ISSUE = re.compile(r"^(create|issue|generate|gen|mint|make|sign|encode|new|build|refresh|rotate)_?(new_)?"
+                    r"((access|refresh|auth|jwt|login|session|user|id|bearer|api|pair)_)*(token|tokens|jwt|token_pair)$"
+                    r"|^(encode_jwt|create_jwt|generate_jwt|login_user|create_login_session|create_user_session"
+                    r"|create_session_token|start_session|issue_session)$")
+ISSUE_Q = ("jwt.encode", "jose.jwt.encode", "authlib.jose.jwt.encode", "authlib.jose.JsonWebToken.encode",
+            "python_jwt.generate_jwt", "jwt.api_jwt.encode", "joserfc.jwt.encode", "paseto.create", "pyseto.encode")
+MINT_Q = ("secrets.token_urlsafe", "secrets.token_hex", "secrets.token_bytes", "secrets.randbelow", "secrets.choice",
+           "os.urandom", "random.randint", "random.choices", "random.choice", "random.sample", "random.randrange",
+           "pyotp.random_base32")
+MAIL = re.compile(r"(send|queue|enqueue|dispatch|deliver|schedule)\w*(mail|email|link|otp|sms)|^(sendmail|send_message"
+                   r"|send_mail|send_email)$|(mail|email)\w*send|^send_(verification|reset|activation|magic|invite|otp)")
+VERIFY_CALL = re.compile(r"^(decode|verify|validate|check|confirm|loads|unsign|parse|consume|redeem|use)(_\w+)?$"
+                          r"|_(verify|decode|check|validate|confirm|consume|redeem)$|^(decode|verify)\w*token")
+LOOKUP_CALL = re.compile(r"^(get|getdel|get_and_delete|pop|hget|first|filter|filter_by|where|find|find_one|find_first"
+                          r"|find_unique|fetch|fetch_one|fetchrow|fetchval|get_or_none|get_by\w*|select|exists|scalar"
+                          r"|scalars|one|one_or_none|execute|exec|query|lookup|load|read\w*|retrieve\w*|aget)$")
+OAUTH_START_CALL = frozenset({
+    "authorize_redirect", "create_authorization_url", "authorization_url", "get_authorization_url",
+    "get_authorize_url", "authorize_url", "build_authorization_url", "get_authorization_uri", "prepare_request_uri",
+    "get_redirect_url", "create_authorize_url", "get_login_url", "get_auth_url", "generate_auth_url",
+})
+OAUTH_EXCHANGE_CALL = frozenset({
+    "authorize_access_token", "fetch_token", "fetch_access_token", "exchange_code", "exchange_code_for_token",
+    "exchange_code_for_tokens", "get_access_token_from_code", "parse_request_body_response", "authorize_access_token_async",
+    "get_token_from_code", "exchange_authorization_code", "request_access_token",
+})
+IDP_VERIFY_CALL = frozenset({"verify_oauth2_token", "verify_id_token", "verify_firebase_token", "verify_token_info",
+                              "verify_google_token", "verify_apple_token", "parse_id_token", "validate_id_token"})
+OAUTH_START_URL = re.compile(r"/o/oauth2/(v\d/)?auth\b|/oauth2?/(v\d(\.\d)?/)?authori[sz]e|/login/oauth/authorize"
+                              r"|/dialog/oauth|/oauth/authenticate|/oauth2/auth\b|/authorize\?|response_type=code", re.I)
+OAUTH_TOKEN_URL = re.compile(r"https?://\S*(/oauth2?/(v\d(\.\d)?/)?(access_)?token|/login/oauth/access_token"
+                              r"|oauth2\.googleapis\.com/token|/oauth/access_token|/token\b)|^authorization_code$", re.I)
+IDP_URL = re.compile(r"tokeninfo|debug_token|/oauth2/v\d/certs|/\.well-known/jwks|/protocol/openid-connect/userinfo", re.I)
+URL_NAME_START = re.compile(r"authori[sz](e|ation)_?(ur[li]|endpoint)|^auth_?ur[li]$|oauth_?ur[li]", re.I)
+URL_NAME_TOKEN = re.compile(r"(^|_)(token_?(ur[li]|endpoint)|access_token_?ur[li])$", re.I)
+SIG_Q = {
+    "stripe.Webhook.construct_event": "stripe", "stripe.WebhookSignature.verify_header": "stripe",
+    "svix.webhooks.Webhook": "svix", "svix.Webhook": "svix", "standardwebhooks.Webhook": "standard webhooks",
+    "standardwebhooks.webhooks.Webhook": "standard webhooks", "slack_sdk.signature.SignatureVerifier": "slack",
+    "slack_sdk.signature.verifier.SignatureVerifier": "slack", "twilio.request_validator.RequestValidator": "twilio",
+    "github_webhook.Webhook": "github", "nacl.signing.VerifyKey": "ed25519", "hmac.compare_digest": "hmac",
+    "secrets.compare_digest": "hmac",
+}
+SIG_CALL = re.compile(r"^(construct_event|construct_webhook_event|verify_signature|validate_signature|is_valid_signature"
+                       r"|check_signature|verify_webhook\w*|verify_header|is_valid_request|validate_webhook\w*|verify_hmac"
+                       r"|verify_request_signature|check_hmac|verify_payload)$")
+HMAC_Q = ("hmac.new", "hmac.digest", "hmac.HMAC")
+OAUTH_SERVER_CALL = frozenset({"create_token_response", "create_endpoint_response", "create_revocation_response",
+                                "create_introspect_response", "create_introspection_response", "authenticate_client"})
+DOCS_CALL = frozenset({"get_swagger_ui_html", "get_redoc_html", "get_swagger_ui_oauth2_redirect_html", "get_openapi",
+                        "openapi", "get_scalar_api_reference", "get_rapidoc_html", "get_elements_html"})
+JWKS_CALL = frozenset({"export_public", "public_key", "public_bytes", "get_jwks", "jwks", "export_to_pem",
+                        "get_public_key", "public_jwk", "as_public"})
+CSRF_CALL = re.compile(r"^(generate_csrf(_tokens?)?|get_csrf_token|generate_csrf_token|csrf_token|new_csrf_token)$")
+PING_CALL = re.compile(r"^(ping|healthcheck|health_check|is_healthy|check_(db|database|redis|connection|health)\w*)$")
+LOGOUT_CALL = frozenset({"delete_cookie", "logout_user", "unset_jwt_cookies", "unset_access_cookies",
+                          "unset_refresh_cookies", "clear_session"})
+REVOKE_CALL = re.compile(r"revoke|blacklist|blocklist|denylist|invalidate|logout")
+DECRYPT_CALL = re.compile(r"^decrypt|decrypt$")
+# Writes: over-reporting a write only keeps a finding an error, so the net is wide.
+WRITE_CALL = frozenset({
+    "add", "add_all", "delete", "merge", "commit", "flush", "save", "asave", "insert", "insert_one", "insert_many",
+    "update_one", "update_many", "replace_one", "delete_one", "delete_many", "bulk_create", "bulk_update",
+    "bulk_save_objects", "create", "acreate", "update", "aupdate", "adelete", "upsert", "remove", "get_or_create",
+    "update_or_create", "aget_or_create", "aupdate_or_create", "setex", "hset", "hdel", "incr", "incrby", "decr",
+    "lpush", "rpush", "sadd", "srem", "zadd", "publish", "expire", "getdel", "get_and_delete", "put_object",
+    "upload_file", "upload_fileobj", "execute_many", "executemany", "persist", "destroy", "create_all", "drop_all",
+})
+# A new row: created by name, or a model built here and handed to add/save (an update adds a row
+# it fetched, and builds none).
+CREATE_CALL = frozenset({"create", "acreate", "insert", "insert_one", "insert_many", "bulk_create", "get_or_create",
+                          "aget_or_create", "create_user", "create_superuser", "create_account"})
+STORE_CALL = frozenset({"add", "add_all", "save", "asave", "persist", "merge"})
+WRITE_SQL = re.compile(r"^\s*(insert\s+into|update\s+\S+\s+set|delete\s+from|upsert|truncate|drop\s+table"
+                        r"|alter\s+table|merge\s+into)\b", re.I)
+# Outbound calls, mail, processes, task queues: an unprotected route doing them is never harmless.
+EFFECT_MODULES = {
+    "httpx": "http", "requests": "http", "aiohttp": "http", "urllib": "http", "urllib3": "http", "http": "http",
+    "pycurl": "http", "smtplib": "mail", "aiosmtplib": "mail", "fastapi_mail": "mail", "sendgrid": "mail",
+    "resend": "mail", "postmarker": "mail", "subprocess": "exec", "shutil": "exec", "boto3": "http",
+    "openai": "http", "anthropic": "http", "celery": "task",
+}
+EFFECT_CALL = {"delay": "task", "apply_async": "task", "send_task": "task", "add_task": "task", "enqueue": "task",
+                "system": "exec", "popen": "exec", "urlopen": "http", "sendmail": "mail"}
+QUERY_CALL = frozenset({"query", "select", "get", "filter", "filter_by", "where", "exec", "execute", "scalars",
+                         "scalar", "find", "find_one", "find_all", "get_or_none", "get_one", "aget", "afirst", "objects",
+                         "all", "first", "one", "count", "paginate", "fetch", "fetch_all", "select_from", "join",
+                         "get_multi", "get_all", "list", "aggregate", "search"})
+PUBLIC_FLAG = frozenset({"is_public", "public", "published", "is_published", "visibility", "privacy", "privacy_level",
+                          "is_visible", "visible", "is_listed", "listed", "is_shared", "shared"})
+# A catalogue row's "shown to customers" switch: filtering on it keeps a catalogue read public; an
+# owner's rows filtered on it are still the owner's (so not "public-filter").
+ACTIVE_FLAG = frozenset({"is_active", "active", "is_enabled", "enabled", "is_available", "available"})
+PUBLIC_VALUE = re.compile(r"^(public|published|visible|listed|shared|true|1)$", re.I)
+STATIC_RESPONSES = frozenset({"JSONResponse", "Response", "PlainTextResponse", "HTMLResponse", "ORJSONResponse",
+                               "UJSONResponse", "RedirectResponse", "FileResponse"})
+CONFIG_GETTERS = frozenset({"getenv", "get_config", "get_setting", "config", "get"})
+TIME_MODULES = ("datetime", "time", "platform", "socket")
+REQUEST_SOURCES = frozenset({"query_params", "cookies", "headers", "path_params", "form", "json", "body"})
+
+MAX_MODELS = 16
+MAX_XCALLS = 48
+WALK = 40  # nodes of one argument looked at
+
+
+# Calls that only build an answer or refuse one: a handler making no other call does nothing else.
+IDLE_CALLS = frozenset(n.lower() for n in {
+    "str", "int", "float", "bool", "len", "dict", "list", "tuple", "set", "sorted", "min", "max", "isinstance",
+    "getattr", "hasattr", "range", "enumerate", "zip", "format", "join", "lower", "upper", "strip", "replace",
+    "split", "isoformat", "strftime", "timestamp", "now", "utcnow", "today", "time", "getenv", "url_for",
+    "TemplateResponse", "Depends", "Security", "Query", "Path", "Body", "Header", "Cookie", "Form", "File",
+    "debug", "info", "warning", "warn", "error", "exception", "critical", "print", "keys", "values", "items",
+})
+_IDLE_MODULES = ("logging", "datetime", "time", "fastapi", "starlette", "typing", "pydantic", "platform")
+
+
+MUTATORS = frozenset({"append", "extend", "update", "insert", "add", "pop", "setdefault", "remove", "clear",
+                      "__setitem__", "appendleft", "discard", "popitem"})
+
+
+def idle_call(name: str, q, func: cst.BaseExpression) -> bool:
+    """Only builds an answer, logs or refuses (`HTTPException(...)`, `JSONResponse(...)`,
+    `logger.info(...)`, `str(...)`): no work of its own."""
+    if name.lower() in IDLE_CALLS or name in STATIC_RESPONSES:
+        return True
+    if q is not None and q.split(".")[0] in _IDLE_MODULES:
+        return True
+    if name[:1].isupper() and (name.endswith(("Exception", "Error", "Response")) or name in ("Request",)):
+        return True
+    if isinstance(func, cst.Attribute) and isinstance(func.value, cst.Name) and func.value.value in ("logger", "log"):
+        return True
+    return isinstance(func, cst.Attribute) and name == "get" and env_like(func)
+
+
+def token_name(name: str) -> bool:
+    """A value named like a secret the caller was handed once (see TOKEN_NAME)."""
+    n = name.lower()
+    return bool(TOKEN_NAME.match(n)) and not NOT_TOKEN.match(n)
+
+
+def bare(name: str) -> str:
+    return name.lstrip("_").lower()
+
+
+def last_name(func: cst.BaseExpression) -> str:
+    if isinstance(func, cst.Name):
+        return func.value
+    if isinstance(func, cst.Attribute):
+        return func.attr.value
+    if isinstance(func, cst.Call):
+        return last_name(func.func)
+    if isinstance(func, cst.Subscript):
+        return last_name(func.value)
+    return ""
+
+
+def idents(node: cst.CSTNode, limit: int = WALK):
+    """The identifiers an expression is made of: names, attribute names, string keys of
+    subscripts and of `.get("...")` calls (a request's `token` field, `data["password"]`)."""
+    stack = [node]
+    n = 0
+    while stack and n < limit:
+        cur = stack.pop()
+        n += 1
+        if isinstance(cur, cst.Name):
+            yield cur.value
+        elif isinstance(cur, cst.Attribute):
+            yield cur.attr.value
+            stack.append(cur.value)
+        elif isinstance(cur, cst.Subscript):
+            for e in cur.slice:
+                if isinstance(e.slice, cst.Index):
+                    s = astutil.literal_str(e.slice.value)
+                    if s is not None and len(s) <= 60:
+                        yield s
+            stack.append(cur.value)
+        elif isinstance(cur, cst.Call):
+            if isinstance(cur.func, cst.Attribute) and cur.func.attr.value in ("get", "getlist", "pop") and cur.args:
+                s = astutil.literal_str(cur.args[0].value)
+                if s is not None and len(s) <= 60:
+                    yield s
+            stack.append(cur.func)
+            stack.extend(a.value for a in cur.args)
+        elif isinstance(cur, (cst.Await, cst.UnaryOperation)):
+            stack.append(cur.expression)
+        elif isinstance(cur, cst.BinaryOperation):
+            stack.extend((cur.left, cur.right))
+        elif isinstance(cur, cst.FormattedString):
+            stack.extend(p.expression for p in cur.parts if isinstance(p, cst.FormattedStringExpression))
+        elif isinstance(cur, (cst.Tuple, cst.List)):
+            stack.extend(el.value for el in cur.elements)
+
+
+def password_ish(node: cst.CSTNode) -> bool:
+    return any(PASSWORD.search(i.lower()) for i in idents(node, 12))
+
+
+def stored_ish(node: cst.CSTNode, params) -> bool:
+    """A stored password hash: `user.hashed_password`, `password_hash`, or the password field of
+    a row the function holds (`user.password`, not the request body's `body.password`)."""
+    if isinstance(node, cst.Attribute) and PASSWORD.search(node.attr.value.lower()) and \
+            isinstance(node.value, cst.Name) and node.value.value not in params:
+        return True
+    return any(STORED.search(i.lower()) for i in idents(node, 12))
+
+
+def status_4xx(node: cst.CSTNode) -> bool:
+    """A 4xx status among a call's arguments (`status_code=400`, `status.HTTP_404_NOT_FOUND`)."""
+    for n in astutil.walk(node) if isinstance(node, cst.Call) else ():
+        if isinstance(n, cst.Integer) and n.value.startswith("4") and len(n.value) == 3:
+            return True
+        if isinstance(n, (cst.Name, cst.Attribute)):
+            name = astutil.name_of(n) or ""
+            if name.startswith("HTTP_4") or name in ("BAD_REQUEST", "NOT_FOUND", "UNAUTHORIZED", "FORBIDDEN", "GONE"):
+                return True
+    return False
+
+
+def refuses(body: cst.CSTNode) -> bool:
+    """A block that ends the request with an error: it raises, aborts, or returns a 4xx response."""
+    for n in astutil.walk(body):
+        if isinstance(n, cst.Raise):
+            return True
+        if isinstance(n, cst.Return) and n.value is not None and status_4xx(n.value):
+            return True
+        if isinstance(n, cst.Call) and last_name(n.func) in ("abort", "raise_for_status"):
+            return True
+    return False
+
+
+class PurposeState:
+    """What the walk has seen of one function so far (kept on its Frame as `frame.pp`)."""
+
+    __slots__ = ("tags", "models", "xcalls", "taint", "static_locals", "returns", "static_returns",
+                 "deferred_returns", "hmac", "sig_read", "compare_sig", "redirect", "constructed", "config_params",
+                 "minted", "containers", "bundled")
+
+    def __init__(self) -> None:
+        self.tags: Set[str] = set()
+        self.models: List[V] = []
+        self.xcalls: List[V] = []
+        self.taint: Dict[str, str] = {}  # local or parameter -> the token-like name it carries
+        self.static_locals: Set[str] = set()
+        self.returns = 0
+        self.static_returns = 0
+        self.deferred_returns = 0
+        self.hmac = False  # computes an HMAC (hmac.new/digest)
+        self.sig_read = False  # reads a signature (header, parameter)
+        self.compare_sig = False  # compare_digest called
+        self.redirect = False
+        self.constructed: Set[str] = set()  # locals bound to a new instance of a class (`user = User(...)`)
+        self.config_params: Set[str] = set()  # injected settings (`settings: Settings = Depends(get_settings)`)
+        self.containers: Set[str] = set()  # locals bound to a new dict, list or set (`checks = {}`)
+        self.minted: Set[str] = set()  # locals bound to a token this function issues (`token = create_token(...)`)
+        self.bundled: Set[str] = set()  # locals holding a path of a file shipped with the code (`here / "icon.png"`)
+
+
+
+def subscript_key(node: cst.Subscript) -> Optional[str]:
+    if len(node.slice) == 1 and isinstance(node.slice[0].slice, cst.Index):
+        return astutil.literal_str(node.slice[0].slice.value)
+    return None
+
+
+def env_like(func: cst.BaseExpression) -> bool:
+    """`os.environ.get("X")`, `settings.get("X")`, `config.get("X")`."""
+    if not isinstance(func, cst.Attribute):
+        return False
+    base = func.value
+    return isinstance(base, (cst.Name, cst.Attribute)) and (astutil.name_of(base) or "").lower() in (
+        "environ", "settings", "config", "conf", "env")
+
+
+def is_session(node: cst.BaseExpression) -> bool:
+    """`request.session` (Starlette's SessionMiddleware)."""
+    return isinstance(node, cst.Attribute) and node.attr.value == "session" and isinstance(node.value, cst.Name) and \
+        node.value.value in ("request", "req", "websocket", "conn")
+
+
+def camel(node: cst.BaseExpression) -> bool:
+    name = astutil.name_of(node) if isinstance(node, (cst.Name, cst.Attribute)) else None
+    return bool(name) and name[:1].isupper() and not name.isupper() and name not in (
+        "Depends", "HTTPException", "JSONResponse", "Response")
+
+
+def is_true(node: cst.BaseExpression) -> bool:
+    return isinstance(node, cst.Name) and node.value == "True"
+
+
+def admin_literal(node: cst.BaseExpression) -> bool:
+    s = astutil.literal_str(node)
+    if s is not None:
+        return bool(ADMIN_WORDS.search(s))
+    name = astutil.name_of(node) if isinstance(node, (cst.Name, cst.Attribute)) else None
+    return bool(name) and bool(ADMIN_WORDS.search(name)) and name.isupper()
+
+
+def public_value(node: cst.BaseExpression) -> bool:
+    if isinstance(node, cst.Name) and node.value == "True":
+        return True
+    if isinstance(node, cst.Integer):
+        return node.value == "1"
+    s = astutil.literal_str(node)
+    if s is not None:
+        return bool(PUBLIC_VALUE.match(s))
+    if isinstance(node, cst.Attribute):
+        return bool(PUBLIC_VALUE.match(node.attr.value))
+    return False

@@ -1,0 +1,437 @@
+"""Per-file collection, part four: what a function does, as plain tags (`FuncFact.actions`), for
+the route purposes (purpose.py), the guards that are not a user (guards.py) and the risk of an
+unprotected route (data_access.py).
+
+A tag is evidence of one act, read off the function's own code and never off its name or its
+route's path: a password checked against a stored hash (`pw-verify`), a password hashed
+(`pw-hash`), a token or session issued (`issue`), a value named like a one-time token from the
+caller verified or looked up (`check:verify:reset_token`, `check:lookup:code`), an OAuth authorize
+redirect or code exchange, a cookie deleted, a body signature verified (`sig:stripe`), rows written
+(`writes`), a response built of constants only (`static`), ... The link phase follows the calls
+into project functions and services and weighs the tags of all of them together.
+
+Cheap on purpose: the collector runs on every file, so each call is classified by its last name
+and a few set lookups; arguments are walked a few nodes deep; no string literal is kept.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Dict, List, Optional, Set
+
+import libcst as cst
+
+from fastauthlint import astutil
+from fastauthlint.project import acts as A
+from fastauthlint.project.acts import PurposeState
+from fastauthlint.project.collect_answers import AnswerReader
+from fastauthlint.project.collect_values import Frame
+from fastauthlint.project.known import ADMIN_ATTRS, is_credential_key
+from fastauthlint.project.values import V
+
+class PurposeRecorder(AnswerReader):
+    """Notes on each function's frame what it does (the collector's part, see the module doc)."""
+
+    def __init__(self, ctx):
+        super().__init__(ctx)
+        self._pp_swallowed: Set[int] = set()  # calls in a `try` whose handlers let the request go on
+        self._pp_url_consts: Dict[str, str] = {}  # module-level names bound to OAuth URLs
+        self._pp_bundled: Set[str] = set()  # module-level names bound to a path next to the code (`Path(__file__).parent`)
+        # calls written on a `def` that are not its body: decorators (`@router.get(..., response_model=X)`)
+        self._pp_outside: Set[int] = set()
+
+    # -- frames ------------------------------------------------------------------------------
+    def _pp_enter(self, frame: Frame, node: cst.FunctionDef) -> None:
+        pp = frame.pp = PurposeState()  # type: ignore[attr-defined]
+        for dec in node.decorators:
+            for n in astutil.walk(dec.decorator):
+                if isinstance(n, cst.Call):
+                    self._pp_outside.add(id(n))
+        for p in astutil.parameters(node):
+            name = p.name.value
+            # a credential handed over by a security scheme (`token = Depends(oauth2_scheme)`)
+            # authenticates the caller: that is not a value the caller was sent once
+            if A.token_name(name) and not self._injected(p):
+                pp.taint[name] = name
+            if self._injected(p) and p.annotation is not None and any(
+                    re.search(r"settings|config", i, re.I) for i in A.idents(p.annotation.annotation, 6)):
+                pp.config_params.add(name)
+            if A.SIGNATURE.search(name):
+                pp.sig_read = True
+
+    def _pp_actions(self, frame: Frame):
+        """(actions, models, xcalls) of a function the walk leaves."""
+        pp: Optional[PurposeState] = getattr(frame, "pp", None)
+        if pp is None:
+            return (), (), ()
+        tags = pp.tags
+        if pp.compare_sig and (pp.hmac or pp.sig_read) and (frame.raises or frame.raises_auth or "refuses" in tags):
+            tags.add("sig:hmac")
+        if pp.returns == 0 or pp.static_returns == pp.returns:
+            tags.add("static")
+        elif pp.static_returns + pp.deferred_returns == pp.returns:
+            tags.add("static-calls")
+        if pp.redirect:
+            tags.add("redirect")
+        if "grant-literal" in tags:
+            tags.discard("grant-literal")
+            if any(n == "code" or n.endswith("_code") for n in list(frame.params) + list(frame.locals)):
+                tags.add("oauth-exchange")
+        return tuple(sorted(tags)), tuple(dict.fromkeys(pp.models))[:A.MAX_MODELS], tuple(dict.fromkeys(pp.xcalls))[:A.MAX_XCALLS]
+
+    def _pp(self) -> Optional[PurposeState]:
+        frame = self._func()
+        return getattr(frame, "pp", None) if frame is not None else None
+
+    # -- calls -------------------------------------------------------------------------------
+    def _pp_call(self, frame: Frame, node: cst.Call) -> None:
+        pp: Optional[PurposeState] = getattr(frame, "pp", None)
+        if pp is None or id(node) in self._pp_outside:
+            return
+        func = node.func
+        name = A.bare(A.last_name(func))
+        q = self.ctx.qualify(func) if isinstance(func, (cst.Name, cst.Attribute)) else None
+        if q is not None and isinstance(func, (cst.Name, cst.Attribute)):
+            head = func
+            while isinstance(head, cst.Attribute):
+                head = head.value
+            if isinstance(head, cst.Name) and self._local_frame(head.value) is not None:
+                q = None
+        args = [a.value for a in node.args]
+        tags = pp.tags
+        if isinstance(func, cst.Attribute) and isinstance(func.value, cst.Name) and func.attr.value in A.MUTATORS:
+            pp.static_locals.discard(func.value.value)  # `rows.append(...)`: no longer a constant
+        if not A.idle_call(A.last_name(func), q, func) and not self.answer_call(pp, node):
+            tags.add("busy")
+        swallowed = id(node) in self._pp_swallowed
+        top = q.split(".")[0] if q else ""
+        if swallowed and name and sum(t.startswith("swallow:") for t in pp.tags) < 16:
+            pp.tags.add(f"swallow:{name}")  # what it calls there proves nothing either (reach.py)
+
+        # passwords and tokens
+        pw_args = [a for a in args if A.password_ish(a)]
+        if pw_args:
+            if name in ("checkpw", "check_password_hash", "verify_and_update") or (
+                    A.PW_VERIFY.search(name) and not A.PW_POLICY.search(name) and (
+                        (len(args) >= 2 and any(A.stored_ish(a, frame.params) for a in args))
+                        or (len(args) == 1 and isinstance(func, cst.Attribute) and name in ("check_password", "verify_password")))):
+                tags.add("pw-verify")
+            elif A.PW_HASH.search(name) and not any(A.stored_ish(a, frame.params) for a in pw_args) \
+                    and not A.PW_POLICY.search(name):
+                tags.add("pw-hash")
+        if q in A.ISSUE_Q or A.ISSUE.match(name):
+            tags.add("issue")
+        if q in A.MINT_Q:
+            tags.add("mint")
+        if name == "set_cookie":
+            key = astutil.argument(node, "key", 0)
+            ks = astutil.literal_str(key) if key is not None else None
+            max_age = astutil.argument(node, "max_age")
+            expires = astutil.argument(node, "expires")
+            if any(x is not None and astutil.literal_value(x, None) in (0, "0") for x in (max_age, expires)):
+                tags.add("logout")
+            elif ks is not None and (is_credential_key(ks) or ks.lower() in ("sid", "jwt")):
+                tags.add("issue")
+        if isinstance(func, cst.Attribute) and A.is_session(func.value) and name in ("clear", "pop", "flush"):
+            tags.add("logout")
+        if isinstance(func, cst.Attribute) and A.is_session(func.value) and name in ("update", "__setitem__"):
+            tags.add("issue")
+        if name in A.LOGOUT_CALL:
+            tags.add("logout")
+        if A.MAIL.search(name) or (top in A.EFFECT_MODULES and A.EFFECT_MODULES[top] == "mail"):
+            tags.add("mail")
+        if name in ("add_task", "delay", "apply_async", "enqueue", "send_task") and any(
+                re.search(r"mail", i, re.I) or A.MAIL.search(A.bare(i)) for a in args for i in A.idents(a, 8)):
+            tags.add("mail")
+
+        # a function handed a token this one just issued checks nothing the caller presented
+        # (`token = create_token(account_id); claims = decode_token(token)`): reach.py does not
+        # count its checks
+        if name and any(isinstance(a, cst.Name) and a.value in pp.minted for a in args) and \
+                sum(t.startswith("selfcheck:") for t in pp.tags) < 16:
+            pp.tags.add(f"selfcheck:{name}")
+
+        # a value named like a one-time token, checked
+        tok = self._tainted(pp, args)
+        if tok is not None and not swallowed:
+            if q in ("jwt.decode", "jose.jwt.decode", "authlib.jose.jwt.decode") or A.VERIFY_CALL.search(name):
+                tags.add(f"check:verify:{tok}")
+            elif A.LOOKUP_CALL.match(name):
+                tags.add(f"check:lookup:{tok}")
+            if A.REVOKE_CALL.search(name):
+                tags.add("revoke")
+
+        # OAuth / OIDC
+        if name in A.OAUTH_START_CALL:
+            tags.add("oauth-start")
+        if name in A.OAUTH_EXCHANGE_CALL:
+            tags.add("oauth-exchange")
+        if name in A.IDP_VERIFY_CALL or q in ("google.oauth2.id_token.verify_oauth2_token", "google.oauth2.id_token.verify_token",
+                                             "firebase_admin.auth.verify_id_token"):
+            if not swallowed:
+                tags.add("idp-verify")
+        for a in args:
+            for ident in A.idents(a, 16):
+                kind = self._pp_url_consts.get(ident)
+                if kind is None:
+                    if A.URL_NAME_START.search(ident):
+                        kind = "oauth-start"
+                    elif A.URL_NAME_TOKEN.search(ident) and any(i == "code" for b in args for i in A.idents(b, 8)):
+                        kind = "oauth-exchange"
+                if kind is not None:
+                    tags.add(kind)
+
+        # signatures of webhooks, OAuth2 servers
+        sig = A.SIG_Q.get(q or "")
+        if sig is not None:
+            if sig == "hmac":
+                pp.compare_sig = True
+                if any(A.SIGNATURE.search(i) for a in args for i in A.idents(a, 12)):
+                    pp.sig_read = True
+            elif not swallowed:
+                tags.add(f"sig:{sig}")
+        elif A.SIG_CALL.match(name) and not swallowed:
+            tags.add("sig:verifier")
+        if q in A.HMAC_Q or (q or "").startswith("hashlib."):
+            pp.hmac = True
+        if name in A.OAUTH_SERVER_CALL:
+            tags.add("oauth-server")
+
+        # probes, documents
+        if name in A.DOCS_CALL:
+            tags.add("docs")
+        if name in A.JWKS_CALL:
+            tags.add("jwks")
+        if A.CSRF_CALL.match(name):
+            tags.add("csrf")
+        if A.PING_CALL.match(name):
+            tags.add("ping")
+
+        # data and effects
+        # `checks.update(...)` on a dict the function built is no write
+        local_container = isinstance(func, cst.Attribute) and isinstance(func.value, cst.Name) and \
+            func.value.value in pp.containers
+        if (name in A.WRITE_CALL and not local_container) or (q is not None and q.split(".")[-1] in ("insert", "update", "delete")
+                                   and top in ("sqlalchemy", "sqlmodel")):
+            tags.add("writes")
+        if name in A.CREATE_CALL or (q is not None and q.split(".")[-1] == "insert" and top in ("sqlalchemy", "sqlmodel")):
+            tags.add("creates")
+        elif name in A.STORE_CALL and (any(
+                (isinstance(a, cst.Name) and a.value in pp.constructed) or self._constructor(a) for a in args) or (
+                isinstance(func, cst.Attribute) and isinstance(func.value, cst.Name) and func.value.value in pp.constructed)):
+            tags.add("creates")
+        if name in ("execute", "exec", "executescript", "fetch", "fetchrow") and args:
+            s = astutil.literal_str(args[0])
+            if s is not None and A.WRITE_SQL.match(s):
+                tags.add("writes")
+        effect = A.EFFECT_MODULES.get(top) or A.EFFECT_CALL.get(name)
+        if effect is not None:
+            tags.add(f"effect:{effect}")
+        if A.DECRYPT_CALL.search(name):
+            tags.add("decrypt")
+        for a in node.args:
+            if name == "create_superuser" or (a.keyword is not None and a.keyword.value in ADMIN_ATTRS and A.is_true(a.value)):
+                tags.add("grants-admin")
+            if a.keyword is not None and a.keyword.value in ("role", "roles", "user_type") and A.admin_literal(a.value):
+                tags.add("grants-admin")
+            if a.keyword is not None and a.keyword.value in A.PUBLIC_FLAG and A.public_value(a.value):
+                tags.add("public-filter")
+            if a.keyword is not None and a.keyword.value in A.ACTIVE_FLAG and A.public_value(a.value):
+                tags.add("active-filter")
+        if name == "is_" and isinstance(func, cst.Attribute) and isinstance(func.value, cst.Attribute) and args \
+                and A.public_value(args[0]):  # `Item.is_active.is_(True)`
+            flag = func.value.attr.value
+            if flag in A.PUBLIC_FLAG:
+                tags.add("public-filter")
+            elif flag in A.ACTIVE_FLAG:
+                tags.add("active-filter")
+        if self._asset_read(pp, func, name, args):
+            tags.add("asset")
+        if name in A.QUERY_CALL:
+            self._pp_models(pp, func, [a.value for a in node.args if a.keyword is None], name, frame)
+        else:
+            self._pp_passed_models(pp, node)
+
+        # calls on services held in locals and attributes, followed when the project is linked
+        if isinstance(func, cst.Attribute) and q is None:
+            base = func.value
+            head = base
+            while isinstance(head, cst.Attribute):
+                head = head.value
+            if (isinstance(base, cst.Attribute) and isinstance(head, cst.Name) and head.value == "self") or (
+                    # `cls._docs(app)` in a classmethod, `self.x()` from a function nested in a method
+                    isinstance(base, cst.Name) and base.value in ("cls", "self") and base.value not in frame.params) or (
+                    isinstance(base, cst.Name) and base.value != "self" and base.value in frame.locals
+                    and frame.locals[base.value].k == "call") or (
+                    # `GenreRepository(db).get_all()`: a method of an object built on the spot
+                    isinstance(base, cst.Call) and A.camel(base.func)):
+                bv = self.val(base)
+                if bv.k in ("attr", "loc", "call") and len(pp.xcalls) < A.MAX_XCALLS * 2:
+                    pp.xcalls.append(V("attr", a=(bv,), q=func.attr.value))
+
+    # -- other nodes --------------------------------------------------------------------------
+    def _pp_assign(self, targets: List[cst.BaseExpression], value: Optional[cst.BaseExpression]) -> None:
+        frame = self._func()
+        if frame is None:
+            if value is not None and len(targets) == 1 and isinstance(targets[0], cst.Name) and self._bundled(None, value) \
+                    and astutil.literal_str(value) is None:
+                self._pp_bundled.add(targets[0].value)
+            if value is not None and len(targets) == 1 and isinstance(targets[0], cst.Name):
+                s = astutil.literal_str(value)
+                if s is not None and len(s) < 300:
+                    if A.OAUTH_START_URL.search(s):
+                        self._pp_url_consts[targets[0].value] = "oauth-start"
+                    elif A.OAUTH_TOKEN_URL.search(s):
+                        self._pp_url_consts[targets[0].value] = "oauth-exchange"
+            return
+        pp: Optional[PurposeState] = getattr(frame, "pp", None)
+        if pp is None or value is None:
+            return
+        carried = pp.taint.get(value.value) if isinstance(value, cst.Name) else self._tainted(pp, [value])
+        static = self._static(pp, value)
+        built = self._constructor(value)
+        inner = value.expression if isinstance(value, cst.Await) else value
+        minted = isinstance(inner, cst.Call) and self._issues(inner)
+        bundled = self._bundled(pp, value)
+        for t in targets:
+            if isinstance(t, cst.Name):
+                if bundled:
+                    pp.bundled.add(t.value)
+                else:
+                    pp.bundled.discard(t.value)
+                if minted:
+                    pp.minted.add(t.value)
+                else:
+                    pp.minted.discard(t.value)
+                if _container(inner):
+                    pp.containers.add(t.value)
+                else:
+                    pp.containers.discard(t.value)
+                if built:
+                    pp.constructed.add(t.value)
+                else:
+                    pp.constructed.discard(t.value)
+                if carried is not None:
+                    pp.taint[t.value] = carried
+                else:
+                    pp.taint.pop(t.value, None)
+                if static:
+                    pp.static_locals.add(t.value)
+                else:
+                    pp.static_locals.discard(t.value)
+            elif isinstance(t, cst.Attribute):
+                if t.attr.value in ADMIN_ATTRS and A.is_true(value):
+                    pp.tags.add("grants-admin")
+                if t.attr.value in ("role", "roles", "user_type", "account_type") and A.admin_literal(value):
+                    pp.tags.add("grants-admin")
+                if isinstance(t.value, cst.Name) and t.value.value not in ("self", "response", "resp", "res") and \
+                        t.attr.value not in ("status_code", "headers", "media_type", "background"):
+                    # a fetched row's field set (saved by a commit elsewhere); on a parameter of a
+                    # helper it may be an answer being dressed (`data.message = ...`): reach.py decides
+                    pp.tags.add("sets-param-field" if t.value.value in frame.params else "writes")
+            elif isinstance(t, cst.Subscript) and A.is_session(t.value):
+                pp.tags.add("issue")
+            elif isinstance(t, (cst.Tuple, cst.List)):
+                for n in astutil.assigned_names(t):
+                    pp.static_locals.discard(n)
+                    if carried is not None:
+                        pp.taint[n] = carried
+
+    def _issues(self, node: cst.Call) -> bool:
+        func = node.func
+        q = self.ctx.qualify(func) if isinstance(func, (cst.Name, cst.Attribute)) else None
+        return q in A.ISSUE_Q or bool(A.ISSUE.match(A.bare(A.last_name(func))))
+
+    def visit_Del(self, node: cst.Del) -> None:
+        pp = self._pp()
+        if pp is not None and isinstance(node.target, cst.Subscript) and A.is_session(node.target.value):
+            pp.tags.add("logout")
+
+    def visit_Comparison(self, node: cst.Comparison) -> None:
+        pp = self._pp()
+        if pp is None:
+            return
+        ops = [c.operator for c in node.comparisons]
+        left = node.left
+        rights = [c.comparator for c in node.comparisons]
+        if any(isinstance(o, (cst.Equal, cst.NotEqual)) for o in ops):
+            if A.password_ish(left) and any(A.password_ish(r) for r in rights):
+                pp.tags.add("pw-verify")  # a plaintext comparison is still the check
+            tok = self._tainted(pp, [left, *rights])
+            if tok is not None:
+                pp.tags.add(f"check:lookup:{tok}")
+            if isinstance(left, cst.Attribute) and left.attr.value in A.PUBLIC_FLAG and any(A.public_value(r) for r in rights):
+                pp.tags.add("public-filter")
+            elif isinstance(left, cst.Attribute) and left.attr.value in A.ACTIVE_FLAG and any(A.public_value(r) for r in rights):
+                pp.tags.add("active-filter")
+
+    def visit_Try(self, node: cst.Try) -> None:
+        # A verifying call inside a `try` whose `except` lets the request go on proves nothing.
+        if self._func() is None or not node.handlers:
+            return
+        if all(A.refuses(h.body) for h in node.handlers):
+            return
+        for n in astutil.walk(node.body):
+            if isinstance(n, cst.Call):
+                self._pp_swallowed.add(id(n))
+
+    def _pp_string(self, s: str) -> None:
+        pp = self._pp()
+        if pp is None or len(s) > 2000:
+            return
+        low = s.lower()
+        if "auth" in low or "code" in low:
+            if A.OAUTH_START_URL.search(s):
+                pp.tags.add("oauth-start")
+            elif A.OAUTH_TOKEN_URL.search(s):
+                # the bare grant type is an exchange only beside a code (`{"grant_type":
+                # "authorization_code", "code": code}`), not in a discovery document's list
+                pp.tags.add("grant-literal" if low.strip() == "authorization_code" else "oauth-exchange")
+        if "token" in low or "jwks" in low or "certs" in low:
+            if A.IDP_URL.search(s):
+                pp.tags.add("idp-verify")
+        if "swagger-ui" in low or "redoc" in low:
+            pp.tags.add("docs")
+        if low.strip().rstrip(";") in ("select 1", "select 1 as ok"):
+            pp.tags.add("ping")
+        if "signature" in low and len(s) < 80:
+            pp.sig_read = True
+        if A.WRITE_SQL.match(s):
+            pp.tags.add("writes")
+
+    def visit_SimpleString(self, node: cst.SimpleString) -> None:
+        if self.stack:
+            s = astutil.literal_str(node)
+            if s is not None:
+                self._pp_string(s)
+
+    def visit_FormattedStringText(self, node: cst.FormattedStringText) -> None:
+        if self.stack:
+            self._pp_string(node.value)
+
+    # -- returns -----------------------------------------------------------------------------
+    def _pp_return(self, frame: Frame, value: Optional[cst.BaseExpression]) -> None:
+        pp: Optional[PurposeState] = getattr(frame, "pp", None)
+        if pp is None:
+            return
+        pp.returns += 1
+        if value is None or self._static(pp, value):
+            pp.static_returns += 1
+            if isinstance(value, cst.Call) and A.last_name(value.func) == "RedirectResponse":
+                pp.redirect = True
+        elif isinstance(value, (cst.Call, cst.Await)) and self._deferred(value):
+            pp.deferred_returns += 1
+        if value is not None and A.status_4xx(value):
+            pp.tags.add("refuses")
+        if isinstance(value, cst.Dict):
+            for el in value.elements:
+                if isinstance(el, cst.DictElement) and astutil.literal_str(el.key) == "keys":
+                    pp.tags.add("jwks")
+
+
+def _container(node: Optional[cst.BaseExpression]) -> bool:
+    """A new dict, list or set: `{}`, `[...]`, `dict()`, `defaultdict(list)`, a comprehension."""
+    if isinstance(node, (cst.Dict, cst.List, cst.Set, cst.DictComp, cst.ListComp, cst.SetComp)):
+        return True
+    return isinstance(node, cst.Call) and A.last_name(node.func) in ("dict", "list", "set", "defaultdict",
+                                                                    "OrderedDict", "Counter", "deque")

@@ -1,0 +1,82 @@
+"""Which middleware authenticates the requests of an app, and which paths it lets through.
+
+A middleware protects the routes behind it when it turns away requests without a valid
+credential: a function (`@app.middleware("http")`) or a class (`dispatch` of a
+BaseHTTPMiddleware, an ASGI `__call__`) that reads a credential and rejects or verifies it, or
+answers 401 — itself, or in the object it hands the request to first
+(`return await resources.auth.dispatch(request, call_next)`); or a known library middleware.
+An identity middleware that lets anonymous requests through protects nothing, and neither does a
+CORS check (it refuses preflights from unknown origins, whoever sends them).
+
+The paths such a middleware tests the request's path against, in a list named for letting
+requests through (`PUBLIC_ENDPOINTS`, `SKIP_AUTH`), are not protected by it: the Auth carries
+them (`exempt`), and the route table leaves them out for the routes they match.
+"""
+
+from __future__ import annotations
+
+from typing import List, Optional, Tuple
+
+from fastauthlint.project import known as K
+from fastauthlint.project.authentication import Auth, Authentication
+from fastauthlint.project.evaluate import Obj
+from fastauthlint.project.facts import FuncFact
+from fastauthlint.project.values import V, short_name
+
+
+class MiddlewareAuthentication:
+    def __init__(self, authentication: Authentication):
+        self.auth = authentication
+        self.E = authentication.E
+        self.evidence = authentication.evidence
+        self.refusal = authentication.refusal
+
+    def middleware_auth(self, target: V, path: str) -> Optional[Auth]:
+        """The authentication a middleware (the function or class given to the app) brings."""
+        for o in self.E.ev(target, path):
+            if o.kind == "ext" and (K.is_auth_library_class(o.name) or o.name in K.AUTH_MIDDLEWARE):
+                return Auth(o.name, short_name(o.name))
+            funcs: List[Tuple[str, str]] = []
+            if o.kind == "func":
+                funcs.append((o.path, o.name))
+            elif o.kind == "class":
+                for meth in ("dispatch", "dispatch_func", "__call__"):
+                    found = self.E.classes.member(o.path, o.name, meth)
+                    if found is not None and found[0] == "method":
+                        funcs.append((found[1], found[2]))
+            for fpath, qual in funcs:
+                f = self.E.func(fpath, qual)
+                if f is None:
+                    continue
+                qn = self.E.qual(fpath, qual)
+                if self.auth.configured(qn):
+                    return Auth(qn, f"{short_name(qn)} (configured in auth-dependencies)")
+                label = short_name(qual.replace(".<locals>", "")) if o.kind == "func" else short_name(o.name)
+                for g, gpath, via, inst in [(f, fpath, "", None)] + self.delegates(f, fpath):
+                    # Only what the middleware does itself: an identity middleware that calls a
+                    # resolver which rejects bad tokens but lets anonymous requests through (and
+                    # leaves the decision to the routes) protects nothing by itself.
+                    body = self.evidence.body_auth(g, gpath, g.params, role="middleware")
+                    if body is not None:
+                        exempt, _ = self.refusal.path_entries(g, gpath, inst)
+                        text = f"{label} → {via} ({body})" if via else f"{label} ({body})"
+                        return Auth(qn, text, user=False, exempt=exempt)
+        return None
+
+    def delegates(self, f: FuncFact, path: str) -> List[Tuple[FuncFact, str, str, Optional[Obj]]]:
+        """The functions a middleware hands the request to first, with `call_next`
+        (`return await auth.middleware(request, call_next)`), and the instance they run on."""
+        params = {p.name for p in f.params}
+        out: List[Tuple[FuncFact, str, str, Optional[Obj]]] = []
+        for stmt in f.lead[:2]:
+            for call in stmt:
+                if call.callee is None or not any(a.k == "loc" and a.q in params for a in call.args):
+                    continue
+                for o in self.E.ev(call.callee, path):
+                    if o.kind not in ("func", "method") or not o.path or (o.path, o.name) == (path, f.name):
+                        continue
+                    g = self.E.func(o.path, o.name)
+                    if g is not None:
+                        inst = o.base if o.kind == "method" and o.base is not None and o.base.kind == "inst" else None
+                        out.append((g, o.path, short_name(o.name.replace(".<locals>", "")), inst))
+        return out

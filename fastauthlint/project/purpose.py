@@ -1,0 +1,231 @@
+"""Why a route no user authenticates is still fine: its purpose, or a guard that is not a user.
+
+A purpose (login, signup, password reset, email verification, magic link, OAuth start and
+callback, logout, token refresh, health, OpenAPI/docs, .well-known/JWKS, root redirect, CSRF
+bootstrap) makes the route public by design; a guard (a capability the caller presents, a
+signature of the body, an OAuth2 server's client authentication) protects it. Both are earned by
+what the handler and what it calls do (reach.py's Deeds), each by its own combination of acts:
+a `/login` that issues a token without checking a password is not a login, a "reset" that sets a
+password without a one-time token is not a reset, a "health" that returns rows is not a probe.
+The path and the handler's name only choose between labels of the same evidence (a one-time
+link sent by mail is a "password reset" request when the route speaks of passwords).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import List, Optional
+
+from fastauthlint.project.authentication import Auth, Authentication
+from fastauthlint.project.acts import WEAK_TOKEN_NAMES
+from fastauthlint.project.data_access import USER_CLASS
+from fastauthlint.project.facts import FuncFact
+from fastauthlint.project.reach import Deeds, Reach
+from fastauthlint.project.values import short_name
+
+
+@dataclass(frozen=True)
+class Judgement:
+    kind: str  # "purpose" | "capability" | "signature" | "client"
+    label: str  # "login", "oauth callback", "`share_token`", "stripe", ...
+    why: str  # the evidence, for people
+
+    def text(self) -> str:
+        """How `fastauthlint routes` shows it: `capability (share_token looked up, refused when unknown)`."""
+        if self.kind == "purpose":
+            return self.label
+        return f"{self.kind if self.kind != 'client' else 'client authentication'} ({self.why})"
+
+
+# Names of credentials that authenticate a user: verified by a route they are authentication
+# (reported or recognised elsewhere), never a capability.
+_GENERIC_CREDENTIALS = frozenset({"token", "access_token", "auth_token", "jwt", "bearer_token", "session_token",
+                                  "api_token", "x_token", "id_token", "authorization", "session"})
+_RESET = re.compile(r"reset|forgot|recover|password", re.I)
+_VERIFY = re.compile(r"verif|confirm|activat", re.I)
+_MAGIC = re.compile(r"magic|passwordless|otp|one.?time|login|log.?in|sign.?in|code", re.I)
+# the last segment of a probe's path
+_HEALTH = re.compile(r"^(health|healthz|healthcheck|health[-_]check|ready|readyz|readiness|live|livez|liveness|ping"
+                     r"|alive|heartbeat|up)$", re.I)
+_SIG_LABELS = {"stripe": "Stripe webhook signature", "svix": "Svix webhook signature",
+               "standard webhooks": "Standard Webhooks signature", "slack": "Slack request signature",
+               "twilio": "Twilio request signature", "github": "GitHub webhook signature",
+               "ed25519": "Ed25519 signature of the body", "hmac": "HMAC of the body",
+               "verifier": "webhook signature verified"}
+
+
+class Purposes:
+    def __init__(self, reach: Reach):
+        self.reach = reach
+
+    def judge(self, method: str, path: str, hpath: str, hfact: FuncFact) -> Optional[Judgement]:
+        """The purpose or guard the route's handler earns, else None."""
+        d = self.reach.deeds(hpath, hfact)
+        words = f"{path} {hfact.name}"
+        return self._document(d, path) or self._guard_first(d) or self._auth_flow(d, method, words) \
+            or self._probe(d, method, path) or self._capability(d)
+
+    # -- documents and probes -------------------------------------------------------------------
+    @staticmethod
+    def _document(d: Deeds, path: str) -> Optional[Judgement]:
+        quiet = not d.has("writes") and not d.models
+        if d.has("docs") and quiet:
+            return Judgement("purpose", "openapi/docs", "serves the OpenAPI document or its UI")
+        if d.has("jwks") and quiet and not d.has("decrypt"):
+            label = ".well-known/jwks" if "/.well-known/" in path else "public keys"
+            return Judgement("purpose", label, "publishes public keys")
+        if "/.well-known/" in path and quiet and not d.inputs and (d.static or (not d.busy and len(d.funcs) == 1)):
+            # constants, or a document it builds alone from its own URLs (OpenID discovery)
+            return Judgement("purpose", ".well-known", "a constant document" if d.static else "a discovery document")
+        return None
+
+    @staticmethod
+    def _probe(d: Deeds, method: str, path: str) -> Optional[Judgement]:
+        """Health, readiness and root routes: no request input, no rows, no writes, no outbound
+        effects, and an answer of constants (or a connectivity ping)."""
+        if method not in ("GET", "HEAD") or d.inputs or d.models or d.opaque or \
+                d.has("writes", "decrypt", "issue", "mint") or _effects(d):
+            return None
+        ping = d.has("ping")
+        if not ((d.static and not d.busy) or ping):
+            return None
+        bare = path.rstrip("/") == ""
+        if d.has("redirect") and d.static:
+            return Judgement("purpose", "root redirect" if bare else "redirect", "redirects to a constant URL")
+        if ping or _HEALTH.match(path.rstrip("/").rsplit("/", 1)[-1]):
+            return Judgement("purpose", "health", "pings its dependencies" if ping else "answers constants only")
+        if bare:
+            return Judgement("purpose", "root", "answers constants only")
+        return None
+
+    # -- guards -----------------------------------------------------------------------------------
+    @staticmethod
+    def _guard_first(d: Deeds) -> Optional[Judgement]:
+        if d.has("oauth-server"):
+            return Judgement("client", "oauth2 server", "an OAuth2 server's token endpoint authenticates the client")
+        if d.sigs:
+            kind = next((s for s in d.sigs if s != "verifier"), d.sigs[0])
+            return Judgement("signature", kind, _SIG_LABELS.get(kind, f"{kind} signature"))
+        return None
+
+    @staticmethod
+    def _capability(d: Deeds) -> Optional[Judgement]:
+        """A secret the caller presents (share, invitation or download token, one-time code,
+        license key) verified, or looked up and refused when unknown."""
+        for how, name, dep in d.checks:
+            if name in WEAK_TOKEN_NAMES or name in _GENERIC_CREDENTIALS or "refresh" in name:
+                continue
+            if how == "verify" or d.refuses:
+                did = "verified" if how == "verify" else "looked up, refused when unknown"
+                return Judgement("capability", name, f"`{name}` {did}")
+        return None
+
+    # -- sign-in flows ----------------------------------------------------------------------------
+    @staticmethod
+    def _auth_flow(d: Deeds, method: str, words: str) -> Optional[Judgement]:
+        checks = _own_checks(d)
+        names = [n for _, n in checks]
+        issue = d.has("issue")
+        if d.has("pw-verify") and issue:
+            return Judgement("purpose", "login", "verifies a password against the stored hash and issues a token")
+        if d.has("pw-hash") and d.has("writes") and checks:
+            return Judgement("purpose", "password reset" if _RESET.search(words) or not d.has("creates") else "signup",
+                             f"checks `{names[0]}` and sets a new password")
+        if method == "POST" and d.has("pw-hash") and d.has("creates") and not d.has("grants-admin"):
+            return Judgement("purpose", "signup", "creates an account with a hashed password")
+        idp = [n for n in names if n in ("id_token", "credential", "oauth_verifier")]
+        if d.has("idp-verify", "oauth-exchange") or idp:
+            return Judgement("purpose", "oauth callback", "exchanges a code or verifies the identity provider's token")
+        if issue:
+            refresh = [n for n in names if "refresh" in n] or (names if "refresh" in words.lower() else [])
+            if refresh:
+                return Judgement("purpose", "token refresh", f"verifies `{refresh[0]}` and issues a new token")
+            strong = [n for n in names if n not in WEAK_TOKEN_NAMES]
+            if strong or (names and _MAGIC.search(words)):
+                n = (strong or names)[0]
+                return Judgement("purpose", "magic link", f"checks the one-time `{n}` and signs the caller in")
+        if d.has("oauth-start"):
+            return Judgement("purpose", "oauth start", "redirects to the provider's authorization URL")
+        if checks and d.has("writes") and _VERIFY.search(words) and not d.has("grants-admin"):
+            return Judgement("purpose", "email verification", f"checks the one-time `{names[0]}`")
+        if checks and not d.has("writes") and (_RESET.search(words) or _VERIFY.search(words)):
+            what = "password reset" if _RESET.search(words) else "email verification"
+            return Judgement("purpose", f"{what} (token check)", f"checks the one-time `{names[0]}`")
+        if d.has("mail") and (d.has("mint") or issue):
+            return Judgement("purpose", _request_label(words), "sends a one-time link or code by mail")
+        if d.has("logout", "revoke") and not d.has("creates", "pw-hash", "mail", "grants-admin") and _session_rows_only(d):
+            return Judgement("purpose", "logout", "clears the session or revokes the presented token")
+        if d.has("csrf") and not d.models and not d.has("writes"):
+            return Judgement("purpose", "csrf token", "hands out a CSRF token")
+        return None
+
+
+def _own_checks(d: Deeds) -> List:
+    """The one-time values the route itself checks (not the credential an authenticating
+    dependency verifies) and the refused lookups: (how, name)."""
+    out = []
+    for how, name, dep in d.checks:
+        if dep and name in _GENERIC_CREDENTIALS:
+            continue
+        if how == "lookup" and not d.refuses:
+            continue
+        out.append((how, name))
+    return out
+
+
+# models a logout may delete rows of: the session or the token it ends
+_SESSION_MODEL = re.compile(r"session|token|refresh|jti|blacklist|blocklist|denylist|revoked", re.I)
+
+
+def _session_rows_only(d: Deeds) -> bool:
+    """A cookie deleted is logout only if nothing else changes: what it writes, if anything, is
+    the session or token it ends (`DELETE /account` that also clears the cookie is no logout)."""
+    if not d.has("writes"):
+        return True
+    if d.models:
+        # the session's or token's rows, and no account's (a tenant looked up on the way is no harm)
+        names = [m.name.rsplit(".", 1)[-1] for m in d.models]
+        return any(_SESSION_MODEL.search(n) for n in names) and not any(USER_CLASS.match(n) for n in names)
+    return d.has("revoke")
+
+
+def _request_label(words: str) -> str:
+    if _RESET.search(words):
+        return "password reset (request)"
+    if _VERIFY.search(words):
+        return "email verification (request)"
+    if _MAGIC.search(words):
+        return "magic link (request)"
+    return "one-time link (request)"
+
+
+def _effects(d: Deeds) -> bool:
+    return any(t.startswith("effect:") for t in d.tags) or d.has("mail")
+
+
+def configured_call(auth: Authentication, reach: Reach, path: str, f: FuncFact) -> Optional[Auth]:
+    """A verifier named in `auth-dependencies` that the handler (or a project function it calls,
+    two levels deep) calls itself: `corp_sso.verify_request(request)`, `verifier.check(request)`
+    on an injected library object."""
+    if not auth.auth_patterns:
+        return None
+    E = reach.E
+    todo = [(path, f)]
+    for fpath, qual, depth in reach.deeds(path, f).funcs:
+        g = E.func(fpath, qual)
+        if g is not None and 0 < depth <= 2:
+            todo.append((fpath, g))
+    for fpath, g in todo:
+        names: List[str] = []
+        for c in g.calls + g.xcalls:
+            names.extend(auth.obj_qualname(o) for o in E.ev(c, fpath) if o.kind in ("ext", "extinst", "method", "func"))
+        params = {p.name: p for p in g.params}
+        for pname, meth in g.param_calls:
+            if pname in params:
+                names.extend(f"{auth.obj_qualname(o)}.{meth}" for o in reach.receivers(params[pname], fpath)
+                             if o.kind in ("ext", "extinst", "inst"))
+        for qn in names:
+            if qn and auth.configured(qn):
+                return Auth(qn, f"{short_name(qn)} (configured in auth-dependencies)")
+    return None
