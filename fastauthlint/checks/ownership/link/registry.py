@@ -38,6 +38,14 @@ PRINCIPAL_RE = re.compile(
 )
 
 
+_AUDIT_PEER = re.compile(r"^(updated|modified|deleted|changed|last_modified|last_updated)_by(_user)?(_id)?$")
+_CREATED_BY = re.compile(r"^created_by(_user)?(_id)?$")
+_AUTHORED = re.compile(r"^(author|creator|created_by)(_user)?_id$")
+# persons that are catalogue entries when their model holds no credential (`authors` of books)
+_CATALOGUE_PERSON = re.compile(r"author|creator|person|people|writer|artist", re.I)
+_CREDENTIAL_FIELD = re.compile(r"password|passwd|email|username|login|hashed|secret|token|auth", re.I)
+
+
 @dataclass
 class Model:
     qualname: str
@@ -191,8 +199,16 @@ class ModelRegistry:
             tablename = cls.name.lower()
         owner_cols: List[str] = []
         owner_rels: List[str] = []
+        # the audit trio (`created_by_id` beside `updated_by_id`/`deleted_by_id`) records who
+        # touched shared rows, not whose they are
+        audit = any(_AUDIT_PEER.match(g.column or g.name) for g in fields.values())
         for f in fields.values():
             col = f.column
+            if audit and _CREATED_BY.match(col):
+                continue
+            if not (f.fk or f.relation) and _AUTHORED.match(col) and not any(
+                    g.relation and f"{g.name}_id" == col for g in fields.values()):
+                continue  # `author_id = Column(Integer)`: a number, not a link to an account
             if f.primary and not (f.fk or f.relation) and sum(1 for g in fields.values() if g.primary) == 1:
                 # the model's own key named like an owner column (`Account.user_id`); in a composite
                 # key (`UserRole(user_id, role_id)`) each column refers to another table
@@ -232,9 +248,31 @@ class ModelRegistry:
                 if hit[1].qualname in self.principal_models:
                     return True
                 name = hit[1].name
+        if self._catalogue_person(name, t, near):
+            return False
         if name.lower() in {m.split(".")[-1].lower() for m in self.principal_models}:
             return True
         return PRINCIPAL_RE.search(name) is not None
+
+    def _catalogue_person(self, name: str, target: str, near: Optional[str]) -> bool:
+        """A person-named table of the project that is no account (`authors` with a name and a
+        bio, no credential nor link to a user): a catalogue entry, not whoever owns the row."""
+        if not _CATALOGUE_PERSON.search(name) or re.search(r"user|account|member|owner", name, re.I):
+            return False
+        hit = self.find_class(target, near)
+        if hit is None:
+            cands = [q for q, (_, c) in self.classes.items() if (c.tablename or "").lower() == name.lower()]
+            if len(cands) != 1:
+                return False
+            hit = self.classes[cands[0]]
+        if hit[1].qualname in self.principal_models:
+            return False
+        fields = [f for _, c in self.chain(hit[1].qualname) for f in c.fields]
+        if not fields:
+            return False
+        return not any(_CREDENTIAL_FIELD.search(f.name) or f.column in self.owner_fields
+                       or (f.fk or f.relation) and re.search(r"user|account", f.fk or f.relation, re.I)
+                       for f in fields)
 
     def store_model(self, value_type: str, near: str, name: str = "", row_keys: Sequence[str] = ()) -> Optional[Model]:
         """The rows of an in-memory store: its value class (a model, a pydantic class, a dataclass)

@@ -29,6 +29,7 @@ from typing import Callable, Dict, FrozenSet, Iterator, List, Optional, Set, Tup
 
 from fastauthlint.checks.ownership.facts import CallSite, FuncSummary, Origin, QuerySite
 from fastauthlint.checks.ownership.link.binding import Binding, arg_map, infeasible
+from fastauthlint.checks.ownership.link.gates import RoleGates
 from fastauthlint.checks.ownership.link.registry import Model
 from fastauthlint.checks.ownership.link.scoping import SiteScoping
 from fastauthlint.checks.ownership.link.values import UserValues
@@ -69,6 +70,8 @@ class Stats:
     filtered: Set[Tuple[str, str, int]] = field(default_factory=set)  # filtered by a user-derived value
     reported: Set[Tuple[str, str, int]] = field(default_factory=set)
     unowned_sites: Set[Tuple[str, str, int]] = field(default_factory=set)  # on models without owner column
+    # models some query filters by the current user: their rows are personal (role gates keep them)
+    personal: Set[str] = field(default_factory=set)
 
 
 class OwnershipWalk(SiteScoping, RowVerification, UserValues):
@@ -86,6 +89,8 @@ class OwnershipWalk(SiteScoping, RowVerification, UserValues):
         """(route, whether its handler takes the user, problems) for every authenticated route,
         walked in order; a route whose walk fails is reported as an internal error (`errors`)."""
         self._learn_user_providers(routes)
+        gates = RoleGates(self.resolver)
+        done: List[Tuple[object, bool, List[Problem], bool]] = []
         for r in routes:
             users = tuple(r.user_params) + tuple(r.optional_user_params)
             anonymous = self.anonymous(r)
@@ -108,7 +113,14 @@ class OwnershipWalk(SiteScoping, RowVerification, UserValues):
                     message=f"internal error while checking ownership for {r.method} {r.path} "
                             f"({type(e).__name__}: {e}); please report it"))
                 continue
-            yield r, bool(users), problems
+            gated = not anonymous and any(gates.is_gate(d) for d in r.auth_dependencies)
+            done.append((r, bool(users), problems, gated))
+        # a role/permission gate shares the rows among its holders, unless the project scopes
+        # the model by the current user elsewhere (known once every route is walked)
+        for r, has_user, problems, gated in done:
+            if gated:
+                problems = [p for p in problems if p.model.qualname in self.stats.personal]
+            yield r, has_user, problems
 
     def internal_errors(self) -> List[Finding]:
         """The internal errors of the walk, one per file."""
@@ -307,9 +319,12 @@ class OwnershipWalk(SiteScoping, RowVerification, UserValues):
                     m.owner_columns and all(AUTHORSHIP.match(c) for c in m.owner_columns) for m in owned)):
                 continue  # a public route reads content by what it is, or content its author wrote
             self.stats.sites.add(skey)
+            if site.op == "count" and not site.keys and not site.filters and not site.conds:
+                continue  # a whole-table count returns no one's rows
             scoped, why = self.site_scoped(path, fs, b, site)
             if why == "filter":
                 self.stats.filtered.add(skey)
+                self.stats.personal.update(m.qualname for m in owned)
             node = Origin("site", str(site.idx))
             if not scoped and self.node_verified(path, fs, b, node, site.order):
                 scoped = True

@@ -1,0 +1,106 @@
+"""Role and permission gates: an authenticating dependency that refuses with 403 unless the
+caller holds a role or a permission (`require_permission("read", "report")` whose inner checker
+raises `HTTP_403_FORBIDDEN` when `has_permission(user, ...)` is false, `require_roles("manager")`).
+A route behind one works on data shared among the holders of that permission, so an unscoped
+query there is no ownership bug, unless the project scopes the same model by the current user
+elsewhere (its rows are personal: the walk keeps those findings)."""
+
+from __future__ import annotations
+
+import re
+from typing import Dict, Optional
+
+import libcst as cst
+
+
+_GATE_WORD = re.compile(r"role|permission|perm\b|perms|privilege|scope|grant|capabilit|access|admin|superuser", re.I)
+_FORBIDDEN = re.compile(r"\b403\b|FORBIDDEN|Forbidden|PermissionDenied|NotAuthorized|Unauthorized", re.I)
+
+
+class _Refusals(cst.CSTVisitor):
+    """Whether a function refuses (raises 403/forbidden) under a test that reads a role or a
+    permission."""
+
+    def __init__(self, module: cst.Module) -> None:
+        self.module = module
+        self.found = False
+
+    def visit_If(self, node: cst.If) -> None:
+        test = self.module.code_for_node(node.test)
+        if not _GATE_WORD.search(test):
+            return
+        body = self.module.code_for_node(node.body)
+        if "raise" in body and _FORBIDDEN.search(body):
+            self.found = True
+
+
+class RoleGates:
+    """Memo of which dependencies are role/permission gates, by qualified name."""
+
+    def __init__(self, resolver) -> None:
+        self.resolver = resolver
+        self._memo: Dict[str, bool] = {}
+        self._modules: Dict[str, Optional[cst.Module]] = {}
+
+    def is_gate(self, qualname: str) -> bool:
+        if qualname not in self._memo:
+            self._memo[qualname] = self._judge(qualname)
+        return self._memo[qualname]
+
+    def _judge(self, qualname: str) -> bool:
+        # a factory's inner checker is not indexed: its factory tells the file
+        hit = self.resolver.function(qualname) or self.resolver.function(qualname.split(".<locals>")[0])
+        if hit is None:
+            return False
+        path = hit[0]
+        module = self._module(path)
+        if module is None:
+            return False
+        parts = [p for p in qualname.split(".") if p != "<locals>"]
+        node = _find_def(module.body, parts[-1], parts[-2] if len(parts) > 1 else "")
+        if node is None:
+            return False
+        v = _Refusals(module)
+        node.visit(v)
+        return v.found
+
+    def _module(self, path: str) -> Optional[cst.Module]:
+        if path not in self._modules:
+            try:
+                with open(path, encoding="utf-8", errors="replace") as fh:
+                    self._modules[path] = cst.parse_module(fh.read())
+            except Exception:  # an unreadable file: no evidence
+                self._modules[path] = None
+        return self._modules[path]
+
+
+def _find_def(body, name: str, outer: str) -> Optional[cst.FunctionDef]:
+    """The def named `name`, preferring one nested in `outer` (a factory's inner checker)."""
+    found: Optional[cst.FunctionDef] = None
+
+    class Finder(cst.CSTVisitor):
+        def __init__(self) -> None:
+            self.stack = []
+
+        def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
+            nonlocal found
+            if node.name.value == name and (found is None or (self.stack and self.stack[-1] == outer)):
+                found = node
+            self.stack.append(node.name.value)
+
+        def leave_FunctionDef(self, node: cst.FunctionDef) -> None:
+            self.stack.pop()
+
+        def visit_ClassDef(self, node: cst.ClassDef) -> None:
+            self.stack.append(node.name.value)
+
+        def leave_ClassDef(self, node: cst.ClassDef) -> None:
+            self.stack.pop()
+
+    f = Finder()
+    for stmt in body:
+        stmt.visit(f)
+    return found
+
+
+__all__ = ["RoleGates"]
