@@ -13,7 +13,7 @@ from typing import Dict, Optional
 import libcst as cst
 
 
-_GATE_WORD = re.compile(r"role|permission|perm\b|perms|privilege|scope|grant|capabilit|access|admin|superuser", re.I)
+_GATE_WORD = re.compile(r"role|permission|perm\b|perms|privilege|scope|capabilit|admin|superuser", re.I)
 _FORBIDDEN = re.compile(r"\b403\b|FORBIDDEN|Forbidden|PermissionDenied|NotAuthorized|Unauthorized", re.I)
 
 

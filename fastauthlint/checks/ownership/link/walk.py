@@ -113,7 +113,8 @@ class OwnershipWalk(SiteScoping, RowVerification, UserValues):
                     message=f"internal error while checking ownership for {r.method} {r.path} "
                             f"({type(e).__name__}: {e}); please report it"))
                 continue
-            gated = not anonymous and any(gates.is_gate(d) for d in r.auth_dependencies)
+            gated = not anonymous and (any(gates.is_gate(d) for d in r.auth_dependencies)
+                                       or self._handler_gate(path, fs, b, gates))
             done.append((r, bool(users), problems, gated))
         # a role/permission gate shares the rows among its holders, unless the project scopes
         # the model by the current user elsewhere (known once every route is walked)
@@ -121,6 +122,23 @@ class OwnershipWalk(SiteScoping, RowVerification, UserValues):
             if gated:
                 problems = [p for p in problems if p.model.qualname in self.stats.personal]
             yield r, has_user, problems
+
+    def _handler_gate(self, path: str, fs: FuncSummary, b: Binding, gates: RoleGates) -> bool:
+        """`check_admin_access(current_user)` before any query of the handler: a project function
+        given the user that refuses with 403 unless they hold a role or a permission."""
+        first = min((s.order for s in fs.sites), default=None)
+        for call in sorted(fs.calls, key=lambda c: c.order):
+            if first is not None and call.order >= first:
+                break
+            if call.conds or call.admin or call.guards:
+                continue
+            given = list(call.args) + [v for _, v in call.kwargs]
+            if not any(a.kind == "param" and a.name in b.user and not a.attrs for a in given):
+                continue
+            hit = self.resolver.resolve_call(path, fs, b, call.callee)
+            if hit is not None and gates.is_gate(hit[1].qualname):
+                return True
+        return False
 
     def internal_errors(self) -> List[Finding]:
         """The internal errors of the walk, one per file."""
