@@ -48,15 +48,21 @@ class RoleGates:
         return self._memo[qualname]
 
     def _judge(self, qualname: str) -> bool:
-        # a factory's inner checker is not indexed: its factory tells the file
-        hit = self.resolver.function(qualname) or self.resolver.function(qualname.split(".<locals>")[0])
+        # a factory's inner checker is not indexed (its factory tells the file); a class
+        # dependency refuses in its `__call__`
+        target = qualname
+        hit = self.resolver.function(qualname)
+        if hit is None and self.resolver.function(qualname + ".__call__") is not None:
+            target = qualname + ".__call__"
+            hit = self.resolver.function(target)
+        if hit is None:
+            hit = self.resolver.function(qualname.split(".<locals>")[0])
         if hit is None:
             return False
-        path = hit[0]
-        module = self._module(path)
+        module = self._module(hit[0])
         if module is None:
             return False
-        parts = [p for p in qualname.split(".") if p != "<locals>"]
+        parts = [p for p in target.split(".") if p != "<locals>"]
         node = _find_def(module.body, parts[-1], parts[-2] if len(parts) > 1 else "")
         if node is None:
             return False
