@@ -404,6 +404,16 @@ class Authentication:
         """Authentications in a `dependencies=[...]` value, and what all its entries call."""
         if deps is None:
             return [], []
+        if deps.k == "loc":
+            # a factory's `dependencies` parameter (`def make_routes(router, dependencies)`): one
+            # list per call site, and the routes are protected only when every one authenticates
+            sites = [o for o in self.E.ev(deps, path, env) if o.kind == "list" and o.v is not None]
+            if len(sites) > 1:
+                per_site = [self.deps_auth(o.v, o.path, o.env) for o in sites]
+                if all(a for a, _ in per_site):
+                    return per_site[0][0], [lab for _, labs in per_site for lab in labs]
+                # what the call sites without authentication pass
+                return [], [lab for a, labs in per_site if not a for lab in labs]
         auths: List[Auth] = []
         labels: List[Obj] = []
         for item, ipath, ienv in self.E.iter_items(deps, path, env):

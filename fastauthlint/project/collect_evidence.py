@@ -185,6 +185,7 @@ class EvidenceRecorder(FlowRecorder):
                 head = head.value
             if isinstance(head, cst.Name) and self._local_frame(head.value) is not None:
                 q = None
+        self._asgi_refusal(frame, node)
         callee: Optional[V] = None
         if q is not None:
             if (q in VERIFIERS or any(q.startswith(v + ".") for v in VERIFIERS)) and not _csrf_call(node):
@@ -241,6 +242,47 @@ class EvidenceRecorder(FlowRecorder):
                 fed = True
         if fed and callee is not None:
             frame.cred_fed.append(callee)
+
+    def _asgi_read(self, node: cst.SimpleString) -> None:
+        """A credential header named in a function given the raw ASGI scope (`for name, value in
+        scope["headers"]: if name == b"authorization"`, `Headers(scope=scope).get("authorization")`)
+        is read from the request."""
+        frame = self._func()
+        if frame is None or "scope" not in frame.params:
+            return
+        try:
+            key = node.evaluated_value
+        except Exception:  # an odd literal tells nothing
+            return
+        if isinstance(key, bytes):
+            key = key.decode("latin-1")
+        if isinstance(key, str) and len(key) < 40 and is_credential_key(key):
+            frame.reads.append(f"header:{key.lower()}")
+
+    def _asgi_refusal(self, frame: Frame, node: cst.Call) -> None:
+        """A pure ASGI app (`__call__(self, scope, receive, send)`) answers without raising:
+        `await send({"type": "http.response.start", "status": 401})`, or a response object
+        called with the ASGI triple (`await JSONResponse(..., status_code=401)(scope, receive, send)`,
+        `response = PlainTextResponse(status_code=403); await response(scope, receive, send)`)."""
+        if "send" not in frame.params or "scope" not in frame.params:
+            return
+        func = node.func
+        if isinstance(func, cst.Name) and func.value == "send" and node.args:
+            msg = node.args[0].value
+            if isinstance(msg, cst.Dict):
+                for el in msg.elements:
+                    if isinstance(el, cst.DictElement) and isinstance(el.key, cst.SimpleString) \
+                            and el.key.evaluated_value == "status":
+                        frame.raises_auth = strongest(frame.raises_auth, mentions_status(el.value))
+            return
+        if not any(isinstance(a.value, cst.Name) and a.value.value == "send" for a in node.args):
+            return
+        if isinstance(func, cst.Call):
+            frame.raises_auth = strongest(frame.raises_auth, mentions_status(func))
+        elif isinstance(func, cst.Name):
+            bound = frame.locals.get(func.value)
+            if bound is not None and bound.k == "call":
+                frame.raises_auth = strongest(frame.raises_auth, v_rejection(bound))
 
     def visit_Subscript(self, node: cst.Subscript) -> None:
         frame = self._func()

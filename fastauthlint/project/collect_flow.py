@@ -532,7 +532,9 @@ class FlowRecorder(ValueReader):
         """A test of the request's path against an allow-list (`if path in self.PUBLIC_PATHS`,
         `return any(path.startswith(p) for p in SKIP)`, in a loop over one): the lists."""
         # only functions that see the request or a path: a middleware, a dependency, `is_public(path)`
-        if expr is None or not (frame.path_names or frame.request_params) or not mentions_path(expr, frame.path_names):
+        # (a pure ASGI middleware sees the raw `scope`)
+        if expr is None or not (frame.path_names or frame.request_params or "scope" in frame.params) \
+                or not mentions_path(expr, frame.path_names):
             return
 
         def local(name: str) -> bool:

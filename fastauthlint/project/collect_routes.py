@@ -61,7 +61,7 @@ class RouteRecorder(ValueReader):
 
     def _maybe_call_fact(self, call: cst.Call) -> None:
         """A call passing names to a function of the project (`register_routes(app)`)."""
-        if not any(isinstance(a.value, (cst.Name, cst.Attribute)) for a in call.args):
+        if not any(isinstance(a.value, (cst.Name, cst.Attribute, cst.List, cst.Tuple)) for a in call.args):
             return
         if isinstance(call.func, cst.Attribute) and call.func.attr.value in (
                 "include_router", "mount", "add_api_route", "add_middleware", "get", "post"):
@@ -75,7 +75,8 @@ class RouteRecorder(ValueReader):
             return
 
         def arg(node: cst.BaseExpression) -> V:
-            return self.val(node) if isinstance(node, (cst.Name, cst.Attribute)) else UNK
+            # a literal list too: `make_routes(router, dependencies=[Depends(auth)])`
+            return self.val(node) if isinstance(node, (cst.Name, cst.Attribute, cst.List, cst.Tuple)) else UNK
 
         args = tuple(arg(a.value) for a in call.args if a.keyword is None and not a.star)
         kw = tuple((a.keyword.value, arg(a.value)) for a in call.args if a.keyword is not None)
@@ -152,6 +153,9 @@ class RouteRecorder(ValueReader):
         child = astutil.argument(node, "router", 0)
         if child is None:
             return
+        if isinstance(child, cst.Call):
+            # `app.include_router(make_routes(APIRouter(), dependencies=[...]))`: the factory's call
+            self._maybe_call_fact(child)
         self.out.includes.append(IncludeFact(
             parent=self.val(node.func.value), child=self.val(child),
             prefix=self._opt_val(astutil.argument(node, "prefix")),

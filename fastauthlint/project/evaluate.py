@@ -339,11 +339,13 @@ class Evaluator(FactIndex):
                         names = [p.name for p in f.params if not p.star]
                         if f.is_method and names:
                             names = names[1:]
+                        # an argument the call fact could not read (`APIRouter(prefix=...)`) binds
+                        # nothing: the parameter keeps its annotated type
                         for i, a in enumerate(c.args):
-                            if i < len(names):
+                            if i < len(names) and a.k != "unk":
                                 self._param_bindings.setdefault((o.path, o.name, names[i]), []).append((a, path))
                         for kname, a in c.kw:
-                            if kname in names:
+                            if kname in names and a.k != "unk":
                                 self._param_bindings.setdefault((o.path, o.name, kname), []).append((a, path))
         return self._param_bindings
 

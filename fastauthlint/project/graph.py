@@ -58,6 +58,7 @@ class Chain:
     orphan: bool  # the route's router is included nowhere
     gaps: List[str]  # inclusion steps without dependencies (for messages)
     middleware: List[Tuple[V, str, str]] = field(default_factory=list)  # (target, file, where)
+    unserved: bool = False  # ends at a router no app serves, and every inclusion of the project was followed
 
 
 class RouterGraph:
@@ -71,6 +72,11 @@ class RouterGraph:
         self.incoming: Dict[str, List[Edge]] = {}
         self.middleware: Dict[str, List[Tuple[V, str]]] = {}
         self._chains: Dict[str, List[List[Edge]]] = {}
+        # Inclusions the analysis could not follow (`app.include_router(load(name))`, a receiver of
+        # unknown type): a router that looks included nowhere may be included there
+        self.unresolved_includes = False
+        self.unknown_parent: set = set()  # routers included into something unknown
+        self.has_app = False  # an app includes or mounts something (else the app may be outside the code)
 
     def rel(self, path: str) -> str:
         res = self.E.project.results.get(path)
@@ -132,10 +138,15 @@ class RouterGraph:
                     self.note_router(r)
                     self.middleware.setdefault(r.name, []).append((m.target, path))
             for inc in facts.includes:
-                parents, _ = self.routers_of(inc.parent, path)
-                children, _ = self.routers_of(inc.child, path)
+                parents, p_other = self.routers_of(inc.parent, path)
+                children, c_other = self.routers_of(inc.child, path)
+                if not children and not c_other and (inc.kind == "include" or parents):
+                    self.unresolved_includes = True
+                if not parents and not p_other:
+                    self.unknown_parent.update(c.name for c in children)
                 for p in parents:
                     self.note_router(p)
+                    self.has_app = self.has_app or self.infos[p.name].is_app
                     for c in children:
                         if c.name == p.name:
                             continue
@@ -223,12 +234,15 @@ class RouterGraph:
             routers.append(parent.label)
             cur = parent
         orphan = not edges and not info.is_app
+        unserved = (not cur.is_app and info.ctor is not None and not self.unresolved_includes
+                    and not any(r in self.unknown_parent for r in [info.key] + [e.parent for e in edges])
+                    and self.has_app)
         middleware: List[Tuple[V, str, str]] = []
         for r in [info] + [self.infos[e.parent] for e in edges]:
             for target, mpath in self.own_middleware(r):
                 middleware.append((target, mpath, f"middleware of {'app' if r.is_app else 'router'} `{r.label}`"))
         return Chain(full_path=full or "/", deps=deps, routers=routers, root=cur.key, root_is_app=cur.is_app,
-                     orphan=orphan, gaps=gaps, middleware=middleware)
+                     orphan=orphan, unserved=unserved, gaps=gaps, middleware=middleware)
 
     def own_middleware(self, info: RouterInfo) -> List[Tuple[V, str]]:
         """Middleware added to the router or app, or given to its constructor."""

@@ -132,6 +132,8 @@ def collect_module_names(module: cst.Module, name: str, is_package: bool) -> Mod
                             names.defined.update(astutil.assigned_names(t.target))
                     elif isinstance(small, (cst.AnnAssign, cst.AugAssign)):
                         names.defined.update(astutil.assigned_names(small.target))
+                    elif type(small).__name__ == "TypeAlias":  # `type CurrentUser = Annotated[...]` (3.12)
+                        names.defined.add(small.name.value)
             elif isinstance(stmt, (cst.FunctionDef, cst.ClassDef)):
                 names.defined.add(stmt.name.value)
             elif isinstance(stmt, cst.If):
@@ -150,8 +152,6 @@ def collect_module_names(module: cst.Module, name: str, is_package: bool) -> Mod
                     walk(stmt.finalbody.body.body)
             elif isinstance(stmt, (cst.With, cst.For, cst.While)):
                 walk(stmt.body.body)
-            elif type(stmt).__name__ == "TypeAlias":
-                names.defined.add(stmt.name.value)
 
     walk(module.body)
     # A name both imported and assigned (`try: import jwt / except ImportError: jwt = None`)

@@ -12,6 +12,10 @@ None/"none". A call with `**kwargs` is not judged.
 oversight: for a refresh token (a forged cross-site request can only rotate the token pair, whose
 answer it cannot read) it is reported as `info`; for a session or access token, whose every
 cross-site request is accepted (CSRF), as a warning.
+
+A cookie set only in a branch a development environment takes (`if settings.ENV == "development":`,
+`if settings.DEBUG:`, the `else` of `if ENV == "production":`) is reported as `info`: a local
+server over plain HTTP needs `secure=False`, and production sets the cookie elsewhere.
 """
 
 from __future__ import annotations
@@ -127,3 +131,47 @@ def _word_kind(word: str) -> str:
 
 
 _NOT = object()
+
+
+_DEV_VALUES = frozenset({"dev", "develop", "development", "local", "localhost", "debug", "devel"})
+_PROD_VALUES = frozenset({"prod", "production", "live"})
+_DEV_FLAG = re.compile(r"(^|[._])(debug|dev|development|is_dev|is_development|is_local|local_dev)$", re.I)
+_PROD_FLAG = re.compile(r"(^|[._])(is_prod|is_production|production)$", re.I)
+
+
+def development_test(test: cst.BaseExpression, negated: bool = False) -> bool:
+    """Is `test` (or, `negated`, its opposite) true only in a development environment:
+    `ENV == "development"`, `env in ("dev", "local")`, `settings.DEBUG`, `ENV != "production"`,
+    `not settings.is_production`?"""
+    if isinstance(test, cst.UnaryOperation) and isinstance(test.operator, cst.Not):
+        return development_test(test.expression, not negated)
+    if isinstance(test, cst.Comparison) and len(test.comparisons) == 1:
+        op, right = test.comparisons[0].operator, test.comparisons[0].comparator
+        values = _literal_strings(right) or _literal_strings(test.left)
+        if not values:
+            return False
+        equal = isinstance(op, (cst.Equal, cst.In, cst.Is))
+        if not equal and not isinstance(op, (cst.NotEqual, cst.NotIn, cst.IsNot)):
+            return False
+        if equal != negated:
+            return values <= _DEV_VALUES
+        return values <= _PROD_VALUES
+    shown = name_of(test) if isinstance(test, (cst.Name, cst.Attribute)) else None
+    if not shown:
+        return False
+    return bool(_PROD_FLAG.search(shown)) if negated else bool(_DEV_FLAG.search(shown))
+
+
+def _literal_strings(expr: cst.BaseExpression) -> frozenset:
+    if isinstance(expr, (cst.Tuple, cst.List, cst.Set)):
+        vals = [literal_str(el.value) for el in expr.elements]
+    else:
+        vals = [literal_str(expr)]
+    if not vals or any(v is None for v in vals):
+        return frozenset()
+    return frozenset(v.lower() for v in vals)
+
+
+def in_development(found: Tuple[str, Optional[Severity]]) -> Tuple[str, Optional[Severity]]:
+    """A finding for a cookie only a development environment sets: info."""
+    return f"{found[0]}; only a development branch sets it", Severity.INFO

@@ -5,7 +5,9 @@
   References are the imports of it and the dotted uses through an imported module
   (`adapters.retrieve_user`), tests included; a module star-imported anywhere counts as used.
 - `if not user: raise HTTPException(401)` where `user` comes from a dependency whose every return
-  is a value that cannot be falsy: the branch never runs.
+  is a value that cannot be falsy, or one the project model says refuses a request without a
+  credential itself (it raises its own 401, or is a security scheme with `auto_error`; an optional
+  chain that returns None keeps the finding): the branch never runs.
 - An exception handler registered for 401s (or for HTTPException) that answers with a challenge
   or renders a page: every raised 401 goes through it.
 - The scheme a finding names, when its function and file name none: the one the project's
@@ -36,7 +38,7 @@ def link(project, check_name: str) -> List[Finding]:
     answered = _answering_handlers(project, files)
     refs = _References(project, files)
     evaluator = _LazyEvaluator(project)
-    guards = _Guards(evaluator, files)
+    guards = _Guards(evaluator, files, project)
     followed = _DependencySchemes(evaluator)
     out: List[Finding] = []
     for path, u in found:
@@ -162,19 +164,37 @@ def _dependency(p) -> Optional[V]:
 class _Guards:
     """Does the dependency behind a guarded parameter always give a truthy value?"""
 
-    def __init__(self, evaluator: _LazyEvaluator, files: Dict[str, HttpFacts]):
+    def __init__(self, evaluator: _LazyEvaluator, files: Dict[str, HttpFacts], project=None):
         self.evaluator = evaluator
         self.files = files
+        self.project = project
+        self._authentication = None
 
     def excluded(self, path: str, func: str, param: str) -> bool:
         E = self.evaluator.get()
         fact = E.func(path, func)
         p = next((p for p in fact.params if p.name == param), None) if fact is not None else None
         dep = _dependency(p) if p is not None else None
+        if p is not None and self._enforced(p, path):
+            return True
         if dep is None or not dep.a:
             return False
         targets = [o for o in E.ev(dep.a[0], path) if o.kind in ("func", "method") and o.path]
         return bool(targets) and all(o.name in self._never_falsy(o.path) for o in targets)
+
+    def _enforced(self, p, path: str) -> bool:
+        """Does the parameter's dependency refuse a request without a credential itself (not an
+        optional chain, not optional in some states of its instance, not switched off by the
+        environment)? Then it never hands the handler a missing user."""
+        if self._authentication is None:
+            from fastauthlint.project.authentication import Authentication  # only when a guard asks
+            from fastauthlint.project.evidence import Evidence
+
+            E = self.evaluator.get()
+            option = self.project.config.option if self.project is not None else (lambda _k: ())
+            self._authentication = Authentication(E, Evidence(E), option("auth-dependencies"))
+        auth, _ = self._authentication.param_auth(p, path)
+        return auth is not None and not auth.optional and not auth.cond and not auth.off_unless and not auth.exempt
 
     def _never_falsy(self, path: str) -> Iterable[str]:
         f = self.files.get(path)

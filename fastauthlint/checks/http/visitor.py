@@ -58,6 +58,7 @@ class HttpVisitor(CheckVisitor):
         self._answering: List[str] = []
         self._never_falsy: List[str] = []
         self._query = 0  # depth of query-builder calls (`.where(...)`) the traversal is inside
+        self._dev_branches = 0  # depth of `if` branches only a development environment takes (FAL603)
 
     def _report(self, rule: str, node: cst.CSTNode, message: Optional[str]) -> None:
         if message is not None:
@@ -80,6 +81,8 @@ class HttpVisitor(CheckVisitor):
                              cors_wildcard_with_credentials.check(self.constants, node))
         elif insecure_auth_cookie.is_set_cookie(node):
             found = insecure_auth_cookie.check(self.ctx, self.constants, node)
+            if found is not None and self._dev_branches:
+                found = insecure_auth_cookie.in_development(found)
             if found is not None:
                 self.report(insecure_auth_cookie.RULE, node, found[0], severity=found[1])
         else:
@@ -88,6 +91,23 @@ class HttpVisitor(CheckVisitor):
                 self._file_schemes.add(schemes.SCHEME_CLASSES[name])
             elif name == "add_exception_handler" and len(node.args) >= 2 and self._for_401(node.args[0].value):
                 self._handler(node.args[1].value)
+
+    # `if settings.ENV == "development": response.set_cookie(..., secure=False)` (FAL603)
+    def visit_If_body(self, node: cst.If) -> None:
+        if insecure_auth_cookie.development_test(node.test):
+            self._dev_branches += 1
+
+    def leave_If_body(self, node: cst.If) -> None:
+        if insecure_auth_cookie.development_test(node.test):
+            self._dev_branches -= 1
+
+    def visit_If_orelse(self, node: cst.If) -> None:
+        if isinstance(node.orelse, cst.Else) and insecure_auth_cookie.development_test(node.test, negated=True):
+            self._dev_branches += 1
+
+    def leave_If_orelse(self, node: cst.If) -> None:
+        if isinstance(node.orelse, cst.Else) and insecure_auth_cookie.development_test(node.test, negated=True):
+            self._dev_branches -= 1
 
     def leave_Call(self, original_node: cst.Call) -> None:
         if name_of(original_node.func) in non_constant_time_compare.QUERY_CALLS:

@@ -93,7 +93,13 @@ def _finding(group: List[LinkedRoute]) -> Finding:
         parts.append(f"it looks like {article} {lr.purpose.label} route ({lr.purpose.why}); with `infer-public = false` "
                      "such routes must be declared")
     chain = lr.chain
-    if chain.orphan and fact.kind != "starlette":
+    # A router no app includes (and every inclusion of the project was followed) serves nothing:
+    # reported for when it gets included, as info
+    unserved = fact.kind != "starlette" and all(g.chain.unserved for g in group)
+    if unserved:
+        parts.append(f"not served by any app found: router `{chain.routers[-1]}` is included by no app or included "
+                     "router in the analysed code, so it was judged on its own dependencies")
+    elif chain.orphan and fact.kind != "starlette":
         parts.append(f"router `{chain.routers[0]}` is not included anywhere in the analysed code, so it was judged "
                      "on its own dependencies")
     elif len(chain.routers) > 1:
@@ -107,10 +113,12 @@ def _finding(group: List[LinkedRoute]) -> Finding:
     # belongs to a user or a tenant and changes nothing
     risks = [g.risk for g in group]
     info = bool(risks) and all(r is not None and r.severity == "info" for r in risks)
-    if info:
+    if info and not unserved:
         parts.append(f"info because {risks[0].reason}")
-    message = (f"{what} {'is' if len(shown) == 1 else 'are'} reachable without authentication: " + "; ".join(parts)
+    verb = "would be" if unserved else ("is" if len(shown) == 1 else "are")
+    reach = "reachable without authentication once served" if unserved else "reachable without authentication"
+    message = (f"{what} {verb} {reach}: " + "; ".join(parts)
                + ". Add an authenticating dependency, or declare the route public (`public-routes`, "
                  "`# fastauthlint: public <reason>`)")
     return Finding(rule=FAL101, path=lr.file, span=Span(fact.line, fact.column, fact.line, fact.column),
-                   message=message, severity=Severity.INFO if info else None, extra={"routes": shown})
+                   message=message, severity=Severity.INFO if info or unserved else None, extra={"routes": shown})

@@ -64,6 +64,8 @@ _NOT_THE_SECRET = frozenset({
     "completion", "input", "output", "reasoning", "public", "pub", "is", "has", "use", "uses",
     "require", "requires", "required", "enable", "enabled", "allow", "allowed", "show", "with", "needs",
     "should", "can", "verify", "check", "validate", "forgot", "err", "error",
+    # a flag that says something must or did happen (`must_change_password`, `force_reset_password`)
+    "must", "need", "force", "forced", "was", "did", "will",
     # a verb: the name of an action or a tool (`list_credentials`, `get_token` as a dict key), not a value
     "list", "get", "fetch", "create", "delete", "remove", "update", "set", "save", "load", "rotate", "revoke",
     "generate", "parse", "handle", "lookup", "find", "search", "send", "add", "edit", "manage", "upload",
@@ -81,6 +83,7 @@ _NOT_THE_SECRET_ANYWHERE = frozenset({
     "bos", "eos", "eod", "eot", "pad", "unk", "sep", "cls", "mask", "special", "avg", "prompt", "completion",
     # flags about credentials (`CORS_ALLOW_CREDENTIALS`, `ATHENA_OPTIONAL_CREDENTIALS`), decoded claims
     "allow", "allowed", "enable", "enabled", "disable", "disabled", "optional", "decoded", "cancel", "cancellation",
+    "must",  # `user_must_change_password`: a flag
     "placeholder", "sentinel",
     # lists of passwords nobody may choose
     "common", "weak", "banned", "forbidden", "blocked", "blacklist", "blacklisted", "blocklist", "denylist",
@@ -458,6 +461,8 @@ def classify_value(value: str, name: Optional[str] = None, kind: Optional[str] =
         return None
     if is_stand_in(v) or _SELF_DESCRIBED_RX.match(v):
         return PLACEHOLDER
+    if _permission_name(v, name):
+        return A_NAME  # `"password.reset_any"`, `"users.token.revoke"`: a permission or a scope's name
     if len(v) <= 3:
         return None  # `"0"`, `"url"`: too short to be anybody's credential
     if _UPPER_IDENT.match(v) and all(re.fullmatch(r"[A-Z]+[0-9]{0,2}", part) for part in v.split("_") if part):
@@ -465,6 +470,23 @@ def classify_value(value: str, name: Optional[str] = None, kind: Optional[str] =
     if re.fullmatch(r"[A-Z]{2,10}", v):
         return None  # a sentinel (`password = "LDAP"` marks users who sign in elsewhere)
     return SECRET
+
+
+_PERMISSION_RX = re.compile(r"[a-z]+(?:_[a-z]+)*(?:[.:][a-z]+(?:_[a-z]+)*)+")
+
+
+def _permission_name(v: str, name: Optional[str]) -> bool:
+    """A dotted or colon-separated chain of distinct lowercase words that names the secret's kind
+    or repeats the variable's own words (`RESET_ANY_PASSWORD = "password.reset_any"`,
+    `"api_keys:write"`): a permission or a scope, which no one would pick as a secret. `"admin:admin"`
+    (repeated parts) and anything with digits or capitals stay candidates."""
+    if not _PERMISSION_RX.fullmatch(v):
+        return False
+    parts = re.split(r"[.:]", v)
+    if len(set(parts)) < len(parts):
+        return False
+    words = set(split_words(v))
+    return bool(words & _SECRET_WORDS) or (name is not None and len(words & set(split_words(name))) >= 1)
 
 
 # -- token formats ---------------------------------------------------------------------------------

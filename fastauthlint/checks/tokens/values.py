@@ -242,7 +242,15 @@ class Values:
             return self.taint(node.value, state)
         idx = node.slice[0].slice
         if isinstance(idx, cst.Slice):
-            return EMPTY if _masked_slice(idx) else self.taint(node.value, state)
+            if _masked_slice(idx):
+                return EMPTY
+            whole = self.taint(node.value, state)
+            if _token_prefix_slice(idx):
+                # `token[:20]`: the start of a token (all of a JWT's header, a fifth of a random
+                # key's length at most) identifies it without letting anyone use it. A password's
+                # first 20 characters may be all of it: those stay.
+                return frozenset(lab for lab in whole if not (lab[0] == "src" and lab[1] in _TOKEN_KINDS))
+            return whole
         key = astutil.literal_str(idx.value) if isinstance(idx, cst.Index) else None
         if key is not None:
             header = request_item(node.value, key)
@@ -718,6 +726,17 @@ def _masked_slice(sl: cst.Slice) -> bool:
     if sl.upper is None and lower is not None and -12 <= lower < 0:
         return True
     return False
+
+
+_TOKEN_KINDS = frozenset({"credential", "token", "issued"})
+
+
+def _token_prefix_slice(sl: cst.Slice) -> bool:
+    """`token[:20]`, `token[0:16]`: at most 20 characters from the start."""
+    lower = astutil.literal_value(sl.lower, None) if sl.lower is not None else 0
+    upper = astutil.literal_value(sl.upper, None) if sl.upper is not None else None
+    return lower == 0 and isinstance(upper, int) and not isinstance(upper, bool) and 0 < upper <= 20 \
+        and sl.step is None
 
 
 # Calls whose result is a number, a boolean or a digest, whatever they are given.
