@@ -8,7 +8,7 @@ elsewhere (its rows are personal: the walk keeps those findings)."""
 from __future__ import annotations
 
 import re
-from typing import Dict, Optional
+from typing import Dict, List, Optional
 
 import libcst as cst
 
@@ -24,6 +24,11 @@ class _Refusals(cst.CSTVisitor):
     def __init__(self, module: cst.Module) -> None:
         self.module = module
         self.found = False
+        self.callees: List[str] = []  # project functions it calls by name, to follow
+
+    def visit_Call(self, node: cst.Call) -> None:
+        if isinstance(node.func, cst.Name) and node.func.value not in self.callees:
+            self.callees.append(node.func.value)
 
     def visit_If(self, node: cst.If) -> None:
         test = self.module.code_for_node(node.test)
@@ -42,12 +47,13 @@ class RoleGates:
         self._memo: Dict[str, bool] = {}
         self._modules: Dict[str, Optional[cst.Module]] = {}
 
-    def is_gate(self, qualname: str) -> bool:
+    def is_gate(self, qualname: str, depth: int = 0) -> bool:
         if qualname not in self._memo:
-            self._memo[qualname] = self._judge(qualname)
+            self._memo[qualname] = False  # a cycle proves nothing
+            self._memo[qualname] = self._judge(qualname, depth)
         return self._memo[qualname]
 
-    def _judge(self, qualname: str) -> bool:
+    def _judge(self, qualname: str, depth: int) -> bool:
         # a factory's inner checker is not indexed (its factory tells the file); a class
         # dependency refuses in its `__call__`
         target = qualname
@@ -68,7 +74,16 @@ class RoleGates:
             return False
         v = _Refusals(module)
         node.visit(v)
-        return v.found
+        if v.found or depth >= 2:
+            return v.found
+        # the checker delegates: `return await resolve_actor(identity, required_permission=perm)`
+        for name in v.callees:
+            qualify = getattr(self.resolver.project, "qualify_in", None)
+            written = (qualify(hit[0], name) if qualify else None) or name
+            q = self.resolver.resolve_name(written, hit[0])
+            if q and q != qualname and self.is_gate(q, depth + 1):
+                return True
+        return False
 
     def _module(self, path: str) -> Optional[cst.Module]:
         if path not in self._modules:
