@@ -243,22 +243,6 @@ class EvidenceRecorder(FlowRecorder):
         if fed and callee is not None:
             frame.cred_fed.append(callee)
 
-    def _asgi_read(self, node: cst.SimpleString) -> None:
-        """A credential header named in a function given the raw ASGI scope (`for name, value in
-        scope["headers"]: if name == b"authorization"`, `Headers(scope=scope).get("authorization")`)
-        is read from the request."""
-        frame = self._func()
-        if frame is None or "scope" not in frame.params:
-            return
-        try:
-            key = node.evaluated_value
-        except Exception:  # an odd literal tells nothing
-            return
-        if isinstance(key, bytes):
-            key = key.decode("latin-1")
-        if isinstance(key, str) and len(key) < 40 and is_credential_key(key):
-            frame.reads.append(f"header:{key.lower()}")
-
     def _asgi_refusal(self, frame: Frame, node: cst.Call) -> None:
         """A pure ASGI app (`__call__(self, scope, receive, send)`) answers without raising:
         `await send({"type": "http.response.start", "status": 401})`, or a response object

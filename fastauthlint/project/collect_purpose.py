@@ -400,7 +400,6 @@ class PurposeRecorder(AnswerReader):
             pp.tags.add("writes")
 
     def visit_SimpleString(self, node: cst.SimpleString) -> None:
-        self._asgi_read(node)
         if self.stack:
             s = astutil.literal_str(node)
             if s is not None:
