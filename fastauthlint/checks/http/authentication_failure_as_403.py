@@ -32,6 +32,7 @@ import libcst as cst
 from fastauthlint.astutil import argument, iter_children, literal_str, literal_value, parameters
 from fastauthlint.checks.base import Check, CheckVisitor
 from fastauthlint.checks.http import pinned_fastapi
+from fastauthlint.checks.http.constants import status_code
 from fastauthlint.context import FileContext
 from fastauthlint.findings import Finding, Span
 
@@ -68,28 +69,10 @@ AUTHN_WORDS = re.compile(
 AUTHZ_WORDS = re.compile(r"permission|privilege|not allowed|forbidden resource|admin|role|scope|insufficient|"
                          r"not enough|access denied|inactive|disabled|not verified|unverified|banned|suspended|"
                          r"csrf|xsrf|owner|member|plan|quota|subscription", re.I)
-_HTTPSTATUS = {"FORBIDDEN": 403}
 # Functions that check a single-use token from a link (e-mail verification, password reset,
 # invitation): that token is not the request's credential, and its failure is not an
 # authentication failure of the caller.
 _ONE_TIME = re.compile(r"email|reset|invit|confirm|activat|recover|unsubscribe|magic|password|otp|one_?time", re.I)
-
-
-def status_code(ctx: FileContext, expr: Optional[cst.BaseExpression]) -> Optional[int]:
-    if expr is None:
-        return None
-    value = literal_value(expr, None)
-    if isinstance(value, int) and not isinstance(value, bool):
-        return value
-    q = ctx.qualify(expr)
-    if q is None:
-        return None
-    m = re.match(r"^(?:fastapi|starlette)\.status\.HTTP_(\d{3})_", q)
-    if m:
-        return int(m.group(1))
-    if q.startswith("http.HTTPStatus."):
-        return _HTTPSTATUS.get(q.rsplit(".", 1)[1])
-    return None
 
 
 def _forbidden(ctx: FileContext, call: cst.Call) -> Optional[str]:

@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+import re
+from http import HTTPStatus
 from typing import Dict, Optional
 
 import libcst as cst
@@ -32,3 +34,25 @@ class ModuleConstants:
             return None
         value = literal_value(self.value(expr), None)
         return value if isinstance(value, bool) else None
+
+
+_STATUS_CONSTANT = re.compile(r"^(?:fastapi|starlette)\.status\.HTTP_(\d{3})_")
+
+
+def status_code(ctx: FileContext, expr: Optional[cst.BaseExpression]) -> Optional[int]:
+    """The status an expression names: `401`, `status.HTTP_401_UNAUTHORIZED`, `HTTPStatus.UNAUTHORIZED`."""
+    if expr is None:
+        return None
+    value = literal_value(expr, None)
+    if isinstance(value, int) and not isinstance(value, bool):
+        return value
+    q = ctx.qualify(expr)
+    if q is None:
+        return None
+    m = _STATUS_CONSTANT.match(q)
+    if m:
+        return int(m.group(1))
+    if q.startswith("http.HTTPStatus."):
+        member = HTTPStatus.__members__.get(q.rsplit(".", 1)[1])
+        return int(member) if member is not None else None
+    return None

@@ -16,14 +16,13 @@ exception handler that adds the challenge). The message names the scheme (scheme
 
 from __future__ import annotations
 
-import re
-from typing import Optional, Sequence
+from typing import Sequence
 
 import libcst as cst
 
-from fastauthlint.astutil import argument, literal_str, literal_value
+from fastauthlint.astutil import argument, literal_str
 from fastauthlint.checks.http import schemes
-from fastauthlint.checks.http.constants import ModuleConstants
+from fastauthlint.checks.http.constants import ModuleConstants, status_code
 from fastauthlint.context import FileContext
 
 RULE = "FAL601"
@@ -35,25 +34,6 @@ _RESPONSE_CLASSES = ("Response", "JSONResponse", "PlainTextResponse", "HTMLRespo
                      "UJSONResponse", "RedirectResponse")
 RESPONSES = {f"{m}.{c}" for m in ("fastapi", "fastapi.responses", "starlette.responses") for c in _RESPONSE_CLASSES}
 CALLS = HTTP_EXCEPTIONS | RESPONSES
-_HTTPSTATUS = {"UNAUTHORIZED": 401}
-
-
-def status_code(ctx: FileContext, expr: Optional[cst.BaseExpression]) -> Optional[int]:
-    """401 from `401`, `status.HTTP_401_UNAUTHORIZED`, `HTTP_401_UNAUTHORIZED`, `HTTPStatus.UNAUTHORIZED`."""
-    if expr is None:
-        return None
-    value = literal_value(expr, None)
-    if isinstance(value, int) and not isinstance(value, bool):
-        return value
-    q = ctx.qualify(expr)
-    if q is None:
-        return None
-    m = re.match(r"^(?:fastapi|starlette)\.status\.HTTP_(\d{3})_", q)
-    if m:
-        return int(m.group(1))
-    if q.startswith("http.HTTPStatus."):
-        return _HTTPSTATUS.get(q.rsplit(".", 1)[1])
-    return None
 
 
 def without_challenge(ctx: FileContext, constants: ModuleConstants, node: cst.Call, what: str) -> bool:
