@@ -130,6 +130,7 @@ class FactsCollector(EvidenceRecorder, RouteRecorder, PurposeRecorder):
             attr_src=tuple(dict.fromkeys((a, s, _slim(v) if v is not None else None) for a, s, v in frame.attr_src))[:32],
             env_gate=frame.env_gate, env_gated=tuple(dict.fromkeys(frame.env_gated)),
             path_lists=tuple(_slim(v) for v in frame.path_lists),
+            cond_returns=tuple(dict.fromkeys(frame.cond_returns)),
         )
         self.out.functions[frame.qual] = fact
 
@@ -217,7 +218,15 @@ class FactsCollector(EvidenceRecorder, RouteRecorder, PurposeRecorder):
             self._pp_return(frame, node.value)
         if frame is None or not self._return_evidence(frame, node.value):
             return
-        frame.returns.append(self.val(node.value))
+        value = self.val(node.value)
+        frame.returns.append(value)
+        if len(frame.cond_returns) < 8 and _worth_keeping(value):
+            params = {p.name for p in frame.param_facts}
+            for test, positive in [(t, not e) for t, e in zip(frame.tests, frame.in_else)] + [
+                    (t, False) for tests in frame.passed for t in tests]:
+                name, truthy = _param_test(test)
+                if name in params:
+                    frame.cond_returns.append((_slim(value), name, truthy == positive))
         if isinstance(node.value, cst.Call):
             self._maybe_call_fact(node.value)
 
@@ -342,6 +351,14 @@ def _prune_locals(out: "FileFacts") -> None:
         kept = tuple((n, v) for n, v in f.local_values if (f.name, n) in needed or v.k == "def")
         if len(kept) != len(f.local_values):
             out.functions[q] = _with(f, local_values=kept)
+
+
+def _param_test(test: cst.BaseExpression) -> Tuple[str, bool]:
+    """`if name:` -> (name, True), `if not name:` -> (name, False); ("", True) for other tests."""
+    truthy = True
+    while isinstance(test, cst.UnaryOperation) and isinstance(test.operator, cst.Not):
+        test, truthy = test.expression, not truthy
+    return (test.value, truthy) if isinstance(test, cst.Name) else ("", True)
 
 
 def _with(obj, **changes):

@@ -69,6 +69,7 @@ class Frame:
         self.path_names: set = set()  # names holding the request's path
         self.path_lists: List[V] = []
         self.returns: List[V] = []
+        self.cond_returns: List[Tuple[V, str, bool]] = []
         self.calls: List[V] = []
         self.passes_names = False
         self.admin_check = False

@@ -265,10 +265,46 @@ class Evaluator(FactIndex):
         objs = self.ev(value, path, env)
         out = []
         for o in objs:
-            if o.kind == "router" and o.name.startswith("anon:"):
+            if o.kind == "router" and (o.name.startswith("anon:") or (
+                    value.k == "call" and self._built_per_call(o))):
+                # `router = create_router("/x", public=True)`: a factory that only constructs its
+                # router makes a new one at every call, with that call's arguments (o.env)
                 key = self.qual(path, f"{scope}.<locals>.{name}" if scope else name)
-                o = Obj("router", path, key, v=o.v, env=o.env, extra=o.extra, base=o.base)
+                o = Obj("router", o.path, key, v=o.v, env=o.env, extra=o.extra, base=o.base)
             out.append(o)
+        return out
+
+    def _built_per_call(self, o: Obj) -> bool:
+        """A router a function builds in a local and returns, without declaring routes on it,
+        including anything into it or handing it to another function: each call of the function
+        gives a router of its own (else the routes declared inside make them one router)."""
+        mod = self.module_of(o.path)
+        local = o.name[len(mod) + 1:] if mod and o.name.startswith(mod + ".") else o.name
+        scope, sep, name = local.partition(".<locals>.")
+        if not sep or "." in name or not o.v or o.v.k != "call":
+            return False
+        return (scope, name) not in self._wired_locals(o.path)
+
+    def _wired_locals(self, path: str) -> set:
+        """(function, name) of the locals of a file that routes, inclusions, middleware or calls
+        into project functions use (as receiver, parent, child or argument)."""
+        memo = self.__dict__.setdefault("_wired_memo", {})
+        if path in memo:
+            return memo[path]
+        out: set = set()
+        facts = self.files.get(path)
+        if facts is not None:
+            vals: list = [r.receiver for r in facts.routes]
+            vals += [x for i in facts.includes for x in (i.parent, i.child)]
+            vals += [m.receiver for m in facts.middleware]
+            vals += [x for c in facts.calls for x in (*c.args, *(a for _, a in c.kw))]
+            stack = [v for v in vals if v is not None]
+            while stack:
+                v = stack.pop()
+                if v.k == "loc":
+                    out.add((v.s, v.q))
+                stack.extend(v.a)
+        memo[path] = out
         return out
 
     def ev_local(self, path: str, scope: str, name: str, env: Tuple) -> List[Obj]:
@@ -362,6 +398,12 @@ class Evaluator(FactIndex):
             return [Obj("unk", extra=f"{o.label()}.{attr}")]
         if o.kind in ("inst", "class"):
             found = self.classes.member(o.path, o.name, attr)
+            if (o.kind == "inst" and o.v is not None and o.v.k == "call" and o.extra not in ("self", "param")
+                    and (found is None or found[0] != "method")):
+                # `Policy(public=True).public`: what the constructor was given, not the default
+                given = o.v.kwarg(attr)
+                if given is not None:
+                    return self.ev(given, o.extra, o.env)
             if found is not None:
                 kind, fpath, value = found
                 if kind == "method":
@@ -452,6 +494,9 @@ class Evaluator(FactIndex):
         fenv = tuple(sorted(new_env.items(), key=lambda kv: kv[0]))
         out = []
         for r in f.returns:
+            if any(cv == r and pname in new_env and bool(new_env[pname]) != truthy
+                   for cv, pname, truthy in f.cond_returns):
+                continue  # `if public: return ...` with this call's `public=False`
             out.extend(self.ev(r, fpath, fenv))
         if all(o.kind in ("unk", "param") for o in out) and f.returns_ann is not None:
             # `def get_settings() -> Settings: return environments[env]()`: trust the annotation

@@ -75,6 +75,9 @@ class FuncFact:
     # collections the request's path is tested against, named for letting requests through
     # (`if path in self.PUBLIC_ENDPOINTS`, `any(path.startswith(p) for p in SKIP_AUTH)`)
     path_lists: Tuple[V, ...] = ()
+    # returned values reached only when a parameter is truthy (True) or falsy (False):
+    # `if public: return APIRouter(prefix=p)` -> (that value, "public", True)
+    cond_returns: Tuple[Tuple[V, str, bool], ...] = ()
 
 
 @dataclass(frozen=True)

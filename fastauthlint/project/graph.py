@@ -114,6 +114,11 @@ class RouterGraph:
         """Routers are labelled `<module's last part>.<name>` (`items.router`, `main.app`)."""
         label = o.name
         mod = self.E.module_of(o.path)
+        if not (mod and label.startswith(mod + ".")):
+            # a router a factory built for the call site binding it: named in the caller's module
+            parts = label.split(".")
+            mod = next((m for m in (".".join(parts[:i]) for i in range(len(parts) - 1, 0, -1))
+                        if self.E.project.module_path(m) is not None), mod)
         if mod and label.startswith(mod + "."):
             label = f"{mod.rsplit('.', 1)[-1]}.{label[len(mod) + 1:]}"
         label = label.replace(".<locals>", "")
