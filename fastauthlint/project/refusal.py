@@ -70,6 +70,38 @@ class Refusal:
             self._helper_memo[key] = status
         return self._helper_memo[key]
 
+    # -- decorators wrapping a handler ---------------------------------------------------------
+    def wrapper_refusal(self, dec: V, path: str) -> Optional[str]:
+        """A handler decorator (`@login_required`, `@require_permission("x")`, a functools.wraps
+        wrapper) whose wrapper refuses before calling the handler: the function it returns
+        (directly, or through the decorator a factory returns) answers 401, or reads a credential
+        or the request and rejects. One that only logs or times refuses nothing. None if not."""
+        frontier = [o for o in self.E.ev(dec, path) if o.kind in ("func", "inst")]
+        seen: Set[Tuple[str, str]] = set()
+        for depth in range(3):
+            nxt: List[Obj] = []
+            for o in frontier:
+                if o.kind == "inst":
+                    member = self.E.classes.member(o.path, o.name, "__call__")
+                    if member is None or member[0] != "method":
+                        continue
+                    o = Obj("func", member[1], member[2])
+                f = self.E.func(o.path, o.name)
+                if f is None or (o.path, o.name) in seen:
+                    continue
+                seen.add((o.path, o.name))
+                if ".<locals>." in o.name:
+                    # a wrapper: runs per request, in place of the handler
+                    if self.evidence.raises_reject(f, o.path) == 401:
+                        return "its wrapper rejects with 401"
+                    body = self.evidence.body_auth(f, o.path, f.params, role="middleware")
+                    if body is not None:
+                        return f"its wrapper {body}"
+                for r in f.returns:
+                    nxt.extend(x for x in self.E.ev(r, o.path) if x.kind == "func")
+            frontier = nxt
+        return None
+
     def credential_params(self, params: Sequence[ParamFact], path: str) -> List[ParamFact]:
         """Parameters that read a credential from the request themselves: `Header(alias=
         "X-API-Key")`, a `token` query parameter, a credential-named parameter whose default is a

@@ -232,6 +232,11 @@ class TableBuilder:
                         if o.kind == "ext" and o.name in K.STARLETTE_REQUIRES:
                             applied.append(Applied(Auth(o.name, f"@requires({', '.join(a.text() for a in d.args)})"),
                                                    "decorator @requires"))
+                wrapped = self.auth.refusal.wrapper_refusal(d, hfile)
+                if wrapped is not None:
+                    name = (d.callee if d.k == "call" else d).text()
+                    applied.append(Applied(Auth(self.E.qual(hfile, hfact.name), f"@{name} ({wrapped})"),
+                                           f"decorator @{name}"))
         res = (applied, seen, hints, login, enforced, params)
         self._handler_memo[key] = res
         return res
