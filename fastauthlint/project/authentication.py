@@ -241,8 +241,9 @@ class Authentication:
                         return a
         return None
 
-    def param_auth(self, p: ParamFact, path: str) -> Tuple[Optional[Auth], List[Obj]]:
-        """The authentication a parameter brings, and the dependencies it was seen to use."""
+    def param_auth(self, p: ParamFact, path: str, env: Tuple = ()) -> Tuple[Optional[Auth], List[Obj]]:
+        """The authentication a parameter brings, and the dependencies it was seen to use (`env`:
+        what the call of a generator declaring the handler binds)."""
         seen: List[Obj] = []
         best: Optional[Auth] = None
 
@@ -254,10 +255,10 @@ class Authentication:
         d = p.default
         if d is not None:
             if d.k == "dep":
-                consider(self.auth_of_dep(d, path, (), p.ann))
-                seen.extend(self._dep_labels(d, path, p.ann))
+                consider(self.auth_of_dep(d, path, env, p.ann))
+                seen.extend(self._dep_labels(d, path, p.ann, env))
             elif d.k in ("ref", "loc", "attr", "call"):
-                for o in self.E.ev(d, path):
+                for o in self.E.ev(d, path, env):
                     if o.kind == "dep":
                         consider(self.auth_of_dep(o.v, o.path, o.env, p.ann))
                         seen.extend(self._dep_labels(o.v, o.path, p.ann))
@@ -268,10 +269,10 @@ class Authentication:
                 seen.extend(self._ann_dep_labels(p.ann, path))
         return best, seen
 
-    def _dep_labels(self, dep: Optional[V], path: str, ann: Optional[V]) -> List[Obj]:
+    def _dep_labels(self, dep: Optional[V], path: str, ann: Optional[V], env: Tuple = ()) -> List[Obj]:
         if dep is None or dep.k != "dep":
             return []
-        return list(self.dep_targets(dep, path, (), ann))
+        return list(self.dep_targets(dep, path, env, ann))
 
     def _ann_dep_labels(self, ann: V, path: str, depth: int = 0) -> List[Obj]:
         if depth > 6:

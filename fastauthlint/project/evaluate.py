@@ -203,6 +203,12 @@ class Evaluator(FactIndex):
     def iter_items(self, v: V, path: str, env: Tuple) -> List[Tuple[V, str, Tuple]]:
         """The element values of a list (directly, or through a name bound to one)."""
         out = []
+        if v.k == "fmt":
+            # `route_dependencies + config.dependencies`: the lists added together
+            for part in v.a:
+                if part.k != "str":
+                    out.extend(self.iter_items(part, path, env))
+            return out
         for o in self.ev(v, path, env):
             if o.kind == "list" and o.v is not None:
                 for item in o.v.a:
@@ -312,6 +318,8 @@ class Evaluator(FactIndex):
         parameter (what callers pass, its default literal, or its annotated type)."""
         for k, val in env:
             if k == name:
+                if isinstance(val, Bound):  # what one call site passes (`call_sites`)
+                    return self.ev(val.v, val.path)
                 return [Obj("str", name=val)] if isinstance(val, str) else [Obj("lit", lit=val)]
         f = self.func(path, scope)
         if f is None:
@@ -359,6 +367,35 @@ class Evaluator(FactIndex):
                     else:
                         out.append(Obj("inst", o.path, o.name, extra="param"))
         return out or [Obj("param", path, scope, extra=p.name, v=p.ann)]
+
+    def call_sites(self, fpath: str, qual: str) -> List[Tuple]:
+        """One environment per call of a project function: each parameter bound to what that
+        call passes (a literal, else the argument's value as `Bound`), so that a route a
+        generator declares is judged with the router and dependencies of each call together."""
+        memo = self.__dict__.setdefault("_sites_memo", None)
+        if memo is None:
+            memo = self._sites_memo = {}
+            for path, facts in self.files.items():
+                for c in facts.calls:
+                    for o in self.ev(c.callee, path):
+                        f = self.func(o.path, o.name) if o.kind == "func" else None
+                        if f is None:
+                            continue
+                        names = [p.name for p in f.params if not p.star]
+                        if f.is_method and names:
+                            names = names[1:]
+                        bound: Dict[str, Any] = {}
+                        pairs = list(zip(names, c.args)) + [(k, a) for k, a in c.kw if k in names]
+                        for pname, a in pairs:
+                            if a.k == "unk":
+                                continue
+                            lit = literal(a, ())
+                            bound[pname] = lit if lit is not _NOLIT else Bound(a, path)
+                        site = tuple(sorted(bound.items(), key=lambda kv: kv[0]))
+                        lst = memo.setdefault((o.path, o.name), [])
+                        if site not in lst:
+                            lst.append(site)
+        return memo.get((fpath, qual), [])
 
     def param_bindings(self) -> Dict[Tuple[str, str, str], List[Tuple[V, str]]]:
         """Function parameters bound to what callers pass (`register_routes(app)`)."""
@@ -532,6 +569,14 @@ class _NoLit:
 _NOLIT = _NoLit()
 
 
+@dataclass(frozen=True)
+class Bound:
+    """A parameter bound to the value a call site passes (written in file `path`)."""
+
+    v: V
+    path: str
+
+
 def literal(v: V, env: Tuple) -> Any:
     """The literal a value is (a number, bool, None, a path string), also through the literal
     arguments a call bound (`env`); _NOLIT when it is none."""
@@ -542,7 +587,7 @@ def literal(v: V, env: Tuple) -> Any:
     if v.k == "loc":
         for k, val in env:
             if k == v.q:
-                return val
+                return val if not isinstance(val, Bound) else _NOLIT
     return _NOLIT
 
 

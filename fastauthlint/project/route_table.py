@@ -64,6 +64,9 @@ class LinkedRoute:
     # a module of the project's own packages that its dependencies come from and that is not in
     # the analysed code (an incomplete checkout): its status cannot be judged
     missing: str = ""
+    # the generator function declaring the route on the router each of its calls hands it
+    # (`register_crud(router, dependencies=...)`), judged per call: its name, else ""
+    generator: str = ""
     # every route of the same declaration (decorator or call), this one included
     siblings: List["LinkedRoute"] = field(default_factory=list, repr=False, compare=False)
 
@@ -123,7 +126,7 @@ class TableBuilder:
             parsed = parse_public_pattern(p)
             if parsed is not None:
                 self.patterns.append((parsed[0], parsed[1], p))
-        self._handler_memo: Dict[Tuple[str, str, str], Any] = {}
+        self._handler_memo: Dict[Tuple, Any] = {}
         self.skipped: List[Tuple[str, int]] = []  # routes too deeply nested to analyse
 
     # -- handlers ------------------------------------------------------------------------
@@ -178,12 +181,12 @@ class TableBuilder:
                 if bo.kind == "class":
                     self._collect_class_attrs(bo.path, bo.name, out, depth + 1)
 
-    def handler_analysis(self, fact: RouteFact, file: str, hfile: str, hfact: Optional[FuncFact]):
+    def handler_analysis(self, fact: RouteFact, file: str, hfile: str, hfact: Optional[FuncFact], site: Tuple = ()):
         """What the handler itself brings, whatever the chain: the authentications of its
         parameters (and of a class-based view's attributes), of its body and its calls, and of
         `@requires`; what its dependencies were seen to call; hints; whether it takes the login
         form; whether it refuses a missing optional user. Memoised per handler."""
-        key = (file, fact.handler or (fact.endpoint.text() if fact.endpoint else ""), fact.cls)
+        key = (file, fact.handler or (fact.endpoint.text() if fact.endpoint else ""), fact.cls, site)
         if key in self._handler_memo:
             return self._handler_memo[key]
         applied: List[Applied] = []
@@ -198,7 +201,7 @@ class TableBuilder:
                 params = params[1:]
         class_params = self.class_params(fact, file)
         for p in params + class_params:
-            a, labels = self.auth.param_auth(p, hfile)
+            a, labels = self.auth.param_auth(p, hfile, site)
             if a is not None:
                 where = f"class attribute `{p.name}`" if p in class_params else f"parameter `{p.name}`"
                 applied.append(Applied(a, where, p.name))
@@ -359,11 +362,46 @@ class TableBuilder:
         for r in receivers:
             self.graph.note_router(r)
         hname, hfile, hfact = self.handler_of(fact, file)
-        applied_h, seen_h, hints, login, enforced, params = self.handler_analysis(fact, file, hfile, hfact)
-        seen_paths = set()
+        seen_paths: set = set()
+        for site, site_receivers in self.generator_sites(fact, file) or [((), receivers)]:
+            out.extend(self._build_site(fact, file, site, site_receivers, hname, hfile, hfact, seen_paths))
+        return out
+
+    def generator_sites(self, fact: RouteFact, file: str) -> List[Tuple[Tuple, List[Obj]]]:
+        """A route a generator declares on the router it is handed (`def register_crud(router,
+        dependencies): @router.delete(..., dependencies=dependencies)`): one (environment,
+        routers) per call of the generator, so each router gets the dependencies its own call
+        passes. [] when the receiver is not a parameter or the calls cannot be told apart."""
+        rv = fact.receiver
+        if rv.k != "loc":
+            return []
+        f = self.E.func(file, rv.s)
+        if f is None or not any(p.name == rv.q for p in f.params) or any(k == rv.q for k, _ in f.local_values):
+            return []
+        sites = self.E.call_sites(file, rv.s)
+        if not 1 < len(sites) <= 16:
+            return []
+        out = []
+        for site in sites:
+            if not any(k == rv.q for k, _ in site):
+                return []  # this call's router is not known apart from the others'
+            routers = [o for o in self.E.ev(rv, file, site) if o.kind == "router"]
+            if routers:
+                out.append((site, routers))
+        return out if len(out) == len(sites) else []
+
+    def _build_site(self, fact: RouteFact, file: str, site: Tuple, receivers: List[Obj], hname: str,
+                    hfile: str, hfact: Optional[FuncFact], seen_paths: set) -> List[LinkedRoute]:
+        out: List[LinkedRoute] = []
+        for r in receivers:
+            self.graph.note_router(r)
+        applied_h, seen_h, hints, login, enforced, params = self.handler_analysis(fact, file, hfile, hfact, site)
         for r in receivers:
             for edges in self.graph.chains(r.name):
                 chain = self.graph.chain_for(fact, file, r.name, edges)
+                if site:
+                    chain.deps = [(dv, dpath, where, site if dpath == file and where.startswith("the decorator")
+                                   else denv) for dv, dpath, where, denv in chain.deps]
                 applied = list(applied_h)
                 if fact.kind == "starlette":  # FastAPI dependencies never run for these
                     applied = [a for a in applied_h if not a.param]
@@ -386,8 +424,11 @@ class TableBuilder:
                     if (method, chain.full_path) in seen_paths:
                         continue
                     seen_paths.add((method, chain.full_path))
-                    out.append(self.classify(fact, file, method, chain, hname, hfile, hfact, applied,
-                                             seen, hints, login, enforced))
+                    lr = self.classify(fact, file, method, chain, hname, hfile, hfact, applied,
+                                       seen, hints, login, enforced)
+                    if site:
+                        lr.generator = fact.receiver.s.replace(".<locals>", "")
+                    out.append(lr)
         return out
 
     def classify(self, fact, file, method, chain, hname, hfile, hfact, applied, seen, hints, login, enforced) -> LinkedRoute:

@@ -105,7 +105,11 @@ def _finding(group: List[LinkedRoute]) -> Finding:
     elif len(chain.routers) > 1:
         parts.append("served through " + " → ".join(f"`{r}`" for r in chain.routers))
         protected_elsewhere = [g for g in lr.siblings if g.status == "protected"]
-        if protected_elsewhere:
+        if protected_elsewhere and lr.generator:
+            parts.append(f"`{lr.generator}` declares it for every call, and the call registering it on "
+                         f"`{chain.routers[0]}` passes no authenticating dependency (another call's route "
+                         f"{protected_elsewhere[0].path} is protected)")
+        elif protected_elsewhere:
             gap = f": {chain.gaps[0]}" if chain.gaps else ""
             parts.append(f"it is protected through another inclusion ({protected_elsewhere[0].path}) but not "
                          f"this one{gap}")
