@@ -165,9 +165,13 @@ class FactsCollector(EvidenceRecorder, RouteRecorder, PurposeRecorder):
                 top.attrs.append((name, annotation, value if value.k != "unk" or annotation is None else None))
         elif isinstance(target, cst.Attribute) and isinstance(target.value, cst.Name) and target.value.value == "self":
             # `self.router = APIRouter(...)` in a method: an attribute of the class
+            # `self.current_user = current_user_dependency` of an `__init__` parameter: what each
+            # construction passes (evaluate.getattr_obj)
+            param = (value.k == "loc" and top is not None and top.kind == "func" and top.qual.endswith(".__init__")
+                     and any(p.name == value.q for p in top.param_facts))
             for f in reversed(self.stack):
                 if f.kind == "class":
-                    if value.k in ("call", "ref", "dep", "list", "dict"):
+                    if value.k in ("call", "ref", "dep", "list", "dict") or param:
                         f.attrs.append((target.attr.value, annotation, value))
                     break
 

@@ -439,6 +439,9 @@ class Evaluator(FactIndex):
                     and (found is None or found[0] != "method")):
                 # `Policy(public=True).public`: what the constructor was given, not the default
                 given = o.v.kwarg(attr)
+                if given is None and found is not None and found[2].k == "loc" and found[2].s.endswith(".__init__"):
+                    # `self.attr = param` in `__init__`: what this construction passes for param
+                    given = self._init_arg(found[1], found[2].s, found[2].q, o.v)
                 if given is not None:
                     return self.ev(given, o.extra, o.env)
             if found is not None:
@@ -472,6 +475,18 @@ class Evaluator(FactIndex):
         if o.kind == "ext":
             return [Obj("ext", name=f"{o.name}.{attr}")]
         return [Obj("unk", extra=f"{o.label()}.{attr}")]
+
+    def _init_arg(self, path: str, init: str, param: str, call: V) -> Optional[V]:
+        """The argument a constructor call passes for `param` of the class's `__init__`."""
+        f = self.func(path, init)
+        if f is None:
+            return None
+        given = call.kwarg(param)
+        if given is None:
+            names = [p.name for p in f.params if not p.star][1:]
+            if param in names and names.index(param) < len(call.args):
+                given = call.args[names.index(param)]
+        return given if given is not None and given.k != "unk" else None
 
     def call_obj(self, o: Obj, call: V, path: str, env: Tuple) -> List[Obj]:
         """What calling `o` gives: a project function's results, an instance or a router of a
