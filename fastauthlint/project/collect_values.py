@@ -26,6 +26,8 @@ MAX_LIST = 64  # elements of a list display, arguments of a call
 _HTTP_METHODS = frozenset({"GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS", "TRACE"})
 
 
+DI_MARKER = "dishka.FromComponent"  # what marks a parameter the Dishka container provides
+
 class Frame:
     """What the walk keeps for a function or class while it is inside it: its bindings, and the
     evidence its code shows so far (collect_evidence.py); the collector turns it into a FuncFact
@@ -313,6 +315,9 @@ class ValueReader(BatchedVisitor):
         elems = [e.slice.value for e in node.slice if isinstance(e.slice, cst.Index)]
         if q in ANNOTATED or q == "Annotated":
             return V("ann", a=tuple(self.val(e, d) for e in elems[:MAX_LIST]))
+        if q.rsplit(".", 1)[-1] == "FromDishka" and len(elems) == 1:
+            # dishka's `FromDishka[X]` is `Annotated[X, FromComponent()]`: X comes from its container
+            return V("ann", a=(self.val(elems[0], d), V("call", a=(V("ref", q=DI_MARKER),))))
         if (q in OPTIONAL or q == "Optional") and elems:
             return V("opt", a=(self.val(elems[0], d),))
         if (q in UNION or q == "Union") and elems:

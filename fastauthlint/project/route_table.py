@@ -22,6 +22,7 @@ from fastauthlint.project.evaluate import Evaluator, Obj
 from fastauthlint.project.evidence import Evidence
 from fastauthlint.project.facts import FileFacts, FuncFact, ParamFact, RouteFact
 from fastauthlint.project.graph import Chain, RouterGraph, RouterInfo
+from fastauthlint.project.injection import Injection
 from fastauthlint.project.middleware import MiddlewareAuthentication
 from fastauthlint.project.public import parse_public_pattern, public_match
 from fastauthlint.project.purpose import Judgement, Purposes, configured_call
@@ -118,6 +119,7 @@ class TableBuilder:
         self.access = DataAccess(reach, AttributeModelKinds(evaluator, owner_fields))
         self.auth = authentication
         self.middleware = MiddlewareAuthentication(authentication)
+        self.injection = Injection(authentication)
         self.evidence = authentication.evidence
         self.graph = graph
         self.is_test = graph.is_test
@@ -202,6 +204,8 @@ class TableBuilder:
         class_params = self.class_params(fact, file)
         for p in params + class_params:
             a, labels = self.auth.param_auth(p, hfile, site)
+            if a is None:
+                a = self.injection.param_auth(p, hfile, hfact)
             if a is not None:
                 where = f"class attribute `{p.name}`" if p in class_params else f"parameter `{p.name}`"
                 applied.append(Applied(a, where, p.name))
