@@ -333,7 +333,7 @@ class Authentication:
             body = self.refusal.handed_on(
                 f, path, qual, [p for p, _ in subs if p is not None] + self.refusal.credential_params(params, path))
         if body is None and calls is None and not subs:
-            body = self.calls_refuser(f, path)
+            body = self.refusal.calls_refuser(f, path)
         gated = self.evidence.gated_auth(f, path, params) if body is None and calls is None else None
         if not subs and body is None and calls is None and gated is None:
             return None
@@ -400,24 +400,6 @@ class Authentication:
                             body = None
                     if body is not None and not g.returns_none:
                         return Auth(self.E.qual(o.path, o.name), f"{short_name(o.name)} ({body})")
-        return None
-
-    def calls_refuser(self, f: FuncFact, path: str) -> Optional[str]:
-        """A dependency that calls a project function answering 401 (`enforce(policy)` raising
-        unless the request context holds a user): what is called decides, as when the dependency
-        raises the 401 itself."""
-        fed = set(f.cred_fed)
-        for c in f.calls:
-            if c in fed:
-                continue  # handed the credential: whether it verifies it is handed_on's question
-            for o in self.E.ev(c, path):
-                if o.kind == "method" and o.path:
-                    o = Obj("func", o.path, o.name)
-                if o.kind != "func" or (o.path, o.name) == (path, f.name):
-                    continue
-                g = self.E.func(o.path, o.name)
-                if g is not None and self.evidence.raises_reject(g, o.path) == 401:
-                    return f"calls {short_name(o.name.replace('.<locals>', ''))}, which rejects with 401"
         return None
 
     # -- dependencies lists ------------------------------------------------------------------

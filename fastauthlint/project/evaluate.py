@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from typing import Any, Dict, List, Optional, Tuple
 
 from fastauthlint.project import known as K
+from fastauthlint.project.call_sites import Bound, SiteQuestions
 from fastauthlint.project.classes import ClassQuestions
 from fastauthlint.project.facts import ClassFact, FileFacts, FuncFact, ParamFact
 from fastauthlint.project.store import FACTS_KEY, LazyFileFacts
@@ -110,7 +111,7 @@ class FactIndex:
         return f.classes.get(qual) if f else None
 
 
-class Evaluator(FactIndex):
+class Evaluator(FactIndex, SiteQuestions):
     """What values denote, over every file's facts (one per run: its memos are shared by every
     question asked of it)."""
 
@@ -280,39 +281,6 @@ class Evaluator(FactIndex):
             out.append(o)
         return out
 
-    def _built_per_call(self, o: Obj) -> bool:
-        """A router a function builds in a local and returns, without declaring routes on it,
-        including anything into it or handing it to another function: each call of the function
-        gives a router of its own (else the routes declared inside make them one router)."""
-        mod = self.module_of(o.path)
-        local = o.name[len(mod) + 1:] if mod and o.name.startswith(mod + ".") else o.name
-        scope, sep, name = local.partition(".<locals>.")
-        if not sep or "." in name or not o.v or o.v.k != "call":
-            return False
-        return (scope, name) not in self._wired_locals(o.path)
-
-    def _wired_locals(self, path: str) -> set:
-        """(function, name) of the locals of a file that routes, inclusions, middleware or calls
-        into project functions use (as receiver, parent, child or argument)."""
-        memo = self.__dict__.setdefault("_wired_memo", {})
-        if path in memo:
-            return memo[path]
-        out: set = set()
-        facts = self.files.get(path)
-        if facts is not None:
-            vals: list = [r.receiver for r in facts.routes]
-            vals += [x for i in facts.includes for x in (i.parent, i.child)]
-            vals += [m.receiver for m in facts.middleware]
-            vals += [x for c in facts.calls for x in (*c.args, *(a for _, a in c.kw))]
-            stack = [v for v in vals if v is not None]
-            while stack:
-                v = stack.pop()
-                if v.k == "loc":
-                    out.add((v.s, v.q))
-                stack.extend(v.a)
-        memo[path] = out
-        return out
-
     def ev_local(self, path: str, scope: str, name: str, env: Tuple) -> List[Obj]:
         """A name local to function `scope`: a literal its caller bound, a local value, `self`, a
         parameter (what callers pass, its default literal, or its annotated type)."""
@@ -367,35 +335,6 @@ class Evaluator(FactIndex):
                     else:
                         out.append(Obj("inst", o.path, o.name, extra="param"))
         return out or [Obj("param", path, scope, extra=p.name, v=p.ann)]
-
-    def call_sites(self, fpath: str, qual: str) -> List[Tuple]:
-        """One environment per call of a project function: each parameter bound to what that
-        call passes (a literal, else the argument's value as `Bound`), so that a route a
-        generator declares is judged with the router and dependencies of each call together."""
-        memo = self.__dict__.setdefault("_sites_memo", None)
-        if memo is None:
-            memo = self._sites_memo = {}
-            for path, facts in self.files.items():
-                for c in facts.calls:
-                    for o in self.ev(c.callee, path):
-                        f = self.func(o.path, o.name) if o.kind == "func" else None
-                        if f is None:
-                            continue
-                        names = [p.name for p in f.params if not p.star]
-                        if f.is_method and names:
-                            names = names[1:]
-                        bound: Dict[str, Any] = {}
-                        pairs = list(zip(names, c.args)) + [(k, a) for k, a in c.kw if k in names]
-                        for pname, a in pairs:
-                            if a.k == "unk":
-                                continue
-                            lit = literal(a, ())
-                            bound[pname] = lit if lit is not _NOLIT else Bound(a, path)
-                        site = tuple(sorted(bound.items(), key=lambda kv: kv[0]))
-                        lst = memo.setdefault((o.path, o.name), [])
-                        if site not in lst:
-                            lst.append(site)
-        return memo.get((fpath, qual), [])
 
     def param_bindings(self) -> Dict[Tuple[str, str, str], List[Tuple[V, str]]]:
         """Function parameters bound to what callers pass (`register_routes(app)`)."""
@@ -475,18 +414,6 @@ class Evaluator(FactIndex):
         if o.kind == "ext":
             return [Obj("ext", name=f"{o.name}.{attr}")]
         return [Obj("unk", extra=f"{o.label()}.{attr}")]
-
-    def _init_arg(self, path: str, init: str, param: str, call: V) -> Optional[V]:
-        """The argument a constructor call passes for `param` of the class's `__init__`."""
-        f = self.func(path, init)
-        if f is None:
-            return None
-        given = call.kwarg(param)
-        if given is None:
-            names = [p.name for p in f.params if not p.star][1:]
-            if param in names and names.index(param) < len(call.args):
-                given = call.args[names.index(param)]
-        return given if given is not None and given.k != "unk" else None
 
     def call_obj(self, o: Obj, call: V, path: str, env: Tuple) -> List[Obj]:
         """What calling `o` gives: a project function's results, an instance or a router of a
@@ -582,14 +509,6 @@ class _NoLit:
 
 
 _NOLIT = _NoLit()
-
-
-@dataclass(frozen=True)
-class Bound:
-    """A parameter bound to the value a call site passes (written in file `path`)."""
-
-    v: V
-    path: str
 
 
 def literal(v: V, env: Tuple) -> Any:

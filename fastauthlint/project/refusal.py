@@ -70,6 +70,24 @@ class Refusal:
             self._helper_memo[key] = status
         return self._helper_memo[key]
 
+    def calls_refuser(self, f: FuncFact, path: str) -> Optional[str]:
+        """A dependency that calls a project function answering 401 (`enforce(policy)` raising
+        unless the request context holds a user): what is called decides, as when the dependency
+        raises the 401 itself."""
+        fed = set(f.cred_fed)
+        for c in f.calls:
+            if c in fed:
+                continue  # handed the credential: whether it verifies it is handed_on's question
+            for o in self.E.ev(c, path):
+                if o.kind == "method" and o.path:
+                    o = Obj("func", o.path, o.name)
+                if o.kind != "func" or (o.path, o.name) == (path, f.name):
+                    continue
+                g = self.E.func(o.path, o.name)
+                if g is not None and self.evidence.raises_reject(g, o.path) == 401:
+                    return f"calls {short_name(o.name.replace('.<locals>', ''))}, which rejects with 401"
+        return None
+
     # -- decorators wrapping a handler ---------------------------------------------------------
     def wrapper_refusal(self, dec: V, path: str) -> Optional[str]:
         """A handler decorator (`@login_required`, `@require_permission("x")`, a functools.wraps
