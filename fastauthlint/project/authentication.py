@@ -41,6 +41,10 @@ class Auth:
     # list, a middleware's allow-list): routes matching one are not protected by it
     exempt: Tuple[str, ...] = ()
     off_unless: str = ""  # authentication runs only when the environment says so ("ENV is PROD")
+    # regular expressions of paths it lets through (a middleware's `PUBLIC.match(path)`), and
+    # when not empty, the only paths it guards (`if PRIVATE.match(path): refuse`, others pass)
+    allow_re: Tuple[str, ...] = ()
+    only_re: Tuple[str, ...] = ()
 
 
 class Authentication:

@@ -131,6 +131,9 @@ class FactsCollector(EvidenceRecorder, RouteRecorder, PurposeRecorder):
             env_gate=frame.env_gate, env_gated=tuple(dict.fromkeys(frame.env_gated)),
             path_lists=tuple(_slim(v) for v in frame.path_lists),
             cond_returns=tuple(dict.fromkeys(frame.cond_returns)),
+            path_regex=tuple((_slim(v), k) for v, k in frame.path_regex) + (
+                ((V("str", q="open"), "open"),) if frame.regex_gates and flow.regex_open(original_node, frame.regex_gates)
+                else ()),
         )
         self.out.functions[frame.qual] = fact
 
@@ -336,7 +339,7 @@ def _prune_locals(out: "FileFacts") -> None:
         roots += [*c.bases, *c.decorators, *(x for _, a, b in c.attrs for x in (a, b))]
     for f in out.functions.values():
         roots += [f.returns_ann, f.super_init, *f.returns, *f.raised, *f.decorators, *f.calls, *f.xcalls, *f.cred_fed]
-        roots += [v for calls in f.lead for v in calls] + list(f.path_lists)
+        roots += [v for calls in f.lead for v in calls] + list(f.path_lists) + [v for v, _ in f.path_regex]
         roots += [x for p in f.params for x in (p.ann, p.default)]
     _loc_refs(roots, needed)
     done: set = set()

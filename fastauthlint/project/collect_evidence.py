@@ -330,6 +330,8 @@ class EvidenceRecorder(FlowRecorder):
         # `if user is None: raise ...` / `if user: ... else: raise ...`: a missing user is refused
         name, missing = _missing_test(node.test)
         frame = self._func()
+        if frame is not None:
+            self._note_regex_gate(frame, node)
         if frame is not None and name in frame.params:
             on_missing = node.body if missing else (node.orelse.body if isinstance(node.orelse, cst.Else) else None)
             if on_missing is not None and refuses(on_missing):

@@ -136,8 +136,32 @@ def mentions_status(node: cst.CSTNode) -> int:
             if a.keyword is None or "status" in a.keyword.value or a.keyword.value == "code":
                 for n in expr_walk(a.value, 8):
                     found = strongest(found, status_code(n))
+            elif a.keyword.value in BODY_KEYWORDS:
+                found = strongest(found, body_status(a.value))
         return found
     return status_code(node)
+
+
+# a response's body: APIs answering HTTP 200 with `{"code": 401}` refuse in the body
+BODY_KEYWORDS = frozenset({"content", "body"})
+
+
+def body_status(node: cst.BaseExpression) -> int:
+    """401/403 as the `code`/`status` of a response body: `{"code": 401, ...}`, or a helper
+    building it (`failure(message=..., code=401)`)."""
+    if isinstance(node, cst.Dict):
+        found = 0
+        for el in node.elements:
+            if isinstance(el, cst.DictElement) and isinstance(el.key, cst.SimpleString) \
+                    and el.key.evaluated_value in ("code", "status", "status_code"):
+                found = strongest(found, status_code(el.value))
+        return found
+    found = 0
+    if isinstance(node, cst.Call):
+        for a in node.args:
+            if a.keyword is not None and a.keyword.value in ("code", "status", "status_code"):
+                found = strongest(found, status_code(a.value))
+    return found
 
 
 # a helper named for refusing (`raise_unauthorized()`, `abort(401)`), or closing the WebSocket
@@ -426,6 +450,9 @@ def is_request_path(expr: cst.BaseExpression) -> bool:
     if isinstance(expr, cst.Subscript) and astutil.name_of(expr.value) == "scope" and expr.slice:
         el = expr.slice[0].slice
         return isinstance(el, cst.Index) and astutil.literal_str(el.value) == "path"
+    if isinstance(expr, cst.Call) and isinstance(expr.func, cst.Attribute) and expr.func.attr.value == "get" \
+            and astutil.name_of(expr.func.value) == "scope" and expr.args:  # `scope.get("path", "")`
+        return astutil.literal_str(expr.args[0].value) == "path"
     return False
 
 
@@ -450,6 +477,53 @@ def exempt_lists(expr: cst.CSTNode, local: Callable[[str], bool]) -> List[cst.Ba
         elif isinstance(n, cst.Name) and EXEMPT_NAME.search(n.value) and not local(n.value):
             out.append(n)
     return out
+
+
+_REGEX_METHODS = frozenset({"match", "search", "fullmatch"})
+
+
+def regex_patterns(test: cst.BaseExpression, path_names: Set[str]) -> List[cst.BaseExpression]:
+    """The compiled patterns or pattern strings a test matches the request's path against:
+    `PUBLIC.match(path)`, `self.PRIVATE.search(path)`, `re.match(PATTERN, path)`."""
+    out: List[cst.BaseExpression] = []
+    for n in walk_expr(test):
+        if not (isinstance(n, cst.Call) and isinstance(n.func, cst.Attribute) and n.func.attr.value in _REGEX_METHODS):
+            continue
+        args = [a.value for a in n.args]
+        owner = n.func.value
+        if isinstance(owner, cst.Name) and owner.value == "re" and len(args) >= 2:
+            if mentions_path(args[1], path_names):
+                out.append(args[0])
+        elif args and mentions_path(args[0], path_names) and isinstance(owner, (cst.Name, cst.Attribute)):
+            out.append(owner)
+    return out
+
+
+def has_refusal(node: cst.CSTNode) -> bool:
+    """The code raises, or builds a 401/403 response (also HTTP 200 with a body code 401)."""
+    for n in astutil.walk(node):
+        if isinstance(n, cst.Raise) or (isinstance(n, cst.Call) and mentions_status(n)):
+            return True
+    return False
+
+
+def regex_open(fn: cst.FunctionDef, gates: Set[int]) -> bool:
+    """Every refusal of the function is inside the body of an `if` matching the path against a
+    pattern (ids in `gates`): paths matching none of those patterns are let through."""
+    stack = [(fn.body, False)]
+    while stack:
+        node, inside = stack.pop()
+        if isinstance(node, (cst.FunctionDef, cst.ClassDef)) and node is not fn:
+            continue
+        if not inside and (isinstance(node, cst.Raise) or (isinstance(node, cst.Call) and mentions_status(node))):
+            return False
+        if isinstance(node, cst.If) and id(node) in gates:
+            stack.append((node.body, True))
+            if node.orelse is not None:
+                stack.append((node.orelse, inside))
+            continue
+        stack.extend((c, inside) for c in node.children)
+    return True
 
 
 # -- the recorder's part ---------------------------------------------------------------------
@@ -527,6 +601,24 @@ class FlowRecorder(ValueReader):
             if attrs:
                 return (attrs[0][0], "truthy")
         return None
+
+    def _note_regex_gate(self, frame: Frame, node: cst.If) -> None:
+        """`if PUBLIC.match(path): return await call_next(request)` lets the paths it matches
+        through; `if PRIVATE.match(path): ... refuse` guards only those (FuncFact.path_regex)."""
+        if not (frame.path_names or frame.request_params or "scope" in frame.params):
+            return
+        pats = regex_patterns(node.test, frame.path_names)
+        if not pats or len(frame.path_regex) >= 8:
+            return
+        if has_refusal(node.body):
+            kind = "deny"
+            frame.regex_gates.add(id(node))
+        elif block_terminates(node.body):
+            kind = "allow"
+        else:
+            return
+        for p in pats:
+            frame.path_regex.append((self.val(p), kind))
 
     def _note_path_test(self, frame: Frame, expr: Optional[cst.BaseExpression]) -> None:
         """A test of the request's path against an allow-list (`if path in self.PUBLIC_PATHS`,

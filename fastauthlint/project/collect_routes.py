@@ -54,7 +54,11 @@ class RouteRecorder(ValueReader):
             elif attr == "mount":
                 self._mount(node)
             elif attr == "add_middleware" and node.args and node.args[0].keyword is None:
-                self.out.middleware.append(MiddlewareFact(self.val(func.value), self.val(node.args[0].value)))
+                target = self.val(node.args[0].value)
+                kw = tuple((a.keyword.value, self.val(a.value)) for a in node.args[1:] if a.keyword is not None)
+                if kw:  # `add_middleware(Auth, exclude_paths=[...])`: the instance it builds, `Auth(app, ...)`
+                    target = V("call", a=(target,), kw=kw)
+                self.out.middleware.append(MiddlewareFact(self.val(func.value), target))
             elif attr == "add_exception_handler" and len(node.args) >= 2:
                 self.out.exception_handlers.append(HandlerFact(self.val(node.args[0].value),
                                                                self.val(node.args[1].value)))

@@ -70,6 +70,8 @@ class Frame:
         self.env_gated: List[Tuple[str, str]] = []
         self.path_names: set = set()  # names holding the request's path
         self.path_lists: List[V] = []
+        self.path_regex: List[Tuple[V, str]] = []
+        self.regex_gates: set = set()  # ids of the `if` nodes of "deny" path patterns
         self.returns: List[V] = []
         self.cond_returns: List[Tuple[V, str, bool]] = []
         self.calls: List[V] = []
@@ -212,7 +214,8 @@ class ValueReader(BatchedVisitor):
     def _str_val(self, s: Optional[str]) -> V:
         if s is None:
             return UNK
-        if s == "" or s.startswith("/") or s.upper() in _HTTP_METHODS:
+        # paths, and anchored patterns of paths (`r"^/api/v\d+/public/"`)
+        if s == "" or s.startswith("/") or s.upper() in _HTTP_METHODS or (s.startswith("^") and "/" in s[:8]):
             return V("str", q=s[:300])
         if len(s) <= 40 and ADMIN_WORDS.search(s):
             return V("str", q="?admin")

@@ -78,6 +78,10 @@ class FuncFact:
     # returned values reached only when a parameter is truthy (True) or falsy (False):
     # `if public: return APIRouter(prefix=p)` -> (that value, "public", True)
     cond_returns: Tuple[Tuple[V, str, bool], ...] = ()
+    # patterns the request's path is matched against: (pattern, "allow") for an `if` letting the
+    # request through, (pattern, "deny") for one refusing inside; "open" last when every refusal
+    # is inside a "deny" one (paths matching no pattern pass)
+    path_regex: Tuple[Tuple[V, str], ...] = ()
 
 
 @dataclass(frozen=True)

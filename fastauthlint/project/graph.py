@@ -257,5 +257,5 @@ class RouterGraph:
             for item, ipath, _ in self.E.iter_items(info.ctor.kwarg("middleware"), info.path, info.env) \
                     if info.ctor.kwarg("middleware") is not None else []:
                 if item.k == "call" and item.args:
-                    out.append((item.args[0], ipath))
+                    out.append((V("call", a=(item.args[0],), kw=item.kw) if item.kw else item.args[0], ipath))
         return out

@@ -15,6 +15,7 @@ them (`exempt`), and the route table leaves them out for the routes they match.
 
 from __future__ import annotations
 
+import re
 from typing import List, Optional, Tuple
 
 from fastauthlint.project import known as K
@@ -34,12 +35,12 @@ class MiddlewareAuthentication:
     def middleware_auth(self, target: V, path: str) -> Optional[Auth]:
         """The authentication a middleware (the function or class given to the app) brings."""
         for o in self.E.ev(target, path):
-            if o.kind == "ext" and (K.is_auth_library_class(o.name) or o.name in K.AUTH_MIDDLEWARE):
+            if o.kind in ("ext", "extinst") and (K.is_auth_library_class(o.name) or o.name in K.AUTH_MIDDLEWARE):
                 return Auth(o.name, short_name(o.name))
             funcs: List[Tuple[str, str]] = []
             if o.kind == "func":
                 funcs.append((o.path, o.name))
-            elif o.kind == "class":
+            elif o.kind in ("class", "inst"):  # an instance: `add_middleware(Auth, exclude_paths=[...])`
                 for meth in ("dispatch", "dispatch_func", "__call__"):
                     found = self.E.classes.member(o.path, o.name, meth)
                     if found is not None and found[0] == "method":
@@ -52,7 +53,8 @@ class MiddlewareAuthentication:
                 if self.auth.configured(qn):
                     return Auth(qn, f"{short_name(qn)} (configured in auth-dependencies)")
                 label = short_name(qual.replace(".<locals>", "")) if o.kind == "func" else short_name(o.name)
-                for g, gpath, via, inst in [(f, fpath, "", None)] + self.delegates(f, fpath):
+                own = o if o.kind == "inst" else None
+                for g, gpath, via, inst in [(f, fpath, "", own)] + self.delegates(f, fpath):
                     # Only what the middleware does itself: an identity middleware that calls a
                     # resolver which rejects bad tokens but lets anonymous requests through (and
                     # leaves the decision to the routes) protects nothing by itself.
@@ -60,6 +62,9 @@ class MiddlewareAuthentication:
                     if body is not None:
                         exempt, _ = self.refusal.path_entries(g, gpath, inst)
                         text = f"{label} → {via} ({body})" if via else f"{label} ({body})"
+                        allow, only = self.path_patterns(g, gpath, inst)
+                        if allow or only:
+                            return Auth(qn, text, user=False, exempt=exempt, allow_re=allow, only_re=only)
                         return Auth(qn, text, user=False, exempt=exempt)
         return None
 
@@ -79,4 +84,44 @@ class MiddlewareAuthentication:
                     if g is not None:
                         inst = o.base if o.kind == "method" and o.base is not None and o.base.kind == "inst" else None
                         out.append((g, o.path, short_name(o.name.replace(".<locals>", "")), inst))
+        return out
+
+    def path_patterns(self, f: FuncFact, path: str, inst: Optional[Obj]) -> Tuple[Tuple[str, ...], Tuple[str, ...]]:
+        """The regular expressions a middleware matches the path against (FuncFact.path_regex):
+        those whose match lets the request through, and, when every refusal is inside an `if`
+        matching one, the only patterns it guards (other paths pass); unreadable ones are left out
+        of the first and make the second empty (it then guards everything)."""
+        allow: List[str] = []
+        only: List[str] = []
+        is_open = any(k == "open" for _, k in f.path_regex)
+        for v, kind in f.path_regex:
+            if kind == "open":
+                continue
+            pats = self._regexes(v, path, inst)
+            if kind == "allow":
+                allow.extend(pats)
+            elif is_open:
+                if not pats:
+                    return tuple(allow), ()
+                only.extend(pats)
+        return tuple(dict.fromkeys(allow)), tuple(dict.fromkeys(only))
+
+    def _regexes(self, v: V, path: str, inst: Optional[Obj]) -> List[str]:
+        on_self = v.k == "attr" and v.a and v.a[0].k == "loc" and v.a[0].q == "self"
+        objs = self.E.getattr_obj(inst, v.q) if on_self and inst is not None else self.E.ev(v, path)
+        out: List[str] = []
+        for o in objs:
+            if o.kind == "extinst" and o.name == "re.compile" and o.v is not None and o.v.args:
+                objs2 = self.E.ev(o.v.args[0], o.extra or path, o.env)
+            else:
+                objs2 = [o]
+            for x in objs2:
+                if x.kind == "str" and not x.name.startswith("?"):
+                    try:
+                        re.compile(x.name)
+                    except re.error:
+                        return []
+                    out.append(x.name)
+                else:
+                    return []
         return out

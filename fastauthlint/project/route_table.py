@@ -103,6 +103,18 @@ def exempt_match(entries: Sequence[str], method: str, path: str) -> Optional[str
     return public_match(pats, method, _norm_placeholders(path)) if pats else None
 
 
+def regex_exempt(auth: Auth, path: str) -> Optional[str]:
+    """The pattern of a middleware letting this path through (`PUBLIC.match(path)`), or, for one
+    guarding only the paths of its patterns, text saying it matches none of them."""
+    sample = re.sub(r"\{[^{}]*\}", "x", _norm_placeholders(path))
+    for pat in auth.allow_re:
+        if re.match(pat, sample):
+            return pat
+    if auth.only_re and not any(re.match(p, sample) for p in auth.only_re):
+        return f"{path} (it guards only {', '.join(auth.only_re[:3])})"
+    return None
+
+
 _USERISH = re.compile(r"(^|_)(user|current_user|me|principal|account|token|claims|payload|identity|auth)($|_)", re.I)
 
 
@@ -330,6 +342,8 @@ class TableBuilder:
         out: List[Applied] = []
         for a in applied:
             entry = exempt_match(a.auth.exempt, method, path) if a.auth.exempt else None
+            if entry is None and (a.auth.allow_re or a.auth.only_re):
+                entry = regex_exempt(a.auth, path)
             if entry is None:
                 out.append(a)
             else:

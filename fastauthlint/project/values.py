@@ -116,5 +116,12 @@ def v_rejection(v: V) -> int:
             found = rejection_by_name(short_name(callee.q))
         for a in list(v.args) + [x for n, x in v.kw if "status" in n or n == "code"]:
             found = strongest(found, v_rejection(a))
+        for n, x in v.kw:
+            if n in ("content", "body"):  # `JSONResponse(status_code=200, content={"code": 401})`
+                pairs = list(zip(x.a[::2], x.a[1::2])) if x.k == "dict" else [
+                    (V("str", q=kn), val) for kn, val in x.kw] if x.k == "call" else []
+                for key, val in pairs:
+                    if key.k == "str" and key.q in ("code", "status", "status_code"):
+                        found = strongest(found, v_rejection(val))
         return found
     return 0
