@@ -38,6 +38,10 @@ class MiddlewareAuthentication:
             if o.kind in ("ext", "extinst") and (K.is_auth_library_class(o.name) or o.name in K.AUTH_MIDDLEWARE):
                 return Auth(o.name, short_name(o.name))
             funcs: List[Tuple[str, str]] = []
+            if o.kind == "extinst" and o.name.endswith(".BaseHTTPMiddleware") and o.v is not None \
+                    and o.v.kwarg("dispatch") is not None:
+                # `add_middleware(BaseHTTPMiddleware, dispatch=check_token)`: the function runs
+                o = next((x for x in self.E.ev(o.v.kwarg("dispatch"), o.extra or path) if x.kind == "func"), o)
             if o.kind == "func":
                 funcs.append((o.path, o.name))
             elif o.kind in ("class", "inst"):  # an instance: `add_middleware(Auth, exclude_paths=[...])`
