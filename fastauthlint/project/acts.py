@@ -267,6 +267,16 @@ def refuses(body: cst.CSTNode) -> bool:
     return False
 
 
+def leaves(body: cst.BaseSuite) -> bool:
+    """A block whose last statement returns or raises: the function does not go on after it."""
+    stmts = getattr(body, "body", ())
+    if not stmts:
+        return False
+    last = stmts[-1]
+    small = getattr(last, "body", ())
+    return isinstance(last, cst.SimpleStatementLine) and bool(small) and isinstance(small[-1], (cst.Return, cst.Raise))
+
+
 class PurposeState:
     """What the walk has seen of one function so far (kept on its Frame as `frame.pp`)."""
 

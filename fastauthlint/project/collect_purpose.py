@@ -26,7 +26,7 @@ from fastauthlint.project import acts as A
 from fastauthlint.project.acts import PurposeState
 from fastauthlint.project.collect_answers import AnswerReader
 from fastauthlint.project.collect_values import Frame
-from fastauthlint.project.known import ADMIN_ATTRS, is_credential_key
+from fastauthlint.project.known import ADMIN_ATTRS, holds_credential_key, is_credential_key
 from fastauthlint.project.values import V
 
 class PurposeRecorder(AnswerReader):
@@ -130,7 +130,8 @@ class PurposeRecorder(AnswerReader):
             expires = astutil.argument(node, "expires")
             if any(x is not None and astutil.literal_value(x, None) in (0, "0") for x in (max_age, expires)):
                 tags.add("logout")
-            elif ks is not None and (is_credential_key(ks) or ks.lower() in ("sid", "jwt")):
+            elif (ks is not None and (is_credential_key(ks) or ks.lower() in ("sid", "jwt"))) or (
+                    ks is None and key is not None and holds_credential_key(key)):
                 tags.add("issue")
         if isinstance(func, cst.Attribute) and A.is_session(func.value) and name in ("clear", "pop", "flush"):
             tags.add("logout")
@@ -206,6 +207,8 @@ class PurposeRecorder(AnswerReader):
             tags.add("csrf")
         if A.PING_CALL.match(name):
             tags.add("ping")
+        if (q or "").startswith("prometheus_client.") and name in ("generate_latest", "make_asgi_app", "make_wsgi_app"):
+            tags.add("metrics")
 
         # data and effects
         # `checks.update(...)` on a dict the function built is no write
@@ -369,7 +372,9 @@ class PurposeRecorder(AnswerReader):
         # A verifying call inside a `try` whose `except` lets the request go on proves nothing.
         if self._func() is None or not node.handlers:
             return
-        if all(A.refuses(h.body) for h in node.handlers):
+        # A handler that refuses, or leaves the function (`return Result(success=False)`), lets
+        # nothing after the failed check in the `try` run: the check still guards it.
+        if all(A.refuses(h.body) or A.leaves(h.body) for h in node.handlers):
             return
         for n in astutil.walk(node.body):
             if isinstance(n, cst.Call):

@@ -250,7 +250,7 @@ class HttpVisitor(CheckVisitor):
                 continue
             if webhook is None:
                 webhook = delivery.webhook_signature(func)
-            if webhook or delivery.serves_pages(func, what) or \
+            if webhook or delivery.serves_pages(func, what) or delivery.cookie_session(func) or \
                     delivery.misconfiguration(call, stmt, parents, func, self.ctx):
                 continue
             guard = delivery.guard_param(stmt, parents, func) if kind == "raise" else ""
