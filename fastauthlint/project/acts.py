@@ -43,6 +43,8 @@ ISSUE = re.compile(r"^(create|issue|generate|gen|mint|make|sign|encode|new|build
                     r"|create_session_token|start_session|issue_session)$")
 ISSUE_Q = ("jwt.encode", "jose.jwt.encode", "authlib.jose.jwt.encode", "authlib.jose.JsonWebToken.encode",
             "python_jwt.generate_jwt", "jwt.api_jwt.encode", "joserfc.jwt.encode", "paseto.create", "pyseto.encode")
+METRICS_Q = frozenset({"prometheus_client.generate_latest", "prometheus_client.make_asgi_app",
+                       "prometheus_client.make_wsgi_app", "prometheus_client.exposition.generate_latest"})
 MINT_Q = ("secrets.token_urlsafe", "secrets.token_hex", "secrets.token_bytes", "secrets.randbelow", "secrets.choice",
            "os.urandom", "random.randint", "random.choices", "random.choice", "random.sample", "random.randrange",
            "pyotp.random_base32")
