@@ -34,6 +34,10 @@ _PLUMBING = frozenset({"db", "session", "conn", "connection", "cursor", "redis",
 _MAIL_METHOD = re.compile(r"^\w*(mail|email)\w*\.(send|queue|enqueue|deliver|dispatch|notify|schedule)\w*$", re.I)
 
 
+_END_SESSION = re.compile(r"^_?(invalidate|revoke|end|terminate|destroy|expire|kill)_(\w+_)?(session|sessions|token|tokens)$",
+                          re.I)
+
+
 @dataclass
 class Deeds:
     """The actions of a handler and of what it calls, put together."""
@@ -129,6 +133,8 @@ class Reach:
             d.refuses = True
         if depth and _MAIL_METHOD.match(f.name):
             d.tags.add("mail")  # `EmailNotifier.send`, `MailService.queue`: the mail leaves through a project class
+        if depth and _END_SESSION.search(f.name.rsplit(".", 1)[-1]):
+            d.tags.add("revoke")  # `invalidate_user_session(...)`: what it writes is the session it ends
         for m in f.models:
             if m.k == "unk" and m.q.startswith("self:"):
                 found = [o for r in receivers for o in self._self_models(r, m.q[5:])]
