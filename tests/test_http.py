@@ -238,3 +238,53 @@ def test_fal601_a_dependency_imported_inside_a_function_runs(tmp_path):
             """,
     })
     assert [(f.path, f.line, f.extra["scheme"]) for f in _findings(root, "FAL601")] == [("app/auth.py", 7, "Basic")]
+
+
+def test_fal601_scheme_from_the_helpers_that_check_the_credential(tmp_path):
+    """A handler that refuses when a helper of its file says no names the helper's scheme
+    (`_authorized(request)` → `_basic_ok(request)` reads a `Basic` header); a cookie-only
+    session dependency gets no FAL601: a browser session has no challenge to name."""
+    root = write_files(tmp_path / "p", {
+        "app/__init__.py": "",
+        "app/main.py": """
+            import base64
+            import hmac
+            import os
+
+            from fastapi import Depends, FastAPI, HTTPException, Request
+
+            app = FastAPI()
+
+
+            def _basic_ok(request: Request) -> bool:
+                header = request.headers.get("Authorization") or ""
+                if not header.lower().startswith("basic "):
+                    return False
+                login, _, password = base64.b64decode(header[6:]).decode().partition(":")
+                return hmac.compare_digest(password, os.environ["EXCHANGE_PASSWORD"])
+
+
+            def _authorized(request: Request) -> bool:
+                return _basic_ok(request)
+
+
+            def session_user(request: Request) -> str:
+                sid = request.cookies.get("sid")
+                if not sid:
+                    raise HTTPException(status_code=401, detail="Sign in")
+                return sid
+
+
+            @app.get("/exchange")
+            def exchange(request: Request) -> dict:
+                if not _authorized(request):
+                    raise HTTPException(status_code=401, detail="Unauthorized")
+                return {"ok": True}
+
+
+            @app.get("/me")
+            def me(sid: str = Depends(session_user)) -> dict:
+                return {"sid": sid}
+            """,
+    })
+    assert [(f.path, f.line, f.extra["scheme"]) for f in _findings(root, "FAL601")] == [("app/main.py", 33, "Basic")]

@@ -43,6 +43,8 @@ ISSUE = re.compile(r"^(create|issue|generate|gen|mint|make|sign|encode|new|build
                     r"|create_session_token|start_session|issue_session)$")
 ISSUE_Q = ("jwt.encode", "jose.jwt.encode", "authlib.jose.jwt.encode", "authlib.jose.JsonWebToken.encode",
             "python_jwt.generate_jwt", "jwt.api_jwt.encode", "joserfc.jwt.encode", "paseto.create", "pyseto.encode")
+METRICS_Q = frozenset({"prometheus_client.generate_latest", "prometheus_client.make_asgi_app",
+                       "prometheus_client.make_wsgi_app", "prometheus_client.exposition.generate_latest"})
 MINT_Q = ("secrets.token_urlsafe", "secrets.token_hex", "secrets.token_bytes", "secrets.randbelow", "secrets.choice",
            "os.urandom", "random.randint", "random.choices", "random.choice", "random.sample", "random.randrange",
            "pyotp.random_base32")
@@ -265,6 +267,16 @@ def refuses(body: cst.CSTNode) -> bool:
         if isinstance(n, cst.Call) and last_name(n.func) in ("abort", "raise_for_status"):
             return True
     return False
+
+
+def leaves(body: cst.BaseSuite) -> bool:
+    """A block whose last statement returns or raises: the function does not go on after it."""
+    stmts = getattr(body, "body", ())
+    if not stmts:
+        return False
+    last = stmts[-1]
+    small = getattr(last, "body", ())
+    return isinstance(last, cst.SimpleStatementLine) and bool(small) and isinstance(small[-1], (cst.Return, cst.Raise))
 
 
 class PurposeState:

@@ -369,17 +369,26 @@ class Authentication:
                     user = False
             off_unless = via.off_unless if optional else ""
         cond: Tuple[Tuple[str, str], ...] = ()
-        if not optional and not required and f.none_guards:
+        exempt: Tuple[str, ...] = ()
+        if not optional and not required and f.none_guards == (("", "path"),):
+            # `if request.url.path in NO_CHECK_PATHS: return`: required on every other path
+            entries, unread = self.refusal.path_entries(f, path)
+            if entries and not unread:
+                exempt = entries
+            else:
+                optional = True
+        elif not optional and not required and f.none_guards:
             # `return None` only with `auto_error` off or for an exclusion list: per instance
             optional, cond = True, f.none_guards
         admin = f.admin_check or bool(K.ADMIN_WORDS.search(label)) or any(a.admin for _, a in subs)
         if via is not None:
+            exempt = exempt or via.exempt  # the paths the wrapped dependency lets through
             text = f"{label} → {via.text}" if label else via.text
         elif body is not None:
             text = f"{label} ({body})" if label else body
         else:
             text = f"{label} → {calls.text}" if label else calls.text
-        return Auth(qn, text, optional, admin, user, cond=cond, off_unless=off_unless)
+        return Auth(qn, text, optional, admin, user, cond=cond, exempt=exempt, off_unless=off_unless)
 
     def calls_auth(self, f: FuncFact, path: str) -> Optional[Auth]:
         """A direct call to a function that authenticates the request itself

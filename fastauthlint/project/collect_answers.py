@@ -86,7 +86,8 @@ class AnswerReader(ValueReader):
         if isinstance(value, cst.Await):
             value = value.expression
         return isinstance(value, cst.Call) and isinstance(value.func, (cst.Name, cst.Attribute)) and all(
-            isinstance(a.value, (cst.Name, cst.SimpleString, cst.Integer)) for a in value.args[:4])
+            isinstance(a.value, (cst.Name, cst.SimpleString, cst.Integer)) or astutil.name_of(a.value) is not None
+            for a in value.args[:4])  # `execute(data)`, `execute(body.email)`
 
     def _static(self, pp: PurposeState, node: cst.BaseExpression, depth: int = 0) -> bool:
         """Built of constants only: literals, module constants, configuration values whose names

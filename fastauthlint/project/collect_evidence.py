@@ -24,7 +24,7 @@ from fastauthlint.project.facts import ParamFact
 from fastauthlint.project.names import dotted
 from fastauthlint.project.known import (
     ADMIN_ATTRS, ADMIN_WORDS, ANONYMOUS, COOKIE_PARAMS, HEADER_PARAMS, QUERY_PARAMS, REQUEST_TYPES, VERIFIER_METHODS,
-    VERIFIERS, is_credential_key, is_credential_name, rejection_by_name, strongest,
+    VERIFIERS, holds_credential_key, is_credential_key, is_credential_name, rejection_by_name, strongest,
 )
 from fastauthlint.project.values import V, v_rejection
 
@@ -81,10 +81,13 @@ def _csrf_call(node: cst.Call) -> bool:
 
 
 def _header_key(node: cst.BaseExpression) -> Optional[str]:
-    """A header/cookie name literal, str or bytes (`b"authorization"` in ASGI middleware)."""
+    """A header/cookie name literal, str or bytes (`b"authorization"` in ASGI middleware), or the
+    name of a constant that holds the auth cookie's or header's name (read as `session`)."""
     s = astutil.literal_str(node)
     if s is not None:
         return s
+    if holds_credential_key(node):
+        return "session"
     if isinstance(node, cst.SimpleString):
         try:
             value = node.evaluated_value
@@ -435,6 +438,11 @@ class EvidenceRecorder(FlowRecorder):
                 guard = self._instance_guard(frame)
                 if guard is not None:
                     frame.none_guards.append(guard)
+                elif self._path_exempt(frame):
+                    # `if request.url.path in settings.NO_CHECK_PATHS: return`: None only for the
+                    # listed paths (authentication.py reads the list)
+                    if ("", "path") not in frame.none_guards:
+                        frame.none_guards.append(("", "path"))
                 else:
                     frame.returns_none = True
             return False
@@ -451,6 +459,15 @@ class EvidenceRecorder(FlowRecorder):
             else:
                 frame.returns_none = True
         return True
+
+    @staticmethod
+    def _path_exempt(frame: Frame) -> bool:
+        """The innermost `if` around a return tests the request's path against an allow-list."""
+        if not frame.tests or frame.in_else[-1] or not frame.path_lists:
+            return False
+        test = frame.tests[-1]
+        return test is not None and flow.mentions_path(test, frame.path_names) and bool(
+            flow.exempt_lists(test, lambda n: n in frame.params or n in frame.locals))
 
     def visit_Yield(self, node: cst.Yield) -> None:
         frame = self._func()

@@ -437,12 +437,17 @@ def env_gate(test: cst.BaseExpression, env_locals) -> Optional[Tuple[str, bool]]
 # -- the request's path tested against an allow-list -------------------------------------------
 
 EXEMPT_NAME = re.compile(r"public|exclu|skip|allow|white_?list|open|anonym|unprotected|ignore|exempt|bypass|"
-                         r"no_?auth|without_auth", re.I)
+                         r"no_?auth|without_auth|no_?check|not_?check|no_?login|not_?login|no_?verify|not_?verify",
+                         re.I)
 PATH_PARAMS = frozenset({"path", "url_path", "request_path", "route_path", "endpoint_path"})
 
 
 def is_request_path(expr: cst.BaseExpression) -> bool:
-    """`request.url.path`, `request.url`, `scope["path"]`, `request.scope["path"]`."""
+    """`request.url.path`, `request.url`, `scope["path"]`, `request.scope["path"]`, and
+    `request.get("path")` / `scope.get("path")` (a Starlette request is a mapping of its scope)."""
+    if isinstance(expr, cst.Call) and isinstance(expr.func, cst.Attribute) and expr.func.attr.value == "get" \
+            and len(expr.args) == 1 and astutil.literal_str(expr.args[0].value) == "path":
+        return True
     if isinstance(expr, cst.Attribute):
         if expr.attr.value == "path" and isinstance(expr.value, cst.Attribute) and expr.value.attr.value == "url":
             return True

@@ -26,7 +26,7 @@ from fastauthlint.project import acts as A
 from fastauthlint.project.acts import PurposeState
 from fastauthlint.project.collect_answers import AnswerReader
 from fastauthlint.project.collect_values import Frame
-from fastauthlint.project.known import ADMIN_ATTRS, is_credential_key
+from fastauthlint.project.known import ADMIN_ATTRS, holds_credential_key, is_credential_key
 from fastauthlint.project.values import V
 
 class PurposeRecorder(AnswerReader):
@@ -130,7 +130,7 @@ class PurposeRecorder(AnswerReader):
             expires = astutil.argument(node, "expires")
             if any(x is not None and astutil.literal_value(x, None) in (0, "0") for x in (max_age, expires)):
                 tags.add("logout")
-            elif ks is not None and (is_credential_key(ks) or ks.lower() in ("sid", "jwt")):
+            elif (is_credential_key(ks) or ks.lower() in ("sid", "jwt")) if ks is not None else holds_credential_key(key):
                 tags.add("issue")
         if isinstance(func, cst.Attribute) and A.is_session(func.value) and name in ("clear", "pop", "flush"):
             tags.add("logout")
@@ -206,6 +206,8 @@ class PurposeRecorder(AnswerReader):
             tags.add("csrf")
         if A.PING_CALL.match(name):
             tags.add("ping")
+        if q in A.METRICS_Q:
+            tags.add("metrics")
 
         # data and effects
         # `checks.update(...)` on a dict the function built is no write
@@ -338,9 +340,8 @@ class PurposeRecorder(AnswerReader):
                         pp.taint[n] = carried
 
     def _issues(self, node: cst.Call) -> bool:
-        func = node.func
-        q = self.ctx.qualify(func) if isinstance(func, (cst.Name, cst.Attribute)) else None
-        return q in A.ISSUE_Q or bool(A.ISSUE.match(A.bare(A.last_name(func))))
+        q = self.ctx.qualify(node.func) if isinstance(node.func, (cst.Name, cst.Attribute)) else None
+        return q in A.ISSUE_Q or bool(A.ISSUE.match(A.bare(A.last_name(node.func))))
 
     def visit_Del(self, node: cst.Del) -> None:
         pp = self._pp()
@@ -366,10 +367,11 @@ class PurposeRecorder(AnswerReader):
                 pp.tags.add("active-filter")
 
     def visit_Try(self, node: cst.Try) -> None:
-        # A verifying call inside a `try` whose `except` lets the request go on proves nothing.
+        # A verifying call inside a `try` whose `except` lets the request go on proves nothing;
+        # one whose handlers refuse or leave (`return Result(success=False)`) still guards the rest.
         if self._func() is None or not node.handlers:
             return
-        if all(A.refuses(h.body) for h in node.handlers):
+        if all(A.refuses(h.body) or A.leaves(h.body) for h in node.handlers):
             return
         for n in astutil.walk(node.body):
             if isinstance(n, cst.Call):

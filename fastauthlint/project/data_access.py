@@ -100,11 +100,17 @@ class DataAccess:
         self.reach = reach
         self.kinds = kinds
 
-    def risk(self, method: str, hpath: str, hfact: Optional[FuncFact]) -> Risk:
-        """The severity of an unprotected route, and why when it is info."""
+    def risk(self, method: str, hpath: str, hfact: Optional[FuncFact], optional: bool = False) -> Risk:
+        """The severity of an unprotected route, and why when it is info. `optional`: only an
+        optional authentication applies and the handler takes the user as it comes."""
         if hfact is None or method not in SAFE_METHODS:
             return Risk("error", "")
         d = self.reach.deeds(hpath, hfact)
+        if optional and not _changes_state(d):
+            # a read that asks for a user it does not require was written for anonymous callers
+            # too (a public page that shows more to a signed-in user, private items refused below)
+            return Risk("info", "authentication is optional by design on this read: it serves anonymous callers and "
+                                "uses the user when there is one")
         if d.opaque or _changes_state(d):
             return Risk("error", "")
         if d.models:

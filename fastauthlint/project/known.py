@@ -239,6 +239,20 @@ def is_credential_key(name: str) -> bool:
     return n == "authorization" or bool(_CRED_SUBSTR.search(n))
 
 
+# A constant holding the name of the auth cookie or header (`settings.COOKIE_KEY`,
+# `cls._token_name`, `AUTH_HEADER`): the name says what the key is for.
+KEY_HOLDER = re.compile(r"^_*(auth|session|access|jwt|login|token|api_?key)_?(cookie|header)(_?(key|name))?$"
+                         r"|^_*(cookie|header)_?(key|name)$|^_*(token|session|auth|api_?key|jwt)_?(cookie|header)?_?(key|name)$",
+                         re.I)
+
+
+def holds_credential_key(node) -> bool:
+    """`settings.COOKIE_KEY`, `cls._token_name`: a name or attribute holding an auth key's name."""
+    held = getattr(getattr(node, "attr", None), "value", None) or (
+        node.value if type(node).__name__ == "Name" else None)
+    return isinstance(held, str) and bool(KEY_HOLDER.match(held))
+
+
 # A subject standing for "no one signed in" (`Anonymous`, `AnonymousUser`, Starlette's
 # `UnauthenticatedUser`, a guest), or a flag letting such requests in (`allow_anonymous`).
 ANONYMOUS = re.compile(r"^_?(allow_?)?(anonymous|anon)(_?(user|subject|principal|identity|access))?$|"

@@ -44,6 +44,7 @@ _GENERIC_CREDENTIALS = frozenset({"token", "access_token", "auth_token", "jwt", 
                                   "api_token", "x_token", "id_token", "authorization", "session"})
 _RESET = re.compile(r"reset|forgot|recover|password", re.I)
 _VERIFY = re.compile(r"verif|confirm|activat", re.I)
+_LINK_REQUEST = re.compile(r"reset|forgot|recover|verif|confirm|activat|magic|resend", re.I)
 _MAGIC = re.compile(r"magic|passwordless|otp|one.?time|login|log.?in|sign.?in|code", re.I)
 # the last segment of a probe's path
 _HEALTH = re.compile(r"^(health|healthz|healthcheck|health[-_]check|ready|readyz|readiness|live|livez|liveness|ping"
@@ -70,6 +71,9 @@ class Purposes:
     @staticmethod
     def _document(d: Deeds, path: str) -> Optional[Judgement]:
         quiet = not d.has("writes") and not d.models
+        if d.has("metrics") and quiet and not d.inputs and not d.has("decrypt"):
+            # a Prometheus scrape: counters of the process, read by a scraper that sends no user
+            return Judgement("purpose", "metrics", "serves Prometheus metrics")
         if d.has("docs") and quiet:
             return Judgement("purpose", "openapi/docs", "serves the OpenAPI document or its UI")
         if d.has("jwks") and quiet and not d.has("decrypt"):
@@ -147,6 +151,12 @@ class Purposes:
                 return Judgement("purpose", "magic link", f"checks the one-time `{n}` and signs the caller in")
         if d.has("oauth-start"):
             return Judgement("purpose", "oauth start", "redirects to the provider's authorization URL")
+        if d.has("mail") and d.static and not d.has("grants-admin", "pw-hash") and _LINK_REQUEST.search(words) \
+                and all(n in WEAK_TOKEN_NAMES for n in names):
+            # the link is minted where the mail is built (a queue's worker): the route mails and
+            # answers the same constant whoever asked (no account enumeration); a weak name it
+            # looks up on the way is a throttle key, not the one-time value of a link
+            return Judgement("purpose", _request_label(words), "queues a mail and answers a constant")
         if checks and d.has("writes") and _VERIFY.search(words) and not d.has("grants-admin"):
             return Judgement("purpose", "email verification", f"checks the one-time `{names[0]}`")
         if checks and not d.has("writes") and (_RESET.search(words) or _VERIFY.search(words)):
@@ -154,6 +164,7 @@ class Purposes:
             return Judgement("purpose", f"{what} (token check)", f"checks the one-time `{names[0]}`")
         if d.has("mail") and (d.has("mint") or issue):
             return Judgement("purpose", _request_label(words), "sends a one-time link or code by mail")
+
         if d.has("logout", "revoke") and not d.has("creates", "pw-hash", "mail", "grants-admin") and _session_rows_only(d):
             return Judgement("purpose", "logout", "clears the session or revokes the presented token")
         if d.has("csrf") and not d.models and not d.has("writes"):

@@ -11,6 +11,7 @@ the dependency returns).
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import Dict, List, Optional, Sequence, Set, Tuple
 
@@ -27,6 +28,14 @@ MAX_FUNCS = 48  # functions looked at per handler
 _PLUMBING = frozenset({"db", "session", "conn", "connection", "cursor", "redis", "cache", "request", "response",
                        "background_tasks", "settings", "config", "tx", "transaction", "websocket", "client",
                        "http_client", "logger", "log", "app", "templates", "storage", "bucket", "s3", "uow"})
+
+
+# a method of a project class that sends mail (the class says mail, the method says send)
+_MAIL_METHOD = re.compile(r"^\w*(mail|email)\w*\.(send|queue|enqueue|deliver|dispatch|notify|schedule)\w*$", re.I)
+
+
+_END_SESSION = re.compile(r"^_?(invalidate|revoke|end|terminate|destroy|expire|kill)_(\w+_)?(session|sessions|token|tokens)$",
+                          re.I)
 
 
 @dataclass
@@ -122,6 +131,10 @@ class Reach:
             d.tags.add(t)
         if f.raises or f.raises_auth or "refuses" in f.actions:
             d.refuses = True
+        if depth and _MAIL_METHOD.match(f.name):
+            d.tags.add("mail")  # `EmailNotifier.send`, `MailService.queue`: the mail leaves through a project class
+        if depth and _END_SESSION.search(f.name.rsplit(".", 1)[-1]):
+            d.tags.add("revoke")  # `invalidate_user_session(...)`: what it writes is the session it ends
         for m in f.models:
             if m.k == "unk" and m.q.startswith("self:"):
                 found = [o for r in receivers for o in self._self_models(r, m.q[5:])]

@@ -490,7 +490,7 @@ class TableBuilder:
         if public is not None and status != "protected":
             status = "public"
         if status in ("unprotected", "optional"):
-            risk = self.access.risk(method, hfile, hfact)
+            risk = self.access.risk(method, hfile, hfact, optional=status == "optional")
         missing = ""
         if status == "unprotected":
             missing = next((m for m in (self.missing_module(o) for o in seen) if m), "")

@@ -229,6 +229,31 @@ def serves_pages(func: cst.FunctionDef, what: str) -> bool:
     return False
 
 
+_HEADER_CREDENTIAL = re.compile(r"authorization|bearer|api[-_]?key|x-[\w-]*(token|key|secret)", re.I)
+
+
+def cookie_session(func: cst.FunctionDef) -> bool:
+    """A function whose only credential is a cookie (`request.cookies.get(...)`, a `Cookie()`
+    parameter, `APIKeyCookie`) and that reads no `Authorization` or key header: a browser session,
+    for which an HTTP authentication challenge means nothing (browsers answer it with a password
+    dialog, not the cookie)."""
+    cookie = False
+    for n in descendants(func):
+        if isinstance(n, cst.Attribute) and n.attr.value == "cookies":
+            cookie = True
+        elif isinstance(n, cst.Call):
+            callee = name_of(n.func) or ""
+            if callee in ("Cookie", "APIKeyCookie"):
+                cookie = True
+            elif callee in ("HTTPBearer", "OAuth2PasswordBearer", "HTTPBasic", "APIKeyHeader", "Header"):
+                return False
+        elif isinstance(n, cst.SimpleString) and _HEADER_CREDENTIAL.search(literal_str(n) or ""):
+            return False
+        elif isinstance(n, cst.Attribute) and n.attr.value == "headers":
+            return False
+    return cookie
+
+
 def misconfiguration(call: cst.Call, stmt: cst.CSTNode, parents: Parents, func: Optional[cst.FunctionDef],
                      ctx: FileContext) -> bool:
     """A 401 for the server's own missing configuration: its message says so, or the `if` it is

@@ -50,6 +50,7 @@ class HttpVisitor(CheckVisitor):
         self._websocket = 0
         self._module_pending: List[Tuple[cst.Call, str]] = []
         self._found: List[Unauthorized] = []
+        self._helper_calls: Dict[int, List[cst.FunctionDef]] = {}  # index in _found -> its frames, no scheme seen
         self._file_schemes: set = set()
         self._refs: Dict[str, Dict[str, None]] = {}
         self._local_refs: Dict[str, Dict[str, None]] = {}
@@ -250,11 +251,14 @@ class HttpVisitor(CheckVisitor):
                 continue
             if webhook is None:
                 webhook = delivery.webhook_signature(func)
-            if webhook or delivery.serves_pages(func, what) or \
+            if webhook or delivery.serves_pages(func, what) or delivery.cookie_session(func) or \
                     delivery.misconfiguration(call, stmt, parents, func, self.ctx):
                 continue
             guard = delivery.guard_param(stmt, parents, func) if kind == "raise" else ""
             found = schemes.function_schemes([f.node for f in reversed(self._frames)], self._assignment)
+            if not found:
+                # the credential is checked by helpers of this file (`if not _authorized(request)`)
+                self._helper_calls[len(self._found)] = [f.node for f in self._frames]
             self._found.append(Unauthorized(
                 span=_span(self.ctx, call), what=what, raised=exception,
                 scheme=schemes.single(found) or "", schemes=tuple(sorted(found)) if len(found) > 1 else (),
@@ -280,10 +284,34 @@ class HttpVisitor(CheckVisitor):
     def leave_Module(self, original_node: cst.Module) -> None:
         if self._module_pending and not self.ctx.is_test:
             self._analyse_module(original_node)
+        if self._helper_calls:
+            self._helper_schemes(original_node)
         for u in self._found:
             if u.scheme_from != schemes.FUNCTION and self._file_schemes:
                 u.file_scheme = schemes.single(self._file_schemes) or ""
                 u.file_schemes = tuple(sorted(self._file_schemes)) if len(self._file_schemes) > 1 else ()
+
+    def _helper_schemes(self, module: cst.Module) -> None:
+        """The scheme of a 401 whose function names none, from the module-level functions of the
+        file it calls, two calls deep (`_request_is_authorized` → `_basic_auth_is_valid`)."""
+        defs = {stmt.name.value: stmt for stmt in module.body if isinstance(stmt, cst.FunctionDef)}
+        for index, frames in self._helper_calls.items():
+            todo, seen, found = list(frames), {id(f) for f in frames}, set()
+            for depth in range(2):
+                nxt = []
+                for func in todo:
+                    for n in descendants(func.body):
+                        g = defs.get(n.func.value) if isinstance(n, cst.Call) and isinstance(n.func, cst.Name) else None
+                        if g is not None and id(g) not in seen:
+                            seen.add(id(g))
+                            nxt.append(g)
+                            found |= schemes.function_schemes([g], self._assignment)
+                todo = nxt
+            if found:
+                u = self._found[index]
+                u.scheme = schemes.single(found) or ""
+                u.schemes = tuple(sorted(found)) if len(found) > 1 else ()
+                u.scheme_from = schemes.FUNCTION
 
     def _analyse_module(self, module: cst.Module) -> None:
         """401s built at module or class level: a shared exception (`CREDENTIALS_ERROR =
