@@ -124,6 +124,7 @@ class CallSite:
     order: int = 0
     alt_site: int = -1  # `crud.item.get(...)`: the same expression read as a model query
     conds: Tuple[Tuple[str, bool], ...] = ()
+    writes: bool = False  # the row it returns is changed here (`row = get_x(db, k); row.name = v`)
 
 
 @dataclass

@@ -34,7 +34,7 @@ from fastauthlint.checks.ownership.link.registry import Model
 from fastauthlint.checks.ownership.link.scoping import SiteScoping
 from fastauthlint.checks.ownership.link.values import UserValues
 from fastauthlint.checks.ownership.link.verification import RowVerification
-from fastauthlint.checks.ownership.link.words import AUTHORSHIP
+from fastauthlint.checks.ownership.link.words import AUTHORSHIP, USER_KEY
 from fastauthlint.checks.ownership.summary.known import ADMIN_NAME
 from fastauthlint.findings import Finding, Span
 
@@ -219,7 +219,8 @@ class OwnershipWalk(SiteScoping, RowVerification, UserValues):
     def keyed_by_param(self, path: str, fs: FuncSummary, b: Binding, site: QuerySite) -> bool:
         """Whether a query picks rows by an identifier given to the function (request data, or a
         helper's parameter), rather than by one it fetched itself or by other columns."""
-        keys = list(site.keys) + [v for c, v in site.filters if c.split(".")[-1] in ("id", "pk", "_id")]
+        keys = list(site.keys) + [v for c, v in site.filters if c.split(".")[-1] in ("id", "pk", "_id")
+                                  or USER_KEY.match(c.split(".")[-1])]
         return any(self.canonical(path, fs, b, k).kind == "param" for k in keys)
 
     def client_keyed(self, path: str, fs: FuncSummary, b: Binding, site: QuerySite) -> bool:
@@ -321,6 +322,8 @@ class OwnershipWalk(SiteScoping, RowVerification, UserValues):
             site = self.complete(path, fs, site)
             if infeasible(site.conds, b):
                 continue
+            if b.writes and site.op == "read" and self.returned(path, fs, b, Origin("site", str(site.idx))):
+                site = replace(site, op="update")
             if not self.use_site(path, fs, b, site):
                 continue
             models = self.site_models(path, fs, b, site)
@@ -424,7 +427,8 @@ class OwnershipWalk(SiteScoping, RowVerification, UserValues):
                 rows.add(name)
         self_user = b.self_user if bound and tcls == b.self_cls else frozenset()
         client = frozenset(name for name, o in args.items() if b.anonymous and self._client_value(path, fs, b, o))
-        return Binding(anonymous=b.anonymous, client=client,
+        writes = call.writes or (b.writes and self.returned(path, fs, b, Origin("call", str(call.idx))))
+        return Binding(anonymous=b.anonymous, client=client, writes=writes,
                        user=frozenset(user | own_user), verified=frozenset(verified), self_user=self_user,
                        admin=b.admin or self.is_admin(path, fs, b, call.admin),
                        has_user=bool(user | own_user | self_user),
