@@ -43,6 +43,8 @@ _CREATED_BY = re.compile(r"^created_by(_user)?(_id)?$")
 _AUTHORED = re.compile(r"^(author|creator|created_by)(_user)?_id$")
 # persons that are catalogue entries when their model holds no credential (`authors` of books)
 _CATALOGUE_PERSON = re.compile(r"author|creator|person|people|writer|artist", re.I)
+# A table linking users to a row as its members (`PodMember(pod_id, user_id)`, `EventAttendee`)
+_MEMBERSHIP = re.compile(r"member|participant|attendee|collaborator|subscri|enrol|roster|invitee|guest", re.I)
 _CREDENTIAL_FIELD = re.compile(r"password|passwd|email|username|login|hashed|secret|token|auth", re.I)
 
 
@@ -102,6 +104,7 @@ class ModelRegistry:
         self._chain: Dict[str, List[Tuple[str, ClassFact]]] = {}
         self.principal_models: Set[str] = set()  # qualnames of user models (annotations of users)
         self._by_table: Optional[Dict[str, Model]] = None
+        self._shared: Optional[Set[str]] = None
 
     # -- classes ----------------------------------------------------------------------------
     def find_class(self, ref: str, near: Optional[str] = None) -> Optional[Tuple[str, ClassFact]]:
@@ -173,6 +176,7 @@ class ModelRegistry:
         """Drop the models built so far (built again when asked): whether a foreign key names a
         principal depends on `principal_models`, learnt from the routes after some were built."""
         self._models.clear()
+        self._shared = None
 
     def model(self, ref: str, near: Optional[str] = None) -> Optional[Model]:
         hit = self.find_class(ref, near)
@@ -294,6 +298,32 @@ class ModelRegistry:
                          fields=fields)
         cols = tuple(k for k in row_keys if k in self.owner_fields)
         return Model(qualname=f"store:{name}", name=name.split(".")[-1], path=near, tablename="", owner_columns=cols)
+
+    def shared_by_members(self, m: Model) -> bool:
+        """Rows a membership table links users to (`PodMember(pod_id -> pods, user_id -> users)`,
+        `EventAttendee`): the row's owner column names its host, and the row is meant to be seen by
+        others (joining it, browsing it); reading one by id is a membership question, not an
+        owner's, while changing one is still the host's alone."""
+        if self._shared is None:
+            self._shared = set()
+            for q in sorted(self.classes):
+                j = self.model(q)
+                if j is None or not j.owned or not (_MEMBERSHIP.search(j.name) or _MEMBERSHIP.search(j.tablename)):
+                    continue
+                for f in j.fields.values():
+                    target = f.fk or f.relation
+                    if not target or f.column in j.owner_columns or f.name in j.owner_relations:
+                        continue
+                    t = self._target_model(target, j.path)
+                    if t is not None and t.qualname != j.qualname and t.owned:
+                        self._shared.add(t.qualname)
+        return m.qualname in self._shared
+
+    def _target_model(self, target: str, near: str) -> Optional[Model]:
+        parts = target.strip().split(".")
+        if len(parts) == 2 and parts[0] != "models" and parts[1][:1].islower():
+            return self.by_table(parts[0])  # "pods.id": a table and its column
+        return self.model(target, near) or (self.model(".".join(parts[:-1]), near) if len(parts) > 1 else None)
 
     def by_table(self, table: str) -> Optional[Model]:
         if self._by_table is None:
