@@ -243,6 +243,10 @@ class ModelRegistry:
         parts = t.split(".")
         if len(parts) == 2 and parts[0] != "models" and parts[1][:1].islower():
             name = parts[0]  # "user.id": a table and its column
+            # the table of the class the current user is loaded as (`ForeignKey("students.id")`)
+            if any(self.classes[q][1].tablename.lower() == name.lower() for q in self.principal_models
+                   if q in self.classes and self.classes[q][1].tablename):
+                return True
         else:
             name = parts[-1]
             hit = self.find_class(t, near)

@@ -199,7 +199,9 @@ class OwnershipWalk(SiteScoping, RowVerification, UserValues):
         return Binding(user=frozenset(users) | given, admin=admin, has_user=True, root=True,
                        self_cls=self_cls,
                        self_model=self.resolver.class_model(self_cls) if self_cls else "", rows=rows,
-                       tenant=self._tenants_checked_by_auth(r, fs),
+                       tenant=self._tenants_checked_by_auth(r, fs) | frozenset(
+                           p.name for p in fs.params if p.name not in users and p.name not in given
+                           and self.resolver.scope_dependency(path, p)),
                        self_user=frozenset(u for u in users if u not in names) if fs.self_name else frozenset())
 
     @staticmethod
