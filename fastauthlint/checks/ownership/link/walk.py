@@ -29,6 +29,7 @@ from typing import Callable, Dict, FrozenSet, Iterator, List, Optional, Set, Tup
 
 from fastauthlint.checks.ownership.facts import CallSite, FuncSummary, Origin, QuerySite
 from fastauthlint.checks.ownership.link.binding import Binding, arg_map, infeasible
+from fastauthlint.checks.ownership.link.evidence import learn_user_columns
 from fastauthlint.checks.ownership.link.gates import RoleGates
 from fastauthlint.checks.ownership.link.registry import Model
 from fastauthlint.checks.ownership.link.scoping import SiteScoping
@@ -171,6 +172,7 @@ class OwnershipWalk(SiteScoping, RowVerification, UserValues):
                         cls = self.models.find_class(ref, near=near)
                         if cls is not None:
                             self.models.principal_models.add(cls[1].qualname)
+        learn_user_columns(self.resolver, self.models)
         self.models.forget_models()  # built before the principals were known
 
     def _annotated_types(self, path: str, p) -> List[Tuple[str, str]]:
