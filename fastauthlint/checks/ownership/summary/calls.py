@@ -23,10 +23,6 @@ from fastauthlint.checks.ownership.summary.state import WalkState
 from fastauthlint.project.names import dotted
 
 
-# conversions that keep an identifier what it is
-CONVERSIONS = {"str", "int", "uuid.UUID", "UUID"}
-
-
 class CallRecognition(WalkState):
     def call(self, node: cst.Call) -> Origin:
         func = node.func
@@ -152,8 +148,6 @@ class CallRecognition(WalkState):
                 arg_origins.append(o)
             if passthrough is None and o.kind == "site" and not o.attrs:
                 passthrough = o
-        if gq in CONVERSIONS and len(arg_origins) == 1 and not kw_origins:
-            return arg_origins[0]  # `str(comment_uuid)`: the same identifier, written another way
         callee: Optional[Origin] = None
         if gq is not None:
             if gq.split(".")[0] not in EXTERNAL_ROOTS and gq not in ("print", "len", "isinstance"):
