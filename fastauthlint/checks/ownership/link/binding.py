@@ -29,6 +29,9 @@ class Binding:
     # client chose are reported, and `client` names the parameters holding one (the path's)
     anonymous: bool = False
     client: FrozenSet[str] = frozenset()
+    # the caller changes the rows this function returns (`row = get_x(db, k); row.name = v`): a
+    # query whose rows it returns is a write
+    writes: bool = False
 
 
 def arg_map(t: FuncSummary, call: CallSite, bound: bool) -> Dict[str, Origin]:

@@ -43,6 +43,8 @@ _CREATED_BY = re.compile(r"^created_by(_user)?(_id)?$")
 _AUTHORED = re.compile(r"^(author|creator|created_by)(_user)?_id$")
 # persons that are catalogue entries when their model holds no credential (`authors` of books)
 _CATALOGUE_PERSON = re.compile(r"author|creator|person|people|writer|artist", re.I)
+# A table linking users to a row as its members (`PodMember(pod_id, user_id)`, `EventAttendee`)
+_MEMBERSHIP = re.compile(r"member|participant|attendee|collaborator|subscri|enrol|roster|invitee|guest", re.I)
 _CREDENTIAL_FIELD = re.compile(r"password|passwd|email|username|login|hashed|secret|token|auth", re.I)
 
 
@@ -102,6 +104,9 @@ class ModelRegistry:
         self._chain: Dict[str, List[Tuple[str, ClassFact]]] = {}
         self.principal_models: Set[str] = set()  # qualnames of user models (annotations of users)
         self._by_table: Optional[Dict[str, Model]] = None
+        self._shared: Optional[Set[str]] = None
+        # (model, column) the project compares with (or sets from) the current user's id
+        self.user_columns: Set[Tuple[str, str]] = set()
 
     # -- classes ----------------------------------------------------------------------------
     def find_class(self, ref: str, near: Optional[str] = None) -> Optional[Tuple[str, ClassFact]]:
@@ -173,6 +178,7 @@ class ModelRegistry:
         """Drop the models built so far (built again when asked): whether a foreign key names a
         principal depends on `principal_models`, learnt from the routes after some were built."""
         self._models.clear()
+        self._shared = None
 
     def model(self, ref: str, near: Optional[str] = None) -> Optional[Model]:
         hit = self.find_class(ref, near)
@@ -207,12 +213,17 @@ class ModelRegistry:
             if audit and _CREATED_BY.match(col):
                 continue
             if not (f.fk or f.relation) and _AUTHORED.match(col) and not any(
-                    g.relation and f"{g.name}_id" == col for g in fields.values()):
-                continue  # `author_id = Column(Integer)`: a number, not a link to an account
+                    g.relation and f"{g.name}_id" == col for g in fields.values()) \
+                    and (qualname, col) not in self.user_columns:
+                # `author_id = Column(Integer)`: a number, not a link to an account, unless the
+                # project compares it with the current user's id or sets it from it
+                continue
             if f.primary and not (f.fk or f.relation) and sum(1 for g in fields.values() if g.primary) == 1:
                 # the model's own key named like an owner column (`Account.user_id`); in a composite
                 # key (`UserRole(user_id, role_id)`) each column refers to another table
                 continue
+            if f.random and not (f.fk or f.relation):
+                continue  # drawn at random (`default_factory=uuid4`): the row's own key
             if col in self.owner_fields and self._principal_link(f, path):
                 owner_cols.append(col)
                 if f.name != col:
@@ -239,6 +250,10 @@ class ModelRegistry:
         parts = t.split(".")
         if len(parts) == 2 and parts[0] != "models" and parts[1][:1].islower():
             name = parts[0]  # "user.id": a table and its column
+            # the table of the class the current user is loaded as (`ForeignKey("students.id")`)
+            if any(self.classes[q][1].tablename.lower() == name.lower() for q in self.principal_models
+                   if q in self.classes and self.classes[q][1].tablename):
+                return True
         else:
             name = parts[-1]
             hit = self.find_class(t, near)
@@ -288,12 +303,46 @@ class ModelRegistry:
             for _, c in reversed(self.chain(hit[1].qualname)):
                 for f in c.fields:
                     fields[f.name] = f
+            # a field drawn at random (`user_id: UUID = Field(default_factory=uuid4)`) is the row's
+            # own key, not a reference to its owner
             cols = tuple(f.column for f in fields.values() if f.column in self.owner_fields
-                         and not f.primary and self._principal_link(f, near))
+                         and not f.primary and not (f.random and not f.fk) and self._principal_link(f, near))
             return Model(qualname=hit[1].qualname, name=hit[1].name, path=hit[0], tablename="", owner_columns=cols,
                          fields=fields)
         cols = tuple(k for k in row_keys if k in self.owner_fields)
         return Model(qualname=f"store:{name}", name=name.split(".")[-1], path=near, tablename="", owner_columns=cols)
+
+    def unlinked_authored(self) -> bool:
+        """Whether some class has an author-like column without a foreign key (`author_id =
+        Column(Integer)`): evidence decides whether it names a user."""
+        return any(not (f.fk or f.relation) and _AUTHORED.match(f.column or f.name)
+                   for _, c in self.classes.values() for f in c.fields)
+
+    def shared_by_members(self, m: Model) -> bool:
+        """Rows a membership table links users to (`PodMember(pod_id -> pods, user_id -> users)`,
+        `EventAttendee`): the row's owner column names its host, and the row is meant to be seen by
+        others (joining it, browsing it); reading one by id is a membership question, not an
+        owner's, while changing one is still the host's alone."""
+        if self._shared is None:
+            self._shared = set()
+            for q in sorted(self.classes):
+                j = self.model(q)
+                if j is None or not j.owned or not (_MEMBERSHIP.search(j.name) or _MEMBERSHIP.search(j.tablename)):
+                    continue
+                for f in j.fields.values():
+                    target = f.fk or f.relation
+                    if not target or f.column in j.owner_columns or f.name in j.owner_relations:
+                        continue
+                    t = self._target_model(target, j.path)
+                    if t is not None and t.qualname != j.qualname and t.owned:
+                        self._shared.add(t.qualname)
+        return m.qualname in self._shared
+
+    def _target_model(self, target: str, near: str) -> Optional[Model]:
+        parts = target.strip().split(".")
+        if len(parts) == 2 and parts[0] != "models" and parts[1][:1].islower():
+            return self.by_table(parts[0])  # "pods.id": a table and its column
+        return self.model(target, near) or (self.model(".".join(parts[:-1]), near) if len(parts) > 1 else None)
 
     def by_table(self, table: str) -> Optional[Model]:
         if self._by_table is None:

@@ -29,12 +29,13 @@ from typing import Callable, Dict, FrozenSet, Iterator, List, Optional, Set, Tup
 
 from fastauthlint.checks.ownership.facts import CallSite, FuncSummary, Origin, QuerySite
 from fastauthlint.checks.ownership.link.binding import Binding, arg_map, infeasible
+from fastauthlint.checks.ownership.link.evidence import learn_user_columns
 from fastauthlint.checks.ownership.link.gates import RoleGates
 from fastauthlint.checks.ownership.link.registry import Model
 from fastauthlint.checks.ownership.link.scoping import SiteScoping
 from fastauthlint.checks.ownership.link.values import UserValues
 from fastauthlint.checks.ownership.link.verification import RowVerification
-from fastauthlint.checks.ownership.link.words import AUTHORSHIP
+from fastauthlint.checks.ownership.link.words import AUTHORSHIP, USER_KEY
 from fastauthlint.checks.ownership.summary.known import ADMIN_NAME
 from fastauthlint.findings import Finding, Span
 
@@ -171,6 +172,7 @@ class OwnershipWalk(SiteScoping, RowVerification, UserValues):
                         cls = self.models.find_class(ref, near=near)
                         if cls is not None:
                             self.models.principal_models.add(cls[1].qualname)
+        learn_user_columns(self.resolver, self.models)
         self.models.forget_models()  # built before the principals were known
 
     def _annotated_types(self, path: str, p) -> List[Tuple[str, str]]:
@@ -199,7 +201,9 @@ class OwnershipWalk(SiteScoping, RowVerification, UserValues):
         return Binding(user=frozenset(users) | given, admin=admin, has_user=True, root=True,
                        self_cls=self_cls,
                        self_model=self.resolver.class_model(self_cls) if self_cls else "", rows=rows,
-                       tenant=self._tenants_checked_by_auth(r, fs),
+                       tenant=self._tenants_checked_by_auth(r, fs) | frozenset(
+                           p.name for p in fs.params if p.name not in users and p.name not in given
+                           and self.resolver.scope_dependency(path, p)),
                        self_user=frozenset(u for u in users if u not in names) if fs.self_name else frozenset())
 
     @staticmethod
@@ -219,7 +223,8 @@ class OwnershipWalk(SiteScoping, RowVerification, UserValues):
     def keyed_by_param(self, path: str, fs: FuncSummary, b: Binding, site: QuerySite) -> bool:
         """Whether a query picks rows by an identifier given to the function (request data, or a
         helper's parameter), rather than by one it fetched itself or by other columns."""
-        keys = list(site.keys) + [v for c, v in site.filters if c.split(".")[-1] in ("id", "pk", "_id")]
+        keys = list(site.keys) + [v for c, v in site.filters if c.split(".")[-1] in ("id", "pk", "_id")
+                                  or USER_KEY.match(c.split(".")[-1])]
         return any(self.canonical(path, fs, b, k).kind == "param" for k in keys)
 
     def client_keyed(self, path: str, fs: FuncSummary, b: Binding, site: QuerySite) -> bool:
@@ -321,6 +326,8 @@ class OwnershipWalk(SiteScoping, RowVerification, UserValues):
             site = self.complete(path, fs, site)
             if infeasible(site.conds, b):
                 continue
+            if b.writes and site.op == "read" and self.returned(path, fs, b, Origin("site", str(site.idx))):
+                site = replace(site, op="update")
             if not self.use_site(path, fs, b, site):
                 continue
             models = self.site_models(path, fs, b, site)
@@ -333,6 +340,9 @@ class OwnershipWalk(SiteScoping, RowVerification, UserValues):
                 continue
             if not any(m.owned for m in owned) and not self.keyed_by_param(path, fs, b, site):
                 continue  # a user row changed by what it is, or by ids the code found itself (a cascade)
+            if site.op in ("read", "count") and all(self.models.shared_by_members(m) for m in owned):
+                self.stats.unowned_sites.add(skey)
+                continue  # a row its members see (a party, an event): its owner is the host
             if b.anonymous and (not self.client_keyed(path, fs, b, site) or site.op in ("read", "count") and all(
                     m.owner_columns and all(AUTHORSHIP.match(c) for c in m.owner_columns) for m in owned)):
                 continue  # a public route reads content by what it is, or content its author wrote
@@ -424,7 +434,8 @@ class OwnershipWalk(SiteScoping, RowVerification, UserValues):
                 rows.add(name)
         self_user = b.self_user if bound and tcls == b.self_cls else frozenset()
         client = frozenset(name for name, o in args.items() if b.anonymous and self._client_value(path, fs, b, o))
-        return Binding(anonymous=b.anonymous, client=client,
+        writes = call.writes or (b.writes and self.returned(path, fs, b, Origin("call", str(call.idx))))
+        return Binding(anonymous=b.anonymous, client=client, writes=writes,
                        user=frozenset(user | own_user), verified=frozenset(verified), self_user=self_user,
                        admin=b.admin or self.is_admin(path, fs, b, call.admin),
                        has_user=bool(user | own_user | self_user),

@@ -29,3 +29,6 @@ HELD_USER = re.compile(r"^_?(current_)?(user|owner|principal|account)(_id)?$")
 # Owner columns that record who wrote a row (attribution) rather than who it belongs to: on a
 # route without a user such rows are content (blog posts, job offers, comments), public by purpose.
 AUTHORSHIP = re.compile(r"^(author|creator|created_by|posted_by|written_by|published_by|submitted_by)(_user)?(_id)?$")
+# Columns that name one user as uniquely as its id does: a user row looked up by one of them is
+# picked as surely as by its key (`filter(User.username == body.username)`).
+USER_KEY = re.compile(r"^(user_?name|login|email|email_address|handle|phone|phone_number|mobile)$", re.I)

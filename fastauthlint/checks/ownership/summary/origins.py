@@ -51,6 +51,9 @@ class OriginTracking(WalkState):
             site = self.summary.sites[int(row.name)]
             if site.op in ("read", "count"):
                 site.op = "update"
+        elif row.kind == "call" and not row.attrs:
+            # a helper's row changed here: the query inside it is the one the change goes through
+            self.summary.calls[int(row.name)].writes = True
 
     def eval(self, e) -> Origin:
         if isinstance(e, cst.Name):
