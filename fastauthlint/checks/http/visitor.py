@@ -8,6 +8,8 @@ project's functions count.
 
 from __future__ import annotations
 
+import re
+
 from dataclasses import dataclass, field
 from typing import Dict, List, Optional, Tuple
 
@@ -301,7 +303,8 @@ class HttpVisitor(CheckVisitor):
                 nxt = []
                 for func in todo:
                     for n in descendants(func.body):
-                        g = defs.get(n.func.value) if isinstance(n, cst.Call) and isinstance(n.func, cst.Name) else None
+                        g = defs.get(n.func.value) if isinstance(n, cst.Call) and isinstance(n.func, cst.Name) \
+                            and _hands_credential(n) else None
                         if g is not None and id(g) not in seen:
                             seen.add(id(g))
                             nxt.append(g)
@@ -367,6 +370,14 @@ class HttpVisitor(CheckVisitor):
         func = self._frames[-1].node if self._frames else None
         for message in non_constant_time_compare.check(self.ctx, node, self._in_dunder_eq, func, self._query > 0):
             self.report(non_constant_time_compare.RULE, node, message)
+
+
+_CREDENTIAL_ARG = re.compile(r"^(request|req|websocket|headers|authorization|credentials?|token|api_key|auth_header)$")
+
+
+def _hands_credential(call: cst.Call) -> bool:
+    """A helper handed the request or the credential (`_authorized(request)`), not any helper."""
+    return any(isinstance(a.value, cst.Name) and _CREDENTIAL_ARG.match(a.value.value) for a in call.args)
 
 
 def _span(ctx: FileContext, node: cst.CSTNode) -> Tuple[int, int, int, int]:
