@@ -118,10 +118,39 @@ class OwnershipWalk(SiteScoping, RowVerification, UserValues):
             done.append((r, bool(users), problems, gated))
         # a role/permission gate shares the rows among its holders, unless the project scopes
         # the model by the current user elsewhere (known once every route is walked)
+        personal = self._personal_models() if any(d[3] for d in done) else set()
         for r, has_user, problems, gated in done:
             if gated:
-                problems = [p for p in problems if p.model.qualname in self.stats.personal]
+                problems = [p for p in problems if p.model.qualname in personal]
             yield r, has_user, problems
+
+    def _personal_models(self) -> Set[str]:
+        """Models some query filters by the current user, and the owner-scoped models whose rows
+        hang off theirs (a bookmark with its own `user_id` in a user's folder): personal too."""
+        personal = set(self.stats.personal)
+        owned = [m for m in (self.models.model(q) for q in sorted(self.models.classes)) if m is not None and m.owned]
+        for _ in range(3):
+            grew = False
+            for m in owned:
+                if m.qualname in personal:
+                    continue
+                for f in m.fields.values():
+                    parent = self._parent_model(f, m.path)
+                    if parent is not None and parent.qualname in personal:
+                        personal.add(m.qualname)
+                        grew = True
+                        break
+            if not grew:
+                break
+        return personal
+
+    def _parent_model(self, f, near: str):
+        target = f.fk or f.relation
+        if not target:
+            return None
+        if f.fk and "." in f.fk and f.fk.split(".")[-1][:1].islower():
+            return self.models.by_table(f.fk.rsplit(".", 1)[0])  # "folders.id"
+        return self.models.model(target, near=near)
 
     def _handler_gate(self, path: str, fs: FuncSummary, b: Binding, gates: RoleGates) -> bool:
         """`check_admin_access(current_user)` before any query of the handler: a project function
