@@ -137,6 +137,9 @@ class ParamFact:
     alias: str = ""  # qualified name of the annotation when it may be an Annotated alias
     default_ref: str = ""  # qualified name of a default that may be a module-level Depends(...)
     span: Optional[Span] = None  # of the Depends(...) call, where a dependency problem is shown
+    # `Annotated[T, make_dep(Model)]` / `= make_dep(Model)`: a project function that builds the
+    # `Depends(...)` (what FastAPI calls is what it returns)
+    factory: Optional[Origin] = None
 
 
 @dataclass
@@ -153,6 +156,9 @@ class FuncSummary:
     dicts: List[List[Tuple[str, Origin]]] = field(default_factory=list)
     admin_conds: List[Origin] = field(default_factory=list)  # whose admin flag each condition tests
     route_deps: List[CallSite] = field(default_factory=list)  # decorator dependencies=[Depends(x)]
+    # it returns a SQL predicate (`or_(Model.dept_id == ..., ...)`, `Model.user_id == uid`,
+    # `true()`): a condition some caller adds to a query
+    predicate: bool = False
 
 
 @dataclass

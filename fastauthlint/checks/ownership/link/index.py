@@ -39,6 +39,11 @@ class FunctionSummaries:
     def __contains__(self, qualname: object) -> bool:
         return qualname in self._where
 
+    def all(self):
+        """(path, summary) of every function, unpacked as they are given."""
+        for path, facts, index in list(self._where.values()):
+            yield path, self.summary(path, facts, index)
+
     def nested(self, qualname: str) -> List[str]:
         """The functions defined inside `qualname` (a factory's closures)."""
         prefix = qualname + "."

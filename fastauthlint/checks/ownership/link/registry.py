@@ -105,6 +105,8 @@ class ModelRegistry:
         self.principal_models: Set[str] = set()  # qualnames of user models (annotations of users)
         self._by_table: Optional[Dict[str, Model]] = None
         self._shared: Optional[Set[str]] = None
+        # (model, column) the project compares with (or sets from) the current user's id
+        self.user_columns: Set[Tuple[str, str]] = set()
 
     # -- classes ----------------------------------------------------------------------------
     def find_class(self, ref: str, near: Optional[str] = None) -> Optional[Tuple[str, ClassFact]]:
@@ -211,8 +213,11 @@ class ModelRegistry:
             if audit and _CREATED_BY.match(col):
                 continue
             if not (f.fk or f.relation) and _AUTHORED.match(col) and not any(
-                    g.relation and f"{g.name}_id" == col for g in fields.values()):
-                continue  # `author_id = Column(Integer)`: a number, not a link to an account
+                    g.relation and f"{g.name}_id" == col for g in fields.values()) \
+                    and (qualname, col) not in self.user_columns:
+                # `author_id = Column(Integer)`: a number, not a link to an account, unless the
+                # project compares it with the current user's id or sets it from it
+                continue
             if f.primary and not (f.fk or f.relation) and sum(1 for g in fields.values() if g.primary) == 1:
                 # the model's own key named like an owner column (`Account.user_id`); in a composite
                 # key (`UserRole(user_id, role_id)`) each column refers to another table
@@ -243,6 +248,10 @@ class ModelRegistry:
         parts = t.split(".")
         if len(parts) == 2 and parts[0] != "models" and parts[1][:1].islower():
             name = parts[0]  # "user.id": a table and its column
+            # the table of the class the current user is loaded as (`ForeignKey("students.id")`)
+            if any(self.classes[q][1].tablename.lower() == name.lower() for q in self.principal_models
+                   if q in self.classes and self.classes[q][1].tablename):
+                return True
         else:
             name = parts[-1]
             hit = self.find_class(t, near)
@@ -298,6 +307,12 @@ class ModelRegistry:
                          fields=fields)
         cols = tuple(k for k in row_keys if k in self.owner_fields)
         return Model(qualname=f"store:{name}", name=name.split(".")[-1], path=near, tablename="", owner_columns=cols)
+
+    def unlinked_authored(self) -> bool:
+        """Whether some class has an author-like column without a foreign key (`author_id =
+        Column(Integer)`): evidence decides whether it names a user."""
+        return any(not (f.fk or f.relation) and _AUTHORED.match(f.column or f.name)
+                   for _, c in self.classes.values() for f in c.fields)
 
     def shared_by_members(self, m: Model) -> bool:
         """Rows a membership table links users to (`PodMember(pod_id -> pods, user_id -> users)`,

@@ -10,7 +10,7 @@ aliases, and which dependencies provide the current user.
 
 from __future__ import annotations
 
-from typing import Dict, Optional, Set, Tuple
+from typing import Dict, List, Optional, Set, Tuple
 
 from fastauthlint.checks.ownership.facts import FuncSummary, InstanceFact, Origin, ParamFact
 from fastauthlint.checks.ownership.link.binding import Binding
@@ -224,6 +224,40 @@ class CallResolver:
             t = self.resolve_name(r, path) or r
             if t in self.user_providers or USER_PROVIDER_NAME.search(t.split(".")[-1]):
                 return True
+        return False
+
+    def scope_dependency(self, path: str, param: ParamFact) -> bool:
+        """A data-scope dependency: what FastAPI calls for the parameter reads the current user and
+        returns a SQL condition built for them (`Depends(DataScope(Model))` whose `__call__` returns
+        `or_(Model.dept_id == user.dept_id, Model.user_id == user.id)`, or a factory building such a
+        `Depends`). Added to a query, it restricts the rows to the caller's department, tenant or
+        own ones. A predicate built from request data (a client's filter) reads no user."""
+        cands: List[str] = []
+        ref = self.dependency_ref(path, param)
+        if ref:
+            cands.append(self.resolve_name(ref, path) or ref)
+        if param.factory is not None:
+            fq = self.resolve_name(param.factory.name, path) or param.factory.name
+            f = self.function(fq)
+            if f is not None:
+                cands += self.funcs.nested(fq)  # the closure it wraps in Depends(...)
+                for call in f[1].calls:  # `Depends(Scope(model))`: the class it instantiates
+                    if call.callee.kind == "global":
+                        cands.append(self.resolve_name(call.callee.name, f[0]) or call.callee.name)
+        for c in cands:
+            hit = self.function(c)
+            if hit is None and c in self.models.classes and not self.models.is_table_model(c):
+                hit = self.method(c, "__call__")
+            if hit is None or not hit[1].predicate:
+                continue
+            dpath, d = hit
+            if any(self.is_user_dependency(dpath, p) for p in d.params):
+                return True
+            for call in d.calls:  # `RequestContext.get_current_user()`
+                name = call.callee.name if call.callee.kind == "global" else ".".join(call.callee.attrs)
+                t = self.resolve_name(name, dpath) or name if call.callee.kind == "global" else name
+                if t in self.user_providers or USER_PROVIDER_NAME.search(t.split(".")[-1]):
+                    return True
         return False
 
     def dependency_params(self, qualname: str) -> Set[str]:

@@ -43,6 +43,8 @@ class SiteScoping(LinkState):
                 return True, "public"
             if col.split(".")[-1] in self.tenant_fields and self.is_tenant_context(path, fs, b, v):
                 return True, "tenant"
+            if col == "*" and v.kind == "param" and not v.attrs and v.name in b.tenant:
+                return True, "tenant"  # the condition of a data-scope dependency (`.where(..., scope)`)
             if CREDENTIAL_COL.search(col.split(".")[-1]) and v.kind not in ("literal", "unknown"):
                 # looked up by a secret the caller holds (a token, a share link, an API key): holding
                 # it is the authorization

@@ -89,6 +89,24 @@ class RowVerification(LinkState):
         for call in fs.calls:
             if self.creates_row(path, fs, b, call) or self.returns_scoped_row(path, fs, b, call):
                 out.setdefault(("call", str(call.idx)), call.order)
+        # identifiers a scoped lookup refuses unless it finds them, here or in a helper called here
+        # (`ensure_visible(db, invoice_id, scope)`): from then on they are the caller's
+        for root, when in self.refused_keys(path, fs, b).items():
+            out[root] = min(out.get(root, when), when)
+        for call in fs.calls:
+            hit = self.resolver.resolve_call(path, fs, b, call.callee)
+            if hit is None or hit[1].qualname == fs.qualname:
+                continue
+            tpath, t, tcls, tmodel, bound = hit
+            if not any(c.kind in ("exists", "pred_deny") for c in t.checks):
+                continue
+            tb = self.call_binding(path, fs, b, call, t, bound, tcls, tmodel)
+            args = arg_map(t, call, bound)
+            for kind, name in self.refused_keys(tpath, t, tb):
+                if kind == "param" and name in args:
+                    a = self.canonical(path, fs, b, args[name])
+                    if a.kind in ("param", "site", "call") and not a.attrs and not SESSIONISH.match(a.name):
+                        out.setdefault((a.kind, a.name), call.order)
         changed = True
         rounds = 0
         while changed and rounds < 6:
@@ -126,6 +144,41 @@ class RowVerification(LinkState):
                     if out.get(root, 1 << 30) > when:
                         out[root] = when
                         changed = True
+        return out
+
+    def refused_keys(self, path: str, fs: FuncSummary, b: Binding) -> Dict[Tuple[str, str], int]:
+        """The identifiers of lookups scoped to the caller that the function refuses to go on
+        without (`if not rows: raise`, `if rows: return ...` then `raise`, `if not
+        helper(...): raise` of a helper returning a scoped row) -> the order of the refusal."""
+        out: Dict[Tuple[str, str], int] = {}
+        for chk in fs.checks:
+            if chk.kind == "exists":
+                subj = self.canonical(path, fs, b, chk.subject)
+            elif chk.kind == "pred_deny" and 0 <= chk.call < len(fs.calls):
+                subj = Origin("call", str(chk.call))
+            else:
+                continue
+            if subj.attrs:
+                continue
+            if subj.kind == "site":
+                scoped = self.site_scoped(path, fs, b, self.complete(path, fs, fs.sites[int(subj.name)]))[0]
+            elif subj.kind == "call":
+                scoped = self.returns_scoped_row(path, fs, b, fs.calls[int(subj.name)])
+            else:
+                continue
+            if not scoped:
+                continue
+            for k in self.keys_of(path, fs, b, subj):
+                k = self.canonical(path, fs, b, k)
+                if k.kind == "call" and not k.attrs:  # `Query(model_id=model_id)`: the values it carries
+                    inner = fs.calls[int(k.name)]
+                    ks = [self.canonical(path, fs, b, v) for v in list(inner.args) + [v for _, v in inner.kwargs]]
+                else:
+                    ks = [k]
+                for v in ks:
+                    if v.kind == "param" and not v.attrs and not SESSIONISH.match(v.name) and v.name not in b.user \
+                            and v.name not in b.tenant:
+                        out.setdefault((v.kind, v.name), chk.order)
         return out
 
     def is_verified(self, path: str, fs: FuncSummary, b: Binding, o: Origin, order: int, depth: int = 0) -> bool:

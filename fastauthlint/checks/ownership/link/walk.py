@@ -29,6 +29,7 @@ from typing import Callable, Dict, FrozenSet, Iterator, List, Optional, Set, Tup
 
 from fastauthlint.checks.ownership.facts import CallSite, FuncSummary, Origin, QuerySite
 from fastauthlint.checks.ownership.link.binding import Binding, arg_map, infeasible
+from fastauthlint.checks.ownership.link.evidence import learn_user_columns
 from fastauthlint.checks.ownership.link.gates import RoleGates
 from fastauthlint.checks.ownership.link.registry import Model
 from fastauthlint.checks.ownership.link.scoping import SiteScoping
@@ -200,6 +201,7 @@ class OwnershipWalk(SiteScoping, RowVerification, UserValues):
                         cls = self.models.find_class(ref, near=near)
                         if cls is not None:
                             self.models.principal_models.add(cls[1].qualname)
+        learn_user_columns(self.resolver, self.models)
         self.models.forget_models()  # built before the principals were known
 
     def _annotated_types(self, path: str, p) -> List[Tuple[str, str]]:
@@ -228,7 +230,9 @@ class OwnershipWalk(SiteScoping, RowVerification, UserValues):
         return Binding(user=frozenset(users) | given, admin=admin, has_user=True, root=True,
                        self_cls=self_cls,
                        self_model=self.resolver.class_model(self_cls) if self_cls else "", rows=rows,
-                       tenant=self._tenants_checked_by_auth(r, fs),
+                       tenant=self._tenants_checked_by_auth(r, fs) | frozenset(
+                           p.name for p in fs.params if p.name not in users and p.name not in given
+                           and self.resolver.scope_dependency(path, p)),
                        self_user=frozenset(u for u in users if u not in names) if fs.self_name else frozenset())
 
     @staticmethod

@@ -83,6 +83,8 @@ class Branches(WalkState):
                     elif following:
                         denial = self.denial_stmt(following[0])
                     guard_ids.append(self.add_pred("pred_guard", call_idx, denial, test))
+        if not comps:
+            self._existence(test, node, body_term, orelse, following)
         saved_guards, saved_conds = self.guards, self.conds
         truth = self._param_truth(test)
         self.guards = saved_guards + tuple(guard_ids)
@@ -102,6 +104,41 @@ class Branches(WalkState):
         if truth is not None and body_term and orelse is None:
             # `if owner_id: return <filtered>` then the rest runs only when it is empty
             self.conds = saved_conds + ((truth[0], not truth[1]),)
+
+    def _existence(self, test, node: cst.If, body_term: bool, orelse, following) -> None:
+        """`if not rows: raise ...`, `if row is None: raise ...`, `if rows: return ...` then a
+        refusal: the request is refused unless the query finds something (linked: a query scoped
+        to the caller refuses every identifier that is not theirs)."""
+        negated = None
+        e = test
+        if isinstance(e, cst.UnaryOperation) and isinstance(e.operator, cst.Not):
+            e, negated = e.expression, True
+        elif isinstance(e, cst.Comparison) and len(e.comparisons) == 1 and isinstance(
+                e.comparisons[0].operator, cst.Is) and isinstance(e.comparisons[0].comparator, cst.Name) \
+                and e.comparisons[0].comparator.value == "None":
+            e, negated = e.left, True
+        elif isinstance(e, (cst.Name, cst.Await, cst.Call)):
+            negated = False
+        if isinstance(e, cst.Await):
+            e = e.expression
+        if negated is None or not isinstance(e, (cst.Name, cst.Call)):
+            return
+        if isinstance(e, cst.Name):
+            subj = self.peek(e)
+        elif id(e) in self._call_of_node:
+            subj = Origin("call", str(self._call_of_node[id(e)]))
+        else:
+            return
+        if subj.kind not in ("site", "call") or subj.attrs:
+            return
+        if negated and body_term:
+            denial = self.denial_in(node.body)
+        elif not negated and body_term and orelse is None and following:
+            denial = self.denial_stmt(following[0])  # `if rows: return ok` then `raise ...`
+        else:
+            return
+        if denial is not None:
+            self.add_check("exists", subj, "", UNKNOWN, denial, test)
 
     def _param_truth(self, test) -> Optional[Tuple[str, bool]]:
         """`if owner_id:` -> ("owner_id", True); `if owner_id is None:` -> ("owner_id", False)."""

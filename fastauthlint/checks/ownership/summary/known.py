@@ -77,3 +77,6 @@ NOT_FOUND_NAME = re.compile(r"not_?found|does_?not_?exist|no_?such|missing", re.
 FORBIDDEN_NAME = re.compile(r"forbidden|permission|not_?allowed|access_?denied|not_?owner|not_?authori[sz]ed",
                             re.I)
 
+# Calls that build a SQL condition (a data-scope dependency returns one)
+PREDICATE_CALLS = {"or_", "and_", "not_", "true", "false", "in_", "is_", "like", "ilike", "between", "exists",
+                   "any_", "Q"}

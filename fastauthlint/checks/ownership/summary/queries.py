@@ -124,15 +124,18 @@ class QueryRecognition(WalkState):
                                            gq.split(".")[-2][:1].islower())
         if method in SESSION_GET | ODMANTIC_METHODS and engine_like and len(pos) >= 1:
             first = pos[0].value
+            # `session.get(Model, ident=key)`: SQLAlchemy's name for the key
+            ident = next((a.value for a in args_nodes if a.keyword is not None and a.keyword.value == "ident"), None)
             if isinstance(first, (cst.Name, cst.Attribute)):
                 m = self._peek_model(first)
-                if m is not None and (method in ODMANTIC_METHODS or len(pos) >= 2):
+                if m is not None and (method in ODMANTIC_METHODS or len(pos) >= 2 or ident is not None):
                     sidx = self.new_site(node, "orm", [m])
                     site = self.summary.sites[sidx]
                     if method in SESSION_GET:
-                        site.keys.append(self.eval(pos[1].value))
-                        for a in args_nodes[2:]:
-                            self.eval(a.value)
+                        site.keys.append(self.eval(pos[1].value if len(pos) >= 2 else ident))
+                        for a in args_nodes[1:]:
+                            if a is not (pos[1] if len(pos) >= 2 else None) and a.value is not ident:
+                                self.eval(a.value)
                     else:
                         self.filters_from_args(args_nodes[1:], site)
                     return Origin("site", str(sidx))

@@ -37,7 +37,7 @@ from fastauthlint.checks.ownership.summary.branches import Branches
 from fastauthlint.checks.ownership.summary.calls import CallRecognition
 from fastauthlint.checks.ownership.summary.denials import DenialRecognition
 from fastauthlint.checks.ownership.summary.filters import FilterRecognition
-from fastauthlint.checks.ownership.summary.known import DEPENDS, REQUEST_TYPES
+from fastauthlint.checks.ownership.summary.known import DEPENDS, EXTERNAL_ROOTS, PREDICATE_CALLS, REQUEST_TYPES
 from fastauthlint.checks.ownership.summary.origins import OriginTracking
 from fastauthlint.checks.ownership.summary.owner_checks import OwnerCheckRecognition
 from fastauthlint.checks.ownership.summary.queries import QueryRecognition
@@ -85,6 +85,8 @@ class FunctionWalker(Branches, OwnerCheckRecognition, DenialRecognition, CallRec
                 for meta in elems[1:]:
                     if isinstance(meta, cst.Call) and self._is_depends(meta):
                         dep_call = meta
+                    elif isinstance(meta, cst.Call):
+                        self._factory(fact, meta)
             elif ann is not None:
                 inner = unwrap_annotation(ann)
                 fact.annotation = ref_of(self.ctx, inner) if isinstance(inner, (cst.Name, cst.Attribute, cst.SimpleString)) else ""
@@ -92,6 +94,8 @@ class FunctionWalker(Branches, OwnerCheckRecognition, DenialRecognition, CallRec
                     fact.alias = fact.annotation
             if isinstance(param.default, cst.Call) and self._is_depends(param.default):
                 dep_call = param.default
+            elif isinstance(param.default, cst.Call):
+                self._factory(fact, param.default)
             elif isinstance(param.default, (cst.Name, cst.Attribute)):
                 fact.default_ref = self.ctx.qualify(param.default) or ""
             if dep_call is not None:
@@ -128,6 +132,23 @@ class FunctionWalker(Branches, OwnerCheckRecognition, DenialRecognition, CallRec
                         self.summary.route_deps.append(CallSite(
                             idx=-1, span=self.loc.decorator_span(v), callee=Origin("global", ref_of(self.ctx, target)),
                             text=dotted(target) or ""))
+
+    def _factory(self, fact: ParamFact, call: cst.Call) -> None:
+        q = self.ctx.qualify(call.func) if isinstance(call.func, (cst.Name, cst.Attribute)) else None
+        if q and q.split(".")[0] not in EXTERNAL_ROOTS:
+            fact.factory = Origin("global", q)
+
+    def is_predicate(self, expr) -> bool:
+        """A SQL condition: a comparison with a column, `or_(...)`/`and_(...)`/`true()`,
+        `Model.col.in_(...)`, or a name bound to one."""
+        if isinstance(expr, cst.Comparison):
+            return any(isinstance(x, cst.Attribute) or isinstance(x, cst.Call)
+                       for x in [expr.left] + [c.comparator for c in expr.comparisons])
+        if isinstance(expr, cst.Call):
+            return (astutil.name_of(expr.func) or "") in PREDICATE_CALLS
+        if isinstance(expr, cst.Name):
+            return expr.value in self.predicates
+        return False
 
     def _is_depends(self, call: cst.Call) -> bool:
         q = self.ctx.qualify(call.func) or dotted(call.func) or ""
@@ -195,6 +216,11 @@ class FunctionWalker(Branches, OwnerCheckRecognition, DenialRecognition, CallRec
                 self._remember_literals(t.target, value)
                 self.bind(t.target, o)
                 if isinstance(t.target, cst.Name):
+                    if self.is_predicate(value):
+                        self.predicates.add(t.target.value)
+                    else:
+                        self.predicates.discard(t.target.value)
+                if isinstance(t.target, cst.Name):
                     if isinstance(value, (cst.Comparison, cst.BooleanOperation, cst.UnaryOperation)):
                         self.bool_exprs[t.target.value] = value
                     else:
@@ -213,6 +239,8 @@ class FunctionWalker(Branches, OwnerCheckRecognition, DenialRecognition, CallRec
                 if s is not None:
                     self.strings[small.target.value] += s
         elif isinstance(small, cst.Return):
+            if small.value is not None and self.is_predicate(small.value):
+                self.summary.predicate = True
             if small.value is not None:
                 self._collect = []
                 o = self.eval(small.value)
