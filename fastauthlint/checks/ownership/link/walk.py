@@ -73,6 +73,8 @@ class Stats:
     unowned_sites: Set[Tuple[str, str, int]] = field(default_factory=set)  # on models without owner column
     # models some query filters by the current user: their rows are personal (role gates keep them)
     personal: Set[str] = field(default_factory=set)
+    # models some code compares a fetched row's owner of with the current user (refusing otherwise)
+    checked: Set[str] = field(default_factory=set)
 
 
 class OwnershipWalk(SiteScoping, RowVerification, UserValues):
@@ -123,7 +125,21 @@ class OwnershipWalk(SiteScoping, RowVerification, UserValues):
         for r, has_user, problems, gated in done:
             if gated:
                 problems = [p for p in problems if p.model.qualname in personal]
+            if not self.anonymous(r):
+                problems = [p for p in problems if not self._authored_shared(p)]
             yield r, has_user, problems
+
+    def _authored_shared(self, p: Problem) -> bool:
+        """Rows owned only by authorship (`created_by_id`, `author_id`) are their author's where the
+        project scopes rows by it: a query filtered by the current user makes them personal; owner
+        checks alone guard changes, and the rows are shared reading (a team's comment board, the
+        shared rule sets every manager applies); nothing at all, and they are shared."""
+        m = p.model
+        if not m.authored or m.qualname in self.stats.personal:
+            return False
+        if m.qualname in self.stats.checked:
+            return p.op in ("read", "count")
+        return True
 
     def _personal_models(self) -> Set[str]:
         """Models some query filters by the current user, and the owner-scoped models whose rows
@@ -385,6 +401,9 @@ class OwnershipWalk(SiteScoping, RowVerification, UserValues):
             node = Origin("site", str(site.idx))
             if not scoped and self.node_verified(path, fs, b, node, site.order):
                 scoped = True
+                self.stats.checked.update(m.qualname for m in owned)
+            elif why == "guard":
+                self.stats.checked.update(m.qualname for m in owned)
             if scoped:
                 self.stats.scoped.add(skey)
                 continue
@@ -421,6 +440,7 @@ class OwnershipWalk(SiteScoping, RowVerification, UserValues):
             for p in sub:
                 if p.returned and self.node_verified(path, fs, b, node, call.order):
                     self.stats.scoped.add((p.site_path, p.func, p.site.idx))
+                    self.stats.checked.add(p.model.qualname)
                     continue
                 q = replace(p, node=("call", call.idx), via=(t.qualname,) + p.via,
                             returned=p.returned and self.returned(path, fs, b, node))
