@@ -77,7 +77,31 @@ class UserValues(LinkState):
             site = fs.sites[int(o.name)]
             return any(self.is_user(path, fs, b, v, depth + 1, identity) for _, v in site.filters) or any(
                 self.is_user(path, fs, b, k, depth + 1, identity) for k in site.keys)
+        if o.kind == "call":
+            # `_owner(user)` returning `user`, `_owner(ctx)` returning `None if admin else ctx.group_id`:
+            # a query-free helper handing back what it was given
+            given = self._handed_back(path, fs, b, fs.calls[int(o.name)])
+            return bool(given) and all(self.is_user(path, fs, b, v.attr(*o.attrs), depth + 1, identity)
+                                       for v in given)
         return False
+
+    def _handed_back(self, path: str, fs: FuncSummary, b: Binding, call) -> List[Origin]:
+        """The arguments (with the attributes it reads of them) a project helper without queries
+        returns, when every value it returns is one of them; [] otherwise."""
+        hit = self.resolver.resolve_call(path, fs, b, call.callee)
+        if hit is None:
+            return []
+        tpath, t, _, _, bound = hit
+        if not t.returns or not self._queryless(tpath, t, 0):
+            return []
+        args = arg_map(t, call, bound)
+        out = []
+        for r in t.returns:
+            r = self.canonical(tpath, t, Binding(), r)
+            if r.kind != "param" or r.name not in args:
+                return []
+            out.append(args[r.name].attr(*r.attrs))
+        return out
 
     def held_user(self, b: Binding, attr: str) -> bool:
         """A per-request repository or service built for the caller: `self.user_id` set in
