@@ -124,10 +124,19 @@ class OwnershipWalk(SiteScoping, RowVerification, UserValues):
         personal = self._personal_models() if any(d[3] for d in done) else set()
         for r, has_user, problems, gated in done:
             if gated:
-                problems = [p for p in problems if p.model.qualname in personal]
+                problems = [p for p in problems if p.model.qualname in personal and not self._cascade(p)]
             if not self.anonymous(r):
                 problems = [p for p in problems if not self._authored_shared(p)]
             yield r, has_user, problems
+
+    @staticmethod
+    def _cascade(p: Problem) -> bool:
+        """A change the workflow makes to rows it selects by what they refer to, not by their
+        identifier, and does not hand back (closing every reminder about a record a reviewer just
+        decided): behind a role gate, a step of the holder's job, not a way to reach a row."""
+        if p.op not in ("update", "delete") or p.returned or p.site.keys:
+            return False
+        return not any(c.split(".")[-1] in ("id", "pk", "_id", "*", "**") for c, _ in p.site.filters)
 
     def _authored_shared(self, p: Problem) -> bool:
         """Rows owned only by authorship (`created_by_id`, `author_id`) are their author's where the
