@@ -33,6 +33,7 @@ from fastauthlint.checks.ownership.link.evidence import learn_user_columns
 from fastauthlint.checks.ownership.link.gates import RoleGates
 from fastauthlint.checks.ownership.link.registry import Model
 from fastauthlint.checks.ownership.link.scoping import SiteScoping
+from fastauthlint.checks.ownership.link.shared_rows import authored_shared, cascade, personal_models
 from fastauthlint.checks.ownership.link.values import UserValues
 from fastauthlint.checks.ownership.link.verification import RowVerification
 from fastauthlint.checks.ownership.link.words import AUTHORSHIP, USER_KEY
@@ -121,62 +122,13 @@ class OwnershipWalk(SiteScoping, RowVerification, UserValues):
             done.append((r, bool(users), problems, gated))
         # a role/permission gate shares the rows among its holders, unless the project scopes
         # the model by the current user elsewhere (known once every route is walked)
-        personal = self._personal_models() if any(d[3] for d in done) else set()
+        personal = personal_models(self.models, self.stats.personal) if any(d[3] for d in done) else set()
         for r, has_user, problems, gated in done:
             if gated:
-                problems = [p for p in problems if p.model.qualname in personal and not self._cascade(p)]
+                problems = [p for p in problems if p.model.qualname in personal and not cascade(p)]
             if not self.anonymous(r):
-                problems = [p for p in problems if not self._authored_shared(p)]
+                problems = [p for p in problems if not authored_shared(p, self.stats)]
             yield r, has_user, problems
-
-    @staticmethod
-    def _cascade(p: Problem) -> bool:
-        """A change the workflow makes to rows it selects by what they refer to, not by their
-        identifier, and does not hand back (closing every reminder about a record a reviewer just
-        decided): behind a role gate, a step of the holder's job, not a way to reach a row."""
-        if p.op not in ("update", "delete") or p.returned or p.site.keys:
-            return False
-        return not any(c.split(".")[-1] in ("id", "pk", "_id", "*", "**") for c, _ in p.site.filters)
-
-    def _authored_shared(self, p: Problem) -> bool:
-        """Rows owned only by authorship (`created_by_id`, `author_id`) are their author's where the
-        project scopes rows by it: a query filtered by the current user makes them personal; owner
-        checks alone guard changes, and the rows are shared reading (a team's comment board, the
-        shared rule sets every manager applies); nothing at all, and they are shared."""
-        m = p.model
-        if not m.authored or m.qualname in self.stats.personal:
-            return False
-        if m.qualname in self.stats.checked:
-            return p.op in ("read", "count")
-        return True
-
-    def _personal_models(self) -> Set[str]:
-        """Models some query filters by the current user, and the owner-scoped models whose rows
-        hang off theirs (a bookmark with its own `user_id` in a user's folder): personal too."""
-        personal = set(self.stats.personal)
-        owned = [m for m in (self.models.model(q) for q in sorted(self.models.classes)) if m is not None and m.owned]
-        for _ in range(3):
-            grew = False
-            for m in owned:
-                if m.qualname in personal:
-                    continue
-                for f in m.fields.values():
-                    parent = self._parent_model(f, m.path)
-                    if parent is not None and parent.qualname in personal:
-                        personal.add(m.qualname)
-                        grew = True
-                        break
-            if not grew:
-                break
-        return personal
-
-    def _parent_model(self, f, near: str):
-        target = f.fk or f.relation
-        if not target:
-            return None
-        if f.fk and "." in f.fk and f.fk.split(".")[-1][:1].islower():
-            return self.models.by_table(f.fk.rsplit(".", 1)[0])  # "folders.id"
-        return self.models.model(target, near=near)
 
     def _handler_gate(self, path: str, fs: FuncSummary, b: Binding, gates: RoleGates) -> bool:
         """`check_admin_access(current_user)` before any query of the handler: a project function
