@@ -147,7 +147,7 @@ def _field_from(ctx: FileContext, name: str, annotation: Optional[cst.BaseExpres
             fact.fk = _fk_in(ctx, value)
             fact.primary = any(astutil.literal_value(astutil.keyword(value, k).value, None) is True
                                for k in ("primary_key", "pk") if astutil.keyword(value, k) is not None)
-            fact.random = fact.primary and _random_default(value, tail)
+            fact.random = _random_default(value, tail)
             # Column("owner_id", ...) keeps the attribute name for queries.
         else:
             return fact if annotation is not None else None

@@ -225,6 +225,8 @@ class ModelRegistry:
                 # the model's own key named like an owner column (`Account.user_id`); in a composite
                 # key (`UserRole(user_id, role_id)`) each column refers to another table
                 continue
+            if f.random and not (f.fk or f.relation):
+                continue  # drawn at random (`default_factory=uuid4`): the row's own key
             if col in self.owner_fields and self._principal_link(f, path):
                 owner_cols.append(col)
                 if f.name != col:
@@ -308,8 +310,10 @@ class ModelRegistry:
             for _, c in reversed(self.chain(hit[1].qualname)):
                 for f in c.fields:
                     fields[f.name] = f
+            # a field drawn at random (`user_id: UUID = Field(default_factory=uuid4)`) is the row's
+            # own key, not a reference to its owner
             cols = tuple(f.column for f in fields.values() if f.column in self.owner_fields
-                         and not f.primary and self._principal_link(f, near))
+                         and not f.primary and not (f.random and not f.fk) and self._principal_link(f, near))
             return Model(qualname=hit[1].qualname, name=hit[1].name, path=hit[0], tablename="", owner_columns=cols,
                          fields=fields)
         cols = tuple(k for k in row_keys if k in self.owner_fields)

@@ -122,6 +122,8 @@ class SiteScoping(LinkState):
             return self.models.store_model(st.value_type, spath, target, st.row_keys)
         parent, _, attr = ref.name.rpartition(".")
         owner = self.resolver.resolve_name(parent, path) if parent else None
+        if owner not in self.index.instances and parent:
+            owner = self._forwarded(owner or parent) or owner
         if owner in self.index.instances:
             ipath, inst = self.index.instances[owner]
             cls = self.models.find_class(inst.cls, near=ipath)
@@ -130,6 +132,15 @@ class SiteScoping(LinkState):
                     if attr in c.stores:
                         return self.models.store_model(c.stores[attr], cpath)
         return None
+
+    def _forwarded(self, module: str) -> Optional[str]:
+        """The object a module forwards its attributes to: a module defining `__getattr__` that
+        holds one object (`_backend = MemoryBackend()`; `def __getattr__(name): return
+        getattr(_backend, name)`, a storage backend chosen at start-up)."""
+        if f"{module}.__getattr__" not in self.resolver.funcs:
+            return None
+        held = [q for q in self.index.instances if q.rpartition(".")[0] == module]
+        return held[0] if len(held) == 1 else None
 
     def use_site(self, path: str, fs: FuncSummary, b: Binding, site: QuerySite) -> bool:
         """`crud.item.get(...)`: a query when `crud.item` is a model, a helper call otherwise."""
