@@ -21,16 +21,18 @@ def cascade(p) -> bool:
     return not any(c.split(".")[-1] in ("id", "pk", "_id", "*", "**") for c, _ in p.site.filters)
 
 
-def authored_shared(p, stats) -> bool:
+def authored_shared(p, stats, method: str = "GET") -> bool:
     """Rows owned only by authorship (`created_by_id`, `author_id`) are their author's where the
     project scopes rows by it: a query filtered by the current user makes them personal; owner
-    checks alone guard changes, and the rows are shared reading (a team's comment board, the
-    shared rule sets every manager applies); nothing at all, and they are shared."""
+    checks alone (or rows reached through a checked one) guard changes, and the rows are shared
+    reading on routes that only read (a team's comment board); nothing at all, and they are shared
+    (the rule sets every manager applies)."""
     m = p.model
     if not m.authored or m.qualname in stats.personal:
         return False
     if m.qualname in stats.checked:
-        return p.op in ("read", "count")
+        # a read on a route that changes nothing (a helper's read may be the first half of a write)
+        return p.op in ("read", "count") and method.upper() in ("GET", "HEAD")
     return True
 
 

@@ -127,7 +127,7 @@ class OwnershipWalk(SiteScoping, RowVerification, UserValues):
             if gated:
                 problems = [p for p in problems if p.model.qualname in personal and not cascade(p)]
             if not self.anonymous(r):
-                problems = [p for p in problems if not authored_shared(p, self.stats)]
+                problems = [p for p in problems if not authored_shared(p, self.stats, r.method)]
             yield r, has_user, problems
 
     def _handler_gate(self, path: str, fs: FuncSummary, b: Binding, gates: RoleGates) -> bool:
@@ -358,7 +358,13 @@ class OwnershipWalk(SiteScoping, RowVerification, UserValues):
             scoped, why = self.site_scoped(path, fs, b, site)
             if why == "filter":
                 self.stats.filtered.add(skey)
-                self.stats.personal.update(m.qualname for m in owned)
+                # filtered by the user themselves (not only by a row they were checked to hold,
+                # such as the row this request just created): the model's rows are personal
+                if any(self.is_user(path, fs, b, v) for _, v in site.filters) or any(
+                        self.is_user(path, fs, b, k) for k in site.keys):
+                    self.stats.personal.update(m.qualname for m in owned)
+                else:  # reached through a checked row: the project guards these rows
+                    self.stats.checked.update(m.qualname for m in owned)
             node = Origin("site", str(site.idx))
             if not scoped and self.node_verified(path, fs, b, node, site.order):
                 scoped = True
