@@ -13,12 +13,14 @@ along the cycle.
 
 from __future__ import annotations
 
+import dataclasses
+
 import fnmatch
 from dataclasses import dataclass
 from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple
 
 from fastauthlint.project import known as K
-from fastauthlint.project.evaluate import Evaluator, Obj, factory_for
+from fastauthlint.project.evaluate import ADMIN_ARG, Evaluator, Obj, factory_for
 from fastauthlint.project.evidence import Evidence
 from fastauthlint.project.facts import FuncFact, ParamFact
 from fastauthlint.project.refusal import Refusal
@@ -100,7 +102,12 @@ class Authentication:
             return Auth(qn, f"{short_name(qn)} (configured in auth-dependencies)",
                         admin=bool(K.ADMIN_WORDS.search(short_name(qn))))
         if o.kind == "func":
-            return self.auth_of_func(o.path, o.name)
+            a = self.auth_of_func(o.path, o.name)
+            if a is not None and not a.admin and any(k == ADMIN_ARG for k, _ in o.env):
+                # `require_admin = require_role("admin")`: the closure of a factory given an
+                # administrator role admits administrators only
+                a = dataclasses.replace(a, admin=True)
+            return a
         if o.kind == "dep":
             return self.auth_of_dep(o.v, o.path, o.env)
         if o.kind == "class":

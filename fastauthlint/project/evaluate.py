@@ -157,7 +157,9 @@ class Evaluator(FactIndex, SiteQuestions):
             return self.ev_local(path, v.s, v.q, env)
         if k == "def":
             if self.func(path, v.q) is not None:
-                return [Obj("func", path, v.q)]
+                # a factory's closure keeps the literals its factory was called with
+                # (`require_role("admin")`): they may decide what it admits
+                return [Obj("func", path, v.q, env=env)]
             if self.cls(path, v.q) is not None:
                 return [Obj("class", path, v.q)]
             return [Obj("unk", extra=v.q)]
@@ -470,6 +472,8 @@ class Evaluator(FactIndex, SiteQuestions):
             lit = literal(a, env)
             if lit is not _NOLIT:
                 new_env[kname] = lit
+        if any(a.k == "str" and a.q == "?admin" for a in list(call.args) + [a for _, a in call.kw]):
+            new_env[ADMIN_ARG] = True  # `require_role("admin")`: what its closure admits (no identifier)
         fenv = tuple(sorted(new_env.items(), key=lambda kv: kv[0]))
         out = []
         for r in f.returns:
@@ -509,6 +513,10 @@ class _NoLit:
 
 
 _NOLIT = _NoLit()
+
+
+# The key of a call's environment saying it was given an administrator's role or scope.
+ADMIN_ARG = "<admin>"
 
 
 def literal(v: V, env: Tuple) -> Any:

@@ -25,6 +25,7 @@ class InconsistentDenials:
         self.walk = walk
         self.denial_status = int(walk.project.config.option("ownership-denial-status"))
         self.found: Dict[Tuple[str, Span], Finding] = {}
+        self.models: Dict[Tuple[str, Span], List[Model]] = {}  # the models of each refusal's row
 
     def visit(self, path: str, fs: FuncSummary, b: Binding) -> None:
         """Called by the walk for each function and binding it enters (the first finding at a
@@ -60,6 +61,7 @@ class InconsistentDenials:
             if random:
                 message += (f"; {models[0].name} ids are random UUIDs, so the answer confirms only an id the "
                             f"caller already holds (info)")
+            self.models[key] = models
             self.found[key] = Finding(
                 rule="FAL202", path=path, span=d.span, message=message,
                 severity=Severity.INFO if random else None)
@@ -103,4 +105,13 @@ class InconsistentDenials:
                 f"({want}, option `ownership-denial-status`), {leak}")
 
     def findings(self) -> List[Finding]:
-        return [self.found[key] for key in sorted(self.found, key=lambda k: (k[0], k[1].line, k[1].column))]
+        return [self.found[key] for key in sorted(self.found, key=lambda k: (k[0], k[1].line, k[1].column))
+                if not self._readable_by_all(key)]
+
+    def _readable_by_all(self, key: Tuple[str, Span]) -> bool:
+        """Rows owned only by their author that the project never filters by the current user
+        (a shared board whose edits only the author may make): every caller reads them, so a 403
+        on someone else's tells nothing the list did not."""
+        models = self.models.get(key) or []
+        personal = self.walk.stats.personal
+        return bool(models) and all(m.authored and m.qualname not in personal for m in models)

@@ -14,6 +14,10 @@ import libcst as cst
 
 
 _GATE_WORD = re.compile(r"role|permission|perm\b|perms|privilege|scope|capabilit|admin|superuser", re.I)
+# a function named for checking a role or permission (`permission_check`, `ensure_role`): a 403
+# refusal in it is the gate, whatever its test reads (`if wanted not in granted`)
+_CHECK_NAME = re.compile(r"(check|require|assert|ensure|verify|enforce)\w*(role|permission|perm|privilege)|"
+                         r"(role|permission|perm|privilege)s?_(check|checker|guard|required?)", re.I)
 _FORBIDDEN = re.compile(r"\b403\b|FORBIDDEN|Forbidden|PermissionDenied|NotAuthorized|Unauthorized", re.I)
 
 
@@ -21,8 +25,9 @@ class _Refusals(cst.CSTVisitor):
     """Whether a function refuses (raises 403/forbidden) under a test that reads a role or a
     permission."""
 
-    def __init__(self, module: cst.Module) -> None:
+    def __init__(self, module: cst.Module, named: bool = False) -> None:
         self.module = module
+        self.named = named  # the function is named for a role/permission check: any 403 refusal counts
         self.found = False
         self.callees: List[str] = []  # project functions it calls by name, to follow
 
@@ -32,7 +37,7 @@ class _Refusals(cst.CSTVisitor):
 
     def visit_If(self, node: cst.If) -> None:
         test = self.module.code_for_node(node.test)
-        if not _GATE_WORD.search(test):
+        if not self.named and not _GATE_WORD.search(test):
             return
         body = self.module.code_for_node(node.body)
         if "raise" in body and _FORBIDDEN.search(body):
@@ -61,6 +66,8 @@ class RoleGates:
         if hit is None and self.resolver.function(qualname + ".__call__") is not None:
             target = qualname + ".__call__"
             hit = self.resolver.function(target)
+        if hit is None:  # the summaries name a closure without `<locals>`
+            hit = self.resolver.function(qualname.replace(".<locals>", ""))
         if hit is None:
             hit = self.resolver.function(qualname.split(".<locals>")[0])
         if hit is None:
@@ -72,7 +79,7 @@ class RoleGates:
         node = _find_def(module.body, parts[-1], parts[-2] if len(parts) > 1 else "")
         if node is None:
             return False
-        v = _Refusals(module)
+        v = _Refusals(module, named=bool(_CHECK_NAME.search(node.name.value)))
         node.visit(v)
         if v.found or depth >= 2:
             return v.found

@@ -60,6 +60,9 @@ class Model:
     # a user model (the class the current user is loaded as): each row belongs to the user it is,
     # so changing one picked by the client is an ownership question (`PUT /users/{user_id}`)
     self_owned: bool = False
+    # owned by authorship only (`created_by_id`, `author_id`): the author's rows only where the
+    # project scopes rows by that column (the walk decides, link/walk.py)
+    authored: bool = False
 
     @property
     def owned(self) -> bool:
@@ -232,9 +235,13 @@ class ModelRegistry:
                 owner_rels.append(f.name)
                 if f"{f.name}_id" not in owner_cols:
                     owner_cols.append(f"{f.name}_id")
+        # `created_by_id`, `author_id`: who wrote the row (the walk asks the project whether it
+        # scopes rows by it)
+        authored = bool(owner_cols) and all(_AUTHORED.match(c) for c in owner_cols)
         return Model(qualname=qualname, name=cls.name, path=path, tablename=tablename,
                      owner_columns=tuple(dict.fromkeys(owner_cols)), owner_relations=tuple(owner_rels),
-                     fields=fields, self_owned=qualname in self.principal_models and not owner_cols)
+                     fields=fields, self_owned=qualname in self.principal_models and not owner_cols,
+                     authored=authored)
 
     def _principal_link(self, f: FieldFact, near: str) -> bool:
         target = f.fk or f.relation

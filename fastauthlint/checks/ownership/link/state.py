@@ -43,4 +43,5 @@ class LinkState:
         self._checks_memo: Dict[Tuple[str, Binding], List[OwnerCheck]] = {}
         self._verified_memo: Dict[Tuple[str, Binding], Dict[Tuple[str, str], int]] = {}
         self._identity_memo: Dict[Tuple[str, Binding], Set[Tuple[str, str]]] = {}
+        self._reshape_memo: Dict[str, bool] = {}  # helpers that only reshape a row
         self._completed: Dict[Tuple[str, str, int], QuerySite] = {}  # raw SQL completed from constants

@@ -9,7 +9,7 @@ import re
 from typing import List, Set, Tuple
 
 from fastauthlint.checks.ownership.facts import FuncSummary, Origin
-from fastauthlint.checks.ownership.link.binding import Binding
+from fastauthlint.checks.ownership.link.binding import Binding, arg_map
 from fastauthlint.checks.ownership.link.state import LinkState
 from fastauthlint.checks.ownership.link.words import HELD_USER, PUBLIC_FLAG, SESSIONISH, VISIBILITY_COL
 
@@ -21,11 +21,39 @@ class UserValues(LinkState):
             if o.kind != "call":
                 return o
             call = fs.calls[int(o.name)]
-            if call.passthrough is not None and self.resolver.resolve_call(path, fs, b, call.callee) is None:
-                o = Origin(call.passthrough.kind, call.passthrough.name, call.passthrough.attrs + o.attrs)
-                continue
+            if call.passthrough is not None:
+                hit = self.resolver.resolve_call(path, fs, b, call.callee)
+                if hit is None or self._reshapes(hit[0], hit[1], call, hit[4]):
+                    o = Origin(call.passthrough.kind, call.passthrough.name, call.passthrough.attrs + o.attrs)
+                    continue
             return o
         return o
+
+    def _reshapes(self, tpath: str, t: FuncSummary, call, bound: bool) -> bool:
+        """A project helper that only reshapes the row it is given (`_row_dict(row)`: `data =
+        dict(row); data["labels"] = json.loads(...); return data`): no query in it nor in the
+        project code it calls, so what it returns comes from that row and plain values."""
+        if not t.returns:
+            return False
+        if sum(1 for a in arg_map(t, call, bound).values() if a == call.passthrough) != 1:
+            return False
+        return self._queryless(tpath, t, 0)
+
+    def _queryless(self, tpath: str, t: FuncSummary, depth: int) -> bool:
+        """No query in the function nor in the project code it calls (two calls deep)."""
+        if t.sites or depth > 2:
+            return False
+        hit = self._reshape_memo.get(t.qualname)
+        if hit is None:
+            self._reshape_memo[t.qualname] = False  # re-entrancy
+            hit = True
+            for c in t.calls:
+                callee = self.resolver.resolve_call(tpath, t, Binding(), c.callee)
+                if callee is not None and not self._queryless(callee[0], callee[1], depth + 1):
+                    hit = False
+                    break
+            self._reshape_memo[t.qualname] = hit
+        return hit
 
     def is_user(self, path: str, fs: FuncSummary, b: Binding, o: Origin, depth: int = 0,
                 identity: bool = True) -> bool:
@@ -49,7 +77,31 @@ class UserValues(LinkState):
             site = fs.sites[int(o.name)]
             return any(self.is_user(path, fs, b, v, depth + 1, identity) for _, v in site.filters) or any(
                 self.is_user(path, fs, b, k, depth + 1, identity) for k in site.keys)
+        if o.kind == "call":
+            # `_owner(user)` returning `user`, `_owner(ctx)` returning `None if admin else ctx.group_id`:
+            # a query-free helper handing back what it was given
+            given = self._handed_back(path, fs, b, fs.calls[int(o.name)])
+            return bool(given) and all(self.is_user(path, fs, b, v.attr(*o.attrs), depth + 1, identity)
+                                       for v in given)
         return False
+
+    def _handed_back(self, path: str, fs: FuncSummary, b: Binding, call) -> List[Origin]:
+        """The arguments (with the attributes it reads of them) a project helper without queries
+        returns, when every value it returns is one of them; [] otherwise."""
+        hit = self.resolver.resolve_call(path, fs, b, call.callee)
+        if hit is None:
+            return []
+        tpath, t, _, _, bound = hit
+        if not t.returns or not self._queryless(tpath, t, 0):
+            return []
+        args = arg_map(t, call, bound)
+        out = []
+        for r in t.returns:
+            r = self.canonical(tpath, t, Binding(), r)
+            if r.kind != "param" or r.name not in args:
+                return []
+            out.append(args[r.name].attr(*r.attrs))
+        return out
 
     def held_user(self, b: Binding, attr: str) -> bool:
         """A per-request repository or service built for the caller: `self.user_id` set in

@@ -33,6 +33,7 @@ from fastauthlint.checks.ownership.link.evidence import learn_user_columns
 from fastauthlint.checks.ownership.link.gates import RoleGates
 from fastauthlint.checks.ownership.link.registry import Model
 from fastauthlint.checks.ownership.link.scoping import SiteScoping
+from fastauthlint.checks.ownership.link.shared_rows import authored_shared, cascade, personal_models
 from fastauthlint.checks.ownership.link.values import UserValues
 from fastauthlint.checks.ownership.link.verification import RowVerification
 from fastauthlint.checks.ownership.link.words import AUTHORSHIP, USER_KEY
@@ -73,6 +74,8 @@ class Stats:
     unowned_sites: Set[Tuple[str, str, int]] = field(default_factory=set)  # on models without owner column
     # models some query filters by the current user: their rows are personal (role gates keep them)
     personal: Set[str] = field(default_factory=set)
+    # models some code compares a fetched row's owner of with the current user (refusing otherwise)
+    checked: Set[str] = field(default_factory=set)
 
 
 class OwnershipWalk(SiteScoping, RowVerification, UserValues):
@@ -119,9 +122,12 @@ class OwnershipWalk(SiteScoping, RowVerification, UserValues):
             done.append((r, bool(users), problems, gated))
         # a role/permission gate shares the rows among its holders, unless the project scopes
         # the model by the current user elsewhere (known once every route is walked)
+        personal = personal_models(self.models, self.stats.personal) if any(d[3] for d in done) else set()
         for r, has_user, problems, gated in done:
             if gated:
-                problems = [p for p in problems if p.model.qualname in self.stats.personal]
+                problems = [p for p in problems if p.model.qualname in personal and not cascade(p)]
+            if not self.anonymous(r):
+                problems = [p for p in problems if not authored_shared(p, self.stats, r.method)]
             yield r, has_user, problems
 
     def _handler_gate(self, path: str, fs: FuncSummary, b: Binding, gates: RoleGates) -> bool:
@@ -352,10 +358,19 @@ class OwnershipWalk(SiteScoping, RowVerification, UserValues):
             scoped, why = self.site_scoped(path, fs, b, site)
             if why == "filter":
                 self.stats.filtered.add(skey)
-                self.stats.personal.update(m.qualname for m in owned)
+                # filtered by the user themselves (not only by a row they were checked to hold,
+                # such as the row this request just created): the model's rows are personal
+                if any(self.is_user(path, fs, b, v) for _, v in site.filters) or any(
+                        self.is_user(path, fs, b, k) for k in site.keys):
+                    self.stats.personal.update(m.qualname for m in owned)
+                else:  # reached through a checked row: the project guards these rows
+                    self.stats.checked.update(m.qualname for m in owned)
             node = Origin("site", str(site.idx))
             if not scoped and self.node_verified(path, fs, b, node, site.order):
                 scoped = True
+                self.stats.checked.update(m.qualname for m in owned)
+            elif why == "guard":
+                self.stats.checked.update(m.qualname for m in owned)
             if scoped:
                 self.stats.scoped.add(skey)
                 continue
@@ -392,6 +407,7 @@ class OwnershipWalk(SiteScoping, RowVerification, UserValues):
             for p in sub:
                 if p.returned and self.node_verified(path, fs, b, node, call.order):
                     self.stats.scoped.add((p.site_path, p.func, p.site.idx))
+                    self.stats.checked.add(p.model.qualname)
                     continue
                 q = replace(p, node=("call", call.idx), via=(t.qualname,) + p.via,
                             returned=p.returned and self.returned(path, fs, b, node))

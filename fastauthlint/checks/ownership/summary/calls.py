@@ -135,6 +135,9 @@ class CallRecognition(WalkState):
         for a in args_nodes:
             if site_alt >= 0:
                 o = self.peek_value(a.value) if not isinstance(a.value, cst.Call) else UNKNOWN
+                if isinstance(a.value, cst.Call) and id(a.value) in self._call_of_node:
+                    # `store.list(_owner(ctx))`: the inner call, recorded when the lookup was read
+                    o = Origin("call", str(self._call_of_node[id(a.value)]))
             elif pre is not None and a.value is pre[1]:
                 o = pre[2]
             else:

@@ -98,11 +98,23 @@ class OwnerCheckRecognition(WalkState):
                 if owner is None:
                     continue
                 subj, col = owner
-                val = self.peek_value(b)
+                val = self._compared_value(b)
                 if val.kind in ("literal",) or (isinstance(b, cst.Name) and b.value == "None"):
                     continue
                 out.append((subj, col, val, mismatch))
         return out
+
+    def _compared_value(self, expr) -> Origin:
+        """What an owner is compared with; for a display (`owner_id not in {ctx.user, ctx.group_id}`)
+        the first element when every element comes from the same value (the caller's principals),
+        unknown when they mix sources (one of them could be the client's)."""
+        if isinstance(expr, (cst.Tuple, cst.List, cst.Set)) and expr.elements:
+            vals = [self.peek_value(el.value) for el in expr.elements]
+            vals = [v for v in vals if v.kind != "literal"]
+            if not vals or len({(v.kind, v.name) for v in vals}) != 1:
+                return UNKNOWN
+            return vals[0]
+        return self.peek_value(expr)
 
     def memberships(self, test) -> List[Tuple[Origin, Origin]]:
         """(value, collection) of `value not in collection` tests whose body refuses."""
@@ -162,6 +174,14 @@ class OwnerCheckRecognition(WalkState):
             expr = expr.args[0].value
         attrs: List[str] = []
         e = expr
+        if isinstance(e, cst.Call) and isinstance(e.func, cst.Attribute) and e.func.attr.value == "get" \
+                and e.args and e.args[0].keyword is None:
+            # `row.get("owner_id")`: a record's owner, as `row["owner_id"]`
+            key = astutil.literal_str(e.args[0].value)
+            if not key or not key.isidentifier():
+                return None
+            attrs.append(key)
+            e = e.func.value
         while isinstance(e, (cst.Attribute, cst.Subscript)):
             if isinstance(e, cst.Attribute):
                 attrs.append(e.attr.value)

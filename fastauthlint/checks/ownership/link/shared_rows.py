@@ -1,0 +1,66 @@
+"""Which unscoped rows the walk found are shared rather than someone's, decided once every route
+is walked (what the project scopes by the current user is known only then): rows owned only by
+their author that the project never scopes by author, the personal models a role gate does not
+share (those some query filters by the current user, and their children), and the workflow steps
+a role gate allows on personal rows."""
+
+from __future__ import annotations
+
+from typing import Optional, Set
+
+from fastauthlint.checks.ownership.facts import FieldFact
+from fastauthlint.checks.ownership.link.registry import Model, ModelRegistry
+
+
+def cascade(p) -> bool:
+    """A change the workflow makes to rows it selects by what they refer to, not by their
+    identifier, and does not hand back (closing every reminder about a record a reviewer just
+    decided): behind a role gate, a step of the holder's job, not a way to reach a row."""
+    if p.op not in ("update", "delete") or p.returned or p.site.keys:
+        return False
+    return not any(c.split(".")[-1] in ("id", "pk", "_id", "*", "**") for c, _ in p.site.filters)
+
+
+def authored_shared(p, stats, method: str = "GET") -> bool:
+    """Rows owned only by authorship (`created_by_id`, `author_id`) are their author's where the
+    project scopes rows by it: a query filtered by the current user makes them personal; owner
+    checks alone (or rows reached through a checked one) guard changes, and the rows are shared
+    reading on routes that only read (a team's comment board); nothing at all, and they are shared
+    (the rule sets every manager applies)."""
+    m = p.model
+    if not m.authored or m.qualname in stats.personal:
+        return False
+    if m.qualname in stats.checked:
+        # a read on a route that changes nothing (a helper's read may be the first half of a write)
+        return p.op in ("read", "count") and method.upper() in ("GET", "HEAD")
+    return True
+
+
+def personal_models(models: ModelRegistry, personal: Set[str]) -> Set[str]:
+    """Models some query filters by the current user, and the owner-scoped models whose rows
+    hang off theirs (a bookmark with its own `user_id` in a user's folder): personal too."""
+    out = set(personal)
+    owned = [m for m in (models.model(q) for q in sorted(models.classes)) if m is not None and m.owned]
+    for _ in range(3):
+        grew = False
+        for m in owned:
+            if m.qualname in out:
+                continue
+            for f in m.fields.values():
+                parent = _parent_model(models, f, m.path)
+                if parent is not None and parent.qualname in out:
+                    out.add(m.qualname)
+                    grew = True
+                    break
+        if not grew:
+            break
+    return out
+
+
+def _parent_model(models: ModelRegistry, f: FieldFact, near: str) -> Optional[Model]:
+    target = f.fk or f.relation
+    if not target:
+        return None
+    if f.fk and "." in f.fk and f.fk.split(".")[-1][:1].islower():
+        return models.by_table(f.fk.rsplit(".", 1)[0])  # "folders.id"
+    return models.model(target, near=near)
