@@ -378,12 +378,8 @@ class Authentication:
         cond: Tuple[Tuple[str, str], ...] = ()
         exempt: Tuple[str, ...] = ()
         if not optional and not required and f.none_guards == (("", "path"),):
-            # `if request.url.path in NO_CHECK_PATHS: return`: required on every other path
-            entries, unread = self.refusal.path_entries(f, path)
-            if entries and not unread:
-                exempt = entries
-            else:
-                optional = True
+            exempt = _allow_list(self.refusal, f, path)  # `if request.url.path in NO_CHECK: return`
+            optional = not exempt
         elif not optional and not required and f.none_guards:
             # `return None` only with `auto_error` off or for an exclusion list: per instance
             optional, cond = True, f.none_guards
@@ -466,3 +462,10 @@ def _promises_a_value(f: FuncFact, optional_params) -> bool:
         if r.k == "loc" and r.q in optional_params:
             return False
     return bool(f.returns)
+
+
+def _allow_list(refusal, f: FuncFact, path: str) -> Tuple[str, ...]:
+    """The paths a dependency returns None for (required on every other path); empty when the
+    list cannot be read (then it is optional)."""
+    entries, unread = refusal.path_entries(f, path)
+    return entries if entries and not unread else ()
