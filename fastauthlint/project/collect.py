@@ -106,7 +106,7 @@ class FactsCollector(EvidenceRecorder, RouteRecorder, PurposeRecorder):
             st = frame.params.get(pf.name, {})
             params.append(ParamFact(name=pf.name, ann=pf.ann, default=pf.default, star=pf.star,
                                     credential=pf.credential, required=pf.required,
-                                    checked=bool(st.get("checked")), rejects_missing=bool(st.get("rejects")),
+                                    checked=bool(st.get("checked")), rejects_missing=bool(st.get("rejects")), passed=bool(st.get("passed")),
                                     deref_line=0,
                                     deref_text=st.get("deref_text", "")))
             if st.get("deref") is not None:

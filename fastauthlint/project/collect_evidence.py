@@ -236,6 +236,9 @@ class EvidenceRecorder(FlowRecorder):
         fed = False
         for a in node.args:
             if isinstance(a.value, cst.Name):
+                st = frame.params.get(a.value.value)
+                if st is not None:
+                    st["passed"] = True
                 if a.value.value in frame.request_params and not frame.request_to_call \
                         and not (isinstance(func, cst.Name) and func.value in frame.params) and not _csrf_call(node):
                     frame.request_to_call = True

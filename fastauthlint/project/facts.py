@@ -24,6 +24,7 @@ class ParamFact:
     rejects_missing: bool = False  # `if p is None: raise ...`, `if not p: return 401`
     deref_line: int = 0  # first `p.x` / `p[...]` before any guard (0: none)
     deref_text: str = ""
+    passed: bool = False  # handed to a call (`use_case.execute(viewer=p)`): the function uses it
 
 
 @dataclass(frozen=True)

@@ -449,6 +449,13 @@ class TableBuilder:
                     out.append(lr)
         return out
 
+    @staticmethod
+    def _uses_optional(hfact: FuncFact, optional: List[Applied]) -> bool:
+        """The handler works with the optional user (tests it, hands it on): written for both
+        kinds of caller. One it never looks at is a dependency that lets failures through."""
+        names = {a.param for a in optional if a.param}
+        return any(p.name in names and (p.checked or p.passed) for p in hfact.params)
+
     def classify(self, fact, file, method, chain, hname, hfile, hfact, applied, seen, hints, login, enforced) -> LinkedRoute:
         """Protected (a required authentication applies, or an optional one the handler
         enforces), optional, unprotected; or public by design when not protected."""
@@ -490,7 +497,7 @@ class TableBuilder:
         if public is not None and status != "protected":
             status = "public"
         if status in ("unprotected", "optional"):
-            risk = self.access.risk(method, hfile, hfact, optional=status == "optional")
+            risk = self.access.risk(method, hfile, hfact, optional=status == "optional" and self._uses_optional(hfact, optional))
         missing = ""
         if status == "unprotected":
             missing = next((m for m in (self.missing_module(o) for o in seen) if m), "")
