@@ -346,9 +346,9 @@ class OwnershipWalk(SiteScoping, RowVerification, UserValues):
                 continue
             if not any(m.owned for m in owned) and not self.keyed_by_param(path, fs, b, site):
                 continue  # a user row changed by what it is, or by ids the code found itself (a cascade)
-            if site.op in ("read", "count") and all(self.models.shared_by_members(m) for m in owned):
+            if site.op in ("read", "count") and not b.anonymous and all(self.models.shared_by_members(m) for m in owned):
                 self.stats.unowned_sites.add(skey)
-                continue  # a row its members see (a party, an event): its owner is the host
+                continue  # a row its members see (a party, an event): its owner is the host; not anyone's
             if b.anonymous and (not self.client_keyed(path, fs, b, site) or site.op in ("read", "count") and all(
                     m.owner_columns and all(AUTHORSHIP.match(c) for c in m.owner_columns) for m in owned)):
                 continue  # a public route reads content by what it is, or content its author wrote
