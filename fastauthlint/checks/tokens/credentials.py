@@ -630,3 +630,25 @@ class Credentials:
             if isinstance(t.target, cst.Attribute) and isinstance(t.target.value, cst.Name) \
                     and t.target.value.value in ("self", "cls"):
                 self.class_masked[-1].add(t.target.attr.value)
+
+
+# Picks from an alphabet that make a one-time code or a key (`"".join(secrets.choice(ALPHABET) for _
+# in range(6))`); `random`'s picks name a secret only where it is stored under a secret's name.
+_SECURE_PICKS = frozenset({"secrets.choice", "secrets.SystemRandom.choice", "secrets.SystemRandom.choices"})
+_ANY_PICKS = _SECURE_PICKS | {"random.choice", "random.choices", "random.sample", "random.SystemRandom.choice"}
+
+
+def random_code(node: cst.Call, ctx, secure_only: bool = True) -> Optional[str]:
+    """The picking function when `node` joins random picks into a string (`"".join(secrets.choice(
+    digits) for _ in range(6))`, `"".join(random.choices(alphabet, k=8))`), else None."""
+    func = node.func
+    if not (isinstance(func, cst.Attribute) and func.attr.value == "join" and len(node.args) == 1):
+        return None
+    arg = node.args[0].value
+    pick = arg.elt if isinstance(arg, (cst.GeneratorExp, cst.ListComp)) else arg
+    if not isinstance(pick, cst.Call):
+        return None
+    q = ctx.qualify(pick.func) or ""
+    if isinstance(pick.func, cst.Attribute) and isinstance(pick.func.value, cst.Call):
+        q = f"{ctx.qualify(pick.func.value.func) or ''}.{pick.func.attr.value}"  # `secrets.SystemRandom().choice`
+    return q if q in (_SECURE_PICKS if secure_only else _ANY_PICKS) else None
