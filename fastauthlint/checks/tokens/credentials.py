@@ -652,3 +652,26 @@ def random_code(node: cst.Call, ctx, secure_only: bool = True) -> Optional[str]:
     if isinstance(pick.func, cst.Attribute) and isinstance(pick.func.value, cst.Call):
         q = f"{ctx.qualify(pick.func.value.func) or ''}.{pick.func.attr.value}"  # `secrets.SystemRandom().choice`
     return q if q in (_SECURE_PICKS if secure_only else _ANY_PICKS) else None
+
+
+# Classes that are namespaces of labels (an enum of permissions, error codes, audit events): their
+# members name a right or a condition (`Permission.RESET_ANY_PASSWORD = "password.reset_any"`,
+# `ErrorCode.UNAUTHORIZED_API_KEY`), never hold a credential.
+_LABEL_NAMESPACES = frozenset({
+    "permission", "permissions", "perm", "perms", "scope", "scopes", "role", "roles", "right", "rights", "privilege",
+    "privileges", "capability", "capabilities", "action", "actions", "operation", "operations", "code", "codes",
+    "error", "errors", "event", "events", "type", "types", "kind", "kinds", "status", "reason", "reasons", "message",
+    "messages", "msg", "msgs", "field", "fields", "column", "columns", "label", "labels", "feature", "features",
+    "flag", "flags", "topic", "topics", "channel", "channels", "claim", "claims", "audit",
+})
+
+
+def label_member(node: cst.Attribute) -> bool:
+    """`Permission.RESET_ANY_PASSWORD`, `ErrorCode.UNAUTHORIZED_API_KEY`: an upper-case member of a
+    class named as a namespace of labels."""
+    owner = node.value.attr.value if isinstance(node.value, cst.Attribute) else (
+        node.value.value if isinstance(node.value, cst.Name) else "")
+    if not owner[:1].isupper() or owner.isupper() or not node.attr.value.isupper():
+        return False
+    words = split_words(owner)
+    return bool(words) and words[-1] in _LABEL_NAMESPACES

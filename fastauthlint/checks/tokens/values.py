@@ -26,6 +26,7 @@ from fastauthlint.checks.tokens.credentials import (
     is_config_base,
     issued_kind_word,
     issuing_call_kind,
+    label_member,
     name_source,
     names_an_identifier,
     of_kind,
@@ -142,7 +143,7 @@ class Values:
             attr = node.attr.value
             if self.ctx.qualify(node) in KNOWN_MODULE_NAMES:
                 return EMPTY
-            if attr in SAFE_NAMES or "type" in split_words(attr) or names_a_name(attr):
+            if attr in SAFE_NAMES or "type" in split_words(attr) or names_a_name(attr) or label_member(node):
                 return EMPTY
             if not self._unmasking and (dotted(node) in state.masked or self.credentials.masked_field(node, state)):
                 return EMPTY  # a SecretStr attribute
@@ -342,8 +343,10 @@ class Values:
         if q is not None and q.split(".")[0] not in FOREIGN_ROOTS and state.facts is not None \
                 and set(split_words(q.split(".")[-1])) & (ISSUER_WORDS | ISSUE_VERBS):
             # Perhaps a project function that issues tokens (`login_user()` returning a JWT,
-            # `api_keys.generate()`, `invites.issue(...)`): the linking step knows.
-            return frozenset({("ret", q, "")}) | self._minted_for(node, state)
+            # `api_keys.generate()`, `invites.issue(...)`): the linking step knows. Minted for
+            # another account only when its name says it makes a credential (not `generate_report`).
+            named = set(split_words("_".join(q.split(".")[-2:]))) & ISSUER_WORDS
+            return frozenset({("ret", q, "")}) | (self._minted_for(node, state) if named else EMPTY)
         return EMPTY
 
     def _minted_for(self, node: cst.Call, state: FunctionState) -> Taint:
