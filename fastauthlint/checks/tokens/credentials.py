@@ -186,6 +186,21 @@ def annotated_dependency(node: Optional[cst.BaseExpression]) -> Optional[cst.Bas
     return None
 
 
+_REQUEST_PARTS = frozenset({"Header", "Cookie", "Query"})
+
+
+def from_request(p: cst.Param) -> bool:
+    """`x_api_key: str = Header(...)`, `Annotated[str, Cookie()]`: a value the client sent, also in a
+    dependency (which hands the handler the credential it read)."""
+    if isinstance(p.default, cst.Call) and astutil.name_of(p.default.func) in _REQUEST_PARTS:
+        return True
+    ann = p.annotation.annotation if p.annotation is not None else None
+    if isinstance(ann, cst.Subscript) and astutil.name_of(ann.value) == "Annotated":
+        return any(isinstance(el.slice, cst.Index) and isinstance(el.slice.value, cst.Call)
+                   and astutil.name_of(el.slice.value.func) in _REQUEST_PARTS for el in ann.slice[1:])
+    return False
+
+
 def annotation_types(node: Optional[cst.BaseExpression]) -> Iterator[str]:
     """Type names in an annotation: `Optional[X]`, `X | None`, `Annotated[X, ...]`."""
     if node is None:
@@ -578,8 +593,11 @@ class Credentials:
             # `def array_index(token): if token == "-": ... int(token)`: neither a credential nor
             # a way for its callers' credentials to reach a sink.
             return EMPTY
-        own = name_source(name, name, incoming=state.is_route) \
+        sent = from_request(p)
+        own = name_source(name, name, incoming=state.is_route or sent) \
             if stringish(ann) and not (state.device_tokens and name in ("token", "tokens")) else EMPTY
+        if own and sent and secret_name_kind(name) == "secret":
+            own = src("credential", f"the key `{name}` sent by the client")  # `x_api_key: str = Header(...)`
         if own:
             # Also the parameter: an exception its callers catch may carry it to their logs.
             return own | frozenset({("param", i, name)}) if state.facts is not None else own
