@@ -47,6 +47,9 @@ PLANTED = (
     "at-Gb4Mz8Rq1Wx6Kp3Ls",
     "cmp-Zx4Kw9Lp2Qr7Vm5N",
     "kw-Rz3Qm8Xt2Lw6Vp9H",
+    # signing keys that reach `jwt.encode` through a local and a parameter's default
+    "lk-Wq5Zr8Tm2Xv6Kp3Hd",
+    "df-Pm7Kx3Wz9Rq2Lt6V",
 )
 # A mask shows at most four characters of a value; any ten consecutive ones are a leak (not
 # eight: "sk_live_" alone is a prefix every Stripe key shares, and the rule docs show one).
@@ -104,7 +107,7 @@ def test_no_output_and_no_cache_file_shows_a_planted_secret(workspace):
     # The findings are there (masked), so the masks were really exercised.
     report = json.loads(outputs["json-cold"])
     rules = sorted(f["rule"] for f in report["findings"])
-    assert rules.count("FAL301") == 16 and rules.count("FAL302") == 4 and "FAL401" in rules, rules
+    assert rules.count("FAL301") == 18 and rules.count("FAL302") == 4 and "FAL401" in rules, rules
     messages = " ".join(f["message"] for f in report["findings"])
     assert "which the `except` around the call writes to" in messages  # the exception path is exercised
     severities = {f["severity"] for f in report["findings"] if f["rule"] == "FAL302"}

@@ -463,7 +463,49 @@ class Scope(BodyIndex):
         for w in rest:
             maybe = not is_prefix(w.path, at_path)
             state = self._apply(state, w, maybe, depth)
-        return limit(state)
+        return limit(self._settled(state, rest, at_path))
+
+    def _settled(self, state: List[Value], writes: List[Write], at_path: Path) -> List[Value]:
+        """Keys every branch of an `if`/`else` sets (`if remember: p["exp"] = a` / `else:
+        p["exp"] = b`) are certainly present after it, though each write alone is conditional."""
+        settled: Set[str] = set()
+        for w in writes:
+            if w.kind != "setitem" or w.key is None or w.key in settled or is_prefix(w.path, at_path):
+                continue
+            i = next((k for k, (a, b) in enumerate(zip(w.path, at_path)) if a != b), min(len(w.path), len(at_path)))
+            if i >= len(w.path):
+                continue
+            node = self.node_by_id(w.path[i][0])
+            if not isinstance(node, cst.If) or not self._branches_set(node, w.path[:i], w.key, writes):
+                continue
+            start = self.index(node)
+            if all(x.kind in ("setitem", "setdefault", "update") for x in writes if x.index >= start):
+                settled.add(w.key)
+        if not settled:
+            return state
+        out: List[Value] = []
+        for v in state:
+            if isinstance(v, DictVal):
+                v = v.copy()
+                for key in settled:
+                    if key in v.keys and ABSENT in v.keys[key]:
+                        v.keys[key] = [x for x in v.keys[key] if x is not ABSENT]
+            out.append(v)
+        return out
+
+    def _branches_set(self, node: cst.If, prefix: Path, key: str, writes: List[Write]) -> bool:
+        """Does every branch of `node` (an `if` with an `else`, elifs followed) write `key`
+        unconditionally within the branch?"""
+        if node.orelse is None:
+            return False
+        for branch in (0, 1):
+            here = prefix + ((id(node), (_EXCLUSIVE, branch)),)
+            if any(w.kind == "setitem" and w.key == key and w.path == here for w in writes):
+                continue
+            if branch == 1 and isinstance(node.orelse, cst.If) and self._branches_set(node.orelse, here, key, writes):
+                continue  # an `elif` chain
+            return False
+        return True
 
     # -- values made by this module's own functions and models ------------------------------
     def root(self) -> "Scope":

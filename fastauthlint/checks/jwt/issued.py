@@ -231,6 +231,6 @@ class IssuedVisitor(CheckVisitor):
         return "missing"
 
     def facts(self) -> Optional[IssuedFacts]:
-        if not self.out.issues and not self.out.accepts:
-            return None
+        if not self.out.issues and not self.out.accepts and not self.out.kind_readers:
+            return None  # (a file of kind readers only: they may be the callers of a decode helper)
         return self.out

@@ -12,7 +12,9 @@ from fastauthlint.checks.jwt.issued import IssuedFacts, IssuedVisitor
 from fastauthlint.context import FileContext
 from fastauthlint.findings import Finding
 
-_RELEVANT = re.compile(r"jwt|jose|authlib", re.I)
+# Files that sign or decode, and files whose functions may check the kind of a token a project
+# helper decoded for them (`payload = tokens.decode(token)`, `if payload["type"] != "access"`).
+_RELEVANT = re.compile(r"jwt|jose|authlib|token", re.I)
 
 
 class IssuedCheck(Check):

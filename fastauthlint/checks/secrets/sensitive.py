@@ -43,7 +43,7 @@ SECRET_NOUNS = frozenset({"secret", "secrets", "credential", "credentials", "cre
 # `PUBLIC_KEY`, `SESSION_KEY` (a session's name in a store) are not.
 KEY_QUALIFIERS = frozenset({
     "secret", "private", "api", "apikey", "signing", "sign", "encryption", "encrypt", "decryption",
-    "decrypt", "jwt", "hmac", "master", "access", "auth", "app", "client", "fernet", "aes", "crypt",
+    "decrypt", "jwt", "hmac", "master", "auth", "app", "client", "fernet", "aes", "crypt",
     "crypto", "cipher", "license", "service", "webhook", "admin", "root", "ssh", "rsa", "ecdsa",
     "ed25519", "gpg", "pgp", "account", "developer", "consumer", "subscription", "shared",
     "symmetric", "hs256", "jwe", "jws", "bot", "integration",
@@ -190,6 +190,10 @@ def _kind_of_words(words: List[str]) -> Optional[str]:
     if head in SECRET_NOUNS:
         return "secret"
     if head in ("key", "keys") and len(words) > 1 and words[-2] in KEY_QUALIFIERS:
+        return "secret"
+    if head in ("key", "keys") and len(words) > 2 and words[-2] == "access" and set(words[:-2]) & KEY_QUALIFIERS:
+        # An access key alone is the public half of a key pair (S3's and MinIO's access key ID beside
+        # a `secret_key`), or a lookup key (`FrontendAccess.access_key`); `secret_access_key` is secret.
         return "secret"
     if len(words) == 1:
         for ending, kind in _COMPOUND_ENDINGS:

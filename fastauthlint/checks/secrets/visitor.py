@@ -18,6 +18,7 @@ import libcst as cst
 
 from fastauthlint import astutil
 from fastauthlint.checks.base import CheckVisitor
+from fastauthlint.checks.jwt.flow import Scope
 from fastauthlint.checks.secrets import hardcoded_secret, secret_with_literal_fallback, settings
 from fastauthlint.checks.secrets.literals import Hit, default_of, string_of, target_name
 from fastauthlint.checks.secrets.sensitive import (
@@ -83,6 +84,8 @@ class SecretsVisitor(CheckVisitor):
         self.refused_empty: Set[str] = set()  # names the file refuses to run with empty (`if not SECRET_KEY: raise`)
         # Per function: does it make a throw-away account, and the password literals it holds.
         self.frames: List[dict] = []
+        self.func_nodes: List[cst.FunctionDef] = []  # the functions the walk is in, innermost last
+        self._scopes: Dict[int, Scope] = {}  # value scopes, built only when a key is a local name
 
     # -- bookkeeping ------------------------------------------------------------------------
     def _add(self, rule: str, node: cst.CSTNode, message: str, priority: int, verdict: Optional[str] = None,
@@ -115,6 +118,7 @@ class SecretsVisitor(CheckVisitor):
         self.test_path = is_test_like_path(self.ctx.rel)
         self.dev_path = is_dev_tooling_path(self.ctx.rel)
         self.constants = astutil.module_constants(node)
+        self.module = node
         self.env_objects = secret_with_literal_fallback.env_objects(self.ctx, self.constants)
 
     def leave_Module(self, original_node: cst.Module) -> None:
@@ -138,6 +142,7 @@ class SecretsVisitor(CheckVisitor):
             self.test_scopes += 1
         self.dev_scopes += is_dev_name(node.name.value)
         self.frames.append({"fixture": creates_something(node.name.value), "passwords": []})
+        self.func_nodes.append(node)
 
     def leave_FunctionDef(self, original_node: cst.FunctionDef) -> None:
         self.functions -= 1
@@ -145,6 +150,7 @@ class SecretsVisitor(CheckVisitor):
             self.test_scopes -= 1
         self.dev_scopes -= is_dev_name(original_node.name.value)
         frame = self.frames.pop()
+        self.func_nodes.pop()
         if frame["fixture"]:
             # A development script's function that creates an account (`def _create_user`, or one
             # named `f"qa_{suffix}"`): the password it chooses for it is test data.
@@ -330,13 +336,39 @@ class SecretsVisitor(CheckVisitor):
         if q in hardcoded_secret.KEY_SINKS:
             arg = hardcoded_secret.key_argument(node, q)
             if isinstance(arg, cst.Name):
-                self._use_as_secret(arg.value, "key", f"the key of `{q}`")
+                if not self._local_key(arg, node, q):
+                    self._use_as_secret(arg.value, "key", f"the key of `{q}`")
             elif arg is not None:
                 self._found(HARDCODED, hardcoded_secret.literal_key(arg, q))
         elif q in ("secrets.compare_digest", "hmac.compare_digest"):
             for hit in hardcoded_secret.compare_digest(node, q):
                 self._found(HARDCODED, hit)
         self._found(FALLBACK, secret_with_literal_fallback.call_fallback(node, q, self.env_objects, self.constants))
+
+    def _scope(self, index: int) -> Scope:
+        """The value scope of the function at `index` of the walk's function stack (-1: the module)."""
+        owner = self.func_nodes[index] if index >= 0 else self.module
+        scope = self._scopes.get(id(owner))
+        if scope is None:
+            parent = self._scope(index - 1) if index >= 0 else None
+            scope = self._scopes[id(owner)] = Scope(owner, parent, self.ctx.qualify)
+        return scope
+
+    def _local_key(self, arg: cst.Name, call: cst.Call, q: str) -> bool:
+        """A key given through a local name of a function (`key = "…"; jwt.encode(p, key)`, or a
+        parameter's default, `def sign(p, key="…")`): the literals that can reach the call are
+        reported. True when the name is the function's own (a module constant is judged at the end
+        of the file, like any constant used as a key); rebinding it first (`key = settings.KEY`)
+        leaves nothing literal to report."""
+        if not self.func_nodes:
+            return False
+        scope = self._scope(len(self.func_nodes) - 1)
+        if not (scope.is_local(arg.value) or arg.value in scope.params):
+            return False
+        for value in scope.values(arg, call):
+            if isinstance(value, (cst.SimpleString, cst.ConcatenatedString)):
+                self._found(HARDCODED, hardcoded_secret.literal_key(value, q))
+        return True
 
     def visit_BooleanOperation(self, node: cst.BooleanOperation) -> None:
         self._found(FALLBACK, secret_with_literal_fallback.or_fallback(self.ctx, node, self.env_objects,

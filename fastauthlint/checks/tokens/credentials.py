@@ -186,6 +186,21 @@ def annotated_dependency(node: Optional[cst.BaseExpression]) -> Optional[cst.Bas
     return None
 
 
+_REQUEST_PARTS = frozenset({"Header", "Cookie", "Query"})
+
+
+def from_request(p: cst.Param) -> bool:
+    """`x_api_key: str = Header(...)`, `Annotated[str, Cookie()]`: a value the client sent, also in a
+    dependency (which hands the handler the credential it read)."""
+    if isinstance(p.default, cst.Call) and astutil.name_of(p.default.func) in _REQUEST_PARTS:
+        return True
+    ann = p.annotation.annotation if p.annotation is not None else None
+    if isinstance(ann, cst.Subscript) and astutil.name_of(ann.value) == "Annotated":
+        return any(isinstance(el.slice, cst.Index) and isinstance(el.slice.value, cst.Call)
+                   and astutil.name_of(el.slice.value.func) in _REQUEST_PARTS for el in ann.slice[1:])
+    return False
+
+
 def annotation_types(node: Optional[cst.BaseExpression]) -> Iterator[str]:
     """Type names in an annotation: `Optional[X]`, `X | None`, `Annotated[X, ...]`."""
     if node is None:
@@ -578,8 +593,11 @@ class Credentials:
             # `def array_index(token): if token == "-": ... int(token)`: neither a credential nor
             # a way for its callers' credentials to reach a sink.
             return EMPTY
-        own = name_source(name, name, incoming=state.is_route) \
+        sent = from_request(p)
+        own = name_source(name, name, incoming=state.is_route or sent) \
             if stringish(ann) and not (state.device_tokens and name in ("token", "tokens")) else EMPTY
+        if own and sent and secret_name_kind(name) == "secret":
+            own = src("credential", f"the key `{name}` sent by the client")  # `x_api_key: str = Header(...)`
         if own:
             # Also the parameter: an exception its callers catch may carry it to their logs.
             return own | frozenset({("param", i, name)}) if state.facts is not None else own
@@ -630,3 +648,48 @@ class Credentials:
             if isinstance(t.target, cst.Attribute) and isinstance(t.target.value, cst.Name) \
                     and t.target.value.value in ("self", "cls"):
                 self.class_masked[-1].add(t.target.attr.value)
+
+
+# Picks from an alphabet that make a one-time code or a key (`"".join(secrets.choice(ALPHABET) for _
+# in range(6))`); `random`'s picks name a secret only where it is stored under a secret's name.
+_SECURE_PICKS = frozenset({"secrets.choice", "secrets.SystemRandom.choice", "secrets.SystemRandom.choices"})
+_ANY_PICKS = _SECURE_PICKS | {"random.choice", "random.choices", "random.sample", "random.SystemRandom.choice"}
+
+
+def random_code(node: cst.Call, ctx, secure_only: bool = True) -> Optional[str]:
+    """The picking function when `node` joins random picks into a string (`"".join(secrets.choice(
+    digits) for _ in range(6))`, `"".join(random.choices(alphabet, k=8))`), else None."""
+    func = node.func
+    if not (isinstance(func, cst.Attribute) and func.attr.value == "join" and len(node.args) == 1):
+        return None
+    arg = node.args[0].value
+    pick = arg.elt if isinstance(arg, (cst.GeneratorExp, cst.ListComp)) else arg
+    if not isinstance(pick, cst.Call):
+        return None
+    q = ctx.qualify(pick.func) or ""
+    if isinstance(pick.func, cst.Attribute) and isinstance(pick.func.value, cst.Call):
+        q = f"{ctx.qualify(pick.func.value.func) or ''}.{pick.func.attr.value}"  # `secrets.SystemRandom().choice`
+    return q if q in (_SECURE_PICKS if secure_only else _ANY_PICKS) else None
+
+
+# Classes that are namespaces of labels (an enum of permissions, error codes, audit events): their
+# members name a right or a condition (`Permission.RESET_ANY_PASSWORD = "password.reset_any"`,
+# `ErrorCode.UNAUTHORIZED_API_KEY`), never hold a credential.
+_LABEL_NAMESPACES = frozenset({
+    "permission", "permissions", "perm", "perms", "scope", "scopes", "role", "roles", "right", "rights", "privilege",
+    "privileges", "capability", "capabilities", "action", "actions", "operation", "operations", "code", "codes",
+    "error", "errors", "event", "events", "type", "types", "kind", "kinds", "status", "reason", "reasons", "message",
+    "messages", "msg", "msgs", "field", "fields", "column", "columns", "label", "labels", "feature", "features",
+    "flag", "flags", "topic", "topics", "channel", "channels", "claim", "claims", "audit",
+})
+
+
+def label_member(node: cst.Attribute) -> bool:
+    """`Permission.RESET_ANY_PASSWORD`, `ErrorCode.UNAUTHORIZED_API_KEY`: an upper-case member of a
+    class named as a namespace of labels."""
+    owner = node.value.attr.value if isinstance(node.value, cst.Attribute) else (
+        node.value.value if isinstance(node.value, cst.Name) else "")
+    if not owner[:1].isupper() or owner.isupper() or not node.attr.value.isupper():
+        return False
+    words = split_words(owner)
+    return bool(words) and words[-1] in _LABEL_NAMESPACES

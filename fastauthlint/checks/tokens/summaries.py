@@ -110,7 +110,8 @@ class Summaries:
             cls, _, method = qual.partition("().")
             csym = self.project.resolve(cls, near=near)
             entry = self.funcs.get(f"{csym.qualname}.{method}") if csym is not None and not csym.attrs else None
-            return (entry[0], entry[1], 1) if entry is not None and entry[1].receiver else None
+            # a staticmethod called through an instance binds nothing before its first argument
+            return (entry[0], entry[1], 1 if entry[1].receiver else 0) if entry is not None else None
         if qual in self.funcs:
             path, f = self.funcs[qual]
             return path, f, 1 if f.receiver == "cls" else 0
@@ -131,9 +132,9 @@ class Summaries:
         if csym is None or csym.attrs:
             return None
         entry = self.funcs.get(f"{csym.qualname}.{sym.attrs[0]}")
-        if entry is None or not entry[1].receiver:
+        if entry is None:
             return None
-        return entry[0], entry[1], 1
+        return entry[0], entry[1], 1 if entry[1].receiver else 0
 
     def holder(self, qual: str, near: str) -> Optional[str]:
         """A secret field of the object or class `qual` names (`app.config.settings`, whose class
