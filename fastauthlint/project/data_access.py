@@ -102,7 +102,7 @@ class DataAccess:
 
     def risk(self, method: str, hpath: str, hfact: Optional[FuncFact], optional: bool = False) -> Risk:
         """The severity of an unprotected route, and why when it is info. `optional`: only an
-        optional authentication applies and the handler takes the user as it comes."""
+        optional authentication applies and the handler works with the user (tests it, hands it on)."""
         if hfact is None or method not in SAFE_METHODS:
             return Risk("error", "")
         d = self.reach.deeds(hpath, hfact)

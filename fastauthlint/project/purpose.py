@@ -164,7 +164,6 @@ class Purposes:
             return Judgement("purpose", f"{what} (token check)", f"checks the one-time `{names[0]}`")
         if d.has("mail") and (d.has("mint") or issue):
             return Judgement("purpose", _request_label(words), "sends a one-time link or code by mail")
-
         if d.has("logout", "revoke") and not d.has("creates", "pw-hash", "mail", "grants-admin") and _session_rows_only(d):
             return Judgement("purpose", "logout", "clears the session or revokes the presented token")
         if d.has("csrf") and not d.models and not d.has("writes"):

@@ -32,8 +32,7 @@ _PLUMBING = frozenset({"db", "session", "conn", "connection", "cursor", "redis",
 
 # a method of a project class that sends mail (the class says mail, the method says send)
 _MAIL_METHOD = re.compile(r"^\w*(mail|email)\w*\.(send|queue|enqueue|deliver|dispatch|notify|schedule)\w*$", re.I)
-
-
+# a project function ending a session or a token (`invalidate_user_session`, `revoke_tokens`)
 _END_SESSION = re.compile(r"^_?(invalidate|revoke|end|terminate|destroy|expire|kill)_(\w+_)?(session|sessions|token|tokens)$",
                           re.I)
 
