@@ -720,3 +720,13 @@ def _param_defaults(func: cst.FunctionDef) -> Iterator[cst.CSTNode]:
     for p in parameters(func):
         if p.default is not None:
             yield p.default
+
+
+def frame_scope(frames: Sequence, i: int, qualify) -> Scope:
+    """The Scope of `frames[i]` (a function, or the module at 0) for a visitor's stack of frames
+    (each with `owner` and `scope`): built once and kept on the frame, its parent the enclosing
+    frame's, so a closure reads the names of the function around it."""
+    frame = frames[i]
+    if frame.scope is None:
+        frame.scope = Scope(frame.owner, frame_scope(frames, i - 1, qualify) if i > 0 else None, qualify)
+    return frame.scope

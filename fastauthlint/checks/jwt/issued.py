@@ -28,7 +28,7 @@ import libcst as cst
 from fastauthlint.astutil import keyword, literal_str
 from fastauthlint.checks.base import CheckVisitor
 from fastauthlint.checks.jwt.claims import claim_uses
-from fastauthlint.checks.jwt.flow import Scope
+from fastauthlint.checks.jwt.flow import Scope, frame_scope
 from fastauthlint.checks.jwt.model import AUTHLIB, INTERESTING, Site, identity_claim, resolve
 from fastauthlint.checks.jwt.values import ABSENT, UNKNOWN, DictVal, key_values
 from fastauthlint.context import FileContext
@@ -162,13 +162,6 @@ class IssuedVisitor(CheckVisitor):
         if node.attr.value in _KIND_ATTRS:
             self.frames[-1].reads_kind = True
 
-    def _scope(self, i: int) -> Scope:
-        frame = self.frames[i]
-        if frame.scope is None:
-            parent = self._scope(i - 1) if i > 0 else None
-            frame.scope = Scope(frame.owner, parent, self.ctx.qualify)
-        return frame.scope
-
     def _analyse(self, i: int) -> None:
         frame = self.frames[i]
         if not frame.calls:
@@ -176,7 +169,7 @@ class IssuedVisitor(CheckVisitor):
         owner = frame.owner if isinstance(frame.owner, cst.FunctionDef) else None
         function = owner.name.value if owner is not None else ""
         for call in frame.calls:
-            site = resolve(call, self._scope(i), self.ctx.qualify)
+            site = resolve(call, frame_scope(self.frames, i, self.ctx.qualify), self.ctx.qualify)
             if site is None or not site.api.claims:
                 continue
             if site.kind == "encode":

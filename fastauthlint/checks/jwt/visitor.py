@@ -26,7 +26,7 @@ from fastauthlint.checks.jwt import (
 )
 from fastauthlint.checks.jwt.claims import ClaimUses, claim_uses
 from fastauthlint.checks.jwt.durations import Durations
-from fastauthlint.checks.jwt.flow import Scope, same_flow
+from fastauthlint.checks.jwt.flow import Scope, frame_scope, same_flow
 from fastauthlint.checks.jwt.model import INTERESTING, JOSE, PYJWT, Site, identity_claim, resolve
 from fastauthlint.checks.jwt.options import MAX_LEEWAY, MAX_LIFETIME
 from fastauthlint.context import FileContext
@@ -165,7 +165,7 @@ class JwtVisitor(CheckVisitor):
     def _lifetime_setting(self, target: cst.Name, value: cst.BaseExpression) -> None:
         if not token_issued_without_expiry.LIFETIME_NAME.match(target.value):
             return
-        scope = self._scope(0)
+        scope = frame_scope(self.frames, 0, self.ctx.qualify)
         seconds = token_issued_without_expiry.lifetime_setting(target.value, value, scope, self.ctx.qualify, target)
         limit = self.ctx.config.option(MAX_LIFETIME.key)
         if seconds is not None and seconds > limit:
@@ -184,13 +184,6 @@ class JwtVisitor(CheckVisitor):
                 self.frames[-1].calls.append(node)
 
     # ------------------------------------------------------------------------------------
-    def _scope(self, i: int) -> Scope:
-        frame = self.frames[i]
-        if frame.scope is None:
-            parent = self._scope(i - 1) if i > 0 else None
-            frame.scope = Scope(frame.owner, parent, self.ctx.qualify)
-        return frame.scope
-
     def _analyse(self, i: int) -> None:
         frame = self.frames[i]
         if not frame.calls:
@@ -201,13 +194,13 @@ class JwtVisitor(CheckVisitor):
             # not a method of a local instance is skipped before any function index is built.
             if not self._may_be_jwt(call):
                 continue
-            site = resolve(call, self._scope(i), self.ctx.qualify)
+            site = resolve(call, frame_scope(self.frames, i, self.ctx.qualify), self.ctx.qualify)
             if site is not None:
                 sites.append(site)
         if not sites:
             return
         owner = frame.owner if isinstance(frame.owner, cst.FunctionDef) else None
-        env = Env(self.ctx, owner, self._scope(i))
+        env = Env(self.ctx, owner, frame_scope(self.frames, i, self.ctx.qualify))
         env.sites = sites
         for site in sites:
             self._mask_key(site)
