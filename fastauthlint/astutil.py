@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any, Dict, Iterator, List, Optional, Sequence, Tuple, Union
+from typing import Any, Callable, Dict, Iterable, Iterator, List, Optional, Sequence, Tuple, Union
 
 import libcst as cst
 
@@ -149,6 +149,20 @@ def walk(node: cst.CSTNode) -> Iterator[cst.CSTNode]:
         n = stack.pop()
         yield n
         stack.extend(reversed(n.children))
+
+
+def bounded_walk(node: cst.CSTNode, children: Callable[[cst.CSTNode], Iterable[cst.CSTNode]],
+                 limit: int) -> Iterator[cst.CSTNode]:
+    """`node` and what `children` gives of it and of each node it gives, depth first (the last
+    child first), at most `limit` nodes: the small expression walks of the collectors, each with
+    its own idea of which children matter."""
+    stack: List[cst.CSTNode] = [node]
+    n = 0
+    while stack and n < limit:
+        cur = stack.pop()
+        n += 1
+        yield cur
+        stack.extend(children(cur))
 
 
 def module_constants(module: cst.Module) -> Dict[str, cst.BaseExpression]:

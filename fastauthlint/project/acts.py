@@ -195,41 +195,44 @@ def last_name(func: cst.BaseExpression) -> str:
     return ""
 
 
+def value_parts(node: cst.CSTNode):
+    """What a value is built of, for `idents` and the taint questions (collect_answers.py):
+    an attribute's or subscript's base, a call's callee and arguments, operands, f-string parts,
+    tuple and list elements (a subscript's index is read as a key, not walked)."""
+    if isinstance(node, (cst.Attribute, cst.Subscript)):
+        yield node.value
+    elif isinstance(node, cst.Call):
+        yield node.func
+        yield from (a.value for a in node.args)
+    elif isinstance(node, (cst.Await, cst.UnaryOperation)):
+        yield node.expression
+    elif isinstance(node, cst.BinaryOperation):
+        yield from (node.left, node.right)
+    elif isinstance(node, cst.FormattedString):
+        yield from (p.expression for p in node.parts if isinstance(p, cst.FormattedStringExpression))
+    elif isinstance(node, (cst.Tuple, cst.List)):
+        yield from (el.value for el in node.elements)
+
+
 def idents(node: cst.CSTNode, limit: int = WALK):
     """The identifiers an expression is made of: names, attribute names, string keys of
     subscripts and of `.get("...")` calls (a request's `token` field, `data["password"]`)."""
-    stack = [node]
-    n = 0
-    while stack and n < limit:
-        cur = stack.pop()
-        n += 1
+    for cur in astutil.bounded_walk(node, value_parts, limit):
         if isinstance(cur, cst.Name):
             yield cur.value
         elif isinstance(cur, cst.Attribute):
             yield cur.attr.value
-            stack.append(cur.value)
         elif isinstance(cur, cst.Subscript):
             for e in cur.slice:
                 if isinstance(e.slice, cst.Index):
                     s = astutil.literal_str(e.slice.value)
                     if s is not None and len(s) <= 60:
                         yield s
-            stack.append(cur.value)
         elif isinstance(cur, cst.Call):
             if isinstance(cur.func, cst.Attribute) and cur.func.attr.value in ("get", "getlist", "pop") and cur.args:
                 s = astutil.literal_str(cur.args[0].value)
                 if s is not None and len(s) <= 60:
                     yield s
-            stack.append(cur.func)
-            stack.extend(a.value for a in cur.args)
-        elif isinstance(cur, (cst.Await, cst.UnaryOperation)):
-            stack.append(cur.expression)
-        elif isinstance(cur, cst.BinaryOperation):
-            stack.extend((cur.left, cur.right))
-        elif isinstance(cur, cst.FormattedString):
-            stack.extend(p.expression for p in cur.parts if isinstance(p, cst.FormattedStringExpression))
-        elif isinstance(cur, (cst.Tuple, cst.List)):
-            stack.extend(el.value for el in cur.elements)
 
 
 def password_ish(node: cst.CSTNode) -> bool:

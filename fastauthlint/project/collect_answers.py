@@ -28,11 +28,7 @@ class AnswerReader(ValueReader):
         local dict (`request.cookies.get("refresh_token")`, `data["token"]`). A module's setting
         (`settings.API_TOKEN`) is not the caller's."""
         for a in args:
-            stack = [a]
-            n = 0
-            while stack and n < A.WALK:
-                cur = stack.pop()
-                n += 1
+            for cur in astutil.bounded_walk(a, A.value_parts, A.WALK):
                 if isinstance(cur, cst.Name):
                     t = pp.taint.get(cur.value)
                     if t is not None:
@@ -40,28 +36,16 @@ class AnswerReader(ValueReader):
                 elif isinstance(cur, cst.Attribute):
                     if A.token_name(cur.attr.value) and self._caller_value(cur.value):
                         return cur.attr.value.lower()
-                    stack.append(cur.value)
                 elif isinstance(cur, cst.Subscript):
                     key = A.subscript_key(cur)
                     if key is not None and A.token_name(key) and self._caller_value(cur.value):
                         return key.lower()
-                    stack.append(cur.value)
                 elif isinstance(cur, cst.Call):
                     f = cur.func
                     if isinstance(f, cst.Attribute) and f.attr.value in ("get", "getlist", "pop") and cur.args:
                         key = astutil.literal_str(cur.args[0].value)
                         if key is not None and A.token_name(key) and self._caller_value(f.value):
                             return key.lower()
-                    stack.append(f)
-                    stack.extend(x.value for x in cur.args)
-                elif isinstance(cur, (cst.Await, cst.UnaryOperation)):
-                    stack.append(cur.expression)
-                elif isinstance(cur, cst.BinaryOperation):
-                    stack.extend((cur.left, cur.right))
-                elif isinstance(cur, cst.FormattedString):
-                    stack.extend(p.expression for p in cur.parts if isinstance(p, cst.FormattedStringExpression))
-                elif isinstance(cur, (cst.Tuple, cst.List)):
-                    stack.extend(el.value for el in cur.elements)
         return None
 
     def _constructor(self, node: cst.BaseExpression) -> bool:

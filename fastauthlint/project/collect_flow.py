@@ -71,14 +71,8 @@ def sub_expressions(node: cst.CSTNode):
         yield node.expression
 
 
-def expr_walk(node: cst.CSTNode, limit: int = 200):
-    stack = [node]
-    n = 0
-    while stack and n < limit:
-        cur = stack.pop()
-        n += 1
-        yield cur
-        stack.extend(sub_expressions(cur))
+def expr_walk(node: cst.CSTNode, limit: int = 200) -> Iterator[cst.CSTNode]:
+    return astutil.bounded_walk(node, sub_expressions, limit)
 
 
 def expr_children(node: cst.CSTNode) -> Iterator[cst.CSTNode]:
@@ -117,13 +111,7 @@ def expr_children(node: cst.CSTNode) -> Iterator[cst.CSTNode]:
 
 
 def walk_expr(node: cst.CSTNode, limit: int = 400) -> Iterator[cst.CSTNode]:
-    stack = [node]
-    n = 0
-    while stack and n < limit:
-        cur = stack.pop()
-        n += 1
-        yield cur
-        stack.extend(expr_children(cur))
+    return astutil.bounded_walk(node, expr_children, limit)
 
 
 def mentions_status(node: cst.CSTNode) -> int:
