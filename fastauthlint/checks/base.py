@@ -9,6 +9,7 @@ findings that need more than one file.
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Any, Iterable, List, Optional, Tuple
 
@@ -52,3 +53,16 @@ class Check:
         """(path, digest) of the files other than Python sources the link reads (a schema in
         `.sql` files): they join the key of the cached linked findings."""
         return []
+
+
+class WordGatedCheck(Check):
+    """A check whose visitor runs on application files (not tests) whose text mentions its words:
+    most files cannot hold what it looks for, and a text search costs far less than a walk."""
+
+    relevant: "re.Pattern[str]"
+    visitor_class: type
+
+    def visitor(self, ctx: FileContext) -> Optional[CheckVisitor]:
+        if ctx.is_test or not self.relevant.search(ctx.source):
+            return None
+        return self.visitor_class(ctx)

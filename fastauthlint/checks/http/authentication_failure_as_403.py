@@ -30,7 +30,7 @@ from typing import Dict, Iterable, List, Optional, Sequence, Tuple
 import libcst as cst
 
 from fastauthlint.astutil import argument, iter_children, literal_str, literal_value, parameters
-from fastauthlint.checks.base import Check, CheckVisitor
+from fastauthlint.checks.base import CheckVisitor, WordGatedCheck
 from fastauthlint.checks.http import pinned_fastapi
 from fastauthlint.checks.http.constants import status_code
 from fastauthlint.context import FileContext
@@ -341,14 +341,11 @@ _ANSWERS_403 = re.compile(r"403|FORBIDDEN")
 _RELEVANT = re.compile(r"403|FORBIDDEN|fastapi\.security")
 
 
-class AuthFailureCheck(Check):
+class AuthFailureCheck(WordGatedCheck):
     name = "http-authentication-failure"
     rules = (RULE,)
-
-    def visitor(self, ctx: FileContext) -> Optional[CheckVisitor]:
-        if ctx.is_test or not _RELEVANT.search(ctx.source):
-            return None
-        return AuthFailureVisitor(ctx)
+    relevant = _RELEVANT
+    visitor_class = AuthFailureVisitor
 
     def link(self, project) -> Iterable[Finding]:
         first = next(((path, s) for path, facts in project.facts(self.name) if isinstance(facts, list)

@@ -4,12 +4,11 @@ accepted; the two rules judge those facts together when linking."""
 from __future__ import annotations
 
 import re
-from typing import Iterable, Optional
+from typing import Iterable
 
-from fastauthlint.checks.base import Check, CheckVisitor
+from fastauthlint.checks.base import WordGatedCheck
 from fastauthlint.checks.jwt import audience_or_issuer_not_verified, token_type_confusion
 from fastauthlint.checks.jwt.issued import IssuedFacts, IssuedVisitor
-from fastauthlint.context import FileContext
 from fastauthlint.findings import Finding
 
 # Files that sign or decode, and files whose functions may check the kind of a token a project
@@ -17,15 +16,12 @@ from fastauthlint.findings import Finding
 _RELEVANT = re.compile(r"jwt|jose|authlib|token", re.I)
 
 
-class IssuedCheck(Check):
+class IssuedCheck(WordGatedCheck):
     name = "jwt-issued"
     rules = (audience_or_issuer_not_verified.RULE, token_type_confusion.RULE)
     options = (audience_or_issuer_not_verified.EXPECTED_AUDIENCE, audience_or_issuer_not_verified.EXPECTED_ISSUER)
-
-    def visitor(self, ctx: FileContext) -> Optional[CheckVisitor]:
-        if ctx.is_test or not _RELEVANT.search(ctx.source):
-            return None
-        return IssuedVisitor(ctx)
+    relevant = _RELEVANT
+    visitor_class = IssuedVisitor
 
     def link(self, project) -> Iterable[Finding]:
         facts = [(path, f) for path, f in project.facts(self.name) if isinstance(f, IssuedFacts)]

@@ -18,7 +18,7 @@ from typing import Optional, Set
 import libcst as cst
 
 from fastauthlint.astutil import literal_str, literal_value
-from fastauthlint.checks.base import Check, CheckVisitor
+from fastauthlint.checks.base import CheckVisitor, WordGatedCheck
 from fastauthlint.context import FileContext
 
 RULE = "FAL508"
@@ -155,14 +155,11 @@ def _message(claim: str, how: str) -> str:
 _RELEVANT = re.compile(r"role|scope|perm|admin|super|staff|group|privilege|level|authorit|rights|tier|can_", re.I)
 
 
-class PrivilegeDefaultCheck(Check):
+class PrivilegeDefaultCheck(WordGatedCheck):
     name = "jwt-privilege-default"
     rules = (RULE,)
-
-    def visitor(self, ctx: FileContext) -> Optional[CheckVisitor]:
-        if ctx.is_test or not _RELEVANT.search(ctx.source):
-            return None
-        return PrivilegeDefaultVisitor(ctx)
+    relevant = _RELEVANT
+    visitor_class = PrivilegeDefaultVisitor
 
 
 CHECK = PrivilegeDefaultCheck()

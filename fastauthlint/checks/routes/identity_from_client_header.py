@@ -18,7 +18,7 @@ from typing import List, Optional, Tuple
 import libcst as cst
 
 from fastauthlint.astutil import argument, iter_children, literal_str, parameters
-from fastauthlint.checks.base import Check, CheckVisitor
+from fastauthlint.checks.base import CheckVisitor, WordGatedCheck
 from fastauthlint.context import FileContext
 
 RULE = "FAL103"
@@ -165,14 +165,11 @@ _RELEVANT = re.compile(r"x[-_](forwarded[-_](user|email|groups|preferred|login)|
                        r"cf[-_]access", re.I)
 
 
-class IdentityHeaderCheck(Check):
+class IdentityHeaderCheck(WordGatedCheck):
     name = "routes-identity-header"
     rules = (RULE,)
-
-    def visitor(self, ctx: FileContext) -> Optional[CheckVisitor]:
-        if ctx.is_test or not _RELEVANT.search(ctx.source):
-            return None
-        return IdentityHeaderVisitor(ctx)
+    relevant = _RELEVANT
+    visitor_class = IdentityHeaderVisitor
 
 
 CHECK = IdentityHeaderCheck()

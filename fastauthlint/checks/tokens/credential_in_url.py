@@ -27,7 +27,7 @@ from typing import List, Optional
 import libcst as cst
 
 from fastauthlint.astutil import argument, iter_children, literal_str, parameters
-from fastauthlint.checks.base import Check, CheckVisitor
+from fastauthlint.checks.base import CheckVisitor, WordGatedCheck
 from fastauthlint.context import FileContext
 from fastauthlint.findings import Severity
 
@@ -261,14 +261,11 @@ class CredentialInUrlVisitor(CheckVisitor):
 _RELEVANT = re.compile(r"query|Query|token|api_?key|password|secret", re.I)
 
 
-class CredentialInUrlCheck(Check):
+class CredentialInUrlCheck(WordGatedCheck):
     name = "tokens-credential-in-url"
     rules = (RULE,)
-
-    def visitor(self, ctx: FileContext) -> Optional[CheckVisitor]:
-        if ctx.is_test or not _RELEVANT.search(ctx.source):
-            return None
-        return CredentialInUrlVisitor(ctx)
+    relevant = _RELEVANT
+    visitor_class = CredentialInUrlVisitor
 
 
 CHECK = CredentialInUrlCheck()
