@@ -294,25 +294,13 @@ class PurposeRecorder(AnswerReader):
         built = self._constructor(value)
         inner = value.expression if isinstance(value, cst.Await) else value
         minted = isinstance(inner, cst.Call) and self._issues(inner)
-        bundled = self._bundled(pp, value)
+        # what the bound name now holds: each set gains it or, rebound to something else, loses it
+        marks = ((self._bundled(pp, value), pp.bundled), (minted, pp.minted), (_container(inner), pp.containers),
+                 (built, pp.constructed))
         for t in targets:
             if isinstance(t, cst.Name):
-                if bundled:
-                    pp.bundled.add(t.value)
-                else:
-                    pp.bundled.discard(t.value)
-                if minted:
-                    pp.minted.add(t.value)
-                else:
-                    pp.minted.discard(t.value)
-                if _container(inner):
-                    pp.containers.add(t.value)
-                else:
-                    pp.containers.discard(t.value)
-                if built:
-                    pp.constructed.add(t.value)
-                else:
-                    pp.constructed.discard(t.value)
+                for holds, names in marks:
+                    (names.add if holds else names.discard)(t.value)
                 if carried is not None:
                     pp.taint[t.value] = carried
                 else:
