@@ -104,6 +104,11 @@ def _text(expr: Optional[cst.BaseExpression]) -> str:
     return ""
 
 
+_STRING_METHODS = frozenset({"startswith", "endswith", "strip", "lstrip", "rstrip", "lower", "upper", "casefold",
+                             "split", "rsplit", "partition", "removeprefix", "removesuffix", "isalnum", "isascii",
+                             "encode", "get_secret_value", "count", "find", "replace"})
+
+
 def _names_in(expr: cst.BaseExpression) -> Iterable[str]:
     """The credential-like names an `if` test looks at: `token`, `credentials.credentials`."""
     stack: List[cst.CSTNode] = [expr]
@@ -118,8 +123,11 @@ def _names_in(expr: cst.BaseExpression) -> Iterable[str]:
             continue
         elif isinstance(node, cst.Call):
             func = node.func
-            if isinstance(func, cst.Attribute) and isinstance(func.value, cst.Name):
-                yield func.value.value  # `token.startswith("Bearer ")`, `api_key.strip()`
+            if isinstance(func, cst.Attribute) and isinstance(func.value, cst.Name) \
+                    and func.attr.value in _STRING_METHODS:
+                # `token.startswith("Bearer ")`, `api_key.strip()`: the credential's text; a method of
+                # anything else (`Auth.has_admin_role(roles)`) answers its own question
+                yield func.value.value
             name = func.attr.value if isinstance(func, cst.Attribute) else (
                 func.value if isinstance(func, cst.Name) else "")
             if name in ("compare_digest", "secrets_compare") or _VERIFYING_CALL.search(name):
