@@ -20,7 +20,7 @@ test code. Comparing a stored hash with `==` is FAL604's business.
 from __future__ import annotations
 
 import re
-from typing import List, Optional, Set
+from typing import Dict, List, Optional, Set
 
 import libcst as cst
 
@@ -102,12 +102,39 @@ _SLOW_NAMES = re.compile(r"^(hashpw|checkpw|pbkdf2_hmac|scrypt|kdf|derive|hash_p
 _HASHER_RECEIVER = re.compile(r"ctx|context|hasher|pwd|crypt|argon|bcrypt|password_hash", re.I)
 
 
+class _Frame:
+    """One function: its pending findings, whether it calls a slow password hash, and the helpers
+    whose result it hands to one (`normalized = _prehash(password)`, `ctx.hash(normalized)`)."""
+
+    __slots__ = ("name", "pending", "slow", "results", "fed")
+
+    def __init__(self, name: str):
+        self.name = name
+        self.pending: list = []
+        self.slow = False
+        self.results: Dict[str, str] = {}  # local name -> the function whose result it holds
+        self.fed: Set[str] = set()  # functions whose result reaches a slow hash here
+
+
+def _callee(expr: cst.BaseExpression) -> str:
+    if isinstance(expr, cst.Await):
+        expr = expr.expression
+    if not isinstance(expr, cst.Call):
+        return ""
+    func = expr.func
+    return func.attr.value if isinstance(func, cst.Attribute) else (func.value if isinstance(func, cst.Name) else "")
+
+
 class WeakPasswordHashVisitor(CheckVisitor):
     def __init__(self, ctx: FileContext):
         super().__init__(ctx)
         self._params: List[Set[str]] = []
-        # per function: (pending findings, calls a slow password hash)
-        self._frames: List[list] = [[[], False]]
+        self._frames: List[_Frame] = [_Frame("")]
+        # findings of functions without a slow hash, held until the file's end: a caller that hands
+        # the function's result to a slow hash makes it a pre-hash (bcrypt's 72-byte limit), not
+        # the stored hash
+        self._held: List[_Frame] = []
+        self._fed: Set[str] = set()
 
     def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
         names: Set[str] = set()
@@ -115,20 +142,44 @@ class WeakPasswordHashVisitor(CheckVisitor):
             names = {p.name.value for p in parameters(node) if p.name.value not in ("self", "cls")
                      and not _NOT_PASSWORD.search(p.name.value)}
         self._params.append(names)
-        self._frames.append([[], False])
+        self._frames.append(_Frame(node.name.value))
 
     def leave_FunctionDef(self, original_node: cst.FunctionDef) -> None:
         self._params.pop()
-        self._flush(self._frames.pop())
+        self._close(self._frames.pop())
 
     def leave_Module(self, original_node: cst.Module) -> None:
-        self._flush(self._frames.pop())
+        self._close(self._frames.pop())
+        for frame in self._held:
+            if frame.name not in self._fed:
+                for node, message in frame.pending:
+                    self.report(RULE, node, message)
 
-    def _flush(self, frame: list) -> None:
-        pending, slow = frame
-        if not slow:
-            for node, message in pending:
-                self.report(RULE, node, message)
+    def _close(self, frame: _Frame) -> None:
+        self._fed |= frame.fed
+        if not frame.slow and frame.pending:
+            self._held.append(frame)
+
+    def visit_Assign(self, node: cst.Assign) -> None:
+        callee = _callee(node.value)
+        if callee:
+            for t in node.targets:
+                if isinstance(t.target, cst.Name):
+                    self._frames[-1].results[t.target.value] = callee
+
+    def _feeds(self, node: cst.Call) -> None:
+        """The helpers whose result the arguments of a slow hash carry."""
+        frame = self._frames[-1]
+        for arg in node.args:
+            stack: List[cst.CSTNode] = [arg.value]
+            while stack:
+                n = stack.pop()
+                if isinstance(n, cst.Name) and n.value in frame.results:
+                    frame.fed.add(frame.results[n.value])
+                elif isinstance(n, cst.Call) and _callee(n):
+                    frame.fed.add(_callee(n))
+                if not isinstance(n, (cst.Lambda, cst.FunctionDef)):
+                    stack.extend(iter_children(n))
 
     def _slow(self, node: cst.Call, q: Optional[str]) -> bool:
         if q and q.startswith(_SLOW_ROOTS):
@@ -147,7 +198,8 @@ class WeakPasswordHashVisitor(CheckVisitor):
     def visit_Call(self, node: cst.Call) -> None:
         q = self.ctx.qualify(node.func)
         if self._slow(node, q):
-            self._frames[-1][1] = True
+            self._frames[-1].slow = True
+            self._feeds(node)
         if q is None:
             return
         extra = self._params[-1] if self._params else set()
@@ -161,7 +213,7 @@ class WeakPasswordHashVisitor(CheckVisitor):
             name = password_names(data, extra) if data is not None else None
             if name is not None:
                 what = "a single HMAC round" if q in _HMAC else f"`{q}` (a fast, unsalted digest)"
-                self._frames[-1][0].append((node, f"password `{name}` hashed with {what}: store passwords with "
+                self._frames[-1].pending.append((node, f"password `{name}` hashed with {what}: store passwords with "
                                                   "argon2, bcrypt, scrypt or PBKDF2 with a work factor (spec §6)"))
         elif q in _CRYPT_CONTEXT:
             schemes = _schemes(node)
