@@ -12,7 +12,8 @@ Reported:
   (`hex_sha256`, `md5_crypt`, `ldap_sha1`, `plaintext`, ...).
 
 Not reported: a digest or HMAC in a function that also calls a slow password hash (a pepper or a
-pre-hash before `bcrypt.hashpw`), `hashlib.pbkdf2_hmac`, `hashlib.scrypt`, bcrypt, argon2; digests of tokens and API
+pre-hash before `bcrypt.hashpw`), or in a helper whose result a caller in the file hands to a slow
+hash (`ctx.hash(_prehash(password))`), `hashlib.pbkdf2_hmac`, `hashlib.scrypt`, bcrypt, argon2; digests of tokens and API
 keys (a fast hash is right for high-entropy values); a value named for a hash (`hashed_password`);
 test code. Comparing a stored hash with `==` is FAL604's business.
 """
