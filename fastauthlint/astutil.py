@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ast
 from typing import Any, Callable, Dict, Iterable, Iterator, List, Optional, Sequence, Tuple, Union
 
 import libcst as cst
@@ -13,11 +14,7 @@ def literal_str(node: Optional[cst.CSTNode]) -> Optional[str]:
     """The value of a plain string literal (implicit concatenation included), else None.
     f-strings with placeholders are not literals."""
     if isinstance(node, cst.SimpleString):
-        try:
-            value = node.evaluated_value
-        except Exception:  # malformed escapes in odd code: not our concern here
-            return None
-        return value if isinstance(value, str) else None
+        return _simple_string(node.value)
     if isinstance(node, cst.ConcatenatedString):
         left, right = literal_str(node.left), literal_str(node.right)
         return left + right if left is not None and right is not None else None
@@ -25,6 +22,29 @@ def literal_str(node: Optional[cst.CSTNode]) -> Optional[str]:
         if all(isinstance(p, cst.FormattedStringText) for p in node.parts):
             return "".join(p.value for p in node.parts)
     return None
+
+
+_STRINGS: Dict[str, Optional[str]] = {}
+
+
+def _simple_string(raw: str) -> Optional[str]:
+    """The str a string literal's source text evaluates to (None: bytes or malformed), memoised:
+    `SimpleString.evaluated_value` compiles the literal with `ast.literal_eval` on every call, and
+    the checks ask for the same few thousand literals hundreds of thousands of times per run."""
+    try:
+        return _STRINGS[raw]
+    except KeyError:
+        pass
+    try:
+        value = ast.literal_eval(raw)  # what SimpleString.evaluated_value does
+    except Exception:  # malformed escapes in odd code: not our concern here
+        value = None
+    if not isinstance(value, str):
+        value = None
+    if len(_STRINGS) >= 65536:
+        _STRINGS.clear()
+    _STRINGS[raw] = value
+    return value
 
 
 def literal_value(node: Optional[cst.CSTNode], default: Any = _NOT_LITERAL) -> Any:

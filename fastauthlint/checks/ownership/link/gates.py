@@ -12,6 +12,9 @@ from typing import Dict, List, Optional
 
 import libcst as cst
 
+from fastauthlint.context import BatchedVisitor
+from fastauthlint.walk import walk_batched
+
 
 _GATE_WORD = re.compile(r"role|permission|perm\b|perms|privilege|scope|capabilit|admin|superuser", re.I)
 # a function named for checking a role or permission (`permission_check`, `ensure_role`): a 403
@@ -21,11 +24,12 @@ _CHECK_NAME = re.compile(r"(check|require|assert|ensure|verify|enforce)\w*(role|
 _FORBIDDEN = re.compile(r"\b403\b|FORBIDDEN|Forbidden|PermissionDenied|NotAuthorized|Unauthorized", re.I)
 
 
-class _Refusals(cst.CSTVisitor):
+class _Refusals(BatchedVisitor):
     """Whether a function refuses (raises 403/forbidden) under a test that reads a role or a
     permission."""
 
     def __init__(self, module: cst.Module, named: bool = False) -> None:
+        super().__init__()
         self.module = module
         self.named = named  # the function is named for a role/permission check: any 403 refusal counts
         self.found = False
@@ -80,7 +84,7 @@ class RoleGates:
         if node is None:
             return False
         v = _Refusals(module, named=bool(_CHECK_NAME.search(node.name.value)))
-        node.visit(v)
+        walk_batched(node, [v])
         if v.found or depth >= 2:
             return v.found
         # the checker delegates: `return await resolve_actor(identity, required_permission=perm)`
@@ -102,33 +106,35 @@ class RoleGates:
         return self._modules[path]
 
 
+class _Finder(BatchedVisitor):
+    def __init__(self, name: str, outer: str) -> None:
+        super().__init__()
+        self.name, self.outer = name, outer
+        self.found: Optional[cst.FunctionDef] = None
+        self.stack: List[str] = []
+
+    def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
+        if node.name.value == self.name and (self.found is None or (self.stack and self.stack[-1] == self.outer)):
+            self.found = node
+        self.stack.append(node.name.value)
+
+    def leave_FunctionDef(self, node: cst.FunctionDef) -> None:
+        self.stack.pop()
+
+    def visit_ClassDef(self, node: cst.ClassDef) -> None:
+        self.stack.append(node.name.value)
+
+    def leave_ClassDef(self, node: cst.ClassDef) -> None:
+        self.stack.pop()
+
+
 def _find_def(body, name: str, outer: str) -> Optional[cst.FunctionDef]:
-    """The def named `name`, preferring one nested in `outer` (a factory's inner checker)."""
-    found: Optional[cst.FunctionDef] = None
-
-    class Finder(cst.CSTVisitor):
-        def __init__(self) -> None:
-            self.stack = []
-
-        def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
-            nonlocal found
-            if node.name.value == name and (found is None or (self.stack and self.stack[-1] == outer)):
-                found = node
-            self.stack.append(node.name.value)
-
-        def leave_FunctionDef(self, node: cst.FunctionDef) -> None:
-            self.stack.pop()
-
-        def visit_ClassDef(self, node: cst.ClassDef) -> None:
-            self.stack.append(node.name.value)
-
-        def leave_ClassDef(self, node: cst.ClassDef) -> None:
-            self.stack.pop()
-
-    f = Finder()
+    """The def named `name`, preferring one nested in `outer` (a factory's inner checker).
+    A read-only walk (walk.py): libcst's own `visit` rebuilds every node of the module."""
+    f = _Finder(name, outer)
     for stmt in body:
-        stmt.visit(f)
-    return found
+        walk_batched(stmt, [f])
+    return f.found
 
 
 __all__ = ["RoleGates"]
