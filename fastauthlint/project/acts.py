@@ -50,10 +50,14 @@ MINT_Q = ("secrets.token_urlsafe", "secrets.token_hex", "secrets.token_bytes", "
            "pyotp.random_base32")
 MAIL = re.compile(r"(send|queue|enqueue|dispatch|deliver|schedule)\w*(mail|email|link|otp|sms)|^(sendmail|send_message"
                    r"|send_mail|send_email)$|(mail|email)\w*send|^send_(verification|reset|activation|magic|invite|otp)")
+# A call handing a value on to a channel that is not the response (a notifier, an event queue):
+# a one-time token minted here and handed to it reaches its owner out of band.
+DELIVER_CALL = re.compile(r"^(send|notify|deliver|dispatch|publish|emit|enqueue|queue|push)(_\w+)?$|_(send|notify|deliver"
+                          r"|publish|emit|enqueue)$|^(publish|emit)_\w*event")
 VERIFY_CALL = re.compile(r"^(decode|verify|validate|check|confirm|loads|unsign|parse|consume|redeem|use)(_\w+)?$"
                           r"|_(verify|decode|check|validate|confirm|consume|redeem)$|^(decode|verify)\w*token")
 LOOKUP_CALL = re.compile(r"^(get|getdel|get_and_delete|pop|hget|first|filter|filter_by|where|find|find_one|find_first"
-                          r"|find_unique|fetch|fetch_one|fetchrow|fetchval|get_or_none|get_by\w*|select|exists|scalar"
+                          r"|find_unique|find_by\w*|fetch|fetch_one|fetch_by\w*|fetchrow|fetchval|get_or_none|get_by\w*|select|exists|scalar"
                           r"|scalars|one|one_or_none|execute|exec|query|lookup|load|read\w*|retrieve\w*|aget)$")
 OAUTH_START_CALL = frozenset({
     "authorize_redirect", "create_authorization_url", "authorization_url", "get_authorization_url",
@@ -286,7 +290,7 @@ class PurposeState:
     """What the walk has seen of one function so far (kept on its Frame as `frame.pp`)."""
 
     __slots__ = ("tags", "models", "xcalls", "taint", "static_locals", "returns", "static_returns",
-                 "deferred_returns", "hmac", "sig_read", "compare_sig", "redirect", "constructed", "config_params",
+                 "deferred_returns", "refusing_returns", "hmac", "sig_read", "compare_sig", "redirect", "constructed", "config_params",
                  "minted", "containers", "bundled")
 
     def __init__(self) -> None:
@@ -298,6 +302,7 @@ class PurposeState:
         self.returns = 0
         self.static_returns = 0
         self.deferred_returns = 0
+        self.refusing_returns = 0  # returns of a 4xx answer (`return JSONResponse(status_code=404)`)
         self.hmac = False  # computes an HMAC (hmac.new/digest)
         self.sig_read = False  # reads a signature (header, parameter)
         self.compare_sig = False  # compare_digest called

@@ -80,6 +80,25 @@ def _csrf_call(node: cst.Call) -> bool:
     return any(isinstance(n, cst.Name) and _CSRF.search(n.value) for a in node.args for n in expr_walk(a.value, 12))
 
 
+def _query_params(base: cst.BaseExpression, frame: Frame) -> bool:
+    """`websocket.query_params` / `request.query_params` of the function's own connection."""
+    return isinstance(base, cst.Attribute) and base.attr.value == "query_params" and \
+        isinstance(base.value, cst.Name) and base.value.value in frame.request_params
+
+
+# WebSocket close codes that refuse the caller: 1008 (policy violation) and the application
+# range 4000-4999 (`4001`, `4401`, `4403`: unauthorised, forbidden)
+_POLICY_CLOSE = re.compile(r"^(1008|4\d\d\d)$|WS_1008|POLICY_VIOLATION|UNAUTHORI[SZ]ED|FORBIDDEN", re.I)
+
+
+def _policy_close(node: cst.Call) -> bool:
+    code = astutil.argument(node, "code", 0)
+    if isinstance(code, cst.Integer):
+        return bool(_POLICY_CLOSE.match(code.value))
+    name = astutil.name_of(code) if isinstance(code, (cst.Name, cst.Attribute)) else None
+    return bool(name) and bool(_POLICY_CLOSE.search(name))
+
+
 def _header_key(node: cst.BaseExpression) -> Optional[str]:
     """A header/cookie name literal, str or bytes (`b"authorization"` in ASGI middleware), or the
     name of a constant that holds the auth cookie's or header's name (read as `session`)."""
@@ -213,6 +232,11 @@ class EvidenceRecorder(FlowRecorder):
                 key = _header_key(node.args[0].value) if node.args else None
                 if key is not None and is_credential_key(key):
                     frame.reads.append(f"{'header' if base.attr.value == 'headers' else 'cookie'}:{key.lower()}")
+            elif attr == "get" and _query_params(base, frame) and node.args:
+                # `websocket.query_params.get("token")`: browsers cannot set headers on a WebSocket
+                key = astutil.literal_str(node.args[0].value)
+                if key is not None and is_credential_name(key):
+                    frame.reads.append(f"query:{key.lower()}")
             elif isinstance(base, cst.Name) and base.value == "self":
                 callee = V("attr", a=(V("loc", q="self", s=frame.qual),), q=attr)
                 frame.calls.append(callee)
@@ -225,6 +249,10 @@ class EvidenceRecorder(FlowRecorder):
                     frame.param_calls.append((base.value, attr))
             if attr in VERIFIER_METHODS:
                 frame.verifier_call = True
+            if attr == "close" and isinstance(base, cst.Name) and base.value in frame.request_params \
+                    and _policy_close(node):
+                # `await websocket.close(code=1008)`: a WebSocket's 401, closed before any work
+                frame.raises_auth = strongest(frame.raises_auth, 401)
             filled = flow.appended_attr(node)
             if filled is not None and frame.is_method:
                 # `for route in self.exclude_routes: self.patterns.append(...)`

@@ -73,6 +73,12 @@ class PurposeRecorder(AnswerReader):
             tags.add("static-calls")
         if pp.redirect:
             tags.add("redirect")
+        if pp.refusing_returns == pp.returns:
+            # every answer it returns is a 4xx (or it returns nothing): with a body that cannot
+            # fall off its end (FuncFact.ends_open), it only refuses (reach.py decides)
+            tags.add("refusing-returns")
+        elif pp.deferred_returns == pp.returns:
+            tags.add("returns-calls")  # `return await service.answer(...)`: what it answers is theirs
         if "grant-literal" in tags:
             tags.discard("grant-literal")
             if any(n == "code" or n.endswith("_code") for n in list(frame.params) + list(frame.locals)):
@@ -150,6 +156,12 @@ class PurposeRecorder(AnswerReader):
         if name and any(isinstance(a, cst.Name) and a.value in pp.minted for a in args) and \
                 sum(t.startswith("selfcheck:") for t in pp.tags) < 16:
             pp.tags.add(f"selfcheck:{name}")
+
+        # a one-time value this function minted, handed to a notifier or an event queue: it
+        # reaches its owner out of band (`notifier.send(channel, destination, token)`,
+        # `publish_event(payload={"token": reset_token})`)
+        if A.DELIVER_CALL.search(name) and any(self._holds_minted(pp, a) for a in args):
+            tags.add("delivers-minted")
 
         # a value named like a one-time token, checked
         tok = self._tainted(pp, args)
@@ -293,7 +305,8 @@ class PurposeRecorder(AnswerReader):
         static = self._static(pp, value)
         built = self._constructor(value)
         inner = value.expression if isinstance(value, cst.Await) else value
-        minted = isinstance(inner, cst.Call) and self._issues(inner)
+        # a token it issues, or a random value it draws (`secrets.token_urlsafe(32)`)
+        minted = isinstance(inner, cst.Call) and (self._issues(inner) or self._random(inner))
         # what the bound name now holds: each set gains it or, rebound to something else, loses it
         marks = ((self._bundled(pp, value), pp.bundled), (minted, pp.minted), (_container(inner), pp.containers),
                  (built, pp.constructed))
@@ -326,6 +339,21 @@ class PurposeRecorder(AnswerReader):
                     pp.static_locals.discard(n)
                     if carried is not None:
                         pp.taint[n] = carried
+
+    def _random(self, node: cst.Call) -> bool:
+        return isinstance(node.func, (cst.Name, cst.Attribute)) and self.ctx.qualify(node.func) in A.MINT_Q
+
+    @staticmethod
+    def _holds_minted(pp: PurposeState, node: cst.BaseExpression) -> bool:
+        """The argument is, or is a dict/list holding, a local minted by this function."""
+        if isinstance(node, cst.Name):
+            return node.value in pp.minted
+        if isinstance(node, cst.Dict):
+            return any(isinstance(el, cst.DictElement) and isinstance(el.value, cst.Name) and el.value.value in pp.minted
+                       for el in node.elements)
+        if isinstance(node, (cst.List, cst.Tuple)):
+            return any(isinstance(el.value, cst.Name) and el.value.value in pp.minted for el in node.elements)
+        return False
 
     def _issues(self, node: cst.Call) -> bool:
         q = self.ctx.qualify(node.func) if isinstance(node.func, (cst.Name, cst.Attribute)) else None
@@ -413,6 +441,7 @@ class PurposeRecorder(AnswerReader):
             pp.deferred_returns += 1
         if value is not None and A.status_4xx(value):
             pp.tags.add("refuses")
+            pp.refusing_returns += 1
         if isinstance(value, cst.Dict):
             for el in value.elements:
                 if isinstance(el, cst.DictElement) and astutil.literal_str(el.key) == "keys":

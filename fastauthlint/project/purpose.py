@@ -65,7 +65,7 @@ class Purposes:
         d = self.reach.deeds(hpath, hfact)
         words = f"{path} {hfact.name}"
         return self._document(d, path) or self._guard_first(d) or self._auth_flow(d, method, words) \
-            or self._probe(d, method, path) or self._capability(d)
+            or self._probe(d, method, path) or self._capability(d) or self._refusal(d, path)
 
     # -- documents and probes -------------------------------------------------------------------
     @staticmethod
@@ -102,6 +102,16 @@ class Purposes:
         if bare:
             return Judgement("purpose", "root", "answers constants only")
         return None
+
+    @staticmethod
+    def _refusal(d: Deeds, path: str) -> Optional[Judgement]:
+        """A catch-all 404 or a retired endpoint: every path through the handler answers 4xx, and
+        nothing on the way reads rows, writes or calls out."""
+        if not d.refuses_only or d.models or d.opaque or d.has("writes", "creates", "mail", "issue", "mint", "decrypt") \
+                or _effects(d):
+            return None
+        label = "fallback (404)" if re.search(r"\{[^{}]*:path\}", path) else "refusal only"
+        return Judgement("purpose", label, "answers every request with a 4xx error and does nothing else")
 
     # -- guards -----------------------------------------------------------------------------------
     @staticmethod
@@ -164,6 +174,10 @@ class Purposes:
             return Judgement("purpose", f"{what} (token check)", f"checks the one-time `{names[0]}`")
         if d.has("mail") and (d.has("mint") or issue):
             return Judgement("purpose", _request_label(words), "sends a one-time link or code by mail")
+        if d.has("delivers-minted") and _LINK_REQUEST.search(words) and not d.has("grants-admin", "pw-hash"):
+            # the link or code leaves through a notifier or an event queue (a worker mails it)
+            return Judgement("purpose", _request_label(words), "mints a one-time value and hands it to a notifier "
+                                                               "or an event queue")
         if d.has("logout", "revoke") and not d.has("creates", "pw-hash", "mail", "grants-admin") and _session_rows_only(d):
             return Judgement("purpose", "logout", "clears the session or revokes the presented token")
         if d.has("csrf") and not d.models and not d.has("writes"):

@@ -52,6 +52,7 @@ class Deeds:
     opaque: bool = False  # it calls a service nothing here resolves: its data access is unknown
     busy: bool = False  # the handler calls something besides building its answer, logging and refusing
     inputs: Tuple[str, ...] = ()  # the handler's parameters the request fills (query, path, body...)
+    refuses_only: bool = False  # every path through the handler ends in a 4xx (a catch-all 404, a retired route)
 
     def has(self, *tags: str) -> bool:
         return any(t in self.tags for t in tags)
@@ -77,6 +78,7 @@ class Reach:
         d.inputs = tuple(p.name for p in self._own_params(handler) if self.is_input(p, path))
         d.static = self.static(path, handler)
         d.busy = "busy" in handler.actions
+        d.refuses_only = self.refuses_only(path, handler)
         seen: Set[Tuple[str, str]] = {(path, handler.name)}
         # the instances a method was reached on (`GenreRepository(db).get_all()` reaches
         # `BaseRepository.get_all`): its `self.model` is theirs
@@ -410,6 +412,26 @@ class Reach:
                 if o.kind == "ext" and (o.name in K.REQUEST_TYPES or o.name.rsplit(".", 1)[-1] in (
                         "Response", "BackgroundTasks", "Request", "WebSocket", "HTTPConnection")):
                     return False
+        return True
+
+    def refuses_only(self, path: str, f: FuncFact, depth: int = 0) -> bool:
+        """Every path through the function refuses: it cannot fall off its end, and each answer
+        it returns is a 4xx or comes from functions that refuse only (`return await
+        service.gone()` whose body is `raise HTTPException(410)`)."""
+        if f.ends_open or depth > 3:
+            return False
+        if "refusing-returns" in f.actions:
+            return bool(f.raises or f.raises_auth or "refuses" in f.actions)
+        if "returns-calls" not in f.actions:
+            return False
+        calls = [r for r in f.returns if r.k == "call"]
+        if not calls:
+            return False
+        for r in calls:
+            targets = [(o.path, self.E.func(o.path, o.name)) for o in self.E.ev(r.callee, path)
+                       if o.kind in ("func", "method") and o.path]
+            if not targets or not all(g is not None and self.refuses_only(gp, g, depth + 1) for gp, g in targets):
+                return False
         return True
 
     def static(self, path: str, f: FuncFact, depth: int = 0) -> bool:
