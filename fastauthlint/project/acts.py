@@ -69,6 +69,16 @@ OAUTH_EXCHANGE_CALL = frozenset({
     "exchange_code_for_tokens", "get_access_token_from_code", "parse_request_body_response", "authorize_access_token_async",
     "get_token_from_code", "exchange_authorization_code", "request_access_token",
 })
+# Drawing an image or an audio challenge: PIL, the `captcha` package, multicolorcaptcha, claptcha
+CAPTCHA_Q = re.compile(r"^(PIL\.(Image\.new|ImageDraw\.Draw|ImageFont\.truetype)|captcha\.(image|audio)\.\w+"
+                       r"|multicolorcaptcha\.\w+|claptcha\.\w+)")
+# `redis.set(key, value, ex=300)`: a key stored with an expiry is a write
+EXPIRY_KEYWORDS = frozenset({"ex", "px", "exat", "pxat", "expire", "expires", "ttl", "timeout", "nx"})
+# `handler.build_auth_url(redirect_uri, state)`, `make_login_url(...)`: a project's own builder
+OAUTH_START_NAME = re.compile(r"^(build|get|create|generate|make)_([a-z]+_)?(auth|authorize|authorization|login)"
+                              r"_(url|uri|redirect)$")
+# The query an authorization request carries (RFC 6749 §4.1.1): a mapping with these keys builds one
+AUTHORIZE_KEYS = frozenset({"client_id", "redirect_uri", "scope", "state", "nonce", "code_challenge"})
 IDP_VERIFY_CALL = frozenset({"verify_oauth2_token", "verify_id_token", "verify_firebase_token", "verify_token_info",
                               "verify_google_token", "verify_apple_token", "parse_id_token", "validate_id_token"})
 OAUTH_START_URL = re.compile(r"/o/oauth2/(v\d/)?auth\b|/oauth2?/(v\d(\.\d)?/)?authori[sz]e|/login/oauth/authorize"

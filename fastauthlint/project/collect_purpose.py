@@ -174,7 +174,7 @@ class PurposeRecorder(AnswerReader):
                 tags.add("revoke")
 
         # OAuth / OIDC
-        if name in A.OAUTH_START_CALL:
+        if name in A.OAUTH_START_CALL or A.OAUTH_START_NAME.match(name):
             tags.add("oauth-start")
         if name in A.OAUTH_EXCHANGE_CALL:
             tags.add("oauth-exchange")
@@ -241,6 +241,10 @@ class PurposeRecorder(AnswerReader):
         effect = A.EFFECT_MODULES.get(top) or A.EFFECT_CALL.get(name)
         if effect is not None:
             tags.add(f"effect:{effect}")
+        if name == "set" and any(a.keyword is not None and a.keyword.value in A.EXPIRY_KEYWORDS for a in node.args):
+            tags.add("writes")
+        if q is not None and A.CAPTCHA_Q.match(q):
+            tags.add("draws")
         if A.DECRYPT_CALL.search(name):
             tags.add("decrypt")
         for a in node.args:
@@ -358,6 +362,16 @@ class PurposeRecorder(AnswerReader):
     def _issues(self, node: cst.Call) -> bool:
         q = self.ctx.qualify(node.func) if isinstance(node.func, (cst.Name, cst.Attribute)) else None
         return q in A.ISSUE_Q or bool(A.ISSUE.match(A.bare(A.last_name(node.func))))
+
+    def visit_Dict(self, node: cst.Dict) -> None:
+        # `{"response_type": "code", "client_id": ..., "redirect_uri": ..., "state": state}`: the
+        # query of an authorization request to an identity provider (OAuth / OIDC start)
+        pp = self._pp()
+        if pp is None or len(node.elements) > 24:
+            return
+        keys = {astutil.literal_str(el.key) for el in node.elements if isinstance(el, cst.DictElement)}
+        if "response_type" in keys and len(keys & A.AUTHORIZE_KEYS) >= 2:
+            pp.tags.add("oauth-start")
 
     def visit_Del(self, node: cst.Del) -> None:
         pp = self._pp()

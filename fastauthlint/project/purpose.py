@@ -180,6 +180,11 @@ class Purposes:
                                                                "or an event queue")
         if d.has("logout", "revoke") and not d.has("creates", "pw-hash", "mail", "grants-admin") and _session_rows_only(d):
             return Judgement("purpose", "logout", "clears the session or revokes the presented token")
+        if d.has("draws") and d.has("mint") and d.has("writes") and not d.models \
+                and not d.has("issue", "pw-hash", "grants-admin", "mail"):
+            # a random answer drawn as an image and kept (a cache key with an expiry, a session)
+            # for the login or sign-up form to check
+            return Judgement("purpose", "captcha", "draws a random challenge as an image and stores its answer")
         if d.has("csrf") and not d.models and not d.has("writes"):
             return Judgement("purpose", "csrf token", "hands out a CSRF token")
         return None
