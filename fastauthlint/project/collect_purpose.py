@@ -160,7 +160,7 @@ class PurposeRecorder(AnswerReader):
         # a one-time value this function minted, handed to a notifier or an event queue: it
         # reaches its owner out of band (`notifier.send(channel, destination, token)`,
         # `publish_event(payload={"token": reset_token})`)
-        if A.DELIVER_CALL.search(name) and any(self._holds_minted(pp, a) for a in args):
+        if A.DELIVER_CALL.search(name) and any(_holds_minted(pp, a) for a in args):
             tags.add("delivers-minted")
 
         # a value named like a one-time token, checked
@@ -193,33 +193,7 @@ class PurposeRecorder(AnswerReader):
                 if kind is not None:
                     tags.add(kind)
 
-        # signatures of webhooks, OAuth2 servers
-        sig = A.SIG_Q.get(q or "")
-        if sig is not None:
-            if sig == "hmac":
-                pp.compare_sig = True
-                if any(A.SIGNATURE.search(i) for a in args for i in A.idents(a, 12)):
-                    pp.sig_read = True
-            elif not swallowed:
-                tags.add(f"sig:{sig}")
-        elif A.SIG_CALL.match(name) and not swallowed:
-            tags.add("sig:verifier")
-        if q in A.HMAC_Q or (q or "").startswith("hashlib."):
-            pp.hmac = True
-        if name in A.OAUTH_SERVER_CALL:
-            tags.add("oauth-server")
-
-        # probes, documents
-        if name in A.DOCS_CALL:
-            tags.add("docs")
-        if name in A.JWKS_CALL:
-            tags.add("jwks")
-        if A.CSRF_CALL.match(name):
-            tags.add("csrf")
-        if A.PING_CALL.match(name):
-            tags.add("ping")
-        if q in A.METRICS_Q:
-            tags.add("metrics")
+        _signature_and_document_tags(pp, name, q, args, swallowed)
 
         # data and effects
         # `checks.update(...)` on a dict the function built is no write
@@ -347,18 +321,6 @@ class PurposeRecorder(AnswerReader):
     def _random(self, node: cst.Call) -> bool:
         return isinstance(node.func, (cst.Name, cst.Attribute)) and self.ctx.qualify(node.func) in A.MINT_Q
 
-    @staticmethod
-    def _holds_minted(pp: PurposeState, node: cst.BaseExpression) -> bool:
-        """The argument is, or is a dict/list holding, a local minted by this function."""
-        if isinstance(node, cst.Name):
-            return node.value in pp.minted
-        if isinstance(node, cst.Dict):
-            return any(isinstance(el, cst.DictElement) and isinstance(el.value, cst.Name) and el.value.value in pp.minted
-                       for el in node.elements)
-        if isinstance(node, (cst.List, cst.Tuple)):
-            return any(isinstance(el.value, cst.Name) and el.value.value in pp.minted for el in node.elements)
-        return False
-
     def _issues(self, node: cst.Call) -> bool:
         q = self.ctx.qualify(node.func) if isinstance(node.func, (cst.Name, cst.Attribute)) else None
         return q in A.ISSUE_Q or bool(A.ISSUE.match(A.bare(A.last_name(node.func))))
@@ -369,8 +331,7 @@ class PurposeRecorder(AnswerReader):
         pp = self._pp()
         if pp is None or len(node.elements) > 24:
             return
-        keys = {astutil.literal_str(el.key) for el in node.elements if isinstance(el, cst.DictElement)}
-        if "response_type" in keys and len(keys & A.AUTHORIZE_KEYS) >= 2:
+        if _authorize_query(node):
             pp.tags.add("oauth-start")
 
     def visit_Del(self, node: cst.Del) -> None:
@@ -468,3 +429,51 @@ def _container(node: Optional[cst.BaseExpression]) -> bool:
         return True
     return isinstance(node, cst.Call) and A.last_name(node.func) in ("dict", "list", "set", "defaultdict",
                                                                     "OrderedDict", "Counter", "deque")
+
+
+def _signature_and_document_tags(pp: PurposeState, name: str, q: Optional[str], args, swallowed: bool) -> None:
+    """Webhook signatures, OAuth2 servers, probes and documents a call shows."""
+    # signatures of webhooks, OAuth2 servers
+    sig = A.SIG_Q.get(q or "")
+    if sig is not None:
+        if sig == "hmac":
+            pp.compare_sig = True
+            if any(A.SIGNATURE.search(i) for a in args for i in A.idents(a, 12)):
+                pp.sig_read = True
+        elif not swallowed:
+            pp.tags.add(f"sig:{sig}")
+    elif A.SIG_CALL.match(name) and not swallowed:
+        pp.tags.add("sig:verifier")
+    if q in A.HMAC_Q or (q or "").startswith("hashlib."):
+        pp.hmac = True
+    if name in A.OAUTH_SERVER_CALL:
+        pp.tags.add("oauth-server")
+
+    # probes, documents
+    if name in A.DOCS_CALL:
+        pp.tags.add("docs")
+    if name in A.JWKS_CALL:
+        pp.tags.add("jwks")
+    if A.CSRF_CALL.match(name):
+        pp.tags.add("csrf")
+    if A.PING_CALL.match(name):
+        pp.tags.add("ping")
+    if q in A.METRICS_Q:
+        pp.tags.add("metrics")
+
+
+def _holds_minted(pp: PurposeState, node: cst.BaseExpression) -> bool:
+    """The argument is, or is a dict/list holding, a local minted by this function."""
+    if isinstance(node, cst.Name):
+        return node.value in pp.minted
+    if isinstance(node, cst.Dict):
+        return any(isinstance(el, cst.DictElement) and isinstance(el.value, cst.Name) and el.value.value in pp.minted
+                   for el in node.elements)
+    if isinstance(node, (cst.List, cst.Tuple)):
+        return any(isinstance(el.value, cst.Name) and el.value.value in pp.minted for el in node.elements)
+    return False
+
+
+def _authorize_query(node: cst.Dict) -> bool:
+    keys = {astutil.literal_str(el.key) for el in node.elements if isinstance(el, cst.DictElement)}
+    return "response_type" in keys and len(keys & A.AUTHORIZE_KEYS) >= 2
