@@ -72,6 +72,18 @@ OAUTH_EXCHANGE_CALL = frozenset({
 # Drawing an image or an audio challenge: PIL, the `captcha` package, multicolorcaptcha, claptcha
 CAPTCHA_Q = re.compile(r"^(PIL\.(Image\.new|ImageDraw\.Draw|ImageFont\.truetype)|captcha\.(image|audio)\.\w+"
                        r"|multicolorcaptcha\.\w+|claptcha\.\w+)")
+# Reads of stored data by a call's name (a database, a document store, a cache); `.get` only on
+# a receiver named like a store (`redis.get(key)`, not `meta.get("name")`)
+STORE_READ_CALL = frozenset({
+    "execute", "exec", "scalars", "scalar", "scalar_one", "scalar_one_or_none", "fetch", "fetchall", "fetchone",
+    "fetchrow", "fetchval", "fetch_all", "fetch_one", "fetchmany", "find", "find_one", "find_many", "aggregate", "query",
+    "filter_by", "get_or_none", "get_multi", "get_all", "select_from", "hget", "hgetall", "hmget", "mget", "smembers",
+    "lrange", "zrange", "zrevrange", "scan_iter", "xread", "get_item", "read_sql", "objects", "raw",
+})
+STORE_NAME = re.compile(r"(^|_)(db|session|redis|cache|conn|connection|cursor|collection|table|store|storage|bucket"
+                        r"|pool|repo|repository|dao|client|kv|mongo|es)$", re.I)
+FILE_READ_CALL = frozenset({"open", "read_bytes", "read_text", "listdir", "scandir", "iterdir", "glob", "rglob",
+                            "walk", "fileresponse", "send_file", "aiofiles"})
 # `redis.set(key, value, ex=300)`: a key stored with an expiry is a write
 EXPIRY_KEYWORDS = frozenset({"ex", "px", "exat", "pxat", "expire", "expires", "ttl", "timeout", "nx"})
 # `handler.build_auth_url(redirect_uri, state)`, `make_login_url(...)`: a project's own builder

@@ -215,6 +215,7 @@ class PurposeRecorder(AnswerReader):
         effect = A.EFFECT_MODULES.get(top) or A.EFFECT_CALL.get(name)
         if effect is not None:
             tags.add(f"effect:{effect}")
+        _read_tags(pp, func, name, q, args, local_container)
         if name == "set" and any(a.keyword is not None and a.keyword.value in A.EXPIRY_KEYWORDS for a in node.args):
             tags.add("writes")
         if q is not None and A.CAPTCHA_Q.match(q):
@@ -477,3 +478,32 @@ def _holds_minted(pp: PurposeState, node: cst.BaseExpression) -> bool:
 def _authorize_query(node: cst.Dict) -> bool:
     keys = {astutil.literal_str(el.key) for el in node.elements if isinstance(el, cst.DictElement)}
     return "response_type" in keys and len(keys & A.AUTHORIZE_KEYS) >= 2
+
+
+def _store_read(func: cst.Attribute, name: str) -> bool:
+    """`db.execute(...)`, `session.scalars(...)`, `redis.get(key)`, `Item.objects...`: a read of
+    stored data (a query's model is recorded apart, when it names one)."""
+    if name in A.STORE_READ_CALL:
+        return True
+    if name not in ("get", "mget", "keys", "scan", "exists"):
+        return False
+    base = func.value
+    while isinstance(base, cst.Call):
+        base = base.func
+    last = base.attr.value if isinstance(base, cst.Attribute) else base.value if isinstance(base, cst.Name) else ""
+    return bool(A.STORE_NAME.search(last))
+
+
+def _read_tags(pp: PurposeState, func: cst.BaseExpression, name: str, q: Optional[str], args, local_container: bool) -> None:
+    """Reads of stored data (a database, a cache, the file system) and of the configuration's
+    secrets: an answer built after one is not computed by the code alone (data_access.py)."""
+    if isinstance(func, cst.Attribute) and not local_container and _store_read(func, name):
+        pp.tags.add("store-read")
+    if name in A.FILE_READ_CALL or (q or "").startswith(("os.listdir", "os.scandir", "os.walk", "os.read", "os.open", "shutil.", "glob.")):
+        pp.tags.add("store-read")  # the file system: files the app writes, or any a path from the request names
+    if name in ("dict", "model_dump", "json", "model_dump_json", "vars", "asdict") and any(
+            re.search(r"settings|config|env", i, re.I) for i in A.idents(func if args == [] else args[0], 6)):
+        pp.tags.add("secret-read")  # the whole configuration handed out
+    if (A.env_like(func) or (q or "").endswith("getenv")) and args and \
+            A.SECRETISH.search(astutil.literal_str(args[0]) or "") and not re.search(r"url|uri", astutil.literal_str(args[0]) or "", re.I):
+        pp.tags.add("secret-read")

@@ -52,6 +52,9 @@ class Deeds:
     opaque: bool = False  # it calls a service nothing here resolves: its data access is unknown
     busy: bool = False  # the handler calls something besides building its answer, logging and refusing
     inputs: Tuple[str, ...] = ()  # the handler's parameters the request fills (query, path, body...)
+    # some function on the way calls a library that may read or send data (a database session, a
+    # cache, an HTTP client, the file system): only the standard library's computations are not
+    foreign: bool = False
     refuses_only: bool = False  # every path through the handler ends in a 4xx (a catch-all 404, a retired route)
 
     def has(self, *tags: str) -> bool:
@@ -78,7 +81,7 @@ class Reach:
         d.inputs = tuple(p.name for p in self._own_params(handler) if self.is_input(p, path))
         d.static = self.static(path, handler)
         d.busy = "busy" in handler.actions
-        d.refuses_only = self.refuses_only(path, handler)
+        d.refuses_only = refuses_only(self.E, path, handler)
         seen: Set[Tuple[str, str]] = {(path, handler.name)}
         # the instances a method was reached on (`GenreRepository(db).get_all()` reaches
         # `BaseRepository.get_all`): its `self.model` is theirs
@@ -227,8 +230,12 @@ class Reach:
             objs = self.E.ev(c, path)
             if all(o.kind == "unk" for o in objs) and c.k == "attr" and c.a and c.a[0].k == "attr":
                 objs = self._self_attr_method(c, path)
+            if d is not None and c.k == "attr" and all(o.kind == "unk" for o in objs):
+                d.foreign = True  # a method of an object nothing here resolves: what it reads is not known
             for o in objs:
                 self._add_func(o, out)
+                if d is not None and o.kind in ("ext", "extinst") and not _pure(o.name):
+                    d.foreign = True
             if recv is not None and len(out) > n and c.k == "attr" and c.a:
                 base = c.a[0]
                 holders = mine if base.k == "loc" and base.q == "self" else [
@@ -259,6 +266,8 @@ class Reach:
                                 out.extend(self._overrides(o.path, o.name, meth))
                 elif o.kind in ("ext", "extinst"):
                     found = True  # a library object (a database session, a client): nothing to follow
+                    if d is not None and not _pure(o.name):
+                        d.foreign = True
             if not found and d is not None and pname.lower() not in _PLUMBING and self._service_param(p, path):
                 d.opaque = True
         return out
@@ -414,26 +423,6 @@ class Reach:
                     return False
         return True
 
-    def refuses_only(self, path: str, f: FuncFact, depth: int = 0) -> bool:
-        """Every path through the function refuses: it cannot fall off its end, and each answer
-        it returns is a 4xx or comes from functions that refuse only (`return await
-        service.gone()` whose body is `raise HTTPException(410)`)."""
-        if f.ends_open or depth > 3:
-            return False
-        if "refusing-returns" in f.actions:
-            return bool(f.raises or f.raises_auth or "refuses" in f.actions)
-        if "returns-calls" not in f.actions:
-            return False
-        calls = [r for r in f.returns if r.k == "call"]
-        if not calls:
-            return False
-        for r in calls:
-            targets = [(o.path, self.E.func(o.path, o.name)) for o in self.E.ev(r.callee, path)
-                       if o.kind in ("func", "method") and o.path]
-            if not targets or not all(g is not None and self.refuses_only(gp, g, depth + 1) for gp, g in targets):
-                return False
-        return True
-
     def static(self, path: str, f: FuncFact, depth: int = 0) -> bool:
         """The function answers with constants only, itself or through the functions whose
         results it returns (`return await readiness()`)."""
@@ -457,6 +446,42 @@ class Reach:
             res = res and resolved > 0
         self._static_memo[key] = res
         return res
+
+
+# Libraries whose calls compute and read nothing stored: parsing, dates, text, the code's own
+# modules (`importlib.import_module` of a provider package), building answers.
+_PURE_MODULES = frozenset({
+    "json", "datetime", "time", "re", "math", "typing", "enum", "collections", "itertools", "functools", "uuid",
+    "string", "base64", "decimal", "fractions", "statistics", "textwrap", "operator", "copy", "zoneinfo", "calendar",
+    "dataclasses", "importlib", "pkgutil", "inspect", "platform", "logging", "pydantic", "fastapi", "starlette",
+    "typing_extensions", "abc", "random", "secrets", "hashlib", "hmac", "html", "urllib.parse", "builtins",
+})
+
+
+def _pure(qualname: str) -> bool:
+    parts = qualname.split(".")
+    return parts[0] in _PURE_MODULES or ".".join(parts[:2]) in _PURE_MODULES
+
+
+def refuses_only(E: Evaluator, path: str, f: FuncFact, depth: int = 0) -> bool:
+    """Every path through the function refuses: it cannot fall off its end, and each answer
+    it returns is a 4xx or comes from functions that refuse only (`return await
+    service.gone()` whose body is `raise HTTPException(410)`)."""
+    if f.ends_open or depth > 3:
+        return False
+    if "refusing-returns" in f.actions:
+        return bool(f.raises or f.raises_auth or "refuses" in f.actions)
+    if "returns-calls" not in f.actions:
+        return False
+    calls = [r for r in f.returns if r.k == "call"]
+    if not calls:
+        return False
+    for r in calls:
+        targets = [(o.path, E.func(o.path, o.name)) for o in E.ev(r.callee, path)
+                   if o.kind in ("func", "method") and o.path]
+        if not targets or not all(g is not None and refuses_only(E, gp, g, depth + 1) for gp, g in targets):
+            return False
+    return True
 
 
 def _unwrap(ann: Optional[V]) -> Optional[V]:
