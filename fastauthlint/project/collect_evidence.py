@@ -396,12 +396,14 @@ class EvidenceRecorder(FlowRecorder):
                 frame.passed[-1].append(original_node.test)
 
     def _config_toggle(self, frame: Frame) -> bool:
-        """The `if`s around a statement test only the deployment's configuration
+        """The innermost `if` around a statement tests only the deployment's configuration
         (`if not settings.AUTH_ENABLED:`, `if not auth_required():`), nothing of the request:
         no parameter, no local variable of the function."""
         if not frame.tests:
             return False
-        for test in frame.tests:
+        # the innermost test decides: `if not header: if not require_key: return None` returns
+        # None only with the switch off, whatever the outer tests read
+        for test in frame.tests[-1:]:
             nodes = list(astutil.walk(test))
             # `.attr` and `keyword=` names are not variables
             skip = {id(n.attr) for n in nodes if isinstance(n, cst.Attribute)}
@@ -412,13 +414,29 @@ class EvidenceRecorder(FlowRecorder):
                 if isinstance(n, cst.Name):
                     if n.value in ("True", "False", "None"):
                         continue
+                    if n.value in frame.locals and self._setting_local(frame, n.value):
+                        continue
                     if n.value in frame.params or n.value in frame.locals or self.ctx.qualify(n) is None:
                         return False
                 elif isinstance(n, (cst.Lambda, cst.NamedExpr, cst.Await)):
                     return False
         return True
 
-    def visit_While(self, node: cst.While) -> None:
+    @staticmethod
+    def _setting_local(frame: Frame, name: str) -> bool:
+        """`require_key = await api_key_required(db)`: a local computed from nothing of the
+        request (no argument, or only the database handle or settings the function was given)
+        holds a deployment-wide setting, stored in a settings row rather than the environment."""
+        v = frame.locals.get(name)
+        if v is None or v.k != "call" or not v.a or v.a[0].k not in ("ref", "def", "attr"):
+            return False
+        for a in v.a[1:]:
+            if a.k == "lit":
+                continue
+            if a.k != "loc" or a.q in frame.request_params or not re.search(
+                    r"(^|_)(db|session|conn|connection|settings|config|cfg)$", a.q):
+                return False
+        return not v.kw
         self._guard(node.test)
 
     def visit_Assert(self, node: cst.Assert) -> None:
@@ -465,7 +483,11 @@ class EvidenceRecorder(FlowRecorder):
         if value is None or (isinstance(value, cst.Name) and value.value == "None"):
             # `if not settings.AUTH_ENABLED: return None` switches authentication off for the
             # whole deployment; it does not let an anonymous request through an enabled one
-            if not self._config_toggle(frame):
+            if self._config_toggle(frame):
+                pp = getattr(frame, "pp", None)
+                if pp is not None:
+                    pp.tags.add("auth-switch")  # `fastauthlint routes` notes the switch
+            else:
                 guard = self._instance_guard(frame)
                 if guard is not None:
                     frame.none_guards.append(guard)
