@@ -387,3 +387,22 @@ def public_value(node: cst.BaseExpression) -> bool:
     if isinstance(node, cst.Attribute):
         return bool(PUBLIC_VALUE.match(node.attr.value))
     return False
+
+
+# Libraries whose calls compute and read nothing stored: parsing, dates, text, the code's own
+# modules (`importlib.import_module` of a provider package), building answers.
+PURE_MODULES = frozenset({
+    "json", "datetime", "time", "re", "math", "typing", "enum", "collections", "itertools", "functools", "uuid",
+    "string", "base64", "decimal", "fractions", "statistics", "textwrap", "operator", "copy", "zoneinfo", "calendar",
+    "dataclasses", "importlib", "pkgutil", "inspect", "platform", "logging", "pydantic", "fastapi", "starlette",
+    "typing_extensions", "abc", "random", "secrets", "hashlib", "hmac", "html", "urllib.parse", "builtins",
+})
+
+
+# Methods of plain values (dicts, lists, strings, dates): calling one reads nothing stored.
+VALUE_METHODS = IDLE_CALLS | MUTATORS | frozenset({
+    "get", "copy", "sort", "startswith", "endswith", "encode", "decode", "count", "index", "isoformat", "replace",
+    "rstrip", "lstrip", "title", "capitalize", "isdigit", "isalpha", "partition", "rsplit", "splitlines", "zfill",
+    "total_seconds", "model_dump", "dict", "model_copy", "hex", "center", "astimezone", "date", "hexdigest", "digest",
+    "group", "groups", "match", "fullmatch", "search", "sub", "findall",
+})

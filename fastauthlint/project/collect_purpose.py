@@ -499,6 +499,11 @@ def _read_tags(pp: PurposeState, func: cst.BaseExpression, name: str, q: Optiona
     secrets: an answer built after one is not computed by the code alone (data_access.py)."""
     if isinstance(func, cst.Attribute) and not local_container and _store_read(func, name):
         pp.tags.add("store-read")
+    if isinstance(func, cst.Attribute) and isinstance(func.value, (cst.Call, cst.Await)) and \
+            name not in A.VALUE_METHODS and not (q or "").split(".")[0] in A.PURE_MODULES:
+        # `get_oauth_handler("cursor").auto_import()`: a method of what a call returned, which the
+        # link phase does not follow; what it reads is not known
+        pp.tags.add("store-read")
     if name in A.FILE_READ_CALL or (q or "").startswith(("os.listdir", "os.scandir", "os.walk", "os.read", "os.open", "shutil.", "glob.")):
         pp.tags.add("store-read")  # the file system: files the app writes, or any a path from the request names
     if name in ("dict", "model_dump", "json", "model_dump_json", "vars", "asdict") and any(

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from typing import Dict, List, Optional, Sequence, Set, Tuple
 
 from fastauthlint.project import known as K
+from fastauthlint.project.acts import PURE_MODULES, VALUE_METHODS
 from fastauthlint.project.evaluate import Evaluator, Obj
 from fastauthlint.project.facts import FuncFact, ParamFact
 from fastauthlint.project.values import V
@@ -230,12 +231,14 @@ class Reach:
             objs = self.E.ev(c, path)
             if all(o.kind == "unk" for o in objs) and c.k == "attr" and c.a and c.a[0].k == "attr":
                 objs = self._self_attr_method(c, path)
-            if d is not None and c.k == "attr" and all(o.kind == "unk" for o in objs):
-                d.foreign = True  # a method of an object nothing here resolves: what it reads is not known
             for o in objs:
                 self._add_func(o, out)
                 if d is not None and o.kind in ("ext", "extinst") and not _pure(o.name):
                     d.foreign = True
+            if d is not None and c.k == "attr" and c.q.lower() not in VALUE_METHODS and all(o.kind == "unk" for o in objs):
+                # `handler.auto_import()` on an object nothing here resolves: what it reads is not
+                # known (`meta.get("name")`, `text.strip()` only handle a value)
+                d.foreign = True
             if recv is not None and len(out) > n and c.k == "attr" and c.a:
                 base = c.a[0]
                 holders = mine if base.k == "loc" and base.q == "self" else [
@@ -448,19 +451,9 @@ class Reach:
         return res
 
 
-# Libraries whose calls compute and read nothing stored: parsing, dates, text, the code's own
-# modules (`importlib.import_module` of a provider package), building answers.
-_PURE_MODULES = frozenset({
-    "json", "datetime", "time", "re", "math", "typing", "enum", "collections", "itertools", "functools", "uuid",
-    "string", "base64", "decimal", "fractions", "statistics", "textwrap", "operator", "copy", "zoneinfo", "calendar",
-    "dataclasses", "importlib", "pkgutil", "inspect", "platform", "logging", "pydantic", "fastapi", "starlette",
-    "typing_extensions", "abc", "random", "secrets", "hashlib", "hmac", "html", "urllib.parse", "builtins",
-})
-
-
 def _pure(qualname: str) -> bool:
     parts = qualname.split(".")
-    return parts[0] in _PURE_MODULES or ".".join(parts[:2]) in _PURE_MODULES
+    return parts[0] in PURE_MODULES or ".".join(parts[:2]) in PURE_MODULES
 
 
 def refuses_only(E: Evaluator, path: str, f: FuncFact, depth: int = 0) -> bool:
