@@ -115,15 +115,16 @@ class PurposeRecorder(AnswerReader):
             pp.tags.add(f"swallow:{name}")  # what it calls there proves nothing either (reach.py)
 
         # passwords and tokens
-        pw_args = [a for a in args if A.password_ish(a)]
+        pw_name, pw_all = _offloaded(name, args)
+        pw_args = [a for a in pw_all if A.password_ish(a)]
         if pw_args:
-            if name in ("checkpw", "check_password_hash", "verify_and_update") or (
-                    A.PW_VERIFY.search(name) and not A.PW_POLICY.search(name) and (
-                        (len(args) >= 2 and any(A.stored_ish(a, frame.params) for a in args))
-                        or (len(args) == 1 and isinstance(func, cst.Attribute) and name in ("check_password", "verify_password")))):
+            if pw_name in ("checkpw", "check_password_hash", "verify_and_update") or (
+                    A.PW_VERIFY.search(pw_name) and not A.PW_POLICY.search(pw_name) and (
+                        (len(pw_all) >= 2 and any(A.stored_ish(a, frame.params) for a in pw_all))
+                        or (len(pw_all) == 1 and isinstance(func, cst.Attribute) and pw_name in ("check_password", "verify_password")))):
                 tags.add("pw-verify")
-            elif A.PW_HASH.search(name) and not any(A.stored_ish(a, frame.params) for a in pw_args) \
-                    and not A.PW_POLICY.search(name):
+            elif A.PW_HASH.search(pw_name) and not any(A.stored_ish(a, frame.params) for a in pw_args) \
+                    and not A.PW_POLICY.search(pw_name):
                 tags.add("pw-hash")
         if q in A.ISSUE_Q or A.ISSUE.match(name):
             tags.add("issue")
@@ -512,3 +513,13 @@ def _read_tags(pp: PurposeState, func: cst.BaseExpression, name: str, q: Optiona
     if (A.env_like(func) or (q or "").endswith("getenv")) and args and \
             A.SECRETISH.search(astutil.literal_str(args[0]) or "") and not re.search(r"url|uri", astutil.literal_str(args[0]) or "", re.I):
         pp.tags.add("secret-read")
+
+
+def _offloaded(name: str, args: List[cst.BaseExpression]):
+    """`asyncio.to_thread(hasher.verify_password_hash, password, stored)`: the function handed to a
+    thread runs with the arguments after it (name and arguments of the call it stands for)."""
+    if name in ("to_thread", "run_in_threadpool", "run_sync", "run_async") and args:
+        return A.bare(A.last_name(args[0])), args[1:]
+    if name == "run_in_executor" and len(args) >= 2:
+        return A.bare(A.last_name(args[1])), args[2:]
+    return name, args

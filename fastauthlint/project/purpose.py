@@ -174,6 +174,12 @@ class Purposes:
             return Judgement("purpose", f"{what} (token check)", f"checks the one-time `{names[0]}`")
         if d.has("mail") and (d.has("mint") or issue):
             return Judgement("purpose", _request_label(words), "sends a one-time link or code by mail")
+        if d.has("mint") and d.has("writes") and d.static and _LINK_REQUEST.search(words) \
+                and not d.has("grants-admin", "pw-hash", "issue") and not names:
+            # the one-time value is minted and stored for the account asked about, and the answer is
+            # the same constant whoever asked (the link leaves by a channel the route does not show)
+            return Judgement("purpose", _request_label(words), "mints and stores a one-time value and answers a "
+                                                               "constant whoever asked")
         if d.has("delivers-minted") and _LINK_REQUEST.search(words) and not d.has("grants-admin", "pw-hash"):
             # the link or code leaves through a notifier or an event queue (a worker mails it)
             return Judgement("purpose", _request_label(words), "mints a one-time value and hands it to a notifier "
