@@ -16,6 +16,7 @@ and a few set lookups; arguments are walked a few nodes deep; no string literal 
 
 from __future__ import annotations
 
+import builtins
 import re
 from typing import Dict, List, Optional, Set
 
@@ -28,6 +29,9 @@ from fastauthlint.project.collect_answers import AnswerReader
 from fastauthlint.project.collect_values import Frame
 from fastauthlint.project.known import ADMIN_ATTRS, holds_credential_key, is_credential_key
 from fastauthlint.project.values import V
+
+_BUILTINS = frozenset(dir(builtins))
+
 
 class PurposeRecorder(AnswerReader):
     """Notes on each function's frame what it does (the collector's part, see the module doc)."""
@@ -109,6 +113,10 @@ class PurposeRecorder(AnswerReader):
             pp.static_locals.discard(func.value.value)  # `rows.append(...)`: no longer a constant
         if not A.idle_call(A.last_name(func), q, func) and not self.answer_call(pp, node):
             tags.add("busy")
+            if isinstance(func, cst.Name) and q is None and func.value not in _BUILTINS \
+                    and self.val(func).k not in ("def", "loc"):
+                # a function from a star import or nowhere: what it reads is not known
+                tags.add("store-read")
         swallowed = id(node) in self._pp_swallowed
         top = q.split(".")[0] if q else ""
         if swallowed and name and sum(t.startswith("swallow:") for t in pp.tags) < 16:
@@ -393,6 +401,8 @@ class PurposeRecorder(AnswerReader):
             pp.sig_read = True
         if A.WRITE_SQL.match(s):
             pp.tags.add("writes")
+        elif A.READ_SQL.match(s):
+            pp.tags.add("store-read")  # a raw query: rows whose model is not named
 
     def visit_SimpleString(self, node: cst.SimpleString) -> None:
         if self.stack:
