@@ -50,10 +50,14 @@ MINT_Q = ("secrets.token_urlsafe", "secrets.token_hex", "secrets.token_bytes", "
            "pyotp.random_base32")
 MAIL = re.compile(r"(send|queue|enqueue|dispatch|deliver|schedule)\w*(mail|email|link|otp|sms)|^(sendmail|send_message"
                    r"|send_mail|send_email)$|(mail|email)\w*send|^send_(verification|reset|activation|magic|invite|otp)")
+# A call handing a value on to a channel that is not the response (a notifier, an event queue):
+# a one-time token minted here and handed to it reaches its owner out of band.
+DELIVER_CALL = re.compile(r"^(send|notify|deliver|dispatch|publish|emit|enqueue|queue|push)(_\w+)?$|_(send|notify|deliver"
+                          r"|publish|emit|enqueue)$|^(publish|emit)_\w*event")
 VERIFY_CALL = re.compile(r"^(decode|verify|validate|check|confirm|loads|unsign|parse|consume|redeem|use)(_\w+)?$"
                           r"|_(verify|decode|check|validate|confirm|consume|redeem)$|^(decode|verify)\w*token")
 LOOKUP_CALL = re.compile(r"^(get|getdel|get_and_delete|pop|hget|first|filter|filter_by|where|find|find_one|find_first"
-                          r"|find_unique|fetch|fetch_one|fetchrow|fetchval|get_or_none|get_by\w*|select|exists|scalar"
+                          r"|find_unique|find_by\w*|fetch|fetch_one|fetch_by\w*|fetchrow|fetchval|get_or_none|get_by\w*|select|exists|scalar"
                           r"|scalars|one|one_or_none|execute|exec|query|lookup|load|read\w*|retrieve\w*|aget)$")
 OAUTH_START_CALL = frozenset({
     "authorize_redirect", "create_authorization_url", "authorization_url", "get_authorization_url",
@@ -65,6 +69,28 @@ OAUTH_EXCHANGE_CALL = frozenset({
     "exchange_code_for_tokens", "get_access_token_from_code", "parse_request_body_response", "authorize_access_token_async",
     "get_token_from_code", "exchange_authorization_code", "request_access_token",
 })
+# Drawing an image or an audio challenge: PIL, the `captcha` package, multicolorcaptcha, claptcha
+CAPTCHA_Q = re.compile(r"^(PIL\.(Image\.new|ImageDraw\.Draw|ImageFont\.truetype)|captcha\.(image|audio)\.\w+"
+                       r"|multicolorcaptcha\.\w+|claptcha\.\w+)")
+# Reads of stored data by a call's name (a database, a document store, a cache); `.get` only on
+# a receiver named like a store (`redis.get(key)`, not `meta.get("name")`)
+STORE_READ_CALL = frozenset({
+    "execute", "exec", "scalars", "scalar", "scalar_one", "scalar_one_or_none", "fetch", "fetchall", "fetchone",
+    "fetchrow", "fetchval", "fetch_all", "fetch_one", "fetchmany", "find", "find_one", "find_many", "aggregate", "query",
+    "filter_by", "get_or_none", "get_multi", "get_all", "select_from", "hget", "hgetall", "hmget", "mget", "smembers",
+    "lrange", "zrange", "zrevrange", "scan_iter", "xread", "get_item", "read_sql", "objects", "raw",
+})
+STORE_NAME = re.compile(r"(^|_)(db|session|redis|cache|conn|connection|cursor|collection|table|store|storage|bucket"
+                        r"|pool|repo|repository|dao|client|kv|mongo|es)$", re.I)
+FILE_READ_CALL = frozenset({"open", "read_bytes", "read_text", "listdir", "scandir", "iterdir", "glob", "rglob",
+                            "walk", "fileresponse", "send_file", "aiofiles"})
+# `redis.set(key, value, ex=300)`: a key stored with an expiry is a write
+EXPIRY_KEYWORDS = frozenset({"ex", "px", "exat", "pxat", "expire", "expires", "ttl", "timeout", "nx"})
+# `handler.build_auth_url(redirect_uri, state)`, `make_login_url(...)`: a project's own builder
+OAUTH_START_NAME = re.compile(r"^(build|get|create|generate|make)_([a-z]+_)?(auth|authorize|authorization|login)"
+                              r"_(url|uri|redirect)$")
+# The query an authorization request carries (RFC 6749 §4.1.1): a mapping with these keys builds one
+AUTHORIZE_KEYS = frozenset({"client_id", "redirect_uri", "scope", "state", "nonce", "code_challenge"})
 IDP_VERIFY_CALL = frozenset({"verify_oauth2_token", "verify_id_token", "verify_firebase_token", "verify_token_info",
                               "verify_google_token", "verify_apple_token", "parse_id_token", "validate_id_token"})
 OAUTH_START_URL = re.compile(r"/o/oauth2/(v\d/)?auth\b|/oauth2?/(v\d(\.\d)?/)?authori[sz]e|/login/oauth/authorize"
@@ -114,6 +140,7 @@ CREATE_CALL = frozenset({"create", "acreate", "insert", "insert_one", "insert_ma
 STORE_CALL = frozenset({"add", "add_all", "save", "asave", "persist", "merge"})
 WRITE_SQL = re.compile(r"^\s*(insert\s+into|update\s+\S+\s+set|delete\s+from|upsert|truncate|drop\s+table"
                         r"|alter\s+table|merge\s+into)\b", re.I)
+READ_SQL = re.compile(r"^\s*(select\s+\S[\s\S]*\sfrom\s|with\s+\w+\s+as\s*\()", re.I)
 # Outbound calls, mail, processes, task queues: an unprotected route doing them is never harmless.
 EFFECT_MODULES = {
     "httpx": "http", "requests": "http", "aiohttp": "http", "urllib": "http", "urllib3": "http", "http": "http",
@@ -286,7 +313,7 @@ class PurposeState:
     """What the walk has seen of one function so far (kept on its Frame as `frame.pp`)."""
 
     __slots__ = ("tags", "models", "xcalls", "taint", "static_locals", "returns", "static_returns",
-                 "deferred_returns", "hmac", "sig_read", "compare_sig", "redirect", "constructed", "config_params",
+                 "deferred_returns", "refusing_returns", "hmac", "sig_read", "compare_sig", "redirect", "constructed", "config_params",
                  "minted", "containers", "bundled")
 
     def __init__(self) -> None:
@@ -298,6 +325,7 @@ class PurposeState:
         self.returns = 0
         self.static_returns = 0
         self.deferred_returns = 0
+        self.refusing_returns = 0  # returns of a 4xx answer (`return JSONResponse(status_code=404)`)
         self.hmac = False  # computes an HMAC (hmac.new/digest)
         self.sig_read = False  # reads a signature (header, parameter)
         self.compare_sig = False  # compare_digest called
@@ -360,3 +388,22 @@ def public_value(node: cst.BaseExpression) -> bool:
     if isinstance(node, cst.Attribute):
         return bool(PUBLIC_VALUE.match(node.attr.value))
     return False
+
+
+# Libraries whose calls compute and read nothing stored: parsing, dates, text, the code's own
+# modules (`importlib.import_module` of a provider package), building answers.
+PURE_MODULES = frozenset({
+    "json", "datetime", "time", "re", "math", "typing", "enum", "collections", "itertools", "functools", "uuid",
+    "string", "base64", "decimal", "fractions", "statistics", "textwrap", "operator", "copy", "zoneinfo", "calendar",
+    "dataclasses", "importlib", "pkgutil", "inspect", "platform", "logging", "pydantic", "fastapi", "starlette",
+    "typing_extensions", "abc", "random", "secrets", "hashlib", "hmac", "html", "urllib.parse", "builtins",
+})
+
+
+# Methods of plain values (dicts, lists, strings, dates): calling one reads nothing stored.
+VALUE_METHODS = IDLE_CALLS | MUTATORS | frozenset({
+    "get", "copy", "sort", "startswith", "endswith", "encode", "decode", "count", "index", "isoformat", "replace",
+    "rstrip", "lstrip", "title", "capitalize", "isdigit", "isalpha", "partition", "rsplit", "splitlines", "zfill",
+    "total_seconds", "model_dump", "dict", "model_copy", "hex", "center", "astimezone", "date", "hexdigest", "digest",
+    "group", "groups", "match", "fullmatch", "search", "sub", "findall",
+})

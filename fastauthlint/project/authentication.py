@@ -391,6 +391,8 @@ class Authentication:
             text = f"{label} ({body})" if label else body
         else:
             text = f"{label} → {calls.text}" if label else calls.text
+        if "auth-switch" in f.actions and not optional:  # `if not settings.AUTH_ENABLED: return None`
+            text += " [unless authentication is switched off for the deployment]"
         return Auth(qn, text, optional, admin, user, cond=cond, exempt=exempt, off_unless=off_unless)
 
     def calls_auth(self, f: FuncFact, path: str) -> Optional[Auth]:

@@ -80,6 +80,25 @@ def _csrf_call(node: cst.Call) -> bool:
     return any(isinstance(n, cst.Name) and _CSRF.search(n.value) for a in node.args for n in expr_walk(a.value, 12))
 
 
+def _query_params(base: cst.BaseExpression, frame: Frame) -> bool:
+    """`websocket.query_params` / `request.query_params` of the function's own connection."""
+    return isinstance(base, cst.Attribute) and base.attr.value == "query_params" and \
+        isinstance(base.value, cst.Name) and base.value.value in frame.request_params
+
+
+# WebSocket close codes that refuse the caller: 1008 (policy violation) and the application
+# range 4000-4999 (`4001`, `4401`, `4403`: unauthorised, forbidden)
+_POLICY_CLOSE = re.compile(r"^(1008|4\d\d\d)$|WS_1008|POLICY_VIOLATION|UNAUTHORI[SZ]ED|FORBIDDEN", re.I)
+
+
+def _policy_close(node: cst.Call) -> bool:
+    code = astutil.argument(node, "code", 0)
+    if isinstance(code, cst.Integer):
+        return bool(_POLICY_CLOSE.match(code.value))
+    name = astutil.name_of(code) if isinstance(code, (cst.Name, cst.Attribute)) else None
+    return bool(name) and bool(_POLICY_CLOSE.search(name))
+
+
 def _header_key(node: cst.BaseExpression) -> Optional[str]:
     """A header/cookie name literal, str or bytes (`b"authorization"` in ASGI middleware), or the
     name of a constant that holds the auth cookie's or header's name (read as `session`)."""
@@ -213,6 +232,11 @@ class EvidenceRecorder(FlowRecorder):
                 key = _header_key(node.args[0].value) if node.args else None
                 if key is not None and is_credential_key(key):
                     frame.reads.append(f"{'header' if base.attr.value == 'headers' else 'cookie'}:{key.lower()}")
+            elif attr == "get" and _query_params(base, frame) and node.args:
+                # `websocket.query_params.get("token")`: browsers cannot set headers on a WebSocket
+                key = astutil.literal_str(node.args[0].value)
+                if key is not None and is_credential_name(key):
+                    frame.reads.append(f"query:{key.lower()}")
             elif isinstance(base, cst.Name) and base.value == "self":
                 callee = V("attr", a=(V("loc", q="self", s=frame.qual),), q=attr)
                 frame.calls.append(callee)
@@ -225,6 +249,10 @@ class EvidenceRecorder(FlowRecorder):
                     frame.param_calls.append((base.value, attr))
             if attr in VERIFIER_METHODS:
                 frame.verifier_call = True
+            if attr == "close" and isinstance(base, cst.Name) and base.value in frame.request_params \
+                    and _policy_close(node):
+                # `await websocket.close(code=1008)`: a WebSocket's 401, closed before any work
+                frame.raises_auth = strongest(frame.raises_auth, 401)
             filled = flow.appended_attr(node)
             if filled is not None and frame.is_method:
                 # `for route in self.exclude_routes: self.patterns.append(...)`
@@ -368,12 +396,14 @@ class EvidenceRecorder(FlowRecorder):
                 frame.passed[-1].append(original_node.test)
 
     def _config_toggle(self, frame: Frame) -> bool:
-        """The `if`s around a statement test only the deployment's configuration
+        """The innermost `if` around a statement tests only the deployment's configuration
         (`if not settings.AUTH_ENABLED:`, `if not auth_required():`), nothing of the request:
         no parameter, no local variable of the function."""
         if not frame.tests:
             return False
-        for test in frame.tests:
+        # the innermost test decides: `if not header: if not require_key: return None` returns
+        # None only with the switch off, whatever the outer tests read
+        for test in frame.tests[-1:]:
             nodes = list(astutil.walk(test))
             # `.attr` and `keyword=` names are not variables
             skip = {id(n.attr) for n in nodes if isinstance(n, cst.Attribute)}
@@ -384,13 +414,29 @@ class EvidenceRecorder(FlowRecorder):
                 if isinstance(n, cst.Name):
                     if n.value in ("True", "False", "None"):
                         continue
+                    if n.value in frame.locals and self._setting_local(frame, n.value):
+                        continue
                     if n.value in frame.params or n.value in frame.locals or self.ctx.qualify(n) is None:
                         return False
                 elif isinstance(n, (cst.Lambda, cst.NamedExpr, cst.Await)):
                     return False
         return True
 
-    def visit_While(self, node: cst.While) -> None:
+    @staticmethod
+    def _setting_local(frame: Frame, name: str) -> bool:
+        """`require_key = await api_key_required(db)`: a local computed from nothing of the
+        request (no argument, or only the database handle or settings the function was given)
+        holds a deployment-wide setting, stored in a settings row rather than the environment."""
+        v = frame.locals.get(name)
+        if v is None or v.k != "call" or not v.a or v.a[0].k not in ("ref", "def", "attr"):
+            return False
+        for a in v.a[1:]:
+            if a.k == "lit":
+                continue
+            if a.k != "loc" or a.q in frame.request_params or not re.search(
+                    r"(^|_)(db|session|conn|connection|settings|config|cfg)$", a.q):
+                return False
+        return not v.kw
         self._guard(node.test)
 
     def visit_Assert(self, node: cst.Assert) -> None:
@@ -437,7 +483,11 @@ class EvidenceRecorder(FlowRecorder):
         if value is None or (isinstance(value, cst.Name) and value.value == "None"):
             # `if not settings.AUTH_ENABLED: return None` switches authentication off for the
             # whole deployment; it does not let an anonymous request through an enabled one
-            if not self._config_toggle(frame):
+            if self._config_toggle(frame):
+                pp = getattr(frame, "pp", None)
+                if pp is not None:
+                    pp.tags.add("auth-switch")  # `fastauthlint routes` notes the switch
+            else:
                 guard = self._instance_guard(frame)
                 if guard is not None:
                     frame.none_guards.append(guard)

@@ -16,6 +16,7 @@ and a few set lookups; arguments are walked a few nodes deep; no string literal 
 
 from __future__ import annotations
 
+import builtins
 import re
 from typing import Dict, List, Optional, Set
 
@@ -28,6 +29,9 @@ from fastauthlint.project.collect_answers import AnswerReader
 from fastauthlint.project.collect_values import Frame
 from fastauthlint.project.known import ADMIN_ATTRS, holds_credential_key, is_credential_key
 from fastauthlint.project.values import V
+
+_BUILTINS = frozenset(dir(builtins))
+
 
 class PurposeRecorder(AnswerReader):
     """Notes on each function's frame what it does (the collector's part, see the module doc)."""
@@ -73,6 +77,12 @@ class PurposeRecorder(AnswerReader):
             tags.add("static-calls")
         if pp.redirect:
             tags.add("redirect")
+        if pp.refusing_returns == pp.returns:
+            # every answer it returns is a 4xx (or it returns nothing): with a body that cannot
+            # fall off its end (FuncFact.ends_open), it only refuses (reach.py decides)
+            tags.add("refusing-returns")
+        elif pp.deferred_returns == pp.returns:
+            tags.add("returns-calls")  # `return await service.answer(...)`: what it answers is theirs
         if "grant-literal" in tags:
             tags.discard("grant-literal")
             if any(n == "code" or n.endswith("_code") for n in list(frame.params) + list(frame.locals)):
@@ -103,21 +113,26 @@ class PurposeRecorder(AnswerReader):
             pp.static_locals.discard(func.value.value)  # `rows.append(...)`: no longer a constant
         if not A.idle_call(A.last_name(func), q, func) and not self.answer_call(pp, node):
             tags.add("busy")
+            if isinstance(func, cst.Name) and q is None and func.value not in _BUILTINS \
+                    and self.val(func).k not in ("def", "loc"):
+                # a function from a star import or nowhere: what it reads is not known
+                tags.add("store-read")
         swallowed = id(node) in self._pp_swallowed
         top = q.split(".")[0] if q else ""
         if swallowed and name and sum(t.startswith("swallow:") for t in pp.tags) < 16:
             pp.tags.add(f"swallow:{name}")  # what it calls there proves nothing either (reach.py)
 
         # passwords and tokens
-        pw_args = [a for a in args if A.password_ish(a)]
+        pw_name, pw_all = _offloaded(name, args)
+        pw_args = [a for a in pw_all if A.password_ish(a)]
         if pw_args:
-            if name in ("checkpw", "check_password_hash", "verify_and_update") or (
-                    A.PW_VERIFY.search(name) and not A.PW_POLICY.search(name) and (
-                        (len(args) >= 2 and any(A.stored_ish(a, frame.params) for a in args))
-                        or (len(args) == 1 and isinstance(func, cst.Attribute) and name in ("check_password", "verify_password")))):
+            if pw_name in ("checkpw", "check_password_hash", "verify_and_update") or (
+                    A.PW_VERIFY.search(pw_name) and not A.PW_POLICY.search(pw_name) and (
+                        (len(pw_all) >= 2 and any(A.stored_ish(a, frame.params) for a in pw_all))
+                        or (len(pw_all) == 1 and isinstance(func, cst.Attribute) and pw_name in ("check_password", "verify_password")))):
                 tags.add("pw-verify")
-            elif A.PW_HASH.search(name) and not any(A.stored_ish(a, frame.params) for a in pw_args) \
-                    and not A.PW_POLICY.search(name):
+            elif A.PW_HASH.search(pw_name) and not any(A.stored_ish(a, frame.params) for a in pw_args) \
+                    and not A.PW_POLICY.search(pw_name):
                 tags.add("pw-hash")
         if q in A.ISSUE_Q or A.ISSUE.match(name):
             tags.add("issue")
@@ -151,6 +166,12 @@ class PurposeRecorder(AnswerReader):
                 sum(t.startswith("selfcheck:") for t in pp.tags) < 16:
             pp.tags.add(f"selfcheck:{name}")
 
+        # a one-time value this function minted, handed to a notifier or an event queue: it
+        # reaches its owner out of band (`notifier.send(channel, destination, token)`,
+        # `publish_event(payload={"token": reset_token})`)
+        if A.DELIVER_CALL.search(name) and any(_holds_minted(pp, a) for a in args):
+            tags.add("delivers-minted")
+
         # a value named like a one-time token, checked
         tok = self._tainted(pp, args)
         if tok is not None and not swallowed:
@@ -162,7 +183,7 @@ class PurposeRecorder(AnswerReader):
                 tags.add("revoke")
 
         # OAuth / OIDC
-        if name in A.OAUTH_START_CALL:
+        if name in A.OAUTH_START_CALL or A.OAUTH_START_NAME.match(name):
             tags.add("oauth-start")
         if name in A.OAUTH_EXCHANGE_CALL:
             tags.add("oauth-exchange")
@@ -181,33 +202,7 @@ class PurposeRecorder(AnswerReader):
                 if kind is not None:
                     tags.add(kind)
 
-        # signatures of webhooks, OAuth2 servers
-        sig = A.SIG_Q.get(q or "")
-        if sig is not None:
-            if sig == "hmac":
-                pp.compare_sig = True
-                if any(A.SIGNATURE.search(i) for a in args for i in A.idents(a, 12)):
-                    pp.sig_read = True
-            elif not swallowed:
-                tags.add(f"sig:{sig}")
-        elif A.SIG_CALL.match(name) and not swallowed:
-            tags.add("sig:verifier")
-        if q in A.HMAC_Q or (q or "").startswith("hashlib."):
-            pp.hmac = True
-        if name in A.OAUTH_SERVER_CALL:
-            tags.add("oauth-server")
-
-        # probes, documents
-        if name in A.DOCS_CALL:
-            tags.add("docs")
-        if name in A.JWKS_CALL:
-            tags.add("jwks")
-        if A.CSRF_CALL.match(name):
-            tags.add("csrf")
-        if A.PING_CALL.match(name):
-            tags.add("ping")
-        if q in A.METRICS_Q:
-            tags.add("metrics")
+        _signature_and_document_tags(pp, name, q, args, swallowed)
 
         # data and effects
         # `checks.update(...)` on a dict the function built is no write
@@ -229,6 +224,11 @@ class PurposeRecorder(AnswerReader):
         effect = A.EFFECT_MODULES.get(top) or A.EFFECT_CALL.get(name)
         if effect is not None:
             tags.add(f"effect:{effect}")
+        _read_tags(pp, func, name, q, args, local_container)
+        if name == "set" and any(a.keyword is not None and a.keyword.value in A.EXPIRY_KEYWORDS for a in node.args):
+            tags.add("writes")
+        if q is not None and A.CAPTCHA_Q.match(q):
+            tags.add("draws")
         if A.DECRYPT_CALL.search(name):
             tags.add("decrypt")
         for a in node.args:
@@ -293,7 +293,8 @@ class PurposeRecorder(AnswerReader):
         static = self._static(pp, value)
         built = self._constructor(value)
         inner = value.expression if isinstance(value, cst.Await) else value
-        minted = isinstance(inner, cst.Call) and self._issues(inner)
+        # a token it issues, or a random value it draws (`secrets.token_urlsafe(32)`)
+        minted = isinstance(inner, cst.Call) and (self._issues(inner) or self._random(inner))
         # what the bound name now holds: each set gains it or, rebound to something else, loses it
         marks = ((self._bundled(pp, value), pp.bundled), (minted, pp.minted), (_container(inner), pp.containers),
                  (built, pp.constructed))
@@ -327,9 +328,21 @@ class PurposeRecorder(AnswerReader):
                     if carried is not None:
                         pp.taint[n] = carried
 
+    def _random(self, node: cst.Call) -> bool:
+        return isinstance(node.func, (cst.Name, cst.Attribute)) and self.ctx.qualify(node.func) in A.MINT_Q
+
     def _issues(self, node: cst.Call) -> bool:
         q = self.ctx.qualify(node.func) if isinstance(node.func, (cst.Name, cst.Attribute)) else None
         return q in A.ISSUE_Q or bool(A.ISSUE.match(A.bare(A.last_name(node.func))))
+
+    def visit_Dict(self, node: cst.Dict) -> None:
+        # `{"response_type": "code", "client_id": ..., "redirect_uri": ..., "state": state}`: the
+        # query of an authorization request to an identity provider (OAuth / OIDC start)
+        pp = self._pp()
+        if pp is None or len(node.elements) > 24:
+            return
+        if _authorize_query(node):
+            pp.tags.add("oauth-start")
 
     def visit_Del(self, node: cst.Del) -> None:
         pp = self._pp()
@@ -388,6 +401,8 @@ class PurposeRecorder(AnswerReader):
             pp.sig_read = True
         if A.WRITE_SQL.match(s):
             pp.tags.add("writes")
+        elif A.READ_SQL.match(s):
+            pp.tags.add("store-read")  # a raw query: rows whose model is not named
 
     def visit_SimpleString(self, node: cst.SimpleString) -> None:
         if self.stack:
@@ -413,6 +428,7 @@ class PurposeRecorder(AnswerReader):
             pp.deferred_returns += 1
         if value is not None and A.status_4xx(value):
             pp.tags.add("refuses")
+            pp.refusing_returns += 1
         if isinstance(value, cst.Dict):
             for el in value.elements:
                 if isinstance(el, cst.DictElement) and astutil.literal_str(el.key) == "keys":
@@ -425,3 +441,95 @@ def _container(node: Optional[cst.BaseExpression]) -> bool:
         return True
     return isinstance(node, cst.Call) and A.last_name(node.func) in ("dict", "list", "set", "defaultdict",
                                                                     "OrderedDict", "Counter", "deque")
+
+
+def _signature_and_document_tags(pp: PurposeState, name: str, q: Optional[str], args, swallowed: bool) -> None:
+    """Webhook signatures, OAuth2 servers, probes and documents a call shows."""
+    # signatures of webhooks, OAuth2 servers
+    sig = A.SIG_Q.get(q or "")
+    if sig is not None:
+        if sig == "hmac":
+            pp.compare_sig = True
+            if any(A.SIGNATURE.search(i) for a in args for i in A.idents(a, 12)):
+                pp.sig_read = True
+        elif not swallowed:
+            pp.tags.add(f"sig:{sig}")
+    elif A.SIG_CALL.match(name) and not swallowed:
+        pp.tags.add("sig:verifier")
+    if q in A.HMAC_Q or (q or "").startswith("hashlib."):
+        pp.hmac = True
+    if name in A.OAUTH_SERVER_CALL:
+        pp.tags.add("oauth-server")
+
+    # probes, documents
+    if name in A.DOCS_CALL:
+        pp.tags.add("docs")
+    if name in A.JWKS_CALL:
+        pp.tags.add("jwks")
+    if A.CSRF_CALL.match(name):
+        pp.tags.add("csrf")
+    if A.PING_CALL.match(name):
+        pp.tags.add("ping")
+    if q in A.METRICS_Q:
+        pp.tags.add("metrics")
+
+
+def _holds_minted(pp: PurposeState, node: cst.BaseExpression) -> bool:
+    """The argument is, or is a dict/list holding, a local minted by this function."""
+    if isinstance(node, cst.Name):
+        return node.value in pp.minted
+    if isinstance(node, cst.Dict):
+        return any(isinstance(el, cst.DictElement) and isinstance(el.value, cst.Name) and el.value.value in pp.minted
+                   for el in node.elements)
+    if isinstance(node, (cst.List, cst.Tuple)):
+        return any(isinstance(el.value, cst.Name) and el.value.value in pp.minted for el in node.elements)
+    return False
+
+
+def _authorize_query(node: cst.Dict) -> bool:
+    keys = {astutil.literal_str(el.key) for el in node.elements if isinstance(el, cst.DictElement)}
+    return "response_type" in keys and len(keys & A.AUTHORIZE_KEYS) >= 2
+
+
+def _store_read(func: cst.Attribute, name: str) -> bool:
+    """`db.execute(...)`, `session.scalars(...)`, `redis.get(key)`, `Item.objects...`: a read of
+    stored data (a query's model is recorded apart, when it names one)."""
+    if name in A.STORE_READ_CALL:
+        return True
+    if name not in ("get", "mget", "keys", "scan", "exists"):
+        return False
+    base = func.value
+    while isinstance(base, cst.Call):
+        base = base.func
+    last = base.attr.value if isinstance(base, cst.Attribute) else base.value if isinstance(base, cst.Name) else ""
+    return bool(A.STORE_NAME.search(last))
+
+
+def _read_tags(pp: PurposeState, func: cst.BaseExpression, name: str, q: Optional[str], args, local_container: bool) -> None:
+    """Reads of stored data (a database, a cache, the file system) and of the configuration's
+    secrets: an answer built after one is not computed by the code alone (data_access.py)."""
+    if isinstance(func, cst.Attribute) and not local_container and _store_read(func, name):
+        pp.tags.add("store-read")
+    if isinstance(func, cst.Attribute) and isinstance(func.value, (cst.Call, cst.Await)) and \
+            name not in A.VALUE_METHODS and not (q or "").split(".")[0] in A.PURE_MODULES:
+        # `get_oauth_handler("cursor").auto_import()`: a method of what a call returned, which the
+        # link phase does not follow; what it reads is not known
+        pp.tags.add("store-read")
+    if name in A.FILE_READ_CALL or (q or "").startswith(("os.listdir", "os.scandir", "os.walk", "os.read", "os.open", "shutil.", "glob.")):
+        pp.tags.add("store-read")  # the file system: files the app writes, or any a path from the request names
+    if name in ("dict", "model_dump", "json", "model_dump_json", "vars", "asdict") and any(
+            re.search(r"settings|config|env", i, re.I) for i in A.idents(func if args == [] else args[0], 6)):
+        pp.tags.add("secret-read")  # the whole configuration handed out
+    if (A.env_like(func) or (q or "").endswith("getenv")) and args and \
+            A.SECRETISH.search(astutil.literal_str(args[0]) or "") and not re.search(r"url|uri", astutil.literal_str(args[0]) or "", re.I):
+        pp.tags.add("secret-read")
+
+
+def _offloaded(name: str, args: List[cst.BaseExpression]):
+    """`asyncio.to_thread(hasher.verify_password_hash, password, stored)`: the function handed to a
+    thread runs with the arguments after it (name and arguments of the call it stands for)."""
+    if name in ("to_thread", "run_in_threadpool", "run_sync", "run_async") and args:
+        return A.bare(A.last_name(args[0])), args[1:]
+    if name == "run_in_executor" and len(args) >= 2:
+        return A.bare(A.last_name(args[1])), args[2:]
+    return name, args

@@ -144,9 +144,14 @@ class RouteRecorder(ValueReader):
         if path_node is None or endpoint is None:
             return
         assert isinstance(node.func, cst.Attribute)
+        recv = node.func.value
+        if isinstance(recv, cst.Call) and isinstance(recv.func, cst.Name) and recv.func.value == "super":
+            # `super().add_api_route(path, endpoint, **kwargs)` in a router subclass's override:
+            # the pass-through every route of the subclass takes, each recorded where declared
+            return
         top = self._top()
         self._pending_routes.append(({
-            "receiver": self.val(node.func.value), "kind": kind, "form": attr,
+            "receiver": self.val(recv), "kind": kind, "form": attr,
             "methods": self._methods(node, default_methods, kind), "path": self.val(path_node),
             "dependencies": self._opt_val(astutil.argument(node, "dependencies")), "handler": "",
             "endpoint": self.val(endpoint), "cls": top.qual if top is not None and top.kind == "class" else "",

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import Dict, List, Optional, Protocol, Sequence, Set, Tuple
+from typing import Callable, Dict, List, Optional, Protocol, Sequence, Set, Tuple
 
 from fastauthlint.project.acts import ACTIVE_FLAG, PUBLIC_FLAG
 from fastauthlint.project.evaluate import Evaluator
@@ -80,8 +80,9 @@ class AttributeModelKinds:
         if any(_OWNER.match(n) or n.lower() in self.owner_fields or f"{n.lower()}_id" in self.owner_fields
                for n in names):
             return "owned"
-        if any(n.lower() in PUBLIC_FLAG or n.lower() in ACTIVE_FLAG for n in names):
+        if any(n.lower() in PUBLIC_FLAG for n in names):
             return "catalogue-flagged"  # only its shown rows are public
+        # an `is_active` switch alone retires rows (a discontinued plan), it does not make them private
         return "catalogue"
 
     def _attrs(self, path: str, qual: str, out: Set[str], depth: int) -> None:
@@ -93,6 +94,24 @@ class AttributeModelKinds:
             for bo in self.E.ev(b, path):
                 if bo.kind == "class":
                     self._attrs(bo.path, bo.name, out, depth + 1)
+
+
+# The ownership family keeps the model registry (foreign keys, inheritance across files): when it
+# is loaded it registers a factory here that wraps the attribute view (the project model never
+# imports a family). Its answers only ever make a model more scoped than the attribute view says.
+_KINDS_FACTORY: Optional[Callable[[object, ModelKinds, Sequence[str]], ModelKinds]] = None
+
+
+def provide_model_kinds(factory: Callable[[object, ModelKinds, Sequence[str]], ModelKinds]) -> None:
+    global _KINDS_FACTORY
+    _KINDS_FACTORY = factory
+
+
+def model_kinds(evaluator: Evaluator, owner_fields: Sequence[str] = ()) -> ModelKinds:
+    base = AttributeModelKinds(evaluator, owner_fields)
+    if _KINDS_FACTORY is None:
+        return base
+    return _KINDS_FACTORY(evaluator.project, base, owner_fields)
 
 
 class DataAccess:
@@ -138,6 +157,11 @@ class DataAccess:
         if d.has("asset") and len(d.funcs) == 1 and not d.inputs:
             # it calls no project code and depends on nothing: it serves a file shipped with the code
             return Risk("info", "it answers a file shipped with the code (a bundled asset or manifest)")
+        if not d.foreign and not d.has("store-read", "secret-read"):
+            # every function on the way is the project's own and calls nothing that reads stored
+            # data: a catalogue built from the code, the clock, a version, a list of constants
+            return Risk("info", "it reads no stored data: its answer is computed by the project's code (constants, "
+                                "its own modules, the clock)")
         if not d.busy and len(d.funcs) == 1 and not d.refuses and d.inputs:
             # it calls nothing and depends on nothing: its answer is made of what the caller sent
             return Risk("info", "it reads nothing: its answer is built from the request alone")

@@ -375,6 +375,8 @@ class Evaluator(FactIndex, SiteQuestions):
                 return self.ev(given, o.path, o.env) if given is not None else [Obj("str", name=K.APP_URL_DEFAULTS[attr])]
             return [Obj("unk", extra=f"{o.label()}.{attr}")]
         if o.kind in ("inst", "class"):
+            if o.path in self.files and f"{o.name}.{attr}" in self.files[o.path].classes:
+                return [Obj("class", o.path, f"{o.name}.{attr}")]  # a nested class (`Outer.Inner(...)`)
             found = self.classes.member(o.path, o.name, attr)
             if (o.kind == "inst" and o.v is not None and o.v.k == "call" and o.extra not in ("self", "param")
                     and (found is None or found[0] != "method")):

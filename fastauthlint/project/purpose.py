@@ -65,7 +65,7 @@ class Purposes:
         d = self.reach.deeds(hpath, hfact)
         words = f"{path} {hfact.name}"
         return self._document(d, path) or self._guard_first(d) or self._auth_flow(d, method, words) \
-            or self._probe(d, method, path) or self._capability(d)
+            or self._probe(d, method, path) or self._capability(d) or self._refusal(d, path)
 
     # -- documents and probes -------------------------------------------------------------------
     @staticmethod
@@ -102,6 +102,16 @@ class Purposes:
         if bare:
             return Judgement("purpose", "root", "answers constants only")
         return None
+
+    @staticmethod
+    def _refusal(d: Deeds, path: str) -> Optional[Judgement]:
+        """A catch-all 404 or a retired endpoint: every path through the handler answers 4xx, and
+        nothing on the way reads rows, writes or calls out."""
+        if not d.refuses_only or d.models or d.opaque or d.has("writes", "creates", "mail", "issue", "mint", "decrypt") \
+                or _effects(d):
+            return None
+        label = "fallback (404)" if re.search(r"\{[^{}]*:path\}", path) else "refusal only"
+        return Judgement("purpose", label, "answers every request with a 4xx error and does nothing else")
 
     # -- guards -----------------------------------------------------------------------------------
     @staticmethod
@@ -164,8 +174,23 @@ class Purposes:
             return Judgement("purpose", f"{what} (token check)", f"checks the one-time `{names[0]}`")
         if d.has("mail") and (d.has("mint") or issue):
             return Judgement("purpose", _request_label(words), "sends a one-time link or code by mail")
+        if d.has("mint") and d.has("writes") and d.static and _LINK_REQUEST.search(words) \
+                and not d.has("grants-admin", "pw-hash", "issue") and not names:
+            # the one-time value is minted and stored for the account asked about, and the answer is
+            # the same constant whoever asked (the link leaves by a channel the route does not show)
+            return Judgement("purpose", _request_label(words), "mints and stores a one-time value and answers a "
+                                                               "constant whoever asked")
+        if d.has("delivers-minted") and _LINK_REQUEST.search(words) and not d.has("grants-admin", "pw-hash"):
+            # the link or code leaves through a notifier or an event queue (a worker mails it)
+            return Judgement("purpose", _request_label(words), "mints a one-time value and hands it to a notifier "
+                                                               "or an event queue")
         if d.has("logout", "revoke") and not d.has("creates", "pw-hash", "mail", "grants-admin") and _session_rows_only(d):
             return Judgement("purpose", "logout", "clears the session or revokes the presented token")
+        if d.has("draws") and d.has("mint") and d.has("writes") and not d.models \
+                and not d.has("issue", "pw-hash", "grants-admin", "mail"):
+            # a random answer drawn as an image and kept (a cache key with an expiry, a session)
+            # for the login or sign-up form to check
+            return Judgement("purpose", "captcha", "draws a random challenge as an image and stores its answer")
         if d.has("csrf") and not d.models and not d.has("writes"):
             return Judgement("purpose", "csrf token", "hands out a CSRF token")
         return None

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from typing import Dict, List, Optional, Sequence, Set, Tuple
 
 from fastauthlint.project import known as K
+from fastauthlint.project.acts import PURE_MODULES, VALUE_METHODS
 from fastauthlint.project.evaluate import Evaluator, Obj
 from fastauthlint.project.facts import FuncFact, ParamFact
 from fastauthlint.project.values import V
@@ -52,6 +53,10 @@ class Deeds:
     opaque: bool = False  # it calls a service nothing here resolves: its data access is unknown
     busy: bool = False  # the handler calls something besides building its answer, logging and refusing
     inputs: Tuple[str, ...] = ()  # the handler's parameters the request fills (query, path, body...)
+    # some function on the way calls a library that may read or send data (a database session, a
+    # cache, an HTTP client, the file system): only the standard library's computations are not
+    foreign: bool = False
+    refuses_only: bool = False  # every path through the handler ends in a 4xx (a catch-all 404, a retired route)
 
     def has(self, *tags: str) -> bool:
         return any(t in self.tags for t in tags)
@@ -77,6 +82,7 @@ class Reach:
         d.inputs = tuple(p.name for p in self._own_params(handler) if self.is_input(p, path))
         d.static = self.static(path, handler)
         d.busy = "busy" in handler.actions
+        d.refuses_only = refuses_only(self.E, path, handler)
         seen: Set[Tuple[str, str]] = {(path, handler.name)}
         # the instances a method was reached on (`GenreRepository(db).get_all()` reaches
         # `BaseRepository.get_all`): its `self.model` is theirs
@@ -227,6 +233,12 @@ class Reach:
                 objs = self._self_attr_method(c, path)
             for o in objs:
                 self._add_func(o, out)
+                if d is not None and o.kind in ("ext", "extinst") and not _pure(o.name):
+                    d.foreign = True
+            if d is not None and c.k == "attr" and c.q.lower() not in VALUE_METHODS and all(o.kind == "unk" for o in objs):
+                # `handler.auto_import()` on an object nothing here resolves: what it reads is not
+                # known (`meta.get("name")`, `text.strip()` only handle a value)
+                d.foreign = True
             if recv is not None and len(out) > n and c.k == "attr" and c.a:
                 base = c.a[0]
                 holders = mine if base.k == "loc" and base.q == "self" else [
@@ -257,6 +269,8 @@ class Reach:
                                 out.extend(self._overrides(o.path, o.name, meth))
                 elif o.kind in ("ext", "extinst"):
                     found = True  # a library object (a database session, a client): nothing to follow
+                    if d is not None and not _pure(o.name):
+                        d.foreign = True
             if not found and d is not None and pname.lower() not in _PLUMBING and self._service_param(p, path):
                 d.opaque = True
         return out
@@ -435,6 +449,32 @@ class Reach:
             res = res and resolved > 0
         self._static_memo[key] = res
         return res
+
+
+def _pure(qualname: str) -> bool:
+    parts = qualname.split(".")
+    return parts[0] in PURE_MODULES or ".".join(parts[:2]) in PURE_MODULES
+
+
+def refuses_only(E: Evaluator, path: str, f: FuncFact, depth: int = 0) -> bool:
+    """Every path through the function refuses: it cannot fall off its end, and each answer
+    it returns is a 4xx or comes from functions that refuse only (`return await
+    service.gone()` whose body is `raise HTTPException(410)`)."""
+    if f.ends_open or depth > 3:
+        return False
+    if "refusing-returns" in f.actions:
+        return bool(f.raises or f.raises_auth or "refuses" in f.actions)
+    if "returns-calls" not in f.actions:
+        return False
+    calls = [r for r in f.returns if r.k == "call"]
+    if not calls:
+        return False
+    for r in calls:
+        targets = [(o.path, E.func(o.path, o.name)) for o in E.ev(r.callee, path)
+                   if o.kind in ("func", "method") and o.path]
+        if not targets or not all(g is not None and refuses_only(E, gp, g, depth + 1) for gp, g in targets):
+            return False
+    return True
 
 
 def _unwrap(ann: Optional[V]) -> Optional[V]:

@@ -17,7 +17,7 @@ from typing import Any, Dict, List, Optional, Sequence, Tuple
 from fastauthlint.context import is_test_path
 from fastauthlint.project import known as K
 from fastauthlint.project.authentication import Auth, Authentication
-from fastauthlint.project.data_access import AttributeModelKinds, DataAccess, Risk
+from fastauthlint.project.data_access import DataAccess, Risk, model_kinds
 from fastauthlint.project.evaluate import Evaluator, Obj
 from fastauthlint.project.evidence import Evidence
 from fastauthlint.project.facts import FileFacts, FuncFact, ParamFact, RouteFact
@@ -128,7 +128,7 @@ class TableBuilder:
         self.infer_public = infer_public
         reach = Reach(evaluator)
         self.purposes = Purposes(reach)
-        self.access = DataAccess(reach, AttributeModelKinds(evaluator, owner_fields))
+        self.access = DataAccess(reach, model_kinds(evaluator, owner_fields))
         self.auth = authentication
         self.middleware = MiddlewareAuthentication(authentication)
         self.injection = Injection(authentication)

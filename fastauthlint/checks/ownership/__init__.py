@@ -20,6 +20,7 @@ from fastauthlint.checks.ownership.visitor import OwnershipVisitor
 from fastauthlint.context import FileContext
 from fastauthlint.findings import Finding
 from fastauthlint.options import Option
+from fastauthlint.project.data_access import provide_model_kinds
 
 DEFAULT_OWNER_FIELDS = ("owner_id", "user_id", "created_by_id", "author_id")
 # Columns naming the tenant a row belongs to. In a multi-tenant schema `user_id` often records who
@@ -89,6 +90,15 @@ class OwnershipCheck(Check):
         # FAL201, then FAL202, each in (path, line, column) order, then one internal error per file
         return unscoped.findings() + denials.findings() + walk.internal_errors()
 
+
+def _risk_kinds(project, base, owner_fields):
+    # loaded when the route table first asks: the per-file workers never need the registry
+    from fastauthlint.checks.ownership.risk_kinds import provide
+    return provide(project, base, owner_fields)
+
+
+# FAL101's risk of an unprotected route reads which models are owner- or tenant-scoped from here
+provide_model_kinds(_risk_kinds)
 
 CHECK = OwnershipCheck()
 
