@@ -33,7 +33,7 @@ from fastauthlint.checks.ownership.link.evidence import learn_user_columns
 from fastauthlint.checks.ownership.link.gates import RoleGates
 from fastauthlint.checks.ownership.link.registry import Model
 from fastauthlint.checks.ownership.link.scoping import SiteScoping
-from fastauthlint.checks.ownership.link.shared_rows import authored_shared, cascade, personal_models
+from fastauthlint.checks.ownership.link.shared_rows import authored_shared, cascade, personal_models, picked_owner
 from fastauthlint.checks.ownership.link.values import UserValues
 from fastauthlint.checks.ownership.link.verification import RowVerification
 from fastauthlint.checks.ownership.link.words import AUTHORSHIP, USER_KEY
@@ -93,6 +93,7 @@ class OwnershipWalk(SiteScoping, RowVerification, UserValues):
         """(route, whether its handler takes the user, problems) for every authenticated route,
         walked in order; a route whose walk fails is reported as an internal error (`errors`)."""
         self._learn_user_providers(routes)
+        self.caller_state.learn(routes)
         gates = RoleGates(self.resolver)
         done: List[Tuple[object, bool, List[Problem], bool]] = []
         for r in routes:
@@ -125,7 +126,8 @@ class OwnershipWalk(SiteScoping, RowVerification, UserValues):
         personal = personal_models(self.models, self.stats.personal) if any(d[3] for d in done) else set()
         for r, has_user, problems, gated in done:
             if gated:
-                problems = [p for p in problems if p.model.qualname in personal and not cascade(p)]
+                problems = [p for p in problems if p.model.qualname in personal and not cascade(p)
+                            and not picked_owner(p)]
             if not self.anonymous(r):
                 problems = [p for p in problems if not authored_shared(p, self.stats, r.method)]
             yield r, has_user, problems
@@ -344,6 +346,8 @@ class OwnershipWalk(SiteScoping, RowVerification, UserValues):
             if not owned:
                 self.stats.unowned_sites.add(skey)
                 continue
+            if site.probe and site.op in ("read", "count"):
+                continue  # an existence test inside another query: that query is judged
             if not any(m.owned for m in owned) and not self.keyed_by_param(path, fs, b, site):
                 continue  # a user row changed by what it is, or by ids the code found itself (a cascade)
             if site.op in ("read", "count") and not b.anonymous and all(self.models.shared_by_members(m) for m in owned):
@@ -404,13 +408,17 @@ class OwnershipWalk(SiteScoping, RowVerification, UserValues):
                     self.stats.scoped.add((p.site_path, p.func, p.site.idx))
                 continue
             node = Origin("call", str(call.idx))
+            # `Service.get(...)` read both ways: the value the code holds is the query reading's
+            twin = Origin("site", str(call.alt_site)) if call.alt_site >= 0 else node
             for p in sub:
-                if p.returned and self.node_verified(path, fs, b, node, call.order):
+                if p.returned and (self.node_verified(path, fs, b, node, call.order)
+                                   or twin != node and self.node_verified(path, fs, b, twin, call.order)):
                     self.stats.scoped.add((p.site_path, p.func, p.site.idx))
                     self.stats.checked.add(p.model.qualname)
                     continue
                 q = replace(p, node=("call", call.idx), via=(t.qualname,) + p.via,
-                            returned=p.returned and self.returned(path, fs, b, node))
+                            returned=p.returned and (self.returned(path, fs, b, node)
+                                                     or self.returned(path, fs, b, twin)))
                 if q.located is None and (b.has_user or b.root):
                     q.located = (path, call.span)
                     q.entry = f"{call.text}(...)"
