@@ -36,7 +36,7 @@ from fastauthlint.checks.ownership.link.scoping import SiteScoping
 from fastauthlint.checks.ownership.link.shared_rows import authored_shared, cascade, personal_models, picked_owner
 from fastauthlint.checks.ownership.link.values import UserValues
 from fastauthlint.checks.ownership.link.verification import RowVerification
-from fastauthlint.checks.ownership.link.words import AUTHORSHIP, USER_KEY
+from fastauthlint.checks.ownership.link.words import AUTHORSHIP, PERSONAL, USER_KEY
 from fastauthlint.checks.ownership.summary.known import ADMIN_NAME
 from fastauthlint.findings import Finding, Span
 
@@ -60,6 +60,9 @@ class Problem:
     returned: bool = False
     entry: str = ""  # how the reporting function enters the helper chain, as written
     user_params: Tuple[str, ...] = ()  # the current-user parameters of the function holding the query
+    # scoped by the caller's tenant only, on a model with a personal owner column: reported only
+    # where the project scopes the model by the current user elsewhere (each member's own rows)
+    tenant_only: bool = False
 
 
 @dataclass
@@ -125,6 +128,9 @@ class OwnershipWalk(SiteScoping, RowVerification, UserValues):
         # the model by the current user elsewhere (known once every route is walked)
         personal = personal_models(self.models, self.stats.personal) if any(d[3] for d in done) else set()
         for r, has_user, problems, gated in done:
+            # a tenant filter shares the rows among the tenant's members unless the project keeps
+            # them to each member elsewhere; a permission gate grants the tenant-wide view
+            problems = [p for p in problems if not p.tenant_only or (not gated and p.model.qualname in self.stats.personal)]
             if gated:
                 problems = [p for p in problems if p.model.qualname in personal and not cascade(p)
                             and not picked_owner(p)]
@@ -360,6 +366,11 @@ class OwnershipWalk(SiteScoping, RowVerification, UserValues):
             if site.op == "count" and not site.keys and not site.filters and not site.conds:
                 continue  # a whole-table count returns no one's rows
             scoped, why = self.site_scoped(path, fs, b, site)
+            tenant_only = why == "tenant" and not b.admin and any(
+                not m.authored and not self.models.is_membership(m)
+                and any(PERSONAL.search(c) and not AUTHORSHIP.match(c) for c in m.owner_columns) for m in owned)
+            if tenant_only:
+                scoped = False
             if why == "filter":
                 self.stats.filtered.add(skey)
                 # filtered by the user themselves (not only by a row they were checked to hold,
@@ -370,7 +381,8 @@ class OwnershipWalk(SiteScoping, RowVerification, UserValues):
                 else:  # reached through a checked row: the project guards these rows
                     self.stats.checked.update(m.qualname for m in owned)
             node = Origin("site", str(site.idx))
-            if not scoped and self.node_verified(path, fs, b, node, site.order):
+            if not scoped and (self.checked_after(path, fs, b, node, site.order) if tenant_only
+                               else self.node_verified(path, fs, b, node, site.order)):
                 scoped = True
                 self.stats.checked.update(m.qualname for m in owned)
             elif why == "guard":
@@ -381,7 +393,8 @@ class OwnershipWalk(SiteScoping, RowVerification, UserValues):
             problems.append(Problem(
                 site_path=path, site=site, func=fs.qualname, model=owned[0], op=site.op, node=("site", site.idx),
                 located=(path, site.span) if (b.has_user or b.root) else None,
-                returned=self.returned(path, fs, b, node), user_params=tuple(sorted(b.user))))
+                returned=self.returned(path, fs, b, node), user_params=tuple(sorted(b.user)),
+                tenant_only=tenant_only))
         return problems
 
     def _calls(self, path: str, fs: FuncSummary, b: Binding, depth: int) -> List[Problem]:
@@ -411,8 +424,9 @@ class OwnershipWalk(SiteScoping, RowVerification, UserValues):
             # `Service.get(...)` read both ways: the value the code holds is the query reading's
             twin = Origin("site", str(call.alt_site)) if call.alt_site >= 0 else node
             for p in sub:
-                if p.returned and (self.node_verified(path, fs, b, node, call.order)
-                                   or twin != node and self.node_verified(path, fs, b, twin, call.order)):
+                verified = self.checked_after if p.tenant_only else self.node_verified
+                if p.returned and (verified(path, fs, b, node, call.order)
+                                   or twin != node and verified(path, fs, b, twin, call.order)):
                     self.stats.scoped.add((p.site_path, p.func, p.site.idx))
                     self.stats.checked.add(p.model.qualname)
                     continue
