@@ -13,7 +13,7 @@ from fastauthlint.checks.ownership.facts import FuncSummary, Origin, QuerySite
 from fastauthlint.checks.ownership.link.binding import Binding
 from fastauthlint.checks.ownership.link.registry import Model
 from fastauthlint.checks.ownership.link.state import LinkState
-from fastauthlint.checks.ownership.link.words import CREDENTIAL_COL, EXPIRY_COL
+from fastauthlint.checks.ownership.link.words import CREDENTIAL_COL, EXPIRY_COL, USER_KEY
 from fastauthlint.checks.ownership.summary.known import MODEL_ATTRS
 
 
@@ -55,6 +55,23 @@ class SiteScoping(LinkState):
             if self.is_user(path, fs, b, k) or self.is_verified(path, fs, b, k, site.order):
                 return True, "filter"
         return (True, "tenant") if tenant else (False, "")
+
+    def keyed_by_param(self, path: str, fs: FuncSummary, b: Binding, site: QuerySite) -> bool:
+        """Whether a query picks rows by an identifier given to the function (request data, or a
+        helper's parameter), rather than by one it fetched itself or by other columns."""
+        keys = list(site.keys) + [v for c, v in site.filters if c.split(".")[-1] in ("id", "pk", "_id")
+                                  or USER_KEY.match(c.split(".")[-1])]
+        return any(self.canonical(path, fs, b, k).kind == "param" for k in keys)
+
+    def client_keyed(self, path: str, fs: FuncSummary, b: Binding, site: QuerySite) -> bool:
+        """Whether a query picks rows by an identifier the client chose (a route without a user
+        reports only those: listing or looking up by other means is what a public route is for)."""
+        keys = list(site.keys) + [v for c, v in site.filters if c.split(".")[-1] in ("id", "pk", "_id")]
+        for k in keys:
+            k = self.canonical(path, fs, b, k)
+            if k.kind == "param" and k.name in b.client and not k.attrs:
+                return True
+        return False
 
     def site_models(self, path: str, fs: FuncSummary, b: Binding, site: QuerySite) -> List[Model]:
         """The models a query site reads or changes, as far as the binding tells."""

@@ -36,7 +36,7 @@ from fastauthlint.checks.ownership.link.scoping import SiteScoping
 from fastauthlint.checks.ownership.link.shared_rows import authored_shared, cascade, personal_models, picked_owner
 from fastauthlint.checks.ownership.link.values import UserValues
 from fastauthlint.checks.ownership.link.verification import RowVerification
-from fastauthlint.checks.ownership.link.words import AUTHORSHIP, PERSONAL, USER_KEY
+from fastauthlint.checks.ownership.link.words import AUTHORSHIP, PERSONAL
 from fastauthlint.checks.ownership.summary.known import ADMIN_NAME
 from fastauthlint.findings import Finding, Span
 
@@ -233,23 +233,6 @@ class OwnershipWalk(SiteScoping, RowVerification, UserValues):
         self_cls = ".".join(parts[:-1]) if ".".join(parts[:-1]) in self.models.classes else ""
         return Binding(root=True, anonymous=True, client=client, self_cls=self_cls,
                        self_model=self.resolver.class_model(self_cls) if self_cls else "")
-
-    def keyed_by_param(self, path: str, fs: FuncSummary, b: Binding, site: QuerySite) -> bool:
-        """Whether a query picks rows by an identifier given to the function (request data, or a
-        helper's parameter), rather than by one it fetched itself or by other columns."""
-        keys = list(site.keys) + [v for c, v in site.filters if c.split(".")[-1] in ("id", "pk", "_id")
-                                  or USER_KEY.match(c.split(".")[-1])]
-        return any(self.canonical(path, fs, b, k).kind == "param" for k in keys)
-
-    def client_keyed(self, path: str, fs: FuncSummary, b: Binding, site: QuerySite) -> bool:
-        """Whether a query picks rows by an identifier the client chose (a route without a user
-        reports only those: listing or looking up by other means is what a public route is for)."""
-        keys = list(site.keys) + [v for c, v in site.filters if c.split(".")[-1] in ("id", "pk", "_id")]
-        for k in keys:
-            k = self.canonical(path, fs, b, k)
-            if k.kind == "param" and k.name in b.client and not k.attrs:
-                return True
-        return False
 
     def _tenants_checked_by_auth(self, r, fs: FuncSummary) -> FrozenSet[str]:
         """The route's tenant parameters (`/orgs/{org_id}/...`) that its authenticating dependency
