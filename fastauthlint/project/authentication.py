@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple
 
 from fastauthlint.project import known as K
-from fastauthlint.project.evaluate import ADMIN_ARG, Evaluator, Obj, factory_for
+from fastauthlint.project.evaluate import ADMIN_ARG, Evaluator, Obj, admin_arg, factory_for
 from fastauthlint.project.evidence import Evidence
 from fastauthlint.project.facts import FuncFact, ParamFact
 from fastauthlint.project.refusal import Refusal
@@ -192,7 +192,7 @@ class Authentication:
             return False
 
         def walk(v: V) -> bool:
-            if v.k == "str" and v.q == "?admin":
+            if admin_arg(v):
                 return True
             return any(walk(x) for x in v.a) or any(walk(x) for _, x in v.kw)
         return walk(call)

@@ -474,7 +474,7 @@ class Evaluator(FactIndex, SiteQuestions):
             lit = literal(a, env)
             if lit is not _NOLIT:
                 new_env[kname] = lit
-        if any(a.k == "str" and a.q == "?admin" for a in list(call.args) + [a for _, a in call.kw]):
+        if any(admin_arg(a) for a in list(call.args) + [a for _, a in call.kw]):
             new_env[ADMIN_ARG] = True  # `require_role("admin")`: what its closure admits (no identifier)
         fenv = tuple(sorted(new_env.items(), key=lambda kv: kv[0]))
         out = []
@@ -519,6 +519,14 @@ _NOLIT = _NoLit()
 
 # The key of a call's environment saying it was given an administrator's role or scope.
 ADMIN_ARG = "<admin>"
+
+
+def admin_arg(a: V) -> bool:
+    """An argument naming an administrator role: `"admin"`, or a constant or enum member named
+    so (`UserRole.ADMIN`, `Roles.SUPERUSER`)."""
+    if a.k == "str":
+        return a.q == "?admin"
+    return a.k in ("ref", "attr") and bool(K.ADMIN_WORDS.search(a.q.split(".")[-1]))
 
 
 def literal(v: V, env: Tuple) -> Any:

@@ -7,7 +7,9 @@ The vocabulary:
   is `Origin("param", "current_user", ("id",))`), a project-level name (`Origin("global",
   "app.models.Item")`), the result of one of the function's query sites (`"site"`) or calls
   (`"call"`), a literal, the user a middleware stored on the request (`"request_user"`), or
-  something unknown. Locals are resolved to the origin of what was assigned to them.
+  something unknown, or server-side request state (`"request_state"`: `request.state.user_id`,
+  `getattr(request.state, "tenant_id", None)`, a ContextVar's `.get()`; whose it is depends on the
+  route's authentication, decided at link time). Locals are resolved to the origin of what was assigned to them.
 - A `QuerySite` is one ORM or SQL query with the model(s) or table(s) it reads or writes, the
   columns it filters and the origin of each filter value.
 - A `CallSite` is a call that may enter another project function (a crud/service/repository
@@ -31,7 +33,7 @@ from fastauthlint.serial import Raw
 
 @dataclass(frozen=True)
 class Origin:
-    kind: str  # param | global | site | call | dict | literal | request_user | unknown
+    kind: str  # param | global | site | call | dict | literal | request_user | request_state | unknown
     name: str = ""
     attrs: Tuple[str, ...] = ()
 
@@ -107,6 +109,9 @@ class QuerySite:
     conds: Tuple[Tuple[str, bool], ...] = ()  # enclosing tests of a parameter's truthiness: (name, holds)
     sql_ref: str = ""  # raw SQL held in a constant of another module (resolved at link)
     params: List[Tuple[str, Origin]] = field(default_factory=list)  # raw SQL parameters by name / "#<n>"
+    # an existence test only (`exists(select(...))`, `select(...).exists()`): no row leaves the
+    # database; the query it conditions is judged on its own
+    probe: bool = False
 
 
 @dataclass
@@ -159,6 +164,9 @@ class FuncSummary:
     # it returns a SQL predicate (`or_(Model.dept_id == ..., ...)`, `Model.user_id == uid`,
     # `true()`): a condition some caller adds to a query
     predicate: bool = False
+    # request state it sets: (`request.state.<attr>` as the attr, a ContextVar as "ctx:<qualified
+    # name>", whether the value is copied straight from client input)
+    state_sets: List[Tuple[str, bool]] = field(default_factory=list)
 
 
 @dataclass
@@ -254,6 +262,9 @@ class OwnershipFacts:
     tables: List[TableFact] = field(default_factory=list)
     sql: List[SqlConstant] = field(default_factory=list)
     stores: List[StoreFact] = field(default_factory=list)
+    # request state set by the file's functions: (key as in FuncSummary.state_sets, function
+    # qualname, from client input)
+    state_sets: List[Tuple[str, str, bool]] = field(default_factory=list)
 
 
 @dataclass
@@ -271,6 +282,7 @@ class StoredOwnership:
     tables: List[TableFact] = field(default_factory=list)
     sql: List[SqlConstant] = field(default_factory=list)
     stores: List[StoreFact] = field(default_factory=list)
+    state_sets: List[Tuple[str, str, bool]] = field(default_factory=list)
 
     def qualnames(self) -> Iterator[Tuple[int, str]]:
         """(index, qualname) of every function summary, in source order."""
@@ -285,7 +297,7 @@ def store(facts: OwnershipFacts) -> StoredOwnership:
     return StoredOwnership(
         module=facts.module, functions=[[fs.qualname, serial.pack(fs, FuncSummary)] for fs in facts.functions],
         classes=facts.classes, instances=facts.instances, aliases=facts.aliases, tables=facts.tables, sql=facts.sql,
-        stores=facts.stores)
+        stores=facts.stores, state_sets=facts.state_sets)
 
 
 def unpack_summary(packed: Any) -> FuncSummary:

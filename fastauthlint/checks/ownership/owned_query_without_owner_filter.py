@@ -66,7 +66,10 @@ class UnscopedQueries:
         col0 = m.owner_columns[0] if m.owner_columns else "owner_id"
         where_user = self._where_user(entry)
         tenants = sorted({c.split(".")[-1] for c, _ in p.site.filters if c.split(".")[-1] in self.tenant_fields})
-        if tenants:  # not the caller's tenant, or the query would be scoped
+        if tenants and p.tenant_only:
+            where_user += (f" (its `{tenants[0]}` filter keeps the caller's tenant, but each member's rows are their "
+                           f"own: the project filters {m.name} by the current user elsewhere)")
+        elif tenants:  # not the caller's tenant, or the query would be scoped
             where_user += f" (its `{tenants[0]}` filter takes the tenant from the request, not from the caller)"
         value = f"<current user>.{'id' if PERSONAL.search(col0) else col0}"
         if p.site_path == path and p.site.span == span:  # reported at the query itself

@@ -78,7 +78,9 @@ class OwnershipVisitor(CheckVisitor):
         walker = FunctionWalker(self.ctx, original_node, self._qual(original_node.name.value), self.owner_fields,
                                 self.constants, in_class, FunctionLocator(self.locator, start))
         summary = walker.run()
-        if summary.sites or summary.calls or summary.checks or summary.route_deps or any(
+        for key, client in summary.state_sets:
+            self.out.state_sets.append((key, summary.qualname, client))
+        if summary.state_sets or summary.sites or summary.calls or summary.checks or summary.route_deps or any(
                 p.depends or p.alias or p.default_ref or p.annotation for p in summary.params):
             self.out.functions.append(summary)
 
@@ -188,6 +190,7 @@ class OwnershipVisitor(CheckVisitor):
 
     def facts(self):
         o = self.out
-        if not (o.functions or o.classes or o.instances or o.aliases or o.tables or o.sql or o.stores):
+        if not (o.functions or o.classes or o.instances or o.aliases or o.tables or o.sql or o.stores
+                or o.state_sets):
             return None
         return store(o)

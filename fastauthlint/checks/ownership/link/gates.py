@@ -39,6 +39,19 @@ class _Refusals(BatchedVisitor):
         if isinstance(node.func, cst.Name) and node.func.value not in self.callees:
             self.callees.append(node.func.value)
 
+    def visit_IndentedBlock(self, node: cst.IndentedBlock) -> None:
+        """`if has_permission(user, code): return payload` then `raise HTTPException(403)`: the
+        refusal is what follows the test that lets the holder through."""
+        passed = False
+        for stmt in node.body:
+            if isinstance(stmt, cst.If) and (self.named or _GATE_WORD.search(self.module.code_for_node(stmt.test))) \
+                    and _ends_in_return(stmt.body):
+                passed = True
+            elif passed and isinstance(stmt, cst.SimpleStatementLine) and any(
+                    isinstance(small, cst.Raise) for small in stmt.body) \
+                    and _FORBIDDEN.search(self.module.code_for_node(stmt)):
+                self.found = True
+
     def visit_If(self, node: cst.If) -> None:
         test = self.module.code_for_node(node.test)
         if not self.named and not _GATE_WORD.search(test):
@@ -126,6 +139,12 @@ class _Finder(BatchedVisitor):
 
     def leave_ClassDef(self, node: cst.ClassDef) -> None:
         self.stack.pop()
+
+
+def _ends_in_return(block) -> bool:
+    stmts = list(getattr(block, "body", ()))
+    last = stmts[-1] if stmts else None
+    return isinstance(last, cst.SimpleStatementLine) and any(isinstance(x, cst.Return) for x in last.body)
 
 
 def _find_def(body, name: str, outer: str) -> Optional[cst.FunctionDef]:

@@ -345,6 +345,12 @@ class ModelRegistry:
                         self._shared.add(t.qualname)
         return m.qualname in self._shared
 
+    @staticmethod
+    def is_membership(m: Model) -> bool:
+        """A table linking users to something as its members (`Membership(org_id, user_id)`):
+        its rows are the roster, which the other members see."""
+        return bool(_MEMBERSHIP.search(m.name) or _MEMBERSHIP.search(m.tablename))
+
     def _target_model(self, target: str, near: str) -> Optional[Model]:
         parts = target.strip().split(".")
         if len(parts) == 2 and parts[0] != "models" and parts[1][:1].islower():

@@ -13,7 +13,7 @@ from fastauthlint.checks.ownership.facts import FuncSummary, Origin, QuerySite
 from fastauthlint.checks.ownership.link.binding import Binding
 from fastauthlint.checks.ownership.link.registry import Model
 from fastauthlint.checks.ownership.link.state import LinkState
-from fastauthlint.checks.ownership.link.words import CREDENTIAL_COL, EXPIRY_COL
+from fastauthlint.checks.ownership.link.words import CREDENTIAL_COL, EXPIRY_COL, USER_KEY
 from fastauthlint.checks.ownership.summary.known import MODEL_ATTRS
 
 
@@ -34,15 +34,17 @@ class SiteScoping(LinkState):
         # `filter(user=None)`, `owner_id.is_(None)` alone: rows of no user (global ones) or of a
         # fixed one, never of a user the client picks (not `or_(owner_id == x, owner_id.is_(None))`)
         fixed = bool(owner_values) and all(v.kind == "literal" for v in owner_values)
+        tenant = False  # the caller's tenant: said last, after a filter by the user themselves
         for col, v in site.filters:
+            if col.split(".")[-1] in self.tenant_fields and self.is_tenant_context(path, fs, b, v):
+                tenant = True
+                continue
             if self.is_user(path, fs, b, v) or self.is_verified(path, fs, b, v, site.order):
                 return True, "filter"
             if fixed:
                 return True, "fixed"
             if self.public_filter(col, v) or self.public_origin(path, fs, b, v):
                 return True, "public"
-            if col.split(".")[-1] in self.tenant_fields and self.is_tenant_context(path, fs, b, v):
-                return True, "tenant"
             if col == "*" and v.kind == "param" and not v.attrs and v.name in b.tenant:
                 return True, "tenant"  # the condition of a data-scope dependency (`.where(..., scope)`)
             if CREDENTIAL_COL.search(col.split(".")[-1]) and v.kind not in ("literal", "unknown"):
@@ -52,7 +54,24 @@ class SiteScoping(LinkState):
         for k in site.keys:
             if self.is_user(path, fs, b, k) or self.is_verified(path, fs, b, k, site.order):
                 return True, "filter"
-        return False, ""
+        return (True, "tenant") if tenant else (False, "")
+
+    def keyed_by_param(self, path: str, fs: FuncSummary, b: Binding, site: QuerySite) -> bool:
+        """Whether a query picks rows by an identifier given to the function (request data, or a
+        helper's parameter), rather than by one it fetched itself or by other columns."""
+        keys = list(site.keys) + [v for c, v in site.filters if c.split(".")[-1] in ("id", "pk", "_id")
+                                  or USER_KEY.match(c.split(".")[-1])]
+        return any(self.canonical(path, fs, b, k).kind == "param" for k in keys)
+
+    def client_keyed(self, path: str, fs: FuncSummary, b: Binding, site: QuerySite) -> bool:
+        """Whether a query picks rows by an identifier the client chose (a route without a user
+        reports only those: listing or looking up by other means is what a public route is for)."""
+        keys = list(site.keys) + [v for c, v in site.filters if c.split(".")[-1] in ("id", "pk", "_id")]
+        for k in keys:
+            k = self.canonical(path, fs, b, k)
+            if k.kind == "param" and k.name in b.client and not k.attrs:
+                return True
+        return False
 
     def site_models(self, path: str, fs: FuncSummary, b: Binding, site: QuerySite) -> List[Model]:
         """The models a query site reads or changes, as far as the binding tells."""

@@ -21,6 +21,16 @@ def cascade(p) -> bool:
     return not any(c.split(".")[-1] in ("id", "pk", "_id", "*", "**") for c, _ in p.site.filters)
 
 
+def picked_owner(p) -> bool:
+    """Rows selected by whose they are, for a user the caller names (`History.user_id ==
+    user_id` on `PUT /users/{user_id}/reset-password`): behind a permission gate, managing that
+    user is what the permission grants; a row picked by its own identifier is not."""
+    if p.site.keys:
+        return False
+    cols = {c.split(".")[-1] for c, _ in p.site.filters}
+    return bool(cols & set(p.model.owner_columns)) and not cols & {"id", "pk", "_id", "*", "**"}
+
+
 def authored_shared(p, stats, method: str = "GET") -> bool:
     """Rows owned only by authorship (`created_by_id`, `author_id`) are their author's where the
     project scopes rows by it: a query filtered by the current user makes them personal; owner

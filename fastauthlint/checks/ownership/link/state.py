@@ -24,6 +24,7 @@ from typing import Dict, List, Set, Tuple
 
 from fastauthlint.checks.ownership.facts import OwnerCheck, QuerySite
 from fastauthlint.checks.ownership.link.binding import Binding
+from fastauthlint.checks.ownership.link.caller_state import CallerState
 from fastauthlint.checks.ownership.link.index import OwnershipIndex
 from fastauthlint.checks.ownership.link.resolve import CallResolver
 
@@ -37,6 +38,7 @@ class LinkState:
         self.index = OwnershipIndex(project, self.owner_fields)
         self.models = self.index.models
         self.resolver = CallResolver(project, self.index)
+        self.caller_state = CallerState(self.resolver, self.index)  # request state naming the caller
         # (function qualname, binding) -> answer. The verified and identity entries are created
         # empty before they are computed, so a question met again while computing it (recursion)
         # sees what is known so far

@@ -70,7 +70,9 @@ class UserValues(LinkState):
                 return True
             return o.name in b.user
         if o.kind == "request_user":
-            return True
+            return not b.anonymous
+        if o.kind == "request_state":
+            return self.caller_state.is_caller(o.name, path, b)
         if o.kind == "dict" and not o.attrs:
             return any(self.is_user(path, fs, b, v, depth + 1, identity) for _, v in fs.dicts[int(o.name)])
         if o.kind == "site":
@@ -98,6 +100,14 @@ class UserValues(LinkState):
         out = []
         for r in t.returns:
             r = self.canonical(tpath, t, Binding(), r)
+            if r.kind == "request_state":
+                # `current_tenant(request)` returning `getattr(request.state, "tenant_id", None)`:
+                # the same request's state (judged under the caller's binding; a context
+                # variable's name is qualified already)
+                out.append(r)
+                continue
+            if r.kind == "global" and len(t.returns) > 1:
+                continue  # a configured fallback (`return settings.DEFAULT_TENANT_ID`): no client's pick
             if r.kind != "param" or r.name not in args:
                 return []
             out.append(args[r.name].attr(*r.attrs))
@@ -160,6 +170,13 @@ class UserValues(LinkState):
         for the request, not read from the request), or a helper parameter bound to either, or
         the tenant's own row fetched by one."""
         v = self.canonical(path, fs, b, v)
+        if v.kind in ("request_state", "request_user"):
+            return self.is_user(path, fs, b, v)
+        if v.kind == "call" and depth < 3:
+            # a query-free helper handing back the caller's tenant (`current_tenant_id(request)`)
+            given = self._handed_back(path, fs, b, fs.calls[int(v.name)])
+            return bool(given) and all(self.is_tenant_context(path, fs, b, g.attr(*v.attrs), depth + 1)
+                                       for g in given)
         if v.kind == "site" and depth < 3:
             # the tenant's own row, or a row of the tenant (`org = select(Organization).where(
             # Organization.id == self.organization_id)` then `Member.organization_id == org.id`)

@@ -209,6 +209,12 @@ class RowVerification(LinkState):
                 return True
         return False
 
+    def checked_after(self, path: str, fs: FuncSummary, b: Binding, node: Origin, after: int) -> bool:
+        """An owner check of the row itself at or after it is fetched (not what the row's tenant
+        filter makes verified: the tenant-only rows of a member are the question)."""
+        return any(chk.order >= after and self.same_root(path, fs, b, chk.subject, node)
+                   for chk in self.valid_checks(path, fs, b))
+
     def returns_scoped_row(self, path: str, fs: FuncSummary, b: Binding, call: CallSite, depth: int = 0) -> bool:
         """Whether a project helper called here returns a row fetched by a query it scopes."""
         if depth > 3:

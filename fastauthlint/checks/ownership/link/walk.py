@@ -33,10 +33,10 @@ from fastauthlint.checks.ownership.link.evidence import learn_user_columns
 from fastauthlint.checks.ownership.link.gates import RoleGates
 from fastauthlint.checks.ownership.link.registry import Model
 from fastauthlint.checks.ownership.link.scoping import SiteScoping
-from fastauthlint.checks.ownership.link.shared_rows import authored_shared, cascade, personal_models
+from fastauthlint.checks.ownership.link.shared_rows import authored_shared, cascade, personal_models, picked_owner
 from fastauthlint.checks.ownership.link.values import UserValues
 from fastauthlint.checks.ownership.link.verification import RowVerification
-from fastauthlint.checks.ownership.link.words import AUTHORSHIP, USER_KEY
+from fastauthlint.checks.ownership.link.words import AUTHORSHIP, PERSONAL
 from fastauthlint.checks.ownership.summary.known import ADMIN_NAME
 from fastauthlint.findings import Finding, Span
 
@@ -60,6 +60,9 @@ class Problem:
     returned: bool = False
     entry: str = ""  # how the reporting function enters the helper chain, as written
     user_params: Tuple[str, ...] = ()  # the current-user parameters of the function holding the query
+    # scoped by the caller's tenant only, on a model with a personal owner column: reported only
+    # where the project scopes the model by the current user elsewhere (each member's own rows)
+    tenant_only: bool = False
 
 
 @dataclass
@@ -93,6 +96,7 @@ class OwnershipWalk(SiteScoping, RowVerification, UserValues):
         """(route, whether its handler takes the user, problems) for every authenticated route,
         walked in order; a route whose walk fails is reported as an internal error (`errors`)."""
         self._learn_user_providers(routes)
+        self.caller_state.learn(routes)
         gates = RoleGates(self.resolver)
         done: List[Tuple[object, bool, List[Problem], bool]] = []
         for r in routes:
@@ -124,8 +128,12 @@ class OwnershipWalk(SiteScoping, RowVerification, UserValues):
         # the model by the current user elsewhere (known once every route is walked)
         personal = personal_models(self.models, self.stats.personal) if any(d[3] for d in done) else set()
         for r, has_user, problems, gated in done:
+            # a tenant filter shares the rows among the tenant's members unless the project keeps
+            # them to each member elsewhere; a permission gate grants the tenant-wide view
+            problems = [p for p in problems if not p.tenant_only or (not gated and p.model.qualname in self.stats.personal)]
             if gated:
-                problems = [p for p in problems if p.model.qualname in personal and not cascade(p)]
+                problems = [p for p in problems if p.model.qualname in personal and not cascade(p)
+                            and not picked_owner(p)]
             if not self.anonymous(r):
                 problems = [p for p in problems if not authored_shared(p, self.stats, r.method)]
             yield r, has_user, problems
@@ -225,23 +233,6 @@ class OwnershipWalk(SiteScoping, RowVerification, UserValues):
         self_cls = ".".join(parts[:-1]) if ".".join(parts[:-1]) in self.models.classes else ""
         return Binding(root=True, anonymous=True, client=client, self_cls=self_cls,
                        self_model=self.resolver.class_model(self_cls) if self_cls else "")
-
-    def keyed_by_param(self, path: str, fs: FuncSummary, b: Binding, site: QuerySite) -> bool:
-        """Whether a query picks rows by an identifier given to the function (request data, or a
-        helper's parameter), rather than by one it fetched itself or by other columns."""
-        keys = list(site.keys) + [v for c, v in site.filters if c.split(".")[-1] in ("id", "pk", "_id")
-                                  or USER_KEY.match(c.split(".")[-1])]
-        return any(self.canonical(path, fs, b, k).kind == "param" for k in keys)
-
-    def client_keyed(self, path: str, fs: FuncSummary, b: Binding, site: QuerySite) -> bool:
-        """Whether a query picks rows by an identifier the client chose (a route without a user
-        reports only those: listing or looking up by other means is what a public route is for)."""
-        keys = list(site.keys) + [v for c, v in site.filters if c.split(".")[-1] in ("id", "pk", "_id")]
-        for k in keys:
-            k = self.canonical(path, fs, b, k)
-            if k.kind == "param" and k.name in b.client and not k.attrs:
-                return True
-        return False
 
     def _tenants_checked_by_auth(self, r, fs: FuncSummary) -> FrozenSet[str]:
         """The route's tenant parameters (`/orgs/{org_id}/...`) that its authenticating dependency
@@ -344,6 +335,8 @@ class OwnershipWalk(SiteScoping, RowVerification, UserValues):
             if not owned:
                 self.stats.unowned_sites.add(skey)
                 continue
+            if site.probe and site.op in ("read", "count"):
+                continue  # an existence test inside another query: that query is judged
             if not any(m.owned for m in owned) and not self.keyed_by_param(path, fs, b, site):
                 continue  # a user row changed by what it is, or by ids the code found itself (a cascade)
             if site.op in ("read", "count") and not b.anonymous and all(self.models.shared_by_members(m) for m in owned):
@@ -356,6 +349,11 @@ class OwnershipWalk(SiteScoping, RowVerification, UserValues):
             if site.op == "count" and not site.keys and not site.filters and not site.conds:
                 continue  # a whole-table count returns no one's rows
             scoped, why = self.site_scoped(path, fs, b, site)
+            tenant_only = why == "tenant" and not b.admin and any(
+                not m.authored and not self.models.is_membership(m)
+                and any(PERSONAL.search(c) and not AUTHORSHIP.match(c) for c in m.owner_columns) for m in owned)
+            if tenant_only:
+                scoped = False
             if why == "filter":
                 self.stats.filtered.add(skey)
                 # filtered by the user themselves (not only by a row they were checked to hold,
@@ -366,7 +364,8 @@ class OwnershipWalk(SiteScoping, RowVerification, UserValues):
                 else:  # reached through a checked row: the project guards these rows
                     self.stats.checked.update(m.qualname for m in owned)
             node = Origin("site", str(site.idx))
-            if not scoped and self.node_verified(path, fs, b, node, site.order):
+            if not scoped and (self.checked_after(path, fs, b, node, site.order) if tenant_only
+                               else self.node_verified(path, fs, b, node, site.order)):
                 scoped = True
                 self.stats.checked.update(m.qualname for m in owned)
             elif why == "guard":
@@ -377,7 +376,8 @@ class OwnershipWalk(SiteScoping, RowVerification, UserValues):
             problems.append(Problem(
                 site_path=path, site=site, func=fs.qualname, model=owned[0], op=site.op, node=("site", site.idx),
                 located=(path, site.span) if (b.has_user or b.root) else None,
-                returned=self.returned(path, fs, b, node), user_params=tuple(sorted(b.user))))
+                returned=self.returned(path, fs, b, node), user_params=tuple(sorted(b.user)),
+                tenant_only=tenant_only))
         return problems
 
     def _calls(self, path: str, fs: FuncSummary, b: Binding, depth: int) -> List[Problem]:
@@ -404,13 +404,18 @@ class OwnershipWalk(SiteScoping, RowVerification, UserValues):
                     self.stats.scoped.add((p.site_path, p.func, p.site.idx))
                 continue
             node = Origin("call", str(call.idx))
+            # `Service.get(...)` read both ways: the value the code holds is the query reading's
+            twin = Origin("site", str(call.alt_site)) if call.alt_site >= 0 else node
             for p in sub:
-                if p.returned and self.node_verified(path, fs, b, node, call.order):
+                verified = self.checked_after if p.tenant_only else self.node_verified
+                if p.returned and (verified(path, fs, b, node, call.order)
+                                   or twin != node and verified(path, fs, b, twin, call.order)):
                     self.stats.scoped.add((p.site_path, p.func, p.site.idx))
                     self.stats.checked.add(p.model.qualname)
                     continue
                 q = replace(p, node=("call", call.idx), via=(t.qualname,) + p.via,
-                            returned=p.returned and self.returned(path, fs, b, node))
+                            returned=p.returned and (self.returned(path, fs, b, node)
+                                                     or self.returned(path, fs, b, twin)))
                 if q.located is None and (b.has_user or b.root):
                     q.located = (path, call.span)
                     q.entry = f"{call.text}(...)"

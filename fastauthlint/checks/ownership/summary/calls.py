@@ -17,7 +17,7 @@ import libcst as cst
 from fastauthlint import astutil
 from fastauthlint.checks.ownership.facts import UNKNOWN, CallSite, Origin
 from fastauthlint.checks.ownership.summary.known import (
-    CONVERSIONS, DELETE_FUNCS, ROW_SAVES, STORE_METHODS, EXTERNAL_ROOTS, MODEL_ATTRS, MODEL_METHODS, MODEL_PARAM, SELECT_FUNCS, UPDATE_FUNCS,
+    CONVERSIONS, DELETE_FUNCS, EXISTS_FUNCS, ROW_SAVES, STORE_METHODS, EXTERNAL_ROOTS, MODEL_ATTRS, MODEL_METHODS, MODEL_PARAM, SELECT_FUNCS, UPDATE_FUNCS,
 )
 from fastauthlint.checks.ownership.summary.state import WalkState
 from fastauthlint.project.names import dotted
@@ -59,10 +59,38 @@ class CallRecognition(WalkState):
                                   for a in node.args])
 
         if bare == "setattr" and not self.is_local("setattr") and node.args:
-            self.row_written(self.eval(node.args[0].value))
-            for a in node.args[1:]:
-                self.eval(a.value)
+            target = self.eval(node.args[0].value)
+            attr = astutil.literal_str(node.args[1].value) if len(node.args) == 3 else None
+            values = [self.eval(a.value) for a in node.args[1:]]
+            if attr and self.is_request_state(target):
+                self.state_set(attr, values[-1])  # `setattr(request.state, "user_id", uid)`
+            else:
+                self.row_written(target)
             return UNKNOWN
+        if bare == "getattr" and not self.is_local("getattr") and len(node.args) in (2, 3):
+            attr = astutil.literal_str(node.args[1].value)
+            if attr and attr.isidentifier():
+                # `getattr(request.state, "user_id", None)`: the attribute, read defensively
+                base = self.eval(node.args[0].value)
+                for a in node.args[2:]:
+                    self.eval(a.value)
+                return self.request_user(base.attr(attr)) if base.kind not in ("literal", "unknown") else UNKNOWN
+        if gq and method in ("get", "set") and not gq.split(".")[0] in EXTERNAL_ROOTS:
+            var = gq[: -len(method) - 1]
+            last = var.split(".")[-1]
+            if method == "get" and not node.args and not (last[:1].isupper() and not last.isupper()):
+                # `current_user_id.get()`: a context variable, set for the request by whoever set it
+                return Origin("request_state", f"ctx:{var}")
+            if method == "set" and len(node.args) == 1 and node.args[0].keyword is None:
+                self.state_set(f"ctx:{var}", self.eval(node.args[0].value))
+                return UNKNOWN
+        if gq in EXISTS_FUNCS and len(node.args) <= 1:
+            if not node.args:  # `exists().where(Member.board_id == Card.board_id, ...)`: built next
+                o = Origin("site", str(self.new_site(node, "orm", [])))
+            else:
+                o = self.eval(node.args[0].value)
+            self.probe(o)
+            return o
         if recv is not None and method in ROW_SAVES and recv.kind == "site" and not recv.attrs:
             self.row_written(recv)  # `await note.save()` (Tortoise, Beanie, active record)
             for a in node.args:
@@ -103,8 +131,10 @@ class CallRecognition(WalkState):
                     model_ref = model_ref[: -len(suffix)]
             site_alt = self.model_method_site(node, method, Origin("global", model_ref), pos, args_nodes)
             # `crud.item.get(...)`: a lower-case name may be a helper object, not a model class;
-            # both readings are kept and link time decides.
+            # `EntryService.get(...)`: a capitalised one a service class. Both readings are kept and
+            # link time decides; a capitalised name's value stays the query's.
             if model_ref.split(".")[-1][:1].isupper():
+                self.record_call(node, method, recv, gq, args_nodes, site_alt)
                 return Origin("site", str(site_alt))
         # an in-memory store: `NOTES.pop(note_id)`, `self.notes_by_id.get(note_id)`
         # (a repository held in `self._repo` has `.get(id)` too: both readings are kept, link decides)
@@ -122,6 +152,11 @@ class CallRecognition(WalkState):
             return Origin("site", str(self.model_method_site(node, method, recv, pos, args_nodes)))
 
         return self.record_call(node, method, recv, gq, args_nodes, site_alt)
+
+    def probe(self, o: Origin) -> None:
+        """The query only tests whether a row exists (`exists(select(...))`, `select(...).exists()`)."""
+        if o.kind == "site" and not o.attrs:
+            self.summary.sites[int(o.name)].probe = True
 
     def record_call(self, node: cst.Call, method: Optional[str], recv: Optional[Origin], gq: Optional[str],
                     args_nodes: List[cst.Arg], site_alt: int) -> Origin:

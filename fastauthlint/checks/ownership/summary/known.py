@@ -14,6 +14,7 @@ SELECT_FUNCS = {
 }
 UPDATE_FUNCS = {"sqlalchemy.update", "sqlalchemy.sql.update", "sqlalchemy.sql.expression.update", "sqlmodel.update",
                 "sqlalchemy.dialects.postgresql.update"}
+EXISTS_FUNCS = {"sqlalchemy.exists", "sqlalchemy.sql.exists", "sqlalchemy.sql.expression.exists", "sqlmodel.exists"}
 DELETE_FUNCS = {"sqlalchemy.delete", "sqlalchemy.sql.delete", "sqlalchemy.sql.expression.delete", "sqlmodel.delete"}
 # Methods that, called on a model class, query it (Tortoise, Beanie, ODMantic-less ORMs, ormar,
 # peewee, Piccolo, active-record helpers): `Item.get(id=...)`, `Item.filter(owner=user)`.

@@ -18,6 +18,9 @@ from fastauthlint.checks.ownership.summary.filters import Sink
 from fastauthlint.checks.ownership.summary.known import VISIBILITY_WORD
 from fastauthlint.checks.ownership.summary.state import WalkState
 
+# Parts of a request that hold what the client sent.
+CLIENT_PARTS = {("headers",), ("query_params",), ("path_params",), ("cookies",)}
+
 
 class OriginTracking(WalkState):
     def bind(self, target, origin: Origin) -> None:
@@ -42,7 +45,26 @@ class OriginTracking(WalkState):
         elif isinstance(target, cst.StarredElement):
             self.bind(target.value, origin)
         elif isinstance(target, cst.Attribute):
-            self.row_written(self.peek(target.value))  # `row.email = ...`
+            base = self.peek(target.value)
+            if self.is_request_state(base):
+                self.state_set(target.attr.value, origin)  # `request.state.user_id = payload["sub"]`
+            else:
+                self.row_written(base)  # `row.email = ...`
+
+    def is_request_state(self, o: Origin) -> bool:
+        """`request.state` itself (the object attributes are set on)."""
+        return o.kind == "param" and o.name in self.request_params and o.attrs == ("state",)
+
+    def state_set(self, key: str, value: Origin) -> None:
+        """Request state this function sets, and whether the value is copied straight from what the
+        client sent (`request.headers[...]`, a `Header()`/`Query()` parameter): such state names
+        whoever the client says, not the caller."""
+        client = value.kind == "param" and (
+            (value.name in self.request_params and value.attrs[:1] in CLIENT_PARTS)
+            or value.name in self.client_params)
+        entry = (key, client)
+        if entry not in self.summary.state_sets:
+            self.summary.state_sets.append(entry)
 
     def row_written(self, row: Origin) -> None:
         """A fetched row changed in place (`row.email = x`, `setattr(row, k, v)`, `await
@@ -179,10 +201,12 @@ class OriginTracking(WalkState):
         return Origin("dict", str(len(self.summary.dicts) - 1))
 
     def request_user(self, o: Origin) -> Origin:
-        """`request.state.user` / `request.user`: the user an authentication middleware set."""
+        """`request.user`: the user an authentication middleware set; `request.state.<attr>`: state
+        the server set for this request (whose it is, link time decides from the route's
+        authentication and from what sets the attribute)."""
         if o.kind == "param" and o.name in self.request_params:
-            if o.attrs[:2] == ("state", "user"):
-                return Origin("request_user", "", o.attrs[2:])
+            if o.attrs[:1] == ("state",) and len(o.attrs) >= 2:
+                return Origin("request_state", o.attrs[1], o.attrs[2:])
             if o.attrs[:1] == ("user",):
                 return Origin("request_user", "", o.attrs[1:])
             if o.attrs[:2] == ("scope", "[user]"):  # `websocket.scope["user"]` (AuthenticationMiddleware)

@@ -96,6 +96,8 @@ class QueryRecognition(WalkState):
                     site.op = "update"
                 elif method == "count" and site.op == "read":
                     site.op = "count"
+                elif method == "exists" and not args_nodes and site.op == "read":
+                    site.probe = True  # `select(...).where(...).exists()`: a condition of another query
                 if method == "get" and args_nodes and args_nodes[0].keyword is None:
                     site.keys.append(self.eval(args_nodes[0].value))
                 if method in ("bindparams", "params"):

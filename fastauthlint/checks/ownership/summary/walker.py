@@ -45,6 +45,9 @@ from fastauthlint.checks.ownership.summary.raw_sql import RawSqlRecognition
 from fastauthlint.checks.ownership.summary.syntax import block_statements
 from fastauthlint.project.names import dotted
 
+# FastAPI's parameter sources that read the request as the client sent it
+CLIENT_SOURCES = {"Header", "Query", "Cookie", "Path", "Body", "Form"}
+
 
 class FunctionWalker(Branches, OwnerCheckRecognition, DenialRecognition, CallRecognition, QueryRecognition,
                      RawSqlRecognition, FilterRecognition, OriginTracking):
@@ -96,6 +99,8 @@ class FunctionWalker(Branches, OwnerCheckRecognition, DenialRecognition, CallRec
                 dep_call = param.default
             elif isinstance(param.default, cst.Call):
                 self._factory(fact, param.default)
+                if astutil.name_of(param.default.func) in CLIENT_SOURCES:
+                    self.client_params.add(name)
             elif isinstance(param.default, (cst.Name, cst.Attribute)):
                 fact.default_ref = self.ctx.qualify(param.default) or ""
             if dep_call is not None:
