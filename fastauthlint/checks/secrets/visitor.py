@@ -211,7 +211,7 @@ class SecretsVisitor(CheckVisitor):
         self._identity(generated_identity_item(kw, node.value))
         if kw in EXAMPLE_KEYS:
             self.example_depth += 1
-        elif not self.example_depth:
+        elif not self.example_depth and id(node.value) not in self._table_values:
             self._found(HARDCODED, hardcoded_secret.keyword_argument(kw, node.value))
             if isinstance(node.value, cst.Name) and secret_name_kind(kw):
                 self._use_as_secret(node.value.value, kw, f"the `{kw}=` argument")
@@ -233,6 +233,8 @@ class SecretsVisitor(CheckVisitor):
         for t in node.targets:
             self._identity(generated_identity(t.target, node.value))
             name = target_name(t.target)
+            if isinstance(t.target, cst.Subscript) and _session_of(t.target.value):
+                continue  # `request.session["token"] = "admin-logged-in"`: a marker in the signed session
             if name in EXAMPLE_KEYS:
                 self.example_depth += 1  # `schema_extra = {...}`: balanced in leave_Assign
                 return
@@ -332,6 +334,15 @@ class SecretsVisitor(CheckVisitor):
 
     # -- calls: signing keys, environment fallbacks -----------------------------------------
     def visit_Call(self, node: cst.Call) -> None:
+        if _session_of(node.func, "update"):
+            # `request.session.update({"token": "admin-logged-in"})`: a constant stored in the signed
+            # session is a marker the server reads back; the secret is the session's signing key.
+            for arg in node.args:
+                if isinstance(arg.value, cst.Dict):
+                    self._table_values.update(id(el.value) for el in arg.value.elements
+                                              if isinstance(el, cst.DictElement))
+                if arg.keyword is not None:
+                    self._table_values.add(id(arg.value))
         q = self.ctx.qualify(node.func)
         if q in hardcoded_secret.KEY_SINKS:
             arg = hardcoded_secret.key_argument(node, q)
@@ -396,3 +407,12 @@ class SecretsVisitor(CheckVisitor):
 
     def facts(self) -> SecretsFacts:
         return SecretsFacts(classes=self.class_facts, settings=sorted(self.local_settings))
+
+
+def _session_of(expr: cst.BaseExpression, method: str = "") -> bool:
+    """`request.session` (with `method`: `request.session.update`): the signed cookie session."""
+    if method:
+        if not (isinstance(expr, cst.Attribute) and expr.attr.value == method):
+            return False
+        expr = expr.value
+    return isinstance(expr, cst.Attribute) and expr.attr.value == "session" and isinstance(expr.value, (cst.Name, cst.Attribute))
