@@ -50,6 +50,9 @@ class HttpFacts:
     # Attributes of the request's state this file sets (`request.state.user_id = user.id`) -> whether
     # every function setting it refuses the requests it cannot authenticate (raises, answers 401/403).
     state_setters: Dict[str, bool] = field(default_factory=dict)
-    # FAL602 findings inside a top-level function (span, message, the function): reported when
-    # something that runs calls it (a CORS helper nothing calls adds no middleware).
+    # FAL602 findings (span, message, the top-level function holding it or ""): reported when the
+    # code runs (a CORS helper nothing calls adds no middleware).
     cors: List[Tuple[Tuple[int, int, int, int], str, str]] = field(default_factory=list)
+    # Does the file set or read cookies, use a cookie session or HTTP Basic (credentials a browser
+    # attaches to a cross-site request by itself)?
+    ambient: bool = False

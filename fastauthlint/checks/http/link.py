@@ -26,7 +26,7 @@ from fastauthlint.checks.http import cors_wildcard_with_credentials, schemes
 from fastauthlint.checks.http.facts import HttpFacts
 from fastauthlint.checks.http.unauthorized_without_www_authenticate import RULE, message
 from fastauthlint.context import is_test_path
-from fastauthlint.findings import Finding, Span
+from fastauthlint.findings import Finding, Severity, Span
 from fastauthlint.project.values import V
 
 
@@ -37,8 +37,12 @@ def link(project, check_name: str) -> List[Finding]:
     if not found and not helpers:
         return []
     refs = _References(project, files)
-    out: List[Finding] = [Finding(rule=cors_wildcard_with_credentials.RULE, path=path, span=Span(*span), message=text)
-                          for path, (span, text, holder) in helpers if refs.runs(path, holder)]
+    ambient = any(f.ambient for path, f in files.items() if not _is_test(project, path))
+    out: List[Finding] = [
+        Finding(rule=cors_wildcard_with_credentials.RULE, path=path, span=Span(*span),
+                message=text if ambient else text + cors_wildcard_with_credentials.NO_AMBIENT_NOTE,
+                severity=None if ambient else Severity.WARNING)
+        for path, (span, text, holder) in helpers if not holder or refs.runs(path, holder)]
     if not found:
         return out
     project_schemes: Set[str] = set()

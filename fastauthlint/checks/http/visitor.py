@@ -64,6 +64,7 @@ class HttpVisitor(CheckVisitor):
         self._refusing: Dict[int, bool] = {}  # id of a function -> does it refuse requests itself
         self._exception_handlers: set = set()  # names of this file's functions registered as exception handlers
         self._cors: List[Tuple[Tuple[int, int, int, int], str, str]] = []
+        self._ambient = False  # cookies, a cookie session or HTTP Basic: credentials a browser sends by itself
         self._query = 0  # depth of query-builder calls (`.where(...)`) the traversal is inside
         self._dev_branches = 0  # depth of `if` branches only a development environment takes (FAL603)
 
@@ -85,11 +86,10 @@ class HttpVisitor(CheckVisitor):
         elif cors_wildcard_with_credentials.is_middleware_call(node, q):
             if cors_wildcard_with_credentials.adds_cors(self.ctx, node, q):
                 found = cors_wildcard_with_credentials.check(self.constants, node)
-                top = self._frames[0].top if self._frames else ""
-                if found is not None and top and not self._websocket:
-                    self._cors.append((_span(self.ctx, node), found, top))  # a helper: reported if it runs
-                else:
-                    self._report(cors_wildcard_with_credentials.RULE, node, found)
+                if found is not None:
+                    # judged when linking: does it run (a helper nothing calls adds no middleware),
+                    # and does the browser attach a credential by itself anywhere in the project?
+                    self._cors.append((_span(self.ctx, node), found, self._frames[0].top if self._frames else ""))
         elif insecure_auth_cookie.is_set_cookie(node):
             found = insecure_auth_cookie.check(self.ctx, self.constants, node)
             if found is not None and self._dev_branches:
@@ -98,6 +98,8 @@ class HttpVisitor(CheckVisitor):
                 self.report(insecure_auth_cookie.RULE, node, found[0], severity=found[1])
         else:
             name = name_of(node.func)
+            if name in cors_wildcard_with_credentials.AMBIENT_CALLS:
+                self._ambient = True
             if name in schemes.SCHEME_CLASSES:
                 self._file_schemes.add(schemes.SCHEME_CLASSES[name])
             elif name == "add_exception_handler" and len(node.args) >= 2:
@@ -211,6 +213,8 @@ class HttpVisitor(CheckVisitor):
                 self._refs.setdefault("=" + q, {})[self._referrer()] = None
 
     def visit_Attribute(self, node: cst.Attribute) -> None:
+        if not self._ambient and not self.ctx.is_test and cors_wildcard_with_credentials.ambient_attribute(node):
+            self._ambient = True
         parts = [node.attr.value]
         head: cst.BaseExpression = node.value
         while isinstance(head, cst.Attribute) and len(parts) < _MAX_CHAIN:
@@ -374,14 +378,14 @@ class HttpVisitor(CheckVisitor):
     def facts(self) -> Optional[HttpFacts]:
         schemes_used = tuple(sorted(self._file_schemes))
         if not (self._found or schemes_used or self._refs or self._local_refs or self._handlers or self._answering
-                or self._never_falsy or self._state_setters or self._cors):
+                or self._never_falsy or self._state_setters or self._cors or self._ambient):
             return None
         return HttpFacts(unauthorized=self._found, schemes=schemes_used,
                          refs={k: tuple(v) for k, v in self._refs.items()},
                          local_refs={k: tuple(v) for k, v in self._local_refs.items()},
                          handlers=tuple(self._handlers), answering=tuple(self._answering),
                          never_falsy=tuple(self._never_falsy), state_setters=dict(self._state_setters),
-                         cors=list(self._cors))
+                         cors=list(self._cors), ambient=self._ambient)
 
     # -- comparisons: FAL604 ------------------------------------------------------------------
     @property
