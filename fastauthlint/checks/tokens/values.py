@@ -150,6 +150,10 @@ class Values:
             if attr in ("headers", "cookies") and _is_request(node.value, state):
                 # `dict(request.headers)`: every header, `Authorization` and the cookies among them.
                 return src("credential", HEADERS_DESC if attr == "headers" else COOKIES_DESC)
+            if attr == "client_secret" and "intent" in split_words(shown_name(node.value)):
+                # `payment_intent.client_secret`: what the payment provider issues for the paying
+                # browser to confirm with (Stripe.js needs it), not a secret of the server.
+                return EMPTY
             base = self.taint(node.value, state)
             incoming = state.is_route and isinstance(node.value, cst.Name) and node.value.value in state.params
             if isinstance(node.value, cst.Name) and node.value.value in state.fresh and secret_name_kind(attr):
@@ -601,6 +605,9 @@ def _one_header(mapping: Taint, key: cst.BaseExpression) -> Taint:
     words = set(split_words(astutil.name_of(key) or "")) if isinstance(key, (cst.Name, cst.Attribute)) else set()
     if not isinstance(key, (cst.Name, cst.Attribute)) or words & _CREDENTIAL_HEADER_WORDS:
         return mapping
+    name = astutil.name_of(key) or ""
+    if name.isupper() and len(name) > 1:
+        return EMPTY  # `resource.get(UNREADABLE_FIELDS)`: a field named by a constant, not the credential
     return frozenset(lab for lab in mapping if lab[0] != "src" or lab[2] not in (HEADERS_DESC, COOKIES_DESC))
 
 
