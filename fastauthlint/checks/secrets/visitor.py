@@ -151,12 +151,29 @@ class SecretsVisitor(CheckVisitor):
         self.dev_scopes -= is_dev_name(original_node.name.value)
         frame = self.frames.pop()
         self.func_nodes.pop()
+        self._drop_only_tested(original_node)
         if frame["fixture"]:
             # A development script's function that creates an account (`def _create_user`, or one
             # named `f"qa_{suffix}"`): the password it chooses for it is test data.
             for key in frame["passwords"]:
                 if key in self.candidates:
                     self.candidates[key].test = True
+
+    def _drop_only_tested(self, func: cst.FunctionDef) -> None:
+        """`secret = os.environ.get("JWT_SECRET") or ""` in a function that only tests the value
+        (`if secret in UNSAFE: ...`, `len(secret) < 32`, `if not secret:`): a diagnostic that sorts
+        the setting, not code that runs with the fallback (FAL302)."""
+        fallbacks = {k for k, c in self.candidates.items() if c.rule == FALLBACK}
+        if not fallbacks:
+            return
+        for stmt in _own_statements(func):
+            if not (isinstance(stmt, cst.Assign) and len(stmt.targets) == 1 and isinstance(stmt.targets[0].target,
+                                                                                         cst.Name)):
+                continue
+            inside = [id(n) for n in astutil.walk(stmt.value) if id(n) in fallbacks]
+            if inside and _only_tested(func, stmt.targets[0].target.value, stmt):
+                for key in inside:
+                    del self.candidates[key]
 
     def _identity(self, generated: bool) -> None:
         if generated and self.frames:
@@ -416,3 +433,32 @@ def _session_of(expr: cst.BaseExpression, method: str = "") -> bool:
             return False
         expr = expr.value
     return isinstance(expr, cst.Attribute) and expr.attr.value == "session" and isinstance(expr.value, (cst.Name, cst.Attribute))
+
+
+def _own_statements(func: cst.FunctionDef):
+    """The small statements of a function, not of the functions and classes it defines."""
+    stack = [func.body]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, cst.BaseSmallStatement):
+            yield node
+            continue
+        stack.extend(c for c in node.children if not isinstance(c, (cst.FunctionDef, cst.ClassDef, cst.Lambda)))
+
+
+def _only_tested(func: cst.FunctionDef, name: str, assign: cst.Assign) -> bool:
+    """Is every read of `name` in the function a test of its value: inside a comparison, or the
+    whole test of an `if` (`if not name:`)?"""
+    target = id(assign.targets[0].target)
+    reads = {id(n) for n in astutil.walk(func.body) if isinstance(n, cst.Name) and n.value == name and id(n) != target}
+    if not reads:
+        return False
+    tested: Set[int] = set()
+    for n in astutil.walk(func.body):
+        if isinstance(n, cst.Comparison):
+            tested.update(id(m) for m in astutil.walk(n))
+        elif isinstance(n, cst.If):
+            test = n.test.expression if isinstance(n.test, cst.UnaryOperation) else n.test
+            if isinstance(test, cst.Name):
+                tested.add(id(test))
+    return reads <= tested
