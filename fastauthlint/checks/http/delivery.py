@@ -376,17 +376,27 @@ def is_state(expr: cst.BaseExpression) -> bool:
         isinstance(expr.value, (cst.Name, cst.Attribute))
 
 
-def refuses_request(func: cst.FunctionDef) -> bool:
-    """Does the function refuse a request itself (it raises, or answers 401/403)? A function that
-    sets the request's state after refusing the ones it cannot authenticate."""
-    for n in _own_nodes(func.body):
+def refuses_request(func: cst.FunctionDef, setter: cst.CSTNode) -> bool:
+    """Does the function refuse the requests it cannot authenticate before it sets the request's
+    state (`setter`)? It raises or answers 401/403, and no other `return` comes first (`if not
+    token: return await call_next(request)` lets anonymous requests through: optional)."""
+    refuses = False
+    stack: List[cst.CSTNode] = [func.body]
+    while stack:  # source order
+        n = stack.pop()
+        if n is setter:
+            break
         if isinstance(n, cst.Raise):
-            return True
-        if isinstance(n, cst.Return) and isinstance(n.value, cst.Call) and any(
-                a.keyword is not None and a.keyword.value == "status_code" and _status_number(a.value) in (401, 403)
-                for a in n.value.args):
-            return True
-    return False
+            refuses = True
+        elif isinstance(n, cst.Return):
+            if isinstance(n.value, cst.Call) and any(
+                    a.keyword is not None and a.keyword.value == "status_code" and _status_number(a.value) in (401, 403)
+                    for a in n.value.args):
+                refuses = True
+            else:
+                return False
+        stack.extend(reversed([c for c in n.children if not isinstance(c, (cst.FunctionDef, cst.ClassDef, cst.Lambda))]))
+    return refuses or any(isinstance(n, cst.Raise) for n in _own_nodes(func.body))
 
 
 def _status_number(expr: cst.BaseExpression) -> Optional[int]:

@@ -61,7 +61,6 @@ class HttpVisitor(CheckVisitor):
         self._answering: List[str] = []
         self._never_falsy: List[str] = []
         self._state_setters: Dict[str, bool] = {}
-        self._refusing: Dict[int, bool] = {}  # id of a function -> does it refuse requests itself
         self._exception_handlers: set = set()  # names of this file's functions registered as exception handlers
         self._cors: List[Tuple[Tuple[int, int, int, int], str, str]] = []
         self._ambient = False  # cookies, a cookie session or HTTP Basic: credentials a browser sends by itself
@@ -251,11 +250,8 @@ class HttpVisitor(CheckVisitor):
                     and not self.ctx.is_test:
                 # `request.state.user_id = user.id`: set by a function that refuses the requests it
                 # cannot authenticate, or by one that lets them through (`= None`, an optional user)
-                func = self._frames[-1].node
-                if id(func) not in self._refusing:
-                    self._refusing[id(func)] = delivery.refuses_request(func)
-                refusing = self._refusing[id(func)] and not (isinstance(node.value, cst.Name)
-                                                              and node.value.value == "None")
+                refusing = not (isinstance(node.value, cst.Name) and node.value.value == "None") \
+                    and delivery.refuses_request(self._frames[-1].node, node)
                 attr = t.target.attr.value
                 self._state_setters[attr] = self._state_setters.get(attr, True) and refusing
 
