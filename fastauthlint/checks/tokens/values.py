@@ -23,6 +23,7 @@ from fastauthlint.checks.tokens.credentials import (
     ISSUE_VERBS,
     ISSUER_WORDS,
     JWT_ENCODERS,
+    browser_secret,
     is_config_base,
     issued_kind_word,
     issuing_call_kind,
@@ -141,7 +142,7 @@ class Values:
             return name_source(node.value, node.value, config=node.value.isupper()) or self._holder(node, q, state)
         if isinstance(node, cst.Attribute):
             attr = node.attr.value
-            if self.ctx.qualify(node) in KNOWN_MODULE_NAMES:
+            if self.ctx.qualify(node) in KNOWN_MODULE_NAMES or browser_secret(node):
                 return EMPTY
             if attr in SAFE_NAMES or "type" in split_words(attr) or names_a_name(attr) or label_member(node):
                 return EMPTY
@@ -150,10 +151,6 @@ class Values:
             if attr in ("headers", "cookies") and _is_request(node.value, state):
                 # `dict(request.headers)`: every header, `Authorization` and the cookies among them.
                 return src("credential", HEADERS_DESC if attr == "headers" else COOKIES_DESC)
-            if attr == "client_secret" and "intent" in split_words(shown_name(node.value)):
-                # `payment_intent.client_secret`: what the payment provider issues for the paying
-                # browser to confirm with (Stripe.js needs it), not a secret of the server.
-                return EMPTY
             base = self.taint(node.value, state)
             incoming = state.is_route and isinstance(node.value, cst.Name) and node.value.value in state.params
             if isinstance(node.value, cst.Name) and node.value.value in state.fresh and secret_name_kind(attr):
