@@ -489,7 +489,7 @@ def classify_value(value: str, name: Optional[str] = None, kind: Optional[str] =
 
 
 # A key in a store or a settings tree: identifiers joined by `/`, `.` or `:` (`"cursorAuth/accessToken"`).
-_KEY_PATH_RX = re.compile(r"[A-Za-z_][A-Za-z0-9_]*([/.:][A-Za-z_][A-Za-z0-9_]*)+")
+_KEY_PATH_RX = re.compile(r"[A-Za-z_][A-Za-z0-9_]*([/.:][A-Za-z_][A-Za-z0-9_]*)*[/.:][A-Za-z_]+")
 _RATE_RX = re.compile(r"\d+\s*(/|per)\s*(\d+\s*)?(s|sec|second|m|min|minute|h|hour|d|day|week|month|year)s?", re.I)
 
 _PERMISSION_RX = re.compile(r"[a-z]+(?:_[a-z]+)*(?:[.:][a-z]+(?:_[a-z]+)*)+")
