@@ -4,7 +4,10 @@ credentials.
 Reported: `CORSMiddleware` added (`app.add_middleware(CORSMiddleware, ...)`, `Middleware(CORSMiddleware,
 ...)`) with `allow_credentials=True` and `allow_origins=["*"]` or an `allow_origin_regex` that matches
 every origin, literals or module constants: Starlette then echoes the caller's origin, so any
-website can make credentialed requests.
+website can make credentialed requests. Decided when linking (http/link.py): a call in a function
+nothing that runs calls adds no middleware; in a project where nothing sets or reads a cookie, a
+cookie session or HTTP Basic (credentials the browser attaches by itself), the credentialed
+request carries nothing a header token does not, and the finding is a warning.
 """
 
 from __future__ import annotations
@@ -18,6 +21,24 @@ from fastauthlint.checks.http.constants import ModuleConstants
 from fastauthlint.context import FileContext
 
 RULE = "FAL602"
+
+# What makes a browser attach a credential to a cross-site request by itself: cookies (set, read,
+# a cookie session) and HTTP Basic, which browsers cache.
+AMBIENT_CALLS = frozenset({"set_cookie", "Cookie", "APIKeyCookie", "SessionMiddleware", "HTTPBasic",
+                           "HTTPBasicCredentials"})
+AMBIENT_ATTRIBUTES = frozenset({"cookies", "set_cookie", "delete_cookie", "SessionMiddleware", "HTTPBasic"})
+
+
+def ambient_attribute(node: cst.Attribute) -> bool:
+    """`request.cookies`, `response.set_cookie`, `request.session` (not a database session)."""
+    attr = node.attr.value
+    if attr == "session":
+        return isinstance(node.value, cst.Name) and node.value.value in ("request", "req")
+    return attr in AMBIENT_ATTRIBUTES
+
+
+NO_AMBIENT_NOTE = ("; nothing in the project sets or reads a cookie or uses HTTP Basic, so a credentialed request "
+                   "carries no credential the browser attaches by itself (a warning)")
 
 CORS_MIDDLEWARE = {"fastapi.middleware.cors.CORSMiddleware", "starlette.middleware.cors.CORSMiddleware"}
 MIDDLEWARE_WRAPPERS = {"starlette.middleware.Middleware", "fastapi.middleware.Middleware"}

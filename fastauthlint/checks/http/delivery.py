@@ -34,7 +34,7 @@ _BROAD = {"Exception", "BaseException", "HTTPException", "StarletteHTTPException
 _PAGE_RESPONSES = {"TemplateResponse", "HTMLResponse", "RedirectResponse"}
 _WEBSOCKET_TYPES = {"fastapi.WebSocket", "fastapi.websockets.WebSocket", "starlette.websockets.WebSocket"}
 # A webhook's signature check: what verifies it, and what says the request is signed.
-_SIGNATURE_CHECK = re.compile(r"^new$|compare_digest|construct_event|verify_?(webhook|signature|sig)|"
+_SIGNATURE_CHECK = re.compile(r"^new$|compare_digest|construct_event|verify_?(\w*_)?(webhook|signature|sig|hmac)|"
                               r"validate_?(webhook|event|signature)|(webhook|signature)\w*verif", re.I)
 _SIGNED = re.compile(r"signature|webhook", re.I)
 _MISCONFIGURED = re.compile(r"not (been )?configured|misconfigur|not set up|configuration (error|is missing)|"
@@ -339,6 +339,71 @@ def _dependency_param(p: cst.Param) -> bool:
         return True
     ann = p.annotation.annotation if p.annotation is not None else None
     return isinstance(ann, cst.Subscript) and name_of(ann.value) == "Annotated"
+
+
+def state_guard(stmt: cst.CSTNode, parents: Parents, func: cst.FunctionDef) -> str:
+    """`attr` when the 401 is raised under a test that an attribute of the request's state is absent
+    (`if request.state.user_id is None:`, `if getattr(request.state, "user_id", None) is None:`,
+    `if not hasattr(request.state, "user"):`, or a local read from one): whether that can happen
+    for a request is for the code that sets it to say (link.py)."""
+    test = _guarding_test(stmt, parents)
+    subject = _absent_subject(test) if test is not None else None
+    if subject is None:
+        return ""
+    attr = _state_attribute(subject, negated=True)
+    if attr or not isinstance(subject, cst.Name):
+        return attr
+    values = [a.value for a in _own_nodes(func.body) if isinstance(a, cst.Assign)
+              and any(isinstance(t.target, cst.Name) and t.target.value == subject.value for t in a.targets)]
+    attrs = {_state_attribute(v) for v in values}
+    return attrs.pop() if len(attrs) == 1 and len(values) == 1 else ""
+
+
+def _state_attribute(expr: cst.BaseExpression, negated: bool = False) -> str:
+    """`attr` of `X.state.attr` and `getattr(X.state, "attr", None)` (and of `hasattr(X.state,
+    "attr")` under a `not`)."""
+    if isinstance(expr, cst.Attribute) and is_state(expr.value):
+        return expr.attr.value
+    if isinstance(expr, cst.Call) and name_of(expr.func) in ("getattr", "hasattr") and len(expr.args) >= 2 \
+            and is_state(expr.args[0].value) and (name_of(expr.func) == "getattr" or negated):
+        return literal_str(expr.args[1].value) or ""
+    return ""
+
+
+def is_state(expr: cst.BaseExpression) -> bool:
+    """`request.state`, `self.request.state`: the per-request state Starlette carries."""
+    return isinstance(expr, cst.Attribute) and expr.attr.value == "state" and \
+        isinstance(expr.value, (cst.Name, cst.Attribute))
+
+
+def refuses_request(func: cst.FunctionDef, setter: cst.CSTNode) -> bool:
+    """Does the function refuse the requests it cannot authenticate before it sets the request's
+    state (`setter`)? It raises or answers 401/403, and no other `return` comes first (`if not
+    token: return await call_next(request)` lets anonymous requests through: optional)."""
+    refuses = False
+    stack: List[cst.CSTNode] = [func.body]
+    while stack:  # source order
+        n = stack.pop()
+        if n is setter:
+            break
+        if isinstance(n, cst.Raise):
+            refuses = True
+        elif isinstance(n, cst.Return):
+            if isinstance(n.value, cst.Call) and any(
+                    a.keyword is not None and a.keyword.value == "status_code" and _status_number(a.value) in (401, 403)
+                    for a in n.value.args):
+                refuses = True
+            else:
+                return False
+        stack.extend(reversed([c for c in n.children if not isinstance(c, (cst.FunctionDef, cst.ClassDef, cst.Lambda))]))
+    return refuses or any(isinstance(n, cst.Raise) for n in _own_nodes(func.body))
+
+
+def _status_number(expr: cst.BaseExpression) -> Optional[int]:
+    if isinstance(expr, cst.Integer):
+        return int(expr.value)
+    m = re.search(r"(40[13])", name_of(expr) or (expr.attr.value if isinstance(expr, cst.Attribute) else ""))
+    return int(m.group(1)) if m else None
 
 
 def looks_like_dependency(func: cst.FunctionDef) -> bool:

@@ -27,6 +27,7 @@ class Unauthorized:
     holder: str = ""
     func: str = ""  # qualname of the function around the 401
     guard: str = ""  # `if not user: raise ...` on this parameter of `func` (a dependency's value)
+    state: str = ""  # `if request.state.user_id is None: raise ...` on this attribute of the request's state
 
 
 @dataclass
@@ -46,3 +47,12 @@ class HttpFacts:
     answering: Tuple[str, ...] = ()
     # Dependencies (qualnames in this file) whose every return is a value that cannot be falsy.
     never_falsy: Tuple[str, ...] = ()
+    # Attributes of the request's state this file sets (`request.state.user_id = user.id`) -> whether
+    # every function setting it refuses the requests it cannot authenticate (raises, answers 401/403).
+    state_setters: Dict[str, bool] = field(default_factory=dict)
+    # FAL602 findings (span, message, the top-level function holding it or ""): reported when the
+    # code runs (a CORS helper nothing calls adds no middleware).
+    cors: List[Tuple[Tuple[int, int, int, int], str, str]] = field(default_factory=list)
+    # Does the file set or read cookies, use a cookie session or HTTP Basic (credentials a browser
+    # attaches to a cross-site request by itself)?
+    ambient: bool = False

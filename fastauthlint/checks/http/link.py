@@ -8,6 +8,10 @@
   is a value that cannot be falsy, or one the project model says refuses a request without a
   credential itself (it raises its own 401, or is a security scheme with `auto_error`; an optional
   chain that returns None keeps the finding): the branch never runs.
+- `if request.state.user_id is None: raise HTTPException(401)` where every function of the project
+  (tests aside) that sets that attribute of the request's state refuses the requests it cannot
+  authenticate: the state is missing only where no authentication ran, a route FAL101 judges; the
+  401 answers no credential.
 - An exception handler registered for 401s (or for HTTPException) that answers with a challenge
   or renders a page: every raised 401 goes through it.
 - The scheme a finding names, when its function and file name none: the one the project's
@@ -18,29 +22,38 @@ from __future__ import annotations
 
 from typing import Dict, Iterable, List, Optional, Set, Tuple
 
-from fastauthlint.checks.http import schemes
+from fastauthlint.checks.http import cors_wildcard_with_credentials, schemes
 from fastauthlint.checks.http.facts import HttpFacts
 from fastauthlint.checks.http.unauthorized_without_www_authenticate import RULE, message
 from fastauthlint.context import is_test_path
-from fastauthlint.findings import Finding, Span
+from fastauthlint.findings import Finding, Severity, Span
 from fastauthlint.project.values import V
 
 
 def link(project, check_name: str) -> List[Finding]:
     files: Dict[str, HttpFacts] = dict(project.facts(check_name))
     found = [(path, u) for path, f in files.items() for u in f.unauthorized]
-    if not found:
+    helpers = [(path, c) for path, f in files.items() for c in f.cors]
+    if not found and not helpers:
         return []
+    refs = _References(project, files)
+    ambient = any(f.ambient for path, f in files.items() if not _is_test(project, path))
+    out: List[Finding] = [
+        Finding(rule=cors_wildcard_with_credentials.RULE, path=path, span=Span(*span),
+                message=text if ambient else text + cors_wildcard_with_credentials.NO_AMBIENT_NOTE,
+                severity=None if ambient else Severity.WARNING)
+        for path, (span, text, holder) in helpers if not holder or refs.runs(path, holder)]
+    if not found:
+        return out
     project_schemes: Set[str] = set()
     for path, f in files.items():
         if not _is_test(project, path):
             project_schemes.update(f.schemes)
     answered = _answering_handlers(project, files)
-    refs = _References(project, files)
+    setters = _state_setters(project, files)
     evaluator = _LazyEvaluator(project)
     guards = _Guards(evaluator, files, project)
     followed = _DependencySchemes(evaluator)
-    out: List[Finding] = []
     for path, u in found:
         if u.raised and answered:
             continue  # an exception handler adds the challenge (or shows a page) for every raised 401
@@ -48,6 +61,8 @@ def link(project, check_name: str) -> List[Finding]:
             continue  # nothing that serves HTTP calls it
         if u.guard and guards.excluded(path, u.func, u.guard):
             continue
+        if u.state and setters.get(u.state):
+            continue  # only code that refuses unauthenticated requests sets it
         scheme, ambiguous, source = u.scheme, u.schemes, u.scheme_from
         if source != schemes.FUNCTION:
             found = followed.of_function(path, u.func) if u.func else set()
@@ -69,6 +84,18 @@ def link(project, check_name: str) -> List[Finding]:
 def _is_test(project, path: str) -> bool:
     res = project.results.get(path)
     return is_test_path(res.rel if res is not None else path)
+
+
+def _state_setters(project, files: Dict[str, HttpFacts]) -> Dict[str, bool]:
+    """Attribute of the request's state -> is it set only by functions that refuse the requests
+    they cannot authenticate (tests aside)?"""
+    out: Dict[str, bool] = {}
+    for path, f in files.items():
+        if _is_test(project, path):
+            continue
+        for attr, refusing in f.state_setters.items():
+            out[attr] = out.get(attr, True) and refusing
+    return out
 
 
 def _answering_handlers(project, files: Dict[str, HttpFacts]) -> bool:

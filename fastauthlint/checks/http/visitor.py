@@ -60,6 +60,10 @@ class HttpVisitor(CheckVisitor):
         self._handlers: List[str] = []
         self._answering: List[str] = []
         self._never_falsy: List[str] = []
+        self._state_setters: Dict[str, bool] = {}
+        self._exception_handlers: set = set()  # names of this file's functions registered as exception handlers
+        self._cors: List[Tuple[Tuple[int, int, int, int], str, str]] = []
+        self._ambient = False  # cookies, a cookie session or HTTP Basic: credentials a browser sends by itself
         self._query = 0  # depth of query-builder calls (`.where(...)`) the traversal is inside
         self._dev_branches = 0  # depth of `if` branches only a development environment takes (FAL603)
 
@@ -80,8 +84,11 @@ class HttpVisitor(CheckVisitor):
                 (self._frames[-1].pending if self._frames else self._module_pending).append((node, short))
         elif cors_wildcard_with_credentials.is_middleware_call(node, q):
             if cors_wildcard_with_credentials.adds_cors(self.ctx, node, q):
-                self._report(cors_wildcard_with_credentials.RULE, node,
-                             cors_wildcard_with_credentials.check(self.constants, node))
+                found = cors_wildcard_with_credentials.check(self.constants, node)
+                if found is not None:
+                    # judged when linking: does it run (a helper nothing calls adds no middleware),
+                    # and does the browser attach a credential by itself anywhere in the project?
+                    self._cors.append((_span(self.ctx, node), found, self._frames[0].top if self._frames else ""))
         elif insecure_auth_cookie.is_set_cookie(node):
             found = insecure_auth_cookie.check(self.ctx, self.constants, node)
             if found is not None and self._dev_branches:
@@ -90,10 +97,16 @@ class HttpVisitor(CheckVisitor):
                 self.report(insecure_auth_cookie.RULE, node, found[0], severity=found[1])
         else:
             name = name_of(node.func)
+            if name in cors_wildcard_with_credentials.AMBIENT_CALLS:
+                self._ambient = True
             if name in schemes.SCHEME_CLASSES:
                 self._file_schemes.add(schemes.SCHEME_CLASSES[name])
-            elif name == "add_exception_handler" and len(node.args) >= 2 and self._for_401(node.args[0].value):
-                self._handler(node.args[1].value)
+            elif name == "add_exception_handler" and len(node.args) >= 2:
+                handler = next((a.value for a in node.args if a.keyword is not None and a.keyword.value == "handler"),
+                               node.args[1].value)
+                self._exception_handlers.add(_handler_name(handler))
+                if self._for_401(node.args[0].value):
+                    self._handler(handler)
 
     # `if settings.ENV == "development": response.set_cookie(..., secure=False)` (FAL603)
     def visit_If_body(self, node: cst.If) -> None:
@@ -161,9 +174,10 @@ class HttpVisitor(CheckVisitor):
         self._scopes.append(("func", qual, ()))
         for dec in node.decorators:
             d = dec.decorator
-            if isinstance(d, cst.Call) and name_of(d.func) == "exception_handler" and d.args \
-                    and self._for_401(d.args[0].value):
-                self._handlers.append(self.ctx.qualify(node.name) or node.name.value)
+            if isinstance(d, cst.Call) and name_of(d.func) == "exception_handler" and d.args:
+                self._exception_handlers.add(node.name.value)
+                if self._for_401(d.args[0].value):
+                    self._handlers.append(self.ctx.qualify(node.name) or node.name.value)
 
     def leave_FunctionDef(self, original_node: cst.FunctionDef) -> None:
         frame = self._frames[-1]
@@ -198,6 +212,8 @@ class HttpVisitor(CheckVisitor):
                 self._refs.setdefault("=" + q, {})[self._referrer()] = None
 
     def visit_Attribute(self, node: cst.Attribute) -> None:
+        if not self._ambient and not self.ctx.is_test and cors_wildcard_with_credentials.ambient_attribute(node):
+            self._ambient = True
         parts = [node.attr.value]
         head: cst.BaseExpression = node.value
         while isinstance(head, cst.Attribute) and len(parts) < _MAX_CHAIN:
@@ -230,6 +246,14 @@ class HttpVisitor(CheckVisitor):
         for t in node.targets:
             if isinstance(t.target, cst.Name):
                 self._not_refs.add(id(t.target))
+            elif isinstance(t.target, cst.Attribute) and delivery.is_state(t.target.value) and self._frames \
+                    and not self.ctx.is_test:
+                # `request.state.user_id = user.id`: set by a function that refuses the requests it
+                # cannot authenticate, or by one that lets them through (`= None`, an optional user)
+                refusing = not (isinstance(node.value, cst.Name) and node.value.value == "None") \
+                    and delivery.refuses_request(self._frames[-1].node, node)
+                attr = t.target.attr.value
+                self._state_setters[attr] = self._state_setters.get(attr, True) and refusing
 
     def visit_AnnAssign(self, node: cst.AnnAssign) -> None:
         if isinstance(node.target, cst.Name):
@@ -257,6 +281,7 @@ class HttpVisitor(CheckVisitor):
                     delivery.misconfiguration(call, stmt, parents, func, self.ctx):
                 continue
             guard = delivery.guard_param(stmt, parents, func) if kind == "raise" else ""
+            state = delivery.state_guard(stmt, parents, func) if kind == "raise" else ""
             found = schemes.function_schemes([f.node for f in reversed(self._frames)], self._assignment)
             if not found:
                 # the credential is checked by helpers of this file (`if not _authorized(request)`)
@@ -264,7 +289,7 @@ class HttpVisitor(CheckVisitor):
             self._found.append(Unauthorized(
                 span=_span(self.ctx, call), what=what, raised=exception,
                 scheme=schemes.single(found) or "", schemes=tuple(sorted(found)) if len(found) > 1 else (),
-                scheme_from=schemes.FUNCTION if found else "", holder=frame.top, func=frame.qual, guard=guard))
+                scheme_from=schemes.FUNCTION if found else "", holder=frame.top, func=frame.qual, guard=guard, state=state))
 
     def _assignment(self, name: str) -> Optional[cst.BaseExpression]:
         value = self.constants.value(cst.Name(name))
@@ -292,6 +317,11 @@ class HttpVisitor(CheckVisitor):
             if u.scheme_from != schemes.FUNCTION and self._file_schemes:
                 u.file_scheme = schemes.single(self._file_schemes) or ""
                 u.file_schemes = tuple(sorted(self._file_schemes)) if len(self._file_schemes) > 1 else ()
+        if self._exception_handlers:
+            # Raised inside an exception handler: Starlette does not handle it again, the server
+            # error middleware answers 500.
+            self._found = [u for u in self._found
+                           if not (u.raised and u.func and u.func.rsplit(".", 1)[-1] in self._exception_handlers)]
 
     def _helper_schemes(self, module: cst.Module) -> None:
         """The scheme of a 401 whose function names none, from the module-level functions of the
@@ -344,13 +374,14 @@ class HttpVisitor(CheckVisitor):
     def facts(self) -> Optional[HttpFacts]:
         schemes_used = tuple(sorted(self._file_schemes))
         if not (self._found or schemes_used or self._refs or self._local_refs or self._handlers or self._answering
-                or self._never_falsy):
+                or self._never_falsy or self._state_setters or self._cors or self._ambient):
             return None
         return HttpFacts(unauthorized=self._found, schemes=schemes_used,
                          refs={k: tuple(v) for k, v in self._refs.items()},
                          local_refs={k: tuple(v) for k, v in self._local_refs.items()},
                          handlers=tuple(self._handlers), answering=tuple(self._answering),
-                         never_falsy=tuple(self._never_falsy))
+                         never_falsy=tuple(self._never_falsy), state_setters=dict(self._state_setters),
+                         cors=list(self._cors), ambient=self._ambient)
 
     # -- comparisons: FAL604 ------------------------------------------------------------------
     @property
@@ -378,6 +409,13 @@ _CREDENTIAL_ARG = re.compile(r"^(request|req|websocket|headers|authorization|cre
 def _hands_credential(call: cst.Call) -> bool:
     """A helper handed the request or the credential (`_authorized(request)`), not any helper."""
     return any(isinstance(a.value, cst.Name) and _CREDENTIAL_ARG.match(a.value.value) for a in call.args)
+
+
+def _handler_name(expr: cst.BaseExpression) -> str:
+    """The function an exception handler names: `handler`, `self.handler`, `Handlers.handler`."""
+    if isinstance(expr, cst.Attribute):
+        return expr.attr.value
+    return expr.value if isinstance(expr, cst.Name) else ""
 
 
 def _span(ctx: FileContext, node: cst.CSTNode) -> Tuple[int, int, int, int]:

@@ -93,6 +93,10 @@ def named_literal(name: str, value: cst.BaseExpression, where: str, default: boo
 def _listed(name: str, kind: str, value: cst.BaseExpression, where: str) -> Optional[Hit]:
     """The first secret of a list, tuple or set of literals stored under a plural secret's name
     (`ROOT_TOKENS = ["1234"]`, `API_KEYS = ("k-9f…",)`)."""
+    if where == "dictionary key" and split_words(name)[-1] not in _PLURAL_SECRETS:
+        # `{"JWT_SECRET_KEY": ["change-me", ...]}`: a setting's name mapped to several values of it, a
+        # table of candidates (the defaults the application refuses), not the one secret it uses.
+        return None
     hit = listed_secret(name, kind, value)
     if hit is None:
         return None
@@ -120,6 +124,7 @@ def listed_secret(name: str, kind: str, value: Optional[cst.BaseExpression]
     return None
 
 
+_PLURAL_SECRETS = frozenset({"tokens", "secrets", "keys", "passwords", "credentials", "creds", "apikeys"})
 # Lists of values the application refuses (`_INSECURE_REDIS_PASSWORDS`, `KNOWN_DEFAULT_SECRETS`).
 _REFUSED_LISTS = frozenset({"insecure", "known", "default", "defaults", "placeholder", "placeholders", "example",
                             "examples", "sample", "samples", "rejected", "reserved", "unsafe", "trivial", "dummy",

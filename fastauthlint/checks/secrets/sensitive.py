@@ -70,6 +70,8 @@ _NOT_THE_SECRET = frozenset({
     "list", "get", "fetch", "create", "delete", "remove", "update", "set", "save", "load", "rotate", "revoke",
     "generate", "parse", "handle", "lookup", "find", "search", "send", "add", "edit", "manage", "upload",
     "download", "store", "request",
+    # a policy about the secret (`RATE_LIMIT_REFRESH_TOKEN = "30/minute"`), not the secret
+    "rate", "throttle", "quota",
     # a cancellation token (asyncio, .NET style), a decoded token (its claims), a stand-in value
     "cancel", "cancellation", "decoded", "placeholder", "sentinel", "dummy", "fake", "mock", "example", "sample",
 })
@@ -424,6 +426,8 @@ def classify_value(value: str, name: Optional[str] = None, kind: Optional[str] =
         return None  # `"application/json"` under an Authorization key, a PEM header alone, "localhost" for "no key"
     if name is not None and names_public_identifier(name) and _SLUG_RX.fullmatch(v):
         return None  # `url_token = "jane-doe-42"`: a profile's slug
+    if _RATE_RX.fullmatch(v):
+        return None  # `"30/minute"`: a rate limit
     if _URL_RX.match(v):
         return None  # credentials inside URLs are found by token_formats()
     if _PATH_RX.match(v) or (_FILE_EXT_RX.search(v) and " " not in v):
@@ -457,6 +461,14 @@ def classify_value(value: str, name: Optional[str] = None, kind: Optional[str] =
             return A_NAME
         if re.fullmatch(r"[a-z][a-z0-9]*(_[a-z0-9]+)+", v) and words[-len(name_words):] == name_words:
             return A_NAME  # `access_token = "polar_access_token"`: a label that names its kind
+        if re.fullmatch(r"[a-z]+(_[a-z]+)+", v) and set(words) & set(name_words) \
+                and any(w.endswith("ed") and w not in name_words for w in words):
+            return A_NAME  # `REASON_PASSWORD = "password_changed"`: a reason or a status code, an event of it
+        if _KEY_PATH_RX.fullmatch(v) and split_words(re.split(r"[/.:]", v)[-1])[-len(name_words):] == name_words:
+            return A_NAME  # `"accessToken": "cursorAuth/accessToken"`: the key it is stored under in a store
+        if len(name_words) >= 2 and re.fullmatch(r"[a-z0-9]+([-_][a-z0-9]+)+", v) \
+                and words[-len(name_words):] == name_words and len(words) <= len(name_words) + 2:
+            return PLACEHOLDER  # `SECRET_KEY = "e2e-secret-key"`: a value that names its setting, a stand-in
     if _UPPER_IDENT.match(v) and set(words) & _SECRET_WORDS:
         return A_NAME  # `"JWT_SECRET"`: an environment variable's name
     if low == "password" and kind == "password":
@@ -475,6 +487,10 @@ def classify_value(value: str, name: Optional[str] = None, kind: Optional[str] =
         return None  # a sentinel (`password = "LDAP"` marks users who sign in elsewhere)
     return SECRET
 
+
+# A key in a store or a settings tree: identifiers joined by `/`, `.` or `:` (`"cursorAuth/accessToken"`).
+_KEY_PATH_RX = re.compile(r"[A-Za-z_][A-Za-z0-9_]*([/.:][A-Za-z_][A-Za-z0-9_]*)*[/.:][A-Za-z_]+")
+_RATE_RX = re.compile(r"\d+\s*(/|per)\s*(\d+\s*)?(s|sec|second|m|min|minute|h|hour|d|day|week|month|year)s?", re.I)
 
 _PERMISSION_RX = re.compile(r"[a-z]+(?:_[a-z]+)*(?:[.:][a-z]+(?:_[a-z]+)*)+")
 

@@ -151,12 +151,29 @@ class SecretsVisitor(CheckVisitor):
         self.dev_scopes -= is_dev_name(original_node.name.value)
         frame = self.frames.pop()
         self.func_nodes.pop()
+        self._drop_only_tested(original_node)
         if frame["fixture"]:
             # A development script's function that creates an account (`def _create_user`, or one
             # named `f"qa_{suffix}"`): the password it chooses for it is test data.
             for key in frame["passwords"]:
                 if key in self.candidates:
                     self.candidates[key].test = True
+
+    def _drop_only_tested(self, func: cst.FunctionDef) -> None:
+        """`secret = os.environ.get("JWT_SECRET") or ""` in a function that only tests the value
+        (`if secret in UNSAFE: ...`, `len(secret) < 32`, `if not secret:`): a diagnostic that sorts
+        the setting, not code that runs with the fallback (FAL302)."""
+        fallbacks = {k for k, c in self.candidates.items() if c.rule == FALLBACK}
+        if not fallbacks:
+            return
+        for stmt in _own_statements(func):
+            if not (isinstance(stmt, cst.Assign) and len(stmt.targets) == 1 and isinstance(stmt.targets[0].target,
+                                                                                         cst.Name)):
+                continue
+            inside = [id(n) for n in astutil.walk(stmt.value) if id(n) in fallbacks]
+            if inside and _only_tested(func, stmt.targets[0].target.value, stmt):
+                for key in inside:
+                    del self.candidates[key]
 
     def _identity(self, generated: bool) -> None:
         if generated and self.frames:
@@ -211,7 +228,7 @@ class SecretsVisitor(CheckVisitor):
         self._identity(generated_identity_item(kw, node.value))
         if kw in EXAMPLE_KEYS:
             self.example_depth += 1
-        elif not self.example_depth:
+        elif not self.example_depth and id(node.value) not in self._table_values:
             self._found(HARDCODED, hardcoded_secret.keyword_argument(kw, node.value))
             if isinstance(node.value, cst.Name) and secret_name_kind(kw):
                 self._use_as_secret(node.value.value, kw, f"the `{kw}=` argument")
@@ -233,6 +250,8 @@ class SecretsVisitor(CheckVisitor):
         for t in node.targets:
             self._identity(generated_identity(t.target, node.value))
             name = target_name(t.target)
+            if isinstance(t.target, cst.Subscript) and _session_of(t.target.value):
+                continue  # `request.session["token"] = "admin-logged-in"`: a marker in the signed session
             if name in EXAMPLE_KEYS:
                 self.example_depth += 1  # `schema_extra = {...}`: balanced in leave_Assign
                 return
@@ -332,6 +351,15 @@ class SecretsVisitor(CheckVisitor):
 
     # -- calls: signing keys, environment fallbacks -----------------------------------------
     def visit_Call(self, node: cst.Call) -> None:
+        if _session_of(node.func, "update"):
+            # `request.session.update({"token": "admin-logged-in"})`: a constant stored in the signed
+            # session is a marker the server reads back; the secret is the session's signing key.
+            for arg in node.args:
+                if isinstance(arg.value, cst.Dict):
+                    self._table_values.update(id(el.value) for el in arg.value.elements
+                                              if isinstance(el, cst.DictElement))
+                if arg.keyword is not None:
+                    self._table_values.add(id(arg.value))
         q = self.ctx.qualify(node.func)
         if q in hardcoded_secret.KEY_SINKS:
             arg = hardcoded_secret.key_argument(node, q)
@@ -396,3 +424,41 @@ class SecretsVisitor(CheckVisitor):
 
     def facts(self) -> SecretsFacts:
         return SecretsFacts(classes=self.class_facts, settings=sorted(self.local_settings))
+
+
+def _session_of(expr: cst.BaseExpression, method: str = "") -> bool:
+    """`request.session` (with `method`: `request.session.update`): the signed cookie session."""
+    if method:
+        if not (isinstance(expr, cst.Attribute) and expr.attr.value == method):
+            return False
+        expr = expr.value
+    return isinstance(expr, cst.Attribute) and expr.attr.value == "session" and isinstance(expr.value, (cst.Name, cst.Attribute))
+
+
+def _own_statements(func: cst.FunctionDef):
+    """The small statements of a function, not of the functions and classes it defines."""
+    stack = [func.body]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, cst.BaseSmallStatement):
+            yield node
+            continue
+        stack.extend(c for c in node.children if not isinstance(c, (cst.FunctionDef, cst.ClassDef, cst.Lambda)))
+
+
+def _only_tested(func: cst.FunctionDef, name: str, assign: cst.Assign) -> bool:
+    """Is every read of `name` in the function a test of its value: inside a comparison, or the
+    whole test of an `if` (`if not name:`)?"""
+    target = id(assign.targets[0].target)
+    reads = {id(n) for n in astutil.walk(func.body) if isinstance(n, cst.Name) and n.value == name and id(n) != target}
+    if not reads:
+        return False
+    tested: Set[int] = set()
+    for n in astutil.walk(func.body):
+        if isinstance(n, cst.Comparison):
+            tested.update(id(m) for m in astutil.walk(n))
+        elif isinstance(n, cst.If):
+            test = n.test.expression if isinstance(n.test, cst.UnaryOperation) else n.test
+            if isinstance(test, cst.Name):
+                tested.add(id(test))
+    return reads <= tested

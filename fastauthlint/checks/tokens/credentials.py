@@ -693,3 +693,9 @@ def label_member(node: cst.Attribute) -> bool:
         return False
     words = split_words(owner)
     return bool(words) and words[-1] in _LABEL_NAMESPACES
+
+
+def browser_secret(node: cst.Attribute) -> bool:
+    """`payment_intent.client_secret`: what a payment provider issues for the paying browser to
+    confirm with (Stripe.js needs it), not a secret of the server."""
+    return node.attr.value == "client_secret" and "intent" in split_words(shown_name(node.value))

@@ -134,8 +134,10 @@ class Sinks:
             issuing = content is not None and token_response_shape(content)
             self._sink(ECHOED, call, f"a `{name}`", exprs, state, response=True, issuing=issuing)
             return
-        if raised and name is not None:
-            # Whatever a `raise` constructs is an exception (`raise InvalidInvite(...)` too).
+        if raised and name is not None and not name[:1].islower():
+            # Whatever a `raise` constructs is an exception (`raise InvalidInvite(...)` too); a
+            # project function that builds one (`raise credential_error(conn)`) is followed like
+            # any helper: its summary says which parameters reach the exception's message.
             exprs = [a.value for a in call.args]
             fate = caught_by(state.catchers, name, self._fate)
             if fate is None or fate.echoed:

@@ -23,6 +23,7 @@ from fastauthlint.checks.tokens.credentials import (
     ISSUE_VERBS,
     ISSUER_WORDS,
     JWT_ENCODERS,
+    browser_secret,
     is_config_base,
     issued_kind_word,
     issuing_call_kind,
@@ -141,7 +142,7 @@ class Values:
             return name_source(node.value, node.value, config=node.value.isupper()) or self._holder(node, q, state)
         if isinstance(node, cst.Attribute):
             attr = node.attr.value
-            if self.ctx.qualify(node) in KNOWN_MODULE_NAMES:
+            if self.ctx.qualify(node) in KNOWN_MODULE_NAMES or browser_secret(node):
                 return EMPTY
             if attr in SAFE_NAMES or "type" in split_words(attr) or names_a_name(attr) or label_member(node):
                 return EMPTY
@@ -601,6 +602,9 @@ def _one_header(mapping: Taint, key: cst.BaseExpression) -> Taint:
     words = set(split_words(astutil.name_of(key) or "")) if isinstance(key, (cst.Name, cst.Attribute)) else set()
     if not isinstance(key, (cst.Name, cst.Attribute)) or words & _CREDENTIAL_HEADER_WORDS:
         return mapping
+    name = astutil.name_of(key) or ""
+    if name.isupper() and len(name) > 1:
+        return EMPTY  # `resource.get(UNREADABLE_FIELDS)`: a field named by a constant, not the credential
     return frozenset(lab for lab in mapping if lab[0] != "src" or lab[2] not in (HEADERS_DESC, COOKIES_DESC))
 
 
