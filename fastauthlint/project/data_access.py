@@ -157,9 +157,10 @@ class DataAccess:
         if d.has("asset") and len(d.funcs) == 1 and not d.inputs:
             # it calls no project code and depends on nothing: it serves a file shipped with the code
             return Risk("info", "it answers a file shipped with the code (a bundled asset or manifest)")
-        if not d.foreign and not d.has("store-read", "secret-read"):
+        if not d.foreign and not d.methods and not d.has("store-read", "secret-read"):
             # every function on the way is the project's own and calls nothing that reads stored
-            # data: a catalogue built from the code, the clock, a version, a list of constants
+            # data: a catalogue built from the code, the clock, a version, a list of constants (a
+            # method may read what its instance gathered at run time: a queue's jobs, live sessions)
             return Risk("info", "it reads no stored data: its answer is computed by the project's code (constants, "
                                 "its own modules, the clock)")
         if not d.busy and len(d.funcs) == 1 and not d.refuses and d.inputs:

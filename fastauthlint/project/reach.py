@@ -57,9 +57,21 @@ class Deeds:
     # cache, an HTTP client, the file system): only the standard library's computations are not
     foreign: bool = False
     refuses_only: bool = False  # every path through the handler ends in a 4xx (a catch-all 404, a retired route)
+    # some function below the handler is a method of a project class: it may answer what an
+    # instance gathered while the process runs (a manager's jobs, a supervisor's workers, sessions)
+    methods: bool = False
 
     def has(self, *tags: str) -> bool:
         return any(t in self.tags for t in tags)
+
+
+def _gathering_methods(reached) -> bool:
+    """Is a method reached on an instance nothing on the way builds (a module-level singleton, one
+    a dependency hands over)? Such an instance may hold what it gathered while the process runs;
+    one built on the way (`Provider(pid).config()`) holds only what its constructor computes."""
+    built = {c.q.rsplit(".", 1)[-1] for _, f, _, _, _ in reached for c in f.calls if c.k in ("ref", "loc", "def")}
+    return any(depth and f.is_method and "." in f.name and f.name.split(".")[-2] not in built
+               for _, f, depth, _, _ in reached)
 
 
 class Reach:
@@ -111,6 +123,7 @@ class Reach:
                     seen.add((gpath, g.name))
                     short = g.name.rsplit(".", 1)[-1].lstrip("_").lower()
                     queue.append((gpath, g, depth + 1, dep, trusted and short not in swallowed))
+        d.methods = _gathering_methods(queue[:i])
         return d
 
     def _absorb(self, d: Deeds, path: str, f: FuncFact, dep: bool, trusted: bool, depth: int,
