@@ -47,7 +47,22 @@ USER_CLASS = re.compile(r"^(auth)?(user|users|account|accounts|member|members|cu
                          r"|profile|userprofile|person|people|employee|employees)(model|entity|table|orm|db)?$", re.I)
 
 
-class AttributeModelKinds:
+class MemoKinds:
+    """`kind()` answered once per model; subclasses say how in `_kind()`."""
+
+    _memo: Dict[Tuple[str, str], str]
+
+    def kind(self, path: str, qual: str) -> str:
+        key = (path, qual)
+        if key not in self._memo:
+            self._memo[key] = self._kind(path, qual)
+        return self._memo[key]
+
+    def _kind(self, path: str, qual: str) -> str:
+        raise NotImplementedError
+
+
+class AttributeModelKinds(MemoKinds):
     """Provisional: a model's kind from the attributes its class facts declare, through its
     project bases (mixins): a column the ownership family's `owner-fields`/`tenant-fields` name
     (also as a relation, `owner` for `owner_id`), or one of the usual owner and tenant columns."""
@@ -55,13 +70,7 @@ class AttributeModelKinds:
     def __init__(self, evaluator: Evaluator, owner_fields: Sequence[str] = ()):
         self.E = evaluator
         self.owner_fields = {f.lower() for f in owner_fields}
-        self._memo: Dict[Tuple[str, str], str] = {}
-
-    def kind(self, path: str, qual: str) -> str:
-        key = (path, qual)
-        if key not in self._memo:
-            self._memo[key] = self._kind(path, qual)
-        return self._memo[key]
+        self._memo = {}
 
     def _kind(self, path: str, qual: str) -> str:
         if any(b.startswith("pydantic.") for b in self.E.classes.external_bases(path, qual)):

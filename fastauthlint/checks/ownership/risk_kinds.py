@@ -18,23 +18,18 @@ from typing import Dict, Optional, Sequence, Set
 
 from fastauthlint.checks.ownership.facts import FieldFact
 from fastauthlint.checks.ownership.link.registry import Model, ModelRegistry
+from fastauthlint.project.data_access import MemoKinds
 
 _PLAIN = ("catalogue", "catalogue-flagged")
 
 
-class RegistryModelKinds:
+class RegistryModelKinds(MemoKinds):
     def __init__(self, project, base, owner_fields: Sequence[str]):
         self.project = project
         self.base = base
         fields = list(project.config.option("owner-fields")) + list(owner_fields)
         self.models = ModelRegistry(project, dict(project.facts("ownership")), tuple(dict.fromkeys(fields)))
-        self._memo: Dict[tuple, str] = {}
-
-    def kind(self, path: str, qual: str) -> str:
-        key = (path, qual)
-        if key not in self._memo:
-            self._memo[key] = self._kind(path, qual)
-        return self._memo[key]
+        self._memo = {}
 
     def _kind(self, path: str, qual: str) -> str:
         base = self.base.kind(path, qual)
