@@ -125,3 +125,29 @@ def test_every_family_is_a_package_and_every_rule_has_its_module():
         assert module is not None, f"{rule.id} {rule.name}: no module named for it"
         if rule.id not in ("FAL000", "FAL001"):
             assert module.rsplit(".", 1)[1] == rule.name.replace("-", "_")
+
+
+def test_exact_type_tests_name_leaf_libcst_classes():
+    """`type(node) is cst.X` (used on hot paths instead of isinstance, whose failed tests go
+    through ABCMeta.__instancecheck__) equals `isinstance` only when X is a concrete libcst class
+    nothing subclasses: an abstract base (BaseExpression, BaseString, BaseSuite ...) would never match."""
+    import inspect
+
+    import libcst as cst
+
+    def cst_names(node: ast.AST):
+        for n in node.elts if isinstance(node, ast.Tuple) else [node]:
+            if isinstance(n, ast.Attribute) and isinstance(n.value, ast.Name) and n.value.id == "cst":
+                yield n.attr
+
+    named: Set[str] = set()
+    for path in _modules().values():
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Compare) and isinstance(node.left, ast.Call) and \
+                    isinstance(node.left.func, ast.Name) and node.left.func.id == "type":
+                for comp in node.comparators:
+                    named.update(cst_names(comp))
+    assert named, "no exact type tests found: the pattern above is stale"
+    for name in sorted(named):
+        cls = getattr(cst, name)
+        assert not inspect.isabstract(cls) and not cls.__subclasses__(), name

@@ -211,13 +211,13 @@ def bare(name: str) -> str:
 
 
 def last_name(func: cst.BaseExpression) -> str:
-    if isinstance(func, cst.Name):
+    if type(func) is cst.Name:
         return func.value
-    if isinstance(func, cst.Attribute):
+    if type(func) is cst.Attribute:
         return func.attr.value
-    if isinstance(func, cst.Call):
+    if type(func) is cst.Call:
         return last_name(func.func)
-    if isinstance(func, cst.Subscript):
+    if type(func) is cst.Subscript:
         return last_name(func.value)
     return ""
 
@@ -226,18 +226,18 @@ def value_parts(node: cst.CSTNode):
     """What a value is built of, for `idents` and the taint questions (collect_answers.py):
     an attribute's or subscript's base, a call's callee and arguments, operands, f-string parts,
     tuple and list elements (a subscript's index is read as a key, not walked)."""
-    if isinstance(node, (cst.Attribute, cst.Subscript)):
+    if type(node) in (cst.Attribute, cst.Subscript):
         yield node.value
-    elif isinstance(node, cst.Call):
+    elif type(node) is cst.Call:
         yield node.func
         yield from (a.value for a in node.args)
-    elif isinstance(node, (cst.Await, cst.UnaryOperation)):
+    elif type(node) in (cst.Await, cst.UnaryOperation):
         yield node.expression
-    elif isinstance(node, cst.BinaryOperation):
+    elif type(node) is cst.BinaryOperation:
         yield from (node.left, node.right)
-    elif isinstance(node, cst.FormattedString):
-        yield from (p.expression for p in node.parts if isinstance(p, cst.FormattedStringExpression))
-    elif isinstance(node, (cst.Tuple, cst.List)):
+    elif type(node) is cst.FormattedString:
+        yield from (p.expression for p in node.parts if type(p) is cst.FormattedStringExpression)
+    elif type(node) in (cst.Tuple, cst.List):
         yield from (el.value for el in node.elements)
 
 
@@ -245,18 +245,18 @@ def idents(node: cst.CSTNode, limit: int = WALK):
     """The identifiers an expression is made of: names, attribute names, string keys of
     subscripts and of `.get("...")` calls (a request's `token` field, `data["password"]`)."""
     for cur in astutil.bounded_walk(node, value_parts, limit):
-        if isinstance(cur, cst.Name):
+        if type(cur) is cst.Name:
             yield cur.value
-        elif isinstance(cur, cst.Attribute):
+        elif type(cur) is cst.Attribute:
             yield cur.attr.value
-        elif isinstance(cur, cst.Subscript):
+        elif type(cur) is cst.Subscript:
             for e in cur.slice:
-                if isinstance(e.slice, cst.Index):
+                if type(e.slice) is cst.Index:
                     s = astutil.literal_str(e.slice.value)
                     if s is not None and len(s) <= 60:
                         yield s
-        elif isinstance(cur, cst.Call):
-            if isinstance(cur.func, cst.Attribute) and cur.func.attr.value in ("get", "getlist", "pop") and cur.args:
+        elif type(cur) is cst.Call:
+            if type(cur.func) is cst.Attribute and cur.func.attr.value in ("get", "getlist", "pop") and cur.args:
                 s = astutil.literal_str(cur.args[0].value)
                 if s is not None and len(s) <= 60:
                     yield s
@@ -277,10 +277,10 @@ def stored_ish(node: cst.CSTNode, params) -> bool:
 
 def status_4xx(node: cst.CSTNode) -> bool:
     """A 4xx status among a call's arguments (`status_code=400`, `status.HTTP_404_NOT_FOUND`)."""
-    for n in astutil.walk(node) if isinstance(node, cst.Call) else ():
-        if isinstance(n, cst.Integer) and n.value.startswith("4") and len(n.value) == 3:
+    for n in astutil.walk(node) if type(node) is cst.Call else ():
+        if type(n) is cst.Integer and n.value.startswith("4") and len(n.value) == 3:
             return True
-        if isinstance(n, (cst.Name, cst.Attribute)):
+        if type(n) in (cst.Name, cst.Attribute):
             name = astutil.name_of(n) or ""
             if name.startswith("HTTP_4") or name in ("BAD_REQUEST", "NOT_FOUND", "UNAUTHORIZED", "FORBIDDEN", "GONE"):
                 return True
@@ -290,11 +290,11 @@ def status_4xx(node: cst.CSTNode) -> bool:
 def refuses(body: cst.CSTNode) -> bool:
     """A block that ends the request with an error: it raises, aborts, or returns a 4xx response."""
     for n in astutil.walk(body):
-        if isinstance(n, cst.Raise):
+        if type(n) is cst.Raise:
             return True
-        if isinstance(n, cst.Return) and n.value is not None and status_4xx(n.value):
+        if type(n) is cst.Return and n.value is not None and status_4xx(n.value):
             return True
-        if isinstance(n, cst.Call) and last_name(n.func) in ("abort", "raise_for_status"):
+        if type(n) is cst.Call and last_name(n.func) in ("abort", "raise_for_status"):
             return True
     return False
 

@@ -29,20 +29,20 @@ class AnswerReader(ValueReader):
         (`settings.API_TOKEN`) is not the caller's."""
         for a in args:
             for cur in astutil.bounded_walk(a, A.value_parts, A.WALK):
-                if isinstance(cur, cst.Name):
+                if type(cur) is cst.Name:
                     t = pp.taint.get(cur.value)
                     if t is not None:
                         return t
-                elif isinstance(cur, cst.Attribute):
+                elif type(cur) is cst.Attribute:
                     if A.token_name(cur.attr.value) and self._caller_value(cur.value):
                         return cur.attr.value.lower()
-                elif isinstance(cur, cst.Subscript):
+                elif type(cur) is cst.Subscript:
                     key = A.subscript_key(cur)
                     if key is not None and A.token_name(key) and self._caller_value(cur.value):
                         return key.lower()
-                elif isinstance(cur, cst.Call):
+                elif type(cur) is cst.Call:
                     f = cur.func
-                    if isinstance(f, cst.Attribute) and f.attr.value in ("get", "getlist", "pop") and cur.args:
+                    if type(f) is cst.Attribute and f.attr.value in ("get", "getlist", "pop") and cur.args:
                         key = astutil.literal_str(cur.args[0].value)
                         if key is not None and A.token_name(key) and self._caller_value(f.value):
                             return key.lower()
@@ -79,38 +79,38 @@ class AnswerReader(ValueReader):
         if depth > 8:
             return False
         d = depth + 1
-        if isinstance(node, (cst.SimpleString, cst.ConcatenatedString, cst.Integer, cst.Float, cst.Imaginary)):
+        if type(node) in (cst.SimpleString, cst.ConcatenatedString, cst.Integer, cst.Float, cst.Imaginary):
             return True
-        if isinstance(node, cst.FormattedString):
-            return all(self._static(pp, p.expression, d) for p in node.parts if isinstance(p, cst.FormattedStringExpression))
-        if isinstance(node, cst.Name):
+        if type(node) is cst.FormattedString:
+            return all(self._static(pp, p.expression, d) for p in node.parts if type(p) is cst.FormattedStringExpression)
+        if type(node) is cst.Name:
             if node.value in ("True", "False", "None") or node.value in pp.static_locals:
                 return True
             frame = self._local_frame(node.value)
             return frame is None and node.value.isupper() and self.ctx.qualify(node) is not None
-        if isinstance(node, cst.Attribute):
+        if type(node) is cst.Attribute:
             head = node
-            while isinstance(head, cst.Attribute):
+            while type(head) is cst.Attribute:
                 if A.SECRETISH.search(head.attr.value):
                     return False
                 head = head.value
-            if isinstance(head, cst.Name) and head.value in pp.static_locals:
+            if type(head) is cst.Name and head.value in pp.static_locals:
                 return True
-            return isinstance(head, cst.Name) and self._configuration(pp, head)
-        if isinstance(node, (cst.Dict,)):
-            return all(isinstance(el, cst.DictElement) and self._static(pp, el.key, d) and self._static(pp, el.value, d)
+            return type(head) is cst.Name and self._configuration(pp, head)
+        if type(node) is cst.Dict:
+            return all(type(el) is cst.DictElement and self._static(pp, el.key, d) and self._static(pp, el.value, d)
                        for el in node.elements)
-        if isinstance(node, (cst.List, cst.Tuple, cst.Set)):
-            return all(isinstance(el, cst.Element) and self._static(pp, el.value, d) for el in node.elements)
-        if isinstance(node, cst.IfExp):
+        if type(node) in (cst.List, cst.Tuple, cst.Set):
+            return all(type(el) is cst.Element and self._static(pp, el.value, d) for el in node.elements)
+        if type(node) is cst.IfExp:
             return self._static(pp, node.body, d) and self._static(pp, node.orelse, d)
-        if isinstance(node, cst.Await):
+        if type(node) is cst.Await:
             return self._static(pp, node.expression, d)
-        if isinstance(node, cst.BinaryOperation):
+        if type(node) is cst.BinaryOperation:
             return self._static(pp, node.left, d) and self._static(pp, node.right, d)
-        if isinstance(node, cst.Subscript):
+        if type(node) is cst.Subscript:
             return self._static(pp, node.value, d)
-        if isinstance(node, cst.Call):
+        if type(node) is cst.Call:
             return self._static_call(pp, node, d)
         return False
 

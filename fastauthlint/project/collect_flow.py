@@ -41,33 +41,33 @@ def status_code(node: cst.CSTNode) -> int:
 def sub_expressions(node: cst.CSTNode):
     """The expression children of the node kinds a condition or a status argument is made of;
     cheaper than `node.children` (which rebuilds the node) for these small walks."""
-    if isinstance(node, cst.Attribute):
+    if type(node) is cst.Attribute:
         yield node.value
-    elif isinstance(node, cst.Call):
+    elif type(node) is cst.Call:
         yield node.func
         for a in node.args:
             yield a.value
-    elif isinstance(node, cst.Comparison):
+    elif type(node) is cst.Comparison:
         yield node.left
         for c in node.comparisons:
             yield c.comparator
-    elif isinstance(node, cst.BooleanOperation):
+    elif type(node) is cst.BooleanOperation:
         yield node.left
         yield node.right
-    elif isinstance(node, cst.UnaryOperation):
+    elif type(node) is cst.UnaryOperation:
         yield node.expression
-    elif isinstance(node, cst.BinaryOperation):
+    elif type(node) is cst.BinaryOperation:
         yield node.left
         yield node.right
-    elif isinstance(node, cst.Subscript):
+    elif type(node) is cst.Subscript:
         yield node.value
         for e in node.slice:
-            if isinstance(e.slice, cst.Index):
+            if type(e.slice) is cst.Index:
                 yield e.slice.value
-    elif isinstance(node, (cst.List, cst.Tuple, cst.Set)):
+    elif type(node) in (cst.List, cst.Tuple, cst.Set):
         for el in node.elements:
             yield el.value
-    elif isinstance(node, cst.Await):
+    elif type(node) is cst.Await:
         yield node.expression
 
 
@@ -79,10 +79,10 @@ def expr_children(node: cst.CSTNode) -> Iterator[cst.CSTNode]:
     """The expression children of any expression (conditional expressions, comprehensions,
     dicts, f-strings too), without `node.children`; an attribute's name and a keyword argument's
     name are not among them."""
-    if isinstance(node, cst.IfExp):
+    if type(node) is cst.IfExp:
         yield from (node.test, node.body, node.orelse)
-    elif isinstance(node, (cst.GeneratorExp, cst.ListComp, cst.SetComp, cst.DictComp)):
-        if isinstance(node, cst.DictComp):
+    elif type(node) in (cst.GeneratorExp, cst.ListComp, cst.SetComp, cst.DictComp):
+        if type(node) is cst.DictComp:
             yield from (node.key, node.value)
         else:
             yield node.elt
@@ -92,19 +92,19 @@ def expr_children(node: cst.CSTNode) -> Iterator[cst.CSTNode]:
             for cond in comp.ifs:
                 yield cond.test
             comp = comp.inner_for_in
-    elif isinstance(node, cst.Dict):
+    elif type(node) is cst.Dict:
         for el in node.elements:
-            if isinstance(el, cst.DictElement):
+            if type(el) is cst.DictElement:
                 yield from (el.key, el.value)
             else:
                 yield el.value
-    elif isinstance(node, cst.FormattedString):
+    elif type(node) is cst.FormattedString:
         for part in node.parts:
-            if isinstance(part, cst.FormattedStringExpression):
+            if type(part) is cst.FormattedStringExpression:
                 yield part.expression
-    elif isinstance(node, cst.Lambda):
+    elif type(node) is cst.Lambda:
         yield node.body
-    elif isinstance(node, cst.NamedExpr):
+    elif type(node) is cst.NamedExpr:
         yield node.value
     else:
         yield from sub_expressions(node)
@@ -223,29 +223,29 @@ def _is_docstring(stmt: cst.BaseStatement) -> bool:
 
 def _statement_expressions(stmt: cst.SimpleStatementLine) -> Iterator[cst.BaseExpression]:
     for small in stmt.body:
-        if isinstance(small, (cst.Expr, cst.Assign, cst.AnnAssign, cst.AugAssign, cst.Return)):
+        if type(small) in (cst.Expr, cst.Assign, cst.AnnAssign, cst.AugAssign, cst.Return):
             if small.value is not None:
                 yield small.value
-        elif isinstance(small, cst.Raise) and small.exc is not None:
+        elif type(small) is cst.Raise and small.exc is not None:
             yield small.exc
 
 
 def calls_in(node: cst.CSTNode) -> Iterator[cst.Call]:
     """The calls a simple statement or an expression always makes: not those in a conditional
     expression's branches, the right side of `and`/`or`, lambdas or comprehensions."""
-    stack: List[cst.CSTNode] = list(_statement_expressions(node)) if isinstance(node, cst.SimpleStatementLine) \
+    stack: List[cst.CSTNode] = list(_statement_expressions(node)) if type(node) is cst.SimpleStatementLine \
         else [node]
     n = 0
     while stack and n < 400:
         cur = stack.pop()
         n += 1
-        if isinstance(cur, (cst.Lambda, cst.ListComp, cst.SetComp, cst.DictComp, cst.GeneratorExp)):
+        if type(cur) in (cst.Lambda, cst.ListComp, cst.SetComp, cst.DictComp, cst.GeneratorExp):
             continue
-        if isinstance(cur, cst.Call):
+        if type(cur) is cst.Call:
             yield cur
-        if isinstance(cur, cst.IfExp):
+        if type(cur) is cst.IfExp:
             stack.append(cur.test)
-        elif isinstance(cur, cst.BooleanOperation):
+        elif type(cur) is cst.BooleanOperation:
             stack.append(cur.left)
         else:
             stack.extend(reversed(list(expr_children(cur))))
@@ -295,15 +295,15 @@ def head_name(expr: cst.BaseExpression) -> Optional[str]:
     (`create_token(user)` makes a new value)."""
     cur = expr
     for _ in range(20):
-        if isinstance(cur, cst.Name):
+        if type(cur) is cst.Name:
             return cur.value
-        if isinstance(cur, cst.Await):
+        if type(cur) is cst.Await:
             cur = cur.expression
-        elif isinstance(cur, cst.Attribute):
+        elif type(cur) is cst.Attribute:
             cur = cur.value
-        elif isinstance(cur, cst.Subscript):
+        elif type(cur) is cst.Subscript:
             cur = cur.value
-        elif isinstance(cur, cst.Call) and isinstance(cur.func, cst.Attribute):
+        elif type(cur) is cst.Call and type(cur.func) is cst.Attribute:
             cur = cur.func.value
         else:
             return None

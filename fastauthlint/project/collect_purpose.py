@@ -100,20 +100,20 @@ class PurposeRecorder(AnswerReader):
             return
         func = node.func
         name = A.bare(A.last_name(func))
-        q = self.ctx.qualify(func) if isinstance(func, (cst.Name, cst.Attribute)) else None
-        if q is not None and isinstance(func, (cst.Name, cst.Attribute)):
+        q = self.ctx.qualify(func) if type(func) in (cst.Name, cst.Attribute) else None
+        if q is not None and type(func) in (cst.Name, cst.Attribute):
             head = func
-            while isinstance(head, cst.Attribute):
+            while type(head) is cst.Attribute:
                 head = head.value
-            if isinstance(head, cst.Name) and self._local_frame(head.value) is not None:
+            if type(head) is cst.Name and self._local_frame(head.value) is not None:
                 q = None
         args = [a.value for a in node.args]
         tags = pp.tags
-        if isinstance(func, cst.Attribute) and isinstance(func.value, cst.Name) and func.attr.value in A.MUTATORS:
+        if type(func) is cst.Attribute and type(func.value) is cst.Name and func.attr.value in A.MUTATORS:
             pp.static_locals.discard(func.value.value)  # `rows.append(...)`: no longer a constant
         if not A.idle_call(A.last_name(func), q, func) and not self.answer_call(pp, node):
             tags.add("busy")
-            if isinstance(func, cst.Name) and q is None and func.value not in _BUILTINS \
+            if type(func) is cst.Name and q is None and func.value not in _BUILTINS \
                     and self.val(func).k not in ("def", "loc"):
                 # a function from a star import or nowhere: what it reads is not known
                 tags.add("store-read")
@@ -129,7 +129,7 @@ class PurposeRecorder(AnswerReader):
             if pw_name in ("checkpw", "check_password_hash", "verify_and_update") or (
                     A.PW_VERIFY.search(pw_name) and not A.PW_POLICY.search(pw_name) and (
                         (len(pw_all) >= 2 and any(A.stored_ish(a, frame.params) for a in pw_all))
-                        or (len(pw_all) == 1 and isinstance(func, cst.Attribute) and pw_name in ("check_password", "verify_password")))):
+                        or (len(pw_all) == 1 and type(func) is cst.Attribute and pw_name in ("check_password", "verify_password")))):
                 tags.add("pw-verify")
             elif A.PW_HASH.search(pw_name) and not any(A.stored_ish(a, frame.params) for a in pw_args) \
                     and not A.PW_POLICY.search(pw_name):
@@ -147,9 +147,9 @@ class PurposeRecorder(AnswerReader):
                 tags.add("logout")
             elif (is_credential_key(ks) or ks.lower() in ("sid", "jwt")) if ks is not None else holds_credential_key(key):
                 tags.add("issue")
-        if isinstance(func, cst.Attribute) and A.is_session(func.value) and name in ("clear", "pop", "flush"):
+        if type(func) is cst.Attribute and A.is_session(func.value) and name in ("clear", "pop", "flush"):
             tags.add("logout")
-        if isinstance(func, cst.Attribute) and A.is_session(func.value) and name in ("update", "__setitem__"):
+        if type(func) is cst.Attribute and A.is_session(func.value) and name in ("update", "__setitem__"):
             tags.add("issue")
         if name in A.LOGOUT_CALL:
             tags.add("logout")
@@ -162,7 +162,7 @@ class PurposeRecorder(AnswerReader):
         # a function handed a token this one just issued checks nothing the caller presented
         # (`token = create_token(account_id); claims = decode_token(token)`): reach.py does not
         # count its checks
-        if name and any(isinstance(a, cst.Name) and a.value in pp.minted for a in args) and \
+        if name and any(type(a) is cst.Name and a.value in pp.minted for a in args) and \
                 sum(t.startswith("selfcheck:") for t in pp.tags) < 16:
             pp.tags.add(f"selfcheck:{name}")
 
@@ -206,7 +206,7 @@ class PurposeRecorder(AnswerReader):
 
         # data and effects
         # `checks.update(...)` on a dict the function built is no write
-        local_container = isinstance(func, cst.Attribute) and isinstance(func.value, cst.Name) and \
+        local_container = type(func) is cst.Attribute and type(func.value) is cst.Name and \
             func.value.value in pp.containers
         if (name in A.WRITE_CALL and not local_container) or (q is not None and q.split(".")[-1] in ("insert", "update", "delete")
                                    and top in ("sqlalchemy", "sqlmodel")):
@@ -214,8 +214,8 @@ class PurposeRecorder(AnswerReader):
         if name in A.CREATE_CALL or (q is not None and q.split(".")[-1] == "insert" and top in ("sqlalchemy", "sqlmodel")):
             tags.add("creates")
         elif name in A.STORE_CALL and (any(
-                (isinstance(a, cst.Name) and a.value in pp.constructed) or self._constructor(a) for a in args) or (
-                isinstance(func, cst.Attribute) and isinstance(func.value, cst.Name) and func.value.value in pp.constructed)):
+                (type(a) is cst.Name and a.value in pp.constructed) or self._constructor(a) for a in args) or (
+                type(func) is cst.Attribute and type(func.value) is cst.Name and func.value.value in pp.constructed)):
             tags.add("creates")
         if name in ("execute", "exec", "executescript", "fetch", "fetchrow") and args:
             s = astutil.literal_str(args[0])
@@ -240,7 +240,7 @@ class PurposeRecorder(AnswerReader):
                 tags.add("public-filter")
             if a.keyword is not None and a.keyword.value in A.ACTIVE_FLAG and A.public_value(a.value):
                 tags.add("active-filter")
-        if name == "is_" and isinstance(func, cst.Attribute) and isinstance(func.value, cst.Attribute) and args \
+        if name == "is_" and type(func) is cst.Attribute and type(func.value) is cst.Attribute and args \
                 and A.public_value(args[0]):  # `Item.is_active.is_(True)`
             flag = func.value.attr.value
             if flag in A.PUBLIC_FLAG:
@@ -255,18 +255,18 @@ class PurposeRecorder(AnswerReader):
             self._pp_passed_models(pp, node)
 
         # calls on services held in locals and attributes, followed when the project is linked
-        if isinstance(func, cst.Attribute) and q is None:
+        if type(func) is cst.Attribute and q is None:
             base = func.value
             head = base
-            while isinstance(head, cst.Attribute):
+            while type(head) is cst.Attribute:
                 head = head.value
-            if (isinstance(base, cst.Attribute) and isinstance(head, cst.Name) and head.value == "self") or (
+            if (type(base) is cst.Attribute and type(head) is cst.Name and head.value == "self") or (
                     # `cls._docs(app)` in a classmethod, `self.x()` from a function nested in a method
-                    isinstance(base, cst.Name) and base.value in ("cls", "self") and base.value not in frame.params) or (
-                    isinstance(base, cst.Name) and base.value != "self" and base.value in frame.locals
+                    type(base) is cst.Name and base.value in ("cls", "self") and base.value not in frame.params) or (
+                    type(base) is cst.Name and base.value != "self" and base.value in frame.locals
                     and frame.locals[base.value].k == "call") or (
                     # `GenreRepository(db).get_all()`: a method of an object built on the spot
-                    isinstance(base, cst.Call) and A.camel(base.func)):
+                    type(base) is cst.Call and A.camel(base.func)):
                 bv = self.val(base)
                 if bv.k in ("attr", "loc", "call") and len(pp.xcalls) < A.MAX_XCALLS * 2:
                     pp.xcalls.append(V("attr", a=(bv,), q=func.attr.value))

@@ -154,60 +154,60 @@ class ValueReader(BatchedVisitor):
         if depth > MAX_DEPTH:
             return UNK
         d = depth + 1
-        if isinstance(node, (cst.Name, cst.Attribute)):
+        if type(node) in (cst.Name, cst.Attribute):
             return self._name_val(node, d)
-        if isinstance(node, cst.Call):
+        if type(node) is cst.Call:
             return self._call_val(node, d)
-        if isinstance(node, cst.Subscript):
+        if type(node) is cst.Subscript:
             return self._subscript_val(node, d)
-        if isinstance(node, cst.BinaryOperation):
-            if isinstance(node.operator, cst.BitOr):
+        if type(node) is cst.BinaryOperation:
+            if type(node.operator) is cst.BitOr:
                 left, right = node.left, node.right
-                if isinstance(right, cst.Name) and right.value == "None":
+                if type(right) is cst.Name and right.value == "None":
                     return V("opt", a=(self.val(left, d),))
-                if isinstance(left, cst.Name) and left.value == "None":
+                if type(left) is cst.Name and left.value == "None":
                     return V("opt", a=(self.val(right, d),))
                 return UNK
-            if isinstance(node.operator, cst.Add):
+            if type(node.operator) is cst.Add:
                 parts = self._concat_parts(node, d)
                 return parts if parts is not None else UNK
             return UNK
-        if isinstance(node, (cst.SimpleString, cst.ConcatenatedString)):
+        if type(node) in (cst.SimpleString, cst.ConcatenatedString):
             return self._str_val(astutil.literal_str(node))
-        if isinstance(node, cst.FormattedString):
+        if type(node) is cst.FormattedString:
             s = astutil.literal_str(node)
             if s is not None:
                 return self._str_val(s)
             return self._fstring_val(node, d)
-        if isinstance(node, (cst.Integer,)):
+        if type(node) is cst.Integer:
             try:
                 return V("lit", lit=int(node.value.replace("_", ""), 0))
             except ValueError:
                 return UNK
-        if isinstance(node, (cst.List, cst.Tuple, cst.Set)):
+        if type(node) in (cst.List, cst.Tuple, cst.Set):
             items = []
             for el in node.elements[:MAX_LIST]:
-                if isinstance(el, cst.StarredElement):
+                if type(el) is cst.StarredElement:
                     items.append(V("iter", a=(self.val(el.value, d),)))
                 else:
                     items.append(self.val(el.value, d))
             return V("list", a=tuple(items))
-        if isinstance(node, cst.Dict):
+        if type(node) is cst.Dict:
             pairs: List[V] = []
             for el in node.elements[:MAX_LIST]:
-                if isinstance(el, cst.DictElement):
+                if type(el) is cst.DictElement:
                     pairs += [self.val(el.key, d), self.val(el.value, d)]
             return V("dict", a=tuple(pairs))
-        if isinstance(node, cst.IfExp):
+        if type(node) is cst.IfExp:
             return V("ifexp", a=(self.val(node.test, d), self.val(node.body, d), self.val(node.orelse, d)))
-        if isinstance(node, cst.Await):
+        if type(node) is cst.Await:
             return self.val(node.expression, d)
-        if isinstance(node, cst.UnaryOperation) and isinstance(node.operator, cst.Not):
+        if type(node) is cst.UnaryOperation and type(node.operator) is cst.Not:
             inner = self.val(node.expression, d)
             if inner.k == "lit" and isinstance(inner.lit, bool):
                 return V("lit", lit=not inner.lit)
             return UNK
-        if isinstance(node, cst.Lambda):
+        if type(node) is cst.Lambda:
             return V("unk", q="lambda")
         return UNK
 
@@ -262,7 +262,7 @@ class ValueReader(BatchedVisitor):
 
     def _name_val(self, node: cst.BaseExpression, d: int) -> V:
         # Loop variables first (innermost loop), then function locals/params, then imports.
-        if isinstance(node, cst.Name):
+        if type(node) is cst.Name:
             for scope in reversed(self.loops):
                 if node.value in scope:
                     return scope[node.value]
@@ -278,7 +278,7 @@ class ValueReader(BatchedVisitor):
             if q is not None:
                 return V("ref", q=q)
             return V("unk", q=node.value)
-        assert isinstance(node, cst.Attribute)
+        assert type(node) is cst.Attribute
         text = dotted(node)
         head = text.split(".")[0] if text else None
         if head is not None and self._local_frame(head) is None and not any(head in s for s in self.loops):

@@ -303,8 +303,8 @@ class HttpVisitor(CheckVisitor):
             self._never_falsy.append(frame.qual)
         if len(parameters(func)) == 2 and not self._scopes[:-1]:
             for n in descendants(func.body):
-                if (isinstance(n, cst.SimpleString) and (literal_str(n) or "").lower() == "www-authenticate") or \
-                        (isinstance(n, cst.Call) and name_of(n.func) in ("TemplateResponse", "HTMLResponse")):
+                if (type(n) is cst.SimpleString and (literal_str(n) or "").lower() == "www-authenticate") or \
+                        (type(n) is cst.Call and name_of(n.func) in ("TemplateResponse", "HTMLResponse")):
                     self._answering.append(frame.qual)
                     break
 

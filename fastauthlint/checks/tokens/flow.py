@@ -123,23 +123,23 @@ class FunctionWalk:
                     state.env[n] = old
 
     def _statement(self, stmt: cst.CSTNode, state: FunctionState) -> None:
-        if isinstance(stmt, (cst.FunctionDef, cst.ClassDef)):
+        if type(stmt) in (cst.FunctionDef, cst.ClassDef):
             return  # analysed on their own
-        if isinstance(stmt, cst.SimpleStatementLine):
+        if type(stmt) is cst.SimpleStatementLine:
             for small in stmt.body:
                 self._small(small, state)
             return
-        if isinstance(stmt, cst.If):
+        if type(stmt) is cst.If:
             self.sinks.at(stmt, state)
             falsy, truthy = falsy_names(stmt.test)
             self._block_where_empty(stmt.body.body, falsy, state)
             orelse = stmt.orelse
-            if isinstance(orelse, cst.If):
+            if type(orelse) is cst.If:
                 self._statement(orelse, state)
             elif orelse is not None:
                 self._block_where_empty(orelse.body.body, truthy, state)
             return
-        if isinstance(stmt, (cst.For,)):
+        if type(stmt) is cst.For:
             self.sinks.at(stmt, state)
             # The iterable says what it holds; a body that skips the credential headers copies the rest.
             self.values.loop_bind(stmt.target, stmt.iter, state, filtered=_skips_credential_headers(stmt.body))
@@ -147,18 +147,18 @@ class FunctionWalk:
             if stmt.orelse is not None:
                 self._block(stmt.orelse.body.body, state)
             return
-        if isinstance(stmt, cst.While):
+        if type(stmt) is cst.While:
             self.sinks.at(stmt, state)
             self._block(stmt.body.body, state)
             return
-        if isinstance(stmt, cst.With):
+        if type(stmt) is cst.With:
             self.sinks.at(stmt, state)
             for item in stmt.items:
                 if item.asname is not None:
                     self.values.bind(item.asname.name, self.values.taint(item.item, state), state, item.item)
             self._block(stmt.body.body, state)
             return
-        if isinstance(stmt, cst.Try) or type(stmt).__name__ == "TryStar":
+        if type(stmt) is cst.Try or type(stmt).__name__ == "TryStar":
             # What the handlers do with what they catch decides where a message raised in the
             # body ends up (a log, a response, nowhere).
             state.catchers.append(list(stmt.handlers))
@@ -177,35 +177,35 @@ class FunctionWalk:
                 self._block(case.body.body, state)
             return
         body = getattr(stmt, "body", None)
-        if isinstance(body, cst.IndentedBlock):
+        if type(body) is cst.IndentedBlock:
             self._block(body.body, state)
 
     def _small(self, small: cst.BaseSmallStatement, state: FunctionState) -> None:
-        if isinstance(small, cst.Assign):
+        if type(small) is cst.Assign:
             self.sinks.at(small, state)
             value = self.values.taint(small.value, state)
             self.credentials.note_masked_attr(small, state)
             for t in small.targets:
                 self.sinks.header_assignment(t.target, small.value, value, state)
                 self.values.bind(t.target, value, state, small.value)
-        elif isinstance(small, cst.AnnAssign):
+        elif type(small) is cst.AnnAssign:
             if small.value is not None:
                 self.sinks.at(small, state)
                 self.values.bind(small.target, self.values.taint(small.value, state), state, small.value)
-        elif isinstance(small, cst.AugAssign):
+        elif type(small) is cst.AugAssign:
             self.sinks.at(small, state)
-            if isinstance(small.target, cst.Name):
+            if type(small.target) is cst.Name:
                 name = small.target.value
                 state.env[name] = state.env.get(name, EMPTY) | self.values.taint(small.value, state)
-        elif isinstance(small, cst.Expr):
+        elif type(small) is cst.Expr:
             self.sinks.at(small, state)
             removed_header(small.value, state)
-        elif isinstance(small, cst.Del):
+        elif type(small) is cst.Del:
             removed_header(small, state)
-        elif isinstance(small, cst.Return):
+        elif type(small) is cst.Return:
             if small.value is not None:
                 self.sinks.at(small, state)
                 self.sinks.returned(small.value, state)
-        elif isinstance(small, cst.Raise):
+        elif type(small) is cst.Raise:
             if small.exc is not None:
                 self.sinks.at(small, state, raised=small.exc)

@@ -129,7 +129,7 @@ class Values:
     def taint(self, node: Optional[cst.CSTNode], state: FunctionState) -> Taint:
         if node is None:
             return EMPTY
-        if isinstance(node, cst.Name):
+        if type(node) is cst.Name:
             if node.value in state.masked and not self._unmasking:
                 return EMPTY  # a SecretStr: printed as "**********"
             if node.value in state.env:
@@ -140,7 +140,7 @@ class Values:
             if node.value in state.not_secret:
                 return EMPTY
             return name_source(node.value, node.value, config=node.value.isupper()) or self._holder(node, q, state)
-        if isinstance(node, cst.Attribute):
+        if type(node) is cst.Attribute:
             attr = node.attr.value
             if self.ctx.qualify(node) in KNOWN_MODULE_NAMES or browser_secret(node):
                 return EMPTY
@@ -152,8 +152,8 @@ class Values:
                 # `dict(request.headers)`: every header, `Authorization` and the cookies among them.
                 return src("credential", HEADERS_DESC if attr == "headers" else COOKIES_DESC)
             base = self.taint(node.value, state)
-            incoming = state.is_route and isinstance(node.value, cst.Name) and node.value.value in state.params
-            if isinstance(node.value, cst.Name) and node.value.value in state.fresh and secret_name_kind(attr):
+            incoming = state.is_route and type(node.value) is cst.Name and node.value.value in state.params
+            if type(node.value) is cst.Name and node.value.value in state.fresh and secret_name_kind(attr):
                 # `webhook = Webhook(); … webhook.secret`: minted with the object made here.
                 return src("issued", f"the {secret_name_kind(attr)} of the new `{node.value.value}`")
             own = name_source(attr, shown_name(node), incoming=incoming, config=is_config_base(node.value))
@@ -162,37 +162,37 @@ class Values:
             # A string has no data attributes: a field of a tainted object is the secret only when
             # it carries the object's value (`.value`, `.raw`), not `.total_bytes` or `.organization_id`.
             return base if attr.lower() in _CARRIERS else EMPTY
-        if isinstance(node, cst.Subscript):
+        if type(node) is cst.Subscript:
             return self._subscript(node, state)
-        if isinstance(node, cst.Call):
+        if type(node) is cst.Call:
             return self._call(node, state)
-        if isinstance(node, cst.Await):
+        if type(node) is cst.Await:
             return self.taint(node.expression, state)
-        if isinstance(node, cst.FormattedString):
+        if type(node) is cst.FormattedString:
             out: Taint = EMPTY
             for part in node.parts:
-                if isinstance(part, cst.FormattedStringExpression):
+                if type(part) is cst.FormattedStringExpression:
                     out |= self.taint(part.expression, state)
             return out
-        if isinstance(node, cst.ConcatenatedString):
+        if type(node) is cst.ConcatenatedString:
             return self.taint(node.left, state) | self.taint(node.right, state)
-        if isinstance(node, cst.BinaryOperation):
-            if isinstance(node.operator, (cst.Add, cst.Modulo)):
+        if type(node) is cst.BinaryOperation:
+            if type(node.operator) in (cst.Add, cst.Modulo):
                 return self.taint(node.left, state) | self.taint(node.right, state)
             return EMPTY
-        if isinstance(node, cst.BooleanOperation):
+        if type(node) is cst.BooleanOperation:
             return self.taint(node.left, state) | self.taint(node.right, state)
-        if isinstance(node, cst.IfExp):
+        if type(node) is cst.IfExp:
             return self.taint(node.body, state) | self.taint(node.orelse, state)
-        if isinstance(node, (cst.List, cst.Tuple, cst.Set)):
+        if type(node) in (cst.List, cst.Tuple, cst.Set):
             out = EMPTY
             for el in node.elements:
                 out |= self.taint(el.value, state)
             return out
-        if isinstance(node, cst.Dict):
+        if type(node) is cst.Dict:
             out = EMPTY
             for el in node.elements:
-                if isinstance(el, cst.DictElement):
+                if type(el) is cst.DictElement:
                     key = astutil.literal_str(el.key)
                     if key is not None and (key in SAFE_NAMES or "type" in split_words(key)):
                         continue
@@ -200,13 +200,13 @@ class Values:
                 else:
                     out |= self.taint(el.value, state)
             return out
-        if isinstance(node, (cst.ListComp, cst.SetComp, cst.GeneratorExp, cst.DictComp)):
+        if type(node) in (cst.ListComp, cst.SetComp, cst.GeneratorExp, cst.DictComp):
             return self._comprehension(node, state)
-        if isinstance(node, cst.NamedExpr):
+        if type(node) is cst.NamedExpr:
             value = self.taint(node.value, state)
             self.bind(node.target, value, state, node.value)
             return value
-        if isinstance(node, cst.StarredElement):
+        if type(node) is cst.StarredElement:
             return self.taint(node.value, state)
         return EMPTY
 

@@ -78,7 +78,7 @@ class OriginTracking(WalkState):
             self.summary.calls[int(row.name)].writes = True
 
     def eval(self, e) -> Origin:
-        if isinstance(e, cst.Name):
+        if type(e) is cst.Name:
             v = e.value
             if v in self.env:
                 o = self.env[v]
@@ -92,57 +92,57 @@ class OriginTracking(WalkState):
             if self._collect is not None:
                 self._collect.append(o)
             return o
-        if isinstance(e, cst.Attribute):
+        if type(e) is cst.Attribute:
             root = e
-            while isinstance(root, cst.Attribute):
+            while type(root) is cst.Attribute:
                 root = root.value
-            if isinstance(root, cst.Name) and root.value not in self.env and root.value not in self.params:
+            if type(root) is cst.Name and root.value not in self.env and root.value not in self.params:
                 q = self.ctx.qualify(e)
                 if q:
                     return Origin("global", q)
                 return UNKNOWN
             base = self.eval(e.value)
             return self.request_user(base.attr(e.attr.value))
-        if isinstance(e, cst.Await):
+        if type(e) is cst.Await:
             return self.eval(e.expression)
-        if isinstance(e, cst.Call):
+        if type(e) is cst.Call:
             o = self.call(e)
             if self._collect is not None and o.kind in ("site", "call"):
                 self._collect.append(o)
             return o
-        if isinstance(e, cst.Subscript):
+        if type(e) is cst.Subscript:
             base = self.eval(e.value)
             key = None
             key_origin = None
             for el in e.slice:
-                if isinstance(el.slice, cst.Index):
+                if type(el.slice) is cst.Index:
                     key_origin = self.eval(el.slice.value)
                     key = astutil.literal_str(el.slice.value)
             if key_origin is not None and len(e.slice) == 1 and self.store_ref(base):
                 return self.store_site(e, base, key_origin, "read")  # `NOTES[note_id]`
             return base.attr(f"[{key}]" if key else "[]")
-        if isinstance(e, (cst.SimpleString, cst.ConcatenatedString)):
+        if type(e) in (cst.SimpleString, cst.ConcatenatedString):
             text = astutil.literal_str(e) or ""
             # only visibility words are kept: `status == "published"` (never other string values)
             return Origin("literal", text.lower()) if VISIBILITY_WORD.search(text) and len(text) < 20 else LITERAL
-        if isinstance(e, (cst.Integer, cst.Float, cst.Imaginary)):
+        if type(e) in (cst.Integer, cst.Float, cst.Imaginary):
             return LITERAL
-        if isinstance(e, cst.FormattedString):
+        if type(e) is cst.FormattedString:
             for part in e.parts:
-                if isinstance(part, cst.FormattedStringExpression):
+                if type(part) is cst.FormattedStringExpression:
                     self.eval(part.expression)
             return UNKNOWN
-        if isinstance(e, cst.IfExp):
+        if type(e) is cst.IfExp:
             self.eval(e.test)
             a = self.eval(e.body)
             b = self.eval(e.orelse)
             return a if a.kind not in ("unknown", "literal") else b
-        if isinstance(e, (cst.List, cst.Tuple, cst.Set)):
+        if type(e) in (cst.List, cst.Tuple, cst.Set):
             entries: List[Tuple[str, Origin]] = []
             found = UNKNOWN
             for el in e.elements:
                 v = el.value
-                if isinstance(v, (cst.Comparison, cst.Call)) and not isinstance(el, cst.StarredElement):
+                if type(v) in (cst.Comparison, cst.Call) and type(el) is not cst.StarredElement:
                     sink = Sink()
                     self._last = UNKNOWN
                     self.filters_from(v, sink)
@@ -158,35 +158,35 @@ class OriginTracking(WalkState):
             if found.kind != "unknown":
                 return found
             return self.new_dict(entries)
-        if isinstance(e, cst.Dict):
+        if type(e) is cst.Dict:
             entries = []
             for el in e.elements:
-                if isinstance(el, cst.DictElement):
+                if type(el) is cst.DictElement:
                     self.eval(el.key)
                     entries.append((astutil.literal_str(el.key) or "*", self.eval(el.value)))
                 else:
                     entries.append(("**", self.eval(el.value)))
             return self.new_dict(entries)
-        if isinstance(e, (cst.ListComp, cst.SetComp, cst.GeneratorExp, cst.DictComp)):
+        if type(e) in (cst.ListComp, cst.SetComp, cst.GeneratorExp, cst.DictComp):
             return self.comprehension(e)
-        if isinstance(e, cst.NamedExpr):
+        if type(e) is cst.NamedExpr:
             o = self.eval(e.value)
             self.bind(e.target, o)
             return o
-        if isinstance(e, cst.StarredElement):
+        if type(e) is cst.StarredElement:
             return self.eval(e.value)
-        if isinstance(e, cst.Lambda):
+        if type(e) is cst.Lambda:
             return UNKNOWN
-        if isinstance(e, (cst.BinaryOperation, cst.BooleanOperation)):
+        if type(e) in (cst.BinaryOperation, cst.BooleanOperation):
             a = self.eval(e.left)
             b = self.eval(e.right)
-            if isinstance(e, cst.BooleanOperation):
+            if type(e) is cst.BooleanOperation:
                 return a if a.kind in ("site", "call") else (b if b.kind in ("site", "call") else UNKNOWN)
             return UNKNOWN
-        if isinstance(e, cst.UnaryOperation):
+        if type(e) is cst.UnaryOperation:
             self.eval(e.expression)
             return UNKNOWN
-        if isinstance(e, cst.Comparison):
+        if type(e) is cst.Comparison:
             # `cond = Item.owner_id == user.id` (used later in .where(cond)): keep what it compares
             sink = Sink()
             self.filters_from(e, sink)
