@@ -98,7 +98,10 @@ class ModelRegistry:
             declared += f.tables
         root = getattr(getattr(project, "config", None), "root", None)
         if root is not None:
-            declared += schema_tables(Path(root))  # schema.sql, migrations/*.sql
+            # schema.sql, migrations/*.sql: read once per run, though the ownership link and the
+            # route table's risk view (risk_kinds.py) each build a registry
+            memo = getattr(project, "memo", None)
+            declared += memo("schema-tables", lambda: schema_tables(Path(root))) if memo else schema_tables(Path(root))
         for t in declared:
             prev = self.tables.get(t.name.lower())
             if prev is None or len(t.columns) > len(prev.columns):
