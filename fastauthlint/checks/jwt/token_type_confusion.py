@@ -18,6 +18,7 @@ from typing import Dict, Iterator, List, Set, Tuple
 from fastauthlint.checks.jwt.audience_or_issuer_not_verified import relative
 from fastauthlint.checks.jwt.issued import KIND_CLAIMS, kind_from_name
 from fastauthlint.findings import Finding, Span
+from fastauthlint.project.store import FACTS_KEY, LazyFileFacts
 
 RULE = "FAL507"
 
@@ -71,6 +72,9 @@ def link(project, facts) -> Iterator[Finding]:
                 continue
             if accept.returns and _checked_by_caller(accept.function, callers, readers):
                 continue
+            if accept.returns and _checked_by_caller(accept.function, _project_callers(project),
+                                                     _checking(project, readers)):
+                continue  # a caller outside the JWT facts, or one handing the claims to a kind reader
             found = confusable[accept.key]
             listed = ", ".join(f"{k} ({w[0]}:{w[1]})" for k, w in sorted(found.items())[:4])
             how = f"the `{sorted(claims)[0]}` claim" if claims else "a `type` claim set when each kind is issued"
@@ -78,6 +82,36 @@ def link(project, facts) -> Iterator[Finding]:
                           message=(f"`{accept.display}` accepts every kind of token signed with `{accept.key}` — "
                                    f"{listed} — without checking which kind it got: check {how}, or sign each "
                                    "kind with its own key (spec §2.2)"))
+
+
+def _project_callers(project) -> Dict[str, Set[str]]:
+    """Callee name -> caller names over every function of the project (the JWT facts keep only the
+    files that decode, issue or read a kind: a caller elsewhere is found here). Decoded only when a
+    decode is not excused otherwise."""
+    def compute() -> Dict[str, Set[str]]:
+        out: Dict[str, Set[str]] = {}
+        for _, packed in project.facts(FACTS_KEY):
+            for qual, fact in LazyFileFacts(packed).functions.items():
+                caller = qual.rsplit(".", 1)[-1]
+                for v in fact.calls:
+                    name = _last_name(v)
+                    if name:
+                        out.setdefault(name, set()).add(caller)
+        return out
+    return project.memo("jwt-kind-callers", compute)
+
+
+def _last_name(v) -> str:
+    if v is None or v.k not in ("ref", "loc", "attr") or not isinstance(v.q, str):
+        return ""
+    return v.q.rsplit(".", 1)[-1]
+
+
+def _checking(project, readers: Set[str]) -> Set[str]:
+    """The kind readers, and the functions that hand a token's claims to one
+    (`verify_token_type(payload, "access")` after a generic decode)."""
+    calls = _project_callers(project)
+    return readers | {caller for reader in readers for caller in calls.get(reader, ())}
 
 
 def _checked_by_caller(function: str, callers: Dict[str, Set[str]], readers: Set[str]) -> bool:
