@@ -17,8 +17,10 @@ FastAPI's own schemes (`HTTPBearer`, `APIKeyHeader`, ... with `auto_error` on) a
 0.122.0: when the project's dependency files fix an older version (pinned_fastapi.py), that is
 reported once per project, at the first such scheme, with the version.
 
-Not reported: 403 for permissions, roles, scopes, an inactive or unverified user, a CSRF token or a
-webhook signature (those are not the caller's authentication), and test code.
+Not reported: 403 for permissions, roles, scopes or abilities, an inactive or unverified user, a CSRF
+token or a webhook signature (those are not the caller's authentication), test code, and a
+dependency that only WebSocket routes apply (judged when linking: an HTTPException there refuses the
+handshake, no client reads its status).
 """
 
 from __future__ import annotations
@@ -66,7 +68,7 @@ AUTHN_WORDS = re.compile(
     r"(failed|required|error)|(token|jwt|credentials?|api[ _-]?key|signature) (is |has )?(invalid|expired|missing|"
     r"required|not (valid|provided|found))|token (validation|verification) failed|invalid authorization",
     re.I)
-AUTHZ_WORDS = re.compile(r"permission|privilege|not allowed|forbidden resource|admin|role|scope|insufficient|"
+AUTHZ_WORDS = re.compile(r"permission|privilege|abilit|not allowed|forbidden resource|admin|role|scope|insufficient|"
                          r"not enough|access denied|inactive|disabled|not verified|unverified|banned|suspended|"
                          r"csrf|xsrf|owner|member|plan|quota|subscription", re.I)
 # Functions that check a single-use token from a link (e-mail verification, password reset,
@@ -309,11 +311,32 @@ class BuiltinScheme:
     end_column: int
 
 
+@dataclass
+class Answer:
+    """A 403 answered for a failed credential in a function (`owners`: its qualified name, then its
+    class's or enclosing function's)."""
+
+    owners: Tuple[str, ...]
+    line: int
+    column: int
+    end_line: int
+    end_column: int
+    reason: str
+
+
+@dataclass
+class AuthFailureFacts:
+    schemes: List[BuiltinScheme]
+    answers: List[Answer]
+
+
 class AuthFailureVisitor(CheckVisitor):
     def __init__(self, ctx: FileContext):
         super().__init__(ctx)
         self._module_bound: Optional[Dict[str, cst.Call]] = None
         self.schemes: List[BuiltinScheme] = []
+        self.answers: List[Answer] = []
+        self._scope: List[str] = [ctx.module_name] if ctx.module_name else []
         # Functions are read statement by statement only in files that may answer 403 at all.
         self._answers = bool(_ANSWERS_403.search(ctx.source))
         self._schemes = "fastapi.security" in ctx.source
@@ -322,6 +345,15 @@ class AuthFailureVisitor(CheckVisitor):
         if self._module_bound is None:
             self._module_bound = _module_exceptions(self.ctx.module)
         return self._module_bound
+
+    def visit_ClassDef(self, node: cst.ClassDef) -> None:
+        self._scope.append(node.name.value)
+
+    def leave_ClassDef(self, original_node: cst.ClassDef) -> None:
+        self._scope.pop()
+
+    def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
+        self._scope.append(node.name.value)
 
     def visit_Call(self, node: cst.Call) -> None:
         if not self._schemes:
@@ -335,18 +367,37 @@ class AuthFailureVisitor(CheckVisitor):
             self.schemes.append(BuiltinScheme(q.rsplit(".", 1)[1], span.line, span.column, span.end_line,
                                               span.end_column))
 
-    def facts(self) -> Optional[List[BuiltinScheme]]:
-        return self.schemes or None
+    def facts(self) -> Optional[AuthFailureFacts]:
+        if not self.schemes and not self.answers:
+            return None
+        return AuthFailureFacts(self.schemes, self.answers)
 
     def leave_FunctionDef(self, original_node: cst.FunctionDef) -> None:
+        owners = tuple(".".join(self._scope[:i]) for i in range(len(self._scope), 0, -1))[:2]
+        self._scope.pop()
         if not self._answers or _ONE_TIME.search(original_node.name.value):
             return
         for node, reason in _Function(self.ctx, original_node, self._bound()).run():
-            self.report(RULE, node, message(reason))
+            span = self.ctx.span(node)
+            self.answers.append(Answer(owners, span.line, span.column, span.end_line, span.end_column, reason))
 
 
 _ANSWERS_403 = re.compile(r"403|FORBIDDEN")
 _RELEVANT = re.compile(r"403|FORBIDDEN|fastapi\.security")
+
+
+def _websocket_only(project) -> set:
+    """Qualified names of the authenticating dependencies that only WebSocket routes apply: an
+    HTTPException raised there refuses the handshake, no client reads its status."""
+    from fastauthlint.project.route_table import route_table  # as the other link steps: no import circle
+
+    def compute() -> set:
+        kinds: Dict[str, set] = {}
+        for r in route_table(project):
+            for dep in r.auth_dependencies:
+                kinds.setdefault(dep, set()).add(r.kind)
+        return {dep for dep, k in kinds.items() if k == {"ws"}}
+    return project.memo("fal605-websocket-only", compute)
 
 
 class AuthFailureCheck(WordGatedCheck):
@@ -356,8 +407,14 @@ class AuthFailureCheck(WordGatedCheck):
     visitor_class = AuthFailureVisitor
 
     def link(self, project) -> Iterable[Finding]:
-        first = next(((path, s) for path, facts in project.facts(self.name) if isinstance(facts, list)
-                      for s in facts), None)
+        facts = [(path, f) for path, f in project.facts(self.name) if isinstance(f, AuthFailureFacts)]
+        for path, f in facts:
+            for a in f.answers:
+                if any(owner in _websocket_only(project) for owner in a.owners):
+                    continue
+                yield Finding(rule=RULE, path=path, span=Span(a.line, a.column, a.end_line, a.end_column),
+                              message=message(a.reason))
+        first = next(((path, s) for path, f in facts for s in f.schemes), None)
         if first is None:
             return
         found = pinned_fastapi.pinned(str(project.config.root))
