@@ -610,3 +610,18 @@ def route_table(project) -> List[Route]:
         return out
 
     return project.memo("routes", compute)
+
+
+def websocket_only_dependencies(project) -> frozenset:
+    """Qualified names of the authenticating dependencies that only WebSocket routes apply: what
+    they raise refuses the handshake (no client reads an HTTP status), and a credential they read
+    from the query string is the only one a browser can send there."""
+
+    def compute() -> frozenset:
+        kinds: Dict[str, set] = {}
+        for r in route_table(project):
+            for dep in r.auth_dependencies:
+                kinds.setdefault(dep, set()).add(r.kind)
+        return frozenset(dep for dep, k in kinds.items() if k == {"ws"})
+
+    return project.memo("websocket-only-dependencies", compute)

@@ -386,20 +386,6 @@ _ANSWERS_403 = re.compile(r"403|FORBIDDEN")
 _RELEVANT = re.compile(r"403|FORBIDDEN|fastapi\.security")
 
 
-def _websocket_only(project) -> set:
-    """Qualified names of the authenticating dependencies that only WebSocket routes apply: an
-    HTTPException raised there refuses the handshake, no client reads its status."""
-    from fastauthlint.project.route_table import route_table  # as the other link steps: no import circle
-
-    def compute() -> set:
-        kinds: Dict[str, set] = {}
-        for r in route_table(project):
-            for dep in r.auth_dependencies:
-                kinds.setdefault(dep, set()).add(r.kind)
-        return {dep for dep, k in kinds.items() if k == {"ws"}}
-    return project.memo("fal605-websocket-only", compute)
-
-
 class AuthFailureCheck(WordGatedCheck):
     name = "http-authentication-failure"
     rules = (RULE,)
@@ -407,10 +393,12 @@ class AuthFailureCheck(WordGatedCheck):
     visitor_class = AuthFailureVisitor
 
     def link(self, project) -> Iterable[Finding]:
+        from fastauthlint.project.route_table import websocket_only_dependencies  # as the other link steps
+
         facts = [(path, f) for path, f in project.facts(self.name) if isinstance(f, AuthFailureFacts)]
         for path, f in facts:
             for a in f.answers:
-                if any(owner in _websocket_only(project) for owner in a.owners):
+                if any(owner in websocket_only_dependencies(project) for owner in a.owners):
                     continue
                 yield Finding(rule=RULE, path=path, span=Span(a.line, a.column, a.end_line, a.end_column),
                               message=message(a.reason))

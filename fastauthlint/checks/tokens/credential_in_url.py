@@ -13,8 +13,8 @@ Reported:
   its own frontend (an outbound call to an API that documents an `access_token` parameter is not
   the application's leak).
 
-On a WebSocket handshake browsers cannot set headers, so a query credential there is `info`, with the
-advice to use a one-time ticket or the `Sec-WebSocket-Protocol` header. Links meant to carry a
+On a WebSocket handshake browsers cannot set headers, so a query credential there is `info` (in the
+handler, or in a dependency only WebSocket routes apply: judged when linking), with the advice to use a one-time ticket or the `Sec-WebSocket-Protocol` header. Links meant to carry a
 single-use token — email verification, password reset, invitations, magic links, unsubscribe and
 download links — are not reported; nor is test code.
 """
@@ -22,14 +22,15 @@ download links — are not reported; nor is test code.
 from __future__ import annotations
 
 import re
-from typing import List, Optional
+from dataclasses import dataclass
+from typing import Iterable, List, Optional, Tuple
 
 import libcst as cst
 
 from fastauthlint.astutil import argument, iter_children, literal_str, parameters
 from fastauthlint.checks.base import CheckVisitor, WordGatedCheck
 from fastauthlint.context import FileContext
-from fastauthlint.findings import Severity
+from fastauthlint.findings import Finding, Severity, Span
 
 RULE = "FAL403"
 
@@ -126,9 +127,29 @@ _OWN_FRONTEND = re.compile(r"frontend|front_end|client_?url|app_?url|ui_?url|web
                            r"redirect|callback|origin|site_?url|public_?url|host_?url", re.I)
 
 
+@dataclass
+class Deferred:
+    """A query credential read in a function that is not a route (a dependency): judged when linking,
+    where the routes that apply it say whether it serves WebSocket handshakes only."""
+
+    owners: Tuple[str, ...]  # the function's qualified name, then its class's
+    line: int
+    column: int
+    end_line: int
+    end_column: int
+    what: str
+
+
+def _message(what: str, ws: bool) -> str:
+    return f"{what}: URLs are written to proxy, server and browser logs; {_advice(ws)} (spec §7.1)"
+
+
 class CredentialInUrlVisitor(CheckVisitor):
     def __init__(self, ctx: FileContext):
         super().__init__(ctx)
+        self.deferred: List[Deferred] = []
+        self._scope: List[str] = [ctx.module_name] if ctx.module_name else []
+        self._routes: List[bool] = []
         self._ws: List[bool] = []
         self._one_time: List[bool] = []
         self._receives: List[bool] = []  # a handler of a link or a third party's callback
@@ -162,11 +183,26 @@ class CredentialInUrlVisitor(CheckVisitor):
 
     def _flag(self, node: cst.CSTNode, what: str) -> None:
         ws = bool(self._ws and self._ws[-1])
-        self.report(RULE, node, f"{what}: URLs are written to proxy, server and browser logs; {_advice(ws)} "
-                                "(spec §7.1)", severity=Severity.INFO if ws else None)
+        if not ws and self._routes and not any(self._routes):
+            s = self.ctx.span(node)
+            owners = tuple(".".join(self._scope[:i]) for i in range(len(self._scope), 0, -1))[:2]
+            self.deferred.append(Deferred(owners, s.line, s.column, s.end_line, s.end_column, what))
+            return
+        self.report(RULE, node, _message(what, ws), severity=Severity.INFO if ws else None)
+
+    def facts(self) -> Optional[List[Deferred]]:
+        return self.deferred or None
+
+    def visit_ClassDef(self, node: cst.ClassDef) -> None:
+        self._scope.append(node.name.value)
+
+    def leave_ClassDef(self, original_node: cst.ClassDef) -> None:
+        self._scope.pop()
 
     def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
+        self._scope.append(node.name.value)
         route = _route(node, self.ctx)
+        self._routes.append(route is not None)
         ws = _websocket(node) or bool(route and route[1]) or bool(self._ws and self._ws[-1])
         path = route[0] if route else ""
         one_time = bool(ONE_TIME.search(node.name.value) or ONE_TIME.search(path)) or \
@@ -194,6 +230,8 @@ class CredentialInUrlVisitor(CheckVisitor):
                 self._flag(p.name, f"credential `{shown}` of a route handler is read from the query string")
 
     def leave_FunctionDef(self, original_node: cst.FunctionDef) -> None:
+        self._scope.pop()
+        self._routes.pop()
         self._ws.pop()
         self._one_time.pop()
         self._receives.pop()
@@ -266,6 +304,15 @@ class CredentialInUrlCheck(WordGatedCheck):
     rules = (RULE,)
     relevant = _RELEVANT
     visitor_class = CredentialInUrlVisitor
+
+    def link(self, project) -> Iterable[Finding]:
+        from fastauthlint.project.route_table import websocket_only_dependencies  # as the other link steps
+
+        for path, deferred in project.facts(self.name):
+            for d in deferred:
+                ws = any(owner in websocket_only_dependencies(project) for owner in d.owners)
+                yield Finding(rule=RULE, path=path, span=Span(d.line, d.column, d.end_line, d.end_column),
+                              message=_message(d.what, ws), severity=Severity.INFO if ws else None)
 
 
 CHECK = CredentialInUrlCheck()
