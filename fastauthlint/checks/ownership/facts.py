@@ -178,6 +178,9 @@ class FieldFact:
     is_column: bool = False  # Column(...)/mapped_column(...)/Field(...)/fields.X(...)
     primary: bool = False  # the model's own key (`primary_key=True`, `pk=True`): never an owner reference
     random: bool = False  # a key the database or the model draws at random (`default_factory=uuid.uuid4`)
+    # an ORM `relationship()`: its foreign key may live on the other table (the reverse side of a
+    # one-to-one or one-to-many), so it names no owner column of its own
+    mapped: bool = False
 
 
 @dataclass

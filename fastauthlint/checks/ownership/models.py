@@ -135,6 +135,7 @@ def _field_from(ctx: FileContext, name: str, annotation: Optional[cst.BaseExpres
             target = value.args[0].value if value.args and value.args[0].keyword is None else None
             fact.relation = ref_of(ctx, target) if target is not None else ref_of(ctx, ann)
             fact.is_column = tail == "Reference"
+            fact.mapped = tail in ("relationship", "Relationship")
         elif tail in ("ReferenceField", "LazyReferenceField", "CachedReferenceField") and value.args:  # mongoengine
             fact.relation = ref_of(ctx, value.args[0].value)
             fact.is_column = True

@@ -234,7 +234,11 @@ class ModelRegistry:
                 owner_cols.append(col)
                 if f.name != col:
                     owner_rels.append(f.name)
-            elif f.relation and f"{f.name}_id" in self.owner_fields and self._principal_link(f, path):
+            elif f.relation and f"{f.name}_id" in self.owner_fields and self._principal_link(f, path) \
+                    and (not f.mapped or any((g.column or g.name) == f"{f.name}_id" for g in fields.values())):
+                # `user = relationship("User")` stands for `user_id` only when the model has that
+                # column: without it the key is on the other table (`User.employee_id`) or has
+                # another name (`instructor_id`), and `user_id` would be a column that does not exist
                 owner_rels.append(f.name)
                 if f"{f.name}_id" not in owner_cols:
                     owner_cols.append(f"{f.name}_id")
