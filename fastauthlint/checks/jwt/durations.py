@@ -15,6 +15,7 @@ from typing import Callable, List, Optional, Set
 
 import libcst as cst
 
+from fastauthlint.astutil import argument, literal_str
 from fastauthlint.checks.jwt.flow import Scope
 from fastauthlint.checks.jwt.values import MAX_DEPTH, UNKNOWN, DictVal, Value
 
@@ -27,6 +28,29 @@ _NOW = {"datetime.datetime.utcnow", "datetime.datetime.now", "datetime.datetime.
 _WRAPPERS = {"int", "round", "float", "floor", "ceil", "math.floor", "math.ceil"}
 
 Qualify = Callable[[cst.BaseExpression], Optional[str]]
+
+
+def configured_default(value: cst.BaseExpression, qualify) -> Optional[cst.BaseExpression]:
+    """The literal default behind `Field(default=...)`, `int(os.getenv("X", "60"))`,
+    `os.environ.get("X", 60)`, `config("X", default=60, cast=int)`: the value the code ships with."""
+    for _ in range(3):
+        if not isinstance(value, cst.Call):
+            return value
+        func = value.func
+        q = qualify(func) or ""
+        name = func.value if isinstance(func, cst.Name) else (func.attr.value if isinstance(func, cst.Attribute) else "")
+        if name in ("int", "float") and len(value.args) == 1:
+            value = value.args[0].value
+        elif q.endswith("Field") or name == "Field":
+            value = argument(value, "default", 0)
+        elif q in ("os.getenv", "os.environ.get") or name in ("getenv", "config") or \
+                (isinstance(func, cst.Attribute) and name == "get" and q.startswith("os.environ")):
+            value = argument(value, "default", 1)
+        else:
+            return value
+        if value is None:
+            return None
+    return value
 
 
 class Durations:
@@ -72,8 +96,34 @@ class Durations:
             if isinstance(v.operator, cst.Add):
                 return [a + b for a in left for b in right][:8]
             return [a * b for a in left for b in right][:8]
-        n = self.scope.number(v, self.at)
-        return [n] if n is not None else []
+        return self._numbers(v, depth + 1) if isinstance(v, (cst.BooleanOperation, cst.Call)) else \
+            [n for n in [self.scope.number(v, self.at)] if n is not None]
+
+    def _numbers(self, expr: cst.BaseExpression, depth: int) -> List[float]:
+        """Known numbers an expression may be: through names, both sides of `given or DEFAULT`,
+        and the default of a setting read from the environment (`int(os.getenv("TTL", "604800"))`)."""
+        out: List[float] = []
+        for x in self.scope.values(expr, self.at, depth):
+            if depth > MAX_DEPTH or not isinstance(x, cst.BaseExpression):
+                continue
+            if isinstance(x, cst.BooleanOperation) and isinstance(x.operator, cst.Or):
+                out.extend(self._numbers(x.left, depth + 1) + self._numbers(x.right, depth + 1))
+                continue
+            if isinstance(x, cst.Call):
+                shipped = configured_default(x, self.qualify)
+                if shipped is None or shipped is x:
+                    continue
+                x = shipped
+            n = self.scope.number(x, self.at)
+            if n is None:
+                text = literal_str(x)
+                try:
+                    n = float(text.strip()) if text is not None else None
+                except ValueError:
+                    n = None
+            if n is not None:
+                out.append(n)
+        return out[:8]
 
     def _is_timedelta(self, expr: cst.BaseExpression, depth: int) -> bool:
         for v in self._values(expr, depth + 1):
@@ -102,8 +152,7 @@ class Durations:
                 self.names_seen.add(arg.value.value)
             if isinstance(arg.value, cst.Attribute):
                 self.names_seen.add(arg.value.attr.value)
-            known = [n for n in (self.scope.number(x, self.at) for x in
-                                 self.scope.values(arg.value, self.at, depth + 1)) if n is not None]
+            known = self._numbers(arg.value, depth + 1)
             if not known:
                 return []
             totals = [t + n * _UNIT_SECONDS[unit] for t in totals for n in known][:8]

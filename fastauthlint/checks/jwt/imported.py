@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from typing import Any, Dict, Iterator, List, Optional
+from typing import Any, Dict, Iterator, List, Optional, Tuple
 
 import libcst as cst
 
@@ -66,6 +66,10 @@ class ImportedRef:
 class JwtFacts:
     constants: Dict[str, Any] = field(default_factory=dict)
     refs: List[ImportedRef] = field(default_factory=list)
+    # FAL505 lifetime constants their own module never reads: (name, span, message), reported when
+    # another module imports them (a copy-pasted `ACCESS_TOKEN_EXPIRE_MINUTES` nobody reads sets
+    # no token's lifetime)
+    idle_lifetimes: List[Tuple[str, Tuple[int, int, int, int], str]] = field(default_factory=list)
 
 
 def module_constants_facts(module: cst.Module) -> Dict[str, Any]:
@@ -132,6 +136,9 @@ def link(project, check_name: str) -> Iterator[Finding]:
     for path, facts in project.facts(check_name):
         if not isinstance(facts, JwtFacts):
             continue
+        for name, span, message in facts.idle_lifetimes:
+            if _imported_elsewhere(project, path, name):
+                yield Finding(rule="FAL505", path=path, span=Span(*span), message=message, severity=Severity.WARNING)
         for ref in facts.refs:
             value = _resolve(project, check_name, ref.ref, path)
             if value is _NOT:
@@ -187,6 +194,25 @@ def link(project, check_name: str) -> Iterator[Finding]:
                 problem = jwt_claim_checks_disabled.too_long([value], max_leeway)
                 if problem:
                     yield finding("FAL504", f"`{ref.display}` {problem}", Severity.WARNING)
+
+
+def _imported_elsewhere(project, path: str, name: str) -> bool:
+    """Does another module import `name` from the module at `path`, or the module itself (whose
+    attributes it may then read), or all its names (`*`)?"""
+    for other in project.results:
+        names = project.names(other)
+        if other == path or names is None:
+            continue
+        for star in names.star_imports:
+            if project.module_path(star, near=other) == path:
+                return True
+        for q in names.imports.values():
+            if project.module_path(q, near=other) == path:
+                return True
+            sym = project.resolve(q, near=other)
+            if sym is not None and sym.path == path and sym.name == name:
+                return True
+    return False
 
 
 def _resolve(project, check_name: str, ref: str, near: str) -> Any:

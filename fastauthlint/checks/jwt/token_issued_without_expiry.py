@@ -28,7 +28,7 @@ from typing import Iterator, List, Optional, Tuple
 import libcst as cst
 
 from fastauthlint.astutil import argument, literal_str, walk
-from fastauthlint.checks.jwt.durations import Durations, format_duration
+from fastauthlint.checks.jwt.durations import Durations, configured_default, format_duration
 from fastauthlint.checks.jwt.model import AUTHLIB, JOSE, PYJWT, Site
 from fastauthlint.checks.jwt.flow import is_prefix
 from fastauthlint.checks.jwt.values import ABSENT, UNKNOWN, DictVal, key_values
@@ -216,7 +216,7 @@ def lifetime_setting(name: str, value: cst.BaseExpression, scope, qualify, at) -
     m = LIFETIME_NAME.match(name)
     if not m or _NOT_ACCESS.search(name):
         return None
-    value = _unwrap_default(value, qualify)
+    value = configured_default(value, qualify)
     if value is None:
         return None
     durations = Durations(scope, at, qualify)
@@ -237,29 +237,6 @@ def lifetime_setting(name: str, value: cst.BaseExpression, scope, qualify, at) -
                 lit = None
         n = lit
     return n * _UNIT[unit.lower()] if n is not None else None
-
-
-def _unwrap_default(value: cst.BaseExpression, qualify) -> Optional[cst.BaseExpression]:
-    """The literal default behind `Field(default=...)`, `int(os.getenv("X", "60"))`,
-    `os.environ.get("X", 60)`, `config("X", default=60, cast=int)`."""
-    for _ in range(3):
-        if not isinstance(value, cst.Call):
-            return value
-        func = value.func
-        q = qualify(func) or ""
-        name = func.value if isinstance(func, cst.Name) else (func.attr.value if isinstance(func, cst.Attribute) else "")
-        if name in ("int", "float") and len(value.args) == 1:
-            value = value.args[0].value
-        elif q.endswith("Field") or name == "Field":
-            value = argument(value, "default", 0)
-        elif q in ("os.getenv", "os.environ.get") or name in ("getenv", "config") or \
-                (isinstance(func, cst.Attribute) and name == "get" and q.startswith("os.environ")):
-            value = argument(value, "default", 1)
-        else:
-            return value
-        if value is None:
-            return None
-    return value
 
 
 def setting_finding(name: str, seconds: float, limit: int):

@@ -10,7 +10,7 @@ access-token lifetime are judged here as well (FAL505).
 from __future__ import annotations
 
 import re
-from typing import Dict, List, Optional
+from typing import Dict, List, Optional, Tuple
 
 import libcst as cst
 
@@ -142,6 +142,14 @@ class JwtVisitor(CheckVisitor):
         super().__init__(ctx)
         self.frames: List[_Frame] = [_Frame(ctx.module)]
         self.refs: List[imported.ImportedRef] = []
+        self.idle_lifetimes: List[Tuple[str, Tuple[int, int, int, int], str]] = []
+        self._classes = 0
+
+    def visit_ClassDef(self, node: cst.ClassDef) -> None:
+        self._classes += 1
+
+    def leave_ClassDef(self, original_node: cst.ClassDef) -> None:
+        self._classes -= 1
 
     def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
         self.frames.append(_Frame(node))
@@ -169,8 +177,14 @@ class JwtVisitor(CheckVisitor):
         seconds = token_issued_without_expiry.lifetime_setting(target.value, value, scope, self.ctx.qualify, target)
         limit = self.ctx.config.option(MAX_LIFETIME.key)
         if seconds is not None and seconds > limit:
+            # a module constant its own module never reads matters only if another module imports it
+            idle = not self._classes and len(re.findall(r"\b%s\b" % re.escape(target.value), self.ctx.source)) == 1
             for rule, message, severity in token_issued_without_expiry.setting_finding(target.value, seconds, limit):
-                self.report(rule, target, message, severity=severity)
+                if idle:
+                    sp = self.ctx.span(target)
+                    self.idle_lifetimes.append((target.value, (sp.line, sp.column, sp.end_line, sp.end_column), message))
+                else:
+                    self.report(rule, target, message, severity=severity)
 
     def visit_Call(self, node: cst.Call) -> None:
         func = node.func
@@ -281,9 +295,9 @@ class JwtVisitor(CheckVisitor):
 
     def facts(self):
         constants = imported.module_constants_facts(self.ctx.module)
-        if not constants and not self.refs:
+        if not constants and not self.refs and not self.idle_lifetimes:
             return None
-        return imported.JwtFacts(constants=constants, refs=self.refs)
+        return imported.JwtFacts(constants=constants, refs=self.refs, idle_lifetimes=self.idle_lifetimes)
 
     def _may_be_jwt(self, call: cst.Call) -> bool:
         func = call.func
