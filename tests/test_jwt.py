@@ -745,9 +745,19 @@ def test_fal505_lifetime_option_is_configurable(tmp_path):
     source = """
         ACCESS_TOKEN_EXPIRE_HOURS = 48
         """
-    assert rules(run(tmp_path / "a", source, name="config.py")) == ["FAL505"]
-    assert rules(run(tmp_path / "b", source, name="config.py",
+    reader = {"tokens.py": "from config import ACCESS_TOKEN_EXPIRE_HOURS\n"}
+    assert rules(run(tmp_path / "a", source, name="config.py", extra=reader)) == ["FAL505"]
+    assert rules(run(tmp_path / "b", source, name="config.py", extra=reader,
                      config={"max-access-token-lifetime": 48 * 3600})) == []
+
+
+def test_fal505_a_lifetime_constant_nothing_reads_sets_no_lifetime(tmp_path):
+    source = """
+        ACCESS_TOKEN_EXPIRE_HOURS = 48
+        """
+    assert rules(run(tmp_path / "alone", source, name="config.py")) == []
+    assert rules(run(tmp_path / "module", source, name="config.py", extra={"main.py": "import config\n"})) == ["FAL505"]
+    assert rules(run(tmp_path / "star", source, name="config.py", extra={"main.py": "from config import *\n"})) == ["FAL505"]
 
 
 @pytest.mark.parametrize("key,value", [("max-jwt-leeway", -1), ("max-access-token-lifetime", 0),
