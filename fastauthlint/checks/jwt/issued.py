@@ -102,7 +102,7 @@ def kind_from_name(function: str) -> str:
 
 
 # Functions that decode a token to revoke it (they read `exp`/`jti`, they authenticate nobody).
-_REVOKES = re.compile(r"log_?out|sign_?out|revoke|blacklist|blocklist|denylist|deny_list|invalidate", re.I)
+REVOKES = re.compile(r"log_?out|sign_?out|revoke|blacklist|blocklist|denylist|deny_list|invalidate", re.I)
 
 
 class _Frame:
@@ -205,7 +205,7 @@ class IssuedVisitor(CheckVisitor):
                       display=site.display, function=function, key=key_name(site.arg("key")),
                       audience=self._checked(site, "aud", "audience"), issuer=self._checked(site, "iss", "issuer"),
                       reads=sorted(uses.reads), returns=any(s.kind == "return" for s in uses.sinks),
-                      decides=bool(uses.sinks) and not _REVOKES.search(function))
+                      decides=bool(uses.sinks) and not REVOKES.search(function))
 
     @staticmethod
     def _checked(site: Site, claim: str, arg: str) -> str:

@@ -13,10 +13,11 @@ claim itself, or a caller of it does (a decode helper returning claims to `get_c
 
 from __future__ import annotations
 
-from typing import Dict, Iterator, List, Set, Tuple
+from typing import Dict, Iterator, Optional, Set, Tuple
 
 from fastauthlint.checks.jwt.audience_or_issuer_not_verified import relative
-from fastauthlint.checks.jwt.issued import KIND_CLAIMS, kind_from_name
+from fastauthlint.checks.jwt.issued import KIND_CLAIMS, REVOKES, kind_from_name
+from fastauthlint.context import is_test_path
 from fastauthlint.findings import Finding, Span
 from fastauthlint.project.store import FACTS_KEY, LazyFileFacts
 
@@ -49,12 +50,12 @@ def link(project, facts) -> Iterator[Finding]:
     if not confusable:
         return
     readers: Set[str] = set()
-    callers: Dict[str, Set[str]] = {}
+    jwt_callers: Dict[str, Set[str]] = {}
     for _, f in facts:
         readers.update(f.kind_readers)
         for function, called in f.functions.items():
             for name in called:
-                callers.setdefault(name, set()).add(function)
+                jwt_callers.setdefault(name, set()).add(function)
     for path, f in facts:
         for accept in f.accepts:
             if not accept.decides:
@@ -70,27 +71,32 @@ def link(project, facts) -> Iterator[Finding]:
                 continue
             if accept.function in f.kind_readers:
                 continue
-            if accept.returns and _checked_by_caller(accept.function, callers, readers):
-                continue
-            if accept.returns and _checked_by_caller(accept.function, _project_callers(project),
-                                                     _checking(project, readers)):
-                continue  # a caller outside the JWT facts, or one handing the claims to a kind reader
+            unchecked = ""
+            if accept.returns:
+                callers = _callers(project, jwt_callers)
+                unchecked = _unchecked_caller(accept.function, callers, _checking(readers, callers))
+                if unchecked is None:
+                    continue  # every caller checks the kind, or hands the claims to a helper that does
             found = confusable[accept.key]
             listed = ", ".join(f"{k} ({w[0]}:{w[1]})" for k, w in sorted(found.items())[:4])
             how = f"the `{sorted(claims)[0]}` claim" if claims else "a `type` claim set when each kind is issued"
             yield Finding(rule=RULE, path=path, span=Span(accept.line, accept.column, accept.end_line, accept.end_column),
                           message=(f"`{accept.display}` accepts every kind of token signed with `{accept.key}` — "
-                                   f"{listed} — without checking which kind it got: check {how}, or sign each "
-                                   "kind with its own key (spec §2.2)"))
+                                   f"{listed} — without checking which kind it got"
+                                   + (f" (its caller `{unchecked}` does not either)" if unchecked else "")
+                                   + f": check {how}, or sign each kind with its own key (spec §2.2)"))
 
 
-def _project_callers(project) -> Dict[str, Set[str]]:
-    """Callee name -> caller names over every function of the project (the JWT facts keep only the
-    files that decode, issue or read a kind: a caller elsewhere is found here). Decoded only when a
-    decode is not excused otherwise."""
+def _callers(project, jwt_callers: Dict[str, Set[str]]) -> Dict[str, Set[str]]:
+    """Callee name -> caller names over every function of the project outside tests (the JWT facts
+    keep only the files that decode, issue or read a kind: a caller elsewhere is found here).
+    Decoded only when a decode is not excused otherwise."""
     def compute() -> Dict[str, Set[str]]:
-        out: Dict[str, Set[str]] = {}
-        for _, packed in project.facts(FACTS_KEY):
+        out: Dict[str, Set[str]] = {k: set(v) for k, v in jwt_callers.items()}
+        for path, packed in project.facts(FACTS_KEY):
+            res = project.results.get(path)
+            if res is not None and is_test_path(res.rel):
+                continue  # tests decode tokens of every kind on purpose
             for qual, fact in LazyFileFacts(packed).functions.items():
                 caller = qual.rsplit(".", 1)[-1]
                 for v in fact.calls:
@@ -107,23 +113,27 @@ def _last_name(v) -> str:
     return v.q.rsplit(".", 1)[-1]
 
 
-def _checking(project, readers: Set[str]) -> Set[str]:
+def _checking(readers: Set[str], callers: Dict[str, Set[str]]) -> Set[str]:
     """The kind readers, and the functions that hand a token's claims to one
     (`verify_token_type(payload, "access")` after a generic decode)."""
-    calls = _project_callers(project)
-    return readers | {caller for reader in readers for caller in calls.get(reader, ())}
+    return readers | {caller for reader in readers for caller in callers.get(reader, ())}
 
 
-def _checked_by_caller(function: str, callers: Dict[str, Set[str]], readers: Set[str]) -> bool:
-    """Does a function that calls `function` (directly, or through one more helper) read a kind claim?"""
-    seen: Set[str] = set()
-    work: List[Tuple[str, int]] = [(function, 0)]
-    while work:
-        name, depth = work.pop()
-        for caller in callers.get(name, ()):
-            if caller in readers:
-                return True
-            if caller not in seen and depth < 2:
-                seen.add(caller)
-                work.append((caller, depth + 1))
-    return False
+def _unchecked_caller(function: str, callers: Dict[str, Set[str]], checking: Set[str],
+                      depth: int = 0) -> Optional[str]:
+    """A caller of a decode helper that uses the claims without checking the kind ("" when the
+    helper has no caller to vouch for it); None when every caller (or, for one that only passes the
+    claims on, every caller of that, two levels up) checks it, or is itself for another kind of token
+    (`refresh_access_token`) or revokes it (`logout`)."""
+    found = callers.get(function, set())
+    if not found:
+        return "" if depth == 0 else function
+    for caller in sorted(found):
+        if caller in checking or kind_from_name(caller) not in ("", "access") or REVOKES.search(caller):
+            continue
+        if depth >= 1:
+            return caller
+        deeper = _unchecked_caller(caller, callers, checking, depth + 1)
+        if deeper is not None:
+            return deeper or caller
+    return None
