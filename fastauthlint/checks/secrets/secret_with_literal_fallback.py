@@ -11,7 +11,7 @@ Reported: a secret read from the environment with a literal fallback — `os.get
 from __future__ import annotations
 
 import re
-from typing import Dict, Optional
+from typing import Dict, Optional, Tuple
 
 import libcst as cst
 
@@ -79,6 +79,43 @@ def call_fallback(node: cst.Call, q: Optional[str], env_objects: Dict[str, int],
     if name_arg is None or default is None:
         return None
     return _fallback(name_arg, default, constants)
+
+
+def random_fallback(ctx, node: cst.Call, q: Optional[str], module: cst.Module) -> Optional[Tuple[cst.CSTNode, str]]:
+    """`os.getenv("JWT_SECRET", generate_secret())` where the fallback is drawn with the `random`
+    module (a Mersenne Twister: its output is predictable from what it has produced, and short draws
+    such as six digits are guessed outright), directly or in a function of this module: (the
+    fallback, the message)."""
+    if q not in ENV_GETTERS:
+        return None
+    name_arg, default = astutil.argument(node, "key", 0), astutil.argument(node, "default", ENV_GETTERS[q])
+    env_name = astutil.literal_str(name_arg)
+    if default is None or not isinstance(default, cst.Call) or secret_name_kind(env_name) not in ("secret", "token"):
+        return None
+    draws = _random_draws(ctx, default)
+    if not draws:
+        callee = default.func.value if isinstance(default.func, cst.Name) else None
+        body = next((st for st in module.body if isinstance(st, cst.FunctionDef) and st.name.value == callee), None)
+        draws = _random_draws(ctx, body) if body is not None and not default.args else ""
+    if not draws:
+        return None
+    return default, (f"`{env_name}` falls back to a value drawn with `{draws}` when it is not set: the `random` module "
+                     "is not a cryptographic generator (its output can be predicted, and a short draw guessed), "
+                     f"and every process draws its own; require it (`os.environ[\"{env_name}\"]`) so that start-up "
+                     "fails without it")
+
+
+def _random_draws(ctx, node: cst.CSTNode) -> str:
+    """The first `random.*` call in `node` when nothing in it uses `secrets` or `os.urandom`."""
+    found = ""
+    for n in astutil.walk(node):
+        if isinstance(n, cst.Call):
+            q = ctx.qualify(n.func) or ""
+            if q.startswith(("secrets.", "os.urandom", "uuid.")):
+                return ""
+            if q.startswith("random.") and q != "random.SystemRandom" and not found:
+                found = q
+    return found
 
 
 def or_fallback(ctx, node: cst.BooleanOperation, env_objects: Dict[str, int],

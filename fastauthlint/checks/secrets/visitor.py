@@ -372,6 +372,9 @@ class SecretsVisitor(CheckVisitor):
             for hit in hardcoded_secret.compare_digest(node, q):
                 self._found(HARDCODED, hit)
         self._found(FALLBACK, secret_with_literal_fallback.call_fallback(node, q, self.env_objects, self.constants))
+        weak = secret_with_literal_fallback.random_fallback(self.ctx, node, q, self.module) if not self.in_test else None
+        if weak is not None:
+            self.report(FALLBACK, weak[0], weak[1])
 
     def _scope(self, index: int) -> Scope:
         """The value scope of the function at `index` of the walk's function stack (-1: the module)."""
