@@ -22,6 +22,9 @@ from fastauthlint.project.store import FACTS_KEY, LazyFileFacts
 from fastauthlint.project.values import V, short_name
 
 MAX_ALTERNATIVES = 8  # objects a value may denote, kept per evaluation
+# ... unless they are all routers: `for router in routers: app.include_router(router)` over a list
+# of seventeen routers includes every one of them, not the first eight
+MAX_ROUTERS = 64
 MAX_EVAL_DEPTH = 40  # evaluations in progress at once
 
 
@@ -145,7 +148,9 @@ class Evaluator(FactIndex, SiteQuestions):
             if o not in seen:
                 seen.add(o)
                 uniq.append(o)
-        uniq = uniq[:MAX_ALTERNATIVES] or [Obj("unk", extra=v.text())]
+        if len(uniq) > MAX_ALTERNATIVES and not all(o.kind == "router" for o in uniq[:MAX_ROUTERS]):
+            uniq = uniq[:MAX_ALTERNATIVES]
+        uniq = uniq[:MAX_ROUTERS] or [Obj("unk", extra=v.text())]
         self._ev_memo[key] = uniq
         return uniq
 
