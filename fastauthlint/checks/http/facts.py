@@ -56,3 +56,6 @@ class HttpFacts:
     # Does the file set or read cookies, use a cookie session or HTTP Basic (credentials a browser
     # attaches to a cross-site request by itself)?
     ambient: bool = False
+    # Does the file (outside tests) name a credential sent in a header (`Authorization`, bearer, an API
+    # key header, a header scheme)? None anywhere, and cookies read: the project authenticates by cookie.
+    header_credential: bool = False

@@ -54,7 +54,12 @@ def link(project, check_name: str) -> List[Finding]:
     evaluator = _LazyEvaluator(project)
     guards = _Guards(evaluator, files, project)
     followed = _DependencySchemes(evaluator)
+    # cookies are the only credential: a 401 nothing ties to a scheme answers a browser session, where
+    # `WWW-Authenticate` would name no scheme the client uses (and would open a login dialog)
+    cookie_only = ambient and not any(f.header_credential for path, f in files.items() if not _is_test(project, path))
     for path, u in found:
+        if cookie_only:
+            continue
         if u.raised and answered:
             continue  # an exception handler adds the challenge (or shows a page) for every raised 401
         if u.holder and not refs.runs(path, u.holder):

@@ -30,6 +30,10 @@ from fastauthlint.checks.http.facts import HttpFacts, Unauthorized
 from fastauthlint.context import FileContext
 
 _MAX_CHAIN = 4  # parts of a dotted reference kept (`khoj.database.adapters.retrieve_user`)
+# Words that name a credential sent in a request header: `Authorization`, a bearer token, an API key
+# header, FastAPI's header schemes.
+_HEADER_CREDENTIAL = re.compile(r"authorization|bearer|api[_-]?key|x-[a-z-]*(token|key|auth)|HTTPBasic|OAuth2|"
+                                r"OpenIdConnect", re.I)
 
 
 @dataclass
@@ -373,15 +377,18 @@ class HttpVisitor(CheckVisitor):
 
     def facts(self) -> Optional[HttpFacts]:
         schemes_used = tuple(sorted(self._file_schemes))
+        # A credential a client sends in a header (by the words that name one, anywhere in the file):
+        # a project with none anywhere authenticates by cookie only
+        header = not self.ctx.is_test and bool(_HEADER_CREDENTIAL.search(self.ctx.source))
         if not (self._found or schemes_used or self._refs or self._local_refs or self._handlers or self._answering
-                or self._never_falsy or self._state_setters or self._cors or self._ambient):
+                or self._never_falsy or self._state_setters or self._cors or self._ambient or header):
             return None
         return HttpFacts(unauthorized=self._found, schemes=schemes_used,
                          refs={k: tuple(v) for k, v in self._refs.items()},
                          local_refs={k: tuple(v) for k, v in self._local_refs.items()},
                          handlers=tuple(self._handlers), answering=tuple(self._answering),
                          never_falsy=tuple(self._never_falsy), state_setters=dict(self._state_setters),
-                         cors=list(self._cors), ambient=self._ambient)
+                         cors=list(self._cors), ambient=self._ambient, header_credential=header)
 
     # -- comparisons: FAL604 ------------------------------------------------------------------
     @property

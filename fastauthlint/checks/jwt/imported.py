@@ -199,10 +199,14 @@ def link(project, check_name: str) -> Iterator[Finding]:
 def _imported_elsewhere(project, path: str, name: str) -> bool:
     """Does another module import `name` from the module at `path`, or the module itself (whose
     attributes it may then read), or all its names (`*`)?"""
+    own = project.names(path)
+    module = own.module if own is not None else ""
     for other in project.results:
         names = project.names(other)
         if other == path or names is None:
             continue
+        if any(module.startswith(q + ".") for local, q in names.imports.items() if local == q):
+            return True  # `import app.core.config`: the module's names are read through the package
         for star in names.star_imports:
             if project.module_path(star, near=other) == path:
                 return True

@@ -48,6 +48,15 @@ _MEMBERSHIP = re.compile(r"member|participant|attendee|collaborator|subscri|enro
 _CREDENTIAL_FIELD = re.compile(r"password|passwd|email|username|login|hashed|secret|token|auth", re.I)
 
 
+def _fk_tables(fk: str) -> Set[str]:
+    """The table or class a foreign key names, lower-cased: `"users.id"` -> users, `User.id` or
+    `app.models.User.id` -> user."""
+    if not fk:
+        return set()
+    parts = fk.lower().split(".")
+    return {parts[0], parts[-2] if len(parts) >= 2 else parts[0]}
+
+
 @dataclass
 class Model:
     qualname: str
@@ -235,10 +244,7 @@ class ModelRegistry:
                 if f.name != col:
                     owner_rels.append(f.name)
             elif f.relation and f"{f.name}_id" in self.owner_fields and self._principal_link(f, path) \
-                    and (not f.mapped or any((g.column or g.name) == f"{f.name}_id" for g in fields.values())):
-                # `user = relationship("User")` stands for `user_id` only when the model has that
-                # column: without it the key is on the other table (`User.employee_id`) or has
-                # another name (`instructor_id`), and `user_id` would be a column that does not exist
+                    and not (f.mapped and self._keyed_elsewhere(f, fields, tablename, cls.name, path)):
                 owner_rels.append(f.name)
                 if f"{f.name}_id" not in owner_cols:
                     owner_cols.append(f"{f.name}_id")
@@ -249,6 +255,25 @@ class ModelRegistry:
                      owner_columns=tuple(dict.fromkeys(owner_cols)), owner_relations=tuple(owner_rels),
                      fields=fields, self_owned=qualname in self.principal_models and not owner_cols,
                      authored=authored)
+
+    def _keyed_elsewhere(self, f: FieldFact, fields: Dict[str, FieldFact], tablename: str, cls_name: str,
+                         near: str) -> bool:
+        """A `relationship()` whose foreign key is not `<name>_id` of this model: the model has no such
+        column and either another of its columns is a foreign key to the related table (`user =
+        relationship("User")` beside `instructor_id = ForeignKey("users.id")`) or the related model
+        holds a foreign key to this one (`User.employee_id`: the reverse side of a one-to-one). Then
+        the relationship stands for no owner column here."""
+        if any((g.column or g.name) == f"{f.name}_id" for g in fields.values()):
+            return False
+        hit = self.find_class(f.relation, near)
+        if hit is None:
+            return False
+        target = hit[1]
+        target_table = (target.tablename or target.name).lower()
+        if any(_fk_tables(g.fk) & {target_table, target.name.lower()} for g in fields.values() if g is not f):
+            return True
+        own = {tablename.lower(), cls_name.lower()}
+        return any(_fk_tables(g.fk) & own for _, c in self.chain(target.qualname) for g in c.fields)
 
     def _principal_link(self, f: FieldFact, near: str) -> bool:
         target = f.fk or f.relation
