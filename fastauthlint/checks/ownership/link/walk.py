@@ -39,6 +39,7 @@ from fastauthlint.checks.ownership.link.verification import RowVerification
 from fastauthlint.checks.ownership.link.words import AUTHORSHIP, PERSONAL
 from fastauthlint.checks.ownership.summary.known import ADMIN_NAME
 from fastauthlint.findings import Finding, Span
+from fastauthlint.project.known import BODY_CALL_AUTH
 
 MAX_DEPTH = 12  # calls followed from a route before giving up on a chain
 PATH_PARAM = re.compile(r"\{(\w+)(?::[^}]*)?\}")
@@ -123,7 +124,9 @@ class OwnershipWalk(SiteScoping, RowVerification, UserValues):
                 continue
             gated = not anonymous and (any(gates.is_gate(d) for d in r.auth_dependencies)
                                        or self._handler_gate(path, fs, b, gates))
-            done.append((r, bool(users), problems, gated))
+            # `Authorize: AuthJWT = Depends()`: the handler reads the caller from the library object
+            takes_user = bool(users) or (not anonymous and any(p.annotation in BODY_CALL_AUTH for p in fs.params))
+            done.append((r, takes_user, problems, gated))
         # a role/permission gate shares the rows among its holders, unless the project scopes
         # the model by the current user elsewhere (known once every route is walked)
         personal = personal_models(self.models, self.stats.personal) if any(d[3] for d in done) else set()

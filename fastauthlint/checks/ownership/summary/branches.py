@@ -237,4 +237,6 @@ class Branches(WalkState):
                 expr = expr.func
                 continue
             expr = expr.value
+        if isinstance(expr, cst.Name) and expr.value in self.jwt_params and expr.value not in self.env:
+            return Origin("request_user", "")  # `"admin" in Authorize.get_raw_jwt()["roles"]`: the caller's claims
         return self.peek(expr) if isinstance(expr, cst.Name) else UNKNOWN

@@ -45,6 +45,10 @@ class CallRecognition(WalkState):
             recv = self.eval(func)
 
         bare = func.value if isinstance(func, cst.Name) else None
+        if self.jwt_identity_call(node):
+            for a in node.args:
+                self.eval(a.value)
+            return Origin("request_user", "")  # `Authorize.get_jwt_subject()`: the verified token's subject
         if method in ("items", "keys", "values") and recv is not None and recv.kind == "param" and not node.args:
             return recv
         # conversions keep the value: str(current_user.id)

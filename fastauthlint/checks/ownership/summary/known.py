@@ -50,6 +50,9 @@ DEPENDS = {"fastapi.Depends", "fastapi.Security", "fastapi.params.Depends", "fas
            "Depends", "Security"}
 REQUEST_TYPES = {"fastapi.Request", "starlette.requests.Request", "fastapi.requests.Request",
                  "fastapi.WebSocket", "starlette.websockets.WebSocket", "Request"}
+# fastapi-jwt-auth's `Authorize: AuthJWT = Depends()`: these methods return the verified token's
+# subject or claims, that is the caller's own identity (never a value the client picks).
+JWT_IDENTITY_METHODS = {"get_jwt_subject", "get_raw_jwt", "get_jwt_identity", "get_jwt"}
 HTTP_EXCEPTIONS = {"fastapi.HTTPException", "starlette.exceptions.HTTPException", "fastapi.exceptions.HTTPException",
                    "HTTPException"}
 RESPONSES = {"JSONResponse", "Response", "PlainTextResponse", "ORJSONResponse", "UJSONResponse", "HTMLResponse"}

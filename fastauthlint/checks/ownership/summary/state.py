@@ -38,6 +38,7 @@ class WalkState:
         self.env: Dict[str, Origin] = {}  # local name -> origin of what was last assigned to it
         self.params: Set[str] = set()
         self.request_params: Set[str] = set()  # parameters holding the Request (request.state.user)
+        self.jwt_params: Set[str] = set()  # `Authorize: AuthJWT = Depends()`: its subject is the caller
         self.client_params: Set[str] = set()  # parameters FastAPI fills from the request (`Header()`, `Query()`)
         self.strings: Dict[str, str] = {}  # locals holding a string literal (SQL built in steps)
         self.exceptions: Dict[str, Denial] = {}  # locals holding an exception raised later

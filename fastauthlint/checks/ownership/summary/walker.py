@@ -43,6 +43,7 @@ from fastauthlint.checks.ownership.summary.owner_checks import OwnerCheckRecogni
 from fastauthlint.checks.ownership.summary.queries import QueryRecognition
 from fastauthlint.checks.ownership.summary.raw_sql import RawSqlRecognition
 from fastauthlint.checks.ownership.summary.syntax import block_statements
+from fastauthlint.project.known import BODY_CALL_AUTH
 from fastauthlint.project.names import dotted
 
 # FastAPI's parameter sources that read the request as the client sent it
@@ -117,6 +118,8 @@ class FunctionWalker(Branches, OwnerCheckRecognition, DenialRecognition, CallRec
                 fact.span = self.loc.span(dep_call)
             if fact.annotation in REQUEST_TYPES or (name == "request" and not fact.annotation):
                 self.request_params.add(name)
+            if fact.annotation in BODY_CALL_AUTH:
+                self.jwt_params.add(name)
             self.summary.params.append(fact)
 
     def _route_deps(self) -> None:
