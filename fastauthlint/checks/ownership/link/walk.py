@@ -41,6 +41,7 @@ from fastauthlint.checks.ownership.summary.known import ADMIN_NAME
 from fastauthlint.findings import Finding, Span
 from fastauthlint.project.known import BODY_CALL_AUTH
 
+_ID_COL = re.compile(r"(^|_)(id|pk|uuid|key|token)$|[a-z](Id|ID|Key|Token)$")
 MAX_DEPTH = 12  # calls followed from a route before giving up on a chain
 PATH_PARAM = re.compile(r"\{(\w+)(?::[^}]*)?\}")
 
@@ -82,6 +83,17 @@ class Stats:
     checked: Set[str] = field(default_factory=set)
 
 
+# What a sign-in flow's handler earns (project/purpose.py): it reads the identity it is logging in,
+# picked by the credential presented (an email with its password, a provider's subject after the
+# code exchange, a one-time token), before there is a current user to scope anything to.
+SIGN_IN = re.compile(r"^(login|oauth callback|magic link|token refresh|signup|password reset|email verification)")
+
+
+def signs_in(r) -> bool:
+    label = getattr(r, "authenticates", None) or r.purpose
+    return bool(label and SIGN_IN.match(label))
+
+
 class OwnershipWalk(SiteScoping, RowVerification, UserValues):
     def __init__(self, project):
         super().__init__(project)
@@ -101,6 +113,8 @@ class OwnershipWalk(SiteScoping, RowVerification, UserValues):
         gates = RoleGates(self.resolver)
         done: List[Tuple[object, bool, List[Problem], bool]] = []
         for r in routes:
+            if signs_in(r):
+                continue
             users = tuple(r.user_params) + tuple(r.optional_user_params)
             anonymous = self.anonymous(r)
             hit = self.resolver.handler(r)
@@ -351,6 +365,8 @@ class OwnershipWalk(SiteScoping, RowVerification, UserValues):
             self.stats.sites.add(skey)
             if site.op == "count" and not site.keys and not site.filters and not site.conds:
                 continue  # a whole-table count returns no one's rows
+            if site.op == "count" and not site.keys and self._attribute_count(site, owned):
+                continue  # a throttle: attempts counted by IP address, device, status and time
             scoped, why = self.site_scoped(path, fs, b, site)
             tenant_only = why == "tenant" and not b.admin and any(
                 not m.authored and not self.models.is_membership(m)
@@ -383,6 +399,15 @@ class OwnershipWalk(SiteScoping, RowVerification, UserValues):
                 tenant_only=tenant_only))
         return problems
 
+    @staticmethod
+    def _attribute_count(site: QuerySite, owned) -> bool:
+        """A count filtered only on attributes of the rows (`ip_address == ip`, `status ==
+        FAILED`, `created_at >= since`), never on an identifier, an owner or a tenant: it counts
+        rows across users by what they share (rate limits, quotas) and returns a number, no row."""
+        owners = {c.split(".")[-1] for m in owned for c in m.owner_columns}
+        cols = [c.split(".")[-1] for c, _ in site.filters]
+        return bool(cols) and all(c.isidentifier() and c not in owners and not _ID_COL.search(c) for c in cols)
+
     def _calls(self, path: str, fs: FuncSummary, b: Binding, depth: int) -> List[Problem]:
         """The problems of the project functions the function calls, unless the call runs for
         admins only, under an owner-match guard, or its returned row is verified here."""
@@ -410,6 +435,8 @@ class OwnershipWalk(SiteScoping, RowVerification, UserValues):
             # `Service.get(...)` read both ways: the value the code holds is the query reading's
             twin = Origin("site", str(call.alt_site)) if call.alt_site >= 0 else node
             for p in sub:
+                if call.probe and p.op in ("read", "count") and p.returned:
+                    continue  # `if existing: raise ...`: the row is only tested for a conflict
                 verified = self.checked_after if p.tenant_only else self.node_verified
                 if p.returned and (verified(path, fs, b, node, call.order)
                                    or twin != node and verified(path, fs, b, twin, call.order)):

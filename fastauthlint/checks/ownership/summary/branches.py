@@ -19,11 +19,13 @@ from fastauthlint.checks.ownership.summary.syntax import block_statements, termi
 class Branches(WalkState):
     def if_stmt(self, node: cst.If, following: Sequence) -> None:
         test = node.test
-        self.eval(test)
+        tested = self.eval(test)
         self._test_node = test
         self._test_span_cache = None
         body_term = terminates(node.body)
         orelse = node.orelse
+        if body_term and orelse is None:
+            self._conflict_probe(test, tested)
         admin = self.admin_polarity(test)
         if admin is not None:
             pol, cond = admin
@@ -139,6 +141,48 @@ class Branches(WalkState):
             return
         if denial is not None:
             self.add_check("exists", subj, "", UNKNOWN, denial, test)
+
+    def _conflict_probe(self, test, tested: Origin) -> None:
+        """`if existing: raise HTTPException(409)` / `if db.query(User).filter(User.email ==
+        body.email).first(): raise ...`: the request is refused when a row exists, a uniqueness
+        check before a create. A query whose row is only tested that way returns nothing to the
+        caller (settled in `settle_probes` once every use of the name is known)."""
+        e = test.expression if isinstance(test, cst.Await) else test
+        if isinstance(e, cst.Comparison) and len(e.comparisons) == 1 and isinstance(
+                e.comparisons[0].operator, (cst.IsNot, cst.NotEqual)) and isinstance(
+                e.comparisons[0].comparator, cst.Name) and e.comparisons[0].comparator.value == "None":
+            e = e.left
+        if isinstance(e, cst.Name):
+            o = self.peek(e)
+            if o.kind in ("site", "call") and not o.attrs:
+                self._probe_names.append((e.value, o))
+        elif e is test and isinstance(e, cst.Call) and tested.kind in ("site", "call") and not tested.attrs:
+            self._probe(tested)
+
+    def _probe(self, o: Origin) -> None:
+        if o.kind == "site":
+            self.summary.sites[int(o.name)].probe = True
+        else:
+            self.summary.calls[int(o.name)].probe = True
+
+    def settle_probes(self) -> None:
+        """The rows named in a conflict test (`_conflict_probe`) that nothing else reads: the
+        name occurs only where it is bound and where it is tested."""
+        if not self._probe_names:
+            return
+        counts: dict = {}
+        stack = [self.func.body]
+        while stack:
+            n = stack.pop()
+            if isinstance(n, cst.Name):
+                counts[n.value] = counts.get(n.value, 0) + 1
+            stack.extend(n.children)
+        tested: dict = {}
+        for name, _ in self._probe_names:
+            tested[name] = tested.get(name, 0) + 1
+        for name, o in self._probe_names:
+            if counts.get(name, 0) == tested[name] + 1:
+                self._probe(o)
 
     def _param_truth(self, test) -> Optional[Tuple[str, bool]]:
         """`if owner_id:` -> ("owner_id", True); `if owner_id is None:` -> ("owner_id", False)."""

@@ -44,7 +44,8 @@ class WalkState:
         self.exceptions: Dict[str, Denial] = {}  # locals holding an exception raised later
         self.stores_written: Set[Origin] = set()  # in-memory stores this function fills (memos)
         self.bool_exprs: Dict[str, cst.BaseExpression] = {}  # `is_owner = item.owner_id == user.id`
-        self.predicates: Set[str] = set()  # locals holding a SQL condition (`scope = or_(...)`)
+        self.predicates: Set[str] = set()
+        self._probe_names: List[Tuple[str, Origin]] = []  # (name, site) tested only for a conflict  # locals holding a SQL condition (`scope = or_(...)`)
         # -- where the walk is -------------------------------------------------------------------
         self.order = 0  # statement counter: checks and queries are compared by it at link time
         self.admin: Tuple[int, ...] = ()  # admin conditions (summary.admin_conds) the code runs under

@@ -61,6 +61,7 @@ class FunctionWalker(Branches, OwnerCheckRecognition, DenialRecognition, CallRec
                 self.summary.self_name = self.summary.params[0].name
         self._route_deps()
         self.block(block_statements(self.func.body))
+        self.settle_probes()
         for site in self.summary.sites:
             if site.kind == "store" and site.models and site.models[0] in self.stores_written:
                 site.kind = "memo"  # a cache of rows this function fetched itself, not a store of rows
