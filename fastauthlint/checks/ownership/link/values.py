@@ -147,6 +147,18 @@ class UserValues(LinkState):
                     out.add((k.kind, k.name))
         return out
 
+    def shaped_roots(self, path: str, fs: FuncSummary, b: Binding) -> Set[Tuple[str, str]]:
+        """Values the function compares with the current user and, when they differ, answers
+        differently without refusing (masks fields, leaves a section out): a view of a
+        colleague's record the code decides on deliberately (`shapes_other` checks)."""
+        out: Set[Tuple[str, str]] = set()
+        for chk in fs.checks:
+            if chk.kind == "shapes_other" and self.is_user(path, fs, b, chk.value, identity=False) \
+                    and not self.is_user(path, fs, b, chk.subject, identity=False):
+                subj = self.canonical(path, fs, b, chk.subject)
+                out.add((subj.kind, subj.name))
+        return out
+
     def keys_of(self, path: str, fs: FuncSummary, b: Binding, node: Origin) -> List[Origin]:
         if node.kind == "site":
             site = fs.sites[int(node.name)]

@@ -367,6 +367,9 @@ class OwnershipWalk(SiteScoping, RowVerification, UserValues):
                 continue  # a whole-table count returns no one's rows
             if site.op == "count" and not site.keys and self._attribute_count(site, owned):
                 continue  # a throttle: attempts counted by IP address, device, status and time
+            if site.op in ("read", "count") and self._shaped(path, fs, b, list(site.keys) + [v for _, v in site.filters]):
+                self.stats.scoped.add(skey)
+                continue  # a colleague's record, shaped for them by the code (fields masked)
             scoped, why = self.site_scoped(path, fs, b, site)
             tenant_only = why == "tenant" and not b.admin and any(
                 not m.authored and not self.models.is_membership(m)
@@ -398,6 +401,16 @@ class OwnershipWalk(SiteScoping, RowVerification, UserValues):
                 returned=self.returned(path, fs, b, node), user_params=tuple(sorted(b.user)),
                 tenant_only=tenant_only))
         return problems
+
+    def _shaped(self, path: str, fs: FuncSummary, b: Binding, values: List[Origin]) -> bool:
+        roots = self.shaped_roots(path, fs, b) if any(c.kind == "shapes_other" for c in fs.checks) else set()
+        if not roots:
+            return False
+        for v in values:
+            c = self.canonical(path, fs, b, v)
+            if (c.kind, c.name) in roots and not c.attrs:
+                return True
+        return False
 
     @staticmethod
     def _attribute_count(site: QuerySite, owned) -> bool:
@@ -431,6 +444,8 @@ class OwnershipWalk(SiteScoping, RowVerification, UserValues):
                 for p in sub:
                     self.stats.scoped.add((p.site_path, p.func, p.site.idx))
                 continue
+            if self._shaped(path, fs, b, list(call.args) + [v for _, v in call.kwargs]):
+                sub = [p for p in sub if p.op not in ("read", "count")]  # a colleague's record, masked here
             node = Origin("call", str(call.idx))
             # `Service.get(...)` read both ways: the value the code holds is the query reading's
             twin = Origin("site", str(call.alt_site)) if call.alt_site >= 0 else node

@@ -74,6 +74,14 @@ class Branches(WalkState):
                 self.add_check("identity", subj, col, val, None, test)
             elif not mismatch:
                 guard_ids.append(self.add_check("identity_guard", subj, col, val, None, test))
+        # `if user_id != me and PERM not in perms: res["card"] = "Permission Denied"`: the code
+        # tells the caller's own rows from a colleague's and shapes the answer for the latter
+        masks_other = not body_term and _assigns(node.body)
+        masks_else = isinstance(orelse, cst.Else) and not terminates(orelse.body) and _assigns(orelse.body)
+        if masks_other or masks_else:
+            for subj, col, val, mismatch in comps + self.identity_comparisons(test):
+                if (mismatch and masks_other) or (not mismatch and masks_else):
+                    self.add_check("shapes_other", subj, col, val, None, test)
         if not comps:
             for call_idx, negated in self.predicate_calls(test):
                 if negated and body_term:
@@ -284,3 +292,14 @@ class Branches(WalkState):
         if isinstance(expr, cst.Name) and expr.value in self.jwt_params and expr.value not in self.env:
             return Origin("request_user", "")  # `"admin" in Authorize.get_raw_jwt()["roles"]`: the caller's claims
         return self.peek(expr) if isinstance(expr, cst.Name) else UNKNOWN
+
+
+def _assigns(block) -> bool:
+    """The block sets something (`res["x"] = "Permission Denied"`, `attestations = []`)."""
+    for stmt in block_statements(block):
+        if isinstance(stmt, cst.SimpleStatementLine) and any(
+                isinstance(small, (cst.Assign, cst.AugAssign, cst.AnnAssign)) for small in stmt.body):
+            return True
+        if isinstance(stmt, cst.If) and _assigns(stmt.body):  # `if PERM not in perms: res[...] = ...`
+            return True
+    return False
