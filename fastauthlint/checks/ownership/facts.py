@@ -230,6 +230,7 @@ class TableFact:
     name: str
     columns: Tuple[str, ...] = ()
     fks: Tuple[Tuple[str, str], ...] = ()  # (column, target table)
+    kind: str = ""  # "mongo": a collection's owner keys, seen where documents are written or filtered
 
 
 @dataclass

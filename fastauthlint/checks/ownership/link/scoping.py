@@ -80,6 +80,10 @@ class SiteScoping(LinkState):
             return out
         if site.kind == "raw":
             for t in site.tables:
+                if t.startswith("@"):  # a module-level name, a Mongo collection if it is bound to one
+                    t = self.models.collection_name("@" + (self.resolver.resolve_name(t[1:], path) or t[1:]))
+                    if t.startswith("@"):
+                        continue
                 name, cols = self.models.table_owner_columns(t)
                 m = self.models.by_table(t)
                 if m is None:

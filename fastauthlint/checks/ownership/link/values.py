@@ -159,6 +159,15 @@ class UserValues(LinkState):
                 out.add((subj.kind, subj.name))
         return out
 
+    def shaped(self, path: str, fs: FuncSummary, b: Binding, values: List[Origin]) -> bool:
+        """Whether one of the values is one the function shapes its answer by (`shaped_roots`)."""
+        roots = self.shaped_roots(path, fs, b) if any(c.kind == "shapes_other" for c in fs.checks) else set()
+        for v in values if roots else ():
+            c = self.canonical(path, fs, b, v)
+            if (c.kind, c.name) in roots and not c.attrs:
+                return True
+        return False
+
     def keys_of(self, path: str, fs: FuncSummary, b: Binding, node: Origin) -> List[Origin]:
         if node.kind == "site":
             site = fs.sites[int(node.name)]

@@ -33,7 +33,7 @@ from fastauthlint.checks.ownership.link.evidence import learn_user_columns
 from fastauthlint.checks.ownership.link.gates import RoleGates
 from fastauthlint.checks.ownership.link.registry import Model
 from fastauthlint.checks.ownership.link.scoping import SiteScoping
-from fastauthlint.checks.ownership.link.shared_rows import authored_shared, cascade, personal_models, picked_owner
+from fastauthlint.checks.ownership.link.shared_rows import attribute_count, authored_shared, cascade, personal_models, picked_owner
 from fastauthlint.checks.ownership.link.values import UserValues
 from fastauthlint.checks.ownership.link.verification import RowVerification
 from fastauthlint.checks.ownership.link.words import AUTHORSHIP, PERSONAL
@@ -41,7 +41,6 @@ from fastauthlint.checks.ownership.summary.known import ADMIN_NAME
 from fastauthlint.findings import Finding, Span
 from fastauthlint.project.known import BODY_CALL_AUTH
 
-_ID_COL = re.compile(r"(^|_)(id|pk|uuid|key|token)$|[a-z](Id|ID|Key|Token)$")
 MAX_DEPTH = 12  # calls followed from a route before giving up on a chain
 PATH_PARAM = re.compile(r"\{(\w+)(?::[^}]*)?\}")
 
@@ -92,6 +91,17 @@ SIGN_IN = re.compile(r"^(login|oauth callback|magic link|token refresh|signup|pa
 def signs_in(r) -> bool:
     label = getattr(r, "authenticates", None) or r.purpose
     return bool(label and SIGN_IN.match(label))
+
+
+def internal_errors(walk) -> List[Finding]:
+    """The internal errors of the walk, one per file."""
+    seen = set()
+    out = []
+    for f in walk.errors:
+        if f.path not in seen:
+            seen.add(f.path)
+            out.append(f)
+    return out
 
 
 class OwnershipWalk(SiteScoping, RowVerification, UserValues):
@@ -171,16 +181,6 @@ class OwnershipWalk(SiteScoping, RowVerification, UserValues):
             if hit is not None and gates.is_gate(hit[1].qualname):
                 return True
         return False
-
-    def internal_errors(self) -> List[Finding]:
-        """The internal errors of the walk, one per file."""
-        seen = set()
-        out = []
-        for f in self.errors:
-            if f.path not in seen:
-                seen.add(f.path)
-                out.append(f)
-        return out
 
     def _learn_user_providers(self, routes) -> None:
         """The dependencies that provide the current user: the routes' authenticating
@@ -365,9 +365,9 @@ class OwnershipWalk(SiteScoping, RowVerification, UserValues):
             self.stats.sites.add(skey)
             if site.op == "count" and not site.keys and not site.filters and not site.conds:
                 continue  # a whole-table count returns no one's rows
-            if site.op == "count" and not site.keys and self._attribute_count(site, owned):
+            if site.op == "count" and not site.keys and attribute_count(site, owned):
                 continue  # a throttle: attempts counted by IP address, device, status and time
-            if site.op in ("read", "count") and self._shaped(path, fs, b, list(site.keys) + [v for _, v in site.filters]):
+            if site.op in ("read", "count") and self.shaped(path, fs, b, list(site.keys) + [v for _, v in site.filters]):
                 self.stats.scoped.add(skey)
                 continue  # a colleague's record, shaped for them by the code (fields masked)
             scoped, why = self.site_scoped(path, fs, b, site)
@@ -402,25 +402,6 @@ class OwnershipWalk(SiteScoping, RowVerification, UserValues):
                 tenant_only=tenant_only))
         return problems
 
-    def _shaped(self, path: str, fs: FuncSummary, b: Binding, values: List[Origin]) -> bool:
-        roots = self.shaped_roots(path, fs, b) if any(c.kind == "shapes_other" for c in fs.checks) else set()
-        if not roots:
-            return False
-        for v in values:
-            c = self.canonical(path, fs, b, v)
-            if (c.kind, c.name) in roots and not c.attrs:
-                return True
-        return False
-
-    @staticmethod
-    def _attribute_count(site: QuerySite, owned) -> bool:
-        """A count filtered only on attributes of the rows (`ip_address == ip`, `status ==
-        FAILED`, `created_at >= since`), never on an identifier, an owner or a tenant: it counts
-        rows across users by what they share (rate limits, quotas) and returns a number, no row."""
-        owners = {c.split(".")[-1] for m in owned for c in m.owner_columns}
-        cols = [c.split(".")[-1] for c, _ in site.filters]
-        return bool(cols) and all(c.isidentifier() and c not in owners and not _ID_COL.search(c) for c in cols)
-
     def _calls(self, path: str, fs: FuncSummary, b: Binding, depth: int) -> List[Problem]:
         """The problems of the project functions the function calls, unless the call runs for
         admins only, under an owner-match guard, or its returned row is verified here."""
@@ -444,7 +425,7 @@ class OwnershipWalk(SiteScoping, RowVerification, UserValues):
                 for p in sub:
                     self.stats.scoped.add((p.site_path, p.func, p.site.idx))
                 continue
-            if self._shaped(path, fs, b, list(call.args) + [v for _, v in call.kwargs]):
+            if self.shaped(path, fs, b, list(call.args) + [v for _, v in call.kwargs]):
                 sub = [p for p in sub if p.op not in ("read", "count")]  # a colleague's record, masked here
             node = Origin("call", str(call.idx))
             # `Service.get(...)` read both ways: the value the code holds is the query reading's

@@ -233,6 +233,11 @@ class Branches(WalkState):
             return None
         if isinstance(test, cst.Await):
             return self.admin_polarity(test.expression)
+        if isinstance(test, cst.Subscript) and len(test.slice) == 1 and isinstance(test.slice[0].slice, cst.Index):
+            key = astutil.literal_str(test.slice[0].slice.value) or ""  # `user["is_admin"]` (a document)
+            if ADMIN_NAME.search(key) and not key.lower().startswith(("can_", "allow")):
+                return True, self._owner_of(test)
+            return None
         if isinstance(test, (cst.Name, cst.Attribute)):
             name = astutil.name_of(test) or ""
             if ADMIN_NAME.search(name) and not name.lower().startswith(("can_", "allow")):

@@ -15,6 +15,7 @@ from typing import List, Optional, Tuple
 import libcst as cst
 
 from fastauthlint import astutil
+from fastauthlint.checks.ownership import mongo
 from fastauthlint.checks.ownership.facts import UNKNOWN, CallSite, Origin
 from fastauthlint.checks.ownership.summary.known import (
     CONVERSIONS, DELETE_FUNCS, EXISTS_FUNCS, ROW_SAVES, STORE_METHODS, EXTERNAL_ROOTS, MODEL_ATTRS, MODEL_METHODS, MODEL_PARAM, SELECT_FUNCS, UPDATE_FUNCS,
@@ -100,6 +101,10 @@ class CallRecognition(WalkState):
             for a in node.args:
                 self.eval(a.value)
             return recv
+        if method in mongo.READ or method in mongo.INSERT:
+            found = self.mongo_call(node, func, method, gq, recv)
+            if found is not None:
+                return found
         raw = self.raw_sql(node, method or (bare or (gq.split(".")[-1] if gq else "")), recv, gq)
         if raw is not None:
             return raw
@@ -156,6 +161,43 @@ class CallRecognition(WalkState):
             return Origin("site", str(self.model_method_site(node, method, recv, pos, args_nodes)))
 
         return self.record_call(node, method, recv, gq, args_nodes, site_alt)
+
+    def mongo_call(self, node: cst.Call, func: cst.Attribute, method: str, gq: Optional[str],
+                   recv: Optional[Origin]) -> Optional[Origin]:
+        """`await notes.find_one({"_id": ObjectId(note_id)})` on a Mongo collection (mongo.py): a
+        raw query site on the collection, filtered on the filter document's keys. A module-level
+        name may be a collection or a project object with a method of that name: both readings are
+        kept (link time decides, `alt_call`)."""
+        key = mongo.collection_key(func.value, self.ctx.qualify, self.is_local)
+        if key is None or (key.startswith("@") and key.rsplit(".", 1)[-1][:1].isupper()):
+            return None  # `Note.find_one(...)`: a model class (an ODM's), not a collection
+        args = [a for a in node.args if a.keyword is None and not a.star]
+        first = args[0].value if args else None
+        if method in mongo.INSERT:
+            if not isinstance(first, (cst.Dict, cst.List, cst.Name)):
+                return None
+            for a in node.args:
+                self.eval(a.value)
+            return UNKNOWN
+        # a filter document: a literal, or a name bound to one (`query = {"_id": ...}`)
+        if first is not None and not (isinstance(first, cst.Dict) or (
+                isinstance(first, cst.Name) and self.peek(first).kind == "dict")):
+            return None  # `repo.find_one(note_id)`: not a filter document, some other call
+        if first is None and (method not in ("find", "count_documents") or key.startswith("@")):
+            return None
+        filt = self.eval(first) if first is not None else None
+        idx = self.new_site(node, "raw", [], op=mongo.READ[method], tables=(key,))
+        site = self.summary.sites[idx]
+        for k, v in (self.summary.dicts[int(filt.name)] if filt is not None else []):
+            site.filters.append((k, v))
+            if k in ("_id", "id"):
+                site.keys.append(v)
+        for a in node.args:
+            if a.value is not first:
+                self.eval(a.value)
+        if key.startswith("@"):
+            self.record_call(node, method, recv, gq, list(node.args), idx)
+        return Origin("site", str(idx))
 
     def probe(self, o: Origin) -> None:
         """The query only tests whether a row exists (`exists(select(...))`, `select(...).exists()`)."""

@@ -173,7 +173,7 @@ class FunctionWalker(Branches, OwnerCheckRecognition, DenialRecognition, CallRec
 
     def stmt(self, stmt, following: Sequence) -> None:
         self.order += 1
-        self.loc.statement(stmt if isinstance(stmt, cst.SimpleStatementLine) else None)
+        self.loc.statement(stmt if isinstance(stmt, (cst.SimpleStatementLine, cst.If)) else None)
         if isinstance(stmt, cst.SimpleStatementLine):
             for small in stmt.body:
                 self.small(small)
