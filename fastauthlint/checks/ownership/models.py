@@ -269,6 +269,8 @@ def class_fact(ctx: FileContext, node: cst.ClassDef, qualname: str) -> ClassFact
                         fact.orm_hint = True
             elif stmt.name.value == "__init__":
                 _init_facts(ctx, fact, stmt)
+            elif stmt.name.value in ("__enter__", "__aenter__"):
+                _init_facts(ctx, fact, stmt, types_only=True)  # a unit of work opening its repositories
         elif isinstance(stmt, cst.ClassDef) and stmt.name.value in ("Meta", "Settings", "Config", "ormar_config"):
             inner = stmt.body.body if isinstance(stmt.body, cst.IndentedBlock) else ()
             t = _class_attr_str(inner, ("table", "tablename", "name", "collection", "db_table"))
@@ -336,9 +338,9 @@ def _param_type(ctx: FileContext, param: cst.Param) -> str:
     return ""
 
 
-def _init_facts(ctx: FileContext, fact: ClassFact, func: cst.FunctionDef) -> None:
+def _init_facts(ctx: FileContext, fact: ClassFact, func: cst.FunctionDef, types_only: bool = False) -> None:
     plist = astutil.parameters(func)
-    params = [p.name.value for p in plist]
+    params = [p.name.value for p in plist] if not types_only else []
     types = {p.name.value: _param_type(ctx, p) for p in plist}
     body = func.body.body if isinstance(func.body, cst.IndentedBlock) else ()
     for stmt in body:
@@ -366,7 +368,7 @@ def _init_facts(ctx: FileContext, fact: ClassFact, func: cst.FunctionDef) -> Non
                         inner = unwrap_annotation(small.annotation.annotation)
                         if isinstance(inner, (cst.Name, cst.Attribute)):
                             fact.attr_types[t.attr.value] = ref_of(ctx, inner)
-            elif isinstance(small, cst.Expr) and isinstance(small.value, cst.Call):
+            elif isinstance(small, cst.Expr) and isinstance(small.value, cst.Call) and not types_only:
                 call = small.value
                 if isinstance(call.func, cst.Attribute) and call.func.attr.value == "__init__":
                     st = status_of(astutil.argument(call, "status_code", 0))
