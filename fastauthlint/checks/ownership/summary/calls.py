@@ -37,7 +37,11 @@ class CallRecognition(WalkState):
             method = func.attr.value
             if isinstance(root, cst.Name) and not self.is_local(root.value):
                 gq = self.ctx.qualify(func)
-            if gq is None:
+            if self._super_call(func, method):
+                # `super().get(db, id)` in a subclass that does not define `get`: the base
+                # class's method, reached like `self.get(...)`
+                gq, recv = None, Origin("param", self.summary.self_name)
+            elif gq is None:
                 recv = self.eval(func.value)
         elif isinstance(func, cst.Name):
             if not self.is_local(func.value):
@@ -199,6 +203,12 @@ class CallRecognition(WalkState):
             self.record_call(node, method, recv, gq, list(node.args), idx)
         return Origin("site", str(idx))
 
+    def _super_call(self, func: cst.Attribute, method: str) -> bool:
+        v = func.value
+        return isinstance(v, cst.Call) and isinstance(v.func, cst.Name) and v.func.value == "super" \
+            and not self.is_local("super") and bool(self.summary.self_name) \
+            and method != self.func.name.value  # `super().save()` inside `save`: not this method again
+
     def probe(self, o: Origin) -> None:
         """The query only tests whether a row exists (`exists(select(...))`, `select(...).exists()`)."""
         if o.kind == "site" and not o.attrs:
@@ -215,7 +225,9 @@ class CallRecognition(WalkState):
         pre = self._pre if self._pre is not None and self._pre[0] is node else None
         for a in args_nodes:
             if site_alt >= 0:
-                o = self.peek_value(a.value) if not isinstance(a.value, cst.Call) else UNKNOWN
+                conversion = isinstance(a.value, cst.Call) and isinstance(a.value.func, cst.Name) \
+                    and a.value.func.value in ("str", "int", "UUID")  # `get_by_id(db, str(role))`
+                o = self.peek_value(a.value) if not isinstance(a.value, cst.Call) or conversion else UNKNOWN
                 if isinstance(a.value, cst.Call) and id(a.value) in self._call_of_node:
                     # `store.list(_owner(ctx))`: the inner call, recorded when the lookup was read
                     o = Origin("call", str(self._call_of_node[id(a.value)]))
