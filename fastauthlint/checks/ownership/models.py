@@ -25,6 +25,7 @@ from typing import Iterable, List, Optional, Sequence, Tuple
 import libcst as cst
 
 from fastauthlint import astutil
+from fastauthlint.checks.ownership import mongo
 from fastauthlint.checks.ownership.facts import ClassFact, FieldFact, TableFact
 from fastauthlint.context import FileContext
 from fastauthlint.project.names import dotted
@@ -357,6 +358,8 @@ def _init_facts(ctx: FileContext, fact: ClassFact, func: cst.FunctionDef, types_
                         fact.init_attrs[t.attr.value] = v.value
                         if types.get(v.value):
                             fact.attr_types[t.attr.value] = types[v.value]
+                    elif mongo.collection_literal(v):  # `self.collection = db["notes"]`
+                        fact.attr_types[t.attr.value] = mongo.COLLECTION_PREFIX + mongo.collection_literal(v)
                     elif isinstance(v, cst.Call) and isinstance(v.func, (cst.Name, cst.Attribute)):
                         ref = ref_of(ctx, v.func)
                         if ref.split(".")[-1][:1].isupper():

@@ -22,6 +22,7 @@ READ = {"find_one": "read", "find": "read", "count_documents": "count", "distinc
         "find_one_and_delete": "delete"}
 INSERT = {"insert_one", "insert_many"}
 COLLECTION_CLASS = "mongo:collection"  # InstanceFact.cls of a module-level collection
+COLLECTION_PREFIX = "mongo:"  # ClassFact.attr_types of an attribute holding one (`self.collection = db["notes"]`)
 
 
 def collection_literal(expr: cst.BaseExpression) -> Optional[str]:
@@ -51,7 +52,8 @@ def collection_key(expr: cst.BaseExpression, qualify: Callable[[cst.BaseExpressi
         while isinstance(root, (cst.Attribute, cst.Subscript)):
             root = root.value
         if isinstance(root, cst.Name) and root.value in ("self", "cls"):
-            return None  # `self.collection`: what it holds is the class's business
+            # `self.collection`: the class's attribute, resolved through what `__init__` put there
+            return f"self:{expr.attr.value}" if expr.value is root else None
         return _name(expr.attr.value)
     return None
 

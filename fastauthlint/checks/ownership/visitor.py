@@ -189,6 +189,9 @@ class OwnershipVisitor(CheckVisitor):
         if isinstance(func, cst.Attribute) and (func.attr.value in mongo.READ or func.attr.value in mongo.INSERT):
             keys = mongo.owner_keys_of_call(node, func.attr.value, self.owner_fields, self._documents)
             coll = mongo.collection_key(func.value, self.ctx.qualify, lambda n: False) if keys else None
+            if coll and coll.startswith("self:"):  # the enclosing class's attribute
+                held = self.out.classes[-1].attr_types.get(coll[5:], "") if self.out.classes and "class" in self.kinds else ""
+                coll = held[len(mongo.COLLECTION_PREFIX):] if held.startswith(mongo.COLLECTION_PREFIX) else None
             if coll:  # documents written or filtered with an owner key: an owner-scoped collection
                 self.out.tables.append(TableFact(name=coll, columns=keys, kind="mongo"))
         name = astutil.name_of(node.func)

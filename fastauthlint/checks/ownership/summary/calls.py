@@ -173,8 +173,9 @@ class CallRecognition(WalkState):
         name may be a collection or a project object with a method of that name: both readings are
         kept (link time decides, `alt_call`)."""
         key = mongo.collection_key(func.value, self.ctx.qualify, self.is_local)
-        if key is None or (key.startswith("@") and key.rsplit(".", 1)[-1][:1].isupper()):
-            return None  # `Note.find_one(...)`: a model class (an ODM's), not a collection
+        if key is None or (key.startswith("@") and key.rsplit(".", 1)[-1][:1].isupper()) or (
+                key.startswith("self:") and key[5:] in MODEL_ATTRS):
+            return None  # `Note.find_one(...)`, `self.model.find_one(...)`: an ODM's model class
         args = [a for a in node.args if a.keyword is None and not a.star]
         first = args[0].value if args else None
         if method in mongo.INSERT:
@@ -187,7 +188,7 @@ class CallRecognition(WalkState):
         if first is not None and not (isinstance(first, cst.Dict) or (
                 isinstance(first, cst.Name) and self.peek(first).kind == "dict")):
             return None  # `repo.find_one(note_id)`: not a filter document, some other call
-        if first is None and (method not in ("find", "count_documents") or key.startswith("@")):
+        if first is None and (method not in ("find", "count_documents") or key.startswith(("@", "self:"))):
             return None
         filt = self.eval(first) if first is not None else None
         idx = self.new_site(node, "raw", [], op=mongo.READ[method], tables=(key,))
@@ -199,7 +200,7 @@ class CallRecognition(WalkState):
         for a in node.args:
             if a.value is not first:
                 self.eval(a.value)
-        if key.startswith("@"):
+        if key.startswith(("@", "self:")):
             self.record_call(node, method, recv, gq, list(node.args), idx)
         return Origin("site", str(idx))
 
