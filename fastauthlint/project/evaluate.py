@@ -531,6 +531,8 @@ def admin_arg(a: V) -> bool:
     so (`UserRole.ADMIN`, `Roles.SUPERUSER`)."""
     if a.k == "str":
         return a.q == "?admin"
+    if a.k == "list":  # `require_permissions(["admin:access"])`: every role or permission listed is an admin's
+        return bool(a.a) and all(admin_arg(x) for x in a.a)
     return a.k in ("ref", "attr") and bool(K.ADMIN_WORDS.search(a.q.split(".")[-1]))
 
 

@@ -494,6 +494,13 @@ class TableBuilder:
             elif judged is not None:
                 guard = judged
                 status = "guarded"
+        if status == "protected" and public is None and hfact is not None and all(
+                a.where in ("the handler", "a call in the handler") for a in required):
+            # the handler is itself the authenticator (a login checking a password, an OAuth
+            # callback exchanging a code): what it does tells which (the ownership walk asks)
+            judged = self.purposes.judge(method, chain.full_path, hfile, hfact)
+            if judged is not None and judged.kind == "purpose":
+                purpose = judged
         if public is not None and status != "protected":
             status = "public"
         if status in ("unprotected", "optional"):
@@ -535,6 +542,9 @@ class Route:
     guard: Optional[str] = None
     risk: Optional[str] = None  # an unprotected route that matters less: why it is info
     missing_module: str = ""  # its dependencies come from a module of the project absent from the analysed code
+    # a handler that authenticates the caller itself and whose deeds earn a purpose ("login",
+    # "oauth callback"): it looks up the identity it is logging in, by the credential presented
+    authenticates: Optional[str] = None
 
 
 _LINKED_KEY = "routes:linked"
@@ -606,6 +616,7 @@ def route_table(project) -> List[Route]:
                 guard=lr.guard.text() if lr.guard is not None else None,
                 risk=lr.risk.reason if lr.risk is not None and lr.risk.severity == "info" else None,
                 missing_module=lr.missing,
+                authenticates=lr.purpose.label if lr.purpose is not None and lr.status == "protected" else None,
             ))
         return out
 

@@ -77,7 +77,7 @@ class OwnershipCheck(Check):
     def _link(project) -> List[Finding]:
         # Imported here: the link code runs once, in the main process; the per-file workers never
         # need it.
-        from fastauthlint.checks.ownership.link.walk import OwnershipWalk
+        from fastauthlint.checks.ownership.link.walk import OwnershipWalk, internal_errors
         from fastauthlint.checks.ownership.owned_query_without_owner_filter import UnscopedQueries
         from fastauthlint.checks.ownership.ownership_denial_inconsistent import InconsistentDenials
         from fastauthlint.project.route_table import route_table
@@ -88,7 +88,7 @@ class OwnershipCheck(Check):
         unscoped = UnscopedQueries(walk)
         unscoped.run(route_table(project))
         # FAL201, then FAL202, each in (path, line, column) order, then one internal error per file
-        return unscoped.findings() + denials.findings() + walk.internal_errors()
+        return unscoped.findings() + denials.findings() + internal_errors(walk)
 
 
 def _risk_kinds(project, base, owner_fields):

@@ -130,6 +130,7 @@ class CallSite:
     alt_site: int = -1  # `crud.item.get(...)`: the same expression read as a model query
     conds: Tuple[Tuple[str, bool], ...] = ()
     writes: bool = False  # the row it returns is changed here (`row = get_x(db, k); row.name = v`)
+    probe: bool = False  # what it returns is only tested for a conflict (`if existing: raise ...`)
 
 
 @dataclass
@@ -232,6 +233,7 @@ class TableFact:
     name: str
     columns: Tuple[str, ...] = ()
     fks: Tuple[Tuple[str, str], ...] = ()  # (column, target table)
+    kind: str = ""  # "mongo": a collection's owner keys, seen where documents are written or filtered
 
 
 @dataclass

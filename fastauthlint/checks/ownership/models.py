@@ -25,6 +25,7 @@ from typing import Iterable, List, Optional, Sequence, Tuple
 import libcst as cst
 
 from fastauthlint import astutil
+from fastauthlint.checks.ownership import mongo
 from fastauthlint.checks.ownership.facts import ClassFact, FieldFact, TableFact
 from fastauthlint.context import FileContext
 from fastauthlint.project.names import dotted
@@ -270,6 +271,8 @@ def class_fact(ctx: FileContext, node: cst.ClassDef, qualname: str) -> ClassFact
                         fact.orm_hint = True
             elif stmt.name.value == "__init__":
                 _init_facts(ctx, fact, stmt)
+            elif stmt.name.value in ("__enter__", "__aenter__"):
+                _init_facts(ctx, fact, stmt, types_only=True)  # a unit of work opening its repositories
         elif isinstance(stmt, cst.ClassDef) and stmt.name.value in ("Meta", "Settings", "Config", "ormar_config"):
             inner = stmt.body.body if isinstance(stmt.body, cst.IndentedBlock) else ()
             t = _class_attr_str(inner, ("table", "tablename", "name", "collection", "db_table"))
@@ -337,9 +340,9 @@ def _param_type(ctx: FileContext, param: cst.Param) -> str:
     return ""
 
 
-def _init_facts(ctx: FileContext, fact: ClassFact, func: cst.FunctionDef) -> None:
+def _init_facts(ctx: FileContext, fact: ClassFact, func: cst.FunctionDef, types_only: bool = False) -> None:
     plist = astutil.parameters(func)
-    params = [p.name.value for p in plist]
+    params = [p.name.value for p in plist] if not types_only else []
     types = {p.name.value: _param_type(ctx, p) for p in plist}
     body = func.body.body if isinstance(func.body, cst.IndentedBlock) else ()
     for stmt in body:
@@ -356,6 +359,8 @@ def _init_facts(ctx: FileContext, fact: ClassFact, func: cst.FunctionDef) -> Non
                         fact.init_attrs[t.attr.value] = v.value
                         if types.get(v.value):
                             fact.attr_types[t.attr.value] = types[v.value]
+                    elif mongo.collection_literal(v):  # `self.collection = db["notes"]`
+                        fact.attr_types[t.attr.value] = mongo.COLLECTION_PREFIX + mongo.collection_literal(v)
                     elif isinstance(v, cst.Call) and isinstance(v.func, (cst.Name, cst.Attribute)):
                         ref = ref_of(ctx, v.func)
                         if ref.split(".")[-1][:1].isupper():
@@ -367,7 +372,7 @@ def _init_facts(ctx: FileContext, fact: ClassFact, func: cst.FunctionDef) -> Non
                         inner = unwrap_annotation(small.annotation.annotation)
                         if isinstance(inner, (cst.Name, cst.Attribute)):
                             fact.attr_types[t.attr.value] = ref_of(ctx, inner)
-            elif isinstance(small, cst.Expr) and isinstance(small.value, cst.Call):
+            elif isinstance(small, cst.Expr) and isinstance(small.value, cst.Call) and not types_only:
                 call = small.value
                 if isinstance(call.func, cst.Attribute) and call.func.attr.value == "__init__":
                     st = status_of(astutil.argument(call, "status_code", 0))

@@ -151,6 +151,9 @@ class SourceLocator:
         return starts[span.line - 1] + span.column - 1 if 0 < span.line <= len(starts) else 0
 
 
+_IF_HEAD = re.compile(r"^[ \t]*((?:el)?if)\b", re.M)
+
+
 class FunctionLocator:
     """Locations inside one function, found in source order."""
 
@@ -183,6 +186,8 @@ class FunctionLocator:
     def _origin(self) -> int:
         if self._stmt is not None and self._stmt_start is None:
             at = self._head_offset(self._stmt)
+            if at is None and isinstance(self._stmt, cst.If):
+                at = self.cursor  # never the whole `if` statement's code: it may be long
             if at is None:
                 found = self.locator.find(self._stmt, self.cursor, claim=False)
                 if found is None and self.cursor > self.start:
@@ -194,7 +199,14 @@ class FunctionLocator:
 
     def _head_offset(self, stmt: cst.CSTNode) -> Optional[int]:
         """Where a simple statement starts, found by its head only (`x =`, `return`, `raise`,
-        `session.add(`): generating the whole statement costs more than the rest of the lookup."""
+        `session.add(`): generating the whole statement costs more than the rest of the lookup;
+        an `if` by its keyword at the start of a line (its test names what the statement before
+        it bound: `row = ...` then `if row:`)."""
+        if isinstance(stmt, cst.If):
+            m = _IF_HEAD.search(self.locator.source, self.cursor)
+            while m is not None and self.locator._in_comment(m.start(1)):
+                m = _IF_HEAD.search(self.locator.source, m.end())
+            return m.start(1) if m is not None else None
         small = stmt.body[0] if isinstance(stmt, cst.SimpleStatementLine) and stmt.body else None
         if isinstance(small, cst.Assign) and len(small.targets) == 1:
             head, tail = self.locator.code(small.targets[0].target), r"\s*="

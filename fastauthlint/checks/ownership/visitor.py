@@ -13,7 +13,9 @@ import libcst as cst
 
 from fastauthlint import astutil
 from fastauthlint.checks.base import CheckVisitor
-from fastauthlint.checks.ownership.facts import AliasFact, InstanceFact, OwnershipFacts, SqlConstant, StoreFact, store
+from fastauthlint.checks.ownership import mongo
+from fastauthlint.checks.ownership.facts import (AliasFact, InstanceFact, OwnershipFacts, SqlConstant, StoreFact, TableFact,
+                                               store)
 from fastauthlint.checks.ownership.models import class_fact, ref_of, store_value_type, table_from_call, tables_from_sql
 from fastauthlint.checks.ownership.spans import FunctionLocator, SourceLocator
 from fastauthlint.checks.ownership.sql import parse_sql, placeholder_key
@@ -46,6 +48,7 @@ class OwnershipVisitor(CheckVisitor):
         self.locator = SourceLocator(ctx)
         self._def_seen: dict = {}  # function name -> how many `def name` were entered (source order)
         self._def_index: List[int] = []
+        self._documents: dict = {}  # name -> the document literal last bound to it (Mongo inserts)
 
     # -- structure --------------------------------------------------------------------------
     def _qual(self, name: str) -> str:
@@ -96,6 +99,8 @@ class OwnershipVisitor(CheckVisitor):
 
     # -- module level: helper objects, dependency aliases ------------------------------------
     def visit_Assign(self, node: cst.Assign) -> None:
+        if len(node.targets) == 1 and isinstance(node.targets[0].target, cst.Name) and isinstance(node.value, cst.Dict):
+            self._documents[node.targets[0].target.value] = node.value  # `doc = {...}; insert_one(doc)`
         if self.scope or len(node.targets) != 1 or not isinstance(node.targets[0].target, cst.Name):
             return
         self._module_binding(node.targets[0].target.value, node.value)
@@ -110,6 +115,10 @@ class OwnershipVisitor(CheckVisitor):
         self._module_binding(node.target.value, node.value)
 
     def _module_binding(self, name: str, value: cst.BaseExpression) -> None:
+        coll = mongo.collection_literal(value)
+        if coll:  # `notes = db.get_collection("notes")`
+            self.out.instances.append(InstanceFact(name=name, cls=mongo.COLLECTION_CLASS, literal=coll))
+            return
         text = astutil.literal_str(value)
         if text is not None:
             stmt = parse_sql(text)
@@ -176,6 +185,15 @@ class OwnershipVisitor(CheckVisitor):
 
     # -- tables declared outside model classes ------------------------------------------------
     def visit_Call(self, node: cst.Call) -> None:
+        func = node.func
+        if isinstance(func, cst.Attribute) and (func.attr.value in mongo.READ or func.attr.value in mongo.INSERT):
+            keys = mongo.owner_keys_of_call(node, func.attr.value, self.owner_fields, self._documents)
+            coll = mongo.collection_key(func.value, self.ctx.qualify, lambda n: False) if keys else None
+            if coll and coll.startswith("self:"):  # the enclosing class's attribute
+                held = self.out.classes[-1].attr_types.get(coll[5:], "") if self.out.classes and "class" in self.kinds else ""
+                coll = held[len(mongo.COLLECTION_PREFIX):] if held.startswith(mongo.COLLECTION_PREFIX) else None
+            if coll:  # documents written or filtered with an owner key: an owner-scoped collection
+                self.out.tables.append(TableFact(name=coll, columns=keys, kind="mongo"))
         name = astutil.name_of(node.func)
         if name in ("Table", "create_table"):
             t = table_from_call(self.ctx, node)

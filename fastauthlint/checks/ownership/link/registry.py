@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from typing import Dict, List, Optional, Sequence, Set, Tuple
 
 from fastauthlint.checks.ownership.facts import ClassFact, FieldFact, TableFact
+from fastauthlint.checks.ownership.mongo import COLLECTION_CLASS
 from fastauthlint.checks.ownership.schema_files import schema_tables
 
 # Bases whose subclasses are persisted models whatever they declare.
@@ -111,10 +112,24 @@ class ModelRegistry:
             # route table's risk view (risk_kinds.py) each build a registry
             memo = getattr(project, "memo", None)
             declared += memo("schema-tables", lambda: schema_tables(Path(root))) if memo else schema_tables(Path(root))
+        # `notes = db.get_collection("notes")`: a module-level name for a Mongo collection
+        self.collections: Dict[str, str] = {
+            f"{f.module}.{i.name}" if f.module else i.name: i.literal
+            for f in facts.values() for i in f.instances if i.cls == COLLECTION_CLASS}
         for t in declared:
+            if t.kind == "mongo":
+                continue
             prev = self.tables.get(t.name.lower())
             if prev is None or len(t.columns) > len(prev.columns):
                 self.tables[t.name.lower()] = t
+        for t in declared:  # a collection's owner keys, wherever its documents are written or filtered
+            if t.kind != "mongo":
+                continue
+            name = self.collection_name(t.name)
+            prev = self.tables.get(name.lower())
+            if prev is None or prev.kind == "mongo":
+                cols = tuple(dict.fromkeys((prev.columns if prev else ()) + t.columns))
+                self.tables[name.lower()] = TableFact(name=name, columns=cols, kind="mongo")
         self._models: Dict[str, Optional[Model]] = {}
         self._chain: Dict[str, List[Tuple[str, ClassFact]]] = {}
         self.principal_models: Set[str] = set()  # qualnames of user models (annotations of users)
@@ -388,6 +403,11 @@ class ModelRegistry:
         if len(parts) == 2 and parts[0] != "models" and parts[1][:1].islower():
             return self.by_table(parts[0])  # "pods.id": a table and its column
         return self.model(target, near) or (self.model(".".join(parts[:-1]), near) if len(parts) > 1 else None)
+
+    def collection_name(self, key: str) -> str:
+        """`@app.db.notes` (a module-level name bound to a collection) -> "notes"; a literal name
+        as it is; an unknown `@name` stays as it is (no table has that name)."""
+        return self.collections.get(key[1:], key) if key.startswith("@") else key
 
     def by_table(self, table: str) -> Optional[Model]:
         if self._by_table is None:

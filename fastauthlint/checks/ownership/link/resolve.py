@@ -135,7 +135,7 @@ class CallResolver:
                             return m[0], m[1], cls[1].qualname, self.class_model(cls[1].qualname), True
                     break
                 return None
-            if len(callee.attrs) != 1:
+            if len(callee.attrs) > 2:
                 return None
             param = next((p for p in fs.params if p.name == callee.name), None)
             if param is None:
@@ -152,6 +152,9 @@ class CallResolver:
                 if not ref:
                     continue
                 cls = self.models.find_class(ref, near=near)
+                if cls is not None and len(callee.attrs) == 2:
+                    # `uow.invoices.get(...)`: a repository the unit of work holds
+                    cls = self._held_class(cls[1].qualname, callee.attrs[0])
                 if cls is not None and not self.models.is_table_model(cls[1].qualname):
                     m = self.method(cls[1].qualname, meth)
                     if m is not None:
@@ -172,6 +175,15 @@ class CallResolver:
                                     model = mm.qualname
                                     break
                         return m[0], m[1], target, model or self.class_model(target), True
+        return None
+
+    def _held_class(self, qualname: str, attr: str):
+        """The class of an object another one holds in an attribute (`self.invoices =
+        InvoiceRepository(self.session)` in `__init__` or `__aenter__`)."""
+        for cpath, c in self.models.chain(qualname):
+            ref = c.attr_types.get(attr)
+            if ref:
+                return self.models.find_class(ref, near=cpath)
         return None
 
     @staticmethod

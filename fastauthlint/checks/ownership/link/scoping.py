@@ -10,6 +10,7 @@ from dataclasses import replace
 from typing import List, Optional, Tuple
 
 from fastauthlint.checks.ownership.facts import FuncSummary, Origin, QuerySite
+from fastauthlint.checks.ownership.mongo import COLLECTION_PREFIX
 from fastauthlint.checks.ownership.link.binding import Binding
 from fastauthlint.checks.ownership.link.registry import Model
 from fastauthlint.checks.ownership.link.state import LinkState
@@ -80,6 +81,16 @@ class SiteScoping(LinkState):
             return out
         if site.kind == "raw":
             for t in site.tables:
+                if t.startswith("self:"):  # `self.collection`, set to `db["notes"]` in `__init__`
+                    held = next((c.attr_types[t[5:]] for _, c in self.models.chain(b.self_cls)
+                                 if t[5:] in c.attr_types), "") if b.self_cls else ""
+                    if not held.startswith(COLLECTION_PREFIX):
+                        continue
+                    t = held[len(COLLECTION_PREFIX):]
+                if t.startswith("@"):  # a module-level name, a Mongo collection if it is bound to one
+                    t = self.models.collection_name("@" + (self.resolver.resolve_name(t[1:], path) or t[1:]))
+                    if t.startswith("@"):
+                        continue
                 name, cols = self.models.table_owner_columns(t)
                 m = self.models.by_table(t)
                 if m is None:

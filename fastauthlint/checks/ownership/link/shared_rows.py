@@ -6,6 +6,7 @@ a role gate allows on personal rows."""
 
 from __future__ import annotations
 
+import re
 from typing import Optional, Set
 
 from fastauthlint.checks.ownership.facts import FieldFact
@@ -19,6 +20,18 @@ def cascade(p) -> bool:
     if p.op not in ("update", "delete") or p.returned or p.site.keys:
         return False
     return not any(c.split(".")[-1] in ("id", "pk", "_id", "*", "**") for c, _ in p.site.filters)
+
+
+_ID_COL = re.compile(r"(^|_)(id|pk|uuid|key|token)$|[a-z](Id|ID|Key|Token)$")
+
+
+def attribute_count(site, owned) -> bool:
+    """A count filtered only on attributes of the rows (`ip_address == ip`, `status == FAILED`,
+    `created_at >= since`), never on an identifier, an owner or a tenant: it counts rows across
+    users by what they share (rate limits, quotas) and returns a number, no row."""
+    owners = {c.split(".")[-1] for m in owned for c in m.owner_columns}
+    cols = [c.split(".")[-1] for c, _ in site.filters]
+    return bool(cols) and all(c.isidentifier() and c not in owners and not _ID_COL.search(c) for c in cols)
 
 
 def picked_owner(p) -> bool:

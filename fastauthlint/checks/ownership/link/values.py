@@ -8,7 +8,7 @@ from __future__ import annotations
 import re
 from typing import List, Set, Tuple
 
-from fastauthlint.checks.ownership.facts import FuncSummary, Origin
+from fastauthlint.checks.ownership.facts import UNKNOWN, FuncSummary, Origin
 from fastauthlint.checks.ownership.link.binding import Binding, arg_map
 from fastauthlint.checks.ownership.link.state import LinkState
 from fastauthlint.checks.ownership.link.words import HELD_USER, PUBLIC_FLAG, SESSIONISH, VISIBILITY_COL
@@ -82,10 +82,38 @@ class UserValues(LinkState):
         if o.kind == "call":
             # `_owner(user)` returning `user`, `_owner(ctx)` returning `None if admin else ctx.group_id`:
             # a query-free helper handing back what it was given
-            given = self._handed_back(path, fs, b, fs.calls[int(o.name)])
-            return bool(given) and all(self.is_user(path, fs, b, v.attr(*o.attrs), depth + 1, identity)
-                                       for v in given)
+            call = fs.calls[int(o.name)]
+            given = self._handed_back(path, fs, b, call)
+            if given:
+                return all(self.is_user(path, fs, b, v.attr(*o.attrs), depth + 1, identity) for v in given)
+            return self._fetched_by_user(path, fs, b, call, depth)
         return False
+
+    def _fetched_by_user(self, path: str, fs: FuncSummary, b: Binding, call, depth: int) -> bool:
+        """A project helper returning the row it looks up by the identifier it is given, given
+        the caller's own (`unit = units.get_by_id(db, claims["role"])`): that row, and what
+        hangs off it (`unit.users[0].id`), is the caller's context."""
+        hit = self.resolver.resolve_call(path, fs, b, call.callee) if depth <= 6 else None
+        if hit is None or not hit[1].returns:
+            return False
+        tpath, t, tcls, tmodel, bound = hit
+        users = frozenset(n for n, a in arg_map(t, call, bound).items() if self.is_user(path, fs, b, a, depth + 1))
+        if not users:
+            return False
+        tb = Binding(user=users, self_cls=tcls if bound else "", self_model=tmodel)
+        rows = [r for r in (self.canonical(tpath, t, tb, r) for r in t.returns) if r.kind != "param"]
+        for r in rows or [UNKNOWN]:  # (the parameters a returned query reads are recorded with it)
+            if r.kind == "call" and not r.attrs:  # `return super().get(db, id)`
+                if not self._fetched_by_user(tpath, t, tb, t.calls[int(r.name)], depth + 2):
+                    return False
+                continue
+            if r.kind != "site" or r.attrs:
+                return False
+            site = t.sites[int(r.name)]
+            keys = list(site.keys) + [v for c, v in site.filters if c.split(".")[-1] in ("id", "pk", "_id")]
+            if not keys or not all(k.kind == "param" and not k.attrs and k.name in users for k in keys):
+                return False
+        return True
 
     def _handed_back(self, path: str, fs: FuncSummary, b: Binding, call) -> List[Origin]:
         """The arguments (with the attributes it reads of them) a project helper without queries
@@ -146,6 +174,27 @@ class UserValues(LinkState):
                 if k.kind == "param" and not k.attrs and not SESSIONISH.match(k.name):
                     out.add((k.kind, k.name))
         return out
+
+    def shaped_roots(self, path: str, fs: FuncSummary, b: Binding) -> Set[Tuple[str, str]]:
+        """Values the function compares with the current user and, when they differ, answers
+        differently without refusing (masks fields, leaves a section out): a view of a
+        colleague's record the code decides on deliberately (`shapes_other` checks)."""
+        out: Set[Tuple[str, str]] = set()
+        for chk in fs.checks:
+            if chk.kind == "shapes_other" and self.is_user(path, fs, b, chk.value, identity=False) \
+                    and not self.is_user(path, fs, b, chk.subject, identity=False):
+                subj = self.canonical(path, fs, b, chk.subject)
+                out.add((subj.kind, subj.name))
+        return out
+
+    def shaped(self, path: str, fs: FuncSummary, b: Binding, values: List[Origin]) -> bool:
+        """Whether one of the values is one the function shapes its answer by (`shaped_roots`)."""
+        roots = self.shaped_roots(path, fs, b) if any(c.kind == "shapes_other" for c in fs.checks) else set()
+        for v in values if roots else ():
+            c = self.canonical(path, fs, b, v)
+            if (c.kind, c.name) in roots and not c.attrs:
+                return True
+        return False
 
     def keys_of(self, path: str, fs: FuncSummary, b: Binding, node: Origin) -> List[Origin]:
         if node.kind == "site":

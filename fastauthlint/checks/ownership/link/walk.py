@@ -33,12 +33,13 @@ from fastauthlint.checks.ownership.link.evidence import learn_user_columns
 from fastauthlint.checks.ownership.link.gates import RoleGates
 from fastauthlint.checks.ownership.link.registry import Model
 from fastauthlint.checks.ownership.link.scoping import SiteScoping
-from fastauthlint.checks.ownership.link.shared_rows import authored_shared, cascade, personal_models, picked_owner
+from fastauthlint.checks.ownership.link.shared_rows import attribute_count, authored_shared, cascade, personal_models, picked_owner
 from fastauthlint.checks.ownership.link.values import UserValues
 from fastauthlint.checks.ownership.link.verification import RowVerification
 from fastauthlint.checks.ownership.link.words import AUTHORSHIP, PERSONAL
 from fastauthlint.checks.ownership.summary.known import ADMIN_NAME
 from fastauthlint.findings import Finding, Span
+from fastauthlint.project.known import BODY_CALL_AUTH
 
 MAX_DEPTH = 12  # calls followed from a route before giving up on a chain
 PATH_PARAM = re.compile(r"\{(\w+)(?::[^}]*)?\}")
@@ -81,6 +82,28 @@ class Stats:
     checked: Set[str] = field(default_factory=set)
 
 
+# What a sign-in flow's handler earns (project/purpose.py): it reads the identity it is logging in,
+# picked by the credential presented (an email with its password, a provider's subject after the
+# code exchange, a one-time token), before there is a current user to scope anything to.
+SIGN_IN = re.compile(r"^(login|oauth callback|magic link|token refresh|signup|password reset|email verification)")
+
+
+def signs_in(r) -> bool:
+    label = getattr(r, "authenticates", None) or r.purpose
+    return bool(label and SIGN_IN.match(label))
+
+
+def internal_errors(walk) -> List[Finding]:
+    """The internal errors of the walk, one per file."""
+    seen = set()
+    out = []
+    for f in walk.errors:
+        if f.path not in seen:
+            seen.add(f.path)
+            out.append(f)
+    return out
+
+
 class OwnershipWalk(SiteScoping, RowVerification, UserValues):
     def __init__(self, project):
         super().__init__(project)
@@ -100,6 +123,8 @@ class OwnershipWalk(SiteScoping, RowVerification, UserValues):
         gates = RoleGates(self.resolver)
         done: List[Tuple[object, bool, List[Problem], bool]] = []
         for r in routes:
+            if signs_in(r):
+                continue
             users = tuple(r.user_params) + tuple(r.optional_user_params)
             anonymous = self.anonymous(r)
             hit = self.resolver.handler(r)
@@ -123,7 +148,9 @@ class OwnershipWalk(SiteScoping, RowVerification, UserValues):
                 continue
             gated = not anonymous and (any(gates.is_gate(d) for d in r.auth_dependencies)
                                        or self._handler_gate(path, fs, b, gates))
-            done.append((r, bool(users), problems, gated))
+            # `Authorize: AuthJWT = Depends()`: the handler reads the caller from the library object
+            takes_user = bool(users) or (not anonymous and any(p.annotation in BODY_CALL_AUTH for p in fs.params))
+            done.append((r, takes_user, problems, gated))
         # a role/permission gate shares the rows among its holders, unless the project scopes
         # the model by the current user elsewhere (known once every route is walked)
         personal = personal_models(self.models, self.stats.personal) if any(d[3] for d in done) else set()
@@ -154,16 +181,6 @@ class OwnershipWalk(SiteScoping, RowVerification, UserValues):
             if hit is not None and gates.is_gate(hit[1].qualname):
                 return True
         return False
-
-    def internal_errors(self) -> List[Finding]:
-        """The internal errors of the walk, one per file."""
-        seen = set()
-        out = []
-        for f in self.errors:
-            if f.path not in seen:
-                seen.add(f.path)
-                out.append(f)
-        return out
 
     def _learn_user_providers(self, routes) -> None:
         """The dependencies that provide the current user: the routes' authenticating
@@ -348,6 +365,11 @@ class OwnershipWalk(SiteScoping, RowVerification, UserValues):
             self.stats.sites.add(skey)
             if site.op == "count" and not site.keys and not site.filters and not site.conds:
                 continue  # a whole-table count returns no one's rows
+            if site.op == "count" and not site.keys and attribute_count(site, owned):
+                continue  # a throttle: attempts counted by IP address, device, status and time
+            if site.op in ("read", "count") and self.shaped(path, fs, b, list(site.keys) + [v for _, v in site.filters]):
+                self.stats.scoped.add(skey)
+                continue  # a colleague's record, shaped for them by the code (fields masked)
             scoped, why = self.site_scoped(path, fs, b, site)
             tenant_only = why == "tenant" and not b.admin and any(
                 not m.authored and not self.models.is_membership(m)
@@ -403,10 +425,14 @@ class OwnershipWalk(SiteScoping, RowVerification, UserValues):
                 for p in sub:
                     self.stats.scoped.add((p.site_path, p.func, p.site.idx))
                 continue
+            if self.shaped(path, fs, b, list(call.args) + [v for _, v in call.kwargs]):
+                sub = [p for p in sub if p.op not in ("read", "count")]  # a colleague's record, masked here
             node = Origin("call", str(call.idx))
             # `Service.get(...)` read both ways: the value the code holds is the query reading's
             twin = Origin("site", str(call.alt_site)) if call.alt_site >= 0 else node
             for p in sub:
+                if call.probe and p.op in ("read", "count") and p.returned:
+                    continue  # `if existing: raise ...`: the row is only tested for a conflict
                 verified = self.checked_after if p.tenant_only else self.node_verified
                 if p.returned and (verified(path, fs, b, node, call.order)
                                    or twin != node and verified(path, fs, b, twin, call.order)):

@@ -19,11 +19,13 @@ from fastauthlint.checks.ownership.summary.syntax import block_statements, termi
 class Branches(WalkState):
     def if_stmt(self, node: cst.If, following: Sequence) -> None:
         test = node.test
-        self.eval(test)
+        tested = self.eval(test)
         self._test_node = test
         self._test_span_cache = None
         body_term = terminates(node.body)
         orelse = node.orelse
+        if body_term and orelse is None:
+            self._conflict_probe(test, tested)
         admin = self.admin_polarity(test)
         if admin is not None:
             pol, cond = admin
@@ -72,6 +74,14 @@ class Branches(WalkState):
                 self.add_check("identity", subj, col, val, None, test)
             elif not mismatch:
                 guard_ids.append(self.add_check("identity_guard", subj, col, val, None, test))
+        # `if user_id != me and PERM not in perms: res["card"] = "Permission Denied"`: the code
+        # tells the caller's own rows from a colleague's and shapes the answer for the latter
+        masks_other = not body_term and _assigns(node.body)
+        masks_else = isinstance(orelse, cst.Else) and not terminates(orelse.body) and _assigns(orelse.body)
+        if masks_other or masks_else:
+            for subj, col, val, mismatch in comps + self.identity_comparisons(test):
+                if (mismatch and masks_other) or (not mismatch and masks_else):
+                    self.add_check("shapes_other", subj, col, val, None, test)
         if not comps:
             for call_idx, negated in self.predicate_calls(test):
                 if negated and body_term:
@@ -140,6 +150,48 @@ class Branches(WalkState):
         if denial is not None:
             self.add_check("exists", subj, "", UNKNOWN, denial, test)
 
+    def _conflict_probe(self, test, tested: Origin) -> None:
+        """`if existing: raise HTTPException(409)` / `if db.query(User).filter(User.email ==
+        body.email).first(): raise ...`: the request is refused when a row exists, a uniqueness
+        check before a create. A query whose row is only tested that way returns nothing to the
+        caller (settled in `settle_probes` once every use of the name is known)."""
+        e = test.expression if isinstance(test, cst.Await) else test
+        if isinstance(e, cst.Comparison) and len(e.comparisons) == 1 and isinstance(
+                e.comparisons[0].operator, (cst.IsNot, cst.NotEqual)) and isinstance(
+                e.comparisons[0].comparator, cst.Name) and e.comparisons[0].comparator.value == "None":
+            e = e.left
+        if isinstance(e, cst.Name):
+            o = self.peek(e)
+            if o.kind in ("site", "call") and not o.attrs:
+                self._probe_names.append((e.value, o))
+        elif e is test and isinstance(e, cst.Call) and tested.kind in ("site", "call") and not tested.attrs:
+            self._probe(tested)
+
+    def _probe(self, o: Origin) -> None:
+        if o.kind == "site":
+            self.summary.sites[int(o.name)].probe = True
+        else:
+            self.summary.calls[int(o.name)].probe = True
+
+    def settle_probes(self) -> None:
+        """The rows named in a conflict test (`_conflict_probe`) that nothing else reads: the
+        name occurs only where it is bound and where it is tested."""
+        if not self._probe_names:
+            return
+        counts: dict = {}
+        stack = [self.func.body]
+        while stack:
+            n = stack.pop()
+            if isinstance(n, cst.Name):
+                counts[n.value] = counts.get(n.value, 0) + 1
+            stack.extend(n.children)
+        tested: dict = {}
+        for name, _ in self._probe_names:
+            tested[name] = tested.get(name, 0) + 1
+        for name, o in self._probe_names:
+            if counts.get(name, 0) == tested[name] + 1:
+                self._probe(o)
+
     def _param_truth(self, test) -> Optional[Tuple[str, bool]]:
         """`if owner_id:` -> ("owner_id", True); `if owner_id is None:` -> ("owner_id", False)."""
         negated = False
@@ -181,6 +233,11 @@ class Branches(WalkState):
             return None
         if isinstance(test, cst.Await):
             return self.admin_polarity(test.expression)
+        if isinstance(test, cst.Subscript) and len(test.slice) == 1 and isinstance(test.slice[0].slice, cst.Index):
+            key = astutil.literal_str(test.slice[0].slice.value) or ""  # `user["is_admin"]` (a document)
+            if ADMIN_NAME.search(key) and not key.lower().startswith(("can_", "allow")):
+                return True, self._owner_of(test)
+            return None
         if isinstance(test, (cst.Name, cst.Attribute)):
             name = astutil.name_of(test) or ""
             if ADMIN_NAME.search(name) and not name.lower().startswith(("can_", "allow")):
@@ -237,4 +294,17 @@ class Branches(WalkState):
                 expr = expr.func
                 continue
             expr = expr.value
+        if isinstance(expr, cst.Name) and expr.value in self.jwt_params and expr.value not in self.env:
+            return Origin("request_user", "")  # `"admin" in Authorize.get_raw_jwt()["roles"]`: the caller's claims
         return self.peek(expr) if isinstance(expr, cst.Name) else UNKNOWN
+
+
+def _assigns(block) -> bool:
+    """The block sets something (`res["x"] = "Permission Denied"`, `attestations = []`)."""
+    for stmt in block_statements(block):
+        if isinstance(stmt, cst.SimpleStatementLine) and any(
+                isinstance(small, (cst.Assign, cst.AugAssign, cst.AnnAssign)) for small in stmt.body):
+            return True
+        if isinstance(stmt, cst.If) and _assigns(stmt.body):  # `if PERM not in perms: res[...] = ...`
+            return True
+    return False

@@ -15,6 +15,7 @@ from typing import List, Optional, Tuple
 import libcst as cst
 
 from fastauthlint import astutil
+from fastauthlint.checks.ownership import mongo
 from fastauthlint.checks.ownership.facts import UNKNOWN, CallSite, Origin
 from fastauthlint.checks.ownership.summary.known import (
     CONVERSIONS, DELETE_FUNCS, EXISTS_FUNCS, ROW_SAVES, STORE_METHODS, EXTERNAL_ROOTS, MODEL_ATTRS, MODEL_METHODS, MODEL_PARAM, SELECT_FUNCS, UPDATE_FUNCS,
@@ -36,7 +37,11 @@ class CallRecognition(WalkState):
             method = func.attr.value
             if isinstance(root, cst.Name) and not self.is_local(root.value):
                 gq = self.ctx.qualify(func)
-            if gq is None:
+            if self._super_call(func, method):
+                # `super().get(db, id)` in a subclass that does not define `get`: the base
+                # class's method, reached like `self.get(...)`
+                gq, recv = None, Origin("param", self.summary.self_name)
+            elif gq is None:
                 recv = self.eval(func.value)
         elif isinstance(func, cst.Name):
             if not self.is_local(func.value):
@@ -45,6 +50,10 @@ class CallRecognition(WalkState):
             recv = self.eval(func)
 
         bare = func.value if isinstance(func, cst.Name) else None
+        if self.jwt_identity_call(node):
+            for a in node.args:
+                self.eval(a.value)
+            return Origin("request_user", "")  # `Authorize.get_jwt_subject()`: the verified token's subject
         if method in ("items", "keys", "values") and recv is not None and recv.kind == "param" and not node.args:
             return recv
         # conversions keep the value: str(current_user.id)
@@ -96,6 +105,10 @@ class CallRecognition(WalkState):
             for a in node.args:
                 self.eval(a.value)
             return recv
+        if method in mongo.READ or method in mongo.INSERT:
+            found = self.mongo_call(node, func, method, gq, recv)
+            if found is not None:
+                return found
         raw = self.raw_sql(node, method or (bare or (gq.split(".")[-1] if gq else "")), recv, gq)
         if raw is not None:
             return raw
@@ -153,6 +166,50 @@ class CallRecognition(WalkState):
 
         return self.record_call(node, method, recv, gq, args_nodes, site_alt)
 
+    def mongo_call(self, node: cst.Call, func: cst.Attribute, method: str, gq: Optional[str],
+                   recv: Optional[Origin]) -> Optional[Origin]:
+        """`await notes.find_one({"_id": ObjectId(note_id)})` on a Mongo collection (mongo.py): a
+        raw query site on the collection, filtered on the filter document's keys. A module-level
+        name may be a collection or a project object with a method of that name: both readings are
+        kept (link time decides, `alt_call`)."""
+        key = mongo.collection_key(func.value, self.ctx.qualify, self.is_local)
+        if key is None or (key.startswith("@") and key.rsplit(".", 1)[-1][:1].isupper()) or (
+                key.startswith("self:") and key[5:] in MODEL_ATTRS):
+            return None  # `Note.find_one(...)`, `self.model.find_one(...)`: an ODM's model class
+        args = [a for a in node.args if a.keyword is None and not a.star]
+        first = args[0].value if args else None
+        if method in mongo.INSERT:
+            if not isinstance(first, (cst.Dict, cst.List, cst.Name)):
+                return None
+            for a in node.args:
+                self.eval(a.value)
+            return UNKNOWN
+        # a filter document: a literal, or a name bound to one (`query = {"_id": ...}`)
+        if first is not None and not (isinstance(first, cst.Dict) or (
+                isinstance(first, cst.Name) and self.peek(first).kind == "dict")):
+            return None  # `repo.find_one(note_id)`: not a filter document, some other call
+        if first is None and (method not in ("find", "count_documents") or key.startswith(("@", "self:"))):
+            return None
+        filt = self.eval(first) if first is not None else None
+        idx = self.new_site(node, "raw", [], op=mongo.READ[method], tables=(key,))
+        site = self.summary.sites[idx]
+        for k, v in (self.summary.dicts[int(filt.name)] if filt is not None else []):
+            site.filters.append((k, v))
+            if k in ("_id", "id"):
+                site.keys.append(v)
+        for a in node.args:
+            if a.value is not first:
+                self.eval(a.value)
+        if key.startswith(("@", "self:")):
+            self.record_call(node, method, recv, gq, list(node.args), idx)
+        return Origin("site", str(idx))
+
+    def _super_call(self, func: cst.Attribute, method: str) -> bool:
+        v = func.value
+        return isinstance(v, cst.Call) and isinstance(v.func, cst.Name) and v.func.value == "super" \
+            and not self.is_local("super") and bool(self.summary.self_name) \
+            and method != self.func.name.value  # `super().save()` inside `save`: not this method again
+
     def probe(self, o: Origin) -> None:
         """The query only tests whether a row exists (`exists(select(...))`, `select(...).exists()`)."""
         if o.kind == "site" and not o.attrs:
@@ -169,7 +226,9 @@ class CallRecognition(WalkState):
         pre = self._pre if self._pre is not None and self._pre[0] is node else None
         for a in args_nodes:
             if site_alt >= 0:
-                o = self.peek_value(a.value) if not isinstance(a.value, cst.Call) else UNKNOWN
+                conversion = isinstance(a.value, cst.Call) and isinstance(a.value.func, cst.Name) \
+                    and a.value.func.value in ("str", "int", "UUID")  # `get_by_id(db, str(role))`
+                o = self.peek_value(a.value) if not isinstance(a.value, cst.Call) or conversion else UNKNOWN
                 if isinstance(a.value, cst.Call) and id(a.value) in self._call_of_node:
                     # `store.list(_owner(ctx))`: the inner call, recorded when the lookup was read
                     o = Origin("call", str(self._call_of_node[id(a.value)]))

@@ -24,7 +24,7 @@ MODEL_METHODS = {
     "count", "exists", "raw", "aggregate", "get_multi", "get_all", "objects", "where", "one",
     "one_or_none", "fetch", "search", "list", "get_many", "delete_many", "update_many",
     "find_one_and_update", "find_one_and_delete", "select_for_update", "in_bulk", "db_delete", "get_joined",
-    "get_multi_joined", "get_multi_by_cursor", "update_multi", "delete_multi",
+    "get_multi_joined", "get_multi_by_cursor", "update_multi", "delete_multi", "delete_by_id",
 }
 # Methods that refine a query already built (its filters are the query's filters).
 FILTER_METHODS = {"where", "filter", "filter_by", "having", "join", "outerjoin", "join_from",
@@ -37,7 +37,9 @@ UPDATE_METHODS = {"update", "values", "save", "set", "inc", "update_from_dict", 
 STORE_METHODS = {"get", "pop"}
 # Methods that write a fetched row back (its query is then a change, not a read).
 ROW_SAVES = {"save", "update_from_dict", "set", "replace", "sqlmodel_update", "save_changes", "upsert"}
-DELETE_METHODS = {"delete", "remove", "delete_many", "find_one_and_delete", "db_delete", "delete_multi"}
+# (peewee: `Task.delete_by_id(id)`, `row.delete_instance()`)
+DELETE_METHODS = {"delete", "remove", "delete_many", "find_one_and_delete", "db_delete", "delete_multi", "delete_by_id",
+                  "delete_instance"}
 SESSION_QUERY = {"query"}
 SESSION_GET = {"get", "get_one"}
 ODMANTIC_METHODS = {"find", "find_one", "count"}
@@ -50,6 +52,9 @@ DEPENDS = {"fastapi.Depends", "fastapi.Security", "fastapi.params.Depends", "fas
            "Depends", "Security"}
 REQUEST_TYPES = {"fastapi.Request", "starlette.requests.Request", "fastapi.requests.Request",
                  "fastapi.WebSocket", "starlette.websockets.WebSocket", "Request"}
+# fastapi-jwt-auth's `Authorize: AuthJWT = Depends()`: these methods return the verified token's
+# subject or claims, that is the caller's own identity (never a value the client picks).
+JWT_IDENTITY_METHODS = {"get_jwt_subject", "get_raw_jwt", "get_jwt_identity", "get_jwt"}
 HTTP_EXCEPTIONS = {"fastapi.HTTPException", "starlette.exceptions.HTTPException", "fastapi.exceptions.HTTPException",
                    "HTTPException"}
 RESPONSES = {"JSONResponse", "Response", "PlainTextResponse", "ORJSONResponse", "UJSONResponse", "HTMLResponse"}

@@ -15,7 +15,7 @@ import libcst as cst
 from fastauthlint import astutil
 from fastauthlint.checks.ownership.facts import LITERAL, UNKNOWN, Origin
 from fastauthlint.checks.ownership.summary.filters import Sink
-from fastauthlint.checks.ownership.summary.known import VISIBILITY_WORD
+from fastauthlint.checks.ownership.summary.known import JWT_IDENTITY_METHODS, VISIBILITY_WORD
 from fastauthlint.checks.ownership.summary.state import WalkState
 
 # Parts of a request that hold what the client sent.
@@ -255,7 +255,17 @@ class OriginTracking(WalkState):
         if isinstance(expr, cst.Call) and isinstance(expr.func, cst.Name) and expr.func.value in ("str", "int", "UUID") \
                 and expr.args:
             return self.peek(expr.args[0].value)
+        if isinstance(expr, cst.Call) and self.jwt_identity_call(expr):
+            return Origin("request_user", "")
         return UNKNOWN
+
+    def jwt_identity_call(self, node: cst.Call) -> bool:
+        """`Authorize.get_jwt_subject()` on a JWT library's dependency object (`Authorize: AuthJWT =
+        Depends()`): the verified token's subject or claims, the caller's own identity."""
+        func = node.func
+        return isinstance(func, cst.Attribute) and isinstance(func.value, cst.Name) \
+            and func.value.value in self.jwt_params and func.value.value not in self.env \
+            and func.attr.value in JWT_IDENTITY_METHODS
 
     def peek_value(self, expr) -> Origin:
         if isinstance(expr, (cst.SimpleString, cst.Integer, cst.Float, cst.ConcatenatedString)):

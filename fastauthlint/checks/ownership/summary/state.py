@@ -38,12 +38,14 @@ class WalkState:
         self.env: Dict[str, Origin] = {}  # local name -> origin of what was last assigned to it
         self.params: Set[str] = set()
         self.request_params: Set[str] = set()  # parameters holding the Request (request.state.user)
+        self.jwt_params: Set[str] = set()  # `Authorize: AuthJWT = Depends()`: its subject is the caller
         self.client_params: Set[str] = set()  # parameters FastAPI fills from the request (`Header()`, `Query()`)
         self.strings: Dict[str, str] = {}  # locals holding a string literal (SQL built in steps)
         self.exceptions: Dict[str, Denial] = {}  # locals holding an exception raised later
         self.stores_written: Set[Origin] = set()  # in-memory stores this function fills (memos)
         self.bool_exprs: Dict[str, cst.BaseExpression] = {}  # `is_owner = item.owner_id == user.id`
-        self.predicates: Set[str] = set()  # locals holding a SQL condition (`scope = or_(...)`)
+        self.predicates: Set[str] = set()
+        self._probe_names: List[Tuple[str, Origin]] = []  # (name, site) tested only for a conflict  # locals holding a SQL condition (`scope = or_(...)`)
         # -- where the walk is -------------------------------------------------------------------
         self.order = 0  # statement counter: checks and queries are compared by it at link time
         self.admin: Tuple[int, ...] = ()  # admin conditions (summary.admin_conds) the code runs under

@@ -43,6 +43,7 @@ from fastauthlint.checks.ownership.summary.owner_checks import OwnerCheckRecogni
 from fastauthlint.checks.ownership.summary.queries import QueryRecognition
 from fastauthlint.checks.ownership.summary.raw_sql import RawSqlRecognition
 from fastauthlint.checks.ownership.summary.syntax import block_statements
+from fastauthlint.project.known import BODY_CALL_AUTH
 from fastauthlint.project.names import dotted
 
 # FastAPI's parameter sources that read the request as the client sent it
@@ -60,6 +61,7 @@ class FunctionWalker(Branches, OwnerCheckRecognition, DenialRecognition, CallRec
                 self.summary.self_name = self.summary.params[0].name
         self._route_deps()
         self.block(block_statements(self.func.body))
+        self.settle_probes()
         for site in self.summary.sites:
             if site.kind == "store" and site.models and site.models[0] in self.stores_written:
                 site.kind = "memo"  # a cache of rows this function fetched itself, not a store of rows
@@ -117,6 +119,8 @@ class FunctionWalker(Branches, OwnerCheckRecognition, DenialRecognition, CallRec
                 fact.span = self.loc.span(dep_call)
             if fact.annotation in REQUEST_TYPES or (name == "request" and not fact.annotation):
                 self.request_params.add(name)
+            if fact.annotation in BODY_CALL_AUTH:
+                self.jwt_params.add(name)
             self.summary.params.append(fact)
 
     def _route_deps(self) -> None:
@@ -169,7 +173,7 @@ class FunctionWalker(Branches, OwnerCheckRecognition, DenialRecognition, CallRec
 
     def stmt(self, stmt, following: Sequence) -> None:
         self.order += 1
-        self.loc.statement(stmt if isinstance(stmt, cst.SimpleStatementLine) else None)
+        self.loc.statement(stmt if isinstance(stmt, (cst.SimpleStatementLine, cst.If)) else None)
         if isinstance(stmt, cst.SimpleStatementLine):
             for small in stmt.body:
                 self.small(small)
