@@ -413,8 +413,9 @@ class Authentication:
                         # `return await authenticate(token)`: a function that verifies what it is
                         # handed and rejects with 401, called with the credential
                         body = self.evidence.body_auth(g, o.path, g.params, role="dependency")
+                        # (or hands it on to a lookup: `user = validate_session(db, token)` then 401)
                         if body is not None and not (self.evidence.raises_reject(g, o.path) == 401 and (
-                                g.decodes or self.evidence.decodes(o.path, o.name))):
+                                g.decodes or self.evidence.decodes(o.path, o.name) or g.cred_fed)):
                             body = None
                     if body is not None and not g.returns_none:
                         return Auth(self.E.qual(o.path, o.name), f"{short_name(o.name)} ({body})")
