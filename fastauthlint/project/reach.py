@@ -464,9 +464,13 @@ class Reach:
         return res
 
 
+# Calls of libraries that may do I/O elsewhere but here only wait: a stream pacing its events
+_PURE_CALLS = frozenset({"asyncio.sleep", "anyio.sleep", "trio.sleep", "time.sleep", "asyncio.Event", "asyncio.Queue"})
+
+
 def _pure(qualname: str) -> bool:
     parts = qualname.split(".")
-    return parts[0] in PURE_MODULES or ".".join(parts[:2]) in PURE_MODULES
+    return parts[0] in PURE_MODULES or ".".join(parts[:2]) in PURE_MODULES or qualname in _PURE_CALLS
 
 
 def refuses_only(E: Evaluator, path: str, f: FuncFact, depth: int = 0) -> bool:
