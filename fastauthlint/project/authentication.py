@@ -47,6 +47,9 @@ class Auth:
     # when not empty, the only paths it guards (`if PRIVATE.match(path): refuse`, others pass)
     allow_re: Tuple[str, ...] = ()
     only_re: Tuple[str, ...] = ()
+    # a bare security scheme (`HTTPBearer()`, `OAuth2PasswordBearer(...)`): it only requires the
+    # header; in a `dependencies=[...]` list its value is discarded and nothing verifies the token
+    scheme_only: bool = False
 
 
 class Authentication:
@@ -113,7 +116,7 @@ class Authentication:
         if o.kind == "class":
             is_router, _, is_scheme, is_form = self.E.classes.kind(o.path, o.name)
             if is_scheme:
-                return Auth(qn, f"{short_name(o.name)} (security scheme)", user=False)
+                return Auth(qn, f"{short_name(o.name)} (security scheme)", user=False, scheme_only=True)
             init = f"{o.name}.__init__"
             if self.E.func(o.path, init) is not None:
                 a = self.auth_of_func(o.path, init, bound=True)
@@ -133,12 +136,12 @@ class Authentication:
                                 exempt=a.exempt, off_unless=a.off_unless)
             if is_scheme:
                 return Auth(qn, f"{short_name(o.name)} (security scheme)", optional=self._auto_error_false(o),
-                            admin=admin_args, user=member is not None)
+                            admin=admin_args, user=member is not None, scheme_only=member is None)
             return None
         if o.kind == "extinst":
             if K.is_scheme_class(o.name):
                 return Auth(o.name, f"{short_name(o.name)} (security scheme)",
-                            optional=self._auto_error_false(o), user=False)
+                            optional=self._auto_error_false(o), user=False, scheme_only=True)
             if K.is_auth_library_class(o.name):
                 return Auth(o.name, short_name(o.name), optional=self._auto_error_false(o),
                             admin=self._admin_args(o.v))

@@ -27,7 +27,7 @@ from fastauthlint.project.middleware import MiddlewareAuthentication
 from fastauthlint.project.public import parse_public_pattern, public_match
 from fastauthlint.project.purpose import Judgement, Purposes, configured_call
 from fastauthlint.project.reach import Reach
-from fastauthlint.project.values import V
+from fastauthlint.project.values import V, short_name
 
 
 @dataclass
@@ -431,6 +431,15 @@ class TableBuilder:
                 if fact.kind != "starlette":
                     for dv, dpath, where, denv in chain.deps:
                         auths, labels = self.auth.deps_auth(dv, dpath, denv)
+                        bare = [a for a in auths if a.scheme_only]
+                        if bare:
+                            # `dependencies=[Depends(HTTPBearer())]`: a header must be there, but the
+                            # token is dropped and nothing verifies it (any `Bearer x` passes)
+                            auths = [a for a in auths if not a.scheme_only]
+                            note = (f"{where}: `{short_name(bare[0].name)}` only requires the header to be present; "
+                                    "its token is discarded and nothing verifies it")
+                            if note not in hints:
+                                hints = hints + [note]
                         for a in auths:
                             applied.append(Applied(a, where))
                         if not auths:
