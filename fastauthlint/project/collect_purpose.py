@@ -126,6 +126,7 @@ class PurposeRecorder(AnswerReader):
         pw_name, pw_all = _offloaded(name, args)
         pw_args = [a for a in pw_all if A.password_ish(a)]
         if pw_args:
+            tags.add("pw-used")  # the password goes somewhere (a verifier this vocabulary may not know)
             if pw_name in ("checkpw", "check_password_hash", "verify_and_update") or (
                     A.PW_VERIFY.search(pw_name) and not A.PW_POLICY.search(pw_name) and (
                         (len(pw_all) >= 2 and any(A.stored_ish(a, frame.params) for a in pw_all))

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from typing import List, Optional
 
 from fastauthlint.project.authentication import Auth, Authentication
-from fastauthlint.project.acts import WEAK_TOKEN_NAMES
+from fastauthlint.project.acts import ISSUE, WEAK_TOKEN_NAMES
 from fastauthlint.project.data_access import USER_CLASS
 from fastauthlint.project.facts import FuncFact
 from fastauthlint.project.reach import Deeds, Reach
@@ -128,7 +128,7 @@ class Purposes:
         """A secret the caller presents (share, invitation or download token, one-time code,
         license key) verified, or looked up and refused when unknown."""
         for how, name, dep in d.checks:
-            if name in WEAK_TOKEN_NAMES or name in _GENERIC_CREDENTIALS or "refresh" in name:
+            if name in WEAK_TOKEN_NAMES or name in _GENERIC_CREDENTIALS or "refresh" in name or ISSUE.match(name):
                 continue
             if how == "verify" or d.refuses:
                 did = "verified" if how == "verify" else "looked up, refused when unknown"
@@ -184,7 +184,11 @@ class Purposes:
             # the link or code leaves through a notifier or an event queue (a worker mails it)
             return Judgement("purpose", _request_label(words), "mints a one-time value and hands it to a notifier "
                                                                "or an event queue")
-        if d.has("logout", "revoke") and not d.has("creates", "pw-hash", "mail", "grants-admin") and _session_rows_only(d):
+        if (d.has("logout") or (d.has("revoke") and checks)) and not d.has("creates", "pw-hash", "mail", "grants-admin") \
+                and _session_rows_only(d):
+            # a revocation is a logout only of a token the caller presents and the route checks
+            # (`POST /oauth/revoke` with the token): a row picked by id (`/tokens/{token_id}/revoke`,
+            # `/clients/{client_id}/revoke`) is administration of someone's credentials
             return Judgement("purpose", "logout", "clears the session or revokes the presented token")
         if d.has("draws") and d.has("mint") and d.has("writes") and not d.models \
                 and not d.has("issue", "pw-hash", "grants-admin", "mail"):
@@ -203,6 +207,8 @@ def _own_checks(d: Deeds) -> List:
     for how, name, dep in d.checks:
         if dep and name in _GENERIC_CREDENTIALS:
             continue
+        if ISSUE.match(name):
+            continue  # the token an issuer just made (`create_access_token(...)`), not one presented
         if how == "lookup" and not d.refuses:
             continue
         out.append((how, name))

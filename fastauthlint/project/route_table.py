@@ -277,6 +277,15 @@ class TableBuilder:
                                  off_unless=hfact.env_gate), "the handler")]
         return []
 
+    def _ignores_password(self, hfile: str, hfact: Optional[FuncFact]) -> bool:
+        """A login form route that issues a token while the password goes nowhere: no call on
+        the way gets it and the form is not handed on whole (`create_access_token(subject=
+        form.username)`, "password ignored")."""
+        if hfact is None or any(p.passed and self._login_form(p, hfile) for p in hfact.params):
+            return False
+        d = self.purposes.reach.deeds(hfile, hfact)
+        return d.has("issue") and not d.has("pw-verify", "pw-used", "pw-hash") and not d.opaque
+
     def _login_form(self, p: ParamFact, path: str) -> bool:
         """The parameter is the OAuth2 password form: the route is the login, public by design."""
         cands: List[V] = []
@@ -475,6 +484,9 @@ class TableBuilder:
             matched = public_match(self.patterns, method, chain.full_path)
             if matched is not None:
                 public = f"public-routes: {matched}"
+            elif login and self._ignores_password(hfile, hfact):
+                hints = [f"it takes the login form and issues a token, but the password is never checked or handed "
+                         f"to anything: anyone gets a token for any username"] + hints
             elif login:
                 public = "login form (OAuth2PasswordRequestForm)"
         applied, hints = self._exempted(applied, method, chain.full_path, hints)
