@@ -314,7 +314,7 @@ class PurposeState:
 
     __slots__ = ("tags", "models", "xcalls", "taint", "static_locals", "returns", "static_returns",
                  "deferred_returns", "refusing_returns", "hmac", "sig_read", "compare_sig", "redirect", "constructed", "config_params",
-                 "minted", "containers", "bundled")
+                 "minted", "containers", "bundled", "built_class")
 
     def __init__(self) -> None:
         self.tags: Set[str] = set()
@@ -335,6 +335,7 @@ class PurposeState:
         self.containers: Set[str] = set()  # locals bound to a new dict, list or set (`checks = {}`)
         self.minted: Set[str] = set()  # locals bound to a token this function issues (`token = create_token(...)`)
         self.bundled: Set[str] = set()  # locals holding a path of a file shipped with the code (`here / "icon.png"`)
+        self.built_class: Dict[str, str] = {}  # constructed local -> its class's name (`user = User(...)`: "User")
 
 
 

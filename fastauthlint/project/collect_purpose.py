@@ -218,6 +218,13 @@ class PurposeRecorder(AnswerReader):
                 (type(a) is cst.Name and a.value in pp.constructed) or self._constructor(a) for a in args) or (
                 type(func) is cst.Attribute and type(func.value) is cst.Name and func.value.value in pp.constructed)):
             tags.add("creates")
+            # which class the new row is of (`db.add(DataSource(...))`, `user = User(...); db.add(user)`):
+            # a signup creates an account, not any row
+            for a in args:
+                cls = pp.built_class.get(a.value) if type(a) is cst.Name else (
+                    A.last_name(a.func) if self._constructor(a) and type(a) is cst.Call else None)
+                if cls and sum(t.startswith("creates:") for t in tags) < 4:
+                    tags.add(f"creates:{cls}")
         if name in ("execute", "exec", "executescript", "fetch", "fetchrow") and args:
             s = astutil.literal_str(args[0])
             if s is not None and A.WRITE_SQL.match(s):
@@ -303,6 +310,10 @@ class PurposeRecorder(AnswerReader):
             if isinstance(t, cst.Name):
                 for holds, names in marks:
                     (names.add if holds else names.discard)(t.value)
+                if built and isinstance(inner, cst.Call):
+                    pp.built_class[t.value] = A.last_name(inner.func)
+                else:
+                    pp.built_class.pop(t.value, None)
                 if carried is not None:
                     pp.taint[t.value] = carried
                 else:

@@ -65,7 +65,7 @@ class Purposes:
         d = self.reach.deeds(hpath, hfact)
         words = f"{path} {hfact.name}"
         return self._document(d, path) or self._guard_first(d) or self._auth_flow(d, method, words) \
-            or self._probe(d, method, path) or self._capability(d) or self._refusal(d, path)
+            or self._probe(d, method, path) or self._capability(d, hfact) or self._refusal(d, path)
 
     # -- documents and probes -------------------------------------------------------------------
     @staticmethod
@@ -91,13 +91,17 @@ class Purposes:
         if method not in ("GET", "HEAD") or d.inputs or d.models or d.opaque or \
                 d.has("writes", "decrypt", "issue", "mint") or _effects(d):
             return None
-        ping = d.has("ping")
+        probe_path = bool(_HEALTH.match(path.rstrip("/").rsplit("/", 1)[-1]))
+        # a ping through a long-lived instance's methods (`manager.list_engine_statuses()`) answers
+        # what that instance gathered (running engines, jobs), not whether the service is up,
+        # unless the path says it is a probe
+        ping = d.has("ping") and (not d.methods or probe_path)
         if not ((d.static and not d.busy) or ping):
             return None
         bare = path.rstrip("/") == ""
         if d.has("redirect") and d.static:
             return Judgement("purpose", "root redirect" if bare else "redirect", "redirects to a constant URL")
-        if ping or _HEALTH.match(path.rstrip("/").rsplit("/", 1)[-1]):
+        if ping or probe_path:
             return Judgement("purpose", "health", "pings its dependencies" if ping else "answers constants only")
         if bare:
             return Judgement("purpose", "root", "answers constants only")
@@ -124,9 +128,13 @@ class Purposes:
         return None
 
     @staticmethod
-    def _capability(d: Deeds) -> Optional[Judgement]:
+    def _capability(d: Deeds, hfact: FuncFact) -> Optional[Judgement]:
         """A secret the caller presents (share, invitation or download token, one-time code,
-        license key) verified, or looked up and refused when unknown."""
+        license key) verified, or looked up and refused when unknown. A route the request hands
+        nothing (no parameter it fills, no request object) presents no secret: a `bot_token` it
+        reads from its own settings is configuration."""
+        if not d.inputs and not hfact.takes_request and not hfact.reads:
+            return None
         for how, name, dep in d.checks:
             if name in WEAK_TOKEN_NAMES or name in _GENERIC_CREDENTIALS or "refresh" in name or ISSUE.match(name):
                 continue
@@ -146,7 +154,7 @@ class Purposes:
         if d.has("pw-hash") and d.has("writes") and checks:
             return Judgement("purpose", "password reset" if _RESET.search(words) or not d.has("creates") else "signup",
                              f"checks `{names[0]}` and sets a new password")
-        if method == "POST" and d.has("pw-hash") and d.has("creates") and not d.has("grants-admin"):
+        if method == "POST" and d.has("pw-hash") and d.has("creates") and not d.has("grants-admin") and _account_rows(d):
             return Judgement("purpose", "signup", "creates an account with a hashed password")
         idp = [n for n in names if n in ("id_token", "credential", "oauth_verifier")]
         if d.has("idp-verify", "oauth-exchange") or idp:
@@ -229,6 +237,21 @@ def _session_rows_only(d: Deeds) -> bool:
         names = [m.name.rsplit(".", 1)[-1] for m in d.models]
         return any(_SESSION_MODEL.search(n) for n in names) and not any(USER_CLASS.match(n) for n in names)
     return d.has("revoke")
+
+
+def _account_rows(d: Deeds) -> bool:
+    """A signup creates an account: among the tables it touches is the user table (or it names
+    none this analysis sees). Hashing the password of a data source or a service credential while
+    creating some other row is no signup."""
+    built = [t[8:] for t in d.tags if t.startswith("creates:")]
+    if built:
+        return any(_ACCOUNTISH.search(b) for b in built)
+    return not d.models or any(_ACCOUNTISH.search(m.name.rsplit(".", 1)[-1]) for m in d.models)
+
+
+# the class of an account's row (`User`, `UserInDB`, `AppUser`, `Account`, `Member`...)
+_ACCOUNTISH = re.compile(r"user|account|member|customer|profile|person|people|admin|staff|employee|player|patient"
+                         r"|student|subscriber|principal|identity|login|credential", re.I)
 
 
 def _request_label(words: str) -> str:

@@ -139,8 +139,10 @@ class Reach:
                 if depth:
                     continue
                 t = "writes"
-            if dep and t in ("writes", "creates"):
-                continue  # a dependency's bookkeeping (a session's commit, a rate limiter's counter)
+            if dep and t in ("writes", "creates", "pw-hash"):
+                # a dependency's bookkeeping (a session's commit, a rate limiter's counter, the
+                # default user an optional-user dependency makes sure exists)
+                continue
             if t.startswith("check:"):
                 _, how, name = t.split(":", 2)
                 d.checks.append((how, name, dep))
