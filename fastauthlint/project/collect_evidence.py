@@ -76,6 +76,11 @@ _RUNNERS = frozenset({"to_thread", "run_in_threadpool", "run_sync", "run_in_exec
                       "run_blocking", "run_sync_in_worker_thread"})
 
 
+def _offloads(func: cst.BaseExpression) -> bool:
+    name = func.attr.value if isinstance(func, cst.Attribute) else func.value if isinstance(func, cst.Name) else ""
+    return name in _RUNNERS
+
+
 def _runs_callable(func: cst.BaseExpression) -> bool:
     """`asyncio.to_thread(...)`, `loop.run_in_executor(None, ...)`, or a project function called
     by its bare name (`run_settings_db(resolve, token)`): a runner of the callable it is handed."""
@@ -288,6 +293,11 @@ class EvidenceRecorder(FlowRecorder):
                 fed = True
         if fed and callee is not None:
             frame.cred_fed.append(callee)
+        if _offloads(func):
+            # `await run_in_threadpool(do_work, message)`: the function handed over is called here
+            for a in node.args[:2]:
+                if a.keyword is None and not a.star and isinstance(a.value, (cst.Name, cst.Attribute)):
+                    frame.calls.append(self.val(a.value))
         if fed and _runs_callable(func):
             # `await asyncio.to_thread(verify_session, token)`, `run_in_threadpool(check, pw, hash)`,
             # a project runner `run_db(resolve_user, token)`: the function handed over runs now,
