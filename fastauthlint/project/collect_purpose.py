@@ -278,6 +278,12 @@ class PurposeRecorder(AnswerReader):
                 bv = self.val(base)
                 if bv.k in ("attr", "loc", "call") and len(pp.xcalls) < A.MAX_XCALLS * 2:
                     pp.xcalls.append(V("attr", a=(bv,), q=func.attr.value))
+            elif type(base) is cst.Name and base.value in frame.params and base.value not in ("self", "cls") \
+                    and self._swallowed(frame) and len(pp.xcalls) < A.MAX_XCALLS * 2:
+                # `try: return await service.login(...) except TwoFactorRequired: return ...`: a
+                # method of an injected service called in a `try` is not a verification of the
+                # request (evidence leaves it out), but what it does is still the route's deed
+                pp.xcalls.append(V("attr", a=(self.val(base),), q=func.attr.value))
 
     # -- other nodes --------------------------------------------------------------------------
     def _pp_assign(self, targets: List[cst.BaseExpression], value: Optional[cst.BaseExpression]) -> None:

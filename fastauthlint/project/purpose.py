@@ -64,7 +64,10 @@ class Purposes:
         """The purpose or guard the route's handler earns, else None."""
         d = self.reach.deeds(hpath, hfact)
         words = f"{path} {hfact.name}"
-        return self._document(d, path) or self._guard_first(d) or self._auth_flow(d, method, words) \
+        # sign-in flows are HTTP requests: a WebSocket that makes sure a default user exists or
+        # checks a lock token on the way is no signup or reset
+        flow = self._auth_flow(d, method, words) if method != "WEBSOCKET" else None
+        return self._document(d, path) or self._guard_first(d) or flow \
             or self._probe(d, method, path) or self._capability(d, hfact) or self._refusal(d, path)
 
     # -- documents and probes -------------------------------------------------------------------
@@ -151,7 +154,7 @@ class Purposes:
         issue = d.has("issue")
         if d.has("pw-verify") and issue:
             return Judgement("purpose", "login", "verifies a password against the stored hash and issues a token")
-        if d.has("pw-hash") and d.has("writes") and checks:
+        if d.has("pw-hash") and d.has("writes") and checks and _account_rows(d):
             return Judgement("purpose", "password reset" if _RESET.search(words) or not d.has("creates") else "signup",
                              f"checks `{names[0]}` and sets a new password")
         if method == "POST" and d.has("pw-hash") and d.has("creates") and not d.has("grants-admin") and _account_rows(d):
