@@ -414,11 +414,10 @@ class Authentication:
                     body = self.evidence.body_auth(g, o.path, g.params, role="callee")
                     if body is None:
                         # `return await authenticate(token)`: a function that verifies what it is
-                        # handed and rejects with 401, called with the credential
+                        # handed (or hands it to a lookup) and rejects with 401, called with the credential
                         body = self.evidence.body_auth(g, o.path, g.params, role="dependency")
-                        # (or hands it on to a lookup: `user = validate_session(db, token)` then 401)
                         if body is not None and not (self.evidence.raises_reject(g, o.path) == 401 and (
-                                g.decodes or self.evidence.decodes(o.path, o.name) or g.cred_fed)):
+                                g.decodes or self.evidence.decodes(o.path, o.name) or _hands_on(f, o.name, g))):
                             body = None
                     if body is not None and not g.returns_none:
                         return Auth(self.E.qual(o.path, o.name), f"{short_name(o.name)} ({body})")
@@ -453,6 +452,13 @@ class Authentication:
                 if a is not None:
                     auths.append(a)
         return auths, labels
+
+
+def _hands_on(f: FuncFact, callee: str, g: FuncFact) -> bool:
+    """The callee hands what it was given to a lookup (`user = validate_session(db, token)`, then
+    401), called where a failure stops the request: not inside a `try` whose `except` lets it go on
+    (`try: user_id = verify_token(auth) except HTTPException: pass` is optional identification)."""
+    return bool(g.cred_fed) and f"swallow:{short_name(callee).lstrip('_').lower()}" not in f.actions
 
 
 def _promises_a_value(f: FuncFact, optional_params) -> bool:

@@ -89,6 +89,23 @@ def _runs_callable(func: cst.BaseExpression) -> bool:
     return isinstance(func, cst.Name) and (func.value in _RUNNERS or func.value[:1].islower())
 
 
+def _handed_functions(frame: Frame, node: cst.Call, fed: bool, val) -> None:
+    """Functions a call hands over to run now. `await run_in_threadpool(do_work, message)`: the
+    function is called here. `await asyncio.to_thread(verify_session, token)`, a project runner
+    `run_db(resolve_user, token)`: handed the credential, it runs with it and its refusal is the
+    request's."""
+    func = node.func
+    if _offloads(func):
+        for a in node.args[:2]:
+            if a.keyword is None and not a.star and isinstance(a.value, (cst.Name, cst.Attribute)):
+                frame.calls.append(val(a.value))
+    if fed and _runs_callable(func):
+        for a in node.args:
+            if a.keyword is None and not a.star and isinstance(a.value, (cst.Name, cst.Attribute)) \
+                    and flow.head_name(a.value) not in frame.derived:
+                frame.cred_fed.append(val(a.value))
+
+
 def _csrf_call(node: cst.Call) -> bool:
     """A call that checks a CSRF token (`csrf_protect.validate_csrf(request)`,
     `compare_digest(csrf_cookie, csrf_form)`): anyone can get one, it authenticates no one."""
@@ -293,19 +310,7 @@ class EvidenceRecorder(FlowRecorder):
                 fed = True
         if fed and callee is not None:
             frame.cred_fed.append(callee)
-        if _offloads(func):
-            # `await run_in_threadpool(do_work, message)`: the function handed over is called here
-            for a in node.args[:2]:
-                if a.keyword is None and not a.star and isinstance(a.value, (cst.Name, cst.Attribute)):
-                    frame.calls.append(self.val(a.value))
-        if fed and _runs_callable(func):
-            # `await asyncio.to_thread(verify_session, token)`, `run_in_threadpool(check, pw, hash)`,
-            # a project runner `run_db(resolve_user, token)`: the function handed over runs now,
-            # with the credential, and its refusal is the request's
-            for a in node.args:
-                if a.keyword is None and not a.star and isinstance(a.value, (cst.Name, cst.Attribute)) \
-                        and flow.head_name(a.value) not in frame.derived:
-                    frame.cred_fed.append(self.val(a.value))
+        _handed_functions(frame, node, fed, self.val)
 
     def _asgi_refusal(self, frame: Frame, node: cst.Call) -> None:
         """A pure ASGI app (`__call__(self, scope, receive, send)`) answers without raising:

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from typing import List, Optional
 
 from fastauthlint.project.authentication import Auth, Authentication
-from fastauthlint.project.acts import ISSUE, WEAK_TOKEN_NAMES
+from fastauthlint.project.acts import WEAK_TOKEN_NAMES
 from fastauthlint.project.data_access import USER_CLASS
 from fastauthlint.project.facts import FuncFact
 from fastauthlint.project.reach import Deeds, Reach
@@ -42,6 +42,9 @@ class Judgement:
 # (reported or recognised elsewhere), never a capability.
 _GENERIC_CREDENTIALS = frozenset({"token", "access_token", "auth_token", "jwt", "bearer_token", "session_token",
                                   "api_token", "x_token", "id_token", "authorization", "session"})
+# the name of a token issuer (`create_access_token`), never of a value presented (`refresh_token`)
+_ISSUER = re.compile(r"^(create|issue|generate|gen|mint|make|sign|encode|build)_\w*(token|jwt)s?$")
+_PATH_PARAM = re.compile(r"\{\w+(:\w+)?\}")
 _RESET = re.compile(r"reset|forgot|recover|password", re.I)
 _VERIFY = re.compile(r"verif|confirm|activat", re.I)
 _LINK_REQUEST = re.compile(r"reset|forgot|recover|verif|confirm|activat|magic|resend", re.I)
@@ -66,7 +69,7 @@ class Purposes:
         words = f"{path} {hfact.name}"
         # sign-in flows are HTTP requests: a WebSocket that makes sure a default user exists or
         # checks a lock token on the way is no signup or reset
-        flow = self._auth_flow(d, method, words) if method != "WEBSOCKET" else None
+        flow = self._auth_flow(d, method, words, path) if method != "WEBSOCKET" else None
         return self._document(d, path) or self._guard_first(d) or flow \
             or self._probe(d, method, path) or self._capability(d, hfact) or self._refusal(d, path)
 
@@ -139,7 +142,7 @@ class Purposes:
         if not d.inputs and not hfact.takes_request and not hfact.reads:
             return None
         for how, name, dep in d.checks:
-            if name in WEAK_TOKEN_NAMES or name in _GENERIC_CREDENTIALS or "refresh" in name or ISSUE.match(name):
+            if name in WEAK_TOKEN_NAMES or name in _GENERIC_CREDENTIALS or "refresh" in name or _ISSUER.match(name):
                 continue
             if how == "verify" or d.refuses:
                 did = "verified" if how == "verify" else "looked up, refused when unknown"
@@ -148,7 +151,7 @@ class Purposes:
 
     # -- sign-in flows ----------------------------------------------------------------------------
     @staticmethod
-    def _auth_flow(d: Deeds, method: str, words: str) -> Optional[Judgement]:
+    def _auth_flow(d: Deeds, method: str, words: str, path: str) -> Optional[Judgement]:
         checks = _own_checks(d)
         names = [n for _, n in checks]
         issue = d.has("issue")
@@ -195,10 +198,10 @@ class Purposes:
             # the link or code leaves through a notifier or an event queue (a worker mails it)
             return Judgement("purpose", _request_label(words), "mints a one-time value and hands it to a notifier "
                                                                "or an event queue")
-        if (d.has("logout") or (d.has("revoke") and checks)) and not d.has("creates", "pw-hash", "mail", "grants-admin") \
-                and _session_rows_only(d):
-            # a revocation is a logout only of a token the caller presents and the route checks
-            # (`POST /oauth/revoke` with the token): a row picked by id (`/tokens/{token_id}/revoke`,
+        if (d.has("logout") or (d.has("revoke") and (checks or not _PATH_PARAM.search(path)))) \
+                and not d.has("creates", "pw-hash", "mail", "grants-admin") and _session_rows_only(d):
+            # a revocation is a logout of a token the caller presents (in the body, checked): a
+            # row picked by a path id it does not check (`/tokens/{token_id}/revoke`,
             # `/clients/{client_id}/revoke`) is administration of someone's credentials
             return Judgement("purpose", "logout", "clears the session or revokes the presented token")
         if d.has("draws") and d.has("mint") and d.has("writes") and not d.models \
@@ -218,7 +221,7 @@ def _own_checks(d: Deeds) -> List:
     for how, name, dep in d.checks:
         if dep and name in _GENERIC_CREDENTIALS:
             continue
-        if ISSUE.match(name):
+        if _ISSUER.match(name):
             continue  # the token an issuer just made (`create_access_token(...)`), not one presented
         if how == "lookup" and not d.refuses:
             continue

@@ -278,9 +278,7 @@ class TableBuilder:
         return []
 
     def _ignores_password(self, hfile: str, hfact: Optional[FuncFact]) -> bool:
-        """A login form route that issues a token while the password goes nowhere: no call on
-        the way gets it and the form is not handed on whole (`create_access_token(subject=
-        form.username)`, "password ignored")."""
+        """A login form route issuing a token while no call gets the password, nor the whole form."""
         if hfact is None or any(p.passed and self._login_form(p, hfile) for p in hfact.params):
             return False
         d = self.purposes.reach.deeds(hfile, hfact)
@@ -440,15 +438,7 @@ class TableBuilder:
                 if fact.kind != "starlette":
                     for dv, dpath, where, denv in chain.deps:
                         auths, labels = self.auth.deps_auth(dv, dpath, denv)
-                        bare = [a for a in auths if a.scheme_only]
-                        if bare:
-                            # `dependencies=[Depends(HTTPBearer())]`: a header must be there, but the
-                            # token is dropped and nothing verifies it (any `Bearer x` passes)
-                            auths = [a for a in auths if not a.scheme_only]
-                            note = (f"{where}: `{short_name(bare[0].name)}` only requires the header to be present; "
-                                    "its token is discarded and nothing verifies it")
-                            if note not in hints:
-                                hints = hints + [note]
+                        auths, hints = _without_bare_schemes(auths, where, hints)
                         for a in auths:
                             applied.append(Applied(a, where))
                         if not auths:
@@ -526,6 +516,17 @@ class TableBuilder:
                            handler_file=hfile, handler_fact=hfact, applied=applied, public=public, status=status,
                            chain=chain, seen=list(dict.fromkeys(seen)), hints=hints, enforced_in_handler=enforced,
                            optional_unchecked=unchecked, purpose=purpose, guard=guard, risk=risk, missing=missing)
+
+
+def _without_bare_schemes(auths: List[Auth], where: str, hints: List[str]) -> Tuple[List[Auth], List[str]]:
+    """`dependencies=[Depends(HTTPBearer())]`: the header must be there, but the token is dropped
+    and nothing verifies it (any `Bearer x` passes): no authentication, and a hint says so."""
+    bare = [a for a in auths if a.scheme_only]
+    if not bare:
+        return auths, hints
+    note = (f"{where}: `{short_name(bare[0].name)}` only requires the header to be present; its token is "
+            "discarded and nothing verifies it")
+    return [a for a in auths if not a.scheme_only], hints + ([note] if note not in hints else [])
 
 
 # -- the public answer -----------------------------------------------------------------------------
