@@ -250,6 +250,8 @@ def _account_rows(d: Deeds) -> bool:
     none this analysis sees). Hashing the password of a data source or a service credential while
     creating some other row is no signup."""
     built = [t[8:] for t in d.tags if t.startswith("creates:")]
+    if d.has("issue"):
+        return True  # the new row signs in at once: an account, whatever its class is called
     if built:
         return any(_ACCOUNTISH.search(b) for b in built)
     return not d.models or any(_ACCOUNTISH.search(m.name.rsplit(".", 1)[-1]) for m in d.models)
@@ -257,7 +259,7 @@ def _account_rows(d: Deeds) -> bool:
 
 # the class of an account's row (`User`, `UserInDB`, `AppUser`, `Account`, `Member`...)
 _ACCOUNTISH = re.compile(r"user|account|member|customer|profile|person|people|admin|staff|employee|player|patient"
-                         r"|student|subscriber|principal|identity|login|credential", re.I)
+                         r"|student|subscriber|principal|identity|login|credential|client", re.I)
 
 
 def _request_label(words: str) -> str:
