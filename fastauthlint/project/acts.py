@@ -119,7 +119,8 @@ DOCS_CALL = frozenset({"get_swagger_ui_html", "get_redoc_html", "get_swagger_ui_
 JWKS_CALL = frozenset({"export_public", "public_key", "public_bytes", "get_jwks", "jwks", "export_to_pem",
                         "get_public_key", "public_jwk", "as_public"})
 CSRF_CALL = re.compile(r"^(generate_csrf(_tokens?)?|get_csrf_token|generate_csrf_token|csrf_token|new_csrf_token)$")
-PING_CALL = re.compile(r"^(ping|healthcheck|health_check|is_healthy|check_(db|database|redis|connection|health)\w*)$")
+PING_CALL = re.compile(r"^(ping|healthcheck|health_check|is_healthy|is_(running|alive|up|ready|connected)"
+                       r"|check_(db|database|redis|connection|health)\w*)$")
 LOGOUT_CALL = frozenset({"delete_cookie", "logout_user", "unset_jwt_cookies", "unset_access_cookies",
                           "unset_refresh_cookies", "clear_session"})
 REVOKE_CALL = re.compile(r"revoke|blacklist|blocklist|denylist|invalidate|logout")
@@ -314,7 +315,7 @@ class PurposeState:
 
     __slots__ = ("tags", "models", "xcalls", "taint", "static_locals", "returns", "static_returns",
                  "deferred_returns", "refusing_returns", "hmac", "sig_read", "compare_sig", "redirect", "constructed", "config_params",
-                 "minted", "containers", "bundled")
+                 "minted", "containers", "bundled", "built_class")
 
     def __init__(self) -> None:
         self.tags: Set[str] = set()
@@ -335,6 +336,7 @@ class PurposeState:
         self.containers: Set[str] = set()  # locals bound to a new dict, list or set (`checks = {}`)
         self.minted: Set[str] = set()  # locals bound to a token this function issues (`token = create_token(...)`)
         self.bundled: Set[str] = set()  # locals holding a path of a file shipped with the code (`here / "icon.png"`)
+        self.built_class: Dict[str, str] = {}  # constructed local -> its class's name (`user = User(...)`: "User")
 
 
 

@@ -47,6 +47,9 @@ class Auth:
     # when not empty, the only paths it guards (`if PRIVATE.match(path): refuse`, others pass)
     allow_re: Tuple[str, ...] = ()
     only_re: Tuple[str, ...] = ()
+    # a bare security scheme (`HTTPBearer()`, `OAuth2PasswordBearer(...)`): it only requires the
+    # header; in a `dependencies=[...]` list its value is discarded and nothing verifies the token
+    scheme_only: bool = False
 
 
 class Authentication:
@@ -113,7 +116,7 @@ class Authentication:
         if o.kind == "class":
             is_router, _, is_scheme, is_form = self.E.classes.kind(o.path, o.name)
             if is_scheme:
-                return Auth(qn, f"{short_name(o.name)} (security scheme)", user=False)
+                return Auth(qn, f"{short_name(o.name)} (security scheme)", user=False, scheme_only=True)
             init = f"{o.name}.__init__"
             if self.E.func(o.path, init) is not None:
                 a = self.auth_of_func(o.path, init, bound=True)
@@ -133,12 +136,12 @@ class Authentication:
                                 exempt=a.exempt, off_unless=a.off_unless)
             if is_scheme:
                 return Auth(qn, f"{short_name(o.name)} (security scheme)", optional=self._auto_error_false(o),
-                            admin=admin_args, user=member is not None)
+                            admin=admin_args, user=member is not None, scheme_only=member is None)
             return None
         if o.kind == "extinst":
             if K.is_scheme_class(o.name):
                 return Auth(o.name, f"{short_name(o.name)} (security scheme)",
-                            optional=self._auto_error_false(o), user=False)
+                            optional=self._auto_error_false(o), user=False, scheme_only=True)
             if K.is_auth_library_class(o.name):
                 return Auth(o.name, short_name(o.name), optional=self._auto_error_false(o),
                             admin=self._admin_args(o.v))
@@ -411,10 +414,10 @@ class Authentication:
                     body = self.evidence.body_auth(g, o.path, g.params, role="callee")
                     if body is None:
                         # `return await authenticate(token)`: a function that verifies what it is
-                        # handed and rejects with 401, called with the credential
+                        # handed (or hands it to a lookup) and rejects with 401, called with the credential
                         body = self.evidence.body_auth(g, o.path, g.params, role="dependency")
                         if body is not None and not (self.evidence.raises_reject(g, o.path) == 401 and (
-                                g.decodes or self.evidence.decodes(o.path, o.name))):
+                                g.decodes or self.evidence.decodes(o.path, o.name) or _hands_on(f, o.name, g))):
                             body = None
                     if body is not None and not g.returns_none:
                         return Auth(self.E.qual(o.path, o.name), f"{short_name(o.name)} ({body})")
@@ -449,6 +452,13 @@ class Authentication:
                 if a is not None:
                     auths.append(a)
         return auths, labels
+
+
+def _hands_on(f: FuncFact, callee: str, g: FuncFact) -> bool:
+    """The callee hands what it was given to a lookup (`user = validate_session(db, token)`, then
+    401), called where a failure stops the request: not inside a `try` whose `except` lets it go on
+    (`try: user_id = verify_token(auth) except HTTPException: pass` is optional identification)."""
+    return bool(g.cred_fed) and f"swallow:{short_name(callee).lstrip('_').lower()}" not in f.actions
 
 
 def _promises_a_value(f: FuncFact, optional_params) -> bool:

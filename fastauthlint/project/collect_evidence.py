@@ -70,6 +70,40 @@ def _missing_test(expr: cst.BaseExpression) -> Tuple[Optional[str], bool]:
 
 
 _CSRF = re.compile(r"csrf|xsrf", re.I)
+# Callees that run the function they are handed at once and hand back its result (or raise its
+# exception): a thread pool's offloaders. Not `add_task`/`create_task`: those run it later.
+_RUNNERS = frozenset({"to_thread", "run_in_threadpool", "run_sync", "run_in_executor", "run_in_thread",
+                      "run_blocking", "run_sync_in_worker_thread"})
+
+
+def _offloads(func: cst.BaseExpression) -> bool:
+    name = func.attr.value if isinstance(func, cst.Attribute) else func.value if isinstance(func, cst.Name) else ""
+    return name in _RUNNERS
+
+
+def _runs_callable(func: cst.BaseExpression) -> bool:
+    """`asyncio.to_thread(...)`, `loop.run_in_executor(None, ...)`, or a project function called
+    by its bare name (`run_settings_db(resolve, token)`): a runner of the callable it is handed."""
+    if isinstance(func, cst.Attribute):
+        return func.attr.value in _RUNNERS
+    return isinstance(func, cst.Name) and (func.value in _RUNNERS or func.value[:1].islower())
+
+
+def _handed_functions(frame: Frame, node: cst.Call, fed: bool, val) -> None:
+    """Functions a call hands over to run now. `await run_in_threadpool(do_work, message)`: the
+    function is called here. `await asyncio.to_thread(verify_session, token)`, a project runner
+    `run_db(resolve_user, token)`: handed the credential, it runs with it and its refusal is the
+    request's."""
+    func = node.func
+    if _offloads(func):
+        for a in node.args[:2]:
+            if a.keyword is None and not a.star and isinstance(a.value, (cst.Name, cst.Attribute)):
+                frame.calls.append(val(a.value))
+    if fed and _runs_callable(func):
+        for a in node.args:
+            if a.keyword is None and not a.star and isinstance(a.value, (cst.Name, cst.Attribute)) \
+                    and flow.head_name(a.value) not in frame.derived:
+                frame.cred_fed.append(val(a.value))
 
 
 def _csrf_call(node: cst.Call) -> bool:
@@ -276,6 +310,7 @@ class EvidenceRecorder(FlowRecorder):
                 fed = True
         if fed and callee is not None:
             frame.cred_fed.append(callee)
+        _handed_functions(frame, node, fed, self.val)
 
     def _asgi_refusal(self, frame: Frame, node: cst.Call) -> None:
         """A pure ASGI app (`__call__(self, scope, receive, send)`) answers without raising:

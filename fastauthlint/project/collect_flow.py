@@ -289,6 +289,14 @@ def lead_statements(stmts: Sequence[cst.BaseStatement], out: List[List[cst.Call]
     return True
 
 
+def _read_from(value: cst.BaseExpression, names: set, depth: int = 0) -> bool:
+    """The value only looks into one of `names`: `token`, `request.cookies.get("sid")`, and either
+    side of an `or` (`request.cookies.get("sid") or request.headers.get("X-Session")`)."""
+    if type(value) is cst.BooleanOperation and depth < 8:
+        return _read_from(value.left, names, depth + 1) or _read_from(value.right, names, depth + 1)
+    return head_name(value) in names
+
+
 def head_name(expr: cst.BaseExpression) -> Optional[str]:
     """The name an expression reads from when it only looks into it: `token`, `creds.credentials`,
     `header.split(" ")[1]`, `await request.json()`; None for a call of a plain function
@@ -642,7 +650,7 @@ class FlowRecorder(ValueReader):
         self._note_path_test(frame, value)
         if isinstance(target, cst.Name):
             name = target.value
-            if head_name(value) in frame.derived:
+            if _read_from(value, frame.derived):
                 frame.derived.add(name)
             else:
                 frame.derived.discard(name)

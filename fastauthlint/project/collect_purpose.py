@@ -126,6 +126,7 @@ class PurposeRecorder(AnswerReader):
         pw_name, pw_all = _offloaded(name, args)
         pw_args = [a for a in pw_all if A.password_ish(a)]
         if pw_args:
+            tags.add("pw-used")  # the password goes somewhere (a verifier this vocabulary may not know)
             if pw_name in ("checkpw", "check_password_hash", "verify_and_update") or (
                     A.PW_VERIFY.search(pw_name) and not A.PW_POLICY.search(pw_name) and (
                         (len(pw_all) >= 2 and any(A.stored_ish(a, frame.params) for a in pw_all))
@@ -217,6 +218,7 @@ class PurposeRecorder(AnswerReader):
                 (type(a) is cst.Name and a.value in pp.constructed) or self._constructor(a) for a in args) or (
                 type(func) is cst.Attribute and type(func.value) is cst.Name and func.value.value in pp.constructed)):
             tags.add("creates")
+            _note_created(pp, args, self._constructor)
         if name in ("execute", "exec", "executescript", "fetch", "fetchrow") and args:
             s = astutil.literal_str(args[0])
             if s is not None and A.WRITE_SQL.match(s):
@@ -270,6 +272,8 @@ class PurposeRecorder(AnswerReader):
                 bv = self.val(base)
                 if bv.k in ("attr", "loc", "call") and len(pp.xcalls) < A.MAX_XCALLS * 2:
                     pp.xcalls.append(V("attr", a=(bv,), q=func.attr.value))
+            elif _service_in_try(frame, base, self._swallowed(frame)) and len(pp.xcalls) < A.MAX_XCALLS * 2:
+                pp.xcalls.append(V("attr", a=(self.val(base),), q=func.attr.value))
 
     # -- other nodes --------------------------------------------------------------------------
     def _pp_assign(self, targets: List[cst.BaseExpression], value: Optional[cst.BaseExpression]) -> None:
@@ -302,6 +306,7 @@ class PurposeRecorder(AnswerReader):
             if isinstance(t, cst.Name):
                 for holds, names in marks:
                     (names.add if holds else names.discard)(t.value)
+                pp.built_class[t.value] = A.last_name(inner.func) if built and isinstance(inner, cst.Call) else ""
                 if carried is not None:
                     pp.taint[t.value] = carried
                 else:
@@ -336,12 +341,9 @@ class PurposeRecorder(AnswerReader):
         return q in A.ISSUE_Q or bool(A.ISSUE.match(A.bare(A.last_name(node.func))))
 
     def visit_Dict(self, node: cst.Dict) -> None:
-        # `{"response_type": "code", "client_id": ..., "redirect_uri": ..., "state": state}`: the
-        # query of an authorization request to an identity provider (OAuth / OIDC start)
+        # `{"response_type": "code", "client_id": ..., "state": state}`: an authorization request's query
         pp = self._pp()
-        if pp is None or len(node.elements) > 24:
-            return
-        if _authorize_query(node):
+        if pp is not None and len(node.elements) <= 24 and _authorize_query(node):
             pp.tags.add("oauth-start")
 
     def visit_Del(self, node: cst.Del) -> None:
@@ -370,9 +372,7 @@ class PurposeRecorder(AnswerReader):
     def visit_Try(self, node: cst.Try) -> None:
         # A verifying call inside a `try` whose `except` lets the request go on proves nothing;
         # one whose handlers refuse or leave (`return Result(success=False)`) still guards the rest.
-        if self._func() is None or not node.handlers:
-            return
-        if all(A.refuses(h.body) or A.leaves(h.body) for h in node.handlers):
+        if self._func() is None or not node.handlers or all(A.refuses(h.body) or A.leaves(h.body) for h in node.handlers):
             return
         for n in astutil.walk(node.body):
             if isinstance(n, cst.Call):
@@ -433,6 +433,23 @@ class PurposeRecorder(AnswerReader):
             for el in value.elements:
                 if isinstance(el, cst.DictElement) and astutil.literal_str(el.key) == "keys":
                     pp.tags.add("jwks")
+
+
+def _note_created(pp: PurposeState, args, constructor) -> None:
+    """Which class a new row is of (`db.add(DataSource(...))`, `user = User(...); db.add(user)`):
+    a signup creates an account, not any row."""
+    for a in args:
+        cls = pp.built_class.get(a.value) if type(a) is cst.Name else (
+            A.last_name(a.func) if type(a) is cst.Call and constructor(a) else None)
+        if cls and sum(t.startswith("creates:") for t in pp.tags) < 4:
+            pp.tags.add(f"creates:{cls}")
+
+
+def _service_in_try(frame: Frame, base: cst.BaseExpression, swallowed: bool) -> bool:
+    """`try: return await service.login(...) except TwoFactorRequired: return ...`: a method of an
+    injected service called in a `try` is no verification of the request (the evidence leaves it
+    out), but what it does is still the route's deed."""
+    return swallowed and type(base) is cst.Name and base.value in frame.params and base.value not in ("self", "cls")
 
 
 def _container(node: Optional[cst.BaseExpression]) -> bool:

@@ -199,12 +199,63 @@ class RouterGraph:
         if info.ctor is not None and info.ctor.k == "call":
             d = info.ctor.kwarg("dependencies")
             if d is not None:
-                out.append((d, info.path, info.env))
+                out.append((self.default_deps(d, info.path, info.env) or d, info.path, info.env))
         if info.class_init is not None:
             d = info.class_init[0].kwarg("dependencies")
             if d is not None and d.k != "loc":  # a `dependencies` parameter passed through is the ctor's
                 out.append((d, info.class_init[1], ()))
         return out
+
+    def default_deps(self, d: V, path: str, env: Tuple) -> Optional[V]:
+        """The default of the constructor's or factory's `dependencies` parameter the router is
+        built with when nothing passes one: `def __init__(self, dependencies=[Depends(auth)]):
+        self.router = APIRouter(dependencies=dependencies)` with every subclass and every
+        instantiation leaving it out. None when a call (or a subclass's `super().__init__`) may
+        pass its own list: then the parameter stands for what they pass."""
+        if d.k != "loc" or any(k == d.q for k, _ in env):
+            return None
+        f = self.E.func(path, d.s)
+        if f is None or any(k == d.q for k, _ in f.local_values):
+            return None
+        names = [p.name for p in f.params if not p.star]
+        if f.is_method and names:
+            names = names[1:]
+        p = next((p for p in f.params if p.name == d.q and not p.star), None)
+        if p is None or p.default is None or p.default.k != "list" or d.q not in names:
+            return None
+        if self.E.param_bindings().get((path, d.s, d.q)) or self._passed_elsewhere(path, d.s, d.q, names.index(d.q)):
+            return None
+        return p.default
+
+    def _passed_elsewhere(self, path: str, scope: str, name: str, index: int) -> bool:
+        """A constructor's parameter some instantiation of its class (or of a subclass), or a
+        subclass's `super().__init__`, may pass: by keyword, by position, or through `**`."""
+        if not scope.endswith(".__init__"):
+            return False
+        cls = scope[: -len(".__init__")]
+
+        def passes(call_args, kw) -> bool:
+            return len(call_args) > index or any(k == name or k.startswith("*") for k, _ in kw)
+
+        for fpath, facts in self.E.files.items():
+            for c in facts.calls:
+                if passes(c.args, c.kw) and any(o.kind == "class" and self._derives(o.path, o.name, path, cls)
+                                                for o in self.E.ev(c.callee, fpath)):
+                    return True
+            for qual, g in facts.functions.items():
+                if g.super_init is not None and qual.endswith(".__init__") and passes(g.super_init.args, g.super_init.kw) \
+                        and self._derives(fpath, qual[: -len(".__init__")], path, cls, strict=True):
+                    return True
+        return False
+
+    def _derives(self, path: str, qual: str, base_path: str, base: str, strict: bool = False, depth: int = 0) -> bool:
+        if (path, qual) == (base_path, base) and not strict:
+            return True
+        c = self.E.cls(path, qual)
+        if c is None or depth > 10:
+            return False
+        return any(bo.kind == "class" and self._derives(bo.path, bo.name, base_path, base, False, depth + 1)
+                   for b in c.bases for bo in self.E.ev(b, path))
 
     def chain_for(self, fact: RouteFact, file: str, key: str, edges: List[Edge]) -> Chain:
         """A route served through one chain: prefixes from the innermost out, the decorator's,

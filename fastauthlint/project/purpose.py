@@ -42,6 +42,9 @@ class Judgement:
 # (reported or recognised elsewhere), never a capability.
 _GENERIC_CREDENTIALS = frozenset({"token", "access_token", "auth_token", "jwt", "bearer_token", "session_token",
                                   "api_token", "x_token", "id_token", "authorization", "session"})
+# the name of a token issuer (`create_access_token`), never of a value presented (`refresh_token`)
+_ISSUER = re.compile(r"^(create|issue|generate|gen|mint|make|sign|encode|build)_\w*(token|jwt)s?$")
+_PATH_PARAM = re.compile(r"\{\w+(:\w+)?\}")
 _RESET = re.compile(r"reset|forgot|recover|password", re.I)
 _VERIFY = re.compile(r"verif|confirm|activat", re.I)
 _LINK_REQUEST = re.compile(r"reset|forgot|recover|verif|confirm|activat|magic|resend", re.I)
@@ -64,8 +67,11 @@ class Purposes:
         """The purpose or guard the route's handler earns, else None."""
         d = self.reach.deeds(hpath, hfact)
         words = f"{path} {hfact.name}"
-        return self._document(d, path) or self._guard_first(d) or self._auth_flow(d, method, words) \
-            or self._probe(d, method, path) or self._capability(d) or self._refusal(d, path)
+        # sign-in flows are HTTP requests: a WebSocket that makes sure a default user exists or
+        # checks a lock token on the way is no signup or reset
+        flow = self._auth_flow(d, method, words, path) if method != "WEBSOCKET" else None
+        return self._document(d, path) or self._guard_first(d) or flow \
+            or self._probe(d, method, path) or self._capability(d, hfact) or self._refusal(d, path)
 
     # -- documents and probes -------------------------------------------------------------------
     @staticmethod
@@ -91,13 +97,17 @@ class Purposes:
         if method not in ("GET", "HEAD") or d.inputs or d.models or d.opaque or \
                 d.has("writes", "decrypt", "issue", "mint") or _effects(d):
             return None
-        ping = d.has("ping")
+        probe_path = bool(_HEALTH.match(path.rstrip("/").rsplit("/", 1)[-1]))
+        # a ping through a long-lived instance's methods (`manager.list_engine_statuses()`) answers
+        # what that instance gathered (running engines, jobs), not whether the service is up,
+        # unless the path says it is a probe
+        ping = d.has("ping") and (not d.methods or probe_path)
         if not ((d.static and not d.busy) or ping):
             return None
         bare = path.rstrip("/") == ""
         if d.has("redirect") and d.static:
             return Judgement("purpose", "root redirect" if bare else "redirect", "redirects to a constant URL")
-        if ping or _HEALTH.match(path.rstrip("/").rsplit("/", 1)[-1]):
+        if ping or probe_path:
             return Judgement("purpose", "health", "pings its dependencies" if ping else "answers constants only")
         if bare:
             return Judgement("purpose", "root", "answers constants only")
@@ -124,11 +134,15 @@ class Purposes:
         return None
 
     @staticmethod
-    def _capability(d: Deeds) -> Optional[Judgement]:
+    def _capability(d: Deeds, hfact: FuncFact) -> Optional[Judgement]:
         """A secret the caller presents (share, invitation or download token, one-time code,
-        license key) verified, or looked up and refused when unknown."""
+        license key) verified, or looked up and refused when unknown. A route the request hands
+        nothing (no parameter it fills, no request object) presents no secret: a `bot_token` it
+        reads from its own settings is configuration."""
+        if not d.inputs and not hfact.takes_request and not hfact.reads:
+            return None
         for how, name, dep in d.checks:
-            if name in WEAK_TOKEN_NAMES or name in _GENERIC_CREDENTIALS or "refresh" in name:
+            if name in WEAK_TOKEN_NAMES or name in _GENERIC_CREDENTIALS or "refresh" in name or _ISSUER.match(name):
                 continue
             if how == "verify" or d.refuses:
                 did = "verified" if how == "verify" else "looked up, refused when unknown"
@@ -137,16 +151,16 @@ class Purposes:
 
     # -- sign-in flows ----------------------------------------------------------------------------
     @staticmethod
-    def _auth_flow(d: Deeds, method: str, words: str) -> Optional[Judgement]:
+    def _auth_flow(d: Deeds, method: str, words: str, path: str) -> Optional[Judgement]:
         checks = _own_checks(d)
         names = [n for _, n in checks]
         issue = d.has("issue")
         if d.has("pw-verify") and issue:
             return Judgement("purpose", "login", "verifies a password against the stored hash and issues a token")
-        if d.has("pw-hash") and d.has("writes") and checks:
+        if d.has("pw-hash") and d.has("writes") and checks and _account_rows(d):
             return Judgement("purpose", "password reset" if _RESET.search(words) or not d.has("creates") else "signup",
                              f"checks `{names[0]}` and sets a new password")
-        if method == "POST" and d.has("pw-hash") and d.has("creates") and not d.has("grants-admin"):
+        if method == "POST" and d.has("pw-hash") and d.has("creates") and not d.has("grants-admin") and _account_rows(d):
             return Judgement("purpose", "signup", "creates an account with a hashed password")
         idp = [n for n in names if n in ("id_token", "credential", "oauth_verifier")]
         if d.has("idp-verify", "oauth-exchange") or idp:
@@ -184,7 +198,11 @@ class Purposes:
             # the link or code leaves through a notifier or an event queue (a worker mails it)
             return Judgement("purpose", _request_label(words), "mints a one-time value and hands it to a notifier "
                                                                "or an event queue")
-        if d.has("logout", "revoke") and not d.has("creates", "pw-hash", "mail", "grants-admin") and _session_rows_only(d):
+        if (d.has("logout") or (d.has("revoke") and (checks or not _PATH_PARAM.search(path)))) \
+                and not d.has("creates", "pw-hash", "mail", "grants-admin") and _session_rows_only(d):
+            # a revocation is a logout of a token the caller presents (in the body, checked): a
+            # row picked by a path id it does not check (`/tokens/{token_id}/revoke`,
+            # `/clients/{client_id}/revoke`) is administration of someone's credentials
             return Judgement("purpose", "logout", "clears the session or revokes the presented token")
         if d.has("draws") and d.has("mint") and d.has("writes") and not d.models \
                 and not d.has("issue", "pw-hash", "grants-admin", "mail"):
@@ -203,6 +221,8 @@ def _own_checks(d: Deeds) -> List:
     for how, name, dep in d.checks:
         if dep and name in _GENERIC_CREDENTIALS:
             continue
+        if _ISSUER.match(name):
+            continue  # the token an issuer just made (`create_access_token(...)`), not one presented
         if how == "lookup" and not d.refuses:
             continue
         out.append((how, name))
@@ -223,6 +243,23 @@ def _session_rows_only(d: Deeds) -> bool:
         names = [m.name.rsplit(".", 1)[-1] for m in d.models]
         return any(_SESSION_MODEL.search(n) for n in names) and not any(USER_CLASS.match(n) for n in names)
     return d.has("revoke")
+
+
+def _account_rows(d: Deeds) -> bool:
+    """A signup creates an account: among the tables it touches is the user table (or it names
+    none this analysis sees). Hashing the password of a data source or a service credential while
+    creating some other row is no signup."""
+    built = [t[8:] for t in d.tags if t.startswith("creates:")]
+    if d.has("issue"):
+        return True  # the new row signs in at once: an account, whatever its class is called
+    if built:
+        return any(_ACCOUNTISH.search(b) for b in built)
+    return not d.models or any(_ACCOUNTISH.search(m.name.rsplit(".", 1)[-1]) for m in d.models)
+
+
+# the class of an account's row (`User`, `UserInDB`, `AppUser`, `Account`, `Member`...)
+_ACCOUNTISH = re.compile(r"user|account|member|customer|profile|person|people|admin|staff|employee|player|patient"
+                         r"|student|subscriber|principal|identity|login|credential|client", re.I)
 
 
 def _request_label(words: str) -> str:

@@ -139,8 +139,10 @@ class Reach:
                 if depth:
                     continue
                 t = "writes"
-            if dep and t in ("writes", "creates"):
-                continue  # a dependency's bookkeeping (a session's commit, a rate limiter's counter)
+            if dep and t in ("writes", "creates", "pw-hash"):
+                # a dependency's bookkeeping (a session's commit, a rate limiter's counter, the
+                # default user an optional-user dependency makes sure exists)
+                continue
             if t.startswith("check:"):
                 _, how, name = t.split(":", 2)
                 d.checks.append((how, name, dep))
@@ -464,9 +466,13 @@ class Reach:
         return res
 
 
+# Calls of libraries that may do I/O elsewhere but here only wait: a stream pacing its events
+_PURE_CALLS = frozenset({"asyncio.sleep", "anyio.sleep", "trio.sleep", "time.sleep", "asyncio.Event", "asyncio.Queue"})
+
+
 def _pure(qualname: str) -> bool:
     parts = qualname.split(".")
-    return parts[0] in PURE_MODULES or ".".join(parts[:2]) in PURE_MODULES
+    return parts[0] in PURE_MODULES or ".".join(parts[:2]) in PURE_MODULES or qualname in _PURE_CALLS
 
 
 def refuses_only(E: Evaluator, path: str, f: FuncFact, depth: int = 0) -> bool:

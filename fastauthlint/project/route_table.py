@@ -27,7 +27,7 @@ from fastauthlint.project.middleware import MiddlewareAuthentication
 from fastauthlint.project.public import parse_public_pattern, public_match
 from fastauthlint.project.purpose import Judgement, Purposes, configured_call
 from fastauthlint.project.reach import Reach
-from fastauthlint.project.values import V
+from fastauthlint.project.values import V, short_name
 
 
 @dataclass
@@ -277,6 +277,13 @@ class TableBuilder:
                                  off_unless=hfact.env_gate), "the handler")]
         return []
 
+    def _ignores_password(self, hfile: str, hfact: Optional[FuncFact]) -> bool:
+        """A login form route issuing a token while no call gets the password, nor the whole form."""
+        if hfact is None or any(p.passed and self._login_form(p, hfile) for p in hfact.params):
+            return False
+        d = self.purposes.reach.deeds(hfile, hfact)
+        return d.has("issue") and not d.has("pw-verify", "pw-used", "pw-hash") and not d.opaque
+
     def _login_form(self, p: ParamFact, path: str) -> bool:
         """The parameter is the OAuth2 password form: the route is the login, public by design."""
         cands: List[V] = []
@@ -431,6 +438,7 @@ class TableBuilder:
                 if fact.kind != "starlette":
                     for dv, dpath, where, denv in chain.deps:
                         auths, labels = self.auth.deps_auth(dv, dpath, denv)
+                        auths, hints = _without_bare_schemes(auths, where, hints)
                         for a in auths:
                             applied.append(Applied(a, where))
                         if not auths:
@@ -466,6 +474,9 @@ class TableBuilder:
             matched = public_match(self.patterns, method, chain.full_path)
             if matched is not None:
                 public = f"public-routes: {matched}"
+            elif login and self._ignores_password(hfile, hfact):
+                hints = [f"it takes the login form and issues a token, but the password is never checked or handed "
+                         f"to anything: anyone gets a token for any username"] + hints
             elif login:
                 public = "login form (OAuth2PasswordRequestForm)"
         applied, hints = self._exempted(applied, method, chain.full_path, hints)
@@ -512,6 +523,17 @@ class TableBuilder:
                            handler_file=hfile, handler_fact=hfact, applied=applied, public=public, status=status,
                            chain=chain, seen=list(dict.fromkeys(seen)), hints=hints, enforced_in_handler=enforced,
                            optional_unchecked=unchecked, purpose=purpose, guard=guard, risk=risk, missing=missing)
+
+
+def _without_bare_schemes(auths: List[Auth], where: str, hints: List[str]) -> Tuple[List[Auth], List[str]]:
+    """`dependencies=[Depends(HTTPBearer())]`: the header must be there, but the token is dropped
+    and nothing verifies it (any `Bearer x` passes): no authentication, and a hint says so."""
+    bare = [a for a in auths if a.scheme_only]
+    if not bare:
+        return auths, hints
+    note = (f"{where}: `{short_name(bare[0].name)}` only requires the header to be present; its token is "
+            "discarded and nothing verifies it")
+    return [a for a in auths if not a.scheme_only], hints + ([note] if note not in hints else [])
 
 
 # -- the public answer -----------------------------------------------------------------------------

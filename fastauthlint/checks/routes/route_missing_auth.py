@@ -13,7 +13,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Dict, List, Tuple
 
 from fastauthlint.findings import Finding, Severity, Span
-from fastauthlint.project.known import BODY_CALL_AUTH
+from fastauthlint.project.known import BODY_CALL_AUTH, LOGIN_FORMS, is_scheme_class
 from fastauthlint.project.values import short_name
 
 if TYPE_CHECKING:  # the route table is loaded when linking runs (see the package's link)
@@ -79,7 +79,9 @@ def _finding(group: List[LinkedRoute]) -> Finding:
             parts.append("none of its dependencies authenticates (" + ", ".join(f"`{s}`" for s in seen[:5]) + ")")
         else:
             parts.append("no parameter, decorator, router or include_router dependency authenticates it")
-        externals = list(dict.fromkeys(o.label() for o in lr.seen if o.kind in ("ext", "extinst")))
+        # a bare security scheme is known: it reads the header and verifies nothing (a hint says so)
+        externals = list(dict.fromkeys(o.label() for o in lr.seen if o.kind in ("ext", "extinst")
+                                       and not is_scheme_class(o.name) and o.name not in LOGIN_FORMS))
         body_call = [e for e in externals if e in BODY_CALL_AUTH]
         if body_call:
             parts.append(f"the handler takes `{short_name(body_call[0])}` but never calls "
