@@ -28,6 +28,9 @@ class Unauthorized:
     func: str = ""  # qualname of the function around the 401
     guard: str = ""  # `if not user: raise ...` on this parameter of `func` (a dependency's value)
     state: str = ""  # `if request.state.user_id is None: raise ...` on this attribute of the request's state
+    # An OAuth2 client authenticated by its secret (a token, revocation or introspection endpoint):
+    # RFC 6749 §5.2 challenges with the client's scheme, Basic, not the access tokens' Bearer.
+    client_auth: bool = False
 
 
 @dataclass

@@ -76,7 +76,7 @@ def link(project, check_name: str) -> List[Finding]:
                 found, source = {schemes.DEFAULT_SCHEME}, schemes.DEFAULT
             scheme = schemes.single(found) or ""
             ambiguous = tuple(sorted(found)) if len(found) > 1 else ()
-        out.append(Finding(rule=RULE, path=path, span=Span(*u.span), message=message(u.what, scheme, ambiguous),
+        out.append(Finding(rule=RULE, path=path, span=Span(*u.span), message=message(u.what, scheme, ambiguous, u.client_auth),
                            extra={"scheme": scheme, "scheme_from": source}))
     return out
 

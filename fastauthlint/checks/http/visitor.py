@@ -162,7 +162,10 @@ class HttpVisitor(CheckVisitor):
         qual = self._qual(node.name.value)
         in_class = bool(self._scopes) and self._scopes[-1][0] == "class"
         bases = self._scopes[-1][2] if in_class else ()
-        if any(kind == "class" for kind, _, _ in self._scopes) or node.decorators:
+        if any(kind == "class" for kind, _, _ in self._scopes) or (node.decorators and not (
+                self._frames and all(_copies_metadata(d) for d in node.decorators))):
+            # A decorator may register it (a route, a handler); `@wraps(func)` only copies metadata:
+            # a decorator's wrapper runs when the decorator is applied, as its own function does.
             top = ""
         elif self._frames:
             top = self._frames[0].top
@@ -282,14 +285,17 @@ class HttpVisitor(CheckVisitor):
                 continue
             guard = delivery.guard_param(stmt, parents, func) if kind == "raise" else ""
             state = delivery.state_guard(stmt, parents, func) if kind == "raise" else ""
-            found = schemes.function_schemes([f.node for f in reversed(self._frames)], self._assignment)
+            client_auth = schemes.authenticates_client(func)
+            found = {"Basic"} if client_auth else \
+                schemes.function_schemes([f.node for f in reversed(self._frames)], self._assignment)
             if not found:
                 # the credential is checked by helpers of this file (`if not _authorized(request)`)
                 self._helper_calls[len(self._found)] = [f.node for f in self._frames]
             self._found.append(Unauthorized(
                 span=_span(self.ctx, call), what=what, raised=exception,
                 scheme=schemes.single(found) or "", schemes=tuple(sorted(found)) if len(found) > 1 else (),
-                scheme_from=schemes.FUNCTION if found else "", holder=frame.top, func=frame.qual, guard=guard, state=state))
+                scheme_from=schemes.FUNCTION if found else "", holder=frame.top, func=frame.qual, guard=guard, state=state,
+                client_auth=client_auth))
 
     def _assignment(self, name: str) -> Optional[cst.BaseExpression]:
         value = self.constants.value(cst.Name(name))
@@ -409,6 +415,12 @@ _CREDENTIAL_ARG = re.compile(r"^(request|req|websocket|headers|authorization|cre
 def _hands_credential(call: cst.Call) -> bool:
     """A helper handed the request or the credential (`_authorized(request)`), not any helper."""
     return any(isinstance(a.value, cst.Name) and _CREDENTIAL_ARG.match(a.value.value) for a in call.args)
+
+
+def _copies_metadata(dec: cst.Decorator) -> bool:
+    """`@wraps(func)`, `@functools.wraps(func)`: copies a function's name and docstring onto another."""
+    d = dec.decorator
+    return isinstance(d, cst.Call) and name_of(d.func) == "wraps"
 
 
 def _handler_name(expr: cst.BaseExpression) -> str:
