@@ -398,6 +398,7 @@ def refuses_request(func: cst.FunctionDef, setter: cst.CSTNode) -> bool:
     state (`setter`)? It raises or answers 401/403, and no other `return` comes first (`if not
     token: return await call_next(request)` lets anonymous requests through: optional)."""
     refuses = False
+    middleware = any(p.name.value == "call_next" for p in parameters(func))
     stack: List[cst.CSTNode] = [func.body]
     exempt: set = set()  # ids of `if` bodies taken for exempt paths and methods
     while stack:  # source order
@@ -410,6 +411,8 @@ def refuses_request(func: cst.FunctionDef, setter: cst.CSTNode) -> bool:
             continue  # `if path in PUBLIC_PATHS: return await call_next(request)`: no authentication runs there
         if isinstance(n, cst.Raise):
             refuses = True
+        elif isinstance(n, cst.Return) and middleware and not _passes_on(n.value):
+            refuses = True  # a middleware answering itself (`return error_response`): the route never runs
         elif isinstance(n, cst.Return):
             if isinstance(n.value, cst.Call) and any(
                     a.keyword is not None and a.keyword.value == "status_code" and _status_number(a.value) in (401, 403)
@@ -424,6 +427,13 @@ def refuses_request(func: cst.FunctionDef, setter: cst.CSTNode) -> bool:
 # What an exemption tests: the request's method or path (a preflight, a public prefix), not its credential.
 _ROUTING_WORD = re.compile(r"^(method|endpoint)$|path|url|route", re.I)
 _CREDENTIAL_WORD = re.compile(r"token|auth|header|cookie|key|credential|session|user|bearer|secret|jwt", re.I)
+
+
+def _passes_on(value: Optional[cst.BaseExpression]) -> bool:
+    """`await call_next(request)`: a middleware handing the request on to the route."""
+    if isinstance(value, cst.Await):
+        value = value.expression
+    return isinstance(value, cst.Call) and name_of(value.func) == "call_next"
 
 
 def _exempts_request(test: cst.BaseExpression) -> bool:
