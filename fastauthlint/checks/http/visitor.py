@@ -47,6 +47,7 @@ class HttpVisitor(CheckVisitor):
         super().__init__(ctx)
         self.constants = ModuleConstants(ctx)
         self._in_assert = 0
+        self._owner_gated: set = set()  # comparisons that run only for an owner (FAL604)
         self._scopes: List[Tuple[str, str, Tuple[str, ...]]] = []  # (kind, qual, class bases)
         self._frames: List[_Frame] = []
         self._websocket = 0
@@ -400,9 +401,13 @@ class HttpVisitor(CheckVisitor):
     def leave_Assert(self, original_node: cst.Assert) -> None:
         self._in_assert -= 1
 
+    def visit_BooleanOperation(self, node: cst.BooleanOperation) -> None:
+        if not self.ctx.is_test:
+            self._owner_gated.update(id(c) for c in non_constant_time_compare.owner_gated(node))
+
     def visit_Comparison(self, node: cst.Comparison) -> None:
         # Tests compare tokens to check behaviour; nobody measures their timing.
-        if self._in_assert or self.ctx.is_test:
+        if self._in_assert or self.ctx.is_test or id(node) in self._owner_gated:
             return
         func = self._frames[-1].node if self._frames else None
         for message in non_constant_time_compare.check(self.ctx, node, self._in_dunder_eq, func, self._query > 0):

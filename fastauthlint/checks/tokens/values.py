@@ -225,6 +225,8 @@ class Values:
         if _filters_credentials(node.for_in):
             # `{k: v for k, v in request.headers.items() if k.lower() not in ("authorization", "cookie")}`
             out = without_credential_headers(out)
+        elif isinstance(node, cst.DictComp) and _masks_credential_key(node):
+            out = EMPTY  # `{k: (v if k != "key" else "***") for k, v in params.items()}`
         for n, old in saved.items():
             if old is None:
                 state.env.pop(n, None)
@@ -570,6 +572,34 @@ def _filters_credentials(for_in) -> bool:
                 return True
         for_in = for_in.inner_for_in
     return False
+
+
+_CREDENTIAL_KEY_WORDS = frozenset({"key", "apikey", "token", "secret", "password", "passwd", "pwd", "authorization",
+                                   "auth", "cookie", "credential", "credentials", "signature", "jwt", "bearer"})
+
+
+def _masks_credential_key(node: cst.DictComp) -> bool:
+    """`{k: (v if k != "key" else "***") for k, v in params.items()}`: a copy whose value under a
+    credential's key (a literal naming one) is replaced by something that does not read the value,
+    or that leaves that key out (`... for k, v in params.items() if k != "api_key"`)."""
+    if not isinstance(node.key, cst.Name) or not isinstance(node.value, cst.IfExp):
+        return False
+    key, value, test = node.key.value, node.value, node.value.test
+    if not (isinstance(test, cst.Comparison) and len(test.comparisons) == 1
+            and isinstance(test.left, cst.Name) and test.left.value == key):
+        return False
+    op = test.comparisons[0].operator
+    right = test.comparisons[0].comparator
+    literals = [el.value for el in right.elements] if isinstance(right, (cst.Tuple, cst.List, cst.Set)) else [right]
+    texts = [astutil.literal_str(x) for x in literals]
+    if not texts or any(t is None for t in texts) or \
+            not any(set(split_words(t)) & _CREDENTIAL_KEY_WORDS for t in texts if t):
+        return False
+    # the branch taken for the credential's key: the body of `k == "key"`/`k in (...)`, else the orelse
+    masked = value.body if isinstance(op, (cst.Equal, cst.In)) else value.orelse if isinstance(
+        op, (cst.NotEqual, cst.NotIn)) else None
+    names = {n.value for n in astutil.walk(node.for_in.target) if isinstance(n, cst.Name)} - {key}
+    return masked is not None and not any(isinstance(n, cst.Name) and n.value in names for n in astutil.walk(masked))
 
 
 def names_credential_headers(test: cst.BaseExpression) -> bool:
