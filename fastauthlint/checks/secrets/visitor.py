@@ -33,6 +33,8 @@ from fastauthlint.checks.secrets.sensitive import (
 )
 from fastauthlint.checks.secrets.settings import ClassFact, FieldFact, SecretsFacts, span_tuple
 from fastauthlint.checks.secrets.surroundings import (
+    local_connection_passwords,
+    sentinel_names,
     creates_something,
     generated_identity,
     generated_identity_item,
@@ -41,8 +43,6 @@ from fastauthlint.checks.secrets.surroundings import (
     refuses,
 )
 from fastauthlint.findings import TEST_CODE_SEVERITY, Severity
-
-_LOCAL_HOSTS = frozenset({"localhost", "127.0.0.1", "0.0.0.0", "::1", "host.docker.internal"})
 from fastauthlint.masking import mask_secret
 
 HARDCODED = hardcoded_secret.RULE
@@ -153,24 +153,8 @@ class SecretsVisitor(CheckVisitor):
                         severity=TEST_CODE_SEVERITY if cand.test else (Severity.WARNING if cand.warning else None))
 
     def _drop_sentinels(self, module: cst.Module) -> None:
-        """A literal bound to a name that is only ever read as the refused side of a guard
-        (`if settings.jwt_secret == default_secret: raise ValueError(...)`) is the known-bad value
-        the application refuses to run with, not a secret anything signs with."""
-        names = {n for n in self._guard_operands if any(k in self.candidates for k in self._named.get(n, ()))}
-        if not names:
-            return
-        guarded = {id(n) for c in self._guard_nodes for n in astutil.walk(c) if isinstance(n, cst.Name)}
-        bound: Set[int] = set()
-        nodes = list(astutil.walk(module))
-        for n in nodes:
-            if isinstance(n, cst.Assign):
-                bound.update(id(t.target) for t in n.targets)
-            elif isinstance(n, cst.AnnAssign):
-                bound.add(id(n.target))
-        for n in nodes:
-            if isinstance(n, cst.Name) and n.value in names and id(n) not in guarded and id(n) not in bound:
-                names.discard(n.value)  # read elsewhere too: perhaps used as the secret
-        for name in names:
+        for name in sentinel_names(module, self._guard_operands, self._guard_nodes,
+                                   {n for n, keys in self._named.items() if any(k in self.candidates for k in keys)}):
             for key in self._named[name]:
                 self.candidates.pop(key, None)
 
@@ -409,7 +393,7 @@ class SecretsVisitor(CheckVisitor):
                                               if isinstance(el, cst.DictElement))
                 if arg.keyword is not None:
                     self._table_values.add(id(arg.value))
-        self._local_connection(node)
+        self._local_defaults.update(local_connection_passwords(node, self.constants))
         q = self.ctx.qualify(node.func)
         if q in hardcoded_secret.KEY_SINKS:
             arg = hardcoded_secret.key_argument(node, q)
@@ -422,26 +406,6 @@ class SecretsVisitor(CheckVisitor):
             for hit in hardcoded_secret.compare_digest(node, q):
                 self._found(HARDCODED, hit)
         self._found(FALLBACK, secret_with_literal_fallback.call_fallback(node, q, self.env_objects, self.constants))
-
-    def _local_connection(self, node: cst.Call) -> None:
-        """`psycopg2.connect(host="localhost", user="postgres", password="123")` (or through module
-        constants): the development default of a database on this machine, as exempt as the same
-        password in a `postgres://postgres:123@localhost/db` URL."""
-        kws = {a.keyword.value: a.value for a in node.args if a.keyword is not None}
-        host = self._literal(kws.get("host"))
-        if host is None or host.lower() not in _LOCAL_HOSTS:
-            return
-        for key in ("password", "passwd", "pwd"):
-            value = kws.get(key)
-            if isinstance(value, cst.Name) and value.value in self.constants:
-                value = self.constants[value.value]
-            if value is not None:
-                self._local_defaults.add(id(value))
-
-    def _literal(self, expr: Optional[cst.BaseExpression]) -> Optional[str]:
-        if isinstance(expr, cst.Name) and expr.value in self.constants:
-            expr = self.constants[expr.value]
-        return string_of(expr) if expr is not None else None
 
     def _scope(self, index: int) -> Scope:
         """The value scope of the function at `index` of the walk's function stack (-1: the module)."""
