@@ -20,6 +20,7 @@ from fastauthlint.checks.base import CheckVisitor
 from fastauthlint.checks.http import (
     cors_wildcard_with_credentials,
     delivery,
+    fields,
     insecure_auth_cookie,
     non_constant_time_compare,
     schemes,
@@ -61,6 +62,9 @@ class HttpVisitor(CheckVisitor):
         self._handlers: List[str] = []
         self._answering: List[str] = []
         self._never_falsy: List[str] = []
+        self._guarantees: Dict[str, Tuple[Tuple[str, ...], str]] = {}
+        self._local_calls: Dict[str, List[Tuple[cst.Call, Optional[cst.FunctionDef], str]]] = {}
+        self._field_helpers: List[Tuple[Unauthorized, cst.FunctionDef, str]] = []  # resolved in leave_Module
         self._state_setters: Dict[str, bool] = {}
         self._exception_handlers: set = set()  # names of this file's functions registered as exception handlers
         self._cors: List[Tuple[Tuple[int, int, int, int], str, str]] = []
@@ -78,6 +82,10 @@ class HttpVisitor(CheckVisitor):
             self._query += 1
         if self.ctx.is_test:
             return  # test code builds responses and cookies to exercise the app; it is not served
+        if type(node.func) is cst.Name and node.func.value in self.ctx.names.defined:
+            frame = self._frames[-1] if self._frames else None
+            self._local_calls.setdefault(node.func.value, []).append(
+                (node, frame.node if frame else None, frame.qual if frame else ""))
         q = self.ctx.qualify(node.func)
         if q in fal601.CALLS:
             if fal601.without_challenge(self.ctx, self.constants, node, q):
@@ -286,17 +294,25 @@ class HttpVisitor(CheckVisitor):
                 continue
             guard = delivery.guard_param(stmt, parents, func) if kind == "raise" else ""
             state = delivery.state_guard(stmt, parents, func) if kind == "raise" else ""
+            field = fields.guarded_field(stmt, parents, func) if kind == "raise" and not guard else None
             client_auth = schemes.authenticates_client(func)
             found = {"Basic"} if client_auth else \
                 schemes.function_schemes([f.node for f in reversed(self._frames)], self._assignment)
             if not found:
                 # the credential is checked by helpers of this file (`if not _authorized(request)`)
                 self._helper_calls[len(self._found)] = [f.node for f in self._frames]
-            self._found.append(Unauthorized(
+            u = Unauthorized(
                 span=_span(self.ctx, call), what=what, raised=exception,
                 scheme=schemes.single(found) or "", schemes=tuple(sorted(found)) if len(found) > 1 else (),
                 scheme_from=schemes.FUNCTION if found else "", holder=frame.top, func=frame.qual, guard=guard, state=state,
-                client_auth=client_auth))
+                client_auth=client_auth)
+            if field is not None:
+                u.missing_field = field[1]
+                if fields.dependency_param(func, field[0]):
+                    u.field_sources = ((frame.qual, field[0]),)
+                elif frame.top == frame.qual:
+                    self._field_helpers.append((u, func, field[0]))  # a helper: its callers say
+            self._found.append(u)
 
     def _assignment(self, name: str) -> Optional[cst.BaseExpression]:
         value = self.constants.value(cst.Name(name))
@@ -306,8 +322,12 @@ class HttpVisitor(CheckVisitor):
         """What other files may ask of a top-level function or method: does this dependency never
         return a falsy value; does this exception handler answer with a challenge or a page?"""
         func = frame.node
-        if delivery.looks_like_dependency(func) and delivery.never_falsy(func):
-            self._never_falsy.append(frame.qual)
+        if delivery.looks_like_dependency(func):
+            if delivery.never_falsy(func):
+                self._never_falsy.append(frame.qual)
+            checked, passed = fields.guarantees(func)
+            if checked or passed:
+                self._guarantees[frame.qual] = (checked, passed)
         if len(parameters(func)) == 2 and not self._scopes[:-1]:
             for n in descendants(func.body):
                 if (type(n) is cst.SimpleString and (literal_str(n) or "").lower() == "www-authenticate") or \
@@ -316,6 +336,8 @@ class HttpVisitor(CheckVisitor):
                     break
 
     def leave_Module(self, original_node: cst.Module) -> None:
+        for u, func, param in self._field_helpers:
+            u.field_sources = fields.caller_sources(self._local_calls.get(func.name.value, []), func, param) or ()
         if self._module_pending and not self.ctx.is_test:
             self._analyse_module(original_node)
         if self._helper_calls:
@@ -381,13 +403,14 @@ class HttpVisitor(CheckVisitor):
     def facts(self) -> Optional[HttpFacts]:
         schemes_used = tuple(sorted(self._file_schemes))
         if not (self._found or schemes_used or self._refs or self._local_refs or self._handlers or self._answering
-                or self._never_falsy or self._state_setters or self._cors or self._ambient):
+                or self._never_falsy or self._guarantees or self._state_setters or self._cors or self._ambient):
             return None
         return HttpFacts(unauthorized=self._found, schemes=schemes_used,
                          refs={k: tuple(v) for k, v in self._refs.items()},
                          local_refs={k: tuple(v) for k, v in self._local_refs.items()},
                          handlers=tuple(self._handlers), answering=tuple(self._answering),
-                         never_falsy=tuple(self._never_falsy), state_setters=dict(self._state_setters),
+                         never_falsy=tuple(self._never_falsy), guarantees=dict(self._guarantees),
+                         state_setters=dict(self._state_setters),
                          cors=list(self._cors), ambient=self._ambient)
 
     # -- comparisons: FAL604 ------------------------------------------------------------------
