@@ -106,8 +106,8 @@ class HttpVisitor(CheckVisitor):
                 self.report(insecure_auth_cookie.RULE, node, found[0], severity=found[1])
         else:
             name = name_of(node.func)
-            if name in cors_wildcard_with_credentials.AMBIENT_CALLS:
-                self._ambient = True
+            if name in cors_wildcard_with_credentials.AMBIENT_CALLS and not self._websocket:
+                self._ambient = True  # (a WebSocket's cookie: CORS does not govern WebSockets)
             if name in schemes.SCHEME_CLASSES:
                 self._file_schemes.add(schemes.SCHEME_CLASSES[name])
             elif name == "add_exception_handler" and len(node.args) >= 2:
@@ -224,7 +224,8 @@ class HttpVisitor(CheckVisitor):
                 self._refs.setdefault("=" + q, {})[self._referrer()] = None
 
     def visit_Attribute(self, node: cst.Attribute) -> None:
-        if not self._ambient and not self.ctx.is_test and cors_wildcard_with_credentials.ambient_attribute(node):
+        if not self._ambient and not self.ctx.is_test and not self._websocket \
+                and cors_wildcard_with_credentials.ambient_attribute(node):
             self._ambient = True
         parts = [node.attr.value]
         head: cst.BaseExpression = node.value
