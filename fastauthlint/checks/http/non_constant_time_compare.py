@@ -45,7 +45,8 @@ SENTINEL = re.compile(r"pending|placeholder|default|dummy|empty|unset|missing|se
 USER_CHOICE = re.compile(r"confirm|repeat|again|retype|verify_|new_|old_|current_password|"
                          r"(^|_)re_?(password|passwd|pwd)$|(password|passwd|pwd)_?2$", re.I)
 # An identity an owner check compares (`lock.owner_id != owner_id`).
-_IDENTITY = re.compile(r"(^|_)(owner|user|account|member|holder|uid)(_?id)?$", re.I)
+# Not a name the caller may simply send (`x_webhook_user != settings.webhook_user` is a login).
+_IDENTITY = re.compile(r"(^|_)(owner(_?id)?|(user|account|member|holder)_?id|uid)$", re.I)
 # Calls whose arguments build a database query: a comparison inside is an SQL expression.
 QUERY_CALLS = frozenset({"where", "filter", "filter_by", "having", "join", "outerjoin", "and_", "or_", "not_",
                          "case", "select", "exclude", "get_or_none", "first_or_none", "find", "find_one",
@@ -130,7 +131,7 @@ def check(ctx: FileContext, node: cst.Comparison, in_eq_method: bool, func: Opti
     return out
 
 
-def owner_gated(node: cst.BooleanOperation) -> List[cst.Comparison]:
+def owner_gated(ctx: FileContext, node: cst.BooleanOperation) -> List[cst.Comparison]:
     """Comparisons that run only once an owner check passed: `lock.owner_id != owner_id or
     lock.lock_token != token` (and `owner_id == uid and token == t`) compares the token only for
     the owner, who holds it already; timing it tells nobody else anything."""
@@ -151,8 +152,9 @@ def owner_gated(node: cst.BooleanOperation) -> List[cst.Comparison]:
             out.append(e)
         if isinstance(e, cst.Comparison) and len(e.comparisons) == 1 \
                 and isinstance(e.comparisons[0].operator, wanted) \
-                and any(_IDENTITY.search(name_of(x) or "") for x in (e.left, e.comparisons[0].comparator)):
-            gated = True
+                and any(_IDENTITY.search(name_of(x) or "") for x in (e.left, e.comparisons[0].comparator)) \
+                and not any(_expected_value(ctx, x) for x in (e.left, e.comparisons[0].comparator)):
+            gated = True  # (an identity compared with a configured one is a login's user name)
     return out
 
 

@@ -427,7 +427,7 @@ class HttpVisitor(CheckVisitor):
 
     def visit_BooleanOperation(self, node: cst.BooleanOperation) -> None:
         if not self.ctx.is_test:
-            self._owner_gated.update(id(c) for c in non_constant_time_compare.owner_gated(node))
+            self._owner_gated.update(id(c) for c in non_constant_time_compare.owner_gated(self.ctx, node))
 
     def visit_Comparison(self, node: cst.Comparison) -> None:
         # Tests compare tokens to check behaviour; nobody measures their timing.
