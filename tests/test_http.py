@@ -288,3 +288,12 @@ def test_fal601_scheme_from_the_helpers_that_check_the_credential(tmp_path):
             """,
     })
     assert [(f.path, f.line, f.extra["scheme"]) for f in _findings(root, "FAL601")] == [("app/main.py", 33, "Basic")]
+
+
+def test_fal601_an_oauth2_client_authentication_is_challenged_with_basic():
+    """RFC 6749 §5.2: a token endpoint that authenticates its client by `client_secret` answers a
+    failed client authentication with the client's scheme (Basic), not the access tokens' Bearer."""
+    found = {f.line: f for f in _findings(APPS / "http_unreached", "FAL601") if f.path == "app/main.py"}
+    assert found[60].extra == {"scheme": "Basic", "scheme_from": "function"}
+    assert "invalid_client" in found[60].message and "invalid_grant" in found[60].message
+    assert "invalid_client" not in found[67].message  # a login form: no OAuth2 client

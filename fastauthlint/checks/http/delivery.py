@@ -38,7 +38,10 @@ _SIGNATURE_CHECK = re.compile(r"^new$|compare_digest|construct_event|verify_?(\w
                               r"validate_?(webhook|event|signature)|(webhook|signature)\w*verif", re.I)
 _SIGNED = re.compile(r"signature|webhook", re.I)
 _MISCONFIGURED = re.compile(r"not (been )?configured|misconfigur|not set up|configuration (error|is missing)|"
-                            r"server configuration|environment variable", re.I)
+                            r"server configuration|environment variable|"
+                            r"(authentication|auth|api[ _-]?keys?|sso|oauth\w*|login) (\w+ )?(is )?(not enabled|disabled)",
+                            re.I)
+_FEATURE_SWITCH = re.compile(r"(enabled|configured)$", re.I)
 _CONFIG_BASE = re.compile(r"settings|config|conf$|cfg|env", re.I)
 
 
@@ -262,8 +265,22 @@ def misconfiguration(call: cst.Call, stmt: cst.CSTNode, parents: Parents, func: 
         text = literal_str(arg.value)
         if text and _MISCONFIGURED.search(text):
             return True
-    test = _guarding_test(stmt, parents)
-    return test is not None and _absence_of_config(test, func, ctx)
+    for i, test in enumerate(_enclosing_tests(stmt, parents)):
+        # `if not settings.api_key_enabled: if self.required: raise ...`: an outer branch counts when
+        # it tests that a feature is switched off (`if not settings.DEBUG:` around a check does not)
+        if (i == 0 or _FEATURE_SWITCH.search(_dotted(_absent_subject(test) or test))) \
+                and _absence_of_config(test, func, ctx):
+            return True
+    return False
+
+
+def _enclosing_tests(stmt: cst.CSTNode, parents: Parents) -> Iterator[cst.BaseExpression]:
+    """The tests of the `if`s whose bodies hold `stmt`, innermost first (up to its function)."""
+    for child, parent in parents.chain(stmt):
+        if isinstance(parent, (cst.FunctionDef, cst.ClassDef)):
+            return
+        if isinstance(parent, cst.If) and child is parent.body:
+            yield parent.test
 
 
 def _guarding_test(stmt: cst.CSTNode, parents: Parents) -> Optional[cst.BaseExpression]:
@@ -381,13 +398,21 @@ def refuses_request(func: cst.FunctionDef, setter: cst.CSTNode) -> bool:
     state (`setter`)? It raises or answers 401/403, and no other `return` comes first (`if not
     token: return await call_next(request)` lets anonymous requests through: optional)."""
     refuses = False
+    middleware = any(p.name.value == "call_next" for p in parameters(func))
     stack: List[cst.CSTNode] = [func.body]
+    exempt: set = set()  # ids of `if` bodies taken for exempt paths and methods
     while stack:  # source order
         n = stack.pop()
         if n is setter:
             break
+        if isinstance(n, cst.If) and _exempts_request(n.test):
+            exempt.add(id(n.body))
+        if id(n) in exempt:
+            continue  # `if path in PUBLIC_PATHS: return await call_next(request)`: no authentication runs there
         if isinstance(n, cst.Raise):
             refuses = True
+        elif isinstance(n, cst.Return) and middleware and not _passes_on(n.value):
+            refuses = True  # a middleware answering itself (`return error_response`): the route never runs
         elif isinstance(n, cst.Return):
             if isinstance(n.value, cst.Call) and any(
                     a.keyword is not None and a.keyword.value == "status_code" and _status_number(a.value) in (401, 403)
@@ -397,6 +422,28 @@ def refuses_request(func: cst.FunctionDef, setter: cst.CSTNode) -> bool:
                 return False
         stack.extend(reversed([c for c in n.children if not isinstance(c, (cst.FunctionDef, cst.ClassDef, cst.Lambda))]))
     return refuses or any(isinstance(n, cst.Raise) for n in _own_nodes(func.body))
+
+
+# What an exemption tests: the request's method or path (a preflight, a public prefix), not its credential.
+_ROUTING_WORD = re.compile(r"^(method|endpoint)$|path|url|route", re.I)
+_CREDENTIAL_WORD = re.compile(r"token|auth|header|cookie|key|credential|session|user|bearer|secret|jwt", re.I)
+
+
+def _passes_on(value: Optional[cst.BaseExpression]) -> bool:
+    """`await call_next(request)`: a middleware handing the request on to the route."""
+    if isinstance(value, cst.Await):
+        value = value.expression
+    return isinstance(value, cst.Call) and name_of(value.func) == "call_next"
+
+
+def _exempts_request(test: cst.BaseExpression) -> bool:
+    """Does an `if` select requests by method or path only (`request.method == "OPTIONS"`, `path in
+    self.excluded_paths`, `request.url.path.startswith("/health")`)? Requests it lets through are ones
+    no authentication runs for, not ones whose credential is missing."""
+    words = [n.value for n in descendants(test) if isinstance(n, cst.Name)]  # not strings: "/auth/login" is a path
+    if not any(_ROUTING_WORD.search(w) for w in words):
+        return False
+    return not any(_CREDENTIAL_WORD.search(w) for w in words)
 
 
 def _status_number(expr: cst.BaseExpression) -> Optional[int]:

@@ -28,6 +28,13 @@ class Unauthorized:
     func: str = ""  # qualname of the function around the 401
     guard: str = ""  # `if not user: raise ...` on this parameter of `func` (a dependency's value)
     state: str = ""  # `if request.state.user_id is None: raise ...` on this attribute of the request's state
+    # An OAuth2 client authenticated by its secret (a token, revocation or introspection endpoint):
+    # RFC 6749 §5.2 challenges with the client's scheme, Basic, not the access tokens' Bearer.
+    client_auth: bool = False
+    # `if not current_user.get("id"): raise ...`: the field tested, and (function, parameter) pairs
+    # whose dependency must guarantee it (the function's own, or those of its callers in the file).
+    missing_field: str = ""
+    field_sources: Tuple[Tuple[str, str], ...] = ()
 
 
 @dataclass
@@ -47,6 +54,9 @@ class HttpFacts:
     answering: Tuple[str, ...] = ()
     # Dependencies (qualnames in this file) whose every return is a value that cannot be falsy.
     never_falsy: Tuple[str, ...] = ()
+    # Dependencies (qualnames) -> (fields they refuse missing on what they return, the parameter
+    # they return unchanged or "").
+    guarantees: Dict[str, Tuple[Tuple[str, ...], str]] = field(default_factory=dict)
     # Attributes of the request's state this file sets (`request.state.user_id = user.id`) -> whether
     # every function setting it refuses the requests it cannot authenticate (raises, answers 401/403).
     state_setters: Dict[str, bool] = field(default_factory=dict)

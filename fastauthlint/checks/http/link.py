@@ -68,6 +68,9 @@ def link(project, check_name: str) -> List[Finding]:
             continue
         if u.state and setters.get(u.state):
             continue  # only code that refuses unauthenticated requests sets it
+        if u.field_sources and not refs.called_elsewhere(path, u.holder) and \
+                all(guards.field_guaranteed(path, q, p, u.missing_field) for q, p in u.field_sources):
+            continue  # the dependency refused a user without that field already
         scheme, ambiguous, source = u.scheme, u.schemes, u.scheme_from
         if source != schemes.FUNCTION:
             found = followed.of_function(path, u.func) if u.func else set()
@@ -81,7 +84,7 @@ def link(project, check_name: str) -> List[Finding]:
                 found, source = {schemes.DEFAULT_SCHEME}, schemes.DEFAULT
             scheme = schemes.single(found) or ""
             ambiguous = tuple(sorted(found)) if len(found) > 1 else ()
-        out.append(Finding(rule=RULE, path=path, span=Span(*u.span), message=message(u.what, scheme, ambiguous),
+        out.append(Finding(rule=RULE, path=path, span=Span(*u.span), message=message(u.what, scheme, ambiguous, u.client_auth),
                            extra={"scheme": scheme, "scheme_from": source}))
     return out
 
@@ -152,6 +155,10 @@ class _References:
                         self._incoming.setdefault((sym.path, sym.name), []).extend((path, r) for r in referrers)
         return self._incoming
 
+    def called_elsewhere(self, path: str, name: str) -> bool:
+        """Does another file refer to this top-level function?"""
+        return bool(name) and bool(self._index().get((path, name)))
+
     def runs(self, path: str, name: str) -> bool:
         key = (path, name)
         if key in self._live:
@@ -213,6 +220,27 @@ class _Guards:
             return False
         targets = [o for o in E.ev(dep.a[0], path) if o.kind in ("func", "method") and o.path]
         return bool(targets) and all(o.name in self._never_falsy(o.path) for o in targets)
+
+    def field_guaranteed(self, path: str, func: str, param: str, field: str, depth: int = 0) -> bool:
+        """Does the dependency behind `param` of `func` refuse (raise) a value without `field`,
+        itself or through the dependency whose value it hands on?"""
+        E = self.evaluator.get()
+        fact = E.func(path, func)
+        p = next((p for p in fact.params if p.name == param), None) if fact is not None else None
+        dep = _dependency(p) if p is not None else None
+        if dep is None or not dep.a or depth > 4:
+            return False
+        targets = [o for o in E.ev(dep.a[0], path) if o.kind in ("func", "method") and o.path]
+        if not targets:
+            return False
+        for o in targets:
+            f = self.files.get(o.path)
+            checked, passed = f.guarantees.get(o.name, ((), "")) if f is not None else ((), "")
+            if field in checked:
+                continue
+            if not (passed and self.field_guaranteed(o.path, o.name, passed, field, depth + 1)):
+                return False
+        return True
 
     def _enforced(self, p, path: str) -> bool:
         """Does the parameter's dependency refuse a request without a credential itself (not an

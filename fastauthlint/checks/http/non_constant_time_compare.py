@@ -42,7 +42,11 @@ NOT_SECRET_NAME = re.compile(r"(type|_url|_uri|url$|uri$|_name$|_id$|_ids$|lengt
                              r"manager|store|service|_path|_file|_env)", re.I)
 SENTINEL = re.compile(r"pending|placeholder|default|dummy|empty|unset|missing|sentinel|none|null|redacted|masked",
                       re.I)
-USER_CHOICE = re.compile(r"confirm|repeat|again|retype|verify_|new_|old_|current_password", re.I)
+USER_CHOICE = re.compile(r"confirm|repeat|again|retype|verify_|new_|old_|current_password|"
+                         r"(^|_)re_?(password|passwd|pwd)$|(password|passwd|pwd)_?2$", re.I)
+# An identity an owner check compares (`lock.owner_id != owner_id`).
+# Not a name the caller may simply send (`x_webhook_user != settings.webhook_user` is a login).
+_IDENTITY = re.compile(r"(^|_)(owner(_?id)?|(user|account|member|holder)_?id|uid)$", re.I)
 # Calls whose arguments build a database query: a comparison inside is an SQL expression.
 QUERY_CALLS = frozenset({"where", "filter", "filter_by", "having", "join", "outerjoin", "and_", "or_", "not_",
                          "case", "select", "exclude", "get_or_none", "first_or_none", "find", "find_one",
@@ -124,6 +128,33 @@ def check(ctx: FileContext, node: cst.Comparison, in_eq_method: bool, func: Opti
                                "differs and leaks how much of a guess was right; use "
                                "`hmac.compare_digest(a, b)` (spec §7.5)")
         left = target.comparator
+    return out
+
+
+def owner_gated(ctx: FileContext, node: cst.BooleanOperation) -> List[cst.Comparison]:
+    """Comparisons that run only once an owner check passed: `lock.owner_id != owner_id or
+    lock.lock_token != token` (and `owner_id == uid and token == t`) compares the token only for
+    the owner, who holds it already; timing it tells nobody else anything."""
+    op = type(node.operator)
+    operands: List[cst.BaseExpression] = []
+    stack: List[cst.BaseExpression] = [node]
+    while stack:  # the operands of a chain of one operator, in order
+        e = stack.pop()
+        if isinstance(e, cst.BooleanOperation) and type(e.operator) is op:
+            stack += [e.right, e.left]
+        else:
+            operands.append(e)
+    wanted = cst.NotEqual if op is cst.Or else cst.Equal
+    out: List[cst.Comparison] = []
+    gated = False
+    for e in operands:
+        if gated and isinstance(e, cst.Comparison):
+            out.append(e)
+        if isinstance(e, cst.Comparison) and len(e.comparisons) == 1 \
+                and isinstance(e.comparisons[0].operator, wanted) \
+                and any(_IDENTITY.search(name_of(x) or "") for x in (e.left, e.comparisons[0].comparator)) \
+                and not any(_expected_value(ctx, x) for x in (e.left, e.comparisons[0].comparator)):
+            gated = True  # (an identity compared with a configured one is a login's user name)
     return out
 
 
@@ -213,6 +244,8 @@ def _timing_oracle(env: Context, a: cst.BaseExpression, b: cst.BaseExpression, a
     """Can a caller time this comparison to learn the secret: one side from the request (or a
     parameter fed from it), the other held by the server, and no lookup or signature check by
     the same value before it?"""
+    if _same_record(env, a, b):
+        return False  # `form.password != form.re_password`: two values of what the same request sent
     oa, ob = origins(env, a), origins(env, b)
     for request_side, held_side, ro, ho in ((a, b, oa, ob), (b, a, ob, oa)):
         if not (ro & {REQUEST, PARAM}) or not (ho & {HELD, PARAM}):
@@ -221,6 +254,14 @@ def _timing_oracle(env: Context, a: cst.BaseExpression, b: cst.BaseExpression, a
             return False
         return True
     return False
+
+
+def _same_record(env: Context, a: cst.BaseExpression, b: cst.BaseExpression) -> bool:
+    """Two fields of one parameter (`form.password`, `form.re_password`): both the caller's."""
+    if not (isinstance(a, cst.Attribute) and isinstance(b, cst.Attribute)):
+        return False
+    return isinstance(a.value, cst.Name) and isinstance(b.value, cst.Name) and a.value.value == b.value.value \
+        and a.value.value in env.params and a.value.value not in ("self", "cls")
 
 
 def origins(env: Context, expr: cst.BaseExpression, depth: int = 0) -> Set[str]:

@@ -125,6 +125,14 @@ def _named_schemes(func: cst.FunctionDef) -> Set[str]:
     return found
 
 
+def authenticates_client(func: cst.FunctionDef) -> bool:
+    """An OAuth2 authorization server authenticating a client by its password: the function takes a
+    `client_secret` (a token, revocation or introspection endpoint, or the service behind one).
+    RFC 6749 §2.3.1/§5.2: a failed client authentication (`invalid_client`) is challenged with the
+    scheme the client uses, HTTP Basic."""
+    return any(p.name.value == "client_secret" for p in parameters(func))
+
+
 def module_schemes(nodes: Iterable[cst.CSTNode]) -> Set[str]:
     """Security classes instantiated or subclassed among `nodes` (a file's)."""
     found: Set[str] = set()

@@ -62,10 +62,15 @@ def without_challenge(ctx: FileContext, constants: ModuleConstants, node: cst.Ca
     return "www-authenticate" not in keys
 
 
-def message(what: str, scheme: str, ambiguous: Sequence[str] = ()) -> str:
+def message(what: str, scheme: str, ambiguous: Sequence[str] = (), client_auth: bool = False) -> str:
     if ambiguous:
         fix = (f"add a `WWW-Authenticate` header naming the scheme this request authenticates with "
                f"({schemes.shown(ambiguous)})")
     else:
         fix = f"add `headers={{\"WWW-Authenticate\": \"{scheme}\"}}`"
+    if client_auth:
+        return (f"{what} answers 401 without a `WWW-Authenticate` header where an OAuth2 client authenticates "
+                f"with its secret; a failed client authentication (`invalid_client`) is challenged with the "
+                f"client's scheme: {fix}; a failed grant (wrong code, password or refresh token) is 400 "
+                f"`invalid_grant` (RFC 6749 §5.2, RFC 7235 §3.1, spec §4.7)")
     return f"{what} answers 401 without a `WWW-Authenticate` header; {fix} (RFC 7235 §3.1, spec §4.7)"

@@ -20,6 +20,7 @@ from fastauthlint.checks.base import CheckVisitor
 from fastauthlint.checks.http import (
     cors_wildcard_with_credentials,
     delivery,
+    fields,
     insecure_auth_cookie,
     non_constant_time_compare,
     schemes,
@@ -51,6 +52,7 @@ class HttpVisitor(CheckVisitor):
         super().__init__(ctx)
         self.constants = ModuleConstants(ctx)
         self._in_assert = 0
+        self._owner_gated: set = set()  # comparisons that run only for an owner (FAL604)
         self._scopes: List[Tuple[str, str, Tuple[str, ...]]] = []  # (kind, qual, class bases)
         self._frames: List[_Frame] = []
         self._websocket = 0
@@ -64,6 +66,9 @@ class HttpVisitor(CheckVisitor):
         self._handlers: List[str] = []
         self._answering: List[str] = []
         self._never_falsy: List[str] = []
+        self._guarantees: Dict[str, Tuple[Tuple[str, ...], str]] = {}
+        self._local_calls: Dict[str, List[Tuple[cst.Call, Optional[cst.FunctionDef], str]]] = {}
+        self._field_helpers: List[Tuple[Unauthorized, cst.FunctionDef, str]] = []  # resolved in leave_Module
         self._state_setters: Dict[str, bool] = {}
         self._exception_handlers: set = set()  # names of this file's functions registered as exception handlers
         self._cors: List[Tuple[Tuple[int, int, int, int], str, str]] = []
@@ -81,6 +86,10 @@ class HttpVisitor(CheckVisitor):
             self._query += 1
         if self.ctx.is_test:
             return  # test code builds responses and cookies to exercise the app; it is not served
+        if type(node.func) is cst.Name and node.func.value in self.ctx.names.defined:
+            frame = self._frames[-1] if self._frames else None
+            self._local_calls.setdefault(node.func.value, []).append(
+                (node, frame.node if frame else None, frame.qual if frame else ""))
         q = self.ctx.qualify(node.func)
         if q in fal601.CALLS:
             if fal601.without_challenge(self.ctx, self.constants, node, q):
@@ -101,8 +110,8 @@ class HttpVisitor(CheckVisitor):
                 self.report(insecure_auth_cookie.RULE, node, found[0], severity=found[1])
         else:
             name = name_of(node.func)
-            if name in cors_wildcard_with_credentials.AMBIENT_CALLS:
-                self._ambient = True
+            if name in cors_wildcard_with_credentials.AMBIENT_CALLS and not self._websocket:
+                self._ambient = True  # (a WebSocket's cookie: CORS does not govern WebSockets)
             if name in schemes.SCHEME_CLASSES:
                 self._file_schemes.add(schemes.SCHEME_CLASSES[name])
             elif name == "add_exception_handler" and len(node.args) >= 2:
@@ -166,7 +175,10 @@ class HttpVisitor(CheckVisitor):
         qual = self._qual(node.name.value)
         in_class = bool(self._scopes) and self._scopes[-1][0] == "class"
         bases = self._scopes[-1][2] if in_class else ()
-        if any(kind == "class" for kind, _, _ in self._scopes) or node.decorators:
+        if any(kind == "class" for kind, _, _ in self._scopes) or (node.decorators and not (
+                self._frames and all(_copies_metadata(d) for d in node.decorators))):
+            # A decorator may register it (a route, a handler); `@wraps(func)` only copies metadata:
+            # a decorator's wrapper runs when the decorator is applied, as its own function does.
             top = ""
         elif self._frames:
             top = self._frames[0].top
@@ -216,7 +228,8 @@ class HttpVisitor(CheckVisitor):
                 self._refs.setdefault("=" + q, {})[self._referrer()] = None
 
     def visit_Attribute(self, node: cst.Attribute) -> None:
-        if not self._ambient and not self.ctx.is_test and cors_wildcard_with_credentials.ambient_attribute(node):
+        if not self._ambient and not self.ctx.is_test and not self._websocket \
+                and cors_wildcard_with_credentials.ambient_attribute(node):
             self._ambient = True
         parts = [node.attr.value]
         head: cst.BaseExpression = node.value
@@ -286,14 +299,25 @@ class HttpVisitor(CheckVisitor):
                 continue
             guard = delivery.guard_param(stmt, parents, func) if kind == "raise" else ""
             state = delivery.state_guard(stmt, parents, func) if kind == "raise" else ""
-            found = schemes.function_schemes([f.node for f in reversed(self._frames)], self._assignment)
+            field = fields.guarded_field(stmt, parents, func) if kind == "raise" and not guard else None
+            client_auth = schemes.authenticates_client(func)
+            found = {"Basic"} if client_auth else \
+                schemes.function_schemes([f.node for f in reversed(self._frames)], self._assignment)
             if not found:
                 # the credential is checked by helpers of this file (`if not _authorized(request)`)
                 self._helper_calls[len(self._found)] = [f.node for f in self._frames]
-            self._found.append(Unauthorized(
+            u = Unauthorized(
                 span=_span(self.ctx, call), what=what, raised=exception,
                 scheme=schemes.single(found) or "", schemes=tuple(sorted(found)) if len(found) > 1 else (),
-                scheme_from=schemes.FUNCTION if found else "", holder=frame.top, func=frame.qual, guard=guard, state=state))
+                scheme_from=schemes.FUNCTION if found else "", holder=frame.top, func=frame.qual, guard=guard, state=state,
+                client_auth=client_auth)
+            if field is not None:
+                u.missing_field = field[1]
+                if fields.dependency_param(func, field[0]):
+                    u.field_sources = ((frame.qual, field[0]),)
+                elif frame.top == frame.qual:
+                    self._field_helpers.append((u, func, field[0]))  # a helper: its callers say
+            self._found.append(u)
 
     def _assignment(self, name: str) -> Optional[cst.BaseExpression]:
         value = self.constants.value(cst.Name(name))
@@ -303,8 +327,12 @@ class HttpVisitor(CheckVisitor):
         """What other files may ask of a top-level function or method: does this dependency never
         return a falsy value; does this exception handler answer with a challenge or a page?"""
         func = frame.node
-        if delivery.looks_like_dependency(func) and delivery.never_falsy(func):
-            self._never_falsy.append(frame.qual)
+        if delivery.looks_like_dependency(func):
+            if delivery.never_falsy(func):
+                self._never_falsy.append(frame.qual)
+            checked, passed = fields.guarantees(func)
+            if checked or passed:
+                self._guarantees[frame.qual] = (checked, passed)
         if len(parameters(func)) == 2 and not self._scopes[:-1]:
             for n in descendants(func.body):
                 if (type(n) is cst.SimpleString and (literal_str(n) or "").lower() == "www-authenticate") or \
@@ -313,6 +341,8 @@ class HttpVisitor(CheckVisitor):
                     break
 
     def leave_Module(self, original_node: cst.Module) -> None:
+        for u, func, param in self._field_helpers:
+            u.field_sources = fields.caller_sources(self._local_calls.get(func.name.value, []), func, param) or ()
         if self._module_pending and not self.ctx.is_test:
             self._analyse_module(original_node)
         if self._helper_calls:
@@ -381,13 +411,15 @@ class HttpVisitor(CheckVisitor):
         # a project with none anywhere authenticates by cookie only
         header = not self.ctx.is_test and bool(_HEADER_CREDENTIAL.search(self.ctx.source))
         if not (self._found or schemes_used or self._refs or self._local_refs or self._handlers or self._answering
-                or self._never_falsy or self._state_setters or self._cors or self._ambient or header):
+                or self._never_falsy or self._guarantees or self._state_setters or self._cors or self._ambient
+                or header):
             return None
         return HttpFacts(unauthorized=self._found, schemes=schemes_used,
                          refs={k: tuple(v) for k, v in self._refs.items()},
                          local_refs={k: tuple(v) for k, v in self._local_refs.items()},
                          handlers=tuple(self._handlers), answering=tuple(self._answering),
-                         never_falsy=tuple(self._never_falsy), state_setters=dict(self._state_setters),
+                         never_falsy=tuple(self._never_falsy), guarantees=dict(self._guarantees),
+                         state_setters=dict(self._state_setters),
                          cors=list(self._cors), ambient=self._ambient, header_credential=header)
 
     # -- comparisons: FAL604 ------------------------------------------------------------------
@@ -401,9 +433,13 @@ class HttpVisitor(CheckVisitor):
     def leave_Assert(self, original_node: cst.Assert) -> None:
         self._in_assert -= 1
 
+    def visit_BooleanOperation(self, node: cst.BooleanOperation) -> None:
+        if not self.ctx.is_test:
+            self._owner_gated.update(id(c) for c in non_constant_time_compare.owner_gated(self.ctx, node))
+
     def visit_Comparison(self, node: cst.Comparison) -> None:
         # Tests compare tokens to check behaviour; nobody measures their timing.
-        if self._in_assert or self.ctx.is_test:
+        if self._in_assert or self.ctx.is_test or id(node) in self._owner_gated:
             return
         func = self._frames[-1].node if self._frames else None
         for message in non_constant_time_compare.check(self.ctx, node, self._in_dunder_eq, func, self._query > 0):
@@ -416,6 +452,12 @@ _CREDENTIAL_ARG = re.compile(r"^(request|req|websocket|headers|authorization|cre
 def _hands_credential(call: cst.Call) -> bool:
     """A helper handed the request or the credential (`_authorized(request)`), not any helper."""
     return any(isinstance(a.value, cst.Name) and _CREDENTIAL_ARG.match(a.value.value) for a in call.args)
+
+
+def _copies_metadata(dec: cst.Decorator) -> bool:
+    """`@wraps(func)`, `@functools.wraps(func)`: copies a function's name and docstring onto another."""
+    d = dec.decorator
+    return isinstance(d, cst.Call) and name_of(d.func) == "wraps"
 
 
 def _handler_name(expr: cst.BaseExpression) -> str:

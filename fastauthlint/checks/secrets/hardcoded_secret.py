@@ -86,8 +86,19 @@ def named_literal(name: str, value: cst.BaseExpression, where: str, default: boo
     verdict = classify_value(text, name, kind)
     if verdict not in (SECRET, PLACEHOLDER):
         return None
+    if kind == "password" and _PASSWORD_HASH.match(text):
+        # The hash is not the secret, and the environment is the wrong home for it; what it pins is
+        # one password, known to the developers, for every account given it.
+        return Hit(lit, f"password hash hardcoded in {where} `{name}` ({mask_secret(text)}): every account "
+                        f"given it shares one password the developers know; give each account its own "
+                        f"(generated, or set on first login)", 1, verdict, kind, warning=True)
     return Hit(lit, f"hardcoded {kind} in {where} `{name}`: {masked_value(verdict, text)}; {FIX}", 1, verdict,
                kind)
+
+
+# Password hash formats (bcrypt, argon2, PBKDF2 as passlib and Django write it, crypt's SHA-512).
+_PASSWORD_HASH = re.compile(r"^(\$2[abxy]?\$\d\d\$[./A-Za-z0-9]{53}|\$argon2(id|i|d)\$\S+|"
+                            r"\$pbkdf2(-sha\d+)?\$\S+|pbkdf2_sha\d+\$\d+\$\S+|\$[56]\$\S+)$")
 
 
 def _listed(name: str, kind: str, value: cst.BaseExpression, where: str) -> Optional[Hit]:

@@ -394,6 +394,7 @@ _MESSAGE_WORDS = frozenset({
     "doesn", "provided", "characters", "least", "has", "have", "been", "was", "no", "bad", "unknown",
     "malformed", "revoked", "unauthorized", "forbidden", "denied", "could", "unable", "new", "confirm",
     "forgot", "reset", "change", "show", "hide", "login", "sign", "log", "for", "the", "of", "to", "with",
+    "during", "after", "before", "when", "once", "only", "store", "stored", "securely", "generated", "here",
 })
 
 SECRET = "secret"
@@ -444,7 +445,8 @@ def classify_value(value: str, name: Optional[str] = None, kind: Optional[str] =
     if any(c.isspace() for c in v):
         # Prose: an error message, a label or a description (`"Incorrect email or password"`),
         # not a passphrase (`"correct horse battery staple"`, `"super secret jwt secret"`).
-        if v[-1] in ".!?:" or len(words) >= 6 or set(words) & _MESSAGE_WORDS or _MARKER_PREFIX_RX.match(v):
+        if v[-1] in ".!?:" or len(words) >= 6 or set(words) & _MESSAGE_WORDS or _MARKER_PREFIX_RX.match(v) \
+                or re.search(r"\s[-–—]\s", v):  # `"Generated during creation - store securely"`
             return None
         if v[0].isupper() and set(words) & _SECRET_WORDS and not is_stand_in(v):
             return None  # a title (`"Elastic Api Key"`, `"GitHub personal access token"`), not a passphrase
@@ -452,6 +454,8 @@ def classify_value(value: str, name: Optional[str] = None, kind: Optional[str] =
         return None
     if name is not None:
         nv, nn = _norm(v), _norm(name)
+        if nv == nn and v[0].isupper() and v[1:].islower() and name.islower():
+            return A_NAME  # `"password": "Password"`: the label a form or a translation shows for the field
         if nv == nn and name.islower() and kind in ("password", "secret") and nv in _PLACEHOLDER_WORDS:
             return PLACEHOLDER  # `password = "password"`: a variable, not a table of names (`PASSWORD = "password"`)
         if nv == nn:
@@ -618,8 +622,9 @@ def is_public_key(value: str) -> bool:
 
 
 _TEST_NAME = re.compile(r"^(Test|test_|Fake|Mock|Dummy|Stub)")
-_TEST_LIKE_PATH = re.compile(r"(^|/)(seeds?|seeding|seed_\w+|fixtures|factories|mocks?|fakes?|stubs?|sample_data|"
-                             r"demo_data)(/|\.py$|_\w*\.py$)", re.I)
+_TEST_LIKE_PATH = re.compile(r"(^|/)(seeds?|seeders?|seeding|seed_\w+|fixtures|factories|mocks?|fakes?|stubs?|"
+                             r"sample_data|demo_data|harness(es)?|test_?harness|test_?support|test_?utils?|"
+                             r"test_?helpers|test_?data)(/|\.py$|_\w*\.py$)|(^|/)\w+_seeders?\.py$", re.I)
 
 
 def is_test_name(name: str) -> bool:
@@ -629,8 +634,9 @@ def is_test_name(name: str) -> bool:
 
 
 def is_test_like_path(rel_path: str) -> bool:
-    """Development data outside tests/ (seed scripts, fixtures, factories, mocks:
-    `scripts/seeds_load.py`, `app/fixtures/users.py`) and documentation code (`docs/`,
+    """Development data and test support outside tests/ (seed scripts, seeders, fixtures,
+    factories, mocks, a test harness: `scripts/seeds_load.py`, `database/seeders/mfa_seeder.py`,
+    `app/fixtures/users.py`, `harness/capture_vectors.py`) and documentation code (`docs/`,
     `docs_src/`): not deployed, so the lower severity of test code."""
     return bool(_TEST_LIKE_PATH.search(rel_path)) or is_documentation_path(rel_path)
 

@@ -5,18 +5,21 @@ placeholder (the application refuses to run when the secret still has it), and d
 - a guard: `assert settings.SECRET_KEY != "development_secret"`, or `if SECRET_KEY == "dev": raise`
   (`sys.exit(...)`): the literal is what the code refuses, not a credential. `if api_key == "dev":
   return True` grants access with it: that is a credential.
+- a sentinel: `default_secret = "change-me"` read only as the refused side of such guards.
+- a local connection: `psycopg2.connect(host="localhost", password="123")`, the development default of
+  a database on this machine (as exempt as the same password in a `postgres://…@localhost` URL).
 - a generated identity: `user = f"qa_{suffix}"`, `{"username": f"mgr_{suffix}", ...}`: the account
   the function creates is new each run, so the password chosen for it is test data.
 """
 
 from __future__ import annotations
 
-from typing import Iterator, Sequence
+from typing import Dict, Iterator, Optional, Sequence, Set
 
 import libcst as cst
 
 from fastauthlint import astutil
-from fastauthlint.checks.secrets.literals import target_name
+from fastauthlint.checks.secrets.literals import string_of, target_name
 from fastauthlint.checks.secrets.sensitive import split_words
 
 _EXITS = frozenset({"exit", "quit", "_exit", "abort"})
@@ -128,3 +131,53 @@ def creates_something(function_name: str) -> bool:
     script, the accounts it creates are throw-away ones)."""
     words = split_words(function_name)
     return bool(words) and words[0] in _CREATE_VERBS
+
+
+def sentinel_names(module: cst.Module, operands: Set[str], guards: Sequence[cst.Comparison],
+                   candidates: Set[str]) -> Set[str]:
+    """The names among `candidates` (names bound to a reported literal) that are only ever read as
+    an operand of a refusing guard (`if self.jwt_secret == default_secret: raise ValueError(...)`):
+    the known-bad value the application refuses to run with, not a secret anything signs with."""
+    names = operands & candidates
+    if not names:
+        return set()
+    guarded = {id(n) for c in guards for n in astutil.walk(c) if isinstance(n, cst.Name)}
+    bound: Set[int] = set()
+    nodes = list(astutil.walk(module))
+    for n in nodes:
+        if isinstance(n, cst.Assign):
+            bound.update(id(t.target) for t in n.targets)
+        elif isinstance(n, cst.AnnAssign):
+            bound.add(id(n.target))
+    for n in nodes:
+        if isinstance(n, cst.Name) and n.value in names and id(n) not in guarded and id(n) not in bound:
+            names.discard(n.value)  # read elsewhere too: perhaps used as the secret
+    return names
+
+
+_LOCAL_HOSTS = frozenset({"localhost", "127.0.0.1", "0.0.0.0", "::1", "host.docker.internal"})
+
+
+def local_connection_passwords(node: cst.Call, constants: Dict[str, cst.BaseExpression]) -> Set[int]:
+    """Ids of the password values (literals, or the module constants named) given to a connection
+    whose `host=` is this machine (`psycopg2.connect(host=host, password=password)`)."""
+    kws = {a.keyword.value: a.value for a in node.args if a.keyword is not None}
+    if "host" not in kws:
+        return set()
+    host = _literal(kws["host"], constants)
+    if host is None or host.lower() not in _LOCAL_HOSTS:
+        return set()
+    out: Set[int] = set()
+    for key in ("password", "passwd", "pwd"):
+        value = kws.get(key)
+        if isinstance(value, cst.Name) and value.value in constants:
+            value = constants[value.value]
+        if value is not None:
+            out.add(id(value))
+    return out
+
+
+def _literal(expr: cst.BaseExpression, constants: Dict[str, cst.BaseExpression]) -> Optional[str]:
+    if isinstance(expr, cst.Name) and expr.value in constants:
+        expr = constants[expr.value]
+    return string_of(expr)

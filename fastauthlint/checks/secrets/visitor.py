@@ -33,6 +33,8 @@ from fastauthlint.checks.secrets.sensitive import (
 )
 from fastauthlint.checks.secrets.settings import ClassFact, FieldFact, SecretsFacts, span_tuple
 from fastauthlint.checks.secrets.surroundings import (
+    local_connection_passwords,
+    sentinel_names,
     creates_something,
     generated_identity,
     generated_identity_item,
@@ -82,6 +84,12 @@ class SecretsVisitor(CheckVisitor):
         self.asserts = 0  # inside an assert statement
         self._guards: Set[int] = set()  # comparisons whose failure refuses to run (surroundings.py)
         self.refused_empty: Set[str] = set()  # names the file refuses to run with empty (`if not SECRET_KEY: raise`)
+        # `default_secret = "change-me"; if self.jwt_secret == default_secret: raise`: literals bound to a
+        # name (name -> candidate keys), and the names read as an operand of a refusing guard.
+        self._named: Dict[str, List[int]] = {}
+        self._guard_operands: Set[str] = set()
+        self._guard_nodes: List[cst.Comparison] = []
+        self._local_defaults: Set[int] = set()  # passwords given to a connection to this machine
         # Per function: does it make a throw-away account, and the password literals it holds.
         self.frames: List[dict] = []
         self.func_nodes: List[cst.FunctionDef] = []  # the functions the walk is in, innermost last
@@ -89,18 +97,21 @@ class SecretsVisitor(CheckVisitor):
 
     # -- bookkeeping ------------------------------------------------------------------------
     def _add(self, rule: str, node: cst.CSTNode, message: str, priority: int, verdict: Optional[str] = None,
-             kind: Optional[str] = None, warning: bool = False, empty_name: Optional[str] = None) -> None:
+             kind: Optional[str] = None, warning: bool = False, empty_name: Optional[str] = None,
+             record: bool = False) -> None:
         cur = self.candidates.get(id(node))
         if cur is None or priority > cur.priority:
-            self.candidates[id(node)] = _Candidate(rule, node, message, priority, self._lower(verdict, kind), warning,
-                                                   empty_name)
+            # `def seed_mfa_data(): MFASettings(totp_secret="JBSW…")`: a value a development function
+            # gives the record it creates (a sample account's password, TOTP secret, API key) is test data
+            lower = self._lower(verdict, kind) or (record and kind is not None and self.dev_scopes > 0)
+            self.candidates[id(node)] = _Candidate(rule, node, message, priority, lower, warning, empty_name)
             if kind == "password" and self.frames and self.dev_path:
                 self.frames[-1]["passwords"].append(id(node))
 
-    def _found(self, rule: str, hit: Optional[Hit]) -> None:
+    def _found(self, rule: str, hit: Optional[Hit], record: bool = False) -> None:
         if hit is not None:
             self._add(rule, hit.node, hit.message, hit.priority, hit.verdict, hit.kind, hit.warning,
-                      hit.name if hit.verdict == secret_with_literal_fallback.EMPTY else None)
+                      hit.name if hit.verdict == secret_with_literal_fallback.EMPTY else None, record)
 
     @property
     def in_test(self) -> bool:
@@ -126,6 +137,11 @@ class SecretsVisitor(CheckVisitor):
             value = self.constants.get(name)
             if id(value) not in self.candidates:
                 self._found(HARDCODED, hardcoded_secret.used_constant(name, mode, what, value))
+        self._drop_sentinels(original_node)
+        for key in self._local_defaults:
+            cand = self.candidates.get(key)
+            if cand is not None and cand.rule == HARDCODED and cand.priority < 4:
+                del self.candidates[key]  # a known credential format stays reported
         for key in [k for k, c in self.candidates.items() if c.empty_name and c.empty_name.lower() in self.refused_empty]:
             del self.candidates[key]  # `if not self.SECRET_KEY: raise ...`: start-up fails without it after all
         for cf in self.class_facts:
@@ -135,6 +151,12 @@ class SecretsVisitor(CheckVisitor):
             masks = self.ctx.mark_secret(cand.node)
             self.report(cand.rule, cand.node, cand.message, masks=masks,
                         severity=TEST_CODE_SEVERITY if cand.test else (Severity.WARNING if cand.warning else None))
+
+    def _drop_sentinels(self, module: cst.Module) -> None:
+        for name in sentinel_names(module, self._guard_operands, self._guard_nodes,
+                                   {n for n, keys in self._named.items() if any(k in self.candidates for k in keys)}):
+            for key in self._named[name]:
+                self.candidates.pop(key, None)
 
     def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
         self.functions += 1
@@ -215,7 +237,7 @@ class SecretsVisitor(CheckVisitor):
         if key in EXAMPLE_KEYS:
             self.example_depth += 1
         elif key is not None and not self.example_depth and id(node.value) not in self._table_values:
-            self._found(HARDCODED, hardcoded_secret.named_literal(key, node.value, "dictionary key"))
+            self._found(HARDCODED, hardcoded_secret.named_literal(key, node.value, "dictionary key"), record=True)
 
     def leave_DictElement(self, original_node: cst.DictElement) -> None:
         if astutil.literal_str(original_node.key) in EXAMPLE_KEYS:
@@ -229,7 +251,7 @@ class SecretsVisitor(CheckVisitor):
         if kw in EXAMPLE_KEYS:
             self.example_depth += 1
         elif not self.example_depth and id(node.value) not in self._table_values:
-            self._found(HARDCODED, hardcoded_secret.keyword_argument(kw, node.value))
+            self._found(HARDCODED, hardcoded_secret.keyword_argument(kw, node.value), record=True)
             if isinstance(node.value, cst.Name) and secret_name_kind(kw):
                 self._use_as_secret(node.value.value, kw, f"the `{kw}=` argument")
 
@@ -283,7 +305,10 @@ class SecretsVisitor(CheckVisitor):
             return
         where = "attribute" if isinstance(target, cst.Attribute) else (
             "key" if isinstance(target, cst.Subscript) else "variable")
-        self._found(HARDCODED, hardcoded_secret.named_literal(name, value, where))
+        hit = hardcoded_secret.named_literal(name, value, where)
+        if hit is not None and isinstance(target, cst.Name):
+            self._named.setdefault(name, []).append(id(hit.node))
+        self._found(HARDCODED, hit)
 
     def _class_field(self, name: str, value: cst.BaseExpression) -> None:
         """A field's literal default (or a short list of them: `ROOT_TOKENS: List[str] = ["1234"]`):
@@ -331,7 +356,7 @@ class SecretsVisitor(CheckVisitor):
         # (outside tests, an assert comparing a credential with a literal is one, unless it refuses
         # the literal: `assert SECRET_KEY != "development_secret"`).
         self.asserts += 1
-        self._guards.update(id(c) for c in guarded_comparisons(node.test, refusing_when_true=False))
+        self._guard(guarded_comparisons(node.test, refusing_when_true=False))
         self.refused_empty.update(n.lower() for n in refused_when_empty(node.test, refusing_when_true=False))
 
     def leave_Assert(self, original_node: cst.Assert) -> None:
@@ -340,8 +365,16 @@ class SecretsVisitor(CheckVisitor):
     def visit_If(self, node: cst.If) -> None:
         # `if settings.SECRET_KEY == "dev": raise RuntimeError(...)`: a guard against deploying it.
         if refuses(node.body.body):
-            self._guards.update(id(c) for c in guarded_comparisons(node.test, refusing_when_true=True))
+            self._guard(guarded_comparisons(node.test, refusing_when_true=True))
             self.refused_empty.update(n.lower() for n in refused_when_empty(node.test, refusing_when_true=True))
+
+    def _guard(self, comparisons) -> None:
+        for c in comparisons:
+            self._guards.add(id(c))
+            self._guard_nodes.append(c)
+            for operand in [c.left] + [t.comparator for t in c.comparisons]:
+                if isinstance(operand, cst.Name):
+                    self._guard_operands.add(operand.value)
 
     def visit_Comparison(self, node: cst.Comparison) -> None:
         if (self.asserts and self.in_test) or id(node) in self._guards:
@@ -360,6 +393,7 @@ class SecretsVisitor(CheckVisitor):
                                               if isinstance(el, cst.DictElement))
                 if arg.keyword is not None:
                     self._table_values.add(id(arg.value))
+        self._local_defaults.update(local_connection_passwords(node, self.constants))
         q = self.ctx.qualify(node.func)
         if q in hardcoded_secret.KEY_SINKS:
             arg = hardcoded_secret.key_argument(node, q)

@@ -26,7 +26,7 @@ from fastauthlint.checks.tokens.credentials import (
 )
 from fastauthlint.checks.tokens.facts import FunctionFacts
 from fastauthlint.checks.tokens.taint import EMPTIED, EMPTY, FunctionState
-from fastauthlint.checks.tokens.values import names_credential_headers
+from fastauthlint.checks.tokens.copies import names_credential_headers
 
 def _summary(func: cst.FunctionDef, params: List[cst.Param], owner: Optional[str]) -> FunctionFacts:
     facts = FunctionFacts(f"{owner}.{func.name.value}" if owner else func.name.value, [p.name.value for p in params])

@@ -36,6 +36,7 @@ from fastauthlint.checks.tokens.credentials import (
     shown_name,
 )
 from fastauthlint.checks.tokens.facts import FunctionFacts
+from fastauthlint.checks.tokens.copies import filtered_copy, names_credential_headers, without_credential_headers
 from fastauthlint.checks.tokens.taint import COOKIES_DESC, EMPTY, HEADERS_DESC, FunctionState, Taint, sources, src
 from fastauthlint.project.names import dotted
 
@@ -222,9 +223,7 @@ class Values:
             self.loop_bind(f.target, f.iter, state)
             f = f.inner_for_in
         out = self.taint(node.value if isinstance(node, cst.DictComp) else node.elt, state)
-        if _filters_credentials(node.for_in):
-            # `{k: v for k, v in request.headers.items() if k.lower() not in ("authorization", "cookie")}`
-            out = without_credential_headers(out)
+        out = filtered_copy(node, out)
         for n, old in saved.items():
             if old is None:
                 state.env.pop(n, None)
@@ -554,41 +553,6 @@ RANDOM_SECRETS = frozenset({"pyotp.random_base32", "pyotp.random_hex", "secrets.
                             "secrets.token_urlsafe"})
 _PART_WORDS = frozenset({"prefix", "suffix", "hint", "preview", "last4", "first4", "fingerprint", "masked", "mask",
                          "redacted", "hash", "hashed", "digest", "head", "tail"})
-
-
-_FILTER_WORDS = frozenset({"sensitive", "secret", "secrets", "redact", "redacted", "excluded", "exclude", "hidden",
-                           "private", "blocked", "deny", "denied", "skip", "safe", "allowed", "credential",
-                           "credentials", "auth"})
-
-
-def _filters_credentials(for_in) -> bool:
-    """A comprehension whose conditions name the credential headers (a literal `"authorization"`,
-    a set named `SENSITIVE_HEADERS`, `SAFE_HEADERS`)."""
-    while for_in is not None:
-        for cond in for_in.ifs:
-            if names_credential_headers(cond.test):
-                return True
-        for_in = for_in.inner_for_in
-    return False
-
-
-def names_credential_headers(test: cst.BaseExpression) -> bool:
-    """A condition that names the credential headers (`k.lower() not in ("authorization", …)`,
-    `key in SENSITIVE_HEADERS`)."""
-    for n in astutil.walk(test):
-        text = astutil.literal_str(n)
-        if text is not None and text.lower() in ("authorization", "cookie", "set-cookie"):
-            return True
-        if isinstance(n, (cst.Name, cst.Attribute)) and set(split_words(astutil.name_of(n) or "")) & _FILTER_WORDS:
-            return True
-    return False
-
-
-def without_credential_headers(value: Taint) -> Taint:
-    """What a copy that leaves the credential headers out holds (of a parameter too: the filter
-    says it is a header mapping)."""
-    return frozenset(lab for lab in value if lab[0] != "param"
-                     and (lab[0] != "src" or lab[2] not in (HEADERS_DESC, COOKIES_DESC)))
 
 
 _CREDENTIAL_HEADER_WORDS = frozenset({"auth", "authorization", "token", "key", "secret", "cookie", "session",
