@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Equivalence of fastauthlint's own traversal and positions with libcst's, file by file, on a corpus.
 
-    .venv/bin/python benchmarks/check_equivalence.py [--corpus DIR] [--limit N] [--only walk,positions,checks]
+    .venv/bin/python benchmarks/check_equivalence.py [--corpus DIR] [--limit N] [--only walk,positions,checks,units]
 
 For every parseable file:
 
@@ -13,7 +13,11 @@ For every parseable file:
   `PositionProvider` for every node PositionProvider positions (and positions no other node);
 - checks: the project model's collector and every registered check's visitor (with the engine's
   ImportTracker and ScopeCloser) give the same findings, facts and secret masks after either
-  traversal.
+  traversal;
+- units: the positions of each function and class computed alone (`Positions` given the scopes
+  the traversal is in: every module-level function or class and every statement of a class body,
+  down the chain) are the whole module's, for every node of the unit; a unit that is refused
+  (its code not found once at the start of a line) is counted.
 
 Prints the counts and the first differences; exits 1 if anything differs. Times (CPU) are printed
 for scale: libcst parse, PositionProvider and Positions.
@@ -88,7 +92,7 @@ def main(argv=None) -> int:
                           "visit_ImportFrom_names", "leave_Attribute_attr"])
     checks = all_checks()
     stats = dict(files=0, unparseable=0, walk_events=0, walk_diff=0, pos_nodes=0, pos_diff=0, check_files=0,
-                 check_diff=0)
+                 check_diff=0, units=0, unit_nodes=0, units_refused=0, unit_diff=0)
     t = dict(parse=0.0, provider=0.0, positions=0.0)
     shown = 0
 
@@ -141,6 +145,29 @@ def main(argv=None) -> int:
                     report(f"POSITION {rel}: {type(node).__name__}: {ours.range(node)} != {r}")
                     break
             stats["pos_diff"] += bad
+        if "units" in what:
+            whole = Positions(module)
+            whole.range(module)
+            chains = [[st] for st in module.body if type(st) in (cst.FunctionDef, cst.ClassDef)]
+            while chains:
+                chain = chains.pop()
+                top = chain[-1]
+                if type(top) is cst.ClassDef and type(top.body) is cst.IndentedBlock:
+                    chains.extend(chain + [st] for st in top.body.body if type(st) in (cst.FunctionDef, cst.ClassDef))
+                lazy = Positions(module, text)
+                lazy.range(top, chain)  # the unit `top` (or, when refused, the whole module)
+                if lazy._computed is not None:
+                    stats["units_refused"] += 1
+                    continue
+                stats["units"] += 1
+                bad = False
+                for key, r in lazy._partial.items():
+                    stats["unit_nodes"] += 1
+                    if whole._computed.get(key) != r:
+                        bad = True
+                if bad:
+                    stats["unit_diff"] += 1
+                    report(f"UNIT {rel}: {type(top).__name__} {top.name.value}: positions differ")
         if "checks" in what:
             mod, is_pkg = module_name(path, root)
             outcome = []
@@ -172,9 +199,12 @@ def main(argv=None) -> int:
               f"CPU: parse {t['parse']:.1f} s, PositionProvider {t['provider']:.1f} s "
               f"({t['provider'] / max(t['parse'], 1e-9):.2f}× parse), Positions {t['positions']:.1f} s "
               f"({t['positions'] / max(t['parse'], 1e-9):.2f}× parse)")
+    if "units" in what:
+        print(f"units: {stats['units']} functions and classes positioned alone ({stats['unit_nodes']} nodes), "
+              f"{stats['unit_diff']} differ from the whole module's; {stats['units_refused']} refused")
     if "checks" in what:
         print(f"checks: {stats['check_files']} files, findings+facts+masks differ in {stats['check_diff']}")
-    return 1 if stats["walk_diff"] or stats["pos_diff"] or stats["check_diff"] else 0
+    return 1 if stats["walk_diff"] or stats["pos_diff"] or stats["check_diff"] or stats["unit_diff"] else 0
 
 
 if __name__ == "__main__":

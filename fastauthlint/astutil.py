@@ -173,7 +173,33 @@ def walk(node: cst.CSTNode) -> Iterator[cst.CSTNode]:
     while stack:
         n = stack.pop()
         yield n
-        stack.extend(reversed(n.children))
+        stack.extend(reversed(children(n)))
+
+
+_VISITED_FIELDS: Dict[type, Optional[Tuple[str, ...]]] = {}
+
+
+def children(node: cst.CSTNode) -> List[cst.CSTNode]:
+    """`node.children`: the same nodes in the same order (every child, syntax included), read from
+    the fields libcst's traversal visits (fastauthlint.walk.child_fields) instead of by libcst's
+    own traversal, which rebuilds the node (with validation) to collect them."""
+    t = type(node)
+    fields = _VISITED_FIELDS.get(t, ())
+    if fields == ():
+        from fastauthlint.walk import child_fields
+
+        fields = _VISITED_FIELDS[t] = child_fields(t)
+    if fields is None:
+        return list(node.children)
+    out: List[cst.CSTNode] = []
+    for name in fields:
+        value = getattr(node, name)
+        vt = type(value)
+        if vt is list or vt is tuple:
+            out.extend(item for item in value if _kind(type(item)))
+        elif _kind(vt):
+            out.append(value)
+    return out
 
 
 def bounded_walk(node: cst.CSTNode, children: Callable[[cst.CSTNode], Iterable[cst.CSTNode]],

@@ -67,6 +67,21 @@ def is_test_path(rel_path: str) -> bool:
     return _TEST_PATH.search(rel_path) is not None
 
 
+_LOWERED: Dict["re.Pattern[str]", Optional["re.Pattern[str]"]] = {}
+
+
+def _lowered(pattern: "re.Pattern[str]") -> Optional["re.Pattern[str]"]:
+    """The same pattern without IGNORECASE, for lower-cased ASCII text; None when `pattern` is
+    not case-insensitive or is more than ASCII words, alternatives, `?` and `[-_]` (a letter
+    escape such as `\\S`, or a class with letters, would change meaning once lowered)."""
+    if pattern not in _LOWERED:
+        text = pattern.pattern
+        simple = (bool(pattern.flags & re.IGNORECASE) and isinstance(text, str) and text.isascii()
+                  and not re.search(r"\\[A-Za-z]|\(\?", text) and "[" not in text.replace("[-_]", ""))
+        _LOWERED[pattern] = re.compile(text.lower(), pattern.flags & ~re.IGNORECASE) if simple else None
+    return _LOWERED[pattern]
+
+
 class FileContext:
     def __init__(self, path: str, rel: str, source: str, module: cst.Module, wrapper: MetadataWrapper,
                  names: ModuleNames, config: Config):
@@ -78,8 +93,13 @@ class FileContext:
         self.names = names
         self.config = config
         self.is_test = is_test_path(rel)
-        self._positions = Positions(module)
+        self._positions = Positions(module, source)
+        # The functions and classes the traversal is inside, outermost first (kept by
+        # ImportTracker and ScopeCloser): where a span asked for during the traversal most likely
+        # is, so that only that statement's positions are computed (positions.py).
+        self.scopes: List[cst.CSTNode] = []
         self._lines: Optional[List[str]] = None
+        self._lower: Optional[str] = None
         # Imports made inside functions, innermost last (kept by ImportTracker during traversal).
         self.local_imports: List[Dict[str, str]] = []
         # Column ranges of every secret literal a check found in this file (see mark_secret).
@@ -98,12 +118,26 @@ class FileContext:
             merged.update(scope)
         return self.names.qualify(expr, merged or None)
 
+    # -- text ----------------------------------------------------------------------------------
+    def mentions(self, pattern: "re.Pattern[str]") -> bool:
+        """Whether `pattern` occurs in the file's text (`pattern.search(source)`), the cheap way: a
+        case-insensitive search is 5-10x slower than a plain one, so in an ASCII file a
+        case-insensitive pattern of ASCII words is searched without the flag in the lower-cased
+        text (the same answer: for ASCII characters, equal ignoring case is equal once lowered)."""
+        plain = _lowered(pattern)
+        if plain is None or not self.source.isascii():
+            return pattern.search(self.source) is not None
+        if self._lower is None:
+            self._lower = self.source.lower()
+        return plain.search(self._lower) is not None
+
     # -- positions -----------------------------------------------------------------------------
     def span(self, node: cst.CSTNode) -> Span:
         """Where `node` is (1-based lines and columns): libcst's PositionProvider range, computed
-        for the whole file on the first call (see fastauthlint.positions: about 0.4 of a parse),
-        so only files where a check reports or records a location pay for it."""
-        line, column, end_line, end_column = self._positions.range(node)
+        on the first call for the function or class the traversal is in, else for the whole file
+        (see fastauthlint.positions: about 0.4 of a parse), so only files where a check reports
+        or records a location pay for it."""
+        line, column, end_line, end_column = self._positions.range(node, self.scopes)
         return Span(line, column + 1, end_line, end_column + 1)
 
     @property
@@ -166,6 +200,10 @@ class ImportTracker(BatchedVisitor):
 
     def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
         self.ctx.local_imports.append({})
+        self.ctx.scopes.append(node)
+
+    def visit_ClassDef(self, node: cst.ClassDef) -> None:
+        self.ctx.scopes.append(node)
 
     def visit_Import(self, node: cst.Import) -> None:
         if self.ctx.local_imports:
@@ -183,3 +221,7 @@ class ScopeCloser(BatchedVisitor):
 
     def leave_FunctionDef(self, original_node: cst.FunctionDef) -> None:
         self.ctx.local_imports.pop()
+        self.ctx.scopes.pop()
+
+    def leave_ClassDef(self, original_node: cst.ClassDef) -> None:
+        self.ctx.scopes.pop()

@@ -63,6 +63,6 @@ class WordGatedCheck(Check):
     visitor_class: type
 
     def visitor(self, ctx: FileContext) -> Optional[CheckVisitor]:
-        if ctx.is_test or not self.relevant.search(ctx.source):
+        if ctx.is_test or not ctx.mentions(self.relevant):
             return None
         return self.visitor_class(ctx)

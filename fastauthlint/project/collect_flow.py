@@ -523,7 +523,7 @@ def regex_open(fn: cst.FunctionDef, gates: Set[int]) -> bool:
             if node.orelse is not None:
                 stack.append((node.orelse, inside))
             continue
-        stack.extend((c, inside) for c in node.children)
+        stack.extend((c, inside) for c in astutil.children(node))
     return True
 
 

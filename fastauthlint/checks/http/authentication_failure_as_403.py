@@ -338,7 +338,7 @@ class AuthFailureVisitor(CheckVisitor):
         self.answers: List[Answer] = []
         self._scope: List[str] = [ctx.module_name] if ctx.module_name else []
         # Functions are read statement by statement only in files that may answer 403 at all.
-        self._answers = bool(_ANSWERS_403.search(ctx.source))
+        self._answers = ctx.mentions(_ANSWERS_403)
         self._schemes = "fastapi.security" in ctx.source
 
     def _bound(self) -> Dict[str, cst.Call]:

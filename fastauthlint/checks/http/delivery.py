@@ -26,7 +26,7 @@ from typing import Dict, Iterator, List, Optional, Sequence, Tuple
 
 import libcst as cst
 
-from fastauthlint.astutil import descendants, iter_children, literal_str, name_of, parameters
+from fastauthlint.astutil import children, descendants, iter_children, literal_str, name_of, parameters
 from fastauthlint.context import FileContext
 
 # Exceptions an `except` clause names that catch an HTTPException.
@@ -420,7 +420,7 @@ def refuses_request(func: cst.FunctionDef, setter: cst.CSTNode) -> bool:
                 refuses = True
             else:
                 return False
-        stack.extend(reversed([c for c in n.children if not isinstance(c, (cst.FunctionDef, cst.ClassDef, cst.Lambda))]))
+        stack.extend(reversed([c for c in children(n) if not isinstance(c, (cst.FunctionDef, cst.ClassDef, cst.Lambda))]))
     return refuses or any(isinstance(n, cst.Raise) for n in _own_nodes(func.body))
 
 

@@ -43,7 +43,7 @@ class JwtCheck(Check):
     options = (MAX_LEEWAY, MAX_LIFETIME)
 
     def visitor(self, ctx: FileContext) -> Optional[CheckVisitor]:
-        if ctx.is_test or not RELEVANT.search(ctx.source):
+        if ctx.is_test or not ctx.mentions(RELEVANT):
             return None
         return JwtVisitor(ctx)
 

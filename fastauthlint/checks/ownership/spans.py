@@ -21,6 +21,7 @@ import libcst as cst
 
 from fastauthlint.context import FileContext
 from fastauthlint.findings import Span
+from fastauthlint.positions import code_for_node
 
 
 class SourceLocator:
@@ -87,7 +88,7 @@ class SourceLocator:
             return self._code[key]
         try:
             n = node.with_changes(lpar=[], rpar=[]) if strip_parens and getattr(node, "lpar", None) else node
-            text: Optional[str] = self.ctx.module.code_for_node(n).strip()
+            text: Optional[str] = code_for_node(self.ctx.module, n).strip()
         except Exception:
             text = None
         self._code[key] = text
@@ -136,7 +137,7 @@ class SourceLocator:
     def find_before(self, node: cst.CSTNode, end: int) -> Optional[Span]:
         """The last occurrence of `node` before offset `end` (decorators of a function)."""
         try:
-            text = self.ctx.module.code_for_node(node).strip()
+            text = code_for_node(self.ctx.module, node).strip()
         except Exception:
             return None
         first = text.split("\n", 1)[0]

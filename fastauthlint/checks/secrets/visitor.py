@@ -480,7 +480,7 @@ def _own_statements(func: cst.FunctionDef):
         if isinstance(node, cst.BaseSmallStatement):
             yield node
             continue
-        stack.extend(c for c in node.children if not isinstance(c, (cst.FunctionDef, cst.ClassDef, cst.Lambda)))
+        stack.extend(c for c in astutil.children(node) if not isinstance(c, (cst.FunctionDef, cst.ClassDef, cst.Lambda)))
 
 
 def _only_tested(func: cst.FunctionDef, name: str, assign: cst.Assign) -> bool:

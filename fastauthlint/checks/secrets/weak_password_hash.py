@@ -224,6 +224,7 @@ class WeakPasswordHashVisitor(CheckVisitor):
 
 
 _RELEVANT = re.compile(r"hashlib|hmac|CryptContext|Crypto", re.I)
+_PASSWORD = re.compile(r"pass|pwd", re.I)
 
 
 class WeakPasswordHashCheck(Check):
@@ -231,7 +232,7 @@ class WeakPasswordHashCheck(Check):
     rules = (RULE,)
 
     def visitor(self, ctx: FileContext) -> Optional[CheckVisitor]:
-        if ctx.is_test or not _RELEVANT.search(ctx.source) or not re.search(r"pass|pwd", ctx.source, re.I):
+        if ctx.is_test or not ctx.mentions(_RELEVANT) or not ctx.mentions(_PASSWORD):
             return None
         return WeakPasswordHashVisitor(ctx)
 

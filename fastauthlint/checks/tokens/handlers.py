@@ -104,7 +104,7 @@ def handler_fate(h: cst.ExceptHandler, calls_by_owner: Dict[int, List[cst.Call]]
             echoed = True  # a bare `raise`: on its way, wherever it goes
         elif bound is not None and isinstance(n, cst.Name) and n.value == bound:
             echoed = True  # `HTTPException(detail=str(exc))`, `return {"error": str(exc)}`
-        stack.extend(n.children)
+        stack.extend(astutil.children(n))
     return Fate(caught_names(h), logged, echoed)
 
 

@@ -191,7 +191,7 @@ class OriginTracking(WalkState):
             sink = Sink()
             self.filters_from(e, sink)
             return self.new_dict(sink.filters) if sink.filters else UNKNOWN
-        for child in e.children:
+        for child in astutil.children(e):
             if isinstance(child, cst.BaseExpression):
                 self.eval(child)
         return UNKNOWN
