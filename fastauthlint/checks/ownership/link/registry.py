@@ -258,11 +258,13 @@ class ModelRegistry:
                 owner_cols.append(col)
                 if f.name != col:
                     owner_rels.append(f.name)
-            elif f.relation and f"{f.name}_id" in self.owner_fields and self._principal_link(f, path) \
-                    and not (f.mapped and self._keyed_elsewhere(f, fields, tablename, cls.name, path)):
+            elif f.relation and f"{f.name}_id" in self.owner_fields and self._principal_link(f, path):
+                key = self._relation_key(f, fields, tablename, cls.name, path) if f.mapped else f"{f.name}_id"
+                if key is None:
+                    continue  # the key is on the other table (a reverse one-to-one), or unclear
                 owner_rels.append(f.name)
-                if f"{f.name}_id" not in owner_cols:
-                    owner_cols.append(f"{f.name}_id")
+                if key not in owner_cols:
+                    owner_cols.append(key)
         # `created_by_id`, `author_id`: who wrote the row (the walk asks the project whether it
         # scopes rows by it)
         authored = bool(owner_cols) and all(_AUTHORED.match(c) for c in owner_cols)
@@ -271,24 +273,30 @@ class ModelRegistry:
                      fields=fields, self_owned=qualname in self.principal_models and not owner_cols,
                      authored=authored)
 
-    def _keyed_elsewhere(self, f: FieldFact, fields: Dict[str, FieldFact], tablename: str, cls_name: str,
-                         near: str) -> bool:
-        """A `relationship()` whose foreign key is not `<name>_id` of this model: the model has no such
-        column and either another of its columns is a foreign key to the related table (`user =
-        relationship("User")` beside `instructor_id = ForeignKey("users.id")`) or the related model
-        holds a foreign key to this one (`User.employee_id`: the reverse side of a one-to-one). Then
-        the relationship stands for no owner column here."""
-        if any((g.column or g.name) == f"{f.name}_id" for g in fields.values()):
-            return False
+    def _relation_key(self, f: FieldFact, fields: Dict[str, FieldFact], tablename: str, cls_name: str,
+                      near: str) -> Optional[str]:
+        """The owner column a `relationship()` to a user stands for: `<name>_id` when the model has it
+        (or nothing says otherwise); the one other column that is a foreign key to the related table
+        (`user = relationship("User")` keyed by `instructor_id = ForeignKey("users.id")`); None when the
+        related model holds the key to this one (`User.employee_id`: the reverse side of a one-to-one
+        names no owner here) or several columns could be the key."""
+        default = f"{f.name}_id"
+        if any((g.column or g.name) == default for g in fields.values()):
+            return default
         hit = self.find_class(f.relation, near)
         if hit is None:
-            return False
+            return default
         target = hit[1]
-        target_table = (target.tablename or target.name).lower()
-        if any(_fk_tables(g.fk) & {target_table, target.name.lower()} for g in fields.values() if g is not f):
-            return True
+        names = {(target.tablename or target.name).lower(), target.name.lower()}
+        local = [g.column or g.name for g in fields.values() if g is not f and _fk_tables(g.fk) & names]
+        if len(local) == 1:
+            return local[0]
+        if local:
+            return None
         own = {tablename.lower(), cls_name.lower()}
-        return any(_fk_tables(g.fk) & own for _, c in self.chain(target.qualname) for g in c.fields)
+        if any(_fk_tables(g.fk) & own for _, c in self.chain(target.qualname) for g in c.fields):
+            return None
+        return default
 
     def _principal_link(self, f: FieldFact, near: str) -> bool:
         target = f.fk or f.relation

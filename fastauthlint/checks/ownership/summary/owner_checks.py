@@ -205,7 +205,9 @@ class OwnerCheckRecognition(WalkState):
         if not isinstance(e, cst.Name) or not attrs:
             return None
         attrs.reverse()
-        if not any(a in self.owner_fields or f"{a}_id" in self.owner_fields for a in attrs):
+        # any `*_id` is kept: the link knows which columns are owner columns (`instructor_id`, the key
+        # of a relationship to the user), a file alone does not
+        if not any(a in self.owner_fields or f"{a}_id" in self.owner_fields or a.endswith("_id") for a in attrs):
             return None
         base = self.peek(e)
         if base.kind in ("unknown", "literal", "global"):
