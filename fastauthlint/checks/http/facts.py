@@ -69,3 +69,4 @@ class HttpFacts:
     # Does the file (outside tests) name a credential sent in a header (`Authorization`, bearer, an API
     # key header, a header scheme)? None anywhere, and cookies read: the project authenticates by cookie.
     header_credential: bool = False
+    reads_cookie: bool = False  # reads a cookie (`request.cookies`, a `Cookie()` parameter) outside tests

@@ -56,7 +56,8 @@ def link(project, check_name: str) -> List[Finding]:
     followed = _DependencySchemes(evaluator)
     # cookies are the only credential: a 401 nothing ties to a scheme answers a browser session, where
     # `WWW-Authenticate` would name no scheme the client uses (and would open a login dialog)
-    cookie_only = ambient and not any(f.header_credential for path, f in files.items() if not _is_test(project, path))
+    app_files = [f for path, f in files.items() if not _is_test(project, path)]
+    cookie_only = any(f.reads_cookie for f in app_files) and not any(f.header_credential for f in app_files)
     for path, u in found:
         if cookie_only:
             continue

@@ -35,6 +35,8 @@ _MAX_CHAIN = 4  # parts of a dotted reference kept (`khoj.database.adapters.retr
 # header, FastAPI's header schemes.
 _HEADER_CREDENTIAL = re.compile(r"authorization|bearer|api[_-]?key|x-[a-z-]*(token|key|auth)|HTTPBasic|OAuth2|"
                                 r"OpenIdConnect", re.I)
+# A cookie read as the request's credential (setting one is not reading it).
+_READS_COOKIE = re.compile(r"\.cookies\b|\bCookie\(")
 
 
 @dataclass
@@ -420,7 +422,8 @@ class HttpVisitor(CheckVisitor):
                          handlers=tuple(self._handlers), answering=tuple(self._answering),
                          never_falsy=tuple(self._never_falsy), guarantees=dict(self._guarantees),
                          state_setters=dict(self._state_setters),
-                         cors=list(self._cors), ambient=self._ambient, header_credential=header)
+                         cors=list(self._cors), ambient=self._ambient, header_credential=header,
+                         reads_cookie=not self.ctx.is_test and bool(_READS_COOKIE.search(self.ctx.source)))
 
     # -- comparisons: FAL604 ------------------------------------------------------------------
     @property
