@@ -353,7 +353,10 @@ class OwnershipWalk(SiteScoping, RowVerification, UserValues):
                 self.stats.unowned_sites.add(skey)
                 continue
             if site.probe and site.op in ("read", "count"):
-                continue  # an existence test inside another query: that query is judged
+                # an existence test (its query is judged) or a conflict check: filtered by the
+                if any(self.is_user(path, fs, b, v) for _, v in site.filters):  # user, rows are personal
+                    self.stats.personal.update(m.qualname for m in owned)
+                continue
             if not any(m.owned for m in owned) and not self.keyed_by_param(path, fs, b, site):
                 continue  # a user row changed by what it is, or by ids the code found itself (a cascade)
             if site.op in ("read", "count") and not b.anonymous and all(self.models.shared_by_members(m) for m in owned):
