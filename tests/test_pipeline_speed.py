@@ -4,6 +4,7 @@ literals, the read-only walk in the role-gate search, and the garbage collector 
 from __future__ import annotations
 
 import gc
+import re
 from pathlib import Path
 
 import libcst as cst
@@ -59,3 +60,30 @@ def test_a_run_leaves_the_collector_enabled_and_nothing_frozen(tmp_path: Path):
     result = run(RunOptions(paths=[tmp_path], config=load_config([tmp_path]), jobs=1, use_cache=False))
     assert gc.isenabled() and gc.get_freeze_count() == frozen
     assert any(f.rule == "FAL000" for f in result.findings)
+
+
+@pytest.mark.parametrize("pattern, text", [
+    (r"jwt|jose|access_?token", "import JWT\n"),
+    (r"jwt|jose|access_?token", "ACCESSTOKEN = 1\n"),
+    (r"x[-_](user|e?mail)", "h = 'X-Email'\n"),
+    (r"x[-_](user|e?mail)", "h = 'X.Email'\n"),
+    (r"pass|pwd", "PWD = 1\n"),
+    (r"pass|pwd", "# nothing here\n"),
+    (r"pass|pwd", "ſecret = 'PAß'\n"),  # not ASCII: the pattern itself decides
+    (r"403|FORBIDDEN", "status.HTTP_403_FORBIDDEN\n"),
+    (r"\bjwt\b", "JWT = 1\n"),  # a letter escape: not lowered
+])
+def test_mentions_is_search(pattern, text):
+    import libcst as cst
+    from libcst.metadata import MetadataWrapper
+
+    from fastauthlint.config import load_config
+    from fastauthlint.context import FileContext
+    from fastauthlint.project.names import collect_module_names
+
+    module = cst.parse_module(text)
+    ctx = FileContext("/a/m.py", "m.py", text, module, MetadataWrapper(module, unsafe_skip_copy=True),
+                      collect_module_names(module, "m", False), load_config([Path(__file__).parent]))
+    for flags in (0, re.I):
+        p = re.compile(pattern, flags)
+        assert ctx.mentions(p) == (p.search(text) is not None)

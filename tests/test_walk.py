@@ -195,3 +195,28 @@ def test_deep_tree_same_events_as_libcst():
         assert_same_events(module, "600 additions")
     finally:
         sys.setrecursionlimit(limit)
+
+
+def _same_children(module: cst.Module) -> int:
+    from fastauthlint.astutil import children
+
+    n, stack = 0, [module]
+    while stack:
+        node = stack.pop()
+        theirs = list(node.children)
+        ours = children(node)
+        assert len(ours) == len(theirs) and all(a is b for a, b in zip(ours, theirs)), type(node).__name__
+        n += 1
+        stack.extend(theirs)
+    return n
+
+
+@pytest.mark.parametrize("name", sorted(SNIPPETS))
+def test_children_are_libcsts_children(name):
+    """astutil.children reads what libcst's `node.children` collects (every child, syntax
+    included, in traversal order) without libcst's rebuild of the node."""
+    assert _same_children(cst.parse_module(SNIPPETS[name])) > 0
+
+
+def test_children_of_fixture_apps_and_examples():
+    assert sum(_same_children(cst.parse_module(p.read_text(encoding="utf-8"))) for p in SOURCES) > 10000
