@@ -456,9 +456,12 @@ class Authentication:
 
 def _hands_on(f: FuncFact, callee: str, g: FuncFact) -> bool:
     """The callee hands what it was given to a lookup (`user = validate_session(db, token)`, then
-    401), called where a failure stops the request: not inside a `try` whose `except` lets it go on
-    (`try: user_id = verify_token(auth) except HTTPException: pass` is optional identification)."""
-    return bool(g.cred_fed) and f"swallow:{short_name(callee).lstrip('_').lower()}" not in f.actions
+    401), the caller having read a credential from the request (a cookie, a header; not any
+    parameter: `check_permission(db=db)` is no sign-in), called where a failure stops the request:
+    not inside a `try` whose `except` lets it go on (`try: user_id = verify_token(auth) except
+    HTTPException: pass` is optional identification)."""
+    return bool(g.cred_fed) and any(r != "user" for r in f.reads) \
+        and f"swallow:{short_name(callee).lstrip('_').lower()}" not in f.actions
 
 
 def _promises_a_value(f: FuncFact, optional_params) -> bool:

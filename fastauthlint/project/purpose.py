@@ -157,7 +157,7 @@ class Purposes:
         issue = d.has("issue")
         if d.has("pw-verify") and issue:
             return Judgement("purpose", "login", "verifies a password against the stored hash and issues a token")
-        if d.has("pw-hash") and d.has("writes") and checks and _account_rows(d):
+        if d.has("pw-hash") and d.has("writes") and checks:
             return Judgement("purpose", "password reset" if _RESET.search(words) or not d.has("creates") else "signup",
                              f"checks `{names[0]}` and sets a new password")
         if method == "POST" and d.has("pw-hash") and d.has("creates") and not d.has("grants-admin") and _account_rows(d):

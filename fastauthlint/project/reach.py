@@ -139,9 +139,10 @@ class Reach:
                 if depth:
                     continue
                 t = "writes"
-            if dep and t in ("writes", "creates", "pw-hash"):
+            if dep and t in ("writes", "creates", "pw-hash", "revoke"):
                 # a dependency's bookkeeping (a session's commit, a rate limiter's counter, the
-                # default user an optional-user dependency makes sure exists)
+                # default user an optional-user dependency makes sure exists, an expired session
+                # it marks revoked)
                 continue
             if t.startswith("check:"):
                 _, how, name = t.split(":", 2)
@@ -153,7 +154,7 @@ class Reach:
             d.refuses = True
         if depth and _MAIL_METHOD.match(f.name):
             d.tags.add("mail")  # `EmailNotifier.send`, `MailService.queue`: the mail leaves through a project class
-        if depth and _END_SESSION.search(f.name.rsplit(".", 1)[-1]):
+        if depth and not dep and _END_SESSION.search(f.name.rsplit(".", 1)[-1]):
             d.tags.add("revoke")  # `invalidate_user_session(...)`: what it writes is the session it ends
         for m in f.models:
             if m.k == "unk" and m.q.startswith("self:"):
