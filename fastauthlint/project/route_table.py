@@ -342,21 +342,6 @@ class TableBuilder:
             return ""  # the module is there, the name is not
         return ".".join(parts[:present + 1])
 
-    @staticmethod
-    def _exempted(applied: List[Applied], method: str, path: str, hints: List[str]) -> Tuple[List[Applied], List[str]]:
-        """What applies to one method and path: an authentication that lets this path through
-        (a middleware's allow-list, a dependency's exclusion list) does not protect it."""
-        out: List[Applied] = []
-        for a in applied:
-            entry = exempt_match(a.auth.exempt, method, path) if a.auth.exempt else None
-            if entry is None and (a.auth.allow_re or a.auth.only_re):
-                entry = regex_exempt(a.auth, path)
-            if entry is None:
-                out.append(a)
-            else:
-                hints = [f"{a.where} lets `{entry}` through without a credential ({a.auth.text})"] + hints
-        return out, hints
-
     # -- build ---------------------------------------------------------------------------
     def build(self) -> List[LinkedRoute]:
         """Every route of production code (test files are left out), in file order."""
@@ -457,13 +442,6 @@ class TableBuilder:
                     out.append(lr)
         return out
 
-    @staticmethod
-    def _uses_optional(hfact: FuncFact, optional: List[Applied]) -> bool:
-        """The handler works with the optional user (tests it, hands it on): written for both
-        kinds of caller. One it never looks at is a dependency that lets failures through."""
-        names = {a.param for a in optional if a.param}
-        return any(p.name in names and (p.checked or p.passed) for p in hfact.params)
-
     def classify(self, fact, file, method, chain, hname, hfile, hfact, applied, seen, hints, login, enforced) -> LinkedRoute:
         """Protected (a required authentication applies, or an optional one the handler
         enforces), optional, unprotected; or public by design when not protected."""
@@ -479,7 +457,7 @@ class TableBuilder:
                          f"to anything: anyone gets a token for any username"] + hints
             elif login:
                 public = "login form (OAuth2PasswordRequestForm)"
-        applied, hints = self._exempted(applied, method, chain.full_path, hints)
+        applied, hints = _exempted(applied, method, chain.full_path, hints)
         required = [a for a in applied if not a.auth.optional]
         optional = [a for a in applied if a.auth.optional]
         unchecked = False
@@ -515,7 +493,7 @@ class TableBuilder:
         if public is not None and status != "protected":
             status = "public"
         if status in ("unprotected", "optional"):
-            risk = self.access.risk(method, hfile, hfact, optional=status == "optional" and self._uses_optional(hfact, optional))
+            risk = self.access.risk(method, hfile, hfact, optional=status == "optional" and _uses_optional(hfact, optional))
         missing = ""
         if status == "unprotected":
             missing = next((m for m in (self.missing_module(o) for o in seen) if m), "")
@@ -523,6 +501,29 @@ class TableBuilder:
                            handler_file=hfile, handler_fact=hfact, applied=applied, public=public, status=status,
                            chain=chain, seen=list(dict.fromkeys(seen)), hints=hints, enforced_in_handler=enforced,
                            optional_unchecked=unchecked, purpose=purpose, guard=guard, risk=risk, missing=missing)
+
+
+def _exempted(applied: List[Applied], method: str, path: str, hints: List[str]) -> Tuple[List[Applied], List[str]]:
+    """What applies to one method and path: an authentication that lets this path through
+    (a middleware's allow-list, a dependency's exclusion list) does not protect it."""
+    out: List[Applied] = []
+    for a in applied:
+        entry = exempt_match(a.auth.exempt, method, path) if a.auth.exempt else None
+        if entry is None and (a.auth.allow_re or a.auth.only_re):
+            entry = regex_exempt(a.auth, path)
+        if entry is None:
+            out.append(a)
+        else:
+            hints = [f"{a.where} lets `{entry}` through without a credential ({a.auth.text})"] + hints
+    return out, hints
+
+
+def _uses_optional(hfact: FuncFact, optional: List[Applied]) -> bool:
+    """The handler works with the optional user (tests it, hands it on): written for both
+    kinds of caller. One it never looks at is a dependency that lets failures through."""
+    names = {a.param for a in optional if a.param}
+    return any(p.name in names and (p.checked or p.passed) for p in hfact.params)
+
 
 
 def _without_bare_schemes(auths: List[Auth], where: str, hints: List[str]) -> Tuple[List[Auth], List[str]]:
