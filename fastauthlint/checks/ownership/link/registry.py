@@ -209,6 +209,20 @@ class ModelRegistry:
         principal depends on `principal_models`, learnt from the routes after some were built."""
         self._models.clear()
         self._shared = None
+        self._owner_columns_anywhere = None
+
+    def owner_columns_anywhere(self) -> Set[str]:
+        """Every owner column of some model of the project, `owner-fields` included: the columns a
+        comparison with the current user may be an ownership check on (`instructor_id`, the key of a
+        relationship to the user)."""
+        if getattr(self, "_owner_columns_anywhere", None) is None:
+            found = set(self.owner_fields)
+            for q in list(self.classes):
+                m = self.model(q)
+                if m is not None:
+                    found.update(m.owner_columns)
+            self._owner_columns_anywhere = found
+        return self._owner_columns_anywhere
 
     def model(self, ref: str, near: Optional[str] = None) -> Optional[Model]:
         hit = self.find_class(ref, near)

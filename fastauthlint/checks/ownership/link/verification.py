@@ -25,6 +25,8 @@ class RowVerification(LinkState):
             return cached
         out: List[OwnerCheck] = []
         for chk in fs.checks:
+            if chk.kind in ("deny", "guard", "filter", "returns") and not self._owner_column(chk.column):
+                continue  # `row.request_user_id != user.id`: a column no model owns rows by
             if chk.kind in ("deny", "guard", "filter", "returns"):
                 if self.is_user(path, fs, b, chk.value) and not self.is_user(path, fs, b, chk.subject):
                     out.append(chk)
@@ -41,6 +43,16 @@ class RowVerification(LinkState):
                     out.append(OwnerCheck(idx=-1, kind="deny", subject=subj, column="", value=val, order=call.order))
         self._checks_memo[key] = out
         return out
+
+    def _owner_column(self, column: str) -> bool:
+        """Whether a compared column (`owner_id`, `owner.id`, `project.owner_id`) may hold an owner:
+        named in `owner-fields` (or a relationship standing for one), or some model's owner column.
+        The per-file summaries keep every `*_id` comparison; only the registry knows the rest."""
+        parts = [p for p in column.split(".") if p] if column else []
+        if not parts or any(p in self.owner_fields or f"{p}_id" in self.owner_fields or p in self.tenant_fields
+                            for p in parts):
+            return True
+        return any(p in self.models.owner_columns_anywhere() for p in parts)
 
     def helper_checks(self, path, fs, b, call: CallSite, kinds) -> List[Tuple[Origin, Origin]]:
         """Checks a called helper makes on its parameters, as (subject, value) origins in the caller."""
