@@ -101,6 +101,40 @@ class RouterGraph:
                     return out
         return self.E.ev(v, path)
 
+    def _built_by_uncalled_factory(self, info: RouterInfo) -> bool:
+        """A router a function builds (`def make_admin_router(current_user): router = APIRouter()`)
+        that no code of the project calls: it exists only in the application that calls the
+        factory, with the dependencies that application passes (a library's router)."""
+        scope, sep, _ = info.key.partition(".<locals>.")
+        if not sep or info.ctor is None:
+            return False
+        mod = self.E.module_of(info.path)
+        local = scope[len(mod) + 1:] if mod and scope.startswith(mod + ".") else scope
+        if "." in local or self.E.func(info.path, local) is None or self.E.call_sites(info.path, local):
+            return False
+        return not self._referenced(info.path, local)
+
+    def _referenced(self, path: str, name: str) -> bool:
+        """Whether a function of the project calls top-level function `name` of file `path` (in a
+        list, a loop, anywhere: what `call_sites` binds covers only some calls). A re-export in a
+        package's `__init__` is no call."""
+        memo = self.__dict__.setdefault("_called_memo", None)
+        if memo is None:
+            memo = self._called_memo = set()
+            project = self.E.project
+            for fpath, facts in self.E.files.items():
+                for f in facts.functions.values():
+                    for v in f.calls:
+                        if not isinstance(v.q, str) or not v.q:
+                            continue
+                        if v.k == "ref":
+                            sym = project.resolve(v.q, near=fpath)
+                            if sym is not None and not sym.attrs:
+                                memo.add((sym.path, sym.name))
+                        elif v.k == "loc":
+                            memo.add((fpath, v.q))
+        return (path, name) in memo
+
     def routers_of(self, v: V, path: str) -> Tuple[List[Obj], bool]:
         """Router objects a receiver/child value denotes; the flag says it is something else
         entirely (a Flask app, a dict) rather than unknown."""
@@ -292,7 +326,7 @@ class RouterGraph:
         orphan = not edges and not info.is_app
         unserved = (not cur.is_app and info.ctor is not None and not self.unresolved_includes
                     and not any(r in self.unknown_parent for r in [info.key] + [e.parent for e in edges])
-                    and self.has_app)
+                    and self.has_app) or (orphan and self._built_by_uncalled_factory(info))
         middleware: List[Tuple[V, str, str]] = []
         for r in [info] + [self.infos[e.parent] for e in edges]:
             for target, mpath in self.own_middleware(r):
