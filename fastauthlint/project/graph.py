@@ -110,29 +110,31 @@ class RouterGraph:
             return False
         mod = self.E.module_of(info.path)
         local = scope[len(mod) + 1:] if mod and scope.startswith(mod + ".") else scope
-        if "." in local or self.E.func(info.path, local) is None or self.E.call_sites(info.path, local):
+        if "." in local or self.E.func(info.path, local) is None:
             return False
         return not self._referenced(info.path, local)
 
     def _referenced(self, path: str, name: str) -> bool:
-        """Whether a function of the project calls top-level function `name` of file `path` (in a
-        list, a loop, anywhere: what `call_sites` binds covers only some calls). A re-export in a
-        package's `__init__` is no call."""
+        """Whether code of the project outside tests calls top-level function `name` of file `path`
+        (in a list, a loop, anywhere). A re-export in a package's `__init__` is no call, and a test
+        that builds the router to exercise it serves nothing."""
         memo = self.__dict__.setdefault("_called_memo", None)
         if memo is None:
             memo = self._called_memo = set()
             project = self.E.project
             for fpath, facts in self.E.files.items():
-                for f in facts.functions.values():
-                    for v in f.calls:
-                        if not isinstance(v.q, str) or not v.q:
-                            continue
-                        if v.k == "ref":
-                            sym = project.resolve(v.q, near=fpath)
-                            if sym is not None and not sym.attrs:
-                                memo.add((sym.path, sym.name))
-                        elif v.k == "loc":
-                            memo.add((fpath, v.q))
+                if self.is_test(fpath):
+                    continue
+                callees = [v for f in facts.functions.values() for v in f.calls] + [c.callee for c in facts.calls]
+                for v in callees:
+                    if not isinstance(v.q, str) or not v.q:
+                        continue
+                    if v.k == "ref":
+                        sym = project.resolve(v.q, near=fpath)
+                        if sym is not None and not sym.attrs:
+                            memo.add((sym.path, sym.name))
+                    elif v.k == "loc":
+                        memo.add((fpath, v.q))
         return (path, name) in memo
 
     def routers_of(self, v: V, path: str) -> Tuple[List[Obj], bool]:
