@@ -307,3 +307,13 @@ def assigned_names(target: cst.BaseExpression) -> Iterator[str]:
             yield from assigned_names(el.value)
     elif isinstance(target, cst.StarredElement):
         yield from assigned_names(target.value)
+
+
+def own_nodes(root: cst.CSTNode) -> Iterator[cst.CSTNode]:
+    """Nodes below `root` (itself included), not entering nested functions, classes or lambdas:
+    what one function's body does itself."""
+    stack = [root]
+    while stack:
+        n = stack.pop()
+        yield n
+        stack.extend(c for c in iter_children(n) if not isinstance(c, (cst.FunctionDef, cst.ClassDef, cst.Lambda)))

@@ -34,6 +34,33 @@ class CheckVisitor(BatchedVisitor):
         return None
 
 
+class ScopeNames:
+    """For a visitor that judges a function when linking by who uses it: the qualified names of the
+    function being visited and of its class (`app.auth.Bearer.__call__`, `app.auth.Bearer`). The
+    visitor calls `enter_scope`/`leave_scope` from its own FunctionDef methods."""
+
+    _scope: List[str]
+
+    def init_scope(self, ctx: FileContext) -> None:
+        self._scope = [ctx.module_name] if ctx.module_name else []
+
+    def enter_scope(self, name: str) -> None:
+        self._scope.append(name)
+
+    def leave_scope(self) -> None:
+        self._scope.pop()
+
+    def visit_ClassDef(self, node: cst.ClassDef) -> None:
+        self._scope.append(node.name.value)
+
+    def leave_ClassDef(self, original_node: cst.ClassDef) -> None:
+        self._scope.pop()
+
+    def owners(self) -> Tuple[str, ...]:
+        """The innermost scope's qualified name, then its parent's."""
+        return tuple(".".join(self._scope[:i]) for i in range(len(self._scope), 0, -1))[:2]
+
+
 class Check:
     name: str = ""
     rules: Tuple[str, ...] = ()

@@ -32,7 +32,7 @@ from typing import Dict, Iterable, List, Optional, Sequence, Tuple
 import libcst as cst
 
 from fastauthlint.astutil import argument, iter_children, literal_str, literal_value, parameters
-from fastauthlint.checks.base import CheckVisitor, WordGatedCheck
+from fastauthlint.checks.base import CheckVisitor, ScopeNames, WordGatedCheck
 from fastauthlint.checks.http import pinned_fastapi
 from fastauthlint.checks.http.constants import status_code
 from fastauthlint.context import FileContext
@@ -330,13 +330,13 @@ class AuthFailureFacts:
     answers: List[Answer]
 
 
-class AuthFailureVisitor(CheckVisitor):
+class AuthFailureVisitor(ScopeNames, CheckVisitor):
     def __init__(self, ctx: FileContext):
         super().__init__(ctx)
         self._module_bound: Optional[Dict[str, cst.Call]] = None
         self.schemes: List[BuiltinScheme] = []
         self.answers: List[Answer] = []
-        self._scope: List[str] = [ctx.module_name] if ctx.module_name else []
+        self.init_scope(ctx)
         # Functions are read statement by statement only in files that may answer 403 at all.
         self._answers = ctx.mentions(_ANSWERS_403)
         self._schemes = "fastapi.security" in ctx.source
@@ -346,14 +346,8 @@ class AuthFailureVisitor(CheckVisitor):
             self._module_bound = _module_exceptions(self.ctx.module)
         return self._module_bound
 
-    def visit_ClassDef(self, node: cst.ClassDef) -> None:
-        self._scope.append(node.name.value)
-
-    def leave_ClassDef(self, original_node: cst.ClassDef) -> None:
-        self._scope.pop()
-
     def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
-        self._scope.append(node.name.value)
+        self.enter_scope(node.name.value)
 
     def visit_Call(self, node: cst.Call) -> None:
         if not self._schemes:
@@ -373,8 +367,8 @@ class AuthFailureVisitor(CheckVisitor):
         return AuthFailureFacts(self.schemes, self.answers)
 
     def leave_FunctionDef(self, original_node: cst.FunctionDef) -> None:
-        owners = tuple(".".join(self._scope[:i]) for i in range(len(self._scope), 0, -1))[:2]
-        self._scope.pop()
+        owners = self.owners()
+        self.leave_scope()
         if not self._answers or _ONE_TIME.search(original_node.name.value):
             return
         for node, reason in _Function(self.ctx, original_node, self._bound()).run():

@@ -26,7 +26,7 @@ from typing import Dict, Iterator, List, Optional, Sequence, Tuple
 
 import libcst as cst
 
-from fastauthlint.astutil import children, descendants, iter_children, literal_str, name_of, parameters
+from fastauthlint.astutil import children, descendants, iter_children, literal_str, name_of, own_nodes, parameters
 from fastauthlint.context import FileContext
 
 # Exceptions an `except` clause names that catch an HTTPException.
@@ -145,7 +145,7 @@ def _catches(kind: Optional[cst.BaseExpression]) -> bool:
 
 def _reraises(handler: cst.ExceptHandler) -> bool:
     bound = handler.name.name.value if handler.name is not None and isinstance(handler.name.name, cst.Name) else None
-    for node in _own_nodes(handler.body):
+    for node in own_nodes(handler.body):
         if isinstance(node, cst.Raise):
             if node.exc is None:
                 return True
@@ -154,22 +154,13 @@ def _reraises(handler: cst.ExceptHandler) -> bool:
     return False
 
 
-def _own_nodes(root: cst.CSTNode) -> Iterator[cst.CSTNode]:
-    """Nodes below `root`, not entering nested functions or classes."""
-    stack = [root]
-    while stack:
-        n = stack.pop()
-        yield n
-        stack.extend(c for c in iter_children(n) if not isinstance(c, (cst.FunctionDef, cst.ClassDef, cst.Lambda)))
-
-
 def webhook_signature(func: cst.FunctionDef) -> bool:
     """Does the function check a webhook's signature: a signature or webhook it names, a check
     that verifies one (an HMAC, `compare_digest`, `construct_event`, `verify_signature`, an
     `except ...SignatureError`), and a signed body or a signature header (not a JWT's signature)?"""
     words: List[str] = [func.name.value] + [p.name.value for p in parameters(func)]
     checks = signed = False
-    for n in _own_nodes(func.body):
+    for n in own_nodes(func.body):
         if isinstance(n, cst.Name):
             words.append(n.value)
         elif isinstance(n, cst.SimpleString):
@@ -223,7 +214,7 @@ def serves_pages(func: cst.FunctionDef, what: str) -> bool:
                         and name_of(arg.value) in _PAGE_RESPONSES:
                     return True
     form = any(isinstance(p.default, cst.Call) and name_of(p.default.func) == "Form" for p in parameters(func))
-    for n in _own_nodes(func.body):
+    for n in own_nodes(func.body):
         if isinstance(n, cst.Call) and name_of(n.func) in _PAGE_RESPONSES:
             return True
         if form and isinstance(n, cst.Subscript) and isinstance(n.value, cst.Attribute) \
@@ -331,7 +322,7 @@ def _configured(expr: cst.BaseExpression, func: Optional[cst.FunctionDef], ctx: 
             return True
         if func is None or depth > 2:
             return False
-        values = [a.value for a in _own_nodes(func.body) if isinstance(a, cst.Assign)
+        values = [a.value for a in own_nodes(func.body) if isinstance(a, cst.Assign)
                   and any(isinstance(t.target, cst.Name) and t.target.value == expr.value for t in a.targets)]
         return bool(values) and all(_configured(v, func, ctx, depth + 1) for v in values)
     return False
@@ -370,7 +361,7 @@ def state_guard(stmt: cst.CSTNode, parents: Parents, func: cst.FunctionDef) -> s
     attr = _state_attribute(subject, negated=True)
     if attr or not isinstance(subject, cst.Name):
         return attr
-    values = [a.value for a in _own_nodes(func.body) if isinstance(a, cst.Assign)
+    values = [a.value for a in own_nodes(func.body) if isinstance(a, cst.Assign)
               and any(isinstance(t.target, cst.Name) and t.target.value == subject.value for t in a.targets)]
     attrs = {_state_attribute(v) for v in values}
     return attrs.pop() if len(attrs) == 1 and len(values) == 1 else ""
@@ -421,7 +412,7 @@ def refuses_request(func: cst.FunctionDef, setter: cst.CSTNode) -> bool:
             else:
                 return False
         stack.extend(reversed([c for c in children(n) if not isinstance(c, (cst.FunctionDef, cst.ClassDef, cst.Lambda))]))
-    return refuses or any(isinstance(n, cst.Raise) for n in _own_nodes(func.body))
+    return refuses or any(isinstance(n, cst.Raise) for n in own_nodes(func.body))
 
 
 # What an exemption tests: the request's method or path (a preflight, a public prefix), not its credential.
@@ -476,7 +467,7 @@ def never_falsy(func: cst.FunctionDef) -> bool:
                 sure.setdefault(subject.value, i)
     returns = 0
     for i, stmt in enumerate(body):
-        for node in _own_nodes(stmt):
+        for node in own_nodes(stmt):
             if not isinstance(node, cst.Return):
                 continue
             returns += 1
@@ -494,10 +485,10 @@ def never_falsy(func: cst.FunctionDef) -> bool:
 def _evaluated_first(stmt: cst.CSTNode) -> Iterator[cst.CSTNode]:
     """The parts of a top-level statement that always run: a simple statement, an `if`'s test."""
     if isinstance(stmt, cst.SimpleStatementLine):
-        yield from _own_nodes(stmt)
+        yield from own_nodes(stmt)
     elif isinstance(stmt, cst.If):
-        yield from _own_nodes(stmt.test)
+        yield from own_nodes(stmt.test)
 
 
 def _refuses(block: cst.BaseSuite) -> bool:
-    return any(isinstance(n, cst.Raise) for n in _own_nodes(block))
+    return any(isinstance(n, cst.Raise) for n in own_nodes(block))

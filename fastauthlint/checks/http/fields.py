@@ -15,7 +15,7 @@ from typing import Dict, Iterator, List, Optional, Set, Tuple
 
 import libcst as cst
 
-from fastauthlint.astutil import descendants, iter_children, literal_str, parameters
+from fastauthlint.astutil import descendants, literal_str, own_nodes, parameters
 from fastauthlint.checks.http.delivery import _dependency_param, _guarding_test
 
 
@@ -70,7 +70,7 @@ def guarantees(func: cst.FunctionDef) -> Tuple[Tuple[str, ...], str]:
     dependency that checks something else and hands its own dependency's value on)."""
     returned: Set[str] = set()
     fields: List[str] = []
-    for n in _own(func.body):
+    for n in own_nodes(func.body):
         if isinstance(n, cst.Return):
             if not isinstance(n.value, cst.Name):
                 return (), ""
@@ -78,8 +78,8 @@ def guarantees(func: cst.FunctionDef) -> Tuple[Tuple[str, ...], str]:
     if len(returned) != 1:
         return (), ""
     name = returned.pop()
-    for n in _own(func.body):
-        if isinstance(n, cst.If) and any(isinstance(x, cst.Raise) for x in _own(n.body)):
+    for n in own_nodes(func.body):
+        if isinstance(n, cst.If) and any(isinstance(x, cst.Raise) for x in own_nodes(n.body)):
             for part in _or_parts(n.test):
                 found = field_tested(part)
                 if found is not None and found[0] == name:
@@ -95,14 +95,6 @@ def _or_parts(test: cst.BaseExpression) -> Iterator[cst.BaseExpression]:
         yield from _or_parts(test.right)
     else:
         yield test
-
-
-def _own(root: cst.CSTNode) -> Iterator[cst.CSTNode]:
-    stack = [root]
-    while stack:
-        n = stack.pop()
-        yield n
-        stack.extend(c for c in iter_children(n) if not isinstance(c, (cst.FunctionDef, cst.ClassDef, cst.Lambda)))
 
 
 def caller_sources(calls: List[Tuple[cst.Call, Optional[cst.FunctionDef], str]], func: cst.FunctionDef, param: str

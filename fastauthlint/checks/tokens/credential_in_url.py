@@ -28,7 +28,7 @@ from typing import Iterable, List, Optional, Tuple
 import libcst as cst
 
 from fastauthlint.astutil import argument, iter_children, literal_str, parameters
-from fastauthlint.checks.base import CheckVisitor, WordGatedCheck
+from fastauthlint.checks.base import CheckVisitor, ScopeNames, WordGatedCheck
 from fastauthlint.context import FileContext
 from fastauthlint.findings import Finding, Severity, Span
 
@@ -144,11 +144,11 @@ def _message(what: str, ws: bool) -> str:
     return f"{what}: URLs are written to proxy, server and browser logs; {_advice(ws)} (spec §7.1)"
 
 
-class CredentialInUrlVisitor(CheckVisitor):
+class CredentialInUrlVisitor(ScopeNames, CheckVisitor):
     def __init__(self, ctx: FileContext):
         super().__init__(ctx)
         self.deferred: List[Deferred] = []
-        self._scope: List[str] = [ctx.module_name] if ctx.module_name else []
+        self.init_scope(ctx)
         self._routes: List[bool] = []
         self._ws: List[bool] = []
         self._one_time: List[bool] = []
@@ -185,22 +185,15 @@ class CredentialInUrlVisitor(CheckVisitor):
         ws = bool(self._ws and self._ws[-1])
         if not ws and self._routes and not any(self._routes):
             s = self.ctx.span(node)
-            owners = tuple(".".join(self._scope[:i]) for i in range(len(self._scope), 0, -1))[:2]
-            self.deferred.append(Deferred(owners, s.line, s.column, s.end_line, s.end_column, what))
+            self.deferred.append(Deferred(self.owners(), s.line, s.column, s.end_line, s.end_column, what))
             return
         self.report(RULE, node, _message(what, ws), severity=Severity.INFO if ws else None)
 
     def facts(self) -> Optional[List[Deferred]]:
         return self.deferred or None
 
-    def visit_ClassDef(self, node: cst.ClassDef) -> None:
-        self._scope.append(node.name.value)
-
-    def leave_ClassDef(self, original_node: cst.ClassDef) -> None:
-        self._scope.pop()
-
     def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
-        self._scope.append(node.name.value)
+        self.enter_scope(node.name.value)
         route = _route(node, self.ctx)
         self._routes.append(route is not None)
         ws = _websocket(node) or bool(route and route[1]) or bool(self._ws and self._ws[-1])
@@ -230,7 +223,7 @@ class CredentialInUrlVisitor(CheckVisitor):
                 self._flag(p.name, f"credential `{shown}` of a route handler is read from the query string")
 
     def leave_FunctionDef(self, original_node: cst.FunctionDef) -> None:
-        self._scope.pop()
+        self.leave_scope()
         self._routes.pop()
         self._ws.pop()
         self._one_time.pop()
