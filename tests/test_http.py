@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import os
 
+import pytest
+
 from conftest import APPS, lint, write_files
 from fastauthlint.findings import Severity
 
@@ -297,3 +299,39 @@ def test_fal601_an_oauth2_client_authentication_is_challenged_with_basic():
     assert found[60].extra == {"scheme": "Basic", "scheme_from": "function"}
     assert "invalid_client" in found[60].message and "invalid_grant" in found[60].message
     assert "invalid_client" not in found[67].message  # a login form: no OAuth2 client
+
+
+@pytest.mark.parametrize("header, reported", [
+    ("", False),  # cookies only: the 401 answers a browser session
+    ('def by_key(x_api_key: str = Header(None)):\n    return x_api_key\n', True),
+    ('def by_bearer(authorization: str = Header(None)):\n    return authorization\n', True),
+    ('STORAGE = {"api_key": "from-env"}  # an outbound key is no header of this API\n', False),
+])
+def test_a_project_authenticated_by_cookie_only_needs_no_challenge(tmp_path, header, reported):
+    root = write_files(tmp_path / "p", {
+        "pyproject.toml": '[tool.fastauthlint]\nselect = ["FAL601"]\n',
+        "app/__init__.py": "",
+        "app/session.py": """\
+            from fastapi import Depends, FastAPI, HTTPException, Request
+
+
+            def verify(session: str) -> str:
+                if not session.startswith("s:"):
+                    raise HTTPException(status_code=401, detail="not signed in")
+                return session[2:]
+
+
+            def current_user(request: Request):
+                return verify(request.cookies.get("session", ""))
+
+
+            app = FastAPI()
+
+
+            @app.get("/me")
+            def me(user: str = Depends(current_user)):
+                return {"user": user}
+            """,
+        "app/other.py": "from fastapi import Header\n\n\n" + header,
+    })
+    assert bool([f for f in lint([root]) if f.rule == "FAL601"]) is reported

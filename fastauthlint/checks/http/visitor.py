@@ -31,10 +31,12 @@ from fastauthlint.checks.http.facts import HttpFacts, Unauthorized
 from fastauthlint.context import FileContext
 
 _MAX_CHAIN = 4  # parts of a dotted reference kept (`khoj.database.adapters.retrieve_user`)
-# Words that name a credential sent in a request header: `Authorization`, a bearer token, an API key
-# header, FastAPI's header schemes.
-_HEADER_CREDENTIAL = re.compile(r"authorization|bearer|api[_-]?key|x-[a-z-]*(token|key|auth)|HTTPBasic|OAuth2|"
-                                r"OpenIdConnect", re.I)
+# Words that name a credential a client sends in a request header: `Authorization`, a bearer token,
+# an API-key header (`X-API-Key`, `api-key`, a `Header()` parameter named for a key or token),
+# FastAPI's header schemes. Not an `api_key` setting: that is what the application sends elsewhere.
+_HEADER_CREDENTIAL = re.compile(r"authorization|bearer|api-key|x-[a-z-]*(token|key|auth)|APIKey(Header|Query)|"
+                                r"HTTPBasic|OAuth2|OpenIdConnect|(token|key|auth)\w*\s*:[^=\n]*=\s*Header\(",
+                                re.I)
 # A cookie read as the request's credential (setting one is not reading it).
 _READS_COOKIE = re.compile(r"\.cookies\b|\bCookie\(")
 
