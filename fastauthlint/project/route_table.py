@@ -416,14 +416,20 @@ class TableBuilder:
                 if fact.kind == "starlette":  # FastAPI dependencies never run for these
                     applied = [a for a in applied_h if not a.param]
                 seen = list(seen_h)
+                verified_by_middleware = _authentication_backend(self.E)
                 for target, mpath, where in chain.middleware:
                     a = self.middleware.middleware_auth(target, mpath)
                     if a is not None:
                         applied.append(Applied(a, where))
+                        verified_by_middleware = True
                 if fact.kind != "starlette":
                     for dv, dpath, where, denv in chain.deps:
                         auths, labels = self.auth.deps_auth(dv, dpath, denv)
-                        auths, hints = _without_bare_schemes(auths, where, hints)
+                        if not verified_by_middleware:
+                            # a bare scheme only requires the header; an authentication middleware
+                            # that verifies a present credential (`AuthenticationMiddleware` and its
+                            # backend) makes the pair an authentication
+                            auths, hints = _without_bare_schemes(auths, where, hints)
                         for a in auths:
                             applied.append(Applied(a, where))
                         if not auths:
@@ -524,6 +530,18 @@ def _uses_optional(hfact: FuncFact, optional: List[Applied]) -> bool:
     names = {a.param for a in optional if a.param}
     return any(p.name in names and (p.checked or p.passed) for p in hfact.params)
 
+
+
+def _authentication_backend(evaluator: Evaluator) -> bool:
+    """Does the project define a Starlette authentication backend (`class JwtAuth(AuthenticationBackend)`,
+    installed with `AuthenticationMiddleware`)? It verifies the credential a request presents, so a
+    bare scheme that requires the header is an authentication with it (memoised per evaluator)."""
+    memo = evaluator.__dict__.get("_auth_backend_memo")
+    if memo is None:
+        memo = any(isinstance(b.q, str) and b.q.endswith("AuthenticationBackend")
+                   for path, facts in evaluator.files.items() for c in facts.classes.values() for b in c.bases)
+        evaluator.__dict__["_auth_backend_memo"] = memo
+    return memo
 
 
 def _without_bare_schemes(auths: List[Auth], where: str, hints: List[str]) -> Tuple[List[Auth], List[str]]:
