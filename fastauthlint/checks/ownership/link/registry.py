@@ -134,6 +134,7 @@ class ModelRegistry:
         self._chain: Dict[str, List[Tuple[str, ClassFact]]] = {}
         self.principal_models: Set[str] = set()  # qualnames of user models (annotations of users)
         self._by_table: Optional[Dict[str, Model]] = None
+        self._owner_columns_anywhere: Optional[Set[str]] = None  # see owner_columns_anywhere
         self._shared: Optional[Set[str]] = None
         # (model, column) the project compares with (or sets from) the current user's id
         self.user_columns: Set[Tuple[str, str]] = set()
@@ -215,7 +216,7 @@ class ModelRegistry:
         """Every owner column of some model of the project, `owner-fields` included: the columns a
         comparison with the current user may be an ownership check on (`instructor_id`, the key of a
         relationship to the user)."""
-        if getattr(self, "_owner_columns_anywhere", None) is None:
+        if self._owner_columns_anywhere is None:
             found = set(self.owner_fields)
             for q in list(self.classes):
                 m = self.model(q)
