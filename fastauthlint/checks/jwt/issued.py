@@ -19,7 +19,6 @@ The key is named by the last segment of its expression (`settings.SECRET_KEY` an
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 from typing import Dict, List, Optional, Set
 
@@ -29,7 +28,7 @@ from fastauthlint.astutil import keyword, literal_str
 from fastauthlint.checks.base import CheckVisitor
 from fastauthlint.checks.jwt.claims import claim_uses
 from fastauthlint.checks.jwt.flow import Scope, frame_scope
-from fastauthlint.checks.jwt.model import AUTHLIB, INTERESTING, Site, identity_claim, resolve
+from fastauthlint.checks.jwt.model import AUTHLIB, INTERESTING, REVOKES, Site, identity_claim, resolve
 from fastauthlint.checks.jwt.values import ABSENT, UNKNOWN, DictVal, key_values
 from fastauthlint.context import FileContext
 
@@ -101,8 +100,6 @@ def kind_from_name(function: str) -> str:
     return ""
 
 
-# Functions that decode a token to revoke it (they read `exp`/`jti`, they authenticate nobody).
-REVOKES = re.compile(r"log_?out|sign_?out|revoke|blacklist|blocklist|denylist|deny_list|invalidate", re.I)
 
 
 class _Frame:

@@ -370,3 +370,7 @@ __all__ = [
     "Api", "Site", "resolve", "PYJWT", "JOSE", "AUTHLIB", "INTERESTING",
     "identity_claim", "algorithm_family", "literal_names", "header_alg",
 ]
+
+
+# Functions that decode a token to revoke it (they read `exp`/`jti`; they authenticate nobody).
+REVOKES = re.compile(r"log_?out|sign_?out|revoke|blacklist|blocklist|denylist|deny_list|invalidate", re.I)

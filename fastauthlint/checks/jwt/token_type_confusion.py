@@ -16,7 +16,8 @@ from __future__ import annotations
 from typing import Dict, Iterator, Optional, Set, Tuple
 
 from fastauthlint.checks.jwt.audience_or_issuer_not_verified import relative
-from fastauthlint.checks.jwt.issued import KIND_CLAIMS, REVOKES, kind_from_name
+from fastauthlint.checks.jwt.issued import KIND_CLAIMS, kind_from_name
+from fastauthlint.checks.jwt.model import REVOKES
 from fastauthlint.context import is_test_path
 from fastauthlint.findings import Finding, Span
 from fastauthlint.project.store import FACTS_KEY, LazyFileFacts

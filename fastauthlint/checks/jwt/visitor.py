@@ -27,7 +27,7 @@ from fastauthlint.checks.jwt import (
 from fastauthlint.checks.jwt.claims import ClaimUses, claim_uses
 from fastauthlint.checks.jwt.durations import Durations
 from fastauthlint.checks.jwt.flow import Scope, frame_scope, same_flow
-from fastauthlint.checks.jwt.model import INTERESTING, JOSE, PYJWT, Site, identity_claim, resolve
+from fastauthlint.checks.jwt.model import INTERESTING, JOSE, PYJWT, REVOKES, Site, identity_claim, resolve
 from fastauthlint.checks.jwt.options import MAX_LEEWAY, MAX_LIFETIME
 from fastauthlint.context import FileContext
 
@@ -44,7 +44,6 @@ _VERIFIES = re.compile(r"^_*verify$|verify.*(token|jwt|sig|claim)|(token|jwt|sig
                        re.I)
 
 
-_REVOKES = re.compile(r"log_?out|sign_?out|revoke|blacklist|blocklist|denylist|deny_list|invalidate", re.I)
 # Calls that revoke (not the ones that check: `is_blacklisted`, `check_revoked`).
 _REVOKING_CALL = re.compile(r"^_*(revoke|invalidate|blacklist|blocklist|denylist|add_to_(black|block|deny)_?list|"
                             r"log_?out|sign_?out)", re.I)
@@ -88,7 +87,7 @@ class Env:
     def revokes(self) -> bool:
         """Is this function signing a token out or revoking it (where an expired token may be
         decoded on purpose)? Its name, or a call it makes, says so."""
-        if _REVOKES.search(self.function_name):
+        if REVOKES.search(self.function_name):
             return True
         for call in self.scope.calls:
             func = call.func
