@@ -19,6 +19,8 @@ The key is named by the last segment of its expression (`settings.SECRET_KEY` an
 
 from __future__ import annotations
 
+import re
+
 from dataclasses import dataclass, field
 from typing import Dict, List, Optional, Set
 
@@ -36,13 +38,19 @@ from fastauthlint.context import FileContext
 KIND_CLAIMS = ("type", "typ", "token_type", "tokentype", "token_use", "purpose", "kind", "scope", "use",
                "token_kind", "tt", "t", "aud")
 _KIND_ATTRS = frozenset(k for k in KIND_CLAIMS if k not in ("t", "tt", "use", "aud"))
-# Kinds told by the function that makes a token.
+# Kinds told by the function that makes a token, by the start of a segment of its name
+# (`create_refresh_token`, `generateInviteToken`): a word inside another (`ws` in `news`, `api` in
+# `rapid`) tells nothing.
 _KIND_WORDS = (("refresh", "refresh"), ("reset", "password-reset"), ("recover", "password-reset"),
-               ("verif", "verification"), ("confirm", "verification"), ("activat", "verification"),
+               ("verification", "verification"), ("confirm", "verification"), ("activat", "verification"),
                ("invit", "invitation"), ("magic", "magic-link"), ("unsubscribe", "unsubscribe"),
                ("download", "download"), ("share", "share"), ("access", "access"), ("session", "access"),
                ("login", "access"), ("api", "api"), ("service", "service"), ("ws", "websocket"),
                ("websocket", "websocket"), ("state", "state"), ("csrf", "csrf"), ("oauth", "oauth-state"))
+# `verify` is the verb of every decoder (`verify_token`, `verify_jwt`): it names the e-mail
+# verification kind only beside what is verified (`verify_email_token`, `create_verify_account_token`)
+_VERIFIED_THINGS = ("email", "mail", "account", "signup", "registration", "phone")
+_SEGMENT = re.compile(r"[A-Z]?[a-z0-9]+|[A-Z]+(?![a-z])")
 
 
 @dataclass
@@ -93,10 +101,12 @@ def key_name(expr: Optional[cst.BaseExpression]) -> str:
 
 
 def kind_from_name(function: str) -> str:
-    low = function.lower()
+    segments = [m.group(0).lower() for m in _SEGMENT.finditer(function.rsplit(".", 1)[-1])]
     for word, kind in _KIND_WORDS:
-        if word in low:
+        if any(s.startswith(word) for s in segments):
             return kind
+    if any(s.startswith("verif") for s in segments) and any(s in _VERIFIED_THINGS for s in segments):
+        return "verification"
     return ""
 
 
