@@ -235,7 +235,7 @@ def analyze_source(path: str, rel: str, digest: str, text: str, module_name: str
         return result
 
     names = collect_module_names(module, module_name, is_package)
-    names.program = program_evidence(module, text, names.imports)  # once per file: FAL401 and FAL502 ask
+    names.program = program_evidence(module, text, names)  # once per file: FAL401 and FAL502 ask
     result.names = names
     result.suppressions = parse_suppressions(text)
     wrapper = MetadataWrapper(module, unsafe_skip_copy=True)

@@ -28,7 +28,7 @@ import libcst as cst
 from fastauthlint import astutil
 from fastauthlint.context import is_test_path
 from fastauthlint.findings import Finding, Severity, Span
-from fastauthlint.project.names import dotted
+from fastauthlint.project.names import ModuleNames, dotted
 
 if TYPE_CHECKING:  # types only: importing it would close an import circle
     from fastauthlint.project.model import Project
@@ -40,7 +40,7 @@ _SERVES = re.compile(
     r"|^\s*@\s*[\w.]+\.(get|post|put|patch|delete|head|options|api_route|route|websocket|middleware"
     r"|exception_handler|on_event|task|actor|lifespan)\s*\("
     r"|^\s*@\s*(shared_task|task|actor|dramatiq\.actor)\b"
-    r"|\b(uvicorn|hypercorn|gunicorn|granian|daphne)\b|\b(run_worker|worker_main|serve_forever|run_app)\s*\(",
+    r"|\b(uvicorn|hypercorn|gunicorn|granian|daphne|streamlit|gradio)\b|\b(run_worker|worker_main|serve_forever|run_app)\s*\(",
     re.M)
 _MAIN_GUARD_TEST = re.compile(r"""^\s*(__name__\s*==\s*['"]__main__['"]|['"]__main__['"]\s*==\s*__name__)\s*$""")
 _RUNNERS = frozenset({"asyncio.run", "anyio.run", "trio.run", "uvloop.run", "fire.Fire"})
@@ -48,11 +48,14 @@ _CLI_ROOTS = ("argparse", "click", "typer", "fire", "docopt")
 _CLI_USE = re.compile(r"\bArgumentParser\s*\(|@\s*\w+\.(command|group)\b|\bTyper\s*\(|\bFire\s*\(|\bdocopt\s*\(")
 
 
-def program_evidence(module: cst.Module, source: str, imports: Dict[str, str]) -> str:
+def program_evidence(module: cst.Module, source: str, names: ModuleNames) -> str:
     """How the module runs as a program (as shown in messages), or "" when it does not, or when it
-    serves (an app, a router, a route, a server or a worker: the application)."""
-    if _SERVES.search(source):
+    serves (an app, a router, a route, a server or a worker: the application), or when it is a
+    component of its package (a class deriving from one of the package's own: a plug-in the
+    application may load by name, whose `__main__` block is a manual test)."""
+    if _SERVES.search(source) or _extends_own_package(module, names):
         return ""
+    imports = names.imports
     if source.startswith("#!") and "python" in source.split("\n", 1)[0]:
         return "a `#!` line"
     defined = {s.name.value for s in module.body if isinstance(s, (cst.FunctionDef, cst.ClassDef))}
@@ -66,6 +69,19 @@ def program_evidence(module: cst.Module, source: str, imports: Dict[str, str]) -
     if any(v.split(".")[0] in _CLI_ROOTS for v in imports.values()) and _CLI_USE.search(source):
         return "a command line"
     return ""
+
+
+def _extends_own_package(module: cst.Module, names: ModuleNames) -> bool:
+    packages = set(names.module.split(".")[:-1])  # `keep.providers.github` -> keep, providers
+    if not packages:
+        return False  # a module at the root has no package to be part of
+    for stmt in module.body:
+        if isinstance(stmt, cst.ClassDef):
+            for base in stmt.bases:
+                q = names.qualify(base.value)
+                if q is not None and q.split(".")[0] in packages:
+                    return True
+    return False
 
 
 def _top_level_work(stmt: cst.CSTNode, defined: Set[str], imports: Dict[str, str]) -> str:
