@@ -27,6 +27,7 @@ from fastauthlint.context import FileContext, ImportTracker, ScopeCloser
 from fastauthlint.findings import Finding, Span
 from fastauthlint.project.collect import FactsCollector
 from fastauthlint.project.names import ModuleNames, collect_module_names
+from fastauthlint.project.programs import program_evidence
 from fastauthlint.project.store import FACTS_KEY, pack as pack_facts
 from fastauthlint.suppress import Suppression, parse_suppressions
 from fastauthlint.walk import walk_batched
@@ -234,6 +235,7 @@ def analyze_source(path: str, rel: str, digest: str, text: str, module_name: str
         return result
 
     names = collect_module_names(module, module_name, is_package)
+    names.program = program_evidence(module, text, names)  # once per file: FAL401 and FAL502 ask
     result.names = names
     result.suppressions = parse_suppressions(text)
     wrapper = MetadataWrapper(module, unsafe_skip_copy=True)

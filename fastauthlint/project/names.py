@@ -64,6 +64,12 @@ class ModuleNames:
     imports: Dict[str, str] = field(default_factory=dict)  # local name -> qualified name
     star_imports: List[str] = field(default_factory=list)  # modules imported with *
     defined: Set[str] = field(default_factory=set)  # def/class/assignment targets at top level
+    # Every module imported anywhere in the file (top level and inside functions), in full
+    # (`import a.b.c` -> "a.b.c", `from a import b` -> "a" and "a.b"): the project's import graph
+    # (programs.py: is a script imported by the application?).
+    modules: Set[str] = field(default_factory=set)
+    # How the module runs as a program, when it does and serves nothing (programs.py); "" if not.
+    program: str = ""
 
     def add_import(self, node: cst.Import, into: Optional[Dict[str, str]] = None) -> None:
         table = self.imports if into is None else into
@@ -71,6 +77,7 @@ class ModuleNames:
             return
         for alias in node.names:
             full = module_dotted(alias.name)
+            self.modules.add(full)
             if alias.asname is not None and isinstance(alias.asname.name, cst.Name):
                 table[alias.asname.name.value] = full
             else:
@@ -82,6 +89,8 @@ class ModuleNames:
         table = self.imports if into is None else into
         level = len(node.relative)
         base = resolve_relative(self.module, self.is_package, level, module_dotted(node.module))
+        if base:
+            self.modules.add(base)
         if isinstance(node.names, cst.ImportStar):
             if into is None:
                 self.star_imports.append(base)
@@ -92,6 +101,7 @@ class ModuleNames:
             if alias.asname is not None and isinstance(alias.asname.name, cst.Name):
                 local = alias.asname.name.value
             table[local] = f"{base}.{name}" if base else name
+            self.modules.add(table[local])
 
     def qualify(self, expr: cst.BaseExpression, local: Optional[Dict[str, str]] = None) -> Optional[str]:
         """Qualified name of a Name/Attribute chain: through imports (function-local ones first),

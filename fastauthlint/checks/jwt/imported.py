@@ -33,6 +33,7 @@ from fastauthlint.checks.jwt import (
 from fastauthlint.checks.jwt.model import JOSE, PYJWT
 from fastauthlint.checks.jwt.options import MAX_LEEWAY
 from fastauthlint.findings import Finding, Severity, Span
+from fastauthlint.project.programs import Held, release
 
 OPTION_KEYS = frozenset({"verify_signature", "verify_exp", "verify_aud", "verify_iss", "verify_iat", "verify_nbf",
                          "require", "require_exp", "leeway"})
@@ -70,6 +71,8 @@ class JwtFacts:
     # another module imports them (a copy-pasted `ACCESS_TOKEN_EXPIRE_MINUTES` nobody reads sets
     # no token's lifetime)
     idle_lifetimes: List[Tuple[str, Tuple[int, int, int, int], str]] = field(default_factory=list)
+    # FAL502 on claims only shown, in a file that may be a script: reported unless it is one
+    held: List[Held] = field(default_factory=list)
 
 
 def module_constants_facts(module: cst.Module) -> Dict[str, Any]:
@@ -136,6 +139,7 @@ def link(project, check_name: str) -> Iterator[Finding]:
     for path, facts in project.facts(check_name):
         if not isinstance(facts, JwtFacts):
             continue
+        yield from release(project, path, facts.held)
         for name, span, message in facts.idle_lifetimes:
             if _imported_elsewhere(project, path, name):
                 yield Finding(rule="FAL505", path=path, span=Span(*span), message=message, severity=Severity.WARNING)

@@ -13,7 +13,10 @@ Reported:
   application's token verifier; or whose use is out of view (warning): returned by another helper,
   passed to another call, stored elsewhere, or not used at all (a check that proves nothing).
 
-Not reported: reading the unverified header (`get_unverified_header`) or the unverified `iss`/`kid`
+Not reported: in a script module (project/programs.py: it runs as a program, serves nothing, and
+the application does not import it), claims decoded only to be shown — read and printed, with
+nothing in that function writing, creating or sending anything (`debug_token.py` printing what a
+pasted token says); reading the unverified header (`get_unverified_header`) or the unverified `iss`/`kid`
 to choose the key; claims that only feed a log or the log context; a function that also verifies
 the token (a verifying decode, a JWK's `.verify(...)`, `verify_token(...)`); a helper whose name
 says it returns unverified claims (`decode_unverified`, `peek_claims`): its callers are where the
@@ -32,6 +35,7 @@ from fastauthlint.checks.jwt.claims import Sink
 from fastauthlint.checks.jwt.model import JOSE, PYJWT, Site
 from fastauthlint.checks.jwt.values import UNKNOWN
 from fastauthlint.findings import Severity
+from fastauthlint.project.acts import CREATE_CALL, WRITE_CALL
 
 RULE = "FAL502"
 CLAUSE = "spec §4.3: the signature MUST be verified before the token decides who the user is"
@@ -62,6 +66,21 @@ def check(site: Site, env) -> Iterator[Tuple[str, str, Optional[Severity]]]:
     sink = out_of_view_sink(site, env)
     if sink is not None:
         yield RULE, out_of_view_message(site.display, _how(site), sink_text(sink, env)), Severity.WARNING
+
+
+# What acts on the world in a script: a write, a row or account created, an outbound request that
+# changes something. A script that does any of these near unverified claims may act on them.
+_ACTS = WRITE_CALL | CREATE_CALL | {"post", "put", "patch", "request", "send", "grant", "set_role", "add_role"}
+
+
+def only_shown(site: Site, env) -> bool:
+    """Are the claims only read (to be shown), never handed on, and does the function (or the
+    module's top level) around the decode act on nothing? In a script module that is an
+    inspection: nothing is granted."""
+    uses = env.uses(site)
+    if not uses.sinks or any(s.kind not in ("read", "discard") for s in uses.sinks):
+        return False
+    return not any(name_of(call.func) in _ACTS for call in site.scope.calls)
 
 
 def unverified_message(display: str, how: str, sink: str) -> str:

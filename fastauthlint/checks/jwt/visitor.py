@@ -30,6 +30,7 @@ from fastauthlint.checks.jwt.flow import Scope, frame_scope, same_flow
 from fastauthlint.checks.jwt.model import INTERESTING, JOSE, PYJWT, REVOKES, Site, identity_claim, resolve
 from fastauthlint.checks.jwt.options import MAX_LEEWAY, MAX_LIFETIME
 from fastauthlint.context import FileContext
+from fastauthlint.project.programs import Held, hold
 
 
 # Functions whose name or docstring says they return unverified claims (their callers decide
@@ -142,6 +143,7 @@ class JwtVisitor(CheckVisitor):
         self.frames: List[_Frame] = [_Frame(ctx.module)]
         self.refs: List[imported.ImportedRef] = []
         self.idle_lifetimes: List[Tuple[str, Tuple[int, int, int, int], str]] = []
+        self.held: List[Held] = []  # FAL502 on claims a possible script only shows
         self._classes = 0
 
     def visit_ClassDef(self, node: cst.ClassDef) -> None:
@@ -217,8 +219,15 @@ class JwtVisitor(CheckVisitor):
         env.sites = sites
         for site in sites:
             self._mask_key(site)
+            shown = None  # the claims are only shown, in a file that may be a script (programs.py)
             for module in RULES:
                 for rule, message, severity in module.check(site, env):
+                    if rule == jwt_signature_not_verified.RULE and self.ctx.names.program:
+                        if shown is None:
+                            shown = jwt_signature_not_verified.only_shown(site, env)
+                        if shown:
+                            self.held.append(hold(self.ctx.finding(rule, site.call.func, message, severity=severity)))
+                            continue
                     self.report(rule, site.call.func, message, severity=severity)
             self._record_imported(site, env)
 
@@ -294,9 +303,10 @@ class JwtVisitor(CheckVisitor):
 
     def facts(self):
         constants = imported.module_constants_facts(self.ctx.module)
-        if not constants and not self.refs and not self.idle_lifetimes:
+        if not constants and not self.refs and not self.idle_lifetimes and not self.held:
             return None
-        return imported.JwtFacts(constants=constants, refs=self.refs, idle_lifetimes=self.idle_lifetimes)
+        return imported.JwtFacts(constants=constants, refs=self.refs, idle_lifetimes=self.idle_lifetimes,
+                                 held=self.held)
 
     def _may_be_jwt(self, call: cst.Call) -> bool:
         func = call.func

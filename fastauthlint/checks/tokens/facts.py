@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from typing import Dict, List, Optional, Tuple
 
 from fastauthlint.findings import Span
+from fastauthlint.project.programs import Held
 
 
 @dataclass
@@ -75,6 +76,9 @@ class TokenFacts:
     # The application's exception handlers: (the exception's class name, the handler's qualified
     # name), from `@app.exception_handler(E)` and `app.add_exception_handler(E, handler)`.
     exception_handlers: List[Tuple[str, str]] = field(default_factory=list)
+    # FAL401 findings on a possible script's console output (programs.py), reported when linking
+    # unless the application imports the file.
+    held: List[Held] = field(default_factory=list)
 
 
 def span_tuple(s: Span) -> Tuple[int, int, int, int]:

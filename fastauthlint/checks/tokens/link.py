@@ -18,6 +18,7 @@ from fastauthlint.checks.tokens.summaries import Summaries, through
 from fastauthlint.checks.tokens.taint import KIND_WORD
 from fastauthlint.checks.tokens.token_in_error_or_response import RESPONSE_KINDS
 from fastauthlint.findings import TEST_CODE_SEVERITY, Finding, Span
+from fastauthlint.project.programs import release, scripts
 
 RULES = {token_logged.RULE: token_logged, token_in_error_or_response.RULE: token_in_error_or_response}
 
@@ -26,11 +27,12 @@ def link(project, check_name: str) -> List[Finding]:
     summaries = Summaries(project, check_name)
     funcs = summaries.funcs
     out: Dict[Tuple[str, Tuple[int, int, int, int], str], Finding] = {}
+    script_modules = scripts(project)
 
-    def emit(rule: str, path: str, span, message: str, test: bool) -> None:
+    def emit(rule: str, path: str, span, message: str, test: bool, sink: str = "") -> None:
         key = (path, tuple(span), rule)
-        if key in out:
-            return
+        if key in out or (path in script_modules and token_logged.script_output(rule, sink)):
+            return  # what a script prints is its output to whoever runs it
         sev = TEST_CODE_SEVERITY if test else None
         out[key] = Finding(rule=rule, path=path, span=Span(*span), message=message, severity=sev)
 
@@ -64,7 +66,7 @@ def link(project, check_name: str) -> List[Finding]:
                     break
                 where = f" in {project.results[spath].rel}" if spath in project.results else ""
                 emit(rule, path, c.span, RULES[rule].passed_message(desc, c.callee.split('.')[-1], pname, sink,
-                                                                    where), c.test)
+                                                                    where), c.test, sink)
                 break
         # b. parameters fed by a security scheme defined elsewhere; c. results of token issuers
         for fl in f.flows:
@@ -91,8 +93,11 @@ def link(project, check_name: str) -> List[Finding]:
                     desc = f"`{fl.ref.split('.')[-1]}` (its `{field}` among its fields)"
             if desc is None or fl.span is None:
                 continue
-            emit(fl.rule, path, fl.span, RULES[fl.rule].message(desc, fl.sink), fl.test)
-    return list(out.values())
+            emit(fl.rule, path, fl.span, RULES[fl.rule].message(desc, fl.sink), fl.test, fl.sink)
+    found = list(out.values())
+    for path, facts in project.facts(check_name):
+        found.extend(release(project, path, getattr(facts, "held", [])))
+    return found
 
 
 def _issued_desc(kind: str, callee: str) -> str:

@@ -30,6 +30,7 @@ from fastauthlint.checks.tokens.token_in_error_or_response import RESPONSE_KINDS
 from fastauthlint.checks.tokens.values import SAFE_NAMES, service_method
 from fastauthlint.findings import TEST_CODE_SEVERITY
 from fastauthlint.project.names import dotted
+from fastauthlint.project.programs import Held, hold
 
 LOGGED = token_logged.RULE
 ECHOED = token_in_error_or_response.RULE
@@ -51,6 +52,7 @@ NOT_LOGGED_KWARGS = frozenset({"exc_info", "stack_info", "stacklevel", "level", 
 HTTP_EXCEPTIONS = frozenset({"fastapi.HTTPException", "fastapi.exceptions.HTTPException",
                              "starlette.exceptions.HTTPException", "fastapi.WebSocketException",
                              "starlette.exceptions.WebSocketException", "fastapi.exceptions.WebSocketException"})
+_STD_STREAMS = frozenset({"sys.stdout", "sys.stderr"})
 RESPONSE_MODULES = ("fastapi.responses.", "starlette.responses.", "fastapi.Response")
 
 
@@ -67,6 +69,9 @@ class Sinks:
         # subtree's `children` costs more than the traversal itself.
         self.calls_by_owner = calls_by_owner
         self._fates: Dict[int, Fate] = {}  # what each `except` does with what it catches (handlers.py)
+        # Console output of a file that may be a script (programs.py): reported when linking,
+        # unless the application imports the file.
+        self.held: List[Held] = []
 
     # -- loggers ----------------------------------------------------------------------------------
     def read_constants(self, constants: Dict[str, cst.BaseExpression]) -> None:
@@ -167,6 +172,9 @@ class Sinks:
                   if a.keyword is None or a.keyword.value not in NOT_LOGGED_KWARGS]
         if isinstance(func, cst.Name) and func.value == "print" and q is None \
                 and "print" not in self.ctx.names.defined:
+            out = astutil.argument(call, "file")
+            if out is not None and self.ctx.qualify(out) not in _STD_STREAMS:
+                return "`print` to a file", logged
             return "`print`", logged
         if q in PRINT_SINKS:
             return f"`{q}`", logged
@@ -214,7 +222,11 @@ class Sinks:
         desc = srcs[0][2]
         more = f" (and {len(srcs) - 1} more)" if len(srcs) > 1 else ""
         msg = RULES[rule].message(f"{desc}{more}", shown)
-        self.report(rule, node, msg, severity=TEST_CODE_SEVERITY if self._lower(shown, state) else None)
+        severity = TEST_CODE_SEVERITY if self._lower(shown, state) else None
+        if self.ctx.names.program and token_logged.script_output(rule, shown):
+            self.held.append(hold(self.ctx.finding(rule, node, msg, severity=severity)))
+            return
+        self.report(rule, node, msg, severity=severity)
 
     def _lower(self, shown: str, state: FunctionState) -> bool:
         """The lower severity: test code, and a development script's own output (a script that

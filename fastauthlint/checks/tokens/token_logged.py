@@ -6,6 +6,12 @@ function, through a project helper whose parameter is logged, or as a credential
 defined in another file hands over or a project function returns (link.py). Every secret that
 reaches such a sink counts. Test code, and a development script's own console output (a script
 that creates an API key prints it to the operator who ran it), get the lower severity.
+
+Not reported: the console output of a script module (project/programs.py: it runs as a program,
+serves nothing, and the application does not import it): a `generate_token.py` that prints the
+token it minted hands it to the person who ran it, which is its purpose. A script's logger calls
+are still reported: logging writes wherever the handlers send it (a file, a collector), and a
+script that wanted its operator to see the token would print it.
 """
 
 from __future__ import annotations
@@ -17,6 +23,15 @@ RULE = "FAL401"
 # How sinks.py shows the console sinks (standard output, not a log).
 CONSOLE_SINKS = frozenset({"`print`", "`sys.stdout.write`", "`sys.stdout.writelines`", "`pprint.pprint`",
                            "`pprint.pp`"})
+
+
+# A program's own output to its operator (a `print` to a file is shown as "`print` to a file").
+SCRIPT_OUTPUT = CONSOLE_SINKS | {"`sys.stderr.write`", "`sys.stderr.writelines`"}
+
+
+def script_output(rule: str, shown: str) -> bool:
+    """A write that is a script's output to whoever runs it, not a log (when the module is a script)."""
+    return rule == RULE and shown in SCRIPT_OUTPUT
 
 
 def dev_console(shown: str, rel_path: str) -> bool:

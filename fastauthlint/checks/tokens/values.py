@@ -81,6 +81,10 @@ _CARRIERS = frozenset({
     "encoded", "decrypted", "json", "form", "query_params", "values", "items", "__dict__", "dict", "attrs",
     "attributes", "fields", "metadata", "info", "details", "response", "output", "message",
 })
+REQUEST_STATE_DESC = "the request object's state (its scope, with the `Authorization` and `Cookie` headers)"
+# A CapWords name (PEP 8) is a class: `RefreshToken`, `models.APIKey` are a table or a schema,
+# never the secret itself (an instance's fields are what hold one).
+_CLASS_NAME = re.compile(r"^_?[A-Z][A-Z0-9]*[a-z][A-Za-z0-9]*$")
 # Loop targets that say nothing of the element (`for t in tokens`, `for item in secrets`).
 _GENERIC_ELEMENTS = frozenset({
     "item", "items", "entry", "value", "val", "obj", "part", "parts", "chunk", "piece", "seg", "segment", "line",
@@ -140,7 +144,7 @@ class Values:
                 return EMPTY  # a module (`jwt`, `secrets`), not a variable
             if node.value in state.not_secret:
                 return EMPTY
-            return name_source(node.value, node.value, config=node.value.isupper()) or self._holder(node, q, state)
+            return _value_named(node.value, node.value, config=node.value.isupper()) or self._holder(node, q, state)
         if type(node) is cst.Attribute:
             attr = node.attr.value
             if self.ctx.qualify(node) in KNOWN_MODULE_NAMES or browser_secret(node):
@@ -149,15 +153,15 @@ class Values:
                 return EMPTY
             if not self._unmasking and (dotted(node) in state.masked or self.credentials.masked_field(node, state)):
                 return EMPTY  # a SecretStr attribute
-            if attr in ("headers", "cookies") and _is_request(node.value, state):
-                # `dict(request.headers)`: every header, `Authorization` and the cookies among them.
-                return src("credential", HEADERS_DESC if attr == "headers" else COOKIES_DESC)
+            whole = _whole_request(attr, node.value, state)
+            if whole:
+                return whole
             base = self.taint(node.value, state)
             incoming = state.is_route and type(node.value) is cst.Name and node.value.value in state.params
             if type(node.value) is cst.Name and node.value.value in state.fresh and secret_name_kind(attr):
                 # `webhook = Webhook(); … webhook.secret`: minted with the object made here.
                 return src("issued", f"the {secret_name_kind(attr)} of the new `{node.value.value}`")
-            own = name_source(attr, shown_name(node), incoming=incoming, config=is_config_base(node.value))
+            own = _value_named(attr, shown_name(node), incoming=incoming, config=is_config_base(node.value))
             if own:
                 return of_kind(own, base)
             # A string has no data attributes: a field of a tainted object is the secret only when
@@ -282,6 +286,8 @@ class Values:
         pick = random_code(node, self.ctx)
         if pick:
             return src("issued", f"the code generated with `{pick}`")
+        if name == "vars" and q is None and len(node.args) == 1:
+            return _whole_request("__dict__", node.args[0].value, state)  # `vars(request)`
         if isinstance(func, cst.Attribute) and func.attr.value == "get_secret_value":
             # What a SecretStr wraps, revealed.
             base = self._unmasked(func.value, state)
@@ -577,6 +583,21 @@ def _union(taints) -> Taint:
     for t in taints:
         out |= t
     return out
+
+
+def _value_named(name: str, shown: str, incoming: bool = False, config: bool = False) -> Taint:
+    """`credentials.name_source` for a variable or an attribute; a CapWords one is a class
+    (`RefreshToken`, `tables.APIKey`: a table or a schema), never the secret itself."""
+    return EMPTY if _CLASS_NAME.match(name) else name_source(name, shown, incoming=incoming, config=config)
+
+
+def _whole_request(attr: str, obj: cst.BaseExpression, state: FunctionState) -> Taint:
+    """What a request's part holds when it is logged whole: `dict(request.headers)` every header,
+    `Authorization` and the cookies among them; `websocket.__dict__` (`vars(request)`) the
+    connection's scope, every header of the handshake in it."""
+    if attr not in ("headers", "cookies", "__dict__") or not _is_request(obj, state):
+        return EMPTY
+    return src("credential", {"headers": HEADERS_DESC, "cookies": COOKIES_DESC}.get(attr, REQUEST_STATE_DESC))
 
 
 def _is_request(node: cst.BaseExpression, state: FunctionState) -> bool:

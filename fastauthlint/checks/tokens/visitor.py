@@ -202,4 +202,4 @@ class TokensVisitor(CheckVisitor):
         return TokenFacts(schemes=sorted(self.credentials.schemes), aliases=dict(self.credentials.aliases),
                           functions=self.walk.function_facts, instances=dict(self.credentials.instances),
                           holders=dict(self.credentials.holders),
-                          exception_handlers=sorted(set(self.exception_handlers)))
+                          exception_handlers=sorted(set(self.exception_handlers)), held=self.sinks.held)
