@@ -59,6 +59,7 @@ class Issue:
     function: str
     key: str  # "" when the key is not a name
     claims: Dict[str, List[str]] = field(default_factory=dict)  # claim -> literal values ("?" when unknown)
+    source: str = ""  # what a module constant naming the key is bound to (`mail_token_key`), "" when unknown
 
 
 @dataclass
@@ -75,6 +76,7 @@ class Accept:
     reads: List[str] = field(default_factory=list)
     returns: bool = False  # the claims go back to the caller
     decides: bool = True  # the claims decide who the caller is (not only `exp` read to blacklist it)
+    source: str = ""  # as Issue.source
 
 
 @dataclass
@@ -98,6 +100,30 @@ def key_name(expr: Optional[cst.BaseExpression]) -> str:
         if isinstance(func, cst.Name) and func.value in ("str", "bytes") and expr.args:
             return key_name(expr.args[0].value)
     return ""
+
+
+def key_source(site: Site) -> str:
+    """What a key named by a constant of this module is bound to: two services may each call their
+    key `SECRET_KEY` (`SECRET_KEY = settings.secret_key` here, `SECRET_KEY = settings.mail_token_key`
+    there) and sign different kinds with different keys. "" when it is not known here."""
+    expr = site.arg("key")
+    if not isinstance(expr, cst.Name):
+        return ""
+    bound = [v for v in site.scope.values(expr, site.call) if isinstance(v, cst.BaseExpression)]
+    if len(bound) != 1 or bound[0] is expr:
+        return ""
+    v = bound[0]
+    if isinstance(v, cst.FormattedString):
+        parts = [p for p in v.parts if isinstance(p, cst.FormattedStringExpression)]
+        if len(parts) != 1 or any(isinstance(p, cst.FormattedStringText) and p.value.strip() for p in v.parts):
+            return ""
+        v = parts[0].expression
+    if isinstance(v, cst.Subscript) and len(v.slice) == 1 and isinstance(v.slice[0].slice, cst.Index):
+        return (literal_str(v.slice[0].slice.value) or "").lower()  # os.environ["MAIL_TOKEN_KEY"]
+    if isinstance(v, cst.Call) and v.args and isinstance(v.func, (cst.Name, cst.Attribute)) and \
+            key_name(v.func) in ("getenv", "get", "config"):
+        return (literal_str(v.args[0].value) or "").lower()  # os.getenv("MAIL_TOKEN_KEY")
+    return key_name(v).lower() if isinstance(v, (cst.Attribute, cst.Call)) else ""
 
 
 def kind_from_name(function: str) -> str:
@@ -201,7 +227,7 @@ class IssuedVisitor(CheckVisitor):
                 lits.extend(strings if strings else ["?"])
             claims[claim] = sorted(set(lits))
         return Issue(line=self.ctx.span(site.call).line, function=function, key=key_name(site.arg("key")),
-                     claims=claims)
+                     claims=claims, source=key_source(site))
 
     def _accept(self, site: Site, function: str) -> Optional[Accept]:
         if site.has_kwargs_splat():
@@ -212,7 +238,7 @@ class IssuedVisitor(CheckVisitor):
                       display=site.display, function=function, key=key_name(site.arg("key")),
                       audience=self._checked(site, "aud", "audience"), issuer=self._checked(site, "iss", "issuer"),
                       reads=sorted(uses.reads), returns=any(s.kind == "return" for s in uses.sinks),
-                      decides=bool(uses.sinks) and not REVOKES.search(function))
+                      decides=bool(uses.sinks) and not REVOKES.search(function), source=key_source(site))
 
     @staticmethod
     def _checked(site: Site, claim: str, arg: str) -> str:

@@ -35,7 +35,8 @@ def _kind(issue) -> Tuple[str, str]:
 
 
 def link(project, facts) -> Iterator[Finding]:
-    kinds: Dict[str, Dict[str, Tuple[str, int]]] = {}  # key -> kind -> where
+    # key -> kind -> (where, what the key's constant is bound to)
+    kinds: Dict[str, Dict[Tuple[str, str], Tuple[str, int]]] = {}
     telling: Dict[str, Set[str]] = {}  # key -> claims that tell its kinds apart
     for path, f in facts:
         for issue in f.issues:
@@ -44,11 +45,10 @@ def link(project, facts) -> Iterator[Finding]:
             kind, claim = _kind(issue)
             if not kind:
                 continue
-            kinds.setdefault(issue.key, {}).setdefault(kind, (relative(project, path), issue.line))
+            kinds.setdefault(issue.key, {}).setdefault((kind, issue.source), (relative(project, path), issue.line))
             if claim:
                 telling.setdefault(issue.key, set()).add(claim)
-    confusable = {k: v for k, v in kinds.items() if len(v) >= 2}
-    if not confusable:
+    if not any(len({k for k, _ in v}) >= 2 for v in kinds.values()):
         return
     readers: Set[str] = set()
     jwt_callers: Dict[str, Set[str]] = {}
@@ -61,7 +61,8 @@ def link(project, facts) -> Iterator[Finding]:
         for accept in f.accepts:
             if not accept.decides:
                 continue  # claims read only to revoke or inspect the token
-            if accept.key not in confusable:
+            found = _signed_with(kinds.get(accept.key, {}), accept.source)
+            if len(found) < 2:
                 continue
             if kind_from_name(accept.function) not in ("", "access"):
                 continue  # a decode for refresh, reset or verification tokens
@@ -78,7 +79,6 @@ def link(project, facts) -> Iterator[Finding]:
                 unchecked = _unchecked_caller(accept.function, callers, _checking(readers, callers))
                 if unchecked is None:
                     continue  # every caller checks the kind, or hands the claims to a helper that does
-            found = confusable[accept.key]
             listed = ", ".join(f"{k} ({w[0]}:{w[1]})" for k, w in sorted(found.items())[:4])
             how = f"the `{sorted(claims)[0]}` claim" if claims else "a `type` claim set when each kind is issued"
             yield Finding(rule=RULE, path=path, span=Span(accept.line, accept.column, accept.end_line, accept.end_column),
@@ -86,6 +86,16 @@ def link(project, facts) -> Iterator[Finding]:
                                    f"{listed} — without checking which kind it got"
                                    + (f" (its caller `{unchecked}` does not either)" if unchecked else "")
                                    + f": check {how}, or sign each kind with its own key (spec §2.2)"))
+
+
+def _signed_with(kinds: Dict[Tuple[str, str], Tuple[str, int]], source: str) -> Dict[str, Tuple[str, int]]:
+    """The kinds signed with the key a decode uses: a constant of the same name bound to another
+    setting (`SECRET_KEY = settings.mail_token_key` in another service) is another key."""
+    out: Dict[str, Tuple[str, int]] = {}
+    for (kind, issued_source), where in sorted(kinds.items()):
+        if not source or not issued_source or source == issued_source:
+            out.setdefault(kind, where)
+    return out
 
 
 def _callers(project, jwt_callers: Dict[str, Set[str]]) -> Dict[str, Set[str]]:
