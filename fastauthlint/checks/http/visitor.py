@@ -18,6 +18,7 @@ import libcst as cst
 from fastauthlint.astutil import descendants, literal_str, name_of, parameters
 from fastauthlint.checks.base import CheckVisitor
 from fastauthlint.checks.http import (
+    cookies,
     cors_wildcard_with_credentials,
     delivery,
     fields,
@@ -79,6 +80,13 @@ class HttpVisitor(CheckVisitor):
         self._ambient = False  # cookies, a cookie session or HTTP Basic: credentials a browser sends by itself
         self._query = 0  # depth of query-builder calls (`.where(...)`) the traversal is inside
         self._dev_branches = 0  # depth of `if` branches only a development environment takes (FAL603)
+        self._module_defs: Dict[str, cst.FunctionDef] = {}
+        self._alias = ""  # the module-level `Annotated[...]` alias being read (its uses refer to it)
+        self._verdicts: Dict[str, str] = {}  # function -> cookies.COOKIE / HEADER (its own credential)
+        self._sites: Dict[str, List[cookies.Site]] = {}  # callee's last name -> calls with arguments
+
+    def visit_Module(self, node: cst.Module) -> None:
+        self._module_defs = {s.name.value: s for s in node.body if isinstance(s, cst.FunctionDef)}
 
     def _report(self, rule: str, node: cst.CSTNode, message: Optional[str]) -> None:
         if message is not None:
@@ -202,6 +210,7 @@ class HttpVisitor(CheckVisitor):
     def leave_FunctionDef(self, original_node: cst.FunctionDef) -> None:
         frame = self._frames[-1]
         if not self.ctx.is_test:
+            self._credential_flow(frame)
             if frame.pending:
                 self._analyse(frame)
             if not self._scopes[:-1] or self._scopes[-2][0] == "class":
@@ -210,10 +219,22 @@ class HttpVisitor(CheckVisitor):
         self._frames.pop()
         self._scopes.pop()
 
+    def _credential_flow(self, frame: _Frame) -> None:
+        """FAL601's cookie provenance (cookies.py): the function's own credential, and what its calls
+        hand on."""
+        verdict = cookies.own_verdict(frame.node, self._assignment, self._module_defs)
+        if verdict:
+            self._verdicts[frame.qual] = verdict
+        known = cookies.provenance(frame.node, self._assignment)
+        for callee, site in cookies.call_sites(frame.node, frame.qual, frame.node.body, known):
+            self._sites.setdefault(callee, []).append(site)
+
     # -- references to the project's functions (is a function holding a 401 ever called?) -----
     def _referrer(self) -> str:
         if self._websocket:
             return "ws"
+        if not self._frames and self._alias:
+            return self._alias  # `CurrentUser = Annotated[User, Depends(get_user)]` runs where it is used
         return self._frames[-1].top or "*" if self._frames else "*"
 
     def visit_Name(self, node: cst.Name) -> None:
@@ -263,7 +284,23 @@ class HttpVisitor(CheckVisitor):
                 if isinstance(n, cst.Name):
                     self._not_refs.add(id(n))
 
+    def _alias_of(self, targets, value) -> str:
+        """The name a module-level `Annotated[...]` alias binds: a type, which does nothing until a
+        parameter is annotated with it."""
+        if self._frames or self._scopes or len(targets) != 1 or not isinstance(targets[0], cst.Name):
+            return ""
+        if isinstance(value, cst.Subscript) and name_of(value.value) == "Annotated":
+            return targets[0].value
+        return ""
+
+    def leave_Assign(self, original_node: cst.Assign) -> None:
+        self._alias = ""
+
+    def leave_AnnAssign(self, original_node: cst.AnnAssign) -> None:
+        self._alias = ""
+
     def visit_Assign(self, node: cst.Assign) -> None:
+        self._alias = self._alias_of([t.target for t in node.targets], node.value)
         for t in node.targets:
             if isinstance(t.target, cst.Name):
                 self._not_refs.add(id(t.target))
@@ -277,6 +314,7 @@ class HttpVisitor(CheckVisitor):
                 self._state_setters[attr] = self._state_setters.get(attr, True) and refusing
 
     def visit_AnnAssign(self, node: cst.AnnAssign) -> None:
+        self._alias = self._alias_of([node.target], node.value)
         if isinstance(node.target, cst.Name):
             self._not_refs.add(id(node.target))
 
@@ -345,6 +383,9 @@ class HttpVisitor(CheckVisitor):
                     break
 
     def leave_Module(self, original_node: cst.Module) -> None:
+        if not self.ctx.is_test:
+            for callee, site in cookies.call_sites(None, "", original_node, {}):
+                self._sites.setdefault(callee, []).append(site)
         for u, func, param in self._field_helpers:
             u.field_sources = fields.caller_sources(self._local_calls.get(func.name.value, []), func, param) or ()
         if self._module_pending and not self.ctx.is_test:
@@ -416,7 +457,7 @@ class HttpVisitor(CheckVisitor):
         header = not self.ctx.is_test and bool(_HEADER_CREDENTIAL.search(self.ctx.source))
         if not (self._found or schemes_used or self._refs or self._local_refs or self._handlers or self._answering
                 or self._never_falsy or self._guarantees or self._state_setters or self._cors or self._ambient
-                or header):
+                or header or self._verdicts or self._sites):
             return None
         return HttpFacts(unauthorized=self._found, schemes=schemes_used,
                          refs={k: tuple(v) for k, v in self._refs.items()},
@@ -425,7 +466,8 @@ class HttpVisitor(CheckVisitor):
                          never_falsy=tuple(self._never_falsy), guarantees=dict(self._guarantees),
                          state_setters=dict(self._state_setters),
                          cors=list(self._cors), ambient=self._ambient, header_credential=header,
-                         reads_cookie=not self.ctx.is_test and bool(_READS_COOKIE.search(self.ctx.source)))
+                         reads_cookie=not self.ctx.is_test and bool(_READS_COOKIE.search(self.ctx.source)),
+                         verdicts=self._verdicts, sites=self._sites)
 
     # -- comparisons: FAL604 ------------------------------------------------------------------
     @property
