@@ -62,6 +62,11 @@ ISSUER_WORDS = frozenset({"token", "tokens", "jwt", "secret", "key", "password",
                           "auth", "authenticate", "login", "signin", "sign", "session", "bearer", "access",
                           "refresh", "issue", "mint", "encode", "cookie", "api", "apikey", "otp", "magic",
                           "link", "reset", "verify", "verification", "invite", "invitation", "pat"})
+# The words of a function's name that show it makes a credential (a token-named value, an encode or
+# mint); `login`, `auth`, `access` alone may name a username or a lookup (`get_by_login(login)`), so
+# whether such a function mints a token is the linking step's question (what it returns).
+MINT_EVIDENCE = frozenset({"token", "tokens", "jwt", "secret", "key", "apikey", "credential", "credentials",
+                           "password", "bearer", "otp", "pat", "cookie", "session", "issue", "mint", "encode"})
 MASKING_TYPES = frozenset({"SecretStr", "SecretBytes", "Secret"})
 
 # -- by name ------------------------------------------------------------------------------------
