@@ -33,6 +33,7 @@ from fastauthlint.checks.secrets.sensitive import (
 )
 from fastauthlint.checks.secrets.settings import ClassFact, FieldFact, SecretsFacts, span_tuple
 from fastauthlint.checks.secrets.surroundings import (
+    field_names,
     local_connection_passwords,
     sentinel_names,
     creates_something,
@@ -87,6 +88,8 @@ class SecretsVisitor(CheckVisitor):
         # `default_secret = "change-me"; if self.jwt_secret == default_secret: raise`: literals bound to a
         # name (name -> candidate keys), and the names read as an operand of a refusing guard.
         self._named: Dict[str, List[int]] = {}
+        self._returned_dicts: Set[int] = set()  # dicts a function returns (or returns a response of)
+        self._returned_values: Set[int] = set()  # their values
         self._guard_operands: Set[str] = set()
         self._guard_nodes: List[cst.Comparison] = []
         self._local_defaults: Set[int] = set()  # passwords given to a connection to this machine
@@ -138,6 +141,11 @@ class SecretsVisitor(CheckVisitor):
             if id(value) not in self.candidates:
                 self._found(HARDCODED, hardcoded_secret.used_constant(name, mode, what, value))
         self._drop_sentinels(original_node)
+        reported = {n: self.constants[n] for n, keys in self._named.items()
+                    if n in self.constants and any(k in self.candidates for k in keys)}
+        for name in field_names(original_node, reported):
+            for key in self._named[name]:
+                self.candidates.pop(key, None)
         for key in self._local_defaults:
             cand = self.candidates.get(key)
             if cand is not None and cand.rule == HARDCODED and cand.priority < 4:
@@ -229,6 +237,17 @@ class SecretsVisitor(CheckVisitor):
     # -- example data is documentation ------------------------------------------------------
     def visit_Dict(self, node: cst.Dict) -> None:
         self._table_values.update(hardcoded_secret.label_table_values(node))
+        if id(node) in self._returned_dicts:
+            self._returned_values.update(id(el.value) for el in node.elements if isinstance(el, cst.DictElement))
+
+    def visit_Return(self, node: cst.Return) -> None:
+        # `return {"access_token": "demo-token", ...}`: what a function hands every caller is no
+        # secret of the server; a stand-in token there is a mock answer, not a key that is checked
+        value = node.value
+        if isinstance(value, cst.Call):
+            value = next((a.value for a in value.args if isinstance(a.value, cst.Dict)), value)
+        if isinstance(value, cst.Dict):
+            self._returned_dicts.add(id(value))
 
     def visit_DictElement(self, node: cst.DictElement) -> None:
         key = astutil.literal_str(node.key)
@@ -237,7 +256,11 @@ class SecretsVisitor(CheckVisitor):
         if key in EXAMPLE_KEYS:
             self.example_depth += 1
         elif key is not None and not self.example_depth and id(node.value) not in self._table_values:
-            self._found(HARDCODED, hardcoded_secret.named_literal(key, node.value, "dictionary key"), record=True)
+            hit = hardcoded_secret.named_literal(key, node.value, "dictionary key")
+            if hit is not None and hit.verdict == PLACEHOLDER and hit.kind == "token" \
+                    and id(node.value) in self._returned_values:
+                return
+            self._found(HARDCODED, hit, record=True)
 
     def leave_DictElement(self, original_node: cst.DictElement) -> None:
         if astutil.literal_str(original_node.key) in EXAMPLE_KEYS:
