@@ -29,7 +29,9 @@ from fastauthlint.checks.http import (
 )
 from fastauthlint.checks.http.constants import ModuleConstants
 from fastauthlint.checks.http.facts import HttpFacts, Unauthorized
+from fastauthlint.checks.secrets.sensitive import is_test_like_path, is_test_name
 from fastauthlint.context import FileContext
+from fastauthlint.findings import TEST_CODE_SEVERITY
 
 _MAX_CHAIN = 4  # parts of a dotted reference kept (`khoj.database.adapters.retrieve_user`)
 # Words that name a credential a client sends in a request header: `Authorization`, a bearer token,
@@ -490,7 +492,14 @@ class HttpVisitor(CheckVisitor):
             return
         func = self._frames[-1].node if self._frames else None
         for message in non_constant_time_compare.check(self.ctx, node, self._in_dunder_eq, func, self._query > 0):
-            self.report(non_constant_time_compare.RULE, node, message)
+            self.report(non_constant_time_compare.RULE, node, message,
+                        severity=TEST_CODE_SEVERITY if self._scaffolding() else None)
+
+    def _scaffolding(self) -> bool:
+        """Test support outside tests/: a `Mock*`/`Fake*`/`Stub*` class or function, a `mocks/` or
+        `fixtures/` module (a mock DAO a test installs with `dependency_overrides`): not what serves."""
+        return is_test_like_path(self.ctx.rel) or any(
+            is_test_name(qual.rsplit(".", 1)[-1]) for kind, qual, _ in self._scopes)
 
 
 _CREDENTIAL_ARG = re.compile(r"^(request|req|websocket|headers|authorization|credentials?|token|api_key|auth_header)$")
