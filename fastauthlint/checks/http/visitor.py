@@ -54,7 +54,73 @@ class _Frame:
     pending: List[Tuple[cst.Call, str]] = field(default_factory=list)
 
 
-class HttpVisitor(CheckVisitor):
+class _Comparisons:
+    """FAL604, judged in the same walk: the comparisons of secrets (a mixin of HttpVisitor, whose
+    frames and scopes it reads)."""
+
+    # -- comparisons: FAL604 ------------------------------------------------------------------
+    @property
+    def _in_dunder_eq(self) -> bool:
+        return bool(self._frames) and self._frames[-1].node.name.value in ("__eq__", "__ne__")
+
+    def visit_Assert(self, node: cst.Assert) -> None:
+        self._in_assert += 1
+
+    def leave_Assert(self, original_node: cst.Assert) -> None:
+        self._in_assert -= 1
+
+    def visit_BooleanOperation(self, node: cst.BooleanOperation) -> None:
+        if not self.ctx.is_test:
+            self._owner_gated.update(id(c) for c in non_constant_time_compare.owner_gated(self.ctx, node))
+
+    def visit_Comparison(self, node: cst.Comparison) -> None:
+        # Tests compare tokens to check behaviour; nobody measures their timing.
+        if self._in_assert or self.ctx.is_test or id(node) in self._owner_gated:
+            return
+        func = self._frames[-1].node if self._frames else None
+        for message in non_constant_time_compare.check(self.ctx, node, self._in_dunder_eq, func, self._query > 0):
+            self.report(non_constant_time_compare.RULE, node, message,
+                        severity=TEST_CODE_SEVERITY if self._scaffolding() else None)
+
+    def _scaffolding(self) -> bool:
+        """Test support outside tests/: a `Mock*`/`Fake*`/`Stub*` class or function, a `mocks/` or
+        `fixtures/` module (a mock DAO a test installs with `dependency_overrides`): not what serves."""
+        return is_test_like_path(self.ctx.rel) or any(
+            is_test_name(qual.rsplit(".", 1)[-1]) for kind, qual, _ in self._scopes)
+
+
+class _Provenance:
+    """What FAL601's linking step asks of the file beyond its 401s (a mixin of HttpVisitor): where
+    each function's credential comes from (cookies.py), and which module-level `Annotated` alias
+    a use of a function is in."""
+
+    def _credential_flow(self, frame: _Frame) -> None:
+        """FAL601's cookie provenance (cookies.py): the function's own credential, and what its calls
+        hand on."""
+        verdict = cookies.own_verdict(frame.node, self._assignment, self._module_defs)
+        if verdict:
+            self._verdicts[frame.qual] = verdict
+        known = cookies.provenance(frame.node, self._assignment)
+        for callee, site in cookies.call_sites(frame.node, frame.qual, frame.node.body, known):
+            self._sites.setdefault(callee, []).append(site)
+
+    def _alias_of(self, targets, value) -> str:
+        """The name a module-level `Annotated[...]` alias binds: a type, which does nothing until a
+        parameter is annotated with it."""
+        if self._frames or self._scopes or len(targets) != 1 or not isinstance(targets[0], cst.Name):
+            return ""
+        if isinstance(value, cst.Subscript) and name_of(value.value) == "Annotated":
+            return targets[0].value
+        return ""
+
+    def leave_Assign(self, original_node: cst.Assign) -> None:
+        self._alias = ""
+
+    def leave_AnnAssign(self, original_node: cst.AnnAssign) -> None:
+        self._alias = ""
+
+
+class HttpVisitor(_Comparisons, _Provenance, CheckVisitor):
     def __init__(self, ctx: FileContext):
         super().__init__(ctx)
         self.constants = ModuleConstants(ctx)
@@ -221,16 +287,6 @@ class HttpVisitor(CheckVisitor):
         self._frames.pop()
         self._scopes.pop()
 
-    def _credential_flow(self, frame: _Frame) -> None:
-        """FAL601's cookie provenance (cookies.py): the function's own credential, and what its calls
-        hand on."""
-        verdict = cookies.own_verdict(frame.node, self._assignment, self._module_defs)
-        if verdict:
-            self._verdicts[frame.qual] = verdict
-        known = cookies.provenance(frame.node, self._assignment)
-        for callee, site in cookies.call_sites(frame.node, frame.qual, frame.node.body, known):
-            self._sites.setdefault(callee, []).append(site)
-
     # -- references to the project's functions (is a function holding a 401 ever called?) -----
     def _referrer(self) -> str:
         if self._websocket:
@@ -285,21 +341,6 @@ class HttpVisitor(CheckVisitor):
             for n in descendants(alias):
                 if isinstance(n, cst.Name):
                     self._not_refs.add(id(n))
-
-    def _alias_of(self, targets, value) -> str:
-        """The name a module-level `Annotated[...]` alias binds: a type, which does nothing until a
-        parameter is annotated with it."""
-        if self._frames or self._scopes or len(targets) != 1 or not isinstance(targets[0], cst.Name):
-            return ""
-        if isinstance(value, cst.Subscript) and name_of(value.value) == "Annotated":
-            return targets[0].value
-        return ""
-
-    def leave_Assign(self, original_node: cst.Assign) -> None:
-        self._alias = ""
-
-    def leave_AnnAssign(self, original_node: cst.AnnAssign) -> None:
-        self._alias = ""
 
     def visit_Assign(self, node: cst.Assign) -> None:
         self._alias = self._alias_of([t.target for t in node.targets], node.value)
@@ -470,36 +511,6 @@ class HttpVisitor(CheckVisitor):
                          cors=list(self._cors), ambient=self._ambient, header_credential=header,
                          reads_cookie=not self.ctx.is_test and bool(_READS_COOKIE.search(self.ctx.source)),
                          verdicts=self._verdicts, sites=self._sites)
-
-    # -- comparisons: FAL604 ------------------------------------------------------------------
-    @property
-    def _in_dunder_eq(self) -> bool:
-        return bool(self._frames) and self._frames[-1].node.name.value in ("__eq__", "__ne__")
-
-    def visit_Assert(self, node: cst.Assert) -> None:
-        self._in_assert += 1
-
-    def leave_Assert(self, original_node: cst.Assert) -> None:
-        self._in_assert -= 1
-
-    def visit_BooleanOperation(self, node: cst.BooleanOperation) -> None:
-        if not self.ctx.is_test:
-            self._owner_gated.update(id(c) for c in non_constant_time_compare.owner_gated(self.ctx, node))
-
-    def visit_Comparison(self, node: cst.Comparison) -> None:
-        # Tests compare tokens to check behaviour; nobody measures their timing.
-        if self._in_assert or self.ctx.is_test or id(node) in self._owner_gated:
-            return
-        func = self._frames[-1].node if self._frames else None
-        for message in non_constant_time_compare.check(self.ctx, node, self._in_dunder_eq, func, self._query > 0):
-            self.report(non_constant_time_compare.RULE, node, message,
-                        severity=TEST_CODE_SEVERITY if self._scaffolding() else None)
-
-    def _scaffolding(self) -> bool:
-        """Test support outside tests/: a `Mock*`/`Fake*`/`Stub*` class or function, a `mocks/` or
-        `fixtures/` module (a mock DAO a test installs with `dependency_overrides`): not what serves."""
-        return is_test_like_path(self.ctx.rel) or any(
-            is_test_name(qual.rsplit(".", 1)[-1]) for kind, qual, _ in self._scopes)
 
 
 _CREDENTIAL_ARG = re.compile(r"^(request|req|websocket|headers|authorization|credentials?|token|api_key|auth_header)$")

@@ -64,7 +64,22 @@ class _Candidate:
     empty_name: Optional[str] = None  # an empty default of this secret (FAL302): kept unless the file refuses it
 
 
-class SecretsVisitor(CheckVisitor):
+class _Returned:
+    """The dicts a function returns, and their values (a mixin of SecretsVisitor)."""
+
+    _returned_dicts: Set[int]
+
+    def visit_Return(self, node: cst.Return) -> None:
+        # `return {"access_token": "demo-token", ...}`: what a function hands every caller is no
+        # secret of the server; a stand-in token there is a mock answer, not a key that is checked
+        value = node.value
+        if isinstance(value, cst.Call):
+            value = next((a.value for a in value.args if isinstance(a.value, cst.Dict)), value)
+        if isinstance(value, cst.Dict):
+            self._returned_dicts.add(id(value))
+
+
+class SecretsVisitor(_Returned, CheckVisitor):
     def __init__(self, ctx):
         super().__init__(ctx)
         self.candidates: Dict[int, _Candidate] = {}
@@ -181,29 +196,13 @@ class SecretsVisitor(CheckVisitor):
         self.dev_scopes -= is_dev_name(original_node.name.value)
         frame = self.frames.pop()
         self.func_nodes.pop()
-        self._drop_only_tested(original_node)
+        _drop_only_tested(self.candidates, original_node)
         if frame["fixture"]:
             # A development script's function that creates an account (`def _create_user`, or one
             # named `f"qa_{suffix}"`): the password it chooses for it is test data.
             for key in frame["passwords"]:
                 if key in self.candidates:
                     self.candidates[key].test = True
-
-    def _drop_only_tested(self, func: cst.FunctionDef) -> None:
-        """`secret = os.environ.get("JWT_SECRET") or ""` in a function that only tests the value
-        (`if secret in UNSAFE: ...`, `len(secret) < 32`, `if not secret:`): a diagnostic that sorts
-        the setting, not code that runs with the fallback (FAL302)."""
-        fallbacks = {k for k, c in self.candidates.items() if c.rule == FALLBACK}
-        if not fallbacks:
-            return
-        for stmt in _own_statements(func):
-            if not (isinstance(stmt, cst.Assign) and len(stmt.targets) == 1 and isinstance(stmt.targets[0].target,
-                                                                                         cst.Name)):
-                continue
-            inside = [id(n) for n in astutil.walk(stmt.value) if id(n) in fallbacks]
-            if inside and _only_tested(func, stmt.targets[0].target.value, stmt):
-                for key in inside:
-                    del self.candidates[key]
 
     def _identity(self, generated: bool) -> None:
         if generated and self.frames:
@@ -239,15 +238,6 @@ class SecretsVisitor(CheckVisitor):
         self._table_values.update(hardcoded_secret.label_table_values(node))
         if id(node) in self._returned_dicts:
             self._returned_values.update(id(el.value) for el in node.elements if isinstance(el, cst.DictElement))
-
-    def visit_Return(self, node: cst.Return) -> None:
-        # `return {"access_token": "demo-token", ...}`: what a function hands every caller is no
-        # secret of the server; a stand-in token there is a mock answer, not a key that is checked
-        value = node.value
-        if isinstance(value, cst.Call):
-            value = next((a.value for a in value.args if isinstance(a.value, cst.Dict)), value)
-        if isinstance(value, cst.Dict):
-            self._returned_dicts.add(id(value))
 
     def visit_DictElement(self, node: cst.DictElement) -> None:
         key = astutil.literal_str(node.key)
@@ -493,6 +483,23 @@ def _session_of(expr: cst.BaseExpression, method: str = "") -> bool:
             return False
         expr = expr.value
     return isinstance(expr, cst.Attribute) and expr.attr.value == "session" and isinstance(expr.value, (cst.Name, cst.Attribute))
+
+
+def _drop_only_tested(candidates, func: cst.FunctionDef) -> None:
+    """`secret = os.environ.get("JWT_SECRET") or ""` in a function that only tests the value
+    (`if secret in UNSAFE: ...`, `len(secret) < 32`, `if not secret:`): a diagnostic that sorts
+    the setting, not code that runs with the fallback (FAL302)."""
+    fallbacks = {k for k, c in candidates.items() if c.rule == FALLBACK}
+    if not fallbacks:
+        return
+    for stmt in _own_statements(func):
+        if not (isinstance(stmt, cst.Assign) and len(stmt.targets) == 1 and isinstance(stmt.targets[0].target,
+                                                                                     cst.Name)):
+            continue
+        inside = [id(n) for n in astutil.walk(stmt.value) if id(n) in fallbacks]
+        if inside and _only_tested(func, stmt.targets[0].target.value, stmt):
+            for key in inside:
+                del candidates[key]
 
 
 def _own_statements(func: cst.FunctionDef):
