@@ -271,13 +271,13 @@ class CookieFlow:
         verdict = f.verdicts.get(qual, "") if f is not None else ""
         if verdict == HEADER or self.header_schemes(path, qual):
             return False
+        fact = self.evaluator.get().func(path, qual)
+        deps = [p for p in fact.params if self.dependency(p) is not None] if fact is not None else []
+        if any(self._header_dependency(path, p) for p in deps):
+            return False  # (a dependency reading the `Authorization` header itself)
         if verdict == COOKIE:
             return True
-        fact = self.evaluator.get().func(path, qual)
         if fact is None:
-            return False
-        deps = [p for p in fact.params if self.dependency(p) is not None]
-        if any(self._header_dependency(path, p) for p in deps):
             return False
         if any(self._param(path, qual, fact, p) for p in deps):
             return True
