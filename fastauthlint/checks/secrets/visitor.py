@@ -64,15 +64,23 @@ class _Candidate:
     empty_name: Optional[str] = None  # an empty default of this secret (FAL302): kept unless the file refuses it
 
 
+_ROUTE_VERBS = frozenset({"get", "post", "put", "patch", "delete", "api_route", "route"})
+
+
 class _Returned:
-    """The dicts a function returns, and their values (a mixin of SecretsVisitor)."""
+    """The dicts a route returns, and their values (a mixin of SecretsVisitor)."""
 
     _returned_dicts: Set[int]
+    func_nodes: List[cst.FunctionDef]
 
     def visit_Return(self, node: cst.Return) -> None:
         # `return {"access_token": "demo-token", ...}`: what a function hands every caller is no
         # secret of the server; a stand-in token there is a mock answer, not a key that is checked
         value = node.value
+        if not self.func_nodes or not any(
+                isinstance(d.decorator, cst.Call) and isinstance(d.decorator.func, cst.Attribute)
+                and d.decorator.func.attr.value in _ROUTE_VERBS for d in self.func_nodes[-1].decorators):
+            return  # a route's answer (a helper's or a fixture's dict may be the headers a client sends)
         if isinstance(value, cst.Call):
             value = next((a.value for a in value.args if isinstance(a.value, cst.Dict)), value)
         if isinstance(value, cst.Dict):
