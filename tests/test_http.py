@@ -303,8 +303,11 @@ def test_fal601_an_oauth2_client_authentication_is_challenged_with_basic():
 
 @pytest.mark.parametrize("header, reported", [
     ("", False),  # cookies only: the 401 answers a browser session
-    ('def by_key(x_api_key: str = Header(None)):\n    return x_api_key\n', True),
-    ('def by_bearer(authorization: str = Header(None)):\n    return authorization\n', True),
+    # a header credential the same helper is handed: not a cookie only
+    ('def by_key(x_api_key: str = Header(None)):\n    return verify(x_api_key)\n', True),
+    ('def by_bearer(authorization: str = Header(None)):\n    return verify(authorization)\n', True),
+    # a header credential elsewhere: the helper is still handed nothing but the cookie
+    ('def by_bearer(authorization: str = Header(None)):\n    return authorization\n', False),
     ('STORAGE = {"api_key": "from-env"}  # an outbound key is no header of this API\n', False),
 ])
 def test_a_project_authenticated_by_cookie_only_needs_no_challenge(tmp_path, header, reported):
@@ -332,6 +335,6 @@ def test_a_project_authenticated_by_cookie_only_needs_no_challenge(tmp_path, hea
             def me(user: str = Depends(current_user)):
                 return {"user": user}
             """,
-        "app/other.py": "from fastapi import Header\n\n\n" + header,
+        "app/other.py": "from fastapi import Header\n\nfrom app.session import verify\n\n\n" + header,
     })
     assert bool([f for f in lint([root]) if f.rule == "FAL601"]) is reported

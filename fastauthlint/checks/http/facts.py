@@ -70,3 +70,7 @@ class HttpFacts:
     # key header, a header scheme)? None anywhere, and cookies read: the project authenticates by cookie.
     header_credential: bool = False
     reads_cookie: bool = False  # reads a cookie (`request.cookies`, a `Cookie()` parameter) outside tests
+    # FAL601's cookie provenance (cookies.py): function -> its own credential (`c` a cookie only, `h` a
+    # header named); callee's last name -> (caller, ((argument slot, where the argument comes from), ...)).
+    verdicts: Dict[str, str] = field(default_factory=dict)
+    sites: Dict[str, List[Tuple[str, Tuple[Tuple[str, str], ...]]]] = field(default_factory=dict)

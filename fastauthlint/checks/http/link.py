@@ -22,7 +22,7 @@ from __future__ import annotations
 
 from typing import Dict, Iterable, List, Optional, Set, Tuple
 
-from fastauthlint.checks.http import cors_wildcard_with_credentials, schemes
+from fastauthlint.checks.http import cookies, cors_wildcard_with_credentials, schemes
 from fastauthlint.checks.http.facts import HttpFacts
 from fastauthlint.checks.http.unauthorized_without_www_authenticate import RULE, message
 from fastauthlint.context import is_test_path
@@ -58,6 +58,7 @@ def link(project, check_name: str) -> List[Finding]:
     # `WWW-Authenticate` would name no scheme the client uses (and would open a login dialog)
     app_files = [f for path, f in files.items() if not _is_test(project, path)]
     cookie_only = any(f.reads_cookie for f in app_files) and not any(f.header_credential for f in app_files)
+    flow = cookies.CookieFlow(evaluator, files, lambda p: _is_test(project, p), _dependency, followed.of_function)
     for path, u in found:
         if cookie_only:
             continue
@@ -69,6 +70,8 @@ def link(project, check_name: str) -> List[Finding]:
             continue
         if u.state and setters.get(u.state):
             continue  # only code that refuses unauthenticated requests sets it
+        if u.func and flow.cookie_only(path, u.func):
+            continue  # this function's credential is a cookie (cookies.py)
         if u.field_sources and not refs.called_elsewhere(path, u.holder) and \
                 all(guards.field_guaranteed(path, q, p, u.missing_field) for q, p in u.field_sources):
             continue  # the dependency refused a user without that field already

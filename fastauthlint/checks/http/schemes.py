@@ -33,8 +33,9 @@ from fastauthlint.astutil import descendants, literal_str, name_of, parameters
 SCHEME_CLASSES: Dict[str, str] = {
     "HTTPBearer": "Bearer", "OAuth2PasswordBearer": "Bearer", "OAuth2AuthorizationCodeBearer": "Bearer",
     "OAuth2": "Bearer", "OpenIdConnect": "Bearer", "HTTPBasic": "Basic", "HTTPDigest": "Digest",
-    "APIKeyHeader": "APIKey", "APIKeyCookie": "APIKey", "APIKeyQuery": "APIKey",
+    "APIKeyHeader": "APIKey", "APIKeyQuery": "APIKey",
 }
+# (`APIKeyCookie` is no scheme a client answers a challenge with: a browser sends the cookie by itself.)
 # Credentials classes a dependency declares: the scheme they were parsed from.
 CREDENTIAL_CLASSES: Dict[str, str] = {"HTTPBasicCredentials": "Basic", "HTTPAuthorizationCredentials": "Bearer"}
 DEFAULT_SCHEME = "Bearer"  # the spec's setting: JWTs in `Authorization: Bearer`

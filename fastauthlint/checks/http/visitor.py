@@ -18,6 +18,7 @@ import libcst as cst
 from fastauthlint.astutil import descendants, literal_str, name_of, parameters
 from fastauthlint.checks.base import CheckVisitor
 from fastauthlint.checks.http import (
+    cookies,
     cors_wildcard_with_credentials,
     delivery,
     fields,
@@ -28,7 +29,9 @@ from fastauthlint.checks.http import (
 )
 from fastauthlint.checks.http.constants import ModuleConstants
 from fastauthlint.checks.http.facts import HttpFacts, Unauthorized
+from fastauthlint.checks.secrets.sensitive import is_test_like_path, is_test_name
 from fastauthlint.context import FileContext
+from fastauthlint.findings import TEST_CODE_SEVERITY
 
 _MAX_CHAIN = 4  # parts of a dotted reference kept (`khoj.database.adapters.retrieve_user`)
 # Words that name a credential a client sends in a request header: `Authorization`, a bearer token,
@@ -51,7 +54,73 @@ class _Frame:
     pending: List[Tuple[cst.Call, str]] = field(default_factory=list)
 
 
-class HttpVisitor(CheckVisitor):
+class _Comparisons:
+    """FAL604, judged in the same walk: the comparisons of secrets (a mixin of HttpVisitor, whose
+    frames and scopes it reads)."""
+
+    # -- comparisons: FAL604 ------------------------------------------------------------------
+    @property
+    def _in_dunder_eq(self) -> bool:
+        return bool(self._frames) and self._frames[-1].node.name.value in ("__eq__", "__ne__")
+
+    def visit_Assert(self, node: cst.Assert) -> None:
+        self._in_assert += 1
+
+    def leave_Assert(self, original_node: cst.Assert) -> None:
+        self._in_assert -= 1
+
+    def visit_BooleanOperation(self, node: cst.BooleanOperation) -> None:
+        if not self.ctx.is_test:
+            self._owner_gated.update(id(c) for c in non_constant_time_compare.owner_gated(self.ctx, node))
+
+    def visit_Comparison(self, node: cst.Comparison) -> None:
+        # Tests compare tokens to check behaviour; nobody measures their timing.
+        if self._in_assert or self.ctx.is_test or id(node) in self._owner_gated:
+            return
+        func = self._frames[-1].node if self._frames else None
+        for message in non_constant_time_compare.check(self.ctx, node, self._in_dunder_eq, func, self._query > 0):
+            self.report(non_constant_time_compare.RULE, node, message,
+                        severity=TEST_CODE_SEVERITY if self._scaffolding() else None)
+
+    def _scaffolding(self) -> bool:
+        """Test support outside tests/: a `Mock*`/`Fake*`/`Stub*` class or function, a `mocks/` or
+        `fixtures/` module (a mock DAO a test installs with `dependency_overrides`): not what serves."""
+        return is_test_like_path(self.ctx.rel) or any(
+            is_test_name(qual.rsplit(".", 1)[-1]) for kind, qual, _ in self._scopes)
+
+
+class _Provenance:
+    """What FAL601's linking step asks of the file beyond its 401s (a mixin of HttpVisitor): where
+    each function's credential comes from (cookies.py), and which module-level `Annotated` alias
+    a use of a function is in."""
+
+    def _credential_flow(self, frame: _Frame) -> None:
+        """FAL601's cookie provenance (cookies.py): the function's own credential, and what its calls
+        hand on."""
+        verdict = cookies.own_verdict(frame.node, self._assignment, self._module_defs)
+        if verdict:
+            self._verdicts[frame.qual] = verdict
+        known = cookies.provenance(frame.node, self._assignment)
+        for callee, site in cookies.call_sites(frame.node, frame.qual, frame.node.body, known):
+            self._sites.setdefault(callee, []).append(site)
+
+    def _alias_of(self, targets, value) -> str:
+        """The name a module-level `Annotated[...]` alias binds: a type, which does nothing until a
+        parameter is annotated with it."""
+        if self._frames or self._scopes or len(targets) != 1 or not isinstance(targets[0], cst.Name):
+            return ""
+        if isinstance(value, cst.Subscript) and name_of(value.value) == "Annotated":
+            return targets[0].value
+        return ""
+
+    def leave_Assign(self, original_node: cst.Assign) -> None:
+        self._alias = ""
+
+    def leave_AnnAssign(self, original_node: cst.AnnAssign) -> None:
+        self._alias = ""
+
+
+class HttpVisitor(_Comparisons, _Provenance, CheckVisitor):
     def __init__(self, ctx: FileContext):
         super().__init__(ctx)
         self.constants = ModuleConstants(ctx)
@@ -79,6 +148,13 @@ class HttpVisitor(CheckVisitor):
         self._ambient = False  # cookies, a cookie session or HTTP Basic: credentials a browser sends by itself
         self._query = 0  # depth of query-builder calls (`.where(...)`) the traversal is inside
         self._dev_branches = 0  # depth of `if` branches only a development environment takes (FAL603)
+        self._module_defs: Dict[str, cst.FunctionDef] = {}
+        self._alias = ""  # the module-level `Annotated[...]` alias being read (its uses refer to it)
+        self._verdicts: Dict[str, str] = {}  # function -> cookies.COOKIE / HEADER (its own credential)
+        self._sites: Dict[str, List[cookies.Site]] = {}  # callee's last name -> calls with arguments
+
+    def visit_Module(self, node: cst.Module) -> None:
+        self._module_defs = {s.name.value: s for s in node.body if isinstance(s, cst.FunctionDef)}
 
     def _report(self, rule: str, node: cst.CSTNode, message: Optional[str]) -> None:
         if message is not None:
@@ -202,6 +278,7 @@ class HttpVisitor(CheckVisitor):
     def leave_FunctionDef(self, original_node: cst.FunctionDef) -> None:
         frame = self._frames[-1]
         if not self.ctx.is_test:
+            self._credential_flow(frame)
             if frame.pending:
                 self._analyse(frame)
             if not self._scopes[:-1] or self._scopes[-2][0] == "class":
@@ -214,6 +291,8 @@ class HttpVisitor(CheckVisitor):
     def _referrer(self) -> str:
         if self._websocket:
             return "ws"
+        if not self._frames and self._alias:
+            return self._alias  # `CurrentUser = Annotated[User, Depends(get_user)]` runs where it is used
         return self._frames[-1].top or "*" if self._frames else "*"
 
     def visit_Name(self, node: cst.Name) -> None:
@@ -264,6 +343,7 @@ class HttpVisitor(CheckVisitor):
                     self._not_refs.add(id(n))
 
     def visit_Assign(self, node: cst.Assign) -> None:
+        self._alias = self._alias_of([t.target for t in node.targets], node.value)
         for t in node.targets:
             if isinstance(t.target, cst.Name):
                 self._not_refs.add(id(t.target))
@@ -277,6 +357,7 @@ class HttpVisitor(CheckVisitor):
                 self._state_setters[attr] = self._state_setters.get(attr, True) and refusing
 
     def visit_AnnAssign(self, node: cst.AnnAssign) -> None:
+        self._alias = self._alias_of([node.target], node.value)
         if isinstance(node.target, cst.Name):
             self._not_refs.add(id(node.target))
 
@@ -345,6 +426,9 @@ class HttpVisitor(CheckVisitor):
                     break
 
     def leave_Module(self, original_node: cst.Module) -> None:
+        if not self.ctx.is_test:
+            for callee, site in cookies.call_sites(None, "", original_node, {}):
+                self._sites.setdefault(callee, []).append(site)
         for u, func, param in self._field_helpers:
             u.field_sources = fields.caller_sources(self._local_calls.get(func.name.value, []), func, param) or ()
         if self._module_pending and not self.ctx.is_test:
@@ -416,7 +500,7 @@ class HttpVisitor(CheckVisitor):
         header = not self.ctx.is_test and bool(_HEADER_CREDENTIAL.search(self.ctx.source))
         if not (self._found or schemes_used or self._refs or self._local_refs or self._handlers or self._answering
                 or self._never_falsy or self._guarantees or self._state_setters or self._cors or self._ambient
-                or header):
+                or header or self._verdicts or self._sites):
             return None
         return HttpFacts(unauthorized=self._found, schemes=schemes_used,
                          refs={k: tuple(v) for k, v in self._refs.items()},
@@ -425,30 +509,8 @@ class HttpVisitor(CheckVisitor):
                          never_falsy=tuple(self._never_falsy), guarantees=dict(self._guarantees),
                          state_setters=dict(self._state_setters),
                          cors=list(self._cors), ambient=self._ambient, header_credential=header,
-                         reads_cookie=not self.ctx.is_test and bool(_READS_COOKIE.search(self.ctx.source)))
-
-    # -- comparisons: FAL604 ------------------------------------------------------------------
-    @property
-    def _in_dunder_eq(self) -> bool:
-        return bool(self._frames) and self._frames[-1].node.name.value in ("__eq__", "__ne__")
-
-    def visit_Assert(self, node: cst.Assert) -> None:
-        self._in_assert += 1
-
-    def leave_Assert(self, original_node: cst.Assert) -> None:
-        self._in_assert -= 1
-
-    def visit_BooleanOperation(self, node: cst.BooleanOperation) -> None:
-        if not self.ctx.is_test:
-            self._owner_gated.update(id(c) for c in non_constant_time_compare.owner_gated(self.ctx, node))
-
-    def visit_Comparison(self, node: cst.Comparison) -> None:
-        # Tests compare tokens to check behaviour; nobody measures their timing.
-        if self._in_assert or self.ctx.is_test or id(node) in self._owner_gated:
-            return
-        func = self._frames[-1].node if self._frames else None
-        for message in non_constant_time_compare.check(self.ctx, node, self._in_dunder_eq, func, self._query > 0):
-            self.report(non_constant_time_compare.RULE, node, message)
+                         reads_cookie=not self.ctx.is_test and bool(_READS_COOKIE.search(self.ctx.source)),
+                         verdicts=self._verdicts, sites=self._sites)
 
 
 _CREDENTIAL_ARG = re.compile(r"^(request|req|websocket|headers|authorization|credentials?|token|api_key|auth_header)$")

@@ -14,6 +14,7 @@ A decode with the signature check off is FAL502's concern; it is reported here a
 
 from __future__ import annotations
 
+import re
 from typing import Iterator, List, Optional, Tuple
 
 from fastauthlint.checks.jwt import jwt_signature_not_verified
@@ -40,8 +41,12 @@ def check(site: Site, env) -> Iterator[Tuple[str, str, Optional[Severity]]]:
         if site.flag_may_be_false("verify_exp", own=True) and _decides_identity(site, env):
             yield RULE, unverified_message(site.display), None
         return
-    if "exp" in env.uses(site).reads:
-        return  # the function reads `exp` itself: a hand-written expiry check (grace periods, ...)
+    if any(_EXPIRY_CLAIM.search(c) for c in env.uses(site).reads):
+        # the function reads `exp` (or a lifetime claim of its own, `max_exp`, `expires_at`) itself:
+        # a hand-written expiry check (grace periods, an absolute lifetime of refreshes, ...)
+        return
+    if _rate_limit_key(env):
+        return  # the claims only choose a rate-limit bucket: nothing is authenticated with them
     if env.revokes():
         return  # signing out / revoking a token: an expired one may be revoked too
     message = expiry_message(
@@ -52,6 +57,21 @@ def check(site: Site, env) -> Iterator[Tuple[str, str, Optional[Severity]]]:
     )
     if message:
         yield RULE, message, None
+
+
+_EXPIRY_CLAIM = re.compile(r"^(exp|\w+_exp|exp_\w+|expires?(_?\w+)?|expir(y|ation)(_?\w+)?)$", re.I)
+# A function whose result is a rate limiter's key (`Limiter(key_func=get_rate_limit_key)`, a
+# throttling middleware's bucket): a verified token's subject picks the bucket, expired or not.
+_RATE_LIMIT_NAME = re.compile(r"rate_?limit|throttl|limiter|bucket", re.I)
+
+
+def _rate_limit_key(env) -> bool:
+    name = env.function_name
+    if not name:
+        return False
+    if _RATE_LIMIT_NAME.search(name):
+        return True
+    return re.search(r"\bkey_func\s*=\s*" + re.escape(name) + r"\b", env.ctx.source) is not None
 
 
 def unverified_message(display: str) -> str:

@@ -463,8 +463,11 @@ def classify_value(value: str, name: Optional[str] = None, kind: Optional[str] =
         name_words = split_words(name)
         if len(words) >= 2 and name_words[-len(words):] == words and not re.search(r"\d", v):
             return A_NAME
-        if re.fullmatch(r"[a-z][a-z0-9]*(_[a-z0-9]+)+", v) and words[-len(name_words):] == name_words:
-            return A_NAME  # `access_token = "polar_access_token"`: a label that names its kind
+        if re.fullmatch(r"[a-z][a-z0-9]*(_[a-z0-9]+)+", v) and words[-len(name_words):] == name_words \
+                and not is_stand_in(v):
+            # `access_token = "polar_access_token"`: a label that names its kind; not when the words
+            # before it say it is a stand-in (`SECRET_KEY = "dev_secret_key"`, as `"dev-secret-key"`)
+            return A_NAME
         if re.fullmatch(r"[a-z]+(_[a-z]+)+", v) and set(words) & set(name_words) \
                 and any(w.endswith("ed") and w not in name_words for w in words):
             return A_NAME  # `REASON_PASSWORD = "password_changed"`: a reason or a status code, an event of it

@@ -14,6 +14,7 @@ placeholder (the application refuses to run when the secret still has it), and d
 
 from __future__ import annotations
 
+import re
 from typing import Dict, Iterator, Optional, Sequence, Set
 
 import libcst as cst
@@ -181,3 +182,38 @@ def _literal(expr: cst.BaseExpression, constants: Dict[str, cst.BaseExpression])
     if isinstance(expr, cst.Name) and expr.value in constants:
         expr = constants[expr.value]
     return string_of(expr)
+
+
+_FIELD_VALUE = re.compile(r"[a-z][a-z0-9_]{0,30}")
+_KEY_METHODS = frozenset({"get", "pop", "setdefault"})
+
+
+def field_names(module: cst.Module, candidates: Dict[str, cst.BaseExpression]) -> Set[str]:
+    """Module constants holding a field's name: `USER_JWT_KEY = "user"` whose every use in the file
+    is a key (`{USER_JWT_KEY: ...}`, `payload[USER_JWT_KEY]`, `payload.get(USER_JWT_KEY)`): the
+    name of a claim or a column, not a key that signs anything."""
+    wanted = {n for n, v in candidates.items() if _FIELD_VALUE.fullmatch(string_of(v) or "")}
+    if not wanted:
+        return set()
+    as_key: Dict[str, int] = {}
+    uses: Dict[str, int] = {}
+    defining: Set[int] = set()
+    for n in astutil.walk(module):
+        key: Optional[cst.BaseExpression] = None
+        keys: list = []
+        if isinstance(n, (cst.Assign, cst.AnnAssign)):
+            targets = [t.target for t in n.targets] if isinstance(n, cst.Assign) else [n.target]
+            defining.update(id(t) for t in targets if isinstance(t, cst.Name))
+        elif isinstance(n, cst.Dict):
+            keys = [el.key for el in n.elements if isinstance(el, cst.DictElement)]
+        elif isinstance(n, cst.Subscript) and len(n.slice) == 1 and isinstance(n.slice[0].slice, cst.Index):
+            key = n.slice[0].slice.value
+        elif isinstance(n, cst.Call) and isinstance(n.func, cst.Attribute) and n.func.attr.value in _KEY_METHODS \
+                and n.args:
+            key = n.args[0].value
+        elif isinstance(n, cst.Name) and n.value in wanted:
+            uses[n.value] = uses.get(n.value, 0) + (id(n) not in defining)
+        for k in keys + ([key] if key is not None else []):
+            if isinstance(k, cst.Name) and k.value in wanted:
+                as_key[k.value] = as_key.get(k.value, 0) + 1
+    return {n for n in wanted if as_key.get(n) and as_key[n] == uses.get(n, 0)}

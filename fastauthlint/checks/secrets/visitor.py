@@ -33,6 +33,7 @@ from fastauthlint.checks.secrets.sensitive import (
 )
 from fastauthlint.checks.secrets.settings import ClassFact, FieldFact, SecretsFacts, span_tuple
 from fastauthlint.checks.secrets.surroundings import (
+    field_names,
     local_connection_passwords,
     sentinel_names,
     creates_something,
@@ -63,7 +64,30 @@ class _Candidate:
     empty_name: Optional[str] = None  # an empty default of this secret (FAL302): kept unless the file refuses it
 
 
-class SecretsVisitor(CheckVisitor):
+_ROUTE_VERBS = frozenset({"get", "post", "put", "patch", "delete", "api_route", "route"})
+
+
+class _Returned:
+    """The dicts a route returns, and their values (a mixin of SecretsVisitor)."""
+
+    _returned_dicts: Set[int]
+    func_nodes: List[cst.FunctionDef]
+
+    def visit_Return(self, node: cst.Return) -> None:
+        # `return {"access_token": "demo-token", ...}`: what a function hands every caller is no
+        # secret of the server; a stand-in token there is a mock answer, not a key that is checked
+        value = node.value
+        if not self.func_nodes or not any(
+                isinstance(d.decorator, cst.Call) and isinstance(d.decorator.func, cst.Attribute)
+                and d.decorator.func.attr.value in _ROUTE_VERBS for d in self.func_nodes[-1].decorators):
+            return  # a route's answer (a helper's or a fixture's dict may be the headers a client sends)
+        if isinstance(value, cst.Call):
+            value = next((a.value for a in value.args if isinstance(a.value, cst.Dict)), value)
+        if isinstance(value, cst.Dict):
+            self._returned_dicts.add(id(value))
+
+
+class SecretsVisitor(_Returned, CheckVisitor):
     def __init__(self, ctx):
         super().__init__(ctx)
         self.candidates: Dict[int, _Candidate] = {}
@@ -87,6 +111,8 @@ class SecretsVisitor(CheckVisitor):
         # `default_secret = "change-me"; if self.jwt_secret == default_secret: raise`: literals bound to a
         # name (name -> candidate keys), and the names read as an operand of a refusing guard.
         self._named: Dict[str, List[int]] = {}
+        self._returned_dicts: Set[int] = set()  # dicts a function returns (or returns a response of)
+        self._returned_values: Set[int] = set()  # their values
         self._guard_operands: Set[str] = set()
         self._guard_nodes: List[cst.Comparison] = []
         self._local_defaults: Set[int] = set()  # passwords given to a connection to this machine
@@ -138,6 +164,11 @@ class SecretsVisitor(CheckVisitor):
             if id(value) not in self.candidates:
                 self._found(HARDCODED, hardcoded_secret.used_constant(name, mode, what, value))
         self._drop_sentinels(original_node)
+        reported = {n: self.constants[n] for n, keys in self._named.items()
+                    if n in self.constants and any(k in self.candidates for k in keys)}
+        for name in field_names(original_node, reported):
+            for key in self._named[name]:
+                self.candidates.pop(key, None)
         for key in self._local_defaults:
             cand = self.candidates.get(key)
             if cand is not None and cand.rule == HARDCODED and cand.priority < 4:
@@ -173,29 +204,13 @@ class SecretsVisitor(CheckVisitor):
         self.dev_scopes -= is_dev_name(original_node.name.value)
         frame = self.frames.pop()
         self.func_nodes.pop()
-        self._drop_only_tested(original_node)
+        _drop_only_tested(self.candidates, original_node)
         if frame["fixture"]:
             # A development script's function that creates an account (`def _create_user`, or one
             # named `f"qa_{suffix}"`): the password it chooses for it is test data.
             for key in frame["passwords"]:
                 if key in self.candidates:
                     self.candidates[key].test = True
-
-    def _drop_only_tested(self, func: cst.FunctionDef) -> None:
-        """`secret = os.environ.get("JWT_SECRET") or ""` in a function that only tests the value
-        (`if secret in UNSAFE: ...`, `len(secret) < 32`, `if not secret:`): a diagnostic that sorts
-        the setting, not code that runs with the fallback (FAL302)."""
-        fallbacks = {k for k, c in self.candidates.items() if c.rule == FALLBACK}
-        if not fallbacks:
-            return
-        for stmt in _own_statements(func):
-            if not (isinstance(stmt, cst.Assign) and len(stmt.targets) == 1 and isinstance(stmt.targets[0].target,
-                                                                                         cst.Name)):
-                continue
-            inside = [id(n) for n in astutil.walk(stmt.value) if id(n) in fallbacks]
-            if inside and _only_tested(func, stmt.targets[0].target.value, stmt):
-                for key in inside:
-                    del self.candidates[key]
 
     def _identity(self, generated: bool) -> None:
         if generated and self.frames:
@@ -229,6 +244,8 @@ class SecretsVisitor(CheckVisitor):
     # -- example data is documentation ------------------------------------------------------
     def visit_Dict(self, node: cst.Dict) -> None:
         self._table_values.update(hardcoded_secret.label_table_values(node))
+        if id(node) in self._returned_dicts:
+            self._returned_values.update(id(el.value) for el in node.elements if isinstance(el, cst.DictElement))
 
     def visit_DictElement(self, node: cst.DictElement) -> None:
         key = astutil.literal_str(node.key)
@@ -237,7 +254,11 @@ class SecretsVisitor(CheckVisitor):
         if key in EXAMPLE_KEYS:
             self.example_depth += 1
         elif key is not None and not self.example_depth and id(node.value) not in self._table_values:
-            self._found(HARDCODED, hardcoded_secret.named_literal(key, node.value, "dictionary key"), record=True)
+            hit = hardcoded_secret.named_literal(key, node.value, "dictionary key")
+            if hit is not None and hit.verdict == PLACEHOLDER and hit.kind == "token" \
+                    and id(node.value) in self._returned_values:
+                return
+            self._found(HARDCODED, hit, record=True)
 
     def leave_DictElement(self, original_node: cst.DictElement) -> None:
         if astutil.literal_str(original_node.key) in EXAMPLE_KEYS:
@@ -470,6 +491,23 @@ def _session_of(expr: cst.BaseExpression, method: str = "") -> bool:
             return False
         expr = expr.value
     return isinstance(expr, cst.Attribute) and expr.attr.value == "session" and isinstance(expr.value, (cst.Name, cst.Attribute))
+
+
+def _drop_only_tested(candidates, func: cst.FunctionDef) -> None:
+    """`secret = os.environ.get("JWT_SECRET") or ""` in a function that only tests the value
+    (`if secret in UNSAFE: ...`, `len(secret) < 32`, `if not secret:`): a diagnostic that sorts
+    the setting, not code that runs with the fallback (FAL302)."""
+    fallbacks = {k for k, c in candidates.items() if c.rule == FALLBACK}
+    if not fallbacks:
+        return
+    for stmt in _own_statements(func):
+        if not (isinstance(stmt, cst.Assign) and len(stmt.targets) == 1 and isinstance(stmt.targets[0].target,
+                                                                                     cst.Name)):
+            continue
+        inside = [id(n) for n in astutil.walk(stmt.value) if id(n) in fallbacks]
+        if inside and _only_tested(func, stmt.targets[0].target.value, stmt):
+            for key in inside:
+                del candidates[key]
 
 
 def _own_statements(func: cst.FunctionDef):

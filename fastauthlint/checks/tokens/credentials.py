@@ -62,6 +62,11 @@ ISSUER_WORDS = frozenset({"token", "tokens", "jwt", "secret", "key", "password",
                           "auth", "authenticate", "login", "signin", "sign", "session", "bearer", "access",
                           "refresh", "issue", "mint", "encode", "cookie", "api", "apikey", "otp", "magic",
                           "link", "reset", "verify", "verification", "invite", "invitation", "pat"})
+# The words of a function's name that show it makes a credential (a token-named value, an encode or
+# mint); `login`, `auth`, `access` alone may name a username or a lookup (`get_by_login(login)`), so
+# whether such a function mints a token is the linking step's question (what it returns).
+MINT_EVIDENCE = frozenset({"token", "tokens", "jwt", "secret", "key", "apikey", "credential", "credentials",
+                           "password", "bearer", "otp", "pat", "cookie", "session", "issue", "mint", "encode"})
 MASKING_TYPES = frozenset({"SecretStr", "SecretBytes", "Secret"})
 
 # -- by name ------------------------------------------------------------------------------------
@@ -392,6 +397,11 @@ _ACCOUNT_WORDS = frozenset({"user", "users", "account", "member", "customer", "o
                             "subject", "sub", "login", "principal", "tenant_user"})
 _CALLER_WORDS = frozenset({"current", "me", "caller", "principal", "admin", "user", "auth", "authenticated",
                            "requester", "actor", "session"})
+# A dependency that hands the route a component, not the caller (`auth_service: AuthService`,
+# `session_repo`): a login route built on an `auth_service` has no authenticated caller.
+_COMPONENT_WORDS = frozenset({"service", "services", "svc", "repo", "repository", "manager", "client", "handler",
+                              "provider", "factory", "store", "dao", "facade", "usecase", "controller", "gateway",
+                              "adapter", "helper", "backend", "engine", "db", "database", "maker"})
 
 
 def other_accounts(params: List[cst.Param], comparisons: List[cst.Comparison]) -> Set[str]:
@@ -404,6 +414,9 @@ def other_accounts(params: List[cst.Param], comparisons: List[cst.Comparison]) -
         words = set(split_words(p.name.value))
         fed = isinstance(p.default, cst.Call) and astutil.name_of(p.default.func) in ("Depends", "Security") \
             or (p.annotation is not None and annotated_dependency(p.annotation.annotation) is not None)
+        ann = p.annotation.annotation if p.annotation is not None else None
+        if fed and (words | set(split_words(astutil.name_of(ann) or "" if ann is not None else ""))) & _COMPONENT_WORDS:
+            continue
         if fed and words & _CALLER_WORDS:
             callers.add(p.name.value)
         elif not fed and words & _ACCOUNT_WORDS and stringish_or_id(p):

@@ -26,6 +26,9 @@ class Flow:
     test: bool  # reported with the lower severity (test code, a development script's console output)
     raised: str = ""  # the exception whose message it is, when raised here and not caught here
     local: bool = False  # reported at the sink already (what the parameter's name says it holds)
+    # A route's response holding what a project function returned, called with an account the
+    # request names: reported when that function returns a token it minted (the parameter).
+    minted_for: str = ""
 
 
 # What the `except` clauses around a call do with an exception (innermost first): the names they

@@ -77,7 +77,10 @@ def link(project, check_name: str) -> List[Finding]:
                     desc = f"the credential `{f.params[i]}` (from `{f.deps[str(i)].split('.')[-1]}`)"
             elif fl.label == "ret":
                 kind = summaries.returns_secret(fl.ref, path)
-                if kind and not (fl.response and kind not in RESPONSE_KINDS):
+                if fl.minted_for:
+                    if kind == "issued":
+                        desc = token_in_error_or_response.minted_for_desc(fl.minted_for)
+                elif kind and not (fl.response and kind not in RESPONSE_KINDS):
                     desc = _issued_desc(kind, fl.ref)
             elif fl.label == "raise":
                 # A secret in the message of an exception leaving this function, which an exception

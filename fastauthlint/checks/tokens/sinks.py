@@ -259,10 +259,16 @@ class Sinks:
         srcs = sources(taint)
         issuing = any(s[1] == "issued" for s in srcs) or token_response_shape(value)
         srcs = token_in_error_or_response.response_sources(srcs, issuing)
-        others = sorted(str(lab[1]) for lab in taint if lab[0] == "other")
+        others = sorted(str(lab[1]) for lab in taint if lab[0] == "other" and not lab[2])
         if others and not srcs:
             # A token minted for the account the request names, handed to another caller.
             srcs = [("src", "issued", token_in_error_or_response.minted_for_desc(others[0]))]
+        if not srcs and state.facts is not None:
+            for lab in sorted((lab for lab in taint if lab[0] == "other" and lab[2]), key=str):
+                # perhaps minted for that account: the linking step knows what the callee returns
+                shown = "the route's response"
+                state.facts.flows.append(Flow("ret", str(lab[2]), ECHOED, shown, span_tuple(self.ctx.span(value)),
+                                              True, self._lower(shown, state), minted_for=str(lab[1])))
         if srcs:
             self._report_sink(ECHOED, value, "the route's response", srcs, state)
         elif state.facts is not None and not issuing:

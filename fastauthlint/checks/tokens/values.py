@@ -22,6 +22,7 @@ from fastauthlint.checks.tokens.credentials import (
     FOREIGN_ROOTS,
     ISSUE_VERBS,
     ISSUER_WORDS,
+    MINT_EVIDENCE,
     JWT_ENCODERS,
     browser_secret,
     is_config_base,
@@ -352,19 +353,21 @@ class Values:
             # `api_keys.generate()`, `invites.issue(...)`): the linking step knows. Minted for
             # another account only when its name says it makes a credential (not `generate_report`).
             named = set(split_words("_".join(q.split(".")[-2:]))) & ISSUER_WORDS
-            return frozenset({("ret", q, "")}) | (self._minted_for(node, state) if named else EMPTY)
+            deferred = "" if named & MINT_EVIDENCE else q  # `get_by_login(login)`: does it return a token?
+            return frozenset({("ret", q, "")}) | (self._minted_for(node, state, deferred) if named else EMPTY)
         return EMPTY
 
-    def _minted_for(self, node: cst.Call, state: FunctionState) -> Taint:
-        """("other", the parameter) when a token is minted for an account a route's request names
+    def _minted_for(self, node: cst.Call, state: FunctionState, deferred: str = "") -> Taint:
+        """("other", the parameter, "") when a token is minted for an account a route's request names
         (`create_access_token(sub=user_id)` beside an authenticated caller): FAL402 even in the
-        response that issues it."""
+        response that issues it. ("other", the parameter, the callee) when only the linking step
+        knows whether the callee returns a token (its name says `login`, not `token`)."""
         if not state.accounts:
             return EMPTY
         for a in node.args:
             for n in astutil.walk(a.value):
                 if isinstance(n, cst.Name) and n.value in state.accounts:
-                    return frozenset({("other", n.value, "")})
+                    return frozenset({("other", n.value, deferred)})
         return EMPTY
 
     def _holder(self, node: cst.Name, q: Optional[str], state: FunctionState) -> Taint:
