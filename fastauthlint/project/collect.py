@@ -268,7 +268,8 @@ def _slim(v: V, depth: int = 0) -> V:
     if k == "call":
         if depth > 2:
             return V("call", a=(v.a[0],))
-        return V("call", a=(v.a[0],) + tuple(_slim_arg(a, depth) for a in v.args),
+        callee = _slim(v.a[0], depth + 1) if v.a[0].k == "call" else v.a[0]
+        return V("call", a=(callee,) + tuple(_slim_arg(a, depth) for a in v.args),
                  kw=tuple((n, _slim_arg(x, depth)) for n, x in v.kw))
     if k == "ifexp":
         return V("ifexp", a=tuple(_slim(x, depth + 1) for x in v.a))
@@ -299,7 +300,8 @@ def _worth_keeping(v: V) -> bool:
         return v.a[0].k in ("ref", "loc", "attr") and _worth_keeping(v.a[0])
     if k == "call":
         callee = v.a[0]
-        return callee.k in ("ref", "loc", "def") or (callee.k == "attr" and _worth_keeping(callee))
+        # `Policy(perms)()`: the instance's `__call__` result (a factory's inner function)
+        return callee.k in ("ref", "loc", "def") or (callee.k in ("attr", "call") and _worth_keeping(callee))
     if k == "ifexp":
         return _worth_keeping(v.a[1]) or _worth_keeping(v.a[2])
     if k in ("list", "dict"):
