@@ -66,6 +66,18 @@ def test_one_route_per_method_and_handlers_elsewhere():
     assert by(routes, "GET", "/ping").handler == "shop.main.create_app.<locals>.ping"
 
 
+def test_handlers_sharing_a_name_keep_their_own_body():
+    """Two `def get_notes` in one module: each route keeps its own handler, and the ownership
+    findings of each body name its own route."""
+    root = APPS / "routes_same_name_handlers"
+    _, routes = table(root)
+    assert by(routes, "GET", "/notes/").handler == "board.notes.get_notes@1"
+    assert by(routes, "GET", "/notes/{note_id}").handler == "board.notes.get_notes"
+    assert not [r for r in routes if "action" in r.path and r.method == "GET"]  # `HANDLERS.get(...)(...)`
+    found = {f.line: f.message for f in lint([root]) if f.rule == "FAL201"}
+    assert "GET /notes/{note_id}:" in found[24] and "GET /notes/{note_id}/body " in found[29]
+
+
 def test_optional_users_and_admin_restrictions():
     _, routes = table(APPS / "routes_optional_auth")
     drafts = by(routes, "GET", "/posts/drafts")

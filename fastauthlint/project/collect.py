@@ -46,11 +46,9 @@ class FactsCollector(EvidenceRecorder, RouteRecorder, PurposeRecorder):
 
     # -- functions -------------------------------------------------------------------------
     def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
-        qual = self._qual_for(node.name.value)
+        qual = self._qual_for(self.ctx.def_key(node))  # `name@1` when a later `def name` shadows it
         top = self._top()
         frame = Frame("func", qual, node)
-        if qual in self._func_nodes:
-            self._rename_earlier(qual)
         # the declaration is read in the enclosing scope: the frame is not entered yet
         frame.param_facts = [self._param_fact(frame, p) for p in astutil.parameters(node)]
         frame.derived = {p.name for p in frame.param_facts}
@@ -69,23 +67,6 @@ class FactsCollector(EvidenceRecorder, RouteRecorder, PurposeRecorder):
         self.stack.append(frame)
         self._pp_enter(frame, node)
         self._func_nodes[qual] = node
-
-    def _rename_earlier(self, qual: str) -> None:
-        """A second `def` of the same name in the same scope: the name now means the new one, and
-        the routes the earlier one handles keep their own function under another key."""
-        n = 1
-        while f"{qual}@{n}" in self._func_nodes:
-            n += 1
-        other = f"{qual}@{n}"
-        self._func_nodes[other] = self._func_nodes.pop(qual)
-        f = self.out.functions.pop(qual, None)
-        if f is not None:
-            self.out.functions[other] = _with(f, name=other)
-        for (fq, pname) in [k for k in self._deref_nodes if k[0] == qual]:
-            self._deref_nodes[(other, pname)] = self._deref_nodes.pop((fq, pname))
-        for info, _, _ in self._pending_routes:
-            if info.get("handler") == qual:
-                info["handler"] = other
 
     def _lead(self, node: cst.FunctionDef) -> tuple:
         """The calls of the function's leading statements, as values (see FuncFact.lead)."""
