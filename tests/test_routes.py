@@ -364,6 +364,20 @@ def test_import_cycles_resolve_quickly(tmp_path):
     assert [r.path for r in routes] == ["/x"] and routes[0].auth is None
 
 
+def test_strict_mode_reports_the_purposes_of_routes_that_do_nothing_or_delegate():
+    """`infer-public = false` reports the constant answers, the delegated sign-ins, the browser
+    return pages and the container-injected probe like every other purpose."""
+    root = APPS / "routes_purpose10"
+    found = {(f.path.replace(os.sep, "/").split("routes_purpose10/")[-1], f.line): f.message
+             for f in lint([root], config={"infer-public": False}) if f.rule == "FAL101"}
+    assert "looks like a constant answer route" in found[("relay/pages.py", 53)]
+    assert "looks like a constant answer route" in found[("relay/pages.py", 59)]
+    assert "looks like a login (delegated) route" in found[("relay/idp.py", 27)]
+    assert "looks like a signup (delegated) route" in found[("relay/bff.py", 25)]
+    assert "looks like a redirect route" in found[("relay/pages.py", 16)]
+    assert "looks like a health route" in found[("relay/pages.py", 46)]
+
+
 def test_strict_mode_reports_routes_public_by_purpose(tmp_path):
     """`infer-public = false`: routes public by purpose are reported again, saying what they look
     like; routes guarded by a capability or a signature stay protected."""
