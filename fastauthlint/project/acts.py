@@ -67,6 +67,9 @@ DELEGATE_SIGNUP_URL = re.compile(r"(^|/)(register|registration|user-registration
 DELEGATE_URL_NAME = re.compile(r"(^|_)(login|signin|token|signup|register|registration)_?(url|uri|endpoint)$", re.I)
 HTTP_MODULES = frozenset({"httpx", "requests", "aiohttp", "urllib", "urllib3"})
 
+# A call answering whether something exists (`email_exists(email)`, `has_account(...)`)
+EXISTENCE_CALL = re.compile(r"^(has_\w+|\w*_?exists?|is_(taken|available|registered|used|free)|\w+_(taken|available))$")
+
 # A call handing a value on to a channel that is not the response (a notifier, an event queue):
 # a one-time token minted here and handed to it reaches its owner out of band.
 DELIVER_CALL = re.compile(r"^(send|notify|deliver|dispatch|publish|emit|enqueue|queue|push)(_\w+)?$|_(send|notify|deliver"
@@ -332,7 +335,8 @@ class PurposeState:
 
     __slots__ = ("tags", "models", "xcalls", "taint", "static_locals", "returns", "static_returns",
                  "deferred_returns", "refusing_returns", "hmac", "sig_read", "compare_sig", "redirect", "constructed", "config_params",
-                 "minted", "containers", "bundled", "built_class", "pw_locals", "redirect_returns")
+                 "minted", "containers", "bundled", "built_class", "pw_locals", "redirect_returns",
+                 "exist_locals", "existence_returns")
 
     def __init__(self) -> None:
         self.tags: Set[str] = set()
@@ -355,6 +359,8 @@ class PurposeState:
         self.bundled: Set[str] = set()  # locals holding a path of a file shipped with the code (`here / "icon.png"`)
         self.built_class: Dict[str, str] = {}  # constructed local -> its class's name (`user = User(...)`: "User")
         self.redirect_returns = 0  # returns of a redirect to a URL the request does not choose
+        self.exist_locals: Set[str] = set()  # locals holding whether something exists (`taken = row is not None`)
+        self.existence_returns = 0  # returns of whether something exists (`{"available": user is None}`)
         self.pw_locals: Set[str] = set()  # locals holding a password (`data = {"password": form.password}`)
 
 

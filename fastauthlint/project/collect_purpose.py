@@ -77,6 +77,8 @@ class PurposeRecorder(AnswerReader):
             tags.add("static-calls")
         if pp.redirect:
             tags.add("redirect")
+        if pp.existence_returns and pp.existence_returns == pp.returns - pp.refusing_returns:
+            tags.add("answers-existence")  # `{"available": user is None}`: a yes or no, never the row
         if pp.returns and pp.redirect_returns == pp.returns:
             tags.add("redirects-only")  # a browser return page: every answer sends it on to a URL of ours
         if pp.refusing_returns == pp.returns:
@@ -339,6 +341,10 @@ class PurposeRecorder(AnswerReader):
         if pp is None or value is None:
             return
         holds_pw = _pw_from_request(value, frame, pp)
+        exists = _existence(self, pp, value, 0) == "yes"
+        for t in targets:
+            if isinstance(t, cst.Name):
+                (pp.exist_locals.add if exists else pp.exist_locals.discard)(t.value)
         for t in targets:
             if isinstance(t, cst.Name):
                 (pp.pw_locals.add if holds_pw else pp.pw_locals.discard)(t.value)
@@ -475,6 +481,8 @@ class PurposeRecorder(AnswerReader):
                 pp.redirect = True
         elif isinstance(value, (cst.Call, cst.Await)) and self._deferred(value):
             pp.deferred_returns += 1
+        if value is not None and not A.status_4xx(value) and _existence(self, pp, value, 0) == "yes":
+            pp.existence_returns += 1
         if isinstance(value, cst.Call) and A.last_name(value.func) in ("RedirectResponse", "redirect"):
             url = astutil.argument(value, "url", 0)
             if url is not None and not _request_chosen(url, frame, pp):
@@ -544,6 +552,41 @@ def _request_chosen(url: cst.BaseExpression, frame: Frame, pp: PurposeState) -> 
         head = head.value if type(head) is not cst.Call else head.func
     return type(head) is not cst.Name or head.value in (frame.derived - pp.config_params) or \
         head.value in frame.locals
+
+
+def _existence(rec, pp: PurposeState, node: cst.BaseExpression, depth: int) -> str:
+    """"yes" when the value says whether something exists and nothing more (`row is None`, `not
+    user`, `bool(found)`, `await svc.email_exists(email)`, a dict or a model built of those and
+    constants); "const" for constants only; "" otherwise."""
+    if depth > 4:
+        return ""
+    t = type(node)
+    if t is cst.Await:
+        return _existence(rec, pp, node.expression, depth + 1)
+    if t is cst.Comparison and all(isinstance(c.operator, (cst.Is, cst.IsNot)) and type(c.comparator) is cst.Name
+                                   and c.comparator.value == "None" for c in node.comparisons):
+        return "yes"
+    if t is cst.UnaryOperation and isinstance(node.operator, cst.Not):
+        return "yes"
+    if t is cst.Name and node.value in pp.exist_locals:
+        return "yes"
+    if t is cst.Call and A.last_name(node.func) == "bool":
+        return "yes"
+    if t is cst.Call and A.EXISTENCE_CALL.match(A.bare(A.last_name(node.func))):
+        return "yes"
+    parts = None
+    if t is cst.Dict:
+        parts = [el.value for el in node.elements if type(el) is cst.DictElement] if all(
+            type(el) is cst.DictElement and rec._static(pp, el.key) for el in node.elements) else None
+    elif t is cst.Call and isinstance(node.func, (cst.Name, cst.Attribute)) and (
+            A.camel(node.func) or A.last_name(node.func) in A.STATIC_RESPONSES):
+        parts = [a.value for a in node.args]
+    if parts is not None:
+        kinds = [_existence(rec, pp, x, depth + 1) for x in parts]
+        if kinds and all(k for k in kinds):
+            return "yes" if "yes" in kinds else "const"
+        return ""
+    return "const" if rec._static(pp, node) else ""
 
 
 def _stub(node) -> bool:

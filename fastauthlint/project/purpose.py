@@ -72,7 +72,8 @@ class Purposes:
         flow = self._auth_flow(d, method, words, path) if method != "WEBSOCKET" else None
         return self._document(d, path) or self._guard_first(d) or flow \
             or self._probe(d, method, path) or self._capability(d, hfact) or self._refusal(d, path) \
-            or self._return_page(d, method) or self._constant(d, method, hpath, hfact)
+            or self._return_page(d, method) or self._constant(d, method, hpath, hfact) \
+            or self._availability(d, method, hfact)
 
     # -- documents and probes -------------------------------------------------------------------
     @staticmethod
@@ -113,6 +114,22 @@ class Purposes:
         if bare:
             return Judgement("purpose", "root", "answers constants only")
         return None
+
+    @staticmethod
+    def _availability(d: Deeds, method: str, hfact: FuncFact) -> Optional[Judgement]:
+        """A sign-up form's availability check (`GET /check-email?email=`): the request names an
+        e-mail or a user name, the answer only says whether such an account exists, the rows read
+        are accounts' and nothing is written."""
+        if method not in ("GET", "POST") or "answers-existence" not in hfact.actions or not d.inputs:
+            return None
+        if not all(_IDENTIFIER_INPUT.search(i) for i in d.inputs):
+            return None
+        names = [m.name.rsplit(".", 1)[-1] for m in d.models]
+        if not names or not all(_ACCOUNTISH.search(n) for n in names) or d.opaque or _effects(d) or d.has(
+                "writes", "creates", "issue", "mint", "decrypt", "pw-hash", "pw-verify", "grants-admin", "secret-read"):
+            return None
+        return Judgement("purpose", "availability check", "answers only whether an account with the e-mail or name "
+                                                          "it is given exists")
 
     @staticmethod
     def _return_page(d: Deeds, method: str) -> Optional[Judgement]:
@@ -303,6 +320,10 @@ def _account_rows(d: Deeds) -> bool:
 # the class of an account's row (`User`, `UserInDB`, `AppUser`, `Account`, `Member`...)
 _ACCOUNTISH = re.compile(r"user|account|member|customer|profile|person|people|admin|staff|employee|player|patient"
                          r"|student|subscriber|principal|identity|login|credential|client", re.I)
+
+
+# what an availability check is asked about
+_IDENTIFIER_INPUT = re.compile(r"e-?mail|user_?name|login|handle|nick|phone|^name$|^username$", re.I)
 
 
 def _request_label(words: str) -> str:
