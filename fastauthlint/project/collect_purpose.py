@@ -43,6 +43,7 @@ class PurposeRecorder(AnswerReader):
         self._pp_bundled: Set[str] = set()  # module-level names bound to a path next to the code (`Path(__file__).parent`)
         # calls written on a `def` that are not its body: decorators (`@router.get(..., response_model=X)`)
         self._pp_outside: Set[int] = set()
+        self._pp_pw_file: Optional[bool] = None  # the source mentions a password (see _pp_passwords)
 
     # -- frames ------------------------------------------------------------------------------
     def _pp_enter(self, frame: Frame, node: cst.FunctionDef) -> None:
@@ -289,6 +290,12 @@ class PurposeRecorder(AnswerReader):
             elif _service_in_try(frame, base, self._swallowed(frame)) and len(pp.xcalls) < A.MAX_XCALLS * 2:
                 pp.xcalls.append(V("attr", a=(self.val(base),), q=func.attr.value))
 
+    def _pp_passwords(self) -> bool:
+        """The file speaks of passwords at all (most do not: their assignments need no password walk)."""
+        if self._pp_pw_file is None:
+            self._pp_pw_file = "passw" in self.ctx.source.lower() or "pwd" in self.ctx.source.lower()
+        return self._pp_pw_file
+
     def _delegated(self, frame: Frame, pp: PurposeState, func, name: str, q: Optional[str], node: cst.Call) -> str:
         """"login" or "signup" when the call hands the request's password to an identity provider's
         client (`idp.user_login(username, password)`) or sends it to another service's login, token
@@ -340,8 +347,8 @@ class PurposeRecorder(AnswerReader):
         pp: Optional[PurposeState] = getattr(frame, "pp", None)
         if pp is None or value is None:
             return
-        holds_pw = _pw_from_request(value, frame, pp)
-        exists = _existence(self, pp, value, 0) == "yes"
+        holds_pw = self._pp_passwords() and _pw_from_request(value, frame, pp)
+        exists = _existence_atom(value)
         for t in targets:
             if isinstance(t, cst.Name):
                 (pp.exist_locals.add if exists else pp.exist_locals.discard)(t.value)
@@ -554,6 +561,23 @@ def _request_chosen(url: cst.BaseExpression, frame: Frame, pp: PurposeState) -> 
         head.value in frame.locals
 
 
+def _existence_atom(node: cst.BaseExpression) -> bool:
+    """`row is None`, `not user`, `bool(found)`, `await svc.email_exists(email)` (cheap: asked of
+    every assignment)."""
+    if type(node) is cst.Await:
+        node = node.expression
+    t = type(node)
+    if t is cst.Comparison:
+        return all(isinstance(c.operator, (cst.Is, cst.IsNot)) and type(c.comparator) is cst.Name
+                   and c.comparator.value == "None" for c in node.comparisons)
+    if t is cst.UnaryOperation:
+        return isinstance(node.operator, cst.Not)
+    if t is cst.Call:
+        name = A.last_name(node.func)
+        return name == "bool" or bool(A.EXISTENCE_CALL.match(A.bare(name)))
+    return False
+
+
 def _existence(rec, pp: PurposeState, node: cst.BaseExpression, depth: int) -> str:
     """"yes" when the value says whether something exists and nothing more (`row is None`, `not
     user`, `bool(found)`, `await svc.email_exists(email)`, a dict or a model built of those and
@@ -561,18 +585,7 @@ def _existence(rec, pp: PurposeState, node: cst.BaseExpression, depth: int) -> s
     if depth > 4:
         return ""
     t = type(node)
-    if t is cst.Await:
-        return _existence(rec, pp, node.expression, depth + 1)
-    if t is cst.Comparison and all(isinstance(c.operator, (cst.Is, cst.IsNot)) and type(c.comparator) is cst.Name
-                                   and c.comparator.value == "None" for c in node.comparisons):
-        return "yes"
-    if t is cst.UnaryOperation and isinstance(node.operator, cst.Not):
-        return "yes"
-    if t is cst.Name and node.value in pp.exist_locals:
-        return "yes"
-    if t is cst.Call and A.last_name(node.func) == "bool":
-        return "yes"
-    if t is cst.Call and A.EXISTENCE_CALL.match(A.bare(A.last_name(node.func))):
+    if _existence_atom(node) or (t is cst.Name and node.value in pp.exist_locals):
         return "yes"
     parts = None
     if t is cst.Dict:
