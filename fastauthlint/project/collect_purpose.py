@@ -24,6 +24,7 @@ import libcst as cst
 
 from fastauthlint import astutil
 from fastauthlint.project import acts as A
+from fastauthlint.project import collect_shapes as S
 from fastauthlint.project.acts import PurposeState
 from fastauthlint.project.collect_answers import AnswerReader
 from fastauthlint.project.collect_values import Frame
@@ -31,6 +32,7 @@ from fastauthlint.project.known import ADMIN_ATTRS, holds_credential_key, is_cre
 from fastauthlint.project.values import V
 
 _BUILTINS = frozenset(dir(builtins))
+_PASSWORDS = re.compile(r"passw|pwd", re.I)
 
 
 class PurposeRecorder(AnswerReader):
@@ -43,7 +45,8 @@ class PurposeRecorder(AnswerReader):
         self._pp_bundled: Set[str] = set()  # module-level names bound to a path next to the code (`Path(__file__).parent`)
         # calls written on a `def` that are not its body: decorators (`@router.get(..., response_model=X)`)
         self._pp_outside: Set[int] = set()
-        self._pp_pw_file: Optional[bool] = None  # the source mentions a password (see _pp_passwords)
+        # the file speaks of passwords at all (most do not: their assignments need no password walk)
+        self._pp_pw_file = ctx.mentions(_PASSWORDS)
 
     # -- frames ------------------------------------------------------------------------------
     def _pp_enter(self, frame: Frame, node: cst.FunctionDef) -> None:
@@ -78,22 +81,13 @@ class PurposeRecorder(AnswerReader):
             tags.add("static-calls")
         if pp.redirect:
             tags.add("redirect")
-        if pp.existence_returns and pp.existence_returns == pp.returns - pp.refusing_returns:
-            tags.add("answers-existence")  # `{"available": user is None}`: a yes or no, never the row
-        if pp.returns and pp.redirect_returns == pp.returns:
-            tags.add("redirects-only")  # a browser return page: every answer sends it on to a URL of ours
         if pp.refusing_returns == pp.returns:
             # every answer it returns is a 4xx (or it returns nothing): with a body that cannot
             # fall off its end (FuncFact.ends_open), it only refuses (reach.py decides)
             tags.add("refusing-returns")
         elif pp.deferred_returns == pp.returns:
             tags.add("returns-calls")  # `return await service.answer(...)`: what it answers is theirs
-        if "static" in tags and "busy" not in tags:
-            if frame.param_facts and _reads_params(frame):
-                # an answer of constants chosen by what the request sent (`if code == 1: return "a"`)
-                tags.add("reads-params")
-            if pp.returns == 0 and _stub(frame.node):
-                tags.add("stub")  # `pass`, `...` or a docstring only: not written yet
+        S.answer_tags(frame, pp, tags)
         if "grant-literal" in tags:
             tags.discard("grant-literal")
             if any(n == "code" or n.endswith("_code") for n in list(frame.params) + list(frame.locals)):
@@ -147,7 +141,7 @@ class PurposeRecorder(AnswerReader):
                     and not A.PW_POLICY.search(pw_name):
                 tags.add("pw-hash")
         if pw_args or pp.pw_locals:
-            kind = self._delegated(frame, pp, func, name, q, node)
+            kind = S.delegated(frame, pp, func, name, q, node)
             if kind:
                 tags.add(f"delegate:{kind}")
         if q in A.ISSUE_Q or A.ISSUE.match(name):
@@ -290,45 +284,6 @@ class PurposeRecorder(AnswerReader):
             elif _service_in_try(frame, base, self._swallowed(frame)) and len(pp.xcalls) < A.MAX_XCALLS * 2:
                 pp.xcalls.append(V("attr", a=(self.val(base),), q=func.attr.value))
 
-    def _pp_passwords(self) -> bool:
-        """The file speaks of passwords at all (most do not: their assignments need no password walk)."""
-        if self._pp_pw_file is None:
-            self._pp_pw_file = "passw" in self.ctx.source.lower() or "pwd" in self.ctx.source.lower()
-        return self._pp_pw_file
-
-    def _delegated(self, frame: Frame, pp: PurposeState, func, name: str, q: Optional[str], node: cst.Call) -> str:
-        """"login" or "signup" when the call hands the request's password to an identity provider's
-        client (`idp.user_login(username, password)`) or sends it to another service's login, token
-        or registration URL (`client.post(f"{AUTH}/auth/login", data={...})`); "" otherwise. Only
-        attribute calls and HTTP libraries: a plain call into the project is followed instead."""
-        top = q.split(".")[0] if q else ""
-        if type(func) is not cst.Attribute and top not in A.HTTP_MODULES:
-            return ""
-        carried = [a.value for a in node.args if _pw_from_request(a.value, frame, pp)]
-        if not carried:
-            return ""
-        if name in A.HTTP_SEND_CALL or top in A.HTTP_MODULES:
-            texts: List[str] = []
-            for a in node.args:
-                for n in astutil.bounded_walk(a.value, _url_parts, 24):
-                    if type(n) in (cst.SimpleString, cst.FormattedStringText):
-                        s = astutil.literal_str(n) if type(n) is cst.SimpleString else n.value
-                        if s and len(s) < 300:
-                            texts.append(s)
-                    elif type(n) in (cst.Name, cst.Attribute) and A.DELEGATE_URL_NAME.search(A.last_name(n)):
-                        texts.append("/" + A.last_name(n).lower().rsplit("_", 1)[0].replace("_", ""))
-            if any(A.DELEGATE_LOGIN_URL.search(t) for t in texts) or any(t == "password" for t in texts) and any(
-                    t == "grant_type" for t in texts):
-                return "login"
-            if any(A.DELEGATE_SIGNUP_URL.search(t) for t in texts):
-                return "signup"
-            return ""
-        if A.DELEGATE_LOGIN_CALL.match(name):
-            return "login"
-        if A.DELEGATE_SIGNUP_CALL.match(name):
-            return "signup"
-        return ""
-
     # -- other nodes --------------------------------------------------------------------------
     def _pp_assign(self, targets: List[cst.BaseExpression], value: Optional[cst.BaseExpression]) -> None:
         frame = self._func()
@@ -347,14 +302,7 @@ class PurposeRecorder(AnswerReader):
         pp: Optional[PurposeState] = getattr(frame, "pp", None)
         if pp is None or value is None:
             return
-        holds_pw = self._pp_passwords() and _pw_from_request(value, frame, pp)
-        exists = _existence_atom(value)
-        for t in targets:
-            if isinstance(t, cst.Name):
-                (pp.exist_locals.add if exists else pp.exist_locals.discard)(t.value)
-        for t in targets:
-            if isinstance(t, cst.Name):
-                (pp.pw_locals.add if holds_pw else pp.pw_locals.discard)(t.value)
+        S.note_holdings(frame, pp, targets, value, self._pp_pw_file)
         carried = pp.taint.get(value.value) if isinstance(value, cst.Name) else self._tainted(pp, [value])
         static = self._static(pp, value)
         built = self._constructor(value)
@@ -442,29 +390,8 @@ class PurposeRecorder(AnswerReader):
 
     def _pp_string(self, s: str) -> None:
         pp = self._pp()
-        if pp is None or len(s) > 2000:
-            return
-        low = s.lower()
-        if "auth" in low or "code" in low:
-            if A.OAUTH_START_URL.search(s):
-                pp.tags.add("oauth-start")
-            elif A.OAUTH_TOKEN_URL.search(s):
-                # the bare grant type is an exchange only beside a code (`{"grant_type":
-                # "authorization_code", "code": code}`), not in a discovery document's list
-                pp.tags.add("grant-literal" if low.strip() == "authorization_code" else "oauth-exchange")
-        if "token" in low or "jwks" in low or "certs" in low:
-            if A.IDP_URL.search(s):
-                pp.tags.add("idp-verify")
-        if "swagger-ui" in low or "redoc" in low:
-            pp.tags.add("docs")
-        if low.strip().rstrip(";") in ("select 1", "select 1 as ok"):
-            pp.tags.add("ping")
-        if "signature" in low and len(s) < 80:
-            pp.sig_read = True
-        if A.WRITE_SQL.match(s):
-            pp.tags.add("writes")
-        elif A.READ_SQL.match(s):
-            pp.tags.add("store-read")  # a raw query: rows whose model is not named
+        if pp is not None and len(s) <= 2000:
+            _string_tags(pp, s)
 
     def visit_SimpleString(self, node: cst.SimpleString) -> None:
         if self.stack:
@@ -488,12 +415,7 @@ class PurposeRecorder(AnswerReader):
                 pp.redirect = True
         elif isinstance(value, (cst.Call, cst.Await)) and self._deferred(value):
             pp.deferred_returns += 1
-        if value is not None and not A.status_4xx(value) and _existence(self, pp, value, 0) == "yes":
-            pp.existence_returns += 1
-        if isinstance(value, cst.Call) and A.last_name(value.func) in ("RedirectResponse", "redirect"):
-            url = astutil.argument(value, "url", 0)
-            if url is not None and not _request_chosen(url, frame, pp):
-                pp.redirect_returns += 1
+        S.note_answer(self, frame, pp, value)
         if value is not None and A.status_4xx(value):
             pp.tags.add("refuses")
             pp.refusing_returns += 1
@@ -503,130 +425,29 @@ class PurposeRecorder(AnswerReader):
                     pp.tags.add("jwks")
 
 
-def _url_parts(node: cst.CSTNode):
-    """The parts of an argument a URL or a password is read from: dict keys and values, f-string
-    parts, call arguments, operands (`f"{AUTH}/login"`, `{"grant_type": "password", ...}`)."""
-    if type(node) is cst.Dict:
-        for el in node.elements:
-            if type(el) is cst.DictElement:
-                yield el.key
-                yield el.value
-    elif type(node) is cst.FormattedString:
-        yield from node.parts
-    elif type(node) is cst.FormattedStringExpression:
-        yield node.expression
-    else:
-        yield from A.value_parts(node)
-
-
-def _pw_from_request(node: cst.BaseExpression, frame: Frame, pp: PurposeState) -> bool:
-    """The value carries a password the request sent: it names one (`form.password`, a
-    `"password"` key) or a local holding one, read out of a parameter that is not injected
-    configuration (`settings.SERVICE_PASSWORD` is the deployment's own)."""
-    pw = False
-    heads = False
-    request_names = frame.derived - pp.config_params - {"self", "cls"}
-    for n in astutil.bounded_walk(node, _url_parts, 32):
-        if type(n) is cst.Name:
-            if n.value in pp.pw_locals:
-                return True
-            if A.PASSWORD.search(n.value.lower()):
-                pw = True
-            if n.value in request_names:
-                heads = True
-        elif type(n) is cst.Attribute and A.PASSWORD.search(n.attr.value.lower()):
-            pw = True
-        elif type(n) is cst.SimpleString and A.PASSWORD.search((astutil.literal_str(n) or "").lower()):
-            pw = True
-    return pw and heads
-
-
-def _request_chosen(url: cst.BaseExpression, frame: Frame, pp: PurposeState) -> bool:
-    """Where a redirect goes is the request's to say: the URL starts with a value read out of a
-    parameter (`RedirectResponse(next_url)`, `f"{request.query_params['next']}..."`), not with a
-    literal or the configuration (`f"{settings.FRONTEND_URL}/checkout/success?{params}"`)."""
-    head = url
-    if type(head) is cst.FormattedString:
-        first = head.parts[0] if head.parts else None
-        if first is None or type(first) is cst.FormattedStringText:
-            return False
-        head = first.expression
-    if type(head) is cst.BinaryOperation:
-        head = head.left
-    if type(head) in (cst.SimpleString, cst.ConcatenatedString):
-        return False
-    while type(head) in (cst.Attribute, cst.Subscript, cst.Call):
-        head = head.value if type(head) is not cst.Call else head.func
-    return type(head) is not cst.Name or head.value in (frame.derived - pp.config_params) or \
-        head.value in frame.locals
-
-
-def _existence_atom(node: cst.BaseExpression) -> bool:
-    """`row is None`, `not user`, `bool(found)`, `await svc.email_exists(email)` (cheap: asked of
-    every assignment)."""
-    if type(node) is cst.Await:
-        node = node.expression
-    t = type(node)
-    if t is cst.Comparison:
-        return all(isinstance(c.operator, (cst.Is, cst.IsNot)) and type(c.comparator) is cst.Name
-                   and c.comparator.value == "None" for c in node.comparisons)
-    if t is cst.UnaryOperation:
-        return isinstance(node.operator, cst.Not)
-    if t is cst.Call:
-        name = A.last_name(node.func)
-        return name == "bool" or bool(A.EXISTENCE_CALL.match(A.bare(name)))
-    return False
-
-
-def _existence(rec, pp: PurposeState, node: cst.BaseExpression, depth: int) -> str:
-    """"yes" when the value says whether something exists and nothing more (`row is None`, `not
-    user`, `bool(found)`, `await svc.email_exists(email)`, a dict or a model built of those and
-    constants); "const" for constants only; "" otherwise."""
-    if depth > 4:
-        return ""
-    t = type(node)
-    if _existence_atom(node) or (t is cst.Name and node.value in pp.exist_locals):
-        return "yes"
-    parts = None
-    if t is cst.Dict:
-        parts = [el.value for el in node.elements if type(el) is cst.DictElement] if all(
-            type(el) is cst.DictElement and rec._static(pp, el.key) for el in node.elements) else None
-    elif t is cst.Call and isinstance(node.func, (cst.Name, cst.Attribute)) and (
-            A.camel(node.func) or A.last_name(node.func) in A.STATIC_RESPONSES):
-        parts = [a.value for a in node.args]
-    if parts is not None:
-        kinds = [_existence(rec, pp, x, depth + 1) for x in parts]
-        if kinds and all(k for k in kinds):
-            return "yes" if "yes" in kinds else "const"
-        return ""
-    return "const" if rec._static(pp, node) else ""
-
-
-def _stub(node) -> bool:
-    """A body of `pass`, `...` and strings only."""
-    body = getattr(node, "body", None)
-    if not isinstance(body, cst.IndentedBlock):
-        return False
-    for stmt in body.body:
-        if not isinstance(stmt, cst.SimpleStatementLine):
-            return False
-        for small in stmt.body:
-            if isinstance(small, cst.Pass):
-                continue
-            if isinstance(small, cst.Expr) and isinstance(small.value, (cst.Ellipsis, cst.SimpleString,
-                                                                        cst.ConcatenatedString)):
-                continue
-            return False
-    return True
-
-
-def _reads_params(frame: Frame) -> bool:
-    """The function's body mentions one of its parameters (only asked of small functions: those
-    that call nothing and answer constants)."""
-    names = {p.name for p in frame.param_facts} - {"self", "cls"}
-    body = getattr(frame.node, "body", None)
-    return bool(names) and body is not None and any(
-        type(n) is cst.Name and n.value in names for n in astutil.walk(body))
+def _string_tags(pp: PurposeState, s: str) -> None:
+    """What a string literal of the function says: OAuth URLs, a probe's `SELECT 1`, raw SQL..."""
+    low = s.lower()
+    if "auth" in low or "code" in low:
+        if A.OAUTH_START_URL.search(s):
+            pp.tags.add("oauth-start")
+        elif A.OAUTH_TOKEN_URL.search(s):
+            # the bare grant type is an exchange only beside a code (`{"grant_type":
+            # "authorization_code", "code": code}`), not in a discovery document's list
+            pp.tags.add("grant-literal" if low.strip() == "authorization_code" else "oauth-exchange")
+    if "token" in low or "jwks" in low or "certs" in low:
+        if A.IDP_URL.search(s):
+            pp.tags.add("idp-verify")
+    if "swagger-ui" in low or "redoc" in low:
+        pp.tags.add("docs")
+    if low.strip().rstrip(";") in ("select 1", "select 1 as ok"):
+        pp.tags.add("ping")
+    if "signature" in low and len(s) < 80:
+        pp.sig_read = True
+    if A.WRITE_SQL.match(s):
+        pp.tags.add("writes")
+    elif A.READ_SQL.match(s):
+        pp.tags.add("store-read")  # a raw query: rows whose model is not named
 
 
 def _note_created(pp: PurposeState, args, constructor) -> None:

@@ -432,7 +432,7 @@ class Reach:
         dependency, the request object itself, the response or background tasks."""
         if p.default is not None and p.default.k == "dep":
             return False
-        if self.dep_targets(p, path) or self._container_provided(p, path):
+        if self.dep_targets(p, path) or _container_provided(self.E, p, path):
             return False
         ann = _unwrap(p.ann) if p.ann is not None else None
         if ann is not None and ann.k in ("ref", "attr"):
@@ -441,21 +441,6 @@ class Reach:
                         "Response", "BackgroundTasks", "Request", "WebSocket", "HTTPConnection")):
                     return False
         return True
-
-    def _container_provided(self, p: ParamFact, path: str) -> bool:
-        """`session: FromDishka[AsyncSession]`: a dependency-injection container provides it, the
-        request does not (`Annotated[X, FromComponent()]`)."""
-        ann = p.ann
-        while ann is not None and ann.k == "opt" and ann.a:
-            ann = ann.a[0]
-        if ann is None or ann.k != "ann":
-            return False
-        for m in ann.a[1:]:
-            target = m.callee if m.k == "call" else m
-            if target is not None and any(o.kind == "ext" and o.name.split(".", 1)[0] == "dishka"
-                                          for o in self.E.ev(target, path)):
-                return True
-        return False
 
     def static(self, path: str, f: FuncFact, depth: int = 0) -> bool:
         """The function answers with constants only, itself or through the functions whose
@@ -510,6 +495,22 @@ def refuses_only(E: Evaluator, path: str, f: FuncFact, depth: int = 0) -> bool:
         if not targets or not all(g is not None and refuses_only(E, gp, g, depth + 1) for gp, g in targets):
             return False
     return True
+
+
+def _container_provided(E: Evaluator, p: ParamFact, path: str) -> bool:
+    """`session: FromDishka[AsyncSession]`: a dependency-injection container provides it, the
+    request does not (`Annotated[X, FromComponent()]`)."""
+    ann = p.ann
+    while ann is not None and ann.k == "opt" and ann.a:
+        ann = ann.a[0]
+    if ann is None or ann.k != "ann":
+        return False
+    for m in ann.a[1:]:
+        target = m.callee if m.k == "call" else m
+        if target is not None and any(o.kind == "ext" and o.name.split(".", 1)[0] == "dishka"
+                                      for o in E.ev(target, path)):
+            return True
+    return False
 
 
 def _unwrap(ann: Optional[V]) -> Optional[V]:
