@@ -58,6 +58,8 @@ def delegated(frame: Frame, pp: PurposeState, func, name: str, q: Optional[str],
     top = q.split(".")[0] if q else ""
     if type(func) is not cst.Attribute and top not in A.HTTP_MODULES:
         return ""
+    if type(func) is cst.Attribute and type(func.value) is cst.Name and func.value.value in ("self", "cls"):
+        return ""  # a method of the class itself: project code, followed for what it does
     carried = [a.value for a in node.args if _pw_from_request(a.value, frame, pp)]
     if not carried:
         return ""
