@@ -82,6 +82,57 @@ def _lowered(pattern: "re.Pattern[str]") -> Optional["re.Pattern[str]"]:
     return _LOWERED[pattern]
 
 
+def _shadowed_defs(module: cst.Module) -> Dict[int, str]:
+    """{id(def node): key} for every function definition shadowed by a later one of the same name
+    in the same scope (module, class or function body, through if/try/with/loop blocks)."""
+    keys: Dict[int, str] = {}
+
+    def scope(body) -> None:
+        defs: Dict[str, List[cst.FunctionDef]] = {}
+        stack = list(body)
+        while stack:
+            stmt = stack.pop(0)
+            if isinstance(stmt, cst.FunctionDef):
+                defs.setdefault(stmt.name.value, []).append(stmt)
+                scope(_body_of(stmt))
+            elif isinstance(stmt, cst.ClassDef):
+                scope(_body_of(stmt))
+            elif isinstance(stmt, cst.BaseCompoundStatement):
+                stack[0:0] = _blocks_of(stmt)
+        for name, nodes in defs.items():
+            for i, n in enumerate(nodes[:-1], 1):
+                keys[id(n)] = f"{name}@{i}"
+
+    scope(module.body)
+    return keys
+
+
+# the clauses of a compound statement that hold a block (`except*` only in newer libcst)
+_CLAUSES = tuple(c for c in (cst.Else, cst.ExceptHandler, getattr(cst, "ExceptStarHandler", None), cst.Finally) if c)
+
+
+def _body_of(node) -> list:
+    body = node.body
+    return list(body.body) if isinstance(body, cst.IndentedBlock) else []
+
+
+def _blocks_of(stmt: cst.BaseCompoundStatement) -> list:
+    """The statements of an if/try/with/for/while, in source order (its nested blocks too)."""
+    out: list = []
+    for attr in ("body", "orelse", "handlers", "finalbody"):
+        part = getattr(stmt, attr, None)
+        if part is None:
+            continue
+        for p in (part if isinstance(part, (list, tuple)) else [part]):
+            if isinstance(p, cst.IndentedBlock):
+                out.extend(p.body)
+            elif isinstance(p, _CLAUSES):
+                out.extend(_body_of(p))
+            elif isinstance(p, cst.If):  # elif
+                out.append(p)
+    return out
+
+
 class FileContext:
     def __init__(self, path: str, rel: str, source: str, module: cst.Module, wrapper: MetadataWrapper,
                  names: ModuleNames, config: Config):
@@ -104,6 +155,7 @@ class FileContext:
         self.local_imports: List[Dict[str, str]] = []
         # Column ranges of every secret literal a check found in this file (see mark_secret).
         self.secret_masks: List[Tuple[int, int, int]] = []
+        self._def_keys: Optional[Dict[int, str]] = None
 
     # -- names ---------------------------------------------------------------------------------
     @property
@@ -117,6 +169,16 @@ class FileContext:
         for scope in self.local_imports:
             merged.update(scope)
         return self.names.qualify(expr, merged or None)
+
+    def def_key(self, node: cst.FunctionDef) -> str:
+        """The name a function is known by in the facts of every family: its own name, unless a
+        later `def` of the same name in the same scope shadows it (two handlers both called
+        `get_comments`, each registered by its decorator): then `name@1`, `name@2`... in source
+        order, so that each definition keeps its own facts and the name resolves, as in Python,
+        to the last one."""
+        if self._def_keys is None:
+            self._def_keys = _shadowed_defs(self.module)
+        return self._def_keys.get(id(node), node.name.value)
 
     # -- text ----------------------------------------------------------------------------------
     def mentions(self, pattern: "re.Pattern[str]") -> bool:

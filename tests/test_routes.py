@@ -66,6 +66,18 @@ def test_one_route_per_method_and_handlers_elsewhere():
     assert by(routes, "GET", "/ping").handler == "shop.main.create_app.<locals>.ping"
 
 
+def test_handlers_sharing_a_name_keep_their_own_body():
+    """Two `def get_notes` in one module: each route keeps its own handler, and the ownership
+    findings of each body name its own route."""
+    root = APPS / "routes_same_name_handlers"
+    _, routes = table(root)
+    assert by(routes, "GET", "/notes/").handler == "board.notes.get_notes@1"
+    assert by(routes, "GET", "/notes/{note_id}").handler == "board.notes.get_notes"
+    assert not [r for r in routes if "action" in r.path and r.method == "GET"]  # `HANDLERS.get(...)(...)`
+    found = {f.line: f.message for f in lint([root]) if f.rule == "FAL201"}
+    assert "GET /notes/{note_id}:" in found[24] and "GET /notes/{note_id}/body " in found[29]
+
+
 def test_optional_users_and_admin_restrictions():
     _, routes = table(APPS / "routes_optional_auth")
     drafts = by(routes, "GET", "/posts/drafts")
@@ -350,6 +362,20 @@ def test_import_cycles_resolve_quickly(tmp_path):
     _, routes = table(tmp_path)
     assert time.monotonic() - start < 10
     assert [r.path for r in routes] == ["/x"] and routes[0].auth is None
+
+
+def test_strict_mode_reports_the_purposes_of_routes_that_do_nothing_or_delegate():
+    """`infer-public = false` reports the constant answers, the delegated sign-ins, the browser
+    return pages and the container-injected probe like every other purpose."""
+    root = APPS / "routes_purpose10"
+    found = {(f.path.replace(os.sep, "/").split("routes_purpose10/")[-1], f.line): f.message
+             for f in lint([root], config={"infer-public": False}) if f.rule == "FAL101"}
+    assert "looks like a constant answer route" in found[("relay/pages.py", 53)]
+    assert "looks like a constant answer route" in found[("relay/pages.py", 59)]
+    assert "looks like a login (delegated) route" in found[("relay/idp.py", 27)]
+    assert "looks like a signup (delegated) route" in found[("relay/bff.py", 25)]
+    assert "looks like a redirect route" in found[("relay/pages.py", 16)]
+    assert "looks like a health route" in found[("relay/pages.py", 46)]
 
 
 def test_strict_mode_reports_routes_public_by_purpose(tmp_path):

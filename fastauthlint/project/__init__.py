@@ -12,6 +12,7 @@ Per file, in the batched traversal (plain data out, cached):
       collect_routes.py    routes, include_router/mount, middleware, calls into project functions
       collect_purpose.py   what a function does, as tags (passwords checked, tokens issued, rows
         collect_answers.py written, signatures verified, ...) and what its answers are built of
+        collect_shapes.py  a request's password handed on, existence answers, redirects, stubs
       acts.py              the names and patterns those tags are read from
     values.py            V, the symbolic value language of the facts
     facts.py             the plain-data facts (FuncFact, ClassFact, RouteFact, IncludeFact, ...)

@@ -50,6 +50,26 @@ MINT_Q = ("secrets.token_urlsafe", "secrets.token_hex", "secrets.token_bytes", "
            "pyotp.random_base32")
 MAIL = re.compile(r"(send|queue|enqueue|dispatch|deliver|schedule)\w*(mail|email|link|otp|sms)|^(sendmail|send_message"
                    r"|send_mail|send_email)$|(mail|email)\w*send|^send_(verification|reset|activation|magic|invite|otp)")
+# Sign-in and sign-up delegated to an identity provider or another service: the method of its
+# client handed the request's password (fastapi-keycloak `user_login`, python-keycloak `token`,
+# Cognito `initiate_auth`/`sign_up`, Supabase `sign_in_with_password`, Firebase `create_user`)...
+DELEGATE_LOGIN_CALL = re.compile(r"^(user_login|login|log_in|sign_in|signin|sign_in_with_password|authenticate"
+                                 r"|initiate_auth|admin_initiate_auth|token|get_token|password_grant|login_with_password"
+                                 r"|sign_in_with_email_and_password)$")
+DELEGATE_SIGNUP_CALL = re.compile(r"^(create_user|sign_up|signup|register|register_user|create_account|admin_create_user"
+                                  r"|create_user_with_email_and_password)$")
+# ... or an HTTP request carrying it to a login, token or registration URL
+HTTP_SEND_CALL = frozenset({"post", "put", "patch", "request", "send", "fetch", "urlopen", "Request", "build_request"})
+DELEGATE_LOGIN_URL = re.compile(r"(^|/)(login|log-in|signin|sign-in|sign_in|token|authenticate|sessions?)(/?$|/?\?)"
+                                r"|openid-connect/token|signInWithPassword|grant_type=password", re.I)
+DELEGATE_SIGNUP_URL = re.compile(r"(^|/)(register|registration|user-registration|signup|sign-up|sign_up)(/?$|/?\?)"
+                                 r"|accounts:signUp", re.I)
+DELEGATE_URL_NAME = re.compile(r"(^|_)(login|signin|token|signup|register|registration)_?(url|uri|endpoint)$", re.I)
+HTTP_MODULES = frozenset({"httpx", "requests", "aiohttp", "urllib", "urllib3"})
+
+# A call answering whether something exists (`email_exists(email)`, `has_account(...)`)
+EXISTENCE_CALL = re.compile(r"^(has_\w+|\w*_?exists?|is_(taken|available|registered|used|free)|\w+_(taken|available))$")
+
 # A call handing a value on to a channel that is not the response (a notifier, an event queue):
 # a one-time token minted here and handed to it reaches its owner out of band.
 DELIVER_CALL = re.compile(r"^(send|notify|deliver|dispatch|publish|emit|enqueue|queue|push)(_\w+)?$|_(send|notify|deliver"
@@ -315,7 +335,8 @@ class PurposeState:
 
     __slots__ = ("tags", "models", "xcalls", "taint", "static_locals", "returns", "static_returns",
                  "deferred_returns", "refusing_returns", "hmac", "sig_read", "compare_sig", "redirect", "constructed", "config_params",
-                 "minted", "containers", "bundled", "built_class")
+                 "minted", "containers", "bundled", "built_class", "pw_locals", "redirect_returns",
+                 "exist_locals", "existence_returns")
 
     def __init__(self) -> None:
         self.tags: Set[str] = set()
@@ -337,6 +358,10 @@ class PurposeState:
         self.minted: Set[str] = set()  # locals bound to a token this function issues (`token = create_token(...)`)
         self.bundled: Set[str] = set()  # locals holding a path of a file shipped with the code (`here / "icon.png"`)
         self.built_class: Dict[str, str] = {}  # constructed local -> its class's name (`user = User(...)`: "User")
+        self.redirect_returns = 0  # returns of a redirect to a URL the request does not choose
+        self.exist_locals: Set[str] = set()  # locals holding whether something exists (`taken = row is not None`)
+        self.existence_returns = 0  # returns of whether something exists (`{"available": user is None}`)
+        self.pw_locals: Set[str] = set()  # locals holding a password (`data = {"password": form.password}`)
 
 
 

@@ -46,11 +46,9 @@ class FactsCollector(EvidenceRecorder, RouteRecorder, PurposeRecorder):
 
     # -- functions -------------------------------------------------------------------------
     def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
-        qual = self._qual_for(node.name.value)
+        qual = self._qual_for(self.ctx.def_key(node))  # `name@1` when a later `def name` shadows it
         top = self._top()
         frame = Frame("func", qual, node)
-        if qual in self._func_nodes:
-            self._rename_earlier(qual)
         # the declaration is read in the enclosing scope: the frame is not entered yet
         frame.param_facts = [self._param_fact(frame, p) for p in astutil.parameters(node)]
         frame.derived = {p.name for p in frame.param_facts}
@@ -69,23 +67,6 @@ class FactsCollector(EvidenceRecorder, RouteRecorder, PurposeRecorder):
         self.stack.append(frame)
         self._pp_enter(frame, node)
         self._func_nodes[qual] = node
-
-    def _rename_earlier(self, qual: str) -> None:
-        """A second `def` of the same name in the same scope: the name now means the new one, and
-        the routes the earlier one handles keep their own function under another key."""
-        n = 1
-        while f"{qual}@{n}" in self._func_nodes:
-            n += 1
-        other = f"{qual}@{n}"
-        self._func_nodes[other] = self._func_nodes.pop(qual)
-        f = self.out.functions.pop(qual, None)
-        if f is not None:
-            self.out.functions[other] = _with(f, name=other)
-        for (fq, pname) in [k for k in self._deref_nodes if k[0] == qual]:
-            self._deref_nodes[(other, pname)] = self._deref_nodes.pop((fq, pname))
-        for info, _, _ in self._pending_routes:
-            if info.get("handler") == qual:
-                info["handler"] = other
 
     def _lead(self, node: cst.FunctionDef) -> tuple:
         """The calls of the function's leading statements, as values (see FuncFact.lead)."""
@@ -268,7 +249,8 @@ def _slim(v: V, depth: int = 0) -> V:
     if k == "call":
         if depth > 2:
             return V("call", a=(v.a[0],))
-        return V("call", a=(v.a[0],) + tuple(_slim_arg(a, depth) for a in v.args),
+        callee = _slim(v.a[0], depth + 1) if v.a[0].k == "call" else v.a[0]
+        return V("call", a=(callee,) + tuple(_slim_arg(a, depth) for a in v.args),
                  kw=tuple((n, _slim_arg(x, depth)) for n, x in v.kw))
     if k == "ifexp":
         return V("ifexp", a=tuple(_slim(x, depth + 1) for x in v.a))
@@ -299,7 +281,8 @@ def _worth_keeping(v: V) -> bool:
         return v.a[0].k in ("ref", "loc", "attr") and _worth_keeping(v.a[0])
     if k == "call":
         callee = v.a[0]
-        return callee.k in ("ref", "loc", "def") or (callee.k == "attr" and _worth_keeping(callee))
+        # `Policy(perms)()`: the instance's `__call__` result (a factory's inner function)
+        return callee.k in ("ref", "loc", "def") or (callee.k in ("attr", "call") and _worth_keeping(callee))
     if k == "ifexp":
         return _worth_keeping(v.a[1]) or _worth_keeping(v.a[2])
     if k in ("list", "dict"):

@@ -24,6 +24,7 @@ import libcst as cst
 
 from fastauthlint import astutil
 from fastauthlint.project import acts as A
+from fastauthlint.project import collect_shapes as S
 from fastauthlint.project.acts import PurposeState
 from fastauthlint.project.collect_answers import AnswerReader
 from fastauthlint.project.collect_values import Frame
@@ -31,6 +32,7 @@ from fastauthlint.project.known import ADMIN_ATTRS, holds_credential_key, is_cre
 from fastauthlint.project.values import V
 
 _BUILTINS = frozenset(dir(builtins))
+_PASSWORDS = re.compile(r"passw|pwd", re.I)
 
 
 class PurposeRecorder(AnswerReader):
@@ -43,6 +45,8 @@ class PurposeRecorder(AnswerReader):
         self._pp_bundled: Set[str] = set()  # module-level names bound to a path next to the code (`Path(__file__).parent`)
         # calls written on a `def` that are not its body: decorators (`@router.get(..., response_model=X)`)
         self._pp_outside: Set[int] = set()
+        # the file speaks of passwords at all (most do not: their assignments need no password walk)
+        self._pp_pw_file = ctx.mentions(_PASSWORDS)
 
     # -- frames ------------------------------------------------------------------------------
     def _pp_enter(self, frame: Frame, node: cst.FunctionDef) -> None:
@@ -83,6 +87,7 @@ class PurposeRecorder(AnswerReader):
             tags.add("refusing-returns")
         elif pp.deferred_returns == pp.returns:
             tags.add("returns-calls")  # `return await service.answer(...)`: what it answers is theirs
+        S.answer_tags(frame, pp, tags)
         if "grant-literal" in tags:
             tags.discard("grant-literal")
             if any(n == "code" or n.endswith("_code") for n in list(frame.params) + list(frame.locals)):
@@ -135,6 +140,10 @@ class PurposeRecorder(AnswerReader):
             elif A.PW_HASH.search(pw_name) and not any(A.stored_ish(a, frame.params) for a in pw_args) \
                     and not A.PW_POLICY.search(pw_name):
                 tags.add("pw-hash")
+        if pw_args or pp.pw_locals:
+            kind = S.delegated(frame, pp, func, name, q, node)
+            if kind:
+                tags.add(f"delegate:{kind}")
         if q in A.ISSUE_Q or A.ISSUE.match(name):
             tags.add("issue")
         if q in A.MINT_Q:
@@ -293,6 +302,7 @@ class PurposeRecorder(AnswerReader):
         pp: Optional[PurposeState] = getattr(frame, "pp", None)
         if pp is None or value is None:
             return
+        S.note_holdings(frame, pp, targets, value, self._pp_pw_file)
         carried = pp.taint.get(value.value) if isinstance(value, cst.Name) else self._tainted(pp, [value])
         static = self._static(pp, value)
         built = self._constructor(value)
@@ -380,29 +390,8 @@ class PurposeRecorder(AnswerReader):
 
     def _pp_string(self, s: str) -> None:
         pp = self._pp()
-        if pp is None or len(s) > 2000:
-            return
-        low = s.lower()
-        if "auth" in low or "code" in low:
-            if A.OAUTH_START_URL.search(s):
-                pp.tags.add("oauth-start")
-            elif A.OAUTH_TOKEN_URL.search(s):
-                # the bare grant type is an exchange only beside a code (`{"grant_type":
-                # "authorization_code", "code": code}`), not in a discovery document's list
-                pp.tags.add("grant-literal" if low.strip() == "authorization_code" else "oauth-exchange")
-        if "token" in low or "jwks" in low or "certs" in low:
-            if A.IDP_URL.search(s):
-                pp.tags.add("idp-verify")
-        if "swagger-ui" in low or "redoc" in low:
-            pp.tags.add("docs")
-        if low.strip().rstrip(";") in ("select 1", "select 1 as ok"):
-            pp.tags.add("ping")
-        if "signature" in low and len(s) < 80:
-            pp.sig_read = True
-        if A.WRITE_SQL.match(s):
-            pp.tags.add("writes")
-        elif A.READ_SQL.match(s):
-            pp.tags.add("store-read")  # a raw query: rows whose model is not named
+        if pp is not None and len(s) <= 2000:
+            _string_tags(pp, s)
 
     def visit_SimpleString(self, node: cst.SimpleString) -> None:
         if self.stack:
@@ -426,6 +415,7 @@ class PurposeRecorder(AnswerReader):
                 pp.redirect = True
         elif isinstance(value, (cst.Call, cst.Await)) and self._deferred(value):
             pp.deferred_returns += 1
+        S.note_answer(self, frame, pp, value)
         if value is not None and A.status_4xx(value):
             pp.tags.add("refuses")
             pp.refusing_returns += 1
@@ -433,6 +423,31 @@ class PurposeRecorder(AnswerReader):
             for el in value.elements:
                 if isinstance(el, cst.DictElement) and astutil.literal_str(el.key) == "keys":
                     pp.tags.add("jwks")
+
+
+def _string_tags(pp: PurposeState, s: str) -> None:
+    """What a string literal of the function says: OAuth URLs, a probe's `SELECT 1`, raw SQL..."""
+    low = s.lower()
+    if "auth" in low or "code" in low:
+        if A.OAUTH_START_URL.search(s):
+            pp.tags.add("oauth-start")
+        elif A.OAUTH_TOKEN_URL.search(s):
+            # the bare grant type is an exchange only beside a code (`{"grant_type":
+            # "authorization_code", "code": code}`), not in a discovery document's list
+            pp.tags.add("grant-literal" if low.strip() == "authorization_code" else "oauth-exchange")
+    if "token" in low or "jwks" in low or "certs" in low:
+        if A.IDP_URL.search(s):
+            pp.tags.add("idp-verify")
+    if "swagger-ui" in low or "redoc" in low:
+        pp.tags.add("docs")
+    if low.strip().rstrip(";") in ("select 1", "select 1 as ok"):
+        pp.tags.add("ping")
+    if "signature" in low and len(s) < 80:
+        pp.sig_read = True
+    if A.WRITE_SQL.match(s):
+        pp.tags.add("writes")
+    elif A.READ_SQL.match(s):
+        pp.tags.add("store-read")  # a raw query: rows whose model is not named
 
 
 def _note_created(pp: PurposeState, args, constructor) -> None:

@@ -14,7 +14,7 @@ from fastauthlint import astutil
 from fastauthlint.context import FileContext
 from fastauthlint.project.collect_values import Frame, ValueReader
 from fastauthlint.project.facts import CallFact, FileFacts, HandlerFact, IncludeFact, MiddlewareFact, RouteFact
-from fastauthlint.project.known import ROUTE_CALLS, ROUTE_DECORATORS
+from fastauthlint.project.known import HTTP_VERBS, ROUTE_CALLS, ROUTE_DECORATORS
 from fastauthlint.project.public import public_marker
 from fastauthlint.project.values import UNK, V
 
@@ -43,7 +43,7 @@ class RouteRecorder(ValueReader):
         func = node.func
         if isinstance(func, cst.Call) and isinstance(func.func, cst.Attribute) and node.args:
             # `router.post("/register")(register_user)`: a decorator applied by hand
-            if func.func.attr.value in ROUTE_DECORATORS:
+            if func.func.attr.value in ROUTE_DECORATORS and _route_shaped(func, func.func.attr.value):
                 self._route_applied(node, func)
         if isinstance(func, cst.Attribute):
             attr = func.attr.value
@@ -97,7 +97,7 @@ class RouteRecorder(ValueReader):
         if attr == "exception_handler" and call.args:  # @app.exception_handler(AuthError)
             self.out.exception_handlers.append(HandlerFact(self.val(call.args[0].value), V("def", q=qual)))
             return
-        if attr not in ROUTE_DECORATORS:
+        if attr not in ROUTE_DECORATORS or not _route_shaped(call, attr):
             return
         kind, default_methods = ROUTE_DECORATORS[attr]
         path_node = astutil.argument(call, "path", 0)
@@ -189,6 +189,16 @@ class RouteRecorder(ValueReader):
             self.out.routes.append(RouteFact(
                 line=span.line, column=span.column, end_line=span.end_line, end_column=span.end_column,
                 public=public, **info))
+
+
+def _route_shaped(call: cst.Call, attr: str) -> bool:
+    """The call could be a route decorator: FastAPI's `get`/`post`/... take the path as their only
+    positional argument, so `EVENTS.get(kind, None)(payload)` (a dict's `.get`, then calling what
+    it found) is no route."""
+    positional = [a for a in call.args if a.keyword is None and not a.star]
+    if attr in HTTP_VERBS and len(positional) > 1:
+        return False
+    return not (positional and isinstance(positional[0].value, (cst.Integer, cst.Float)))
 
 
 _ORDER = {m: i for i, m in enumerate(("GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS", "TRACE", "WEBSOCKET"))}

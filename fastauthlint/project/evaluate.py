@@ -454,12 +454,14 @@ class Evaluator(FactIndex, SiteQuestions):
             if base is not None and base.kind == "inst":
                 return self.call_func(o.path, o.name, call, path, env, bound=True)
         if o.kind == "inst":
-            return [Obj("unk", extra=f"{o.label()}()")]
+            return _call_instance(self, o, call, path, env)
         return [Obj("unk", extra=call.text()[:80])]
 
-    def call_func(self, fpath: str, qual: str, call: V, cpath: str, env: Tuple, bound: bool = False) -> List[Obj]:
+    def call_func(self, fpath: str, qual: str, call: V, cpath: str, env: Tuple, bound: bool = False,
+                  admin: bool = False) -> List[Obj]:
         """What a project function returns, with literal arguments of the call bound to its
-        parameters (so `authorizer(required=False)` picks the optional branch)."""
+        parameters (so `authorizer(required=False)` picks the optional branch); `admin`: the
+        instance it is a method of was built for administrators."""
         f = self.func(fpath, qual)
         if f is None:
             return [Obj("unk", extra=qual)]
@@ -479,7 +481,7 @@ class Evaluator(FactIndex, SiteQuestions):
             lit = literal(a, env)
             if lit is not _NOLIT:
                 new_env[kname] = lit
-        if any(admin_arg(a) for a in list(call.args) + [a for _, a in call.kw]):
+        if admin or any(admin_arg(a) for a in list(call.args) + [a for _, a in call.kw]):
             new_env[ADMIN_ARG] = True  # `require_role("admin")`: what its closure admits (no identifier)
         fenv = tuple(sorted(new_env.items(), key=lambda kv: kv[0]))
         out = []
@@ -513,6 +515,17 @@ class Evaluator(FactIndex, SiteQuestions):
             text = ".".join((sym.name, *sym.attrs)) if sym is not None else ".".join(v.q.split(".")[-2:])
         return "{" + text + "}"
 
+
+
+def _call_instance(E: "Evaluator", o: Obj, call: V, path: str, env: Tuple) -> List[Obj]:
+    """`Policy(perms)()`: calling an instance runs its `__call__` now, and what that returns (an
+    inner function, typically) is what a Depends() around the call hands FastAPI."""
+    member = E.classes.member(o.path, o.name, "__call__")
+    if member is None or member[0] != "method":
+        return [Obj("unk", extra=f"{o.label()}()")]
+    made_admin = ADMIN_ARG in dict(o.env) or (o.v is not None and o.v.k == "call" and any(
+        admin_arg(a) for a in list(o.v.args) + [a for _, a in o.v.kw]))
+    return E.call_func(member[1], member[2], call, path, env, bound=True, admin=made_admin)
 
 
 class _NoLit:

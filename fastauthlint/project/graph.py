@@ -142,7 +142,7 @@ class RouterGraph:
         entirely (a Flask app, a dict) rather than unknown."""
         objs = self.ev_each_binding(v, path)
         routers = [o for o in objs if o.kind == "router"]
-        other = any(o.kind in ("inst", "extinst", "func", "class", "str", "lit", "list", "dep", "alias")
+        other = any(o.kind in ("inst", "extinst", "func", "class", "str", "lit", "list", "dict", "dep", "alias")
                     for o in objs)
         return routers, (not routers and other)
 

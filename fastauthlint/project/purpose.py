@@ -71,7 +71,9 @@ class Purposes:
         # checks a lock token on the way is no signup or reset
         flow = self._auth_flow(d, method, words, path) if method != "WEBSOCKET" else None
         return self._document(d, path) or self._guard_first(d) or flow \
-            or self._probe(d, method, path) or self._capability(d, hfact) or self._refusal(d, path)
+            or self._probe(d, method, path) or self._capability(d, hfact) or self._refusal(d, path) \
+            or self._return_page(d, method) or self._constant(d, method, hpath, hfact) \
+            or self._availability(d, method, hfact)
 
     # -- documents and probes -------------------------------------------------------------------
     @staticmethod
@@ -112,6 +114,58 @@ class Purposes:
         if bare:
             return Judgement("purpose", "root", "answers constants only")
         return None
+
+    @staticmethod
+    def _availability(d: Deeds, method: str, hfact: FuncFact) -> Optional[Judgement]:
+        """A sign-up form's availability check (`GET /check-email?email=`): the request names an
+        e-mail or a user name, the answer only says whether such an account exists, the rows read
+        are accounts' and nothing is written."""
+        if method not in ("GET", "POST") or "answers-existence" not in hfact.actions or not d.inputs:
+            return None
+        if not all(_IDENTIFIER_INPUT.search(i) for i in d.inputs):
+            return None
+        names = [m.name.rsplit(".", 1)[-1] for m in d.models]
+        if not names or not all(_ACCOUNTISH.search(n) for n in names) or d.opaque or _effects(d) or d.has(
+                "writes", "creates", "issue", "mint", "decrypt", "pw-hash", "pw-verify", "grants-admin", "secret-read"):
+            return None
+        return Judgement("purpose", "availability check", "answers only whether an account with the e-mail or name "
+                                                          "it is given exists")
+
+    @staticmethod
+    def _return_page(d: Deeds, method: str) -> Optional[Judgement]:
+        """A browser return page (a payment provider's return or cancel URL, an external flow's
+        landing): a GET whose every answer redirects to a URL of the application's own (a literal
+        or its configuration, the request's values only in the query), reading and changing
+        nothing on the way."""
+        if method != "GET" or not d.has("redirects-only") or d.models or d.opaque or _effects(d) or d.has(
+                "writes", "creates", "store-read", "secret-read", "issue", "mint", "decrypt", "pw-hash", "grants-admin"):
+            return None
+        return Judgement("purpose", "redirect", "answers only with redirects to its own URLs and reads or changes "
+                                                "nothing (a browser return page)")
+
+    def _constant(self, d: Deeds, method: str, hpath: str, hfact: FuncFact) -> Optional[Judgement]:
+        """Nothing to protect: the handler reads none of its parameters, calls nothing, touches no
+        rows and answers constants, and what its dependencies run does no work either (a stateless
+        `POST /logout` answering a message, a stub whose body is `pass`). A read answering
+        constants is left to the probes and to the risk (info); a write route doing nothing is
+        what this is for."""
+        if method in ("GET", "HEAD") and "stub" not in hfact.actions:
+            return None
+        if not d.static or d.busy or "reads-params" in hfact.actions or d.models or d.opaque or _effects(d) \
+                or d.has("writes", "creates", "store-read", "secret-read", "issue", "mint", "decrypt", "pw-hash",
+                         "pw-verify", "grants-admin") or d.sigs or d.checks:
+            return None
+        for p in hfact.params:
+            for target, tpath in self.reach.dep_targets(p, hpath):
+                if any(o.kind != "func" for o in self.reach.E.ev(target, tpath)):
+                    return None  # a dependency this analysis cannot see into may do the work
+        for fpath, qual, depth in d.funcs:
+            g = self.reach.E.func(fpath, qual) if depth else None
+            if g is not None and any(t in ("writes", "creates", "mail", "pw-hash", "issue", "mint")
+                                     or t.startswith("effect:") for t in g.actions):
+                return None  # a dependency doing the work (`Depends(create_account)`) and a handler answering "ok"
+        return Judgement("purpose", "constant answer", "reads nothing the request sends, calls nothing and "
+                                                       "answers constants")
 
     @staticmethod
     def _refusal(d: Deeds, path: str) -> Optional[Judgement]:
@@ -157,6 +211,12 @@ class Purposes:
         issue = d.has("issue")
         if d.has("pw-verify") and issue:
             return Judgement("purpose", "login", "verifies a password against the stored hash and issues a token")
+        if d.has("delegate:login") and not d.has("grants-admin", "creates", "pw-hash") and _session_rows_only(d):
+            return Judgement("purpose", "login (delegated)", "hands the request's password to an identity provider's "
+                                                             "or another service's login and answers with what it gets")
+        if d.has("delegate:signup") and not d.has("grants-admin") and _account_rows(d):
+            return Judgement("purpose", "signup (delegated)", "hands the request's password to an identity provider's "
+                                                              "or another service's account creation")
         if d.has("pw-hash") and d.has("writes") and checks:
             return Judgement("purpose", "password reset" if _RESET.search(words) or not d.has("creates") else "signup",
                              f"checks `{names[0]}` and sets a new password")
@@ -260,6 +320,10 @@ def _account_rows(d: Deeds) -> bool:
 # the class of an account's row (`User`, `UserInDB`, `AppUser`, `Account`, `Member`...)
 _ACCOUNTISH = re.compile(r"user|account|member|customer|profile|person|people|admin|staff|employee|player|patient"
                          r"|student|subscriber|principal|identity|login|credential|client", re.I)
+
+
+# what an availability check is asked about
+_IDENTIFIER_INPUT = re.compile(r"e-?mail|user_?name|login|handle|nick|phone|^name$|^username$", re.I)
 
 
 def _request_label(words: str) -> str:

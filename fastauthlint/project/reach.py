@@ -131,7 +131,7 @@ class Reach:
         for t in f.actions:
             if not trusted and t.startswith(("check:", "sig:", "idp-verify", "oauth-exchange", "pw-verify")):
                 continue
-            if depth and t in ("static", "static-calls", "redirect"):
+            if depth and t in ("static", "static-calls", "redirect", "redirects-only", "reads-params"):
                 continue  # the handler's answer, not a helper's
             if t == "sets-param-field":
                 # the handler's own parameter is what the request or a dependency handed it (a row);
@@ -318,7 +318,7 @@ class Reach:
     def _service_param(self, p: ParamFact, path: str) -> bool:
         """A parameter that may hold a service: injected, or annotated with a class nothing here
         resolves. A plain value handed down by the caller (`value.strip()`) reads no rows."""
-        if self._dep_targets(p, path):
+        if self.dep_targets(p, path):
             return True
         ann = _unwrap(p.ann) if p.ann is not None else None
         if ann is None or ann.k not in ("ref", "attr"):
@@ -383,13 +383,13 @@ class Reach:
                     for t in self.E.ev(o.v.a[0], o.path):
                         if t.kind == "class":
                             out.append(Obj("inst", t.path, t.name))
-        for target, tpath in self._dep_targets(p, path):
+        for target, tpath in self.dep_targets(p, path):
             for o in self.E.ev(V("call", a=(target,)), tpath):
                 if o.kind in ("inst", "ext", "extinst"):
                     out.append(o)
         return out
 
-    def _dep_targets(self, p: ParamFact, path: str) -> List[Tuple[V, str]]:
+    def dep_targets(self, p: ParamFact, path: str) -> List[Tuple[V, str]]:
         """The callables of the Depends() markers in a parameter's default or annotation."""
         out: List[Tuple[V, str]] = []
         if p.default is not None and p.default.k == "dep" and p.default.a:
@@ -411,7 +411,7 @@ class Reach:
 
     def _dependency_funcs(self, p: ParamFact, path: str) -> List[Tuple[str, FuncFact]]:
         out: List[Tuple[str, FuncFact]] = []
-        for target, tpath in self._dep_targets(p, path):
+        for target, tpath in self.dep_targets(p, path):
             for o in self.E.ev(target, tpath):
                 if o.kind == "func":
                     g = self.E.func(o.path, o.name)
@@ -432,7 +432,7 @@ class Reach:
         dependency, the request object itself, the response or background tasks."""
         if p.default is not None and p.default.k == "dep":
             return False
-        if self._dep_targets(p, path):
+        if self.dep_targets(p, path) or _container_provided(self.E, p, path):
             return False
         ann = _unwrap(p.ann) if p.ann is not None else None
         if ann is not None and ann.k in ("ref", "attr"):
@@ -495,6 +495,22 @@ def refuses_only(E: Evaluator, path: str, f: FuncFact, depth: int = 0) -> bool:
         if not targets or not all(g is not None and refuses_only(E, gp, g, depth + 1) for gp, g in targets):
             return False
     return True
+
+
+def _container_provided(E: Evaluator, p: ParamFact, path: str) -> bool:
+    """`session: FromDishka[AsyncSession]`: a dependency-injection container provides it, the
+    request does not (`Annotated[X, FromComponent()]`)."""
+    ann = p.ann
+    while ann is not None and ann.k == "opt" and ann.a:
+        ann = ann.a[0]
+    if ann is None or ann.k != "ann":
+        return False
+    for m in ann.a[1:]:
+        target = m.callee if m.k == "call" else m
+        if target is not None and any(o.kind == "ext" and o.name.split(".", 1)[0] == "dishka"
+                                      for o in E.ev(target, path)):
+            return True
+    return False
 
 
 def _unwrap(ann: Optional[V]) -> Optional[V]:

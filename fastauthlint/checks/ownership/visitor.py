@@ -66,7 +66,8 @@ class OwnershipVisitor(CheckVisitor):
         self.kinds.pop()
 
     def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
-        self.scope.append(node.name.value)
+        # the project model's key: `name@1` for a definition a later `def name` shadows
+        self.scope.append(self.ctx.def_key(node))
         self.kinds.append("func")
         n = self._def_seen.get(node.name.value, 0)
         self._def_seen[node.name.value] = n + 1
@@ -78,7 +79,7 @@ class OwnershipVisitor(CheckVisitor):
         in_class = bool(self.kinds) and self.kinds[-1] == "class"
         # Function-local imports are still known here (the scope closer runs after every check).
         start = self.locator.def_offset(original_node.name.value, self._def_index.pop())
-        walker = FunctionWalker(self.ctx, original_node, self._qual(original_node.name.value), self.owner_fields,
+        walker = FunctionWalker(self.ctx, original_node, self._qual(self.ctx.def_key(original_node)), self.owner_fields,
                                 self.constants, in_class, FunctionLocator(self.locator, start))
         summary = walker.run()
         for key, client in summary.state_sets:
