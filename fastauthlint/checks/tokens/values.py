@@ -154,9 +154,8 @@ class Values:
                 return EMPTY
             if not self._unmasking and (dotted(node) in state.masked or self.credentials.masked_field(node, state)):
                 return EMPTY  # a SecretStr attribute
-            whole = _whole_request(attr, node.value, state)
-            if whole:
-                return whole
+            if (whole := _whole_request(attr, node.value, state)):
+                return whole  # `dict(request.headers)`, `websocket.__dict__`: every header and cookie
             base = self.taint(node.value, state)
             incoming = state.is_route and type(node.value) is cst.Name and node.value.value in state.params
             if type(node.value) is cst.Name and node.value.value in state.fresh and secret_name_kind(attr):
@@ -358,10 +357,9 @@ class Values:
         return EMPTY
 
     def _minted_for(self, node: cst.Call, state: FunctionState, deferred: str = "") -> Taint:
-        """("other", the parameter, "") when a token is minted for an account a route's request names
-        (`create_access_token(sub=user_id)` beside an authenticated caller): FAL402 even in the
-        response that issues it. ("other", the parameter, the callee) when only the linking step
-        knows whether the callee returns a token (its name says `login`, not `token`)."""
+        """("other", the parameter, callee) when a token is minted for an account a route's request
+        names (`create_access_token(sub=user_id)` beside an authenticated caller): FAL402 even in the
+        response that issues it; the callee is named when only linking knows it returns a token."""
         if not state.accounts:
             return EMPTY
         for a in node.args:
