@@ -51,6 +51,9 @@ class Origin:
 
 UNKNOWN = Origin("unknown")
 LITERAL = Origin("literal")
+# the key the database assigned to a row this function has just inserted (`cursor.lastrowid`,
+# `INSERT ... RETURNING id`): chosen by the server, never by the client; a literal elsewhere
+INSERTED = Origin("literal", "<inserted>")
 
 
 @dataclass
@@ -61,6 +64,10 @@ class Denial:
     status: Optional[int]  # None when it cannot be told (a custom exception, `return None`)
     text: str  # e.g. "HTTPException(status_code=403)"
     exception: str = ""  # qualified name of a raised project exception class, to look up its status
+    # a refusal by `return`: what the function hands back, for a caller that refuses on it (""
+    # when raised): "none" (`return`, `return None`/`False`), "value" (`return error(...)`),
+    # "pair" (`return None, error(...)`: a tuple holding the refusal next to an empty row)
+    returns: str = ""
 
 
 @dataclass
@@ -76,7 +83,11 @@ class OwnerCheck:
       decided at link time from the callee's "returns" checks;
     - "identity" / "identity_guard": a value or row compared with the user itself (`if user_id !=
       current_user.id: raise ...`): afterwards it stands for the current user;
-    - "member": `if x not in <ids of a row>: raise ...`: x belongs to that row.
+    - "member": `if x not in <ids of a row>: raise ...`: x belongs to that row;
+    - "exists": `if not row: raise ...`: the request goes on only when the query (or helper call)
+      found something;
+    - "refused": `if err: return err` / `if err is not None: raise ...` of a helper call's result:
+      the request goes on only when the helper handed back no refusal.
     """
 
     idx: int

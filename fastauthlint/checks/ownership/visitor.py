@@ -18,7 +18,7 @@ from fastauthlint.checks.ownership.facts import (AliasFact, InstanceFact, Owners
                                                store)
 from fastauthlint.checks.ownership.models import class_fact, ref_of, store_value_type, table_from_call, tables_from_sql
 from fastauthlint.checks.ownership.spans import FunctionLocator, SourceLocator
-from fastauthlint.checks.ownership.sql import parse_sql, placeholder_key
+from fastauthlint.checks.ownership.sql import parse_sql
 from fastauthlint.checks.ownership.summary.known import DEPENDS
 from fastauthlint.checks.ownership.summary.walker import FunctionWalker
 from fastauthlint.context import FileContext
@@ -123,18 +123,7 @@ class OwnershipVisitor(CheckVisitor):
         if text is not None:
             stmt = parse_sql(text)
             if stmt is not None:
-                comps = []
-                positional = 0
-                keys = {}
-                for ph in stmt.placeholders:
-                    k = placeholder_key(ph)
-                    if not k:
-                        k = f"#{positional}"
-                        positional += 1
-                    keys.setdefault(ph, k)
-                for col, ph in stmt.comparisons:
-                    comps.append((col, placeholder_key(ph) or keys.get(ph, "#0")))
-                self.out.sql.append(SqlConstant(name=name, op=stmt.op, tables=stmt.tables, comparisons=tuple(comps)))
+                self.out.sql.append(SqlConstant(name=name, op=stmt.op, tables=stmt.tables, comparisons=tuple(stmt.comparisons)))
             return
         if isinstance(value, cst.Dict):
             keys = _row_keys(value)

@@ -40,6 +40,7 @@ class WalkState:
         self.request_params: Set[str] = set()  # parameters holding the Request (request.state.user)
         self.jwt_params: Set[str] = set()  # `Authorize: AuthJWT = Depends()`: its subject is the caller
         self.client_params: Set[str] = set()  # parameters FastAPI fills from the request (`Header()`, `Query()`)
+        self.cursor_rows: Dict[str, Origin] = {}  # `cursor.execute(sql)`: what `cursor.fetchone()` returns
         self.strings: Dict[str, str] = {}  # locals holding a string literal (SQL built in steps)
         self.exceptions: Dict[str, Denial] = {}  # locals holding an exception raised later
         self.stores_written: Set[Origin] = set()  # in-memory stores this function fills (memos)
