@@ -147,7 +147,7 @@ class CallSite:
 @dataclass
 class ParamFact:
     name: str
-    index: int  # position among positional parameters; -1 for keyword-only, *args, **kwargs
+    index: int  # position among positional parameters; -1 for keyword-only and *args, -2 for **kwargs
     annotation: str = ""  # qualified name of the (unwrapped) annotation, when it is a name
     depends: Optional[Origin] = None  # Depends(x)/Security(x): what x is
     depends_call: Optional[Origin] = None  # Depends(factory(Cls)): the first argument Cls

@@ -470,6 +470,12 @@ class OwnershipWalk(SiteScoping, RowVerification, UserValues):
                     models.append((name, m.qualname))
             elif o.kind == "param" and not o.attrs and o.name in dict(b.models):
                 models.append((name, dict(b.models)[o.name]))
+        star = next((p.name for p in t.params if p.index == -2), "")
+        if star:  # `repo.single_or_none(id=x, user_id=user.id)` into `filter_by(**kwargs)`
+            named = {p.name for p in t.params}
+            extra = [o for k, o in call.kwargs if k not in named]
+            if any(self.is_user(path, fs, b, o) for o in extra):
+                user.add(star)
         if bound and b.self_cls and tcls and not tmodel and b.self_model:
             tmodel = b.self_model
         own_user = {p.name for p in t.params if self.resolver.is_user_dependency(path, p)}

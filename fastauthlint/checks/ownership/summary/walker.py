@@ -75,8 +75,8 @@ class FunctionWalker(Branches, OwnerCheckRecognition, DenialRecognition, CallRec
         if isinstance(p.star_arg, cst.Param):
             ordered.append((p.star_arg, -1))
         ordered += [(x, -1) for x in p.kwonly_params]
-        if p.star_kwarg is not None:
-            ordered.append((p.star_kwarg, -1))
+        if isinstance(p.star_kwarg, cst.Param):
+            ordered.append((p.star_kwarg, -2))  # `**kwargs`: the keywords no other parameter takes
         for param, index in ordered:
             name = param.name.value
             self.params.add(name)
