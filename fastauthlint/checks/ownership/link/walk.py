@@ -33,7 +33,9 @@ from fastauthlint.checks.ownership.link.evidence import learn_user_columns
 from fastauthlint.checks.ownership.link.gates import RoleGates
 from fastauthlint.checks.ownership.link.registry import Model
 from fastauthlint.checks.ownership.link.scoping import SiteScoping
-from fastauthlint.checks.ownership.link.shared_rows import attribute_count, authored_shared, cascade, personal_models, picked_owner
+from fastauthlint.checks.ownership.link.shared_rows import (
+    attribute_count, authored_shared, cascade, listed_read, listed_shared, personal_models, picked_owner,
+)
 from fastauthlint.checks.ownership.link.values import UserValues
 from fastauthlint.checks.ownership.link.verification import RowVerification
 from fastauthlint.checks.ownership.link.words import AUTHORSHIP, PERSONAL
@@ -80,6 +82,8 @@ class Stats:
     personal: Set[str] = field(default_factory=set)
     # models some code compares a fetched row's owner of with the current user (refusing otherwise)
     checked: Set[str] = field(default_factory=set)
+    # models whose rows every signed-in user may list, owner-checked before changes only (shared_rows.py)
+    listed: Set[str] = field(default_factory=set)
 
 
 # What a sign-in flow's handler earns (project/purpose.py): it reads the identity it is logging in,
@@ -154,6 +158,8 @@ class OwnershipWalk(SiteScoping, RowVerification, UserValues):
         # a role/permission gate shares the rows among its holders, unless the project scopes
         # the model by the current user elsewhere (known once every route is walked)
         personal = personal_models(self.models, self.stats.personal) if any(d[3] for d in done) else set()
+        self.stats.listed = listed_shared([d + (self.anonymous(d[0]),) for d in done], self.models, self.stats,
+                                          self.tenant_fields)
         for r, has_user, problems, gated in done:
             # a tenant filter shares the rows among the tenant's members unless the project keeps
             # them to each member elsewhere; a permission gate grants the tenant-wide view
@@ -162,7 +168,8 @@ class OwnershipWalk(SiteScoping, RowVerification, UserValues):
                 problems = [p for p in problems if p.model.qualname in personal and not cascade(p)
                             and not picked_owner(p)]
             if not self.anonymous(r):
-                problems = [p for p in problems if not authored_shared(p, self.stats, r.method)]
+                problems = [p for p in problems if not authored_shared(p, self.stats, r.method)
+                            and not listed_read(p, self.stats.listed, r.method)]
             yield r, has_user, problems
 
     def _handler_gate(self, path: str, fs: FuncSummary, b: Binding, gates: RoleGates) -> bool:
