@@ -97,6 +97,12 @@ def signs_in(r) -> bool:
     return bool(label and SIGN_IN.match(label))
 
 
+def anonymous_route(r) -> bool:
+    """A route without a user: unprotected, or declared public."""
+    users = tuple(r.user_params) + tuple(r.optional_user_params)
+    return bool(r.public) or (r.auth is None and not users and not r.auth_dependencies)
+
+
 def internal_errors(walk) -> List[Finding]:
     """The internal errors of the walk, one per file."""
     seen = set()
@@ -244,11 +250,7 @@ class OwnershipWalk(SiteScoping, RowVerification, UserValues):
                            and self.resolver.scope_dependency(path, p)),
                        self_user=frozenset(u for u in users if u not in names) if fs.self_name else frozenset())
 
-    @staticmethod
-    def anonymous(r) -> bool:
-        """A route without a user: unprotected, or declared public."""
-        users = tuple(r.user_params) + tuple(r.optional_user_params)
-        return bool(r.public) or (r.auth is None and not users and not r.auth_dependencies)
+    anonymous = staticmethod(anonymous_route)
 
     def _anonymous_binding(self, r, path: str, fs: FuncSummary) -> Binding:
         """A route without a user: its path parameters are identifiers the client chose."""
@@ -477,12 +479,7 @@ class OwnershipWalk(SiteScoping, RowVerification, UserValues):
                     models.append((name, m.qualname))
             elif o.kind == "param" and not o.attrs and o.name in dict(b.models):
                 models.append((name, dict(b.models)[o.name]))
-        star = next((p.name for p in t.params if p.index == -2), "")
-        if star:  # `repo.single_or_none(id=x, user_id=user.id)` into `filter_by(**kwargs)`
-            named = {p.name for p in t.params}
-            extra = [o for k, o in call.kwargs if k not in named]
-            if any(self.is_user(path, fs, b, o) for o in extra):
-                user.add(star)
+        user.update(self.keywords_of_user(path, fs, b, t, call))
         if bound and b.self_cls and tcls and not tmodel and b.self_model:
             tmodel = b.self_model
         own_user = {p.name for p in t.params if self.resolver.is_user_dependency(path, p)}
