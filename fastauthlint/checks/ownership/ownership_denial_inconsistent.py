@@ -34,6 +34,8 @@ class InconsistentDenials:
         for chk in walk.valid_checks(path, fs, b):
             if chk.idx < 0 or chk.denial is None or chk.kind in ("filter", "returns"):
                 continue
+            if chk.kind in ("deny", "guard") and not walk._owner_column(chk.column, links=False):
+                continue  # who manages a row that is no one's (`group.creator_id`): not "exists but not yours"
             if chk.kind in ("deny", "guard"):
                 subj = walk.canonical(path, fs, b, chk.subject)
                 if subj.kind == "param" and subj.name not in b.rows:

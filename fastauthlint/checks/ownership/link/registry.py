@@ -135,6 +135,7 @@ class ModelRegistry:
         self.principal_models: Set[str] = set()  # qualnames of user models (annotations of users)
         self._by_table: Optional[Dict[str, Model]] = None
         self._owner_columns_anywhere: Optional[Set[str]] = None  # see owner_columns_anywhere
+        self._user_links: Optional[Set[str]] = None  # see user_links_anywhere
         self._shared: Optional[Set[str]] = None
         # (model, column) the project compares with (or sets from) the current user's id
         self.user_columns: Set[Tuple[str, str]] = set()
@@ -211,6 +212,21 @@ class ModelRegistry:
         self._models.clear()
         self._shared = None
         self._owner_columns_anywhere = None
+        self._user_links = None
+
+    def user_links_anywhere(self) -> Set[str]:
+        """Columns some model declares as a foreign key (or relationship) to the user or tenant
+        table, whatever their name (`creator_id`, `manager_id`): comparing one with the current
+        user and refusing on mismatch checks who manages the row, even where the model is not
+        owner-scoped (a group its creator administers)."""
+        if self._user_links is None:
+            found: Set[str] = set()
+            for q, (path, c) in list(self.classes.items()):
+                for f in c.fields:
+                    if (f.fk or f.relation) and not f.primary and self._principal_link(f, path):
+                        found.add(f.column if f.fk else f"{f.name}_id")
+            self._user_links = found
+        return self._user_links
 
     def owner_columns_anywhere(self) -> Set[str]:
         """Every owner column of some model of the project, `owner-fields` included: the columns a

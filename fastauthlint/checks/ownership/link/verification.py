@@ -51,15 +51,18 @@ class RowVerification(LinkState):
         self._checks_memo[key] = out
         return out
 
-    def _owner_column(self, column: str) -> bool:
+    def _owner_column(self, column: str, links: bool = True) -> bool:
         """Whether a compared column (`owner_id`, `owner.id`, `project.owner_id`) may hold an owner:
-        named in `owner-fields` (or a relationship standing for one), or some model's owner column.
+        named in `owner-fields` (or a relationship standing for one), or some model's owner column;
+        with `links`, also a foreign key to the user table (`group.creator_id`: who manages it).
         The per-file summaries keep every `*_id` comparison; only the registry knows the rest."""
         parts = [p for p in column.split(".") if p] if column else []
         if not parts or any(p in self.owner_fields or f"{p}_id" in self.owner_fields or p in self.tenant_fields
                             for p in parts):
             return True
-        return any(p in self.models.owner_columns_anywhere() for p in parts)
+        if any(p in self.models.owner_columns_anywhere() for p in parts):
+            return True
+        return links and parts[-1] in self.models.user_links_anywhere()
 
     def helper_checks(self, path, fs, b, call: CallSite, kinds) -> List[Tuple[Origin, Origin]]:
         """Checks a called helper makes on its parameters, as (subject, value) origins in the caller."""
