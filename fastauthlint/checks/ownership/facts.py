@@ -281,6 +281,8 @@ class OwnershipFacts:
     # request state set by the file's functions: (key as in FuncSummary.state_sets, function
     # qualname, from client input)
     state_sets: List[Tuple[str, str, bool]] = field(default_factory=list)
+    # rows built with a key drawn at random (`Message(id=str(uuid4()), ...)`): (class reference, key)
+    random_keys: List[Tuple[str, str]] = field(default_factory=list)
 
 
 @dataclass
@@ -299,6 +301,7 @@ class StoredOwnership:
     sql: List[SqlConstant] = field(default_factory=list)
     stores: List[StoreFact] = field(default_factory=list)
     state_sets: List[Tuple[str, str, bool]] = field(default_factory=list)
+    random_keys: List[Tuple[str, str]] = field(default_factory=list)
 
     def qualnames(self) -> Iterator[Tuple[int, str]]:
         """(index, qualname) of every function summary, in source order."""
@@ -313,7 +316,7 @@ def store(facts: OwnershipFacts) -> StoredOwnership:
     return StoredOwnership(
         module=facts.module, functions=[[fs.qualname, serial.pack(fs, FuncSummary)] for fs in facts.functions],
         classes=facts.classes, instances=facts.instances, aliases=facts.aliases, tables=facts.tables, sql=facts.sql,
-        stores=facts.stores, state_sets=facts.state_sets)
+        stores=facts.stores, state_sets=facts.state_sets, random_keys=facts.random_keys)
 
 
 def unpack_summary(packed: Any) -> FuncSummary:

@@ -11,6 +11,7 @@ project exception class declares.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Dict, List, Tuple
 
 from fastauthlint.checks.ownership.facts import FuncSummary, Origin, OwnerCheck
@@ -88,12 +89,26 @@ class InconsistentDenials:
             tpath, t, tcls, tmodel, bound = hit
             tb = walk.call_binding(path, fs, b, call, t, bound, tcls, tmodel)
             out: List[Model] = []
-            for r in t.returns:
-                for m in self.row_models(tpath, t, tb, r, depth + 1):
-                    if m not in out:
-                        out.append(m)
+            targets = [(tpath, t, tb)] if t.returns or not tcls else self._overrides(tcls, t, tb)
+            for tp, tf, fb in targets:
+                for r in tf.returns:
+                    for m in self.row_models(tp, tf, fb, r, depth + 1):
+                        if m not in out:
+                            out.append(m)
             return out
         return []
+
+    def _overrides(self, cls: str, t: FuncSummary, b: Binding) -> List[Tuple[str, FuncSummary, Binding]]:
+        """An interface method (no body of its own): the methods of that name in the project's
+        classes deriving from its class, whose rows are the ones the caller gets."""
+        walk, name = self.walk, t.qualname.rsplit(".", 1)[-1]
+        out = []
+        for q in sorted(walk.models.classes):
+            if q != cls and any(c.qualname == cls for _, c in walk.models.chain(q)[1:]):
+                hit = walk.index.funcs.get(f"{q}.{name}")
+                if hit is not None:
+                    out.append((hit[0], hit[1], replace(b, self_cls=q) if b.self_cls else b))
+        return out[:4]
 
     def _message(self, status: int, text: str, chk: OwnerCheck) -> str:
         words = {400: "400 Bad Request", 401: "401 Unauthorized", 403: "403 Forbidden", 404: "404 Not Found"}

@@ -7,6 +7,7 @@ Depends(...)]` aliases. Its facts are stored packed (facts.store) for the link p
 
 from __future__ import annotations
 
+import re
 from typing import List
 
 import libcst as cst
@@ -22,6 +23,10 @@ from fastauthlint.checks.ownership.sql import parse_sql
 from fastauthlint.checks.ownership.summary.known import DEPENDS
 from fastauthlint.checks.ownership.summary.walker import FunctionWalker
 from fastauthlint.context import FileContext
+
+RANDOM_KEY_ARGS = {"id", "pk", "_id", "uuid", "key"}
+_RANDOM_CALL = re.compile(r"\b(uuid4|uuid7|token_hex|token_urlsafe|nanoid|ulid)\s*\(")
+_EMPTY = cst.Module([])
 
 
 def _row_keys(value: cst.Dict) -> tuple:
@@ -184,6 +189,13 @@ class OwnershipVisitor(CheckVisitor):
             if coll:  # documents written or filtered with an owner key: an owner-scoped collection
                 self.out.tables.append(TableFact(name=coll, columns=keys, kind="mongo"))
         name = astutil.name_of(node.func)
+        if name and name[:1].isupper():
+            for a in node.args:  # `Message(id=str(uuid4()), ...)`: a key drawn when the row is made
+                if a.keyword is not None and a.keyword.value in RANDOM_KEY_ARGS \
+                        and _RANDOM_CALL.search(_EMPTY.code_for_node(a.value)):
+                    ref = ref_of(self.ctx, node.func)
+                    if ref:
+                        self.out.random_keys.append((ref, a.keyword.value))
         if name in ("Table", "create_table"):
             t = table_from_call(self.ctx, node)
             if t is not None:
@@ -198,6 +210,6 @@ class OwnershipVisitor(CheckVisitor):
     def facts(self):
         o = self.out
         if not (o.functions or o.classes or o.instances or o.aliases or o.tables or o.sql or o.stores
-                or o.state_sets):
+                or o.state_sets or o.random_keys):
             return None
         return store(o)

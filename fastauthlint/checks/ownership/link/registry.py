@@ -14,7 +14,7 @@ from __future__ import annotations
 import os
 import re
 from pathlib import Path
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Dict, List, Optional, Sequence, Set, Tuple
 
 from fastauthlint.checks.ownership.facts import ClassFact, FieldFact, TableFact
@@ -101,6 +101,8 @@ class ModelRegistry:
         self.by_name: Dict[str, List[str]] = {}
         self.tables: Dict[str, TableFact] = {}
         declared: List[TableFact] = []
+        self._random_refs = [(path, ref, key) for path, f in facts.items() for ref, key in getattr(f, "random_keys", ())]
+        self._random_keys: Optional[Set[Tuple[str, str]]] = None  # see random_keys()
         for path, f in facts.items():
             for c in f.classes:
                 self.classes[c.qualname] = (path, c)
@@ -262,6 +264,10 @@ class ModelRegistry:
                 fields[f.name] = f
             if c.tablename:
                 tablename = c.tablename
+        made = random_keys(self)
+        for name, f in list(fields.items()):  # `Message(id=str(uuid4()))` in the code that makes rows
+            if f.primary and not f.random and any((c.qualname, name) in made for _, c in chain):
+                fields[name] = replace(f, random=True)
         if not tablename:
             tablename = cls.name.lower()
         owner_cols: List[str] = []
@@ -476,3 +482,14 @@ class ModelRegistry:
         cols = tuple(c for c in t.columns if c in self.owner_fields
                      and (c not in fks or self.is_principal(fks[c])))
         return t.name, cols
+
+
+def random_keys(reg: ModelRegistry) -> Set[Tuple[str, str]]:
+    """(model, key) of rows the code builds with a key drawn at random (`Message(id=str(uuid4()))`)."""
+    if reg._random_keys is None:
+        reg._random_keys = set()
+        for path, ref, key in reg._random_refs:
+            hit = reg.find_class(ref, near=path)
+            if hit is not None:
+                reg._random_keys.add((hit[1].qualname, key))
+    return reg._random_keys
