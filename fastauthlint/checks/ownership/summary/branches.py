@@ -245,6 +245,8 @@ class Branches(WalkState):
             if ADMIN_NAME.search(key) and not key.lower().startswith(("can_", "allow")):
                 return True, self._owner_of(test)
             return None
+        if isinstance(test, cst.Name) and test.value in self.admin_locals:
+            return True, self.admin_locals[test.value]
         if isinstance(test, (cst.Name, cst.Attribute)):
             name = astutil.name_of(test) or ""
             if ADMIN_NAME.search(name) and not name.lower().startswith(("can_", "allow")):

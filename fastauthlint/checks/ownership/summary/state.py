@@ -45,6 +45,7 @@ class WalkState:
         self.exceptions: Dict[str, Denial] = {}  # locals holding an exception raised later
         self.stores_written: Set[Origin] = set()  # in-memory stores this function fills (memos)
         self.bool_exprs: Dict[str, cst.BaseExpression] = {}  # `is_owner = item.owner_id == user.id`
+        self.admin_locals: Dict[str, Origin] = {}  # `is_admin = user.has_permission("admin:all")`: whose flag
         self.predicates: Set[str] = set()
         self._probe_names: List[Tuple[str, Origin]] = []  # (name, site) tested only for a conflict  # locals holding a SQL condition (`scope = or_(...)`)
         # -- where the walk is -------------------------------------------------------------------
