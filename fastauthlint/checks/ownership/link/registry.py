@@ -20,6 +20,7 @@ from typing import Dict, List, Optional, Sequence, Set, Tuple
 from fastauthlint.checks.ownership.facts import ClassFact, FieldFact, TableFact
 from fastauthlint.checks.ownership.mongo import COLLECTION_CLASS
 from fastauthlint.checks.ownership.schema_files import schema_tables
+from fastauthlint.checks.ownership.summary.known import EXTERNAL_ROOTS
 
 # Bases whose subclasses are persisted models whatever they declare.
 ORM_ROOTS = (
@@ -153,6 +154,8 @@ class ModelRegistry:
             hit = self.classes.get(f"{sym.module}.{sym.name}" if sym.module else sym.name)
             if hit is not None:
                 return hit
+        if "." in ref and ref.split(".")[0] in EXTERNAL_ROOTS:
+            return None  # `pydantic.BaseModel` is not the project's own `BaseModel` ORM base
         # A forward reference by bare class name ("User", "models.User" in Tortoise).
         tail = ref.split(".")[-1]
         cands = self.by_name.get(tail, [])
