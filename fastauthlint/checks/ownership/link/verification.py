@@ -221,6 +221,10 @@ class RowVerification(LinkState):
                     if v.kind == "param" and not v.attrs and not SESSIONISH.match(v.name) and v.name not in b.user \
                             and v.name not in b.tenant:
                         out.setdefault((v.kind, v.name), chk.order)
+                    elif v.kind in ("site", "call") and v.attrs and (v.kind, v.name) != (subj.kind, subj.name):
+                        # `FirmUser.user_id == me, FirmUser.firm_id == application.firm_id` refused
+                        # when missing: the caller belongs to what `application` hangs off
+                        out.setdefault((v.kind, v.name), chk.order)
         return out
 
     def is_verified(self, path: str, fs: FuncSummary, b: Binding, o: Origin, order: int, depth: int = 0) -> bool:
