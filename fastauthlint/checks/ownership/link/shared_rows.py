@@ -106,14 +106,16 @@ def _open_list(p, tenant_fields) -> Optional[Tuple[str, ...]]:
     return cols
 
 
-def listed_shared(done, models: ModelRegistry, stats, tenant_fields) -> Set[str]:
+def listed_shared(done, models: ModelRegistry, stats, tenant_fields, authored_by_self) -> Set[str]:
     """Models whose every row the project lists to any signed-in user (a feed of posts, the
     comments under a post) while it compares the owner column with the user only before changes
     (`if post.owner_id != user.id: raise 403` on edit): the owner column records the author, and
     reading a row by its id shows nothing the list did not. The evidence is project-wide: a GET
     route behind no role gate returns rows of the model narrowed by attributes alone, or by the
-    key of a parent that is itself listed so; an admin-only or gated list, a query filtering the
-    model by the current user (it is personal) or no owner check anywhere keep the model owned."""
+    key of a parent that is itself listed so, and users make the rows for themselves (the owner
+    column set from the current user); an admin-only or gated list, a query filtering the model
+    by the current user (it is personal), no owner check anywhere, or rows filed by someone else
+    for a user (an HR record) keep the model owned."""
     lists: Dict[str, List[Tuple[str, ...]]] = {}
     for r, _, problems, gated, anonymous in done:
         if gated or anonymous or r.method.upper() != "GET":
@@ -124,6 +126,7 @@ def listed_shared(done, models: ModelRegistry, stats, tenant_fields) -> Set[str]
                 lists.setdefault(p.model.qualname, []).append(cols)
     personal = personal_models(models, stats.personal)
     candidates = {q for q in lists if q in stats.checked and q not in personal}
+    candidates &= authored_by_self(candidates)  # each user writes their own (a post, a comment)
     shared: Set[str] = set()
     for _ in range(3):  # parents first, then the rows listed under them
         for q in sorted(candidates - shared):

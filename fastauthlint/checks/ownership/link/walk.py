@@ -29,7 +29,7 @@ from typing import Callable, Dict, FrozenSet, Iterator, List, Optional, Set, Tup
 
 from fastauthlint.checks.ownership.facts import CallSite, FuncSummary, Origin, QuerySite
 from fastauthlint.checks.ownership.link.binding import Binding, arg_map, infeasible
-from fastauthlint.checks.ownership.link.evidence import learn_user_columns
+from fastauthlint.checks.ownership.link.evidence import learn_user_columns, self_authored
 from fastauthlint.checks.ownership.link.gates import RoleGates
 from fastauthlint.checks.ownership.link.registry import Model
 from fastauthlint.checks.ownership.link.scoping import SiteScoping
@@ -165,7 +165,7 @@ class OwnershipWalk(SiteScoping, RowVerification, UserValues):
         # the model by the current user elsewhere (known once every route is walked)
         personal = personal_models(self.models, self.stats.personal) if any(d[3] for d in done) else set()
         self.stats.listed = listed_shared([d + (self.anonymous(d[0]),) for d in done], self.models, self.stats,
-                                          self.tenant_fields)
+                                          self.tenant_fields, lambda c: self_authored(self.resolver, self.models, c))
         for r, has_user, problems, gated in done:
             # a tenant filter shares the rows among the tenant's members unless the project keeps
             # them to each member elsewhere; a permission gate grants the tenant-wide view
