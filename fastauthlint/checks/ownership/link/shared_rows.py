@@ -149,7 +149,8 @@ def _parent_shared(models: ModelRegistry, m: Model, col: str, shared: Set[str]) 
 
 def listed_read(p, listed: Set[str], method: str) -> bool:
     """A read of a row of a model every signed-in user lists (`listed_shared`): on a route that
-    only reads, or one that does not hand the row back (a parent post checked to exist before a
-    comment or a vote is attached to it). Changes stay the author's."""
+    only reads, or in the handler of one that changes something else and does not hand the row
+    back (a parent post checked to exist before a comment or a vote is attached to it; a helper's
+    read on such a route may be the first half of its change). Changes stay the author's."""
     return p.model.qualname in listed and p.op in ("read", "count") and (
-        method.upper() in ("GET", "HEAD") or not p.returned)
+        method.upper() in ("GET", "HEAD") or not (p.returned or p.via))
