@@ -211,11 +211,14 @@ def test_parse_sql_tables_and_compared_columns():
     stmt = parse_sql("SELECT i.id, i.title FROM items i JOIN tags t ON t.item_id = i.id "
                      "WHERE i.id = :item_id AND i.owner_id = :uid")
     assert stmt.op == "read" and stmt.tables == ("items", "tags")
-    assert ("owner_id", ":uid") in stmt.comparisons and ("id", ":item_id") in stmt.comparisons
+    assert ("owner_id", "uid") in stmt.comparisons and ("id", "item_id") in stmt.comparisons
     assert parse_sql("DELETE FROM invoices WHERE id = $1").op == "delete"
     upd = parse_sql("UPDATE invoices SET amount = %s WHERE id = %s AND user_id = %s")
     assert upd.op == "update" and upd.tables == ("invoices",)
-    assert [c for c, _ in upd.comparisons] == ["id", "user_id"]  # SET assignments do not filter
+    # SET assignments do not filter, but their placeholders count: `user_id` binds the third argument
+    assert upd.comparisons == [("id", "#1"), ("user_id", "#2")]
+    assert parse_sql("SELECT * FROM t WHERE a = ? AND b = $2 AND c = %(c)s AND d = ?").comparisons == [
+        ("a", "#0"), ("b", "#1"), ("c", "c"), ("d", "#1")]
     assert parse_sql("hello world") is None and parse_sql("select the best option") is None
 
 

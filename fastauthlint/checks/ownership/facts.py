@@ -51,6 +51,9 @@ class Origin:
 
 UNKNOWN = Origin("unknown")
 LITERAL = Origin("literal")
+# the key the database assigned to a row this function has just inserted (`cursor.lastrowid`,
+# `INSERT ... RETURNING id`): chosen by the server, never by the client; a literal elsewhere
+INSERTED = Origin("literal", "<inserted>")
 
 
 @dataclass
@@ -61,6 +64,10 @@ class Denial:
     status: Optional[int]  # None when it cannot be told (a custom exception, `return None`)
     text: str  # e.g. "HTTPException(status_code=403)"
     exception: str = ""  # qualified name of a raised project exception class, to look up its status
+    # a refusal by `return`: what the function hands back, for a caller that refuses on it (""
+    # when raised): "none" (`return`, `return None`/`False`), "value" (`return error(...)`),
+    # "pair" (`return None, error(...)`: a tuple holding the refusal next to an empty row)
+    returns: str = ""
 
 
 @dataclass
@@ -76,7 +83,11 @@ class OwnerCheck:
       decided at link time from the callee's "returns" checks;
     - "identity" / "identity_guard": a value or row compared with the user itself (`if user_id !=
       current_user.id: raise ...`): afterwards it stands for the current user;
-    - "member": `if x not in <ids of a row>: raise ...`: x belongs to that row.
+    - "member": `if x not in <ids of a row>: raise ...`: x belongs to that row;
+    - "exists": `if not row: raise ...`: the request goes on only when the query (or helper call)
+      found something;
+    - "refused": `if err: return err` / `if err is not None: raise ...` of a helper call's result:
+      the request goes on only when the helper handed back no refusal.
     """
 
     idx: int
@@ -136,7 +147,7 @@ class CallSite:
 @dataclass
 class ParamFact:
     name: str
-    index: int  # position among positional parameters; -1 for keyword-only, *args, **kwargs
+    index: int  # position among positional parameters; -1 for keyword-only and *args, -2 for **kwargs
     annotation: str = ""  # qualified name of the (unwrapped) annotation, when it is a name
     depends: Optional[Origin] = None  # Depends(x)/Security(x): what x is
     depends_call: Optional[Origin] = None  # Depends(factory(Cls)): the first argument Cls
@@ -270,6 +281,8 @@ class OwnershipFacts:
     # request state set by the file's functions: (key as in FuncSummary.state_sets, function
     # qualname, from client input)
     state_sets: List[Tuple[str, str, bool]] = field(default_factory=list)
+    # rows built with a key drawn at random (`Message(id=str(uuid4()), ...)`): (class reference, key)
+    random_keys: List[Tuple[str, str]] = field(default_factory=list)
 
 
 @dataclass
@@ -288,6 +301,7 @@ class StoredOwnership:
     sql: List[SqlConstant] = field(default_factory=list)
     stores: List[StoreFact] = field(default_factory=list)
     state_sets: List[Tuple[str, str, bool]] = field(default_factory=list)
+    random_keys: List[Tuple[str, str]] = field(default_factory=list)
 
     def qualnames(self) -> Iterator[Tuple[int, str]]:
         """(index, qualname) of every function summary, in source order."""
@@ -302,7 +316,7 @@ def store(facts: OwnershipFacts) -> StoredOwnership:
     return StoredOwnership(
         module=facts.module, functions=[[fs.qualname, serial.pack(fs, FuncSummary)] for fs in facts.functions],
         classes=facts.classes, instances=facts.instances, aliases=facts.aliases, tables=facts.tables, sql=facts.sql,
-        stores=facts.stores, state_sets=facts.state_sets)
+        stores=facts.stores, state_sets=facts.state_sets, random_keys=facts.random_keys)
 
 
 def unpack_summary(packed: Any) -> FuncSummary:

@@ -11,6 +11,7 @@ project exception class declares.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Dict, List, Tuple
 
 from fastauthlint.checks.ownership.facts import FuncSummary, Origin, OwnerCheck
@@ -34,6 +35,8 @@ class InconsistentDenials:
         for chk in walk.valid_checks(path, fs, b):
             if chk.idx < 0 or chk.denial is None or chk.kind in ("filter", "returns"):
                 continue
+            if chk.kind in ("deny", "guard") and not walk._owner_column(chk.column, links=False):
+                continue  # who manages a row that is no one's (`group.creator_id`): not "exists but not yours"
             if chk.kind in ("deny", "guard"):
                 subj = walk.canonical(path, fs, b, chk.subject)
                 if subj.kind == "param" and subj.name not in b.rows:
@@ -86,12 +89,26 @@ class InconsistentDenials:
             tpath, t, tcls, tmodel, bound = hit
             tb = walk.call_binding(path, fs, b, call, t, bound, tcls, tmodel)
             out: List[Model] = []
-            for r in t.returns:
-                for m in self.row_models(tpath, t, tb, r, depth + 1):
-                    if m not in out:
-                        out.append(m)
+            targets = [(tpath, t, tb)] if t.returns or not tcls else self._overrides(tcls, t, tb)
+            for tp, tf, fb in targets:
+                for r in tf.returns:
+                    for m in self.row_models(tp, tf, fb, r, depth + 1):
+                        if m not in out:
+                            out.append(m)
             return out
         return []
+
+    def _overrides(self, cls: str, t: FuncSummary, b: Binding) -> List[Tuple[str, FuncSummary, Binding]]:
+        """An interface method (no body of its own): the methods of that name in the project's
+        classes deriving from its class, whose rows are the ones the caller gets."""
+        walk, name = self.walk, t.qualname.rsplit(".", 1)[-1]
+        out = []
+        for q in sorted(walk.models.classes):
+            if q != cls and any(c.qualname == cls for _, c in walk.models.chain(q)[1:]):
+                hit = walk.index.funcs.get(f"{q}.{name}")
+                if hit is not None:
+                    out.append((hit[0], hit[1], replace(b, self_cls=q) if b.self_cls else b))
+        return out[:4]
 
     def _message(self, status: int, text: str, chk: OwnerCheck) -> str:
         words = {400: "400 Bad Request", 401: "401 Unauthorized", 403: "403 Forbidden", 404: "404 Not Found"}
@@ -113,5 +130,7 @@ class InconsistentDenials:
         (a shared board whose edits only the author may make): every caller reads them, so a 403
         on someone else's tells nothing the list did not."""
         models = self.models.get(key) or []
-        personal = self.walk.stats.personal
-        return bool(models) and all(m.authored and m.qualname not in personal for m in models)
+        personal, listed = self.walk.stats.personal, self.walk.stats.listed
+        # or rows of a model every signed-in user lists (a feed's posts: link/shared_rows.py)
+        return bool(models) and all(m.authored and m.qualname not in personal or m.qualname in listed
+                                    for m in models)

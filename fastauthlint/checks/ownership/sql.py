@@ -25,7 +25,9 @@ _KEYWORDS = {"select", "where", "and", "or", "not", "on", "set", "values", "as",
 class SqlStatement:
     op: str  # read | update | delete
     tables: Tuple[str, ...]
-    # (column, placeholder) compared anywhere in WHERE/ON/USING; placeholders in order of appearance
+    # (column, placeholder key) compared anywhere in WHERE/ON/HAVING: the key names the argument
+    # that placeholder binds (see `placeholder_key`), positional ones numbered by their place in the
+    # whole statement (a `SET a = %s` before `WHERE user_id = %s` takes the first argument)
     comparisons: List[Tuple[str, str]] = field(default_factory=list)
     placeholders: List[str] = field(default_factory=list)
 
@@ -55,14 +57,23 @@ def parse_sql(text: str) -> Optional[SqlStatement]:
             op = "update"
         elif re.search(r"\bdelete\s+from\b", low):
             op = "delete"
-    # Only conditions filter: the part after WHERE / ON / USING (SET assignments do not).
-    cond = " ".join(re.split(r"\b(?:where|on|having)\b", body, flags=re.I)[1:]) if re.search(
-        r"\b(?:where|on|having)\b", body, re.I) else ""
-    comps = [(m.group(1), m.group(2)) for m in _COMPARE.finditer(cond)]
-    comps += [(m.group(2), m.group(1)) for m in _COMPARE_REV.finditer(cond)]
-    placeholders = [m.group(0) for m in re.finditer(_PLACEHOLDER, body)]
+    # Only conditions filter: the part after the first WHERE / ON / HAVING (SET assignments do not).
+    first = re.search(r"\b(?:where|on|having)\b", body, re.I)
+    start = first.end() if first else len(body)
+    cond = body[start:]
+    found = list(re.finditer(_PLACEHOLDER, body))
+    keys = {}  # offset of a placeholder in the statement -> its key
+    positional = 0
+    for m in found:
+        k = placeholder_key(m.group(0))
+        if not k:  # `%s` / `?`: the n-th argument, counted over the whole statement
+            k = f"#{positional}"
+            positional += 1
+        keys[m.start()] = k
+    comps = [(m.group(1), keys.get(start + m.start(2), "#0")) for m in _COMPARE.finditer(cond)]
+    comps += [(m.group(2), keys.get(start + m.start(1), "#0")) for m in _COMPARE_REV.finditer(cond)]
     return SqlStatement(op=op, tables=tuple(dict.fromkeys(tables)), comparisons=comps,
-                        placeholders=placeholders)
+                        placeholders=[m.group(0) for m in found])
 
 
 def placeholder_key(ph: str) -> str:

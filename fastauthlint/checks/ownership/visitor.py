@@ -7,6 +7,7 @@ Depends(...)]` aliases. Its facts are stored packed (facts.store) for the link p
 
 from __future__ import annotations
 
+import re
 from typing import List
 
 import libcst as cst
@@ -18,10 +19,14 @@ from fastauthlint.checks.ownership.facts import (AliasFact, InstanceFact, Owners
                                                store)
 from fastauthlint.checks.ownership.models import class_fact, ref_of, store_value_type, table_from_call, tables_from_sql
 from fastauthlint.checks.ownership.spans import FunctionLocator, SourceLocator
-from fastauthlint.checks.ownership.sql import parse_sql, placeholder_key
+from fastauthlint.checks.ownership.sql import parse_sql
 from fastauthlint.checks.ownership.summary.known import DEPENDS
 from fastauthlint.checks.ownership.summary.walker import FunctionWalker
 from fastauthlint.context import FileContext
+
+RANDOM_KEY_ARGS = {"id", "pk", "_id", "uuid", "key"}
+_RANDOM_CALL = re.compile(r"\b(uuid4|uuid7|token_hex|token_urlsafe|nanoid|ulid)\s*\(")
+_EMPTY = cst.Module([])
 
 
 def _row_keys(value: cst.Dict) -> tuple:
@@ -124,18 +129,7 @@ class OwnershipVisitor(CheckVisitor):
         if text is not None:
             stmt = parse_sql(text)
             if stmt is not None:
-                comps = []
-                positional = 0
-                keys = {}
-                for ph in stmt.placeholders:
-                    k = placeholder_key(ph)
-                    if not k:
-                        k = f"#{positional}"
-                        positional += 1
-                    keys.setdefault(ph, k)
-                for col, ph in stmt.comparisons:
-                    comps.append((col, placeholder_key(ph) or keys.get(ph, "#0")))
-                self.out.sql.append(SqlConstant(name=name, op=stmt.op, tables=stmt.tables, comparisons=tuple(comps)))
+                self.out.sql.append(SqlConstant(name=name, op=stmt.op, tables=stmt.tables, comparisons=tuple(stmt.comparisons)))
             return
         if isinstance(value, cst.Dict):
             keys = _row_keys(value)
@@ -196,6 +190,13 @@ class OwnershipVisitor(CheckVisitor):
             if coll:  # documents written or filtered with an owner key: an owner-scoped collection
                 self.out.tables.append(TableFact(name=coll, columns=keys, kind="mongo"))
         name = astutil.name_of(node.func)
+        if name and name[:1].isupper():
+            for a in node.args:  # `Message(id=str(uuid4()), ...)`: a key drawn when the row is made
+                if a.keyword is not None and a.keyword.value in RANDOM_KEY_ARGS \
+                        and _RANDOM_CALL.search(_EMPTY.code_for_node(a.value)):
+                    ref = ref_of(self.ctx, node.func)
+                    if ref:
+                        self.out.random_keys.append((ref, a.keyword.value))
         if name in ("Table", "create_table"):
             t = table_from_call(self.ctx, node)
             if t is not None:
@@ -210,6 +211,6 @@ class OwnershipVisitor(CheckVisitor):
     def facts(self):
         o = self.out
         if not (o.functions or o.classes or o.instances or o.aliases or o.tables or o.sql or o.stores
-                or o.state_sets):
+                or o.state_sets or o.random_keys):
             return None
         return store(o)

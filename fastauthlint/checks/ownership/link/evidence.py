@@ -47,3 +47,28 @@ def learn_user_columns(resolver, models) -> None:
                     hit = hit or models.find_class(call.callee.name, near=path)
                     if hit is not None:
                         cols.add((hit[1].qualname, k))
+
+
+def self_authored(resolver, models, candidates) -> set:
+    """The candidate models whose rows some function makes with an owner column set from the
+    current user (`Post(owner_id=current_user.id, **body)`, or from its own parameter of that
+    name in a helper: `Comment(user_id=user_id, ...)`): content each user writes for themselves,
+    unlike records staff file for someone else (`ServiceID(**body)`)."""
+    out: set = set()
+    if not candidates:
+        return out
+    for path, fs in resolver.funcs.all():
+        users = {p.name for p in fs.params if resolver.is_user_dependency(path, p)}
+        params = {p.name for p in fs.params}
+        for call in fs.calls:
+            if call.callee.kind != "global" or not call.kwargs:
+                continue
+            hit = models.find_class(call.callee.name, near=path)
+            if hit is None or hit[1].qualname not in candidates or hit[1].qualname in out:
+                continue
+            m = models.model(hit[1].qualname)
+            for k, v in call.kwargs:
+                if m is not None and k in m.owner_columns and v.kind == "param" and (
+                        v.name in users or (v.name == k and v.name in params and not v.attrs)):
+                    out.add(hit[1].qualname)
+    return out

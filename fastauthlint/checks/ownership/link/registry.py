@@ -14,12 +14,13 @@ from __future__ import annotations
 import os
 import re
 from pathlib import Path
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Dict, List, Optional, Sequence, Set, Tuple
 
 from fastauthlint.checks.ownership.facts import ClassFact, FieldFact, TableFact
 from fastauthlint.checks.ownership.mongo import COLLECTION_CLASS
 from fastauthlint.checks.ownership.schema_files import schema_tables
+from fastauthlint.checks.ownership.summary.known import EXTERNAL_ROOTS
 
 # Bases whose subclasses are persisted models whatever they declare.
 ORM_ROOTS = (
@@ -101,6 +102,8 @@ class ModelRegistry:
         self.by_name: Dict[str, List[str]] = {}
         self.tables: Dict[str, TableFact] = {}
         declared: List[TableFact] = []
+        self._random_refs = [(path, ref, key) for path, f in facts.items() for ref, key in getattr(f, "random_keys", ())]
+        self._random_keys: Optional[Set[Tuple[str, str]]] = None  # see random_keys()
         for path, f in facts.items():
             for c in f.classes:
                 self.classes[c.qualname] = (path, c)
@@ -135,6 +138,7 @@ class ModelRegistry:
         self.principal_models: Set[str] = set()  # qualnames of user models (annotations of users)
         self._by_table: Optional[Dict[str, Model]] = None
         self._owner_columns_anywhere: Optional[Set[str]] = None  # see owner_columns_anywhere
+        self._user_links: Optional[Set[str]] = None  # see user_links_anywhere
         self._shared: Optional[Set[str]] = None
         # (model, column) the project compares with (or sets from) the current user's id
         self.user_columns: Set[Tuple[str, str]] = set()
@@ -150,6 +154,8 @@ class ModelRegistry:
             hit = self.classes.get(f"{sym.module}.{sym.name}" if sym.module else sym.name)
             if hit is not None:
                 return hit
+        if "." in ref and ref.split(".")[0] in EXTERNAL_ROOTS:
+            return None  # `pydantic.BaseModel` is not the project's own `BaseModel` ORM base
         # A forward reference by bare class name ("User", "models.User" in Tortoise).
         tail = ref.split(".")[-1]
         cands = self.by_name.get(tail, [])
@@ -211,6 +217,21 @@ class ModelRegistry:
         self._models.clear()
         self._shared = None
         self._owner_columns_anywhere = None
+        self._user_links = None
+
+    def user_links_anywhere(self) -> Set[str]:
+        """Columns some model declares as a foreign key (or relationship) to the user or tenant
+        table, whatever their name (`creator_id`, `manager_id`): comparing one with the current
+        user and refusing on mismatch checks who manages the row, even where the model is not
+        owner-scoped (a group its creator administers)."""
+        if self._user_links is None:
+            found: Set[str] = set()
+            for q, (path, c) in list(self.classes.items()):
+                for f in c.fields:
+                    if (f.fk or f.relation) and not f.primary and self._principal_link(f, path):
+                        found.add(f.column if f.fk else f"{f.name}_id")
+            self._user_links = found
+        return self._user_links
 
     def owner_columns_anywhere(self) -> Set[str]:
         """Every owner column of some model of the project, `owner-fields` included: the columns a
@@ -246,6 +267,10 @@ class ModelRegistry:
                 fields[f.name] = f
             if c.tablename:
                 tablename = c.tablename
+        made = random_keys(self)
+        for name, f in list(fields.items()):  # `Message(id=str(uuid4()))` in the code that makes rows
+            if f.primary and not f.random and any((c.qualname, name) in made for _, c in chain):
+                fields[name] = replace(f, random=True)
         if not tablename:
             tablename = cls.name.lower()
         owner_cols: List[str] = []
@@ -460,3 +485,14 @@ class ModelRegistry:
         cols = tuple(c for c in t.columns if c in self.owner_fields
                      and (c not in fks or self.is_principal(fks[c])))
         return t.name, cols
+
+
+def random_keys(reg: ModelRegistry) -> Set[Tuple[str, str]]:
+    """(model, key) of rows the code builds with a key drawn at random (`Message(id=str(uuid4()))`)."""
+    if reg._random_keys is None:
+        reg._random_keys = set()
+        for path, ref, key in reg._random_refs:
+            hit = reg.find_class(ref, near=path)
+            if hit is not None:
+                reg._random_keys.add((hit[1].qualname, key))
+    return reg._random_keys

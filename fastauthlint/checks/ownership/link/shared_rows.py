@@ -7,10 +7,11 @@ a role gate allows on personal rows."""
 from __future__ import annotations
 
 import re
-from typing import Optional, Set
+from typing import Dict, List, Optional, Set, Tuple
 
 from fastauthlint.checks.ownership.facts import FieldFact
 from fastauthlint.checks.ownership.link.registry import Model, ModelRegistry
+from fastauthlint.checks.ownership.link.words import USER_KEY
 
 
 def cascade(p) -> bool:
@@ -87,3 +88,69 @@ def _parent_model(models: ModelRegistry, f: FieldFact, near: str) -> Optional[Mo
     if f.fk and "." in f.fk and f.fk.split(".")[-1][:1].islower():
         return models.by_table(f.fk.rsplit(".", 1)[0])  # "folders.id"
     return models.model(target, near=near)
+
+
+_KEY_COLS = ("id", "pk", "_id", "*", "**")
+
+
+def _open_list(p, tenant_fields) -> Optional[Tuple[str, ...]]:
+    """The columns a list of rows is narrowed by, when the list is open to its caller: a read
+    picking rows by no identifier, no owner and no tenant (`Post.title.contains(q)`, a parent's
+    key `Comment.post_id == id`); None when it is no such list."""
+    if p.op != "read" or p.site.keys or p.tenant_only:
+        return None
+    cols = tuple(c.split(".")[-1] for c, _ in p.site.filters)
+    if any(c in _KEY_COLS or c in p.model.owner_columns or c in tenant_fields or USER_KEY.match(c)
+           for c in cols):
+        return None
+    return cols
+
+
+def listed_shared(done, models: ModelRegistry, stats, tenant_fields, authored_by_self) -> Set[str]:
+    """Models whose every row the project lists to any signed-in user (a feed of posts, the
+    comments under a post) while it compares the owner column with the user only before changes
+    (`if post.owner_id != user.id: raise 403` on edit): the owner column records the author, and
+    reading a row by its id shows nothing the list did not. The evidence is project-wide: a GET
+    route behind no role gate returns rows of the model narrowed by attributes alone, or by the
+    key of a parent that is itself listed so, and users make the rows for themselves (the owner
+    column set from the current user); an admin-only or gated list, a query filtering the model
+    by the current user (it is personal), no owner check anywhere, or rows filed by someone else
+    for a user (an HR record) keep the model owned."""
+    lists: Dict[str, List[Tuple[str, ...]]] = {}
+    for r, _, problems, gated, anonymous in done:
+        if gated or anonymous or r.method.upper() != "GET":
+            continue
+        for p in problems:
+            cols = _open_list(p, tenant_fields)
+            if cols is not None:
+                lists.setdefault(p.model.qualname, []).append(cols)
+    personal = personal_models(models, stats.personal)
+    candidates = {q for q in lists if q in stats.checked and q not in personal}
+    candidates &= authored_by_self(candidates)  # each user writes their own (a post, a comment)
+    shared: Set[str] = set()
+    for _ in range(3):  # parents first, then the rows listed under them
+        for q in sorted(candidates - shared):
+            m = models.model(q)
+            if m is None:
+                continue
+            if any(all(_parent_shared(models, m, c, shared) for c in cols) for cols in lists[q]):
+                shared.add(q)
+    return shared
+
+
+def _parent_shared(models: ModelRegistry, m: Model, col: str, shared: Set[str]) -> bool:
+    """A list narrowed by `col`: an attribute of the rows, or the key of a parent listed openly."""
+    f = next((f for f in m.fields.values() if f.column == col or f.name == col), None)
+    parent = _parent_model(models, f, m.path) if f is not None else None
+    if parent is None:
+        return not col.endswith("_id")
+    return parent.qualname in shared
+
+
+def listed_read(p, listed: Set[str], method: str) -> bool:
+    """A read of a row of a model every signed-in user lists (`listed_shared`): on a route that
+    only reads, or in the handler of one that changes something else and does not hand the row
+    back (a parent post checked to exist before a comment or a vote is attached to it; a helper's
+    read on such a route may be the first half of its change). Changes stay the author's."""
+    return p.model.qualname in listed and p.op in ("read", "count") and (
+        method.upper() in ("GET", "HEAD") or not (p.returned or p.via))

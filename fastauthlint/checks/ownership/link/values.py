@@ -55,6 +55,15 @@ class UserValues(LinkState):
             self._reshape_memo[t.qualname] = hit
         return hit
 
+    def keywords_of_user(self, path: str, fs: FuncSummary, b: Binding, t: FuncSummary, call) -> Tuple[str, ...]:
+        """The callee's `**kwargs` when a keyword it collects holds the current user
+        (`repo.single_or_none(id=x, user_id=user.id)` into `filter_by(**kwargs)`)."""
+        star = next((p.name for p in t.params if p.index == -2), "")
+        named = {p.name for p in t.params}
+        if star and any(self.is_user(path, fs, b, o) for k, o in call.kwargs if k not in named):
+            return (star,)
+        return ()
+
     def is_user(self, path: str, fs: FuncSummary, b: Binding, o: Origin, depth: int = 0,
                 identity: bool = True) -> bool:
         """Whether a value is the current user or derived from them under the binding;

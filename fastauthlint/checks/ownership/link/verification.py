@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import Dict, List, Tuple
 
-from fastauthlint.checks.ownership.facts import CallSite, FuncSummary, Origin, OwnerCheck
+from fastauthlint.checks.ownership.facts import INSERTED, CallSite, FuncSummary, Origin, OwnerCheck
 from fastauthlint.checks.ownership.link.binding import Binding, arg_map
 from fastauthlint.checks.ownership.link.state import LinkState
 from fastauthlint.checks.ownership.link.words import CREATES, CREDENTIAL_COL, SESSIONISH
@@ -41,18 +41,28 @@ class RowVerification(LinkState):
             for subj, val in self.helper_checks(path, fs, b, call, ("deny",)):
                 if self.is_user(path, fs, b, val) and not self.is_user(path, fs, b, subj):
                     out.append(OwnerCheck(idx=-1, kind="deny", subject=subj, column="", value=val, order=call.order))
+        for chk in fs.checks:  # `row, err = get_owned(id, user.id)` then `if err: return err`
+            if chk.kind in ("exists", "refused") and chk.subject.kind == "call" and not chk.subject.attrs:
+                for val in self.returned_refusals(path, fs, b, fs.calls[int(chk.subject.name)], chk.kind):
+                    if self.is_user(path, fs, b, val):
+                        out.append(OwnerCheck(idx=-1, kind="deny", subject=chk.subject, column="", value=val,
+                                              order=chk.order))
+                        break
         self._checks_memo[key] = out
         return out
 
-    def _owner_column(self, column: str) -> bool:
+    def _owner_column(self, column: str, links: bool = True) -> bool:
         """Whether a compared column (`owner_id`, `owner.id`, `project.owner_id`) may hold an owner:
-        named in `owner-fields` (or a relationship standing for one), or some model's owner column.
+        named in `owner-fields` (or a relationship standing for one), or some model's owner column;
+        with `links`, also a foreign key to the user table (`group.creator_id`: who manages it).
         The per-file summaries keep every `*_id` comparison; only the registry knows the rest."""
         parts = [p for p in column.split(".") if p] if column else []
         if not parts or any(p in self.owner_fields or f"{p}_id" in self.owner_fields or p in self.tenant_fields
                             for p in parts):
             return True
-        return any(p in self.models.owner_columns_anywhere() for p in parts)
+        if any(p in self.models.owner_columns_anywhere() for p in parts):
+            return True
+        return links and parts[-1] in self.models.user_links_anywhere()
 
     def helper_checks(self, path, fs, b, call: CallSite, kinds) -> List[Tuple[Origin, Origin]]:
         """Checks a called helper makes on its parameters, as (subject, value) origins in the caller."""
@@ -68,6 +78,26 @@ class RowVerification(LinkState):
             s, v = chk.subject, chk.value
             if s.kind == "param" and s.name in args and v.kind == "param" and v.name in args:
                 out.append((args[s.name], args[v.name].attr(*v.attrs)))
+        return out
+
+    def returned_refusals(self, path, fs, b, call: CallSite, kind: str) -> List[Origin]:
+        """The values (in the caller) a helper compares its row's owner with, where it answers a
+        mismatch by returning something its caller tests: an error it hands back next to or
+        instead of the row ("refused": `if err: return err`), or nothing ("exists": `if not row`)."""
+        hit = self.resolver.resolve_call(path, fs, b, call.callee)
+        if hit is None:
+            return []
+        tpath, t, _, _, bound = hit
+        wanted = ("value", "pair") if kind == "refused" else ("none", "pair")
+        args = arg_map(t, call, bound)
+        out = []
+        for chk in t.checks:
+            if chk.kind != "deny" or chk.denial is None or chk.denial.returns not in wanted \
+                    or not self._owner_column(chk.column):
+                continue
+            v = chk.value
+            if v.kind == "param" and v.name in args:
+                out.append(args[v.name].attr(*v.attrs))
         return out
 
     def verified_map(self, path: str, fs: FuncSummary, b: Binding) -> Dict[Tuple[str, str], int]:
@@ -191,12 +221,16 @@ class RowVerification(LinkState):
                     if v.kind == "param" and not v.attrs and not SESSIONISH.match(v.name) and v.name not in b.user \
                             and v.name not in b.tenant:
                         out.setdefault((v.kind, v.name), chk.order)
+                    elif v.kind in ("site", "call") and v.attrs and (v.kind, v.name) != (subj.kind, subj.name):
+                        # `FirmUser.user_id == me, FirmUser.firm_id == application.firm_id` refused
+                        # when missing: the caller belongs to what `application` hangs off
+                        out.setdefault((v.kind, v.name), chk.order)
         return out
 
     def is_verified(self, path: str, fs: FuncSummary, b: Binding, o: Origin, order: int, depth: int = 0) -> bool:
         """A value that is an owner-verified row, an attribute or identifier of one, at `order`."""
         o = self.canonical(path, fs, b, o)
-        if o.kind == "param" and o.name in b.verified:
+        if o.kind == "param" and o.name in b.verified or o == INSERTED:
             return True
         if o.kind == "dict" and not o.attrs and depth < 4:
             return any(self.is_verified(path, fs, b, v, order, depth + 1) for _, v in fs.dicts[int(o.name)])

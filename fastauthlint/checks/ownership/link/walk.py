@@ -29,11 +29,13 @@ from typing import Callable, Dict, FrozenSet, Iterator, List, Optional, Set, Tup
 
 from fastauthlint.checks.ownership.facts import CallSite, FuncSummary, Origin, QuerySite
 from fastauthlint.checks.ownership.link.binding import Binding, arg_map, infeasible
-from fastauthlint.checks.ownership.link.evidence import learn_user_columns
+from fastauthlint.checks.ownership.link.evidence import learn_user_columns, self_authored
 from fastauthlint.checks.ownership.link.gates import RoleGates
 from fastauthlint.checks.ownership.link.registry import Model
 from fastauthlint.checks.ownership.link.scoping import SiteScoping
-from fastauthlint.checks.ownership.link.shared_rows import attribute_count, authored_shared, cascade, personal_models, picked_owner
+from fastauthlint.checks.ownership.link.shared_rows import (
+    attribute_count, authored_shared, cascade, listed_read, listed_shared, personal_models, picked_owner,
+)
 from fastauthlint.checks.ownership.link.values import UserValues
 from fastauthlint.checks.ownership.link.verification import RowVerification
 from fastauthlint.checks.ownership.link.words import AUTHORSHIP, PERSONAL
@@ -80,6 +82,8 @@ class Stats:
     personal: Set[str] = field(default_factory=set)
     # models some code compares a fetched row's owner of with the current user (refusing otherwise)
     checked: Set[str] = field(default_factory=set)
+    # models whose rows every signed-in user may list, owner-checked before changes only (shared_rows.py)
+    listed: Set[str] = field(default_factory=set)
 
 
 # What a sign-in flow's handler earns (project/purpose.py): it reads the identity it is logging in,
@@ -91,6 +95,12 @@ SIGN_IN = re.compile(r"^(login|oauth callback|magic link|token refresh|signup|pa
 def signs_in(r) -> bool:
     label = getattr(r, "authenticates", None) or r.purpose
     return bool(label and SIGN_IN.match(label))
+
+
+def anonymous_route(r) -> bool:
+    """A route without a user: unprotected, or declared public."""
+    users = tuple(r.user_params) + tuple(r.optional_user_params)
+    return bool(r.public) or (r.auth is None and not users and not r.auth_dependencies)
 
 
 def internal_errors(walk) -> List[Finding]:
@@ -154,6 +164,8 @@ class OwnershipWalk(SiteScoping, RowVerification, UserValues):
         # a role/permission gate shares the rows among its holders, unless the project scopes
         # the model by the current user elsewhere (known once every route is walked)
         personal = personal_models(self.models, self.stats.personal) if any(d[3] for d in done) else set()
+        self.stats.listed = listed_shared([d + (self.anonymous(d[0]),) for d in done], self.models, self.stats,
+                                          self.tenant_fields, lambda c: self_authored(self.resolver, self.models, c))
         for r, has_user, problems, gated in done:
             # a tenant filter shares the rows among the tenant's members unless the project keeps
             # them to each member elsewhere; a permission gate grants the tenant-wide view
@@ -162,7 +174,8 @@ class OwnershipWalk(SiteScoping, RowVerification, UserValues):
                 problems = [p for p in problems if p.model.qualname in personal and not cascade(p)
                             and not picked_owner(p)]
             if not self.anonymous(r):
-                problems = [p for p in problems if not authored_shared(p, self.stats, r.method)]
+                problems = [p for p in problems if not authored_shared(p, self.stats, r.method)
+                            and not listed_read(p, self.stats.listed, r.method)]
             yield r, has_user, problems
 
     def _handler_gate(self, path: str, fs: FuncSummary, b: Binding, gates: RoleGates) -> bool:
@@ -237,11 +250,7 @@ class OwnershipWalk(SiteScoping, RowVerification, UserValues):
                            and self.resolver.scope_dependency(path, p)),
                        self_user=frozenset(u for u in users if u not in names) if fs.self_name else frozenset())
 
-    @staticmethod
-    def anonymous(r) -> bool:
-        """A route without a user: unprotected, or declared public."""
-        users = tuple(r.user_params) + tuple(r.optional_user_params)
-        return bool(r.public) or (r.auth is None and not users and not r.auth_dependencies)
+    anonymous = staticmethod(anonymous_route)
 
     def _anonymous_binding(self, r, path: str, fs: FuncSummary) -> Binding:
         """A route without a user: its path parameters are identifiers the client chose."""
@@ -470,6 +479,7 @@ class OwnershipWalk(SiteScoping, RowVerification, UserValues):
                     models.append((name, m.qualname))
             elif o.kind == "param" and not o.attrs and o.name in dict(b.models):
                 models.append((name, dict(b.models)[o.name]))
+        user.update(self.keywords_of_user(path, fs, b, t, call))
         if bound and b.self_cls and tcls and not tmodel and b.self_model:
             tmodel = b.self_model
         own_user = {p.name for p in t.params if self.resolver.is_user_dependency(path, p)}

@@ -127,6 +127,10 @@ class Branches(WalkState):
                 e.comparisons[0].operator, cst.Is) and isinstance(e.comparisons[0].comparator, cst.Name) \
                 and e.comparisons[0].comparator.value == "None":
             e, negated = e.left, True
+        elif isinstance(e, cst.Comparison) and len(e.comparisons) == 1 and isinstance(
+                e.comparisons[0].operator, cst.IsNot) and isinstance(e.comparisons[0].comparator, cst.Name) \
+                and e.comparisons[0].comparator.value == "None":
+            e, negated = e.left, False
         elif isinstance(e, (cst.Name, cst.Await, cst.Call)):
             negated = False
         if isinstance(e, cst.Await):
@@ -141,6 +145,9 @@ class Branches(WalkState):
             return
         if subj.kind not in ("site", "call") or subj.attrs:
             return
+        if not negated and body_term and subj.kind == "call":
+            # `if err: return err`: a helper's answer that, when present, is the refusal
+            self.add_check("refused", subj, "", UNKNOWN, self.denial_in(node.body), test)
         if negated and body_term:
             denial = self.denial_in(node.body)
         elif not negated and body_term and orelse is None and following:
@@ -238,6 +245,8 @@ class Branches(WalkState):
             if ADMIN_NAME.search(key) and not key.lower().startswith(("can_", "allow")):
                 return True, self._owner_of(test)
             return None
+        if isinstance(test, cst.Name) and test.value in self.admin_locals:
+            return True, self.admin_locals[test.value]
         if isinstance(test, (cst.Name, cst.Attribute)):
             name = astutil.name_of(test) or ""
             if ADMIN_NAME.search(name) and not name.lower().startswith(("can_", "allow")):

@@ -18,7 +18,7 @@ from fastauthlint import astutil
 from fastauthlint.checks.ownership import mongo
 from fastauthlint.checks.ownership.facts import UNKNOWN, CallSite, Origin
 from fastauthlint.checks.ownership.summary.known import (
-    CONVERSIONS, DELETE_FUNCS, EXISTS_FUNCS, ROW_SAVES, STORE_METHODS, EXTERNAL_ROOTS, MODEL_ATTRS, MODEL_METHODS, MODEL_PARAM, SELECT_FUNCS, UPDATE_FUNCS,
+    CONVERSIONS, CURSOR_FETCHES, DELETE_FUNCS, EXISTS_FUNCS, ROW_SAVES, STORE_METHODS, EXTERNAL_ROOTS, MODEL_ATTRS, MODEL_METHODS, MODEL_PARAM, SELECT_FUNCS, UPDATE_FUNCS,
 )
 from fastauthlint.checks.ownership.summary.state import WalkState
 from fastauthlint.project.names import dotted
@@ -109,8 +109,14 @@ class CallRecognition(WalkState):
             found = self.mongo_call(node, func, method, gq, recv)
             if found is not None:
                 return found
+        cursor = func.value.value if isinstance(func, cst.Attribute) and isinstance(func.value, cst.Name) \
+            and recv is not None else None
+        if cursor in self.cursor_rows and method in CURSOR_FETCHES and not node.args:
+            return self.cursor_rows[cursor]  # `cursor.execute(sql, args)` then `cursor.fetchone()`
         raw = self.raw_sql(node, method or (bare or (gq.split(".")[-1] if gq else "")), recv, gq)
         if raw is not None:
+            if cursor is not None:
+                self.cursor_rows[cursor] = raw
             return raw
         if gq in SELECT_FUNCS or gq in UPDATE_FUNCS or gq in DELETE_FUNCS:
             return self.statement_site(node, gq)

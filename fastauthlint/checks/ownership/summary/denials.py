@@ -63,8 +63,9 @@ class DenialRecognition(WalkState):
                 if isinstance(v, cst.Call) and (astutil.name_of(v.func) or "") in RESPONSES:
                     st = status_of(astutil.argument(v, "status_code"))
                     return Denial(span=self.loc.span(small, after=self._test_span), status=st,
-                                  text=f"{astutil.name_of(v.func)}(status_code={st})")
-                return Denial(span=self.loc.span(small, after=self._test_span), status=None, text="return")
+                                  text=f"{astutil.name_of(v.func)}(status_code={st})", returns="value")
+                return Denial(span=self.loc.span(small, after=self._test_span), status=None, text="return",
+                              returns=_returned(v))
         return None
 
     def exception_denial(self, call: cst.Call) -> Optional[Denial]:
@@ -86,3 +87,18 @@ class DenialRecognition(WalkState):
         if FORBIDDEN_NAME.search(name):
             return 403
         return None
+
+
+def _empty(v) -> bool:
+    return v is None or (isinstance(v, cst.Name) and v.value in ("None", "False")) or (
+        isinstance(v, (cst.List, cst.Tuple, cst.Dict)) and not v.elements)
+
+
+def _returned(v) -> str:
+    """What a `return` on an ownership mismatch hands back (see Denial.returns)."""
+    if _empty(v):
+        return "none"
+    if isinstance(v, cst.Tuple) and len(v.elements) >= 2:
+        empties = [_empty(el.value) for el in v.elements]
+        return "pair" if any(empties) and not all(empties) else ""
+    return "value" if isinstance(v, (cst.Call, cst.Await, cst.Dict)) else ""

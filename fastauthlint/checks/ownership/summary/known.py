@@ -46,6 +46,9 @@ ODMANTIC_METHODS = {"find", "find_one", "count"}
 RAW_FUNCS = {"text", "execute", "exec_driver_sql", "fetch", "fetch_all", "fetch_one", "fetchrow", "fetchval",
              "fetch_val", "iterate", "executemany", "execute_many", "mogrify", "fetchall", "fetchone",
              "fetch_row", "fetch_many", "execute_query", "run_query", "query_raw", "execute_raw", "raw"}
+# DB-API: the rows of the statement a cursor last executed, and the key of a row it inserted.
+CURSOR_FETCHES = {"fetchone", "fetchall", "fetchmany", "fetchval", "scalar", "scalar_one", "first", "one"}
+INSERTED_ATTRS = {"lastrowid", "inserted_primary_key", "inserted_id", "inserted_ids"}
 CONVERSIONS = {"str", "int", "UUID", "uuid.UUID", "ObjectId", "bson.ObjectId", "PydanticObjectId",
                "beanie.PydanticObjectId", "bson.objectid.ObjectId", "uuid.UUID"}
 DEPENDS = {"fastapi.Depends", "fastapi.Security", "fastapi.params.Depends", "fastapi.params.Security",

@@ -13,9 +13,9 @@ from typing import List, Tuple
 import libcst as cst
 
 from fastauthlint import astutil
-from fastauthlint.checks.ownership.facts import LITERAL, UNKNOWN, Origin
+from fastauthlint.checks.ownership.facts import INSERTED, LITERAL, UNKNOWN, Origin
 from fastauthlint.checks.ownership.summary.filters import Sink
-from fastauthlint.checks.ownership.summary.known import JWT_IDENTITY_METHODS, VISIBILITY_WORD
+from fastauthlint.checks.ownership.summary.known import INSERTED_ATTRS, JWT_IDENTITY_METHODS, VISIBILITY_WORD
 from fastauthlint.checks.ownership.summary.state import WalkState
 
 # Parts of a request that hold what the client sent.
@@ -102,6 +102,8 @@ class OriginTracking(WalkState):
                     return Origin("global", q)
                 return UNKNOWN
             base = self.eval(e.value)
+            if e.attr.value in INSERTED_ATTRS:
+                return INSERTED  # `cursor.lastrowid`: the key of the row just inserted
             return self.request_user(base.attr(e.attr.value))
         if type(e) is cst.Await:
             return self.eval(e.expression)

@@ -7,13 +7,17 @@ from __future__ import annotations
 
 from typing import Dict, List, Optional, Sequence, Tuple
 
+import re
+
 import libcst as cst
 
 from fastauthlint import astutil
-from fastauthlint.checks.ownership.facts import Origin, QuerySite
-from fastauthlint.checks.ownership.sql import parse_sql, placeholder_key
+from fastauthlint.checks.ownership.facts import INSERTED, Origin, QuerySite
+from fastauthlint.checks.ownership.sql import parse_sql
 from fastauthlint.checks.ownership.summary.known import EXTERNAL_ROOTS, RAW_FUNCS
 from fastauthlint.checks.ownership.summary.state import WalkState
+
+_INSERT = re.compile(r"^\s*insert\b", re.I)
 
 
 class RawSqlRecognition(WalkState):
@@ -72,21 +76,14 @@ class RawSqlRecognition(WalkState):
             return None
         stmt = parse_sql(sql)
         if stmt is None:
+            if _INSERT.match(sql):
+                for a in rest:  # `INSERT ... RETURNING id`: the new row's key, drawn by the server
+                    self.eval(a.value)
+                return INSERTED
             return None
         sidx = self.new_site(node, "raw", [], op=stmt.op, tables=stmt.tables)
         site = self.summary.sites[sidx]
-        positional = 0
-        ph_keys: Dict[str, str] = {}
-        for ph in stmt.placeholders:
-            k = placeholder_key(ph)
-            if k == "":
-                k = f"#{positional}"
-                positional += 1
-            ph_keys.setdefault(ph, k)
-        keyed: List[Tuple[str, str]] = []
-        for col, ph in stmt.comparisons:
-            k = placeholder_key(ph)
-            keyed.append((col, k if k else ph_keys.get(ph, "#0")))
+        keyed: List[Tuple[str, str]] = list(stmt.comparisons)
         site.placeholders = keyed
         for i, o in enumerate(fx):
             for col, k in keyed:
@@ -111,7 +108,17 @@ class RawSqlRecognition(WalkState):
             if isinstance(v, (cst.Dict, cst.Tuple, cst.List)):
                 self._bind_container(v, by_key)
                 continue
-            by_key[f"#{pos}"] = self.eval(v)
+            o = self.eval(v)
+            if len(args) == 1 and o.kind == "dict" and not o.attrs:
+                # `params = (name, folder_id, owner_id)` built earlier, then `execute(query, params)`
+                i = 0
+                for k, ov in self.summary.dicts[int(o.name)]:
+                    if k == "*":
+                        by_key.setdefault(f"#{i}", ov)
+                        i += 1
+                    elif k != "**":
+                        by_key.setdefault(k, ov)
+            by_key.setdefault(f"#{pos}", o)
             pos += 1
         for col, k in site.placeholders:
             if k in by_key:

@@ -40,10 +40,12 @@ class WalkState:
         self.request_params: Set[str] = set()  # parameters holding the Request (request.state.user)
         self.jwt_params: Set[str] = set()  # `Authorize: AuthJWT = Depends()`: its subject is the caller
         self.client_params: Set[str] = set()  # parameters FastAPI fills from the request (`Header()`, `Query()`)
+        self.cursor_rows: Dict[str, Origin] = {}  # `cursor.execute(sql)`: what `cursor.fetchone()` returns
         self.strings: Dict[str, str] = {}  # locals holding a string literal (SQL built in steps)
         self.exceptions: Dict[str, Denial] = {}  # locals holding an exception raised later
         self.stores_written: Set[Origin] = set()  # in-memory stores this function fills (memos)
         self.bool_exprs: Dict[str, cst.BaseExpression] = {}  # `is_owner = item.owner_id == user.id`
+        self.admin_locals: Dict[str, Origin] = {}  # `is_admin = user.has_permission("admin:all")`: whose flag
         self.predicates: Set[str] = set()
         self._probe_names: List[Tuple[str, Origin]] = []  # (name, site) tested only for a conflict  # locals holding a SQL condition (`scope = or_(...)`)
         # -- where the walk is -------------------------------------------------------------------

@@ -75,8 +75,8 @@ class FunctionWalker(Branches, OwnerCheckRecognition, DenialRecognition, CallRec
         if isinstance(p.star_arg, cst.Param):
             ordered.append((p.star_arg, -1))
         ordered += [(x, -1) for x in p.kwonly_params]
-        if p.star_kwarg is not None:
-            ordered.append((p.star_kwarg, -1))
+        if isinstance(p.star_kwarg, cst.Param):
+            ordered.append((p.star_kwarg, -2))  # `**kwargs`: the keywords no other parameter takes
         for param, index in ordered:
             name = param.name.value
             self.params.add(name)
@@ -234,6 +234,13 @@ class FunctionWalker(Branches, OwnerCheckRecognition, DenialRecognition, CallRec
                         self.bool_exprs[t.target.value] = value
                     else:
                         self.bool_exprs.pop(t.target.value, None)
+                    # `is_admin = user.has_permission("admin:all")`, then `if is_admin:`
+                    admin = self.admin_polarity(value) if isinstance(value, (
+                        cst.Call, cst.Await, cst.BooleanOperation, cst.Comparison, cst.Attribute)) else None
+                    if admin is not None and admin[0]:
+                        self.admin_locals[t.target.value] = admin[1]
+                    else:
+                        self.admin_locals.pop(t.target.value, None)
         elif isinstance(small, cst.AnnAssign):
             if small.value is not None:
                 o = self.eval(small.value)
