@@ -34,6 +34,8 @@ Across files, in the linking phase (no parsing):
                          user (capability, signature, OAuth2 client authentication)
     data_access.py       the risk of an unprotected route: what rows it reads or changes
     route_table.py       the route table: route_table() (Route) and linked_routes() (LinkedRoute)
+    programs.py          developer scripts: modules run as programs that serve nothing and that the
+                         application does not import (their console output is no log)
 
 What it knows of code outside the project: known.py.
 """
