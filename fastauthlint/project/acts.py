@@ -161,6 +161,7 @@ CREATE_CALL = frozenset({"create", "acreate", "insert", "insert_one", "insert_ma
 STORE_CALL = frozenset({"add", "add_all", "save", "asave", "persist", "merge"})
 WRITE_SQL = re.compile(r"^\s*(insert\s+into|update\s+\S+\s+set|delete\s+from|upsert|truncate|drop\s+table"
                         r"|alter\s+table|merge\s+into)\b", re.I)
+INSERT_SQL = re.compile(r"^\s*insert\s+(?:or\s+\w+\s+)?into\s+[`\"\[]?(?:\w+[`\"\]]?\.[`\"\[]?)?(\w+)", re.I)
 READ_SQL = re.compile(r"^\s*(select\s+\S[\s\S]*\sfrom\s|with\s+\w+\s+as\s*\()", re.I)
 # Outbound calls, mail, processes, task queues: an unprotected route doing them is never harmless.
 EFFECT_MODULES = {

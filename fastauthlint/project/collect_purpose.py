@@ -446,6 +446,12 @@ def _string_tags(pp: PurposeState, s: str) -> None:
         pp.sig_read = True
     if A.WRITE_SQL.match(s):
         pp.tags.add("writes")
+        inserted = A.INSERT_SQL.match(s)
+        if inserted:
+            # `INSERT INTO users (...)`: a row of that table is made, as `db.add(User(...))` says
+            pp.tags.add("creates")
+            if sum(t.startswith("creates:") for t in pp.tags) < 4:
+                pp.tags.add(f"creates:{inserted.group(1)}")
     elif A.READ_SQL.match(s):
         pp.tags.add("store-read")  # a raw query: rows whose model is not named
 
