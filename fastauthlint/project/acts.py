@@ -35,6 +35,8 @@ SECRETISH = re.compile(r"secret|password|passwd|token|key|salt|private|credentia
 # Callee names (the last part, leading underscores dropped).
 PW_VERIFY = re.compile(r"^(checkpw|check_password_hash|verify_and_update)$|(verify|check|match|authenticat|correct|compare)"
                         r"\w*pass|pass\w*(verif|check|match|authenticat|correct)|^(verify|check)$")
+PASSKEY_SIGN_IN = {"verify_authentication_response": "passkey-verify",
+                   "generate_authentication_options": "passkey-options"}
 PW_POLICY = re.compile(r"strength|policy|complex|rule|requirement|length|breach|pwned|history")
 PW_HASH = re.compile(r"^(hashpw|make_password|hash|hashed|set_password)$|hash\w*pass|pass\w*hash|encrypt_?pass")
 ISSUE = re.compile(r"^(create|issue|generate|gen|mint|make|sign|encode|new|build|refresh|rotate)_?(new_)?"

@@ -127,6 +127,11 @@ class PurposeRecorder(AnswerReader):
         if swallowed and name and sum(t.startswith("swallow:") for t in pp.tags) < 16:
             pp.tags.add(f"swallow:{name}")  # what it calls there proves nothing either (reach.py)
 
+        # passkeys (py_webauthn): the assertion verified is the credential a passkey login checks;
+        # its options step hands out a challenge. Registration is neither (it binds a new key), and
+        # a verification whose failure the code swallows proves nothing.
+        if top == "webauthn" and name in A.PASSKEY_SIGN_IN and not swallowed:
+            tags.add(A.PASSKEY_SIGN_IN[name])
         # passwords and tokens
         pw_name, pw_all = _offloaded(name, args)
         pw_args = [a for a in pw_all if A.password_ish(a)]

@@ -211,6 +211,13 @@ class Purposes:
         issue = d.has("issue")
         if d.has("pw-verify") and issue:
             return Judgement("purpose", "login", "verifies a password against the stored hash and issues a token")
+        if d.has("passkey-verify") and issue:
+            return Judgement("purpose", "login (passkey)", "verifies a WebAuthn assertion and issues a token")
+        if d.has("passkey-options") and not d.has("issue", "grants-admin", "pw-hash", "passkey-verify") and \
+                not any(t.startswith("creates:") and _ACCOUNTISH.search(t[8:]) for t in d.tags):
+            # the challenge for the account named is all it answers; what it writes is that
+            # challenge, kept for the verify step (registration options are another call)
+            return Judgement("purpose", "login (passkey options)", "hands out a WebAuthn authentication challenge")
         if d.has("delegate:login") and not d.has("grants-admin", "creates", "pw-hash") and _session_rows_only(d):
             return Judgement("purpose", "login (delegated)", "hands the request's password to an identity provider's "
                                                              "or another service's login and answers with what it gets")

@@ -129,7 +129,8 @@ class Reach:
     def _absorb(self, d: Deeds, path: str, f: FuncFact, dep: bool, trusted: bool, depth: int,
                 receivers: Sequence[Obj] = ()) -> None:
         for t in f.actions:
-            if not trusted and t.startswith(("check:", "sig:", "idp-verify", "oauth-exchange", "pw-verify")):
+            if not trusted and t.startswith(("check:", "sig:", "idp-verify", "oauth-exchange", "pw-verify",
+                                             "passkey-verify")):
                 continue
             if depth and t in ("static", "static-calls", "redirect", "redirects-only", "reads-params"):
                 continue  # the handler's answer, not a helper's

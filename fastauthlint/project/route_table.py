@@ -282,7 +282,7 @@ class TableBuilder:
         if hfact is None or any(p.passed and self._login_form(p, hfile) for p in hfact.params):
             return False
         d = self.purposes.reach.deeds(hfile, hfact)
-        return d.has("issue") and not d.has("pw-verify", "pw-used", "pw-hash") and not d.opaque
+        return d.has("issue") and not d.has("pw-verify", "pw-used", "pw-hash", "passkey-verify") and not d.opaque
 
     def _login_form(self, p: ParamFact, path: str) -> bool:
         """The parameter is the OAuth2 password form: the route is the login, public by design."""
