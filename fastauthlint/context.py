@@ -31,7 +31,10 @@ _EXAMPLE_PATH = re.compile(r"(^|/)(examples?|demos?|tutorials?)/", re.I)
 _SCRIPT_PATH = re.compile(r"(^|/)(scripts?|bin|devtools?|hack|benchmarks?)/", re.I)
 # `if __name__ == "__main__":` at the top level: what follows runs only when the file is executed
 # as a script (manual test blocks, one-off maintenance), never when the application imports it.
-_MAIN_GUARD = re.compile(r"""^if\s+(__name__\s*==\s*['"]__main__['"]|['"]__main__['"]\s*==\s*__name__)\s*:""")
+_MAIN_TEST = r"""(__name__\s*==\s*['"]__main__['"]|['"]__main__['"]\s*==\s*__name__)"""
+_MAIN_GUARD = re.compile(r"^if\s+" + _MAIN_TEST + r"\s*:")
+# the same test as an `if` statement's condition (programs.py reads the parsed module)
+MAIN_GUARD_TEST = re.compile(r"^\s*" + _MAIN_TEST + r"\s*$")
 
 
 def is_example_path(rel_path: str) -> bool:

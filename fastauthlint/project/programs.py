@@ -26,7 +26,7 @@ from typing import TYPE_CHECKING, Dict, List, Optional, Set, Tuple
 import libcst as cst
 
 from fastauthlint import astutil
-from fastauthlint.context import is_test_path
+from fastauthlint.context import MAIN_GUARD_TEST, is_test_path
 from fastauthlint.findings import Finding, Severity, Span
 from fastauthlint.project.names import ModuleNames, dotted
 
@@ -42,7 +42,6 @@ _SERVES = re.compile(
     r"|^\s*@\s*(shared_task|task|actor|dramatiq\.actor)\b"
     r"|\b(uvicorn|hypercorn|gunicorn|granian|daphne|streamlit|gradio)\b|\b(run_worker|worker_main|serve_forever|run_app)\s*\(",
     re.M)
-_MAIN_GUARD_TEST = re.compile(r"""^\s*(__name__\s*==\s*['"]__main__['"]|['"]__main__['"]\s*==\s*__name__)\s*$""")
 _RUNNERS = frozenset({"asyncio.run", "anyio.run", "trio.run", "uvloop.run", "fire.Fire"})
 _CLI_ROOTS = ("argparse", "click", "typer", "fire", "docopt")
 _CLI_USE = re.compile(r"\bArgumentParser\s*\(|@\s*\w+\.(command|group)\b|\bTyper\s*\(|\bFire\s*\(|\bdocopt\s*\(")
@@ -60,7 +59,7 @@ def program_evidence(module: cst.Module, source: str, names: ModuleNames) -> str
         return "a `#!` line"
     defined = {s.name.value for s in module.body if isinstance(s, (cst.FunctionDef, cst.ClassDef))}
     for stmt in module.body:
-        if isinstance(stmt, cst.If) and _MAIN_GUARD_TEST.match(_code(stmt.test)):
+        if isinstance(stmt, cst.If) and MAIN_GUARD_TEST.match(_code(stmt.test)):
             return '`if __name__ == "__main__":`'
     for stmt in module.body:
         work = _top_level_work(stmt, defined, imports)
