@@ -33,7 +33,8 @@ COOKIE, HEADER = "c", "h"
 COOKIE_CLASSES = ("APIKeyCookie",)
 _HEADER_CLASSES = ("HTTPBearer", "OAuth2PasswordBearer", "OAuth2AuthorizationCodeBearer", "HTTPBasic",
                    "HTTPDigest", "APIKeyHeader", "APIKeyQuery", "OpenIdConnect", "Header")
-_HEADER_WORDS = re.compile(r"authorization|bearer|api[-_]?key|x-[\w-]*(token|key|secret)", re.I)
+# words of a credential sent in a header (`Authorization`, `X-API-Key`, `x-auth-token`)
+HEADER_WORDS = re.compile(r"authorization|bearer|api[-_]?key|x-[\w-]*(token|key|secret)", re.I)
 # A parameter that carries the credential a helper checks (`token`, `refresh_token`, `session_id`).
 _CREDENTIAL_PARAM = re.compile(r"^_*((access|refresh|id|auth|session|jwt|bearer)_?)?(token|jwt|cookie|session"
                                r"|credentials?)(_?(str|value|id))?$", re.I)
@@ -97,11 +98,11 @@ def names_header(func: cst.FunctionDef, assignment: Assignment) -> bool:
             if isinstance(f, cst.Attribute) and f.attr.value == "get" and isinstance(f.value, cst.Attribute) \
                     and f.value.attr.value == "headers" and n.args:
                 key = literal_str(n.args[0].value)
-                if key is not None and not _HEADER_WORDS.search(key):
+                if key is not None and not HEADER_WORDS.search(key):
                     skip.add(id(f.value))
         elif isinstance(n, cst.Attribute) and n.attr.value == "headers" and id(n) not in skip:
             return True
-        elif isinstance(n, cst.SimpleString) and id(n) not in skip and _HEADER_WORDS.search(literal_str(n) or ""):
+        elif isinstance(n, cst.SimpleString) and id(n) not in skip and HEADER_WORDS.search(literal_str(n) or ""):
             return True
     return False
 

@@ -27,6 +27,7 @@ from typing import Dict, Iterator, List, Optional, Sequence, Tuple
 import libcst as cst
 
 from fastauthlint.astutil import children, descendants, iter_children, literal_str, name_of, own_nodes, parameters
+from fastauthlint.checks.http.cookies import HEADER_WORDS
 from fastauthlint.context import FileContext
 
 # Exceptions an `except` clause names that catch an HTTPException.
@@ -223,7 +224,6 @@ def serves_pages(func: cst.FunctionDef, what: str) -> bool:
     return False
 
 
-_HEADER_CREDENTIAL = re.compile(r"authorization|bearer|api[-_]?key|x-[\w-]*(token|key|secret)", re.I)
 
 
 def cookie_session(func: cst.FunctionDef) -> bool:
@@ -241,7 +241,7 @@ def cookie_session(func: cst.FunctionDef) -> bool:
                 cookie = True
             elif callee in ("HTTPBearer", "OAuth2PasswordBearer", "HTTPBasic", "APIKeyHeader", "Header"):
                 return False
-        elif isinstance(n, cst.SimpleString) and _HEADER_CREDENTIAL.search(literal_str(n) or ""):
+        elif isinstance(n, cst.SimpleString) and HEADER_WORDS.search(literal_str(n) or ""):
             return False
         elif isinstance(n, cst.Attribute) and n.attr.value == "headers":
             return False
