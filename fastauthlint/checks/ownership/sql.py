@@ -29,7 +29,6 @@ class SqlStatement:
     # that placeholder binds (see `placeholder_key`), positional ones numbered by their place in the
     # whole statement (a `SET a = %s` before `WHERE user_id = %s` takes the first argument)
     comparisons: List[Tuple[str, str]] = field(default_factory=list)
-    placeholders: List[str] = field(default_factory=list)
 
 
 def parse_sql(text: str) -> Optional[SqlStatement]:
@@ -72,8 +71,7 @@ def parse_sql(text: str) -> Optional[SqlStatement]:
         keys[m.start()] = k
     comps = [(m.group(1), keys.get(start + m.start(2), "#0")) for m in _COMPARE.finditer(cond)]
     comps += [(m.group(2), keys.get(start + m.start(1), "#0")) for m in _COMPARE_REV.finditer(cond)]
-    return SqlStatement(op=op, tables=tuple(dict.fromkeys(tables)), comparisons=comps,
-                        placeholders=[m.group(0) for m in found])
+    return SqlStatement(op=op, tables=tuple(dict.fromkeys(tables)), comparisons=comps)
 
 
 def placeholder_key(ph: str) -> str:

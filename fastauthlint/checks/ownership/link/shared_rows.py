@@ -13,6 +13,9 @@ from fastauthlint.checks.ownership.facts import FieldFact
 from fastauthlint.checks.ownership.link.registry import Model, ModelRegistry
 from fastauthlint.checks.ownership.link.words import USER_KEY
 
+# the row's own key, or every column: a filter on one picks rows by identifier
+_KEY_COLS = ("id", "pk", "_id", "*", "**")
+
 
 def cascade(p) -> bool:
     """A change the workflow makes to rows it selects by what they refer to, not by their
@@ -20,7 +23,7 @@ def cascade(p) -> bool:
     decided): behind a role gate, a step of the holder's job, not a way to reach a row."""
     if p.op not in ("update", "delete") or p.returned or p.site.keys:
         return False
-    return not any(c.split(".")[-1] in ("id", "pk", "_id", "*", "**") for c, _ in p.site.filters)
+    return not any(c.split(".")[-1] in _KEY_COLS for c, _ in p.site.filters)
 
 
 _ID_COL = re.compile(r"(^|_)(id|pk|uuid|key|token)$|[a-z](Id|ID|Key|Token)$")
@@ -89,8 +92,6 @@ def _parent_model(models: ModelRegistry, f: FieldFact, near: str) -> Optional[Mo
         return models.by_table(f.fk.rsplit(".", 1)[0])  # "folders.id"
     return models.model(target, near=near)
 
-
-_KEY_COLS = ("id", "pk", "_id", "*", "**")
 
 
 def _open_list(p, tenant_fields) -> Optional[Tuple[str, ...]]:

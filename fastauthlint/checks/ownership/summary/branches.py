@@ -124,13 +124,9 @@ class Branches(WalkState):
         if isinstance(e, cst.UnaryOperation) and isinstance(e.operator, cst.Not):
             e, negated = e.expression, True
         elif isinstance(e, cst.Comparison) and len(e.comparisons) == 1 and isinstance(
-                e.comparisons[0].operator, cst.Is) and isinstance(e.comparisons[0].comparator, cst.Name) \
+                e.comparisons[0].operator, (cst.Is, cst.IsNot)) and isinstance(e.comparisons[0].comparator, cst.Name) \
                 and e.comparisons[0].comparator.value == "None":
-            e, negated = e.left, True
-        elif isinstance(e, cst.Comparison) and len(e.comparisons) == 1 and isinstance(
-                e.comparisons[0].operator, cst.IsNot) and isinstance(e.comparisons[0].comparator, cst.Name) \
-                and e.comparisons[0].comparator.value == "None":
-            e, negated = e.left, False
+            e, negated = e.left, isinstance(e.comparisons[0].operator, cst.Is)
         elif isinstance(e, (cst.Name, cst.Await, cst.Call)):
             negated = False
         if isinstance(e, cst.Await):
@@ -191,7 +187,7 @@ class Branches(WalkState):
             n = stack.pop()
             if isinstance(n, cst.Name):
                 counts[n.value] = counts.get(n.value, 0) + 1
-            stack.extend(n.children)
+            stack.extend(astutil.children(n))
         tested: dict = {}
         for name, _ in self._probe_names:
             tested[name] = tested.get(name, 0) + 1
