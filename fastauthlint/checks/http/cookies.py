@@ -111,11 +111,6 @@ def _mentions_cookies(expr: cst.BaseExpression) -> bool:
     return any(isinstance(n, cst.Attribute) and n.attr.value == "cookies" for n in descendants(expr))
 
 
-def _self_param(func: cst.FunctionDef) -> bool:
-    params = parameters(func)
-    return bool(params) and params[0].name.value in ("self", "cls")
-
-
 def provenance(func: cst.FunctionDef, assignment: Assignment) -> Dict[str, str]:
     """Local name -> `c` (read from a cookie), `p:<param>` (a parameter, unchanged or unpacked), or
     `` (anything else, or assigned more than one way)."""
@@ -167,8 +162,7 @@ def _value_source(value: cst.BaseExpression, known: Dict[str, str]) -> str:
     return COOKIE if _mentions_cookies(value) else ""
 
 
-def call_sites(func: Optional[cst.FunctionDef], qual: str, body: cst.CSTNode, known: Dict[str, str]
-               ) -> List[Tuple[str, Site]]:
+def call_sites(qual: str, body: cst.CSTNode, known: Dict[str, str]) -> List[Tuple[str, Site]]:
     """(callee's last name, (caller, ((slot, provenance), ...))) for every call with arguments in
     `body`: slot is the argument's position (`0`, `1`) or keyword; `*` for a splat."""
     out: List[Tuple[str, Site]] = []
@@ -185,8 +179,7 @@ def call_sites(func: Optional[cst.FunctionDef], qual: str, body: cst.CSTNode, kn
             if a.star:
                 slots.append(("*", ""))
                 continue
-            v = a.value.expression if isinstance(a.value, cst.Await) else a.value
-            src = known.get(v.value, "") if isinstance(v, cst.Name) else COOKIE if _mentions_cookies(v) else ""
+            src = _value_source(a.value, known)
             if a.keyword is not None:
                 slots.append((a.keyword.value, src))
             else:
@@ -194,15 +187,6 @@ def call_sites(func: Optional[cst.FunctionDef], qual: str, body: cst.CSTNode, kn
                 i += 1
         out.append((callee, (qual, tuple(slots))))
     return out
-
-
-def credential_params(func: cst.FunctionDef, assignment: Assignment) -> Tuple[Tuple[int, str], ...]:
-    """(position after `self`, name) of the plain parameters carrying the credential it checks."""
-    params = [p for p in parameters(func) if not p.star]
-    if _self_param(func):
-        params = params[1:]
-    return tuple((i, p.name.value) for i, p in enumerate(params)
-                 if not param_source(p, assignment) and _CREDENTIAL_PARAM.match(p.name.value))
 
 
 def own_verdict(func: cst.FunctionDef, assignment: Assignment, helpers: Dict[str, cst.FunctionDef]) -> str:

@@ -101,7 +101,7 @@ class _Provenance:
         if verdict:
             self._verdicts[frame.qual] = verdict
         known = cookies.provenance(frame.node, self._assignment)
-        for callee, site in cookies.call_sites(frame.node, frame.qual, frame.node.body, known):
+        for callee, site in cookies.call_sites(frame.qual, frame.node.body, known):
             self._sites.setdefault(callee, []).append(site)
 
     def _alias_of(self, targets, value) -> str:
@@ -427,7 +427,7 @@ class HttpVisitor(_Comparisons, _Provenance, CheckVisitor):
 
     def leave_Module(self, original_node: cst.Module) -> None:
         if not self.ctx.is_test:
-            for callee, site in cookies.call_sites(None, "", original_node, {}):
+            for callee, site in cookies.call_sites("", original_node, {}):
                 self._sites.setdefault(callee, []).append(site)
         for u, func, param in self._field_helpers:
             u.field_sources = fields.caller_sources(self._local_calls.get(func.name.value, []), func, param) or ()

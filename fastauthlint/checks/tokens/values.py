@@ -37,7 +37,7 @@ from fastauthlint.checks.tokens.credentials import (
     shown_name,
 )
 from fastauthlint.checks.tokens.facts import FunctionFacts
-from fastauthlint.checks.tokens.copies import filtered_copy, names_credential_headers, without_credential_headers
+from fastauthlint.checks.tokens.copies import filtered_copy, without_credential_headers
 from fastauthlint.checks.tokens.taint import COOKIES_DESC, EMPTY, HEADERS_DESC, FunctionState, Taint, sources, src
 from fastauthlint.project.names import dotted
 
