@@ -28,6 +28,7 @@ import libcst as cst
 from fastauthlint import astutil
 from fastauthlint.context import MAIN_GUARD_TEST, is_test_path
 from fastauthlint.findings import Finding, Severity, Span
+from fastauthlint.positions import code_for_node
 from fastauthlint.project.names import ModuleNames, dotted
 
 if TYPE_CHECKING:  # types only: importing it would close an import circle
@@ -52,14 +53,19 @@ def program_evidence(module: cst.Module, source: str, names: ModuleNames) -> str
     serves (an app, a router, a route, a server or a worker: the application), or when it is a
     component of its package (a class deriving from one of the package's own: a plug-in the
     application may load by name, whose `__main__` block is a manual test)."""
-    if _SERVES.search(source) or _extends_own_package(module, names):
+    # the evidence first: most modules show none, and then the whole-text search is not needed
+    evidence = _runs_as_program(module, source, names.imports)
+    if not evidence or _SERVES.search(source) or _extends_own_package(module, names):
         return ""
-    imports = names.imports
+    return evidence
+
+
+def _runs_as_program(module: cst.Module, source: str, imports: Dict[str, str]) -> str:
     if source.startswith("#!") and "python" in source.split("\n", 1)[0]:
         return "a `#!` line"
     defined = {s.name.value for s in module.body if isinstance(s, (cst.FunctionDef, cst.ClassDef))}
     for stmt in module.body:
-        if isinstance(stmt, cst.If) and MAIN_GUARD_TEST.match(_code(stmt.test)):
+        if isinstance(stmt, cst.If) and MAIN_GUARD_TEST.match(code_for_node(module, stmt.test)):
             return '`if __name__ == "__main__":`'
     for stmt in module.body:
         work = _top_level_work(stmt, defined, imports)
@@ -114,10 +120,6 @@ def _top_level_work(stmt: cst.CSTNode, defined: Set[str], imports: Dict[str, str
             if _top_level_work(inner, defined, imports):
                 return "statements at the top level that do its work"
     return ""
-
-
-def _code(node: cst.CSTNode) -> str:
-    return cst.Module([]).code_for_node(node)
 
 
 # -- across the project ---------------------------------------------------------------------
