@@ -474,7 +474,9 @@ def _promises_a_value(f: FuncFact, optional_params) -> bool:
     Any), it never returns None, and it does not hand back one of its optional credentials as is:
     whatever it returns was obtained some other way, so it rejects the request itself."""
     ann = f.returns_ann
-    if ann is None or f.returns_none or ann.k not in ("ref", "loc", "attr", "def"):
+    # `-> dict` (claims, a record); never `-> str`: the credential itself handed back checked for presence
+    builtin = ann is not None and ann.k == "unk" and ann.q == "dict"
+    if ann is None or f.returns_none or (ann.k not in ("ref", "loc", "attr", "def") and not builtin):
         return False
     if ann.q in ("typing.Any", "object", "Any", "typing.Optional", "None"):
         return False
