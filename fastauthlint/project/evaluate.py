@@ -21,6 +21,8 @@ from fastauthlint.project.facts import STATE_PREFIX, ClassFact, FileFacts, FuncF
 from fastauthlint.project.store import FACTS_KEY, LazyFileFacts
 from fastauthlint.project.values import V, short_name
 
+# Top-level names taken as the library's without looking into the project
+_LIBRARY_TOPS = frozenset({"fastapi", "starlette", "typing", "typing_extensions", "pydantic"})
 MAX_ALTERNATIVES = 8  # objects a value may denote, kept per evaluation
 # ... unless they are all routers: `for router in routers: app.include_router(router)` over a list
 # of seventeen routers includes every one of them, not the first eight
@@ -269,7 +271,7 @@ class Evaluator(FactIndex, SiteQuestions):
         """Names taken as the library's without looking into the project (unless the project has
         a package of that name itself)."""
         top = q.split(".")[0]
-        if top in ("fastapi", "starlette", "typing", "typing_extensions", "pydantic") and not self._project_has(top):
+        if top in _LIBRARY_TOPS and not self._project_has(top) and not self._in_shadowing_dir(q):
             return True
         return (q in K.ROUTER_CLASSES or q in K.DEPENDS or q in K.SECURITY or K.is_scheme_class(q)
                 or q in K.LOGIN_FORMS or q in K.REQUEST_TYPES or q in K.FACTORY_OWNERS
@@ -277,6 +279,16 @@ class Evaluator(FactIndex, SiteQuestions):
 
     def _project_has(self, top: str) -> bool:
         return self.project.module_path(top) is not None
+
+    def _in_shadowing_dir(self, q: str) -> bool:
+        """`fastapi.app.shared.oauth2.get_user`: a module of the project under a directory named
+        like a library (a monorepo's `fastapi/` backend folder, no `__init__.py`), not the library."""
+        mods = self.__dict__.get("_shadowing")
+        if mods is None:
+            mods = self.__dict__["_shadowing"] = {
+                f.module for f in self.files.values() if f.module.split(".")[0] in _LIBRARY_TOPS}
+        parts = q.split(".")
+        return any(".".join(parts[:i]) in mods for i in range(2, len(parts) + 1))
 
     def ev_binding(self, path: str, scope: str, name: str, value: V, env: Tuple) -> List[Obj]:
         """A name bound to `value` at module level (scope "") or in function `scope`: routers
