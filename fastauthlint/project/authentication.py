@@ -125,7 +125,7 @@ class Authentication:
             return None
         if o.kind == "inst":
             _, _, is_scheme, _ = self.E.classes.kind(o.path, o.name)
-            admin_args = self._admin_args(o.v)
+            admin_args = _admin_args(o.v)
             member = self.E.classes.member(o.path, o.name, "__call__")
             if member is not None and member[0] == "method":
                 a = self.auth_of_func(member[1], member[2], bound=True)
@@ -144,7 +144,7 @@ class Authentication:
                             optional=self._auto_error_false(o), user=False, scheme_only=True)
             if K.is_auth_library_class(o.name):
                 return Auth(o.name, short_name(o.name), optional=self._auto_error_false(o),
-                            admin=self._admin_args(o.v))
+                            admin=_admin_args(o.v))
             return None
         if o.kind == "authdep":
             return Auth(o.name, o.name, optional=o.extra[:1] == "1", admin=o.extra[1:2] == "1")
@@ -188,18 +188,6 @@ class Authentication:
         a = o.v.kwarg("auto_error")
         return a is not None and a.k == "lit" and a.lit is False
 
-    @staticmethod
-    def _admin_args(call: Optional[V]) -> bool:
-        """An admin-ish string among the arguments (`RoleChecker(["admin"])`, admin scopes)."""
-        if call is None:
-            return False
-
-        def walk(v: V) -> bool:
-            if admin_arg(v):
-                return True
-            return any(walk(x) for x in v.a) or any(walk(x) for _, x in v.kw)
-        return walk(call)
-
     # -- markers and annotations ---------------------------------------------------------------
     def dep_targets(self, dep: V, path: str, env: Tuple, annotation: Optional[V] = None) -> List[Obj]:
         """What a Depends()/Security() calls: its argument, or the annotated class for `Depends()`."""
@@ -222,7 +210,7 @@ class Authentication:
                 best = a
         if best is not None and dep.q == "Security":
             scopes = dep.kwarg("scopes")
-            if scopes is not None and self._admin_args(scopes):
+            if scopes is not None and _admin_args(scopes):
                 best = Auth(best.name, f"{best.text} with admin scopes", best.optional, True, best.user)
         if best is not None and not best.optional and dep.a and self.refusal.admits_anonymous(dep.a[0], path):
             # `Authenticator(allowed_subjects={User, Anonymous})`: anonymous requests pass
@@ -491,3 +479,15 @@ def _allow_list(refusal, f: FuncFact, path: str) -> Tuple[str, ...]:
     list cannot be read (then it is optional)."""
     entries, unread = refusal.path_entries(f, path)
     return entries if entries and not unread else ()
+
+
+def _admin_args(call: Optional[V]) -> bool:
+    """An admin-ish string among the arguments (`RoleChecker(["admin"])`, admin scopes)."""
+    if call is None:
+        return False
+
+    def walk(v: V) -> bool:
+        if admin_arg(v):
+            return True
+        return any(walk(x) for x in v.a) or any(walk(x) for _, x in v.kw)
+    return walk(call)

@@ -458,30 +458,13 @@ class EvidenceRecorder(FlowRecorder):
                 if isinstance(n, cst.Name):
                     if n.value in ("True", "False", "None"):
                         continue
-                    if n.value in frame.locals and self._setting_local(frame, n.value):
+                    if n.value in frame.locals and _setting_local(frame, n.value):
                         continue
                     if n.value in frame.params or n.value in frame.locals or self.ctx.qualify(n) is None:
                         return False
                 elif isinstance(n, (cst.Lambda, cst.NamedExpr, cst.Await)):
                     return False
         return True
-
-    @staticmethod
-    def _setting_local(frame: Frame, name: str) -> bool:
-        """`require_key = await api_key_required(db)`: a local computed from nothing of the
-        request (no argument, or only the database handle or settings the function was given)
-        holds a deployment-wide setting, stored in a settings row rather than the environment."""
-        v = frame.locals.get(name)
-        if v is None or v.k != "call" or not v.a or v.a[0].k not in ("ref", "def", "attr"):
-            return False
-        for a in v.a[1:]:
-            if a.k == "lit":
-                continue
-            if a.k != "loc" or a.q in frame.request_params or not re.search(
-                    r"(^|_)(db|session|conn|connection|settings|config|cfg)$", a.q):
-                return False
-        return not v.kw
-        self._guard(node.test)
 
     def visit_Assert(self, node: cst.Assert) -> None:
         # `assert user` is a check but not a refusal: `python -O` removes it
@@ -535,7 +518,7 @@ class EvidenceRecorder(FlowRecorder):
                 guard = self._instance_guard(frame)
                 if guard is not None:
                     frame.none_guards.append(guard)
-                elif self._path_exempt(frame):
+                elif _path_exempt(frame):
                     # `if request.url.path in settings.NO_CHECK_PATHS: return`: None only for the
                     # listed paths (authentication.py reads the list)
                     if ("", "path") not in frame.none_guards:
@@ -556,15 +539,6 @@ class EvidenceRecorder(FlowRecorder):
             else:
                 frame.returns_none = True
         return True
-
-    @staticmethod
-    def _path_exempt(frame: Frame) -> bool:
-        """The innermost `if` around a return tests the request's path against an allow-list."""
-        if not frame.tests or frame.in_else[-1] or not frame.path_lists:
-            return False
-        test = frame.tests[-1]
-        return test is not None and flow.mentions_path(test, frame.path_names) and bool(
-            flow.exempt_lists(test, lambda n: n in frame.params or n in frame.locals))
 
     def visit_Yield(self, node: cst.Yield) -> None:
         frame = self._func()
@@ -587,3 +561,29 @@ def _on_app_state(func: cst.BaseExpression) -> bool:
     """`request.app.state.auth.authenticate`: a method of an object stored on the app's state."""
     return isinstance(func, cst.Attribute) and isinstance(func.value, cst.Attribute) \
         and isinstance(func.value.value, cst.Attribute) and func.value.value.attr.value == "state"
+
+
+def _setting_local(frame: Frame, name: str) -> bool:
+    """`require_key = await api_key_required(db)`: a local computed from nothing of the
+    request (no argument, or only the database handle or settings the function was given)
+    holds a deployment-wide setting, stored in a settings row rather than the environment."""
+    v = frame.locals.get(name)
+    if v is None or v.k != "call" or not v.a or v.a[0].k not in ("ref", "def", "attr"):
+        return False
+    for a in v.a[1:]:
+        if a.k == "lit":
+            continue
+        if a.k != "loc" or a.q in frame.request_params or not re.search(
+                r"(^|_)(db|session|conn|connection|settings|config|cfg)$", a.q):
+            return False
+    return not v.kw
+    self._guard(node.test)
+
+
+def _path_exempt(frame: Frame) -> bool:
+    """The innermost `if` around a return tests the request's path against an allow-list."""
+    if not frame.tests or frame.in_else[-1] or not frame.path_lists:
+        return False
+    test = frame.tests[-1]
+    return test is not None and flow.mentions_path(test, frame.path_names) and bool(
+        flow.exempt_lists(test, lambda n: n in frame.params or n in frame.locals))

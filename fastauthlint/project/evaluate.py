@@ -87,6 +87,8 @@ class FactIndex:
         self.project = project
         self.files: Dict[str, FileFacts] = {path: LazyFileFacts(packed) for path, packed in project.facts(FACTS_KEY)}
         self._resolve_memo: Dict[Tuple[str, str], Any] = {}
+        self._shadowing: Optional[set] = None  # project modules named like a library (`fastapi.app.x`)
+        self._state: Optional[Dict[str, List[Tuple[V, str]]]] = None  # app.state attribute -> (value, file)
 
     def module_of(self, path: str) -> str:
         f = self.files.get(path)
@@ -115,6 +117,39 @@ class FactIndex:
         f = self.files.get(path)
         return f.classes.get(qual) if f else None
 
+    def is_known_external(self, q: str) -> bool:
+        """Names taken as the library's without looking into the project (unless the project has
+        a package of that name itself)."""
+        top = q.split(".")[0]
+        if top in _LIBRARY_TOPS and not self._project_has(top) and not self._in_shadowing_dir(q):
+            return True
+        return (q in K.ROUTER_CLASSES or q in K.DEPENDS or q in K.SECURITY or K.is_scheme_class(q)
+                or q in K.LOGIN_FORMS or q in K.REQUEST_TYPES or q in K.FACTORY_OWNERS
+                or K.is_auth_library_class(q) or q in K.CBV_DECORATORS)
+
+    def _project_has(self, top: str) -> bool:
+        return self.project.module_path(top) is not None
+
+    def _in_shadowing_dir(self, q: str) -> bool:
+        """`fastapi.app.shared.oauth2.get_user`: a module of the project under a directory named
+        like a library (a monorepo's `fastapi/` backend folder, no `__init__.py`), not the library."""
+        if self._shadowing is None:
+            self._shadowing = {f.module for f in self.files.values() if f.module.split(".")[0] in _LIBRARY_TOPS}
+        mods = self._shadowing
+        parts = q.split(".")
+        return any(".".join(parts[:i]) in mods for i in range(2, len(parts) + 1))
+
+    def state_bindings(self, attr: str) -> List[Tuple[V, str]]:
+        """What the project stores on an app's state under `attr`, and where (`app.state.auth =
+        self` in the `__init__` of an object that installs itself on the app)."""
+        if self._state is None:
+            self._state = {}
+            for path, facts in self.files.items():
+                for name, val in facts.assigns.items():
+                    if name.startswith(STATE_PREFIX):
+                        self._state.setdefault(name[len(STATE_PREFIX):], []).append((val, path))
+        return self._state.get(attr, [])
+
 
 class Evaluator(FactIndex, SiteQuestions):
     """What values denote, over every file's facts (one per run: its memos are shared by every
@@ -126,7 +161,6 @@ class Evaluator(FactIndex, SiteQuestions):
         self._ev_memo: Dict[Any, List[Obj]] = {}
         self._ev_stack: set = set()
         self._param_bindings: Optional[Dict[Tuple[str, str, str], List[Tuple[V, str]]]] = None
-        self._state: Optional[Dict[str, List[Tuple[V, str]]]] = None
 
     # -- evaluation --------------------------------------------------------------------------
     def ev(self, v: Optional[V], path: str, env: Tuple = ()) -> List[Obj]:
@@ -267,29 +301,6 @@ class Evaluator(FactIndex, SiteQuestions):
             objs = nxt
         return objs
 
-    def is_known_external(self, q: str) -> bool:
-        """Names taken as the library's without looking into the project (unless the project has
-        a package of that name itself)."""
-        top = q.split(".")[0]
-        if top in _LIBRARY_TOPS and not self._project_has(top) and not self._in_shadowing_dir(q):
-            return True
-        return (q in K.ROUTER_CLASSES or q in K.DEPENDS or q in K.SECURITY or K.is_scheme_class(q)
-                or q in K.LOGIN_FORMS or q in K.REQUEST_TYPES or q in K.FACTORY_OWNERS
-                or K.is_auth_library_class(q) or q in K.CBV_DECORATORS)
-
-    def _project_has(self, top: str) -> bool:
-        return self.project.module_path(top) is not None
-
-    def _in_shadowing_dir(self, q: str) -> bool:
-        """`fastapi.app.shared.oauth2.get_user`: a module of the project under a directory named
-        like a library (a monorepo's `fastapi/` backend folder, no `__init__.py`), not the library."""
-        mods = self.__dict__.get("_shadowing")
-        if mods is None:
-            mods = self.__dict__["_shadowing"] = {
-                f.module for f in self.files.values() if f.module.split(".")[0] in _LIBRARY_TOPS}
-        parts = q.split(".")
-        return any(".".join(parts[:i]) in mods for i in range(2, len(parts) + 1))
-
     def ev_binding(self, path: str, scope: str, name: str, value: V, env: Tuple) -> List[Obj]:
         """A name bound to `value` at module level (scope "") or in function `scope`: routers
         constructed here take their identity from this binding."""
@@ -361,18 +372,8 @@ class Evaluator(FactIndex, SiteQuestions):
         return out or [Obj("param", path, scope, extra=p.name, v=p.ann)]
 
     def state_value(self, attr: str) -> List[Obj]:
-        """What the project stores on an app's state under `attr` (`app.state.auth = self` in the
-        `__init__` of the object that installs itself): `request.app.state.auth` reads it back."""
-        if self._state is None:
-            self._state = {}
-            for path, facts in self.files.items():
-                for name, val in facts.assigns.items():
-                    if name.startswith(STATE_PREFIX):
-                        self._state.setdefault(name[len(STATE_PREFIX):], []).append((val, path))
-        out: List[Obj] = []
-        for val, path in self._state.get(attr, ())[:MAX_ALTERNATIVES]:
-            out.extend(self.ev(val, path))
-        return out
+        """What `request.app.state.<attr>` reads back (FactIndex.state_bindings)."""
+        return [o for val, path in self.state_bindings(attr)[:MAX_ALTERNATIVES] for o in self.ev(val, path)]
 
     def param_bindings(self) -> Dict[Tuple[str, str, str], List[Tuple[V, str]]]:
         """Function parameters bound to what callers pass (`register_routes(app)`)."""
