@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """Equivalence of fastauthlint's own traversal and positions with libcst's, file by file, on a corpus.
 
-    .venv/bin/python benchmarks/check_equivalence.py [--corpus DIR] [--limit N] [--only walk,positions,checks,units]
+    .venv/bin/python benchmarks/check_equivalence.py [--corpus DIR] [--limit N]
+        [--only walk,positions,checks,units,children,filetext]
 
 For every parseable file:
 
@@ -17,7 +18,13 @@ For every parseable file:
 - units: the positions of each function and class computed alone (`Positions` given the scopes
   the traversal is in: every module-level function or class and every statement of a class body,
   down the chain) are the whole module's, for every node of the unit; a unit that is refused
-  (its code not found once at the start of a line) is counted.
+  (its code not found once at the start of a line) is counted;
+- children: `astutil.iter_children` (which reads only the fields whose annotations may hold a node
+  carrying meaning) gives the same nodes in the same order as reading every dataclass field, for
+  every node of the file, syntax nodes included;
+- filetext: FAL601's per-function provenance (`http.cookies.own_verdict`, `provenance`,
+  `call_sites`, for every function and the module) is the same with the file's `FileText`
+  (which skips the walks the file's text rules out) as without it.
 
 Prints the counts and the first differences; exits 1 if anything differs. Times (CPU) are printed
 for scale: libcst parse, PositionProvider and Positions.
@@ -64,6 +71,8 @@ def main(argv=None) -> int:
     ap.add_argument("--corpus", type=Path, default=HERE / "corpus")
     ap.add_argument("--limit", type=int, default=0)
     ap.add_argument("--only", default="walk,positions,checks")
+    ap.add_argument("--root", type=Path, action="append", default=[],
+                    help="more corpus directories (children and filetext modes; repeatable)")
     args = ap.parse_args(argv)
     sys.setrecursionlimit(max(sys.getrecursionlimit(), 20000))
     what = set(args.only.split(","))
@@ -82,6 +91,8 @@ def main(argv=None) -> int:
     config = load_config([corpus])
     root = config.root.resolve()
     files = sorted(corpus.rglob("*.py"))
+    for extra in args.root:
+        files += sorted(extra.resolve().rglob("*.py"))
     if args.limit:
         files = files[: args.limit]
     every = recorder([c.__name__ for c in node_classes()])
@@ -92,7 +103,8 @@ def main(argv=None) -> int:
                           "visit_ImportFrom_names", "leave_Attribute_attr"])
     checks = all_checks()
     stats = dict(files=0, unparseable=0, walk_events=0, walk_diff=0, pos_nodes=0, pos_diff=0, check_files=0,
-                 check_diff=0, units=0, unit_nodes=0, units_refused=0, unit_diff=0)
+                 check_diff=0, units=0, unit_nodes=0, units_refused=0, unit_diff=0, child_nodes=0, child_diff=0,
+                 ft_funcs=0, ft_diff=0)
     t = dict(parse=0.0, provider=0.0, positions=0.0)
     shown = 0
 
@@ -115,7 +127,37 @@ def main(argv=None) -> int:
             continue
         t["parse"] += CLOCK() - t0
         stats["files"] += 1
-        rel = path.relative_to(corpus).as_posix()
+        rel = path.relative_to(corpus).as_posix() if path.is_relative_to(corpus) else path.as_posix()
+        if "children" in what:
+            from fastauthlint import astutil
+            stack = [module]
+            while stack:
+                node = stack.pop()
+                stats["child_nodes"] += 1
+                a, b = _all_field_children(node, astutil), astutil.iter_children(node)
+                if len(a) != len(b) or any(x is not y for x, y in zip(a, b)):
+                    stats["child_diff"] += 1
+                    report(f"CHILDREN {rel}: {type(node).__name__}")
+                stack.extend(node.children)
+        if "filetext" in what:
+            from fastauthlint import astutil
+            from fastauthlint.checks.http import cookies
+            constants = astutil.module_constants(module)
+            helpers = {st.name.value: st for st in module.body if type(st) is cst.FunctionDef}
+            ft = cookies.FileText(text)
+            funcs = [n for n in astutil.descendants(module) if type(n) is cst.FunctionDef]
+            for f in funcs:
+                stats["ft_funcs"] += 1
+                plain = (cookies.own_verdict(f, constants.get, helpers), cookies.provenance(f, constants.get))
+                gated = (cookies.own_verdict(f, constants.get, helpers, ft), cookies.provenance(f, constants.get, ft))
+                plain += (cookies.call_sites("q", f.body, plain[1]),)
+                gated += (cookies.call_sites("q", f.body, gated[1], ft),)
+                if plain != gated:
+                    stats["ft_diff"] += 1
+                    report(f"FILETEXT {rel}: {f.name.value}: {plain} != {gated}")
+            if cookies.call_sites("", module, {}) != cookies.call_sites("", module, {}, ft):
+                stats["ft_diff"] += 1
+                report(f"FILETEXT {rel}: module call sites differ")
         if "walk" in what:
             theirs = [every(), check_like(), hooks()]
             ours = [every(), check_like(), hooks()]
@@ -202,9 +244,30 @@ def main(argv=None) -> int:
     if "units" in what:
         print(f"units: {stats['units']} functions and classes positioned alone ({stats['unit_nodes']} nodes), "
               f"{stats['unit_diff']} differ from the whole module's; {stats['units_refused']} refused")
+    if "children" in what:
+        print(f"children: {stats['child_nodes']} nodes, iter_children differs from every field's children "
+              f"in {stats['child_diff']}")
+    if "filetext" in what:
+        print(f"filetext: {stats['ft_funcs']} functions, FAL601 provenance differs with FileText in {stats['ft_diff']}")
     if "checks" in what:
         print(f"checks: {stats['check_files']} files, findings+facts+masks differ in {stats['check_diff']}")
-    return 1 if stats["walk_diff"] or stats["pos_diff"] or stats["check_diff"] or stats["unit_diff"] else 0
+    return 1 if (stats["walk_diff"] or stats["pos_diff"] or stats["check_diff"] or stats["unit_diff"]
+                 or stats["child_diff"] or stats["ft_diff"]) else 0
+
+
+def _all_field_children(node, astutil):
+    """What iter_children gave before it skipped syntax-only fields: every dataclass field, in
+    source order, kept when it holds a node that carries meaning."""
+    import dataclasses
+
+    first = astutil._SOURCE_ORDER.get(type(node).__name__, ())
+    out = []
+    for name in first + tuple(f.name for f in dataclasses.fields(node) if f.name not in first):
+        value = getattr(node, name)
+        for item in (value if type(value) in (list, tuple) else (value,)):
+            if astutil._kind(type(item)) == 1:
+                out.append(item)
+    return out
 
 
 if __name__ == "__main__":

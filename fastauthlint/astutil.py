@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+import typing
 from typing import Any, Callable, Dict, Iterable, Iterator, List, Optional, Sequence, Tuple, Union
 
 import libcst as cst
@@ -265,27 +266,61 @@ def _kind(t: type) -> int:
     return k
 
 
-def iter_children(node: cst.CSTNode) -> Iterator[cst.CSTNode]:
+def _may_hold_meaning(hint) -> bool:
+    """Whether a field annotated `hint` may hold a node that carries meaning: False only when every
+    type it names is a non-node or a syntax-only node class (whitespace, brackets, commas,
+    operators: every subclass of those is syntax too)."""
+    args = typing.get_args(hint)
+    if args:
+        return any(_may_hold_meaning(a) for a in args)
+    if hint is type(None) or hint is str or hint is bool or hint is int:
+        return False
+    if isinstance(hint, type) and issubclass(hint, cst.CSTNode):
+        return not issubclass(hint, _SYNTAX_ONLY)
+    if isinstance(hint, type) and hint.__module__.startswith("libcst") and not issubclass(hint, cst.CSTNode):
+        return False  # MaybeSentinel and other markers
+    return True  # anything else (a forward reference, a type variable): read it
+
+
+def _child_fields(node: cst.CSTNode) -> Tuple[str, ...]:
+    """The fields of `node`'s class that may hold a child carrying meaning, in source order: the
+    others (`lpar`, `whitespace_after`, `comma`...) are declared as syntax only and never read."""
+    import dataclasses
+
+    t = type(node)
+    first = _SOURCE_ORDER.get(t.__name__, ())
+    fields = first + tuple(f.name for f in dataclasses.fields(node) if f.name not in first)
+    try:
+        hints = typing.get_type_hints(t)
+    except Exception:  # an annotation this Python cannot resolve: every field is read
+        return fields
+    return tuple(f for f in fields if f not in hints or _may_hold_meaning(hints[f]))
+
+
+def iter_children(node: cst.CSTNode) -> List[cst.CSTNode]:
     """The children of `node` that carry meaning (no whitespace, comments, brackets, commas or
     operator tokens), in source order, like `node.children` without the syntax. Several times
     faster than `node.children`, which re-visits the node to collect them."""
     t = type(node)
     fields = _CHILD_FIELDS.get(t)
     if fields is None:
-        import dataclasses
-
-        first = _SOURCE_ORDER.get(t.__name__, ())
-        fields = first + tuple(f.name for f in dataclasses.fields(node) if f.name not in first)
-        _CHILD_FIELDS[t] = fields
+        fields = _CHILD_FIELDS[t] = _child_fields(node)
+    kinds = _KIND
+    out: List[cst.CSTNode] = []
     for name in fields:
         value = getattr(node, name)
         vt = type(value)
         if vt is list or vt is tuple:
             for item in value:
-                if _kind(type(item)) == 1:
-                    yield item
-        elif _kind(vt) == 1:
-            yield value
+                it = type(item)
+                k = kinds.get(it)
+                if (k if k is not None else _kind(it)) == 1:
+                    out.append(item)
+        else:
+            k = kinds.get(vt)
+            if (k if k is not None else _kind(vt)) == 1:
+                out.append(value)
+    return out
 
 
 def descendants(node: cst.CSTNode) -> Iterator[cst.CSTNode]:
@@ -295,7 +330,10 @@ def descendants(node: cst.CSTNode) -> Iterator[cst.CSTNode]:
     while stack:
         n = stack.pop()
         yield n
-        stack.extend(reversed(list(iter_children(n))))
+        kids = iter_children(n)
+        if kids:
+            kids.reverse()
+            stack.extend(kids)
 
 
 def assigned_names(target: cst.BaseExpression) -> Iterator[str]:
@@ -313,7 +351,12 @@ def own_nodes(root: cst.CSTNode) -> Iterator[cst.CSTNode]:
     """Nodes below `root` (itself included), not entering nested functions, classes or lambdas:
     what one function's body does itself."""
     stack = [root]
+    scopes = _SCOPES
     while stack:
         n = stack.pop()
         yield n
-        stack.extend(c for c in iter_children(n) if not isinstance(c, (cst.FunctionDef, cst.ClassDef, cst.Lambda)))
+        # by exact type: libcst's node classes are ABCs, whose isinstance is slow (no subclasses)
+        stack.extend([c for c in iter_children(n) if type(c) not in scopes])
+
+
+_SCOPES = frozenset({cst.FunctionDef, cst.ClassDef, cst.Lambda})

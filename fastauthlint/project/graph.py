@@ -72,6 +72,7 @@ class RouterGraph:
         self.incoming: Dict[str, List[Edge]] = {}
         self.middleware: Dict[str, List[Tuple[V, str]]] = {}
         self._chains: Dict[str, List[List[Edge]]] = {}
+        self._passed: Dict[Tuple[str, str, str, int], bool] = {}  # _passed_elsewhere, per parameter
         # Inclusions the analysis could not follow (`app.include_router(load(name))`, a receiver of
         # unknown type): a router that looks included nowhere may be included there
         self.unresolved_includes = False
@@ -331,7 +332,16 @@ class RouterGraph:
 
     def _passed_elsewhere(self, path: str, scope: str, name: str, index: int) -> bool:
         """A constructor's parameter some instantiation of its class (or of a subclass), or a
-        subclass's `super().__init__`, may pass: by keyword, by position, or through `**`."""
+        subclass's `super().__init__`, may pass: by keyword, by position, or through `**`.
+        Memoised: every route of a router built by the same constructor asks the same question,
+        and each answer scans every call of the project (the facts do not change while linking)."""
+        key = (path, scope, name, index)
+        found = self._passed.get(key)
+        if found is None:
+            found = self._passed[key] = self._scan_passed(path, scope, name, index)
+        return found
+
+    def _scan_passed(self, path: str, scope: str, name: str, index: int) -> bool:
         if not scope.endswith(".__init__"):
             return False
         cls = scope[: -len(".__init__")]

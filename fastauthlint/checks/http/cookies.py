@@ -111,9 +111,10 @@ def _mentions_cookies(expr: cst.BaseExpression) -> bool:
     return any(isinstance(n, cst.Attribute) and n.attr.value == "cookies" for n in descendants(expr))
 
 
-def provenance(func: cst.FunctionDef, assignment: Assignment) -> Dict[str, str]:
+def provenance(func: cst.FunctionDef, assignment: Assignment, text: Optional["FileText"] = None) -> Dict[str, str]:
     """Local name -> `c` (read from a cookie), `p:<param>` (a parameter, unchanged or unpacked), or
     `` (anything else, or assigned more than one way)."""
+    cookies = text is None or text.cookies
     out: Dict[str, str] = {}
     for p in parameters(func):
         src = param_source(p, assignment)
@@ -140,7 +141,7 @@ def provenance(func: cst.FunctionDef, assignment: Assignment) -> Dict[str, str]:
             continue
         if value is None:
             continue
-        src = _value_source(value, out) if not isinstance(n, cst.AugAssign) else ""
+        src = _value_source(value, out, cookies) if not isinstance(n, cst.AugAssign) else ""
         for t in targets:
             bind(t, src)
     return out
@@ -154,17 +155,19 @@ def _bound_by(n: cst.CSTNode) -> List[cst.BaseExpression]:
     return [i.asname.name for i in n.items if i.asname is not None]  # type: ignore[attr-defined]
 
 
-def _value_source(value: cst.BaseExpression, known: Dict[str, str]) -> str:
+def _value_source(value: cst.BaseExpression, known: Dict[str, str], cookies: bool = True) -> str:
     if isinstance(value, cst.Await):
         value = value.expression
     if isinstance(value, cst.Name):
         return known.get(value.value, "")
-    return COOKIE if _mentions_cookies(value) else ""
+    return COOKIE if cookies and _mentions_cookies(value) else ""
 
 
-def call_sites(qual: str, body: cst.CSTNode, known: Dict[str, str]) -> List[Tuple[str, Site]]:
+def call_sites(qual: str, body: cst.CSTNode, known: Dict[str, str],
+               text: Optional["FileText"] = None) -> List[Tuple[str, Site]]:
     """(callee's last name, (caller, ((slot, provenance), ...))) for every call with arguments in
     `body`: slot is the argument's position (`0`, `1`) or keyword; `*` for a splat."""
+    cookies = text is None or text.cookies
     out: List[Tuple[str, Site]] = []
     for n in own_nodes(body):
         if not isinstance(n, cst.Call) or not n.args:
@@ -179,7 +182,7 @@ def call_sites(qual: str, body: cst.CSTNode, known: Dict[str, str]) -> List[Tupl
             if a.star:
                 slots.append(("*", ""))
                 continue
-            src = _value_source(a.value, known)
+            src = _value_source(a.value, known, cookies)
             if a.keyword is not None:
                 slots.append((a.keyword.value, src))
             else:
@@ -189,14 +192,30 @@ def call_sites(qual: str, body: cst.CSTNode, known: Dict[str, str]) -> List[Tupl
     return out
 
 
-def own_verdict(func: cst.FunctionDef, assignment: Assignment, helpers: Dict[str, cst.FunctionDef]) -> str:
+class FileText:
+    """What the file's text rules out, found once per file (plain substring and regex searches):
+    a function of a file that never spells `cookies` reads no `.cookies`, one that never spells
+    `set_cookie` sets none, and one with no header class name, no `headers`, no header word and no
+    backslash (an escape could spell a word in a literal's value) names no header credential. The
+    verdicts are the same as without it; the walks that cannot find anything are skipped."""
+
+    def __init__(self, source: str):
+        self.cookies = "cookies" in source
+        self.set_cookie = "set_cookie" in source
+        self.headers = ("headers" in source or "\\" in source or any(c in source for c in _HEADER_CLASSES)
+                        or HEADER_WORDS.search(source) is not None)
+
+
+def own_verdict(func: cst.FunctionDef, assignment: Assignment, helpers: Dict[str, cst.FunctionDef],
+                text: Optional[FileText] = None) -> str:
     """`c` when the function's only credential is a cookie it reads, or the session cookie it sets
     as a login answering JSON; `h` when it names a header credential; `` otherwise."""
-    if names_header(func, assignment):
+    if (text is None or text.headers) and names_header(func, assignment):
         return HEADER
-    if any(param_source(p, assignment) == COOKIE for p in parameters(func)) or _mentions_cookies(func.body):
+    if any(param_source(p, assignment) == COOKIE for p in parameters(func)) or (
+            (text is None or text.cookies) and _mentions_cookies(func.body)):
         return COOKIE
-    if _sets_cookie(func, helpers) and not _returns_token(func):
+    if (text is None or text.set_cookie) and _sets_cookie(func, helpers) and not _returns_token(func):
         return COOKIE
     return ""
 

@@ -97,11 +97,12 @@ class _Provenance:
     def _credential_flow(self, frame: _Frame) -> None:
         """FAL601's cookie provenance (cookies.py): the function's own credential, and what its calls
         hand on."""
-        verdict = cookies.own_verdict(frame.node, self._assignment, self._module_defs)
+        text = self._file_text
+        verdict = cookies.own_verdict(frame.node, self._assignment, self._module_defs, text)
         if verdict:
             self._verdicts[frame.qual] = verdict
-        known = cookies.provenance(frame.node, self._assignment)
-        for callee, site in cookies.call_sites(frame.qual, frame.node.body, known):
+        known = cookies.provenance(frame.node, self._assignment, text)
+        for callee, site in cookies.call_sites(frame.qual, frame.node.body, known, text):
             self._sites.setdefault(callee, []).append(site)
 
     def _alias_of(self, targets, value) -> str:
@@ -125,6 +126,7 @@ class HttpVisitor(_Comparisons, _Provenance, CheckVisitor):
         super().__init__(ctx)
         self.constants = ModuleConstants(ctx)
         self._in_assert = 0
+        self._file_text = cookies.FileText(ctx.source)
         self._owner_gated: set = set()  # comparisons that run only for an owner (FAL604)
         self._scopes: List[Tuple[str, str, Tuple[str, ...]]] = []  # (kind, qual, class bases)
         self._frames: List[_Frame] = []
@@ -427,7 +429,7 @@ class HttpVisitor(_Comparisons, _Provenance, CheckVisitor):
 
     def leave_Module(self, original_node: cst.Module) -> None:
         if not self.ctx.is_test:
-            for callee, site in cookies.call_sites("", original_node, {}):
+            for callee, site in cookies.call_sites("", original_node, {}, self._file_text):
                 self._sites.setdefault(callee, []).append(site)
         for u, func, param in self._field_helpers:
             u.field_sources = fields.caller_sources(self._local_calls.get(func.name.value, []), func, param) or ()

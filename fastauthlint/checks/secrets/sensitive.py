@@ -15,7 +15,7 @@ import base64
 import binascii
 import json
 import re
-from typing import List, Optional, Tuple
+from typing import Dict, List, Optional, Tuple
 
 from fastauthlint.context import is_documentation_path
 
@@ -24,9 +24,23 @@ from fastauthlint.context import is_documentation_path
 _CAMEL = re.compile(r"[A-Z]+(?=[A-Z][a-z])|[A-Z]?[a-z]+|[A-Z]+|\d+")
 
 
+_WORDS: Dict[str, Tuple[str, ...]] = {}  # split_words's answers (names recur across checks)
+
+
 def split_words(name: str) -> List[str]:
     """`SECRET_KEY` -> [secret, key]; `tokenUrl` -> [token, url]; `X-API-Key` -> [x, api, key];
     `APIKeyHeader` -> [api, key, header]. Digits are dropped (`password2` -> [password])."""
+    found = _WORDS.get(name) if type(name) is str else None
+    if found is None:
+        found = tuple(_split_words(name))
+        if type(name) is str:
+            if len(_WORDS) > 100_000:
+                _WORDS.clear()
+            _WORDS[name] = found
+    return list(found)  # a new list: callers may change theirs
+
+
+def _split_words(name: str) -> List[str]:
     words: List[str] = []
     for chunk in re.split(r"[^A-Za-z0-9]+", name):
         for w in _CAMEL.findall(chunk):
@@ -158,7 +172,24 @@ def _name_words(name: str) -> List[str]:
     return words
 
 
+_NAME_KINDS: Dict[str, Optional[str]] = {}  # secret_name_kind's answers (a pure function of the name)
+
+
 def secret_name_kind(name: Optional[str]) -> Optional[str]:
+    """secret_name_kind_of, memoised: the checks ask about the same identifiers many times."""
+    if type(name) is not str:
+        return secret_name_kind_of(name)
+    try:
+        return _NAME_KINDS[name]
+    except KeyError:
+        pass
+    if len(_NAME_KINDS) > 100_000:
+        _NAME_KINDS.clear()
+    kind = _NAME_KINDS[name] = secret_name_kind_of(name)
+    return kind
+
+
+def secret_name_kind_of(name: Optional[str]) -> Optional[str]:
     """"password", "token" or "secret" when `name` names a secret value itself (its head noun
     is one), else None: `SECRET_KEY` secret, `db_password` password, `access_token` token;
     `token_type`, `TOKEN_URL`, `SECRET_KEY_ENV`, `ACCESS_TOKEN_EXPIRE_MINUTES`,
