@@ -64,6 +64,63 @@ class UserValues(LinkState):
             return (star,)
         return ()
 
+    def _client_value(self, path: str, fs: FuncSummary, b: Binding, o: Origin) -> bool:
+        o = self.canonical(path, fs, b, o)
+        return o.kind == "param" and not o.attrs and o.name in b.client
+
+    def forwarded_user(self, path: str, fs: FuncSummary, b: Binding, t: FuncSummary, call, bound: bool) -> Set[str]:
+        """The callee's parameters that receive the current user through `*args` / `**kwargs`.
+
+        A facade forwards what it is given (`def history(self, **kwargs): return
+        self.impl.history(**kwargs)`, called with `user_id=current_user.id`): the binding keeps,
+        next to the collecting parameter, which of its keywords (`kwargs=user_id`) or positions
+        (`args#0`) hold the user, and an unpacking call hands each to the parameter it lands on.
+        `f(**{"user_id": user.id})` and a dict built before the call count the same way."""
+        out: Set[str] = set()
+        named = {p.name for p in t.params if p.index != -2 and p.name != t.star_args}
+        kw_star = next((p.name for p in t.params if p.index == -2), "")
+        positional = [p for p in t.params if p.index >= 0]
+        shift = 1 if bound and positional and positional[0].name in ("self", "cls") else 0
+        if kw_star:
+            for k, o in call.kwargs:
+                if k not in named and self.is_user(path, fs, b, o):
+                    out.add(f"{kw_star}={k}")
+
+        def land_positional(j: int) -> None:
+            if j < len(positional):
+                out.add(positional[j].name)
+            elif t.star_args:
+                out.add(f"{t.star_args}#{j - len(positional)}")
+
+        for i, o in enumerate(call.args):
+            if i + shift >= len(positional) and t.star_args and self.is_user(path, fs, b, o):
+                land_positional(i + shift)
+        for kind, o in call.spread:
+            if o.kind == "param" and not o.attrs:
+                marks = [m[len(o.name) + 1:] for m in b.user if m.startswith(o.name) and m[len(o.name):len(o.name) + 1]
+                         in ("=", "#")]
+                if kind == "**":
+                    keys = [m for m in marks if not m.isdigit()]
+                else:
+                    for m in marks:
+                        if m.isdigit():
+                            land_positional(len(call.args) + int(m) + shift)
+                    continue
+            elif kind == "**" and o.kind == "dict" and int(o.name) < len(fs.dicts):
+                keys = [k for k, v in fs.dicts[int(o.name)] if k.isidentifier() and self.is_user(path, fs, b, v)]
+            else:
+                continue
+            for k in keys:
+                if k in named:
+                    out.add(k)
+                elif kw_star:
+                    out.update((kw_star, f"{kw_star}={k}"))
+        if any("=" in m for m in out) and kw_star:
+            out.add(kw_star)
+        if any("#" in m for m in out) and t.star_args:
+            out.add(t.star_args)
+        return out
+
     def is_user(self, path: str, fs: FuncSummary, b: Binding, o: Origin, depth: int = 0,
                 identity: bool = True) -> bool:
         """Whether a value is the current user or derived from them under the binding;

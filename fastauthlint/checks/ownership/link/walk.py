@@ -33,6 +33,7 @@ from fastauthlint.checks.ownership.link.evidence import learn_user_columns, self
 from fastauthlint.checks.ownership.link.gates import RoleGates
 from fastauthlint.checks.ownership.link.registry import Model
 from fastauthlint.checks.ownership.link.scoping import SiteScoping
+from fastauthlint.checks.ownership.link.service_callers import ServiceRoutes
 from fastauthlint.checks.ownership.link.shared_rows import (
     attribute_count, authored_shared, cascade, listed_read, listed_shared, personal_models, picked_owner,
 )
@@ -123,6 +124,7 @@ class OwnershipWalk(SiteScoping, RowVerification, UserValues):
         self.errors: List[Finding] = []
         self._memo: Dict[Tuple[str, Binding], List[Problem]] = {}
         self._stack: Set[Tuple[str, Binding]] = set()
+        self.services = ServiceRoutes(self)
 
     # -- routes ---------------------------------------------------------------------------------
     def routes(self, routes) -> Iterator[Tuple[object, bool, List[Problem]]]:
@@ -148,6 +150,8 @@ class OwnershipWalk(SiteScoping, RowVerification, UserValues):
                     continue  # nothing the client names a row by
             else:
                 b = self._root_binding(r, path, fs, users)
+                if self.services.only_service_key(r, path, fs, b):
+                    continue  # a trusted service acting for the user it names (service_callers.py)
             try:
                 problems = self.analyze(path, fs, b)
             except (RecursionError, Exception) as e:  # a bug here must not end the run: say so
@@ -410,7 +414,7 @@ class OwnershipWalk(SiteScoping, RowVerification, UserValues):
             problems.append(Problem(
                 site_path=path, site=site, func=fs.qualname, model=owned[0], op=site.op, node=("site", site.idx),
                 located=(path, site.span) if (b.has_user or b.root) else None,
-                returned=self.returned(path, fs, b, node), user_params=tuple(sorted(b.user)),
+                returned=self.returned(path, fs, b, node), user_params=tuple(sorted(u for u in b.user if u.isidentifier())),
                 tenant_only=tenant_only))
         return problems
 
@@ -480,6 +484,7 @@ class OwnershipWalk(SiteScoping, RowVerification, UserValues):
             elif o.kind == "param" and not o.attrs and o.name in dict(b.models):
                 models.append((name, dict(b.models)[o.name]))
         user.update(self.keywords_of_user(path, fs, b, t, call))
+        user.update(self.forwarded_user(path, fs, b, t, call, bound))
         if bound and b.self_cls and tcls and not tmodel and b.self_model:
             tmodel = b.self_model
         own_user = {p.name for p in t.params if self.resolver.is_user_dependency(path, p)}
@@ -501,10 +506,6 @@ class OwnershipWalk(SiteScoping, RowVerification, UserValues):
                        has_user=bool(user | own_user | self_user),
                        self_cls=tcls if bound else "", self_model=tmodel, models=tuple(sorted(models)),
                        rows=frozenset(rows), public=frozenset(public), tenant=frozenset(tenant))
-
-    def _client_value(self, path: str, fs: FuncSummary, b: Binding, o: Origin) -> bool:
-        o = self.canonical(path, fs, b, o)
-        return o.kind == "param" and not o.attrs and o.name in b.client
 
     def dependency_binding(self, path: str, d: FuncSummary, b: Binding, dcls: str, dmodel: str) -> Binding:
         """What a dependency FastAPI calls knows: only its own user dependencies (FastAPI passes it

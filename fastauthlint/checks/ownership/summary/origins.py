@@ -108,6 +108,7 @@ class OriginTracking(WalkState):
         if type(e) is cst.Await:
             return self.eval(e.expression)
         if type(e) is cst.Call:
+            self.note_key_compare(e)
             o = self.call(e)
             if self._collect is not None and o.kind in ("site", "call"):
                 self._collect.append(o)
@@ -189,6 +190,7 @@ class OriginTracking(WalkState):
             self.eval(e.expression)
             return UNKNOWN
         if type(e) is cst.Comparison:
+            self.note_key_compare(e)
             # `cond = Item.owner_id == user.id` (used later in .where(cond)): keep what it compares
             sink = Sink()
             self.filters_from(e, sink)
