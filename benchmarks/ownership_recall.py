@@ -53,6 +53,8 @@ class Plant:
     end: int
     replacement: str
     text: str = ""
+    # further edits of the same plant: the positional parameter bound to a removed `%s` / `?`
+    extra: Tuple[Tuple[int, int, str], ...] = ()
 
 
 @dataclass
@@ -134,6 +136,9 @@ def find_plants(root: Path, rel: str) -> Iterator[Plant]:
     except (SyntaxError, UnicodeDecodeError, ValueError):
         return
     starts = _offsets(src)
+    # `cursor.execute("... user_id = %s ...", (a, user_id, b))`: the tuple of a SQL string's call
+    params_of = {id(c.args[0]): c.args[1] for c in ast.walk(tree) if isinstance(c, ast.Call) and len(c.args) >= 2
+                 and isinstance(c.args[1], (ast.Tuple, ast.List))}
     for node in ast.walk(tree):
         # an owner filter given to a query call
         if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr in QUERY_CALLS:
@@ -178,7 +183,18 @@ def find_plants(root: Path, rel: str) -> Iterator[Plant]:
             s, e = _span(node, starts)
             seg = src[s:e]
             for m in SQL_OWNER.finditer(seg):
-                yield Plant(rel, node.lineno, "sql", s + m.start(), s + m.end(), "1 = 1", m.group(0))
+                extra: Tuple[Tuple[int, int, str], ...] = ()
+                params = params_of.get(id(node))
+                if m.group(2) in ("%s", "?") and params is not None:
+                    k = len(re.findall(r"%s|\?", seg[:m.start()]))
+                    if k < len(params.elts):
+                        a, b = _span(params.elts[k], starts)
+                        if k + 1 < len(params.elts):
+                            b = _span(params.elts[k + 1], starts)[0]
+                        elif k > 0:
+                            a = _span(params.elts[k - 1], starts)[1]
+                        extra = ((a, b, ""),)
+                yield Plant(rel, node.lineno, "sql", s + m.start(), s + m.end(), "1 = 1", m.group(0), extra)
 
 
 def project_files(root: Path) -> Iterator[str]:
@@ -231,7 +247,10 @@ def run_project(fal: str, project: Path, limit: int) -> List[Outcome]:
                 continue  # not honoured: the unmodified project is reported there already
             target = copy / p.file
             original = target.read_text(encoding="utf-8")
-            target.write_text(original[:p.start] + p.replacement + original[p.end:], encoding="utf-8")
+            text = original
+            for a, b, r in sorted(((p.start, p.end, p.replacement),) + p.extra, reverse=True):
+                text = text[:a] + r + text[b:]
+            target.write_text(text, encoding="utf-8")
             try:
                 after = lint(fal, copy)
             finally:
