@@ -185,6 +185,8 @@ class FuncSummary:
     # (`if api_key != settings.INTERNAL_API_KEY`, `compare_digest(key, os.environ["KEY"])`,
     # `key in settings.SERVICE_KEYS`): a shared secret, when nothing else identifies a caller
     key_compare: bool = False
+    # attributes set on a value it holds (`order.user_id = user_id`): (the value, attribute, what)
+    attr_sets: List[Tuple[Origin, str, Origin]] = field(default_factory=list)
     star_args: str = ""  # the name of its `*args` parameter
 
 

@@ -483,6 +483,7 @@ class OwnershipWalk(SiteScoping, RowVerification, UserValues):
                 models.append((name, dict(b.models)[o.name]))
         user.update(self.keywords_of_user(path, fs, b, t, call))
         user.update(self.forwarded_user(path, fs, b, t, call, bound))
+        user.update(self.field_carriers(path, fs, b, args))
         if bound and b.self_cls and tcls and not tmodel and b.self_model:
             tmodel = b.self_model
         own_user = {p.name for p in t.params if self.resolver.is_user_dependency(path, p)}

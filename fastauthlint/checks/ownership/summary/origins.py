@@ -50,6 +50,9 @@ class OriginTracking(WalkState):
                 self.state_set(target.attr.value, origin)  # `request.state.user_id = payload["sub"]`
             else:
                 self.row_written(base)  # `row.email = ...`
+                if base.kind in ("param", "call") and not base.attrs and origin.kind not in ("unknown", "literal") \
+                        and len(self.summary.attr_sets) < 64:
+                    self.summary.attr_sets.append((base, target.attr.value, origin))
 
     def is_request_state(self, o: Origin) -> bool:
         """`request.state` itself (the object attributes are set on)."""
