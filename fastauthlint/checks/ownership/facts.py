@@ -142,6 +142,8 @@ class CallSite:
     conds: Tuple[Tuple[str, bool], ...] = ()
     writes: bool = False  # the row it returns is changed here (`row = get_x(db, k); row.name = v`)
     probe: bool = False  # what it returns is only tested for a conflict (`if existing: raise ...`)
+    # `f(*args, **kwargs)`, `f(**filters)`: ("*" or "**", origin of what is unpacked)
+    spread: Tuple[Tuple[str, Origin], ...] = ()
 
 
 @dataclass
@@ -179,6 +181,13 @@ class FuncSummary:
     # request state it sets: (`request.state.<attr>` as the attr, a ContextVar as "ctx:<qualified
     # name>", whether the value is copied straight from client input)
     state_sets: List[Tuple[str, bool]] = field(default_factory=list)
+    # it compares a value the request carries (a parameter, a header) with a configured one
+    # (`if api_key != settings.INTERNAL_API_KEY`, `compare_digest(key, os.environ["KEY"])`,
+    # `key in settings.SERVICE_KEYS`): a shared secret, when nothing else identifies a caller
+    key_compare: bool = False
+    # attributes set on a value it holds (`order.user_id = user_id`): (the value, attribute, what)
+    attr_sets: List[Tuple[Origin, str, Origin]] = field(default_factory=list)
+    star_args: str = ""  # the name of its `*args` parameter
 
 
 @dataclass

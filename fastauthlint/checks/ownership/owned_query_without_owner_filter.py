@@ -56,6 +56,8 @@ class UnscopedQueries:
     def _message(self, entry: _Located, path: str, span: Span) -> str:
         p = entry.problem
         m = p.model
+        if p.claimed:
+            return self._claimed_message(entry, path, span)
         if not m.owned:
             return self._user_row_message(entry, path, span)
         cols = " / ".join(f"`{c}`" for c in m.owner_columns) or "owner column"
@@ -120,6 +122,24 @@ class UnscopedQueries:
                     f"`{p.site.text}`, {p.func}, {inner}:{p.site.span.line})")
         return (f"{what} chosen by the client on {route}{where_user}, and a user's row belongs to that user: "
                 f"compare its id with the current user's and refuse on mismatch, or require an administrator")
+
+    def _claimed_message(self, entry: _Located, path: str, span: Span) -> str:
+        """Rows of a tenant the client names in the path, the caller never checked to belong to it."""
+        p = entry.problem
+        verb = {"read": "reads", "update": "updates", "delete": "deletes", "count": "counts"}.get(p.op, "reads")
+        routes = entry.routes
+        route = routes[0] + (f" (and {len(routes) - 1} more route{'s' if len(routes) > 2 else ''})"
+                             if len(routes) > 1 else "")
+        if p.site_path == path and p.site.span == span:
+            what = f"`{p.site.text}` {verb} {p.model.name} rows"
+        else:
+            res = self.walk.project.results.get(p.site_path)
+            inner = res.rel if res is not None else p.site_path
+            what = (f"`{p.entry or p.via[0].split('.')[-1] + '(...)'}` {verb} {p.model.name} rows (inside it, "
+                    f"`{p.site.text}`, {p.func}, {inner}:{p.site.span.line})")
+        return (f"{what} of the `{p.claimed}` the client names in the request on {route}, and nothing checks "
+                f"that the current user belongs to it (spec §2.1: the caller's identity and tenant come from the "
+                f"token); compare it with the caller's tenant, or look up their membership and refuse otherwise")
 
     @staticmethod
     def _where_user(entry: _Located) -> str:

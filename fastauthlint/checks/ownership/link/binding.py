@@ -32,6 +32,9 @@ class Binding:
     # the caller changes the rows this function returns (`row = get_x(db, k); row.name = v`): a
     # query whose rows it returns is a write
     writes: bool = False
+    # parameters holding a tenant the client named in the path (`/orgs/{org_id}`) that nothing has
+    # checked the caller belongs to (tenant_claims.py)
+    claimed: FrozenSet[str] = frozenset()
 
 
 def arg_map(t: FuncSummary, call: CallSite, bound: bool) -> Dict[str, Origin]:

@@ -33,6 +33,7 @@ class CallResolver:
         # (name, near) -> answer: the walk asks the same few names thousands of times
         self._resolve_cache: Dict[Tuple[str, str], Optional[str]] = {}
         self._dep_params_memo: Dict[str, Set[str]] = {}
+        self._subclasses: Optional[Dict[str, List[str]]] = None
 
     def resolve_name(self, qualname: str, near: str) -> Optional[str]:
         """The qualified name of the definition a dotted name refers to, as "<module>.<name>[.<attrs>]":
@@ -59,6 +60,29 @@ class CallResolver:
             if hit is not None:
                 return hit
         return None
+
+    def concrete(self, cls_qual: str, name: str) -> Tuple[Optional[Tuple[str, FuncSummary]], str]:
+        """The method a call on an object typed as `cls_qual` runs, and its class: when the class
+        only declares it (an interface, `IOrderRepo(ABC)` whose method does nothing), the
+        project's implementation of it in a subclass (`OrderMongodbRepo(IOrderRepo)`, handed in
+        by a dependency), the first one that does something."""
+        m = self.method(cls_qual, name)
+        if m is not None and (m[1].sites or m[1].calls or m[1].returns or m[1].checks):
+            return m, cls_qual
+        for sub in self.subclasses(cls_qual):
+            hit = self.funcs.get(f"{sub}.{name}")
+            if hit is not None and (hit[1].sites or hit[1].calls):
+                return hit, sub
+        return m, cls_qual
+
+    def subclasses(self, cls_qual: str) -> List[str]:
+        """The project's classes deriving from `cls_qual`, in name order (memoised once)."""
+        if self._subclasses is None:
+            self._subclasses = {}
+            for q in sorted(self.models.classes):
+                for _, c in self.models.chain(q)[1:]:
+                    self._subclasses.setdefault(c.qualname, []).append(q)
+        return self._subclasses.get(cls_qual, [])
 
     def instance_model(self, path: str, inst: InstanceFact, cls_qual: str) -> str:
         """`CRUDItem(Item)` / `CRUDBase[Item, ...](Item)` / `Repo(model=Item)`: the model the
@@ -130,9 +154,9 @@ class CallResolver:
                         continue
                     cls = self.models.find_class(ref, near=cpath)
                     if cls is not None and not self.models.is_table_model(cls[1].qualname):
-                        m = self.method(cls[1].qualname, meth)
+                        m, impl = self.concrete(cls[1].qualname, meth)
                         if m is not None:
-                            return m[0], m[1], cls[1].qualname, self.class_model(cls[1].qualname), True
+                            return m[0], m[1], impl, self.class_model(impl), True
                     break
                 return None
             if len(callee.attrs) > 2:
@@ -156,9 +180,9 @@ class CallResolver:
                     # `uow.invoices.get(...)`: a repository the unit of work holds
                     cls = self._held_class(cls[1].qualname, callee.attrs[0])
                 if cls is not None and not self.models.is_table_model(cls[1].qualname):
-                    m = self.method(cls[1].qualname, meth)
+                    m, impl = self.concrete(cls[1].qualname, meth)
                     if m is not None:
-                        return m[0], m[1], cls[1].qualname, self.class_model(cls[1].qualname), True
+                        return m[0], m[1], impl, self.class_model(impl), True
             return None
         if callee.kind == "call" and len(callee.attrs) == 1:
             inner = fs.calls[int(callee.name)]

@@ -64,6 +64,92 @@ class UserValues(LinkState):
             return (star,)
         return ()
 
+    def field_values(self, path: str, fs: FuncSummary, b: Binding, call, attr: str) -> List[Origin]:
+        """What a field of an object holds: `GetOrdersQuery(user_id=uid, ...)` built by a project
+        class (a command or query object, a dataclass, a schema) has `uid` in `.user_id`; so does
+        an object after `order.user_id = uid` in this function."""
+        out = [v for base, a, v in fs.attr_sets if a == attr and base == Origin("call", str(call.idx))]
+        if call.callee.kind == "global":
+            target = self.resolver.resolve_name(call.callee.name, path)
+            if target in self.models.classes and self.resolver.function(target) is None:
+                out += [v for k, v in call.kwargs if k == attr]
+        return out
+
+    def field_carriers(self, path: str, fs: FuncSummary, b: Binding, args) -> Set[str]:
+        """`name.attr` for each argument that carries the user in a field: a callee reading
+        `query.user_id` reads the caller's user."""
+        out: Set[str] = set()
+        for name, o in args.items():
+            c = self.canonical(path, fs, b, o)
+            if c.attrs:
+                continue
+            if c.kind == "call":
+                call = fs.calls[int(c.name)]
+                attrs = {k for k, _ in call.kwargs} | {a for base, a, _ in fs.attr_sets if base == c}
+                out |= {f"{name}.{a}" for a in attrs if any(self.is_user(path, fs, b, v)
+                                                            for v in self.field_values(path, fs, b, call, a))}
+            elif c.kind == "param":
+                out |= {f"{name}.{a}" for base, a, v in fs.attr_sets if base == c and self.is_user(path, fs, b, v)}
+                out |= {f"{name}.{m.split('.', 1)[1]}" for m in b.user if m.startswith(c.name + ".")}
+        return out
+
+    def _client_value(self, path: str, fs: FuncSummary, b: Binding, o: Origin) -> bool:
+        o = self.canonical(path, fs, b, o)
+        return o.kind == "param" and not o.attrs and o.name in b.client
+
+    def forwarded_user(self, path: str, fs: FuncSummary, b: Binding, t: FuncSummary, call, bound: bool) -> Set[str]:
+        """The callee's parameters that receive the current user through `*args` / `**kwargs`.
+
+        A facade forwards what it is given (`def history(self, **kwargs): return
+        self.impl.history(**kwargs)`, called with `user_id=current_user.id`): the binding keeps,
+        next to the collecting parameter, which of its keywords (`kwargs=user_id`) or positions
+        (`args#0`) hold the user, and an unpacking call hands each to the parameter it lands on.
+        `f(**{"user_id": user.id})` and a dict built before the call count the same way."""
+        out: Set[str] = set()
+        named = {p.name for p in t.params if p.index != -2 and p.name != t.star_args}
+        kw_star = next((p.name for p in t.params if p.index == -2), "")
+        positional = [p for p in t.params if p.index >= 0]
+        shift = 1 if bound and positional and positional[0].name in ("self", "cls") else 0
+        if kw_star:
+            for k, o in call.kwargs:
+                if k not in named and self.is_user(path, fs, b, o):
+                    out.add(f"{kw_star}={k}")
+
+        def land_positional(j: int) -> None:
+            if j < len(positional):
+                out.add(positional[j].name)
+            elif t.star_args:
+                out.add(f"{t.star_args}#{j - len(positional)}")
+
+        for i, o in enumerate(call.args):
+            if i + shift >= len(positional) and t.star_args and self.is_user(path, fs, b, o):
+                land_positional(i + shift)
+        for kind, o in call.spread:
+            if o.kind == "param" and not o.attrs:
+                marks = [m[len(o.name) + 1:] for m in b.user if m.startswith(o.name) and m[len(o.name):len(o.name) + 1]
+                         in ("=", "#")]
+                if kind == "**":
+                    keys = [m for m in marks if not m.isdigit()]
+                else:
+                    for m in marks:
+                        if m.isdigit():
+                            land_positional(len(call.args) + int(m) + shift)
+                    continue
+            elif kind == "**" and o.kind == "dict" and int(o.name) < len(fs.dicts):
+                keys = [k for k, v in fs.dicts[int(o.name)] if k.isidentifier() and self.is_user(path, fs, b, v)]
+            else:
+                continue
+            for k in keys:
+                if k in named:
+                    out.add(k)
+                elif kw_star:
+                    out.update((kw_star, f"{kw_star}={k}"))
+        if any("=" in m for m in out) and kw_star:
+            out.add(kw_star)
+        if any("#" in m for m in out) and t.star_args:
+            out.add(t.star_args)
+        return out
+
     def is_user(self, path: str, fs: FuncSummary, b: Binding, o: Origin, depth: int = 0,
                 identity: bool = True) -> bool:
         """Whether a value is the current user or derived from them under the binding;
@@ -77,7 +163,8 @@ class UserValues(LinkState):
         if o.kind == "param":
             if o.name == fs.self_name and o.attrs and (o.attrs[0] in b.self_user or self.held_user(b, o.attrs[0])):
                 return True
-            return o.name in b.user
+            # `query.user_id` of a command object the caller built with the user (field_carriers)
+            return o.name in b.user or bool(o.attrs) and f"{o.name}.{o.attrs[0]}" in b.user
         if o.kind == "request_user":
             return not b.anonymous
         if o.kind == "request_state":
@@ -92,6 +179,9 @@ class UserValues(LinkState):
             # `_owner(user)` returning `user`, `_owner(ctx)` returning `None if admin else ctx.group_id`:
             # a query-free helper handing back what it was given
             call = fs.calls[int(o.name)]
+            if o.attrs and any(self.is_user(path, fs, b, v, depth + 1, identity)
+                               for v in self.field_values(path, fs, b, call, o.attrs[0])):
+                return True
             given = self._handed_back(path, fs, b, call)
             if given:
                 return all(self.is_user(path, fs, b, v.attr(*o.attrs), depth + 1, identity) for v in given)

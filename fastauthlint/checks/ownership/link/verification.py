@@ -149,6 +149,23 @@ class RowVerification(LinkState):
                     a = self.canonical(path, fs, b, args[name])
                     if a.kind in ("param", "site", "call") and not a.attrs and not SESSIONISH.match(a.name):
                         out.setdefault((a.kind, a.name), call.order)
+        # `if not self._is_chat_creator(chat_id=chat_id, user=user): raise 403`: a project predicate
+        # given an identifier and the current user, comparing an owner or looking rows up, whose
+        # "no" refuses: the identifier is the caller's from then on
+        for chk in fs.checks:
+            if chk.kind != "pred_deny" or chk.call < 0:
+                continue
+            call = fs.calls[chk.call]
+            given = list(call.args) + [v for _, v in call.kwargs]
+            if not any(self.is_user(path, fs, b, v) for v in given):
+                continue
+            hit = self.resolver.resolve_call(path, fs, b, call.callee)
+            if hit is None or not (hit[1].sites or any(c.kind == "returns" for c in hit[1].checks) or hit[1].calls):
+                continue
+            for v in given:
+                a = self.canonical(path, fs, b, v)
+                if a.kind == "param" and not a.attrs and not SESSIONISH.match(a.name) and not self.is_user(path, fs, b, a):
+                    out.setdefault((a.kind, a.name), chk.order)
         changed = True
         rounds = 0
         while changed and rounds < 6:

@@ -33,6 +33,8 @@ from fastauthlint.checks.ownership.link.evidence import learn_user_columns, self
 from fastauthlint.checks.ownership.link.gates import RoleGates
 from fastauthlint.checks.ownership.link.registry import Model
 from fastauthlint.checks.ownership.link.scoping import SiteScoping
+from fastauthlint.checks.ownership.link.service_callers import ServiceRoutes
+from fastauthlint.checks.ownership.link.tenant_claims import TenantClaims
 from fastauthlint.checks.ownership.link.shared_rows import (
     attribute_count, authored_shared, cascade, listed_read, listed_shared, personal_models, picked_owner,
 )
@@ -66,6 +68,7 @@ class Problem:
     # scoped by the caller's tenant only, on a model with a personal owner column: reported only
     # where the project scopes the model by the current user elsewhere (each member's own rows)
     tenant_only: bool = False
+    claimed: str = ""  # the tenant column filtered with a tenant the client named (tenant_claims.py)
 
 
 @dataclass
@@ -123,6 +126,8 @@ class OwnershipWalk(SiteScoping, RowVerification, UserValues):
         self.errors: List[Finding] = []
         self._memo: Dict[Tuple[str, Binding], List[Problem]] = {}
         self._stack: Set[Tuple[str, Binding]] = set()
+        self.services = ServiceRoutes(self)
+        self.claims = TenantClaims(self)
 
     # -- routes ---------------------------------------------------------------------------------
     def routes(self, routes) -> Iterator[Tuple[object, bool, List[Problem]]]:
@@ -148,6 +153,8 @@ class OwnershipWalk(SiteScoping, RowVerification, UserValues):
                     continue  # nothing the client names a row by
             else:
                 b = self._root_binding(r, path, fs, users)
+                if self.services.only_service_key(r, path, fs, b):
+                    continue  # a trusted service acting for the user it names (service_callers.py)
             try:
                 problems = self.analyze(path, fs, b)
             except (RecursionError, Exception) as e:  # a bug here must not end the run: say so
@@ -170,11 +177,11 @@ class OwnershipWalk(SiteScoping, RowVerification, UserValues):
             # a tenant filter shares the rows among the tenant's members unless the project keeps
             # them to each member elsewhere; a permission gate grants the tenant-wide view
             problems = [p for p in problems if not p.tenant_only or (not gated and p.model.qualname in self.stats.personal)]
-            if gated:
-                problems = [p for p in problems if p.model.qualname in personal and not cascade(p)
+            if gated:  # a role inside one tenant is no licence for another's rows (claimed)
+                problems = [p for p in problems if p.claimed or p.model.qualname in personal and not cascade(p)
                             and not picked_owner(p)]
             if not self.anonymous(r):
-                problems = [p for p in problems if not authored_shared(p, self.stats, r.method)
+                problems = [p for p in problems if p.claimed or not authored_shared(p, self.stats, r.method)
                             and not listed_read(p, self.stats.listed, r.method)]
             yield r, has_user, problems
 
@@ -242,12 +249,13 @@ class OwnershipWalk(SiteScoping, RowVerification, UserValues):
         admin = bool(r.admin_only) or any(
             p.depends_call is not None and ADMIN_NAME.search(p.depends_call.name.split(".")[-1])
             for p in fs.params if p.name in users)
+        tenant = self.claims.checked_by_auth(r, fs) | frozenset(
+            p.name for p in fs.params if p.name not in users and p.name not in given
+            and self.resolver.scope_dependency(path, p))
         return Binding(user=frozenset(users) | given, admin=admin, has_user=True, root=True,
                        self_cls=self_cls,
                        self_model=self.resolver.class_model(self_cls) if self_cls else "", rows=rows,
-                       tenant=self._tenants_checked_by_auth(r, fs) | frozenset(
-                           p.name for p in fs.params if p.name not in users and p.name not in given
-                           and self.resolver.scope_dependency(path, p)),
+                       tenant=tenant, claimed=self.claims.claimed_at_root(r, path, fs, tenant),
                        self_user=frozenset(u for u in users if u not in names) if fs.self_name else frozenset())
 
     anonymous = staticmethod(anonymous_route)
@@ -259,18 +267,6 @@ class OwnershipWalk(SiteScoping, RowVerification, UserValues):
         self_cls = ".".join(parts[:-1]) if ".".join(parts[:-1]) in self.models.classes else ""
         return Binding(root=True, anonymous=True, client=client, self_cls=self_cls,
                        self_model=self.resolver.class_model(self_cls) if self_cls else "")
-
-    def _tenants_checked_by_auth(self, r, fs: FuncSummary) -> FrozenSet[str]:
-        """The route's tenant parameters (`/orgs/{org_id}/...`) that its authenticating dependency
-        reads too: FastAPI hands it the same value, and an authenticating dependency reads the
-        tenant to check that the caller belongs to it (`require_member(org_id, user=Depends(...))`)."""
-        wanted = {p.name for p in fs.params if p.name in self.tenant_fields}
-        if not wanted:
-            return frozenset()
-        read: Set[str] = set()
-        for dep in r.auth_dependencies:
-            read |= self.resolver.dependency_params(dep)
-        return frozenset(wanted & read)
 
     # -- the walk -------------------------------------------------------------------------------
     def analyze(self, path: str, fs: FuncSummary, b: Binding, depth: int = 0) -> List[Problem]:
@@ -360,6 +356,12 @@ class OwnershipWalk(SiteScoping, RowVerification, UserValues):
             skey = (path, fs.qualname, site.idx)
             if not owned:
                 self.stats.unowned_sites.add(skey)
+                claimed = self.claims.claimed_column(path, fs, b, site, models) if b.claimed and not b.admin else ""
+                if claimed:  # rows of a tenant the client names, the caller not checked to belong to it
+                    problems.append(Problem(
+                        site_path=path, site=site, func=fs.qualname, model=models[0], op=site.op, claimed=claimed,
+                        node=("site", site.idx), located=(path, site.span) if (b.has_user or b.root) else None,
+                        returned=self.returned(path, fs, b, Origin("site", str(site.idx)))))
                 continue
             if site.probe and site.op in ("read", "count"):
                 # an existence test (its query is judged) or a conflict check: filtered by the
@@ -410,7 +412,7 @@ class OwnershipWalk(SiteScoping, RowVerification, UserValues):
             problems.append(Problem(
                 site_path=path, site=site, func=fs.qualname, model=owned[0], op=site.op, node=("site", site.idx),
                 located=(path, site.span) if (b.has_user or b.root) else None,
-                returned=self.returned(path, fs, b, node), user_params=tuple(sorted(b.user)),
+                returned=self.returned(path, fs, b, node), user_params=tuple(sorted(u for u in b.user if u.isidentifier())),
                 tenant_only=tenant_only))
         return problems
 
@@ -480,6 +482,8 @@ class OwnershipWalk(SiteScoping, RowVerification, UserValues):
             elif o.kind == "param" and not o.attrs and o.name in dict(b.models):
                 models.append((name, dict(b.models)[o.name]))
         user.update(self.keywords_of_user(path, fs, b, t, call))
+        user.update(self.forwarded_user(path, fs, b, t, call, bound))
+        user.update(self.field_carriers(path, fs, b, args))
         if bound and b.self_cls and tcls and not tmodel and b.self_model:
             tmodel = b.self_model
         own_user = {p.name for p in t.params if self.resolver.is_user_dependency(path, p)}
@@ -495,16 +499,13 @@ class OwnershipWalk(SiteScoping, RowVerification, UserValues):
         self_user = b.self_user if bound and tcls == b.self_cls else frozenset()
         client = frozenset(name for name, o in args.items() if b.anonymous and self._client_value(path, fs, b, o))
         writes = call.writes or (b.writes and self.returned(path, fs, b, Origin("call", str(call.idx))))
-        return Binding(anonymous=b.anonymous, client=client, writes=writes,
+        claimed = frozenset(n for n, o in args.items() if b.claimed and self.claims.unchecked(path, fs, b, o, call.order))
+        return Binding(anonymous=b.anonymous, client=client, writes=writes, claimed=claimed,
                        user=frozenset(user | own_user), verified=frozenset(verified), self_user=self_user,
                        admin=b.admin or self.is_admin(path, fs, b, call.admin),
                        has_user=bool(user | own_user | self_user),
                        self_cls=tcls if bound else "", self_model=tmodel, models=tuple(sorted(models)),
                        rows=frozenset(rows), public=frozenset(public), tenant=frozenset(tenant))
-
-    def _client_value(self, path: str, fs: FuncSummary, b: Binding, o: Origin) -> bool:
-        o = self.canonical(path, fs, b, o)
-        return o.kind == "param" and not o.attrs and o.name in b.client
 
     def dependency_binding(self, path: str, d: FuncSummary, b: Binding, dcls: str, dmodel: str) -> Binding:
         """What a dependency FastAPI calls knows: only its own user dependencies (FastAPI passes it

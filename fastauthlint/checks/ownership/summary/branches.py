@@ -46,10 +46,19 @@ class Branches(WalkState):
                     self.admin = saved + (cid,)  # the rest of this block runs for admins only
             return
         comps = self.owner_comparisons(test)
+        admins_only = self._admins_only(test)
+        if admins_only:
+            # `if user.is_staff and note.owner_id != user.id: raise`: only staff are refused,
+            # everyone else goes on whoever owns the row
+            comps = [c for c in comps if not c[3]]
+        # `if note.owner_id != user.id: if not user.is_staff: raise ...`: refused unless staff
+        staff_denial = None if body_term else self._refused_unless_role(node, comps + self.identity_comparisons(test))
+        if staff_denial is not None:
+            body_term = True
         guard_ids: List[int] = []
         for subj, col, val, mismatch in comps:
             if mismatch and body_term:
-                self.add_check("deny", subj, col, val, self.denial_in(node.body), test)
+                self.add_check("deny", subj, col, val, staff_denial or self.denial_in(node.body), test)
             elif mismatch and self.loop_subjects:
                 pass
             elif not mismatch:
@@ -70,7 +79,7 @@ class Branches(WalkState):
                 self.add_check("member", subj, "", val, None, test)
         # `if user_id != current_user.id: raise ...` / `if user == current_user:` (decided at link)
         for subj, col, val, mismatch in self.identity_comparisons(test):
-            if mismatch and body_term:
+            if mismatch and body_term and not admins_only:
                 self.add_check("identity", subj, col, val, None, test)
             elif not mismatch:
                 guard_ids.append(self.add_check("identity_guard", subj, col, val, None, test))
@@ -114,6 +123,67 @@ class Branches(WalkState):
         if truth is not None and body_term and orelse is None:
             # `if owner_id: return <filtered>` then the rest runs only when it is empty
             self.conds = saved_conds + ((truth[0], not truth[1]),)
+
+    def _admins_only(self, test) -> bool:
+        """`a and b` with a part that holds only for admins: the body runs for admins only."""
+        if not (isinstance(test, cst.BooleanOperation) and isinstance(test.operator, cst.And)):
+            return False
+        parts = [test.left, test.right]
+        while parts:
+            e = parts.pop()
+            if isinstance(e, cst.BooleanOperation) and isinstance(e.operator, cst.And):
+                parts += [e.left, e.right]
+            elif not isinstance(e, cst.Comparison) or len(e.comparisons) != 1 or isinstance(
+                    e.comparisons[0].operator, (cst.Equal, cst.In, cst.Is, cst.NotEqual, cst.NotIn, cst.IsNot)):
+                pol = self.admin_polarity(e)
+                if pol is not None and pol[0]:
+                    return True
+        return False
+
+    def _refused_unless_role(self, node: cst.If, comps):
+        """The refusal of `if <mismatch>: if <caller lacks a role>: raise ...` (a staff exception
+        nested under an owner or identity mismatch), None for any other body. The role test must be
+        on a value the comparison compared (the caller: its root is judged at link time), so a
+        row's own flag or a client's field never stands in for it."""
+        stmts = list(block_statements(node.body))
+        if len(stmts) != 1 or not isinstance(stmts[0], cst.If) or stmts[0].orelse is not None:
+            return None
+        inner = stmts[0]
+        if not terminates(inner.body):
+            return None
+        roots = {(o.kind, o.name) for subj, _, val, mismatch in comps if mismatch for o in (subj, val)
+                 if o.kind in ("param", "request_user")}
+        if roots and self._lacks_role(inner.test, roots):
+            return self.denial_in(inner.body)
+        return None
+
+    def _lacks_role(self, test, roots) -> bool:
+        """Every part of an `or` says the caller lacks a role: `not user.is_staff`, `user.role not
+        in ("admin", "moderator")`, `not user.has_role("support")`, `not hasattr(user, "role")`."""
+        if isinstance(test, cst.BooleanOperation) and isinstance(test.operator, cst.Or):
+            return self._lacks_role(test.left, roots) and self._lacks_role(test.right, roots)
+        negated = False
+        e = test
+        if isinstance(e, cst.UnaryOperation) and isinstance(e.operator, cst.Not):
+            negated, e = True, e.expression
+        if isinstance(e, cst.Call) and astutil.name_of(e.func) == "hasattr" and e.args:
+            return negated and (self.peek(e.args[0].value).kind, self.peek(e.args[0].value).name) in roots
+        pol = self.admin_polarity(test)
+        if pol is not None:
+            return not pol[0] and (pol[1].kind, pol[1].name) in roots
+        if isinstance(e, cst.Comparison) and len(e.comparisons) == 1 and not negated:
+            comp = e.comparisons[0]
+            right = comp.comparator
+            literals = [el.value for el in right.elements] if isinstance(right, (cst.Tuple, cst.List, cst.Set)) \
+                else [right]
+            if isinstance(comp.operator, (cst.NotIn, cst.NotEqual)) and isinstance(e.left, cst.Attribute) and all(
+                    astutil.literal_str(x) is not None or isinstance(x, cst.Attribute) for x in literals):
+                who = self._owner_of(e.left)
+                return (who.kind, who.name) in roots
+        if negated and isinstance(e, (cst.Attribute, cst.Call)):  # `not user.has_role("support")`
+            who = self._owner_of(e.func if isinstance(e, cst.Call) else e)
+            return (who.kind, who.name) in roots and isinstance(e, cst.Call) and bool(e.args)
+        return False
 
     def _existence(self, test, node: cst.If, body_term: bool, orelse, following) -> None:
         """`if not rows: raise ...`, `if row is None: raise ...`, `if rows: return ...` then a

@@ -228,6 +228,7 @@ class CallRecognition(WalkState):
         arg_origins: List[Origin] = []
         kw_origins: List[Tuple[str, Origin]] = []
         star = False
+        spread: List[Tuple[str, Origin]] = []
         passthrough: Optional[Origin] = recv if recv is not None and recv.kind in ("site", "call") else None
         pre = self._pre if self._pre is not None and self._pre[0] is node else None
         for a in args_nodes:
@@ -244,6 +245,7 @@ class CallRecognition(WalkState):
                 o = self.eval(a.value)
             if a.star:
                 star = True
+                spread.append((a.star, o))
                 continue
             if a.keyword is not None:
                 kw_origins.append((a.keyword.value, o))
@@ -266,7 +268,7 @@ class CallRecognition(WalkState):
         self.summary.calls.append(CallSite(
             idx=idx, span=self.loc.span(node), callee=callee, text=dotted(node.func) or (method or ""),
             args=tuple(arg_origins), kwargs=tuple(kw_origins), star=star, passthrough=passthrough,
-            admin=self.admin, guards=self.guards, order=self.order, conds=self.conds))
+            admin=self.admin, guards=self.guards, order=self.order, conds=self.conds, spread=tuple(spread)))
         if site_alt >= 0:
             self.summary.calls[-1].alt_site = site_alt
             self.summary.sites[site_alt].alt_call = idx

@@ -4,6 +4,8 @@ when it can be told; FAL202 compares it with the configured answer at link time.
 
 from __future__ import annotations
 
+import builtins
+
 from typing import Optional
 
 import libcst as cst
@@ -76,7 +78,10 @@ class DenialRecognition(WalkState):
             return Denial(span=Span(0, 0, 0, 0), status=st, text=f"HTTPException(status_code={st if st else '?'})")
         if name and name[:1].isupper() and (name.endswith(("Error", "Exception")) or FORBIDDEN_NAME.search(name)
                                            or NOT_FOUND_NAME.search(name)):
-            st = status_of(astutil.argument(call, "status_code")) or self._status_by_name(name)
+            st = status_of(astutil.argument(call, "status_code")) or (
+                # Python's own `PermissionError`/`LookupError` carry no HTTP status: unhandled, the
+                # client gets a 500 (a handler the project registers for it is not read here)
+                None if q == name and isinstance(getattr(builtins, name, None), type) else self._status_by_name(name))
             return Denial(span=Span(0, 0, 0, 0), status=st, text=f"{name}(...)", exception=q if "." in q else "")
         return None
 

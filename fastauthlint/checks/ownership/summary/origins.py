@@ -50,6 +50,9 @@ class OriginTracking(WalkState):
                 self.state_set(target.attr.value, origin)  # `request.state.user_id = payload["sub"]`
             else:
                 self.row_written(base)  # `row.email = ...`
+                if base.kind in ("param", "call") and not base.attrs and origin.kind not in ("unknown", "literal") \
+                        and len(self.summary.attr_sets) < 64:
+                    self.summary.attr_sets.append((base, target.attr.value, origin))
 
     def is_request_state(self, o: Origin) -> bool:
         """`request.state` itself (the object attributes are set on)."""
@@ -108,6 +111,7 @@ class OriginTracking(WalkState):
         if type(e) is cst.Await:
             return self.eval(e.expression)
         if type(e) is cst.Call:
+            self.note_key_compare(e)
             o = self.call(e)
             if self._collect is not None and o.kind in ("site", "call"):
                 self._collect.append(o)
@@ -189,6 +193,7 @@ class OriginTracking(WalkState):
             self.eval(e.expression)
             return UNKNOWN
         if type(e) is cst.Comparison:
+            self.note_key_compare(e)
             # `cond = Item.owner_id == user.id` (used later in .where(cond)): keep what it compares
             sink = Sink()
             self.filters_from(e, sink)

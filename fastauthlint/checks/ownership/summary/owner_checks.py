@@ -13,9 +13,73 @@ from fastauthlint import astutil
 from fastauthlint.checks.ownership.facts import UNKNOWN, Denial, Origin, OwnerCheck
 from fastauthlint.checks.ownership.summary.known import IDENTITY_ATTRS
 from fastauthlint.checks.ownership.summary.state import WalkState
+from fastauthlint.project.names import dotted
+
+
+_ENV_READS = frozenset(("os.getenv", "os.environ.get", "os.environ.__getitem__"))
 
 
 class OwnerCheckRecognition(WalkState):
+    # -- a shared secret compared ------------------------------------------------------------------
+    def note_key_compare(self, node) -> None:
+        """`if api_key != settings.INTERNAL_API_KEY`, `key not in settings.SERVICE_KEYS`,
+        `compare_digest(key, os.environ["KEY"])`: a value the request carries compared with a
+        configured one. FuncSummary.key_compare; the link decides whether it is all a route has."""
+        if self.summary.key_compare:
+            return
+        if isinstance(node, cst.Comparison):
+            if len(node.comparisons) != 1 or not isinstance(
+                    node.comparisons[0].operator, (cst.Equal, cst.NotEqual, cst.In, cst.NotIn)):
+                return
+            pair = (node.left, node.comparisons[0].comparator)
+        elif isinstance(node, cst.Call) and len(node.args) == 2 and \
+                astutil.name_of(node.func) in ("compare_digest", "constant_time_compare"):
+            pair = (node.args[0].value, node.args[1].value)
+        else:
+            return
+        for given, configured in (pair, pair[::-1]):
+            if self._presented(given) and self._configured(configured):
+                self.summary.key_compare = True
+                return
+
+    def _presented(self, e) -> bool:
+        """A parameter's value as the request gave it (`api_key`, `credentials.credentials`,
+        `key.encode()`), or a header read off the request (`request.headers.get("X-API-Key")`)."""
+        while isinstance(e, cst.Call) and isinstance(e.func, cst.Attribute) and not e.args \
+                and e.func.attr.value in ("encode", "strip", "lower", "decode"):
+            e = e.func.value
+        if isinstance(e, cst.Name):
+            o = self.env.get(e.value) or (Origin("param", e.value) if e.value in self.params else UNKNOWN)
+            return o.kind == "param" and o.attrs in ((), ("credentials",))
+        if isinstance(e, cst.Attribute) and e.attr.value == "credentials":
+            return self._presented(e.value)
+        text = astutil.name_of(e.func) if isinstance(e, cst.Call) else (
+            astutil.name_of(e.value) if isinstance(e, cst.Subscript) else None)
+        return bool(text) and "headers" in (dotted(e.func if isinstance(e, cst.Call) else e.value) or "")
+
+    def _configured(self, e) -> bool:
+        """A module-level setting (`settings.API_KEY`, `API_KEYS`, `get_settings().api_key`) or
+        the environment (`os.getenv("API_KEY")`, `os.environ["API_KEY"]`)."""
+        if isinstance(e, cst.Call):
+            q = self.ctx.qualify(e.func) or ""
+            return q in _ENV_READS
+        if isinstance(e, cst.Subscript):
+            return (self.ctx.qualify(e.value) or "") == "os.environ"
+        root = e
+        while isinstance(root, cst.Attribute):
+            root = root.value
+        if isinstance(root, cst.Call) and not root.args:  # `get_settings().api_key`
+            root = root.func
+            if not isinstance(root, cst.Name) or self.is_local(root.value):
+                return False
+            return isinstance(e, cst.Attribute)
+        if not isinstance(root, cst.Name) or root.value in ("None", "True", "False"):
+            return False
+        if self.is_local(root.value):
+            o = self.env.get(root.value)
+            return o is not None and o.kind == "global" and root is e
+        return self.ctx.qualify(root) is not None
+
     def add_check(self, kind: str, subj: Origin, col: str, val: Origin, denial: Optional[Denial], node) -> int:
         idx = len(self.summary.checks)
         self.summary.checks.append(OwnerCheck(idx=idx, kind=kind, subject=subj, column=col, value=val,

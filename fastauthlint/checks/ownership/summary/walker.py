@@ -74,6 +74,7 @@ class FunctionWalker(Branches, OwnerCheckRecognition, DenialRecognition, CallRec
         ordered = [(x, i) for i, x in enumerate(positional)]
         if isinstance(p.star_arg, cst.Param):
             ordered.append((p.star_arg, -1))
+            self.summary.star_args = p.star_arg.name.value
         ordered += [(x, -1) for x in p.kwonly_params]
         if isinstance(p.star_kwarg, cst.Param):
             ordered.append((p.star_kwarg, -2))  # `**kwargs`: the keywords no other parameter takes
