@@ -311,6 +311,27 @@ def test_fallback_severity_follows_what_the_secret_is_for(tmp_path):
     assert "development default" in by_line[7] and "postgres" not in by_line[7]
 
 
+def test_a_stand_in_password_for_another_service_is_no_known_password(tmp_path):
+    """`MONGODB_PASSWORD: str = "dummy"`: no server is set up with a password that says it is a
+    stand-in, so a deployment without it fails to connect. A signing key called so is still known."""
+    found = findings(tmp_path, {
+        "app/config.py": """
+            import os
+            from pydantic_settings import BaseSettings
+
+            class Settings(BaseSettings):
+                MONGODB_PASSWORD: str = "dummy"
+                SMTP_PASSWORD: str = "fake-password"
+                REDIS_PASSWORD: str = "redis"
+                JWT_SECRET: str = "dummy"
+
+            DB_PASSWORD = os.getenv("DB_PASSWORD", "dummy")
+            SESSION_SECRET = os.getenv("SESSION_SECRET", "placeholder")
+        """,
+    }, rules=("FAL302",))
+    assert sorted(f.line for f in found) == [8, 9, 12], [(f.line, f.message) for f in found]
+
+
 def test_empty_defaults_of_signing_secrets(tmp_path):
     found = findings(tmp_path, {
         "app/settings.py": """

@@ -135,6 +135,15 @@ class UnreachedCollector(BatchedVisitor):
     def leave_Try(self, original_node: cst.Try) -> None:
         self._tries.pop()
 
+    # a class attribute's definition (`ACCESS_TOKEN_EXPIRE_MINUTES: int = 60`) is no use of it
+    def visit_Assign(self, node: cst.Assign) -> None:
+        if self._kinds and self._kinds[-1] == "class":
+            self._defining.update(id(t.target) for t in node.targets if isinstance(t.target, cst.Name))
+
+    def visit_AnnAssign(self, node: cst.AnnAssign) -> None:
+        if self._kinds and self._kinds[-1] == "class" and isinstance(node.target, cst.Name):
+            self._defining.add(id(node.target))
+
     # what is no use: importing a name, naming a class's base, the types an `except` catches
     def visit_Import(self, node: cst.Import) -> None:
         self._skip_depth += 1

@@ -45,6 +45,18 @@ def demote(project, by_file: Dict[str, List[Finding]]) -> None:
                 found[i] = f.with_(severity=Severity.INFO, message=f"{f.message} (not reached: {why})")
 
 
+def read_anywhere(project) -> Set[str]:
+    """Every name some file of the project uses (reads, attributes, identifiers in strings); a
+    class attribute's own definition is no use."""
+    memo = project._memo
+    if "unreached.used" not in memo:
+        used: Set[str] = set()
+        for _, f in project.facts(FACTS_KEY):
+            used.update(f.used)
+        memo["unreached.used"] = used
+    return memo["unreached.used"]
+
+
 class Unreached:
     def __init__(self, project):
         self.project = project
@@ -57,10 +69,9 @@ class Unreached:
 
     def regions(self) -> Dict[str, List[Region]]:
         out: Dict[str, List[Region]] = {}
-        used: Set[str] = set()
+        used = read_anywhere(self.project)
         prefixes: Set[str] = set()
         for f in self.files.values():
-            used.update(f.used)
             prefixes.update(p for p in f.prefixes if p)
         for path, f in self.app.items():
             for m in f.methods:

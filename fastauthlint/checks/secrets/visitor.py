@@ -349,7 +349,7 @@ class SecretsVisitor(_Returned, CheckVisitor):
             if listed is None:
                 return
             lit, text, verdict = listed
-        if verdict is None:
+        if verdict is None or secret_with_literal_fallback.outbound_stand_in(name, text):
             return
         cls = info["name"]
         env_field = info["kind"] in ("settings", "pending") and not name.startswith("_")  # `_x`: never from the env
