@@ -35,6 +35,9 @@ class Unauthorized:
     # whose dependency must guarantee it (the function's own, or those of its callers in the file).
     missing_field: str = ""
     field_sources: Tuple[Tuple[str, str], ...] = ()
+    # The status is the fault (misdirected.py): a wrong password re-entered by an authenticated
+    # caller, a credential sent as a body field ("" when neither).
+    misdirected: str = ""
 
 
 @dataclass

@@ -22,7 +22,7 @@ from __future__ import annotations
 
 from typing import Dict, Iterable, List, Optional, Set, Tuple
 
-from fastauthlint.checks.http import cookies, cors_wildcard_with_credentials, schemes
+from fastauthlint.checks.http import cookies, cors_wildcard_with_credentials, misdirected, schemes
 from fastauthlint.checks.http.facts import HttpFacts
 from fastauthlint.checks.http.unauthorized_without_www_authenticate import RULE, message
 from fastauthlint.context import is_test_path
@@ -75,6 +75,11 @@ def link(project, check_name: str) -> List[Finding]:
         if u.field_sources and not refs.called_elsewhere(path, u.holder) and \
                 all(guards.field_guaranteed(path, q, p, u.missing_field) for q, p in u.field_sources):
             continue  # the dependency refused a user without that field already
+        if u.misdirected and (u.misdirected == misdirected.REENTERED or not followed.of_function(path, u.func)):
+            # the status is the fault, not the challenge: no scheme, no fix
+            out.append(Finding(rule=RULE, path=path, span=Span(*u.span), message=misdirected.message(u.what, u.misdirected),
+                               severity=Severity.INFO, extra={"scheme": "", "scheme_from": ""}))
+            continue
         scheme, ambiguous, source = u.scheme, u.schemes, u.scheme_from
         if source != schemes.FUNCTION:
             found = followed.of_function(path, u.func) if u.func else set()

@@ -23,6 +23,7 @@ from fastauthlint.checks.http import (
     delivery,
     fields,
     insecure_auth_cookie,
+    misdirected,
     non_constant_time_compare,
     schemes,
     unauthorized_without_www_authenticate as fal601,
@@ -396,6 +397,7 @@ class HttpVisitor(_Comparisons, _Provenance, CheckVisitor):
                 scheme=schemes.single(found) or "", schemes=tuple(sorted(found)) if len(found) > 1 else (),
                 scheme_from=schemes.FUNCTION if found else "", holder=frame.top, func=frame.qual, guard=guard, state=state,
                 client_auth=client_auth)
+            u.misdirected = misdirected.kind(stmt, parents, func)
             if field is not None:
                 u.missing_field = field[1]
                 if fields.dependency_param(func, field[0]):
