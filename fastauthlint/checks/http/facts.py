@@ -55,6 +55,9 @@ class HttpFacts:
     # this file); and this file's handlers that answer with a challenge or a page.
     handlers: Tuple[str, ...] = ()
     answering: Tuple[str, ...] = ()
+    # Exception handlers for HTTPException that rebuild the answer without its headers: (the response
+    # they build, its class) (dropped.py).
+    dropping: List[Tuple[Tuple[int, int, int, int], str]] = field(default_factory=list)
     # Dependencies (qualnames in this file) whose every return is a value that cannot be falsy.
     never_falsy: Tuple[str, ...] = ()
     # Dependencies (qualnames) -> (fields they refuse missing on what they return, the parameter
