@@ -83,8 +83,11 @@ def link(project, check_name: str) -> List[Finding]:
             continue  # the dependency refused a user without that field already
         if u.misdirected and (u.misdirected == misdirected.REENTERED or not followed.of_function(path, u.func)):
             # the status is the fault, not the challenge: no scheme, no fix
+            # (a re-entered password is no authentication failure at all: info; a body credential is refused
+            # with the wrong status: still the rule's severity)
             out.append(Finding(rule=RULE, path=path, span=Span(*u.span), message=misdirected.message(u.what, u.misdirected),
-                               severity=Severity.INFO, extra={"scheme": "", "scheme_from": ""}))
+                               severity=Severity.INFO if u.misdirected == misdirected.REENTERED else None,
+                               extra={"scheme": "", "scheme_from": ""}))
             continue
         scheme, ambiguous, source = u.scheme, u.schemes, u.scheme_from
         if source != schemes.FUNCTION:

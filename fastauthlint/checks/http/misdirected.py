@@ -1,5 +1,5 @@
-"""401s whose fault is the status, not the missing challenge (FAL601 reports them as `info`, with
-the status to answer instead):
+"""401s whose fault is the status, not the missing challenge (FAL601 says which status to answer
+instead, and offers no fix):
 
 - **a password re-entered by a caller already authenticated**: the 401 refuses a wrong password
   the request carries in its body (`if not verify_password(body.current_password,
@@ -9,7 +9,8 @@ the status to answer instead):
   challenge would tell the client to drop a working session. 400 or 403 is the answer.
 - **a credential that is a field of the request body** (`request.refresh_token` of a pydantic
   body, on a function that names no HTTP authentication scheme): there is no scheme for a
-  challenge to name. RFC 6749 §5.2 answers a rejected refresh token with 400 `invalid_grant`.
+  challenge to name. RFC 6749 §5.2 answers a rejected refresh token with 400 `invalid_grant`
+  (the rule's severity: the answer is still wrong).
 """
 
 from __future__ import annotations
