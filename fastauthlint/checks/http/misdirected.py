@@ -47,23 +47,38 @@ def _root(expr: cst.BaseExpression) -> str:
     return expr.value if isinstance(expr, cst.Name) else ""
 
 
-def _dependency_params(func: cst.FunctionDef) -> Set[str]:
-    out = set()
+def _depends_call(p: cst.Param) -> Optional[cst.Call]:
+    if isinstance(p.default, cst.Call) and name_of(p.default.func) in ("Depends", "Security"):
+        return p.default
+    ann = p.annotation.annotation if p.annotation is not None else None
+    if isinstance(ann, cst.Subscript) and name_of(ann.value) == "Annotated":
+        for e in ann.slice[1:]:
+            if isinstance(e.slice, cst.Index) and isinstance(e.slice.value, cst.Call) \
+                    and name_of(e.slice.value.func) in ("Depends", "Security"):
+                return e.slice.value
+    return None
+
+
+def _accounts_and_bodies(func: cst.FunctionDef):
+    """(parameters a dependency function gives, such as `current_user = Depends(get_current_user)`;
+    the other parameters: what the request itself carries). `form = Depends()` (a form class) is
+    the request's."""
+    accounts, bodies = set(), set()
     for p in parameters(func):
-        ann = p.annotation.annotation if p.annotation is not None else None
-        if (isinstance(p.default, cst.Call) and name_of(p.default.func) in ("Depends", "Security")) or (
-                isinstance(ann, cst.Subscript) and name_of(ann.value) == "Annotated"
-                and any(isinstance(e.slice, cst.Index) and isinstance(e.slice.value, cst.Call)
-                        and name_of(e.slice.value.func) in ("Depends", "Security") for e in ann.slice[1:])):
-            out.add(p.name.value)
-    return out
+        dep = _depends_call(p)
+        if dep is not None and dep.args:
+            accounts.add(p.name.value)
+        else:
+            bodies.add(p.name.value)
+    return accounts, bodies
 
 
-def _password_check(call: cst.Call, accounts: Set[str]) -> bool:
-    """A call given a password field of a value that is not the caller's account (the request's
-    body) and something of the caller's account (`current_user.hashed_password`, `.email`)."""
+def _password_check(call: cst.Call, accounts: Set[str], bodies: Set[str]) -> bool:
+    """A call given a password the request carries (`body.current_password`, a `password`
+    parameter) and something of the caller's account (`current_user.hashed_password`, `.email`)."""
     args = [a.value for a in call.args]
-    typed = any(isinstance(a, cst.Attribute) and _PASSWORD.search(a.attr.value) and _root(a) not in accounts
+    typed = any((isinstance(a, cst.Attribute) and _PASSWORD.search(a.attr.value) and "hash" not in a.attr.value.lower()
+                 and _root(a) in bodies) or (isinstance(a, cst.Name) and a.value in bodies and _PASSWORD.search(a.value))
                 for a in args)
     own = any(isinstance(n, cst.Name) and n.value in accounts for a in args for n in [a, *descendants(a)])
     return typed and own
@@ -71,17 +86,17 @@ def _password_check(call: cst.Call, accounts: Set[str]) -> bool:
 
 def kind(stmt: cst.CSTNode, parents, func: cst.FunctionDef) -> str:
     """REENTERED, BODY_FIELD or "" for the 401 raised or returned at `stmt` in `func`."""
-    accounts = _dependency_params(func)
+    accounts, bodies = _accounts_and_bodies(func)
     if accounts:
         checked: Set[str] = set()  # locals bound to a password check (`user = authenticate(...)`)
         for node in own_nodes(func.body):
             if isinstance(node, cst.Assign) and isinstance(node.value, (cst.Call, cst.Await)):
                 call = node.value.expression if isinstance(node.value, cst.Await) else node.value
-                if isinstance(call, cst.Call) and _password_check(call, accounts):
+                if isinstance(call, cst.Call) and _password_check(call, accounts, bodies):
                     checked.update(t.target.value for t in node.targets if isinstance(t.target, cst.Name))
         for test in _tests(stmt, parents):
             for n in [test, *descendants(test)]:
-                if isinstance(n, cst.Call) and _password_check(n, accounts):
+                if isinstance(n, cst.Call) and _password_check(n, accounts, bodies):
                     return REENTERED
                 if isinstance(n, cst.Name) and n.value in checked:
                     return REENTERED
@@ -90,7 +105,7 @@ def kind(stmt: cst.CSTNode, parents, func: cst.FunctionDef) -> str:
             if isinstance(parent, (cst.FunctionDef, cst.ClassDef)):
                 break
             if isinstance(parent, cst.Try) and child is not parent.body and len(parent.body.body) <= 2 and any(
-                    isinstance(n, cst.Call) and _password_check(n, accounts) for n in descendants(parent.body)):
+                    isinstance(n, cst.Call) and _password_check(n, accounts, bodies) for n in descendants(parent.body)):
                 return REENTERED
     if not _reads_header(func) and _body_credential(func):
         return BODY_FIELD
