@@ -17,7 +17,7 @@ from typing import Any, Dict, List, Optional, Tuple
 from fastauthlint.project import known as K
 from fastauthlint.project.call_sites import Bound, SiteQuestions
 from fastauthlint.project.classes import ClassQuestions
-from fastauthlint.project.facts import ClassFact, FileFacts, FuncFact, ParamFact
+from fastauthlint.project.facts import STATE_PREFIX, ClassFact, FileFacts, FuncFact, ParamFact
 from fastauthlint.project.store import FACTS_KEY, LazyFileFacts
 from fastauthlint.project.values import V, short_name
 
@@ -124,6 +124,7 @@ class Evaluator(FactIndex, SiteQuestions):
         self._ev_memo: Dict[Any, List[Obj]] = {}
         self._ev_stack: set = set()
         self._param_bindings: Optional[Dict[Tuple[str, str, str], List[Tuple[V, str]]]] = None
+        self._state: Optional[Dict[str, List[Tuple[V, str]]]] = None
 
     # -- evaluation --------------------------------------------------------------------------
     def ev(self, v: Optional[V], path: str, env: Tuple = ()) -> List[Obj]:
@@ -169,6 +170,10 @@ class Evaluator(FactIndex, SiteQuestions):
                 return [Obj("class", path, v.q)]
             return [Obj("unk", extra=v.q)]
         if k == "attr":
+            if v.a[0].k == "attr" and v.a[0].q == "state":
+                held = self.state_value(v.q)
+                if held:
+                    return held
             out = []
             for o in self.ev(v.a[0], path, env):
                 out.extend(self.getattr_obj(o, v.q))
@@ -342,6 +347,20 @@ class Evaluator(FactIndex, SiteQuestions):
                     else:
                         out.append(Obj("inst", o.path, o.name, extra="param"))
         return out or [Obj("param", path, scope, extra=p.name, v=p.ann)]
+
+    def state_value(self, attr: str) -> List[Obj]:
+        """What the project stores on an app's state under `attr` (`app.state.auth = self` in the
+        `__init__` of the object that installs itself): `request.app.state.auth` reads it back."""
+        if self._state is None:
+            self._state = {}
+            for path, facts in self.files.items():
+                for name, val in facts.assigns.items():
+                    if name.startswith(STATE_PREFIX):
+                        self._state.setdefault(name[len(STATE_PREFIX):], []).append((val, path))
+        out: List[Obj] = []
+        for val, path in self._state.get(attr, ())[:MAX_ALTERNATIVES]:
+            out.extend(self.ev(val, path))
+        return out
 
     def param_bindings(self) -> Dict[Tuple[str, str, str], List[Tuple[V, str]]]:
         """Function parameters bound to what callers pass (`register_routes(app)`)."""
