@@ -13,6 +13,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import re
 from dataclasses import dataclass, field
 from typing import Dict, List, Optional, Set, Tuple
@@ -51,7 +52,9 @@ class Handler:
 
 @dataclass
 class UnreachedFacts:
-    used: Tuple[str, ...] = ()
+    used: Tuple[str, ...] = ()  # names the code uses
+    # identifiers in its strings, hashed (said()): a string may hold a secret, and the cache never does
+    said: Tuple[str, ...] = ()
     prefixes: Tuple[str, ...] = ()  # literal heads of f-strings
     methods: List[Method] = field(default_factory=list)
     # top-level class -> its bases (qualified where an import says, else as written), "" for one
@@ -70,6 +73,7 @@ class UnreachedCollector(BatchedVisitor):
         super().__init__()
         self.ctx = ctx
         self._used: Set[str] = set()
+        self._said: Set[str] = set()
         self._prefixes: Set[str] = set()
         self._ambient: Set[str] = set()
         self._out = UnreachedFacts()
@@ -195,26 +199,30 @@ class UnreachedCollector(BatchedVisitor):
         text = node.value
         if len(text) <= _MAX_STRING:
             for m in _IDENT.finditer(text.strip("'\"").lstrip("rbuRBU")):
-                self._used.add(m.group(0))
+                self._said.add(said(m.group(0)))
 
     def visit_FormattedString(self, node: cst.FormattedString) -> None:
         first = node.parts[0] if node.parts else None
         if isinstance(first, cst.FormattedStringText):
             m = _HEAD.search(first.value)
-            if m:
-                self._prefixes.add(m.group(1))
-        elif first is not None:
-            self._prefixes.add("")  # `f"{name}"`: any name at all
+            if m and m.group(1).endswith("_") and len(m.group(1)) <= 24:
+                self._prefixes.add(m.group(1))  # `f"handle_{kind}"` (never a value: no secret in the cache)
 
     def visit_FormattedStringText(self, node: cst.FormattedStringText) -> None:
         for m in _IDENT.finditer(node.value[:_MAX_STRING]):
-            self._used.add(m.group(0))
+            self._said.add(said(m.group(0)))
 
     def facts(self) -> UnreachedFacts:
         self._out.used = tuple(sorted(self._used))
+        self._out.said = tuple(sorted(self._said))
         self._out.prefixes = tuple(sorted(self._prefixes))
         self._out.ambient = tuple(sorted(self._ambient))
         return self._out
+
+
+def said(identifier: str) -> str:
+    """How an identifier seen in a string is kept: a short digest, never the text."""
+    return hashlib.blake2b(identifier.encode(), digest_size=8).hexdigest()
 
 
 def _dunder(name: str) -> bool:

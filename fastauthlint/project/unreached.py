@@ -19,7 +19,7 @@ from typing import Dict, Iterable, List, Optional, Set, Tuple
 
 from fastauthlint.context import is_test_path
 from fastauthlint.findings import Finding, Severity
-from fastauthlint.project.collect_unreached import FACTS_KEY, UnreachedFacts
+from fastauthlint.project.collect_unreached import FACTS_KEY, UnreachedFacts, said
 
 # The families whose findings the note applies to: what they report happens only when the code runs.
 _FAMILIES = ("FAL3", "FAL4", "FAL5", "FAL6")
@@ -45,15 +45,25 @@ def demote(project, by_file: Dict[str, List[Finding]]) -> None:
                 found[i] = f.with_(severity=Severity.INFO, message=f"{f.message} (not reached: {why})")
 
 
-def read_anywhere(project) -> Set[str]:
-    """Every name some file of the project uses (reads, attributes, identifiers in strings); a
-    class attribute's own definition is no use."""
+class _Used:
+    """Every name some file of the project uses: reads, attributes, identifiers in strings (kept
+    hashed); a class attribute's own definition is no use."""
+
+    def __init__(self, project):
+        self.names: Set[str] = set()
+        self.said: Set[str] = set()
+        for _, f in project.facts(FACTS_KEY):
+            self.names.update(f.used)
+            self.said.update(f.said)
+
+    def __contains__(self, name: str) -> bool:
+        return name in self.names or said(name) in self.said
+
+
+def read_anywhere(project) -> _Used:
     memo = project._memo
     if "unreached.used" not in memo:
-        used: Set[str] = set()
-        for _, f in project.facts(FACTS_KEY):
-            used.update(f.used)
-        memo["unreached.used"] = used
+        memo["unreached.used"] = _Used(project)
     return memo["unreached.used"]
 
 
