@@ -28,6 +28,7 @@ from fastauthlint.findings import Finding, Span
 from fastauthlint.project.collect import FactsCollector
 from fastauthlint.project.names import ModuleNames, collect_module_names
 from fastauthlint.project.programs import program_evidence
+from fastauthlint.project.collect_unreached import FACTS_KEY as UNREACHED_KEY, UnreachedCollector
 from fastauthlint.project.store import FACTS_KEY, pack as pack_facts
 from fastauthlint.suppress import Suppression, parse_suppressions
 from fastauthlint.walk import walk_batched
@@ -241,6 +242,7 @@ def analyze_source(path: str, rel: str, digest: str, text: str, module_name: str
     wrapper = MetadataWrapper(module, unsafe_skip_copy=True)
     ctx = FileContext(path, rel, text, module, wrapper, names, config)
     collector = FactsCollector(ctx)  # what the project model knows of this file
+    unreached = UnreachedCollector(ctx)  # what may never run (project/unreached.py)
     visitors = []
     for check in all_checks():
         v = check.visitor(ctx)
@@ -249,8 +251,9 @@ def analyze_source(path: str, rel: str, digest: str, text: str, module_name: str
     try:
         # One read-only traversal for every visitor: the same visit_/leave_ calls, in the same
         # order, as libcst's MetadataWrapper.visit_batched, without rebuilding the tree (walk.py).
-        walk_batched(module, [ImportTracker(ctx), collector, *(v for _, v in visitors), ScopeCloser(ctx)])
+        walk_batched(module, [ImportTracker(ctx), collector, unreached, *(v for _, v in visitors), ScopeCloser(ctx)])
         result.facts[FACTS_KEY] = pack_facts(collector.facts())
+        result.facts[UNREACHED_KEY] = unreached.facts()
         for check, v in visitors:
             result.findings.extend(v.findings)
             facts = v.facts()

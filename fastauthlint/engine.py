@@ -19,6 +19,7 @@ from fastauthlint.context import is_documentation_path, is_example_path, is_scri
 from fastauthlint.discovery import discover, module_name
 from fastauthlint.findings import TEST_CODE_SEVERITY, Finding, Span, assign_fingerprints
 from fastauthlint.masking import mask_line
+from fastauthlint.project import unreached
 from fastauthlint.project.model import Project
 from fastauthlint.rules import all_rules
 from fastauthlint.suppress import UNUSED_SUPPRESSION, apply_suppressions, unused_suppressions
@@ -230,6 +231,7 @@ def _run(opts: RunOptions) -> RunResult:
         for f in linked:
             if f.path in target_set:
                 by_file.setdefault(f.path, []).append(f)
+        unreached.demote(project, by_file)  # findings in code nothing runs are shown as info
 
         findings = _filter(by_file, results, config)
         cwd = os.getcwd()

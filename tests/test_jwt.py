@@ -272,6 +272,28 @@ def test_fal501_manual_expiry_check_is_fine(tmp_path):
         """) == []
 
 
+def test_fal501_expiry_checked_by_hand_before_the_decode(tmp_path):
+    """`exp` read from an unverified decode of the same token and checked first: the decode that
+    verifies the signature may skip it. Another token's `exp` checks nothing about this one."""
+    found = run(tmp_path, """
+        import time
+        from jose import jwt
+
+        def verify(token, key):
+            unverified = jwt.decode(token, key, options={"verify_signature": False, "verify_exp": False})
+            if time.time() > unverified["exp"] + 30:
+                raise jwt.ExpiredSignatureError("expired")
+            return jwt.decode(token, key, algorithms=["HS256"], options={"verify_exp": False})
+
+        def verify_other(token, refresh, key):
+            unverified = jwt.decode(refresh, key, options={"verify_signature": False, "verify_exp": False})
+            if time.time() > unverified["exp"]:
+                raise jwt.ExpiredSignatureError("expired")
+            return jwt.decode(token, key, algorithms=["HS256"], options={"verify_exp": False})
+        """)
+    assert [(f.line, f.rule) for f in found if f.rule == "FAL501"] == [(15, "FAL501")]
+
+
 def test_fal501_authlib_claims_must_be_validated(tmp_path):
     found = run(tmp_path, """
         from authlib.jose import JsonWebToken
@@ -711,6 +733,15 @@ def test_fal505_long_lived_tokens_that_are_not_access_tokens(tmp_path, source):
         """) + textwrap.dedent(source)) == []
 
 
+READERS = """
+from app.config import ACCESS_TOKEN_EXPIRE_MINUTES, EXPIRE_MINUTES, JWT_EXPIRATION_HOURS, Settings
+
+settings = Settings()
+LIFETIMES = (settings.access_token_expire_minutes, settings.ACCESS_TOKEN_LIFETIME,
+             getattr(settings, "ACCESS_TOKEN_EXPIRE_SECONDS"))
+"""
+
+
 def test_fal505_configured_access_token_lifetime(tmp_path):
     found = run(tmp_path, """
         import os
@@ -735,7 +766,7 @@ def test_fal505_configured_access_token_lifetime(tmp_path):
         def configure():
             ACCESS_TOKEN_EXPIRE_MINUTES = 60 * 24 * 365
             return ACCESS_TOKEN_EXPIRE_MINUTES
-        """, name="app/config.py")
+        """, name="app/config.py", extra={"app/tokens.py": READERS})
     assert [(f.line, f.rule) for f in found] == [(8, "FAL505"), (10, "FAL505"), (15, "FAL505"), (16, "FAL505")]
     assert all(f.severity == Severity.WARNING for f in found)
     assert "8 days" in found[0].message and "`ACCESS_TOKEN_EXPIRE_MINUTES`" in found[0].message
@@ -749,6 +780,20 @@ def test_fal505_lifetime_option_is_configurable(tmp_path):
     assert rules(run(tmp_path / "a", source, name="config.py", extra=reader)) == ["FAL505"]
     assert rules(run(tmp_path / "b", source, name="config.py", extra=reader,
                      config={"max-access-token-lifetime": 48 * 3600})) == []
+
+
+def test_fal505_a_lifetime_setting_nothing_reads_sets_no_lifetime(tmp_path):
+    """A settings attribute no code of the project reads (no attribute, name or string names it):
+    the project issues no token with it."""
+    source = """
+        from pydantic_settings import BaseSettings
+
+        class Settings(BaseSettings):
+            ACCESS_TOKEN_EXPIRE_MINUTES: int = 60 * 24 * 8
+        """
+    assert rules(run(tmp_path / "alone", source, name="config.py")) == []
+    reader = {"tokens.py": "from config import Settings\nTTL = Settings().ACCESS_TOKEN_EXPIRE_MINUTES\n"}
+    assert rules(run(tmp_path / "read", source, name="config.py", extra=reader)) == ["FAL505"]
 
 
 def test_fal505_a_lifetime_constant_nothing_reads_sets_no_lifetime(tmp_path):

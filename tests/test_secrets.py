@@ -311,6 +311,61 @@ def test_fallback_severity_follows_what_the_secret_is_for(tmp_path):
     assert "development default" in by_line[7] and "postgres" not in by_line[7]
 
 
+def test_a_stand_in_password_for_another_service_is_no_known_password(tmp_path):
+    """`MONGODB_PASSWORD: str = "dummy"`: no server is set up with a password that says it is a
+    stand-in, so a deployment without it fails to connect. A signing key called so is still known."""
+    found = findings(tmp_path, {
+        "app/config.py": """
+            import os
+            from pydantic_settings import BaseSettings
+
+            class Settings(BaseSettings):
+                MONGODB_PASSWORD: str = "dummy"
+                SMTP_PASSWORD: str = "fake-password"
+                REDIS_PASSWORD: str = "redis"
+                JWT_SECRET: str = "dummy"
+
+            DB_PASSWORD = os.getenv("DB_PASSWORD", "dummy")
+            SESSION_SECRET = os.getenv("SESSION_SECRET", "placeholder")
+        """,
+    }, rules=("FAL302",))
+    assert sorted(f.line for f in found) == [8, 9, 12], [(f.line, f.message) for f in found]
+
+
+def test_an_empty_signing_secret_refused_in_another_module(tmp_path):
+    """The verifier answers 500 when the secret is empty: nobody verifies with an empty key. A
+    secret refused nowhere stays reported, and a refusal in a test counts for nothing."""
+    found = findings(tmp_path, {
+        "app/config.py": """
+            from pydantic_settings import BaseSettings
+
+            class Settings(BaseSettings):
+                STRIPE_WEBHOOK_SECRET: str = ""
+                SESSION_SECRET_KEY: str = ""
+                CSRF_SECRET: str = ""
+
+            settings = Settings()
+        """,
+        "app/webhooks.py": """
+            from fastapi import HTTPException
+            from app.config import settings
+
+            def verify(payload, signature):
+                if not settings.STRIPE_WEBHOOK_SECRET:
+                    raise HTTPException(status_code=500, detail="webhook secret not configured")
+                return payload
+        """,
+        "tests/test_config.py": """
+            from app.config import settings
+
+            def test_csrf():
+                if not settings.CSRF_SECRET:
+                    raise AssertionError("unset")
+        """,
+    }, rules=("FAL302",))
+    assert sorted(f.line for f in found) == [6, 7], [(f.line, f.message) for f in found]
+
+
 def test_empty_defaults_of_signing_secrets(tmp_path):
     found = findings(tmp_path, {
         "app/settings.py": """

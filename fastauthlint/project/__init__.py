@@ -14,6 +14,7 @@ Per file, in the batched traversal (plain data out, cached):
         collect_answers.py written, signatures verified, ...) and what its answers are built of
         collect_shapes.py  a request's password handed on, existence answers, redirects, stubs
       acts.py              the names and patterns those tags are read from
+    collect_unreached.py what may never run: every name a file uses, its methods, its `except`s
     values.py            V, the symbolic value language of the facts
     facts.py             the plain-data facts (FuncFact, ClassFact, RouteFact, IncludeFact, ...)
     store.py             the facts packed for the cache, unpacked lazily
@@ -34,6 +35,8 @@ Across files, in the linking phase (no parsing):
                          user (capability, signature, OAuth2 client authentication)
     data_access.py       the risk of an unprotected route: what rows it reads or changes
     route_table.py       the route table: route_table() (Route) and linked_routes() (LinkedRoute)
+    unreached.py         code nothing reaches (methods nobody names, `except`s of project exceptions
+                         the `try` cannot raise): their findings are shown as info
     programs.py          developer scripts: modules run as programs that serve nothing and that the
                          application does not import (their console output is no log)
 

@@ -35,6 +35,9 @@ class Unauthorized:
     # whose dependency must guarantee it (the function's own, or those of its callers in the file).
     missing_field: str = ""
     field_sources: Tuple[Tuple[str, str], ...] = ()
+    # The status is the fault (misdirected.py): a wrong password re-entered by an authenticated
+    # caller, a credential sent as a body field ("" when neither).
+    misdirected: str = ""
 
 
 @dataclass
@@ -52,6 +55,9 @@ class HttpFacts:
     # this file); and this file's handlers that answer with a challenge or a page.
     handlers: Tuple[str, ...] = ()
     answering: Tuple[str, ...] = ()
+    # Exception handlers for HTTPException that rebuild the answer without its headers: (the response
+    # they build, its class) (dropped.py).
+    dropping: List[Tuple[Tuple[int, int, int, int], str]] = field(default_factory=list)
     # Dependencies (qualnames in this file) whose every return is a value that cannot be falsy.
     never_falsy: Tuple[str, ...] = ()
     # Dependencies (qualnames) -> (fields they refuse missing on what they return, the parameter

@@ -22,7 +22,7 @@ from __future__ import annotations
 
 from typing import Dict, Iterable, List, Optional, Set, Tuple
 
-from fastauthlint.checks.http import cookies, cors_wildcard_with_credentials, schemes
+from fastauthlint.checks.http import cookies, cors_wildcard_with_credentials, dropped, misdirected, schemes
 from fastauthlint.checks.http.facts import HttpFacts
 from fastauthlint.checks.http.unauthorized_without_www_authenticate import RULE, message
 from fastauthlint.context import is_test_path
@@ -34,7 +34,7 @@ def link(project, check_name: str) -> List[Finding]:
     files: Dict[str, HttpFacts] = dict(project.facts(check_name))
     found = [(path, u) for path, f in files.items() for u in f.unauthorized]
     helpers = [(path, c) for path, f in files.items() for c in f.cors]
-    if not found and not helpers:
+    if not found and not helpers and not any(f.dropping for f in files.values()):
         return []
     refs = _References(project, files)
     ambient = any(f.ambient for path, f in files.items() if not _is_test(project, path))
@@ -43,21 +43,27 @@ def link(project, check_name: str) -> List[Finding]:
                 message=text if ambient else text + cors_wildcard_with_credentials.NO_AMBIENT_NOTE,
                 severity=None if ambient else Severity.WARNING)
         for path, (span, text, holder) in helpers if not holder or refs.runs(path, holder)]
+    answered = _answering_handlers(project, files)
+    # cookies are the only credential: a 401 nothing ties to a scheme answers a browser session, where
+    # `WWW-Authenticate` would name no scheme the client uses (and would open a login dialog)
+    app_files = [f for path, f in files.items() if not _is_test(project, path)]
+    cookie_only = any(f.reads_cookie for f in app_files) and not any(f.header_credential for f in app_files)
+    # a handler dropping the headers of every HTTPException, in a project that answers 401s or uses a scheme
+    drops = [] if answered or cookie_only or not (found or any(f.schemes for f in app_files)) else \
+        [(path, d) for path, f in files.items() if not _is_test(project, path) for d in f.dropping]
+    for path, (span, what) in drops:
+        out.append(Finding(rule=RULE, path=path, span=Span(*span), message=dropped.message(what),
+                           extra={"scheme": "", "scheme_from": ""}))
     if not found:
         return out
     project_schemes: Set[str] = set()
     for path, f in files.items():
         if not _is_test(project, path):
             project_schemes.update(f.schemes)
-    answered = _answering_handlers(project, files)
     setters = _state_setters(project, files)
     evaluator = _LazyEvaluator(project)
     guards = _Guards(evaluator, files, project)
     followed = _DependencySchemes(evaluator)
-    # cookies are the only credential: a 401 nothing ties to a scheme answers a browser session, where
-    # `WWW-Authenticate` would name no scheme the client uses (and would open a login dialog)
-    app_files = [f for path, f in files.items() if not _is_test(project, path)]
-    cookie_only = any(f.reads_cookie for f in app_files) and not any(f.header_credential for f in app_files)
     flow = cookies.CookieFlow(evaluator, files, lambda p: _is_test(project, p), _dependency, followed.of_function)
     for path, u in found:
         if cookie_only:
@@ -75,6 +81,14 @@ def link(project, check_name: str) -> List[Finding]:
         if u.field_sources and not refs.called_elsewhere(path, u.holder) and \
                 all(guards.field_guaranteed(path, q, p, u.missing_field) for q, p in u.field_sources):
             continue  # the dependency refused a user without that field already
+        if u.misdirected and (u.misdirected == misdirected.REENTERED or not followed.of_function(path, u.func)):
+            # the status is the fault, not the challenge: no scheme, no fix
+            # (a re-entered password is no authentication failure at all: info; a body credential is refused
+            # with the wrong status: still the rule's severity)
+            out.append(Finding(rule=RULE, path=path, span=Span(*u.span), message=misdirected.message(u.what, u.misdirected),
+                               severity=Severity.INFO if u.misdirected == misdirected.REENTERED else None,
+                               extra={"scheme": "", "scheme_from": ""}))
+            continue
         scheme, ambiguous, source = u.scheme, u.schemes, u.scheme_from
         if source != schemes.FUNCTION:
             found = followed.of_function(path, u.func) if u.func else set()
@@ -88,7 +102,13 @@ def link(project, check_name: str) -> List[Finding]:
                 found, source = {schemes.DEFAULT_SCHEME}, schemes.DEFAULT
             scheme = schemes.single(found) or ""
             ambiguous = tuple(sorted(found)) if len(found) > 1 else ()
-        out.append(Finding(rule=RULE, path=path, span=Span(*u.span), message=message(u.what, scheme, ambiguous, u.client_auth),
+        text = message(u.what, scheme, ambiguous, u.client_auth)
+        if u.raised and drops:
+            where = f"{project.results[drops[0][0]].rel}:{drops[0][1][0][0]}" if drops[0][0] in project.results else ""
+            out.append(Finding(rule=RULE, path=path, span=Span(*u.span), message=text + dropped.NOTE.format(where=where),
+                               severity=Severity.INFO, extra={"scheme": scheme, "scheme_from": source}))
+            continue
+        out.append(Finding(rule=RULE, path=path, span=Span(*u.span), message=text,
                            extra={"scheme": scheme, "scheme_from": source}))
     return out
 

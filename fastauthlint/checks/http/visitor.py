@@ -21,8 +21,10 @@ from fastauthlint.checks.http import (
     cookies,
     cors_wildcard_with_credentials,
     delivery,
+    dropped,
     fields,
     insecure_auth_cookie,
+    misdirected,
     non_constant_time_compare,
     schemes,
     unauthorized_without_www_authenticate as fal601,
@@ -139,6 +141,7 @@ class HttpVisitor(_Comparisons, _Provenance, CheckVisitor):
         self._local_refs: Dict[str, Dict[str, None]] = {}
         self._not_refs: set = set()  # ids of Name nodes that define rather than use
         self._handlers: List[str] = []
+        self._dropping: List[Tuple[Tuple[int, int, int, int], str]] = []  # handlers dropping headers (dropped.py)
         self._answering: List[str] = []
         self._never_falsy: List[str] = []
         self._guarantees: Dict[str, Tuple[Tuple[str, ...], str]] = {}
@@ -202,6 +205,7 @@ class HttpVisitor(_Comparisons, _Provenance, CheckVisitor):
                 self._exception_handlers.add(_handler_name(handler))
                 if self._for_401(node.args[0].value):
                     self._handler(handler)
+                    self._dropping_handler(self._module_defs.get(handler.value) if isinstance(handler, cst.Name) else None)
 
     # `if settings.ENV == "development": response.set_cookie(..., secure=False)` (FAL603)
     def visit_If_body(self, node: cst.If) -> None:
@@ -227,6 +231,10 @@ class HttpVisitor(_Comparisons, _Provenance, CheckVisitor):
     def _for_401(self, expr: cst.BaseExpression) -> bool:
         """An exception handler's key that catches 401s: the status, or the HTTPException class."""
         return fal601.status_code(self.ctx, expr) == 401 or name_of(expr) in ("HTTPException", "StarletteHTTPException")
+
+    def _dropping_handler(self, func: Optional[cst.FunctionDef]) -> None:
+        call = None if self.ctx.is_test or func is None else dropped.dropping_response(func)
+        self._dropping.extend([(_span(self.ctx, call), name_of(call.func) or "Response")] if call is not None else [])
 
     def _handler(self, expr: cst.BaseExpression) -> None:
         q = self.ctx.qualify(expr)
@@ -276,6 +284,7 @@ class HttpVisitor(_Comparisons, _Provenance, CheckVisitor):
                 self._exception_handlers.add(node.name.value)
                 if self._for_401(d.args[0].value):
                     self._handlers.append(self.ctx.qualify(node.name) or node.name.value)
+                    self._dropping_handler(node)
 
     def leave_FunctionDef(self, original_node: cst.FunctionDef) -> None:
         frame = self._frames[-1]
@@ -398,6 +407,7 @@ class HttpVisitor(_Comparisons, _Provenance, CheckVisitor):
                 scheme=schemes.single(found) or "", schemes=tuple(sorted(found)) if len(found) > 1 else (),
                 scheme_from=schemes.FUNCTION if found else "", holder=frame.top, func=frame.qual, guard=guard, state=state,
                 client_auth=client_auth)
+            u.misdirected = misdirected.kind(stmt, parents, func)
             if field is not None:
                 u.missing_field = field[1]
                 if fields.dependency_param(func, field[0]):
@@ -500,14 +510,14 @@ class HttpVisitor(_Comparisons, _Provenance, CheckVisitor):
         # A credential a client sends in a header (by the words that name one, anywhere in the file):
         # a project with none anywhere authenticates by cookie only
         header = not self.ctx.is_test and bool(_HEADER_CREDENTIAL.search(self.ctx.source))
-        if not (self._found or schemes_used or self._refs or self._local_refs or self._handlers or self._answering
+        if not (self._found or schemes_used or self._refs or self._local_refs or self._handlers or self._dropping
                 or self._never_falsy or self._guarantees or self._state_setters or self._cors or self._ambient
                 or header or self._verdicts or self._sites):
             return None
         return HttpFacts(unauthorized=self._found, schemes=schemes_used,
                          refs={k: tuple(v) for k, v in self._refs.items()},
                          local_refs={k: tuple(v) for k, v in self._local_refs.items()},
-                         handlers=tuple(self._handlers), answering=tuple(self._answering),
+                         handlers=tuple(self._handlers), answering=tuple(self._answering), dropping=self._dropping,
                          never_falsy=tuple(self._never_falsy), guarantees=dict(self._guarantees),
                          state_setters=dict(self._state_setters),
                          cors=list(self._cors), ambient=self._ambient, header_credential=header,

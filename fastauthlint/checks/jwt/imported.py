@@ -34,6 +34,7 @@ from fastauthlint.checks.jwt.model import JOSE, PYJWT
 from fastauthlint.checks.jwt.options import MAX_LEEWAY
 from fastauthlint.findings import Finding, Severity, Span
 from fastauthlint.project.programs import Held, release
+from fastauthlint.project.unreached import read_anywhere
 
 OPTION_KEYS = frozenset({"verify_signature", "verify_exp", "verify_aud", "verify_iss", "verify_iat", "verify_nbf",
                          "require", "require_exp", "leeway"})
@@ -73,6 +74,9 @@ class JwtFacts:
     idle_lifetimes: List[Tuple[str, Tuple[int, int, int, int], str]] = field(default_factory=list)
     # FAL502 on claims only shown, in a file that may be a script: reported unless it is one
     held: List[Held] = field(default_factory=list)
+    # FAL505 lifetime attributes of a settings class the file never names again: reported when some
+    # code of the project reads them (a lifetime no issuer reads sets no token's lifetime)
+    idle_settings: List[Tuple[str, Tuple[int, int, int, int], str]] = field(default_factory=list)
 
 
 def module_constants_facts(module: cst.Module) -> Dict[str, Any]:
@@ -142,6 +146,9 @@ def link(project, check_name: str) -> Iterator[Finding]:
         yield from release(project, path, facts.held)
         for name, span, message in facts.idle_lifetimes:
             if _imported_elsewhere(project, path, name):
+                yield Finding(rule="FAL505", path=path, span=Span(*span), message=message, severity=Severity.WARNING)
+        for name, span, message in facts.idle_settings:
+            if name in read_anywhere(project):
                 yield Finding(rule="FAL505", path=path, span=Span(*span), message=message, severity=Severity.WARNING)
         for ref in facts.refs:
             value = _resolve(project, check_name, ref.ref, path)

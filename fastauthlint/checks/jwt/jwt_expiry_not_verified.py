@@ -17,6 +17,8 @@ from __future__ import annotations
 import re
 from typing import Iterator, List, Optional, Tuple
 
+import libcst as cst
+
 from fastauthlint.checks.jwt import jwt_signature_not_verified
 from fastauthlint.checks.jwt.model import AUTHLIB, JOSE, PYJWT, Site
 from fastauthlint.checks.jwt.values import ABSENT, UNKNOWN
@@ -41,9 +43,10 @@ def check(site: Site, env) -> Iterator[Tuple[str, str, Optional[Severity]]]:
         if site.flag_may_be_false("verify_exp", own=True) and _decides_identity(site, env):
             yield RULE, unverified_message(site.display), None
         return
-    if any(_EXPIRY_CLAIM.search(c) for c in env.uses(site).reads):
-        # the function reads `exp` (or a lifetime claim of its own, `max_exp`, `expires_at`) itself:
-        # a hand-written expiry check (grace periods, an absolute lifetime of refreshes, ...)
+    if any(_EXPIRY_CLAIM.search(c) for other in _same_token(site, env) for c in env.uses(other).reads):
+        # the function reads `exp` (or a lifetime claim of its own, `max_exp`, `expires_at`) itself,
+        # from this decode or another of the same token (an unverified read before it): a
+        # hand-written expiry check (grace periods, an absolute lifetime of refreshes, ...)
         return
     if _rate_limit_key(env):
         return  # the claims only choose a rate-limit bucket: nothing is authenticated with them
@@ -57,6 +60,24 @@ def check(site: Site, env) -> Iterator[Tuple[str, str, Optional[Severity]]]:
     )
     if message:
         yield RULE, message, None
+
+
+def _same_token(site: Site, env) -> Iterator[Site]:
+    """This decode, and the other decodes of the function given the same token."""
+    yield site
+    token = _first_argument(site)
+    if token is None:
+        return
+    for other in env.sites:
+        if other is not site and other.kind == "decode" and _first_argument(other) == token:
+            yield other
+
+
+def _first_argument(site: Site) -> Optional[str]:
+    args = site.call.args
+    if not args or args[0].keyword is not None or not isinstance(args[0].value, (cst.Name, cst.Attribute)):
+        return None
+    return cst.Module([]).code_for_node(args[0].value)
 
 
 _EXPIRY_CLAIM = re.compile(r"^(exp|\w+_exp|exp_\w+|expires?(_?\w+)?|expir(y|ation)(_?\w+)?)$", re.I)

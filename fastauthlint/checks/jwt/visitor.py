@@ -143,6 +143,7 @@ class JwtVisitor(CheckVisitor):
         self.frames: List[_Frame] = [_Frame(ctx.module)]
         self.refs: List[imported.ImportedRef] = []
         self.idle_lifetimes: List[Tuple[str, Tuple[int, int, int, int], str]] = []
+        self.idle_settings: List[Tuple[str, Tuple[int, int, int, int], str]] = []
         self.held: List[Held] = []  # FAL502 on claims a possible script only shows
         self._classes = 0
 
@@ -178,12 +179,14 @@ class JwtVisitor(CheckVisitor):
         seconds = token_issued_without_expiry.lifetime_setting(target.value, value, scope, self.ctx.qualify, target)
         limit = self.ctx.config.option(MAX_LIFETIME.key)
         if seconds is not None and seconds > limit:
-            # a module constant its own module never reads matters only if another module imports it
-            idle = not self._classes and len(re.findall(r"\b%s\b" % re.escape(target.value), self.ctx.source)) == 1
+            # a module constant its own module never reads matters only if another module imports
+            # it; a settings attribute, only if some code of the project reads it
+            idle = len(re.findall(r"\b%s\b" % re.escape(target.value), self.ctx.source)) == 1
             for rule, message, severity in token_issued_without_expiry.setting_finding(target.value, seconds, limit):
                 if idle:
                     sp = self.ctx.span(target)
-                    self.idle_lifetimes.append((target.value, (sp.line, sp.column, sp.end_line, sp.end_column), message))
+                    found = (target.value, (sp.line, sp.column, sp.end_line, sp.end_column), message)
+                    (self.idle_settings if self._classes else self.idle_lifetimes).append(found)
                 else:
                     self.report(rule, target, message, severity=severity)
 
@@ -303,10 +306,10 @@ class JwtVisitor(CheckVisitor):
 
     def facts(self):
         constants = imported.module_constants_facts(self.ctx.module)
-        if not constants and not self.refs and not self.idle_lifetimes and not self.held:
+        if not (constants or self.refs or self.idle_lifetimes or self.held or self.idle_settings):
             return None
         return imported.JwtFacts(constants=constants, refs=self.refs, idle_lifetimes=self.idle_lifetimes,
-                                 held=self.held)
+                                 held=self.held, idle_settings=self.idle_settings)
 
     def _may_be_jwt(self, call: cst.Call) -> bool:
         func = call.func

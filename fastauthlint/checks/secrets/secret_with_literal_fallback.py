@@ -142,7 +142,7 @@ def _fallback(name_arg: cst.BaseExpression, default: cst.BaseExpression,
     if kind is None or text is None:
         return None
     verdict = judge(text, env_name, kind)
-    if verdict is None:
+    if verdict is None or outbound_stand_in(env_name, text):
         return None
     require = f"require it (`os.environ[\"{env_name}\"]`) so that start-up fails without it"
     if verdict == EMPTY:
@@ -171,6 +171,17 @@ def judge(text: str, name: Optional[str], kind: str) -> Optional[str]:
         return EMPTY if says_it_signs(name) else None
     verdict = classify_value(text, name, kind)
     return verdict if verdict in (SECRET, PLACEHOLDER) else None
+
+
+# A value that says it stands in for the real one (`"dummy"`, `"fake-password"`): no server is set
+# up with it, so a deployment that forgets a credential it presents to another service fails to
+# connect rather than connecting with a known password. (A key the application signs with is
+# known all the same, whatever it is called: reported.)
+_STAND_IN = re.compile(r"^(dummy|fake|placeholder)([-_ ]?(password|pass|pwd|secret|key|token|value))?$", re.I)
+
+
+def outbound_stand_in(name: Optional[str], text: str) -> bool:
+    return secret_role(name) == OUTBOUND and _STAND_IN.match(text.strip()) is not None
 
 
 def is_development_default(name: Optional[str], text: str, verdict: str) -> bool:

@@ -13,7 +13,9 @@ from dataclasses import dataclass, field
 from typing import Dict, List, Optional, Set, Tuple
 
 from fastauthlint.checks.secrets import hardcoded_secret, secret_with_literal_fallback
+from fastauthlint.context import is_test_path
 from fastauthlint.findings import TEST_CODE_SEVERITY, Finding, Severity, Span
+from fastauthlint.project.programs import Held, hold
 
 SETTINGS_BASES = frozenset({"pydantic.BaseSettings", "pydantic_settings.BaseSettings",
                             "pydantic_settings.main.BaseSettings", "pydantic.env_settings.BaseSettings"})
@@ -62,6 +64,19 @@ class ClassFact:
 class SecretsFacts:
     classes: List[ClassFact] = field(default_factory=list)  # every top-level class with its bases
     settings: List[str] = field(default_factory=list)  # top-level classes known to be BaseSettings
+    # Secrets this file refuses to run with empty (`if not settings.WEBHOOK_SECRET: raise ...`), and
+    # empty defaults of signing secrets (lowercase name, finding) reported unless some file refuses them.
+    refused_empty: List[str] = field(default_factory=list)
+    empty_held: List[Tuple[str, Held]] = field(default_factory=list)
+
+
+def held_empty(found: Finding, empty_name: Optional[str], held: List[Tuple[str, Held]]) -> bool:
+    """An empty default of a signing key (`empty_name`) is held for the linking step, which reports
+    it unless some file of the project refuses to run without it; True when held."""
+    if not empty_name:
+        return False
+    held.append((empty_name.lower(), hold(found)))
+    return True
 
 
 def span_tuple(s: Span) -> Tuple[int, int, int, int]:
@@ -106,13 +121,23 @@ def link(project, check_name: str) -> List[Finding]:
         return memo[qual]
 
     out: List[Finding] = []
+    refused: Set[str] = set()  # refused empty somewhere (a verifier answering 500 without the key)
     for path, facts in project.facts(check_name):
+        res = project.results.get(path)
+        if not is_test_path(res.rel if res is not None else path):
+            refused.update(facts.refused_empty)
+    for path, facts in project.facts(check_name):
+        out.extend(Finding(rule=h.rule, path=path, span=Span(*h.span), message=h.message,
+                           severity=Severity(h.severity) if h.severity else None)
+                   for name, h in facts.empty_held if name not in refused)
         for cf in facts.classes:
             if not cf.fields:
                 continue
             settings_cls = any(is_settings(b, path) for b in cf.bases)
             for f in cf.fields:
                 warning = False
+                if f.verdict == secret_with_literal_fallback.EMPTY and f.name.lower() in refused:
+                    continue  # the code refuses to run without it: nobody signs with the empty key
                 if settings_cls:
                     rule = secret_with_literal_fallback.RULE
                     msg = secret_with_literal_fallback.settings_message(f.name, cf.name, f.verdict, f.shown, f.warning)

@@ -45,6 +45,7 @@ from fastauthlint.checks.secrets.surroundings import (
 )
 from fastauthlint.findings import TEST_CODE_SEVERITY, Severity
 from fastauthlint.masking import mask_secret
+from fastauthlint.project.programs import Held
 
 HARDCODED = hardcoded_secret.RULE
 FALLBACK = secret_with_literal_fallback.RULE
@@ -107,6 +108,7 @@ class SecretsVisitor(_Returned, CheckVisitor):
         self._table_values: Set[int] = set()  # values repeated under several keys of a dict literal
         self.asserts = 0  # inside an assert statement
         self._guards: Set[int] = set()  # comparisons whose failure refuses to run (surroundings.py)
+        self.empty_held: List[Tuple[str, Held]] = []  # empty signing keys, judged when linking (settings.py)
         self.refused_empty: Set[str] = set()  # names the file refuses to run with empty (`if not SECRET_KEY: raise`)
         # `default_secret = "change-me"; if self.jwt_secret == default_secret: raise`: literals bound to a
         # name (name -> candidate keys), and the names read as an operand of a refusing guard.
@@ -180,8 +182,10 @@ class SecretsVisitor(_Returned, CheckVisitor):
                                                       and f.name.lower() in self.refused_empty)]
         for cand in sorted(self.candidates.values(), key=lambda c: span_tuple(self.ctx.span(c.node))):
             masks = self.ctx.mark_secret(cand.node)
-            self.report(cand.rule, cand.node, cand.message, masks=masks,
-                        severity=TEST_CODE_SEVERITY if cand.test else (Severity.WARNING if cand.warning else None))
+            found = self.ctx.finding(cand.rule, cand.node, cand.message, masks=masks, severity=TEST_CODE_SEVERITY
+                                     if cand.test else (Severity.WARNING if cand.warning else None))
+            if not settings.held_empty(found, cand.empty_name if not cand.test else None, self.empty_held):
+                self.findings.append(found)
 
     def _drop_sentinels(self, module: cst.Module) -> None:
         for name in sentinel_names(module, self._guard_operands, self._guard_nodes,
@@ -349,7 +353,7 @@ class SecretsVisitor(_Returned, CheckVisitor):
             if listed is None:
                 return
             lit, text, verdict = listed
-        if verdict is None:
+        if verdict is None or secret_with_literal_fallback.outbound_stand_in(name, text):
             return
         cls = info["name"]
         env_field = info["kind"] in ("settings", "pending") and not name.startswith("_")  # `_x`: never from the env
@@ -481,7 +485,9 @@ class SecretsVisitor(_Returned, CheckVisitor):
         self._found(HARDCODED, hardcoded_secret.formats(node, text, in_example=bool(self.example_depth)))
 
     def facts(self) -> SecretsFacts:
-        return SecretsFacts(classes=self.class_facts, settings=sorted(self.local_settings))
+        return SecretsFacts(classes=self.class_facts, settings=sorted(self.local_settings),
+                            refused_empty=sorted(self.refused_empty) if not self.ctx.is_test else [],
+                            empty_held=self.empty_held)
 
 
 def _session_of(expr: cst.BaseExpression, method: str = "") -> bool:

@@ -25,6 +25,8 @@ from fastauthlint.checks.tokens.credentials import (
     shown_not_secret,
 )
 from fastauthlint.checks.tokens.facts import FunctionFacts
+from fastauthlint.checks.tokens import rejected
+from fastauthlint.checks.tokens.jwt_parts import jwt_names
 from fastauthlint.checks.tokens.taint import EMPTIED, EMPTY, FunctionState
 from fastauthlint.checks.tokens.copies import names_credential_headers
 
@@ -86,6 +88,7 @@ class FunctionWalk:
         if state.is_route:
             state.accounts = other_accounts(params, comparisons)
         state.not_secret = shown_not_secret(calls, comparisons, self.ctx, func.name.value)
+        state.jwts = jwt_names(calls, self.ctx)
         self.credentials.masks(state, params, calls)
         for i, p in enumerate(params):
             state.env[p.name.value] = self.credentials.param_taint(i, p, state)
@@ -132,12 +135,17 @@ class FunctionWalk:
         if type(stmt) is cst.If:
             self.sinks.at(stmt, state)
             falsy, truthy = falsy_names(stmt.test)
+            in_body, in_else = rejected.rejected_by(stmt.test, state)
+            saved = rejected.reject(in_body, state)
             self._block_where_empty(stmt.body.body, falsy, state)
+            rejected.restore(saved, state)
             orelse = stmt.orelse
+            saved = rejected.reject(in_else, state)
             if type(orelse) is cst.If:
                 self._statement(orelse, state)
             elif orelse is not None:
                 self._block_where_empty(orelse.body.body, truthy, state)
+            rejected.restore(saved, state)
             return
         if type(stmt) is cst.For:
             self.sinks.at(stmt, state)
@@ -188,10 +196,12 @@ class FunctionWalk:
             for t in small.targets:
                 self.sinks.header_assignment(t.target, small.value, value, state)
                 self.values.bind(t.target, value, state, small.value)
+                rejected.note_lookup(t.target, small.value, state)
         elif type(small) is cst.AnnAssign:
             if small.value is not None:
                 self.sinks.at(small, state)
                 self.values.bind(small.target, self.values.taint(small.value, state), state, small.value)
+                rejected.note_lookup(small.target, small.value, state)
         elif type(small) is cst.AugAssign:
             self.sinks.at(small, state)
             if type(small.target) is cst.Name:

@@ -21,16 +21,19 @@ import libcst as cst
 
 from fastauthlint import astutil
 from fastauthlint.checks.secrets.sensitive import split_words
-from fastauthlint.checks.tokens import token_in_error_or_response, token_logged
+from fastauthlint.checks.tokens import jwt_parts, rejected, token_in_error_or_response, token_logged
 from fastauthlint.checks.tokens.credentials import FOREIGN_ROOTS, may_be_credential
 from fastauthlint.checks.tokens.facts import CallFlow, Flow, Handler, span_tuple
 from fastauthlint.checks.tokens.handlers import Fate, caught_by, handler_fate
 from fastauthlint.checks.tokens.taint import EMPTY, FunctionState, Label, Taint, sources
 from fastauthlint.checks.tokens.token_in_error_or_response import RESPONSE_KINDS, token_response_shape
 from fastauthlint.checks.tokens.values import SAFE_NAMES, service_method
-from fastauthlint.findings import TEST_CODE_SEVERITY
+from fastauthlint.findings import TEST_CODE_SEVERITY, Severity
 from fastauthlint.project.names import dotted
 from fastauthlint.project.programs import Held, hold
+
+# Kinds of logged values that are no working credential, and what the message adds about them.
+_NOT_WORKING = {jwt_parts.KIND: jwt_parts.NOTE, rejected.KIND: rejected.NOTE}
 
 LOGGED = token_logged.RULE
 ECHOED = token_in_error_or_response.RULE
@@ -223,6 +226,10 @@ class Sinks:
         more = f" (and {len(srcs) - 1} more)" if len(srcs) > 1 else ""
         msg = RULES[rule].message(f"{desc}{more}", shown)
         severity = TEST_CODE_SEVERITY if self._lower(shown, state) else None
+        kinds = {s[1] for s in srcs}
+        if rule == token_logged.RULE and kinds <= _NOT_WORKING.keys():
+            # no working credential: a JWT's preview (jwt_parts.py), a token just rejected (rejected.py)
+            msg, severity = msg + "".join(_NOT_WORKING[k] for k in sorted(kinds)), Severity.INFO
         if self.ctx.names.program and token_logged.script_output(rule, shown):
             self.held.append(hold(self.ctx.finding(rule, node, msg, severity=severity)))
             return

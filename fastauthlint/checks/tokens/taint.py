@@ -63,6 +63,9 @@ class FunctionState:
         # lexer's token (`token == "-"`, `int(token)`), the name a secret is looked up under
         # (`vault.get_secret(totp_secret_key)`).
         self.not_secret: Set[str] = set()
+        self.jwts: Set[str] = set()  # names it hands to a JWT library's reader (jwt_parts.py)
+        # names bound to a lookup by a token, or read from such a record -> those tokens (rejected.py)
+        self.lookups: Dict[str, FrozenSet[str]] = {}
         # Names and attributes holding a masking wrapper (`x.get_secret_value()` is called: `x`
         # is a SecretStr, whose str() is "**********").
         self.masked: Set[str] = set()

@@ -36,6 +36,7 @@ from fastauthlint.checks.tokens.credentials import (
     request_item,
     shown_name,
 )
+from fastauthlint.checks.tokens import jwt_parts
 from fastauthlint.checks.tokens.facts import FunctionFacts
 from fastauthlint.checks.tokens.copies import filtered_copy, without_credential_headers
 from fastauthlint.checks.tokens.taint import COOKIES_DESC, EMPTY, HEADERS_DESC, FunctionState, Taint, sources, src
@@ -188,7 +189,8 @@ class Values:
         if type(node) is cst.BooleanOperation:
             return self.taint(node.left, state) | self.taint(node.right, state)
         if type(node) is cst.IfExp:
-            return self.taint(node.body, state) | self.taint(node.orelse, state)
+            short = jwt_parts.whole_only_when_short(node, state)  # a JWT is never that short
+            return self.taint(node.body, state) | (EMPTY if short else self.taint(node.orelse, state))
         if type(node) in (cst.List, cst.Tuple, cst.Set):
             out = EMPTY
             for el in node.elements:
@@ -250,13 +252,7 @@ class Values:
         if isinstance(idx, cst.Slice):
             if _masked_slice(idx):
                 return EMPTY
-            whole = self.taint(node.value, state)
-            if _token_prefix_slice(idx):
-                # `token[:20]`: the start of a token (all of a JWT's header, a fifth of a random
-                # key's length at most) identifies it without letting anyone use it. A password's
-                # first 20 characters may be all of it: those stay.
-                return frozenset(lab for lab in whole if not (lab[0] == "src" and lab[1] in _TOKEN_KINDS))
-            return whole
+            return _sliced(node, idx, self.taint(node.value, state), state)
         key = astutil.literal_str(idx.value) if isinstance(idx, cst.Index) else None
         if key is not None:
             header = request_item(node.value, key)
@@ -727,6 +723,19 @@ def _masked_slice(sl: cst.Slice) -> bool:
 
 
 _TOKEN_KINDS = frozenset({"credential", "token", "issued"})
+
+
+def _sliced(node: cst.Subscript, idx: cst.Slice, whole: Taint, state: FunctionState) -> Taint:
+    """What a slice of a value holds. `token[:20]`: the start of a token (all of a JWT's header, a
+    fifth of a random key's length at most) identifies it without letting anyone use it; a
+    password's first 20 characters may be all of it: those stay. A longer preview of a JWT is no
+    working credential either, but it shows the claims (jwt_parts.py)."""
+    if _token_prefix_slice(idx):
+        return frozenset(lab for lab in whole if not (lab[0] == "src" and lab[1] in _TOKEN_KINDS))
+    preview = jwt_parts.prefix(node, idx, state, whole)
+    if preview is not None:
+        return frozenset(lab for lab in whole if not (lab[0] == "src" and lab[1] in _TOKEN_KINDS)) | preview
+    return whole
 
 
 def _token_prefix_slice(sl: cst.Slice) -> bool:
