@@ -106,6 +106,11 @@ STORE_NAME = re.compile(r"(^|_)(db|session|redis|cache|conn|connection|cursor|co
                         r"|pool|repo|repository|dao|client|kv|mongo|es)$", re.I)
 FILE_READ_CALL = frozenset({"open", "read_bytes", "read_text", "listdir", "scandir", "iterdir", "glob", "rglob",
                             "walk", "fileresponse", "send_file", "aiofiles"})
+# A directory a front end's build or the static files ship in (`frontend/dist`, `static`, `ui/build`)
+BUILD_DIR = re.compile(r"(^|[/\\])(build|dist|static|public|www|webroot|spa|ui|frontend|client|web|out|assets)"
+                       r"($|[/\\])", re.I)
+# Calls answering a file's contents (a path as their first argument)
+FILE_ANSWER_CALL = frozenset({"fileresponse", "send_file", "send_from_directory"})
 # `redis.set(key, value, ex=300)`: a key stored with an expiry is a write
 EXPIRY_KEYWORDS = frozenset({"ex", "px", "exat", "pxat", "expire", "expires", "ttl", "timeout", "nx"})
 # `handler.build_auth_url(redirect_uri, state)`, `make_login_url(...)`: a project's own builder
@@ -339,7 +344,7 @@ class PurposeState:
     __slots__ = ("tags", "models", "xcalls", "taint", "static_locals", "returns", "static_returns",
                  "deferred_returns", "refusing_returns", "hmac", "sig_read", "compare_sig", "redirect", "constructed", "config_params",
                  "minted", "containers", "bundled", "built_class", "pw_locals", "redirect_returns",
-                 "exist_locals", "existence_returns")
+                 "exist_locals", "existence_returns", "build_paths")
 
     def __init__(self) -> None:
         self.tags: Set[str] = set()
@@ -365,6 +370,7 @@ class PurposeState:
         self.exist_locals: Set[str] = set()  # locals holding whether something exists (`taken = row is not None`)
         self.existence_returns = 0  # returns of whether something exists (`{"available": user is None}`)
         self.pw_locals: Set[str] = set()  # locals holding a password (`data = {"password": form.password}`)
+        self.build_paths: Set[str] = set()  # locals holding a path under the front end's build (`BUILD / full_path`)
 
 
 

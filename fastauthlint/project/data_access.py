@@ -173,7 +173,7 @@ class DataAccess:
             # method may read what its instance gathered at run time: a queue's jobs, live sessions)
             return Risk("info", "it reads no stored data: its answer is computed by the project's code (constants, "
                                 "its own modules, the clock)")
-        if not d.busy and len(d.funcs) == 1 and not d.refuses and d.inputs:
+        if not d.busy and len(d.funcs) == 1 and not d.refuses and d.inputs and not d.has("store-read", "file-answer"):
             # it calls nothing and depends on nothing: its answer is made of what the caller sent
             return Risk("info", "it reads nothing: its answer is built from the request alone")
         return Risk("error", "")
