@@ -405,10 +405,15 @@ def is_true(node: cst.BaseExpression) -> bool:
     return isinstance(node, cst.Name) and node.value == "True"
 
 
+# Staff roles besides the administrator's: an account created with one of them can act on
+# everyone's data (`role="operator"` on a public sign-up)
+STAFF_ROLE = re.compile(r"^(operator|moderator|superadmin|owner_admin|support_admin|sysadmin)$", re.I)
+
+
 def admin_literal(node: cst.BaseExpression) -> bool:
     s = astutil.literal_str(node)
     if s is not None:
-        return bool(ADMIN_WORDS.search(s))
+        return bool(ADMIN_WORDS.search(s)) or bool(STAFF_ROLE.match(s))
     name = astutil.name_of(node) if isinstance(node, (cst.Name, cst.Attribute)) else None
     return bool(name) and bool(ADMIN_WORDS.search(name)) and name.isupper()
 

@@ -217,6 +217,15 @@ class AnswerReader(ValueReader):
             anchored = anchored or r
         return anchored
 
+    def _file_answer(self, pp: PurposeState, name: str, args: List[cst.BaseExpression]) -> bool:
+        """Tags a file answered: one of the front end's build (an SPA's index.html, its bundles) is
+        code the application ships, not stored data (True); any other file may be anyone's."""
+        if name not in A.FILE_ANSWER_CALL:
+            return False
+        shipped = bool(args) and bool(self._build_path(pp, args[0]))
+        pp.tags.add("build-file" if shipped else "file-answer")
+        return shipped
+
     def _build_path(self, pp: Optional[PurposeState], node: cst.BaseExpression, depth: int = 0) -> Optional[bool]:
         """A path under a directory the application ships (a front end's build next to the code,
         `Path(__file__).parent / "dist"`, or a literal build or static directory): None when a part

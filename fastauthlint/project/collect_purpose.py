@@ -241,13 +241,7 @@ class PurposeRecorder(AnswerReader):
         effect = A.EFFECT_MODULES.get(top) or A.EFFECT_CALL.get(name)
         if effect is not None:
             tags.add(f"effect:{effect}")
-        shipped = False
-        if name in A.FILE_ANSWER_CALL:
-            # a file of the front end's build answered (an SPA's index.html, its bundles) is code
-            # the application ships, not stored data; any other file answered may be anyone's
-            shipped = bool(args) and bool(self._build_path(pp, args[0]))
-            tags.add("build-file" if shipped else "file-answer")
-        _read_tags(pp, func, name, q, args, local_container, shipped)
+        _read_tags(pp, func, name, q, args, local_container, self._file_answer(pp, name, args))
         if name == "set" and any(a.keyword is not None and a.keyword.value in A.EXPIRY_KEYWORDS for a in node.args):
             tags.add("writes")
         if q is not None and A.CAPTCHA_Q.match(q):
@@ -347,8 +341,7 @@ class PurposeRecorder(AnswerReader):
                 if isinstance(t.value, cst.Name) and t.value.value not in ("self", "response", "resp", "res") and \
                         t.value.value not in pp.constructed and \
                         t.attr.value not in ("status_code", "headers", "media_type", "background"):
-                    # (an instance this function built is an answer being dressed, or a row it
-                    # adds and saves: the add is the write)
+                    # (an instance built here is an answer being dressed, or a row it adds: the add writes)
                     # a fetched row's field set (saved by a commit elsewhere); on a parameter of a
                     # helper it may be an answer being dressed (`data.message = ...`): reach.py decides
                     pp.tags.add("sets-param-field" if t.value.value in frame.params else "writes")

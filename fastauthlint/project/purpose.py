@@ -76,6 +76,26 @@ class Purposes:
             or self._return_page(d, method) or self._spa(d, method, path) or self._constant(d, method, hpath, hfact) \
             or self._availability(d, method, hfact)
 
+    def lookalike(self, method: str, hpath: str, hfact: FuncFact) -> Optional[str]:
+        """A sign-in act done wrong, for the message of a route no purpose made public: the
+        finding's fix is then not an authenticating dependency (which would lock the door users
+        come in by) but the act itself."""
+        if method != "POST":
+            return None
+        d = self.reach.deeds(hpath, hfact)
+        if d.has("pw-hash") and d.has("creates") and d.has("grants-admin") and _account_rows(d):
+            return ("it looks like a signup, but the account it creates is given an administrator or staff role "
+                    "(a flag or role set to a constant): anyone can register with those rights. Create accounts "
+                    "with an unprivileged role, and let an administrator grant more")
+        if d.has("issue") and d.inputs and (d.has("store-read") or any(
+                _ACCOUNTISH.search(m.name.rsplit(".", 1)[-1]) for m in d.models)) and not _own_checks(d) and not d.has(
+                "pw-verify", "passkey-verify", "idp-verify", "oauth-exchange", "delegate:login", "creates", "pw-hash",
+                "oauth-server") and not d.sigs and not d.checks:
+            return ("it looks like a login, but it issues a token for the account the request names without checking "
+                    "a password or any other credential: anyone can sign in as any user. Verify the credential "
+                    "before issuing the token")
+        return None
+
     # -- documents and probes -------------------------------------------------------------------
     @staticmethod
     def _document(d: Deeds, path: str) -> Optional[Judgement]:

@@ -70,6 +70,9 @@ class LinkedRoute:
     generator: str = ""
     # every route of the same declaration (decorator or call), this one included
     siblings: List["LinkedRoute"] = field(default_factory=list, repr=False, compare=False)
+    # a sign-in act done wrong (a login checking no credential, a signup granting a staff role):
+    # what the finding says instead of asking for an authenticating dependency
+    lookalike: str = ""
 
     @property
     def required(self) -> List[Applied]:
@@ -500,13 +503,16 @@ class TableBuilder:
             status = "public"
         if status in ("unprotected", "optional"):
             risk = self.access.risk(method, hfile, hfact, optional=status == "optional" and _uses_optional(hfact, optional))
-        missing = ""
+        missing = lookalike = ""
         if status == "unprotected":
             missing = next((m for m in (self.missing_module(o) for o in seen) if m), "")
+            if hfact is not None and purpose is None:
+                lookalike = self.purposes.lookalike(method, hfile, hfact) or ""
         return LinkedRoute(fact=fact, file=file, method=method, path=chain.full_path, handler=hname,
                            handler_file=hfile, handler_fact=hfact, applied=applied, public=public, status=status,
                            chain=chain, seen=list(dict.fromkeys(seen)), hints=hints, enforced_in_handler=enforced,
-                           optional_unchecked=unchecked, purpose=purpose, guard=guard, risk=risk, missing=missing)
+                           optional_unchecked=unchecked, purpose=purpose, guard=guard, risk=risk, missing=missing,
+                           lookalike=lookalike)
 
 
 def _exempted(applied: List[Applied], method: str, path: str, hints: List[str]) -> Tuple[List[Applied], List[str]]:

@@ -123,8 +123,12 @@ def _finding(group: List[LinkedRoute]) -> Finding:
         parts.append(f"info because {risks[0].reason}")
     verb = "would be" if unserved else ("is" if len(shown) == 1 else "are")
     reach = "reachable without authentication once served" if unserved else "reachable without authentication"
-    message = (f"{what} {verb} {reach}: " + "; ".join(parts)
-               + ". Add an authenticating dependency, or declare the route public (`public-routes`, "
-                 "`# fastauthlint: public <reason>`)")
+    if lr.lookalike and all(g.lookalike for g in group):
+        # the route is meant to be public: its act is what is wrong
+        message = f"{what} {verb} {reach} and " + lr.lookalike
+    else:
+        message = (f"{what} {verb} {reach}: " + "; ".join(parts)
+                   + ". Add an authenticating dependency, or declare the route public (`public-routes`, "
+                     "`# fastauthlint: public <reason>`)")
     return Finding(rule=FAL101, path=lr.file, span=Span(fact.line, fact.column, fact.line, fact.column),
                    message=message, severity=Severity.INFO if info or unserved else None, extra={"routes": shown})
