@@ -85,11 +85,13 @@ OAUTH_START_CALL = frozenset({
     "authorize_redirect", "create_authorization_url", "authorization_url", "get_authorization_url",
     "get_authorize_url", "authorize_url", "build_authorization_url", "get_authorization_uri", "prepare_request_uri",
     "get_redirect_url", "create_authorize_url", "get_login_url", "get_auth_url", "generate_auth_url",
+    "get_login_redirect",  # fastapi-sso
 })
 OAUTH_EXCHANGE_CALL = frozenset({
     "authorize_access_token", "fetch_token", "fetch_access_token", "exchange_code", "exchange_code_for_token",
     "exchange_code_for_tokens", "get_access_token_from_code", "parse_request_body_response", "authorize_access_token_async",
     "get_token_from_code", "exchange_authorization_code", "request_access_token",
+    "verify_and_process",  # fastapi-sso: exchanges the callback's code and reads the user's OpenID
 })
 # Drawing an image or an audio challenge: PIL, the `captcha` package, multicolorcaptcha, claptcha
 CAPTCHA_Q = re.compile(r"^(PIL\.(Image\.new|ImageDraw\.Draw|ImageFont\.truetype)|captcha\.(image|audio)\.\w+"
