@@ -411,4 +411,4 @@ def test_sign_in_lookalikes_say_what_is_wrong_with_the_act():
             found[("beacon/accounts.py", line)]
         assert "Add an authenticating dependency" not in found[("beacon/accounts.py", line)]
     assert "without checking a password or any other credential" in found[("beacon/accounts.py", 71)]
-    assert "it guards only" in found[("beacon/ops.py", 36)]
+    assert "it guards only" in found[("beacon/ops.py", 40)]

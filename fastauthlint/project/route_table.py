@@ -39,6 +39,12 @@ class Applied:
     param: str = ""  # handler parameter carrying it
 
 
+# Prometheus exporters' route handlers: counters of the process, read by a scraper that sends no user
+METRICS_HANDLERS = frozenset({"starlette_exporter.handle_metrics", "starlette_exporter.exporter.handle_metrics",
+                              "starlette_prometheus.metrics", "starlette_prometheus.view.metrics",
+                              "prometheus_fastapi_instrumentator.Instrumentator.expose"})
+
+
 @dataclass
 class LinkedRoute:
     """One route (one method of a route declaration, served through one chain) and why it has
@@ -492,6 +498,11 @@ class TableBuilder:
             elif judged is not None:
                 guard = judged
                 status = "guarded"
+        elif status == "unprotected" and public is None and hfact is None and hname in METRICS_HANDLERS:
+            # a library's own scrape endpoint (`app.add_route("/metrics", handle_metrics)`)
+            purpose = Judgement("purpose", "metrics", "serves the process's Prometheus metrics (a library handler)")
+            if self.infer_public:
+                public = purpose.label
         if status == "protected" and public is None and hfact is not None and all(
                 a.where in ("the handler", "a call in the handler") for a in required):
             # the handler is itself the authenticator (a login checking a password, an OAuth
