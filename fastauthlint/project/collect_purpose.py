@@ -308,7 +308,17 @@ class PurposeRecorder(AnswerReader):
                         self._pp_url_consts[targets[0].value] = "oauth-exchange"
             return
         pp: Optional[PurposeState] = getattr(frame, "pp", None)
-        if pp is None or value is None:
+        if pp is None:
+            return
+        for t in targets:
+            root = t
+            while isinstance(root, (cst.Subscript, cst.Attribute)):
+                root = root.value
+            if t is not root and isinstance(root, cst.Name) and root.value not in frame.params and (
+                    isinstance(t, cst.Subscript) or value is None) and self._local_frame(root.value) is not frame:
+                # `ITEMS[item.id] = item`, `STATS["hits"] += 1`: the process's shared state changes
+                pp.tags.add("writes")
+        if value is None:
             return
         S.note_holdings(frame, pp, targets, value, self._pp_pw_file)
         carried = pp.taint.get(value.value) if isinstance(value, cst.Name) else self._tainted(pp, [value])

@@ -132,7 +132,13 @@ class DataAccess:
         """The severity of an unprotected route, and why when it is info. `optional`: only an
         optional authentication applies and the handler works with the user (tests it, hands it on)."""
         # a WebSocket is judged like a read: what it sends back is what decides, unless it changes state
-        if hfact is None or (method not in SAFE_METHODS and method != "WEBSOCKET"):
+        if hfact is None:
+            return Risk("error", "")
+        if method not in SAFE_METHODS and method != "WEBSOCKET":
+            d = self.reach.deeds(hpath, hfact)
+            if _echo(d):
+                # an echo: it calls nothing, depends on nothing and changes nothing
+                return Risk("info", "it reads and changes nothing: its answer is built from the request alone")
             return Risk("error", "")
         d = self.reach.deeds(hpath, hfact)
         if optional and not _changes_state(d):
@@ -173,10 +179,15 @@ class DataAccess:
             # method may read what its instance gathered at run time: a queue's jobs, live sessions)
             return Risk("info", "it reads no stored data: its answer is computed by the project's code (constants, "
                                 "its own modules, the clock)")
-        if not d.busy and len(d.funcs) == 1 and not d.refuses and d.inputs and not d.has("store-read", "file-answer"):
+        if _echo(d):
             # it calls nothing and depends on nothing: its answer is made of what the caller sent
             return Risk("info", "it reads nothing: its answer is built from the request alone")
         return Risk("error", "")
+
+
+def _echo(d: Deeds) -> bool:
+    return not d.busy and len(d.funcs) == 1 and not d.refuses and bool(d.inputs) and not d.models and not d.opaque \
+        and not _changes_state(d) and not d.has("store-read", "file-answer", "secret-read", "sets-param-field")
 
 
 def _changes_state(d: Deeds) -> bool:
