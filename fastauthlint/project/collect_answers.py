@@ -217,6 +217,16 @@ class AnswerReader(ValueReader):
             anchored = anchored or r
         return anchored
 
+    def _shared_store(self, frame: Frame, pp: PurposeState, targets: List[cst.BaseExpression], augmented: bool) -> None:
+        """`ITEMS[item.id] = item`, `STATS["hits"] += 1`: the process's shared state changes."""
+        for t in targets:
+            root = t
+            while isinstance(root, (cst.Subscript, cst.Attribute)):
+                root = root.value
+            if t is not root and isinstance(root, cst.Name) and root.value not in frame.params and (
+                    isinstance(t, cst.Subscript) or augmented) and self._local_frame(root.value) is not frame:
+                pp.tags.add("writes")
+
     def _file_answer(self, pp: PurposeState, name: str, args: List[cst.BaseExpression]) -> bool:
         """Tags a file answered: one of the front end's build (an SPA's index.html, its bundles) is
         code the application ships, not stored data (True); any other file may be anyone's."""

@@ -310,14 +310,7 @@ class PurposeRecorder(AnswerReader):
         pp: Optional[PurposeState] = getattr(frame, "pp", None)
         if pp is None:
             return
-        for t in targets:
-            root = t
-            while isinstance(root, (cst.Subscript, cst.Attribute)):
-                root = root.value
-            if t is not root and isinstance(root, cst.Name) and root.value not in frame.params and (
-                    isinstance(t, cst.Subscript) or value is None) and self._local_frame(root.value) is not frame:
-                # `ITEMS[item.id] = item`, `STATS["hits"] += 1`: the process's shared state changes
-                pp.tags.add("writes")
+        self._shared_store(frame, pp, targets, value is None)
         if value is None:
             return
         S.note_holdings(frame, pp, targets, value, self._pp_pw_file)
