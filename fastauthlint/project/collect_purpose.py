@@ -342,9 +342,8 @@ class PurposeRecorder(AnswerReader):
                 if t.attr.value in ("role", "roles", "user_type", "account_type") and A.admin_literal(value):
                     pp.tags.add("grants-admin")
                 if isinstance(t.value, cst.Name) and t.value.value not in ("self", "response", "resp", "res") and \
-                        t.value.value not in pp.constructed and \
-                        t.attr.value not in ("status_code", "headers", "media_type", "background"):
-                    # (an instance built here is an answer being dressed, or a row it adds: the add writes)
+                        t.value.value not in pp.constructed and t.attr.value not in (  # built here: an answer dressed
+                            "status_code", "headers", "media_type", "background"):
                     # a fetched row's field set (saved by a commit elsewhere); on a parameter of a
                     # helper it may be an answer being dressed (`data.message = ...`): reach.py decides
                     pp.tags.add("sets-param-field" if t.value.value in frame.params else "writes")
