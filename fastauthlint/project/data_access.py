@@ -41,7 +41,10 @@ class ModelKinds(Protocol):
 # Columns (or relations) that say whose a row is.
 _OWNER = re.compile(r"^(user|owner|author|creator|created_by|updated_by|uploaded_by|account|customer|member|profile"
                     r"|tenant|org|organization|organisation|workspace|team|company|client|seller|buyer|employee"
-                    r"|patient|student|subscriber|person|sender|recipient|requester)(_id|_uuid|_pk|_ids|_email)?$", re.I)
+                    r"|patient|student|subscriber|person|sender|recipient|requester|auth|auth_user|order)"
+                    r"(_id|_uuid|_pk|_ids|_email)?$"
+                    # an address a person receives things at
+                    r"|^(delivery|shipping|billing|home)_address$", re.I)
 _CREDENTIAL = re.compile(r"password|passwd|secret|api_?key|private_?key|key_hash|token|credential|otp", re.I)
 USER_CLASS = re.compile(r"^(auth)?(user|users|account|accounts|member|members|customer|customers|admin|admins|staff"
                          r"|profile|userprofile|person|people|employee|employees)(model|entity|table|orm|db)?$", re.I)
