@@ -77,6 +77,10 @@ class RouterGraph:
         self.unresolved_includes = False
         self.unknown_parent: set = set()  # routers included into something unknown
         self.has_app = False  # an app includes or mounts something (else the app may be outside the code)
+        # Middleware added to a helper's parameter that no call binds (`def mount_auth(app: FastAPI):
+        # app.add_middleware(Auth)`, the helper kept in a list and called in a loop): (target, file)
+        self.unbound_middleware: List[Tuple[V, str]] = []
+        self._real_apps: Optional[List[Obj]] = None
 
     def rel(self, path: str) -> str:
         res = self.E.project.results.get(path)
@@ -137,6 +141,64 @@ class RouterGraph:
                         memo.add((fpath, v.q))
         return (path, name) in memo
 
+    def _unbound_app_param(self, v: V, path: str, routers: List[Obj]) -> bool:
+        """A middleware's receiver is a parameter of a function the project uses but no call of it
+        binds (kept in a list and called in a loop, `for mount in self._mounts: mount(app)`): it
+        stands for no app of its own (only the annotation's placeholder)."""
+        if v.k != "loc" or "." in v.s or any(".<param>." not in r.name or r.extra != "app" for r in routers):
+            return False
+        f = self.E.func(path, v.s)
+        if f is None or any(k == v.q for k, _ in f.local_values) or not any(p.name == v.q for p in f.params):
+            return False
+        return not self.E.param_bindings().get((path, v.s, v.q)) and self._used(path, v.s)
+
+    def _used(self, path: str, name: str) -> bool:
+        """Whether production code of another module imports top-level function `name` of `path`,
+        or any code calls it."""
+        memo = self.__dict__.setdefault("_imported_memo", None)
+        if memo is None:
+            memo = self._imported_memo = set()
+            project = self.E.project
+            for fpath, res in project.results.items():
+                if res.names is None or self.is_test(fpath):
+                    continue
+                for q in res.names.imports.values():
+                    sym = project.resolve(q, near=fpath)
+                    if sym is not None and not sym.attrs and sym.path != fpath:
+                        memo.add((sym.path, sym.name))
+        return (path, name) in memo or self._referenced(path, name)
+
+    def _nearest_apps(self, path: str) -> List[str]:
+        """The apps of production code closest to a file (the longest shared directory; with several
+        apps, none when they share only the project root): the application a helper's middleware is
+        meant for."""
+        if self._real_apps is None:
+            apps: Dict[str, Obj] = {}
+            for fpath, facts in sorted(self.E.files.items()):
+                mod = self.E.module_of(fpath)
+                if self.is_test(fpath) or not mod:
+                    continue
+                for name, v in facts.assigns.items():
+                    if v.k == "call":
+                        for o in self.E.ev_ref(f"{mod}.{name}", fpath):
+                            if o.kind == "router" and o.extra == "app" and ".<param>." not in o.name:
+                                apps.setdefault(o.name, o)
+            self._real_apps = list(apps.values())
+        parts = path.split("/")[:-1]
+
+        def shared(o: Obj) -> int:
+            n = 0
+            for a, b in zip(parts, o.path.split("/")[:-1]):
+                if a != b:
+                    break
+                n += 1
+            return n
+        if len(self._real_apps) <= 1:
+            return [o.name for o in self._real_apps]
+        best = max(shared(o) for o in self._real_apps)
+        root = len(self.E.project.config.root.as_posix().split("/"))
+        return [o.name for o in self._real_apps if shared(o) == best and best > root]
+
     def routers_of(self, v: V, path: str) -> Tuple[List[Obj], bool]:
         """Router objects a receiver/child value denotes; the flag says it is something else
         entirely (a Flask app, a dict) rather than unknown."""
@@ -175,7 +237,11 @@ class RouterGraph:
             if self.is_test(path):  # test apps include routers in ways production never does
                 continue
             for m in facts.middleware:
-                for r in self.routers_of(m.receiver, path)[0]:
+                routers = self.routers_of(m.receiver, path)[0]
+                if self._unbound_app_param(m.receiver, path, routers):
+                    self.unbound_middleware.append((m.target, path))
+                    continue
+                for r in routers:
                     self.note_router(r)
                     self.middleware.setdefault(r.name, []).append((m.target, path))
             for inc in facts.includes:
@@ -339,6 +405,8 @@ class RouterGraph:
     def own_middleware(self, info: RouterInfo) -> List[Tuple[V, str]]:
         """Middleware added to the router or app, or given to its constructor."""
         out = list(self.middleware.get(info.key, []))
+        if info.is_app and self.unbound_middleware:
+            out.extend((t, mpath) for t, mpath in self.unbound_middleware if info.key in self._nearest_apps(mpath))
         if info.ctor is not None and info.ctor.k == "call":
             # FastAPI(middleware=[Middleware(AuthMiddleware, ...)])
             for item, ipath, _ in self.E.iter_items(info.ctor.kwarg("middleware"), info.path, info.env) \

@@ -62,7 +62,8 @@ class MiddlewareAuthentication:
                     # Only what the middleware does itself: an identity middleware that calls a
                     # resolver which rejects bad tokens but lets anonymous requests through (and
                     # leaves the decision to the routes) protects nothing by itself.
-                    body = self.evidence.body_auth(g, gpath, g.params, role="middleware")
+                    body = self.evidence.body_auth(g, gpath, g.params, role="middleware") \
+                        or self.answers_failed_verification(g, gpath, inst)
                     if body is not None:
                         exempt, _ = self.refusal.path_entries(g, gpath, inst)
                         text = f"{label} → {via} ({body})" if via else f"{label} ({body})"
@@ -71,6 +72,38 @@ class MiddlewareAuthentication:
                             return Auth(qn, text, user=False, exempt=exempt, allow_re=allow, only_re=only)
                         return Auth(qn, text, user=False, exempt=exempt)
         return None
+
+    def answers_failed_verification(self, f: FuncFact, path: str, inst: Optional[Obj]) -> Optional[str]:
+        """A middleware that hands the request (or its headers) to its helpers, verifies a token
+        there (`payload = decode(token, secret, ...)` in `self._authenticate`) and, on the failing
+        path, answers with a response of its own instead of calling the app
+        (`return self._error_response(request, exc)`): it turns requests away, whatever status
+        the response carries."""
+        if not self._verifies(f, path, inst, 0):
+            return None
+        nexts = {p.name for p in f.params[1:] if p.name not in ("request", "scope", "receive", "send")}
+        for r in f.returns:
+            if r.k != "call" or not r.a or (r.a[0].k == "loc" and r.a[0].q in nexts) \
+                    or (r.a[0].k == "attr" and r.a[0].q == "app"):
+                continue
+            objs = self.E.ev(r, path, inst.env if inst is not None else ())
+            if any(o.kind == "extinst" and o.name.endswith("Response") for o in objs):
+                return "verifies the request's token and answers a failure itself"
+        return None
+
+    def _verifies(self, f: FuncFact, path: str, inst: Optional[Obj], depth: int) -> bool:
+        """The function, or a helper it calls (two calls deep), verifies a token."""
+        if f.decodes or self.evidence.decodes(path, f.name) or any(a.startswith("check:verify:") for a in f.actions):
+            return True
+        if depth >= 2:
+            return False
+        for c in f.calls:
+            for o in self.E.ev(c, path):
+                if o.kind in ("func", "method") and o.path:
+                    g = self.E.func(o.path, o.name)
+                    if g is not None and g is not f and self._verifies(g, o.path, inst, depth + 1):
+                        return True
+        return False
 
     def delegates(self, f: FuncFact, path: str) -> List[Tuple[FuncFact, str, str, Optional[Obj]]]:
         """The functions a middleware hands the request to first, with `call_next`

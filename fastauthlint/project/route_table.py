@@ -109,7 +109,17 @@ def exempt_match(entries: Sequence[str], method: str, path: str) -> Optional[str
             methods, p = parsed
             pats.append((methods, p, e))
             pats.append((methods, p.rstrip("/") + "/*", e))
-    return public_match(pats, method, _norm_placeholders(path)) if pats else None
+    if not pats:
+        return None
+    norm = _norm_placeholders(path)
+    found = public_match(pats, method, norm)
+    rest = re.sub(r"^(\{[^/]*\})+", "", norm)
+    if found is None and rest != norm and rest.startswith("/"):
+        # a route under a prefix the code computes (`{settings.API_PREFIX}/auth/login`) and an
+        # entry written without it: the application's own list, so it names the route the
+        # prefix puts at that path (else the application could not serve it)
+        found = public_match(pats, method, rest)
+    return found
 
 
 def regex_exempt(auth: Auth, path: str) -> Optional[str]:
