@@ -135,13 +135,9 @@ class DataAccess:
         """The severity of an unprotected route, and why when it is info. `optional`: only an
         optional authentication applies and the handler works with the user (tests it, hands it on)."""
         # a WebSocket is judged like a read: what it sends back is what decides, unless it changes state
-        if hfact is None:
-            return Risk("error", "")
-        if method not in SAFE_METHODS and method != "WEBSOCKET":
-            d = self.reach.deeds(hpath, hfact)
-            if _echo(d):
-                # an echo: it calls nothing, depends on nothing and changes nothing
-                return Risk("info", "it reads and changes nothing: its answer is built from the request alone")
+        # a write route is an error even when its body does nothing yet (`return {"deleted": id}`):
+        # its method says what it is for
+        if hfact is None or (method not in SAFE_METHODS and method != "WEBSOCKET"):
             return Risk("error", "")
         d = self.reach.deeds(hpath, hfact)
         if optional and not _changes_state(d):
