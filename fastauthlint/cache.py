@@ -43,7 +43,7 @@ from fastauthlint.findings import Finding
 from fastauthlint.project.names import ModuleNames
 from fastauthlint.suppress import Suppression
 
-FORMAT = 12  # 12: front-end build files answered (build-file, file-answer), DTO fields set not writes; 11: passkey sign-in tags; 10: raw INSERT INTO tagged as creating a row (signup); 9: JWT key sources (FAL507), script modules, cookie provenance, placeholder keys, same-name defs keyed name@N; 8: FAL605 answers and FAL403 dependency reads judged when linking; 7: request state set and read (ownership, HTTP facts), CORS calls judged when linking; 6: ParamFact.passed; 3: fact classes moved into the family packages; 4: HTTP-contract facts (FAL601 links);
+FORMAT = 13  # 13: front-end build files answered (build-file, file-answer), DTO fields set not writes, module-level stores as writes; 12: what a file stores on app.state; 11: passkey sign-in tags; 10: raw INSERT INTO tagged as creating a row (signup); 9: JWT key sources (FAL507), script modules, cookie provenance, placeholder keys, same-name defs keyed name@N; 8: FAL605 answers and FAL403 dependency reads judged when linking; 7: request state set and read (ownership, HTTP facts), CORS calls judged when linking; 6: ParamFact.passed; 3: fact classes moved into the family packages; 4: HTTP-contract facts (FAL601 links);
            # 5: what functions do (route purposes) and how they end (protection) on FuncFact
 MAGIC = b"fastauthlint-cache %d\n" % FORMAT
 _DUMP = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), check_circular=False).encode

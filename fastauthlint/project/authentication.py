@@ -407,7 +407,9 @@ class Authentication:
         # minted (`decode_token(refresh_token)` after `create_refresh_token`) is not the request's
         for c in f.cred_fed:
             for o in self.E.ev(c, path):
-                if o.kind == "func" and (o.path, o.name) != (path, f.name):
+                # a function, or a method of an object the project built (`request.app.state.auth
+                # .authenticate(request)`, the object that installed itself on the app)
+                if o.kind in ("func", "method") and o.path and (o.path, o.name) != (path, f.name):
                     g = self.E.func(o.path, o.name)
                     if g is None:
                         continue
@@ -419,7 +421,10 @@ class Authentication:
                         if body is not None and not (self.evidence.raises_reject(g, o.path) == 401 and (
                                 g.decodes or self.evidence.decodes(o.path, o.name) or _hands_on(f, o.name, g))):
                             body = None
-                    if body is not None and not g.returns_none:
+                    # a None it returns says "anonymous", unless None is all it can return: a gate
+                    # (`async def admin_required(...) -> None`) that refuses, or returns
+                    gate = g.returns_ann is not None and g.returns_ann.k == "lit" and g.returns_ann.lit is None
+                    if body is not None and (not g.returns_none or gate):
                         return Auth(self.E.qual(o.path, o.name), f"{short_name(o.name)} ({body})")
         return None
 
@@ -469,7 +474,9 @@ def _promises_a_value(f: FuncFact, optional_params) -> bool:
     Any), it never returns None, and it does not hand back one of its optional credentials as is:
     whatever it returns was obtained some other way, so it rejects the request itself."""
     ann = f.returns_ann
-    if ann is None or f.returns_none or ann.k not in ("ref", "loc", "attr", "def"):
+    # `-> dict` (claims, a record); never `-> str`: the credential itself handed back checked for presence
+    builtin = ann is not None and ann.k == "unk" and ann.q == "dict"
+    if ann is None or f.returns_none or (ann.k not in ("ref", "loc", "attr", "def") and not builtin):
         return False
     if ann.q in ("typing.Any", "object", "Any", "typing.Optional", "None"):
         return False

@@ -24,7 +24,7 @@ from fastauthlint.project.collect_evidence import EvidenceRecorder
 from fastauthlint.project.collect_purpose import PurposeRecorder
 from fastauthlint.project.collect_routes import RouteRecorder
 from fastauthlint.project.collect_values import Frame
-from fastauthlint.project.facts import ClassFact, FileFacts, FuncFact, ParamFact
+from fastauthlint.project.facts import STATE_PREFIX, ClassFact, FileFacts, FuncFact, ParamFact
 from fastauthlint.project.values import UNK, V
 
 
@@ -147,6 +147,11 @@ class FactsCollector(EvidenceRecorder, RouteRecorder, PurposeRecorder):
                 top.locals[name] = value
             else:
                 top.attrs.append((name, annotation, value if value.k != "unk" or annotation is None else None))
+        elif isinstance(target, cst.Attribute) and isinstance(target.value, cst.Attribute) \
+                and target.value.attr.value == "state" and value.k in ("loc", "ref", "call"):
+            # `app.state.auth = self` (in an __init__ handed the app), `app.state.db = Database()`:
+            # what `request.app.state.auth` holds (evaluate.state_value)
+            self.out.assigns[f"{STATE_PREFIX}{target.attr.value}"] = value
         elif isinstance(target, cst.Attribute) and isinstance(target.value, cst.Name) and target.value.value == "self":
             # `self.router = APIRouter(...)` in a method: an attribute of the class
             # `self.current_user = current_user_dependency` of an `__init__` parameter: what each

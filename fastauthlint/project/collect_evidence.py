@@ -281,6 +281,11 @@ class EvidenceRecorder(FlowRecorder):
                     frame.env_gated.append((base.value, attr))
                 elif not self._swallowed(frame):  # `try: Authorize.jwt_required() except: pass` verifies nothing
                     frame.param_calls.append((base.value, attr))
+            elif _on_app_state(func):
+                # `request.app.state.auth.authenticate(request)`: a method of what the project
+                # stored on the app (evaluate.state_value)
+                callee = self.val(func)
+                frame.calls.append(callee)
             if attr in VERIFIER_METHODS:
                 frame.verifier_call = True
             if attr == "close" and isinstance(base, cst.Name) and base.value in frame.request_params \
@@ -296,14 +301,18 @@ class EvidenceRecorder(FlowRecorder):
         # `call_next(request)` in a middleware hands the request on, it authenticates nothing;
         # neither does a CSRF check
         fed = False
+        on_state = callee is not None and callee.k == "attr" and _on_app_state(func)
         for a in node.args:
             if isinstance(a.value, cst.Name):
                 st = frame.params.get(a.value.value)
                 if st is not None:
                     st["passed"] = True
-                if a.value.value in frame.request_params and not frame.request_to_call \
+                if a.value.value in frame.request_params \
                         and not (isinstance(func, cst.Name) and func.value in frame.params) and not _csrf_call(node):
                     frame.request_to_call = True
+                    # the request carries the credential: an object the project stored on the app
+                    # is handed it (`return await request.app.state.auth.authenticate(request)`)
+                    fed = fed or on_state
                 if a.value.value in frame.params or a.value.value in frame.locals:
                     frame.passes_names = True
             if flow.head_name(a.value) in frame.derived:
@@ -572,3 +581,9 @@ class EvidenceRecorder(FlowRecorder):
             for f in self.stack:
                 if f.kind == "class":
                     f.mentions_reject = strongest(f.mentions_reject, int(node.value))
+
+
+def _on_app_state(func: cst.BaseExpression) -> bool:
+    """`request.app.state.auth.authenticate`: a method of an object stored on the app's state."""
+    return isinstance(func, cst.Attribute) and isinstance(func.value, cst.Attribute) \
+        and isinstance(func.value.value, cst.Attribute) and func.value.value.attr.value == "state"

@@ -17,10 +17,12 @@ from typing import Any, Dict, List, Optional, Tuple
 from fastauthlint.project import known as K
 from fastauthlint.project.call_sites import Bound, SiteQuestions
 from fastauthlint.project.classes import ClassQuestions
-from fastauthlint.project.facts import ClassFact, FileFacts, FuncFact, ParamFact
+from fastauthlint.project.facts import STATE_PREFIX, ClassFact, FileFacts, FuncFact, ParamFact
 from fastauthlint.project.store import FACTS_KEY, LazyFileFacts
 from fastauthlint.project.values import V, short_name
 
+# Top-level names taken as the library's without looking into the project
+_LIBRARY_TOPS = frozenset({"fastapi", "starlette", "typing", "typing_extensions", "pydantic"})
 MAX_ALTERNATIVES = 8  # objects a value may denote, kept per evaluation
 # ... unless they are all routers: `for router in routers: app.include_router(router)` over a list
 # of seventeen routers includes every one of them, not the first eight
@@ -124,6 +126,7 @@ class Evaluator(FactIndex, SiteQuestions):
         self._ev_memo: Dict[Any, List[Obj]] = {}
         self._ev_stack: set = set()
         self._param_bindings: Optional[Dict[Tuple[str, str, str], List[Tuple[V, str]]]] = None
+        self._state: Optional[Dict[str, List[Tuple[V, str]]]] = None
 
     # -- evaluation --------------------------------------------------------------------------
     def ev(self, v: Optional[V], path: str, env: Tuple = ()) -> List[Obj]:
@@ -169,6 +172,10 @@ class Evaluator(FactIndex, SiteQuestions):
                 return [Obj("class", path, v.q)]
             return [Obj("unk", extra=v.q)]
         if k == "attr":
+            if v.a[0].k == "attr" and v.a[0].q == "state":
+                held = self.state_value(v.q)
+                if held:
+                    return held
             out = []
             for o in self.ev(v.a[0], path, env):
                 out.extend(self.getattr_obj(o, v.q))
@@ -264,7 +271,7 @@ class Evaluator(FactIndex, SiteQuestions):
         """Names taken as the library's without looking into the project (unless the project has
         a package of that name itself)."""
         top = q.split(".")[0]
-        if top in ("fastapi", "starlette", "typing", "typing_extensions", "pydantic") and not self._project_has(top):
+        if top in _LIBRARY_TOPS and not self._project_has(top) and not self._in_shadowing_dir(q):
             return True
         return (q in K.ROUTER_CLASSES or q in K.DEPENDS or q in K.SECURITY or K.is_scheme_class(q)
                 or q in K.LOGIN_FORMS or q in K.REQUEST_TYPES or q in K.FACTORY_OWNERS
@@ -272,6 +279,16 @@ class Evaluator(FactIndex, SiteQuestions):
 
     def _project_has(self, top: str) -> bool:
         return self.project.module_path(top) is not None
+
+    def _in_shadowing_dir(self, q: str) -> bool:
+        """`fastapi.app.shared.oauth2.get_user`: a module of the project under a directory named
+        like a library (a monorepo's `fastapi/` backend folder, no `__init__.py`), not the library."""
+        mods = self.__dict__.get("_shadowing")
+        if mods is None:
+            mods = self.__dict__["_shadowing"] = {
+                f.module for f in self.files.values() if f.module.split(".")[0] in _LIBRARY_TOPS}
+        parts = q.split(".")
+        return any(".".join(parts[:i]) in mods for i in range(2, len(parts) + 1))
 
     def ev_binding(self, path: str, scope: str, name: str, value: V, env: Tuple) -> List[Obj]:
         """A name bound to `value` at module level (scope "") or in function `scope`: routers
@@ -342,6 +359,20 @@ class Evaluator(FactIndex, SiteQuestions):
                     else:
                         out.append(Obj("inst", o.path, o.name, extra="param"))
         return out or [Obj("param", path, scope, extra=p.name, v=p.ann)]
+
+    def state_value(self, attr: str) -> List[Obj]:
+        """What the project stores on an app's state under `attr` (`app.state.auth = self` in the
+        `__init__` of the object that installs itself): `request.app.state.auth` reads it back."""
+        if self._state is None:
+            self._state = {}
+            for path, facts in self.files.items():
+                for name, val in facts.assigns.items():
+                    if name.startswith(STATE_PREFIX):
+                        self._state.setdefault(name[len(STATE_PREFIX):], []).append((val, path))
+        out: List[Obj] = []
+        for val, path in self._state.get(attr, ())[:MAX_ALTERNATIVES]:
+            out.extend(self.ev(val, path))
+        return out
 
     def param_bindings(self) -> Dict[Tuple[str, str, str], List[Tuple[V, str]]]:
         """Function parameters bound to what callers pass (`register_routes(app)`)."""

@@ -12,6 +12,10 @@ from typing import Dict, List, Optional, Tuple
 from fastauthlint.project.values import V
 
 
+# Key prefix, in FileFacts.assigns, of what a file stores on an app's state (`app.state.auth = self`)
+STATE_PREFIX = "<state>."
+
+
 @dataclass(frozen=True)
 class ParamFact:
     name: str

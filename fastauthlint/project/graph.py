@@ -179,7 +179,7 @@ class RouterGraph:
                 if self.is_test(fpath) or not mod:
                     continue
                 for name, v in facts.assigns.items():
-                    if v.k == "call":
+                    if v.k == "call" and name.isidentifier():
                         for o in self.E.ev_ref(f"{mod}.{name}", fpath):
                             if o.kind == "router" and o.extra == "app" and ".<param>." not in o.name:
                                 apps.setdefault(o.name, o)

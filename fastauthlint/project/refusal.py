@@ -196,7 +196,34 @@ class Refusal:
                 g = self.E.func(cpath, qual) if kind != "ext" else None
                 if g is not None and self.rejects_through(g, cpath, depth + 1):
                     return True
+        # `return await users.validate_token(token)` on an injected service
+        # (`users: Annotated[UserService, Depends()]`): the method of the parameter's class
+        for pname, meth in f.param_calls:
+            for cpath, qual in self.param_methods(f, path, pname, meth):
+                g = self.E.func(cpath, qual)
+                if g is not None and self.rejects_through(g, cpath, depth + 1):
+                    return True
         return False
+
+    def param_methods(self, f: FuncFact, path: str, pname: str, meth: str) -> List[Tuple[str, str]]:
+        """The project methods `pname.meth(...)` runs: `meth` of the parameter's annotated class,
+        through an `Annotated[Service, Depends()]` alias."""
+        p = next((p for p in f.params if p.name == pname), None)
+        if p is None or p.ann is None:
+            return []
+        out: List[Tuple[str, str]] = []
+        frontier = self.E.ev(p.ann, path)
+        for _ in range(3):
+            nxt: List[Obj] = []
+            for o in frontier:
+                if o.kind == "alias" and o.v is not None and o.v.a:
+                    nxt.extend(self.E.ev(o.v.a[0], o.path, o.env))
+                elif o.kind == "class":
+                    found = self.E.classes.member(o.path, o.name, meth)
+                    if found is not None and found[0] == "method":
+                        out.append((found[1], found[2]))
+            frontier = nxt
+        return out
 
     def admits_anonymous(self, v: V, path: str) -> bool:
         """The dependency is built with an argument admitting anonymous requests: a subject class
