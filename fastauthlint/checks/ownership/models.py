@@ -96,19 +96,22 @@ def _fk_in(ctx: FileContext, call: cst.Call) -> str:
     return ""
 
 
-_RANDOM_DEFAULT = re.compile(r"uuid4|uuid_generate_v4|gen_random_uuid|random_uuid|token_hex|token_urlsafe", re.I)
+_RANDOM_DEFAULT = re.compile(r"uuid4|uuid_?v?7|uuid_generate_v4|gen_random_uuid|random_uuid|token_hex|token_urlsafe|"
+                             r"ulid|nanoid|urandom", re.I)
 
 
 def _random_default(call: cst.Call, tail: str) -> bool:
-    """A key drawn at random: `default_factory=uuid.uuid4`, `default=uuid4`,
-    `server_default=text("gen_random_uuid()")`, Tortoise's `UUIDField(pk=True)` (uuid4 by default)."""
+    """A key drawn at random: `default_factory=uuid.uuid4`, `default=uuid4`, `default=lambda:
+    generate_uuid7()` (74 random bits), `server_default=text("gen_random_uuid()")`, Tortoise's
+    `UUIDField(pk=True)` (uuid4 by default)."""
     for k in ("default", "default_factory", "server_default", "insert_default"):
         kw = astutil.keyword(call, k)
         if kw is not None:
-            text = dotted(kw.value) or astutil.literal_str(kw.value) or ""
-            if isinstance(kw.value, cst.Call):
-                text = (dotted(kw.value.func) or "") + " " + " ".join(
-                    astutil.literal_str(a.value) or "" for a in kw.value.args)
+            value = kw.value.body if isinstance(kw.value, cst.Lambda) else kw.value  # `lambda: new_uuid7()`
+            text = dotted(value) or astutil.literal_str(value) or ""
+            if isinstance(value, cst.Call):
+                text = (dotted(value.func) or "") + " " + " ".join(
+                    astutil.literal_str(a.value) or "" for a in value.args)
             return bool(_RANDOM_DEFAULT.search(text))
     return tail == "UUIDField"
 
