@@ -91,9 +91,9 @@ class Purposes:
                 _ACCOUNTISH.search(m.name.rsplit(".", 1)[-1]) for m in d.models)) and not _own_checks(d) and not d.has(
                 "pw-verify", "passkey-verify", "idp-verify", "oauth-exchange", "delegate:login", "creates", "pw-hash",
                 "oauth-server") and not d.sigs and not d.checks:
-            return ("it looks like a login, but it issues a token for the account the request names without checking "
-                    "a password or any other credential: anyone can sign in as any user. Verify the credential "
-                    "before issuing the token")
+            return ("it issues a token for the account the request names without checking a password or any other "
+                    "credential: anyone can obtain one for any user. Verify the credential before issuing the token "
+                    "(a reset or verification token goes to the account's e-mail, never into the response)")
         return None
 
     # -- documents and probes -------------------------------------------------------------------
