@@ -224,7 +224,8 @@ class AnswerReader(ValueReader):
             while isinstance(root, (cst.Subscript, cst.Attribute)):
                 root = root.value
             if t is not root and isinstance(root, cst.Name) and root.value not in frame.params and (
-                    isinstance(t, cst.Subscript) or augmented) and self._local_frame(root.value) is not frame:
+                    isinstance(t, cst.Subscript) or augmented) and self._local_frame(root.value) is None \
+                    and self.ctx.qualify(root) is not None:  # a name of the module (not a loop's or a closure's)
                 pp.tags.add("writes")
 
     def _file_answer(self, pp: PurposeState, name: str, args: List[cst.BaseExpression]) -> bool:
