@@ -398,3 +398,17 @@ def test_strict_mode_reports_routes_public_by_purpose(tmp_path):
     out = res.stdout.decode()
     assert "public (login)" in out and "public (oauth callback)" in out
     assert "capability (`share_token`" in out and "signature (Stripe webhook signature)" in out
+
+
+def test_sign_in_lookalikes_say_what_is_wrong_with_the_act():
+    """A signup that makes every account staff and a login that checks no credential are reported
+    for their act, not with a request for an authenticating dependency."""
+    root = APPS / "routes_purpose11"
+    found = {(f.path.replace(os.sep, "/").split("routes_purpose11/")[-1], f.line): f.message
+             for f in lint([root]) if f.rule == "FAL101"}
+    for line in (43, 52):
+        assert "looks like a signup, but the account it creates is given an administrator or staff role" in \
+            found[("beacon/accounts.py", line)]
+        assert "Add an authenticating dependency" not in found[("beacon/accounts.py", line)]
+    assert "without checking a password or any other credential" in found[("beacon/accounts.py", 71)]
+    assert "it guards only" in found[("beacon/ops.py", 40)]

@@ -85,11 +85,13 @@ OAUTH_START_CALL = frozenset({
     "authorize_redirect", "create_authorization_url", "authorization_url", "get_authorization_url",
     "get_authorize_url", "authorize_url", "build_authorization_url", "get_authorization_uri", "prepare_request_uri",
     "get_redirect_url", "create_authorize_url", "get_login_url", "get_auth_url", "generate_auth_url",
+    "get_login_redirect",  # fastapi-sso
 })
 OAUTH_EXCHANGE_CALL = frozenset({
     "authorize_access_token", "fetch_token", "fetch_access_token", "exchange_code", "exchange_code_for_token",
     "exchange_code_for_tokens", "get_access_token_from_code", "parse_request_body_response", "authorize_access_token_async",
     "get_token_from_code", "exchange_authorization_code", "request_access_token",
+    "verify_and_process",  # fastapi-sso: exchanges the callback's code and reads the user's OpenID
 })
 # Drawing an image or an audio challenge: PIL, the `captcha` package, multicolorcaptcha, claptcha
 CAPTCHA_Q = re.compile(r"^(PIL\.(Image\.new|ImageDraw\.Draw|ImageFont\.truetype)|captcha\.(image|audio)\.\w+"
@@ -106,6 +108,11 @@ STORE_NAME = re.compile(r"(^|_)(db|session|redis|cache|conn|connection|cursor|co
                         r"|pool|repo|repository|dao|client|kv|mongo|es)$", re.I)
 FILE_READ_CALL = frozenset({"open", "read_bytes", "read_text", "listdir", "scandir", "iterdir", "glob", "rglob",
                             "walk", "fileresponse", "send_file", "aiofiles"})
+# A directory a front end's build or the static files ship in (`frontend/dist`, `static`, `ui/build`)
+BUILD_DIR = re.compile(r"(^|[/\\])(build|dist|static|public|www|webroot|spa|ui|frontend|client|web|out|assets)"
+                       r"($|[/\\])", re.I)
+# Calls answering a file's contents (a path as their first argument)
+FILE_ANSWER_CALL = frozenset({"fileresponse", "send_file", "send_from_directory"})
 # `redis.set(key, value, ex=300)`: a key stored with an expiry is a write
 EXPIRY_KEYWORDS = frozenset({"ex", "px", "exat", "pxat", "expire", "expires", "ttl", "timeout", "nx"})
 # `handler.build_auth_url(redirect_uri, state)`, `make_login_url(...)`: a project's own builder
@@ -339,7 +346,7 @@ class PurposeState:
     __slots__ = ("tags", "models", "xcalls", "taint", "static_locals", "returns", "static_returns",
                  "deferred_returns", "refusing_returns", "hmac", "sig_read", "compare_sig", "redirect", "constructed", "config_params",
                  "minted", "containers", "bundled", "built_class", "pw_locals", "redirect_returns",
-                 "exist_locals", "existence_returns")
+                 "exist_locals", "existence_returns", "build_paths")
 
     def __init__(self) -> None:
         self.tags: Set[str] = set()
@@ -365,6 +372,7 @@ class PurposeState:
         self.exist_locals: Set[str] = set()  # locals holding whether something exists (`taken = row is not None`)
         self.existence_returns = 0  # returns of whether something exists (`{"available": user is None}`)
         self.pw_locals: Set[str] = set()  # locals holding a password (`data = {"password": form.password}`)
+        self.build_paths: Set[str] = set()  # locals holding a path under the front end's build (`BUILD / full_path`)
 
 
 
@@ -399,10 +407,15 @@ def is_true(node: cst.BaseExpression) -> bool:
     return isinstance(node, cst.Name) and node.value == "True"
 
 
+# Staff roles besides the administrator's: an account created with one of them can act on
+# everyone's data (`role="operator"` on a public sign-up)
+STAFF_ROLE = re.compile(r"^(operator|moderator|superadmin|owner_admin|support_admin|sysadmin)$", re.I)
+
+
 def admin_literal(node: cst.BaseExpression) -> bool:
     s = astutil.literal_str(node)
     if s is not None:
-        return bool(ADMIN_WORDS.search(s))
+        return bool(ADMIN_WORDS.search(s)) or bool(STAFF_ROLE.match(s))
     name = astutil.name_of(node) if isinstance(node, (cst.Name, cst.Attribute)) else None
     return bool(name) and bool(ADMIN_WORDS.search(name)) and name.isupper()
 

@@ -174,6 +174,9 @@ class FactsCollector(EvidenceRecorder, RouteRecorder, PurposeRecorder):
         if isinstance(node.value, cst.Call):
             self._maybe_call_fact(node.value)
 
+    def visit_AugAssign(self, node: cst.AugAssign) -> None:
+        self._pp_assign([node.target], None)  # only what it changes: the value is not a new binding
+
     def visit_AnnAssign(self, node: cst.AnnAssign) -> None:
         self._pp_assign([node.target], node.value)
         ann = self.val(node.annotation.annotation)

@@ -21,6 +21,7 @@ class AnswerReader(ValueReader):
     """The value questions of the purpose recorder (a mixin of the collector)."""
 
     _pp_bundled: Set[str]  # module-level names bound to a path next to the code (collect_purpose.py)
+    _pp_build_dirs: Set[str]  # module-level names bound to a front end's build or static directory
 
     def _tainted(self, pp: PurposeState, args: List[cst.BaseExpression]) -> Optional[str]:
         """The token-like name one of the arguments carries: a tainted local or parameter, a
@@ -211,6 +212,74 @@ class AnswerReader(ValueReader):
         anchored = False
         for x in subs:
             r = self._path_parts(pp, x, d)
+            if r is None:
+                return None
+            anchored = anchored or r
+        return anchored
+
+    def _shared_store(self, frame: Frame, pp: PurposeState, targets: List[cst.BaseExpression], augmented: bool) -> None:
+        """`ITEMS[item.id] = item`, `STATS["hits"] += 1`: the process's shared state changes."""
+        for t in targets:
+            root = t
+            while isinstance(root, (cst.Subscript, cst.Attribute)):
+                root = root.value
+            if t is not root and isinstance(root, cst.Name) and root.value not in frame.params and (
+                    isinstance(t, cst.Subscript) or augmented) and self._local_frame(root.value) is None \
+                    and self.ctx.qualify(root) is not None:  # a name of the module (not a loop's or a closure's)
+                pp.tags.add("writes")
+
+    def _file_answer(self, pp: PurposeState, name: str, args: List[cst.BaseExpression]) -> bool:
+        """Tags a file answered: one of the front end's build (an SPA's index.html, its bundles) is
+        code the application ships, not stored data (True); any other file may be anyone's."""
+        if name not in A.FILE_ANSWER_CALL:
+            return False
+        shipped = bool(args) and bool(self._build_path(pp, args[0]))
+        pp.tags.add("build-file" if shipped else "file-answer")
+        return shipped
+
+    def _build_path(self, pp: Optional[PurposeState], node: cst.BaseExpression, depth: int = 0) -> Optional[bool]:
+        """A path under a directory the application ships (a front end's build next to the code,
+        `Path(__file__).parent / "dist"`, or a literal build or static directory): None when a part
+        is neither such a directory, a literal, nor a parameter or a local of the function (the
+        request's path inside that directory); else whether a part anchors it there."""
+        if depth > 6:
+            return None
+        d = depth + 1
+        if isinstance(node, cst.Name):
+            frame = self._local_frame(node.value)
+            if self._path_parts(pp, node, 0) or (pp is not None and node.value in pp.build_paths) or (
+                    frame is None and node.value in self._pp_build_dirs):
+                return True
+            # the request's path inside the directory: a parameter of the handler
+            return False if pp is not None and frame is not None and frame is self._func() and \
+                node.value in frame.params else None
+        if isinstance(node, (cst.SimpleString, cst.ConcatenatedString)):
+            s = astutil.literal_str(node)
+            return None if s is None else bool(A.BUILD_DIR.search(s))
+        if isinstance(node, cst.FormattedString):
+            parts = [p for p in node.parts if type(p) is cst.FormattedStringExpression]
+            text = "".join(p.value for p in node.parts if type(p) is cst.FormattedStringText)
+            found = [self._build_path(pp, p.expression, d) for p in parts]
+            if any(f is None for f in found):
+                return None
+            return any(found) or bool(A.BUILD_DIR.search(text))
+        subs: List[cst.BaseExpression] = []
+        if isinstance(node, cst.Attribute) and node.attr.value == "parent":
+            subs = [node.value]
+        elif isinstance(node, cst.Subscript) and isinstance(node.value, cst.Attribute) and node.value.attr.value == "parents":
+            subs = [node.value.value]
+        elif isinstance(node, cst.BinaryOperation) and isinstance(node.operator, (cst.Divide, cst.Add)):
+            subs = [node.left, node.right]
+        elif isinstance(node, cst.Call) and A.last_name(node.func) in ("Path", "PurePath", "join", "abspath", "realpath", "dirname",
+                                                                        "resolve", "absolute", "normpath", "joinpath"):
+            subs = [a.value for a in node.args if a.keyword is None]
+            if isinstance(node.func, cst.Attribute) and A.last_name(node.func) in ("resolve", "absolute", "joinpath"):
+                subs.append(node.func.value)
+        if not subs:
+            return None
+        anchored = False
+        for x in subs:
+            r = self._build_path(pp, x, d)
             if r is None:
                 return None
             anchored = anchored or r

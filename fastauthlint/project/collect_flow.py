@@ -21,6 +21,7 @@ from fastauthlint import astutil
 from fastauthlint.project.collect_values import Frame, ValueReader
 from fastauthlint.project.known import strongest
 from fastauthlint.project.names import dotted
+from fastauthlint.project.values import V
 
 # -- what an expression shows ---------------------------------------------------------------
 
@@ -500,6 +501,30 @@ def regex_patterns(test: cst.BaseExpression, path_names: Set[str]) -> List[cst.B
     return out
 
 
+def literal_path_patterns(test: cst.BaseExpression, path_names: Set[str]) -> List[str]:
+    """Regular expressions for literal tests of the request's path: `path == "/metrics"`,
+    `path.startswith("/admin")`, `path in ("/a", "/b")` (a test of anything else: none)."""
+    out: List[str] = []
+    for n in walk_expr(test):
+        lits: List[Optional[str]] = []
+        exact = True
+        if isinstance(n, cst.Comparison) and len(n.comparisons) == 1 and mentions_path(n.left, path_names):
+            op, right = n.comparisons[0].operator, n.comparisons[0].comparator
+            if isinstance(op, cst.Equal):
+                lits = [astutil.literal_str(right)]
+            elif isinstance(op, cst.In) and isinstance(right, (cst.Tuple, cst.List, cst.Set)):
+                lits = [astutil.literal_str(e.value) for e in right.elements]
+        elif isinstance(n, cst.Call) and isinstance(n.func, cst.Attribute) and n.func.attr.value == "startswith" \
+                and n.args and mentions_path(n.func.value, path_names):
+            exact = False
+            arg = n.args[0].value
+            lits = [astutil.literal_str(e.value) for e in arg.elements] if isinstance(arg, cst.Tuple) else \
+                [astutil.literal_str(arg)]
+        if lits and all(x is not None and x.startswith("/") for x in lits):
+            out.extend(re.escape(x) + ("/?$" if exact else "") for x in lits if x is not None)
+    return out
+
+
 def has_refusal(node: cst.CSTNode) -> bool:
     """The code raises, or builds a 401/403 response (also HTTP 200 with a body code 401)."""
     for n in astutil.walk(node):
@@ -516,7 +541,9 @@ def regex_open(fn: cst.FunctionDef, gates: Set[int]) -> bool:
         node, inside = stack.pop()
         if isinstance(node, (cst.FunctionDef, cst.ClassDef)) and node is not fn:
             continue
-        if not inside and (isinstance(node, cst.Raise) or (isinstance(node, cst.Call) and mentions_status(node))):
+        # (a bare `raise` in an `except` hands on an error of the app, not a refusal)
+        if not inside and ((isinstance(node, cst.Raise) and node.exc is not None) or (
+                isinstance(node, cst.Call) and mentions_status(node))):
             return False
         if isinstance(node, cst.If) and id(node) in gates:
             stack.append((node.body, True))
@@ -609,6 +636,13 @@ class FlowRecorder(ValueReader):
         if not (frame.path_names or frame.request_params or "scope" in frame.params):
             return
         pats = regex_patterns(node.test, frame.path_names)
+        if not pats and has_refusal(node.body) and len(frame.path_regex) < 8:
+            # `if request.url.path == "/metrics": ... refuse`: it guards that path only
+            lit = literal_path_patterns(node.test, frame.path_names)
+            if lit:
+                frame.regex_gates.add(id(node))
+                frame.path_regex.extend((V("str", q=x), "deny") for x in lit[:4])
+            return
         if not pats or len(frame.path_regex) >= 8:
             return
         if has_refusal(node.body):

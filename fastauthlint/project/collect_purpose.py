@@ -43,6 +43,7 @@ class PurposeRecorder(AnswerReader):
         self._pp_swallowed: Set[int] = set()  # calls in a `try` whose handlers let the request go on
         self._pp_url_consts: Dict[str, str] = {}  # module-level names bound to OAuth URLs
         self._pp_bundled: Set[str] = set()  # module-level names bound to a path next to the code (`Path(__file__).parent`)
+        self._pp_build_dirs: Set[str] = set()  # module-level names bound to a front end's build directory
         # calls written on a `def` that are not its body: decorators (`@router.get(..., response_model=X)`)
         self._pp_outside: Set[int] = set()
         # the file speaks of passwords at all (most do not: their assignments need no password walk)
@@ -240,7 +241,7 @@ class PurposeRecorder(AnswerReader):
         effect = A.EFFECT_MODULES.get(top) or A.EFFECT_CALL.get(name)
         if effect is not None:
             tags.add(f"effect:{effect}")
-        _read_tags(pp, func, name, q, args, local_container)
+        _read_tags(pp, func, name, q, args, local_container, self._file_answer(pp, name, args))
         if name == "set" and any(a.keyword is not None and a.keyword.value in A.EXPIRY_KEYWORDS for a in node.args):
             tags.add("writes")
         if q is not None and A.CAPTCHA_Q.match(q):
@@ -296,6 +297,8 @@ class PurposeRecorder(AnswerReader):
             if value is not None and len(targets) == 1 and isinstance(targets[0], cst.Name) and self._bundled(None, value) \
                     and astutil.literal_str(value) is None:
                 self._pp_bundled.add(targets[0].value)
+            if value is not None and len(targets) == 1 and isinstance(targets[0], cst.Name) and self._build_path(None, value):
+                self._pp_build_dirs.add(targets[0].value)
             if value is not None and len(targets) == 1 and isinstance(targets[0], cst.Name):
                 s = astutil.literal_str(value)
                 if s is not None and len(s) < 300:
@@ -305,7 +308,10 @@ class PurposeRecorder(AnswerReader):
                         self._pp_url_consts[targets[0].value] = "oauth-exchange"
             return
         pp: Optional[PurposeState] = getattr(frame, "pp", None)
-        if pp is None or value is None:
+        if pp is None:
+            return
+        self._shared_store(frame, pp, targets, value is None)
+        if value is None:
             return
         S.note_holdings(frame, pp, targets, value, self._pp_pw_file)
         carried = pp.taint.get(value.value) if isinstance(value, cst.Name) else self._tainted(pp, [value])
@@ -316,7 +322,7 @@ class PurposeRecorder(AnswerReader):
         minted = isinstance(inner, cst.Call) and (self._issues(inner) or self._random(inner))
         # what the bound name now holds: each set gains it or, rebound to something else, loses it
         marks = ((self._bundled(pp, value), pp.bundled), (minted, pp.minted), (_container(inner), pp.containers),
-                 (built, pp.constructed))
+                 (built, pp.constructed), (bool(self._build_path(pp, value)), pp.build_paths))
         for t in targets:
             if isinstance(t, cst.Name):
                 for holds, names in marks:
@@ -336,7 +342,8 @@ class PurposeRecorder(AnswerReader):
                 if t.attr.value in ("role", "roles", "user_type", "account_type") and A.admin_literal(value):
                     pp.tags.add("grants-admin")
                 if isinstance(t.value, cst.Name) and t.value.value not in ("self", "response", "resp", "res") and \
-                        t.attr.value not in ("status_code", "headers", "media_type", "background"):
+                        t.value.value not in pp.constructed and t.attr.value not in (  # built here: an answer dressed
+                            "status_code", "headers", "media_type", "background"):
                     # a fetched row's field set (saved by a commit elsewhere); on a parameter of a
                     # helper it may be an answer being dressed (`data.message = ...`): reach.py decides
                     pp.tags.add("sets-param-field" if t.value.value in frame.params else "writes")
@@ -548,7 +555,8 @@ def _store_read(func: cst.Attribute, name: str) -> bool:
     return bool(A.STORE_NAME.search(last))
 
 
-def _read_tags(pp: PurposeState, func: cst.BaseExpression, name: str, q: Optional[str], args, local_container: bool) -> None:
+def _read_tags(pp: PurposeState, func: cst.BaseExpression, name: str, q: Optional[str], args, local_container: bool,
+               shipped: bool = False) -> None:
     """Reads of stored data (a database, a cache, the file system) and of the configuration's
     secrets: an answer built after one is not computed by the code alone (data_access.py)."""
     if isinstance(func, cst.Attribute) and not local_container and _store_read(func, name):
@@ -558,7 +566,7 @@ def _read_tags(pp: PurposeState, func: cst.BaseExpression, name: str, q: Optiona
         # `get_oauth_handler("cursor").auto_import()`: a method of what a call returned, which the
         # link phase does not follow; what it reads is not known
         pp.tags.add("store-read")
-    if name in A.FILE_READ_CALL or (q or "").startswith(("os.listdir", "os.scandir", "os.walk", "os.read", "os.open", "shutil.", "glob.")):
+    if (name in A.FILE_READ_CALL and not shipped) or (q or "").startswith(("os.listdir", "os.scandir", "os.walk", "os.read", "os.open", "shutil.", "glob.")):
         pp.tags.add("store-read")  # the file system: files the app writes, or any a path from the request names
     if name in ("dict", "model_dump", "json", "model_dump_json", "vars", "asdict") and any(
             re.search(r"settings|config|env", i, re.I) for i in A.idents(func if args == [] else args[0], 6)):

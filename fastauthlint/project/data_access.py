@@ -41,7 +41,10 @@ class ModelKinds(Protocol):
 # Columns (or relations) that say whose a row is.
 _OWNER = re.compile(r"^(user|owner|author|creator|created_by|updated_by|uploaded_by|account|customer|member|profile"
                     r"|tenant|org|organization|organisation|workspace|team|company|client|seller|buyer|employee"
-                    r"|patient|student|subscriber|person|sender|recipient|requester)(_id|_uuid|_pk|_ids|_email)?$", re.I)
+                    r"|patient|student|subscriber|person|sender|recipient|requester|auth|auth_user|order)"
+                    r"(_id|_uuid|_pk|_ids|_email)?$"
+                    # an address a person receives things at
+                    r"|^(delivery|shipping|billing|home)_address$", re.I)
 _CREDENTIAL = re.compile(r"password|passwd|secret|api_?key|private_?key|key_hash|token|credential|otp", re.I)
 USER_CLASS = re.compile(r"^(auth)?(user|users|account|accounts|member|members|customer|customers|admin|admins|staff"
                          r"|profile|userprofile|person|people|employee|employees)(model|entity|table|orm|db)?$", re.I)
@@ -132,6 +135,8 @@ class DataAccess:
         """The severity of an unprotected route, and why when it is info. `optional`: only an
         optional authentication applies and the handler works with the user (tests it, hands it on)."""
         # a WebSocket is judged like a read: what it sends back is what decides, unless it changes state
+        # a write route is an error even when its body does nothing yet (`return {"deleted": id}`):
+        # its method says what it is for
         if hfact is None or (method not in SAFE_METHODS and method != "WEBSOCKET"):
             return Risk("error", "")
         d = self.reach.deeds(hpath, hfact)
@@ -173,10 +178,15 @@ class DataAccess:
             # method may read what its instance gathered at run time: a queue's jobs, live sessions)
             return Risk("info", "it reads no stored data: its answer is computed by the project's code (constants, "
                                 "its own modules, the clock)")
-        if not d.busy and len(d.funcs) == 1 and not d.refuses and d.inputs:
+        if _echo(d):
             # it calls nothing and depends on nothing: its answer is made of what the caller sent
             return Risk("info", "it reads nothing: its answer is built from the request alone")
         return Risk("error", "")
+
+
+def _echo(d: Deeds) -> bool:
+    return not d.busy and len(d.funcs) == 1 and not d.refuses and bool(d.inputs) and not d.models and not d.opaque \
+        and not _changes_state(d) and not d.has("store-read", "file-answer", "secret-read", "sets-param-field")
 
 
 def _changes_state(d: Deeds) -> bool:

@@ -45,6 +45,7 @@ _GENERIC_CREDENTIALS = frozenset({"token", "access_token", "auth_token", "jwt", 
 # the name of a token issuer (`create_access_token`), never of a value presented (`refresh_token`)
 _ISSUER = re.compile(r"^(create|issue|generate|gen|mint|make|sign|encode|build)_\w*(token|jwt)s?$")
 _PATH_PARAM = re.compile(r"\{\w+(:\w+)?\}")
+_CATCH_ALL = re.compile(r"\{[^{}]*:path\}$")
 _RESET = re.compile(r"reset|forgot|recover|password", re.I)
 _VERIFY = re.compile(r"verif|confirm|activat", re.I)
 _LINK_REQUEST = re.compile(r"reset|forgot|recover|verif|confirm|activat|magic|resend", re.I)
@@ -72,8 +73,28 @@ class Purposes:
         flow = self._auth_flow(d, method, words, path) if method != "WEBSOCKET" else None
         return self._document(d, path) or self._guard_first(d) or flow \
             or self._probe(d, method, path) or self._capability(d, hfact) or self._refusal(d, path) \
-            or self._return_page(d, method) or self._constant(d, method, hpath, hfact) \
+            or self._return_page(d, method) or self._spa(d, method, path) or self._constant(d, method, hpath, hfact) \
             or self._availability(d, method, hfact)
+
+    def lookalike(self, method: str, hpath: str, hfact: FuncFact) -> Optional[str]:
+        """A sign-in act done wrong, for the message of a route no purpose made public: the
+        finding's fix is then not an authenticating dependency (which would lock the door users
+        come in by) but the act itself."""
+        if method != "POST":
+            return None
+        d = self.reach.deeds(hpath, hfact)
+        if d.has("pw-hash") and d.has("creates") and d.has("grants-admin") and _account_rows(d):
+            return ("it looks like a signup, but the account it creates is given an administrator or staff role "
+                    "(a flag or role set to a constant): anyone can register with those rights. Create accounts "
+                    "with an unprivileged role, and let an administrator grant more")
+        if d.has("issue") and d.inputs and (d.has("store-read") or any(
+                _ACCOUNTISH.search(m.name.rsplit(".", 1)[-1]) for m in d.models)) and not _own_checks(d) and not d.has(
+                "pw-verify", "passkey-verify", "idp-verify", "oauth-exchange", "delegate:login", "creates", "pw-hash",
+                "oauth-server") and not d.sigs and not d.checks:
+            return ("it issues a token for the account the request names without checking a password or any other "
+                    "credential: anyone can obtain one for any user. Verify the credential before issuing the token "
+                    "(a reset or verification token goes to the account's e-mail, never into the response)")
+        return None
 
     # -- documents and probes -------------------------------------------------------------------
     @staticmethod
@@ -130,6 +151,18 @@ class Purposes:
             return None
         return Judgement("purpose", "availability check", "answers only whether an account with the e-mail or name "
                                                           "it is given exists")
+
+    @staticmethod
+    def _spa(d: Deeds, method: str, path: str) -> Optional[Judgement]:
+        """A single-page app's catch-all (`/{full_path:path}`): every file it answers lies under the
+        front end's build or static directory the application ships (`index.html`, the bundles),
+        and it reads no rows or other files, changes nothing and calls out to nothing."""
+        if method not in ("GET", "HEAD") or not _CATCH_ALL.search(path) or not d.has("build-file") or d.has(
+                "file-answer") or d.models or d.opaque or _effects(d) or d.has(
+                "writes", "creates", "store-read", "secret-read", "issue", "mint", "decrypt", "grants-admin"):
+            return None
+        return Judgement("purpose", "spa", "answers the front end's build files (index.html and its bundles) and "
+                                           "reads nothing else")
 
     @staticmethod
     def _return_page(d: Deeds, method: str) -> Optional[Judgement]:

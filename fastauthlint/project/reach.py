@@ -252,6 +252,11 @@ class Reach:
                 self._add_func(o, out)
                 if d is not None and o.kind in ("ext", "extinst") and not _pure(o.name):
                     d.foreign = True
+            for gpath, g in list(out[n:]):
+                if g.is_method and "." in g.name and _abstract(g):
+                    # `self.repo.get_all()` on the interface an implementation is injected for
+                    cqual, meth = g.name.rsplit(".", 1)
+                    out.extend(self._overrides(gpath, cqual, meth))
             if d is not None and c.k == "attr" and c.q.lower() not in VALUE_METHODS and all(o.kind == "unk" for o in objs):
                 # `handler.auto_import()` on an object nothing here resolves: what it reads is not
                 # known (`meta.get("name")`, `text.strip()` only handle a value)

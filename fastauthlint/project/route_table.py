@@ -39,6 +39,12 @@ class Applied:
     param: str = ""  # handler parameter carrying it
 
 
+# Prometheus exporters' route handlers: counters of the process, read by a scraper that sends no user
+METRICS_HANDLERS = frozenset({"starlette_exporter.handle_metrics", "starlette_exporter.exporter.handle_metrics",
+                              "starlette_prometheus.metrics", "starlette_prometheus.view.metrics",
+                              "prometheus_fastapi_instrumentator.Instrumentator.expose"})
+
+
 @dataclass
 class LinkedRoute:
     """One route (one method of a route declaration, served through one chain) and why it has
@@ -70,6 +76,9 @@ class LinkedRoute:
     generator: str = ""
     # every route of the same declaration (decorator or call), this one included
     siblings: List["LinkedRoute"] = field(default_factory=list, repr=False, compare=False)
+    # a sign-in act done wrong (a login checking no credential, a signup granting a staff role):
+    # what the finding says instead of asking for an authenticating dependency
+    lookalike: str = ""
 
     @property
     def required(self) -> List[Applied]:
@@ -499,6 +508,11 @@ class TableBuilder:
             elif judged is not None:
                 guard = judged
                 status = "guarded"
+        elif status == "unprotected" and public is None and hfact is None and hname in METRICS_HANDLERS:
+            # a library's own scrape endpoint (`app.add_route("/metrics", handle_metrics)`)
+            purpose = Judgement("purpose", "metrics", "serves the process's Prometheus metrics (a library handler)")
+            if self.infer_public:
+                public = purpose.label
         if status == "protected" and public is None and hfact is not None and all(
                 a.where in ("the handler", "a call in the handler") for a in required):
             # the handler is itself the authenticator (a login checking a password, an OAuth
@@ -510,13 +524,16 @@ class TableBuilder:
             status = "public"
         if status in ("unprotected", "optional"):
             risk = self.access.risk(method, hfile, hfact, optional=status == "optional" and _uses_optional(hfact, optional))
-        missing = ""
+        missing = lookalike = ""
         if status == "unprotected":
             missing = next((m for m in (self.missing_module(o) for o in seen) if m), "")
+            if hfact is not None and purpose is None:
+                lookalike = self.purposes.lookalike(method, hfile, hfact) or ""
         return LinkedRoute(fact=fact, file=file, method=method, path=chain.full_path, handler=hname,
                            handler_file=hfile, handler_fact=hfact, applied=applied, public=public, status=status,
                            chain=chain, seen=list(dict.fromkeys(seen)), hints=hints, enforced_in_handler=enforced,
-                           optional_unchecked=unchecked, purpose=purpose, guard=guard, risk=risk, missing=missing)
+                           optional_unchecked=unchecked, purpose=purpose, guard=guard, risk=risk, missing=missing,
+                           lookalike=lookalike)
 
 
 def _exempted(applied: List[Applied], method: str, path: str, hints: List[str]) -> Tuple[List[Applied], List[str]]:

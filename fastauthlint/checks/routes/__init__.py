@@ -58,6 +58,12 @@ class RoutesCheck(Check):
                rules=(FAL101,)),
     )
 
+    def visitor(self, ctx):
+        # only files that mention an admin panel library have something to report per file
+        if ctx.is_test or not ctx.mentions(route_missing_auth.ADMIN_WORDS):
+            return None
+        return route_missing_auth.AdminPanelVisitor(ctx)
+
     def link(self, project) -> Iterable[Finding]:
         # The linking machinery is loaded when linking runs: a warm run that reuses the linked
         # findings of the cache never needs it.

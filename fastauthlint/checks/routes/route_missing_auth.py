@@ -10,8 +10,12 @@ every method and full path served without authentication, with what was seen ins
 
 from __future__ import annotations
 
+import re
 from typing import TYPE_CHECKING, Dict, List, Tuple
 
+import libcst as cst
+
+from fastauthlint.checks.base import CheckVisitor
 from fastauthlint.findings import Finding, Severity, Span
 from fastauthlint.project.known import BODY_CALL_AUTH, LOGIN_FORMS, is_scheme_class
 from fastauthlint.project.values import short_name
@@ -123,8 +127,47 @@ def _finding(group: List[LinkedRoute]) -> Finding:
         parts.append(f"info because {risks[0].reason}")
     verb = "would be" if unserved else ("is" if len(shown) == 1 else "are")
     reach = "reachable without authentication once served" if unserved else "reachable without authentication"
-    message = (f"{what} {verb} {reach}: " + "; ".join(parts)
-               + ". Add an authenticating dependency, or declare the route public (`public-routes`, "
-                 "`# fastauthlint: public <reason>`)")
+    if lr.lookalike and all(g.lookalike for g in group):
+        # the route is meant to be public: its act is what is wrong
+        message = f"{what} {verb} {reach} and " + lr.lookalike
+    else:
+        message = (f"{what} {verb} {reach}: " + "; ".join(parts)
+                   + ". Add an authenticating dependency, or declare the route public (`public-routes`, "
+                     "`# fastauthlint: public <reason>`)")
     return Finding(rule=FAL101, path=lr.file, span=Span(fact.line, fact.column, fact.line, fact.column),
                    message=message, severity=Severity.INFO if info or unserved else None, extra={"routes": shown})
+
+
+# Admin panels that mount a full CRUD interface over the database: the keyword that gives each its
+# login (`authentication_backend=AdminAuth(...)`, `auth_provider=...`); without it every table it
+# registers is open to anyone
+ADMIN_PANELS = {
+    "sqladmin.Admin": "authentication_backend", "sqladmin.application.Admin": "authentication_backend",
+    "starlette_admin.contrib.sqla.Admin": "auth_provider", "starlette_admin.contrib.sqlmodel.Admin": "auth_provider",
+    "starlette_admin.contrib.mongoengine.Admin": "auth_provider", "starlette_admin.contrib.odmantic.Admin": "auth_provider",
+    "starlette_admin.contrib.beanie.Admin": "auth_provider", "starlette_admin.base.BaseAdmin": "auth_provider",
+}
+ADMIN_WORDS = re.compile(r"sqladmin|starlette_admin")
+
+
+class AdminPanelVisitor(CheckVisitor):
+    """FAL101 at the construction of an admin panel given no authentication: it serves its own
+    routes (list, create, edit, delete of every registered model), which no FastAPI dependency
+    reaches."""
+
+    def visit_Call(self, node: cst.Call) -> None:
+        if not isinstance(node.func, (cst.Name, cst.Attribute)):
+            return
+        q = self.ctx.qualify(node.func)
+        keyword = ADMIN_PANELS.get(q or "")
+        if keyword is None or any(a.star == "**" or (a.keyword is not None and a.keyword.value == keyword)
+                                  for a in node.args):
+            return
+        base = next((a.value for a in node.args if a.keyword is not None and a.keyword.value == "base_url"), None)
+        where = "/admin"
+        if isinstance(base, cst.SimpleString):
+            where = base.evaluated_value if isinstance(base.evaluated_value, str) else where
+        panel = q.split(".")[0]
+        self.report(FAL101, node, f"the {panel} admin panel is mounted at {where} without `{keyword}`: anyone can "
+                                  f"list, create, edit and delete the rows of every model it registers. Pass "
+                                  f"`{keyword}=` with a backend that checks an administrator's login")
