@@ -195,27 +195,7 @@ class AnswerReader(ValueReader):
             return None
         if isinstance(node, (cst.SimpleString, cst.ConcatenatedString)):
             return False if astutil.literal_str(node) is not None else None
-        subs: List[cst.BaseExpression] = []
-        if isinstance(node, cst.Attribute) and node.attr.value == "parent":
-            subs = [node.value]
-        elif isinstance(node, cst.Subscript) and isinstance(node.value, cst.Attribute) and node.value.attr.value == "parents":
-            subs = [node.value.value]
-        elif isinstance(node, cst.BinaryOperation) and isinstance(node.operator, (cst.Divide, cst.Add)):
-            subs = [node.left, node.right]
-        elif isinstance(node, cst.Call) and A.last_name(node.func) in ("Path", "PurePath", "join", "dirname", "abspath",
-                                                                        "realpath", "resolve", "absolute"):
-            subs = [a.value for a in node.args if a.keyword is None]
-            if isinstance(node.func, cst.Attribute) and A.last_name(node.func) in ("resolve", "absolute"):
-                subs.append(node.func.value)
-        if not subs:
-            return None
-        anchored = False
-        for x in subs:
-            r = self._path_parts(pp, x, d)
-            if r is None:
-                return None
-            anchored = anchored or r
-        return anchored
+        return _all_parts(_path_operands(node, _PATH_CALLS), lambda x: self._path_parts(pp, x, d))
 
     def _shared_store(self, frame: Frame, pp: PurposeState, targets: List[cst.BaseExpression], augmented: bool) -> None:
         """`ITEMS[item.id] = item`, `STATS["hits"] += 1`: the process's shared state changes."""
@@ -263,27 +243,7 @@ class AnswerReader(ValueReader):
             if any(f is None for f in found):
                 return None
             return any(found) or bool(A.BUILD_DIR.search(text))
-        subs: List[cst.BaseExpression] = []
-        if isinstance(node, cst.Attribute) and node.attr.value == "parent":
-            subs = [node.value]
-        elif isinstance(node, cst.Subscript) and isinstance(node.value, cst.Attribute) and node.value.attr.value == "parents":
-            subs = [node.value.value]
-        elif isinstance(node, cst.BinaryOperation) and isinstance(node.operator, (cst.Divide, cst.Add)):
-            subs = [node.left, node.right]
-        elif isinstance(node, cst.Call) and A.last_name(node.func) in ("Path", "PurePath", "join", "abspath", "realpath", "dirname",
-                                                                        "resolve", "absolute", "normpath", "joinpath"):
-            subs = [a.value for a in node.args if a.keyword is None]
-            if isinstance(node.func, cst.Attribute) and A.last_name(node.func) in ("resolve", "absolute", "joinpath"):
-                subs.append(node.func.value)
-        if not subs:
-            return None
-        anchored = False
-        for x in subs:
-            r = self._build_path(pp, x, d)
-            if r is None:
-                return None
-            anchored = anchored or r
-        return anchored
+        return _all_parts(_path_operands(node, _BUILD_PATH_CALLS), lambda x: self._build_path(pp, x, d))
 
     def _asset_read(self, pp: PurposeState, func: cst.BaseExpression, name: str, args: List[cst.BaseExpression]) -> bool:
         """Reads a file shipped with the code: `open(HERE / "x.json")`, `path.read_bytes()`,
@@ -355,3 +315,40 @@ class AnswerReader(ValueReader):
         if isinstance(ann, cst.Subscript):
             calls += [e.slice.value for e in ann.slice if isinstance(e.slice, cst.Index) and isinstance(e.slice.value, cst.Call)]
         return any(A.last_name(c.func) in ("Depends", "Security") for c in calls)
+
+
+# Calls that build a path from their arguments (and, for methods, from the path they are called on)
+_PATH_CALLS = frozenset({"Path", "PurePath", "join", "dirname", "abspath", "realpath", "resolve", "absolute"})
+_BUILD_PATH_CALLS = _PATH_CALLS | {"normpath", "joinpath"}
+_ON_RECEIVER = frozenset({"resolve", "absolute", "joinpath"})
+
+
+def _path_operands(node: cst.BaseExpression, calls: frozenset) -> List[cst.BaseExpression]:
+    """The parts a path expression is built from: `x.parent`, `x.parents[n]`, `a / b`, `a + b`,
+    `Path(a, b)`, `os.path.join(a, b)`, `x.resolve()`; none for anything else."""
+    if isinstance(node, cst.Attribute) and node.attr.value == "parent":
+        return [node.value]
+    if isinstance(node, cst.Subscript) and isinstance(node.value, cst.Attribute) and node.value.attr.value == "parents":
+        return [node.value.value]
+    if isinstance(node, cst.BinaryOperation) and isinstance(node.operator, (cst.Divide, cst.Add)):
+        return [node.left, node.right]
+    if isinstance(node, cst.Call) and A.last_name(node.func) in calls:
+        subs = [a.value for a in node.args if a.keyword is None]
+        if isinstance(node.func, cst.Attribute) and A.last_name(node.func) in _ON_RECEIVER & calls:
+            subs.append(node.func.value)
+        return subs
+    return []
+
+
+def _all_parts(subs: List[cst.BaseExpression], judge) -> Optional[bool]:
+    """None when there are no parts or one is not a path part (`judge` answers None); else whether
+    one of them anchors the path."""
+    if not subs:
+        return None
+    anchored = False
+    for x in subs:
+        r = judge(x)
+        if r is None:
+            return None
+        anchored = anchored or r
+    return anchored
