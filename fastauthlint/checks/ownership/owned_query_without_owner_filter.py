@@ -62,9 +62,7 @@ class UnscopedQueries:
             return self._user_row_message(entry, path, span)
         cols = " / ".join(f"`{c}`" for c in m.owner_columns) or "owner column"
         verb = {"read": "reads", "update": "updates", "delete": "deletes", "count": "counts"}.get(p.op, "reads")
-        routes = entry.routes
-        route = routes[0] + (f" (and {len(routes) - 1} more route{'s' if len(routes) > 2 else ''})"
-                             if len(routes) > 1 else "")
+        route = _route_text(entry.routes)
         col0 = m.owner_columns[0] if m.owner_columns else "owner_id"
         where_user = self._where_user(entry)
         tenants = sorted({c.split(".")[-1] for c, _ in p.site.filters if c.split(".")[-1] in self.tenant_fields})
@@ -109,17 +107,9 @@ class UnscopedQueries:
         p = entry.problem
         m = p.model
         verb = "deletes" if p.op == "delete" else "changes"
-        routes = entry.routes
-        route = routes[0] + (f" (and {len(routes) - 1} more route{'s' if len(routes) > 2 else ''})"
-                             if len(routes) > 1 else "")
+        route = _route_text(entry.routes)
         where_user = self._where_user(entry)
-        if p.site_path == path and p.site.span == span:
-            what = f"`{p.site.text}` {verb} a {m.name} row"
-        else:
-            res = self.walk.project.results.get(p.site_path)
-            inner = res.rel if res is not None else p.site_path
-            what = (f"`{p.entry or p.via[0].split('.')[-1] + '(...)'}` {verb} a {m.name} row (inside it, "
-                    f"`{p.site.text}`, {p.func}, {inner}:{p.site.span.line})")
+        what = self._what(p, path, span, f"{verb} a {m.name} row")
         return (f"{what} chosen by the client on {route}{where_user}, and a user's row belongs to that user: "
                 f"compare its id with the current user's and refuse on mismatch, or require an administrator")
 
@@ -127,19 +117,21 @@ class UnscopedQueries:
         """Rows of a tenant the client names in the path, the caller never checked to belong to it."""
         p = entry.problem
         verb = {"read": "reads", "update": "updates", "delete": "deletes", "count": "counts"}.get(p.op, "reads")
-        routes = entry.routes
-        route = routes[0] + (f" (and {len(routes) - 1} more route{'s' if len(routes) > 2 else ''})"
-                             if len(routes) > 1 else "")
-        if p.site_path == path and p.site.span == span:
-            what = f"`{p.site.text}` {verb} {p.model.name} rows"
-        else:
-            res = self.walk.project.results.get(p.site_path)
-            inner = res.rel if res is not None else p.site_path
-            what = (f"`{p.entry or p.via[0].split('.')[-1] + '(...)'}` {verb} {p.model.name} rows (inside it, "
-                    f"`{p.site.text}`, {p.func}, {inner}:{p.site.span.line})")
+        route = _route_text(entry.routes)
+        what = self._what(p, path, span, f"{verb} {p.model.name} rows")
         return (f"{what} of the `{p.claimed}` the client names in the request on {route}, and nothing checks "
                 f"that the current user belongs to it (spec §2.1: the caller's identity and tenant come from the "
                 f"token); compare it with the caller's tenant, or look up their membership and refuse otherwise")
+
+    def _what(self, p, path: str, span: Span, does: str) -> str:
+        """"`<query>` <does>" at the query itself, else the call entering the helper chain that
+        holds it, with the query and where it is."""
+        if p.site_path == path and p.site.span == span:
+            return f"`{p.site.text}` {does}"
+        res = self.walk.project.results.get(p.site_path)
+        inner = res.rel if res is not None else p.site_path
+        return (f"`{p.entry or p.via[0].split('.')[-1] + '(...)'}` {does} (inside it, "
+                f"`{p.site.text}`, {p.func}, {inner}:{p.site.span.line})")
 
     @staticmethod
     def _where_user(entry: _Located) -> str:
@@ -152,3 +144,9 @@ class UnscopedQueries:
     def _filters_owner(p: Problem) -> bool:
         names = set(p.model.owner_columns) | set(p.model.owner_relations)
         return any(c.split(".")[0] in names for c, _ in p.site.filters)
+
+
+def _route_text(routes: List[str]) -> str:
+    """The first route, and how many more share the query."""
+    more = len(routes) - 1
+    return routes[0] + (f" (and {more} more route{'s' if more > 1 else ''})" if more else "")
