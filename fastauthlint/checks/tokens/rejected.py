@@ -30,7 +30,9 @@ _TOKEN_KINDS = frozenset({"credential", "token", "issued"})
 _EXPIRY_WORDS = frozenset({"exp", "expires", "expiry", "expiration", "expire", "expired", "expiring", "valid",
                            "until", "deadline"})
 _SPENT_WORDS = frozenset({"used", "expired", "revoked", "consumed", "redeemed", "invalidated", "spent"})
-_VALID_WORDS = frozenset({"valid", "active"})
+# `is_valid` speaks of the token's record; `is_active` of the account: an inactive user's token still
+# verifies, and works again once the account is reactivated
+_VALID_WORDS = frozenset({"valid"})
 
 
 def _tokens_in(taint: Taint) -> bool:
