@@ -67,10 +67,16 @@ def _accounts_and_bodies(func: cst.FunctionDef):
     for p in parameters(func):
         dep = _depends_call(p)
         if dep is not None and dep.args:
-            accounts.add(p.name.value)
+            if not _RESOURCE.search(p.name.value):  # `session = Depends(get_session)` is nobody's account
+                accounts.add(p.name.value)
         else:
             bodies.add(p.name.value)
     return accounts, bodies
+
+
+# Dependencies that hand over a resource, not the caller's account
+_RESOURCE = re.compile(r"(^|_)(db|database|session|conn|connection|engine|repo|repository|service|uow|redis|cache|"
+                       r"client|settings|config|storage|background_tasks)s?$", re.I)
 
 
 def _password_check(call: cst.Call, accounts: Set[str], bodies: Set[str]) -> bool:
