@@ -367,7 +367,10 @@ class EvidenceRecorder(FlowRecorder):
             return
         base = node.value
         if isinstance(base, cst.Name):
-            if base.value in frame.request_params and node.attr.value == "user":
+            # `request.user`, and the authenticated-user test of Starlette's user API on a user
+            # taken from anywhere (`user = current_user.get(); if not user.is_authenticated: ...`)
+            if (base.value in frame.request_params and node.attr.value == "user") or \
+                    (node.attr.value == "is_authenticated" and "user" not in frame.reads):
                 frame.reads.append("user")
             self._deref(frame, base.value, node)
 
