@@ -230,7 +230,7 @@ def test_routes_command_shows_optional_and_unknown_routes():
     assert res.returncode == 0, res.stderr
     out = res.stdout.decode()
     assert "optional (parameter `db`: get_db_session" in out
-    assert "3 protected, 0 public, 4 optional, 0 unprotected" in out
+    assert "4 protected, 0 public, 4 optional, 0 unprotected" in out  # the Role.GUEST gate protects
     res = run_cli("routes", "--no-cache", ".", cwd=APPS / "routes_missing_modules")
     out = res.stdout.decode()
     assert "unknown (depends on `app.api.deps`" in out and "3 unknown, 2 unprotected" in out

@@ -16,6 +16,7 @@ authentication.py asks these questions; evidence.py supplies what each function'
 
 from __future__ import annotations
 
+import re
 from typing import Dict, List, Optional, Sequence, Set, Tuple
 
 from fastauthlint.project import known as K
@@ -244,7 +245,7 @@ class Refusal:
         stack = list(v.args) + [x for _, x in v.kw]
         while stack:
             x = stack.pop()
-            if x.k in ("ref", "attr", "loc") and K.ANONYMOUS.match(short_name(x.q)):
+            if x.k in ("ref", "attr", "loc") and K.ANONYMOUS.match(short_name(x.q)) and not _role_member(x):
                 return True
             if x.k in ("list", "dict", "call"):
                 stack.extend(x.a)
@@ -433,3 +434,17 @@ def _combine(states: List[State]) -> State:
     if any(s[0] == "truthy" for s in states):
         return ("truthy", entries, unread)
     return ("falsy", (), False)
+
+
+_ROLE_CLASS = re.compile(r"role|group|tier|level", re.I)
+
+
+def _role_member(v: V) -> bool:
+    """`Role.GUEST`, `UserRole.guest`: a role accounts hold (an enum member), not the anonymous
+    subject (`Anonymous`, `allow_anonymous=True`)."""
+    if v.k == "attr" and v.a:
+        owner = short_name(v.a[0].q) if isinstance(v.a[0].q, str) else ""
+    else:
+        parts = v.q.split(".") if isinstance(v.q, str) else []
+        owner = parts[-2] if len(parts) > 1 else ""
+    return bool(owner) and bool(_ROLE_CLASS.search(owner))
