@@ -79,7 +79,7 @@ class MiddlewareAuthentication:
         path, answers with a response of its own instead of calling the app
         (`return self._error_response(request, exc)`): it turns requests away, whatever status
         the response carries."""
-        if not self._verifies(f, path, inst, 0):
+        if not self._verifies(f, path):
             return None
         nexts = {p.name for p in f.params[1:] if p.name not in ("request", "scope", "receive", "send")}
         for r in f.returns:
@@ -91,9 +91,13 @@ class MiddlewareAuthentication:
                 return "verifies the request's token and answers a failure itself"
         return None
 
-    def _verifies(self, f: FuncFact, path: str, inst: Optional[Obj], depth: int) -> bool:
-        """The function, or a helper it calls (two calls deep), verifies a token."""
-        if f.decodes or self.evidence.decodes(path, f.name) or any(a.startswith("check:verify:") for a in f.actions):
+    def _verifies(self, f: FuncFact, path: str, depth: int = 0) -> bool:
+        """The function verifies a token (Evidence.decodes follows its callees), or it or a helper
+        it calls (two calls deep) checks one with a verify-named call of a library the project does
+        not know (`payload = decode(token, secret)`: the `check:verify:` act)."""
+        if depth == 0 and self.evidence.decodes(path, f.name):
+            return True
+        if any(a.startswith("check:verify:") for a in f.actions):
             return True
         if depth >= 2:
             return False
@@ -101,7 +105,7 @@ class MiddlewareAuthentication:
             for o in self.E.ev(c, path):
                 if o.kind in ("func", "method") and o.path:
                     g = self.E.func(o.path, o.name)
-                    if g is not None and g is not f and self._verifies(g, o.path, inst, depth + 1):
+                    if g is not None and g is not f and self._verifies(g, o.path, depth + 1):
                         return True
         return False
 
